@@ -1,0 +1,371 @@
+"""What every importer shares: the input source, options, and assembling checked conversations."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any, ClassVar, TypeVar
+
+import orjson
+from pydantic import BaseModel, JsonValue, ValidationError
+
+from heard.errors import InputError, Location
+from heard.model import Channel, Conversation, Role, Turn, Word
+
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+"""Files larger than this are refused before reading (override with ``max_bytes``)."""
+
+DEFAULT_ROLE_NAMES: dict[str, Role] = {
+    "agent": Role.AGENT,
+    "rep": Role.AGENT,
+    "representative": Role.AGENT,
+    "advisor": Role.AGENT,
+    "operator": Role.AGENT,
+    "support": Role.AGENT,
+    "wizard": Role.AGENT,
+    "customer": Role.CUSTOMER,
+    "caller": Role.CUSTOMER,
+    "client": Role.CUSTOMER,
+    "user": Role.CUSTOMER,
+    "end-user": Role.CUSTOMER,
+    "end_user": Role.CUSTOMER,
+    "contact": Role.CUSTOMER,
+    "system": Role.SYSTEM,
+    "bot": Role.BOT,
+    "virtual agent": Role.BOT,
+    "ivr": Role.BOT,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    """Options an importer may use; each importer documents which it reads."""
+
+    speaker_roles: Mapping[str, Role] = field(default_factory=dict)
+    """Extra speaker label → role mapping (case-insensitive), tried before the defaults."""
+    channel: Channel | None = None
+    """Override the channel an importer would infer."""
+    columns: Mapping[str, str] = field(default_factory=dict)
+    """CSV column mapping: conversation, role, text, start, end, timestamp, speaker."""
+    max_bytes: int = DEFAULT_MAX_BYTES
+    overlap_tolerance: float = 0.5
+    """Seconds one speaker's turn may start before that speaker's previous turn ends."""
+
+    def role_for(self, label: str) -> Role | None:
+        """The role for a speaker label, or None when the label is unknown."""
+        key = label.strip().casefold()
+        for name, role in self.speaker_roles.items():
+            if name.strip().casefold() == key:
+                return role
+        if key in DEFAULT_ROLE_NAMES:
+            return DEFAULT_ROLE_NAMES[key]
+        first = key.split()[0] if key.split() else key
+        return DEFAULT_ROLE_NAMES.get(first)
+
+
+_LINE_COL = re.compile(r"line (\d+) column (\d+)")
+
+
+class Source:
+    """One input: its display name and its bytes; text and JSON decoded once, on demand."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        self.name = name
+        self.data = data
+
+    def where(self, *, line: int | None = None, path: str | None = None) -> Location:
+        return Location(file=self.name, line=line, path=path)
+
+    @cached_property
+    def text(self) -> str:
+        data = self.data
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            encoding = "utf-16"
+        else:
+            encoding = "utf-8-sig"
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise InputError(
+                f"byte {exc.start} is not valid {encoding.upper()} "
+                f"({data[exc.start:exc.start + 1]!r})",
+                where=self.where(line=line),
+                expected="UTF-8 text (convert with: iconv -f CP1252 -t UTF-8)",
+                code="encoding",
+            ) from exc
+
+    @cached_property
+    def json(self) -> Any:
+        return parse_json(self.text, self.where())
+
+    def head(self, size: int = 4096) -> str:
+        """The first characters of the text, or '' when the bytes do not decode."""
+        try:
+            return self.text[:size]
+        except InputError:
+            return ""
+
+    def try_json(self) -> Any:
+        """The parsed JSON document, or None when the input is not one JSON document."""
+        head = self.head(64).lstrip()
+        if not head.startswith(("{", "[")):
+            return None
+        try:
+            return self.json
+        except InputError:
+            return None
+
+    def lines(self) -> Iterator[tuple[int, str]]:
+        """(line number from 1, line without its end) for every line."""
+        for number, line in enumerate(self.text.splitlines(), start=1):
+            yield number, line
+
+
+def parse_json(text: str, where: Location) -> Any:
+    """Parse JSON, turning a syntax error into an InputError that names line and column."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        match = _LINE_COL.search(str(exc))
+        line = int(match.group(1)) if match else where.line
+        reason = str(exc).split(":")[0]
+        raise InputError(
+            f"malformed JSON: {reason}" + (f" at column {match.group(2)}" if match else ""),
+            where=where.at(line=line) if line is not None else where,
+            expected="a JSON document",
+            code="malformed",
+        ) from exc
+
+
+def json_path(loc: Sequence[int | str], prefix: str = "$") -> str:
+    """A JSON path such as $.Transcript[3].Content from a pydantic error location."""
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
+            path += f".{part}"
+        else:
+            path += f"[{orjson.dumps(part).decode()}]"
+    return path
+
+
+_EXPECTED = {
+    "missing": "this field to be present",
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "literal_error": None,
+    "enum": None,
+    "datetime_type": "an ISO 8601 date-time",
+    "datetime_parsing": "an ISO 8601 date-time",
+    "datetime_from_date_parsing": "an ISO 8601 date-time",
+    "greater_than_equal": None,
+    "too_short": None,
+}
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def input_error_from_validation(
+    exc: ValidationError, where: Location, *, prefix: str = "$"
+) -> InputError:
+    """The first problem of a pydantic ValidationError, as an InputError with a JSON path."""
+    first = exc.errors(include_url=False)[0]
+    kind = first["type"]
+    path = json_path(first["loc"], prefix)
+    expected = _EXPECTED.get(kind)
+    if kind == "missing":
+        return InputError(
+            "required field is missing", where=where.at(path=path), code="missing_field",
+            expected=expected,
+        )
+    found = first.get("input")
+    shown = orjson.dumps(found, default=str).decode() if found is not None else "null"
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    message = first["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    code = "bad_time" if "before its start" in message else "invalid_value"
+    return InputError(
+        f"{message}, got {shown}", where=where.at(path=path), expected=expected, code=code
+    )
+
+
+def validate(model: type[M], obj: Any, where: Location, *, prefix: str = "$") -> M:
+    """Validate a parsed document against a vendor schema model, with located errors."""
+    try:
+        return model.model_validate(obj)
+    except ValidationError as exc:
+        raise input_error_from_validation(exc, where, prefix=prefix) from exc
+
+
+@dataclass(slots=True)
+class TurnDraft:
+    """A turn as an importer read it, before checks; `where` says where it came from."""
+
+    role: Role
+    text: str
+    where: Location
+    speaker_id: str | None = None
+    start: float | None = None
+    end: float | None = None
+    words: list[Word] | None = None
+    sent_at: datetime | None = None
+    subject: str | None = None
+    metadata: dict[str, JsonValue] = field(default_factory=dict)
+
+
+def resolve_role(label: str, options: ImportOptions, where: Location) -> Role:
+    """The role for a speaker label, or an InputError naming the label and the way out."""
+    role = options.role_for(label)
+    if role is None:
+        raise InputError(
+            f"unknown role or speaker {label!r}",
+            where=where,
+            expected=f"one of {', '.join(r.value for r in Role)} "
+            f"(map other speakers with --role '{label}=agent')",
+            code="unknown_role",
+        )
+    return role
+
+
+def assemble(
+    source: Source,
+    drafts: list[TurnDraft],
+    *,
+    id: str,
+    channel: Channel,
+    where: Location | None = None,
+    options: ImportOptions | None = None,
+    keep_order: bool = False,
+    **fields: Any,
+) -> Conversation:
+    """Check drafts (some text, sane times) and build the Conversation.
+
+    Timed turns are put in order of start time unless `keep_order` is set; one speaker's
+    turns may not overlap each other by more than `options.overlap_tolerance`.
+    """
+    options = options or ImportOptions()
+    where = where or source.where()
+    if not any(d.text.strip() for d in drafts):
+        raise InputError(
+            "empty conversation: no turn with text",
+            where=where,
+            expected="at least one turn with text",
+            code="empty",
+        )
+    for draft in drafts:
+        for name in ("start", "end"):
+            value = getattr(draft, name)
+            if value is not None and not (value >= 0 and value < float("inf")):
+                raise InputError(
+                    f"negative or invalid {name} time {value}",
+                    where=draft.where,
+                    expected="a time of 0 seconds or more",
+                    code="bad_time",
+                )
+        if draft.start is not None and draft.end is not None and draft.end < draft.start:
+            raise InputError(
+                f"turn ends at {draft.end:g} s, before it starts at {draft.start:g} s",
+                where=draft.where,
+                expected="end time at or after start time",
+                code="bad_time",
+            )
+    if all(d.start is not None for d in drafts):
+        if not keep_order:
+            drafts = sorted(drafts, key=lambda d: d.start or 0.0)
+        _check_self_overlap(drafts, options.overlap_tolerance)
+    turns = [
+        Turn(
+            index=i,
+            role=d.role,
+            text=d.text,
+            speaker_id=d.speaker_id,
+            start=d.start,
+            end=d.end,
+            words=d.words,
+            sent_at=d.sent_at,
+            subject=d.subject,
+            metadata=d.metadata,
+        )
+        for i, d in enumerate(drafts)
+    ]
+    try:
+        return Conversation(id=id, channel=options.channel or channel, turns=turns, **fields)
+    except ValidationError as exc:
+        raise input_error_from_validation(exc, where) from exc
+
+
+def _check_self_overlap(drafts: list[TurnDraft], tolerance: float) -> None:
+    last_end: dict[str, tuple[float, TurnDraft]] = {}
+    for draft in drafts:
+        if draft.start is None or draft.end is None:
+            continue
+        speaker = draft.speaker_id or draft.role.value
+        previous = last_end.get(speaker)
+        if previous is not None and draft.start < previous[0] - tolerance:
+            raise InputError(
+                f"overlapping times: {speaker} starts this turn at {draft.start:g} s while "
+                f"their previous turn ({previous[1].where.path or previous[1].where.line}) "
+                f"runs to {previous[0]:g} s",
+                where=draft.where,
+                expected="one speaker's turns not to overlap each other",
+                code="bad_time",
+            )
+        if previous is None or draft.end > previous[0]:
+            last_end[speaker] = (draft.end, draft)
+
+
+class Importer(ABC):
+    """Reads one input format into conversations."""
+
+    name: ClassVar[str]
+    """Registry name used with --format."""
+    title: ClassVar[str]
+    """One line for `heard formats`."""
+    extensions: ClassVar[tuple[str, ...]] = ()
+    sample: ClassVar[str] = ""
+    """Where the test sample for this format comes from."""
+
+    @abstractmethod
+    def sniff(self, source: Source) -> float:
+        """How sure (0–1) this importer is that it can read the source; cheap."""
+
+    @abstractmethod
+    def parse(self, source: Source, options: ImportOptions) -> list[Conversation]:
+        """Every conversation in the source, or an InputError."""
+
+
+def expect_object(value: Any, where: Location, what: str = "an object") -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InputError(
+            f"found {type_name(value)}", where=where, expected=what, code="invalid_value"
+        )
+    return value
+
+
+def type_name(value: Any) -> str:
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true/false",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)

@@ -1,0 +1,128 @@
+"""The importer registry: built-in formats and third-party ones from entry points."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from heard.errors import InputError
+from heard.importers.base import Importer, ImportOptions, Source
+from heard.model import Conversation
+
+ENTRY_POINT_GROUP = "heard.importers"
+
+_NOT_FORMATS = {"base", "registry"}
+"""Modules of this package that hold no importer; every other module registers some."""
+
+_REGISTRY: dict[str, type[Importer]] = {}
+_loaded = False
+
+
+def register(cls: type[Importer]) -> type[Importer]:
+    """Class decorator: add an importer to the registry under its `name`."""
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise ValueError(f"importer name {cls.name!r} is already registered")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    package = importlib.import_module("heard.importers")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name not in _NOT_FORMATS and not info.name.startswith("_"):
+            importlib.import_module(f"heard.importers.{info.name}")
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        cls = ep.load()
+        if cls.name not in _REGISTRY:
+            register(cls)
+
+
+def importers() -> dict[str, type[Importer]]:
+    """Every registered importer by name, in registration order."""
+    _load()
+    return dict(_REGISTRY)
+
+
+def get(name: str) -> Importer:
+    """The importer registered under `name`, or an InputError listing the known ones."""
+    found = importers().get(name)
+    if found is None:
+        raise InputError(
+            f"unknown format {name!r}",
+            expected=f"one of: auto, {', '.join(sorted(importers()))}",
+            code="unknown_format",
+        )
+    return found()
+
+
+def sniff(source: Source) -> Importer:
+    """The importer most sure it can read `source`, or an InputError when none is."""
+    best: tuple[float, Importer] | None = None
+    for cls in importers().values():
+        importer = cls()
+        score = importer.sniff(source)
+        if score > 0 and (best is None or score > best[0]):
+            best = (score, importer)
+    if best is None:
+        source.text  # noqa: B018 - an undecodable file reports its encoding error first
+        raise InputError(
+            "could not recognise the format",
+            where=source.where(),
+            expected="a known format; name it with --format (see `heard formats`)",
+            code="unknown_format",
+        )
+    return best[1]
+
+
+def read_source(
+    source: Source, *, format: str = "auto", options: ImportOptions | None = None
+) -> tuple[str, list[Conversation]]:
+    """(format name, conversations) for one source."""
+    options = options or ImportOptions()
+    importer = sniff(source) if format == "auto" else get(format)
+    return importer.name, importer.parse(source, options)
+
+
+def read_file(
+    path: str | Path,
+    *,
+    format: str = "auto",
+    options: ImportOptions | None = None,
+    opener: Callable[[Path], bytes] | None = None,
+) -> tuple[str, list[Conversation]]:
+    """(format name, conversations) for one file; refuses files over the size limit."""
+    options = options or ImportOptions()
+    path = Path(path)
+    name = str(path)
+    try:
+        if not path.is_file():
+            raise InputError(
+                "no such file" if not path.exists() else "not a regular file",
+                where=Source(name, b"").where(),
+                expected="a readable file",
+                code="not_a_file",
+            )
+        size = path.stat().st_size
+        if size > options.max_bytes:
+            raise InputError(
+                f"file is {size:,} bytes, over the limit of {options.max_bytes:,}",
+                where=Source(name, b"").where(),
+                expected="a smaller file (raise the limit with --max-size)",
+                code="too_large",
+            )
+        data = (opener or Path.read_bytes)(path)
+    except OSError as exc:
+        raise InputError(
+            f"cannot read: {exc.strerror or exc}",
+            where=Source(name, b"").where(),
+            expected="a readable file",
+            code="not_a_file",
+        ) from exc
+    return read_source(Source(name, data), format=format, options=options)

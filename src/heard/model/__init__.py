@@ -1,0 +1,31 @@
+"""Plain data at the centre of heard. Imports nothing else of heard."""
+
+from heard.model.conversation import Agent, Channel, Conversation, Customer, Role, Turn, Word
+from heard.model.evidence import (
+    ChecklistItem,
+    ComponentScore,
+    Finding,
+    Polarity,
+    Scorecard,
+    Span,
+    Tip,
+    Verdict,
+)
+
+__all__ = [
+    "Agent",
+    "Channel",
+    "ChecklistItem",
+    "ComponentScore",
+    "Conversation",
+    "Customer",
+    "Finding",
+    "Polarity",
+    "Role",
+    "Scorecard",
+    "Span",
+    "Tip",
+    "Turn",
+    "Verdict",
+    "Word",
+]

@@ -1,0 +1,97 @@
+"""Evidence pointers and the results of analysis: spans, findings, scorecards."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+
+Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class _Plain(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Span(_Plain):
+    """A pointer into a conversation: turn index and character offsets [start, end)."""
+
+    turn: Annotated[int, Field(ge=0)]
+    start: Annotated[int, Field(ge=0)]
+    end: Annotated[int, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.end < self.start:
+            raise ValueError(f"span end {self.end} is before its start {self.start}")
+        return self
+
+
+class Polarity(StrEnum):
+    """Whether a finding shows good listening, poor listening, or is only a measurement."""
+
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+
+
+class Finding(_Plain):
+    """One observed behaviour, with the exact words that show it."""
+
+    detector: str = Field(description="versioned detector name, e.g. heard.empathy.v1")
+    behaviour: str = Field(description="the rubric behaviour, e.g. empathy, repeat_ask")
+    component: str = Field(description="the rubric component it belongs to")
+    polarity: Polarity
+    spans: list[Span] = Field(min_length=1)
+    confidence: Probability = 1.0
+    explanation: str = ""
+    suggestion: str | None = None
+    data: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+class Verdict(StrEnum):
+    """How a checklist item came out."""
+
+    DONE = "done"
+    MISSED = "missed"
+    NOT_APPLICABLE = "n/a"
+
+
+class ChecklistItem(_Plain):
+    behaviour: str
+    component: str
+    verdict: Verdict
+    reason: str = ""
+
+
+class ComponentScore(_Plain):
+    component: str
+    score: Score | None = Field(description="None when nothing in the component applied")
+    weight: Annotated[float, Field(ge=0)] = 1.0
+    findings: int = 0
+
+
+class Tip(_Plain):
+    """A coaching tip: the moment, what to do, and a better phrasing."""
+
+    behaviour: str
+    message: str
+    span: Span | None = None
+    suggestion: str | None = None
+    priority: float = 0.0
+
+
+class Scorecard(_Plain):
+    """The scored result of analysing one conversation."""
+
+    conversation_id: str
+    listening_score: Score | None = None
+    components: list[ComponentScore] = Field(default_factory=list)
+    metrics: dict[str, float | int | str | None] = Field(default_factory=dict)
+    checklist: list[ChecklistItem] = Field(default_factory=list)
+    tips: list[Tip] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    rubric: str | None = Field(default=None, description="rubric name and version")
+    detectors: dict[str, str] = Field(default_factory=dict, description="detector → version")
