@@ -77,6 +77,11 @@ class Source:
     def __init__(self, name: str, data: bytes) -> None:
         self.name = name
         self.data = data
+        self.warnings: list[str] = []
+        """What an importer skipped or doubted without failing, for the user to see."""
+
+    def warn(self, message: str, where: Location | None = None) -> None:
+        self.warnings.append(f"{where}: {message}" if where else message)
 
     def where(self, *, line: int | None = None, path: str | None = None) -> Location:
         return Location(file=self.name, line=line, path=path)
@@ -135,8 +140,14 @@ def parse_json(text: str, where: Location) -> Any:
         match = _LINE_COL.search(str(exc))
         line = int(match.group(1)) if match else where.line
         reason = str(exc).split(":")[0]
+        message = f"malformed JSON: {reason}" + (f" at column {match.group(2)}" if match else "")
+        if match and where.line is None:
+            lines = text.splitlines()
+            found = lines[line - 1].strip() if line and 0 < line <= len(lines) else ""
+            if found.startswith("..."):
+                message += "; the file elides content with '...' (a documentation excerpt?)"
         raise InputError(
-            f"malformed JSON: {reason}" + (f" at column {match.group(2)}" if match else ""),
+            message,
             where=where.at(line=line) if line is not None else where,
             expected="a JSON document",
             code="malformed",
@@ -245,8 +256,9 @@ def resolve_role(label: str, options: ImportOptions, where: Location) -> Role:
 
 
 def assemble(
-    source: Source,
+    origin: Source,
     drafts: list[TurnDraft],
+    /,
     *,
     id: str,
     channel: Channel,
@@ -257,11 +269,14 @@ def assemble(
 ) -> Conversation:
     """Check drafts (some text, sane times) and build the Conversation.
 
+    `origin` is the input read (for error locations); keyword `fields` such as `source=`,
+    `external_id=`, `agent=` go to the Conversation.
+
     Timed turns are put in order of start time unless `keep_order` is set; one speaker's
     turns may not overlap each other by more than `options.overlap_tolerance`.
     """
     options = options or ImportOptions()
-    where = where or source.where()
+    where = where or origin.where()
     if not any(d.text.strip() for d in drafts):
         raise InputError(
             "empty conversation: no turn with text",

@@ -27,7 +27,7 @@ def _looks_like_heard(doc: Any) -> bool:
     if "original" in doc or "channel" not in doc or "id" not in doc:
         return False
     turns = doc["turns"]
-    return all(isinstance(t, dict) and "role" in t and "text" in t for t in turns[:3])
+    return all(isinstance(t, dict) and ("role" in t or "text" in t) for t in turns[:3])
 
 
 def conversation_from_document(

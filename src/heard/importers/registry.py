@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from heard.errors import InputError
-from heard.importers.base import Importer, ImportOptions, Source
+from heard.errors import InputError, Location
+from heard.importers.base import DEFAULT_MAX_BYTES, Importer, ImportOptions, Source
 from heard.model import Conversation
 
 ENTRY_POINT_GROUP = "heard.importers"
@@ -71,7 +70,9 @@ def sniff(source: Source) -> Importer:
         if score > 0 and (best is None or score > best[0]):
             best = (score, importer)
     if best is None:
-        source.text  # noqa: B018 - an undecodable file reports its encoding error first
+        # Say what is wrong where we can: undecodable bytes, then broken JSON.
+        if source.text.lstrip().startswith(("{", "[")):
+            source.json  # noqa: B018 - raises the located syntax error
         raise InputError(
             "could not recognise the format",
             where=source.where(),
@@ -90,39 +91,42 @@ def read_source(
     return importer.name, importer.parse(source, options)
 
 
-def read_file(
-    path: str | Path,
-    *,
-    format: str = "auto",
-    options: ImportOptions | None = None,
-    opener: Callable[[Path], bytes] | None = None,
-) -> tuple[str, list[Conversation]]:
-    """(format name, conversations) for one file; refuses files over the size limit."""
-    options = options or ImportOptions()
+def load_source(
+    path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Source:
+    """The file's bytes as a Source; refuses missing, unreadable and over-size files."""
     path = Path(path)
-    name = str(path)
+    where = Location(file=str(path))
     try:
         if not path.is_file():
             raise InputError(
                 "no such file" if not path.exists() else "not a regular file",
-                where=Source(name, b"").where(),
+                where=where,
                 expected="a readable file",
                 code="not_a_file",
             )
         size = path.stat().st_size
-        if size > options.max_bytes:
+        if size > max_bytes:
             raise InputError(
-                f"file is {size:,} bytes, over the limit of {options.max_bytes:,}",
-                where=Source(name, b"").where(),
+                f"file is {size:,} bytes, over the limit of {max_bytes:,}",
+                where=where,
                 expected="a smaller file (raise the limit with --max-size)",
                 code="too_large",
             )
-        data = (opener or Path.read_bytes)(path)
+        return Source(str(path), path.read_bytes())
     except OSError as exc:
         raise InputError(
             f"cannot read: {exc.strerror or exc}",
-            where=Source(name, b"").where(),
+            where=where,
             expected="a readable file",
             code="not_a_file",
         ) from exc
-    return read_source(Source(name, data), format=format, options=options)
+
+
+def read_file(
+    path: str | Path, *, format: str = "auto", options: ImportOptions | None = None
+) -> tuple[str, list[Conversation]]:
+    """(format name, conversations) for one file."""
+    options = options or ImportOptions()
+    return read_source(load_source(path, max_bytes=options.max_bytes), format=format,
+                       options=options)

@@ -1,0 +1,1 @@
+from heard.cli.main import run; run()

@@ -1,0 +1,100 @@
+"""How fast heard reads conversations in: parse, redact, write JSONL."""
+
+from __future__ import annotations
+
+import io
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from heard.bench.machine import machine, peak_rss_mb
+from heard.importers.registry import load_source, read_source
+
+
+@dataclass
+class ImportBench:
+    file: str
+    format: str
+    size_mb: float
+    conversations: int
+    turns: int
+    repeat: int
+    parse_seconds: list[float]
+    redact_seconds: list[float] | None
+    write_seconds: list[float]
+    peak_rss_mb: float
+
+    def rate(self, seconds: list[float]) -> tuple[float, float]:
+        """(turns/s, conversations/s) from the median run."""
+        median = statistics.median(seconds)
+        return self.turns / median, self.conversations / median
+
+    def to_dict(self) -> dict[str, object]:
+        parse_tps, parse_cps = self.rate(self.parse_seconds)
+        write_tps, _ = self.rate(self.write_seconds)
+        result: dict[str, object] = {
+            "file": self.file,
+            "format": self.format,
+            "size_mb": round(self.size_mb, 1),
+            "conversations": self.conversations,
+            "turns": self.turns,
+            "repeat": self.repeat,
+            "parse_turns_per_s": round(parse_tps),
+            "parse_conversations_per_s": round(parse_cps),
+            "parse_seconds_median": round(statistics.median(self.parse_seconds), 3),
+            "write_jsonl_turns_per_s": round(write_tps),
+            "peak_rss_mb": self.peak_rss_mb,
+            "machine": machine(),
+        }
+        if self.redact_seconds:
+            redact_tps, _ = self.rate(self.redact_seconds)
+            result["redact_turns_per_s"] = round(redact_tps)
+            result["parse_and_redact_turns_per_s"] = round(
+                self.turns / (statistics.median(self.parse_seconds)
+                              + statistics.median(self.redact_seconds))
+            )
+        return result
+
+
+def bench_import(path: Path, *, format: str = "auto", repeat: int = 3,
+                 redact: bool = True) -> ImportBench:
+    """Parse the file `repeat` times (and redact, and serialise), timing each stage."""
+    source = load_source(path)
+    parse_seconds: list[float] = []
+    conversations = []
+    name = format
+    for _ in range(repeat):
+        fresh = type(source)(source.name, source.data)  # no cached decode between runs
+        started = time.perf_counter()
+        name, conversations = read_source(fresh, format=format)
+        parse_seconds.append(time.perf_counter() - started)
+    redact_seconds = None
+    if redact:
+        from heard.redact import redact_conversation
+
+        redact_seconds = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            for conversation in conversations:
+                redact_conversation(conversation)
+            redact_seconds.append(time.perf_counter() - started)
+    write_seconds = []
+    for _ in range(repeat):
+        buffer = io.StringIO()
+        started = time.perf_counter()
+        for conversation in conversations:
+            buffer.write(conversation.to_json() + "\n")
+        write_seconds.append(time.perf_counter() - started)
+    return ImportBench(
+        file=str(path),
+        format=name,
+        size_mb=len(source.data) / 1024 / 1024,
+        conversations=len(conversations),
+        turns=sum(len(c.turns) for c in conversations),
+        repeat=repeat,
+        parse_seconds=parse_seconds,
+        redact_seconds=redact_seconds,
+        write_seconds=write_seconds,
+        peak_rss_mb=peak_rss_mb(),
+    )

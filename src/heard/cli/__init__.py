@@ -1,0 +1,1 @@
+"""The `heard` command: thin wiring over the library."""

@@ -1,0 +1,101 @@
+"""`heard bench …`: speed and memory figures, printed and optionally written to the docs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from heard.bench.docs import table, write_section
+from heard.cli.output import console, errors, print_json
+
+app = typer.Typer(help="Measure speed and memory (figures go to docs/performance.md).",
+                  no_args_is_help=True)
+
+DOCS = Path("docs/performance.md")
+
+
+def shared_data_dir() -> Path | None:
+    """The shared labelled data: $HEARD_SHARED_DATA, else ../shared/data from here."""
+    candidates = [os.environ.get("HEARD_SHARED_DATA"), "../shared/data", "shared/data"]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
+
+
+def _default_import_data() -> Path:
+    shared = shared_data_dir()
+    if shared is not None and (shared / "star" / "star.jsonl").is_file():
+        return shared / "star" / "star.jsonl"
+    raise typer.BadParameter(
+        "no --data given and ../shared/data/star/star.jsonl not found "
+        "(set HEARD_SHARED_DATA or pass --data FILE)",
+        param_hint="--data",
+    )
+
+
+@app.command("import")
+def bench_import_command(
+    data: Annotated[Path | None, typer.Option("--data", help="File to import.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="Input format.")] = "auto",
+    repeat: Annotated[int, typer.Option("--repeat", min=1, help="Timed runs per stage.")] = 3,
+    redact: Annotated[bool, typer.Option("--redact/--no-redact",
+                                         help="Also time redaction.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    write_docs: Annotated[bool, typer.Option("--write-docs",
+                                             help="Record the figures in docs/performance.md.")]
+    = False,
+) -> None:
+    """Import throughput: turns/s to parse, redact and write JSONL; peak memory."""
+    from heard.bench.importing import bench_import
+    from heard.errors import InputError
+
+    path = data or _default_import_data()
+    try:
+        result = bench_import(path, format=format, repeat=repeat, redact=redact).to_dict()
+    except InputError as exc:
+        errors.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from None
+    machine = result["machine"]
+    rows = [
+        ("data", f"`{Path(str(result['file'])).name}` ({result['format']}, "
+                 f"{result['size_mb']} MB, {result['conversations']:,} conversations, "
+                 f"{result['turns']:,} turns)"),
+        ("parse (median of runs)", f"{result['parse_turns_per_s']:,} turns/s, "
+                                   f"{result['parse_conversations_per_s']:,} conversations/s"),
+    ]
+    if "redact_turns_per_s" in result:
+        rows.append(("redact", f"{result['redact_turns_per_s']:,} turns/s"))
+        rows.append(("parse + redact", f"{result['parse_and_redact_turns_per_s']:,} turns/s"))
+    rows += [
+        ("write JSONL", f"{result['write_jsonl_turns_per_s']:,} turns/s"),
+        ("peak RSS", f"{result['peak_rss_mb']} MB"),
+        ("settings", f"repeat={result['repeat']}, one process, format={format}"),
+        ("machine", f"{machine['cpu']}, {machine['cores']} cores, "  # type: ignore[index]
+                    f"{machine['memory_gib']} GiB, {machine['os']}, "  # type: ignore[index]
+                    f"Python {machine['python']}, heard {machine['heard']}"),  # type: ignore[index]
+        ("measured", str(machine["date"])),  # type: ignore[index]
+        ("target", "≥ 20,000 turns/s on 2 cores"),
+    ]
+    if as_json:
+        print_json(result)
+    else:
+        shown = Table(title="heard bench import")
+        shown.add_column("measure")
+        shown.add_column("value")
+        for key, value in rows:
+            shown.add_row(key, value.replace("`", ""))
+        console.print(shown)
+    if write_docs:
+        body = (
+            "## Import (`heard bench import`)\n\n"
+            f"Command: `heard bench import --data {path.name} --repeat {repeat}"
+            f"{'' if redact else ' --no-redact'} --write-docs`\n\n" + table(rows)
+        )
+        write_section(DOCS, "bench-import", body)
+        if not as_json:
+            console.print(f"written to {DOCS}")

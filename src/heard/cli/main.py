@@ -1,0 +1,44 @@
+"""Entry point of the `heard` command; each sub-command lives in its own module."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from heard import __version__
+from heard.cli import bench, importing, schema
+
+app = typer.Typer(
+    name="heard",
+    help="heard: active-listening intelligence for customer service.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"heard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """heard: active-listening intelligence for customer service."""
+
+
+importing.register(app)
+schema.register(app)
+app.add_typer(bench.app, name="bench")
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,45 @@
+"""The docs stay true: published schemas match the code, every command and format is documented."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import ROOT
+from typer.testing import CliRunner
+
+from heard.cli.main import app
+from heard.cli.reference import command_paths, render
+from heard.cli.schema import conversation_schema, scorecard_schema
+from heard.importers import importers
+
+DOCS = ROOT / "docs"
+
+
+@pytest.mark.parametrize(
+    ("file", "schema"),
+    [("conversation.schema.json", conversation_schema), ("scorecard.schema.json", scorecard_schema)],
+)
+def test_published_schema_matches_code(file: str, schema) -> None:
+    published = json.loads((DOCS / file).read_text())
+    assert published == schema(), f"docs/{file} is stale: run `heard schema > docs/{file}`"
+
+
+def test_every_format_is_documented() -> None:
+    text = "\n".join(p.read_text() for p in (DOCS / "formats").glob("*.md"))
+    text += (DOCS / "importers.md").read_text()
+    missing = [name for name in importers() if f"`{name}`" not in text]
+    assert not missing, f"formats missing from docs/importers.md or docs/formats/: {missing}"
+
+
+def test_cli_reference_is_generated_from_help() -> None:
+    assert (DOCS / "cli.md").read_text() == render(app), (
+        "docs/cli.md is stale: run `python -m heard.cli.reference > docs/cli.md`"
+    )
+
+
+def test_every_command_has_help() -> None:
+    runner = CliRunner()
+    for path in command_paths(app):
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, path
