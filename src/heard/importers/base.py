@@ -138,7 +138,8 @@ def parse_json(text: str, where: Location) -> Any:
         return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         match = _LINE_COL.search(str(exc))
-        line = int(match.group(1)) if match else where.line
+        # Text parsed on its own (a JSONL line) keeps the caller's line number.
+        line = where.line if where.line is not None or not match else int(match.group(1))
         reason = str(exc).split(":")[0]
         message = f"malformed JSON: {reason}" + (f" at column {match.group(2)}" if match else "")
         if match and where.line is None:
