@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT
 from typer.testing import CliRunner
 
+from conftest import ROOT
 from heard.cli.main import app
 from heard.cli.reference import command_paths, render
 from heard.cli.schema import conversation_schema, scorecard_schema
@@ -18,7 +18,10 @@ DOCS = ROOT / "docs"
 
 @pytest.mark.parametrize(
     ("file", "schema"),
-    [("conversation.schema.json", conversation_schema), ("scorecard.schema.json", scorecard_schema)],
+    [
+        ("conversation.schema.json", conversation_schema),
+        ("scorecard.schema.json", scorecard_schema),
+    ],
 )
 def test_published_schema_matches_code(file: str, schema) -> None:
     published = json.loads((DOCS / file).read_text())

@@ -17,8 +17,10 @@ from heard.model import Conversation
 
 runner = CliRunner()
 
-GOOD = ('{"id": "c1", "channel": "chat", "turns": [{"role": "customer", "text": "Where is my '
-        'parcel?"}, {"role": "agent", "text": "Let me check that for you."}]}')
+GOOD = (
+    '{"id": "c1", "channel": "chat", "turns": [{"role": "customer", "text": "Where is my '
+    'parcel?"}, {"role": "agent", "text": "Let me check that for you."}]}'
+)
 BAD = '{"id": "c2", "channel": "chat", "turns": [{"role": "customer"}]}'
 
 
@@ -51,8 +53,14 @@ def test_import_json_summary(files: dict[str, Path]) -> None:
     assert summary["turns"] == 2
     assert summary["failed"] == 1
     good, bad = summary["files"]
-    assert good == {"file": str(files["good"]), "format": "json", "conversations": 1,
-                    "turns": 2, "error": None, "warnings": []}
+    assert good == {
+        "file": str(files["good"]),
+        "format": "json",
+        "conversations": 1,
+        "turns": 2,
+        "error": None,
+        "warnings": [],
+    }
     assert bad["error"]["code"] == "missing_field"
     assert bad["error"]["path"] == "$.turns[0].text"
     assert bad["error"]["file"] == str(files["bad"])
@@ -60,8 +68,11 @@ def test_import_json_summary(files: dict[str, Path]) -> None:
 
 def test_one_bad_file_does_not_stop_the_batch(files: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    result = runner.invoke(app, ["import", str(files["bad"]), str(files["good"]), "--out",
-                                 str(out)], env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app,
+        ["import", str(files["bad"]), str(files["good"]), "--out", str(out)],
+        env={"COLUMNS": "200"},
+    )
     assert result.exit_code == 1
     assert "$.turns[0].text: required field is missing" in result.output
     lines = out.read_text().splitlines()
@@ -70,11 +81,20 @@ def test_one_bad_file_does_not_stop_the_batch(files: dict[str, Path], tmp_path: 
 
 def test_out_round_trips_and_redacts(tmp_path: Path) -> None:
     source = tmp_path / "pii.json"
-    source.write_text(json.dumps({
-        "id": "p1", "channel": "chat",
-        "turns": [{"role": "customer", "text": "My card is 4111 1111 1111 1111, mail me at "
-                                               "ann@example.com"}],
-    }))
+    source.write_text(
+        json.dumps(
+            {
+                "id": "p1",
+                "channel": "chat",
+                "turns": [
+                    {
+                        "role": "customer",
+                        "text": "My card is 4111 1111 1111 1111, mail me at ann@example.com",
+                    }
+                ],
+            }
+        )
+    )
     out = tmp_path / "out.jsonl"
     result = runner.invoke(app, ["import", str(source), "--redact", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -135,7 +155,9 @@ def test_console_script_never_prints_a_traceback(files: dict[str, Path], tmp_pat
     heard = Path(sys.executable).with_name("heard")
     proc = subprocess.run(
         [str(heard), "import", str(files["good"]), str(binary), str(tmp_path / "missing.json")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr

@@ -18,42 +18,128 @@ def _write(tmp_path: Path, name: str, data: bytes | str) -> Path:
 
 CASES = [
     # (file name, content, format, code, line, path, words in the message)
-    ("broken.json", '{"id": "c1", "channel": "chat",\n "turns": [\n  {"role": "agent" "text": "x"}]}',
-     "json", "malformed", 3, None, "malformed JSON"),
-    ("latin1.jsonl", '{"id": "c1", "channel": "chat", "turns": [{"role": "agent", "text": "caf\xe9"}]}'
-     .encode("latin-1"), "jsonl", "encoding", 1, None, "not valid UTF-8"),
-    ("missing.json", '{"id": "c1", "turns": [{"role": "agent", "text": "hi"}]}', "json",
-     "missing_field", None, "$.channel", "required field is missing"),
-    ("empty.json", '{"id": "c1", "channel": "chat", "turns": []}', "json", "empty", None, None,
-     "empty conversation"),
-    ("blank.json", '{"id": "c1", "channel": "chat", "turns": [{"role": "agent", "text": "  "}]}',
-     "json", "empty", None, None, "empty conversation"),
-    ("role.json", '{"id": "c1", "channel": "chat", "turns": [{"role": "manager", "text": "hi"}]}',
-     "json", "invalid_value", None, "$.turns[0].role", "manager"),
-    ("negative.json",
-     '{"id": "c1", "channel": "call", "turns": [{"role": "agent", "text": "hi", "start": -2, "end": 1}]}',
-     "json", "invalid_value", None, "$.turns[0].start", "greater than or equal to 0"),
-    ("backwards.json",
-     '{"id": "c1", "channel": "call", "turns": [{"role": "agent", "text": "hi", "start": 5, "end": 1}]}',
-     "json", "bad_time", None, "$.turns[0]", "before its start"),
-    ("overlap.json",
-     '{"id": "c1", "channel": "call", "turns": ['
-     '{"role": "agent", "text": "hello there", "start": 0, "end": 6},'
-     '{"role": "agent", "text": "again", "start": 2, "end": 8}]}',
-     "json", "bad_time", None, "$.turns[1]", "overlapping times"),
-    ("lines.jsonl",
-     '{"id": "c1", "channel": "chat", "turns": [{"role": "agent", "text": "hi"}]}\n'
-     '{"id": "c2", "channel": "fax", "turns": [{"role": "agent", "text": "hi"}]}\n',
-     "jsonl", "invalid_value", 2, "$.channel", "fax"),
-    ("notes.json", "%PDF-1.4 not a conversation", "auto", "unknown_format", None, None,
-     "could not recognise the format"),
+    (
+        "broken.json",
+        '{"id": "c1", "channel": "chat",\n "turns": [\n  {"role": "agent" "text": "x"}]}',
+        "json",
+        "malformed",
+        3,
+        None,
+        "malformed JSON",
+    ),
+    (
+        "latin1.jsonl",
+        '{"id": "c1", "channel": "chat", "turns": [{"role": "agent", "text": "caf\xe9"}]}'.encode(
+            "latin-1"
+        ),
+        "jsonl",
+        "encoding",
+        1,
+        None,
+        "not valid UTF-8",
+    ),
+    (
+        "missing.json",
+        '{"id": "c1", "turns": [{"role": "agent", "text": "hi"}]}',
+        "json",
+        "missing_field",
+        None,
+        "$.channel",
+        "required field is missing",
+    ),
+    (
+        "empty.json",
+        '{"id": "c1", "channel": "chat", "turns": []}',
+        "json",
+        "empty",
+        None,
+        None,
+        "empty conversation",
+    ),
+    (
+        "blank.json",
+        '{"id": "c1", "channel": "chat", "turns": [{"role": "agent", "text": "  "}]}',
+        "json",
+        "empty",
+        None,
+        None,
+        "empty conversation",
+    ),
+    (
+        "role.json",
+        '{"id": "c1", "channel": "chat", "turns": [{"role": "manager", "text": "hi"}]}',
+        "json",
+        "invalid_value",
+        None,
+        "$.turns[0].role",
+        "manager",
+    ),
+    (
+        "negative.json",
+        '{"id": "c1", "channel": "call", "turns": '
+        '[{"role": "agent", "text": "hi", "start": -2, "end": 1}]}',
+        "json",
+        "invalid_value",
+        None,
+        "$.turns[0].start",
+        "greater than or equal to 0",
+    ),
+    (
+        "backwards.json",
+        '{"id": "c1", "channel": "call", "turns": '
+        '[{"role": "agent", "text": "hi", "start": 5, "end": 1}]}',
+        "json",
+        "bad_time",
+        None,
+        "$.turns[0]",
+        "before its start",
+    ),
+    (
+        "overlap.json",
+        '{"id": "c1", "channel": "call", "turns": ['
+        '{"role": "agent", "text": "hello there", "start": 0, "end": 6},'
+        '{"role": "agent", "text": "again", "start": 2, "end": 8}]}',
+        "json",
+        "bad_time",
+        None,
+        "$.turns[1]",
+        "overlapping times",
+    ),
+    (
+        "lines.jsonl",
+        '{"id": "c1", "channel": "chat", "turns": [{"role": "agent", "text": "hi"}]}\n'
+        '{"id": "c2", "channel": "fax", "turns": [{"role": "agent", "text": "hi"}]}\n',
+        "jsonl",
+        "invalid_value",
+        2,
+        "$.channel",
+        "fax",
+    ),
+    (
+        "notes.json",
+        "%PDF-1.4 not a conversation",
+        "auto",
+        "unknown_format",
+        None,
+        None,
+        "could not recognise the format",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "content", "fmt", "code", "line", "path", "words"), CASES,
-                         ids=[c[0] for c in CASES])
-def test_bad_input_is_located(tmp_path: Path, name: str, content: str | bytes, fmt: str,
-                              code: str, line: int | None, path: str | None, words: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "content", "fmt", "code", "line", "path", "words"), CASES, ids=[c[0] for c in CASES]
+)
+def test_bad_input_is_located(
+    tmp_path: Path,
+    name: str,
+    content: str | bytes,
+    fmt: str,
+    code: str,
+    line: int | None,
+    path: str | None,
+    words: str,
+) -> None:
     file = _write(tmp_path, name, content)
     with pytest.raises(InputError) as info:
         read_file(file, format=fmt)
@@ -107,7 +193,9 @@ def test_utf16_with_bom_is_read(tmp_path: Path) -> None:
 
 
 def test_turn_index_may_be_left_out_but_must_match_when_given(tmp_path: Path) -> None:
-    doc = ('{"id": "c1", "channel": "chat", "turns": [{"role": "agent", "text": "a"},'
-           ' {"index": 5, "role": "customer", "text": "b"}]}')
+    doc = (
+        '{"id": "c1", "channel": "chat", "turns": [{"role": "agent", "text": "a"},'
+        ' {"index": 5, "role": "customer", "text": "b"}]}'
+    )
     with pytest.raises(InputError, match="indexes must count"):
         read_file(_write(tmp_path, "idx.json", doc))

@@ -20,9 +20,12 @@ OPTIONS_FILE = "options.json"
 
 
 def _is_input(path: Path) -> bool:
-    return path.is_file() and not path.name.endswith((".golden.json", ".error.json")) and (
-        path.name != OPTIONS_FILE
-    ) and not path.name.endswith(".md")
+    return (
+        path.is_file()
+        and not path.name.endswith((".golden.json", ".error.json"))
+        and (path.name != OPTIONS_FILE)
+        and not path.name.endswith(".md")
+    )
 
 
 def _cases(bad: bool) -> list[tuple[str, Path]]:

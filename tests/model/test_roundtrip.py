@@ -33,19 +33,26 @@ json_scalars = (
 )
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=10,
 )
-zones = st.sampled_from([None, UTC, timezone(timedelta(hours=5, minutes=30)),
-                         timezone(timedelta(hours=-8))])
+zones = st.sampled_from(
+    [None, UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
+)
 datetimes = zones.flatmap(lambda tz: st.datetimes(timezones=st.just(tz)) if tz else st.datetimes())
 
 
 @st.composite
 def words(draw: st.DrawFn) -> Word:
     start = draw(seconds)
-    return Word(text=draw(st.text(min_size=1, max_size=10)), start=start,
-                end=start + draw(seconds), confidence=draw(st.none() | st.floats(0, 1)))
+    return Word(
+        text=draw(st.text(min_size=1, max_size=10)),
+        start=start,
+        end=start + draw(seconds),
+        confidence=draw(st.none() | st.floats(0, 1)),
+    )
 
 
 @st.composite
@@ -77,11 +84,21 @@ def conversations(draw: st.DrawFn) -> Conversation:
         source=draw(st.none() | st.text(max_size=20)),
         started_at=draw(st.none() | datetimes),
         language=draw(st.none() | st.sampled_from(["en", "en-US", "de-DE"])),
-        agent=draw(st.none() | st.builds(Agent, id=st.none() | st.text(max_size=5),
-                                         name=st.none() | st.text(max_size=5),
-                                         team=st.none() | st.text(max_size=5))),
-        customer=draw(st.none() | st.builds(Customer, id=st.none() | st.text(max_size=5),
-                                            name=st.none() | st.text(max_size=5))),
+        agent=draw(
+            st.none()
+            | st.builds(
+                Agent,
+                id=st.none() | st.text(max_size=5),
+                name=st.none() | st.text(max_size=5),
+                team=st.none() | st.text(max_size=5),
+            )
+        ),
+        customer=draw(
+            st.none()
+            | st.builds(
+                Customer, id=st.none() | st.text(max_size=5), name=st.none() | st.text(max_size=5)
+            )
+        ),
         metadata=draw(st.dictionaries(st.text(max_size=8), json_values, max_size=4)),
     )
 
@@ -102,11 +119,18 @@ def test_full_dump_round_trip(conversation: Conversation) -> None:
 
 
 def test_scorecard_round_trip() -> None:
-    finding = Finding(detector="heard.empathy.v1", behaviour="empathy", component="empathy",
-                      polarity=Polarity.POSITIVE, spans=[Span(turn=1, start=0, end=12)],
-                      confidence=0.8, explanation="validates the feeling")
-    card = Scorecard(conversation_id="c1", listening_score=72.5, findings=[finding],
-                     metrics={"talk_ratio": 0.4})
+    finding = Finding(
+        detector="heard.empathy.v1",
+        behaviour="empathy",
+        component="empathy",
+        polarity=Polarity.POSITIVE,
+        spans=[Span(turn=1, start=0, end=12)],
+        confidence=0.8,
+        explanation="validates the feeling",
+    )
+    card = Scorecard(
+        conversation_id="c1", listening_score=72.5, findings=[finding], metrics={"talk_ratio": 0.4}
+    )
     assert Scorecard.model_validate_json(card.model_dump_json()) == card
 
 

@@ -51,14 +51,15 @@ class ImportBench:
             redact_tps, _ = self.rate(self.redact_seconds)
             result["redact_turns_per_s"] = round(redact_tps)
             result["parse_and_redact_turns_per_s"] = round(
-                self.turns / (statistics.median(self.parse_seconds)
-                              + statistics.median(self.redact_seconds))
+                self.turns
+                / (statistics.median(self.parse_seconds) + statistics.median(self.redact_seconds))
             )
         return result
 
 
-def bench_import(path: Path, *, format: str = "auto", repeat: int = 3,
-                 redact: bool = True) -> ImportBench:
+def bench_import(
+    path: Path, *, format: str = "auto", repeat: int = 3, redact: bool = True
+) -> ImportBench:
     """Parse the file `repeat` times (and redact, and serialise), timing each stage."""
     source = load_source(path)
     parse_seconds: list[float] = []

@@ -12,8 +12,9 @@ from rich.table import Table
 from heard.bench.docs import table, write_section
 from heard.cli.output import console, errors, print_json
 
-app = typer.Typer(help="Measure speed and memory (figures go to docs/performance.md).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Measure speed and memory (figures go to docs/performance.md).", no_args_is_help=True
+)
 
 DOCS = Path("docs/performance.md")
 
@@ -43,12 +44,13 @@ def bench_import_command(
     data: Annotated[Path | None, typer.Option("--data", help="File to import.")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="Input format.")] = "auto",
     repeat: Annotated[int, typer.Option("--repeat", min=1, help="Timed runs per stage.")] = 3,
-    redact: Annotated[bool, typer.Option("--redact/--no-redact",
-                                         help="Also time redaction.")] = True,
+    redact: Annotated[
+        bool, typer.Option("--redact/--no-redact", help="Also time redaction.")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    write_docs: Annotated[bool, typer.Option("--write-docs",
-                                             help="Record the figures in docs/performance.md.")]
-    = False,
+    write_docs: Annotated[
+        bool, typer.Option("--write-docs", help="Record the figures in docs/performance.md.")
+    ] = False,
 ) -> None:
     """Import throughput: turns/s to parse, redact and write JSONL; peak memory."""
     from heard.bench.importing import bench_import
@@ -62,11 +64,17 @@ def bench_import_command(
         raise typer.Exit(1) from None
     machine = result["machine"]
     rows = [
-        ("data", f"`{Path(str(result['file'])).name}` ({result['format']}, "
-                 f"{result['size_mb']} MB, {result['conversations']:,} conversations, "
-                 f"{result['turns']:,} turns)"),
-        ("parse (median of runs)", f"{result['parse_turns_per_s']:,} turns/s, "
-                                   f"{result['parse_conversations_per_s']:,} conversations/s"),
+        (
+            "data",
+            f"`{Path(str(result['file'])).name}` ({result['format']}, "
+            f"{result['size_mb']} MB, {result['conversations']:,} conversations, "
+            f"{result['turns']:,} turns)",
+        ),
+        (
+            "parse (median of runs)",
+            f"{result['parse_turns_per_s']:,} turns/s, "
+            f"{result['parse_conversations_per_s']:,} conversations/s",
+        ),
     ]
     if "redact_turns_per_s" in result:
         rows.append(("redact", f"{result['redact_turns_per_s']:,} turns/s"))
@@ -75,9 +83,12 @@ def bench_import_command(
         ("write JSONL", f"{result['write_jsonl_turns_per_s']:,} turns/s"),
         ("peak RSS", f"{result['peak_rss_mb']} MB"),
         ("settings", f"repeat={result['repeat']}, one process, format={format}"),
-        ("machine", f"{machine['cpu']}, {machine['cores']} cores, "  # type: ignore[index]
-                    f"{machine['memory_gib']} GiB, {machine['os']}, "  # type: ignore[index]
-                    f"Python {machine['python']}, heard {machine['heard']}"),  # type: ignore[index]
+        (
+            "machine",
+            f"{machine['cpu']}, {machine['cores']} cores, "  # type: ignore[index]
+            f"{machine['memory_gib']} GiB, {machine['os']}, "  # type: ignore[index]
+            f"Python {machine['python']}, heard {machine['heard']}",
+        ),  # type: ignore[index]
         ("measured", str(machine["date"])),  # type: ignore[index]
         ("target", "≥ 20,000 turns/s on 2 cores"),
     ]

@@ -77,17 +77,16 @@ def expand(paths: list[Path]) -> list[Path]:
     return found
 
 
-def import_one(
-    path: Path, *, format: str, options: ImportOptions, redact: bool
-) -> FileResult:
+def import_one(path: Path, *, format: str, options: ImportOptions, redact: bool) -> FileResult:
     """Import one file; every failure becomes the result's error, never an exception."""
     result = FileResult(file=str(path))
     try:
         if str(path) == "-":
             source = Source("<stdin>", sys.stdin.buffer.read(options.max_bytes + 1))
             if len(source.data) > options.max_bytes:
-                raise InputError("standard input is over the size limit",
-                                 where=source.where(), code="too_large")
+                raise InputError(
+                    "standard input is over the size limit", where=source.where(), code="too_large"
+                )
         else:
             source = load_source(path, max_bytes=options.max_bytes)
         result.format, conversations = read_source(source, format=format, options=options)
@@ -229,7 +228,9 @@ def run_imports(
 def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_command(
-        files: Annotated[list[Path], typer.Argument(help="Files or folders to import; - for stdin.")],
+        files: Annotated[
+            list[Path], typer.Argument(help="Files or folders to import; - for stdin.")
+        ],
         format: FormatOpt = "auto",
         redact: Annotated[
             bool, typer.Option("--redact", help="Replace card numbers, emails, phones… first.")
@@ -251,10 +252,12 @@ def register(app: typer.Typer) -> None:
         check_format(format)
         options = build_options(role, column, channel, max_size)
         if as_json and out is not None and str(out) == "-":
-            raise typer.BadParameter("--json and --out - both write to standard output",
-                                     param_hint="--out")
-        results = run_imports(files, format=format, options=options, redact=redact,
-                              show_progress=not as_json)
+            raise typer.BadParameter(
+                "--json and --out - both write to standard output", param_hint="--out"
+            )
+        results = run_imports(
+            files, format=format, options=options, redact=redact, show_progress=not as_json
+        )
         written = None
         if out is not None:
             written = write_jsonl(
@@ -262,15 +265,17 @@ def register(app: typer.Typer) -> None:
             )
         failed = [r for r in results if r.error is not None]
         if as_json:
-            print_json({
-                "files": [r.summary() for r in results],
-                "conversations": sum(len(r.conversations) for r in results),
-                "turns": sum(r.turns for r in results),
-                "failed": len(failed),
-                "written": written,
-                "out": None if out is None else str(out),
-                "redacted": redact,
-            })
+            print_json(
+                {
+                    "files": [r.summary() for r in results],
+                    "conversations": sum(len(r.conversations) for r in results),
+                    "turns": sum(r.turns for r in results),
+                    "failed": len(failed),
+                    "written": written,
+                    "out": None if out is None else str(out),
+                    "redacted": redact,
+                }
+            )
         elif out is None or str(out) != "-":
             _print_summary(results, out=out, written=written)
         raise typer.Exit(EXIT_SOME_FAILED if failed else EXIT_OK)
@@ -281,8 +286,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """List the formats heard can import."""
         rows = [
-            {"name": name, "title": cls.title, "extensions": list(cls.extensions),
-             "sample": cls.sample}
+            {
+                "name": name,
+                "title": cls.title,
+                "extensions": list(cls.extensions),
+                "sample": cls.sample,
+            }
             for name, cls in sorted(importers().items())
         ]
         if as_json:
@@ -310,8 +319,9 @@ def register(app: typer.Typer) -> None:
         """Print conversations as readable transcripts."""
         check_format(format)
         options = build_options(role, column, channel, max_size)
-        results = run_imports(files, format=format, options=options, redact=redact,
-                              show_progress=True)
+        results = run_imports(
+            files, format=format, options=options, redact=redact, show_progress=True
+        )
         shown = 0
         for result in results:
             if result.error is not None:
@@ -353,7 +363,9 @@ def print_transcript(conversation: Conversation) -> None:
         style = ROLE_STYLE.get(turn.role, "")
         label = turn.role.value
         if turn.subject:
-            console.print(f"[dim]{stamp:>8}[/dim]  [italic]Subject: {escape(turn.subject)}[/italic]")
+            console.print(
+                f"[dim]{stamp:>8}[/dim]  [italic]Subject: {escape(turn.subject)}[/italic]"
+            )
         console.print(f"[dim]{stamp:>8}[/dim]  [{style}]{label:>8}[/{style}]  {escape(turn.text)}")
     console.print()
 
@@ -368,11 +380,13 @@ def _print_summary(results: list[FileResult], *, out: Path | None, written: int 
     for r in results:
         if r.error is None:
             status = "[green]ok[/green]" + (" [yellow](see note)[/yellow]" if r.warnings else "")
-            table.add_row(escape(r.file), r.format or "-", str(len(r.conversations)),
-                          str(r.turns), status)
+            table.add_row(
+                escape(r.file), r.format or "-", str(len(r.conversations)), str(r.turns), status
+            )
         else:
-            table.add_row(escape(r.file), r.format or "-", "-", "-",
-                          f"[red]{escape(r.error['code'])}[/red]")
+            table.add_row(
+                escape(r.file), r.format or "-", "-", "-", f"[red]{escape(r.error['code'])}[/red]"
+            )
     console.print(table)
     for r in results:
         for warning in r.warnings:
@@ -380,8 +394,10 @@ def _print_summary(results: list[FileResult], *, out: Path | None, written: int 
         if r.error is not None:
             console.print(f"[red]error[/red] {escape(r.error['text'])}")
     ok = [r for r in results if r.error is None]
-    line = (f"{sum(len(r.conversations) for r in ok):,} conversations, "
-            f"{sum(r.turns for r in ok):,} turns from {len(ok)} of {len(results)} files")
+    line = (
+        f"{sum(len(r.conversations) for r in ok):,} conversations, "
+        f"{sum(r.turns for r in ok):,} turns from {len(ok)} of {len(results)} files"
+    )
     if out is not None:
         line += f"; {written:,} written to {out}"
     console.print(line)

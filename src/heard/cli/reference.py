@@ -32,8 +32,9 @@ def render(app: typer.Typer) -> str:
     runner = CliRunner()
     parts = [HEADER]
     for path in command_paths(app):
-        result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "100", "NO_COLOR": "1"},
-                               prog_name="heard")
+        result = runner.invoke(
+            app, [*path, "--help"], env={"COLUMNS": "100", "NO_COLOR": "1"}, prog_name="heard"
+        )
         title = " ".join(["heard", *path])
         parts.append(f"## `{title}`\n\n```text\n{result.output.rstrip()}\n```\n")
     return "\n".join(parts)

@@ -10,8 +10,6 @@ from heard.cli.output import print_json
 from heard.model import Conversation, Scorecard
 
 
-
-
 def conversation_schema() -> dict[str, Any]:
     schema = Conversation.model_json_schema(mode="validation")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from pathlib import PurePath
 from typing import Any, ClassVar, TypeVar
 
 import orjson
@@ -99,7 +100,7 @@ class Source:
             line = data.count(b"\n", 0, exc.start) + 1
             raise InputError(
                 f"byte {exc.start} is not valid {encoding.upper()} "
-                f"({data[exc.start:exc.start + 1]!r})",
+                f"({data[exc.start : exc.start + 1]!r})",
                 where=self.where(line=line),
                 expected="UTF-8 text (convert with: iconv -f CP1252 -t UTF-8)",
                 code="encoding",
@@ -128,8 +129,7 @@ class Source:
 
     def lines(self) -> Iterator[tuple[int, str]]:
         """(line number from 1, line without its end) for every line."""
-        for number, line in enumerate(self.text.splitlines(), start=1):
-            yield number, line
+        yield from enumerate(self.text.splitlines(), start=1)
 
 
 def parse_json(text: str, where: Location) -> Any:
@@ -202,20 +202,20 @@ def input_error_from_validation(
     expected = _EXPECTED.get(kind)
     if kind == "missing":
         return InputError(
-            "required field is missing", where=where.at(path=path), code="missing_field",
+            "required field is missing",
+            where=where.at(path=path),
+            code="missing_field",
             expected=expected,
         )
     found = first.get("input")
-    shown = orjson.dumps(found, default=str).decode() if found is not None else "null"
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
     message = first["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
+    if not isinstance(found, dict | list):  # a whole object is no help to show
+        shown = orjson.dumps(found, default=str).decode() if found is not None else "null"
+        message += f", got {shown[:57] + '...' if len(shown) > 60 else shown}"
     code = "bad_time" if "before its start" in message else "invalid_value"
-    return InputError(
-        f"{message}, got {shown}", where=where.at(path=path), expected=expected, code=code
-    )
+    return InputError(message, where=where.at(path=path), expected=expected, code=code)
 
 
 def validate(model: type[M], obj: Any, where: Location, *, prefix: str = "$") -> M:
@@ -242,8 +242,21 @@ class TurnDraft:
     metadata: dict[str, JsonValue] = field(default_factory=dict)
 
 
-def resolve_role(label: str, options: ImportOptions, where: Location) -> Role:
-    """The role for a speaker label, or an InputError naming the label and the way out."""
+def resolve_role(
+    label: str,
+    options: ImportOptions,
+    where: Location,
+    *,
+    vendor_roles: Mapping[str, Role] | None = None,
+) -> Role:
+    """The role for a speaker label: the user's --role mapping first, then the vendor's own
+    role names (`vendor_roles`, keys case-folded), then heard's defaults; else an InputError
+    naming the label and the way out."""
+    key = label.strip().casefold()
+    if vendor_roles and key in vendor_roles:
+        mapped_by_user = any(name.strip().casefold() == key for name in options.speaker_roles)
+        if not mapped_by_user:
+            return vendor_roles[key]
     role = options.role_for(label)
     if role is None:
         raise InputError(
@@ -254,6 +267,11 @@ def resolve_role(label: str, options: ImportOptions, where: Location) -> Role:
             code="unknown_role",
         )
     return role
+
+
+def conversation_id(external_id: str | None, source: Source) -> str:
+    """The conversation's id: the source system's id, else the file's name without suffix."""
+    return external_id or PurePath(source.name).stem or "conversation"
 
 
 def assemble(

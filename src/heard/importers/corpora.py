@@ -80,8 +80,12 @@ def _records(source: Source) -> list[tuple[Location, Any]]:
         if line.strip()
     ]
     if not records:
-        raise InputError("no conversations in file", where=source.where(),
-                         expected="one JSON conversation per line", code="empty")
+        raise InputError(
+            "no conversations in file",
+            where=source.where(),
+            expected="one JSON conversation per line",
+            code="empty",
+        )
     return records
 
 
@@ -94,10 +98,10 @@ class Star(Importer):
 
     def sniff(self, source: Source) -> float:
         doc = _first_line_doc(source)
-        if isinstance(doc, dict) and isinstance(doc.get("original"), dict):
-            if "DialogueID" in doc["original"] or str(doc.get("source", "")).startswith("STAR"):
-                return 0.99
-        return 0.0
+        if not isinstance(doc, dict) or not isinstance(doc.get("original"), dict):
+            return 0.0
+        star = "DialogueID" in doc["original"] or str(doc.get("source", "")).startswith("STAR")
+        return 0.99 if star else 0.0
 
     def parse(self, source: Source, options: ImportOptions) -> list[Conversation]:
         conversations = []
@@ -111,8 +115,12 @@ class Star(Importer):
         if skipped:
             source.warn(f"skipped {skipped} dialogues with no messages")
         if not conversations:
-            raise InputError("no dialogue with messages", where=source.where(),
-                             expected="STAR dialogues with turns", code="empty")
+            raise InputError(
+                "no dialogue with messages",
+                where=source.where(),
+                expected="STAR dialogues with turns",
+                code="empty",
+            )
         return conversations
 
     def _conversation(
@@ -128,7 +136,9 @@ class Star(Importer):
                 metadata["action_label"] = turn.action_label
             drafts.append(
                 TurnDraft(
-                    role=resolve_role(turn.role, options, turn_where.at(path=f"{turn_where.path}.role")),
+                    role=resolve_role(
+                        turn.role, options, turn_where.at(path=f"{turn_where.path}.role")
+                    ),
                     text=turn.text,
                     where=turn_where,
                     sent_at=_utc(turn.unix_time, turn_where),
@@ -166,10 +176,9 @@ class HarperValley(Importer):
         if not isinstance(doc, dict) or not isinstance(doc.get("original"), dict):
             return 0.0
         turns = doc.get("turns")
-        if isinstance(turns, list) and turns and isinstance(turns[0], dict):
-            if "start_ms" in turns[0] and "duration_ms" in turns[0]:
-                return 0.99
-        return 0.0
+        first = turns[0] if isinstance(turns, list) and turns else None
+        timed = isinstance(first, dict) and "start_ms" in first and "duration_ms" in first
+        return 0.99 if timed else 0.0
 
     def parse(self, source: Source, options: ImportOptions) -> list[Conversation]:
         return [self._conversation(source, where, doc, options) for where, doc in _records(source)]
@@ -184,7 +193,9 @@ class HarperValley(Importer):
             start = turn.start_ms / 1000
             drafts.append(
                 TurnDraft(
-                    role=resolve_role(turn.role, options, turn_where.at(path=f"{turn_where.path}.role")),
+                    role=resolve_role(
+                        turn.role, options, turn_where.at(path=f"{turn_where.path}.role")
+                    ),
                     text=turn.text,
                     where=turn_where,
                     speaker_id=turn.role,
@@ -214,10 +225,14 @@ class HarperValley(Importer):
             source="harper-valley",
             started_at=_utc(start_ms / 1000, where) if isinstance(start_ms, int | float) else None,
             language="en",
-            agent=Agent(id=_str(_dig(meta, "agent").get("speaker_id")),
-                        name=_str(agent_meta.get("agent_name"))),
-            customer=Customer(id=_str(_dig(meta, "caller").get("speaker_id")),
-                              name=_str(caller_meta.get("first and last name"))),
+            agent=Agent(
+                id=_str(_dig(meta, "agent").get("speaker_id")),
+                name=_str(agent_meta.get("agent_name")),
+            ),
+            customer=Customer(
+                id=_str(_dig(meta, "caller").get("speaker_id")),
+                name=_str(caller_meta.get("first and last name")),
+            ),
             metadata={"harper_valley": meta},
         )
 
@@ -242,8 +257,12 @@ def _utc(seconds: float | None, where: Location) -> datetime | None:
     try:
         return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError) as exc:
-        raise InputError(f"time stamp {seconds!r} is out of range", where=where,
-                         expected="seconds since 1970", code="bad_time") from exc
+        raise InputError(
+            f"time stamp {seconds!r} is out of range",
+            where=where,
+            expected="seconds since 1970",
+            code="bad_time",
+        ) from exc
 
 
 def _dig(mapping: dict[str, Any], *keys: str) -> dict[str, Any]:

@@ -58,8 +58,15 @@ def conversation_from_document(
         for t in conversation.turns
     ]
     # Checks only (some text, sane times); the validated conversation is kept as it is.
-    assemble(source, drafts, id=conversation.id, channel=conversation.channel, where=where,
-             options=options, keep_order=True)
+    assemble(
+        source,
+        drafts,
+        id=conversation.id,
+        channel=conversation.channel,
+        where=where,
+        options=options,
+        keep_order=True,
+    )
     if options.channel is not None:
         conversation.channel = options.channel
     return conversation
@@ -82,12 +89,14 @@ class HeardJson(Importer):
         doc = source.json
         if isinstance(doc, list):
             if not doc:
-                raise InputError("empty list", where=source.where(path="$"),
-                                 expected="at least one conversation", code="empty")
-            return [
-                conversation_from_document(
-                    item, source.where(path=f"$[{i}]"), source, options
+                raise InputError(
+                    "empty list",
+                    where=source.where(path="$"),
+                    expected="at least one conversation",
+                    code="empty",
                 )
+            return [
+                conversation_from_document(item, source.where(path=f"$[{i}]"), source, options)
                 for i, item in enumerate(doc)
             ]
         return [conversation_from_document(doc, source.where(), source, options)]
@@ -125,6 +134,10 @@ class HeardJsonl(Importer):
             doc = parse_json(line, where)
             conversations.append(conversation_from_document(doc, where, source, options))
         if not conversations:
-            raise InputError("no conversations in file", where=source.where(),
-                             expected="one JSON conversation per line", code="empty")
+            raise InputError(
+                "no conversations in file",
+                where=source.where(),
+                expected="one JSON conversation per line",
+                code="empty",
+            )
         return conversations

@@ -91,9 +91,7 @@ def read_source(
     return importer.name, importer.parse(source, options)
 
 
-def load_source(
-    path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES
-) -> Source:
+def load_source(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
     """The file's bytes as a Source; refuses missing, unreadable and over-size files."""
     path = Path(path)
     where = Location(file=str(path))
@@ -128,5 +126,6 @@ def read_file(
 ) -> tuple[str, list[Conversation]]:
     """(format name, conversations) for one file."""
     options = options or ImportOptions()
-    return read_source(load_source(path, max_bytes=options.max_bytes), format=format,
-                       options=options)
+    return read_source(
+        load_source(path, max_bytes=options.max_bytes), format=format, options=options
+    )
