@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -145,8 +146,8 @@ def test_schema_is_valid_json_schema() -> None:
 def test_show_prints_the_transcript(files: dict[str, Path]) -> None:
     result = runner.invoke(app, ["show", str(files["good"])], env={"COLUMNS": "120"})
     assert result.exit_code == 0
-    assert "customer  Where is my parcel?" in result.output
-    assert "agent  Let me check that for you." in result.output
+    assert " customer Where is my parcel?" in result.output
+    assert "    agent Let me check that for you." in result.output
 
 
 def test_console_script_never_prints_a_traceback(files: dict[str, Path], tmp_path: Path) -> None:
@@ -158,6 +159,7 @@ def test_console_script_never_prints_a_traceback(files: dict[str, Path], tmp_pat
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, "COLUMNS": "300"},
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr

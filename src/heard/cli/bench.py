@@ -47,6 +47,9 @@ def bench_import_command(
     redact: Annotated[
         bool, typer.Option("--redact/--no-redact", help="Also time redaction.")
     ] = True,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes for the parallel stage.")
+    ] = os.cpu_count() or 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     write_docs: Annotated[
         bool, typer.Option("--write-docs", help="Record the figures in docs/performance.md.")
@@ -58,7 +61,9 @@ def bench_import_command(
 
     path = data or _default_import_data()
     try:
-        result = bench_import(path, format=format, repeat=repeat, redact=redact).to_dict()
+        result = bench_import(
+            path, format=format, repeat=repeat, redact=redact, workers=workers
+        ).to_dict()
     except InputError as exc:
         errors.print(f"[red]error[/red] {exc}")
         raise typer.Exit(1) from None
@@ -79,10 +84,21 @@ def bench_import_command(
     if "redact_turns_per_s" in result:
         rows.append(("redact", f"{result['redact_turns_per_s']:,} turns/s"))
         rows.append(("parse + redact", f"{result['parse_and_redact_turns_per_s']:,} turns/s"))
+    if "parallel_turns_per_s" in result:
+        rows.append(
+            (
+                f"parse{' + redact' if redact else ''}, {result['workers']} processes",
+                f"{result['parallel_turns_per_s']:,} turns/s, "
+                f"{result['parallel_conversations_per_s']:,} conversations/s",
+            )
+        )
     rows += [
         ("write JSONL", f"{result['write_jsonl_turns_per_s']:,} turns/s"),
         ("peak RSS", f"{result['peak_rss_mb']} MB"),
-        ("settings", f"repeat={result['repeat']}, one process, format={format}"),
+        (
+            "settings",
+            f"repeat={result['repeat']}, format={format}, stages one process unless marked",
+        ),
         (
             "machine",
             f"{machine['cpu']}, {machine['cores']} cores, "  # type: ignore[index]
@@ -104,7 +120,8 @@ def bench_import_command(
     if write_docs:
         body = (
             "## Import (`heard bench import`)\n\n"
-            f"Command: `heard bench import --data {path.name} --repeat {repeat}"
+            f"Command: `heard bench import --data {path.name} --repeat {repeat} "
+            f"--workers {workers}"
             f"{'' if redact else ' --no-redact'} --write-docs`\n\n" + table(rows)
         )
         write_section(DOCS, "bench-import", body)

@@ -353,6 +353,10 @@ def print_transcript(conversation: Conversation) -> None:
         f"[bold]{escape(conversation.id)}[/bold] · {conversation.channel.value}"
         + (f" · {escape(', '.join(who))}" if who else "")
     )
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="dim", justify="right", no_wrap=True)
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(overflow="fold")
     for turn in conversation.turns:
         if turn.start is not None:
             stamp = _clock(turn.start)
@@ -361,12 +365,11 @@ def print_transcript(conversation: Conversation) -> None:
         else:
             stamp = ""
         style = ROLE_STYLE.get(turn.role, "")
-        label = turn.role.value
+        text = escape(turn.text)
         if turn.subject:
-            console.print(
-                f"[dim]{stamp:>8}[/dim]  [italic]Subject: {escape(turn.subject)}[/italic]"
-            )
-        console.print(f"[dim]{stamp:>8}[/dim]  [{style}]{label:>8}[/{style}]  {escape(turn.text)}")
+            text = f"[italic]Subject: {escape(turn.subject)}[/italic]\n{text}"
+        grid.add_row(stamp, f"[{style}]{turn.role.value}[/{style}]", text)
+    console.print(grid)
     console.print()
 
 
