@@ -1,1 +1,5 @@
-from heard.cli.main import run; run()
+"""`python -m heard`: the same as the `heard` command."""
+
+from heard.cli.main import run
+
+run()
