@@ -52,7 +52,7 @@ class ImportOptions:
     channel: Channel | None = None
     """Override the channel an importer would infer."""
     columns: Mapping[str, str] = field(default_factory=dict)
-    """CSV column mapping: conversation, role, text, start, end, timestamp, speaker."""
+    """CSV column mapping: conversation, role, text, speaker, start, end, timestamp, channel."""
     max_bytes: int = DEFAULT_MAX_BYTES
     overlap_tolerance: float = 0.5
     """Seconds one speaker's turn may start before that speaker's previous turn ends."""
@@ -99,7 +99,7 @@ class Source:
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
             raise InputError(
-                f"byte {exc.start} is not valid {encoding.upper()} "
+                f"byte {exc.start} is not valid {'UTF-16' if encoding == 'utf-16' else 'UTF-8'} "
                 f"({data[exc.start : exc.start + 1]!r})",
                 where=self.where(line=line),
                 expected="UTF-8 text (convert with: iconv -f CP1252 -t UTF-8)",
