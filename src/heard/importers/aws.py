@@ -283,8 +283,6 @@ class AwsTranscribe(Importer):
 
     def sniff(self, source: Source) -> float:
         doc = source.try_json()
-        if doc is None:
-            return 0.0
         if not isinstance(doc, dict) or "ConversationAnalytics" in doc:
             return 0.0
         transcript = doc.get("Transcript")
@@ -379,8 +377,6 @@ class AwsConnect(Importer):
 
     def sniff(self, source: Source) -> float:
         doc = source.try_json()
-        if doc is None:
-            return 0.0
         if not isinstance(doc, dict) or not isinstance(doc.get("Transcript"), list):
             return 0.0
         if _has_participant_ids(doc):
@@ -558,8 +554,6 @@ class AwsPca(Importer):
 
     def sniff(self, source: Source) -> float:
         doc = source.try_json()
-        if doc is None:
-            return 0.0
         if (
             isinstance(doc, dict)
             and isinstance(doc.get("ConversationAnalytics"), dict)

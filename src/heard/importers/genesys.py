@@ -202,8 +202,6 @@ class GenesysTranscript(Importer):
 
     def sniff(self, source: Source) -> float:
         doc = source.try_json()
-        if doc is None:
-            return 0.0
         if not isinstance(doc, dict) or not isinstance(doc.get("transcripts"), list):
             return 0.0
         first = doc["transcripts"][0] if doc["transcripts"] else None
