@@ -8,5 +8,8 @@ mkdir -p out
 echo "== heard import: the bundled examples, personal data redacted =="
 "$VENV/bin/heard" import examples/ --redact --out out/examples.jsonl
 echo
-echo "== heard show: the first three conversations =="
-"$VENV/bin/heard" show out/examples.jsonl --limit 3
+echo "== heard show: the first conversation =="
+"$VENV/bin/heard" show out/examples.jsonl --limit 1
+echo
+echo "== heard analyze: an angry chat handled badly, and one handled well =="
+"$VENV/bin/heard" analyze examples/03-chat-angry-handled-badly.json examples/02-chat-angry-handled-well.json

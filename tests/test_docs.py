@@ -46,3 +46,11 @@ def test_every_command_has_help() -> None:
     for path in command_paths(app):
         result = runner.invoke(app, [*path, "--help"])
         assert result.exit_code == 0, path
+
+
+def test_every_detector_is_documented() -> None:
+    from heard.analysis import detectors
+
+    text = (DOCS / "analysis.md").read_text()
+    missing = [name for name in detectors() if f"`{name}`" not in text]
+    assert not missing, f"detectors missing from docs/analysis.md: {missing}"

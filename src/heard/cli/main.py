@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from heard import __version__
-from heard.cli import bench, importing, schema
+from heard.cli import analyzing, bench, importing, schema
 
 app = typer.Typer(
     name="heard",
@@ -36,6 +36,7 @@ def main(
 
 
 importing.register(app)
+analyzing.register(app)
 schema.register(app)
 app.add_typer(bench.app, name="bench")
 

@@ -1,0 +1,103 @@
+"""The conversation being analysed, with shared, computed-once views of its text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from heard.model import Conversation, Finding, Polarity, Role, Span, Turn
+
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+_WORD = re.compile(r"[A-Za-z0-9']+")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of a turn: its text and its character offsets in the turn."""
+
+    turn: int
+    start: int
+    end: int
+    text: str
+
+    @property
+    def span(self) -> Span:
+        return Span(turn=self.turn, start=self.start, end=self.end)
+
+
+@dataclass
+class Context:
+    """One conversation under analysis, plus annotations detectors assign for each other."""
+
+    conversation: Conversation
+    annotations: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def turns(self) -> list[Turn]:
+        return self.conversation.turns
+
+    @cached_property
+    def sentences(self) -> list[list[Sentence]]:
+        """Sentences of every turn, with offsets (a simple splitter on . ! ? and newlines)."""
+        result = []
+        for turn in self.turns:
+            found = []
+            for match in _SENTENCE.finditer(turn.text):
+                raw = match.group(0)
+                stripped = raw.strip()
+                if not stripped:
+                    continue
+                start = match.start() + (len(raw) - len(raw.lstrip()))
+                found.append(Sentence(turn.index, start, start + len(stripped), stripped))
+            result.append(found)
+        return result
+
+    @cached_property
+    def words(self) -> list[list[str]]:
+        """Lower-cased words of every turn."""
+        return [[w.lower() for w in _WORD.findall(t.text)] for t in self.turns]
+
+    def previous(self, index: int, role: Role) -> Turn | None:
+        """The nearest turn before `index` with the given role."""
+        for turn in reversed(self.turns[:index]):
+            if turn.role == role:
+                return turn
+        return None
+
+    def replies(self) -> Iterator[tuple[list[Turn], Turn]]:
+        """(the customer turns since the agent last spoke, the agent turn answering them)."""
+        waiting: list[Turn] = []
+        for turn in self.turns:
+            if turn.role == Role.CUSTOMER:
+                waiting.append(turn)
+            elif turn.role == Role.AGENT:
+                yield waiting, turn
+                waiting = []
+
+    def finding(
+        self,
+        detector: str,
+        behaviour: str,
+        component: str,
+        polarity: Polarity,
+        span: Span | list[Span],
+        *,
+        confidence: float = 1.0,
+        explanation: str = "",
+        suggestion: str | None = None,
+        **data: Any,
+    ) -> Finding:
+        return Finding(
+            detector=detector,
+            behaviour=behaviour,
+            component=component,
+            polarity=polarity,
+            spans=span if isinstance(span, list) else [span],
+            confidence=confidence,
+            explanation=explanation,
+            suggestion=suggestion,
+            data=data,
+        )

@@ -1,0 +1,52 @@
+"""What a detector is: a named, versioned reader of conversations that returns findings."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar
+
+from heard.model import Finding
+
+if TYPE_CHECKING:
+    from heard.analysis.context import Context
+
+
+class Requirement(StrEnum):
+    """What a conversation must have for a detector to judge it."""
+
+    TIMINGS = "timings"
+    """start and end times on every turn (calls)."""
+    MESSAGE_TIMES = "message_times"
+    """sent_at on every turn (chats, emails)."""
+    AGENT_TURNS = "agent_turns"
+    CUSTOMER_TURNS = "customer_turns"
+
+
+REQUIREMENT_REASONS = {
+    Requirement.TIMINGS: "needs start and end times on every turn (a timed call transcript)",
+    Requirement.MESSAGE_TIMES: "needs a send time on every message",
+    Requirement.AGENT_TURNS: "needs at least one agent turn",
+    Requirement.CUSTOMER_TURNS: "needs at least one customer turn",
+}
+
+
+class Detector(ABC):
+    """Reads a conversation (and annotations other detectors assigned) and returns findings.
+
+    A detector never changes the conversation. It declares what it `requires` of the input,
+    which annotations it `needs` from other detectors, and which it `assigns` for others.
+    """
+
+    name: ClassVar[str]
+    """Registry name with version, e.g. ``heard.empathy.v1``."""
+    behaviours: ClassVar[tuple[str, ...]]
+    """The rubric behaviours its findings carry."""
+    requires: ClassVar[frozenset[Requirement]] = frozenset()
+    needs: ClassVar[tuple[str, ...]] = ()
+    assigns: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def detect(self, ctx: Context) -> Iterable[Finding]:
+        """Findings for the conversation in `ctx`; may set annotations it `assigns`."""

@@ -1,0 +1,100 @@
+"""The rubric: components, behaviours, weights, points and thresholds, read from TOML."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib.resources import files
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from heard.errors import InputError, Location
+from heard.importers.base import input_error_from_validation
+
+Applies = Literal[
+    "always",
+    "customer_upset",
+    "customer_worried",
+    "customer_named",
+    "long_or_multi",
+    "questions_asked",
+    "long_call",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Component(_Strict):
+    label: str
+    weight: float = Field(default=1.0, ge=0)
+
+
+class Behaviour(_Strict):
+    component: str
+    polarity: Literal["positive", "negative", "neutral"]
+    points: float = Field(default=0, ge=0)
+    applies: Applies = "always"
+    label: str
+    tip: str | None = None
+
+
+class Thresholds(_Strict):
+    dead_air_seconds: float = Field(default=5.0, gt=0)
+    backchannel_seconds: float = Field(default=1.0, gt=0)
+    backchannel_words: int = Field(default=3, ge=1)
+
+
+class Rubric(_Strict):
+    """Weights and points a QA team can change without touching code."""
+
+    name: str
+    version: str
+    components: dict[str, Component]
+    behaviours: dict[str, Behaviour]
+    thresholds: Thresholds = Thresholds()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def behaviour(self, name: str) -> Behaviour | None:
+        return self.behaviours.get(name)
+
+
+def load_rubric(path: str | Path | None = None) -> Rubric:
+    """The rubric in `path`, or heard's default; errors name the file and the field."""
+    if path is None:
+        text = files("heard.analysis").joinpath("default_rubric.toml").read_text("utf-8")
+        where = Location(file="default_rubric.toml")
+    else:
+        where = Location(file=str(path))
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as exc:
+            raise InputError(
+                f"cannot read rubric: {exc.strerror or exc}",
+                where=where,
+                expected="a TOML rubric file",
+                code="not_a_file",
+            ) from exc
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(
+            f"malformed TOML: {exc}", where=where, expected="a TOML rubric", code="malformed"
+        ) from exc
+    try:
+        rubric = Rubric.model_validate(raw)
+    except ValidationError as exc:
+        raise input_error_from_validation(exc, where) from exc
+    for name, behaviour in rubric.behaviours.items():
+        if behaviour.component not in rubric.components:
+            raise InputError(
+                f"behaviour {name!r} names unknown component {behaviour.component!r}",
+                where=where.at(path=f"$.behaviours.{name}.component"),
+                expected=f"one of {', '.join(rubric.components)}",
+            )
+    return rubric

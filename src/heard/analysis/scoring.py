@@ -1,0 +1,304 @@
+"""From findings to a scorecard: component scores, the Listening Score, checklist and tips."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+from heard.analysis.context import Context
+from heard.analysis.rubric import Behaviour, Rubric
+from heard.model import (
+    ChecklistItem,
+    ComponentScore,
+    Finding,
+    Role,
+    Scorecard,
+    Span,
+    Tip,
+    Verdict,
+)
+
+UPSET = {"anger", "frustration", "worry", "confusion"}
+WORRIED = {"worry", "confusion"}
+MAX_DEDUCTIONS = 3
+"""A negative behaviour is deducted at most this many times per conversation."""
+
+_PERSON = {
+    "i": "you",
+    "i'm": "you're",
+    "im": "you're",
+    "i've": "you've",
+    "i'd": "you'd",
+    "i'll": "you'll",
+    "me": "you",
+    "my": "your",
+    "mine": "yours",
+    "myself": "yourself",
+    "am": "are",
+    "we": "you",
+    "our": "your",
+    "us": "you",
+}
+_TOKEN = re.compile(r"[A-Za-z']+|[^A-Za-z'\s]+|\s+")
+
+
+def customer_emotions(ctx: Context) -> dict[int, str]:
+    """turn index → emotion label, as the emotion detector assigned (empty when none ran)."""
+    raw = ctx.annotations.get("customer_emotion", {})
+    return {int(k): v["label"] if isinstance(v, dict) else str(v) for k, v in raw.items()}
+
+
+def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tuple[bool, str]:
+    """Whether the rubric calls for a positive behaviour here, and why (not)."""
+    conversation = ctx.conversation
+    emotions = set(customer_emotions(ctx).values())
+    if not any(t.role == Role.AGENT for t in conversation.turns):
+        return False, "the agent did not speak"
+    match behaviour.applies:
+        case "customer_upset":
+            return (
+                bool(emotions & UPSET),
+                "the customer was upset"
+                if emotions & UPSET
+                else "the customer showed no negative emotion",
+            )
+        case "customer_worried":
+            return (
+                bool(emotions & WORRIED),
+                "the customer was worried or confused"
+                if emotions & WORRIED
+                else "the customer was not worried or confused",
+            )
+        case "customer_named":
+            named = bool(conversation.customer and conversation.customer.name)
+            return named, "the customer's name is known" if named else "no customer name known"
+        case "long_or_multi":
+            long = len(conversation.turns) >= 10
+            return long, "a long conversation" if long else "a short conversation"
+        case "long_call":
+            long = conversation.channel == "call" and len(conversation.turns) >= 10
+            return long, "a long call" if long else "not a long call"
+        case "questions_asked":
+            asked = any(f.behaviour in ("open_question", "closed_question") for f in findings)
+            return asked, "the agent asked questions" if asked else "the agent asked no questions"
+    return True, "always expected"
+
+
+def second_person(text: str) -> str:
+    """The customer's words as the agent would say them back (I → you, my → your)."""
+    out = []
+    for token in _TOKEN.findall(text):
+        low = token.lower()
+        out.append(_PERSON.get(low, token) if low in _PERSON else token)
+    return "".join(out)
+
+
+def customer_words(ctx: Context, turn: int, *, max_words: int = 14) -> str:
+    """The customer's own statement of the problem up to `turn`, in the second person.
+
+    The longest statement (not a question) the customer made before the moment stands for
+    what they need to hear back.
+    """
+    candidates = [
+        sentence
+        for t in ctx.turns[: turn + 1]
+        if t.role == Role.CUSTOMER
+        for sentence in ctx.sentences[t.index]
+        if not sentence.text.endswith("?")
+    ]
+    if not candidates:
+        return "what you told me"
+    best = max(candidates, key=lambda s: len(s.text.split()))
+    words = best.text.rstrip(".!").split()
+    phrase = " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
+    if not phrase.startswith("I "):
+        phrase = phrase[0].lower() + phrase[1:]
+    return second_person(phrase)
+
+
+def render_tip(template: str, ctx: Context, turn: int) -> str:
+    customer = ctx.conversation.customer
+    name = customer.name.split()[0] if customer and customer.name else "there"
+    return template.replace("{customer_words}", customer_words(ctx, turn)).replace(
+        "{customer_name}", name
+    )
+
+
+def _quote(ctx: Context, span: Span, limit: int = 90) -> str:
+    text = ctx.turns[span.turn].text[span.start : span.end].strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def question_metrics(findings: list[Finding]) -> dict[str, float | int | str | None]:
+    """Question rate, % open and reflection-to-question ratio against the MITI 4.2.1 bands."""
+    counts = Counter(f.behaviour for f in findings)
+    questions = counts["open_question"] + counts["closed_question"]
+    reflections = counts["paraphrase"] + counts["reflection_of_feeling"] + counts["summary"]
+    metrics: dict[str, float | int | str | None] = {
+        "questions": questions,
+        "open_questions": counts["open_question"],
+        "reflections": reflections,
+        "percent_open_questions": round(100 * counts["open_question"] / questions, 1)
+        if questions
+        else None,
+        "reflection_to_question": round(reflections / questions, 2) if questions else None,
+    }
+    ratio = metrics["reflection_to_question"]
+    if isinstance(ratio, float):
+        metrics["reflection_to_question_band"] = (
+            "good" if ratio >= 2 else "fair" if ratio >= 1 else "below fair"
+        )
+    share = metrics["percent_open_questions"]
+    if isinstance(share, float):
+        metrics["open_question_band"] = (
+            "good" if share >= 70 else "fair" if share >= 50 else "below fair"
+        )
+    return metrics
+
+
+def score(
+    ctx: Context,
+    findings: list[Finding],
+    rubric: Rubric,
+    detector_versions: dict[str, str],
+    skipped: dict[str, str],
+) -> Scorecard:
+    """The scorecard for one conversation from its findings, with the rubric's weights."""
+    by_behaviour: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_behaviour[finding.behaviour].append(finding)
+
+    credit: dict[str, float] = defaultdict(float)
+    possible: dict[str, float] = defaultdict(float)
+    penalty: dict[str, float] = defaultdict(float)
+    counted: Counter[str] = Counter()
+    checklist: list[ChecklistItem] = []
+    tips: list[Tip] = []
+
+    for name, behaviour in rubric.behaviours.items():
+        seen = by_behaviour.get(name, [])
+        if behaviour.polarity == "positive":
+            needed, why = applies(behaviour, ctx, findings)
+            if seen:
+                verdict, reason = (
+                    Verdict.DONE,
+                    f"turn {seen[0].spans[0].turn}: “{_quote(ctx, seen[0].spans[0])}”",
+                )
+            elif needed:
+                verdict, reason = Verdict.MISSED, why
+            else:
+                verdict, reason = Verdict.NOT_APPLICABLE, why
+            if verdict != Verdict.NOT_APPLICABLE:
+                possible[behaviour.component] += behaviour.points
+                counted[behaviour.component] += len(seen)
+            if verdict == Verdict.DONE:
+                credit[behaviour.component] += behaviour.points
+            if verdict == Verdict.MISSED and behaviour.tip:
+                turn = _missed_moment(ctx, name)
+                tips.append(
+                    Tip(
+                        behaviour=name,
+                        message=f"Missed: {behaviour.label.lower()} ({why}).",
+                        span=None
+                        if turn is None
+                        else Span(turn=turn, start=0, end=len(ctx.turns[turn].text)),
+                        suggestion=render_tip(behaviour.tip, ctx, turn or 0),
+                        priority=behaviour.points,
+                    )
+                )
+            checklist.append(
+                ChecklistItem(
+                    behaviour=name, component=behaviour.component, verdict=verdict, reason=reason
+                )
+            )
+        elif behaviour.polarity == "negative":
+            if seen:
+                penalty[behaviour.component] += behaviour.points * min(len(seen), MAX_DEDUCTIONS)
+                counted[behaviour.component] += len(seen)
+                first = seen[0].spans[0]
+                checklist.append(
+                    ChecklistItem(
+                        behaviour=name,
+                        component=behaviour.component,
+                        verdict=Verdict.MISSED,
+                        reason=f"avoid: {len(seen)}× — turn {first.turn}: “{_quote(ctx, first)}”",
+                    )
+                )
+                for finding in seen[:MAX_DEDUCTIONS]:
+                    span = finding.spans[0]
+                    tips.append(
+                        Tip(
+                            behaviour=name,
+                            message=f"{behaviour.label} at turn {span.turn}: “{_quote(ctx, span)}”",
+                            span=span,
+                            suggestion=finding.suggestion
+                            or (
+                                render_tip(behaviour.tip, ctx, span.turn) if behaviour.tip else None
+                            ),
+                            priority=behaviour.points + 1,
+                        )
+                    )
+            else:
+                checklist.append(
+                    ChecklistItem(
+                        behaviour=name,
+                        component=behaviour.component,
+                        verdict=Verdict.DONE,
+                        reason="avoided",
+                    )
+                )
+
+    components = []
+    for key, component in rubric.components.items():
+        value: float | None
+        if possible[key] > 0:
+            value = 100 * credit[key] / possible[key]
+        elif penalty[key] > 0:
+            value = 100.0
+        else:
+            value = None
+        if value is not None:
+            value = max(0.0, min(100.0, value - penalty[key]))
+        components.append(
+            ComponentScore(
+                component=key,
+                score=None if value is None else round(value, 1),
+                weight=component.weight,
+                findings=counted[key],
+            )
+        )
+    scored = [c for c in components if c.score is not None and c.weight > 0]
+    listening = (
+        round(sum(c.score * c.weight for c in scored) / sum(c.weight for c in scored), 1)  # type: ignore[operator]
+        if scored
+        else None
+    )
+    metrics = dict(question_metrics(findings))
+    metrics.update(ctx.annotations.get("metrics", {}))
+    best: dict[str, Tip] = {}
+    for tip in sorted(tips, key=lambda t: -t.priority):
+        best.setdefault(tip.behaviour, tip)
+    return Scorecard(
+        conversation_id=ctx.conversation.id,
+        listening_score=listening,
+        components=components,
+        metrics=metrics,
+        checklist=checklist,
+        tips=sorted(best.values(), key=lambda t: -t.priority)[:3],
+        findings=findings,
+        rubric=rubric.ref,
+        detectors=detector_versions,
+    )
+
+
+def _missed_moment(ctx: Context, behaviour: str) -> int | None:
+    """The agent turn where a missed behaviour was most called for."""
+    emotions = customer_emotions(ctx)
+    for customer_turns, agent in ctx.replies():
+        if behaviour in ("empathy", "reflection_of_feeling", "apology", "reassurance"):
+            if any(emotions.get(t.index) in UPSET for t in customer_turns):
+                return agent.index
+        elif customer_turns:
+            return agent.index
+    agents = [t.index for t in ctx.turns if t.role == Role.AGENT]
+    return agents[-1] if agents else None

@@ -1,0 +1,1 @@
+"""heard's built-in detectors, one module per behaviour group, self-registered by name."""

@@ -1,0 +1,154 @@
+"""Agent phrases the rubric rewards or penalises, found with the lexicons in data files:
+acknowledgement, empathy, reflection of feeling, apology, reassurance, check-understanding,
+resolution check, call-back offer; dismissive, blaming and condescending language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from heard.analysis.context import Context
+from heard.analysis.detector import Detector, Requirement
+from heard.analysis.registry import register
+from heard.detectors._lexicon import lexicon
+from heard.model import Finding, Polarity, Role, Span
+
+# behaviour → (lexicon, component, polarity, explanation)
+PHRASES: dict[str, tuple[str, str, Polarity, str]] = {
+    "empathy": ("empathy", "empathy", Polarity.POSITIVE, "validates how the customer feels"),
+    "reflection_of_feeling": (
+        "reflection_of_feeling",
+        "reflecting",
+        Polarity.POSITIVE,
+        "names the customer's feeling back to them",
+    ),
+    "apology": ("apology", "empathy", Polarity.POSITIVE, "apologises and owns the problem"),
+    "reassurance": ("reassurance", "empathy", Polarity.POSITIVE, "reassures the customer"),
+    "check_understanding": (
+        "check_understanding",
+        "reflecting",
+        Polarity.POSITIVE,
+        "checks it understood the customer",
+    ),
+    "resolution_check": (
+        "resolution_check",
+        "digital",
+        Polarity.POSITIVE,
+        "checks the problem is solved",
+    ),
+    "callback_offer": ("callback", "digital", Polarity.POSITIVE, "offers a call-back"),
+    "dismissive": ("dismissive", "empathy", Polarity.NEGATIVE, "dismisses the customer's concern"),
+    "blame": ("blame", "empathy", Polarity.NEGATIVE, "blames the customer"),
+    "condescending": ("condescending", "empathy", Polarity.NEGATIVE, "talks down to the customer"),
+}
+_ACK_WINDOW = 60
+"""An acknowledgement counts in the first this-many characters of a reply."""
+
+
+@register
+class AgentPhrases(Detector):
+    name: ClassVar[str] = "heard.phrases.v1"
+    behaviours: ClassVar[tuple[str, ...]] = ("acknowledgement", "uses_name", *PHRASES)
+    requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.AGENT_TURNS})
+
+    def detect(self, ctx: Context) -> Iterable[Finding]:
+        findings: list[Finding] = []
+        boilerplate = lexicon("apology_boilerplate")
+        first_name = _customer_first_name(ctx)
+        for customer_turns, turn in ctx.replies():
+            text = turn.text
+            excluded = [m.span() for m in boilerplate.finditer(text)]
+            for behaviour, (name, component, polarity, why) in PHRASES.items():
+                for match in lexicon(name).finditer(text):
+                    if any(s <= match.start() < e for s, e in excluded):
+                        continue  # "we apologize for any inconvenience" owns nothing
+                    findings.append(
+                        ctx.finding(
+                            self.name,
+                            behaviour,
+                            component,
+                            polarity,
+                            Span(turn=turn.index, start=match.start(), end=match.end()),
+                            confidence=0.8,
+                            explanation=why,
+                        )
+                    )
+                    break  # one finding per behaviour per turn
+            if customer_turns:
+                match = lexicon("acknowledgement").search(text[:_ACK_WINDOW])
+                if match:
+                    findings.append(
+                        ctx.finding(
+                            self.name,
+                            "acknowledgement",
+                            "attentiveness",
+                            Polarity.POSITIVE,
+                            Span(turn=turn.index, start=match.start(), end=match.end()),
+                            confidence=0.7,
+                            explanation="acknowledges what the customer said",
+                        )
+                    )
+            if first_name:
+                at = text.lower().find(first_name.lower())
+                if at >= 0 and (at == 0 or not text[at - 1].isalpha()):
+                    findings.append(
+                        ctx.finding(
+                            self.name,
+                            "uses_name",
+                            "attentiveness",
+                            Polarity.POSITIVE,
+                            Span(turn=turn.index, start=at, end=at + len(first_name)),
+                            explanation="uses the customer's name",
+                        )
+                    )
+        return findings
+
+
+def _customer_first_name(ctx: Context) -> str | None:
+    customer = ctx.conversation.customer
+    if customer and customer.name and customer.name.split():
+        return customer.name.split()[0]
+    return None
+
+
+@register
+class CustomerCues(Detector):
+    name: ClassVar[str] = "heard.customer_cues.v1"
+    behaviours: ClassVar[tuple[str, ...]] = ("not_heard_cue", "escalation_cue")
+    requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.CUSTOMER_TURNS})
+
+    def detect(self, ctx: Context) -> Iterable[Finding]:
+        findings = []
+        for turn in ctx.turns:
+            if turn.role != Role.CUSTOMER:
+                continue
+            for behaviour, name, polarity, component, why in (
+                (
+                    "not_heard_cue",
+                    "not_heard",
+                    Polarity.NEGATIVE,
+                    "attentiveness",
+                    "the customer had to repeat themselves",
+                ),
+                (
+                    "escalation_cue",
+                    "escalation",
+                    Polarity.NEUTRAL,
+                    "empathy",
+                    "the customer is escalating",
+                ),
+            ):
+                match = lexicon(name).search(turn.text)
+                if match:
+                    findings.append(
+                        ctx.finding(
+                            self.name,
+                            behaviour,
+                            component,
+                            polarity,
+                            Span(turn=turn.index, start=match.start(), end=match.end()),
+                            confidence=0.8,
+                            explanation=why,
+                        )
+                    )
+        return findings

@@ -1,0 +1,144 @@
+"""Timing of calls and chats: interruptions and backchannels, dead air, talk ratio, longest
+monologue and speech rate for timed calls; replies in the middle of a customer's burst of
+chat messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from heard.analysis.context import Context
+from heard.analysis.detector import Detector, Requirement
+from heard.analysis.registry import register
+from heard.analysis.rubric import load_rubric
+from heard.model import Finding, Polarity, Role, Span
+
+BURST_SECONDS = 30.0
+"""Customer messages this close together are one burst (tuned on: examples/08)."""
+
+
+@register
+class CallTiming(Detector):
+    name: ClassVar[str] = "heard.call_timing.v1"
+    behaviours: ClassVar[tuple[str, ...]] = ("interruption", "backchannel_overlap", "dead_air")
+    requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.TIMINGS})
+
+    def __init__(self) -> None:
+        self.thresholds = load_rubric().thresholds
+
+    def detect(self, ctx: Context) -> Iterable[Finding]:
+        findings = []
+        turns = ctx.turns
+        t = self.thresholds
+        for i, turn in enumerate(turns):
+            assert turn.start is not None and turn.end is not None
+            if turn.role == Role.AGENT:
+                for other in turns[:i]:
+                    if other.role != Role.CUSTOMER or other.end is None or other.start is None:
+                        continue
+                    if other.start < turn.start < other.end - 0.05:
+                        overlap = min(turn.end, other.end) - turn.start
+                        words = len(turn.text.split())
+                        short = (
+                            words <= t.backchannel_words
+                            and (turn.end - turn.start) <= t.backchannel_seconds
+                        )
+                        span = Span(turn=i, start=0, end=len(turn.text))
+                        if short:
+                            findings.append(
+                                ctx.finding(
+                                    self.name,
+                                    "backchannel_overlap",
+                                    "interruptions",
+                                    Polarity.NEUTRAL,
+                                    span,
+                                    explanation="a short backchannel while the customer speaks",
+                                    overlap_seconds=round(overlap, 2),
+                                )
+                            )
+                        else:
+                            findings.append(
+                                ctx.finding(
+                                    self.name,
+                                    "interruption",
+                                    "interruptions",
+                                    Polarity.NEGATIVE,
+                                    span,
+                                    confidence=0.9,
+                                    explanation=f"starts {other.end - turn.start:.1f} s before the "
+                                    f"customer finished (turn {other.index})",
+                                    overlap_seconds=round(overlap, 2),
+                                    interrupted_turn=other.index,
+                                    started_by="agent",
+                                    agent_yielded=turn.end <= other.end,
+                                    kind="competitive",
+                                )
+                            )
+                        break
+            if i:
+                previous_end = max(p.end or 0.0 for p in turns[:i])
+                gap = turn.start - previous_end
+                if gap >= t.dead_air_seconds and turn.role != Role.SYSTEM:
+                    findings.append(
+                        ctx.finding(
+                            self.name,
+                            "dead_air",
+                            "interruptions",
+                            Polarity.NEGATIVE,
+                            Span(turn=i, start=0, end=len(turn.text)),
+                            confidence=0.9,
+                            explanation=f"{gap:.1f} s of silence before this turn",
+                            silence_seconds=round(gap, 1),
+                        )
+                    )
+        ctx.annotations.setdefault("metrics", {}).update(call_metrics(ctx))
+        return findings
+
+
+def call_metrics(ctx: Context) -> dict[str, float | None]:
+    """Talk-to-listen ratio, longest agent monologue, agent speech rate, dead air."""
+    agent = [t for t in ctx.turns if t.role == Role.AGENT]
+    customer = [t for t in ctx.turns if t.role == Role.CUSTOMER]
+    agent_time = sum((t.end or 0) - (t.start or 0) for t in agent)
+    customer_time = sum((t.end or 0) - (t.start or 0) for t in customer)
+    words = sum(len(t.text.split()) for t in agent)
+    return {
+        "talk_ratio": round(agent_time / (agent_time + customer_time), 2)
+        if agent_time + customer_time
+        else None,
+        "longest_monologue_seconds": round(max(((t.end or 0) - (t.start or 0)) for t in agent), 1)
+        if agent
+        else None,
+        "agent_words_per_minute": round(60 * words / agent_time) if agent_time else None,
+    }
+
+
+@register
+class ChatTalkOver(Detector):
+    name: ClassVar[str] = "heard.chat_talk_over.v1"
+    behaviours: ClassVar[tuple[str, ...]] = ("talk_over_in_chat",)
+    requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.MESSAGE_TIMES})
+
+    def detect(self, ctx: Context) -> Iterable[Finding]:
+        findings = []
+        turns = ctx.turns
+        for i in range(1, len(turns) - 1):
+            before, reply, after = turns[i - 1], turns[i], turns[i + 1]
+            if (before.role, reply.role, after.role) != (Role.CUSTOMER, Role.AGENT, Role.CUSTOMER):
+                continue
+            assert before.sent_at and reply.sent_at and after.sent_at
+            burst = (after.sent_at - before.sent_at).total_seconds()
+            if 0 <= burst <= BURST_SECONDS:
+                findings.append(
+                    ctx.finding(
+                        self.name,
+                        "talk_over_in_chat",
+                        "interruptions",
+                        Polarity.NEGATIVE,
+                        Span(turn=i, start=0, end=len(reply.text)),
+                        confidence=0.7,
+                        explanation=f"replied while the customer was still writing ({burst:.0f} s "
+                        "between their messages)",
+                    )
+                )
+        return findings

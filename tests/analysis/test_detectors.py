@@ -1,0 +1,171 @@
+"""One literal conversation per detector cue, positive and negative."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from heard.analysis import Analyzer
+from heard.model import Channel, Conversation, Customer, Role, Turn
+
+ANALYZER = Analyzer()
+
+
+def chat(*lines: tuple[str, str], name: str | None = None) -> Conversation:
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    return Conversation(
+        id="t",
+        channel=Channel.CHAT,
+        customer=Customer(name=name) if name else None,
+        turns=[
+            Turn(index=i, role=Role(role), text=text, sent_at=start + timedelta(minutes=i))
+            for i, (role, text) in enumerate(lines)
+        ],
+    )
+
+
+def found(conversation: Conversation) -> set[tuple[str, int]]:
+    card = ANALYZER.analyze(conversation).scorecard
+    return {(f.behaviour, f.spans[0].turn) for f in card.findings}
+
+
+UPSET = ("customer", "This is ridiculous, my parcel is a week late and nobody has called me.")
+
+CUES = [
+    # (behaviour, agent reply, present?)
+    ("acknowledgement", "I see. Let me look at the tracking now.", True),
+    ("acknowledgement", "The tracking shows it in Leeds.", False),
+    ("empathy", "I understand why you're upset, a week is far too long.", True),
+    ("empathy", "The parcel is in Leeds.", False),
+    ("reflection_of_feeling", "That sounds really frustrating.", True),
+    ("reflection_of_feeling", "That sounds like a courier issue.", False),
+    ("apology", "I'm so sorry, that's our mistake.", True),
+    ("apology", "We apologize for any inconvenience caused.", False),
+    ("reassurance", "Don't worry, I'll make sure it arrives tomorrow.", True),
+    ("reassurance", "It may arrive tomorrow.", False),
+    ("dismissive", "Please calm down, sir.", True),
+    ("dismissive", "Please bear with me for a moment.", False),
+    ("dismissive", "There's nothing we can do about couriers.", True),
+    ("blame", "You should have chosen express delivery.", True),
+    ("blame", "Express delivery would have been quicker.", False),
+    ("condescending", "As I already said, it is with the courier.", True),
+    ("condescending", "It is with the courier.", False),
+    ("check_understanding", "So it's a week late and nobody called. Is that right?", True),
+    ("check_understanding", "Is the address right?", False),
+    ("resolution_check", "I've rebooked it for tomorrow. Does that solve it for you?", True),
+    ("resolution_check", "I've rebooked it for tomorrow.", False),
+    ("callback_offer", "Rather than keep you waiting, can I call you back within the hour?", True),
+    ("callback_offer", "Please hold while I check.", False),
+    ("open_question", "What does the tracking page show you?", True),
+    ("open_question", "Does the tracking page show Leeds?", False),
+    ("closed_question", "Does the tracking page show Leeds?", True),
+    ("closed_question", "What does the tracking page show you?", False),
+    ("uses_name", "Thanks, Ana, let me check.", True),
+    ("uses_name", "Thanks, let me check.", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "reply", "present"),
+    CUES,
+    ids=[f"{c[0]}-{'yes' if c[2] else 'no'}-{i}" for i, c in enumerate(CUES)],
+)
+def test_agent_cue(behaviour: str, reply: str, present: bool) -> None:
+    conversation = chat(UPSET, ("agent", reply), name="Ana Lopez")
+    assert ((behaviour, 1) in found(conversation)) is present
+
+
+CUSTOMER_CUES = [
+    ("not_heard_cue", "I already told you the order number.", True),
+    ("not_heard_cue", "The order number is 4412.", False),
+    ("not_heard_cue", "Did anyone actually read my email?", True),
+    ("escalation_cue", "I want to speak to a manager.", True),
+    ("escalation_cue", "I'm cancelling my subscription if this isn't fixed.", True),
+    ("escalation_cue", "Can you manage that today?", False),
+]
+
+
+@pytest.mark.parametrize(("behaviour", "text", "present"), CUSTOMER_CUES)
+def test_customer_cue(behaviour: str, text: str, present: bool) -> None:
+    conversation = chat(("agent", "How can I help?"), ("customer", text))
+    assert ((behaviour, 1) in found(conversation)) is present
+
+
+@pytest.mark.parametrize(
+    ("text", "emotion"),
+    [
+        ("I'm furious, this is unacceptable.", "anger"),
+        ("This is the third time I've asked and it's still broken.", "frustration"),
+        ("I'm really worried someone has my card details.", "worry"),
+        ("I don't understand what that means.", "confusion"),
+        ("Perfect, thank you so much!", "satisfaction"),
+        ("My order number is 4412.", "neutral"),
+        ("Thanks, but this is ridiculous.", "anger"),
+    ],
+)
+def test_customer_emotion(text: str, emotion: str) -> None:
+    analysis = ANALYZER.analyze(chat(("agent", "Hello."), ("customer", text)))
+    assert analysis.annotations["customer_emotion"][1]["label"] == emotion
+
+
+def _call(turns: list[tuple[str, str, float, float]]) -> Conversation:
+    return Conversation(
+        id="c",
+        channel=Channel.CALL,
+        turns=[
+            Turn(index=i, role=Role(r), text=t, start=s, end=e)
+            for i, (r, t, s, e) in enumerate(turns)
+        ],
+    )
+
+
+def test_interruption_versus_backchannel() -> None:
+    call = _call(
+        [
+            ("customer", "My internet drops every evening around eight and I have tried", 0.0, 6.0),
+            ("agent", "Mm-hm.", 2.0, 2.4),
+            ("agent", "Have you restarted the router at all this week?", 4.5, 7.5),
+            ("customer", "Yes, twice.", 8.0, 9.0),
+        ]
+    )
+    result = found(call)
+    assert ("backchannel_overlap", 1) in result
+    assert ("interruption", 2) in result
+    assert ("interruption", 1) not in result
+
+
+def test_dead_air_and_call_metrics() -> None:
+    call = _call(
+        [
+            ("agent", "Thanks for calling, how can I help?", 0.0, 2.0),
+            ("customer", "My bill is wrong this month.", 2.5, 4.5),
+            ("agent", "Let me look at that for you now.", 12.0, 14.0),
+        ]
+    )
+    analysis = ANALYZER.analyze(call)
+    assert ("dead_air", 2) in {(f.behaviour, f.spans[0].turn) for f in analysis.scorecard.findings}
+    metrics = analysis.scorecard.metrics
+    assert metrics["talk_ratio"] == pytest.approx(4 / 6, abs=0.01)
+    assert metrics["longest_monologue_seconds"] == 2.0
+
+
+def test_chat_reply_in_the_middle_of_a_burst() -> None:
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    times = [0, 5, 8, 60]
+    lines = [
+        ("customer", "My card was declined"),
+        ("agent", "Have you tried tapping it?"),
+        ("customer", "and I got a fraud text"),
+        ("agent", "Thanks, let me check."),
+    ]
+    conversation = Conversation(
+        id="b",
+        channel=Channel.CHAT,
+        turns=[
+            Turn(index=i, role=Role(r), text=t, sent_at=start + timedelta(seconds=s))
+            for i, ((r, t), s) in enumerate(zip(lines, times, strict=True))
+        ],
+    )
+    assert ("talk_over_in_chat", 1) in found(conversation)
+    assert ("talk_over_in_chat", 3) not in found(conversation)

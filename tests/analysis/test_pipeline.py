@@ -1,0 +1,88 @@
+"""The analyzer: requirements, skips with reasons, rubric weights, needed versus delivered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES
+from heard.analysis import Analyzer, detectors, load_rubric
+from heard.analysis.analyzer import ordered
+from heard.errors import InputError
+from heard.importers import read_file
+from heard.model import Verdict
+
+
+def _example(name: str):
+    return read_file(EXAMPLES / name)[1][0]
+
+
+def test_detectors_are_registered_by_versioned_name() -> None:
+    names = set(detectors())
+    assert "heard.phrases.v1" in names
+    assert all(n.startswith("heard.") and n.rsplit(".", 1)[-1].startswith("v") for n in names)
+
+
+def test_annotations_are_assigned_before_they_are_needed() -> None:
+    order = [d.name for d in ordered(list(detectors().values()))]
+    assigned: set[str] = set()
+    for name in order:
+        cls = detectors()[name]
+        assert all(n in assigned for n in cls.needs), name
+        assigned.update(cls.assigns)
+
+
+def test_chat_skips_call_timing_with_a_reason() -> None:
+    analysis = Analyzer().analyze(_example("02-chat-angry-handled-well.json"))
+    assert analysis.skipped["heard.call_timing.v1"].startswith("needs start and end times")
+    assert "heard.chat_talk_over.v1" not in analysis.skipped
+
+
+def test_empathy_is_not_applicable_in_a_happy_chat() -> None:
+    card = Analyzer().analyze(_example("09-chat-happy-short.json")).scorecard
+    verdicts = {item.behaviour: item.verdict for item in card.checklist}
+    assert verdicts["empathy"] == Verdict.NOT_APPLICABLE
+    assert verdicts["reflection_of_feeling"] == Verdict.NOT_APPLICABLE
+    assert verdicts["apology"] == Verdict.NOT_APPLICABLE
+
+
+def test_handled_well_outscores_handled_badly() -> None:
+    analyzer = Analyzer()
+    well = analyzer.analyze(_example("02-chat-angry-handled-well.json")).scorecard
+    badly = analyzer.analyze(_example("03-chat-angry-handled-badly.json")).scorecard
+    assert well.listening_score is not None and badly.listening_score is not None
+    assert well.listening_score >= badly.listening_score + 40
+    assert len(badly.tips) == 3
+    assert badly.tips[0].behaviour in {"dismissive", "blame"}
+    assert all(tip.suggestion for tip in badly.tips)
+
+
+def test_rubric_weights_change_the_score(tmp_path: Path) -> None:
+    default = load_rubric()
+    text = (Path(__file__).parents[2] / "src/heard/analysis/default_rubric.toml").read_text()
+    changed = tmp_path / "rubric.toml"
+    changed.write_text(
+        text.replace(
+            'interruptions = { label = "Avoiding interruptions", weight = 0.8 }',
+            'interruptions = { label = "Avoiding interruptions", weight = 0 }',
+        )
+    )
+    conversation = _example("01-call-interruptions.json")
+    base = Analyzer(rubric=default).analyze(conversation).scorecard.listening_score
+    other = Analyzer(rubric=load_rubric(changed)).analyze(conversation).scorecard.listening_score
+    assert base != other
+
+
+def test_bad_rubric_names_the_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'name = "x"\nversion = "1"\n[components]\na = { label = "A", weight = -1 }\n[behaviours]\n'
+    )
+    with pytest.raises(InputError) as info:
+        load_rubric(bad)
+    assert info.value.where.path == "$.components.a.weight"
+    broken = tmp_path / "broken.toml"
+    broken.write_text("name = ")
+    with pytest.raises(InputError, match="malformed TOML"):
+        load_rubric(broken)
