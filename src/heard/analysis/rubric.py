@@ -9,8 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from heard.errors import InputError, Location
-from heard.importers.base import input_error_from_validation
+from heard.errors import InputError, Location, input_error_from_validation
 
 Applies = Literal[
     "always",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -15,7 +15,7 @@ from typing import Any, ClassVar, TypeVar
 import orjson
 from pydantic import BaseModel, JsonValue, ValidationError
 
-from heard.errors import InputError, Location
+from heard.errors import InputError, Location, input_error_from_validation
 from heard.model import Channel, Conversation, Role, Turn, Word
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
@@ -155,67 +155,7 @@ def parse_json(text: str, where: Location) -> Any:
         ) from exc
 
 
-def json_path(loc: Sequence[int | str], prefix: str = "$") -> str:
-    """A JSON path such as $.Transcript[3].Content from a pydantic error location."""
-    path = prefix
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
-            path += f".{part}"
-        else:
-            path += f"[{orjson.dumps(part).decode()}]"
-    return path
-
-
-_EXPECTED = {
-    "missing": "this field to be present",
-    "string_type": "a string",
-    "int_type": "an integer",
-    "int_parsing": "an integer",
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "bool_type": "true or false",
-    "list_type": "a list",
-    "dict_type": "an object",
-    "model_type": "an object",
-    "model_attributes_type": "an object",
-    "literal_error": None,
-    "enum": None,
-    "datetime_type": "an ISO 8601 date-time",
-    "datetime_parsing": "an ISO 8601 date-time",
-    "datetime_from_date_parsing": "an ISO 8601 date-time",
-    "greater_than_equal": None,
-    "too_short": None,
-}
-
 M = TypeVar("M", bound=BaseModel)
-
-
-def input_error_from_validation(
-    exc: ValidationError, where: Location, *, prefix: str = "$"
-) -> InputError:
-    """The first problem of a pydantic ValidationError, as an InputError with a JSON path."""
-    first = exc.errors(include_url=False)[0]
-    kind = first["type"]
-    path = json_path(first["loc"], prefix)
-    expected = _EXPECTED.get(kind)
-    if kind == "missing":
-        return InputError(
-            "required field is missing",
-            where=where.at(path=path),
-            code="missing_field",
-            expected=expected,
-        )
-    found = first.get("input")
-    message = first["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    if not isinstance(found, dict | list):  # a whole object is no help to show
-        shown = orjson.dumps(found, default=str).decode() if found is not None else "null"
-        message += f", got {shown[:57] + '...' if len(shown) > 60 else shown}"
-    code = "bad_time" if "before its start" in message else "invalid_value"
-    return InputError(message, where=where.at(path=path), expected=expected, code=code)
 
 
 def validate(model: type[M], obj: Any, where: Location, *, prefix: str = "$") -> M:
