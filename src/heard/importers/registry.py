@@ -2,51 +2,27 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from heard.errors import InputError, Location
 from heard.importers.base import DEFAULT_MAX_BYTES, Importer, ImportOptions, Source
 from heard.model import Conversation
+from heard.plugins import Registry
 
 ENTRY_POINT_GROUP = "heard.importers"
 
-_NOT_FORMATS = {"base", "registry"}
-"""Modules of this package that hold no importer; every other module registers some."""
-
-_REGISTRY: dict[str, type[Importer]] = {}
-_loaded = False
-
-
-def register(cls: type[Importer]) -> type[Importer]:
-    """Class decorator: add an importer to the registry under its `name`."""
-    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
-        raise ValueError(f"importer name {cls.name!r} is already registered")
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
-def _load() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    package = importlib.import_module("heard.importers")
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if info.name not in _NOT_FORMATS and not info.name.startswith("_"):
-            importlib.import_module(f"heard.importers.{info.name}")
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        cls = ep.load()
-        if cls.name not in _REGISTRY:
-            register(cls)
+_REGISTRY: Registry[Importer] = Registry(
+    kind="importer",
+    package="heard.importers",
+    group=ENTRY_POINT_GROUP,
+    skip=frozenset({"base", "registry"}),  # modules of the package that hold no importer
+)
+register = _REGISTRY.register
 
 
 def importers() -> dict[str, type[Importer]]:
     """Every registered importer by name, in registration order."""
-    _load()
-    return dict(_REGISTRY)
+    return _REGISTRY.all()
 
 
 def get(name: str) -> Importer:
