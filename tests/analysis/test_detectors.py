@@ -169,3 +169,39 @@ def test_chat_reply_in_the_middle_of_a_burst() -> None:
     )
     assert ("talk_over_in_chat", 1) in found(conversation)
     assert ("talk_over_in_chat", 3) not in found(conversation)
+
+
+@pytest.mark.parametrize(
+    ("customer", "reply", "present"),
+    [
+        ("My router light is red and nothing works.", "Your ONT needs an RMA, ETA 3 days.", True),
+        ("My router light is red and nothing works.", "Your line is still provisioning.", True),
+        ("Is my ONT faulty? The light is red.", "Yes, the ONT is faulty.", False),
+        ("My router light is red and nothing works.", "We'll send a new box by Friday.", False),
+        ("My router light is red and nothing works.", "Send us a DM, OK?", False),
+    ],
+)
+def test_jargon_the_customer_never_used(customer: str, reply: str, present: bool) -> None:
+    assert (("jargon", 1) in found(chat(("customer", customer), ("agent", reply)))) is present
+
+
+@pytest.mark.parametrize(
+    ("reply", "present"),
+    [
+        ("To return an item, please complete the returns form.", True),
+        ("Have you tried restarting the router?", True),
+        ("I'm so sorry about this. Please complete the returns form and I'll rush it.", False),
+        ("Let me look into what happened.", False),
+    ],
+)
+def test_premature_solution(reply: str, present: bool) -> None:
+    conversation = chat(UPSET, ("agent", reply))
+    assert (("premature_solution", 1) in found(conversation)) is present
+
+
+def test_no_premature_solution_for_a_calm_customer() -> None:
+    conversation = chat(
+        ("customer", "How do I return a lamp?"),
+        ("agent", "To return an item, please complete the returns form."),
+    )
+    assert ("premature_solution", 1) not in found(conversation)

@@ -31,6 +31,8 @@ COVERED = {
     "empathy",
     "reassurance",
     "reflection_of_feeling",
+    "jargon",
+    "premature_solution",
 }
 """Behaviours with a detector so far; the rest of the rubric comes with later detectors."""
 
@@ -91,6 +93,9 @@ def test_labelled_moments_are_found() -> None:
         ("07-call-well-handled.json", "callback_offer", 6),
         ("08-chat-burst-talk-over.json", "talk_over_in_chat", 1),
         ("11-chat-closed-interrogation.json", "closed_question", 1),
+        ("05-chat-jargon.json", "jargon", 1),
+        ("05-chat-jargon.json", "jargon", 2),
+        ("03-chat-angry-handled-badly.json", "premature_solution", 1),
     ],
 )
 def test_story_moment(example: str, behaviour: str, turn: int) -> None:
