@@ -155,6 +155,34 @@ def parse_json(text: str, where: Location) -> Any:
         ) from exc
 
 
+def first_json_line(source: Source, size: int = 1 << 17) -> Any:
+    """The first line of the input parsed as a JSON object, or None (for cheap sniffing)."""
+    first = source.head(size).lstrip().split("\n", 1)[0]
+    if not first.startswith("{"):
+        return None
+    try:
+        return parse_json(first, source.where())
+    except InputError:
+        return None
+
+
+def json_lines(source: Source) -> list[tuple[Location, Any]]:
+    """(location, parsed document) for every non-blank line; an InputError when there is none."""
+    records = [
+        (source.where(line=number), parse_json(line, source.where(line=number)))
+        for number, line in source.lines()
+        if line.strip()
+    ]
+    if not records:
+        raise InputError(
+            "no conversations in file",
+            where=source.where(),
+            expected="one JSON conversation per line",
+            code="empty",
+        )
+    return records
+
+
 M = TypeVar("M", bound=BaseModel)
 
 

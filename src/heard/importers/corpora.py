@@ -19,7 +19,8 @@ from heard.importers.base import (
     Source,
     TurnDraft,
     assemble,
-    parse_json,
+    first_json_line,
+    json_lines,
     resolve_role,
     validate,
 )
@@ -63,32 +64,6 @@ class _HvbRecord(_Lenient):
     original: dict[str, JsonValue] = Field(default_factory=dict)
 
 
-def _first_line_doc(source: Source) -> Any:
-    first = source.head(1 << 17).lstrip().split("\n", 1)[0]
-    if not first.startswith("{"):
-        return None
-    try:
-        return parse_json(first, source.where())
-    except InputError:
-        return None
-
-
-def _records(source: Source) -> list[tuple[Location, Any]]:
-    records = [
-        (source.where(line=number), parse_json(line, source.where(line=number)))
-        for number, line in source.lines()
-        if line.strip()
-    ]
-    if not records:
-        raise InputError(
-            "no conversations in file",
-            where=source.where(),
-            expected="one JSON conversation per line",
-            code="empty",
-        )
-    return records
-
-
 @register
 class Star(Importer):
     name: ClassVar[str] = "star"
@@ -97,7 +72,7 @@ class Star(Importer):
     sample: ClassVar[str] = "shared/data/star (RasaHQ/STAR, MIT)"
 
     def sniff(self, source: Source) -> float:
-        doc = _first_line_doc(source)
+        doc = first_json_line(source)
         if not isinstance(doc, dict) or not isinstance(doc.get("original"), dict):
             return 0.0
         star = "DialogueID" in doc["original"] or str(doc.get("source", "")).startswith("STAR")
@@ -106,7 +81,7 @@ class Star(Importer):
     def parse(self, source: Source, options: ImportOptions) -> list[Conversation]:
         conversations = []
         skipped = 0
-        for where, doc in _records(source):
+        for where, doc in json_lines(source):
             record = validate(_StarRecord, doc, where)
             if not any(t.text.strip() for t in record.turns):
                 skipped += 1  # dialogues abandoned before anyone typed (EarlyDisconnect…)
@@ -172,7 +147,7 @@ class HarperValley(Importer):
     sample: ClassVar[str] = "shared/data/harper_valley_bank (Gridspace–Stanford, CC BY 4.0)"
 
     def sniff(self, source: Source) -> float:
-        doc = _first_line_doc(source)
+        doc = first_json_line(source)
         if not isinstance(doc, dict) or not isinstance(doc.get("original"), dict):
             return 0.0
         turns = doc.get("turns")
@@ -181,7 +156,8 @@ class HarperValley(Importer):
         return 0.99 if timed else 0.0
 
     def parse(self, source: Source, options: ImportOptions) -> list[Conversation]:
-        return [self._conversation(source, where, doc, options) for where, doc in _records(source)]
+        records = json_lines(source)
+        return [self._conversation(source, where, doc, options) for where, doc in records]
 
     def _conversation(
         self, source: Source, where: Location, doc: Any, options: ImportOptions

@@ -14,8 +14,9 @@ from heard.importers.base import (
     TurnDraft,
     assemble,
     expect_object,
+    first_json_line,
     input_error_from_validation,
-    parse_json,
+    json_lines,
 )
 from heard.importers.registry import register
 from heard.model import Conversation
@@ -110,34 +111,16 @@ class HeardJsonl(Importer):
     sample: ClassVar[str] = "heard's own format (docs/format.md); `heard import --out` writes it"
 
     def sniff(self, source: Source) -> float:
-        head = source.head(1 << 16).lstrip()
-        first, _, rest = head.partition("\n")
-        if not first.startswith("{"):
+        if not _looks_like_heard(first_json_line(source)):
             return 0.0
-        try:
-            doc = parse_json(first, source.where())
-        except InputError:
-            return 0.0
-        if not _looks_like_heard(doc):
-            return 0.0
+        rest = source.head(1 << 17).lstrip().partition("\n")[2]
         # One object on one line is a JSON file too; prefer JSONL only when it is one.
         if source.name.endswith(self.extensions) or rest.strip():
             return 0.95
         return 0.5
 
     def parse(self, source: Source, options: ImportOptions) -> list[Conversation]:
-        conversations = []
-        for number, line in source.lines():
-            if not line.strip():
-                continue
-            where = source.where(line=number)
-            doc = parse_json(line, where)
-            conversations.append(conversation_from_document(doc, where, source, options))
-        if not conversations:
-            raise InputError(
-                "no conversations in file",
-                where=source.where(),
-                expected="one JSON conversation per line",
-                code="empty",
-            )
-        return conversations
+        return [
+            conversation_from_document(doc, where, source, options)
+            for where, doc in json_lines(source)
+        ]
