@@ -86,3 +86,17 @@ def test_bad_rubric_names_the_field(tmp_path: Path) -> None:
     broken.write_text("name = ")
     with pytest.raises(InputError, match="malformed TOML"):
         load_rubric(broken)
+
+
+def test_rubric_thresholds_reach_the_detectors(tmp_path: Path) -> None:
+    text = (Path(__file__).parents[2] / "src/heard/analysis/default_rubric.toml").read_text()
+    strict = tmp_path / "rubric.toml"
+    strict.write_text(text.replace("dead_air_seconds = 5.0", "dead_air_seconds = 100.0"))
+    conversation = _example("01-call-interruptions.json")
+
+    def dead_air(analyzer: Analyzer) -> int:
+        card = analyzer.analyze(conversation).scorecard
+        return sum(f.behaviour == "dead_air" for f in card.findings)
+
+    assert dead_air(Analyzer()) >= 1
+    assert dead_air(Analyzer(rubric=load_rubric(strict))) == 0

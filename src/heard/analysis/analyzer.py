@@ -81,7 +81,7 @@ class Analyzer:
         self._instances = [cls() for cls in self.detectors]
 
     def analyze(self, conversation: Conversation) -> Analysis:
-        ctx = Context(conversation)
+        ctx = Context(conversation, self.rubric)
         findings: list[Finding] = []
         skipped: dict[str, str] = {}
         for detector in self._instances:

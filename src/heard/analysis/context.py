@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from heard.analysis.rubric import Rubric
 from heard.model import Conversation, Finding, Polarity, Role, Span, Turn
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
@@ -33,6 +34,7 @@ class Context:
     """One conversation under analysis, plus annotations detectors assign for each other."""
 
     conversation: Conversation
+    rubric: Rubric
     annotations: dict[str, Any] = field(default_factory=dict)
 
     @property

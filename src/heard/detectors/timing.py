@@ -10,7 +10,6 @@ from typing import ClassVar
 from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
-from heard.analysis.rubric import load_rubric
 from heard.model import Finding, Polarity, Role, Span
 
 BURST_SECONDS = 30.0
@@ -23,13 +22,10 @@ class CallTiming(Detector):
     behaviours: ClassVar[tuple[str, ...]] = ("interruption", "backchannel_overlap", "dead_air")
     requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.TIMINGS})
 
-    def __init__(self) -> None:
-        self.thresholds = load_rubric().thresholds
-
     def detect(self, ctx: Context) -> Iterable[Finding]:
         findings = []
         turns = ctx.turns
-        t = self.thresholds
+        t = ctx.rubric.thresholds
         for i, turn in enumerate(turns):
             assert turn.start is not None and turn.end is not None
             if turn.role == Role.AGENT:
