@@ -1,0 +1,1 @@
+"""Labelled data, trained models and `heard train`: the learning side of heard."""
