@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from heard.analysis.context import Context
@@ -70,8 +72,17 @@ def _check(finding: Finding, conversation: Conversation, detector: str) -> None:
 class Analyzer:
     """Runs a set of detectors over conversations and scores them with a rubric."""
 
-    def __init__(self, *, rubric: Rubric | None = None, only: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        rubric: Rubric | None = None,
+        only: list[str] | None = None,
+        profile: bool = False,
+    ) -> None:
         self.rubric = rubric or load_rubric()
+        self.profile = profile
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+        """With `profile`, the time spent in each detector (and "scoring") so far."""
         available = detectors()
         names = only or sorted(available)
         unknown = [n for n in names if n not in available]
@@ -93,9 +104,13 @@ class Analyzer:
             if reason is not None:
                 skipped[detector.name] = reason
                 continue
+            started = time.perf_counter() if self.profile else 0.0
             for finding in detector.detect(ctx):
                 _check(finding, conversation, detector.name)
                 findings.append(finding)
+            if self.profile:
+                self.seconds[detector.name] += time.perf_counter() - started
+        started = time.perf_counter() if self.profile else 0.0
         findings.sort(key=lambda f: (f.spans[0].turn, f.spans[0].start, f.behaviour))
         card = score(
             ctx,
@@ -104,6 +119,8 @@ class Analyzer:
             {d.name: d.name.rsplit(".", 1)[-1] for d in self._instances},
             skipped,
         )
+        if self.profile:
+            self.seconds["scoring"] += time.perf_counter() - started
         return Analysis(scorecard=card, skipped=skipped, annotations=ctx.annotations)
 
 

@@ -28,6 +28,22 @@ def shared_data_dir() -> Path | None:
     return None
 
 
+def machine_text(machine: dict[str, object]) -> str:
+    return (
+        f"{machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "
+        f"{machine['os']}, Python {machine['python']}, heard {machine['heard']}"
+    )
+
+
+def show(title: str, rows: list[tuple[str, str]]) -> None:
+    shown = Table(title=title)
+    shown.add_column("measure")
+    shown.add_column("value")
+    for key, value in rows:
+        shown.add_row(key, value.replace("`", ""))
+    console.print(shown)
+
+
 def _default_import_data() -> Path:
     shared = shared_data_dir()
     if shared is not None and (shared / "star" / "star.jsonl").is_file():
@@ -99,24 +115,14 @@ def bench_import_command(
             "settings",
             f"repeat={result['repeat']}, format={format}, stages one process unless marked",
         ),
-        (
-            "machine",
-            f"{machine['cpu']}, {machine['cores']} cores, "  # type: ignore[index]
-            f"{machine['memory_gib']} GiB, {machine['os']}, "  # type: ignore[index]
-            f"Python {machine['python']}, heard {machine['heard']}",
-        ),  # type: ignore[index]
+        ("machine", machine_text(machine)),  # type: ignore[arg-type]
         ("measured", str(machine["date"])),  # type: ignore[index]
         ("target", "≥ 20,000 turns/s on 2 cores"),
     ]
     if as_json:
         print_json(result)
     else:
-        shown = Table(title="heard bench import")
-        shown.add_column("measure")
-        shown.add_column("value")
-        for key, value in rows:
-            shown.add_row(key, value.replace("`", ""))
-        console.print(shown)
+        show("heard bench import", rows)
     if write_docs:
         body = (
             "## Import (`heard bench import`)\n\n"
@@ -125,5 +131,97 @@ def bench_import_command(
             f"{'' if redact else ' --no-redact'} --write-docs`\n\n" + table(rows)
         )
         write_section(DOCS, "bench-import", body)
+        if not as_json:
+            console.print(f"written to {DOCS}")
+
+
+@app.command("analyze")
+def bench_analyze_command(
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Conversations to analyse (default: STAR).")
+    ] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="Input format.")] = "auto",
+    n: Annotated[
+        int, typer.Option("--n", min=1, help="Analyse the first N usable conversations.")
+    ] = 1000,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes for the throughput run.")
+    ] = os.cpu_count() or 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    write_docs: Annotated[
+        bool, typer.Option("--write-docs", help="Record the figures in docs/performance.md.")
+    ] = False,
+) -> None:
+    """Analysis speed with every default detector: conversations/s, latency, memory."""
+    from heard.bench.analyzing import bench_analyze
+    from heard.errors import InputError
+
+    path = data or _default_import_data()
+    try:
+        result = bench_analyze(path, format=format, n=n, workers=workers).to_dict()
+    except InputError as exc:
+        errors.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from None
+    machine: dict[str, object] = result["machine"]  # type: ignore[assignment]
+    latency: dict[str, float] = result["latency_ms"]  # type: ignore[assignment]
+    detectors: dict[str, float] = result["detector_ms_per_conversation"]  # type: ignore[assignment]
+    rows = [
+        (
+            "data",
+            f"`{Path(str(result['file'])).name}` ({result['format']}), first "
+            f"{result['conversations']:,} conversations with both parties, "
+            f"{result['turns']:,} turns",
+        ),
+        (
+            "1 process",
+            f"{result['conversations_per_s']:,} conversations/s, {result['turns_per_s']:,} turns/s",
+        ),
+        (
+            "latency per conversation",
+            f"p50 {latency['p50']} ms, p90 {latency['p90']} ms, p99 {latency['p99']} ms, "
+            f"max {latency['max']} ms",
+        ),
+    ]
+    if "parallel_conversations_per_s" in result:
+        rows.append(
+            (
+                f"{result['workers']} processes",
+                f"{result['parallel_conversations_per_s']:,} conversations/s, "
+                f"{result['parallel_turns_per_s']:,} turns/s",
+            )
+        )
+    rows += [
+        ("startup (load rubric, lexicons, models)", f"{result['startup_seconds']} s"),
+        (
+            "slowest stages (ms per conversation)",
+            ", ".join(f"{k} {v}" for k, v in list(detectors.items())[:5]),
+        ),
+        (
+            "peak RSS",
+            f"{result['peak_rss_mb']} MB main process"
+            + (
+                f", {result['worker_peak_rss_mb']} MB per worker"
+                if result.get("worker_peak_rss_mb")
+                else ""
+            ),
+        ),
+        ("torch loaded", "yes" if result["torch_loaded"] else "no"),
+        ("settings", f"default rubric, every registered detector, n={n}, workers={workers}"),
+        ("machine", machine_text(machine)),
+        ("measured", str(machine["date"])),
+        ("target", "≥ 100 conversations/s for STAR chats on 2 cores, ≤ 600 MB, no torch"),
+    ]
+    if as_json:
+        print_json(result)
+    else:
+        show("heard bench analyze", rows)
+    if write_docs:
+        body = (
+            "## Analysis (`heard bench analyze`)\n\n"
+            f"Command: `heard bench analyze --data {path.name} --n {n} --workers {workers} "
+            "--write-docs`\n\n" + table(rows) + "\n\nTime per stage, ms per conversation "
+            "(single process):\n\n" + table([(k, str(v)) for k, v in detectors.items()])
+        )
+        write_section(DOCS, "bench-analyze", body)
         if not as_json:
             console.print(f"written to {DOCS}")

@@ -9,7 +9,8 @@ import orjson
 from rich.console import Console
 
 console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+"""Errors are never wrapped: a path or a message must stay whole for people and for grep."""
 
 
 def print_json(value: Any) -> None:
