@@ -33,6 +33,12 @@ COVERED = {
     "reflection_of_feeling",
     "jargon",
     "premature_solution",
+    "clarifying_question",
+    "follow_up_question",
+    "rushing",
+    "hold",
+    "template_reply",
+    "personalised_reply",
 }
 """Behaviours with a detector so far; the rest of the rubric comes with later detectors."""
 
@@ -96,6 +102,21 @@ def test_labelled_moments_are_found() -> None:
         ("05-chat-jargon.json", "jargon", 1),
         ("05-chat-jargon.json", "jargon", 2),
         ("03-chat-angry-handled-badly.json", "premature_solution", 1),
+        ("10-chat-vague-clarify.json", "clarifying_question", 1),
+        ("10-chat-vague-clarify.json", "clarifying_question", 3),
+        ("10-chat-vague-clarify.json", "follow_up_question", 5),
+        ("07-call-well-handled.json", "follow_up_question", 4),
+        ("08-chat-burst-talk-over.json", "clarifying_question", 6),
+        ("01-call-interruptions.json", "rushing", 16),
+        ("03-chat-angry-handled-badly.json", "rushing", 11),
+        ("11-chat-closed-interrogation.json", "rushing", 15),
+        ("01-call-interruptions.json", "hold", 13),
+        ("01-call-interruptions.json", "long_hold", 13),
+        ("03-chat-angry-handled-badly.json", "template_reply", 1),
+        ("06-email-template-reply.json", "template_reply", 1),
+        ("06-email-template-reply.json", "personalised_reply", 3),
+        ("04-email-multi-concern.json", "personalised_reply", 4),
+        ("14-email-pii-refund.json", "personalised_reply", 2),
     ],
 )
 def test_story_moment(example: str, behaviour: str, turn: int) -> None:

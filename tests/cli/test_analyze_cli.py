@@ -45,3 +45,43 @@ def test_analyze_bad_rubric_is_a_usage_error(tmp_path) -> None:
     )
     assert result.exit_code == 2
     assert "malformed TOML" in result.output
+
+
+def test_analyze_several_files_marks_replies_copied_between_them(tmp_path) -> None:
+    canned = (
+        "Our team is looking into your request and we will update you by email within two "
+        "working days with the outcome of the review."
+    )
+    files = []
+    for name, question in (("a", "Where is my refund for the blender?"), ("b", "Why $249?")):
+        path = tmp_path / f"{name}.json"
+        path.write_text(
+            json.dumps(
+                {
+                    "id": name,
+                    "channel": "email",
+                    "turns": [
+                        {"role": "customer", "text": question},
+                        {"role": "agent", "text": canned},
+                    ],
+                }
+            )
+        )
+        files.append(str(path))
+    together = runner.invoke(app, ["analyze", "-o", "json", *files])
+    alone = runner.invoke(app, ["analyze", "-o", "json", files[0]])
+    assert together.exit_code == 0 and alone.exit_code == 0, together.output
+
+    def marked(output: str) -> list[dict]:
+        return [
+            f["data"]
+            for report in json.loads(output)
+            for f in report["scorecard"]["findings"]
+            if f["behaviour"] == "template_reply"
+        ]
+
+    assert marked(together.output) == [
+        {"near_duplicate_of": {"conversation": "b", "turn": 1}, "similarity": 1.0},
+        {"near_duplicate_of": {"conversation": "a", "turn": 1}, "similarity": 1.0},
+    ]
+    assert marked(alone.output) == []

@@ -51,13 +51,13 @@ def test_bench_analyze_table_and_docs_section(
     monkeypatch.chdir(tmp_path)
     docs = tmp_path / "docs" / "performance.md"
     docs.parent.mkdir()
-    docs.write_text("# Perf\n\n<!-- begin bench-analyze -->\nold\n<!-- end bench-analyze -->\n")
+    docs.write_text("# Perf\n\n<!-- begin bench-analyze -->\nstale figures\n<!-- end bench-analyze -->\n")
     args = ["bench", "analyze", "--data", str(star_extract), "--n", "20", "--workers", "1"]
     result = runner.invoke(app, [*args, "--write-docs"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "conversations/s" in result.output and "p99" in result.output
     text = docs.read_text()
-    assert "old" not in text and text.count("<!-- begin bench-analyze -->") == 1
+    assert "stale figures" not in text and text.count("<!-- begin bench-analyze -->") == 1
     assert "## Analysis (`heard bench analyze`)" in text and "heard.questions.v1" in text
 
 

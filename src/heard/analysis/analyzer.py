@@ -8,10 +8,14 @@ from dataclasses import dataclass, field
 
 from heard.analysis.context import Context
 from heard.analysis.detector import REQUIREMENT_REASONS, Detector, Requirement
+from heard.analysis.duplicates import near_duplicates
 from heard.analysis.registry import detectors
 from heard.analysis.rubric import Rubric, load_rubric
 from heard.analysis.scoring import score
-from heard.model import Conversation, Finding, Role, Scorecard
+from heard.model import Conversation, Finding, Polarity, Role, Scorecard, Span
+
+BATCH_DETECTOR = "heard.near_duplicates.v1"
+"""The name batch findings carry: near-duplicate replies across conversations."""
 
 
 class DetectorError(RuntimeError):
@@ -92,6 +96,45 @@ class Analyzer:
         self._instances = [cls() for cls in self.detectors]
 
     def analyze(self, conversation: Conversation) -> Analysis:
+        """Findings, scorecard and skip reasons for one conversation."""
+        return self._score(*self._detect(conversation))
+
+    def analyze_many(self, conversations: list[Conversation]) -> list[Analysis]:
+        """Analyse conversations together: each as `analyze` does, and agent replies that are
+        near-duplicates of a reply in another conversation of the batch become template_reply
+        findings (unless the reply was personalised)."""
+        runs = [self._detect(c) for c in conversations]
+        thresholds = self.rubric.thresholds
+        for duplicate in near_duplicates(
+            conversations,
+            threshold=thresholds.near_duplicate_jaccard,
+            min_words=thresholds.near_duplicate_min_words,
+        ):
+            ctx, findings, _ = runs[duplicate.reply.conversation]
+            turn = duplicate.reply.turn
+            if any(
+                f.behaviour in ("template_reply", "personalised_reply") and f.spans[0].turn == turn
+                for f in findings
+            ):
+                continue
+            other = conversations[duplicate.like.conversation]
+            findings.append(
+                ctx.finding(
+                    BATCH_DETECTOR,
+                    "template_reply",
+                    "digital",
+                    Polarity.NEGATIVE,
+                    Span(turn=turn, start=0, end=len(ctx.turns[turn].text)),
+                    confidence=0.6,
+                    explanation=f"nearly the same reply as conversation {other.id} turn "
+                    f"{duplicate.like.turn} (similarity {duplicate.similarity:.2f})",
+                    near_duplicate_of={"conversation": other.id, "turn": duplicate.like.turn},
+                    similarity=duplicate.similarity,
+                )
+            )
+        return [self._score(*run) for run in runs]
+
+    def _detect(self, conversation: Conversation) -> tuple[Context, list[Finding], dict[str, str]]:
         ctx = Context(conversation, self.rubric)
         findings: list[Finding] = []
         skipped: dict[str, str] = {}
@@ -110,6 +153,9 @@ class Analyzer:
                 findings.append(finding)
             if self.profile:
                 self.seconds[detector.name] += time.perf_counter() - started
+        return ctx, findings, skipped
+
+    def _score(self, ctx: Context, findings: list[Finding], skipped: dict[str, str]) -> Analysis:
         started = time.perf_counter() if self.profile else 0.0
         findings.sort(key=lambda f: (f.spans[0].turn, f.spans[0].start, f.behaviour))
         card = score(

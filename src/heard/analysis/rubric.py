@@ -19,6 +19,8 @@ Applies = Literal[
     "long_or_multi",
     "questions_asked",
     "long_call",
+    "problem_vague",
+    "written_reply",
 ]
 
 
@@ -44,6 +46,15 @@ class Thresholds(_Strict):
     dead_air_seconds: float = Field(default=5.0, gt=0)
     backchannel_seconds: float = Field(default=1.0, gt=0)
     backchannel_words: int = Field(default=3, ge=1)
+    vague_problem_words: int = Field(default=15, ge=1)
+    long_hold_seconds: float = Field(default=60.0, gt=0)
+    rushing_reply_words: int = Field(default=4, ge=1)
+    rushing_upset_words: int = Field(default=25, ge=1)
+    personalised_specifics: int = Field(default=2, ge=1)
+    near_duplicate_jaccard: float = Field(default=0.7, gt=0, le=1)
+    near_duplicate_min_words: int = Field(default=12, ge=1)
+    hard_sentence_words: int = Field(default=25, ge=1)
+    hard_sentence_reading_ease: float = Field(default=30.0)
 
 
 class Rubric(_Strict):

@@ -51,9 +51,13 @@ def customer_emotions(ctx: Context) -> dict[int, str]:
 def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tuple[bool, str]:
     """Whether the rubric calls for a positive behaviour here, and why (not)."""
     conversation = ctx.conversation
-    emotions = set(customer_emotions(ctx).values())
     if not any(t.role == Role.AGENT for t in conversation.turns):
         return False, "the agent did not speak"
+    emotions = (
+        set(customer_emotions(ctx).values())
+        if behaviour.applies in ("customer_upset", "customer_worried")
+        else set()
+    )
     match behaviour.applies:
         case "customer_upset":
             return (
@@ -81,6 +85,22 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
         case "questions_asked":
             asked = any(f.behaviour in ("open_question", "closed_question") for f in findings)
             return asked, "the agent asked questions" if asked else "the agent asked no questions"
+        case "problem_vague":
+            vague = ctx.annotations.get("problem_vague")
+            return (
+                (True, f"the customer's problem was vague (“{vague['cue']}”)")
+                if isinstance(vague, dict)
+                else (False, "the customer said clearly what was wrong")
+            )
+        case "written_reply":
+            written = conversation.channel != "call" and any(
+                customer_turns for customer_turns, _ in ctx.replies()
+            )
+            return written, (
+                "the agent wrote replies to the customer"
+                if written
+                else "no written reply to the customer"
+            )
     return True, "always expected"
 
 

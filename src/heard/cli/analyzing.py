@@ -41,7 +41,11 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--rubric", help="A rubric TOML file (default: heard's).")
         ] = None,
     ) -> None:
-        """Score each conversation: findings with evidence, scorecard, coaching tips."""
+        """Score each conversation: findings with evidence, scorecard, coaching tips.
+
+        Several conversations are analysed together, so agent replies that are near-duplicates
+        of a reply in another of them are marked as template replies.
+        """
         from heard.analysis import Analyzer, load_rubric
 
         check_format(format)
@@ -59,23 +63,31 @@ def register(app: typer.Typer) -> None:
             redact=False,
             show_progress=output == "text",
         )
-        reports = []
+        loaded: list[tuple[str, Conversation]] = []
         for result in results:
             if result.error is not None:
                 errors.print(f"[red]error[/red] {escape(result.error['text'])}")
                 continue
-            for conversation in result.conversations:
-                analysis = analyzer.analyze(conversation)
-                if output == "json":
-                    reports.append(
-                        {
-                            "file": result.file,
-                            "scorecard": analysis.scorecard.model_dump(mode="json"),
-                            "skipped": analysis.skipped,
-                        }
-                    )
-                else:
-                    print_report(conversation, analysis.scorecard, analysis.skipped)
+            loaded.extend((result.file, c) for c in result.conversations)
+        # several conversations are analysed together: replies copied between them are marked
+        conversations = [c for _, c in loaded]
+        analyses = (
+            analyzer.analyze_many(conversations)
+            if len(conversations) > 1
+            else [analyzer.analyze(c) for c in conversations]
+        )
+        reports = []
+        for (file, conversation), analysis in zip(loaded, analyses, strict=True):
+            if output == "json":
+                reports.append(
+                    {
+                        "file": file,
+                        "scorecard": analysis.scorecard.model_dump(mode="json"),
+                        "skipped": analysis.skipped,
+                    }
+                )
+            else:
+                print_report(conversation, analysis.scorecard, analysis.skipped)
         if output == "json":
             print_json(reports)
         raise typer.Exit(EXIT_SOME_FAILED if any(r.error for r in results) else EXIT_OK)

@@ -16,3 +16,12 @@ def lexicon(name: str) -> re.Pattern[str]:
     ]
     joined = "|".join(f"(?:{p})" for p in patterns)
     return re.compile(rf"(?<![\w'])(?:{joined})(?![\w'])", re.IGNORECASE)
+
+
+@cache
+def wordlist(name: str) -> frozenset[str]:
+    """The words in lexicons/<name>.txt, one a line, as written (comments skipped)."""
+    text = files("heard.detectors").joinpath("lexicons", f"{name}.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )

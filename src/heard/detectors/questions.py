@@ -1,4 +1,6 @@
-"""Agent questions: open or closed, one counted per turn (the first real question in it)."""
+"""Agent questions: open or closed (one counted per turn, the first real question in it),
+clarifying (asks the customer to make what they said clearer) and follow-up (builds on the
+customer's last answer in its own words); whether the customer's problem was stated vaguely."""
 
 from __future__ import annotations
 
@@ -6,11 +8,12 @@ import re
 from collections.abc import Iterable
 from typing import ClassVar
 
-from heard.analysis.context import Context
+from heard.analysis.context import Context, Sentence
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.detectors._lexicon import lexicon
-from heard.model import Finding, Polarity, Role
+from heard.detectors._words import content_words
+from heard.model import Finding, Polarity, Role, Span, Turn
 
 OPEN = re.compile(
     r"^(?:(?:and|so|okay|ok|great|right|now|also|then|sure),?\s+)*"
@@ -25,41 +28,140 @@ CLOSED = re.compile(
     r"am|isn't|aren't|don't|doesn't|didn't|won't|wouldn't|haven't|hasn't)\b",
     re.IGNORECASE,
 )
+WHY = {"open_question": "open question", "closed_question": "yes/no question"}
+_TELL_ME_MORE = re.compile(r"^(?:please\s+)?tell me (?:a (?:bit|little) )?more\b", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 
 
 @register
 class Questions(Detector):
     name: ClassVar[str] = "heard.questions.v1"
-    behaviours: ClassVar[tuple[str, ...]] = ("open_question", "closed_question")
+    behaviours: ClassVar[tuple[str, ...]] = (
+        "open_question",
+        "closed_question",
+        "clarifying_question",
+        "follow_up_question",
+    )
     requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.AGENT_TURNS})
+    assigns: ClassVar[tuple[str, ...]] = ("problem_vague",)
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
         findings = []
-        checks = (lexicon("check_understanding"), lexicon("resolution_check"))
-        for turn in ctx.turns:
-            if turn.role != Role.AGENT:
-                continue
-            for sentence in ctx.sentences[turn.index]:
-                if not sentence.text.endswith("?"):
-                    continue
-                if any(c.search(sentence.text) for c in checks):
-                    continue  # "is that right?" checks understanding; it is not a question
-                if OPEN.search(sentence.text):
-                    kind, polarity, why = "open_question", Polarity.POSITIVE, "open question"
-                elif CLOSED.search(sentence.text):
-                    kind, polarity, why = "closed_question", Polarity.NEUTRAL, "yes/no question"
-                else:
-                    continue
+        heard_customer = False  # the customer has said something the agent could clarify
+        replied = False  # the agent has answered the customer once: later turns are answers
+        ctx.annotations["problem_vague"] = vague_problem(ctx)
+        for customer_turns, turn in ctx.replies():
+            questions = [s for s in ctx.sentences[turn.index] if _is_question(s)]
+            typed = [(s, k) for s in questions if (k := _kind(s)) is not None]
+            if typed:
+                sentence, kind = typed[0]
                 findings.append(
                     ctx.finding(
                         self.name,
                         kind,
                         "clarification",
-                        polarity,
+                        Polarity.POSITIVE if kind == "open_question" else Polarity.NEUTRAL,
                         sentence.span,
                         confidence=0.8,
-                        explanation=why,
+                        explanation=WHY[kind],
                     )
                 )
-                break  # one question counted per turn
+            heard_customer = heard_customer or bool(customer_turns)
+            clarifying = _clarifying(ctx, turn, questions) if heard_customer else None
+            if clarifying is not None:
+                sentence, cue = clarifying
+                findings.append(
+                    ctx.finding(
+                        self.name,
+                        "clarifying_question",
+                        "clarification",
+                        Polarity.POSITIVE,
+                        sentence.span,
+                        confidence=0.7,
+                        explanation=f"asks the customer to make what they said clearer (“{cue}”)",
+                    )
+                )
+            elif replied and customer_turns:
+                follow_up = _follow_up(ctx, customer_turns, questions)
+                if follow_up is not None:
+                    sentence, shared = follow_up
+                    findings.append(
+                        ctx.finding(
+                            self.name,
+                            "follow_up_question",
+                            "clarification",
+                            Polarity.POSITIVE,
+                            sentence.span,
+                            confidence=0.6,
+                            explanation="builds on the customer's last answer: "
+                            + ", ".join(sorted(shared)),
+                            shared_words=sorted(shared),
+                        )
+                    )
+            replied = replied or bool(customer_turns)
         return findings
+
+
+def _is_question(sentence: Sentence) -> bool:
+    """A real question: ends with '?' and is not a check of understanding or of the fix."""
+    if not sentence.text.endswith("?"):
+        return False
+    checks = (lexicon("check_understanding"), lexicon("resolution_check"))
+    return not any(c.search(sentence.text) for c in checks)
+
+
+def _kind(sentence: Sentence) -> str | None:
+    if OPEN.search(sentence.text):
+        return "open_question"
+    if CLOSED.search(sentence.text):
+        return "closed_question"
+    return None
+
+
+def _clarifying(ctx: Context, turn: Turn, questions: list[Sentence]) -> tuple[Sentence, str] | None:
+    """The first question (or "tell me more") of the turn asking the customer to clarify."""
+    for sentence in ctx.sentences[turn.index]:
+        if not (sentence in questions or _TELL_ME_MORE.search(sentence.text)):
+            continue
+        match = lexicon("clarifying").search(sentence.text)
+        if match:
+            return sentence, match.group(0)
+    return None
+
+
+def _follow_up(
+    ctx: Context, answer: list[Turn], questions: list[Sentence]
+) -> tuple[Sentence, set[str]] | None:
+    """A question re-using the customer's own words from their last answer.
+
+    Words the agent itself used in its previous turn do not count (the customer only echoed
+    them). An open question needs one shared content word, a closed one two.
+    """
+    said: set[str] = set().union(*(content_words(t.text) for t in answer))
+    previous = ctx.previous(answer[0].index, Role.AGENT)
+    if previous is not None:
+        said -= content_words(previous.text)
+    if not said:
+        return None
+    for sentence in questions:
+        shared = content_words(sentence.text) & said
+        needed = 1 if OPEN.search(sentence.text) else 2
+        if len(shared) >= needed:
+            return sentence, shared
+    return None
+
+
+def vague_problem(ctx: Context) -> dict[str, object] | None:
+    """The customer's opening statement of a problem when it says little about what is wrong.
+
+    One of the customer's first two turns has a vague cue ("it doesn't work", "something's
+    wrong", "my thing"), no number and at most `vague_problem_words` words.
+    """
+    limit = ctx.rubric.thresholds.vague_problem_words
+    opening = [t for t in ctx.turns if t.role == Role.CUSTOMER][:2]
+    for turn in opening:
+        match = lexicon("vague_problem").search(turn.text)
+        if match and not _DIGIT.search(turn.text) and len(turn.text.split()) <= limit:
+            span = Span(turn=turn.index, start=match.start(), end=match.end())
+            return {"turn": turn.index, "span": span.model_dump(), "cue": match.group(0)}
+    return None

@@ -1,0 +1,80 @@
+"""Written replies: a template (canned text with nothing of this customer's case in it) or a
+personalised reply (names the specifics the customer gave: their numbers, items, dates)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from heard.analysis.context import Context
+from heard.analysis.detector import Detector, Requirement
+from heard.analysis.registry import register
+from heard.detectors._lexicon import lexicon
+from heard.detectors._words import content_words, stem, tokens
+from heard.model import Channel, Finding, Polarity, Role, Span
+
+MIN_GIVEN = 3
+"""A reply can only ignore the customer's specifics once they have given this many."""
+MAX_SPANS = 6
+
+
+@register
+class WrittenReplies(Detector):
+    name: ClassVar[str] = "heard.replies.v1"
+    behaviours: ClassVar[tuple[str, ...]] = ("template_reply", "personalised_reply")
+    requires: ClassVar[frozenset[Requirement]] = frozenset(
+        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS}
+    )
+
+    def detect(self, ctx: Context) -> Iterable[Finding]:
+        if ctx.conversation.channel == Channel.CALL:
+            return []
+        findings = []
+        customer = ctx.conversation.customer
+        name = content_words(customer.name) if customer and customer.name else set()
+        given: set[str] = set()  # words the customer brought into the conversation
+        used: set[str] = set()  # words anyone had used
+        needed = ctx.rubric.thresholds.personalised_specifics
+        for turn in ctx.turns:
+            words = content_words(turn.text)
+            if turn.role == Role.CUSTOMER:
+                given |= (words - used) - name
+            elif turn.role == Role.AGENT and len(given) >= MIN_GIVEN:
+                specifics = words & given
+                template = lexicon("template").search(turn.text)
+                if len(specifics) >= needed:
+                    spans = [
+                        Span(turn=turn.index, start=m.start(), end=m.end())
+                        for m in tokens(turn.text)
+                        if stem(m.group(0).strip(".,:").lower()) in specifics
+                    ][:MAX_SPANS]
+                    findings.append(
+                        ctx.finding(
+                            self.name,
+                            "personalised_reply",
+                            "digital",
+                            Polarity.POSITIVE,
+                            spans,
+                            confidence=min(1.0, 0.5 + 0.1 * len(specifics)),
+                            explanation="uses the customer's specifics: "
+                            + ", ".join(sorted(specifics)[:8]),
+                            specifics=sorted(specifics),
+                        )
+                    )
+                elif template:
+                    findings.append(
+                        ctx.finding(
+                            self.name,
+                            "template_reply",
+                            "digital",
+                            Polarity.NEGATIVE,
+                            Span(turn=turn.index, start=template.start(), end=template.end()),
+                            confidence=0.7,
+                            explanation="canned text that names almost nothing the customer wrote",
+                            suggestion="Answer what the customer wrote, in their words: name "
+                            + ", ".join(sorted(given)[:4])
+                            + ".",
+                        )
+                    )
+            used |= words
+        return findings
