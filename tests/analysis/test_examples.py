@@ -33,6 +33,9 @@ COVERED = {
     "reflection_of_feeling",
     "jargon",
     "premature_solution",
+    "uses_details",
+    "repeat_ask",
+    "unaddressed_concern",
 }
 """Behaviours with a detector so far; the rest of the rubric comes with later detectors."""
 
@@ -96,6 +99,11 @@ def test_labelled_moments_are_found() -> None:
         ("05-chat-jargon.json", "jargon", 1),
         ("05-chat-jargon.json", "jargon", 2),
         ("03-chat-angry-handled-badly.json", "premature_solution", 1),
+        ("03-chat-angry-handled-badly.json", "repeat_ask", 5),
+        ("04-email-multi-concern.json", "unaddressed_concern", 2),
+        ("06-email-template-reply.json", "unaddressed_concern", 1),
+        ("09-chat-happy-short.json", "uses_details", 1),
+        ("07-call-well-handled.json", "uses_details", 12),
     ],
 )
 def test_story_moment(example: str, behaviour: str, turn: int) -> None:

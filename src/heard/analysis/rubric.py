@@ -19,6 +19,7 @@ Applies = Literal[
     "long_or_multi",
     "questions_asked",
     "long_call",
+    "customer_gave_details",
 ]
 
 
@@ -44,6 +45,8 @@ class Thresholds(_Strict):
     dead_air_seconds: float = Field(default=5.0, gt=0)
     backchannel_seconds: float = Field(default=1.0, gt=0)
     backchannel_words: int = Field(default=3, ge=1)
+    uses_details_weight: int = Field(default=2, ge=1)
+    concern_addressed_weight: int = Field(default=2, ge=1)
 
 
 class Rubric(_Strict):
