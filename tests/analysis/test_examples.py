@@ -39,6 +39,9 @@ COVERED = {
     "hold",
     "template_reply",
     "personalised_reply",
+    "uses_details",
+    "repeat_ask",
+    "unaddressed_concern",
 }
 """Behaviours with a detector so far; the rest of the rubric comes with later detectors."""
 
@@ -117,6 +120,11 @@ def test_labelled_moments_are_found() -> None:
         ("06-email-template-reply.json", "personalised_reply", 3),
         ("04-email-multi-concern.json", "personalised_reply", 4),
         ("14-email-pii-refund.json", "personalised_reply", 2),
+        ("03-chat-angry-handled-badly.json", "repeat_ask", 5),
+        ("04-email-multi-concern.json", "unaddressed_concern", 2),
+        ("06-email-template-reply.json", "unaddressed_concern", 1),
+        ("09-chat-happy-short.json", "uses_details", 1),
+        ("07-call-well-handled.json", "uses_details", 12),
     ],
 )
 def test_story_moment(example: str, behaviour: str, turn: int) -> None:

@@ -51,7 +51,8 @@ def test_bench_analyze_table_and_docs_section(
     monkeypatch.chdir(tmp_path)
     docs = tmp_path / "docs" / "performance.md"
     docs.parent.mkdir()
-    docs.write_text("# Perf\n\n<!-- begin bench-analyze -->\nstale figures\n<!-- end bench-analyze -->\n")
+    stale = "<!-- begin bench-analyze -->\nstale figures\n<!-- end bench-analyze -->\n"
+    docs.write_text("# Perf\n\n" + stale)
     args = ["bench", "analyze", "--data", str(star_extract), "--n", "20", "--workers", "1"]
     result = runner.invoke(app, [*args, "--write-docs"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output

@@ -6,13 +6,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from heard.analysis.rubric import Rubric
 from heard.model import Conversation, Finding, Polarity, Role, Span, Turn
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 _WORD = re.compile(r"[A-Za-z0-9']+")
+_TOKEN = re.compile(r"[$£€]?[A-Za-z0-9]+(?:[.,:/'’-][A-Za-z0-9]+)*|\[[A-Z_]+\]")
+"""Words, numbers with their joiners ($64.99, 2:14, W48-1, cast-iron) and [PLACEHOLDER]s."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,14 @@ class Sentence:
         return Span(turn=self.turn, start=self.start, end=self.end)
 
 
+class Token(NamedTuple):
+    """A word, number or redaction placeholder of a turn, with its offsets in the turn."""
+
+    start: int
+    end: int
+    text: str
+
+
 @dataclass
 class Context:
     """One conversation under analysis, plus annotations detectors assign for each other."""
@@ -36,6 +46,8 @@ class Context:
     conversation: Conversation
     rubric: Rubric
     annotations: dict[str, Any] = field(default_factory=dict)
+    views: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Computed-once views that detectors share (not part of the analysis output)."""
 
     @property
     def turns(self) -> list[Turn]:
@@ -61,6 +73,14 @@ class Context:
     def words(self) -> list[list[str]]:
         """Lower-cased words of every turn."""
         return [[w.lower() for w in _WORD.findall(t.text)] for t in self.turns]
+
+    @cached_property
+    def tokens(self) -> list[list[Token]]:
+        """Tokens of every turn, with offsets."""
+        return [
+            [Token(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(t.text)]
+            for t in self.turns
+        ]
 
     def previous(self, index: int, role: Role) -> Turn | None:
         """The nearest turn before `index` with the given role."""

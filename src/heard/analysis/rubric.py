@@ -21,6 +21,7 @@ Applies = Literal[
     "long_call",
     "problem_vague",
     "written_reply",
+    "customer_gave_details",
 ]
 
 
@@ -55,6 +56,8 @@ class Thresholds(_Strict):
     near_duplicate_min_words: int = Field(default=12, ge=1)
     hard_sentence_words: int = Field(default=25, ge=1)
     hard_sentence_reading_ease: float = Field(default=30.0)
+    uses_details_weight: int = Field(default=2, ge=1)
+    concern_addressed_weight: int = Field(default=2, ge=1)
 
 
 class Rubric(_Strict):

@@ -82,6 +82,16 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
         case "long_call":
             long = conversation.channel == "call" and len(conversation.turns) >= 10
             return long, "a long call" if long else "not a long call"
+        case "customer_gave_details":
+            if "customer_details" not in ctx.annotations:
+                return False, "no detector looked for the customer's details"
+            gave = ctx.annotations["customer_details"] > 0
+            return (
+                gave,
+                "the customer gave details (numbers, dates, names)"
+                if gave
+                else "the customer gave no specific details",
+            )
         case "questions_asked":
             asked = any(f.behaviour in ("open_question", "closed_question") for f in findings)
             return asked, "the agent asked questions" if asked else "the agent asked no questions"
@@ -306,6 +316,7 @@ def score(
         checklist=checklist,
         tips=sorted(best.values(), key=lambda t: -t.priority)[:3],
         findings=findings,
+        concerns=ctx.annotations.get("concerns", []),
         rubric=rubric.ref,
         detectors=detector_versions,
     )

@@ -4,6 +4,8 @@ from heard.model.conversation import Agent, Channel, Conversation, Customer, Rol
 from heard.model.evidence import (
     ChecklistItem,
     ComponentScore,
+    Concern,
+    ConcernStatus,
     Finding,
     Polarity,
     Scorecard,
@@ -17,6 +19,8 @@ __all__ = [
     "Channel",
     "ChecklistItem",
     "ComponentScore",
+    "Concern",
+    "ConcernStatus",
     "Conversation",
     "Customer",
     "Finding",

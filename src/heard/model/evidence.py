@@ -83,6 +83,33 @@ class Tip(_Plain):
     priority: float = 0.0
 
 
+class ConcernStatus(StrEnum):
+    """How far a customer's concern got: raised → acknowledged → addressed → confirmed."""
+
+    RAISED = "raised"
+    ACKNOWLEDGED = "acknowledged"
+    ADDRESSED = "addressed"
+    CONFIRMED = "confirmed"
+
+
+class Concern(_Plain):
+    """A concern or question the customer raised, followed turn by turn."""
+
+    id: Annotated[int, Field(ge=0)]
+    kind: str = Field(description="question, request or problem")
+    span: Span = Field(description="the customer's words that raise it")
+    quote: str
+    status: ConcernStatus
+    raised_again: list[int] = Field(
+        default_factory=list, description="customer turns that raised it again"
+    )
+    acknowledged: int | None = Field(default=None, description="agent turn that acknowledged it")
+    addressed: int | None = Field(default=None, description="agent turn that addressed it")
+    confirmed: int | None = Field(
+        default=None, description="customer turn that confirmed it was resolved"
+    )
+
+
 class Scorecard(_Plain):
     """The scored result of analysing one conversation."""
 
@@ -93,5 +120,8 @@ class Scorecard(_Plain):
     checklist: list[ChecklistItem] = Field(default_factory=list)
     tips: list[Tip] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    concerns: list[Concern] = Field(
+        default_factory=list, description="the customer's concerns and how far each got"
+    )
     rubric: str | None = Field(default=None, description="rubric name and version")
     detectors: dict[str, str] = Field(default_factory=dict, description="detector → version")

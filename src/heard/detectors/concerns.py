@@ -1,0 +1,330 @@
+"""The concern tracker: each concern or question the customer raised, followed through
+raised → acknowledged → addressed → confirmed, and the replies that left one unanswered.
+
+A concern is a run of sentences in one paragraph of a customer turn holding a question, a
+request ("I need…", "please…") or a problem statement ("…isn't working"); "also", "second",
+"third" start a new one. A later customer turn sharing its details raises it again. An agent
+turn addresses it when it re-uses enough of the concern's own details (those the customer's
+other concerns in the same turn do not share); a short question is answered by a direct
+reply. A reply passes a concern over when it does not address it and the customer had to raise
+it again, or it was never addressed, or (email) a reply should answer every point.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from heard.analysis.context import Context, Sentence
+from heard.analysis.detector import Detector, Requirement
+from heard.analysis.registry import register
+from heard.detectors._details import keyed
+from heard.detectors._lexicon import lexicon
+from heard.model import Channel, Concern, ConcernStatus, Finding, Polarity, Role, Span
+
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+_NEW_POINT = re.compile(
+    r"^(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|also|finally|lastly|plus|another thing|"
+    r"one more thing|oh,? and|and also|p\.?s\.?)\b",
+    re.IGNORECASE,
+)
+_META = re.compile(
+    r"\b(?:few|two|three|four|couple of|some|several) (?:things|questions|issues)\b", re.I
+)
+_CONFIRMS = re.compile(
+    r"\b(?:yes|yeah|yep|thanks|thank you|that works|perfect|great|sorted|sorts it|exactly|"
+    r"got it|makes sense|brilliant|cheers|that's (?:right|it|fine))\b",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(r"\b(?:anything|something) else\b|\bany other questions\b", re.I)
+"""A stock closing question asks nothing about the concern."""
+_ACKNOWLEDGES = ("acknowledgement", "empathy", "apology", "reflection_of_feeling")
+SHORT_QUESTION = 3
+"""A question whose details weigh at most this much is answered by a direct reply."""
+MERGE_WEIGHT = 2
+"""A customer group sharing this much detail weight with an earlier concern raises it again."""
+
+
+@dataclass
+class _Tracked:
+    id: int
+    turn: int
+    start: int
+    end: int
+    kind: str
+    quote: str
+    keys: dict[str, int]
+    own: dict[str, int]
+    """The keys the other concerns of its turn do not share: what an answer must touch."""
+    short: bool = False
+    """A short question (its details weigh little), answered by any direct reply."""
+    raised_again: list[int] = field(default_factory=list)
+    answers: list[_Tracked] = field(default_factory=list)
+    """Concerns the agent was clarifying when the customer raised this one: addressing this
+    addresses them too."""
+    due: int | None = None
+    engaged: bool = False
+    """Its first reply asked the customer something (the agent was working on it)."""
+    acknowledged: int | None = None
+    addressed: int | None = None
+    confirmed: int | None = None
+
+    @property
+    def status(self) -> ConcernStatus:
+        if self.confirmed is not None:
+            return ConcernStatus.CONFIRMED
+        if self.addressed is not None:
+            return ConcernStatus.ADDRESSED
+        if self.acknowledged is not None:
+            return ConcernStatus.ACKNOWLEDGED
+        return ConcernStatus.RAISED
+
+    def passed_over(self, email: bool) -> bool:
+        """Whether its first reply left it unanswered in a way the customer would notice:
+        in an email, any reply that does not answer it; elsewhere, one the customer had to
+        raise it again after, or that asked nothing and was never followed by an answer."""
+        if self.due is None or self.addressed == self.due:
+            return False
+        if email or any(self.addressed is None or t < self.addressed for t in self.raised_again):
+            return True
+        return self.addressed is None and not self.engaged
+
+
+@register
+class ConcernTracker(Detector):
+    name: ClassVar[str] = "heard.concerns.v1"
+    behaviours: ClassVar[tuple[str, ...]] = ("unaddressed_concern",)
+    requires: ClassVar[frozenset[Requirement]] = frozenset(
+        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS}
+    )
+    assigns: ClassVar[tuple[str, ...]] = ("concerns",)
+
+    def detect(self, ctx: Context) -> Iterable[Finding]:
+        needed = ctx.rubric.thresholds.concern_addressed_weight
+        keys = keyed(ctx)
+        tracked: list[_Tracked] = []
+        index: dict[str, list[_Tracked]] = defaultdict(list)
+        waiting_reply: list[_Tracked] = []
+        unacknowledged: list[_Tracked] = []
+        unaddressed: list[_Tracked] = []
+        unconfirmed: list[_Tracked] = []
+        clarifying: list[_Tracked] = []  # left open by an agent turn that asked a question
+        answering = False  # the agent's last turn asked the customer something
+        not_heard = lexicon("not_heard")
+        acknowledges = [lexicon(n) for n in _ACKNOWLEDGES]
+        dismissive = lexicon("dismissive")
+        email = ctx.conversation.channel == Channel.EMAIL
+        for turn in ctx.turns:
+            text = turn.text
+            if turn.role == Role.CUSTOMER:
+                if unconfirmed and _CONFIRMS.search(text):
+                    for concern in unconfirmed:
+                        concern.confirmed = turn.index
+                    unconfirmed = []
+                if not_heard.search(text):
+                    for concern in unaddressed:
+                        if concern.due is not None:
+                            concern.raised_again.append(turn.index)
+                for concern in self._raised(ctx, turn.index, tracked, index, answering=answering):
+                    concern.answers = clarifying
+                    concern.id = len(tracked)
+                    tracked.append(concern)
+                    waiting_reply.append(concern)
+                    unacknowledged.append(concern)
+                    unaddressed.append(concern)
+                    for key in concern.keys:
+                        index[key].append(concern)
+                clarifying = []
+                continue
+            if turn.role != Role.AGENT:
+                continue
+            overlap: dict[int, int] = defaultdict(int)
+            for key in {k for k, _ in keys[turn.index]}:
+                for concern in index.get(key, ()):
+                    overlap[concern.id] += concern.own.get(key, 0)
+            sentences = ctx.sentences[turn.index]
+            direct = (
+                not email
+                and any(c.short for c in waiting_reply)
+                and bool(sentences)
+                and not sentences[0].text.endswith("?")
+                and not dismissive.search(text)
+            )
+            asks = any(s.text.endswith("?") and not _CLOSING.search(s.text) for s in sentences)
+            answering = asks
+            for concern in waiting_reply:
+                concern.due = turn.index
+                concern.engaged = asks
+            acknowledged = bool(unacknowledged) and any(p.search(text) for p in acknowledges)
+            for concern in unacknowledged:
+                if acknowledged or overlap.get(concern.id):
+                    concern.acknowledged = turn.index
+            unacknowledged = [c for c in unacknowledged if c.acknowledged is None]
+            for concern in unaddressed:
+                weight = sum(concern.own.values())
+                if overlap.get(concern.id, 0) >= min(needed, weight) or (
+                    concern.due == turn.index and concern.short and direct
+                ):
+                    _address(concern, turn.index, unconfirmed)
+            unaddressed = [c for c in unaddressed if c.addressed is None]
+            asked = {
+                key
+                for s in sentences
+                if s.text.endswith("?")
+                for (key, _), t in zip(keys[turn.index], ctx.tokens[turn.index], strict=True)
+                if s.start <= t.start < s.end
+            }
+            clarifying = [
+                c for c in waiting_reply if c.addressed is None and asked.intersection(c.own)
+            ]
+            waiting_reply = []
+        ctx.annotations["concerns"] = [_public(c) for c in tracked]
+        raised = len(tracked)
+        addressed = sum(c.addressed is not None for c in tracked)
+        ctx.annotations.setdefault("metrics", {}).update(
+            {
+                "concerns_raised": raised,
+                "concerns_addressed": addressed,
+                "concern_coverage": round(100 * addressed / raised, 1) if raised else None,
+            }
+        )
+        return [self._finding(ctx, c) for c in tracked if c.passed_over(email)]
+
+    def _raised(
+        self,
+        ctx: Context,
+        turn: int,
+        tracked: list[_Tracked],
+        index: dict[str, list[_Tracked]],
+        *,
+        answering: bool,
+    ) -> list[_Tracked]:
+        """New concerns in a customer turn; one repeating an earlier concern raises it again
+        (unless the customer is only answering the agent's question with the same details)."""
+        turn_keys = list(zip(keyed(ctx)[turn], ctx.tokens[turn], strict=True))
+        found: list[_Tracked] = []
+        for group in _groups(ctx, turn):
+            kinds = [_kind(s.text) for s in group]
+            if not any(kinds):
+                continue
+            start, end = group[0].start, group[-1].end
+            keys: dict[str, int] = {}
+            for (key, weight), token in turn_keys:
+                if weight and start <= token.start < end:
+                    keys[key] = max(weight, keys.get(key, 0))
+            shared: dict[int, int] = defaultdict(int)
+            for key, weight in keys.items():
+                for earlier in index.get(key, ()):
+                    shared[earlier.id] += weight
+            best = max(shared, key=shared.__getitem__, default=None)
+            if best is not None and shared[best] >= MERGE_WEIGHT:
+                earlier = tracked[best]
+                again = not answering or "question" in kinds  # not just answering the agent
+                if again and (not earlier.raised_again or earlier.raised_again[-1] != turn):
+                    earlier.raised_again.append(turn)
+                for key, weight in keys.items():
+                    if key not in earlier.keys:
+                        earlier.keys[key] = weight
+                        index[key].append(earlier)
+                continue
+            cue = next(s for s, k in zip(group, kinds, strict=True) if k)
+            kind = "question" if "question" in kinds else next(k for k in kinds if k)
+            concern = _Tracked(-1, turn, start, end, kind, _clip(cue.text), keys, dict(keys))
+            if kind == "question":
+                question = next(s for s in group if s.text.endswith("?"))
+                concern.short = (
+                    sum(w for (_, w), t in turn_keys if question.start <= t.start < question.end)
+                    <= SHORT_QUESTION
+                )
+            found.append(concern)
+        for concern in found:
+            others = {k for c in found if c is not concern for k in c.keys}
+            own = {k: w for k, w in concern.keys.items() if k not in others}
+            if own:
+                concern.own = own
+        return found
+
+    def _finding(self, ctx: Context, concern: _Tracked) -> Finding:
+        assert concern.due is not None
+        reply = ctx.turns[concern.due]
+        return ctx.finding(
+            self.name,
+            "unaddressed_concern",
+            "digital",
+            Polarity.NEGATIVE,
+            [
+                Span(turn=reply.index, start=0, end=len(reply.text)),
+                Span(turn=concern.turn, start=concern.start, end=concern.end),
+            ],
+            confidence=0.6,
+            explanation=f"the reply leaves the customer's {concern.kind} from turn "
+            f"{concern.turn} unanswered: “{concern.quote}”",
+            suggestion=f"Answer every point the customer raised, including “{concern.quote}”.",
+            concern=concern.id,
+            customer_turn=concern.turn,
+            quote=concern.quote,
+            addressed_in=concern.addressed,
+        )
+
+
+def _address(concern: _Tracked, turn: int, unconfirmed: list[_Tracked]) -> None:
+    """Mark a concern addressed, and the concerns it was answering a question about."""
+    pending = [concern]
+    while pending:
+        current = pending.pop()
+        if current.addressed is None:
+            current.addressed = turn
+            unconfirmed.append(current)
+            pending.extend(current.answers)
+
+
+def _groups(ctx: Context, turn: int) -> list[list[Sentence]]:
+    """The sentences of a customer turn, grouped by paragraph and by 'also', 'second'…"""
+    text = ctx.turns[turn].text
+    breaks = [m.start() for m in _PARAGRAPH.finditer(text)]
+    groups: list[list[Sentence]] = []
+    paragraph = -1
+    for sentence in ctx.sentences[turn]:
+        here = bisect_right(breaks, sentence.start)
+        if here != paragraph or _NEW_POINT.match(sentence.text) or not groups:
+            groups.append([])
+            paragraph = here
+        groups[-1].append(sentence)
+    return groups
+
+
+def _kind(sentence: str) -> str | None:
+    """question, request or problem when the sentence raises a concern, else None."""
+    if sentence.endswith("?"):
+        kind = "question"
+    elif lexicon("concern_request").search(sentence):
+        kind = "request"
+    elif lexicon("concern_problem").search(sentence):
+        kind = "problem"
+    else:
+        return None
+    if lexicon("not_heard").search(sentence) or _META.search(sentence):
+        return None
+    return kind
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _public(concern: _Tracked) -> Concern:
+    return Concern(
+        id=concern.id,
+        kind=concern.kind,
+        span=Span(turn=concern.turn, start=concern.start, end=concern.end),
+        quote=concern.quote,
+        status=concern.status,
+        raised_again=concern.raised_again,
+        acknowledged=concern.acknowledged,
+        addressed=concern.addressed,
+        confirmed=concern.confirmed,
+    )
