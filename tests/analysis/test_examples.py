@@ -33,6 +33,9 @@ COVERED = {
     "reflection_of_feeling",
     "jargon",
     "premature_solution",
+    "paraphrase",
+    "summary",
+    "ignores_last_turn",
 }
 """Behaviours with a detector so far; the rest of the rubric comes with later detectors."""
 
@@ -96,6 +99,15 @@ def test_labelled_moments_are_found() -> None:
         ("05-chat-jargon.json", "jargon", 1),
         ("05-chat-jargon.json", "jargon", 2),
         ("03-chat-angry-handled-badly.json", "premature_solution", 1),
+        ("02-chat-angry-handled-well.json", "paraphrase", 5),
+        ("07-call-well-handled.json", "paraphrase", 2),
+        ("02-chat-angry-handled-well.json", "summary", 11),
+        ("07-call-well-handled.json", "summary", 12),
+        ("10-chat-vague-clarify.json", "summary", 7),
+        ("13-call-worried-reassurance.json", "summary", 11),
+        ("03-chat-angry-handled-badly.json", "ignores_last_turn", 5),
+        ("11-chat-closed-interrogation.json", "ignores_last_turn", 9),
+        ("11-chat-closed-interrogation.json", "ignores_last_turn", 13),
     ],
 )
 def test_story_moment(example: str, behaviour: str, turn: int) -> None:

@@ -44,6 +44,10 @@ class Thresholds(_Strict):
     dead_air_seconds: float = Field(default=5.0, gt=0)
     backchannel_seconds: float = Field(default=1.0, gt=0)
     backchannel_words: int = Field(default=3, ge=1)
+    paraphrase_similarity: float = Field(default=0.42, ge=-1, le=1)
+    paraphrase_faithfulness: float = Field(default=0.6, ge=0, le=1)
+    parroting_overlap: float = Field(default=0.7, ge=0, le=1)
+    ignores_similarity: float = Field(default=0.3, ge=-1, le=1)
 
 
 class Rubric(_Strict):
