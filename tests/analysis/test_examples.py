@@ -42,6 +42,9 @@ COVERED = {
     "uses_details",
     "repeat_ask",
     "unaddressed_concern",
+    "paraphrase",
+    "summary",
+    "ignores_last_turn",
 }
 """Behaviours with a detector so far; the rest of the rubric comes with later detectors."""
 
@@ -125,6 +128,15 @@ def test_labelled_moments_are_found() -> None:
         ("06-email-template-reply.json", "unaddressed_concern", 1),
         ("09-chat-happy-short.json", "uses_details", 1),
         ("07-call-well-handled.json", "uses_details", 12),
+        ("02-chat-angry-handled-well.json", "paraphrase", 5),
+        ("07-call-well-handled.json", "paraphrase", 2),
+        ("02-chat-angry-handled-well.json", "summary", 11),
+        ("07-call-well-handled.json", "summary", 12),
+        ("10-chat-vague-clarify.json", "summary", 7),
+        ("13-call-worried-reassurance.json", "summary", 11),
+        ("03-chat-angry-handled-badly.json", "ignores_last_turn", 5),
+        ("11-chat-closed-interrogation.json", "ignores_last_turn", 9),
+        ("11-chat-closed-interrogation.json", "ignores_last_turn", 13),
     ],
 )
 def test_story_moment(example: str, behaviour: str, turn: int) -> None:

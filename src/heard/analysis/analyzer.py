@@ -12,6 +12,7 @@ from heard.analysis.duplicates import near_duplicates
 from heard.analysis.registry import detectors
 from heard.analysis.rubric import Rubric, load_rubric
 from heard.analysis.scoring import score
+from heard.embed import available as embeddings_available
 from heard.model import Conversation, Finding, Polarity, Role, Scorecard, Span
 
 BATCH_DETECTOR = "heard.near_duplicates.v1"
@@ -40,6 +41,7 @@ def unmet(detector: type[Detector], conversation: Conversation) -> str | None:
             and all(t.sent_at is not None for t in conversation.turns),
             Requirement.AGENT_TURNS: any(t.role == Role.AGENT for t in conversation.turns),
             Requirement.CUSTOMER_TURNS: any(t.role == Role.CUSTOMER for t in conversation.turns),
+            Requirement.EMBEDDINGS: embeddings_available(),
         }[requirement]
         if not ok:
             return REQUIREMENT_REASONS[requirement]

@@ -1,0 +1,123 @@
+"""Replies that ignore what the customer just asked: the customer put a question, and the agent
+answers only with a question of its own that shares neither words nor meaning with it.
+
+Scope: a reply that changes the subject with a question ("Would you like to upgrade?" after
+"What is this charge?"). Statements that leave a concern unanswered are the concern tracker's
+job; gathering details after a request for service ("Can you book me a table?" → "For what
+time?") and the first reply of a conversation (identification) are legitimate."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import ClassVar
+
+from heard.analysis.context import Context, Sentence
+from heard.analysis.detector import Detector, Requirement
+from heard.analysis.registry import register
+from heard.detectors._content import content_words, key_items
+from heard.detectors._lexicon import lexicon
+from heard.model import Finding, Polarity, Role, Span, Turn
+
+_LEAD = r"^(?:\W*(?:hi|hello|hey|ok(?:ay)?|so|and|also|please|well|oh|great|perfect)\b[\s,.!]*)*"
+_REQUEST = re.compile(
+    _LEAD + r"(?:(?:can|could|would|will) (?:we|it)\b|is there (?:any|another)|"
+    r"(?:can|could|would|will) you (?:please )?(?:help|book|find|get|make|set|schedule|"
+    r"send|add|cancel|change|reserve|order|arrange|give|let|put|move|update)|"
+    r"(?:can|could|may) i (?:have|get|book|make|order|schedule|reserve|add|change|take|bring)|"
+    r"(?:how|what) about\b|i (?:need|want|would like|'d like))",
+    re.IGNORECASE,
+)
+"""A request for service (the agent may gather details) rather than a question to answer."""
+_QUESTION = re.compile(
+    _LEAD + r"(?:what|why|how|when|where|who|which|is|are|was|were|do|does|did|will|would|can|"
+    r"could|have|has|had|should)\b",
+    re.IGNORECASE,
+)
+"""A full question (not a fragment such as "3 pm on Monday?", which proposes an answer)."""
+_ANSWER_FIRST = re.compile(
+    r"^\W*(?:yes|yeah|yep|no|nope|sure|of course|absolutely|certainly|unfortunately|sorry|"
+    r"i'm sorry|great|good|fine|well)\b",
+    re.IGNORECASE,
+)
+
+
+def open_questions(sentences: list[Sentence]) -> list[Sentence]:
+    """The questions in a customer turn that ask for an answer (not requests for service)."""
+    return [
+        s
+        for s in sentences
+        if s.text.endswith("?")
+        and len(s.text.split()) >= 3
+        and _QUESTION.match(s.text)
+        and not _REQUEST.match(s.text)
+    ]
+
+
+@register
+class IgnoresLastTurn(Detector):
+    """The agent's reply does not engage with the question in the customer's last turn."""
+
+    name: ClassVar[str] = "heard.ignores_last_turn.v1"
+    behaviours: ClassVar[tuple[str, ...]] = ("ignores_last_turn",)
+    requires: ClassVar[frozenset[Requirement]] = frozenset(
+        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS, Requirement.EMBEDDINGS}
+    )
+
+    def detect(self, ctx: Context) -> Iterable[Finding]:
+        candidates: list[tuple[Turn, Turn, list[Sentence]]] = []
+        answered_once = False
+        for customer_turns, reply in ctx.replies():
+            if not customer_turns:
+                continue
+            first, answered_once = not answered_once, True
+            if first:
+                continue  # the first reply identifies the customer or the account
+            last = customer_turns[-1]
+            asked = open_questions(ctx.sentences[last.index])
+            reply_sentences = ctx.sentences[reply.index]
+            if not asked or not reply_sentences:
+                continue
+            if not all(s.text.endswith("?") for s in reply_sentences):
+                continue  # a statement: an answer, an acknowledgement or a hold message
+            if _ANSWER_FIRST.match(reply.text):
+                continue  # "Yes, …?" / "Unfortunately …?" answers before asking
+            if lexicon("clarify_request").search(reply.text):
+                continue  # asking the customer to explain engages with what they said
+            recent = [t for t in ctx.turns[: reply.index] if t.role == Role.CUSTOMER][-2:]
+            said = " ".join(t.text for t in recent)
+            if (content_words(reply.text) & content_words(said)) or (
+                key_items(reply.text) & key_items(said)
+            ):
+                continue  # shares the customer's words: a follow-up, not a change of subject
+            candidates.append((last, reply, asked))
+        if not candidates:
+            return []
+        return self._judge(ctx, candidates)
+
+    def _judge(self, ctx: Context, candidates: list[tuple[Turn, Turn, list[Sentence]]]):
+        from heard.embed import encode
+
+        texts = [t for last, reply, _ in candidates for t in (last.text, reply.text)]
+        vectors = dict(zip(texts, encode(texts), strict=True))
+        findings = []
+        for last, reply, asked in candidates:
+            similarity = float(vectors[last.text] @ vectors[reply.text])
+            if similarity >= ctx.rubric.thresholds.ignores_similarity:
+                continue
+            findings.append(
+                ctx.finding(
+                    self.name,
+                    "ignores_last_turn",
+                    "attentiveness",
+                    Polarity.NEGATIVE,
+                    Span(turn=reply.index, start=0, end=len(reply.text)),
+                    confidence=round(min(1.0, 0.6 + (0.3 - similarity)), 3),
+                    explanation=f"does not engage with the customer's question in turn "
+                    f"{last.index}: “{asked[-1].text}”",
+                    suggestion=f"Answer the customer's question first: “{asked[-1].text}”",
+                    customer_turn=last.index,
+                    similarity=round(similarity, 3),
+                )
+            )
+        return findings

@@ -1,0 +1,177 @@
+"""A numpy BERT encoder for all-MiniLM-L6-v2: token ids → mean-pooled, L2-normalised vectors."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from threadpoolctl import ThreadpoolController
+
+DIMENSIONS = 384
+MAX_TOKENS = 256
+"""The model's max_seq_length; longer texts are truncated, as sentence-transformers does."""
+BATCH = 32
+CACHE_SIZE = 8192
+BLAS_THREADS = 1
+"""Batches are small (a few short sentences): one BLAS thread is faster than two that contend
+with the other detectors and with parallel workers."""
+
+
+# Abramowitz & Stegun 7.1.26: |error| < 1.5e-7, so GELU matches the exact (erf) form.
+_P = 0.3275911
+_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """x·Φ(x) with erf from A&S 7.1.26, computed in place to spare memory traffic."""
+    a = np.abs(x) * np.float32(0.7071067811865476)
+    t = a * np.float32(_P)
+    t += 1.0
+    np.reciprocal(t, out=t)
+    poly = t * np.float32(_A[4])
+    for coefficient in (_A[3], _A[2], _A[1], _A[0]):
+        poly += np.float32(coefficient)
+        poly *= t
+    np.square(a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a  # poly = 1 - erf(|x|/√2)
+    # Φ(x) = 1 - poly/2 for x ≥ 0, poly/2 for x < 0
+    poly *= np.float32(0.5)
+    half = np.where(x >= 0, np.float32(1.0) - poly, poly)
+    half *= x
+    return half
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(-1, keepdims=True)
+    return centred / np.sqrt(var + eps) * weight + bias
+
+
+class Encoder:
+    """all-MiniLM-L6-v2 (or any BERT folder with model.safetensors + tokenizer.json) in numpy."""
+
+    def __init__(self, folder: Path) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        config = json.loads((folder / "config.json").read_text("utf-8"))
+        self.heads: int = config["num_attention_heads"]
+        self.eps: float = config.get("layer_norm_eps", 1e-12)
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        w = load_file(str(folder / "model.safetensors"))
+        w = {k.removeprefix("bert."): v for k, v in w.items()}
+        self.word = w["embeddings.word_embeddings.weight"]
+        self.position = w["embeddings.position_embeddings.weight"]
+        self.token_type = w["embeddings.token_type_embeddings.weight"][0]
+        self.ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self.layers = []
+        for i in range(config["num_hidden_layers"]):
+            p = f"encoder.layer.{i}."
+            qkv = np.concatenate(
+                [w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")]
+            ).T.copy()
+            qkv_bias = np.concatenate(
+                [w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")]
+            )
+            self.layers.append(
+                (
+                    qkv,
+                    qkv_bias,
+                    w[p + "attention.output.dense.weight"].T.copy(),
+                    w[p + "attention.output.dense.bias"],
+                    w[p + "attention.output.LayerNorm.weight"],
+                    w[p + "attention.output.LayerNorm.bias"],
+                    w[p + "intermediate.dense.weight"].T.copy(),
+                    w[p + "intermediate.dense.bias"],
+                    w[p + "output.dense.weight"].T.copy(),
+                    w[p + "output.dense.bias"],
+                    w[p + "output.LayerNorm.weight"],
+                    w[p + "output.LayerNorm.bias"],
+                )
+            )
+        self._threads = ThreadpoolController()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.encoded = 0
+        """How many texts went through the network (cache misses), for measurements."""
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Mean-pooled, normalised vectors for a padded batch of token ids."""
+        batch, length = ids.shape
+        x = self.word[ids.ravel()] + np.tile(self.position[:length], (batch, 1))
+        x = _layer_norm(x + self.token_type, *self.ln, self.eps)  # (batch·length, hidden)
+        heads = self.heads
+        size = x.shape[-1] // heads
+        scale = np.float32(1.0 / np.sqrt(size))
+        bias = ((1.0 - mask[:, None, None, :]) * np.float32(-1e9)).astype(np.float32)
+        for qkv, qkv_b, out, out_b, ln1w, ln1b, up, up_b, down, down_b, ln2w, ln2b in self.layers:
+            projected = (x @ qkv + qkv_b).reshape(batch, length, 3, heads, size)
+            q = projected[:, :, 0].transpose(0, 2, 1, 3)
+            k = projected[:, :, 1].transpose(0, 2, 3, 1)
+            v = projected[:, :, 2].transpose(0, 2, 1, 3)
+            scores = (q @ k) * scale + bias
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            attended = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * length, heads * size)
+            x = _layer_norm(attended @ out + out_b + x, ln1w, ln1b, self.eps)
+            x = _layer_norm(_gelu(x @ up + up_b) @ down + down_b + x, ln2w, ln2b, self.eps)
+        weights = mask.reshape(batch, length, 1)
+        pooled = (x.reshape(batch, length, -1) * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def _encode_new(self, texts: list[str]) -> list[np.ndarray]:
+        encodings = self.tokenizer.encode_batch(texts)
+        with self._threads.limit(limits=BLAS_THREADS, user_api="blas"):
+            vectors = self._run(encodings)
+        self.encoded += len(texts)
+        return vectors
+
+    def _run(self, encodings: list[Any]) -> list[np.ndarray]:
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        vectors: list[np.ndarray] = [np.empty(0)] * len(encodings)
+        for begin in range(0, len(order), BATCH):
+            chunk = order[begin : begin + BATCH]
+            length = max(len(encodings[i].ids) for i in chunk)
+            ids = np.zeros((len(chunk), length), dtype=np.int64)
+            mask = np.zeros((len(chunk), length), dtype=np.float32)
+            for row, i in enumerate(chunk):
+                tokens = encodings[i].ids
+                ids[row, : len(tokens)] = tokens
+                mask[row, : len(tokens)] = 1.0
+            for row, vector in zip(chunk, self._forward(ids, mask), strict=True):
+                vectors[row] = vector
+        return vectors
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit vector per text (rows of a float32 array), cached by text."""
+        result = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        with self._lock:
+            missing = []
+            for i, text in enumerate(texts):
+                hit = self._cache.get(text)
+                if hit is None:
+                    missing.append(i)
+                else:
+                    self._cache.move_to_end(text)
+                    result[i] = hit
+            unique = list(dict.fromkeys(texts[i] for i in missing))
+            if unique:
+                fresh = dict(zip(unique, self._encode_new(unique), strict=True))
+                for i in missing:
+                    result[i] = fresh[texts[i]]
+                for text, vector in fresh.items():
+                    self._cache[text] = vector
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return result

@@ -1,0 +1,69 @@
+"""The numpy MiniLM encoder: matches the reference model, ranks paraphrases above unrelated
+pairs, is deterministic, and caches by text."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from heard import embed
+
+pytestmark = pytest.mark.skipif(not embed.available(), reason=embed.INSTALL_HINT)
+
+PARAPHRASES = [
+    (
+        "I returned the blender three weeks ago and still have no refund.",
+        "So you sent the blender back weeks ago and the money hasn't come back.",
+    ),
+    ("My internet keeps dropping every evening.", "So your connection cuts out at night."),
+    (
+        "I ordered boots on the 3rd and they haven't arrived, I need them by Friday.",
+        "So the package you ordered on the 3rd is still missing and you need it by Friday.",
+    ),
+]
+UNRELATED = [
+    ("My internet keeps dropping every evening.", "Would you like to upgrade to Fiber 1 Gig?"),
+    ("Are you going to replace the TV or not?", "Can you please provide your order number?"),
+    ("I returned the blender three weeks ago.", "Our store on Grand Avenue opens at nine."),
+]
+
+
+def test_matches_the_reference_model() -> None:
+    reference = json.loads((ROOT / "tests/data/embed/minilm_reference.json").read_text())
+    vectors = embed.encode(reference["texts"])
+    assert vectors.shape == (len(reference["texts"]), 384)
+    assert np.abs(vectors - np.array(reference["vectors"])).max() < 1e-5
+
+
+def test_vectors_are_unit_length() -> None:
+    vectors = embed.encode(["ok", "A longer sentence about a refund that never arrived."])
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_paraphrases_score_clearly_above_unrelated_pairs() -> None:
+    low = min(embed.similarity(a, b) for a, b in PARAPHRASES)
+    high = max(embed.similarity(a, b) for a, b in UNRELATED)
+    assert low > 0.4
+    assert high < 0.25
+    assert low - high > 0.2
+
+
+def test_deterministic_and_independent_of_batching() -> None:
+    texts = [a for a, _ in PARAPHRASES] + [b for _, b in UNRELATED]
+    together = embed.encoder()._encode_new(texts)
+    alone = [embed.encoder()._encode_new([t])[0] for t in texts]
+    assert np.abs(np.array(together) - np.array(alone)).max() < 1e-5
+    assert np.array_equal(embed.encoder()._encode_new(texts), together)
+
+
+def test_cached_texts_are_not_encoded_again() -> None:
+    encoder = embed.encoder()
+    text = "A sentence only this test uses, about a kettle that whistles."
+    embed.encode([text])
+    before = encoder.encoded
+    again = embed.encode([text, text])
+    assert encoder.encoded == before
+    assert np.array_equal(again[0], again[1])
