@@ -9,6 +9,7 @@ from heard.model.evidence import (
     Scorecard,
     Span,
     Tip,
+    TurnEmotion,
     Verdict,
 )
 
@@ -26,6 +27,7 @@ __all__ = [
     "Span",
     "Tip",
     "Turn",
+    "TurnEmotion",
     "Verdict",
     "Word",
 ]

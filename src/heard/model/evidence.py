@@ -83,6 +83,14 @@ class Tip(_Plain):
     priority: float = 0.0
 
 
+class TurnEmotion(_Plain):
+    """The customer's emotion in one of their turns, with its intensity."""
+
+    turn: Annotated[int, Field(ge=0)]
+    label: str = Field(description="anger, frustration, worry, confusion, satisfaction or neutral")
+    intensity: Probability = 0.0
+
+
 class Scorecard(_Plain):
     """The scored result of analysing one conversation."""
 
@@ -93,5 +101,8 @@ class Scorecard(_Plain):
     checklist: list[ChecklistItem] = Field(default_factory=list)
     tips: list[Tip] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    emotions: list[TurnEmotion] = Field(
+        default_factory=list, description="customer emotion per customer turn, in turn order"
+    )
     rubric: str | None = Field(default=None, description="rubric name and version")
     detectors: dict[str, str] = Field(default_factory=dict, description="detector → version")
