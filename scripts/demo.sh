@@ -13,3 +13,7 @@ echo "== heard show: the first conversation =="
 echo
 echo "== heard analyze: an angry chat handled badly, and one handled well =="
 "$VENV/bin/heard" analyze examples/03-chat-angry-handled-badly.json examples/02-chat-angry-handled-well.json
+echo
+echo "== heard analyze --format html: every example in one self-contained report =="
+"$VENV/bin/heard" analyze examples/ --format html --out out/report.html
+echo "open out/report.html in a browser"

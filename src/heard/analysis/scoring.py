@@ -15,6 +15,7 @@ from heard.model import (
     Scorecard,
     Span,
     Tip,
+    TurnEmotion,
     Verdict,
 )
 
@@ -46,6 +47,19 @@ def customer_emotions(ctx: Context) -> dict[int, str]:
     """turn index → emotion label, as the emotion detector assigned (empty when none ran)."""
     raw = ctx.annotations.get("customer_emotion", {})
     return {int(k): v["label"] if isinstance(v, dict) else str(v) for k, v in raw.items()}
+
+
+def turn_emotions(ctx: Context) -> list[TurnEmotion]:
+    """The customer's emotion per turn with its intensity, in turn order (empty when none ran)."""
+    raw = ctx.annotations.get("customer_emotion", {})
+    found = []
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            label, intensity = str(value["label"]), float(value.get("intensity", 0.0))
+        else:
+            label, intensity = str(value), 0.0
+        found.append(TurnEmotion(turn=int(key), label=label, intensity=intensity))
+    return sorted(found, key=lambda e: e.turn)
 
 
 def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tuple[bool, str]:
@@ -317,6 +331,7 @@ def score(
         tips=sorted(best.values(), key=lambda t: -t.priority)[:3],
         findings=findings,
         concerns=ctx.annotations.get("concerns", []),
+        emotions=turn_emotions(ctx),
         rubric=rubric.ref,
         detectors=detector_versions,
     )

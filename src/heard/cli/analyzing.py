@@ -2,70 +2,107 @@
 
 from __future__ import annotations
 
+import io
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from heard.cli.importing import (
-    EXIT_OK,
-    EXIT_SOME_FAILED,
-    FormatOpt,
-    check_format,
-    run_imports,
-)
-from heard.cli.output import console, errors, print_json
+from heard.cli.importing import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, check_format, run_imports
+from heard.cli.output import console, errors, write_atomically
 from heard.errors import InputError
 from heard.importers import ImportOptions
-from heard.model import Conversation, Polarity, Scorecard, Verdict
+from heard.model import Conversation
+from heard.report import ConversationReport
 
-POLARITY_STYLE = {Polarity.POSITIVE: "green", Polarity.NEGATIVE: "red", Polarity.NEUTRAL: "blue"}
-VERDICT_MARK = {
-    Verdict.DONE: "[green]✓[/green]",
-    Verdict.MISSED: "[red]✗[/red]",
-    Verdict.NOT_APPLICABLE: "[dim]–[/dim]",
-}
+REPORT_WIDTH = 100
+"""Columns of a text report written to a file."""
+
+
+class ReportFormat(StrEnum):
+    """What `heard analyze` writes."""
+
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+def render_text(reports: list[ConversationReport], *, target: Console) -> None:
+    from heard.report import print_report, print_summary
+
+    for report in reports:
+        print_report(report, target)
+    if len(reports) > 1:
+        print_summary(reports, target)
 
 
 def register(app: typer.Typer) -> None:
     @app.command("analyze")
     def analyze_command(
         files: Annotated[list[Path], typer.Argument(help="Files or folders to analyse.")],
-        format: FormatOpt = "auto",
-        output: Annotated[
-            str, typer.Option("--output", "-o", help="text (default) or json.")
-        ] = "text",
+        format: Annotated[
+            ReportFormat,
+            typer.Option(
+                "--format",
+                "-f",
+                help="Report format: text (terminal), json (scorecards for scripts), "
+                "markdown, or html (one self-contained file).",
+            ),
+        ] = ReportFormat.TEXT,
+        input_format: Annotated[
+            str,
+            typer.Option("--input-format", help="Input format name (see heard formats), or auto."),
+        ] = "auto",
+        out: Annotated[
+            Path | None,
+            typer.Option(
+                "--out", "-o", help="Write the report to this file (atomically) instead of stdout."
+            ),
+        ] = None,
         rubric: Annotated[
             Path | None, typer.Option("--rubric", help="A rubric TOML file (default: heard's).")
         ] = None,
     ) -> None:
         """Score each conversation: findings with evidence, scorecard, coaching tips.
 
-        Several conversations are analysed together, so agent replies that are near-duplicates
-        of a reply in another of them are marked as template replies.
+        Several conversations make one report: markdown and html put a summary table on top
+        and a section per conversation; they are analysed together, so agent replies that are
+        near-duplicates of a reply in another of them are marked as template replies. Exit
+        codes: 0 all analysed, 1 some files could not be read (the rest are still reported),
+        2 usage error.
         """
         from heard.analysis import Analyzer, load_rubric
 
-        check_format(format)
-        if output not in ("text", "json"):
-            raise typer.BadParameter("use text or json", param_hint="--output")
+        check_format(input_format, option="--input-format")
+        if out is not None and not out.suffix and out.name in {f.value for f in ReportFormat}:
+            raise typer.BadParameter(
+                f"{out.name!r} looks like a report format; use --format {out.name} "
+                "(--out/-o names the file to write)",
+                param_hint="--out",
+            )
+        if out is not None and out.is_dir():
+            raise typer.BadParameter(f"{out} is a folder", param_hint="--out")
         try:
             analyzer = Analyzer(rubric=load_rubric(rubric))
         except InputError as exc:
             errors.print(f"[red]error[/red] {escape(str(exc))}")
-            raise typer.Exit(2) from None
+            raise typer.Exit(EXIT_USAGE) from None
         results = run_imports(
             files,
-            format=format,
+            format=input_format,
             options=ImportOptions(),
             redact=False,
-            show_progress=output == "text",
+            show_progress=format == ReportFormat.TEXT or out is not None,
         )
         loaded: list[tuple[str, Conversation]] = []
+        failures: list[str] = []
         for result in results:
             if result.error is not None:
+                failures.append(result.error["text"])
                 errors.print(f"[red]error[/red] {escape(result.error['text'])}")
                 continue
             loaded.extend((result.file, c) for c in result.conversations)
@@ -76,75 +113,58 @@ def register(app: typer.Typer) -> None:
             if len(conversations) > 1
             else [analyzer.analyze(c) for c in conversations]
         )
-        reports = []
-        for (file, conversation), analysis in zip(loaded, analyses, strict=True):
-            if output == "json":
-                reports.append(
-                    {
-                        "file": file,
-                        "scorecard": analysis.scorecard.model_dump(mode="json"),
-                        "skipped": analysis.skipped,
-                    }
-                )
+        reports = [
+            ConversationReport(
+                conversation=conversation,
+                scorecard=analysis.scorecard,
+                skipped=analysis.skipped,
+                file=file,
+            )
+            for (file, conversation), analysis in zip(loaded, analyses, strict=True)
+        ]
+        if format == ReportFormat.TEXT and out is None:
+            render_text(reports, target=console)
+        else:
+            text = _render(reports, format, failures)
+            if out is None:
+                typer.echo(text, nl=False)
             else:
-                print_report(conversation, analysis.scorecard, analysis.skipped)
-        if output == "json":
-            print_json(reports)
-        raise typer.Exit(EXIT_SOME_FAILED if any(r.error for r in results) else EXIT_OK)
+                try:
+                    write_atomically(out, text)
+                except OSError as exc:
+                    errors.print(f"[red]error[/red] cannot write {escape(str(out))}: {exc}")
+                    raise typer.Exit(EXIT_USAGE) from None
+                count = f"{len(reports)} conversation{'s' if len(reports) != 1 else ''}"
+                errors.print(f"wrote {format.value} report of {count} to {escape(str(out))}")
+        raise typer.Exit(EXIT_SOME_FAILED if failures else EXIT_OK)
 
 
-def print_report(conversation: Conversation, card: Scorecard, skipped: dict[str, str]) -> None:
-    score = "n/a" if card.listening_score is None else f"{card.listening_score:.0f}"
-    console.rule(
-        f"[bold]{escape(conversation.id)}[/bold] · {conversation.channel.value} · "
-        f"Listening Score [bold]{score}[/bold]/100"
+def _render(reports: list[ConversationReport], format: ReportFormat, failures: list[str]) -> str:
+    """The report as one string, for stdout or a file."""
+    match format:
+        case ReportFormat.JSON:
+            import orjson
+
+            rows = [
+                {
+                    "file": r.file,
+                    "scorecard": r.scorecard.model_dump(mode="json"),
+                    "skipped": r.skipped,
+                }
+                for r in reports
+            ]
+            return orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n"
+        case ReportFormat.MARKDOWN:
+            from heard.report import render_markdown
+
+            return render_markdown(reports, errors=failures)
+        case ReportFormat.HTML:
+            from heard.report import render_html
+
+            return render_html(reports, errors=failures)
+    buffer = io.StringIO()
+    render_text(
+        reports,
+        target=Console(file=buffer, width=REPORT_WIDTH, no_color=True, highlight=False),
     )
-    by_turn: dict[int, list] = {}
-    for finding in card.findings:
-        by_turn.setdefault(finding.spans[0].turn, []).append(finding)
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(justify="right", no_wrap=True)
-    grid.add_column(overflow="fold")
-    for turn in conversation.turns:
-        text = turn.text
-        marks = sorted(by_turn.get(turn.index, []), key=lambda f: f.spans[0].start)
-        rendered, cursor = "", 0
-        for finding in marks:
-            span = finding.spans[0]
-            if span.start < cursor or span.end - span.start >= len(text):
-                continue
-            style = POLARITY_STYLE[finding.polarity]
-            rendered += escape(text[cursor : span.start])
-            rendered += f"[{style} underline]{escape(text[span.start : span.end])}[/]"
-            cursor = span.end
-        rendered += escape(text[cursor:])
-        labels = " ".join(f"[{POLARITY_STYLE[f.polarity]}]⟨{f.behaviour}⟩[/]" for f in marks)
-        grid.add_row(
-            f"{turn.index} {turn.role.value}", rendered + (f"  {labels}" if labels else "")
-        )
-    console.print(grid)
-    table = Table(title="Scorecard", show_edge=False)
-    table.add_column("component")
-    table.add_column("score", justify="right")
-    table.add_column("weight", justify="right")
-    for component in card.components:
-        table.add_row(
-            component.component,
-            "n/a" if component.score is None else f"{component.score:.0f}",
-            f"{component.weight:g}",
-        )
-    console.print(table)
-    console.print(
-        "[bold]Checklist[/bold]  "
-        + "  ".join(f"{VERDICT_MARK[item.verdict]} {item.behaviour}" for item in card.checklist)
-    )
-    shown = {k: v for k, v in card.metrics.items() if v is not None}
-    if shown:
-        console.print("[bold]Metrics[/bold]  " + ", ".join(f"{k}={v}" for k, v in shown.items()))
-    for n, tip in enumerate(card.tips, start=1):
-        console.print(f"[bold]Tip {n}[/bold] {escape(tip.message)}")
-        if tip.suggestion:
-            console.print(f"       try: [italic]{escape(tip.suggestion)}[/italic]")
-    for name, reason in skipped.items():
-        console.print(f"[dim]skipped {name}: {reason}[/dim]")
-    console.print()
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())

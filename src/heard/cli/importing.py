@@ -150,11 +150,11 @@ def build_options(
     )
 
 
-def check_format(format: str) -> None:
+def check_format(format: str, *, option: str = "--format") -> None:
     if format != "auto" and format not in importers():
         raise typer.BadParameter(
             f"unknown format {format!r}; use auto or one of: {', '.join(sorted(importers()))}",
-            param_hint="--format",
+            param_hint=option,
         )
 
 

@@ -11,6 +11,7 @@ from heard.model.evidence import (
     Scorecard,
     Span,
     Tip,
+    TurnEmotion,
     Verdict,
 )
 
@@ -30,6 +31,7 @@ __all__ = [
     "Span",
     "Tip",
     "Turn",
+    "TurnEmotion",
     "Verdict",
     "Word",
 ]

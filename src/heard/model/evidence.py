@@ -110,6 +110,14 @@ class Concern(_Plain):
     )
 
 
+class TurnEmotion(_Plain):
+    """The customer's emotion in one of their turns, with its intensity."""
+
+    turn: Annotated[int, Field(ge=0)]
+    label: str = Field(description="anger, frustration, worry, confusion, satisfaction or neutral")
+    intensity: Probability = 0.0
+
+
 class Scorecard(_Plain):
     """The scored result of analysing one conversation."""
 
@@ -122,6 +130,9 @@ class Scorecard(_Plain):
     findings: list[Finding] = Field(default_factory=list)
     concerns: list[Concern] = Field(
         default_factory=list, description="the customer's concerns and how far each got"
+    )
+    emotions: list[TurnEmotion] = Field(
+        default_factory=list, description="customer emotion per customer turn, in turn order"
     )
     rubric: str | None = Field(default=None, description="rubric name and version")
     detectors: dict[str, str] = Field(default_factory=dict, description="detector → version")
