@@ -213,6 +213,13 @@ def test_figures_on_known_examples(data: Path, stand_in_trainer: None) -> None:
     assert evaluation.files.keys() >= {"star/star.jsonl", "epitome/epitome_reddit.jsonl"}
 
 
+def test_fits_in_a_pool_match_fits_in_process(data: Path, stand_in_trainer: None) -> None:
+    alone = run.evaluate(data, datasets=["annomi", "esconv"], workers=1)
+    pooled = run.evaluate(data, datasets=["annomi", "esconv"], workers=2)
+    assert [r.trained for r in pooled.results] == [r.trained for r in alone.results]
+    assert all(r.trained_by == "heard train" for r in pooled.results)
+
+
 def test_task_and_dataset_filters(data: Path, stand_in_trainer: None) -> None:
     code, out, _ = invoke("--data", str(data), "--json", "--task", "annomi.question")
     assert code == 0

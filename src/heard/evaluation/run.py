@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,12 +174,21 @@ def evaluate(
         files={str(p.relative_to(data_dir)): sha256(p) for p in sorted(present)},
     )
     fit, why_not = trainer() if trained else (None, "not requested (--no-trained)")
+    jobs: list[_Job] = []
     for dataset in dict.fromkeys(t.dataset for t in labelled):
         group = [t for t in labelled if t.dataset == dataset]
         if not group[0].path(data_dir).is_file():
             evaluation.results += [_missing(t, data_dir) for t in group]
             continue
-        evaluation.results += _labelled(group, data_dir, fit, why_not, workers, progress)
+        results, parts = _labelled(group, data_dir, workers, progress)
+        evaluation.results += results
+        for result in results:
+            if fit is None:
+                result.trained_by = why_not
+            else:
+                jobs.append(_Job(result, *parts[result.name]))
+    if fit is not None and jobs:
+        _train(fit, jobs, workers, progress)
     for path in dict.fromkeys(v.path(data_dir) for v in validity):
         group = [v for v in validity if v.path(data_dir) == path]
         if not path.is_file():
@@ -206,13 +216,9 @@ def _missing(task: Task, data_dir: Path) -> Result:
 
 
 def _labelled(
-    group: list[Task],
-    data_dir: Path,
-    fit: Callable[..., Predictor] | None,
-    why_not: str,
-    workers: int,
-    progress: Progress,
-) -> list[Result]:
+    group: list[Task], data_dir: Path, workers: int, progress: Progress
+) -> tuple[list[Result], dict[str, tuple[list[Example], list[Example]]]]:
+    """Default figures for the tasks of one data set, and each task's (train, test)."""
     parts = {t.name: split(t.examples(data_dir)) for t in group}
     pending: dict[str, Example] = {}
     for t in group:
@@ -226,7 +232,7 @@ def _labelled(
         outcomes = dict(zip(pending, found, strict=True))
     results = []
     for t in group:
-        train, test = parts[t.name]
+        test = parts[t.name][1]
         result = Result(
             t.name, t.dataset, t.title, len(test), reference=t.reference, positive=t.positive
         )
@@ -239,16 +245,50 @@ def _labelled(
             result.default_by = result.default_by or "heard default model"
         if predictor is not None:
             result.default = classification_report(gold, predictor.predict(test), t.labels)
-        if fit is None:
-            result.trained_by = why_not
-        else:
-            advance = progress(f"{t.name}: training on {len(train):,}", 1)
-            model = fit(t, train)
-            advance(1)
-            result.trained = classification_report(gold, model.predict(test), t.labels)
-            result.trained_by = "heard train"
         results.append(result)
-    return results
+    return results, parts
+
+
+@dataclass
+class _Job:
+    result: Result
+    train: list[Example]
+    test: list[Example]
+
+
+def _fit_predict(
+    fit: Callable[..., Predictor], name: str, train: list[Example], test: list[Example]
+) -> list[tuple[str, ...]]:
+    return fit(TASKS[name], train).predict(test)
+
+
+def _train(
+    fit: Callable[..., Predictor], jobs: list[_Job], workers: int, progress: Progress
+) -> None:
+    """Fit `heard train`'s model on each train part and score it on the test part; the
+    fits run side by side in a process pool when `workers` > 1 (largest first)."""
+    jobs = sorted(jobs, key=lambda j: -len(j.train))
+    advance = progress("heard train: fitting", len(jobs))
+
+    def done(job: _Job, predicted: list[tuple[str, ...]]) -> None:
+        task = TASKS[job.result.name]
+        job.result.trained = classification_report(
+            [e.labels for e in job.test], predicted, task.labels
+        )
+        job.result.trained_by = "heard train"
+        advance(1)
+
+    if workers <= 1 or len(jobs) == 1:
+        for job in jobs:
+            done(job, _fit_predict(fit, job.result.name, job.train, job.test))
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            pool.submit(_fit_predict, fit, job.result.name, job.train, job.test): job
+            for job in jobs
+        }
+        for future in as_completed(futures):
+            done(futures[future], future.result())
 
 
 def _validity(
