@@ -54,3 +54,17 @@ def test_every_detector_is_documented() -> None:
     text = (DOCS / "analysis.md").read_text()
     missing = [name for name in detectors() if f"`{name}`" not in text]
     assert not missing, f"detectors missing from docs/analysis.md: {missing}"
+
+
+def test_accuracy_doc_is_generated_by_heard_eval() -> None:
+    from heard.evaluation.docs import GENERATED
+    from heard.evaluation.validity import VALIDITY
+    from heard.learn.datasets import TASKS
+
+    text = (DOCS / "accuracy.md").read_text()
+    assert text.startswith("# Accuracy\n\n" + GENERATED), (
+        "docs/accuracy.md must be written by `heard eval --data ../shared/data --write-docs`"
+    )
+    assert "- command: `heard eval --data " in text and "--write-docs" in text
+    missing = [name for name in [*TASKS, *VALIDITY] if f"| {name} " not in text]
+    assert not missing, f"tasks missing from docs/accuracy.md (re-run heard eval): {missing}"

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from heard import __version__
-from heard.cli import analyzing, bench, importing, schema
+from heard.cli import analyzing, bench, evaluating, importing, schema
 
 app = typer.Typer(
     name="heard",
@@ -37,6 +37,7 @@ def main(
 
 importing.register(app)
 analyzing.register(app)
+evaluating.register(app)
 schema.register(app)
 app.add_typer(bench.app, name="bench")
 

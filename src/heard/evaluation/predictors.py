@@ -1,0 +1,207 @@
+"""What `heard eval` measures: heard's shipped detectors and models, mapped to task labels.
+
+Each labelled example becomes a short conversation (customer: the context it answers, agent:
+the text) that the default `Analyzer` scores; the behaviours found in the agent's turn map to
+the task's labels through one declared table, `RULES`, by behaviour name — a detector added
+later counts as soon as it is registered.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from heard.learn.datasets import NO, YES, Example, Task
+from heard.model import Channel, Conversation, Role, Turn
+
+QUESTIONS = ("open_question", "closed_question", "clarifying_question", "follow_up_question")
+ANGER = frozenset({"anger", "frustration"})
+
+
+class Predictor(Protocol):
+    """Anything that labels examples: detectors, a shipped model, a `heard train` model."""
+
+    def predict(self, examples: list[Example]) -> list[tuple[str, ...]]: ...
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """yes when the agent turn shows any of `behaviours`, else no."""
+
+    behaviours: tuple[str, ...]
+
+    def label(self, found: frozenset[str]) -> str:
+        return YES if found & set(self.behaviours) else NO
+
+
+@dataclass(frozen=True)
+class Levels:
+    """EPITOME's 0/1/2: 2 when a strong behaviour or several distinct ones show, 1 for one weak."""
+
+    strong: tuple[str, ...]
+    weak: tuple[str, ...]
+
+    def label(self, found: frozenset[str]) -> str:
+        hits = found & set(self.strong + self.weak)
+        if found & set(self.strong) or len(hits) >= 2:
+            return "2"
+        return "1" if hits else "0"
+
+    @property
+    def binary(self) -> AnyOf:
+        return AnyOf(self.strong + self.weak)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """`when` if the agent turn shows any of `behaviours`, else `otherwise`."""
+
+    behaviours: tuple[str, ...]
+    when: str
+    otherwise: str
+
+    def label(self, found: frozenset[str]) -> str:
+        return self.when if found & set(self.behaviours) else self.otherwise
+
+
+Rule = AnyOf | Levels | Choice
+
+_ER = Levels(strong=("empathy", "reflection_of_feeling"), weak=("apology", "reassurance"))
+_IP = Levels(
+    strong=("paraphrase", "reflection_of_feeling", "summary"), weak=("check_understanding",)
+)
+_EX = Levels(
+    strong=("clarifying_question", "follow_up_question"),
+    weak=("open_question", "closed_question"),
+)
+RULES: dict[str, Rule] = {
+    "epitome.er": _ER,
+    "epitome.er.binary": _ER.binary,
+    "epitome.ip": _IP,
+    "epitome.ip.binary": _IP.binary,
+    "epitome.ex": _EX,
+    "epitome.ex.binary": _EX.binary,
+    "annomi.reflection": AnyOf(("paraphrase", "reflection_of_feeling", "summary")),
+    "annomi.question": AnyOf(QUESTIONS),
+    "annomi.open_closed": Choice(("open_question",), when="open", otherwise="closed"),
+    "esconv.question": AnyOf(QUESTIONS),
+    "esconv.restatement": AnyOf(("paraphrase", "summary")),
+    "esconv.reflection": AnyOf(("reflection_of_feeling",)),
+    "esconv.affirmation": AnyOf(("reassurance", "empathy")),
+}
+"""Task → how the behaviours found in the agent's turn become its label."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the analysis of one conversation says, reduced to what evaluation needs."""
+
+    last_turn: frozenset[str]
+    """Behaviours of findings that point into the conversation's last turn."""
+    listening_score: float | None
+    peak_anger: float
+    """Highest intensity of a customer turn read as anger or frustration (0 when none)."""
+
+
+def as_conversation(example: Example) -> Conversation:
+    """customer: the context (when there is one), agent: the text."""
+    turns = []
+    if example.context.strip():
+        turns.append(Turn(index=0, role=Role.CUSTOMER, text=example.context))
+    turns.append(Turn(index=len(turns), role=Role.AGENT, text=example.text))
+    return Conversation(id=example.id or "example", channel=Channel.CHAT, turns=turns)
+
+
+_ANALYZER = None
+
+
+def _outcomes(conversations: list[Conversation]) -> list[Outcome]:
+    global _ANALYZER
+    if _ANALYZER is None:
+        from heard.analysis import Analyzer
+
+        _ANALYZER = Analyzer()
+    results = []
+    for conversation in conversations:
+        analysis = _ANALYZER.analyze(conversation)
+        last = len(conversation.turns) - 1
+        emotions = analysis.annotations.get("customer_emotion", {})
+        assert isinstance(emotions, dict)
+        results.append(
+            Outcome(
+                last_turn=frozenset(
+                    f.behaviour for f in analysis.scorecard.findings if f.spans[0].turn == last
+                ),
+                listening_score=analysis.scorecard.listening_score,
+                peak_anger=max(
+                    (float(e["intensity"]) for e in emotions.values() if e["label"] in ANGER),
+                    default=0.0,
+                ),
+            )
+        )
+    return results
+
+
+def analyze_all(
+    conversations: Sequence[Conversation],
+    *,
+    workers: int = 1,
+    chunk: int = 250,
+    advance: Callable[[int], None] | None = None,
+) -> list[Outcome]:
+    """`Outcome`s in input order; in a process pool when `workers` > 1 and there is enough work."""
+    chunks = [list(conversations[i : i + chunk]) for i in range(0, len(conversations), chunk)]
+    results: list[Outcome] = []
+    if workers <= 1 or len(chunks) <= 1:
+        for part in chunks:
+            results += _outcomes(part)
+            if advance:
+                advance(len(part))
+        return results
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for part, done in zip(chunks, pool.map(_outcomes, chunks), strict=True):
+            results += done
+            if advance:
+                advance(len(part))
+    return results
+
+
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class DetectorPredictor:
+    """heard's shipped detectors, through `RULES`, for the tasks they cover."""
+
+    def __init__(self, task: Task, outcomes: dict[str, Outcome]) -> None:
+        self.rule = RULES[task.name]
+        self.outcomes = outcomes
+        """Example id → its analysis (shared by the tasks of one data set)."""
+
+    def predict(self, examples: list[Example]) -> list[tuple[str, ...]]:
+        return [(self.rule.label(self.outcomes[e.id].last_turn),) for e in examples]
+
+
+def shipped_model(task: Task) -> tuple[Predictor | None, str]:
+    """heard's default model for `task` and '' — or None and why there is none."""
+    import heard.learn
+
+    default_model = getattr(heard.learn, "default_model", None)
+    if default_model is None:
+        return None, "heard.learn.default_model is not installed"
+    model = default_model(task.name)
+    if model is None:
+        return None, f"no default model ships for {task.name}"
+    return model, ""
+
+
+def trainer() -> tuple[Callable[..., Predictor] | None, str]:
+    """`heard train`'s fitting function, or None and why it is not available."""
+    try:
+        from heard.learn.models import fit
+    except ImportError:
+        return None, "heard.learn.models is not installed"
+    return fit, ""

@@ -1,0 +1,327 @@
+"""`heard eval` as a library call: each task on its test part, default and trained; validity."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from heard.errors import InputError, Location
+from heard.evaluation.metrics import Estimate, Report, auc_with_ci, classification_report
+from heard.evaluation.metrics import spearman_with_ci as spearman_ci
+from heard.evaluation.predictors import (
+    RULES,
+    DetectorPredictor,
+    Outcome,
+    Predictor,
+    analyze_all,
+    as_conversation,
+    shipped_model,
+    trainer,
+)
+from heard.evaluation.validity import VALIDITY, ValidityTask, load
+from heard.learn.datasets import TASKS, Example, Reference, Task, split
+
+Progress = Callable[[str, int], Callable[[int], None]]
+"""start(description, total) → advance(n): how evaluation reports what it is doing."""
+
+TRAINED = ".trained"
+"""Suffix of the JSON key holding a task's figures for the model `heard train` fits."""
+
+
+@dataclass
+class Result:
+    """One task's figures (or why there are none)."""
+
+    name: str
+    dataset: str
+    title: str
+    n: int = 0
+    """Examples (or conversations) scored."""
+    default: Report | Estimate | None = None
+    default_by: str = ""
+    """What produced the default figures, or why there are none."""
+    trained: Report | None = None
+    trained_by: str = ""
+    reference: Reference | None = None
+    positive: str | None = None
+    statistic: str | None = None
+    """``auc`` / ``spearman`` for validity tasks; None for labelled tasks."""
+    note: str = ""
+
+    def figure(self, metric: str, *, trained: bool = False) -> float | None:
+        """``macro_f1``, ``accuracy``, ``f1`` (of the positive label), ``auc`` or ``spearman``."""
+        value = self.trained if trained else self.default
+        if isinstance(value, Estimate):
+            return value.value if metric == self.statistic else None
+        if value is None:
+            return None
+        if metric == "f1":
+            return value.labels[self.positive].f1 if self.positive else None
+        return getattr(value, metric, None)
+
+
+@dataclass
+class Evaluation:
+    data_dir: Path
+    results: list[Result]
+    files: dict[str, str] = field(default_factory=dict)
+    """Data file (relative to the data folder) → sha256."""
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, dict[str, object]]:
+        out: dict[str, dict[str, object]] = {}
+        for r in self.results:
+            tasks = out.setdefault(r.dataset, {})
+            if isinstance(r.default, Estimate):
+                tasks[r.name] = r.default.to_dict(r.statistic or "value")
+            elif isinstance(r.default, Report):
+                tasks[r.name] = r.default.to_dict()
+            else:
+                tasks[r.name] = {"skipped": r.default_by}
+            if r.statistic is None:
+                tasks[r.name + TRAINED] = (
+                    r.trained.to_dict() if r.trained else {"skipped": r.trained_by}
+                )
+        return out
+
+
+def select(
+    tasks: list[str] | None = None, datasets: list[str] | None = None
+) -> tuple[list[Task], list[ValidityTask]]:
+    """The labelled and validity tasks named (all when neither filter is given)."""
+    known = {*TASKS, *VALIDITY}
+    for name in tasks or []:
+        if name not in known:
+            raise InputError(
+                f"unknown task {name!r}",
+                where=Location(path="--task"),
+                expected="one of " + ", ".join(sorted(known)),
+                code="unknown_task",
+            )
+    all_datasets = {t.dataset for t in TASKS.values()} | {v.dataset for v in VALIDITY.values()}
+    for name in datasets or []:
+        if name not in all_datasets:
+            raise InputError(
+                f"unknown data set {name!r}",
+                where=Location(path="--dataset"),
+                expected="one of " + ", ".join(sorted(all_datasets)),
+                code="unknown_dataset",
+            )
+
+    def wanted(name: str, dataset: str) -> bool:
+        return (not tasks or name in tasks) and (not datasets or dataset in datasets)
+
+    return (
+        [t for t in TASKS.values() if wanted(t.name, t.dataset)],
+        [v for v in VALIDITY.values() if wanted(v.name, v.dataset)],
+    )
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _quiet(_: str, __: int) -> Callable[[int], None]:
+    return lambda _n: None
+
+
+def evaluate(
+    data_dir: Path,
+    *,
+    tasks: list[str] | None = None,
+    datasets: list[str] | None = None,
+    trained: bool = True,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> Evaluation:
+    """Figures for every selected task on its test part (see `heard.learn.datasets.split`).
+
+    Without filters, data sets missing from `data_dir` are reported as skipped; a filter that
+    names a missing one, or a folder with none of them, is an InputError.
+    """
+    started = time.perf_counter()
+    progress = progress or _quiet
+    if not data_dir.is_dir():
+        raise InputError(
+            "data folder not found",
+            where=Location(file=str(data_dir)),
+            expected="a folder laid out like heard's shared data (epitome/, annomi/, …)",
+            code="not_a_folder",
+        )
+    labelled, validity = select(tasks, datasets)
+    filtered = bool(tasks or datasets)
+    files = {t.path(data_dir) for t in labelled} | {v.path(data_dir) for v in validity}
+    present = {p for p in files if p.is_file()}
+    if not present or (filtered and present != files):
+        missing = sorted(files - present)[0]
+        raise InputError(
+            "data file not found",
+            where=Location(file=str(missing)),
+            expected="the data sets laid out like heard's shared data (see docs/accuracy.md)",
+            code="missing_file",
+        )
+    evaluation = Evaluation(
+        data_dir=data_dir,
+        results=[],
+        files={str(p.relative_to(data_dir)): sha256(p) for p in sorted(present)},
+    )
+    fit, why_not = trainer() if trained else (None, "not requested (--no-trained)")
+    jobs: list[_Job] = []
+    for dataset in dict.fromkeys(t.dataset for t in labelled):
+        group = [t for t in labelled if t.dataset == dataset]
+        if not group[0].path(data_dir).is_file():
+            evaluation.results += [_missing(t, data_dir) for t in group]
+            continue
+        results, parts = _labelled(group, data_dir, workers, progress)
+        evaluation.results += results
+        for result in results:
+            if fit is None:
+                result.trained_by = why_not
+            else:
+                jobs.append(_Job(result, *parts[result.name]))
+    if fit is not None and jobs:
+        _train(fit, jobs, workers, progress)
+    for path in dict.fromkeys(v.path(data_dir) for v in validity):
+        group = [v for v in validity if v.path(data_dir) == path]
+        if not path.is_file():
+            evaluation.results += [
+                Result(v.name, v.dataset, v.title, default_by="no data", statistic=v.statistic)
+                for v in group
+            ]
+            continue
+        evaluation.results += _validity(group, data_dir, workers, progress)
+    evaluation.seconds = time.perf_counter() - started
+    return evaluation
+
+
+def _missing(task: Task, data_dir: Path) -> Result:
+    why = f"no data ({task.dataset}/{task.file} not in {data_dir})"
+    return Result(
+        task.name,
+        task.dataset,
+        task.title,
+        default_by=why,
+        trained_by=why,
+        reference=task.reference,
+        positive=task.positive,
+    )
+
+
+def _labelled(
+    group: list[Task], data_dir: Path, workers: int, progress: Progress
+) -> tuple[list[Result], dict[str, tuple[list[Example], list[Example]]]]:
+    """Default figures for the tasks of one data set, and each task's (train, test)."""
+    parts = {t.name: split(t.examples(data_dir)) for t in group}
+    pending: dict[str, Example] = {}
+    for t in group:
+        if t.name in RULES:
+            pending.update((e.id, e) for e in parts[t.name][1])
+    outcomes: dict[str, Outcome] = {}
+    if pending:
+        advance = progress(f"{group[0].dataset}: analysing", len(pending))
+        conversations = [as_conversation(e) for e in pending.values()]
+        found = analyze_all(conversations, workers=workers, advance=advance)
+        outcomes = dict(zip(pending, found, strict=True))
+    results = []
+    for t in group:
+        test = parts[t.name][1]
+        result = Result(
+            t.name, t.dataset, t.title, len(test), reference=t.reference, positive=t.positive
+        )
+        gold = [e.labels for e in test]
+        predictor: Predictor | None
+        if t.name in RULES:
+            predictor, result.default_by = DetectorPredictor(t, outcomes), "heard detectors"
+        else:
+            predictor, result.default_by = shipped_model(t)
+            result.default_by = result.default_by or "heard default model"
+        if predictor is not None:
+            result.default = classification_report(gold, predictor.predict(test), t.labels)
+        results.append(result)
+    return results, parts
+
+
+@dataclass
+class _Job:
+    result: Result
+    train: list[Example]
+    test: list[Example]
+
+
+def _fit_predict(
+    fit: Callable[..., Predictor], name: str, train: list[Example], test: list[Example]
+) -> list[tuple[str, ...]]:
+    return fit(TASKS[name], train).predict(test)
+
+
+def _train(
+    fit: Callable[..., Predictor], jobs: list[_Job], workers: int, progress: Progress
+) -> None:
+    """Fit `heard train`'s model on each train part and score it on the test part; the
+    fits run side by side in a process pool when `workers` > 1 (largest first)."""
+    jobs = sorted(jobs, key=lambda j: -len(j.train))
+    advance = progress("heard train: fitting", len(jobs))
+
+    def done(job: _Job, predicted: list[tuple[str, ...]]) -> None:
+        task = TASKS[job.result.name]
+        job.result.trained = classification_report(
+            [e.labels for e in job.test], predicted, task.labels
+        )
+        job.result.trained_by = "heard train"
+        advance(1)
+
+    if workers <= 1 or len(jobs) == 1:
+        for job in jobs:
+            done(job, _fit_predict(fit, job.result.name, job.train, job.test))
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            pool.submit(_fit_predict, fit, job.result.name, job.train, job.test): job
+            for job in jobs
+        }
+        for future in as_completed(futures):
+            done(futures[future], future.result())
+
+
+def _validity(
+    group: list[ValidityTask], data_dir: Path, workers: int, progress: Progress
+) -> list[Result]:
+    """The tasks of one data file: its conversations are read and analysed once."""
+    conversations = load(group[0], data_dir)
+    advance = progress(f"{group[0].dataset}: analysing", len(conversations))
+    outcomes = analyze_all(conversations, workers=workers, advance=advance)
+    results = []
+    for task in group:
+        xs, ys = [], []
+        for conversation, outcome in zip(conversations, outcomes, strict=True):
+            truth = task.outcome(conversation)
+            x = getattr(outcome, task.predictor)
+            if truth is None or x is None:
+                continue
+            xs.append(float(x))
+            ys.append(float(truth))
+        if task.statistic == "auc":
+            estimate = auc_with_ci(xs, [bool(y) for y in ys])
+        else:
+            estimate = spearman_ci(xs, ys)
+        results.append(
+            Result(
+                task.name,
+                task.dataset,
+                task.title,
+                estimate.n,
+                default=estimate,
+                default_by=f"heard {task.predictor.replace('_', ' ')}",
+                statistic=task.statistic,
+                note=task.note or "held-out part (the labelled tasks' group hash)",
+            )
+        )
+    return results

@@ -1,0 +1,64 @@
+"""The accuracy and validity targets of issue 3, and whether a run met them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from heard.evaluation.run import Evaluation, Result
+from heard.learn.datasets import TASKS
+
+
+@dataclass(frozen=True)
+class Target:
+    task: str
+    metric: str
+    """``macro_f1``, ``accuracy``, ``f1`` (positive label), ``auc`` or ``spearman``."""
+    minimum: float
+    trained: bool = False
+    """Whether it applies to the model `heard train` fits rather than the default."""
+    source: str = ""
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("epitome.er", "macro_f1", 0.74, source="Sharma et al. 2020 RoBERTa 74.46"),
+    Target("epitome.ip", "macro_f1", 0.63, source="Sharma et al. 2020 RoBERTa 62.60"),
+    Target("epitome.ex", "macro_f1", 0.73, source="Sharma et al. 2020 RoBERTa 72.58"),
+    Target("goemotions.ekman", "macro_f1", 0.64, source="Demszky et al. 2020 BERT"),
+    Target("annomi.question", "f1", 0.90),
+    Target("annomi.open_closed", "accuracy", 0.85),
+    Target("annomi.reflection", "f1", 0.75),
+    Target("star.calm_helpful", "auc", 0.70),
+    Target("star.user_annoyed", "auc", 0.80),
+    Target("harper_valley.caller_rating", "spearman", 0.30),
+    *(
+        Target(t.name, "macro_f1", t.reference.macro_f1, trained=True, source=t.reference.source)
+        for t in TASKS.values()
+        if t.reference and t.reference.macro_f1 is not None
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    target: Target
+    value: float | None
+    """None when the run has no figure for it (task skipped or not selected)."""
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.value is None else self.value >= self.target.minimum
+
+    @property
+    def gap(self) -> float | None:
+        """Measured minus required (negative when missed)."""
+        return None if self.value is None else self.value - self.target.minimum
+
+
+def check(evaluation: Evaluation) -> list[Check]:
+    """Each target against the run's figures (only targets whose task was run)."""
+    by_name: dict[str, Result] = {r.name: r for r in evaluation.results}
+    return [
+        Check(t, by_name[t.task].figure(t.metric, trained=t.trained))
+        for t in TARGETS
+        if t.task in by_name
+    ]
