@@ -17,7 +17,7 @@ from heard.model import Finding, Polarity, Role, Span, Turn
 
 OPEN = re.compile(
     r"^(?:(?:and|so|okay|ok|great|right|now|also|then|sure),?\s+)*"
-    r"(?:what|how|why|which|when|where|who|whose|tell me|describe|walk me through|"
+    r"(?:what|how|why|which|when|where|who|whose|tell me|describe|walk me through|anything else|"
     r"could you (?:tell|describe|walk|explain)|can you (?:tell|describe|walk|explain)|"
     r"would you (?:tell|describe|walk|explain))\b",
     re.IGNORECASE,
@@ -28,6 +28,18 @@ CLOSED = re.compile(
     r"am|isn't|aren't|don't|doesn't|didn't|won't|wouldn't|haven't|hasn't)\b",
     re.IGNORECASE,
 )
+OPEN_AFTER_COMMA = re.compile(
+    r"[,:;]\s*(?:(?:uh|um|and|so|but|then),?\s+)*(?:what|how|why|which|where|who)\b", re.IGNORECASE
+)
+"""An open question after a lead-in ("Can I ask you, what do you like about it?")."""
+EMBEDDED_OPEN = re.compile(r"\b(?:what|how|why|which|where|who|whose)\b", re.IGNORECASE)
+"""A wh-word later in a question ("You do this how often?")."""
+PROMPT = re.compile(
+    r"^(?:(?:and|so|okay|ok|well|now|please),?\s+)*(?:tell me|describe|walk me through|"
+    r"talk (?:to )?me (?:about|through)|say (?:a bit )?more)\b",
+    re.IGNORECASE,
+)
+"""An open question put as a request, without a question mark ("Tell me about that.")."""
 WHY = {"open_question": "open question", "closed_question": "yes/no question"}
 _TELL_ME_MORE = re.compile(r"^(?:please\s+)?tell me (?:a (?:bit|little) )?more\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
@@ -53,6 +65,8 @@ class Questions(Detector):
         for customer_turns, turn in ctx.replies():
             questions = [s for s in ctx.sentences[turn.index] if _is_question(s)]
             typed = [(s, k) for s in questions if (k := _kind(s)) is not None]
+            # a one- or two-word "Yeah?" / "Right?" before the real question is a backchannel
+            typed = [t for t in typed if len(t[0].text.split()) > 2] or typed
             if typed:
                 sentence, kind = typed[0]
                 findings.append(
@@ -103,19 +117,27 @@ class Questions(Detector):
 
 
 def _is_question(sentence: Sentence) -> bool:
-    """A real question: ends with '?' and is not a check of understanding or of the fix."""
-    if not sentence.text.endswith("?"):
+    """A real question: ends with '?' (or asks as a request: "Tell me about that.") and is not
+    a check of understanding or of the fix."""
+    if not (sentence.text.endswith("?") or PROMPT.search(sentence.text)):
         return False
     checks = (lexicon("check_understanding"), lexicon("resolution_check"))
     return not any(c.search(sentence.text) for c in checks)
 
 
 def _kind(sentence: Sentence) -> str | None:
-    if OPEN.search(sentence.text):
+    """open_question or closed_question; a statement with a question mark ("You have?",
+    "Family happiness?") is a yes/no question too."""
+    text = sentence.text
+    if OPEN.search(text) or PROMPT.search(text) or OPEN_AFTER_COMMA.search(text):
         return "open_question"
-    if CLOSED.search(sentence.text):
+    if CLOSED.search(text):
         return "closed_question"
-    return None
+    if not text.endswith("?"):
+        return None
+    if EMBEDDED_OPEN.search(text):
+        return "open_question"
+    return "closed_question"
 
 
 def _clarifying(ctx: Context, turn: Turn, questions: list[Sentence]) -> tuple[Sentence, str] | None:
