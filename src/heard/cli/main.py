@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from heard import __version__
-from heard.cli import analyzing, bench, importing, schema
+from heard.cli import analyzing, bench, importing, schema, training
 
 app = typer.Typer(
     name="heard",
@@ -38,6 +38,7 @@ def main(
 importing.register(app)
 analyzing.register(app)
 schema.register(app)
+training.register(app)
 app.add_typer(bench.app, name="bench")
 
 
