@@ -419,6 +419,7 @@ def _logistic(c: float, balanced: bool = True) -> Any:
         solver="liblinear",
         dual=True,
         max_iter=1000,
+        random_state=0,
     )
 
 
