@@ -100,8 +100,20 @@ def data(tmp_path: Path) -> Path:
     jsonl(
         root / "goemotions/goemotions.jsonl",
         [
-            {"id": "g1", "text": "Yay!", "ekman_labels": ["joy"], "orig_split": "test"},
-            {"id": "g2", "text": "Ugh.", "ekman_labels": ["anger"], "orig_split": "train"},
+            {
+                "id": "g1",
+                "text": "Yay!",
+                "labels": ["joy"],
+                "ekman_labels": ["joy"],
+                "orig_split": "test",
+            },
+            {
+                "id": "g2",
+                "text": "Ugh.",
+                "labels": ["anger"],
+                "ekman_labels": ["anger"],
+                "orig_split": "train",
+            },
         ],
     )
     star = []

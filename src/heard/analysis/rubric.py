@@ -25,6 +25,10 @@ Applies = Literal[
 ]
 
 
+MODEL_USES = ("customer_emotion",)
+"""Where a rubric may select a trained model."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -62,6 +66,8 @@ class Thresholds(_Strict):
     paraphrase_faithfulness: float = Field(default=0.6, ge=0, le=1)
     parroting_overlap: float = Field(default=0.7, ge=0, le=1)
     ignores_similarity: float = Field(default=0.3, ge=-1, le=1)
+    emotion_model_confidence: float = Field(default=0.8, gt=0, le=1)
+    """Probability a trained emotion model needs to label a turn the lexicon left neutral."""
 
 
 class Rubric(_Strict):
@@ -72,6 +78,9 @@ class Rubric(_Strict):
     components: dict[str, Component]
     behaviours: dict[str, Behaviour]
     thresholds: Thresholds = Thresholds()
+    models: dict[str, str] = {}
+    """Trained models by use (``customer_emotion``): a model JSON path, relative to the
+    rubric file, or ``"none"`` to use none; heard's shipped model where not set."""
 
     @property
     def ref(self) -> str:
@@ -107,6 +116,24 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
         rubric = Rubric.model_validate(raw)
     except ValidationError as exc:
         raise input_error_from_validation(exc, where) from exc
+    for use, model in rubric.models.items():
+        if use not in MODEL_USES:
+            raise InputError(
+                f"unknown model use {use!r}",
+                where=where.at(path=f"$.models.{use}"),
+                expected="one of " + ", ".join(MODEL_USES),
+            )
+        if model == "none":
+            continue
+        resolved = Path(model) if path is None else Path(path).parent / model
+        if not resolved.is_file():
+            raise InputError(
+                f"no model file {str(resolved)!r}",
+                where=where.at(path=f"$.models.{use}"),
+                expected="the JSON file `heard train` wrote (relative to the rubric), or none",
+                code="not_a_file",
+            )
+        rubric.models[use] = str(resolved)
     for name, behaviour in rubric.behaviours.items():
         if behaviour.component not in rubric.components:
             raise InputError(

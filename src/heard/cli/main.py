@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from heard import __version__
-from heard.cli import analyzing, bench, evaluating, importing, schema
+from heard.cli import analyzing, bench, evaluating, importing, schema, training
 
 app = typer.Typer(
     name="heard",
@@ -39,6 +39,7 @@ importing.register(app)
 analyzing.register(app)
 evaluating.register(app)
 schema.register(app)
+training.register(app)
 app.add_typer(bench.app, name="bench")
 
 

@@ -1,17 +1,27 @@
-"""Customer emotion per turn from a phrase lexicon: anger, frustration, worry, confusion,
-satisfaction or neutral, with an intensity; assigns `customer_emotion` for other detectors."""
+"""Customer emotion per turn: anger, frustration, worry, confusion, satisfaction or neutral,
+with an intensity; assigns `customer_emotion` for other detectors.
+
+A customer-service phrase lexicon ("third time I'm calling") decides first; a turn it leaves
+neutral goes to a trained text classifier (heard ships one trained on GoEmotions; a rubric
+may select another under ``[models] customer_emotion``), which labels it only when confident.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import ClassVar
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.detectors._lexicon import lexicon
 from heard.model import Finding, Polarity, Role, Span
+
+if TYPE_CHECKING:
+    from heard.learn.models import TextClassifier
 
 EMOTIONS = ("anger", "frustration", "worry", "confusion", "satisfaction")
 _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
@@ -38,6 +48,50 @@ def emotion_of(text: str) -> tuple[str, float, tuple[int, int] | None]:
     return label, round(intensity, 2), (first.start(), first.end())
 
 
+@cache
+def _load(path: str) -> TextClassifier:
+    from heard.learn.models import TextClassifier
+
+    return TextClassifier.load(Path(path))
+
+
+def emotion_model(choice: str | None) -> TextClassifier | None:
+    """The model a rubric selected (a path, or "none"), else the one heard ships."""
+    if choice == "none":
+        return None
+    if choice is not None:
+        return _load(choice)
+    from heard.learn import default_model
+
+    return default_model("goemotions.customer")
+
+
+def model_emotions(
+    model: TextClassifier, texts: list[str], confidence: float
+) -> list[tuple[str, float] | None]:
+    """(label, probability) per text where the model is at least `confidence` sure of an
+    emotion heard knows, and surer of it than of neutral; else None."""
+    from heard.learn.datasets import Example
+
+    if not texts:
+        return []
+    scores = model.scores([Example(str(i), str(i), t, ()) for i, t in enumerate(texts)])
+    known = [(k, label) for k, label in enumerate(model.labels) if label in EMOTIONS]
+    neutral = model.labels.index("neutral") if "neutral" in model.labels else None
+    result: list[tuple[str, float] | None] = []
+    for row in scores:
+        best = max(known, key=lambda kl: row[kl[0]], default=None)
+        if (
+            best is None
+            or row[best[0]] < confidence
+            or (neutral is not None and row[neutral] >= row[best[0]])
+        ):
+            result.append(None)
+        else:
+            result.append((best[1], float(row[best[0]])))
+    return result
+
+
 @register
 class CustomerEmotion(Detector):
     name: ClassVar[str] = "heard.customer_emotion.v1"
@@ -48,10 +102,26 @@ class CustomerEmotion(Detector):
     def detect(self, ctx: Context) -> Iterable[Finding]:
         per_turn: dict[int, dict[str, object]] = {}
         findings = []
-        for turn in ctx.turns:
-            if turn.role != Role.CUSTOMER:
-                continue
-            label, intensity, cue = emotion_of(turn.text)
+        customer = [t for t in ctx.turns if t.role == Role.CUSTOMER]
+        lexical = [emotion_of(t.text) for t in customer]
+        model = emotion_model(ctx.rubric.models.get("customer_emotion"))
+        unlabelled = [i for i, (label, _, _) in enumerate(lexical) if label == "neutral"]
+        from_model: set[int] = set()
+        if model is not None and unlabelled:
+            guesses = model_emotions(
+                model,
+                [customer[i].text for i in unlabelled],
+                ctx.rubric.thresholds.emotion_model_confidence,
+            )
+            for i, guess in zip(unlabelled, guesses, strict=True):
+                if guess is not None and customer[i].text.strip():
+                    text = customer[i].text
+                    start = len(text) - len(text.lstrip())
+                    end = len(text.rstrip())
+                    intensity = round(min(1.0, 0.2 + 0.6 * guess[1]), 2)
+                    lexical[i] = (guess[0], intensity, (start, end))
+                    from_model.add(i)
+        for i, (turn, (label, intensity, cue)) in enumerate(zip(customer, lexical, strict=True)):
             per_turn[turn.index] = {"label": label, "intensity": intensity}
             if cue is not None:
                 findings.append(
@@ -65,6 +135,7 @@ class CustomerEmotion(Detector):
                         explanation=f"customer sounds {label}",
                         emotion=label,
                         intensity=intensity,
+                        source="model" if i in from_model else "lexicon",
                     )
                 )
         ctx.annotations["customer_emotion"] = per_turn

@@ -261,6 +261,54 @@ def _goemotions(path: Path) -> list[Example]:
     return examples
 
 
+CUSTOMER_EMOTIONS = ("anger", "frustration", "confusion", "worry", "satisfaction", "neutral")
+GOEMOTIONS_TO_CUSTOMER = {
+    "anger": "anger",
+    "disgust": "anger",
+    "annoyance": "frustration",
+    "disappointment": "frustration",
+    "confusion": "confusion",
+    "fear": "worry",
+    "nervousness": "worry",
+    "gratitude": "satisfaction",
+    "joy": "satisfaction",
+    "relief": "satisfaction",
+    "approval": "satisfaction",
+    "admiration": "satisfaction",
+    "love": "satisfaction",
+    "optimism": "satisfaction",
+    "excitement": "satisfaction",
+    "neutral": "neutral",
+    "curiosity": "neutral",
+    "realization": "neutral",
+}
+"""GoEmotions' fine labels as heard's customer emotions; comments with none of these (only
+amusement, sadness, grief, remorse, caring, desire, pride, surprise, embarrassment or
+disapproval) are left out. Disapproval is out because in service chats it is mostly a plain
+"no" to a question, not frustration."""
+
+
+def _goemotions_customer(path: Path) -> list[Example]:
+    examples = []
+    for line, row in read_jsonl(path):
+        fine = _field(row, "labels", path, line)
+        labels = tuple(
+            e for e in CUSTOMER_EMOTIONS if e in {GOEMOTIONS_TO_CUSTOMER.get(f) for f in fine}
+        )
+        if not labels:
+            continue
+        examples.append(
+            Example(
+                id=str(_field(row, "id", path, line)),
+                group=str(row["id"]),
+                text=str(_field(row, "text", path, line)),
+                labels=labels,
+                split="test" if row.get("orig_split") == "test" else "train",
+            )
+        )
+    return examples
+
+
 # --- the tasks -------------------------------------------------------------------------
 
 _EPITOME_REF = "Sharma et al. 2020, RoBERTa, Reddit+TalkLife"
@@ -352,6 +400,19 @@ def _tasks() -> dict[str, Task]:
             multi_label=True,
             load=_goemotions,
             reference=Reference("Demszky et al. 2020, BERT-base", macro_f1=0.64),
+            licence="Apache-2.0",
+            commercial=True,
+        )
+    )
+    tasks.append(
+        Task(
+            name="goemotions.customer",
+            title="Customer emotion (GoEmotions fine labels mapped to heard's six)",
+            dataset="goemotions",
+            file="goemotions.jsonl",
+            labels=CUSTOMER_EMOTIONS,
+            multi_label=True,
+            load=_goemotions_customer,
             licence="Apache-2.0",
             commercial=True,
         )
