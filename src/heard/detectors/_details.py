@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib.resources import files
 
 from heard.analysis.context import Context, Token
+from heard.detectors._lexicon import wordlist
 
 SPECIFIC = 2
 """Weight of a number, amount, ID, date or proper noun."""
@@ -91,17 +91,6 @@ _UNSTEMMED = frozenset(
 
 
 @cache
-def word_list(name: str) -> frozenset[str]:
-    """The words in lexicons/<name>.txt (one a line, # comments)."""
-    text = files("heard.detectors").joinpath("lexicons", f"{name}.txt").read_text("utf-8")
-    return frozenset(
-        line.strip().lower()
-        for line in text.splitlines()
-        if line.strip() and not line.startswith("#")
-    )
-
-
-@cache
 def stem(word: str) -> str:
     """A crude stem: possessive and one inflectional suffix off ("packs" → "pack")."""
     word = word.lower().replace("’", "'")
@@ -120,7 +109,7 @@ def stem(word: str) -> str:
 
 @cache
 def _common(word: str) -> bool:
-    return word in word_list("stopwords") or word in word_list("service_words")
+    return word in wordlist("stopwords") or word in wordlist("service_words")
 
 
 def _sentence_initial(text: str, start: int) -> bool:
