@@ -18,6 +18,7 @@ from pydantic import BaseModel, JsonValue, ValidationError
 from heard.errors import InputError, Location, input_error_from_validation
 from heard.model import Channel, Conversation, Role, Turn, Word
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 """Files larger than this are refused before reading (override with ``max_bytes``)."""
 
@@ -128,8 +129,15 @@ class Source:
             return None
 
     def lines(self) -> Iterator[tuple[int, str]]:
-        """(line number from 1, line without its end) for every line."""
-        yield from enumerate(self.text.splitlines(), start=1)
+        """(line number from 1, line without its end) for every line.
+
+        Only \\n, \\r\\n and \\r end a line: U+2028, U+0085 and the like are legal inside a
+        JSON string, so `str.splitlines` would cut a JSON Lines record in two.
+        """
+        parts = _LINE_BREAK.split(self.text)
+        if parts[-1] == "":
+            parts.pop()  # the break after the last line does not start another
+        yield from enumerate(parts, start=1)
 
 
 def parse_json(text: str, where: Location) -> Any:
