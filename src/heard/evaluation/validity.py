@@ -13,8 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from heard.errors import InputError, Location
-from heard.learn.datasets import in_holdout
+from heard.learn.datasets import data_file, in_holdout
 from heard.model import Conversation
 
 CALM = re.compile(r"stay calm and helpful", re.IGNORECASE)
@@ -116,14 +115,7 @@ def load(task: ValidityTask, data_dir: Path) -> list[Conversation]:
     """The task's conversations (its held-out part where `task.holdout`)."""
     from heard.importers import read_file
 
-    path = task.path(data_dir)
-    if not path.is_file():
-        raise InputError(
-            f"no {task.dataset} data for task {task.name}",
-            where=Location(file=str(path)),
-            expected=f"{task.dataset}/{task.file} under the data folder",
-            code="missing_file",
-        )
+    path = data_file(data_dir, task.dataset, task.file, task=task.name)
     _, conversations = read_file(path, format=task.format)
     if task.holdout:
         conversations = [c for c in conversations if in_holdout(c.external_id or c.id)]

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from heard.errors import InputError, Location
+from heard.importers.base import parse_json
+from heard.importers.registry import load_source
 
 YES, NO = "yes", "no"
 
@@ -73,40 +73,38 @@ class Task:
         return data_dir / self.dataset / self.file
 
     def examples(self, data_dir: Path) -> list[Example]:
-        path = self.path(data_dir)
-        if not path.is_file():
-            raise InputError(
-                f"no {self.dataset} data for task {self.name}",
-                where=Location(file=str(path)),
-                expected=f"{self.dataset}/{self.file} under the data folder",
-                code="missing_file",
-            )
-        return self.load(path)
+        return self.load(data_file(data_dir, self.dataset, self.file, task=self.name))
+
+
+def data_file(data_dir: Path, dataset: str, file: str, *, task: str) -> Path:
+    """`data_dir/dataset/file`, or an InputError saying which task needed it."""
+    path = data_dir / dataset / file
+    if not path.is_file():
+        raise InputError(
+            f"no {dataset} data for task {task}",
+            where=Location(file=str(path)),
+            expected=f"{dataset}/{file} under the data folder",
+            code="missing_file",
+        )
+    return path
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line; a bad line is an InputError naming it."""
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                value = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise InputError(
-                    f"malformed JSON: {exc}",
-                    where=Location(file=str(path), line=number),
-                    expected="one JSON object per line",
-                    code="malformed",
-                ) from None
-            if not isinstance(value, dict):
-                raise InputError(
-                    "line is not a JSON object",
-                    where=Location(file=str(path), line=number),
-                    expected="one JSON object per line",
-                    code="malformed",
-                )
-            yield number, value
+    source = load_source(path)
+    for number, line in source.lines():
+        if not line.strip():
+            continue
+        where = source.where(line=number)
+        value = parse_json(line, where)
+        if not isinstance(value, dict):
+            raise InputError(
+                "line is not a JSON object",
+                where=where,
+                expected="one JSON object per line",
+                code="malformed",
+            )
+        yield number, value
 
 
 def _field(row: dict[str, Any], name: str, path: Path, line: int) -> Any:
