@@ -43,23 +43,26 @@ _PERSON = {
 _TOKEN = re.compile(r"[A-Za-z']+|[^A-Za-z'\s]+|\s+")
 
 
+def _emotions(ctx: Context) -> list[tuple[int, str, float]]:
+    """(turn, label, intensity) per customer turn as the emotion detector assigned, in turn order
+    (empty when none ran); a bare label, as a third-party detector may assign, has intensity 0."""
+    found = []
+    for key, value in ctx.annotations.get("customer_emotion", {}).items():
+        if isinstance(value, dict):
+            found.append((int(key), str(value["label"]), float(value.get("intensity", 0.0))))
+        else:
+            found.append((int(key), str(value), 0.0))
+    return sorted(found)
+
+
 def customer_emotions(ctx: Context) -> dict[int, str]:
-    """turn index → emotion label, as the emotion detector assigned (empty when none ran)."""
-    raw = ctx.annotations.get("customer_emotion", {})
-    return {int(k): v["label"] if isinstance(v, dict) else str(v) for k, v in raw.items()}
+    """turn index → emotion label (empty when no emotion detector ran)."""
+    return {turn: label for turn, label, _ in _emotions(ctx)}
 
 
 def turn_emotions(ctx: Context) -> list[TurnEmotion]:
     """The customer's emotion per turn with its intensity, in turn order (empty when none ran)."""
-    raw = ctx.annotations.get("customer_emotion", {})
-    found = []
-    for key, value in raw.items():
-        if isinstance(value, dict):
-            label, intensity = str(value["label"]), float(value.get("intensity", 0.0))
-        else:
-            label, intensity = str(value), 0.0
-        found.append(TurnEmotion(turn=int(key), label=label, intensity=intensity))
-    return sorted(found, key=lambda e: e.turn)
+    return [TurnEmotion(turn=t, label=label, intensity=i) for t, label, i in _emotions(ctx)]
 
 
 def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tuple[bool, str]:
