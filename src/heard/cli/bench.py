@@ -10,13 +10,14 @@ import typer
 from rich.table import Table
 
 from heard.bench.docs import table, write_section
-from heard.cli.output import console, errors, print_json
+from heard.cli.output import JsonOpt, console, errors, print_json
 
 app = typer.Typer(
     help="Measure speed and memory (figures go to docs/performance.md).", no_args_is_help=True
 )
 
 DOCS = Path("docs/performance.md")
+WriteDocsOpt = Annotated[bool, typer.Option("--write-docs", help=f"Record the figures in {DOCS}.")]
 
 
 def shared_data_dir() -> Path | None:
@@ -66,10 +67,8 @@ def bench_import_command(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Processes for the parallel stage.")
     ] = os.cpu_count() or 1,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    write_docs: Annotated[
-        bool, typer.Option("--write-docs", help="Record the figures in docs/performance.md.")
-    ] = False,
+    as_json: JsonOpt = False,
+    write_docs: WriteDocsOpt = False,
 ) -> None:
     """Import throughput: turns/s to parse, redact and write JSONL; peak memory."""
     from heard.bench.importing import bench_import
@@ -147,10 +146,8 @@ def bench_analyze_command(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Processes for the throughput run.")
     ] = os.cpu_count() or 1,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    write_docs: Annotated[
-        bool, typer.Option("--write-docs", help="Record the figures in docs/performance.md.")
-    ] = False,
+    as_json: JsonOpt = False,
+    write_docs: WriteDocsOpt = False,
 ) -> None:
     """Analysis speed with every default detector: conversations/s, latency, memory."""
     from heard.bench.analyzing import bench_analyze

@@ -12,8 +12,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from heard.cli.output import JsonOpt, errors, print_json
 from heard.cli.output import console as out
-from heard.cli.output import errors, print_json
 from heard.errors import InputError
 
 DOCS = Path("docs/accuracy.md")
@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[
             int, typer.Option("--workers", min=1, help="Processes for the analysis.")
         ] = 2,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        as_json: JsonOpt = False,
         write_docs: Annotated[
             bool, typer.Option("--write-docs", help="Write the figures to docs/accuracy.md.")
         ] = False,

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from heard.cli.output import console, errors, print_json
+from heard.cli.output import JsonOpt, console, errors, print_json
 from heard.errors import InputError
 from heard.importers import ImportOptions, importers
 from heard.importers.base import DEFAULT_MAX_BYTES, Source
@@ -282,7 +282,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("formats")
     def formats_command(
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        as_json: JsonOpt = False,
     ) -> None:
         """List the formats heard can import."""
         rows = [

@@ -6,10 +6,14 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
+import typer
 from rich.console import Console
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+"""The --json flag every command with output for scripts takes."""
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
