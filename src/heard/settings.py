@@ -1,0 +1,63 @@
+"""The one typed set of settings of the team app, read from `HEARD_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"
+"""The file beside the default database that keeps the generated secret key."""
+
+
+def data_dir() -> Path:
+    """Where heard keeps its default database and secret key (the platform's user data dir)."""
+    return Path(platformdirs.user_data_dir("heard"))
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_dir() / 'heard.db'}"
+
+
+class Settings(BaseSettings):
+    """Settings of the store and the web app; each field reads `HEARD_<NAME>` from the env."""
+
+    model_config = SettingsConfigDict(env_prefix="HEARD_", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description="SQLAlchemy URL of the store: sqlite:///path or postgresql+psycopg://…",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="signs session cookies and survey links; generated once when unset",
+    )
+    redact: bool = Field(default=True, description="redact personal data before it is stored")
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024, gt=0, description="largest request body the API accepts"
+    )
+    recognition_min_conversations: int = Field(
+        default=5, ge=1, description="conversations an agent needs in a week to be ranked"
+    )
+
+    def key(self) -> str:
+        """The secret key: the setting, or one generated once and kept beside the default
+        database (mode 0600)."""
+        if self.secret_key:
+            return self.secret_key
+        path = data_dir() / SECRET_KEY_FILE
+        if path.is_file():
+            return path.read_text(encoding="utf-8").strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key + "\n")
+        return key

@@ -1,0 +1,313 @@
+"""Small pydantic records the store takes and returns (never ORM rows)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from heard.model import Channel, Conversation, Scorecard
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserRole(StrEnum):
+    AGENT = "agent"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+
+class Scope(StrEnum):
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
+
+
+class Viewer(_Record):
+    """Who is asking: every query is scoped by it (agent → own, lead → their teams, admin → all)."""
+
+    user_id: int | None = None
+    role: UserRole
+    agent_id: int | None = None
+    team_ids: list[int] = Field(default_factory=list)
+
+    @classmethod
+    def system(cls) -> Viewer:
+        """The viewer of the CLI and of ingest jobs: sees everything, acts as no user."""
+        return cls(role=UserRole.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == UserRole.ADMIN
+
+
+class UserRecord(_Record):
+    id: int
+    email: str
+    name: str | None
+    role: UserRole
+    active: bool
+    agent_id: int | None = None
+    team_ids: list[int] = Field(default_factory=list)
+    created_at: datetime
+
+    def viewer(self) -> Viewer:
+        return Viewer(
+            user_id=self.id, role=self.role, agent_id=self.agent_id, team_ids=self.team_ids
+        )
+
+
+class TokenRecord(_Record):
+    id: int
+    user_id: int
+    name: str | None
+    scopes: list[Scope]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TeamRecord(_Record):
+    id: int
+    name: str
+    agents: int = 0
+    conversations: int = 0
+    mean_score: float | None = None
+
+
+class AgentRecord(_Record):
+    id: int
+    external_id: str
+    name: str | None
+    team_id: int | None
+    team: str | None
+    user_id: int | None
+    conversations: int = 0
+    mean_score: float | None = None
+
+
+class IngestStatus(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+class IngestItem(_Record):
+    id: int
+    source: str
+    external_id: str
+    status: IngestStatus
+    listening_score: float | None = None
+
+
+class IngestReport(_Record):
+    items: list[IngestItem] = Field(default_factory=list)
+
+    def count(self, status: IngestStatus) -> int:
+        return sum(1 for item in self.items if item.status == status)
+
+
+class RescoreReport(_Record):
+    checked: int
+    rescored: int
+
+
+class Behaviour(_Record):
+    """A behaviour filter: conversations whose current scorecard has this verdict for it."""
+
+    behaviour: str
+    verdict: Literal["done", "missed"]
+
+
+class ConversationFilter(_Record):
+    agent_id: int | None = None
+    team_id: int | None = None
+    channel: Channel | None = None
+    start: datetime | None = Field(default=None, description="occurred at or after")
+    end: datetime | None = Field(default=None, description="occurred before")
+    min_score: float | None = None
+    max_score: float | None = None
+    done: list[str] = Field(default_factory=list, description="behaviours done")
+    missed: list[str] = Field(default_factory=list, description="behaviours missed")
+
+
+class ConversationSummary(_Record):
+    id: int
+    source: str
+    external_id: str
+    conversation_id: str
+    channel: Channel
+    started_at: datetime | None
+    occurred_at: datetime
+    agent_id: int | None
+    agent: str | None
+    team_id: int | None
+    team: str | None
+    turns: int
+    redacted: bool
+    listening_score: float | None
+    components: dict[str, float | None] = Field(default_factory=dict)
+
+
+class ConversationPage(_Record):
+    total: int
+    offset: int
+    limit: int
+    items: list[ConversationSummary]
+
+
+class NoteStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    DISPUTED = "disputed"
+    RESOLVED = "resolved"
+
+
+class NoteEventKind(StrEnum):
+    CREATED = "created"
+    REPLY = "reply"
+    EDITED = "edited"
+    ACKNOWLEDGED = "acknowledged"
+    DISPUTED = "disputed"
+    RESOLVED = "resolved"
+
+
+class NoteEvent(_Record):
+    id: int
+    user_id: int
+    user: str | None
+    kind: NoteEventKind
+    text: str | None
+    at: datetime
+
+
+class Note(_Record):
+    id: int
+    conversation_id: int
+    turn: int | None
+    span_start: int | None
+    span_end: int | None
+    author_id: int
+    author: str | None
+    agent_id: int | None
+    text: str
+    status: NoteStatus
+    created_at: datetime
+    updated_at: datetime
+    events: list[NoteEvent] = Field(default_factory=list)
+
+
+class Feedback(_Record):
+    id: int
+    conversation_id: int
+    csat: int | None
+    felt_heard: int | None
+    comment: str | None
+    submitted_at: datetime
+
+
+class FeedbackPair(_Record):
+    conversation_id: int
+    listening_score: float | None
+    csat: int | None
+    felt_heard: int | None
+
+
+class ScorecardInfo(_Record):
+    id: int
+    rubric: str
+    detectors_digest: str
+    created_at: datetime
+    current: bool
+
+
+class ConversationDetail(_Record):
+    summary: ConversationSummary
+    conversation: Conversation
+    scorecard: Scorecard | None
+    scorecard_info: ScorecardInfo | None
+    versions: list[ScorecardInfo] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+    feedback: list[Feedback] = Field(default_factory=list)
+
+
+class TrendPoint(_Record):
+    period: date
+    conversations: int
+    listening_score: float | None
+    components: dict[str, float | None] = Field(default_factory=dict)
+
+
+class DistributionBin(_Record):
+    low: int
+    high: int
+    conversations: int
+
+
+class Distribution(_Record):
+    bins: list[DistributionBin]
+    unscored: int
+    total: int
+
+
+class Moment(_Record):
+    conversation_id: int
+    agent_id: int | None
+    agent: str | None
+    occurred_at: datetime
+    behaviour: str
+    component: str
+    polarity: Literal["positive", "negative"]
+    turn: int
+    start: int
+    end: int
+    quote: str
+    explanation: str
+    confidence: float
+
+
+class Moments(_Record):
+    best: list[Moment]
+    worst: list[Moment]
+
+
+class Listener(_Record):
+    agent_id: int
+    agent: str | None
+    team: str | None
+    conversations: int
+    mean_score: float
+    previous_mean: float | None = None
+    improvement: float | None = None
+
+
+class Badge(_Record):
+    badge: str
+    behaviour: str
+    agent_id: int
+    agent: str | None
+    rate: float = Field(description="share of the agent's conversations with the behaviour done")
+    findings: int
+
+
+class Recognition(_Record):
+    week: date
+    min_conversations: int
+    by_score: list[Listener]
+    by_improvement: list[Listener]
+    badges: list[Badge]
+
+
+class AuditEntry(_Record):
+    id: int
+    at: datetime
+    user_id: int | None
+    user: str | None
+    action: str
+    object_type: str
+    object_id: str | None
+    detail: str | None

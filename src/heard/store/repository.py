@@ -1,0 +1,1613 @@
+"""The store: conversations, scorecards, coaching, feedback, users; queries scoped by a Viewer."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from inspect import isfunction
+from typing import Any, Literal
+
+import orjson
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, Select, and_, case, delete, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from heard.analysis import Analyzer
+from heard.analysis.rubric import Rubric
+from heard.model import Channel, Conversation, Scorecard
+from heard.store.database import make_engine, upgrade
+from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
+from heard.store.records import (
+    AgentRecord,
+    AuditEntry,
+    Badge,
+    ConversationDetail,
+    ConversationFilter,
+    ConversationPage,
+    ConversationSummary,
+    Distribution,
+    DistributionBin,
+    Feedback,
+    FeedbackPair,
+    IngestItem,
+    IngestReport,
+    IngestStatus,
+    Listener,
+    Moment,
+    Moments,
+    Note,
+    NoteEvent,
+    NoteEventKind,
+    NoteStatus,
+    Recognition,
+    RescoreReport,
+    Scope,
+    ScorecardInfo,
+    TeamRecord,
+    TokenRecord,
+    TrendPoint,
+    UserRecord,
+    UserRole,
+    Viewer,
+)
+from heard.store.tables import (
+    AgentRow,
+    ApiTokenRow,
+    AuditRow,
+    ComponentScoreRow,
+    ConversationRow,
+    FeedbackRow,
+    NoteEventRow,
+    NoteRow,
+    ScorecardRow,
+    TeamLeadRow,
+    TeamRow,
+    UserRow,
+    VerdictRow,
+)
+
+DEFAULT_SOURCE = "api"
+"""The source of a conversation that names none; with its external id (or id), the ingest key."""
+
+TOKEN_PREFIX = "heard_"
+ANALYSIS_BATCH = 200
+"""Conversations analysed together by ingest and rescore (near-duplicate replies are found
+within a batch)."""
+
+BADGES = {
+    "Paraphraser": "paraphrase",
+    "Feelings first": "reflection_of_feeling",
+    "Open questions": "open_question",
+    "Concern closer": "unaddressed_concern",
+    "Empathy": "empathy",
+}
+"""Behaviour badges of the recognition page: badge → the behaviour whose done-rate wins it."""
+
+_hasher = PasswordHasher()
+
+
+def now() -> datetime:
+    """The current time as naive UTC, the way every datetime is stored."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def to_db(moment: datetime | None) -> datetime | None:
+    """A datetime as naive UTC (naive input is taken to be UTC already)."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def from_db(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(tzinfo=UTC)
+
+
+def digest(text: str | bytes) -> str:
+    return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
+
+
+def hash_token(token: str) -> str:
+    return digest(token)
+
+
+def ingest_key(conversation: Conversation) -> tuple[str, str]:
+    """(source, external id): what makes a conversation the same one on a second ingest."""
+    return conversation.source or DEFAULT_SOURCE, conversation.external_id or conversation.id
+
+
+def analysis_version(analyzer: Analyzer) -> tuple[str, str, str]:
+    """(rubric ref, rubric digest, detectors digest) of what `analyzer` would produce."""
+    detectors = {d.name: d.name.rsplit(".", 1)[-1] for d in analyzer.detectors}
+    return (
+        analyzer.rubric.ref,
+        rubric_digest(analyzer.rubric),
+        digest(orjson.dumps(detectors, option=orjson.OPT_SORT_KEYS)),
+    )
+
+
+def rubric_digest(rubric: Rubric) -> str:
+    return digest(rubric.model_dump_json())
+
+
+class Store:
+    """The repository of the team app. Open with `Store.open(url)`; it migrates to head."""
+
+    def __init__(self, engine: Engine, *, recognition_min_conversations: int = 5) -> None:
+        self.engine = engine
+        self.recognition_min_conversations = recognition_min_conversations
+        self._analyzer: Analyzer | None = None
+
+    @classmethod
+    def open(cls, url: str, *, recognition_min_conversations: int = 5) -> Store:
+        engine = make_engine(url)
+        upgrade(engine)
+        return cls(engine, recognition_min_conversations=recognition_min_conversations)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        """One transaction: committed on success, rolled back on any error."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def analyzer(self) -> Analyzer:
+        """The default analyzer, built once (loading detectors and models takes a while)."""
+        if self._analyzer is None:
+            self._analyzer = Analyzer()
+        return self._analyzer
+
+    # ------------------------------------------------------------------ ingest and rescore
+
+    def ingest(
+        self,
+        conversations: Sequence[Conversation],
+        *,
+        analyzer: Analyzer | None = None,
+        redact: bool = True,
+        user_id: int | None = None,
+    ) -> IngestReport:
+        """Store and score conversations in one transaction (all or nothing).
+
+        Idempotent on (source, external_id): the same body again is `unchanged`; a changed body
+        is `updated` and scored again. Personal data is redacted first unless `redact` is False.
+        Agents and teams named by the conversations are created on the fly.
+        """
+        if redact:
+            from heard.redact import redact_conversation
+
+            conversations = [redact_conversation(c) for c in conversations]
+        analyzer = analyzer or self.analyzer()
+        latest: dict[tuple[str, str], Conversation] = {}
+        for conversation in conversations:  # the last of two with one key wins
+            latest[ingest_key(conversation)] = conversation
+        bodies = {key: c.to_json() for key, c in latest.items()}
+        with self._session() as session:
+            known = self._known_digests(session, list(latest))
+        changed = [k for k in latest if known.get(k) != digest(bodies[k])]
+        analyses: dict[tuple[str, str], Scorecard] = {}
+        for start in range(0, len(changed), ANALYSIS_BATCH):
+            keys = changed[start : start + ANALYSIS_BATCH]
+            for key, analysis in zip(
+                keys, analyzer.analyze_many([latest[k] for k in keys]), strict=True
+            ):
+                analyses[key] = analysis.scorecard
+        version = analysis_version(analyzer)
+        report = IngestReport()
+        with self._session() as session:
+            for key, conversation in latest.items():
+                report.items.append(
+                    self._put(
+                        session,
+                        key,
+                        conversation,
+                        bodies[key],
+                        analyses.get(key),
+                        version,
+                        redacted=redact,
+                    )
+                )
+            if report.items:
+                created = report.count(IngestStatus.CREATED)
+                updated = report.count(IngestStatus.UPDATED)
+                self._audit(
+                    session,
+                    user_id,
+                    "ingest",
+                    "conversation",
+                    None,
+                    f"{created} created, {updated} updated, "
+                    f"{report.count(IngestStatus.UNCHANGED)} unchanged",
+                )
+        return report
+
+    def _known_digests(
+        self, session: Session, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        found: dict[tuple[str, str], str] = {}
+        by_source: dict[str, list[str]] = defaultdict(list)
+        for source, external_id in keys:
+            by_source[source].append(external_id)
+        for source, ids in by_source.items():
+            for chunk in range(0, len(ids), 500):
+                rows = session.execute(
+                    select(ConversationRow.external_id, ConversationRow.body_digest).where(
+                        ConversationRow.source == source,
+                        ConversationRow.external_id.in_(ids[chunk : chunk + 500]),
+                    )
+                )
+                for external_id, body_digest in rows:
+                    found[(source, external_id)] = body_digest
+        return found
+
+    def _put(
+        self,
+        session: Session,
+        key: tuple[str, str],
+        conversation: Conversation,
+        body: str,
+        scorecard: Scorecard | None,
+        version: tuple[str, str, str],
+        *,
+        redacted: bool,
+    ) -> IngestItem:
+        row = session.scalars(
+            select(ConversationRow).where(
+                ConversationRow.source == key[0], ConversationRow.external_id == key[1]
+            )
+        ).one_or_none()
+        body_digest = digest(body)
+        if row is not None and row.body_digest == body_digest:
+            score = session.scalar(
+                select(ScorecardRow.listening_score).where(
+                    ScorecardRow.conversation_id == row.id, ScorecardRow.current.is_(True)
+                )
+            )
+            return IngestItem(
+                id=row.id,
+                source=key[0],
+                external_id=key[1],
+                status=IngestStatus.UNCHANGED,
+                listening_score=score,
+            )
+        if scorecard is None:  # changed since we looked: analyse now
+            scorecard = self.analyzer().analyze(conversation).scorecard
+        agent_id, team_id = self._agent_and_team(session, conversation)
+        stamp = now()
+        started = to_db(conversation.started_at)
+        status = IngestStatus.UPDATED if row is not None else IngestStatus.CREATED
+        if row is None:
+            row = ConversationRow(source=key[0], external_id=key[1], created_at=stamp)
+            session.add(row)
+        row.conversation_id = conversation.id
+        row.channel = conversation.channel.value
+        row.started_at = started
+        row.occurred_at = started or row.occurred_at or stamp
+        row.agent_id = agent_id
+        row.team_id = team_id
+        row.redacted = redacted
+        row.turns = len(conversation.turns)
+        row.body = body
+        row.body_digest = body_digest
+        row.updated_at = stamp
+        session.flush()
+        self._add_scorecard(session, row.id, scorecard, version)
+        return IngestItem(
+            id=row.id,
+            source=key[0],
+            external_id=key[1],
+            status=status,
+            listening_score=scorecard.listening_score,
+        )
+
+    def _add_scorecard(
+        self,
+        session: Session,
+        conversation_id: int,
+        scorecard: Scorecard,
+        version: tuple[str, str, str],
+    ) -> None:
+        session.execute(
+            update(ScorecardRow)
+            .where(ScorecardRow.conversation_id == conversation_id, ScorecardRow.current.is_(True))
+            .values(current=False)
+        )
+        rubric, rubric_hash, detectors_hash = version
+        row = ScorecardRow(
+            conversation_id=conversation_id,
+            rubric=rubric,
+            rubric_digest=rubric_hash,
+            detectors=orjson.dumps(scorecard.detectors, option=orjson.OPT_SORT_KEYS).decode(),
+            detectors_digest=detectors_hash,
+            listening_score=scorecard.listening_score,
+            body=scorecard.model_dump_json(exclude_defaults=True),
+            created_at=now(),
+            current=True,
+        )
+        session.add(row)
+        session.flush()
+        session.add_all(
+            ComponentScoreRow(scorecard_id=row.id, component=c.component, score=c.score)
+            for c in scorecard.components
+        )
+        counts: dict[str, int] = defaultdict(int)
+        for finding in scorecard.findings:
+            counts[finding.behaviour] += 1
+        session.add_all(
+            VerdictRow(
+                scorecard_id=row.id,
+                behaviour=item.behaviour,
+                component=item.component,
+                verdict=item.verdict.value,
+                findings=counts.get(item.behaviour, 0),
+            )
+            for item in scorecard.checklist
+        )
+
+    def _agent_and_team(
+        self, session: Session, conversation: Conversation
+    ) -> tuple[int | None, int | None]:
+        agent = conversation.agent
+        team_id = self._team_id(session, agent.team) if agent and agent.team else None
+        if agent is None or not (agent.id or agent.name):
+            return None, team_id
+        external_id = agent.id or agent.name or ""
+        row = session.scalars(
+            select(AgentRow).where(AgentRow.external_id == external_id)
+        ).one_or_none()
+        if row is None:
+            row = AgentRow(external_id=external_id, name=agent.name, team_id=team_id)
+            session.add(row)
+            session.flush()
+        else:
+            if agent.name and not row.name:
+                row.name = agent.name
+            if team_id is not None and row.team_id is None:
+                row.team_id = team_id
+        return row.id, team_id if team_id is not None else row.team_id
+
+    def _team_id(self, session: Session, name: str) -> int:
+        team = session.scalars(select(TeamRow).where(TeamRow.name == name)).one_or_none()
+        if team is None:
+            team = TeamRow(name=name, created_at=now())
+            session.add(team)
+            session.flush()
+        return team.id
+
+    def rescore(
+        self, *, analyzer: Analyzer | None = None, user_id: int | None = None
+    ) -> RescoreReport:
+        """Score again every conversation whose current scorecard came from another rubric or
+        other detector versions; each gets a new current scorecard (old ones are kept)."""
+        analyzer = analyzer or self.analyzer()
+        version = analysis_version(analyzer)
+        rubric, rubric_hash, detectors_hash = version
+        with self._session() as session:
+            checked = session.scalar(select(func.count()).select_from(ConversationRow)) or 0
+            stale = list(
+                session.scalars(
+                    select(ConversationRow.id)
+                    .outerjoin(
+                        ScorecardRow,
+                        and_(
+                            ScorecardRow.conversation_id == ConversationRow.id,
+                            ScorecardRow.current.is_(True),
+                        ),
+                    )
+                    .where(
+                        (ScorecardRow.id.is_(None))
+                        | (ScorecardRow.rubric != rubric)
+                        | (ScorecardRow.rubric_digest != rubric_hash)
+                        | (ScorecardRow.detectors_digest != detectors_hash)
+                    )
+                    .order_by(ConversationRow.id)
+                )
+            )
+        for start in range(0, len(stale), ANALYSIS_BATCH):
+            ids = stale[start : start + ANALYSIS_BATCH]
+            with self._session() as session:
+                rows = session.execute(
+                    select(ConversationRow.id, ConversationRow.body).where(
+                        ConversationRow.id.in_(ids)
+                    )
+                ).all()
+                conversations = [Conversation.model_validate_json(body) for _, body in rows]
+                for (conversation_id, _), analysis in zip(
+                    rows, analyzer.analyze_many(conversations), strict=True
+                ):
+                    self._add_scorecard(session, conversation_id, analysis.scorecard, version)
+        if stale:
+            with self._session() as session:
+                self._audit(session, user_id, "rescore", "conversation", None, f"{len(stale)}")
+        return RescoreReport(checked=checked, rescored=len(stale))
+
+    # ------------------------------------------------------------------ scoping
+
+    @staticmethod
+    def _scoped(stmt: Select[Any], viewer: Viewer) -> Select[Any]:
+        if viewer.role == UserRole.ADMIN:
+            return stmt
+        if viewer.role == UserRole.LEAD:
+            return stmt.where(ConversationRow.team_id.in_(viewer.team_ids or [-1]))
+        return stmt.where(ConversationRow.agent_id == (viewer.agent_id or -1))
+
+    @staticmethod
+    def _filtered(stmt: Select[Any], where: ConversationFilter, current: Any) -> Select[Any]:
+        if where.agent_id is not None:
+            stmt = stmt.where(ConversationRow.agent_id == where.agent_id)
+        if where.team_id is not None:
+            stmt = stmt.where(ConversationRow.team_id == where.team_id)
+        if where.channel is not None:
+            stmt = stmt.where(ConversationRow.channel == where.channel.value)
+        if where.start is not None:
+            stmt = stmt.where(ConversationRow.occurred_at >= to_db(where.start))
+        if where.end is not None:
+            stmt = stmt.where(ConversationRow.occurred_at < to_db(where.end))
+        if where.min_score is not None:
+            stmt = stmt.where(current.listening_score >= where.min_score)
+        if where.max_score is not None:
+            stmt = stmt.where(current.listening_score <= where.max_score)
+        for verdict, behaviours in (("done", where.done), ("missed", where.missed)):
+            for behaviour in behaviours:
+                stmt = stmt.where(
+                    exists().where(
+                        VerdictRow.scorecard_id == current.id,
+                        VerdictRow.behaviour == behaviour,
+                        VerdictRow.verdict == verdict,
+                    )
+                )
+        return stmt
+
+    def _conversation_query(
+        self, columns: Sequence[Any], viewer: Viewer, where: ConversationFilter
+    ) -> tuple[Select[Any], Any]:
+        current = aliased(ScorecardRow)
+        stmt = select(*[c(current) if isfunction(c) else c for c in columns]).select_from(
+            ConversationRow
+        )
+        stmt = stmt.outerjoin(
+            current,
+            and_(current.conversation_id == ConversationRow.id, current.current.is_(True)),
+        )
+        return self._filtered(self._scoped(stmt, viewer), where, current), current
+
+    def _visible(self, session: Session, viewer: Viewer, conversation_id: int) -> ConversationRow:
+        stmt = self._scoped(
+            select(ConversationRow).where(ConversationRow.id == conversation_id), viewer
+        )
+        row = session.scalars(stmt).one_or_none()
+        if row is None:
+            raise NotFound(f"no conversation {conversation_id}", field="conversation_id")
+        return row
+
+    # ------------------------------------------------------------------ conversations
+
+    def list_conversations(
+        self,
+        viewer: Viewer,
+        where: ConversationFilter | None = None,
+        *,
+        offset: int = 0,
+        limit: int = 50,
+        order: Literal["newest", "oldest", "score", "-score"] = "newest",
+    ) -> ConversationPage:
+        where = where or ConversationFilter()
+        team = aliased(TeamRow)
+        with self._session() as session:
+            count_stmt, _ = self._conversation_query(
+                [func.count(ConversationRow.id)], viewer, where
+            )
+            total = session.scalar(count_stmt) or 0
+            stmt, current = self._conversation_query(
+                [
+                    ConversationRow,
+                    lambda cur: cur.id,
+                    lambda cur: cur.listening_score,
+                    AgentRow.name,
+                    AgentRow.external_id,
+                    team.name,
+                ],
+                viewer,
+                where,
+            )
+            stmt = stmt.outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id).outerjoin(
+                team, team.id == ConversationRow.team_id
+            )
+            ordering = {
+                "newest": [ConversationRow.occurred_at.desc(), ConversationRow.id.desc()],
+                "oldest": [ConversationRow.occurred_at, ConversationRow.id],
+                "score": [
+                    current.listening_score.is_(None),
+                    current.listening_score,
+                    ConversationRow.id,
+                ],
+                "-score": [
+                    current.listening_score.is_(None),
+                    current.listening_score.desc(),
+                    ConversationRow.id,
+                ],
+            }[order]
+            rows = session.execute(stmt.order_by(*ordering).offset(offset).limit(limit)).all()
+            components = self._components(session, [r[1] for r in rows if r[1] is not None])
+            items = [
+                self._summary(
+                    row, score, agent_name or agent_external, team_name, components.get(sc)
+                )
+                for row, sc, score, agent_name, agent_external, team_name in rows
+            ]
+        return ConversationPage(total=total, offset=offset, limit=limit, items=items)
+
+    def _components(
+        self, session: Session, scorecard_ids: list[int]
+    ) -> dict[int, dict[str, float | None]]:
+        found: dict[int, dict[str, float | None]] = defaultdict(dict)
+        if scorecard_ids:
+            for sc, component, score in session.execute(
+                select(
+                    ComponentScoreRow.scorecard_id,
+                    ComponentScoreRow.component,
+                    ComponentScoreRow.score,
+                ).where(ComponentScoreRow.scorecard_id.in_(scorecard_ids))
+            ):
+                found[sc][component] = score
+        return found
+
+    @staticmethod
+    def _summary(
+        row: ConversationRow,
+        score: float | None,
+        agent: str | None,
+        team: str | None,
+        components: dict[str, float | None] | None,
+    ) -> ConversationSummary:
+        return ConversationSummary(
+            id=row.id,
+            source=row.source,
+            external_id=row.external_id,
+            conversation_id=row.conversation_id,
+            channel=Channel(row.channel),
+            started_at=from_db(row.started_at),
+            occurred_at=from_db(row.occurred_at),  # type: ignore[arg-type]
+            agent_id=row.agent_id,
+            agent=agent,
+            team_id=row.team_id,
+            team=team,
+            turns=row.turns,
+            redacted=row.redacted,
+            listening_score=score,
+            components=components or {},
+        )
+
+    def get_conversation(self, viewer: Viewer, conversation_id: int) -> ConversationDetail:
+        """One conversation with its current scorecard, versions, notes and feedback; the view
+        is written to the audit log."""
+        with self._session() as session:
+            row = self._visible(session, viewer, conversation_id)
+            agent = session.get(AgentRow, row.agent_id) if row.agent_id else None
+            team = session.get(TeamRow, row.team_id) if row.team_id else None
+            cards = session.scalars(
+                select(ScorecardRow)
+                .where(ScorecardRow.conversation_id == row.id)
+                .order_by(ScorecardRow.id.desc())
+            ).all()
+            current = next((c for c in cards if c.current), None)
+            components = self._components(session, [current.id] if current else [])
+            summary = self._summary(
+                row,
+                current.listening_score if current else None,
+                (agent.name or agent.external_id) if agent else None,
+                team.name if team else None,
+                components.get(current.id) if current else None,
+            )
+            notes = self._notes(session, select(NoteRow).where(NoteRow.conversation_id == row.id))
+            feedback = [
+                self._feedback(f)
+                for f in session.scalars(
+                    select(FeedbackRow)
+                    .where(FeedbackRow.conversation_id == row.id)
+                    .order_by(FeedbackRow.id)
+                )
+            ]
+            self._audit(session, viewer.user_id, "view", "conversation", str(row.id), None)
+            return ConversationDetail(
+                summary=summary,
+                conversation=Conversation.model_validate_json(row.body),
+                scorecard=Scorecard.model_validate_json(current.body) if current else None,
+                scorecard_info=self._card_info(current) if current else None,
+                versions=[self._card_info(c) for c in cards],
+                notes=notes,
+                feedback=feedback,
+            )
+
+    @staticmethod
+    def _card_info(row: ScorecardRow) -> ScorecardInfo:
+        return ScorecardInfo(
+            id=row.id,
+            rubric=row.rubric,
+            detectors_digest=row.detectors_digest,
+            created_at=from_db(row.created_at),  # type: ignore[arg-type]
+            current=row.current,
+        )
+
+    def conversation_for_survey(self, conversation_id: int) -> ConversationSummary:
+        """What a survey page may show of a conversation (no viewer: the signed link is the
+        permission)."""
+        with self._session() as session:
+            row = session.get(ConversationRow, conversation_id)
+            if row is None:
+                raise NotFound(f"no conversation {conversation_id}", field="conversation_id")
+            agent = session.get(AgentRow, row.agent_id) if row.agent_id else None
+            return self._summary(row, None, agent.name if agent else None, None, None)
+
+    # ------------------------------------------------------------------ agents and teams
+
+    def _agent_scope(self, stmt: Select[Any], viewer: Viewer) -> Select[Any]:
+        if viewer.role == UserRole.ADMIN:
+            return stmt
+        if viewer.role == UserRole.LEAD:
+            return stmt.where(AgentRow.team_id.in_(viewer.team_ids or [-1]))
+        return stmt.where(AgentRow.id == (viewer.agent_id or -1))
+
+    def list_agents(self, viewer: Viewer, *, team_id: int | None = None) -> list[AgentRecord]:
+        with self._session() as session:
+            stats = (
+                select(
+                    ConversationRow.agent_id.label("agent_id"),
+                    func.count(ConversationRow.id).label("n"),
+                    func.avg(ScorecardRow.listening_score).label("mean"),
+                )
+                .outerjoin(
+                    ScorecardRow,
+                    and_(
+                        ScorecardRow.conversation_id == ConversationRow.id,
+                        ScorecardRow.current.is_(True),
+                    ),
+                )
+                .group_by(ConversationRow.agent_id)
+                .subquery()
+            )
+            stmt = (
+                select(AgentRow, TeamRow.name, stats.c.n, stats.c.mean)
+                .outerjoin(TeamRow, TeamRow.id == AgentRow.team_id)
+                .outerjoin(stats, stats.c.agent_id == AgentRow.id)
+                .order_by(AgentRow.name, AgentRow.id)
+            )
+            if team_id is not None:
+                stmt = stmt.where(AgentRow.team_id == team_id)
+            return [
+                AgentRecord(
+                    id=a.id,
+                    external_id=a.external_id,
+                    name=a.name,
+                    team_id=a.team_id,
+                    team=team,
+                    user_id=a.user_id,
+                    conversations=n or 0,
+                    mean_score=None if mean is None else round(float(mean), 2),
+                )
+                for a, team, n, mean in session.execute(self._agent_scope(stmt, viewer))
+            ]
+
+    def get_agent(self, viewer: Viewer, agent_id: int) -> AgentRecord:
+        for agent in self.list_agents(viewer):
+            if agent.id == agent_id:
+                return agent
+        raise NotFound(f"no agent {agent_id}", field="agent_id")
+
+    def list_teams(self, viewer: Viewer) -> list[TeamRecord]:
+        with self._session() as session:
+            stmt = select(TeamRow).order_by(TeamRow.name)
+            if viewer.role == UserRole.LEAD:
+                stmt = stmt.where(TeamRow.id.in_(viewer.team_ids or [-1]))
+            elif viewer.role == UserRole.AGENT:
+                team_id = session.scalar(
+                    select(AgentRow.team_id).where(AgentRow.id == (viewer.agent_id or -1))
+                )
+                stmt = stmt.where(TeamRow.id == (team_id or -1))
+            teams = session.scalars(stmt).all()
+            agents = dict(
+                session.execute(
+                    select(AgentRow.team_id, func.count(AgentRow.id)).group_by(AgentRow.team_id)
+                ).all()
+            )
+            stats = {
+                team_id: (n, mean)
+                for team_id, n, mean in session.execute(
+                    select(
+                        ConversationRow.team_id,
+                        func.count(ConversationRow.id),
+                        func.avg(ScorecardRow.listening_score),
+                    )
+                    .outerjoin(
+                        ScorecardRow,
+                        and_(
+                            ScorecardRow.conversation_id == ConversationRow.id,
+                            ScorecardRow.current.is_(True),
+                        ),
+                    )
+                    .group_by(ConversationRow.team_id)
+                )
+            }
+            return [
+                TeamRecord(
+                    id=t.id,
+                    name=t.name,
+                    agents=agents.get(t.id, 0),
+                    conversations=stats.get(t.id, (0, None))[0],
+                    mean_score=None
+                    if stats.get(t.id, (0, None))[1] is None
+                    else round(float(stats[t.id][1]), 2),
+                )
+                for t in teams
+            ]
+
+    # ------------------------------------------------------------------ dashboards
+
+    def _period(self, by: Literal["day", "week"]) -> Any:
+        column = ConversationRow.occurred_at
+        if self.dialect == "sqlite":
+            if by == "day":
+                return func.date(column)
+            return func.date(column, "weekday 0", "-6 days")
+        return func.date(func.date_trunc(by, column))
+
+    def trends(
+        self,
+        viewer: Viewer,
+        where: ConversationFilter | None = None,
+        *,
+        by: Literal["day", "week"] = "week",
+    ) -> list[TrendPoint]:
+        """Per day or week (weeks start on Monday): conversations, mean Listening Score and
+        mean score per component."""
+        where = where or ConversationFilter()
+        period = self._period(by).label("period")
+        with self._session() as session:
+            stmt, current = self._conversation_query(
+                [period, func.count(ConversationRow.id), lambda c: func.avg(c.listening_score)],
+                viewer,
+                where,
+            )
+            points = {
+                _as_date(p): TrendPoint(
+                    period=_as_date(p),
+                    conversations=n,
+                    listening_score=None if mean is None else round(float(mean), 2),
+                )
+                for p, n, mean in session.execute(stmt.group_by(period).order_by(period))
+            }
+            stmt, current = self._conversation_query(
+                [period, ComponentScoreRow.component, func.avg(ComponentScoreRow.score)],
+                viewer,
+                where,
+            )
+            stmt = stmt.join(ComponentScoreRow, ComponentScoreRow.scorecard_id == current.id)
+            for p, component, mean in session.execute(
+                stmt.group_by(period, ComponentScoreRow.component)
+            ):
+                point = points.get(_as_date(p))
+                if point is not None:
+                    point.components[component] = None if mean is None else round(float(mean), 2)
+        return [points[k] for k in sorted(points)]
+
+    def distribution(
+        self, viewer: Viewer, where: ConversationFilter | None = None, *, width: int = 10
+    ) -> Distribution:
+        """Conversations per band of `width` points (the last band holds 100)."""
+        where = where or ConversationFilter()
+        with self._session() as session:
+            stmt, _ = self._conversation_query([lambda c: c.listening_score], viewer, where)
+            scores = [s for (s,) in session.execute(stmt)]
+        edges = list(range(0, 100, width))
+        counts = [0] * len(edges)
+        unscored = 0
+        for score in scores:
+            if score is None:
+                unscored += 1
+            else:
+                counts[min(int(score // width), len(edges) - 1)] += 1
+        return Distribution(
+            bins=[
+                DistributionBin(low=low, high=min(low + width, 100), conversations=n)
+                for low, n in zip(edges, counts, strict=True)
+            ],
+            unscored=unscored,
+            total=len(scores),
+        )
+
+    def moments(
+        self,
+        viewer: Viewer,
+        where: ConversationFilter | None = None,
+        *,
+        limit: int = 5,
+        scan: int = 500,
+    ) -> Moments:
+        """The best and worst moments (positive and negative findings with their quote) of the
+        most recent `scan` conversations matching `where`; one per conversation and behaviour."""
+        where = where or ConversationFilter()
+        with self._session() as session:
+            stmt, _current = self._conversation_query(
+                [ConversationRow, lambda c: c.body, AgentRow.name, AgentRow.external_id],
+                viewer,
+                where,
+            )
+            stmt = stmt.outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
+            rows = session.execute(
+                stmt.order_by(ConversationRow.occurred_at.desc()).limit(scan)
+            ).all()
+        found: dict[str, list[Moment]] = {"positive": [], "negative": []}
+        for row, card_body, agent_name, agent_external in rows:
+            if card_body is None:
+                continue
+            card = orjson.loads(card_body)
+            turns = None
+            seen: set[tuple[str, str]] = set()
+            for finding in card.get("findings", []):
+                polarity = finding.get("polarity")
+                if polarity not in found or (polarity, finding["behaviour"]) in seen:
+                    continue
+                seen.add((polarity, finding["behaviour"]))
+                if turns is None:
+                    turns = [t["text"] for t in orjson.loads(row.body)["turns"]]
+                span = finding["spans"][0]
+                found[polarity].append(
+                    Moment(
+                        conversation_id=row.id,
+                        agent_id=row.agent_id,
+                        agent=agent_name or agent_external,
+                        occurred_at=from_db(row.occurred_at),  # type: ignore[arg-type]
+                        behaviour=finding["behaviour"],
+                        component=finding["component"],
+                        polarity=polarity,
+                        turn=span["turn"],
+                        start=span.get("start", 0),
+                        end=span["end"],
+                        quote=turns[span["turn"]][span.get("start", 0) : span["end"]],
+                        explanation=finding.get("explanation", ""),
+                        confidence=finding.get("confidence", 1.0),
+                    )
+                )
+
+        def top(moments: list[Moment]) -> list[Moment]:
+            ranked = sorted(moments, key=lambda m: (-m.confidence, -m.occurred_at.timestamp()))
+            chosen: list[Moment] = []
+            used: set[int] = set()
+            for moment in ranked:  # prefer different conversations
+                if moment.conversation_id not in used:
+                    chosen.append(moment)
+                    used.add(moment.conversation_id)
+                if len(chosen) == limit:
+                    break
+            return chosen
+
+        return Moments(best=top(found["positive"]), worst=top(found["negative"]))
+
+    # ------------------------------------------------------------------ coaching notes
+
+    def _notes(self, session: Session, stmt: Select[Any]) -> list[Note]:
+        rows = session.scalars(stmt.order_by(NoteRow.created_at, NoteRow.id)).all()
+        if not rows:
+            return []
+        users = dict(session.execute(select(UserRow.id, UserRow.name)).all())
+        emails = dict(session.execute(select(UserRow.id, UserRow.email)).all())
+        events: dict[int, list[NoteEvent]] = defaultdict(list)
+        for event in session.scalars(
+            select(NoteEventRow)
+            .where(NoteEventRow.note_id.in_([r.id for r in rows]))
+            .order_by(NoteEventRow.at, NoteEventRow.id)
+        ):
+            events[event.note_id].append(
+                NoteEvent(
+                    id=event.id,
+                    user_id=event.user_id,
+                    user=users.get(event.user_id) or emails.get(event.user_id),
+                    kind=NoteEventKind(event.kind),
+                    text=event.text,
+                    at=from_db(event.at),  # type: ignore[arg-type]
+                )
+            )
+        return [
+            Note(
+                id=r.id,
+                conversation_id=r.conversation_id,
+                turn=r.turn,
+                span_start=r.span_start,
+                span_end=r.span_end,
+                author_id=r.author_id,
+                author=users.get(r.author_id) or emails.get(r.author_id),
+                agent_id=r.agent_id,
+                text=r.text,
+                status=NoteStatus(r.status),
+                created_at=from_db(r.created_at),  # type: ignore[arg-type]
+                updated_at=from_db(r.updated_at),  # type: ignore[arg-type]
+                events=events.get(r.id, []),
+            )
+            for r in rows
+        ]
+
+    def _note(
+        self, session: Session, viewer: Viewer, note_id: int
+    ) -> tuple[NoteRow, ConversationRow]:
+        note = session.get(NoteRow, note_id)
+        if note is None:
+            raise NotFound(f"no note {note_id}", field="note_id")
+        try:
+            conversation = self._visible(session, viewer, note.conversation_id)
+        except NotFound:
+            raise NotFound(f"no note {note_id}", field="note_id") from None
+        return note, conversation
+
+    def _note_event(
+        self, session: Session, note: NoteRow, viewer: Viewer, kind: NoteEventKind, text: str | None
+    ) -> None:
+        if viewer.user_id is None:
+            raise Forbidden("coaching notes need a signed-in user")
+        stamp = now()
+        session.add(
+            NoteEventRow(
+                note_id=note.id, user_id=viewer.user_id, kind=kind.value, text=text, at=stamp
+            )
+        )
+        note.updated_at = stamp
+        self._audit(session, viewer.user_id, kind.value, "note", str(note.id), None)
+
+    def create_note(
+        self,
+        viewer: Viewer,
+        conversation_id: int,
+        *,
+        text: str,
+        turn: int | None = None,
+        span_start: int | None = None,
+        span_end: int | None = None,
+    ) -> Note:
+        """A lead's (or admin's) coaching note on a conversation, a turn, or a span of a turn."""
+        if not text.strip():
+            raise Invalid("a note needs some text", field="text")
+        with self._session() as session:
+            conversation = self._visible(session, viewer, conversation_id)
+            if viewer.role == UserRole.AGENT or viewer.user_id is None:
+                raise Forbidden("only leads and admins write coaching notes")
+            turns = [t["text"] for t in orjson.loads(conversation.body)["turns"]]
+            if turn is not None and not 0 <= turn < len(turns):
+                raise Invalid(
+                    f"turn {turn} is not in the conversation (0–{len(turns) - 1})", field="turn"
+                )
+            if (span_start is None) != (span_end is None):
+                raise Invalid("give both span_start and span_end, or neither", field="span_start")
+            if span_start is not None and span_end is not None:
+                if turn is None:
+                    raise Invalid("a span needs its turn", field="turn")
+                if not 0 <= span_start <= span_end <= len(turns[turn]):
+                    raise Invalid(
+                        f"span {span_start}–{span_end} is outside turn {turn} "
+                        f"(0–{len(turns[turn])})",
+                        field="span_end",
+                    )
+            stamp = now()
+            note = NoteRow(
+                conversation_id=conversation.id,
+                turn=turn,
+                span_start=span_start,
+                span_end=span_end,
+                author_id=viewer.user_id,
+                agent_id=conversation.agent_id,
+                text=text,
+                status=NoteStatus.OPEN.value,
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            session.add(note)
+            session.flush()
+            self._note_event(session, note, viewer, NoteEventKind.CREATED, None)
+            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
+
+    def get_note(self, viewer: Viewer, note_id: int) -> Note:
+        with self._session() as session:
+            note, _ = self._note(session, viewer, note_id)
+            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
+
+    def list_notes(
+        self,
+        viewer: Viewer,
+        *,
+        conversation_id: int | None = None,
+        status: NoteStatus | None = None,
+        agent_id: int | None = None,
+    ) -> list[Note]:
+        with self._session() as session:
+            visible = self._scoped(select(ConversationRow.id), viewer)
+            stmt = select(NoteRow).where(NoteRow.conversation_id.in_(visible))
+            if conversation_id is not None:
+                stmt = stmt.where(NoteRow.conversation_id == conversation_id)
+            if status is not None:
+                stmt = stmt.where(NoteRow.status == status.value)
+            if agent_id is not None:
+                stmt = stmt.where(NoteRow.agent_id == agent_id)
+            return self._notes(session, stmt)
+
+    def reply_to_note(self, viewer: Viewer, note_id: int, *, text: str) -> Note:
+        if not text.strip():
+            raise Invalid("a reply needs some text", field="text")
+        with self._session() as session:
+            note, _ = self._note(session, viewer, note_id)
+            self._note_event(session, note, viewer, NoteEventKind.REPLY, text)
+            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
+
+    def edit_note(self, viewer: Viewer, note_id: int, *, text: str) -> Note:
+        if not text.strip():
+            raise Invalid("a note needs some text", field="text")
+        with self._session() as session:
+            note, _ = self._note(session, viewer, note_id)
+            if note.author_id != viewer.user_id and not viewer.is_admin:
+                raise Forbidden("only the note's author or an admin may edit it")
+            note.text = text
+            self._note_event(session, note, viewer, NoteEventKind.EDITED, None)
+            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
+
+    def delete_note(self, viewer: Viewer, note_id: int) -> None:
+        with self._session() as session:
+            note, _ = self._note(session, viewer, note_id)
+            if note.author_id != viewer.user_id and not viewer.is_admin:
+                raise Forbidden("only the note's author or an admin may delete it")
+            session.execute(delete(NoteEventRow).where(NoteEventRow.note_id == note.id))
+            session.delete(note)
+            self._audit(session, viewer.user_id, "delete", "note", str(note_id), None)
+
+    def respond_to_note(
+        self,
+        viewer: Viewer,
+        note_id: int,
+        *,
+        status: Literal[NoteStatus.ACKNOWLEDGED, NoteStatus.DISPUTED],
+        text: str | None = None,
+    ) -> Note:
+        """The agent the note is for acknowledges or disputes it (from open; a disputed note may
+        still be acknowledged)."""
+        with self._session() as session:
+            note, _ = self._note(session, viewer, note_id)
+            if viewer.role != UserRole.AGENT or viewer.agent_id != note.agent_id:
+                raise Forbidden("only the agent the note is for may acknowledge or dispute it")
+            allowed = {
+                NoteStatus.ACKNOWLEDGED: {NoteStatus.OPEN, NoteStatus.DISPUTED},
+                NoteStatus.DISPUTED: {NoteStatus.OPEN},
+            }[status]
+            if NoteStatus(note.status) not in allowed:
+                raise Conflict(
+                    f"the note is {note.status}; it cannot become {status.value}", field="status"
+                )
+            note.status = status.value
+            kind = (
+                NoteEventKind.ACKNOWLEDGED
+                if status == NoteStatus.ACKNOWLEDGED
+                else NoteEventKind.DISPUTED
+            )
+            self._note_event(session, note, viewer, kind, text)
+            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
+
+    def resolve_note(self, viewer: Viewer, note_id: int, *, text: str | None = None) -> Note:
+        """A lead (or admin) closes a note, settling a dispute."""
+        with self._session() as session:
+            note, _ = self._note(session, viewer, note_id)
+            if viewer.role == UserRole.AGENT:
+                raise Forbidden("only leads and admins resolve notes")
+            if note.status == NoteStatus.RESOLVED.value:
+                raise Conflict("the note is already resolved", field="status")
+            note.status = NoteStatus.RESOLVED.value
+            self._note_event(session, note, viewer, NoteEventKind.RESOLVED, text)
+            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
+
+    # ------------------------------------------------------------------ feedback
+
+    @staticmethod
+    def _feedback(row: FeedbackRow) -> Feedback:
+        return Feedback(
+            id=row.id,
+            conversation_id=row.conversation_id,
+            csat=row.csat,
+            felt_heard=row.felt_heard,
+            comment=row.comment,
+            submitted_at=from_db(row.submitted_at),  # type: ignore[arg-type]
+        )
+
+    def submit_feedback(
+        self,
+        conversation_id: int,
+        *,
+        csat: int | None,
+        felt_heard: int | None,
+        comment: str | None = None,
+    ) -> Feedback:
+        """The customer's survey answers (the caller has checked the signed survey link)."""
+        for field, value in (("csat", csat), ("felt_heard", felt_heard)):
+            if value is not None and not 1 <= value <= 5:
+                raise Invalid(f"{field} must be 1 to 5, got {value}", field=field)
+        if csat is None and felt_heard is None and not (comment or "").strip():
+            raise Invalid("the survey is empty", field="csat")
+        with self._session() as session:
+            if session.get(ConversationRow, conversation_id) is None:
+                raise NotFound(f"no conversation {conversation_id}", field="conversation_id")
+            row = FeedbackRow(
+                conversation_id=conversation_id,
+                csat=csat,
+                felt_heard=felt_heard,
+                comment=(comment or "").strip() or None,
+                submitted_at=now(),
+            )
+            session.add(row)
+            session.flush()
+            self._audit(
+                session, None, "submit", "feedback", str(row.id), f"conversation {conversation_id}"
+            )
+            return self._feedback(row)
+
+    def list_feedback(
+        self, viewer: Viewer, where: ConversationFilter | None = None, *, limit: int = 200
+    ) -> list[Feedback]:
+        where = where or ConversationFilter()
+        with self._session() as session:
+            ids, _ = self._conversation_query([ConversationRow.id], viewer, where)
+            rows = session.scalars(
+                select(FeedbackRow)
+                .where(FeedbackRow.conversation_id.in_(ids))
+                .order_by(FeedbackRow.submitted_at.desc(), FeedbackRow.id.desc())
+                .limit(limit)
+            )
+            return [self._feedback(r) for r in rows]
+
+    def feedback_pairs(
+        self, viewer: Viewer, where: ConversationFilter | None = None
+    ) -> list[FeedbackPair]:
+        """Listening Score beside the customer's answers, one pair per survey."""
+        where = where or ConversationFilter()
+        with self._session() as session:
+            stmt, _ = self._conversation_query(
+                [
+                    ConversationRow.id,
+                    lambda c: c.listening_score,
+                    FeedbackRow.csat,
+                    FeedbackRow.felt_heard,
+                ],
+                viewer,
+                where,
+            )
+            stmt = stmt.join(FeedbackRow, FeedbackRow.conversation_id == ConversationRow.id)
+            return [
+                FeedbackPair(conversation_id=i, listening_score=s, csat=c, felt_heard=f)
+                for i, s, c, f in session.execute(stmt.order_by(FeedbackRow.id))
+            ]
+
+    # ------------------------------------------------------------------ recognition
+
+    def recognition(
+        self,
+        viewer: Viewer,
+        *,
+        week: date,
+        team_id: int | None = None,
+        limit: int = 5,
+        min_conversations: int | None = None,
+    ) -> Recognition:
+        """Listeners of the week starting `week` (moved back to its Monday): by mean score and
+        by improvement on the week before, each needing `min_conversations` in the week (and
+        the week before, for improvement); and a badge per behaviour for the agent who did it
+        in the largest share of their conversations."""
+        minimum = min_conversations or self.recognition_min_conversations
+        monday = week - timedelta(days=week.weekday())
+        start = datetime.combine(monday, datetime.min.time())
+        where = ConversationFilter(team_id=team_id, start=start, end=start + timedelta(days=7))
+        before = ConversationFilter(team_id=team_id, start=start - timedelta(days=7), end=start)
+        with self._session() as session:
+            names = {
+                a.id: (a.name or a.external_id, t)
+                for a, t in session.execute(
+                    select(AgentRow, TeamRow.name).outerjoin(
+                        TeamRow, TeamRow.id == AgentRow.team_id
+                    )
+                )
+            }
+
+            def means(filter_: ConversationFilter) -> dict[int, tuple[int, float]]:
+                stmt, current = self._conversation_query(
+                    [
+                        ConversationRow.agent_id,
+                        func.count(ConversationRow.id),
+                        lambda c: func.avg(c.listening_score),
+                    ],
+                    viewer,
+                    filter_,
+                )
+                stmt = stmt.where(
+                    ConversationRow.agent_id.is_not(None), current.listening_score.is_not(None)
+                ).group_by(ConversationRow.agent_id)
+                return {a: (n, float(m)) for a, n, m in session.execute(stmt)}
+
+            this_week, last_week = means(where), means(before)
+            listeners = [
+                Listener(
+                    agent_id=agent,
+                    agent=names.get(agent, (None, None))[0],
+                    team=names.get(agent, (None, None))[1],
+                    conversations=n,
+                    mean_score=round(mean, 2),
+                    previous_mean=None if agent not in last_week else round(last_week[agent][1], 2),
+                    improvement=None
+                    if agent not in last_week or last_week[agent][0] < minimum
+                    else round(mean - last_week[agent][1], 2),
+                )
+                for agent, (n, mean) in this_week.items()
+                if n >= minimum
+            ]
+            by_score = sorted(listeners, key=lambda x: (-x.mean_score, x.agent_id))[:limit]
+            by_improvement = sorted(
+                (x for x in listeners if x.improvement is not None),
+                key=lambda x: (-(x.improvement or 0), x.agent_id),
+            )[:limit]
+            badges = []
+            for badge, behaviour in BADGES.items():
+                stmt, current = self._conversation_query(
+                    [
+                        ConversationRow.agent_id,
+                        func.count(ConversationRow.id),
+                        func.sum(case((VerdictRow.verdict == "done", 1), else_=0)),
+                        func.sum(VerdictRow.findings),
+                    ],
+                    viewer,
+                    where,
+                )
+                stmt = (
+                    stmt.join(VerdictRow, VerdictRow.scorecard_id == current.id)
+                    .where(
+                        VerdictRow.behaviour == behaviour,
+                        VerdictRow.verdict.in_(["done", "missed"]),
+                        ConversationRow.agent_id.is_not(None),
+                    )
+                    .group_by(ConversationRow.agent_id)
+                )
+                ranked = sorted(
+                    (
+                        (done / n, int(findings or 0), agent)
+                        for agent, n, done, findings in session.execute(stmt)
+                        if n >= minimum and done
+                    ),
+                    key=lambda r: (-r[0], -r[1], r[2]),
+                )
+                if ranked:
+                    rate, findings, agent = ranked[0]
+                    badges.append(
+                        Badge(
+                            badge=badge,
+                            behaviour=behaviour,
+                            agent_id=agent,
+                            agent=names.get(agent, (None, None))[0],
+                            rate=round(rate, 3),
+                            findings=findings,
+                        )
+                    )
+        return Recognition(
+            week=monday,
+            min_conversations=minimum,
+            by_score=by_score,
+            by_improvement=by_improvement,
+            badges=badges,
+        )
+
+    # ------------------------------------------------------------------ audit
+
+    @staticmethod
+    def _audit(
+        session: Session,
+        user_id: int | None,
+        action: str,
+        object_type: str,
+        object_id: str | None,
+        detail: str | None,
+    ) -> None:
+        session.add(
+            AuditRow(
+                at=now(),
+                user_id=user_id,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                detail=detail,
+            )
+        )
+
+    def audit(
+        self,
+        *,
+        user_id: int | None,
+        action: str,
+        object_type: str,
+        object_id: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Write one audit entry (the web layer records views the store does not see)."""
+        with self._session() as session:
+            self._audit(session, user_id, action, object_type, object_id, detail)
+
+    def list_audit(
+        self, viewer: Viewer, *, offset: int = 0, limit: int = 100, user_id: int | None = None
+    ) -> list[AuditEntry]:
+        if not viewer.is_admin:
+            raise Forbidden("only admins read the audit log")
+        with self._session() as session:
+            stmt = (
+                select(AuditRow, UserRow.email)
+                .outerjoin(UserRow, UserRow.id == AuditRow.user_id)
+                .order_by(AuditRow.id.desc())
+                .offset(offset)
+                .limit(limit)
+            )
+            if user_id is not None:
+                stmt = stmt.where(AuditRow.user_id == user_id)
+            return [
+                AuditEntry(
+                    id=row.id,
+                    at=from_db(row.at),  # type: ignore[arg-type]
+                    user_id=row.user_id,
+                    user=email,
+                    action=row.action,
+                    object_type=row.object_type,
+                    object_id=row.object_id,
+                    detail=row.detail,
+                )
+                for row, email in session.execute(stmt)
+            ]
+
+    # ------------------------------------------------------------------ users and tokens
+
+    def _user(self, session: Session, row: UserRow) -> UserRecord:
+        agent_id = session.scalar(select(AgentRow.id).where(AgentRow.user_id == row.id))
+        teams = list(
+            session.scalars(
+                select(TeamLeadRow.team_id)
+                .where(TeamLeadRow.user_id == row.id)
+                .order_by(TeamLeadRow.team_id)
+            )
+        )
+        if agent_id is not None and not teams and row.role == UserRole.AGENT.value:
+            team = session.scalar(select(AgentRow.team_id).where(AgentRow.id == agent_id))
+            teams = [team] if team is not None else []
+        return UserRecord(
+            id=row.id,
+            email=row.email,
+            name=row.name,
+            role=UserRole(row.role),
+            active=row.active,
+            agent_id=agent_id,
+            team_ids=teams,
+            created_at=from_db(row.created_at),  # type: ignore[arg-type]
+        )
+
+    def create_user(
+        self,
+        email: str,
+        *,
+        role: UserRole,
+        password: str | None = None,
+        name: str | None = None,
+        agent_external_id: str | None = None,
+        teams: Iterable[str] = (),
+        by: int | None = None,
+    ) -> UserRecord:
+        """A user; an agent is linked to the agent row `agent_external_id` (created when new,
+        in the first of `teams`); a lead leads `teams` (created when new)."""
+        email = email.strip().lower()
+        if "@" not in email or len(email) > 320:
+            raise Invalid(f"{email!r} is not an email address", field="email")
+        if password is not None and len(password) < 8:
+            raise Invalid("a password needs at least 8 characters", field="password")
+        teams = [t.strip() for t in teams if t.strip()]
+        if agent_external_id is not None and role != UserRole.AGENT:
+            raise Invalid("only agents are linked to an agent id", field="agent_id")
+        try:
+            with self._session() as session:
+                if session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
+                    raise Conflict(f"a user {email} already exists", field="email")
+                row = UserRow(
+                    email=email,
+                    name=name,
+                    role=role.value,
+                    password_hash=_hasher.hash(password) if password else None,
+                    active=True,
+                    created_at=now(),
+                )
+                session.add(row)
+                session.flush()
+                team_ids = [self._team_id(session, t) for t in teams]
+                if role == UserRole.AGENT:
+                    external = agent_external_id or email
+                    agent = session.scalars(
+                        select(AgentRow).where(AgentRow.external_id == external)
+                    ).one_or_none()
+                    if agent is None:
+                        agent = AgentRow(
+                            external_id=external,
+                            name=name,
+                            team_id=team_ids[0] if team_ids else None,
+                        )
+                        session.add(agent)
+                    elif agent.user_id is not None:
+                        raise Conflict(f"agent {external} already has a user", field="agent_id")
+                    elif team_ids and agent.team_id is None:
+                        agent.team_id = team_ids[0]
+                    agent.user_id = row.id
+                    session.flush()
+                elif role == UserRole.LEAD:
+                    session.add_all(TeamLeadRow(user_id=row.id, team_id=t) for t in team_ids)
+                    session.flush()
+                self._audit(session, by, "create", "user", str(row.id), f"{email} as {role.value}")
+                return self._user(session, row)
+        except IntegrityError as exc:
+            raise Conflict(f"a user {email} already exists", field="email") from exc
+
+    def list_users(self) -> list[UserRecord]:
+        with self._session() as session:
+            return [
+                self._user(session, r)
+                for r in session.scalars(select(UserRow).order_by(UserRow.id))
+            ]
+
+    def get_user(self, user_id: int) -> UserRecord:
+        with self._session() as session:
+            row = session.get(UserRow, user_id)
+            if row is None:
+                raise NotFound(f"no user {user_id}", field="user_id")
+            return self._user(session, row)
+
+    def user_by_email(self, email: str) -> UserRecord:
+        with self._session() as session:
+            row = session.scalars(
+                select(UserRow).where(UserRow.email == email.strip().lower())
+            ).one_or_none()
+            if row is None:
+                raise NotFound(f"no user {email}", field="email")
+            return self._user(session, row)
+
+    def set_active(self, user_id: int, *, active: bool, by: int | None = None) -> UserRecord:
+        with self._session() as session:
+            row = session.get(UserRow, user_id)
+            if row is None:
+                raise NotFound(f"no user {user_id}", field="user_id")
+            row.active = active
+            self._audit(
+                session, by, "activate" if active else "deactivate", "user", str(user_id), None
+            )
+            return self._user(session, row)
+
+    def verify_password(self, email: str, password: str) -> UserRecord | None:
+        """The active user with this email and password, or None."""
+        with self._session() as session:
+            row = session.scalars(
+                select(UserRow).where(UserRow.email == email.strip().lower())
+            ).one_or_none()
+            if row is None or not row.active or not row.password_hash:
+                _hasher.hash(password)  # the same work either way: no timing hint
+                return None
+            try:
+                _hasher.verify(row.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                return None
+            if _hasher.check_needs_rehash(row.password_hash):
+                row.password_hash = _hasher.hash(password)
+            self._audit(session, row.id, "sign_in", "user", str(row.id), None)
+            return self._user(session, row)
+
+    def create_token(
+        self,
+        user_id: int,
+        *,
+        scopes: Iterable[Scope] = (Scope.READ,),
+        name: str | None = None,
+        by: int | None = None,
+    ) -> tuple[TokenRecord, str]:
+        """A new API token for the user: the record and the token itself (shown only once)."""
+        chosen = sorted({Scope(s) for s in scopes}, key=list(Scope).index)
+        if not chosen:
+            raise Invalid("a token needs at least one scope", field="scopes")
+        with self._session() as session:
+            user = session.get(UserRow, user_id)
+            if user is None:
+                raise NotFound(f"no user {user_id}", field="user_id")
+            if Scope.ADMIN in chosen and user.role != UserRole.ADMIN.value:
+                raise Invalid("only admins may hold an admin-scoped token", field="scopes")
+            token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+            row = ApiTokenRow(
+                user_id=user_id,
+                token_hash=hash_token(token),
+                scopes=" ".join(s.value for s in chosen),
+                name=name,
+                created_at=now(),
+            )
+            session.add(row)
+            session.flush()
+            self._audit(session, by, "create", "token", str(row.id), f"for user {user_id}")
+            return self._token(row), token
+
+    @staticmethod
+    def _token(row: ApiTokenRow) -> TokenRecord:
+        return TokenRecord(
+            id=row.id,
+            user_id=row.user_id,
+            name=row.name,
+            scopes=[Scope(s) for s in row.scopes.split()],
+            created_at=from_db(row.created_at),  # type: ignore[arg-type]
+            last_used_at=from_db(row.last_used_at),
+            revoked_at=from_db(row.revoked_at),
+        )
+
+    def verify_token(self, token: str) -> tuple[UserRecord, list[Scope]] | None:
+        """The active user and the scopes of an unrevoked token, or None."""
+        if not token.startswith(TOKEN_PREFIX):
+            return None
+        with self._session() as session:
+            row = session.scalars(
+                select(ApiTokenRow).where(ApiTokenRow.token_hash == hash_token(token))
+            ).one_or_none()
+            if row is None or row.revoked_at is not None:
+                return None
+            user = session.get(UserRow, row.user_id)
+            if user is None or not user.active:
+                return None
+            stamp = now()
+            if row.last_used_at is None or stamp - row.last_used_at > timedelta(minutes=1):
+                row.last_used_at = stamp
+            return self._user(session, user), [Scope(s) for s in row.scopes.split()]
+
+    def list_tokens(self, user_id: int | None = None) -> list[TokenRecord]:
+        with self._session() as session:
+            stmt = select(ApiTokenRow).order_by(ApiTokenRow.id)
+            if user_id is not None:
+                stmt = stmt.where(ApiTokenRow.user_id == user_id)
+            return [self._token(r) for r in session.scalars(stmt)]
+
+    def revoke_token(self, token_id: int, *, by: int | None = None) -> TokenRecord:
+        with self._session() as session:
+            row = session.get(ApiTokenRow, token_id)
+            if row is None:
+                raise NotFound(f"no token {token_id}", field="token_id")
+            if row.revoked_at is None:
+                row.revoked_at = now()
+                self._audit(session, by, "revoke", "token", str(token_id), None)
+            return self._token(row)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table: for tests and `heard serve`'s start-up line."""
+        with self._session() as session:
+            return {
+                table.__tablename__: session.scalar(select(func.count()).select_from(table)) or 0
+                for table in (
+                    TeamRow,
+                    AgentRow,
+                    UserRow,
+                    ApiTokenRow,
+                    ConversationRow,
+                    ScorecardRow,
+                    NoteRow,
+                    NoteEventRow,
+                    FeedbackRow,
+                    AuditRow,
+                )
+            }
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

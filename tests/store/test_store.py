@@ -1,0 +1,251 @@
+"""The store on SQLite and PostgreSQL: ingest, rescore, scoped queries, coaching, users."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import inspect
+
+from heard.analysis import Analyzer, load_rubric
+from heard.store import Conflict, ConversationFilter, Forbidden, Invalid, NotFound, Store, UserRole
+from heard.store.records import IngestStatus, NoteStatus, Scope, Viewer
+from heard.store.tables import Base
+from teamdata import MONDAY, PASSWORD, PII_TURNS, World, analyzer, build_world, conversation
+
+
+@pytest.fixture
+def store(database_url: str):
+    opened = Store.open(database_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def world(store: Store) -> World:
+    return build_world(store)
+
+
+def test_open_migrates_every_table(store: Store, database_url: str) -> None:
+    tables = set(inspect(store.engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    assert "alembic_version" in tables
+    Store.open(database_url).close()  # a second open finds the schema at head
+
+
+def test_ingest_is_idempotent_and_rescores_changed_bodies(store: Store) -> None:
+    first = conversation("c-1")
+    report = store.ingest([first], analyzer=analyzer())
+    assert [i.status for i in report.items] == [IngestStatus.CREATED]
+    again = store.ingest([conversation("c-1")], analyzer=analyzer())
+    assert [i.status for i in again.items] == [IngestStatus.UNCHANGED]
+    assert again.items[0].id == report.items[0].id
+    counts = store.counts()
+    assert counts["conversations"] == 1 and counts["scorecards"] == 1
+    changed = store.ingest([conversation("c-1", good=False)], analyzer=analyzer())
+    assert [i.status for i in changed.items] == [IngestStatus.UPDATED]
+    assert changed.items[0].listening_score < report.items[0].listening_score
+    detail = store.get_conversation(Viewer.system(), report.items[0].id)
+    assert len(detail.versions) == 2 and sum(v.current for v in detail.versions) == 1
+    assert detail.summary.listening_score == changed.items[0].listening_score
+
+
+def test_ingest_creates_agents_and_teams(store: Store) -> None:
+    store.ingest(
+        [conversation("a", agent="x1", team="Green"), conversation("b", agent="x2", team=None)],
+        analyzer=analyzer(),
+    )
+    agents = {a.external_id: a for a in store.list_agents(Viewer.system())}
+    assert agents["x1"].team == "Green" and agents["x2"].team is None
+    assert [t.name for t in store.list_teams(Viewer.system())] == ["Green"]
+
+
+def test_ingest_redacts_unless_told_not_to(store: Store) -> None:
+    [item] = store.ingest([conversation("p", turns=PII_TURNS)], analyzer=analyzer()).items
+    text = store.get_conversation(Viewer.system(), item.id).conversation.turns[0].text
+    assert "4111" not in text and "jo@example.com" not in text and "[CARD]" in text
+    [raw] = store.ingest(
+        [conversation("q", turns=PII_TURNS)], analyzer=analyzer(), redact=False
+    ).items
+    detail = store.get_conversation(Viewer.system(), raw.id)
+    assert "jo@example.com" in detail.conversation.turns[0].text
+    assert detail.summary.redacted is False
+
+
+def test_rescore_only_where_versions_differ(store: Store, tmp_path) -> None:
+    store.ingest([conversation("r1"), conversation("r2", good=False)], analyzer=analyzer())
+    assert store.rescore(analyzer=analyzer()).rescored == 0
+    rubric = load_rubric()
+    changed = rubric.model_copy(update={"version": rubric.version + "-test"})
+    report = store.rescore(analyzer=Analyzer(rubric=changed))
+    assert (report.checked, report.rescored) == (2, 2)
+    detail = store.get_conversation(Viewer.system(), 1)
+    assert detail.scorecard_info.rubric.endswith("-test") and len(detail.versions) == 2
+    assert store.rescore(analyzer=Analyzer(rubric=changed)).rescored == 0
+
+
+def test_viewers_see_their_own(world: World) -> None:
+    store = world.store
+    ids = lambda who: {  # noqa: E731
+        c.external_id for c in store.list_conversations(world.viewer(who)).items
+    }
+    assert ids("admin") == {"ann-1", "ann-2", "abe-1", "ray-1"}
+    assert ids("bea") == {"ann-1", "ann-2", "abe-1"}
+    assert ids("rex") == {"ray-1"}
+    assert ids("ann") == {"ann-1", "ann-2"}
+    with pytest.raises(NotFound):
+        store.get_conversation(world.viewer("ann"), world.conversations["abe-1"])
+    with pytest.raises(NotFound):
+        store.get_conversation(world.viewer("rex"), world.conversations["ann-1"])
+    assert {a.external_id for a in store.list_agents(world.viewer("bea"))} == {"ann", "abe"}
+    assert [t.name for t in store.list_teams(world.viewer("ann"))] == ["Blue"]
+
+
+def test_filters_and_pagination(world: World) -> None:
+    store, admin = world.store, world.viewer("admin")
+
+    def ext(where: ConversationFilter, **kw) -> list[str]:
+        return [c.external_id for c in store.list_conversations(admin, where, **kw).items]
+
+    assert ext(ConversationFilter(agent_id=world.agents["ann"]), order="oldest") == [
+        "ann-1",
+        "ann-2",
+    ]
+    assert set(ext(ConversationFilter(team_id=world.teams["Red"]))) == {"ray-1"}
+    assert ext(ConversationFilter(start=MONDAY + timedelta(days=7))) == ["ray-1"]
+    assert set(ext(ConversationFilter(min_score=50))) == {"ann-1", "ray-1"}
+    assert set(ext(ConversationFilter(max_score=50))) == {"ann-2", "abe-1"}
+    assert set(ext(ConversationFilter(missed=["dismissive"]))) == {"ann-2", "abe-1"}
+    assert set(ext(ConversationFilter(done=["open_question"]))) == {"ann-1", "ray-1"}
+    assert ext(ConversationFilter(channel="email")) == []
+    page = store.list_conversations(admin, offset=1, limit=2, order="score")
+    assert page.total == 4 and len(page.items) == 2
+    assert page.items[0].listening_score <= page.items[1].listening_score
+    assert set(page.items[0].components) >= {"empathy", "attentiveness"}
+
+
+def test_trends_distribution_and_moments(world: World) -> None:
+    store, bea = world.store, world.viewer("bea")
+    weeks = store.trends(bea, by="week")
+    assert [(p.period, p.conversations) for p in weeks] == [(MONDAY.date(), 3)]
+    assert "empathy" in weeks[0].components and weeks[0].listening_score is not None
+    days = store.trends(bea, ConversationFilter(agent_id=world.agents["ann"]), by="day")
+    assert [p.period for p in days] == [MONDAY.date(), (MONDAY + timedelta(days=1)).date()]
+    distribution = store.distribution(world.viewer("admin"))
+    assert distribution.total == 4 and sum(b.conversations for b in distribution.bins) == 4
+    moments = store.moments(bea)
+    assert moments.best and moments.worst
+    worst_behaviours = {m.behaviour for m in moments.worst}
+    assert worst_behaviours & {"dismissive", "blame", "unaddressed_concern"}
+    for moment in moments.best + moments.worst:
+        assert moment.quote and moment.conversation_id in {
+            world.conversations[k] for k in ("ann-1", "ann-2", "abe-1")
+        }
+
+
+def test_coaching_note_lifecycle(world: World) -> None:
+    store = world.store
+    ann_conv = world.conversations["ann-2"]
+    note = store.create_note(
+        world.viewer("bea"),
+        ann_conv,
+        text="Try acknowledging first",
+        turn=1,
+        span_start=0,
+        span_end=10,
+    )
+    assert note.status == NoteStatus.OPEN and note.agent_id == world.agents["ann"]
+    with pytest.raises(Forbidden):
+        store.create_note(world.viewer("ann"), ann_conv, text="self note")
+    with pytest.raises(NotFound):
+        store.create_note(world.viewer("rex"), ann_conv, text="not my team")
+    with pytest.raises(Invalid):
+        store.create_note(
+            world.viewer("bea"), ann_conv, text="x", turn=1, span_start=0, span_end=999
+        )
+    with pytest.raises(NotFound):  # Abe is in the team but sees only his own conversations
+        store.respond_to_note(world.viewer("abe"), note.id, status=NoteStatus.ACKNOWLEDGED)
+    with pytest.raises(Forbidden):  # the lead sees it but it is not for her to acknowledge
+        store.respond_to_note(world.viewer("bea"), note.id, status=NoteStatus.ACKNOWLEDGED)
+    disputed = store.respond_to_note(
+        world.viewer("ann"), note.id, status=NoteStatus.DISPUTED, text="The customer was rude"
+    )
+    assert disputed.status == NoteStatus.DISPUTED
+    with pytest.raises(Conflict):
+        store.respond_to_note(world.viewer("ann"), note.id, status=NoteStatus.DISPUTED)
+    store.reply_to_note(world.viewer("bea"), note.id, text="Let's talk on Friday")
+    resolved = store.resolve_note(world.viewer("bea"), note.id, text="Agreed")
+    assert [e.kind for e in resolved.events] == ["created", "disputed", "reply", "resolved"]
+    assert store.list_notes(world.viewer("ann"), status=NoteStatus.RESOLVED)[0].id == note.id
+    assert store.list_notes(world.viewer("rex")) == []
+    with pytest.raises(Forbidden):
+        store.delete_note(world.viewer("ann"), note.id)
+    store.delete_note(world.viewer("bea"), note.id)
+    assert store.list_notes(world.viewer("admin")) == []
+
+
+def test_feedback_and_pairs(world: World) -> None:
+    store = world.store
+    conv = world.conversations["ann-1"]
+    store.submit_feedback(conv, csat=5, felt_heard=4, comment="  lovely ")
+    with pytest.raises(Invalid):
+        store.submit_feedback(conv, csat=6, felt_heard=None)
+    with pytest.raises(NotFound):
+        store.submit_feedback(99999, csat=3, felt_heard=3)
+    [feedback] = store.list_feedback(world.viewer("ann"))
+    assert feedback.comment == "lovely"
+    assert store.list_feedback(world.viewer("rex")) == []
+    [pair] = store.feedback_pairs(world.viewer("bea"))
+    assert (pair.csat, pair.felt_heard) == (5, 4) and pair.listening_score is not None
+
+
+def test_recognition_needs_enough_conversations(store: Store) -> None:
+    week2 = MONDAY + timedelta(days=7)
+    convs = []
+    for i in range(3):  # week 1: Kim poor, Lou good; week 2: Kim good (improves), Lou good
+        convs.append(
+            conversation(f"kim-a{i}", agent="kim", good=False, at=MONDAY + timedelta(hours=i))
+        )
+        convs.append(conversation(f"lou-a{i}", agent="lou", at=MONDAY + timedelta(hours=i)))
+        convs.append(conversation(f"kim-b{i}", agent="kim", at=week2 + timedelta(hours=i)))
+        convs.append(conversation(f"lou-b{i}", agent="lou", at=week2 + timedelta(hours=i)))
+    convs.append(conversation("max-b0", agent="max", at=week2))  # too few to rank
+    store.ingest(convs, analyzer=analyzer())
+    viewer = Viewer.system()
+    result = store.recognition(viewer, week=(week2 + timedelta(days=3)).date(), min_conversations=3)
+    assert result.week == week2.date()
+    assert {x.agent for x in result.by_score} == {"Agent kim", "Agent lou"}
+    assert (
+        result.by_improvement[0].agent == "Agent kim" and result.by_improvement[0].improvement > 0
+    )
+    assert any(b.behaviour == "open_question" for b in result.badges)
+    assert store.recognition(viewer, week=week2.date(), min_conversations=4).by_score == []
+
+
+def test_users_tokens_and_audit(store: Store) -> None:
+    admin = store.create_user("Root@X.test", role=UserRole.ADMIN, password=PASSWORD)
+    assert admin.email == "root@x.test"
+    with pytest.raises(Conflict):
+        store.create_user("root@x.test", role=UserRole.LEAD, password=PASSWORD)
+    with pytest.raises(Invalid):
+        store.create_user("short@x.test", role=UserRole.LEAD, password="short")
+    assert store.verify_password("root@x.test", PASSWORD).id == admin.id
+    assert store.verify_password("root@x.test", "wrong password") is None
+    assert store.verify_password("nobody@x.test", PASSWORD) is None
+    record, token = store.create_token(admin.id, scopes=[Scope.READ, Scope.ADMIN], name="ci")
+    assert token.startswith("heard_") and token not in str(store.list_tokens())
+    user, scopes = store.verify_token(token)
+    assert user.id == admin.id and scopes == [Scope.READ, Scope.ADMIN]
+    assert store.verify_token(token + "x") is None
+    store.revoke_token(record.id)
+    assert store.verify_token(token) is None
+    agent = store.create_user("a@x.test", role=UserRole.AGENT, password=PASSWORD, teams=["T"])
+    with pytest.raises(Invalid):
+        store.create_token(agent.id, scopes=[Scope.ADMIN])
+    store.set_active(agent.id, active=False)
+    assert store.verify_password("a@x.test", PASSWORD) is None
+    actions = [(e.action, e.object_type) for e in store.list_audit(admin.viewer())]
+    assert ("create", "user") in actions and ("revoke", "token") in actions
+    assert ("sign_in", "user") in actions
+    with pytest.raises(Forbidden):
+        store.list_audit(agent.viewer())
