@@ -1031,6 +1031,7 @@ class Store:
             visible = self._scoped(select(ConversationRow.id), viewer)
             stmt = select(NoteRow).where(NoteRow.conversation_id.in_(visible))
             if conversation_id is not None:
+                self._visible(session, viewer, conversation_id)  # NotFound unless visible
                 stmt = stmt.where(NoteRow.conversation_id == conversation_id)
             if status is not None:
                 stmt = stmt.where(NoteRow.status == status.value)

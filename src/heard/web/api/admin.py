@@ -1,0 +1,110 @@
+"""Users, API tokens and the audit log (admins only), and the caller's own session."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from heard.store.records import AuditEntry
+from heard.web.api.conversations import ERRORS
+from heard.web.api.filters import Id, IdQuery
+from heard.web.api.schemas import (
+    SessionIn,
+    TokenCreatedOut,
+    TokenIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
+from heard.web.auth import sign_in, sign_out
+from heard.web.deps import Admin, Reader, StoreDep
+from heard.web.errors import ApiError
+
+router = APIRouter(tags=["admin"])
+
+
+@router.get("/users", response_model=list[UserOut], responses=ERRORS)
+def list_users(principal: Admin, store: StoreDep) -> list[UserOut]:
+    return [UserOut.of(u) for u in store.list_users()]
+
+
+@router.post("/users", response_model=UserOut, status_code=201, responses=ERRORS)
+def create_user(body: UserIn, principal: Admin, store: StoreDep) -> UserOut:
+    user = store.create_user(
+        body.email,
+        role=body.role,
+        password=body.password,
+        name=body.name,
+        agent_external_id=body.agent_id,
+        teams=body.teams,
+        by=principal.user.id,
+    )
+    return UserOut.of(user)
+
+
+@router.get("/users/{user_id}", response_model=UserOut, responses=ERRORS)
+def get_user(user_id: Id, principal: Admin, store: StoreDep) -> UserOut:
+    return UserOut.of(store.get_user(user_id))
+
+
+@router.patch("/users/{user_id}", response_model=UserOut, responses=ERRORS)
+def patch_user(user_id: Id, body: UserPatch, principal: Admin, store: StoreDep) -> UserOut:
+    """Deactivate (or reactivate) a user: their tokens and sessions stop working."""
+    return UserOut.of(store.set_active(user_id, active=body.active, by=principal.user.id))
+
+
+@router.get("/users/{user_id}/tokens", response_model=list[TokenOut], responses=ERRORS)
+def list_tokens(user_id: Id, principal: Admin, store: StoreDep) -> list[TokenOut]:
+    store.get_user(user_id)
+    return [TokenOut.of(t) for t in store.list_tokens(user_id)]
+
+
+@router.post(
+    "/users/{user_id}/tokens", response_model=TokenCreatedOut, status_code=201, responses=ERRORS
+)
+def create_token(user_id: Id, body: TokenIn, principal: Admin, store: StoreDep) -> TokenCreatedOut:
+    """A new API token for the user; the token is in this answer only."""
+    record, token = store.create_token(
+        user_id, scopes=body.scopes, name=body.name, by=principal.user.id
+    )
+    return TokenCreatedOut(**TokenOut.of(record).model_dump(), token=token)
+
+
+@router.delete("/tokens/{token_id}", response_model=TokenOut, responses=ERRORS)
+def revoke_token(token_id: Id, principal: Admin, store: StoreDep) -> TokenOut:
+    return TokenOut.of(store.revoke_token(token_id, by=principal.user.id))
+
+
+@router.get("/audit", response_model=list[AuditEntry], responses=ERRORS)
+def audit_log(
+    principal: Admin,
+    store: StoreDep,
+    user: IdQuery = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditEntry]:
+    """Who viewed or changed what, newest first."""
+    return store.list_audit(principal.viewer, offset=offset, limit=limit, user_id=user)
+
+
+@router.get("/me", response_model=UserOut, responses=ERRORS, tags=["session"])
+def me(principal: Reader) -> UserOut:
+    return UserOut.of(principal.user)
+
+
+@router.post("/session", response_model=UserOut, responses=ERRORS, tags=["session"])
+def create_session(body: SessionIn, request: Request, store: StoreDep) -> UserOut:
+    """Sign in with email and password; the answer sets the session cookie."""
+    user = store.verify_password(body.email, body.password)
+    if user is None:
+        raise ApiError(401, "unauthorized", "wrong email or password", field="password")
+    sign_in(request, user)
+    return UserOut.of(user)
+
+
+@router.delete("/session", status_code=204, responses=ERRORS, tags=["session"])
+def delete_session(request: Request) -> Response:
+    sign_out(request)
+    return Response(status_code=204)

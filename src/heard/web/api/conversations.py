@@ -1,0 +1,312 @@
+"""Conversations: ingest (JSON or files in any importer format), list, one, export, survey link."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from heard.errors import InputError
+from heard.importers import importers
+from heard.importers.base import ImportOptions, Source
+from heard.importers.registry import read_source
+from heard.model import Conversation
+from heard.store import ConversationFilter, Store, UserRole
+from heard.store.records import ConversationPage, IngestReport, IngestStatus
+from heard.web.api.filters import Filter, Id
+from heard.web.api.schemas import (
+    BatchIn,
+    ConversationOut,
+    ErrorOut,
+    FileError,
+    IngestOut,
+    SurveyLinkOut,
+)
+from heard.web.auth import Principal, survey_token
+from heard.web.deps import LeadReader, LeadWriter, Reader, SettingsDep, StoreDep
+from heard.web.errors import ApiError, error_body
+
+router = APIRouter(tags=["conversations"])
+
+ERRORS = {
+    401: {"model": ErrorOut},
+    403: {"model": ErrorOut},
+    404: {"model": ErrorOut},
+    413: {"model": ErrorOut},
+    422: {"model": ErrorOut},
+}
+
+
+def _redact(principal: Principal, redact: bool | None, default: bool) -> bool:
+    if redact is False and principal.role != UserRole.ADMIN:
+        raise ApiError(403, "forbidden", "only an admin may store text unredacted", field="redact")
+    return default if redact is None else redact
+
+
+def _out(report: IngestReport, redacted: bool) -> IngestOut:
+    return IngestOut(
+        created=report.count(IngestStatus.CREATED),
+        updated=report.count(IngestStatus.UPDATED),
+        unchanged=report.count(IngestStatus.UNCHANGED),
+        redacted=redacted,
+        items=report.items,
+    )
+
+
+async def _ingest(
+    store: Store, principal: Principal, conversations: list[Conversation], redact: bool
+) -> IngestOut:
+    report = await run_in_threadpool(
+        store.ingest, conversations, redact=redact, user_id=principal.user.id
+    )
+    return _out(report, redact)
+
+
+RedactQuery = Annotated[
+    bool | None,
+    Query(
+        description="redact personal data first (default: the server's setting; "
+        "only an admin may turn it off)"
+    ),
+]
+
+
+@router.post("/conversations", response_model=IngestOut, responses=ERRORS)
+async def ingest_one(
+    conversation: Conversation,
+    principal: LeadWriter,
+    store: StoreDep,
+    settings: SettingsDep,
+    redact: RedactQuery = None,
+) -> IngestOut:
+    """Store and score one conversation in heard's JSON format."""
+    return await _ingest(
+        store, principal, [conversation], _redact(principal, redact, settings.redact)
+    )
+
+
+@router.post("/conversations/batch", response_model=IngestOut, responses=ERRORS)
+async def ingest_batch(
+    batch: BatchIn,
+    principal: LeadWriter,
+    store: StoreDep,
+    settings: SettingsDep,
+    redact: RedactQuery = None,
+) -> IngestOut:
+    """Store and score many conversations: all or nothing (one invalid item stores none)."""
+    return await _ingest(
+        store, principal, batch.conversations, _redact(principal, redact, settings.redact)
+    )
+
+
+@router.post(
+    "/conversations/upload",
+    response_model=IngestOut,
+    responses={**ERRORS, 422: {"description": "a file failed: per-file errors, nothing stored"}},
+)
+async def ingest_files(
+    files: Annotated[list[UploadFile], File(description="one or more exports")],
+    principal: LeadWriter,
+    store: StoreDep,
+    settings: SettingsDep,
+    format: Annotated[str, Form(description="an importer name, or auto")] = "auto",
+    redact: RedactQuery = None,
+) -> IngestOut | JSONResponse:
+    """Import files in any format heard reads (`heard formats`). All or nothing: when any file
+    fails to parse, the answer lists each file's error (file, line, JSON path) and nothing is
+    stored."""
+    if format != "auto" and format not in importers():
+        raise ApiError(
+            422,
+            "unknown_format",
+            f"unknown format {format!r}; use auto or one of: {', '.join(sorted(importers()))}",
+            field="format",
+        )
+    chosen = _redact(principal, redact, settings.redact)
+    options = ImportOptions(max_bytes=settings.max_upload_bytes)
+    conversations: list[Conversation] = []
+    failed: list[FileError] = []
+    for upload in files:
+        name = upload.filename or "upload"
+        data = await upload.read()
+        try:
+            if len(data) > settings.max_upload_bytes:
+                raise InputError(
+                    f"file is {len(data):,} bytes, over the limit of {settings.max_upload_bytes:,}",
+                    where=Source(name, b"").where(),
+                    code="too_large",
+                )
+            _, found = await run_in_threadpool(
+                read_source, Source(name, data), format=format, options=options
+            )
+            conversations.extend(found)
+        except InputError as exc:
+            failed.append(
+                FileError(
+                    file=name,
+                    code=exc.code,
+                    message=str(exc),
+                    line=exc.where.line,
+                    path=exc.where.path,
+                )
+            )
+    if failed:
+        status = 413 if all(f.code == "too_large" for f in failed) else 422
+        first = failed[0]
+        body = error_body(
+            first.code,
+            f"{len(failed)} of {len(files)} files failed; nothing was stored. {first.message}",
+            "files",
+            files=[f.model_dump() for f in failed],
+        )
+        return JSONResponse(body, status_code=status)
+    if not conversations:
+        raise ApiError(422, "empty", "the files hold no conversations", field="files")
+    return await _ingest(store, principal, conversations, chosen)
+
+
+Order = Literal["newest", "oldest", "score", "-score"]
+
+
+@router.get("/conversations", response_model=ConversationPage, responses=ERRORS)
+def list_conversations(
+    principal: Reader,
+    store: StoreDep,
+    where: Filter,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    order: Order = "newest",
+) -> ConversationPage:
+    """Conversations the caller may see, with the filters, newest first; `total` counts all."""
+    return store.list_conversations(
+        principal.viewer, where, offset=offset, limit=limit, order=order
+    )
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationOut, responses=ERRORS)
+def get_conversation(conversation_id: Id, principal: Reader, store: StoreDep) -> ConversationOut:
+    """One conversation with its current scorecard and findings (the view is audited)."""
+    detail = store.get_conversation(principal.viewer, conversation_id)
+    return ConversationOut.model_validate(detail.model_dump())
+
+
+@router.get(
+    "/conversations/{conversation_id}/survey-link", response_model=SurveyLinkOut, responses=ERRORS
+)
+def survey_link(
+    conversation_id: Id, principal: LeadReader, store: StoreDep, settings: SettingsDep
+) -> SurveyLinkOut:
+    """The signed survey link to send the customer (no sign-in needed to answer it)."""
+    store.get_conversation(principal.viewer, conversation_id)  # 404 unless visible
+    token = survey_token(settings, conversation_id)
+    return SurveyLinkOut(conversation_id=conversation_id, token=token, path=f"/survey/{token}")
+
+
+EXPORT_COLUMNS = [
+    "id",
+    "source",
+    "external_id",
+    "conversation_id",
+    "channel",
+    "started_at",
+    "occurred_at",
+    "agent_id",
+    "agent",
+    "team_id",
+    "team",
+    "turns",
+    "redacted",
+    "listening_score",
+]
+
+
+def export_rows(
+    store: Store, principal: Principal, where: ConversationFilter
+) -> tuple[list[str], list[dict]]:
+    rows: list[dict] = []
+    components: set[str] = set()
+    offset = 0
+    while True:
+        page = store.list_conversations(
+            principal.viewer, where, offset=offset, limit=1000, order="oldest"
+        )
+        for item in page.items:
+            row = item.model_dump(mode="json", exclude={"components"})
+            for component, score in item.components.items():
+                row[f"component_{component}"] = score
+                components.add(f"component_{component}")
+            rows.append(row)
+        offset += len(page.items)
+        if not page.items or offset >= page.total:
+            break
+    columns = EXPORT_COLUMNS + sorted(components)
+    return columns, rows
+
+
+@router.get(
+    "/export",
+    responses={
+        **ERRORS,
+        200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}},
+    },
+    response_class=Response,
+)
+def export(
+    principal: Reader,
+    store: StoreDep,
+    where: Filter,
+    format: Literal["csv", "parquet"] = "csv",
+) -> Response:
+    """The conversations the filters select, one row each with scores, as CSV or Parquet."""
+    columns, rows = export_rows(store, principal, where)
+    store.audit(
+        user_id=principal.user.id,
+        action="export",
+        object_type="conversation",
+        detail=f"{len(rows)} rows as {format}",
+    )
+    if format == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        return Response(
+            buffer.getvalue(),
+            media_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="conversations.csv"'},
+        )
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pylist(
+        [{c: r.get(c) for c in columns} for r in rows],
+        schema=_parquet_schema(columns, pa),
+    )
+    out = io.BytesIO()
+    pq.write_table(table, out)
+    return Response(
+        out.getvalue(),
+        media_type="application/vnd.apache.parquet",
+        headers={"Content-Disposition": 'attachment; filename="conversations.parquet"'},
+    )
+
+
+def _parquet_schema(columns: list[str], pa):  # type: ignore[no-untyped-def]
+    types = {
+        "id": pa.int64(),
+        "agent_id": pa.int64(),
+        "team_id": pa.int64(),
+        "turns": pa.int64(),
+        "redacted": pa.bool_(),
+        "listening_score": pa.float64(),
+    }
+    return pa.schema(
+        [
+            (c, pa.float64() if c.startswith("component_") else types.get(c, pa.string()))
+            for c in columns
+        ]
+    )

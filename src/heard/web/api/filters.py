@@ -1,0 +1,46 @@
+"""The conversation filters every list, chart and export takes as query parameters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Path, Query
+
+from heard.model import Channel
+from heard.store import ConversationFilter
+
+Score = Annotated[float | None, Query(ge=0, le=100)]
+
+MAX_ID = 2_147_483_647
+"""Ids are 32-bit integers in PostgreSQL; a larger one cannot name anything."""
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+Behaviours = Annotated[list[str], Query(max_length=20)]
+
+
+def conversation_filter(
+    agent: Annotated[int | None, Query(ge=1, le=MAX_ID, description="agent id")] = None,
+    team: Annotated[int | None, Query(ge=1, le=MAX_ID, description="team id")] = None,
+    channel: Channel | None = None,
+    start: Annotated[datetime | None, Query(description="occurred at or after")] = None,
+    end: Annotated[datetime | None, Query(description="occurred before")] = None,
+    min_score: Score = None,
+    max_score: Score = None,
+    done: Behaviours = [],  # noqa: B006 - FastAPI reads the default, never mutated
+    missed: Behaviours = [],  # noqa: B006
+) -> ConversationFilter:
+    return ConversationFilter(
+        agent_id=agent,
+        team_id=team,
+        channel=channel,
+        start=start,
+        end=end,
+        min_score=min_score,
+        max_score=max_score,
+        done=done,
+        missed=missed,
+    )
+
+
+Filter = Annotated[ConversationFilter, Depends(conversation_filter)]

@@ -1,0 +1,160 @@
+"""API request and response schemas (apart from the tables and the domain model)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from heard.model import Conversation, Scorecard
+from heard.store.records import (
+    ConversationSummary,
+    Feedback,
+    IngestItem,
+    Note,
+    Scope,
+    ScorecardInfo,
+    TokenRecord,
+    UserRecord,
+    UserRole,
+)
+
+Rating = Annotated[int, Field(ge=1, le=5)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+class BatchIn(_In):
+    conversations: list[Conversation] = Field(min_length=1, max_length=5000)
+
+
+class IngestOut(BaseModel):
+    """What an ingest stored: per conversation its id and whether it was new, updated or the
+    same as before."""
+
+    created: int
+    updated: int
+    unchanged: int
+    redacted: bool
+    items: list[IngestItem]
+
+
+class FileError(BaseModel):
+    file: str
+    code: str
+    message: str
+    line: int | None = None
+    path: str | None = None
+
+
+class ConversationOut(BaseModel):
+    """One conversation for the viewer: transcript, current scorecard with its findings, the
+    scorecard versions, coaching notes and survey answers."""
+
+    summary: ConversationSummary
+    conversation: Conversation
+    scorecard: Scorecard | None
+    scorecard_info: ScorecardInfo | None
+    versions: list[ScorecardInfo]
+    notes: list[Note]
+    feedback: list[Feedback]
+
+
+class SurveyLinkOut(BaseModel):
+    conversation_id: int
+    token: str
+    path: str = Field(description="the survey page, relative to the app's address")
+
+
+class NoteIn(_In):
+    text: str = Field(min_length=1, max_length=10_000)
+    turn: int | None = Field(default=None, ge=0)
+    span_start: int | None = Field(default=None, ge=0)
+    span_end: int | None = Field(default=None, ge=0)
+
+
+class NoteTextIn(_In):
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class NoteResponseIn(_In):
+    text: str | None = Field(default=None, max_length=10_000)
+
+
+class FeedbackIn(_In):
+    csat: Rating | None = None
+    felt_heard: Rating | None = None
+    comment: str | None = Field(default=None, max_length=5_000)
+
+
+class UserIn(_In):
+    email: str = Field(min_length=3, max_length=320)
+    role: UserRole
+    name: str | None = Field(default=None, max_length=200)
+    password: str | None = Field(default=None, min_length=8, max_length=1_000)
+    agent_id: str | None = Field(
+        default=None, max_length=200, description="the agent's external id (agents only)"
+    )
+    teams: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=50
+    )
+
+
+class UserPatch(_In):
+    active: bool
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    name: str | None
+    role: UserRole
+    active: bool
+    agent_id: int | None
+    team_ids: list[int]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: UserRecord) -> UserOut:
+        return cls.model_validate(user.model_dump())
+
+
+class TokenIn(_In):
+    scopes: list[Scope] = Field(default_factory=lambda: [Scope.READ], min_length=1)
+    name: str | None = Field(default=None, max_length=200)
+
+
+class TokenOut(BaseModel):
+    id: int
+    user_id: int
+    name: str | None
+    scopes: list[Scope]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, token: TokenRecord) -> TokenOut:
+        return cls.model_validate(token.model_dump())
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(description="the token itself; shown this once only")
+
+
+class SessionIn(_In):
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1_000)

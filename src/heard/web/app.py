@@ -1,0 +1,130 @@
+"""The application factory: settings and store in, a FastAPI app out (nothing at import time)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import orjson
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from heard import __version__
+from heard.settings import Settings
+from heard.store import Store
+from heard.web import errors
+from heard.web.api import router as api_router
+
+SESSION_COOKIE = "heard_session"
+
+
+class BodyLimit:
+    """Refuses request bodies over `limit` bytes with 413, before a route reads them."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(send)
+            return
+        seen = 0
+        too_large = False
+
+        async def counting() -> Message:
+            nonlocal seen, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    too_large = True
+                    raise _TooLarge
+            return message
+
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting, tracking)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send)
+        except Exception:
+            if too_large and not started:
+                await self._refuse(send)
+            else:
+                raise
+
+    async def _refuse(self, send: Send) -> None:
+        body = orjson.dumps(
+            errors.error_body(
+                "too_large", f"the request body is over the limit of {self.limit:,} bytes"
+            )
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """The team app. Without `store`, one is opened at `settings.database_url` (and closed when
+    the app shuts down); tests pass their own."""
+    settings = settings or Settings()
+    owned = store is None
+    store = store or Store.open(
+        settings.database_url,
+        recognition_min_conversations=settings.recognition_min_conversations,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            store.close()
+
+    app = FastAPI(
+        title="heard",
+        version=__version__,
+        summary="Active-listening intelligence for customer service: the team app's API.",
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    errors.install(app)
+    app.include_router(api_router)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.key(),
+        session_cookie=SESSION_COOKIE,
+        same_site="lax",
+        https_only=False,
+        max_age=14 * 24 * 3600,
+    )
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)
+    return app

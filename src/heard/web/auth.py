@@ -1,0 +1,97 @@
+"""Sign-in for the web app: bearer API tokens, the session cookie, and signed survey links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from starlette.requests import Request
+
+from heard.settings import Settings
+from heard.store import Scope, Store, UserRole
+from heard.store.errors import NotFound
+from heard.store.records import UserRecord, Viewer
+
+SESSION_USER = "user_id"
+"""The session cookie's key that holds the signed-in user's id."""
+
+SESSION_SCOPES = {
+    UserRole.AGENT: frozenset({Scope.READ, Scope.WRITE}),
+    UserRole.LEAD: frozenset({Scope.READ, Scope.WRITE}),
+    UserRole.ADMIN: frozenset({Scope.READ, Scope.WRITE, Scope.ADMIN}),
+}
+"""What a signed-in browser may do: everything its role allows."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, how they proved it, and what they may do."""
+
+    user: UserRecord
+    scopes: frozenset[Scope]
+    via: str  # "token" or "session"
+
+    @property
+    def viewer(self) -> Viewer:
+        return self.user.viewer()
+
+    @property
+    def role(self) -> UserRole:
+        return self.user.role
+
+
+class BadCredentials(Exception):
+    """An Authorization header that is malformed, unknown, revoked or of an inactive user."""
+
+
+def from_bearer(store: Store, authorization: str) -> Principal:
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise BadCredentials("the Authorization header must be 'Bearer <token>'")
+    found = store.verify_token(token.strip())
+    if found is None:
+        raise BadCredentials("the token is unknown, revoked, or its user is inactive")
+    user, scopes = found
+    return Principal(user=user, scopes=frozenset(scopes), via="token")
+
+
+def from_session(store: Store, request: Request) -> Principal | None:
+    user_id = request.session.get(SESSION_USER) if "session" in request.scope else None
+    if not isinstance(user_id, int):
+        return None
+    try:
+        user = store.get_user(user_id)
+    except NotFound:
+        return None
+    if not user.active:
+        return None
+    return Principal(user=user, scopes=SESSION_SCOPES[user.role], via="session")
+
+
+def sign_in(request: Request, user: UserRecord) -> None:
+    """Remember the user in the session cookie (a fresh session: nothing from before is kept)."""
+    request.session.clear()
+    request.session[SESSION_USER] = user.id
+
+
+def sign_out(request: Request) -> None:
+    request.session.clear()
+
+
+def _survey_serializer(settings: Settings) -> URLSafeSerializer:
+    return URLSafeSerializer(settings.key(), salt="heard.survey")
+
+
+def survey_token(settings: Settings, conversation_id: int) -> str:
+    """The signed token of a conversation's survey link (`/survey/{token}`)."""
+    return _survey_serializer(settings).dumps({"conversation": conversation_id})
+
+
+def survey_conversation(settings: Settings, token: str) -> int | None:
+    """The conversation a survey token was signed for, or None when the signature is bad."""
+    try:
+        data = _survey_serializer(settings).loads(token)
+    except BadSignature:
+        return None
+    value = data.get("conversation") if isinstance(data, dict) else None
+    return value if isinstance(value, int) else None

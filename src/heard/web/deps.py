@@ -1,0 +1,70 @@
+"""Route dependencies: the settings, the store and the caller, as `Annotated` types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from heard.settings import Settings
+from heard.store import Scope, Store, UserRole
+from heard.web.auth import BadCredentials, Principal, from_bearer, from_session
+from heard.web.errors import ApiError
+
+bearer = HTTPBearer(auto_error=False, description="an API token: `heard token create`")
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def optional_principal(
+    request: Request,
+    store: StoreDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal | None:
+    """The caller from a bearer token (preferred) or the session cookie; None when neither."""
+    header = request.headers.get("authorization")
+    if header:
+        try:
+            return from_bearer(store, header)
+        except BadCredentials as exc:
+            raise ApiError(401, "unauthorized", str(exc)) from None
+    del credentials  # declared for the OpenAPI security scheme; the header is read above
+    return from_session(store, request)
+
+
+def need(scope: Scope, *roles: UserRole) -> Callable[..., Principal]:
+    """A dependency: a signed-in caller whose token (or session) has `scope` and, when `roles`
+    are given, whose role is one of them."""
+
+    def dependency(
+        principal: Annotated[Principal | None, Depends(optional_principal)],
+    ) -> Principal:
+        if principal is None:
+            raise ApiError(401, "unauthorized", "sign in or send 'Authorization: Bearer <token>'")
+        if scope not in principal.scopes:
+            raise ApiError(403, "forbidden", f"the token lacks the {scope.value!r} scope")
+        if roles and principal.role not in roles:
+            allowed = " or ".join(r.value for r in roles)
+            raise ApiError(403, "forbidden", f"this needs the role {allowed}")
+        return principal
+
+    return dependency
+
+
+Reader = Annotated[Principal, Depends(need(Scope.READ))]
+Writer = Annotated[Principal, Depends(need(Scope.WRITE))]
+LeadWriter = Annotated[Principal, Depends(need(Scope.WRITE, UserRole.LEAD, UserRole.ADMIN))]
+LeadReader = Annotated[Principal, Depends(need(Scope.READ, UserRole.LEAD, UserRole.ADMIN))]
+Admin = Annotated[Principal, Depends(need(Scope.ADMIN, UserRole.ADMIN))]

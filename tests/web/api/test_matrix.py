@@ -1,0 +1,196 @@
+"""The role × route matrix: every API route, called by each kind of caller, answers as expected."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.routing import Route
+
+from conftest import EXAMPLES
+from heard.store.records import Scope
+from heard.web.auth import survey_token
+from teamdata import PASSWORD, conversation
+from web.api.conftest import ROLES, Api
+
+# Expected status per caller, in ROLES order:
+# anonymous, agent (Ann, owns the conversation), other agent (Abe, same team),
+# lead (Bea, Ann's lead), other lead (Rex, another team), admin.
+EVERYONE = (401, 200, 200, 200, 200, 200)
+OWNER_LEAD_ADMIN = (401, 200, 404, 200, 404, 200)
+LEAD_ADMIN_WRITE = (401, 403, 403, 200, 200, 200)
+ADMIN_ONLY = (401, 403, 403, 403, 403, 200)
+PUBLIC = (200,) * 6
+
+
+@dataclass
+class Call:
+    expected: tuple[int, ...]
+    path: Callable[[Api], dict[str, Any]] = lambda api: {}
+    body: Callable[[Api], Any] | None = None
+    files: Callable[[Api], Any] | None = None
+    params: dict[str, Any] | None = None
+
+
+def conv(api: Api) -> dict[str, Any]:
+    return {"conversation_id": api.world.conversations["ann-1"]}
+
+
+def fresh_note(api: Api) -> dict[str, Any]:
+    """A new open note by Bea on Ann's conversation, so every caller finds it open."""
+    note = api.store.create_note(
+        api.world.viewer("bea"), api.world.conversations["ann-1"], text="Try a reflection here"
+    )
+    return {"note_id": note.id}
+
+
+def fresh_token(api: Api) -> dict[str, Any]:
+    record, _ = api.store.create_token(api.world.users["ann"], scopes=[Scope.READ])
+    return {"token_id": record.id}
+
+
+def new_user(api: Api) -> dict[str, Any]:
+    count = len(api.store.list_users())
+    return {"email": f"user{count}@x.test", "role": "agent", "password": PASSWORD}
+
+
+def one_conversation(api: Api) -> dict[str, Any]:
+    return json.loads(conversation("matrix-1", agent="ann", team="Blue").to_json())
+
+
+MATRIX: dict[tuple[str, str], Call] = {
+    ("GET", "/openapi.json"): Call(PUBLIC),
+    ("GET", "/api/docs"): Call(PUBLIC),
+    ("GET", "/docs/oauth2-redirect"): Call(PUBLIC),
+    ("GET", "/api/v1/agents"): Call(EVERYONE),
+    ("GET", "/api/v1/agents/{agent_id}"): Call(
+        OWNER_LEAD_ADMIN, path=lambda api: {"agent_id": api.world.agents["ann"]}
+    ),
+    ("GET", "/api/v1/audit"): Call(ADMIN_ONLY),
+    ("GET", "/api/v1/conversations"): Call(EVERYONE),
+    ("POST", "/api/v1/conversations"): Call(LEAD_ADMIN_WRITE, body=one_conversation),
+    ("POST", "/api/v1/conversations/batch"): Call(
+        LEAD_ADMIN_WRITE, body=lambda api: {"conversations": [one_conversation(api)]}
+    ),
+    ("POST", "/api/v1/conversations/upload"): Call(
+        LEAD_ADMIN_WRITE,
+        files=lambda api: [
+            ("files", ("c.json", (EXAMPLES / "09-chat-happy-short.json").read_bytes(), "x"))
+        ],
+    ),
+    ("GET", "/api/v1/conversations/{conversation_id}"): Call(OWNER_LEAD_ADMIN, path=conv),
+    ("GET", "/api/v1/conversations/{conversation_id}/notes"): Call(OWNER_LEAD_ADMIN, path=conv),
+    ("POST", "/api/v1/conversations/{conversation_id}/notes"): Call(
+        (401, 403, 404, 201, 404, 201), path=conv, body=lambda api: {"text": "Nice paraphrase"}
+    ),
+    ("GET", "/api/v1/conversations/{conversation_id}/survey-link"): Call(
+        (401, 403, 403, 200, 404, 200), path=conv
+    ),
+    ("GET", "/api/v1/distribution"): Call(EVERYONE),
+    ("GET", "/api/v1/export"): Call(EVERYONE, params={"format": "csv"}),
+    ("GET", "/api/v1/feedback"): Call(EVERYONE),
+    ("GET", "/api/v1/feedback/pairs"): Call(EVERYONE),
+    ("POST", "/api/v1/feedback/{token}"): Call(
+        (201,) * 6,
+        path=lambda api: {"token": survey_token(api.settings, api.world.conversations["ann-1"])},
+        body=lambda api: {"csat": 5, "felt_heard": 4},
+    ),
+    ("GET", "/api/v1/me"): Call(EVERYONE),
+    ("GET", "/api/v1/moments"): Call(EVERYONE),
+    ("GET", "/api/v1/notes"): Call(EVERYONE),
+    ("GET", "/api/v1/notes/{note_id}"): Call(OWNER_LEAD_ADMIN, path=fresh_note),
+    ("PATCH", "/api/v1/notes/{note_id}"): Call(
+        (401, 403, 404, 200, 404, 200), path=fresh_note, body=lambda api: {"text": "Edited"}
+    ),
+    ("DELETE", "/api/v1/notes/{note_id}"): Call((401, 403, 404, 204, 404, 204), path=fresh_note),
+    ("POST", "/api/v1/notes/{note_id}/replies"): Call(
+        OWNER_LEAD_ADMIN, path=fresh_note, body=lambda api: {"text": "Thanks"}
+    ),
+    ("POST", "/api/v1/notes/{note_id}/acknowledge"): Call(
+        (401, 200, 404, 403, 404, 403), path=fresh_note, body=lambda api: {}
+    ),
+    ("POST", "/api/v1/notes/{note_id}/dispute"): Call(
+        (401, 200, 404, 403, 404, 403), path=fresh_note, body=lambda api: {"text": "I disagree"}
+    ),
+    ("POST", "/api/v1/notes/{note_id}/resolve"): Call(
+        (401, 403, 404, 200, 404, 200), path=fresh_note, body=lambda api: {}
+    ),
+    ("GET", "/api/v1/recognition"): Call(EVERYONE),
+    ("POST", "/api/v1/session"): Call(
+        PUBLIC, body=lambda api: {"email": "ann@x.test", "password": PASSWORD}
+    ),
+    ("DELETE", "/api/v1/session"): Call((204,) * 6),
+    ("GET", "/api/v1/teams"): Call(EVERYONE),
+    ("DELETE", "/api/v1/tokens/{token_id}"): Call(ADMIN_ONLY, path=fresh_token),
+    ("GET", "/api/v1/trends"): Call(EVERYONE),
+    ("GET", "/api/v1/users"): Call(ADMIN_ONLY),
+    ("POST", "/api/v1/users"): Call((401, 403, 403, 403, 403, 201), body=new_user),
+    ("GET", "/api/v1/users/{user_id}"): Call(
+        ADMIN_ONLY, path=lambda api: {"user_id": api.world.users["ann"]}
+    ),
+    ("PATCH", "/api/v1/users/{user_id}"): Call(
+        ADMIN_ONLY,
+        path=lambda api: {"user_id": api.world.users["rex"]},
+        body=lambda api: {"active": True},
+    ),
+    ("GET", "/api/v1/users/{user_id}/tokens"): Call(
+        ADMIN_ONLY, path=lambda api: {"user_id": api.world.users["ann"]}
+    ),
+    ("POST", "/api/v1/users/{user_id}/tokens"): Call(
+        (401, 403, 403, 403, 403, 201),
+        path=lambda api: {"user_id": api.world.users["ann"]},
+        body=lambda api: {"scopes": ["read"]},
+    ),
+}
+
+
+def app_routes(routes: list[Any]) -> set[tuple[str, str]]:
+    """(method, path) of every route, including those of included routers (FastAPI ≥ 0.16x
+    keeps them behind a wrapper whose effective routes carry the full path)."""
+    found: set[tuple[str, str]] = set()
+    for route in routes:
+        if hasattr(route, "effective_route_contexts"):
+            for context in route.effective_route_contexts():
+                methods = getattr(context.original_route, "methods", None) or ()
+                found |= {(m, context.path) for m in methods if m != "HEAD"}
+        elif isinstance(route, Route):
+            found |= {(m, route.path) for m in route.methods or () if m != "HEAD"}
+    return found
+
+
+def test_matrix_covers_every_route(api: Api) -> None:
+    routes = app_routes(api.app.routes)
+    assert len(routes) > 30
+    assert routes == set(MATRIX), {
+        "untested": sorted(routes - set(MATRIX)),
+        "gone": sorted(set(MATRIX) - routes),
+    }
+
+
+def test_role_route_matrix(api: Api) -> None:
+    found: dict[tuple[str, str], tuple[int, ...]] = {}
+    for (method, template), call in MATRIX.items():
+        statuses = []
+        for role in ROLES:
+            api.client.cookies.clear()
+            path = template.format(**call.path(api))
+            response = api.client.request(
+                method,
+                path,
+                headers=api.headers(role),
+                params=call.params,
+                json=call.body(api) if call.body else None,
+                files=call.files(api) if call.files else None,
+            )
+            statuses.append(response.status_code)
+            if response.status_code >= 400 and path.startswith("/api/v1"):
+                assert set(response.json()) == {"error"}, (method, path, role, response.text)
+        found[(method, template)] = tuple(statuses)
+    wrong = {
+        f"{m} {p}": {"expected": MATRIX[(m, p)].expected, "got": got}
+        for (m, p), got in found.items()
+        if got != MATRIX[(m, p)].expected
+    }
+    assert not wrong, wrong
