@@ -11,12 +11,21 @@ from heard.analysis import Analyzer, load_rubric
 from heard.store import Conflict, ConversationFilter, Forbidden, Invalid, NotFound, Store, UserRole
 from heard.store.records import IngestStatus, NoteStatus, Scope, Viewer
 from heard.store.tables import Base
-from teamdata import MONDAY, PASSWORD, PII_TURNS, World, analyzer, build_world, conversation
+from teamdata import (
+    MONDAY,
+    PASSWORD,
+    PII_TURNS,
+    World,
+    analyzer,
+    build_world,
+    conversation,
+    open_store,
+)
 
 
 @pytest.fixture
 def store(database_url: str):
-    opened = Store.open(database_url)
+    opened = open_store(database_url)
     yield opened
     opened.close()
 

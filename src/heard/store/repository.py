@@ -89,8 +89,6 @@ BADGES = {
 }
 """Behaviour badges of the recognition page: badge → the behaviour whose done-rate wins it."""
 
-_hasher = PasswordHasher()
-
 
 def now() -> datetime:
     """The current time as naive UTC, the way every datetime is stored."""
@@ -138,16 +136,38 @@ def rubric_digest(rubric: Rubric) -> str:
 class Store:
     """The repository of the team app. Open with `Store.open(url)`; it migrates to head."""
 
-    def __init__(self, engine: Engine, *, recognition_min_conversations: int = 5) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        recognition_min_conversations: int = 5,
+        password_hasher: PasswordHasher | None = None,
+        analyzer: Analyzer | None = None,
+    ) -> None:
         self.engine = engine
         self.recognition_min_conversations = recognition_min_conversations
-        self._analyzer: Analyzer | None = None
+        self.hasher = password_hasher or PasswordHasher()
+        """argon2id with the library's recommended cost; tests pass a cheaper one."""
+        self._analyzer = analyzer
 
     @classmethod
-    def open(cls, url: str, *, recognition_min_conversations: int = 5) -> Store:
+    def open(
+        cls,
+        url: str,
+        *,
+        recognition_min_conversations: int = 5,
+        password_hasher: PasswordHasher | None = None,
+        analyzer: Analyzer | None = None,
+    ) -> Store:
+        """The store at `url`, migrated to the newest schema first."""
         engine = make_engine(url)
         upgrade(engine)
-        return cls(engine, recognition_min_conversations=recognition_min_conversations)
+        return cls(
+            engine,
+            recognition_min_conversations=recognition_min_conversations,
+            password_hasher=password_hasher,
+            analyzer=analyzer,
+        )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -1423,7 +1443,7 @@ class Store:
                     email=email,
                     name=name,
                     role=role.value,
-                    password_hash=_hasher.hash(password) if password else None,
+                    password_hash=self.hasher.hash(password) if password else None,
                     active=True,
                     created_at=now(),
                 )
@@ -1497,14 +1517,14 @@ class Store:
                 select(UserRow).where(UserRow.email == email.strip().lower())
             ).one_or_none()
             if row is None or not row.active or not row.password_hash:
-                _hasher.hash(password)  # the same work either way: no timing hint
+                self.hasher.hash(password)  # the same work either way: no timing hint
                 return None
             try:
-                _hasher.verify(row.password_hash, password)
+                self.hasher.verify(row.password_hash, password)
             except (VerificationError, InvalidHashError):
                 return None
-            if _hasher.check_needs_rehash(row.password_hash):
-                row.password_hash = _hasher.hash(password)
+            if self.hasher.check_needs_rehash(row.password_hash):
+                row.password_hash = self.hasher.hash(password)
             self._audit(session, row.id, "sign_in", "user", str(row.id), None)
             return self._user(session, row)
 

@@ -13,7 +13,7 @@ from databases import database_url
 from heard.settings import Settings
 from heard.store import Scope, Store
 from heard.web import create_app
-from teamdata import World, analyzer, build_world
+from teamdata import World, build_world, open_store
 
 __all__ = ["database_url"]
 
@@ -54,8 +54,7 @@ def make_settings(**changes) -> Settings:
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[Api]:
-    store = Store.open(database_url)
-    store._analyzer = analyzer()  # one analyzer per test process: building one loads models
+    store = open_store(database_url)
     world = build_world(store)
     settings = make_settings(max_upload_bytes=200_000)
     app = create_app(settings, store=store)

@@ -9,9 +9,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from heard.store import Scope, Store
+from heard.store import Scope
 from heard.web import create_app
-from teamdata import analyzer, build_world
+from teamdata import build_world, open_store
 from web.api.conftest import make_settings
 
 EXAMPLES_PER_OPERATION = 20
@@ -19,8 +19,7 @@ EXAMPLES_PER_OPERATION = 20
 
 @pytest.mark.slow
 def test_no_server_errors(tmp_path: Path) -> None:
-    store = Store.open(f"sqlite:///{tmp_path / 'heard.db'}")
-    store._analyzer = analyzer()
+    store = open_store(f"sqlite:///{tmp_path / 'heard.db'}")
     world = build_world(store)
     _, token = store.create_token(
         world.users["admin"], scopes=[Scope.READ, Scope.WRITE, Scope.ADMIN]
