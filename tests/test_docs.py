@@ -68,3 +68,31 @@ def test_accuracy_doc_is_generated_by_heard_eval() -> None:
     assert "- command: `heard eval --data " in text and "--write-docs" in text
     missing = [name for name in [*TASKS, *VALIDITY] if f"| {name} " not in text]
     assert not missing, f"tasks missing from docs/accuracy.md (re-run heard eval): {missing}"
+
+
+def test_every_setting_is_documented() -> None:
+    from heard.settings import Settings
+
+    text = (DOCS / "store.md").read_text()
+    missing = [
+        name
+        for name in Settings.model_fields
+        if f"`{name}`" not in text or f"`HEARD_{name.upper()}`" not in text
+    ]
+    assert not missing, f"settings missing from docs/store.md: {missing}"
+
+
+def test_every_api_route_is_documented() -> None:
+    import re
+
+    from heard.web.api import ROUTERS
+
+    text = (DOCS / "api.md").read_text()
+    missing = []
+    for route in (r for router in ROUTERS for r in router.routes):
+        path = re.sub(r"\{[a-z_]+\}", "{id}", route.path)  # type: ignore[attr-defined]
+        if path == "/feedback/{id}":
+            path = "/feedback/{token}"
+        if f"/api/v1{path}`" not in text and f"{path}`" not in text:
+            missing.append(path)
+    assert not missing, f"API routes missing from docs/api.md: {missing}"

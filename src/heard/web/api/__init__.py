@@ -6,8 +6,11 @@ from heard.web.api import admin, conversations, dashboards, feedback, notes
 
 PREFIX = "/api/v1"
 
-router = APIRouter(prefix=PREFIX)
-for module in (conversations, dashboards, notes, feedback, admin):
-    router.include_router(module.router)
+ROUTERS = tuple(m.router for m in (conversations, dashboards, notes, feedback, admin))
+"""The API's routers, each with paths relative to PREFIX."""
 
-__all__ = ["PREFIX", "router"]
+router = APIRouter(prefix=PREFIX)
+for part in ROUTERS:
+    router.include_router(part)
+
+__all__ = ["PREFIX", "ROUTERS", "router"]

@@ -1,0 +1,200 @@
+"""`heard user add`, `heard token create`, `heard rescore`, `heard serve`: the team app's store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from heard.cli.output import JsonOpt, console, errors, print_json
+
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        help="Store URL (default: $HEARD_DATABASE_URL, else SQLite in the user data folder).",
+        show_default=False,
+    ),
+]
+
+user_app = typer.Typer(help="Users of the team app.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+
+
+def _settings(database: str | None):  # type: ignore[no-untyped-def]
+    from heard.settings import Settings
+
+    return Settings(database_url=database) if database else Settings()
+
+
+def _store(database: str | None):  # type: ignore[no-untyped-def]
+    from heard.store import Store
+
+    settings = _settings(database)
+    return Store.open(
+        settings.database_url,
+        recognition_min_conversations=settings.recognition_min_conversations,
+    )
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    field = getattr(exc, "field", None)
+    errors.print(f"[red]error[/red] {escape(str(exc))}" + (f" (field {field})" if field else ""))
+    return typer.Exit(1)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise typer.BadParameter(
+                "standard input held no password", param_hint="--password-stdin"
+            )
+        return password
+    if not sys.stdin.isatty():
+        raise typer.BadParameter(
+            "no terminal to ask for a password; pipe it with --password-stdin",
+            param_hint="--password-stdin",
+        )
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Argument(help="The user's email: their sign-in name.")],
+    role: Annotated[str, typer.Option("--role", help="agent, lead or admin.")],
+    name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
+    agent_id: Annotated[
+        str | None,
+        typer.Option("--agent-id", help="An agent's id in the conversations (agents only)."),
+    ] = None,
+    team: Annotated[
+        list[str],
+        typer.Option("--team", help="A team the lead leads, or the agent's team; repeatable."),
+    ] = [],  # noqa: B006 - typer reads the default, never mutated
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    database: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a user who can sign in to the team app (asks for the password)."""
+    from heard.store import StoreError, UserRole
+
+    try:
+        chosen = UserRole(role.lower())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{role!r} is not a role; use agent, lead or admin", param_hint="--role"
+        ) from None
+    password = _read_password(password_stdin)
+    store = _store(database)
+    try:
+        user = store.create_user(
+            email,
+            role=chosen,
+            password=password,
+            name=name,
+            agent_external_id=agent_id,
+            teams=team,
+        )
+    except StoreError as exc:
+        raise _fail(exc) from None
+    finally:
+        store.close()
+    if as_json:
+        print_json(user.model_dump(mode="json"))
+        return
+    console.print(f"added {escape(user.email)} as {user.role.value} (user {user.id})")
+
+
+@token_app.command("create")
+def token_create(
+    email: Annotated[str, typer.Argument(help="Whose token it is.")],
+    scope: Annotated[
+        list[str], typer.Option("--scope", help="read, write or admin; repeatable.")
+    ] = ["read"],  # noqa: B006
+    name: Annotated[str | None, typer.Option("--name", help="What the token is for.")] = None,
+    database: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create an API token and print it (it is shown this once; only its hash is kept)."""
+    from heard.store import Scope, StoreError
+
+    try:
+        scopes = [Scope(s.lower()) for s in scope]
+    except ValueError:
+        raise typer.BadParameter(
+            f"scopes are read, write and admin, got {', '.join(scope)}", param_hint="--scope"
+        ) from None
+    store = _store(database)
+    try:
+        user = store.user_by_email(email)
+        record, token = store.create_token(user.id, scopes=scopes, name=name)
+    except StoreError as exc:
+        raise _fail(exc) from None
+    finally:
+        store.close()
+    if as_json:
+        print_json({**record.model_dump(mode="json"), "token": token})
+        return
+    sys.stdout.write(token + "\n")
+    errors.print(
+        f"token {record.id} for {escape(user.email)} with scopes "
+        f"{' '.join(s.value for s in record.scopes)}; it is not shown again"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(user_app, name="user")
+    app.add_typer(token_app, name="token")
+
+    @app.command("rescore")
+    def rescore_command(
+        rubric: Annotated[
+            Path | None, typer.Option("--rubric", help="A rubric TOML file (default: heard's).")
+        ] = None,
+        database: DatabaseOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Score stored conversations again where the rubric or detector versions changed."""
+        from heard.analysis import Analyzer, load_rubric
+        from heard.errors import InputError
+
+        try:
+            analyzer = Analyzer(rubric=load_rubric(rubric) if rubric else None)
+        except InputError as exc:
+            raise _fail(exc) from None
+        store = _store(database)
+        try:
+            report = store.rescore(analyzer=analyzer)
+        finally:
+            store.close()
+        if as_json:
+            print_json(report.model_dump())
+            return
+        console.print(
+            f"rescored {report.rescored:,} of {report.checked:,} conversations "
+            f"with rubric {analyzer.rubric.ref}"
+        )
+
+    @app.command("serve")
+    def serve_command(
+        host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+        database: DatabaseOpt = None,
+    ) -> None:
+        """Serve the team app and its API (uvicorn) on the store at $HEARD_DATABASE_URL."""
+        import uvicorn
+
+        from heard.store.database import normalise_url
+        from heard.web import create_app
+
+        settings = _settings(database)
+        app_ = create_app(settings)
+        shown = normalise_url(settings.database_url).split("@")[-1]
+        errors.print(f"heard: store {escape(shown)}; serving on http://{host}:{port}")
+        uvicorn.run(app_, host=host, port=port, log_level="info")

@@ -1,0 +1,84 @@
+"""`heard user add`, `heard token create`, `heard rescore`, `heard serve` on a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from heard.cli.main import app
+from heard.store import Store, UserRole
+from teamdata import conversation, open_store
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'heard.db'}"
+    monkeypatch.setenv("HEARD_DATABASE_URL", url)
+    monkeypatch.setenv("HEARD_SECRET_KEY", "cli-test-key")
+    return url
+
+
+def test_user_add_and_token_create(database: str) -> None:
+    added = runner.invoke(
+        app,
+        ["user", "add", "Lee@X.test", "--role", "lead", "--team", "Blue", "--password-stdin"],
+        input="a long password\n",
+    )
+    assert added.exit_code == 0, added.output
+    assert added.output == "added lee@x.test as lead (user 1)\n"
+    again = runner.invoke(
+        app,
+        ["user", "add", "lee@x.test", "--role", "lead", "--password-stdin"],
+        input="pw-pw-pw-pw\n",
+    )
+    assert again.exit_code == 1 and "already exists" in again.output
+    bad_role = runner.invoke(app, ["user", "add", "a@x.test", "--role", "boss", "--password-stdin"])
+    assert bad_role.exit_code == 2
+    created = runner.invoke(
+        app, ["token", "create", "lee@x.test", "--scope", "read", "--scope", "write", "--json"]
+    )
+    assert created.exit_code == 0, created.output
+    token = json.loads(created.output)
+    store = Store.open(database)
+    try:
+        user, scopes = store.verify_token(token["token"])
+        assert (user.email, user.role, [s.value for s in scopes]) == (
+            "lee@x.test",
+            UserRole.LEAD,
+            ["read", "write"],
+        )
+        assert store.verify_password("lee@x.test", "a long password") is not None
+        assert [t.name for t in store.list_teams(user.viewer())] == ["Blue"]
+    finally:
+        store.close()
+    refused = runner.invoke(app, ["token", "create", "lee@x.test", "--scope", "admin"])
+    assert refused.exit_code == 1 and "only admins" in refused.output
+
+
+def test_rescore_reports_what_it_did(database: str, tmp_path: Path) -> None:
+    store = open_store(database)
+    store.ingest([conversation("c1"), conversation("c2", good=False)])
+    store.close()
+    result = runner.invoke(app, ["rescore"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "rescored 0 of 2 conversations with rubric heard-default@1\n"
+    rubric = tmp_path / "rubric.toml"
+    missing = runner.invoke(app, ["rescore", "--rubric", str(rubric)])
+    assert missing.exit_code == 1 and "rubric.toml" in missing.output
+
+
+def test_serve_runs_uvicorn_on_the_app(database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    seen: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
+    result = runner.invoke(app, ["serve", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert (seen["host"], seen["port"]) == ("127.0.0.1", 8123)
+    assert seen["app"].state.settings.database_url == database
+    assert "serving on http://127.0.0.1:8123" in result.output
