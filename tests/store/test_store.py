@@ -258,3 +258,23 @@ def test_users_tokens_and_audit(store: Store) -> None:
     assert ("sign_in", "user") in actions
     with pytest.raises(Forbidden):
         store.list_audit(agent.viewer())
+
+
+def test_migrate_down_and_up_again(database_url: str) -> None:
+    from alembic import command
+
+    from heard.store import make_engine, migrate
+    from heard.store.database import alembic_config
+
+    migrate(database_url)
+    engine = make_engine(database_url)
+    try:
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        migrate(database_url)
+        assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()

@@ -225,8 +225,36 @@ class Store:
                 analyses[key] = analysis.scorecard
         version = analysis_version(analyzer)
         report = IngestReport()
+        try:
+            self._write_ingest(
+                list(latest.items()),
+                bodies,
+                analyses,
+                version,
+                report,
+                redact=redact,
+                user_id=user_id,
+            )
+        except IntegrityError as exc:
+            raise Conflict(
+                "another ingest stored some of these conversations at the same moment; "
+                "send them again (they will come back unchanged or updated)"
+            ) from exc
+        return report
+
+    def _write_ingest(
+        self,
+        items: list[tuple[tuple[str, str], Conversation]],
+        bodies: dict[tuple[str, str], str],
+        analyses: dict[tuple[str, str], Scorecard],
+        version: tuple[str, str, str],
+        report: IngestReport,
+        *,
+        redact: bool,
+        user_id: int | None,
+    ) -> None:
         with self._session() as session:
-            for key, conversation in latest.items():
+            for key, conversation in items:
                 report.items.append(
                     self._put(
                         session,
@@ -250,7 +278,6 @@ class Store:
                     f"{created} created, {updated} updated, "
                     f"{report.count(IngestStatus.UNCHANGED)} unchanged",
                 )
-        return report
 
     def _known_digests(
         self, session: Session, keys: list[tuple[str, str]]

@@ -1,0 +1,51 @@
+"""Settings: HEARD_* environment variables, defaults, and the secret key kept beside the store."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from heard import settings as settings_module
+from heard.settings import Settings
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(settings_module, "data_dir", lambda: tmp_path / "heard")
+    for name in Settings.model_fields:
+        monkeypatch.delenv(f"HEARD_{name.upper()}", raising=False)
+    return tmp_path / "heard"
+
+
+def test_defaults(data_dir: Path) -> None:
+    settings = Settings()
+    assert settings.database_url == f"sqlite:///{data_dir / 'heard.db'}"
+    assert settings.redact is True
+    assert settings.max_upload_bytes == 20 * 1024 * 1024
+    assert settings.recognition_min_conversations == 5
+
+
+def test_environment_wins(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEARD_DATABASE_URL", "postgresql+psycopg://db/heard")
+    monkeypatch.setenv("HEARD_REDACT", "false")
+    monkeypatch.setenv("HEARD_MAX_UPLOAD_BYTES", "1000")
+    settings = Settings()
+    assert (settings.database_url, settings.redact, settings.max_upload_bytes) == (
+        "postgresql+psycopg://db/heard",
+        False,
+        1000,
+    )
+    monkeypatch.setenv("HEARD_MAX_UPLOAD_BYTES", "0")
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_secret_key_is_generated_once_and_private(data_dir: Path) -> None:
+    first = Settings().key()
+    path = data_dir / settings_module.SECRET_KEY_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(first) >= 40 and Settings().key() == first
+    assert Settings(secret_key="given").key() == "given"
