@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from heard import __version__
-from heard.cli import analyzing, bench, evaluating, importing, schema, training
+from heard.cli import analyzing, bench, evaluating, generating, importing, schema, training
 
 app = typer.Typer(
     name="heard",
@@ -40,6 +40,7 @@ analyzing.register(app)
 evaluating.register(app)
 schema.register(app)
 training.register(app)
+generating.register(app)
 app.add_typer(bench.app, name="bench")
 
 
