@@ -17,16 +17,8 @@ find_python() {
   return 1
 }
 
-apt_install() {
-  if command -v apt-get >/dev/null 2>&1; then
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
-  else
-    echo "heard: please install: $*" >&2
-    return 1
-  fi
-}
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
 
 PYTHON="$(find_python)" || {
   echo "heard: Python 3.11 or newer is needed; installing Debian's python3" >&2

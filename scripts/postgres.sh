@@ -3,6 +3,9 @@
 # When none answers: install Debian's postgresql with apt, start its cluster, and trust local TCP
 # connections of user postgres. A server that already answers is left exactly as it is.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
 
 answers() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
 
@@ -15,8 +18,7 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 if ! command -v pg_ctlcluster >/dev/null 2>&1 || [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then
   echo "postgres: installing Debian's postgresql"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+  apt_install postgresql >/dev/null
 fi
 
 version="$(ls /etc/postgresql | sort -V | tail -n 1)"

@@ -3,6 +3,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
+# The browser tests drive Debian's chromium (Playwright never downloads a browser here).
+CHROMIUM="${HEARD_CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+  # shellcheck source=scripts/apt.sh
+  . scripts/apt.sh
+  echo "== installing Debian's chromium for the browser tests ==" >&2
+  if ! apt_install chromium; then
+    if [ -n "${CI:-}" ]; then
+      echo "heard: chromium could not be installed; the browser tests need it" >&2
+      exit 1
+    fi
+    echo "heard: chromium could not be installed; the browser tests will be skipped" >&2
+  fi
+fi
 VENV="${HEARD_VENV:-.venv}"
 echo "== ruff =="
 "$VENV/bin/ruff" check src tests

@@ -36,6 +36,17 @@ CUES = [
     # (behaviour, agent reply, present?)
     ("acknowledgement", "I see. Let me look at the tracking now.", True),
     ("acknowledgement", "The tracking shows it in Leeds.", False),
+    # after an opening apology, the second sentence may acknowledge
+    (
+        "acknowledgement",
+        "Sorry, I replied before you had finished. Thanks for the extra detail.",
+        True,
+    ),
+    (
+        "acknowledgement",
+        "The parcel left Leeds on Monday and should be with you by Friday. Got it?",
+        False,
+    ),
     ("empathy", "I understand why you're upset, a week is far too long.", True),
     ("empathy", "The parcel is in Leeds.", False),
     ("reflection_of_feeling", "That sounds really frustrating.", True),
@@ -80,6 +91,13 @@ CUES = [
     ("closed_question", "Tell me about what the tracking page shows.", False),
     ("uses_name", "Thanks, Ana, let me check.", True),
     ("uses_name", "Thanks, let me check.", False),
+    ("uses_name", "Thank you, Ms. Lopez, let me check.", True),
+    ("uses_name", "Thank you, Ms Lopez.", True),
+    ("uses_name", "Thanks, Anaconda support will help.", False),
+    ("empathy", "You did the right thing throwing it out.", True),
+    ("reassurance", "Please don't. These scams fool a lot of people.", True),
+    ("reassurance", "Please don't share your code with anyone.", False),
+    ("reassurance", "It's not your fault, the courier lost it.", True),
 ]
 
 
@@ -99,6 +117,8 @@ CUSTOMER_CUES = [
     ("not_heard_cue", "Did anyone actually read my email?", True),
     ("not_heard_cue", "I've asked twice now. Where is it?", True),
     ("not_heard_cue", "I've asked my neighbour to take it in.", False),
+    ("not_heard_cue", "Somewhere, probably. Is that what this is about or not?", True),
+    ("not_heard_cue", "I'm not sure whether or not it was delivered.", False),
     ("escalation_cue", "Seriously thinking about switching provider.", True),
     ("escalation_cue", "I want to speak to a manager.", True),
     ("escalation_cue", "I'm cancelling my subscription if this isn't fixed.", True),
@@ -122,6 +142,16 @@ def test_customer_cue(behaviour: str, text: str, present: bool) -> None:
         ("Perfect, thank you so much!", "satisfaction"),
         ("My order number is 4412.", "neutral"),
         ("Thanks, but this is ridiculous.", "anger"),
+        # the longer cue wins an overlap: "…won't get stuck again?" is worry, not "again?"
+        ("That helps, thanks. But how do I know it won't get stuck again?", "worry"),
+        ("It got stuck again?", "frustration"),
+        # a shouted word turns frustration into anger; a plain acronym does not
+        ("A FORM? I lost a day's pay for this.", "anger"),
+        ("My PIN failed again.", "frustration"),
+        # having to repeat yourself frustrates; sarcastic thanks does not outrank it
+        ("No! I've asked twice now. What is the charge?", "frustration"),
+        ("So it turns out you lost my modem. Great.", "frustration"),
+        ("Frozen? So I can't get my pension out?", "worry"),
     ],
 )
 def test_customer_emotion(text: str, emotion: str) -> None:

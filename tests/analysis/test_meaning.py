@@ -229,6 +229,37 @@ def test_ignores_last_turn_leaves_legitimate_replies(customer: str, reply: str) 
     assert ("ignores_last_turn", 3) not in behaviours(conversation)
 
 
+PENDING = [
+    ("customer", "There's a charge of $249 on my statement. Can you tell me what it's for?"),
+    ("agent", "Is this for the account ending in 2231?"),
+    ("customer", "Yes."),
+    ("agent", "Have you made any changes to your plan recently?"),
+    ("customer", "No."),
+]
+
+
+@needs_model
+@pytest.mark.parametrize(
+    ("earlier", "reply", "present"),
+    [
+        # a pitch while the customer's question still waits for an answer
+        ([], "Did you receive our email about the new Fernway TV bundle?", True),
+        ([], "Would you be interested in upgrading to Fiber 1 Gig today?", True),
+        # a diagnostic question is not a pitch
+        ([], "Did you return your old modem?", False),
+        # the question was answered in between: a pitch now is not ignoring it
+        (
+            [("agent", "It's a non-return fee for the modem."), ("customer", "Oh, okay.")],
+            "Would you be interested in upgrading to Fiber 1 Gig today?",
+            False,
+        ),
+    ],
+)
+def test_a_pitch_while_a_question_waits_ignores_the_customer(earlier, reply, present) -> None:
+    turns = [*PENDING, *earlier, ("agent", reply)]
+    assert (("ignores_last_turn", len(turns) - 1) in behaviours(chat(*turns))) == present
+
+
 def test_the_first_reply_is_never_ignoring() -> None:
     conversation = chat(
         ("customer", "What is this $249 charge on my statement?"),

@@ -7,7 +7,16 @@ from typing import Annotated
 import typer
 
 from heard import __version__
-from heard.cli import analyzing, bench, evaluating, importing, schema, team, training
+from heard.cli import (
+    analyzing,
+    bench,
+    evaluating,
+    generating,
+    importing,
+    schema,
+    team,
+    training,
+)
 
 app = typer.Typer(
     name="heard",
@@ -41,6 +50,7 @@ evaluating.register(app)
 schema.register(app)
 training.register(app)
 team.register(app)
+generating.register(app)
 app.add_typer(bench.app, name="bench")
 
 

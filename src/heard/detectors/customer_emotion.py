@@ -28,13 +28,22 @@ _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
 
 
 def emotion_of(text: str) -> tuple[str, float, tuple[int, int] | None]:
-    """(label, intensity 0–1, character span of the strongest cue) for one customer turn."""
-    hits: dict[str, list[re.Match[str]]] = {
-        e: list(lexicon(f"emotion_{e}").finditer(text)) for e in EMOTIONS
-    }
+    """(label, intensity 0–1, character span of the strongest cue) for one customer turn.
+
+    Cues of different emotions may overlap ("how do I know it won't get stuck again?" is worry,
+    though "again?" alone would be frustration): the longer cue wins. Shouting (capitals, "!!")
+    adds intensity to anger; a shouted word ("A FORM?") turns frustration into anger."""
+    found = [(e, m) for e in EMOTIONS for m in lexicon(f"emotion_{e}").finditer(text)]
+    # having to repeat yourself ("I've asked twice now", "did anyone read my email?") frustrates
+    found += [("frustration", m) for m in lexicon("not_heard").finditer(text)]
+    kept: list[tuple[str, re.Match[str]]] = []
+    for emotion, match in sorted(found, key=lambda em: em[1].start() - em[1].end()):
+        if all(match.end() <= m.start() or m.end() <= match.start() for _, m in kept):
+            kept.append((emotion, match))
+    hits: dict[str, list[re.Match[str]]] = {e: [] for e in EMOTIONS}
+    for emotion, match in sorted(kept, key=lambda em: em[1].start()):
+        hits[emotion].append(match)
     shouting = len(_SHOUT.findall(text)) + text.count("!") // 2
-    if shouting:
-        hits["anger"] += []  # shouting alone adds intensity, not a label
     scores = {e: len(m) for e, m in hits.items()}
     # negative emotions outrank thanks in the same turn ("thanks, but this is ridiculous")
     order = ["anger", "frustration", "worry", "confusion", "satisfaction"]
@@ -43,6 +52,8 @@ def emotion_of(text: str) -> tuple[str, float, tuple[int, int] | None]:
         return "neutral", 0.0, None
     if label == "satisfaction" and any(scores[e] for e in order[:4]):
         label = max(order[:4], key=lambda e: (scores[e], -order.index(e)))
+    if label == "frustration" and any(len(w) >= 4 for w in _SHOUT.findall(text)):
+        hits["anger"], scores["anger"], label = hits[label], scores[label], "anger"
     intensity = min(1.0, 0.4 + 0.2 * scores[label] + (0.2 if shouting and label == "anger" else 0))
     first = hits[label][0]
     return label, round(intensity, 2), (first.start(), first.end())

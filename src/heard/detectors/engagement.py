@@ -2,9 +2,11 @@
 answers only with a question of its own that shares neither words nor meaning with it.
 
 Scope: a reply that changes the subject with a question ("Would you like to upgrade?" after
-"What is this charge?"). Statements that leave a concern unanswered are the concern tracker's
-job; gathering details after a request for service ("Can you book me a table?" → "For what
-time?") and the first reply of a conversation (identification) are legitimate."""
+"What is this charge?"), and a sales pitch put as a question while the customer's question is
+still unanswered, even when their last turn was only a "No." to the agent's previous question.
+Statements that leave a concern unanswered are the concern tracker's job; gathering details
+after a request for service ("Can you book me a table?" → "For what time?") and the first reply
+of a conversation (identification) are legitimate."""
 
 from __future__ import annotations
 
@@ -54,6 +56,21 @@ def open_questions(sentences: list[Sentence]) -> list[Sentence]:
     ]
 
 
+def _pending_question(ctx: Context, reply: Turn) -> tuple[Turn, str] | None:
+    """The customer's latest question before `reply` if every agent turn since asked only
+    questions (so nothing can have answered it)."""
+    for turn in reversed(ctx.turns[: reply.index]):
+        if turn.role == Role.AGENT:
+            sentences = ctx.sentences[turn.index]
+            if not all(s.text.endswith("?") for s in sentences):
+                return None
+        elif turn.role == Role.CUSTOMER:
+            asked = open_questions(ctx.sentences[turn.index])
+            if asked:
+                return turn, asked[-1].text
+    return None
+
+
 @register
 class IgnoresLastTurn(Detector):
     """The agent's reply does not engage with the question in the customer's last turn."""
@@ -66,6 +83,7 @@ class IgnoresLastTurn(Detector):
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
         candidates: list[tuple[Turn, Turn, list[Sentence]]] = []
+        findings: list[Finding] = []
         answered_once = False
         for customer_turns, reply in ctx.replies():
             if not customer_turns:
@@ -76,10 +94,15 @@ class IgnoresLastTurn(Detector):
             last = customer_turns[-1]
             asked = open_questions(ctx.sentences[last.index])
             reply_sentences = ctx.sentences[reply.index]
-            if not asked or not reply_sentences:
-                continue
-            if not all(s.text.endswith("?") for s in reply_sentences):
+            if not reply_sentences or not all(s.text.endswith("?") for s in reply_sentences):
                 continue  # a statement: an answer, an acknowledgement or a hold message
+            pitch = lexicon("upsell").search(reply.text)
+            pending = _pending_question(ctx, reply)
+            if pitch and pending:
+                findings.append(self._pitch(ctx, reply, pitch, *pending))
+                continue
+            if not asked:
+                continue
             if _ANSWER_FIRST.match(reply.text):
                 continue  # "Yes, …?" / "Unfortunately …?" answers before asking
             if lexicon("clarify_request").search(reply.text):
@@ -91,9 +114,25 @@ class IgnoresLastTurn(Detector):
             ):
                 continue  # shares the customer's words: a follow-up, not a change of subject
             candidates.append((last, reply, asked))
-        if not candidates:
-            return []
-        return self._judge(ctx, candidates)
+        if candidates:
+            findings.extend(self._judge(ctx, candidates))
+        return findings
+
+    def _pitch(
+        self, ctx: Context, reply: Turn, pitch: re.Match[str], asked_in: Turn, question: str
+    ) -> Finding:
+        return ctx.finding(
+            self.name,
+            "ignores_last_turn",
+            "attentiveness",
+            Polarity.NEGATIVE,
+            Span(turn=reply.index, start=0, end=len(reply.text)),
+            confidence=0.8,
+            explanation=f"pitches “{pitch.group(0)}” while the customer's question in turn "
+            f"{asked_in.index} is unanswered: “{question}”",
+            suggestion=f"Answer the customer's question first: “{question}”",
+            customer_turn=asked_in.index,
+        )
 
     def _judge(self, ctx: Context, candidates: list[tuple[Turn, Turn, list[Sentence]]]):
         from heard.embed import encode

@@ -4,10 +4,11 @@ resolution check, call-back offer; dismissive, blaming and condescending languag
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import ClassVar
 
-from heard.analysis.context import Context
+from heard.analysis.context import Context, Sentence
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.detectors._lexicon import lexicon
@@ -42,7 +43,12 @@ PHRASES: dict[str, tuple[str, str, Polarity, str]] = {
     "condescending": ("condescending", "empathy", Polarity.NEGATIVE, "talks down to the customer"),
 }
 _ACK_WINDOW = 60
-"""An acknowledgement counts in the first this-many characters of a reply."""
+"""An acknowledgement counts in the first this-many characters of a reply, or at the start of
+its second sentence (after an opening apology: "Sorry, I replied too soon. Thanks for the
+extra detail…")."""
+_OPENER = re.compile(r"\W*(?:hi|hello|hey|sorry|apologies|(?:i'm|i am) sorry)\b", re.IGNORECASE)
+"""A first sentence that greets or apologises, after which the second may acknowledge."""
+_TITLES = r"(?:mr|mrs|ms|miss|mx|dr|sir|madam)\.?"
 
 
 @register
@@ -54,7 +60,7 @@ class AgentPhrases(Detector):
     def detect(self, ctx: Context) -> Iterable[Finding]:
         findings: list[Finding] = []
         boilerplate = lexicon("apology_boilerplate")
-        first_name = _customer_first_name(ctx)
+        customer_name = _customer_name(ctx)
         for customer_turns, turn in ctx.replies():
             text = turn.text
             excluded = [m.span() for m in boilerplate.finditer(text)]
@@ -75,7 +81,7 @@ class AgentPhrases(Detector):
                     )
                     break  # one finding per behaviour per turn
             if customer_turns:
-                match = lexicon("acknowledgement").search(text[:_ACK_WINDOW])
+                match = _acknowledgement(text, ctx.sentences[turn.index])
                 if match:
                     findings.append(
                         ctx.finding(
@@ -88,27 +94,39 @@ class AgentPhrases(Detector):
                             explanation="acknowledges what the customer said",
                         )
                     )
-            if first_name:
-                at = text.lower().find(first_name.lower())
-                if at >= 0 and (at == 0 or not text[at - 1].isalpha()):
-                    findings.append(
-                        ctx.finding(
-                            self.name,
-                            "uses_name",
-                            "attentiveness",
-                            Polarity.POSITIVE,
-                            Span(turn=turn.index, start=at, end=at + len(first_name)),
-                            explanation="uses the customer's name",
-                        )
+            named = customer_name.search(text) if customer_name else None
+            if named:
+                findings.append(
+                    ctx.finding(
+                        self.name,
+                        "uses_name",
+                        "attentiveness",
+                        Polarity.POSITIVE,
+                        Span(turn=turn.index, start=named.start(), end=named.end()),
+                        explanation="uses the customer's name",
                     )
+                )
         return findings
 
 
-def _customer_first_name(ctx: Context) -> str | None:
+def _acknowledgement(text: str, sentences: list[Sentence]) -> re.Match[str] | None:
+    """An acknowledgement near the start of a reply (see `_ACK_WINDOW`)."""
+    match = lexicon("acknowledgement").search(text[:_ACK_WINDOW])
+    if match or len(sentences) < 2 or not _OPENER.match(sentences[0].text):
+        return match
+    return lexicon("acknowledgement").match(text, sentences[1].start, sentences[1].end)
+
+
+def _customer_name(ctx: Context) -> re.Pattern[str] | None:
+    """The customer's first name, or a title with their surname ("Mrs. Collins"), as a regex."""
     customer = ctx.conversation.customer
-    if customer and customer.name and customer.name.split():
-        return customer.name.split()[0]
-    return None
+    parts = customer.name.split() if customer and customer.name else []
+    if not parts:
+        return None
+    forms = [re.escape(parts[0])]
+    if len(parts) > 1:
+        forms.insert(0, rf"{_TITLES}\s+{re.escape(parts[-1])}")
+    return re.compile(rf"(?<![\w'])(?:{'|'.join(forms)})(?![\w'])", re.IGNORECASE)
 
 
 @register

@@ -1,0 +1,163 @@
+"""The conversation viewer's transcript worked out for the template: each turn cut into pieces
+at the findings' spans (overlaps kept), every piece knowing its findings and component, and the
+concern tracker's steps. Text stays text here; the template escapes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from heard.model import Concern, Conversation, Finding, Polarity, Scorecard
+from heard.report.content import findings_by_turn, label, quote, segments, stamp, whole_turn
+from heard.web.views import Note
+
+_STRENGTH = {Polarity.NEGATIVE: 3, Polarity.POSITIVE: 2, Polarity.NEUTRAL: 1}
+
+
+@dataclass(frozen=True)
+class FindingItem:
+    """A finding as the viewer lists it; `id` is its position in the scorecard."""
+
+    id: int
+    behaviour: str
+    label: str
+    component: str
+    polarity: str
+    explanation: str
+    suggestion: str | None
+    quote: str
+    turn: int
+    detail: str | None = None
+    """what the behaviour label leaves out, e.g. the emotion of customer_emotion"""
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of a turn's text and the findings whose spans cover all of it."""
+
+    text: str
+    findings: tuple[int, ...] = ()
+    component: str | None = None
+    polarity: str | None = None
+
+    @property
+    def overlap(self) -> bool:
+        return len(self.findings) > 1
+
+
+@dataclass
+class TurnLine:
+    index: int
+    role: str
+    text_pieces: list[Piece]
+    when: str = ""
+    subject: str | None = None
+    findings: list[FindingItem] = field(default_factory=list)
+    whole: list[FindingItem] = field(default_factory=list)
+    """findings that cover the whole turn (timing, missed moments): shown as tags"""
+    notes: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ConcernRow:
+    id: int
+    kind: str
+    quote: str
+    status: str
+    steps: tuple[tuple[str, int | None], ...]
+    raised_again: tuple[int, ...]
+
+
+def finding_items(conversation: Conversation, card: Scorecard) -> list[FindingItem]:
+    items = []
+    for position, finding in enumerate(card.findings):
+        span = finding.spans[0]
+        items.append(
+            FindingItem(
+                id=position,
+                behaviour=finding.behaviour,
+                label=label(finding),
+                component=finding.component,
+                polarity=finding.polarity.value,
+                explanation=finding.explanation,
+                suggestion=finding.suggestion,
+                quote=quote(conversation, span),
+                turn=span.turn,
+                detail=str(finding.data["emotion"]) if finding.data.get("emotion") else None,
+            )
+        )
+    return items
+
+
+def _primary(findings: tuple[Finding, ...]) -> Finding:
+    """The finding whose component colours a piece: negative over positive over neutral, then
+    the first in the turn."""
+    strongest = max(_STRENGTH[f.polarity] for f in findings)
+    return next(f for f in findings if _STRENGTH[f.polarity] == strongest)
+
+
+def transcript(
+    conversation: Conversation, card: Scorecard, *, notes: list[Note] | None = None
+) -> list[TurnLine]:
+    """Every turn of the conversation with its highlighted pieces, findings and note ids."""
+    items = finding_items(conversation, card)
+    position = {id(f): i for i, f in enumerate(card.findings)}
+    by_turn = findings_by_turn(card)
+    notes_by_turn: dict[int, list[int]] = {}
+    for note in notes or []:
+        if note.turn is not None:
+            notes_by_turn.setdefault(note.turn, []).append(note.id)
+    lines = []
+    for turn in conversation.turns:
+        marks = by_turn.get(turn.index, [])
+        pieces = []
+        for segment in segments(turn, marks):
+            if not segment.findings:
+                pieces.append(Piece(segment.text))
+                continue
+            primary = _primary(segment.findings)
+            pieces.append(
+                Piece(
+                    segment.text,
+                    tuple(position[id(f)] for f in segment.findings),
+                    primary.component,
+                    primary.polarity.value,
+                )
+            )
+        whole = [
+            items[position[id(f)]]
+            for f in marks
+            if all(s.turn != turn.index or whole_turn(s, turn) or s.end == s.start for s in f.spans)
+        ]
+        lines.append(
+            TurnLine(
+                index=turn.index,
+                role=turn.role.value,
+                text_pieces=pieces,
+                when=stamp(turn),
+                subject=turn.subject,
+                findings=[items[position[id(f)]] for f in marks],
+                whole=whole,
+                notes=notes_by_turn.get(turn.index, []),
+            )
+        )
+    return lines
+
+
+def concern_rows(concerns: list[Concern]) -> list[ConcernRow]:
+    """Each concern with the turn of every step it reached (None: not reached)."""
+    return [
+        ConcernRow(
+            id=c.id,
+            kind=c.kind,
+            quote=c.quote,
+            status=c.status.value,
+            steps=(
+                ("raised", c.span.turn),
+                ("acknowledged", c.acknowledged),
+                ("addressed", c.addressed),
+                ("confirmed", c.confirmed),
+            ),
+            raised_again=tuple(c.raised_again),
+        )
+        for c in concerns
+    ]

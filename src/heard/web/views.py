@@ -1,0 +1,302 @@
+"""What each web page shows, as plain data: the routes fill these from the store, the templates
+lay them out. No queries, no HTML, nothing of the web framework here."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from heard.model import Conversation, Polarity, Scorecard
+
+Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+Answer = Annotated[int, Field(ge=1, le=5)]
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserRole(StrEnum):
+    """What a signed-in person may see: their own work, their teams, or everything."""
+
+    AGENT = "agent"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+
+class PageUser(_View):
+    """The signed-in person a page is drawn for (the navigation depends on the role)."""
+
+    name: str
+    email: str
+    role: UserRole
+    agent_id: str | None = Field(default=None, description="the agent row linked to the user")
+
+
+# --- shared pieces ---------------------------------------------------------------------------
+
+
+class TrendPoint(_View):
+    """One period of a trend: its first day, the mean Listening Score and how many conversations."""
+
+    period: date
+    mean: Score | None = None
+    n: int = Field(default=0, ge=0)
+
+
+class ComponentTrend(_View):
+    """A component's mean score per period."""
+
+    component: str
+    points: list[TrendPoint] = Field(default_factory=list)
+
+
+class HistogramBin(_View):
+    """Conversations whose Listening Score falls in [lower, upper) (the last bin includes 100)."""
+
+    lower: float
+    upper: float
+    count: int = Field(ge=0)
+
+
+class Moment(_View):
+    """A finding worth a talk: the quote, where it is, and why it matters."""
+
+    conversation_id: str
+    turn: int = Field(ge=0)
+    quote: str
+    behaviour: str
+    component: str
+    polarity: Polarity
+    explanation: str = ""
+    suggestion: str | None = None
+    agent: str | None = None
+    at: datetime | None = None
+
+
+class ConversationSummary(_View):
+    """A conversation in a list: enough to recognise and open it."""
+
+    id: str
+    channel: str
+    started_at: datetime | None = None
+    agent: str | None = None
+    listening_score: Score | None = None
+
+
+class NoteStatus(StrEnum):
+    """Where a coaching note stands: the agent acknowledges or disputes, a lead resolves."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    DISPUTED = "disputed"
+    RESOLVED = "resolved"
+
+
+class NoteEvent(_View):
+    """A reply or status change in a note's thread."""
+
+    author: str
+    at: datetime
+    kind: Literal["reply", "acknowledged", "disputed", "resolved", "reopened"] = "reply"
+    text: str = ""
+
+
+class Note(_View):
+    """A coaching note left on a moment of a conversation, with its thread."""
+
+    id: int
+    conversation_id: str
+    turn: int | None = Field(default=None, ge=0)
+    start: int | None = Field(default=None, ge=0)
+    end: int | None = Field(default=None, ge=0)
+    author: str
+    agent: str | None = None
+    text: str
+    status: NoteStatus = NoteStatus.OPEN
+    created_at: datetime
+    events: list[NoteEvent] = Field(default_factory=list)
+
+
+class FeedbackAnswer(_View):
+    """One customer's survey answers."""
+
+    csat: Answer
+    felt_heard: Answer
+    comment: str = ""
+    submitted_at: datetime | None = None
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+class DashboardFilters(_View):
+    """The dashboard's filter form: what is chosen and what can be chosen."""
+
+    team: str | None = None
+    agent: str | None = None
+    channel: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    teams: list[str] = Field(default_factory=list)
+    agents: list[tuple[str, str]] = Field(
+        default_factory=list, description="(agent id, name) pairs to choose from"
+    )
+    channels: list[str] = Field(default_factory=lambda: ["call", "chat", "email", "sms", "social"])
+
+
+class AgentRow(_View):
+    """One agent in the dashboard's table."""
+
+    agent_id: str
+    name: str
+    team: str | None = None
+    n: int = Field(ge=0)
+    mean: Score | None = None
+    change: float | None = Field(default=None, description="mean now minus the previous period")
+    weekly: list[float | None] = Field(
+        default_factory=list, description="weekly means, oldest first"
+    )
+
+
+class DashboardView(_View):
+    """The lead's dashboard."""
+
+    teams: list[str]
+    date_from: date
+    date_to: date
+    filters: DashboardFilters = Field(default_factory=DashboardFilters)
+    conversations: int = Field(default=0, ge=0)
+    mean: Score | None = None
+    trend: list[TrendPoint] = Field(default_factory=list)
+    components: list[ComponentTrend] = Field(default_factory=list)
+    histogram: list[HistogramBin] = Field(default_factory=list)
+    agents: list[AgentRow] = Field(default_factory=list)
+    best: list[Moment] = Field(default_factory=list)
+    worst: list[Moment] = Field(default_factory=list)
+
+
+class ConversationView(_View):
+    """One conversation with its current scorecard, coaching notes and customer feedback."""
+
+    conversation: Conversation
+    scorecard: Scorecard
+    notes: list[Note] = Field(default_factory=list)
+    feedback: list[FeedbackAnswer] = Field(default_factory=list)
+    survey_url: str | None = Field(default=None, description="the customer's survey link")
+    skipped: dict[str, str] = Field(default_factory=dict)
+
+
+class AgentHomeView(_View):
+    """An agent's own page: their trend, best moments and the notes waiting for them."""
+
+    agent_id: str
+    name: str
+    team: str | None = None
+    mean: Score | None = None
+    trend: list[TrendPoint] = Field(default_factory=list)
+    best: list[Moment] = Field(default_factory=list)
+    waiting: list[Note] = Field(default_factory=list, description="notes to acknowledge")
+    recent: list[ConversationSummary] = Field(default_factory=list)
+
+
+class Listener(_View):
+    """An agent on the listeners-of-the-week board."""
+
+    agent_id: str
+    name: str
+    team: str | None = None
+    n: int = Field(ge=0)
+    mean: Score
+    previous: Score | None = Field(default=None, description="mean in the week before")
+
+    @property
+    def improvement(self) -> float | None:
+        return None if self.previous is None else self.mean - self.previous
+
+
+class Badge(_View):
+    """A behaviour badge: who did it most this week."""
+
+    behaviour: str
+    title: str
+    agent: str
+    value: str = Field(description="what earned it, e.g. '14 paraphrases'")
+
+
+class RecognitionView(_View):
+    """Listeners of the week, by score and by improvement, only among agents with enough
+    conversations to be fair, and behaviour badges."""
+
+    week_start: date
+    min_n: int = Field(ge=1)
+    by_score: list[Listener] = Field(default_factory=list)
+    by_improvement: list[Listener] = Field(default_factory=list)
+    badges: list[Badge] = Field(default_factory=list)
+    too_few: list[str] = Field(
+        default_factory=list, description="agents left out with fewer than min_n conversations"
+    )
+
+
+class FeedbackPoint(_View):
+    """A conversation's Listening Score next to what its customer answered."""
+
+    conversation_id: str
+    listening_score: Score
+    csat: Answer
+    felt_heard: Answer
+    agent: str | None = None
+
+
+class FeedbackChartView(_View):
+    """Listening Score against the customers' survey answers."""
+
+    points: list[FeedbackPoint] = Field(default_factory=list)
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+class SurveyView(_View):
+    """The customer's survey, reached by a signed link; no sign-in."""
+
+    action: str = Field(description="where the form posts, the survey link itself")
+    agent: str | None = Field(default=None, description="the agent's first name, if shown")
+    company: str | None = None
+    submitted: bool = False
+    error: str | None = None
+    csat: Answer | None = None
+    felt_heard: Answer | None = None
+    comment: str = ""
+
+
+class UploadResult(_View):
+    """What happened to one uploaded file."""
+
+    file: str
+    ok: bool
+    format: str | None = None
+    conversations: int = Field(default=0, ge=0)
+    turns: int = Field(default=0, ge=0)
+    created: int = Field(default=0, ge=0)
+    updated: int = Field(default=0, ge=0)
+    unchanged: int = Field(default=0, ge=0)
+    error: str | None = Field(default=None, description="why it failed, naming line and field")
+
+
+class UploadView(_View):
+    """The upload page; after a post without JavaScript, the results per file."""
+
+    formats: list[str] = Field(default_factory=list, description="importer names to choose from")
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    results: list[UploadResult] = Field(default_factory=list)
+
+
+class SignInView(_View):
+    """The sign-in form."""
+
+    email: str = ""
+    error: str | None = None
+    next: str = "/"
