@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, gt=0, description="largest request body the API accepts"
     )
+    ingest_workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="processes that analyse large ingests (default: one per CPU core; 1: none)",
+    )
     recognition_min_conversations: int = Field(
         default=5, ge=1, description="conversations an agent needs in a week to be ranked"
     )

@@ -23,6 +23,18 @@ class DetectorError(RuntimeError):
     """A detector broke its contract (a finding pointing outside the conversation)."""
 
 
+@dataclass(frozen=True)
+class TemplateHint:
+    """A reply of a batch that nearly repeats another conversation's reply: conversation is
+    its position in the batch, like_id the other conversation's id."""
+
+    conversation: int
+    turn: int
+    like_id: str
+    like_turn: int
+    similarity: float
+
+
 @dataclass
 class Analysis:
     """Everything one analysis produced."""
@@ -101,25 +113,26 @@ class Analyzer:
         """Findings, scorecard and skip reasons for one conversation."""
         return self._score(*self._detect(conversation))
 
-    def analyze_many(self, conversations: list[Conversation]) -> list[Analysis]:
+    def analyze_many(
+        self, conversations: list[Conversation], *, hints: list[TemplateHint] | None = None
+    ) -> list[Analysis]:
         """Analyse conversations together: each as `analyze` does, and agent replies that are
         near-duplicates of a reply in another conversation of the batch become template_reply
-        findings (unless the reply was personalised)."""
+        findings (unless the reply was personalised).
+
+        `hints` are the batch's near-duplicates found beforehand by `template_hints` (on a
+        larger batch this part came from, positions renumbered for this part): analysing the
+        parts of a batch with their hints, in any process, gives what analysing the whole
+        batch gives."""
         runs = [self._detect(c) for c in conversations]
-        thresholds = self.rubric.thresholds
-        for duplicate in near_duplicates(
-            conversations,
-            threshold=thresholds.near_duplicate_jaccard,
-            min_words=thresholds.near_duplicate_min_words,
-        ):
-            ctx, findings, _ = runs[duplicate.reply.conversation]
-            turn = duplicate.reply.turn
+        for hint in self.template_hints(conversations) if hints is None else hints:
+            ctx, findings, _ = runs[hint.conversation]
+            turn = hint.turn
             if any(
                 f.behaviour in ("template_reply", "personalised_reply") and f.spans[0].turn == turn
                 for f in findings
             ):
                 continue
-            other = conversations[duplicate.like.conversation]
             findings.append(
                 ctx.finding(
                     BATCH_DETECTOR,
@@ -128,13 +141,31 @@ class Analyzer:
                     Polarity.NEGATIVE,
                     Span(turn=turn, start=0, end=len(ctx.turns[turn].text)),
                     confidence=0.6,
-                    explanation=f"nearly the same reply as conversation {other.id} turn "
-                    f"{duplicate.like.turn} (similarity {duplicate.similarity:.2f})",
-                    near_duplicate_of={"conversation": other.id, "turn": duplicate.like.turn},
-                    similarity=duplicate.similarity,
+                    explanation=f"nearly the same reply as conversation {hint.like_id} turn "
+                    f"{hint.like_turn} (similarity {hint.similarity:.2f})",
+                    near_duplicate_of={"conversation": hint.like_id, "turn": hint.like_turn},
+                    similarity=hint.similarity,
                 )
             )
         return [self._score(*run) for run in runs]
+
+    def template_hints(self, conversations: list[Conversation]) -> list[TemplateHint]:
+        """The near-duplicate replies of a batch, in the order `analyze_many` applies them."""
+        thresholds = self.rubric.thresholds
+        return [
+            TemplateHint(
+                conversation=d.reply.conversation,
+                turn=d.reply.turn,
+                like_id=conversations[d.like.conversation].id,
+                like_turn=d.like.turn,
+                similarity=d.similarity,
+            )
+            for d in near_duplicates(
+                conversations,
+                threshold=thresholds.near_duplicate_jaccard,
+                min_words=thresholds.near_duplicate_min_words,
+            )
+        ]
 
     def _detect(self, conversation: Conversation) -> tuple[Context, list[Finding], dict[str, str]]:
         ctx = Context(conversation, self.rubric)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,13 +15,25 @@ from typing import Any, Literal
 import orjson
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, Select, and_, case, delete, exists, func, select, update
+from sqlalchemy import (
+    Engine,
+    Select,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from heard.analysis import Analyzer
 from heard.analysis.rubric import Rubric
 from heard.model import Channel, Conversation, Scorecard
+from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows
 from heard.store.database import make_engine, upgrade
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.records import (
@@ -79,6 +92,8 @@ TOKEN_PREFIX = "heard_"
 ANALYSIS_BATCH = 200
 """Conversations analysed together by ingest and rescore (near-duplicate replies are found
 within a batch)."""
+RESCORE_CHUNK = ANALYSIS_BATCH * 5
+"""Conversations rescored per transaction."""
 
 BADGES = {
     "Paraphraser": "paraphrase",
@@ -143,8 +158,13 @@ class Store:
         recognition_min_conversations: int = 5,
         password_hasher: PasswordHasher | None = None,
         analyzer: Analyzer | None = None,
+        workers: int = 1,
     ) -> None:
         self.engine = engine
+        self.workers = max(1, workers)
+        """Processes that analyse a large ingest or rescore (1: this process only)."""
+        self._pool: AnalysisPool | None = None
+        self._pool_lock = threading.Lock()
         self.recognition_min_conversations = recognition_min_conversations
         self.hasher = password_hasher or PasswordHasher()
         """argon2id with the library's recommended cost; tests pass a cheaper one."""
@@ -158,6 +178,7 @@ class Store:
         recognition_min_conversations: int = 5,
         password_hasher: PasswordHasher | None = None,
         analyzer: Analyzer | None = None,
+        workers: int = 1,
     ) -> Store:
         """The store at `url`, migrated to the newest schema first."""
         engine = make_engine(url)
@@ -167,9 +188,14 @@ class Store:
             recognition_min_conversations=recognition_min_conversations,
             password_hasher=password_hasher,
             analyzer=analyzer,
+            workers=workers,
         )
 
     def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
         self.engine.dispose()
 
     @property
@@ -202,7 +228,9 @@ class Store:
 
         Idempotent on (source, external_id): the same body again is `unchanged`; a changed body
         is `updated` and scored again. Personal data is redacted first unless `redact` is False.
-        Agents and teams named by the conversations are created on the fly.
+        Agents and teams named by the conversations are created on the fly. With `workers` > 1
+        and at least `PARALLEL_MIN` conversations to score, analysis runs on a process pool
+        (the same scorecards as on one process).
         """
         if redact:
             from heard.redact import redact_conversation
@@ -216,22 +244,25 @@ class Store:
         with self._session() as session:
             known = self._known_digests(session, list(latest))
         changed = [k for k in latest if known.get(k) != digest(bodies[k])]
-        analyses: dict[tuple[str, str], Scorecard] = {}
-        for start in range(0, len(changed), ANALYSIS_BATCH):
-            keys = changed[start : start + ANALYSIS_BATCH]
-            for key, analysis in zip(
-                keys, analyzer.analyze_many([latest[k] for k in keys]), strict=True
-            ):
-                analyses[key] = analysis.scorecard
+        cards = dict(
+            zip(
+                changed,
+                self._score_cards(
+                    [latest[k] for k in changed], [bodies[k] for k in changed], analyzer
+                ),
+                strict=True,
+            )
+        )
         version = analysis_version(analyzer)
         report = IngestReport()
         try:
             self._write_ingest(
                 list(latest.items()),
                 bodies,
-                analyses,
+                cards,
                 version,
                 report,
+                analyzer=analyzer,
                 redact=redact,
                 user_id=user_id,
             )
@@ -242,28 +273,133 @@ class Store:
             ) from exc
         return report
 
+    def _score_cards(
+        self, conversations: list[Conversation], bodies: list[str], analyzer: Analyzer
+    ) -> list[CardRows]:
+        """Scorecards as rows, analysed in batches of ANALYSIS_BATCH (on the pool when it pays)."""
+        batches = [
+            (conversations[i : i + ANALYSIS_BATCH], bodies[i : i + ANALYSIS_BATCH])
+            for i in range(0, len(conversations), ANALYSIS_BATCH)
+        ]
+        if self.workers > 1 and len(conversations) >= PARALLEL_MIN:
+            return self._analysis_pool(analyzer).analyze(batches)
+        return [
+            card_rows(analysis.scorecard)
+            for batch, _ in batches
+            for analysis in analyzer.analyze_many(batch)
+        ]
+
+    def _analysis_pool(self, analyzer: Analyzer) -> AnalysisPool:
+        """The pool for `analyzer`'s rubric and detectors (a pool for another is replaced)."""
+        with self._pool_lock:
+            if self._pool is not None and analysis_version(self._pool.analyzer) != (
+                analysis_version(analyzer)
+            ):
+                self._pool.close()
+                self._pool = None
+            if self._pool is None:
+                self._pool = AnalysisPool(analyzer, workers=self.workers)
+            return self._pool
+
+    def warm(self) -> None:
+        """Load the analyzer now (and start the analysis workers, when there are any), so the
+        first ingest does not wait for them."""
+        analyzer = self.analyzer()
+        if self.workers > 1:
+            self._analysis_pool(analyzer).warm()
+
     def _write_ingest(
         self,
         items: list[tuple[tuple[str, str], Conversation]],
         bodies: dict[tuple[str, str], str],
-        analyses: dict[tuple[str, str], Scorecard],
+        cards: dict[tuple[str, str], CardRows],
         version: tuple[str, str, str],
         report: IngestReport,
         *,
+        analyzer: Analyzer,
         redact: bool,
         user_id: int | None,
     ) -> None:
         with self._session() as session:
+            stamp = now()
+            existing = self._existing(session, [key for key, _ in items])
+            digests = {key: digest(bodies[key]) for key, _ in items}
+            unchanged = [
+                existing[key][0]
+                for key, _ in items
+                if key in existing and existing[key][1] == digests[key]
+            ]
+            scores = self._current_scores(session, unchanged)
+            people: dict[tuple[str | None, str | None, str | None], tuple[int | None, int | None]]
+            people = {}
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
             for key, conversation in items:
+                found = existing.get(key)
+                if found is not None and found[1] == digests[key]:
+                    continue
+                if key not in cards:  # changed since we looked: analyse now
+                    cards[key] = card_rows(analyzer.analyze(conversation).scorecard)
+                agent = conversation.agent
+                who = (agent.id, agent.name, agent.team) if agent else (None, None, None)
+                if who not in people:
+                    people[who] = self._agent_and_team(session, conversation)
+                agent_id, team_id = people[who]
+                started = to_db(conversation.started_at)
+                values: dict[str, Any] = {
+                    "conversation_id": conversation.id,
+                    "channel": conversation.channel.value,
+                    "started_at": started,
+                    "occurred_at": started or (found[2] if found else None) or stamp,
+                    "agent_id": agent_id,
+                    "team_id": team_id,
+                    "redacted": redact,
+                    "turns": len(conversation.turns),
+                    "body": bodies[key],
+                    "body_digest": digests[key],
+                    "updated_at": stamp,
+                }
+                if found is None:
+                    inserts.append(
+                        {"source": key[0], "external_id": key[1], "created_at": stamp, **values}
+                    )
+                else:
+                    updates.append({"id": found[0], **values})
+            ids: dict[tuple[str, str], int] = {}
+            if inserts:
+                returned = session.execute(
+                    insert(ConversationRow).returning(
+                        ConversationRow.id, sort_by_parameter_order=True
+                    ),
+                    inserts,
+                ).scalars()
+                for values, new_id in zip(inserts, returned, strict=True):
+                    ids[(values["source"], values["external_id"])] = new_id
+            if updates:
+                session.execute(update(ConversationRow), updates)
+                for key, _ in items:
+                    if key in existing and existing[key][1] != digests[key]:
+                        ids[key] = existing[key][0]
+            self._add_scorecards(
+                session,
+                [(ids[key], cards[key]) for key, _ in items if key in ids],
+                version,
+                replace=[u["id"] for u in updates],
+            )
+            for key, _ in items:
+                if key in ids:
+                    status = IngestStatus.CREATED if key not in existing else IngestStatus.UPDATED
+                    item_id, score = ids[key], cards[key].listening_score
+                else:
+                    status, item_id = IngestStatus.UNCHANGED, existing[key][0]
+                    score = scores.get(item_id)
                 report.items.append(
-                    self._put(
-                        session,
-                        key,
-                        conversation,
-                        bodies[key],
-                        analyses.get(key),
-                        version,
-                        redacted=redact,
+                    IngestItem(
+                        id=item_id,
+                        source=key[0],
+                        external_id=key[1],
+                        status=status,
+                        listening_score=score,
                     )
                 )
             if report.items:
@@ -282,125 +418,108 @@ class Store:
     def _known_digests(
         self, session: Session, keys: list[tuple[str, str]]
     ) -> dict[tuple[str, str], str]:
-        found: dict[tuple[str, str], str] = {}
+        return {key: found[1] for key, found in self._existing(session, keys).items()}
+
+    def _existing(
+        self, session: Session, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[int, str, datetime]]:
+        """(id, body digest, occurred_at) of the stored conversations among `keys`."""
+        found: dict[tuple[str, str], tuple[int, str, datetime]] = {}
         by_source: dict[str, list[str]] = defaultdict(list)
         for source, external_id in keys:
             by_source[source].append(external_id)
         for source, ids in by_source.items():
             for chunk in range(0, len(ids), 500):
                 rows = session.execute(
-                    select(ConversationRow.external_id, ConversationRow.body_digest).where(
+                    select(
+                        ConversationRow.external_id,
+                        ConversationRow.id,
+                        ConversationRow.body_digest,
+                        ConversationRow.occurred_at,
+                    ).where(
                         ConversationRow.source == source,
                         ConversationRow.external_id.in_(ids[chunk : chunk + 500]),
                     )
                 )
-                for external_id, body_digest in rows:
-                    found[(source, external_id)] = body_digest
+                for external_id, row_id, body_digest, occurred_at in rows:
+                    found[(source, external_id)] = (row_id, body_digest, occurred_at)
         return found
 
-    def _put(
+    def _current_scores(self, session: Session, ids: list[int]) -> dict[int, float | None]:
+        scores: dict[int, float | None] = {}
+        for chunk in range(0, len(ids), 500):
+            scores.update(
+                session.execute(
+                    select(ScorecardRow.conversation_id, ScorecardRow.listening_score).where(
+                        ScorecardRow.conversation_id.in_(ids[chunk : chunk + 500]),
+                        ScorecardRow.current.is_(True),
+                    )
+                ).all()
+            )
+        return scores
+
+    def _add_scorecards(
         self,
         session: Session,
-        key: tuple[str, str],
-        conversation: Conversation,
-        body: str,
-        scorecard: Scorecard | None,
+        cards: list[tuple[int, CardRows]],
         version: tuple[str, str, str],
         *,
-        redacted: bool,
-    ) -> IngestItem:
-        row = session.scalars(
-            select(ConversationRow).where(
-                ConversationRow.source == key[0], ConversationRow.external_id == key[1]
-            )
-        ).one_or_none()
-        body_digest = digest(body)
-        if row is not None and row.body_digest == body_digest:
-            score = session.scalar(
-                select(ScorecardRow.listening_score).where(
-                    ScorecardRow.conversation_id == row.id, ScorecardRow.current.is_(True)
-                )
-            )
-            return IngestItem(
-                id=row.id,
-                source=key[0],
-                external_id=key[1],
-                status=IngestStatus.UNCHANGED,
-                listening_score=score,
-            )
-        if scorecard is None:  # changed since we looked: analyse now
-            scorecard = self.analyzer().analyze(conversation).scorecard
-        agent_id, team_id = self._agent_and_team(session, conversation)
-        stamp = now()
-        started = to_db(conversation.started_at)
-        status = IngestStatus.UPDATED if row is not None else IngestStatus.CREATED
-        if row is None:
-            row = ConversationRow(source=key[0], external_id=key[1], created_at=stamp)
-            session.add(row)
-        row.conversation_id = conversation.id
-        row.channel = conversation.channel.value
-        row.started_at = started
-        row.occurred_at = started or row.occurred_at or stamp
-        row.agent_id = agent_id
-        row.team_id = team_id
-        row.redacted = redacted
-        row.turns = len(conversation.turns)
-        row.body = body
-        row.body_digest = body_digest
-        row.updated_at = stamp
-        session.flush()
-        self._add_scorecard(session, row.id, scorecard, version)
-        return IngestItem(
-            id=row.id,
-            source=key[0],
-            external_id=key[1],
-            status=status,
-            listening_score=scorecard.listening_score,
-        )
-
-    def _add_scorecard(
-        self,
-        session: Session,
-        conversation_id: int,
-        scorecard: Scorecard,
-        version: tuple[str, str, str],
+        replace: list[int],
     ) -> None:
-        session.execute(
-            update(ScorecardRow)
-            .where(ScorecardRow.conversation_id == conversation_id, ScorecardRow.current.is_(True))
-            .values(current=False)
-        )
-        rubric, rubric_hash, detectors_hash = version
-        row = ScorecardRow(
-            conversation_id=conversation_id,
-            rubric=rubric,
-            rubric_digest=rubric_hash,
-            detectors=orjson.dumps(scorecard.detectors, option=orjson.OPT_SORT_KEYS).decode(),
-            detectors_digest=detectors_hash,
-            listening_score=scorecard.listening_score,
-            body=scorecard.model_dump_json(exclude_defaults=True),
-            created_at=now(),
-            current=True,
-        )
-        session.add(row)
-        session.flush()
-        session.add_all(
-            ComponentScoreRow(scorecard_id=row.id, component=c.component, score=c.score)
-            for c in scorecard.components
-        )
-        counts: dict[str, int] = defaultdict(int)
-        for finding in scorecard.findings:
-            counts[finding.behaviour] += 1
-        session.add_all(
-            VerdictRow(
-                scorecard_id=row.id,
-                behaviour=item.behaviour,
-                component=item.component,
-                verdict=item.verdict.value,
-                findings=counts.get(item.behaviour, 0),
+        """New current scorecards (with components and verdicts) for conversations, inserted in
+        bulk; the current scorecards of the conversations in `replace` stop being current."""
+        for chunk in range(0, len(replace), 500):
+            session.execute(
+                update(ScorecardRow)
+                .where(
+                    ScorecardRow.conversation_id.in_(replace[chunk : chunk + 500]),
+                    ScorecardRow.current.is_(True),
+                )
+                .values(current=False)
+                .execution_options(synchronize_session=False)
             )
-            for item in scorecard.checklist
-        )
+        if not cards:
+            return
+        rubric, rubric_hash, detectors_hash = version
+        stamp = now()
+        card_ids = session.execute(
+            insert(ScorecardRow).returning(ScorecardRow.id, sort_by_parameter_order=True),
+            [
+                {
+                    "conversation_id": conversation_id,
+                    "rubric": rubric,
+                    "rubric_digest": rubric_hash,
+                    "detectors": card.detectors,
+                    "detectors_digest": detectors_hash,
+                    "listening_score": card.listening_score,
+                    "body": card.body,
+                    "created_at": stamp,
+                    "current": True,
+                }
+                for conversation_id, card in cards
+            ],
+        ).scalars()
+        components: list[dict[str, Any]] = []
+        verdicts: list[dict[str, Any]] = []
+        for card_id, (_, card) in zip(card_ids, cards, strict=True):
+            components += [
+                {"scorecard_id": card_id, "component": c, "score": score}
+                for c, score in card.components
+            ]
+            verdicts += [
+                {
+                    "scorecard_id": card_id,
+                    "behaviour": behaviour,
+                    "component": component,
+                    "verdict": verdict,
+                    "findings": findings,
+                }
+                for behaviour, component, verdict, findings in card.verdicts
+            ]
+        if components:
+            session.execute(insert(ComponentScoreRow.__table__), components)
+        if verdicts:
+            session.execute(insert(VerdictRow.__table__), verdicts)
 
     def _agent_and_team(
         self, session: Session, conversation: Conversation
@@ -461,19 +580,25 @@ class Store:
                     .order_by(ConversationRow.id)
                 )
             )
-        for start in range(0, len(stale), ANALYSIS_BATCH):
-            ids = stale[start : start + ANALYSIS_BATCH]
+        for start in range(0, len(stale), RESCORE_CHUNK):
+            ids = stale[start : start + RESCORE_CHUNK]
             with self._session() as session:
                 rows = session.execute(
-                    select(ConversationRow.id, ConversationRow.body).where(
-                        ConversationRow.id.in_(ids)
-                    )
+                    select(ConversationRow.id, ConversationRow.body)
+                    .where(ConversationRow.id.in_(ids))
+                    .order_by(ConversationRow.id)
                 ).all()
                 conversations = [Conversation.model_validate_json(body) for _, body in rows]
-                for (conversation_id, _), analysis in zip(
-                    rows, analyzer.analyze_many(conversations), strict=True
-                ):
-                    self._add_scorecard(session, conversation_id, analysis.scorecard, version)
+                cards = self._score_cards(conversations, [body for _, body in rows], analyzer)
+                self._add_scorecards(
+                    session,
+                    [
+                        (conversation_id, card)
+                        for (conversation_id, _), card in zip(rows, cards, strict=True)
+                    ],
+                    version,
+                    replace=[conversation_id for conversation_id, _ in rows],
+                )
         if stale:
             with self._session() as session:
                 self._audit(session, user_id, "rescore", "conversation", None, f"{len(stale)}")

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from heard import __version__
 from heard.settings import Settings
 from heard.store import Store
+from heard.store.analysis import default_workers
 from heard.web import errors
 from heard.web.api import router as api_router
 
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     store = store or Store.open(
         settings.database_url,
         recognition_min_conversations=settings.recognition_min_conversations,
+        workers=settings.ingest_workers or default_workers(),
     )
 
     @asynccontextmanager

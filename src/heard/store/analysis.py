@@ -1,0 +1,120 @@
+"""Analysis for the store: scorecards as the rows they are stored in, on one process or a pool.
+
+The pool (`AnalysisPool`) analyses a batch on several processes: the batch's near-duplicate
+replies are found first in this process (`Analyzer.template_hints`), then each worker analyses a
+part of the batch with the hints for its part, so the scorecards are the ones analysing the whole
+batch in one process gives. Conversations travel as JSON, scorecards come back as row values;
+each worker builds its Analyzer once (same rubric, same detectors as the store's).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+import orjson
+
+from heard.analysis import Analyzer
+from heard.analysis.analyzer import TemplateHint
+from heard.analysis.rubric import Rubric
+from heard.model import Conversation, Scorecard
+
+PARALLEL_MIN = 32
+"""Fewer conversations than this to analyse are analysed in the store's own process: shipping
+them to workers costs more than it saves."""
+
+
+@dataclass(frozen=True)
+class CardRows:
+    """One scorecard as the store keeps it: the scorecard row, its components and verdicts."""
+
+    listening_score: float | None
+    body: str
+    detectors: str
+    components: list[tuple[str, float | None]]
+    verdicts: list[tuple[str, str, str, int]]
+    """(behaviour, component, verdict, findings of the behaviour)."""
+
+
+def card_rows(scorecard: Scorecard) -> CardRows:
+    counts: dict[str, int] = defaultdict(int)
+    for finding in scorecard.findings:
+        counts[finding.behaviour] += 1
+    return CardRows(
+        listening_score=scorecard.listening_score,
+        body=scorecard.model_dump_json(exclude_defaults=True),
+        detectors=orjson.dumps(scorecard.detectors, option=orjson.OPT_SORT_KEYS).decode(),
+        components=[(c.component, c.score) for c in scorecard.components],
+        verdicts=[
+            (item.behaviour, item.component, item.verdict.value, counts.get(item.behaviour, 0))
+            for item in scorecard.checklist
+        ],
+    )
+
+
+def default_workers() -> int:
+    """Processes for ingest analysis when the setting names none: every CPU core."""
+    return os.cpu_count() or 1
+
+
+_worker: Analyzer | None = None
+
+
+def _start_worker(rubric: str, detectors: list[str]) -> None:
+    global _worker
+    _worker = Analyzer(rubric=Rubric.model_validate_json(rubric), only=detectors)
+
+
+def _analyze_part(bodies: list[str], hints: list[TemplateHint]) -> list[CardRows]:
+    assert _worker is not None, "the worker was started without an analyzer"
+    conversations = [Conversation.model_validate_json(b) for b in bodies]
+    return [card_rows(a.scorecard) for a in _worker.analyze_many(conversations, hints=hints)]
+
+
+def _warm(_: int) -> int:
+    time.sleep(0.2)  # long enough that every worker takes one
+    return os.getpid()
+
+
+class AnalysisPool:
+    """Worker processes (spawned, so safe beside threads and database connections), each with
+    an Analyzer configured like `analyzer`."""
+
+    def __init__(self, analyzer: Analyzer, *, workers: int) -> None:
+        self.analyzer = analyzer
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(analyzer.rubric.model_dump_json(), [d.name for d in analyzer.detectors]),
+        )
+
+    def warm(self) -> None:
+        """Start every worker now (each loads its analyzer) rather than on the first batch."""
+        list(self._pool.map(_warm, range(self.workers)))
+
+    def analyze(self, batches: Sequence[tuple[list[Conversation], list[str]]]) -> list[CardRows]:
+        """Scorecards of every conversation of `batches` (each batch: conversations and their
+        JSON bodies, analysed together as `Analyzer.analyze_many` does), in order."""
+        futures: list[Future[list[CardRows]]] = []
+        for conversations, bodies in batches:
+            hints = self.analyzer.template_hints(conversations)
+            size = -(-len(conversations) // self.workers)
+            for start in range(0, len(conversations), size):
+                end = start + size
+                part = [
+                    replace(h, conversation=h.conversation - start)
+                    for h in hints
+                    if start <= h.conversation < end
+                ]
+                futures.append(self._pool.submit(_analyze_part, bodies[start:end], part))
+        return [card for future in futures for card in future.result()]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,88 @@
+"""Ingest on a process pool stores the same scorecards as ingest in one process."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from heard.demo.team import iter_conversations
+from heard.store import Store
+from heard.store.analysis import PARALLEL_MIN
+from heard.store.tables import ComponentScoreRow, ConversationRow, ScorecardRow, VerdictRow
+from teamdata import analyzer
+
+
+def _stored(store: Store) -> dict[str, tuple]:
+    """Per conversation: its body and current scorecard with components and verdicts."""
+    with store.engine.connect() as connection:
+        cards = {
+            external_id: (body, score, card_body, detectors, card_id)
+            for external_id, body, score, card_body, detectors, card_id in connection.execute(
+                select(
+                    ConversationRow.external_id,
+                    ConversationRow.body,
+                    ScorecardRow.listening_score,
+                    ScorecardRow.body,
+                    ScorecardRow.detectors,
+                    ScorecardRow.id,
+                )
+                .join(ScorecardRow, ScorecardRow.conversation_id == ConversationRow.id)
+                .where(ScorecardRow.current.is_(True))
+            )
+        }
+        components = {
+            (card_id, component): score
+            for card_id, component, score in connection.execute(
+                select(
+                    ComponentScoreRow.scorecard_id,
+                    ComponentScoreRow.component,
+                    ComponentScoreRow.score,
+                )
+            )
+        }
+        verdicts = {
+            (card_id, behaviour): (verdict, findings)
+            for card_id, behaviour, verdict, findings in connection.execute(
+                select(
+                    VerdictRow.scorecard_id,
+                    VerdictRow.behaviour,
+                    VerdictRow.verdict,
+                    VerdictRow.findings,
+                )
+            )
+        }
+    return {
+        key: (
+            body,
+            score,
+            card_body,
+            detectors,
+            sorted((c, s) for (i, c), s in components.items() if i == card_id),
+            sorted((b, v) for (i, b), v in verdicts.items() if i == card_id),
+        )
+        for key, (body, score, card_body, detectors, card_id) in cards.items()
+    }
+
+
+def test_parallel_and_serial_ingest_store_identical_scorecards(database_url: str, tmp_path) -> None:
+    conversations = list(iter_conversations(PARALLEL_MIN + 16, seed=3, weeks=1))
+    serial = Store.open(f"sqlite:///{tmp_path / 'serial.db'}", analyzer=analyzer())
+    parallel = Store.open(database_url, analyzer=analyzer(), workers=2)
+    try:
+        serial_report = serial.ingest(conversations)
+        parallel_report = parallel.ingest(conversations)
+        assert parallel._pool is not None  # the pool did the analysis
+        assert [i.status for i in parallel_report.items] == [i.status for i in serial_report.items]
+        assert [i.listening_score for i in parallel_report.items] == [
+            i.listening_score for i in serial_report.items
+        ]
+        expected = _stored(serial)
+        assert len(expected) == len(conversations)
+        assert any("template_reply" in card[2] for card in expected.values())
+        assert _stored(parallel) == expected
+        # idempotent on the pool too: nothing changed, nothing analysed or stored again
+        again = parallel.ingest(conversations)
+        assert {i.status.value for i in again.items} == {"unchanged"}
+        assert _stored(parallel) == expected
+    finally:
+        serial.close()
+        parallel.close()
