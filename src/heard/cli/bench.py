@@ -222,3 +222,156 @@ def bench_analyze_command(
         write_section(DOCS, "bench-analyze", body)
         if not as_json:
             console.print(f"written to {DOCS}")
+
+
+def _store_rows(result: dict[str, object]) -> list[tuple[str, str]]:
+    seed_rate = result["seed_conversations_per_s"]
+    rows = [
+        ("database", f"{result['database']} (`{result['url']}`)"),
+        ("conversations stored", f"{result['conversations']:,}"),
+        (
+            "seed (generate, redact, analyse on the pool, bulk insert)",
+            "reused an earlier seed"
+            if seed_rate is None
+            else f"{result['n']:,} in {result['seed_seconds']} s: {seed_rate:,} conversations/s",
+        ),
+        (
+            f"batch ingest through the API ({result['batch']} per batch)",
+            f"{result['ingest_conversations']:,} in {result['ingest_seconds']} s: "
+            f"{result['ingest_conversations_per_s']:,} conversations/s",
+        ),
+    ]
+    for item in result["latency"]:  # type: ignore[attr-defined]
+        rows.append(
+            (
+                f"{item['endpoint']} as {item['role']}",
+                f"p50 {item['p50_ms']} ms, p95 {item['p95_ms']} ms, p99 {item['p99_ms']} ms"
+                + ("" if item["statuses"] == [200] else f" (status {item['statuses']})"),
+            )
+        )
+    if not result["dashboard_route"]:
+        rows.append(("/dashboard", "no such route in this build: not measured"))
+    return rows
+
+
+@app.command("store")
+def bench_store_command(
+    n: Annotated[int, typer.Option("--n", min=1, help="Conversations to seed.")] = 100_000,
+    database: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--database",
+            help="Store URL, empty (repeat for several; default: a throwaway SQLite file).",
+        ),
+    ] = None,
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, help="Conversations per API ingest batch.")
+    ] = 200,
+    sample: Annotated[
+        int, typer.Option("--sample", min=0, help="Conversations ingested through the API.")
+    ] = 2000,
+    repeat: Annotated[
+        int, typer.Option("--repeat", min=1, help="Timed calls per endpoint and role.")
+    ] = 20,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Analysis processes.")
+    ] = os.cpu_count() or 1,
+    reuse: Annotated[
+        bool,
+        typer.Option("--reuse", help="Use a database this bench already seeded with N."),
+    ] = False,
+    embeddings: Annotated[
+        bool,
+        typer.Option(
+            "--embeddings/--no-embeddings",
+            help="Run the detectors that need the sentence-embedding model (when installed).",
+        ),
+    ] = True,
+    as_json: JsonOpt = False,
+    write_docs: WriteDocsOpt = False,
+) -> None:
+    """Store speed: seed N conversations, batch ingest through the API, dashboard latency."""
+    import tempfile
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from heard.bench.storing import bench_store
+    from heard.store import StoreError
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="heard-bench-") as scratch:
+        urls = database or [f"sqlite:///{Path(scratch) / 'bench.db'}"]
+        for url in urls:
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=errors,
+                disable=as_json,
+                transient=True,
+            ) as progress:
+                tasks: dict[str, object] = {}
+
+                def report(
+                    stage: str,
+                    done: int,
+                    total: int,
+                    progress: Progress = progress,
+                    tasks: dict[str, object] = tasks,
+                ) -> None:
+                    if stage not in tasks:
+                        tasks[stage] = progress.add_task(stage, total=total)
+                    progress.update(tasks[stage], completed=done)  # type: ignore[arg-type]
+
+                try:
+                    result = bench_store(
+                        url,
+                        n=n,
+                        batch=batch,
+                        sample=sample,
+                        repeat=repeat,
+                        workers=workers,
+                        reuse=reuse,
+                        embeddings=embeddings,
+                        progress=report,
+                    ).to_dict()
+                except StoreError as exc:
+                    errors.print(f"[red]error[/red] {exc}")
+                    raise typer.Exit(1) from None
+            results.append(result)
+    machine: dict[str, object] = results[0]["machine"]  # type: ignore[assignment]
+    settings = (
+        f"n={n:,}, batch={batch}, sample={sample:,}, repeat={repeat} per endpoint and role, "
+        f"workers={workers}, "
+        + ("every detector" if embeddings else "no detector that needs sentence embeddings")
+        + "; filters drawn at random (none, agent, channel, date range, "
+        "score + behaviour done); moments over one week"
+    )
+    if as_json:
+        print_json(results if len(results) > 1 else results[0])
+    else:
+        for result in results:
+            show(f"heard bench store — {result['database']}", _store_rows(result))
+        console.print(f"settings: {settings}")
+        console.print(f"client: {results[0]['client']}")
+        console.print(f"machine: {machine_text(machine)}, measured {machine['date']}")
+    if write_docs:
+        body = (
+            "## Store and API (`heard bench store`)\n\n"
+            f"Command: `heard bench store --n {n} "
+            + "".join(f"--database {r['database']}… " for r in results if database)
+            + f"--batch {batch} --sample {sample} --repeat {repeat} --workers {workers} "
+            + ("" if embeddings else "--no-embeddings ")
+            + "--write-docs`\n\n"
+            f"Settings: {settings}. Client: {results[0]['client']}; a request's time is the "
+            "server's plus the in-process hop.\n\n"
+            f"Machine: {machine_text(machine)}; measured {machine['date']}.\n\n"
+            "Targets: dashboard and list answer in ≤ 300 ms (p95) at 100,000 conversations; "
+            "batch ingest through the API ≥ 200 conversations/s including analysis on 2 cores.\n"
+        )
+        for result in results:
+            body += f"\n### {result['database']}\n\n" + table(_store_rows(result)) + "\n"
+        write_section(DOCS, "bench-store", body)
+        if not as_json:
+            console.print(f"written to {DOCS}")

@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -642,16 +643,27 @@ class Store:
         return stmt
 
     def _conversation_query(
-        self, columns: Sequence[Any], viewer: Viewer, where: ConversationFilter
+        self,
+        columns: Sequence[Any],
+        viewer: Viewer,
+        where: ConversationFilter,
+        *,
+        scorecard: bool = True,
     ) -> tuple[Select[Any], Any]:
+        """Conversations the viewer may see matching `where`, outer-joined to their current
+        scorecard (left out when not `scorecard` and no filter needs it: a count is cheaper)."""
         current = aliased(ScorecardRow)
         stmt = select(*[c(current) if isfunction(c) else c for c in columns]).select_from(
             ConversationRow
         )
-        stmt = stmt.outerjoin(
-            current,
-            and_(current.conversation_id == ConversationRow.id, current.current.is_(True)),
+        needs_card = scorecard or any(
+            (where.min_score is not None, where.max_score is not None, where.done, where.missed)
         )
+        if needs_card:
+            stmt = stmt.outerjoin(
+                current,
+                and_(current.conversation_id == ConversationRow.id, current.current.is_(True)),
+            )
         return self._filtered(self._scoped(stmt, viewer), where, current), current
 
     def _visible(self, session: Session, viewer: Viewer, conversation_id: int) -> ConversationRow:
@@ -678,7 +690,7 @@ class Store:
         team = aliased(TeamRow)
         with self._session() as session:
             count_stmt, _ = self._conversation_query(
-                [func.count(ConversationRow.id)], viewer, where
+                [func.count(ConversationRow.id)], viewer, where, scorecard=False
             )
             total = session.scalar(count_stmt) or 0
             stmt, current = self._conversation_query(
@@ -978,24 +990,32 @@ class Store:
     ) -> Distribution:
         """Conversations per band of `width` points (the last band holds 100)."""
         where = where or ConversationFilter()
-        with self._session() as session:
-            stmt, _ = self._conversation_query([lambda c: c.listening_score], viewer, where)
-            scores = [s for (s,) in session.execute(stmt)]
         edges = list(range(0, 100, width))
         counts = [0] * len(edges)
-        unscored = 0
-        for score in scores:
-            if score is None:
-                unscored += 1
-            else:
-                counts[min(int(score // width), len(edges) - 1)] += 1
+        unscored = total = 0
+
+        def band(card: Any) -> Any:  # the band's index, counted in the database
+            return case(
+                (card.listening_score.is_(None), -1),
+                *[(card.listening_score < low + width, i) for i, low in enumerate(edges[:-1])],
+                else_=len(edges) - 1,
+            ).label("band")
+
+        with self._session() as session:
+            stmt, _ = self._conversation_query([band, func.count()], viewer, where)
+            for index, n in session.execute(stmt.group_by(text("band"))):
+                total += n
+                if index < 0:
+                    unscored += n
+                else:
+                    counts[index] += n
         return Distribution(
             bins=[
                 DistributionBin(low=low, high=min(low + width, 100), conversations=n)
                 for low, n in zip(edges, counts, strict=True)
             ],
             unscored=unscored,
-            total=len(scores),
+            total=total,
         )
 
     def moments(

@@ -84,13 +84,14 @@ class ConversationRow(Base):
         UniqueConstraint("source", "external_id", name="uq_conversations_source_external_id"),
         Index("ix_conversations_team_occurred", "team_id", "occurred_at"),
         Index("ix_conversations_agent_occurred", "agent_id", "occurred_at"),
+        Index("ix_conversations_channel_occurred", "channel", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(200))
     external_id: Mapped[str] = mapped_column(String(300))
     conversation_id: Mapped[str] = mapped_column(String(300))
-    channel: Mapped[str] = mapped_column(String(16), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     occurred_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
@@ -105,7 +106,9 @@ class ConversationRow(Base):
 
 class ScorecardRow(Base):
     __tablename__ = "scorecards"
-    __table_args__ = (Index("ix_scorecards_conversation_current", "conversation_id", "current"),)
+    __table_args__ = (
+        Index("ix_scorecards_current_score", "conversation_id", "current", "listening_score", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
@@ -131,7 +134,9 @@ class ComponentScoreRow(Base):
 
 class VerdictRow(Base):
     __tablename__ = "scorecard_verdicts"
-    __table_args__ = (Index("ix_verdicts_behaviour_verdict", "behaviour", "verdict"),)
+    __table_args__ = (
+        Index("ix_verdicts_behaviour_verdict_scorecard", "behaviour", "verdict", "scorecard_id"),
+    )
 
     scorecard_id: Mapped[int] = mapped_column(
         ForeignKey("scorecards.id", ondelete="CASCADE"), primary_key=True

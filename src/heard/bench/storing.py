@@ -1,0 +1,330 @@
+"""How fast the team app's store fills and answers: seed, ingest through the API, query latency.
+
+The API runs in this process: `create_app` behind Starlette's TestClient (an in-process ASGI
+client, no sockets), so a request's time is the server's time plus the in-process hop.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy.engine import make_url
+
+from heard.bench.machine import machine, peak_rss_mb
+from heard.model import Conversation
+
+SEED_CHUNK = 1000
+"""Conversations per seeding ingest (one transaction, analysed in batches on the pool)."""
+BENCH_SEED = 7
+SAMPLE_SEED = 8
+"""The API ingest sample is another generated team's conversations: new keys, same shape (on a
+reused database the seed moves on by the conversations stored, so the keys are new again)."""
+WEEKS = 26
+"""Weeks the seeded conversations spread over."""
+
+
+@dataclass
+class Latency:
+    endpoint: str
+    role: str
+    seconds: list[float] = field(default_factory=list)
+    statuses: set[int] = field(default_factory=set)
+
+    def to_dict(self) -> dict[str, object]:
+        ordered = sorted(self.seconds)
+
+        def q(p: float) -> float:
+            index = min(len(ordered) - 1, max(0, round(p * (len(ordered) - 1))))
+            return round(ordered[index] * 1000, 1)
+
+        return {
+            "endpoint": self.endpoint,
+            "role": self.role,
+            "calls": len(ordered),
+            "p50_ms": q(0.50),
+            "p95_ms": q(0.95),
+            "p99_ms": q(0.99),
+            "mean_ms": round(statistics.fmean(ordered) * 1000, 1),
+            "statuses": sorted(self.statuses),
+        }
+
+
+@dataclass
+class StoreBench:
+    database: str
+    url: str
+    n: int
+    seeded: int
+    seed_seconds: float | None
+    workers: int
+    batch: int
+    sample: int
+    ingest_seconds: float
+    ingest_batches: int
+    warm_seconds: float
+    latencies: list[Latency]
+    repeat: int
+    dashboard: bool
+    peak_rss_mb: float
+    embeddings: bool = True
+
+    def to_dict(self) -> dict[str, object]:
+        result: dict[str, object] = {
+            "database": self.database,
+            "url": self.url,
+            "n": self.n,
+            "conversations": self.seeded,
+            "seed_conversations_per_s": None
+            if not self.seed_seconds
+            else round(self.n / self.seed_seconds, 1),
+            "seed_seconds": None if self.seed_seconds is None else round(self.seed_seconds, 1),
+            "workers": self.workers,
+            "embeddings": self.embeddings,
+            "batch": self.batch,
+            "ingest_conversations": self.sample,
+            "ingest_batches": self.ingest_batches,
+            "ingest_seconds": round(self.ingest_seconds, 2),
+            "ingest_conversations_per_s": round(self.sample / self.ingest_seconds, 1)
+            if self.ingest_seconds
+            else None,
+            "warm_seconds": round(self.warm_seconds, 1),
+            "repeat": self.repeat,
+            "dashboard_route": self.dashboard,
+            "latency": [x.to_dict() for x in self.latencies],
+            "peak_rss_mb": self.peak_rss_mb,
+            "client": "in-process ASGI (Starlette TestClient), admin and lead bearer tokens",
+            "machine": machine(),
+        }
+        return result
+
+
+def bench_analyzer(*, embeddings: bool):  # type: ignore[no-untyped-def]
+    """The default analyzer; without `embeddings`, every detector but those that need the
+    sentence-embedding model (as on a machine where it is not installed)."""
+    from heard.analysis import Analyzer
+    from heard.analysis.detector import Requirement
+    from heard.analysis.registry import detectors
+
+    if embeddings:
+        return Analyzer()
+    return Analyzer(
+        only=sorted(n for n, d in detectors().items() if Requirement.EMBEDDINGS not in d.requires)
+    )
+
+
+def database_label(url: str) -> str:
+    return make_url(url).get_backend_name()
+
+
+def shown_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _chunks(items: Iterator[Conversation], size: int) -> Iterator[list[Conversation]]:
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk
+
+
+def bench_store(
+    url: str,
+    *,
+    n: int,
+    batch: int = 200,
+    sample: int = 2000,
+    repeat: int = 20,
+    workers: int = 1,
+    reuse: bool = False,
+    embeddings: bool = True,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> StoreBench:
+    """Seed `n` generated conversations into the store at `url` (it must hold none, unless
+    `reuse` and it holds `n` already), ingest `sample` more through the API in batches of
+    `batch`, then time the dashboard endpoints `repeat` times each as an admin and as a lead."""
+    from fastapi.testclient import TestClient
+
+    from heard.demo.team import iter_conversations
+    from heard.settings import Settings
+    from heard.store import Store, UserRole, Viewer
+    from heard.store.errors import Invalid
+    from heard.web import create_app
+
+    report = progress or (lambda _stage, _done, _total: None)
+    store = Store.open(url, workers=workers, analyzer=bench_analyzer(embeddings=embeddings))
+    try:
+        began = time.perf_counter()
+        store.warm()
+        warm_seconds = time.perf_counter() - began
+        stored = store.counts()["conversations"]
+        seed_seconds: float | None = None
+        if stored and not (reuse and stored >= n):
+            raise Invalid(
+                f"the database at {shown_url(url)} already holds {stored:,} conversations; "
+                "give an empty one (or --reuse one this bench seeded)",
+                field="database",
+            )
+        if not stored:
+            began = time.perf_counter()
+            done = 0
+            report("seed", 0, n)
+            for chunk in _chunks(iter_conversations(n, seed=BENCH_SEED, weeks=WEEKS), SEED_CHUNK):
+                store.ingest(chunk)
+                done += len(chunk)
+                report("seed", done, n)
+            seed_seconds = time.perf_counter() - began
+        admin = _user(store, "bench-admin@heard.example", UserRole.ADMIN, ())
+        teams = store.list_teams(Viewer.system())
+        lead = _user(store, "bench-lead@heard.example", UserRole.LEAD, (teams[0].name,))
+        admin_token = _token(store, admin)
+        lead_token = _token(store, lead)
+        settings = Settings(database_url=url, secret_key="bench", ingest_workers=workers)
+        app = create_app(settings, store=store)
+        dashboard = any(getattr(r, "path", None) == "/dashboard" for r in app.routes)
+        with TestClient(app) as client:
+            ingest_seconds, batches = _ingest(
+                client, admin_token, sample, batch, report, seed=SAMPLE_SEED + stored
+            )
+            latencies = _latencies(
+                client, admin_token, lead_token, store, repeat, dashboard, report
+            )
+        seeded = store.counts()["conversations"]
+    finally:
+        store.close()
+    return StoreBench(
+        database=database_label(url),
+        url=shown_url(url),
+        n=n,
+        seeded=seeded,
+        seed_seconds=seed_seconds,
+        workers=workers,
+        batch=batch,
+        sample=sample,
+        ingest_seconds=ingest_seconds,
+        ingest_batches=batches,
+        warm_seconds=warm_seconds,
+        latencies=latencies,
+        repeat=repeat,
+        dashboard=dashboard,
+        peak_rss_mb=peak_rss_mb(),
+        embeddings=embeddings,
+    )
+
+
+def _user(store, email: str, role, teams: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    from heard.store import NotFound
+
+    try:
+        return store.user_by_email(email)
+    except NotFound:
+        return store.create_user(email, role=role, name=email.split("@")[0], teams=teams)
+
+
+def _token(store, user) -> str:  # type: ignore[no-untyped-def]
+    from heard.store import Scope, UserRole
+
+    scopes = [Scope.READ, Scope.WRITE] + ([Scope.ADMIN] if user.role == UserRole.ADMIN else [])
+    _, token = store.create_token(user.id, scopes=scopes, name="heard bench store")
+    return token
+
+
+def _ingest(client, token: str, sample: int, batch: int, report, *, seed: int) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    from heard.demo.team import iter_conversations
+
+    if sample == 0:
+        return 0.0, 0
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    bodies = [
+        '{"conversations":[' + ",".join(c.to_json() for c in chunk) + "]}"
+        for chunk in _chunks(iter_conversations(sample, seed=seed, weeks=WEEKS), batch)
+    ]
+    seconds = 0.0
+    done = 0
+    report("ingest", 0, sample)
+    for body in bodies:
+        began = time.perf_counter()
+        answer = client.post("/api/v1/conversations/batch", content=body, headers=headers)
+        seconds += time.perf_counter() - began
+        if answer.status_code != 200:
+            raise RuntimeError(f"batch ingest answered {answer.status_code}: {answer.text[:300]}")
+        done += len(answer.json()["items"])
+        report("ingest", done, sample)
+    return seconds, len(bodies)
+
+
+def _latencies(  # type: ignore[no-untyped-def]
+    client, admin: str, lead: str, store, repeat: int, dashboard: bool, report
+) -> list[Latency]:
+    """Each endpoint `repeat` times per role, with filters drawn at random (a fixed seed)."""
+    rng = random.Random(0)
+    from heard.store import Viewer
+
+    agents = [a.id for a in store.list_agents(Viewer.system())]
+    latest = _latest_week(client, admin)
+    behaviours = ["paraphrase", "open_question", "empathy", "reflection_of_feeling"]
+
+    def filters() -> dict[str, object]:
+        choice = rng.randrange(5)
+        if choice == 0:
+            return {}
+        if choice == 1:
+            return {"agent": rng.choice(agents)}
+        if choice == 2:
+            return {"channel": rng.choice(["chat", "call", "email"])}
+        if choice == 3:
+            weeks = rng.randrange(1, 5)
+            return {"start": (latest - timedelta(weeks=weeks)).isoformat()}
+        return {"min_score": rng.choice([40, 60, 70]), "done": rng.choice(behaviours)}
+
+    def week_window() -> dict[str, object]:
+        return {**filters(), "start": (latest - timedelta(days=7)).isoformat()}
+
+    endpoints: dict[str, Callable[[], tuple[str, dict[str, object]]]] = {
+        "list": lambda: ("/api/v1/conversations", filters()),
+        "trends": lambda: ("/api/v1/trends", filters()),
+        "distribution": lambda: ("/api/v1/distribution", filters()),
+        "moments (a week)": lambda: ("/api/v1/moments", week_window()),
+        "recognition": lambda: (
+            "/api/v1/recognition",
+            {"week": (latest - timedelta(weeks=rng.randrange(0, 4))).isoformat()},
+        ),
+        "agents": lambda: ("/api/v1/agents", {}),
+    }
+    if dashboard:
+        endpoints["/dashboard"] = lambda: ("/dashboard", filters())
+    results = []
+    total = len(endpoints) * 2 * repeat
+    done = 0
+    report("queries", 0, total)
+    for role, token in (("admin", admin), ("lead", lead)):
+        headers = {"Authorization": f"Bearer {token}"}
+        for name, make in endpoints.items():
+            latency = Latency(endpoint=name, role=role)
+            path, params = make()
+            client.get(path, params=params, headers=headers)  # warm caches once
+            for _ in range(repeat):
+                path, params = make()
+                began = time.perf_counter()
+                answer = client.get(path, params=params, headers=headers)
+                latency.seconds.append(time.perf_counter() - began)
+                latency.statuses.add(answer.status_code)
+                done += 1
+                report("queries", done, total)
+            results.append(latency)
+    return results
+
+
+def _latest_week(client, token: str) -> date:  # type: ignore[no-untyped-def]
+    """The Monday of the newest week holding conversations."""
+    answer = client.get(
+        "/api/v1/conversations",
+        params={"limit": 1},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    items = answer.json()["items"]
+    newest = date.fromisoformat(items[0]["occurred_at"][:10]) if items else date.today()
+    return newest - timedelta(days=newest.weekday())

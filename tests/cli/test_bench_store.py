@@ -1,0 +1,60 @@
+"""`heard bench store`: seed, API ingest and endpoint latency on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from databases import database_url
+from heard.cli.main import app
+
+__all__ = ["database_url"]
+
+runner = CliRunner()
+ENDPOINTS = {"list", "trends", "distribution", "moments (a week)", "recognition", "agents"}
+TINY = ["--n", "40", "--sample", "20", "--batch", "10", "--repeat", "2", "--no-embeddings"]
+
+
+@pytest.mark.slow
+def test_bench_store_reports_seed_ingest_and_latency(database_url: str) -> None:
+    args = ["bench", "store", *TINY, "--workers", "2", "--database", database_url, "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["database"] == database_url.split(":")[0].split("+")[0]
+    assert figures["n"] == 40 and figures["conversations"] == 60  # seeded + ingested via API
+    assert figures["seed_conversations_per_s"] > 0
+    assert figures["ingest_batches"] == 2 and figures["ingest_conversations_per_s"] > 0
+    assert figures["embeddings"] is False and figures["workers"] == 2
+    latency = figures["latency"]
+    assert {(x["endpoint"], x["role"]) for x in latency} >= {
+        (e, r) for e in ENDPOINTS for r in ("admin", "lead")
+    }
+    for item in latency:
+        assert item["statuses"] == [200], item
+        assert item["calls"] == 2 and 0 < item["p50_ms"] <= item["p95_ms"] <= item["p99_ms"]
+    # a second run refuses the seeded database unless told to reuse it
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1 and "already holds 60 conversations" in again.output
+    reused = runner.invoke(app, [*args, "--reuse", "--sample", "0"])
+    assert reused.exit_code == 0, reused.output
+    assert json.loads(reused.stdout)["seed_conversations_per_s"] is None
+
+
+@pytest.mark.slow
+def test_bench_store_table_and_docs_section(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(
+        app, ["bench", "store", *TINY, "--workers", "1", "--write-docs"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "heard bench store — sqlite" in result.output and "p95" in result.output
+    text = (tmp_path / "docs" / "performance.md").read_text()
+    assert text.count("<!-- begin bench-store -->") == 1
+    assert "## Store and API (`heard bench store`)" in text and "### sqlite" in text
+    assert "recognition as lead" in text
