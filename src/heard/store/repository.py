@@ -1448,35 +1448,42 @@ class Store:
                 (x for x in listeners if x.improvement is not None),
                 key=lambda x: (-(x.improvement or 0), x.agent_id),
             )[:limit]
+            # the week's scorecards first (by date), then their verdicts by key: a join lets the
+            # planner start from every verdict of the behaviours instead
+            stmt, current = self._conversation_query(
+                [lambda c: c.id, ConversationRow.agent_id], viewer, where
+            )
+            agent_of = dict(
+                session.execute(
+                    stmt.where(current.id.is_not(None), ConversationRow.agent_id.is_not(None))
+                ).all()
+            )
+            tally: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+            ids = list(agent_of)
+            for chunk in range(0, len(ids), 500):
+                for card_id, behaviour, verdict, findings in session.execute(
+                    select(
+                        VerdictRow.scorecard_id,
+                        VerdictRow.behaviour,
+                        VerdictRow.verdict,
+                        VerdictRow.findings,
+                    ).where(
+                        VerdictRow.scorecard_id.in_(ids[chunk : chunk + 500]),
+                        VerdictRow.behaviour.in_(list(BADGES.values())),
+                        VerdictRow.verdict.in_(["done", "missed"]),
+                    )
+                ):
+                    counts = tally[(behaviour, agent_of[card_id])]
+                    counts[0] += 1
+                    counts[1] += verdict == "done"
+                    counts[2] += findings
+            rates: dict[str, list[tuple[float, int, int]]] = defaultdict(list)
+            for (behaviour, agent), (n, done, findings) in tally.items():
+                if n >= minimum and done:
+                    rates[behaviour].append((done / n, findings, agent))
             badges = []
             for badge, behaviour in BADGES.items():
-                stmt, current = self._conversation_query(
-                    [
-                        ConversationRow.agent_id,
-                        func.count(ConversationRow.id),
-                        func.sum(case((VerdictRow.verdict == "done", 1), else_=0)),
-                        func.sum(VerdictRow.findings),
-                    ],
-                    viewer,
-                    where,
-                )
-                stmt = (
-                    stmt.join(VerdictRow, VerdictRow.scorecard_id == current.id)
-                    .where(
-                        VerdictRow.behaviour == behaviour,
-                        VerdictRow.verdict.in_(["done", "missed"]),
-                        ConversationRow.agent_id.is_not(None),
-                    )
-                    .group_by(ConversationRow.agent_id)
-                )
-                ranked = sorted(
-                    (
-                        (done / n, int(findings or 0), agent)
-                        for agent, n, done, findings in session.execute(stmt)
-                        if n >= minimum and done
-                    ),
-                    key=lambda r: (-r[0], -r[1], r[2]),
-                )
+                ranked = sorted(rates[behaviour], key=lambda r: (-r[0], -r[1], r[2]))
                 if ranked:
                     rate, findings, agent = ranked[0]
                     badges.append(
