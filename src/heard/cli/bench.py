@@ -363,6 +363,7 @@ def bench_store_command(
             + "".join(f"--database {r['database']}… " for r in results if database)
             + f"--batch {batch} --sample {sample} --repeat {repeat} --workers {workers} "
             + ("" if embeddings else "--no-embeddings ")
+            + ("--reuse " if reuse else "")
             + "--write-docs`\n\n"
             f"Settings: {settings}. Client: {results[0]['client']}; a request's time is the "
             "server's plus the in-process hop.\n\n"
