@@ -228,3 +228,35 @@ def test_recognition_shows_an_agent_their_teams_board(web: Api) -> None:
     page = web.client.get("/recognition?week=2026-03-02")
     assert page.status_code == 200
     assert "Ann" in page.text and "Abe" in page.text and "Ray" not in page.text
+
+
+def test_moments_shown_vary_by_behaviour_first() -> None:
+    from datetime import UTC, datetime
+
+    from heard.store.records import Moment
+    from heard.web.pages.routes import varied
+
+    def moment(n: int, behaviour: str) -> Moment:
+        return Moment(
+            conversation_id=n,
+            agent_id=1,
+            agent="Ann",
+            occurred_at=datetime(2026, 3, 2, tzinfo=UTC),
+            behaviour=behaviour,
+            component="empathy",
+            polarity="positive",
+            turn=1,
+            start=0,
+            end=4,
+            quote="Ann,",
+            explanation="why",
+            confidence=1.0,
+        )
+
+    ranked = [moment(1, "uses_name"), moment(2, "uses_name"), moment(3, "empathy")]
+    shown = varied(ranked, limit=2)
+    assert [(m.conversation_id, m.behaviour) for m in shown] == [
+        ("1", "uses_name"),
+        ("3", "empathy"),
+    ]
+    assert [m.conversation_id for m in varied(ranked)] == ["1", "3", "2"]

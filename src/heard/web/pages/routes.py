@@ -256,6 +256,22 @@ def _moment(m: store_records.Moment) -> views.Moment:
     )
 
 
+MOMENTS_SHOWN = 5
+
+
+def varied(moments: list[store_records.Moment], limit: int = MOMENTS_SHOWN) -> list[views.Moment]:
+    """Up to `limit` moments, one per behaviour first (the store ranks by confidence, which
+    would fill the list with the most certain behaviour), then the rest in the store's order."""
+    first: list[store_records.Moment] = []
+    seen: set[str] = set()
+    for m in moments:
+        if m.behaviour not in seen:
+            seen.add(m.behaviour)
+            first.append(m)
+    rest = [m for m in moments if m not in first]
+    return [_moment(m) for m in (first + rest)[:limit]]
+
+
 def _trend(points: list[store_records.TrendPoint]) -> list[views.TrendPoint]:
     return [
         views.TrendPoint(period=p.period, mean=p.listening_score, n=p.conversations) for p in points
@@ -311,7 +327,7 @@ def dashboard_view(
     )
     trend = store.trends(viewer, where)
     distribution = store.distribution(viewer, where)
-    moments = store.moments(viewer, where)
+    moments = store.moments(viewer, where, limit=4 * MOMENTS_SHOWN)
     weeks = [p.period for p in trend]
     per_agent = store.agent_trends(viewer, where)
     rows = []
@@ -372,8 +388,8 @@ def dashboard_view(
             for b in distribution.bins
         ],
         agents=rows,
-        best=[_moment(m) for m in moments.best],
-        worst=[_moment(m) for m in moments.worst],
+        best=varied(moments.best),
+        worst=varied(moments.worst),
     )
 
 
@@ -593,7 +609,7 @@ def agent_home(request: Request, user: Agent, store: StoreDep) -> HTMLResponse:
         team=agent.team,
         mean=agent.mean_score,
         trend=_trend(store.trends(user.viewer, mine)),
-        best=[_moment(m) for m in store.moments(user.viewer, mine).best],
+        best=varied(store.moments(user.viewer, mine, limit=4 * MOMENTS_SHOWN).best),
         waiting=[note_view(n, names) for n in waiting],
         recent=[
             views.ConversationSummary(
