@@ -187,6 +187,9 @@ class ConversationView(_View):
     notes: list[Note] = Field(default_factory=list)
     feedback: list[FeedbackAnswer] = Field(default_factory=list)
     survey_url: str | None = Field(default=None, description="the customer's survey link")
+    url_id: str | None = Field(
+        default=None, description="the id in the page's URL, when not the conversation's own"
+    )
     skipped: dict[str, str] = Field(default_factory=dict)
 
 
