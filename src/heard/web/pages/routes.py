@@ -87,7 +87,7 @@ def page_user(user: store_records.UserRecord, store: Store) -> views.PageUser:
     return views.PageUser(
         name=user.name or user.email,
         email=user.email,
-        role=views.UserRole(user.role.value),
+        role=user.role,
         agent_id=agent_id,
     )
 
@@ -447,7 +447,7 @@ def note_view(note: store_records.Note, agents: dict[int, str]) -> views.Note:
         author=note.author or f"user {note.author_id}",
         agent=agents.get(note.agent_id) if note.agent_id is not None else None,
         text=note.text,
-        status=views.NoteStatus(note.status.value),
+        status=note.status,
         created_at=note.created_at,
         events=[
             views.NoteEvent(
