@@ -10,6 +10,7 @@ from heard import __version__
 from heard.cli import (
     analyzing,
     bench,
+    demoing,
     evaluating,
     generating,
     importing,
@@ -51,6 +52,7 @@ schema.register(app)
 training.register(app)
 team.register(app)
 generating.register(app)
+demoing.register(app)
 app.add_typer(bench.app, name="bench")
 
 

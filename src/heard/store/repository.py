@@ -1804,6 +1804,38 @@ class Store:
                 )
             }
 
+    # ------------------------------------------------------------------ pages
+
+    def agent_trends(
+        self,
+        viewer: Viewer,
+        where: ConversationFilter | None = None,
+        *,
+        by: Literal["day", "week"] = "week",
+    ) -> dict[int, dict[date, tuple[int, float | None]]]:
+        """Per agent, per day or week: (conversations, mean Listening Score) — the dashboard's
+        sparklines in one query instead of one per agent."""
+        where = where or ConversationFilter()
+        period = self._period(by).label("period")
+        with self._session() as session:
+            stmt, _ = self._conversation_query(
+                [
+                    ConversationRow.agent_id,
+                    period,
+                    func.count(ConversationRow.id),
+                    lambda c: func.avg(c.listening_score),
+                ],
+                viewer,
+                where,
+            )
+            stmt = stmt.where(ConversationRow.agent_id.is_not(None)).group_by(
+                ConversationRow.agent_id, period
+            )
+            found: dict[int, dict[date, tuple[int, float | None]]] = defaultdict(dict)
+            for agent, p, n, mean in session.execute(stmt):
+                found[agent][_as_date(p)] = (n, None if mean is None else round(float(mean), 2))
+        return dict(found)
+
 
 def _as_date(value: Any) -> date:
     if isinstance(value, datetime):

@@ -16,6 +16,8 @@ from heard.store import Store
 from heard.store.analysis import default_workers
 from heard.web import errors
 from heard.web.api import router as api_router
+from heard.web.assets import mount_static
+from heard.web.pages import routes as page_routes
 
 SESSION_COOKIE = "heard_session"
 
@@ -118,8 +120,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     )
     app.state.settings = settings
     app.state.store = store
-    errors.install(app)
+    errors.install(app, page_error=page_routes.error_page)
+    page_routes.install(app)
     app.include_router(api_router)
+    app.include_router(page_routes.router)
+    mount_static(app)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.key(),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from heard.errors import InputError, json_path
@@ -60,37 +61,66 @@ def input_error_response(exc: InputError) -> JSONResponse:
     )
 
 
-def install(app: FastAPI) -> None:
+API_PREFIXES = ("/api/", "/openapi.json", "/docs/", "/static/")
+"""Paths that keep JSON errors; every other path is a page and gets an HTML error page."""
+
+PageError = Callable[[Request, int, str], Response]
+"""Draws the HTML error page of a page route: (request, status, message) → response."""
+
+
+def is_page(request: Request) -> bool:
+    path = request.url.path
+    return not any(path == p.rstrip("/") or path.startswith(p) for p in API_PREFIXES)
+
+
+def install(app: FastAPI, *, page_error: PageError | None = None) -> None:
+    """JSON errors for the API; with `page_error`, HTML error pages for every other path."""
+
+    def page(request: Request, status: int, message: str) -> Response | None:
+        if page_error is not None and is_page(request):
+            return page_error(request, status, message)
+        return None
+
     @app.exception_handler(ApiError)
-    async def _api(_: Request, exc: ApiError) -> JSONResponse:
+    async def _api(request: Request, exc: ApiError) -> Response:
+        if (html := page(request, exc.status, exc.message)) is not None:
+            return html
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return JSONResponse(
             error_body(exc.code, exc.message, exc.field), status_code=exc.status, headers=headers
         )
 
     @app.exception_handler(StoreError)
-    async def _store(_: Request, exc: StoreError) -> JSONResponse:
+    async def _store(request: Request, exc: StoreError) -> Response:
         status = STORE_STATUS.get(type(exc), 400)
+        if (html := page(request, status, exc.message)) is not None:
+            return html
         return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=status)
 
     @app.exception_handler(InputError)
-    async def _input(_: Request, exc: InputError) -> JSONResponse:
+    async def _input(request: Request, exc: InputError) -> Response:
+        if (html := page(request, 422, str(exc))) is not None:
+            return html
         return input_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {"msg": "invalid request", "loc": ()}
         loc = [p for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
         field = json_path(loc) if loc else None
         message = str(first.get("msg", "invalid request"))
         where = f" at {field}" if field else ""
+        if (html := page(request, 422, f"{message}{where}")) is not None:
+            return html
         return JSONResponse(
             error_body("invalid", f"{message}{where}", field, errors=len(exc.errors())),
             status_code=422,
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if (html := page(request, exc.status_code, str(exc.detail))) is not None:
+            return html
         code = HTTP_CODES.get(exc.status_code, "error")
         return JSONResponse(
             error_body(code, str(exc.detail)),

@@ -1,15 +1,16 @@
 """What each web page shows, as plain data: the routes fill these from the store, the templates
-lay them out. No queries, no HTML, nothing of the web framework here."""
+lay them out. No queries, no HTML, nothing of the web framework here; roles and note states are
+the store's own enums."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from heard.model import Conversation, Polarity, Scorecard
+from heard.store.records import NoteStatus, UserRole
 
 Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 Answer = Annotated[int, Field(ge=1, le=5)]
@@ -17,14 +18,6 @@ Answer = Annotated[int, Field(ge=1, le=5)]
 
 class _View(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class UserRole(StrEnum):
-    """What a signed-in person may see: their own work, their teams, or everything."""
-
-    AGENT = "agent"
-    LEAD = "lead"
-    ADMIN = "admin"
 
 
 class PageUser(_View):
@@ -85,15 +78,6 @@ class ConversationSummary(_View):
     started_at: datetime | None = None
     agent: str | None = None
     listening_score: Score | None = None
-
-
-class NoteStatus(StrEnum):
-    """Where a coaching note stands: the agent acknowledges or disputes, a lead resolves."""
-
-    OPEN = "open"
-    ACKNOWLEDGED = "acknowledged"
-    DISPUTED = "disputed"
-    RESOLVED = "resolved"
 
 
 class NoteEvent(_View):
@@ -187,6 +171,9 @@ class ConversationView(_View):
     notes: list[Note] = Field(default_factory=list)
     feedback: list[FeedbackAnswer] = Field(default_factory=list)
     survey_url: str | None = Field(default=None, description="the customer's survey link")
+    url_id: str | None = Field(
+        default=None, description="the id in the page's URL, when not the conversation's own"
+    )
     skipped: dict[str, str] = Field(default_factory=dict)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,7 @@ from conftest import EXAMPLES
 from heard.store.records import Scope
 from heard.web.auth import survey_token
 from teamdata import PASSWORD, conversation
-from web.api.conftest import ROLES, Api
+from web.api.conftest import ROLES, USER_OF_ROLE, Api
 
 # Expected status per caller, in ROLES order:
 # anonymous, agent (Ann, owns the conversation), other agent (Abe, same team),
@@ -23,6 +24,10 @@ OWNER_LEAD_ADMIN = (401, 200, 404, 200, 404, 200)
 LEAD_ADMIN_WRITE = (401, 403, 403, 200, 200, 200)
 ADMIN_ONLY = (401, 403, 403, 403, 403, 200)
 PUBLIC = (200,) * 6
+# Pages answer a signed-out caller with a redirect to /sign-in (303) and refusals with HTML.
+PAGE_EVERYONE = (303, 200, 200, 200, 200, 200)
+PAGE_OWNER_LEAD_ADMIN = (303, 200, 404, 200, 404, 200)
+PAGE_LEAD_ADMIN = (303, 403, 403, 200, 200, 200)
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Call:
     body: Callable[[Api], Any] | None = None
     files: Callable[[Api], Any] | None = None
     params: dict[str, Any] | None = None
+    form: Callable[[Api], dict[str, Any]] | None = None
 
 
 def conv(api: Api) -> dict[str, Any]:
@@ -60,7 +66,49 @@ def one_conversation(api: Api) -> dict[str, Any]:
     return json.loads(conversation("matrix-1", agent="ann", team="Blue").to_json())
 
 
+def survey(api: Api) -> dict[str, Any]:
+    return {"token": survey_token(api.settings, api.world.conversations["ann-1"])}
+
+
 MATRIX: dict[tuple[str, str], Call] = {
+    ("GET", "/"): Call((303,) * 6),
+    ("GET", "/sign-in"): Call(PUBLIC),
+    ("POST", "/sign-in"): Call(
+        (303,) * 6, form=lambda api: {"email": "abe@x.test", "password": PASSWORD}
+    ),
+    ("POST", "/sign-out"): Call((303,) * 6, form=lambda api: {}),
+    ("GET", "/dashboard"): Call(PAGE_LEAD_ADMIN),
+    ("GET", "/conversations/{conversation_id}"): Call(PAGE_OWNER_LEAD_ADMIN, path=conv),
+    ("POST", "/conversations/{conversation_id}/notes"): Call(
+        (303, 403, 404, 303, 404, 303), path=conv, form=lambda api: {"text": "Try this", "turn": 1}
+    ),
+    ("POST", "/notes/{note_id}/acknowledge"): Call(
+        (303, 303, 404, 403, 404, 403), path=fresh_note, form=lambda api: {}
+    ),
+    ("POST", "/notes/{note_id}/dispute"): Call(
+        (303, 303, 404, 403, 404, 403), path=fresh_note, form=lambda api: {"text": "No"}
+    ),
+    ("POST", "/notes/{note_id}/resolve"): Call(
+        (303, 403, 404, 303, 404, 303), path=fresh_note, form=lambda api: {}
+    ),
+    ("POST", "/notes/{note_id}/replies"): Call(
+        (303, 303, 404, 303, 404, 303), path=fresh_note, form=lambda api: {"text": "Thanks"}
+    ),
+    ("GET", "/me"): Call((303, 200, 200, 403, 403, 403)),
+    ("GET", "/recognition"): Call(PAGE_EVERYONE),
+    ("GET", "/feedback"): Call(PAGE_LEAD_ADMIN),
+    ("GET", "/upload"): Call(PAGE_LEAD_ADMIN),
+    ("POST", "/upload"): Call(
+        PAGE_LEAD_ADMIN,
+        form=lambda api: {},
+        files=lambda api: [
+            ("files", ("c.json", (EXAMPLES / "09-chat-happy-short.json").read_bytes(), "x"))
+        ],
+    ),
+    ("GET", "/survey/{token}"): Call(PUBLIC, path=survey),
+    ("POST", "/survey/{token}"): Call(
+        PUBLIC, path=survey, form=lambda api: {"csat": "4", "felt_heard": "5"}
+    ),
     ("GET", "/openapi.json"): Call(PUBLIC),
     ("GET", "/api/docs"): Call(PUBLIC),
     ("GET", "/docs/oauth2-redirect"): Call(PUBLIC),
@@ -169,6 +217,24 @@ def test_matrix_covers_every_route(api: Api) -> None:
     }
 
 
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def is_page(template: str) -> bool:
+    return not template.startswith(("/api/", "/openapi.json", "/docs/"))
+
+
+def page_session(api: Api, role: str) -> str:
+    """Sign `role` in with a session cookie (pages take no bearer tokens); the form token."""
+    if role != "anonymous":
+        email = f"{USER_OF_ROLE[role]}@x.test"
+        answer = api.client.post("/api/v1/session", json={"email": email, "password": PASSWORD})
+        assert answer.status_code == 200, answer.text
+    found = CSRF.search(api.client.get("/sign-in").text)
+    assert found is not None
+    return found.group(1)
+
+
 def test_role_route_matrix(api: Api) -> None:
     found: dict[tuple[str, str], tuple[int, ...]] = {}
     for (method, template), call in MATRIX.items():
@@ -176,14 +242,31 @@ def test_role_route_matrix(api: Api) -> None:
         for role in ROLES:
             api.client.cookies.clear()
             path = template.format(**call.path(api))
-            response = api.client.request(
-                method,
-                path,
-                headers=api.headers(role),
-                params=call.params,
-                json=call.body(api) if call.body else None,
-                files=call.files(api) if call.files else None,
-            )
+            if is_page(template):
+                token = page_session(api, role)
+                response = api.client.request(
+                    method,
+                    path,
+                    params=call.params,
+                    data={"csrf_token": token, **call.form(api)} if call.form else None,
+                    files=call.files(api) if call.files else None,
+                    follow_redirects=False,
+                )
+                if response.status_code >= 400:
+                    assert response.headers["content-type"].startswith("text/html"), (
+                        method,
+                        path,
+                        role,
+                    )
+            else:
+                response = api.client.request(
+                    method,
+                    path,
+                    headers=api.headers(role),
+                    params=call.params,
+                    json=call.body(api) if call.body else None,
+                    files=call.files(api) if call.files else None,
+                )
             statuses.append(response.status_code)
             if response.status_code >= 400 and path.startswith("/api/v1"):
                 assert set(response.json()) == {"error"}, (method, path, role, response.text)

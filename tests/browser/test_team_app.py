@@ -1,0 +1,226 @@
+"""The whole team app end to end in chromium: the real app (create_app) served by uvicorn on a
+loopback port over a store loaded with the examples and a small generated team (heard.demo.site),
+signed in through the sign-in page like a person would."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from browser.example_site import EXAMPLES, serve
+from databases import database_url
+from heard.demo.site import DemoSite, example_conversations, seed_store
+from heard.settings import Settings
+from heard.store import ConversationFilter, Store, UserRole, Viewer
+from heard.web import create_app
+from teamdata import conversation, open_store
+
+__all__ = ["database_url"]
+
+
+@dataclass
+class TeamSite:
+    url: str
+    store: Store
+    demo: DemoSite
+
+    def lead(self):
+        return self.demo.first(UserRole.LEAD)
+
+    def agent(self):
+        """The first agent of the lead's team (the one the seeded notes are for)."""
+        return self.demo.first(UserRole.AGENT)
+
+    def agents_conversation(self) -> int:
+        agent = self.demo.team.agents[0]
+        row = next(a for a in self.store.list_agents(Viewer.system()) if a.external_id == agent.id)
+        page = self.store.list_conversations(
+            Viewer.system(), ConversationFilter(agent_id=row.id), limit=1, order="score"
+        )
+        return page.items[0].id
+
+
+def load_team_site(url: str) -> tuple[Store, DemoSite]:
+    store = open_store(url)
+    demo = seed_store(
+        store,
+        examples=example_conversations(EXAMPLES),
+        weeks=2,
+        agents_per_team=2,
+        per_agent_per_week=3,
+    )
+    return store, demo
+
+
+@pytest.fixture(scope="module")
+def team_site(tmp_path_factory) -> Iterator[TeamSite]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('team-app') / 'heard.db'}"
+    store, demo = load_team_site(url)
+    settings = Settings(database_url=url, secret_key="browser-test-secret")
+    with serve(create_app(settings, store=store)) as base:
+        yield TeamSite(base, store, demo)
+    store.close()
+
+
+def sign_in(page, site: TeamSite, email: str, password: str) -> None:
+    page.goto(f"{site.url}/sign-in")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("load")
+
+
+def charts_drawn(page, selector: str) -> None:
+    page.wait_for_function(
+        "s => document.querySelectorAll(s + ' .main-svg').length >= 1", arg=selector
+    )
+
+
+def test_lead_coaches_and_the_agent_acknowledges(browser, team_site, screenshot) -> None:
+    lead = team_site.lead()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, team_site, lead.email, lead.password)
+    assert page.url.endswith("/dashboard")
+    for chart in ("#trend-chart", "#histogram-chart", "#component-chart"):
+        charts_drawn(page, chart)
+    assert page.locator("table.agents svg.sparkline").count() >= 2
+    screenshot(page, "team-dashboard")
+    context.close()
+    coach_and_acknowledge(browser, team_site, screenshot, prefix="team")
+
+
+def coach_and_acknowledge(browser, site: TeamSite, screenshot, *, prefix: str) -> None:
+    """The lead opens the agent's weakest conversation, sees the highlights and adds a note on
+    turn 1; the agent finds it on their home page and acknowledges it; the lead sees that."""
+    lead, agent = site.lead(), site.agent()
+    lead_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = lead_context.new_page()
+    sign_in(page, site, lead.email, lead.password)
+    conversation = site.agents_conversation()
+    page.goto(f"{site.url}/conversations/{conversation}")
+    assert page.locator("mark.hl").count() > 0
+    page.locator("mark.hl").first.hover()
+    page.locator("#popover").wait_for(state="visible")
+    page.locator("#t1 button.note-here").click()
+    page.fill("#note-text", "Say back what they told you before you fix it.")
+    page.get_by_role("button", name="Add note").click()
+    page.wait_for_load_state("load")
+    found = re.search(r"#note-(\d+)$", page.url)
+    assert found, page.url
+    note_id = int(found.group(1))
+    assert "Say back what they told you" in page.locator(f"#note-{note_id}").inner_text()
+    assert site.store.get_note(Viewer.system(), note_id).turn == 1
+    screenshot(page, f"{prefix}-conversation-note")
+
+    agent_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    mine = agent_context.new_page()
+    sign_in(mine, site, agent.email, agent.password)
+    assert mine.url.endswith("/me")
+    waiting = mine.locator(f"#note-{note_id}")
+    assert "Say back what they told you" in waiting.inner_text()
+    screenshot(mine, f"{prefix}-agent-home")
+    waiting.get_by_role("button", name="Acknowledge").click()
+    mine.wait_for_load_state("load")
+    assert mine.locator(f"#note-{note_id}").count() == 0, "no longer waiting"
+    assert site.store.get_note(Viewer.system(), note_id).status.value == "acknowledged"
+
+    page.goto(f"{site.url}/conversations/{conversation}")
+    assert "acknowledged" in page.locator(f"#note-{note_id}").inner_text().lower()
+    screenshot(page, f"{prefix}-note-acknowledged")
+    lead_context.close()
+    agent_context.close()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_sign_in_and_coaching_on_postgresql(browser, database_url: str, screenshot) -> None:
+    store = open_store(database_url)
+    try:
+        demo = seed_store(store, weeks=1, agents_per_team=1, per_agent_per_week=3)
+        settings = Settings(database_url=database_url, secret_key="browser-test-secret")
+        with serve(create_app(settings, store=store)) as base:
+            coach_and_acknowledge(browser, TeamSite(base, store, demo), screenshot, prefix="pg")
+    finally:
+        store.close()
+
+
+def test_survey_answer_reaches_the_feedback_chart(browser, team_site, screenshot) -> None:
+    lead = team_site.lead()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, team_site, lead.email, lead.password)
+    conversation = team_site.agents_conversation()
+    link = page.request.get(
+        f"{team_site.url}/api/v1/conversations/{conversation}/survey-link"
+    ).json()["path"]
+    page.goto(f"{team_site.url}/feedback")
+    charts_drawn(page, "#csat-chart")
+    before = page.locator("#csat-chart .scatterlayer .point").count()
+
+    phone_context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    phone = phone_context.new_page()
+    phone.goto(f"{team_site.url}{link}")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.locator("label[for=csat-2]").tap()
+    phone.locator("label[for=heard-1]").tap()
+    phone.locator("#comment").fill("Nobody listened to me.")
+    phone.get_by_role("button", name="Send").tap()
+    phone.get_by_role("heading", name="Thank you!").wait_for()
+    screenshot(phone, "team-survey-phone")
+    answers = team_site.store.list_feedback(Viewer.system(), ConversationFilter(), limit=1000)
+    assert any(
+        a.conversation_id == conversation and (a.csat, a.felt_heard) == (2, 1) for a in answers
+    )
+
+    page.goto(f"{team_site.url}/feedback")
+    charts_drawn(page, "#csat-chart")
+    assert page.locator("#csat-chart .scatterlayer .point").count() == before + 1
+    screenshot(page, "team-feedback")
+    context.close()
+    phone_context.close()
+
+
+def test_upload_through_the_page(browser, team_site, tmp_path, screenshot) -> None:
+    lead = team_site.lead()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, team_site, lead.email, lead.password)
+    before = team_site.store.list_conversations(Viewer.system()).total
+    good = tmp_path / "new-chat.json"
+    good.write_text(conversation("uploaded-1", agent="ag-upload").to_json(), encoding="utf-8")
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"id": "x", "channel": "chat", "turns": [')
+    page.goto(f"{team_site.url}/upload")
+    page.set_input_files("#files", [str(good), str(bad)])
+    page.get_by_role("button", name="Upload").click()
+    page.locator(".result.ok").wait_for()
+    page.locator(".result.error").wait_for()
+    assert "1 conversation" in page.locator(".result.ok").inner_text()
+    assert "broken.json" in page.locator(".result.error").inner_text()
+    screenshot(page, "team-upload")
+    assert team_site.store.list_conversations(Viewer.system()).total == before + 1
+    context.close()
+
+
+def test_an_agent_cannot_open_anothers_conversation(browser, team_site) -> None:
+    agent = team_site.agent()
+    other = team_site.demo.team.agents[1]
+    row = next(a for a in team_site.store.list_agents(Viewer.system()) if a.external_id == other.id)
+    theirs = team_site.store.list_conversations(
+        Viewer.system(), ConversationFilter(agent_id=row.id), limit=1
+    ).items[0]
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, team_site, agent.email, agent.password)
+    answer = page.goto(f"{team_site.url}/conversations/{theirs.id}")
+    assert answer is not None and answer.status == 404
+    assert page.get_by_role("heading", name="Not found").is_visible()
+    context.close()
