@@ -25,6 +25,8 @@ BENCH_SEED = 7
 SAMPLE_SEED = 8
 """The API ingest sample is another generated team's conversations: new keys, same shape (on a
 reused database the seed moves on by the conversations stored, so the keys are new again)."""
+BENCH_PASSWORD = "heard-bench-password"
+"""The bench users' password: pages such as /dashboard take a signed-in session, not a token."""
 WEEKS = 26
 """Weeks the seeded conversations spread over."""
 
@@ -184,7 +186,7 @@ def bench_store(
         lead_token = _token(store, lead)
         settings = Settings(database_url=url, secret_key="bench", ingest_workers=workers)
         app = create_app(settings, store=store)
-        dashboard = any(getattr(r, "path", None) == "/dashboard" for r in app.routes)
+        dashboard = _has_route(app, "/dashboard")
         with TestClient(app) as client:
             ingest_seconds, batches = _ingest(
                 client, admin_token, sample, batch, report, seed=SAMPLE_SEED + stored
@@ -215,13 +217,40 @@ def bench_store(
     )
 
 
+def _has_route(app, path: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the app serves `path` (included routers may wrap their routes)."""
+    from starlette.routing import Match
+
+    scope = {"type": "http", "path": path, "method": "GET", "root_path": ""}
+
+    def walk(routes) -> bool:  # type: ignore[no-untyped-def]
+        for route in routes:
+            if getattr(route, "path", None) == path:
+                return True
+            inner = getattr(route, "routes", None) or getattr(
+                getattr(route, "router", None), "routes", None
+            )
+            if inner and walk(inner):
+                return True
+            try:
+                if route.matches(scope)[0] == Match.FULL and not hasattr(route, "app"):
+                    return True
+            except Exception:
+                continue
+        return False
+
+    return walk(app.routes)
+
+
 def _user(store, email: str, role, teams: tuple[str, ...]):  # type: ignore[no-untyped-def]
     from heard.store import NotFound
 
     try:
         return store.user_by_email(email)
     except NotFound:
-        return store.create_user(email, role=role, name=email.split("@")[0], teams=teams)
+        return store.create_user(
+            email, role=role, name=email.split("@")[0], teams=teams, password=BENCH_PASSWORD
+        )
 
 
 def _token(store, user) -> str:  # type: ignore[no-untyped-def]
@@ -295,13 +324,30 @@ def _latencies(  # type: ignore[no-untyped-def]
         "agents": lambda: ("/api/v1/agents", {}),
     }
     if dashboard:
-        endpoints["/dashboard"] = lambda: ("/dashboard", filters())
+
+        def dashboard_filters() -> dict[str, object]:
+            choice = rng.randrange(3)
+            if choice == 0:
+                return {}
+            if choice == 1:
+                return {"channel": rng.choice(["chat", "call", "email"])}
+            return {"date_from": (latest - timedelta(weeks=rng.randrange(1, 5))).isoformat()}
+
+        endpoints["/dashboard"] = lambda: ("/dashboard", dashboard_filters())
     results = []
     total = len(endpoints) * 2 * repeat
     done = 0
     report("queries", 0, total)
     for role, token in (("admin", admin), ("lead", lead)):
         headers = {"Authorization": f"Bearer {token}"}
+        if dashboard:  # the pages read the session cookie
+            client.cookies.clear()
+            signed_in = client.post(
+                "/api/v1/session",
+                json={"email": f"bench-{role}@heard.example", "password": BENCH_PASSWORD},
+            )
+            if signed_in.status_code != 200:
+                raise RuntimeError(f"sign-in as {role} answered {signed_in.status_code}")
         for name, make in endpoints.items():
             latency = Latency(endpoint=name, role=role)
             path, params = make()
