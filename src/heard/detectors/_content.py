@@ -35,15 +35,9 @@ NUMBER_WORDS = {
     "fourth": "4",
     "fifth": "5",
 }
-CALENDAR = frozenset(
+WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+MONTHS = frozenset(
     {
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
         "january",
         "february",
         "march",
@@ -56,19 +50,16 @@ CALENDAR = frozenset(
         "october",
         "november",
         "december",
-        "today",
-        "tomorrow",
-        "yesterday",
-        "tonight",
-        "morning",
-        "evening",
-        "afternoon",
-        "weekend",
-        "week",
-        "month",
-        "year",
     }
 )
+RELATIVE_DAYS = frozenset({"today", "tomorrow", "yesterday", "tonight"})
+CALENDAR = (
+    WEEKDAYS
+    | MONTHS
+    | RELATIVE_DAYS
+    | {"morning", "evening", "afternoon", "weekend", "week", "month", "year"}
+)
+"""Words of time: a customer's "Friday" or "March" is a detail worth re-using."""
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 
 

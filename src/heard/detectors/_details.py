@@ -12,6 +12,7 @@ import re
 from functools import cache
 
 from heard.analysis.context import Context, Token
+from heard.detectors._content import MONTHS, RELATIVE_DAYS, WEEKDAYS
 from heard.detectors._lexicon import wordlist
 
 SPECIFIC = 2
@@ -27,49 +28,21 @@ _NAME_INTRO = re.compile(
     r"((?:[A-Z][a-z'’-]+\s?){1,3})"
 )
 _SENTENCE_END = frozenset(".!?\n")
-_MONTHS = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ]
-)
-_WEEKDAYS = frozenset(
-    [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "weekend",
-        "tonight",
-        "tomorrow",
-        "yesterday",
-    ]
-)
+_MONTHS = MONTHS | {
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+}
+_WEEKDAYS = WEEKDAYS | (RELATIVE_DAYS - {"today"}) | {"weekend"}
 _SUFFIXES = ("ing", "ed", "es", "s", "e")
 _UNSTEMMED = frozenset(
     [
