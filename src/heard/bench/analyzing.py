@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import os
 import resource
 import statistics
 import sys
@@ -178,7 +177,3 @@ def bench_analyze(
         torch_loaded="torch" in sys.modules,
         skipped=skipped,
     )
-
-
-def default_workers() -> int:
-    return os.cpu_count() or 1

@@ -61,18 +61,13 @@ def register(app: typer.Typer) -> None:
         from heard.demo.site import example_conversations, seed_store
         from heard.settings import Settings
         from heard.store import Store, Viewer
-        from heard.store.analysis import default_workers
 
         url = database or default_database()
         folder = examples if examples is not None else (EXAMPLES if EXAMPLES.is_dir() else None)
         if examples is not None and not examples.is_dir():
             raise typer.BadParameter(f"{examples} is not a folder", param_hint="--examples")
         settings = Settings(database_url=url)
-        store = Store.open(
-            url,
-            recognition_min_conversations=settings.recognition_min_conversations,
-            workers=settings.ingest_workers or default_workers(),
-        )
+        store = Store.from_settings(settings)
         try:
             if store.list_conversations(Viewer.system(), limit=1).total or store.list_users():
                 errors.print(

@@ -32,14 +32,8 @@ def _settings(database: str | None):  # type: ignore[no-untyped-def]
 
 def _store(database: str | None):  # type: ignore[no-untyped-def]
     from heard.store import Store
-    from heard.store.analysis import default_workers
 
-    settings = _settings(database)
-    return Store.open(
-        settings.database_url,
-        recognition_min_conversations=settings.recognition_min_conversations,
-        workers=settings.ingest_workers or default_workers(),
-    )
+    return Store.from_settings(_settings(database))
 
 
 def _fail(exc: Exception) -> typer.Exit:

@@ -8,7 +8,6 @@ later counts as soon as it is registered.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -167,10 +166,6 @@ def analyze_all(
             if advance:
                 advance(len(part))
     return results
-
-
-def default_workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 class DetectorPredictor:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from inspect import isfunction
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 from argon2 import PasswordHasher
@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, aliased
 from heard.analysis import Analyzer
 from heard.analysis.rubric import Rubric
 from heard.model import Channel, Conversation, Scorecard
-from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows
+from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
 from heard.store.database import make_engine, upgrade
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.records import (
@@ -85,6 +85,9 @@ from heard.store.tables import (
     UserRow,
     VerdictRow,
 )
+
+if TYPE_CHECKING:
+    from heard.settings import Settings
 
 DEFAULT_SOURCE = "api"
 """The source of a conversation that names none; with its external id (or id), the ingest key."""
@@ -190,6 +193,16 @@ class Store:
             password_hasher=password_hasher,
             analyzer=analyzer,
             workers=workers,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        """The store the settings name, with their recognition minimum and ingest workers
+        (one per core unless `ingest_workers` says otherwise)."""
+        return cls.open(
+            settings.database_url,
+            recognition_min_conversations=settings.recognition_min_conversations,
+            workers=settings.ingest_workers or default_workers(),
         )
 
     def close(self) -> None:

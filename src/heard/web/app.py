@@ -13,7 +13,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from heard import __version__
 from heard.settings import Settings
 from heard.store import Store
-from heard.store.analysis import default_workers
 from heard.web import errors
 from heard.web.api import router as api_router
 from heard.web.assets import mount_static
@@ -97,11 +96,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     the app shuts down); tests pass their own."""
     settings = settings or Settings()
     owned = store is None
-    store = store or Store.open(
-        settings.database_url,
-        recognition_min_conversations=settings.recognition_min_conversations,
-        workers=settings.ingest_workers or default_workers(),
-    )
+    store = store or Store.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
