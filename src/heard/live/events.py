@@ -1,0 +1,236 @@
+"""The live protocol: the events a client sends about a conversation in progress and the
+frames heard sends back. Plain data shared by the live session, the WebSocket route, the
+replay tool and the benchmark.
+
+Every client event carries `seq`, counting 1, 2, 3, … per conversation. The server applies
+event `seq` only when it is exactly one more than the last applied; a repeat of an applied
+number is acknowledged again without being applied twice, a gap is refused with an error
+frame naming the number expected. Every server frame carries its own `seq` (1, 2, 3, … per
+conversation), so a client that reconnects with `since=N` gets the frames after N it missed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from heard.model import Channel, Concern, Role, Scorecard, Span, Word
+from heard.model.conversation import Seconds
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seq: Annotated[int, Field(ge=1, description="1, 2, 3, … per conversation, no gaps")]
+    time: Seconds | None = Field(
+        default=None,
+        description="seconds since the conversation started, on the client's clock "
+        "(calls: the audio clock; chats: since the first message)",
+    )
+
+
+class StartEvent(_Event):
+    """Opens a conversation (the first event, seq 1)."""
+
+    type: Literal["start"] = "start"
+    channel: Channel = Channel.CALL
+    agent_id: str | None = Field(default=None, description="the agent's id in the store")
+    agent_name: str | None = None
+    customer_name: str | None = None
+    language: str | None = None
+    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+class TurnEvent(_Event):
+    """A final turn: what one party said or wrote, complete."""
+
+    type: Literal["turn"] = "turn"
+    role: Role
+    text: str
+    start: Seconds | None = None
+    end: Seconds | None = None
+    words: list[Word] | None = None
+
+
+class PartialEvent(_Event):
+    """A speech-recognition result still in progress for the party speaking now; the next
+    partial or the final turn of the same role replaces it."""
+
+    type: Literal["partial"] = "partial"
+    role: Role
+    text: str
+    start: Seconds
+    end: Seconds
+
+
+class TickEvent(_Event):
+    """The client's clock moved on with nobody speaking (silence checks need it)."""
+
+    type: Literal["tick"] = "tick"
+    time: Seconds
+
+
+class EndEvent(_Event):
+    """The conversation is over: heard scores it and stores it."""
+
+    type: Literal["end"] = "end"
+
+
+Event = Annotated[
+    StartEvent | TurnEvent | PartialEvent | TickEvent | EndEvent, Field(discriminator="type")
+]
+
+
+class Severity:
+    """How urgent a nudge is."""
+
+    INFO = "info"
+    WARN = "warn"
+    URGENT = "urgent"
+
+
+class Nudge(BaseModel):
+    """One piece of live advice for the agent, with the words that prompted it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="unique in the conversation, e.g. n3")
+    kind: str = Field(
+        description="acknowledge_emotion, interruption, open_concern, paraphrase, jargon, "
+        "talk_ratio, silence, …"
+    )
+    severity: Literal["info", "warn", "urgent"]
+    message: str
+    evidence: Span | None = Field(default=None, description="the words that prompted it")
+    suggestion: str | None = Field(default=None, description="a phrasing the agent could use")
+    turn: int | None = Field(default=None, description="the turn after which it was raised")
+    time: Seconds | None = None
+
+
+class Adoption(BaseModel):
+    """Whether the agent did what a nudge suggested within the next two agent turns."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nudge: str
+    kind: str
+    adopted: bool
+    turn: int | None = Field(default=None, description="the agent turn that did it")
+
+
+class LiveState(BaseModel):
+    """The running picture of a conversation in progress."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: str
+    turns: int = 0
+    listening_score: float | None = None
+    components: dict[str, float | None] = Field(default_factory=dict)
+    concerns: list[Concern] = Field(default_factory=list)
+    emotion: str | None = Field(default=None, description="the customer's latest emotion")
+    emotion_intensity: float = 0.0
+    escalation_risk: Annotated[float, Field(ge=0, le=1)] = 0.0
+    talk_ratio: float | None = Field(default=None, description="agent share of recent talk")
+    ended: bool = False
+
+
+class Hint(BaseModel):
+    """A private note from a supervisor to the agent, shown only in the agent panel."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    text: str
+    author: str | None = None
+
+
+ErrorCode = Literal[
+    "bad_json",
+    "bad_event",
+    "out_of_order",
+    "unknown_conversation",
+    "already_started",
+    "ended",
+    "unauthorised",
+    "forbidden",
+]
+
+
+class _Frame(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seq: int | None = Field(
+        default=None, description="server frame number (1, 2, 3, … per conversation)"
+    )
+
+
+class HelloFrame(_Frame):
+    """Sent on connect: how far the conversation got, so a client knows where to resume."""
+
+    type: Literal["hello"] = "hello"
+    conversation_id: str
+    last_event: int = Field(description="the last client event applied (0: none yet)")
+    last_frame: int = Field(description="the last server frame sent (0: none yet)")
+
+
+class AckFrame(_Frame):
+    """Event `event` was applied (or had been: `duplicate`)."""
+
+    type: Literal["ack"] = "ack"
+    event: int
+    duplicate: bool = False
+
+
+class NudgeFrame(_Frame):
+    type: Literal["nudge"] = "nudge"
+    event: int = Field(description="the client event that raised it")
+    nudge: Nudge
+
+
+class StateFrame(_Frame):
+    type: Literal["state"] = "state"
+    event: int
+    state: LiveState
+
+
+class AdoptionFrame(_Frame):
+    type: Literal["adoption"] = "adoption"
+    event: int
+    adoption: Adoption
+
+
+class HintFrame(_Frame):
+    type: Literal["hint"] = "hint"
+    hint: Hint
+
+
+class EndedFrame(_Frame):
+    type: Literal["ended"] = "ended"
+    event: int
+    scorecard: Scorecard
+    stored_id: int | None = Field(default=None, description="the conversation's id in the store")
+
+
+class ErrorFrame(_Frame):
+    """An event was refused; the session goes on (an error never closes other sessions)."""
+
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    message: str
+    event: int | None = Field(default=None, description="the refused event's seq, when known")
+    expected: int | None = Field(default=None, description="the seq the server expects next")
+
+
+Frame = Annotated[
+    HelloFrame
+    | AckFrame
+    | NudgeFrame
+    | StateFrame
+    | AdoptionFrame
+    | HintFrame
+    | EndedFrame
+    | ErrorFrame,
+    Field(discriminator="type"),
+]
