@@ -220,6 +220,7 @@ class LiveHub:
             session=self._session(record.conversation_id, start),
             last_event=start.seq,
         )
+        live.session.started_at = record.started_at
         live.publish(AckFrame(event=start.seq))
         for stored in events[1:]:
             if stored.seq is None:
@@ -305,6 +306,7 @@ class LiveHub:
                 f"conversation {conversation_id!r} was started in another process",
                 event=event.seq,
             ) from None
+        session.started_at = record.started_at
         live = LiveConversation(
             conversation_id=conversation_id, record=record, session=session, last_event=event.seq
         )
