@@ -4,6 +4,7 @@ field, the need order of the board, and a burst of events applied exactly once i
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,41 @@ def test_concurrent_messages_are_applied_once_in_order(hub) -> None:
     assert acks == list(range(1, 12))
     stored = live_hub.store.live_events(live_hub.store.live_session("c-burst").id)
     assert [r.seq for r in stored] == list(range(1, 12))
+
+
+def test_an_event_the_store_refused_is_not_acknowledged_and_can_be_sent_again(
+    hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live_hub, ann = hub
+    real = live_hub.store.add_live_events
+    failures = iter([OSError("disk full")])
+
+    def flaky(rows):
+        if any(seq == 3 for _, seq, _, _ in rows):
+            error = next(failures, None)
+            if error is not None:
+                raise error
+        return real(rows)
+
+    monkeypatch.setattr(live_hub.store, "add_live_events", flaky)
+
+    async def run() -> list[dict]:
+        own = Subscriber(watch=False)
+        await live_hub.feed("c-flaky", '{"type": "start", "seq": 1}', ann, own)
+        for seq in (2, 3, 3, 4):
+            await live_hub.feed("c-flaky", f'{{"type": "tick", "seq": {seq}, "time": 1}}', ann, own)
+        frames = []
+        while not own.queue.empty():
+            frames.append(json.loads(own.queue.get_nowait()))
+        return frames
+
+    frames = asyncio.run(run())
+    assert [(f["type"], f.get("event"), f.get("code")) for f in frames] == [
+        ("ack", 1, None),
+        ("ack", 2, None),
+        ("error", 3, "store_error"),
+        ("ack", 3, None),
+        ("ack", 4, None),
+    ]
+    stored = live_hub.store.live_events(live_hub.store.live_session("c-flaky").id)
+    assert [r.seq for r in stored] == [1, 2, 3, 4]

@@ -156,6 +156,7 @@ ErrorCode = Literal[
     "unauthorised",
     "forbidden",
     "since_too_old",
+    "store_error",
 ]
 
 

@@ -20,7 +20,9 @@ import logging
 import time
 from collections import deque
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import orjson
@@ -90,14 +92,23 @@ class Subscriber:
     queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
     dropped: bool = False
 
+    close_code: int = 4408
+    """How the socket is closed when the hub drops it (4408: too slow; 1012: restart)."""
+
     def put(self, text: str) -> None:
         if self.dropped:
             return
         if self.queue.qsize() >= QUEUE_LIMIT:
-            self.dropped = True
-            self.queue.put_nowait(None)  # the writer closes the socket
+            self.close(4408)
             return
         self.queue.put_nowait(text)
+
+    def close(self, code: int) -> None:
+        """Ask the socket's writer to close it (after the frames already queued)."""
+        if not self.dropped:
+            self.dropped = True
+            self.close_code = code
+            self.queue.put_nowait(None)
 
 
 @dataclass
@@ -181,6 +192,55 @@ def parse_event(raw: str | bytes) -> Any:
         ) from None
 
 
+class EventWriter:
+    """Writes applied events to the store on one thread, in group commits: every event
+    waiting while a write runs goes into the next transaction. `write` returns once its
+    event is committed, so an ack always means the event is durable; concurrent sessions
+    share commits instead of queueing for the database's write lock one by one."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._pending: list[tuple[tuple[int, int, str, str], asyncio.Future[None]]] = []
+        self._running: asyncio.Task[None] | None = None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heard-live-writer")
+
+    async def write(self, session_id: int, seq: int, type: str, payload: str) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append(((session_id, seq, type, payload), future))
+        if self._running is None or self._running.done():
+            self._running = asyncio.create_task(self._drain())
+        await future
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._pending:
+            batch, self._pending = self._pending, []
+            rows = [row for row, _ in batch]
+            try:
+                await loop.run_in_executor(self._thread, self.store.add_live_events, rows)
+            except Conflict:  # find the event(s) stored already: write the others one by one
+                for row, future in batch:
+                    try:
+                        await loop.run_in_executor(self._thread, self.store.add_live_events, [row])
+                    except Exception as exc:
+                        future.set_exception(exc)
+                    else:
+                        future.set_result(None)
+                continue
+            except Exception as exc:
+                for _, future in batch:
+                    future.set_exception(exc)
+                continue
+            for _, future in batch:
+                future.set_result(None)
+
+    async def call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run another store write on the writer's thread (after the events queued)."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread, partial(function, *args, **kwargs)
+        )
+
+
 class LiveHub:
     """Every live conversation of this process (one per app, in `app.state.live`)."""
 
@@ -189,6 +249,7 @@ class LiveHub:
         self.redact = redact
         self.conversations: dict[str, LiveConversation] = {}
         self._loading: dict[str, asyncio.Lock] = {}
+        self.writer = EventWriter(store)
 
     # ------------------------------------------------------------------ finding and rebuilding
 
@@ -293,7 +354,7 @@ class LiveHub:
         event = await self._authorise_start(event, viewer)
         session = self._session(conversation_id, event)
         try:
-            record = await asyncio.to_thread(
+            record = await self.writer.call(
                 self.store.start_live_session,
                 session.conversation,
                 seq=event.seq,
@@ -394,20 +455,31 @@ class LiveHub:
                 "already_started", "the conversation has started already", event=event.seq
             )
         event = self._redacted(event)
-        try:
-            await asyncio.to_thread(
-                self.store.add_live_event,
-                live.record.id,
-                seq=event.seq,
-                type=event.type,
-                payload=event.model_dump_json(),
-            )
-        except Conflict:  # another process applied it: should not happen with one worker
-            raise LiveError(
-                "out_of_order", f"event {event.seq} is stored already", event=event.seq
-            ) from None
+        # The write commits on the writer's thread while the analysis runs here; the frames
+        # go out only once both are done, so an ack always means the event is durable.
+        written = asyncio.ensure_future(
+            self.writer.write(live.record.id, event.seq, event.type, event.model_dump_json())
+        )
+        await asyncio.sleep(0)  # let the writer start its commit first
         live.last_event = event.seq
         update = self._apply(live, event)
+        try:
+            await written
+        except Exception as exc:
+            # The session is ahead of the store: forget it, so the next message rebuilds it
+            # from what was stored, and let the client send this event again.
+            self.conversations.pop(live.conversation_id, None)
+            for subscriber in list(live.subscribers):
+                if subscriber is not own:
+                    subscriber.close(1012)  # watchers reconnect and resume
+            log.warning("live: event %s of %s not stored: %s", event.seq, live.conversation_id, exc)
+            raise LiveError(
+                "store_error",
+                f"event {event.seq} could not be stored ({type(exc).__name__}); "
+                "reconnect and send it again",
+                event=event.seq,
+                expected=event.seq,
+            ) from None
         self._publish_update(live, event.seq, update)
         if isinstance(event, EndEvent):
             await self._end(live, event.seq, update)
@@ -439,7 +511,7 @@ class LiveHub:
             self.store.ingest, [live.session.conversation], redact=self.redact, user_id=owner
         )
         live.stored_id = report.items[0].id if report.items else None
-        await asyncio.to_thread(
+        await self.writer.call(
             self.store.end_live_session, live.record.id, stored_id=live.stored_id
         )
         live.ended_at = time.monotonic()
@@ -468,7 +540,7 @@ class LiveHub:
             text = redact_text(text).text
         async with live.lock:
             hint = Hint(id=f"h{len(live.hints) + 1}", text=text, author=author)
-            await asyncio.to_thread(
+            await self.writer.call(
                 self.store.add_live_hint,
                 live.record.id,
                 payload=hint.model_dump_json(),

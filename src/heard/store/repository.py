@@ -1919,27 +1919,30 @@ class Store:
         except IntegrityError as exc:
             raise Conflict(f"live conversation {conversation.id!r} exists already") from exc
 
-    def add_live_event(self, session_id: int, *, seq: int, type: str, payload: str) -> None:
-        """Store one applied event (committed when this returns); Conflict on a repeated seq."""
+    def add_live_events(self, events: Sequence[tuple[int, int, str, str]]) -> None:
+        """Store applied events — (session id, seq, type, payload) — in one transaction
+        (committed when this returns); Conflict when a (session, seq) is stored already."""
         try:
             with self._session() as session:
                 stamp = now()
-                session.add(
-                    LiveEventRow(
-                        session_id=session_id,
-                        seq=seq,
-                        type=type,
-                        payload=payload,
-                        at=stamp,
-                    )
-                )
                 session.execute(
-                    update(LiveSessionRow)
-                    .where(LiveSessionRow.id == session_id)
-                    .values(last_event=seq, last_event_at=stamp)
+                    insert(LiveEventRow.__table__),
+                    [
+                        {"session_id": s, "seq": q, "type": t, "payload": p, "at": stamp}
+                        for s, q, t, p in events
+                    ],
                 )
+                last: dict[int, int] = {}
+                for session_id, seq, _, _ in events:
+                    last[session_id] = max(seq, last.get(session_id, 0))
+                for session_id, seq in last.items():
+                    session.execute(
+                        update(LiveSessionRow)
+                        .where(LiveSessionRow.id == session_id)
+                        .values(last_event=seq, last_event_at=stamp)
+                    )
         except IntegrityError as exc:
-            raise Conflict(f"live event {seq} of session {session_id} is stored already") from exc
+            raise Conflict("some of these live events are stored already") from exc
 
     def add_live_hint(self, session_id: int, *, payload: str, user_id: int | None) -> None:
         """Store a supervisor's hint on a live session; audited."""

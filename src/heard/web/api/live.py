@@ -220,7 +220,8 @@ async def _writer(websocket: WebSocket, subscriber: Subscriber) -> None:
     while True:
         text = await subscriber.queue.get()
         if text is None:
-            await websocket.close(code=CLOSE_TOO_SLOW, reason="too slow")
+            reason = "too slow" if subscriber.close_code == CLOSE_TOO_SLOW else "reconnect"
+            await websocket.close(code=subscriber.close_code, reason=reason)
             return
         await websocket.send_text(text)
 
