@@ -126,3 +126,27 @@ def test_an_event_the_store_refused_is_not_acknowledged_and_can_be_sent_again(
     ]
     stored = live_hub.store.live_events(live_hub.store.live_session("c-flaky").id)
     assert [r.seq for r in stored] == [1, 2, 3, 4]
+
+
+def test_a_quiet_conversation_leaves_memory_and_comes_back_from_the_store(
+    hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live_hub, ann = hub
+    monkeypatch.setattr(hub_module, "IDLE_SECONDS", 0.0)
+
+    async def run() -> tuple[bool, int, int]:
+        own = Subscriber(watch=False)
+        await live_hub.feed("c-quiet", '{"type": "start", "seq": 1}', ann, own)
+        turn = '{"type": "turn", "seq": 2, "role": "customer", "text": "My parcel is late."}'
+        await live_hub.feed("c-quiet", turn, ann, own)
+        before = live_hub.conversations["c-quiet"].last_frame
+        live_hub.unsubscribe(live_hub.conversations["c-quiet"], own)
+        await live_hub.feed("c-other", '{"type": "start", "seq": 1}', ann, Subscriber(watch=False))
+        gone = "c-quiet" not in live_hub.conversations
+        back = await live_hub.find("c-quiet")
+        assert back is not None
+        return gone, back.last_event, back.last_frame - before
+
+    gone, last_event, frames_difference = asyncio.run(run())
+    assert gone
+    assert (last_event, frames_difference) == (2, 0)

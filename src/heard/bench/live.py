@@ -7,6 +7,7 @@ the server's CPU and memory (read from /proc).
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import random
 import secrets
@@ -39,7 +40,7 @@ def percentile(values: list[float], share: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(share * len(ordered) - 1e-9)))
     return ordered[rank - 1]
 
 
