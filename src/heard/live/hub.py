@@ -43,6 +43,7 @@ from heard.live.events import (
     StateFrame,
     TurnEvent,
 )
+from heard.live.nudges import NudgePolicy
 from heard.live.session import LiveSession, LiveUpdate
 from heard.model import Turn
 from heard.store import Conflict, Store, UserRole, Viewer
@@ -198,9 +199,13 @@ def parse_event(raw: str | bytes) -> Any:
 class LiveHub:
     """Every live conversation of this process (one per app, in `app.state.live`)."""
 
-    def __init__(self, store: Store, *, redact: bool = True) -> None:
+    def __init__(
+        self, store: Store, *, redact: bool = True, policy: NudgePolicy | None = None
+    ) -> None:
         self.store = store
         self.redact = redact
+        self.policy = policy or NudgePolicy()
+        """When and which nudges each session gives (the `HEARD_LIVE_*` settings)."""
         self.conversations: dict[str, LiveConversation] = {}
         self._loading: dict[str, asyncio.Lock] = {}
 
@@ -260,7 +265,9 @@ class LiveHub:
         return live
 
     def _session(self, conversation_id: str, start: StartEvent) -> LiveSession:
-        return LiveSession(conversation_id, start, analyzer=self.store.analyzer())
+        return LiveSession(
+            conversation_id, start, analyzer=self.store.analyzer(), policy=self.policy
+        )
 
     # ------------------------------------------------------------------ subscribing
 

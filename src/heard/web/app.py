@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from heard import __version__
 from heard.live.hub import LiveHub
+from heard.live.nudges import NudgePolicy
 from heard.settings import Settings
 from heard.store import Store
 from heard.web import errors
@@ -116,7 +117,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.live = LiveHub(store, redact=settings.redact)
+    app.state.live = LiveHub(
+        store, redact=settings.redact, policy=NudgePolicy.from_settings(settings)
+    )
     errors.install(app, page_error=page_routes.error_page)
     page_routes.install(app)
     app.include_router(api_router)
