@@ -54,6 +54,7 @@ class Site:
     store: Store
     world: World
     settings: Settings
+    app: FastAPI
     tokens: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -89,7 +90,7 @@ def live_site(database_url: str, *, world: World | None = None) -> Iterator[Site
     app = create_app(settings, store=store)
     try:
         with serve(app) as url:
-            site = Site(url=url, store=store, world=world, settings=settings)
+            site = Site(url=url, store=store, world=world, settings=settings, app=app)
             for role, user in {**ROLE_USERS, "admin": "admin"}.items():
                 scopes = [Scope.READ, Scope.WRITE] + ([Scope.ADMIN] if role == "admin" else [])
                 _, token = store.create_token(world.users[user], scopes=scopes, name=role)

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,18 +162,26 @@ class LiveConversation:
         return [text for seq, kind, text in self.frames if seq > n and (watch or kind != "hint")]
 
     def may_watch(self, viewer: Viewer) -> bool:
-        """The conversation's agent, a lead of its team, an admin."""
-        if viewer.role == UserRole.ADMIN:
-            return True
-        if viewer.role == UserRole.LEAD:
-            return self.record.team_id is not None and self.record.team_id in viewer.team_ids
-        return viewer.agent_id is not None and viewer.agent_id == self.record.agent_id
+        return may_watch(self.record, viewer)
 
     def may_feed(self, viewer: Viewer) -> bool:
-        """Who may watch, and whoever started it."""
-        return self.may_watch(viewer) or (
-            viewer.user_id is not None and viewer.user_id == self.record.user_id
-        )
+        return may_feed(self.record, viewer)
+
+
+def may_watch(record: LiveSessionRecord, viewer: Viewer) -> bool:
+    """The conversation's agent, a lead of its team, an admin."""
+    if viewer.role == UserRole.ADMIN:
+        return True
+    if viewer.role == UserRole.LEAD:
+        return record.team_id is not None and record.team_id in viewer.team_ids
+    return viewer.agent_id is not None and viewer.agent_id == record.agent_id
+
+
+def may_feed(record: LiveSessionRecord, viewer: Viewer) -> bool:
+    """Who may watch, and whoever started it."""
+    return may_watch(record, viewer) or (
+        viewer.user_id is not None and viewer.user_id == record.user_id
+    )
 
 
 def parse_event(raw: str | bytes) -> Any:
@@ -211,11 +219,28 @@ class LiveHub:
 
     # ------------------------------------------------------------------ finding and rebuilding
 
-    async def find(self, conversation_id: str) -> LiveConversation | None:
-        """The conversation in memory, else rebuilt from the store, else None."""
+    async def find(
+        self, conversation_id: str, *, viewer: Viewer | None = None, feed: bool = False
+    ) -> LiveConversation | None:
+        """The conversation in memory, else rebuilt from the store, else None. With `viewer`,
+        LiveError(forbidden) when they may not watch it (or feed it, with `feed`), checked
+        before anything is rebuilt."""
+        allowed = may_feed if feed else may_watch
         found = self.conversations.get(conversation_id)
-        if found is not None:
-            return found
+        if found is None:
+            found = await self._load(conversation_id, viewer, allowed)
+        if found is not None and viewer is not None and not allowed(found.record, viewer):
+            raise LiveError(
+                "forbidden", f"you may not {'feed' if feed else 'watch'} this conversation"
+            )
+        return found
+
+    async def _load(
+        self,
+        conversation_id: str,
+        viewer: Viewer | None,
+        allowed: Callable[[LiveSessionRecord, Viewer], bool],
+    ) -> LiveConversation | None:
         lock = self._loading.setdefault(conversation_id, asyncio.Lock())
         async with lock:
             found = self.conversations.get(conversation_id)
@@ -224,6 +249,8 @@ class LiveHub:
             record = await asyncio.to_thread(self.store.live_session, conversation_id)
             if record is None:
                 return None
+            if viewer is not None and not allowed(record, viewer):
+                raise LiveError("forbidden", "you may not use this conversation")
             found = await asyncio.to_thread(self._rebuild, record)
             self.conversations[conversation_id] = found
             return found
@@ -372,8 +399,9 @@ class LiveHub:
         """Handle one message of a feed socket: frames go to the conversation's subscribers
         (`own` among them once the conversation exists), refusals to `own` only. Returns the
         conversation (None while it does not exist)."""
-        live = self.conversations.get(conversation_id) or await self.find(conversation_id)
+        live: LiveConversation | None = None
         try:
+            live = await self.find(conversation_id, viewer=viewer, feed=True)
             event = parse_event(raw)
             if live is None:
                 if not isinstance(event, StartEvent):
@@ -388,8 +416,8 @@ class LiveHub:
                     live = self.conversations.get(conversation_id)
                     if live is None:
                         return await self.start(conversation_id, event, viewer, own)
-            if not live.may_feed(viewer):
-                raise LiveError("forbidden", "you may not feed this conversation")
+                if not live.may_feed(viewer):  # started by someone else meanwhile
+                    raise LiveError("forbidden", "you may not feed this conversation")
             live.subscribers.add(own)
             async with live.lock:
                 await self._feed_event(live, event, own)

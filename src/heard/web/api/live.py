@@ -142,8 +142,11 @@ def list_live(principal: Reader, request: Request) -> list[LiveSummary]:
 async def _visible(
     request: Request, principal: Principal, conversation_id: str
 ) -> LiveConversation:
-    live = await get_hub(request).find(conversation_id)
-    if live is None or not live.may_watch(principal.viewer):
+    try:
+        live = await get_hub(request).find(conversation_id, viewer=principal.viewer)
+    except LiveError:
+        live = None
+    if live is None:
         raise ApiError(
             404, "not_found", f"no live conversation {conversation_id!r}", field="conversation_id"
         )
@@ -310,9 +313,10 @@ async def feed_socket(websocket: WebSocket, conversation_id: str) -> None:
     if opened is None:
         return
     hub, principal, since = opened
-    live = await hub.find(conversation_id)
-    if live is not None and not live.may_feed(principal.viewer):
-        await _refuse(websocket, "forbidden", "you may not feed this conversation", CLOSE_FORBIDDEN)
+    try:
+        live = await hub.find(conversation_id, viewer=principal.viewer, feed=True)
+    except LiveError as exc:
+        await _refuse(websocket, exc.code, exc.message, CLOSE_FORBIDDEN)
         return
     await _serve(websocket, hub, live, conversation_id, Subscriber(watch=False), since, principal)
 
@@ -324,18 +328,17 @@ async def watch_socket(websocket: WebSocket, conversation_id: str) -> None:
     if opened is None:
         return
     hub, principal, since = opened
-    live = await hub.find(conversation_id)
+    try:
+        live = await hub.find(conversation_id, viewer=principal.viewer)
+    except LiveError as exc:
+        await _refuse(websocket, exc.code, exc.message, CLOSE_FORBIDDEN)
+        return
     if live is None:
         await _refuse(
             websocket,
             "unknown_conversation",
             f"conversation {conversation_id!r} is not live (no start event yet)",
             CLOSE_UNKNOWN,
-        )
-        return
-    if not live.may_watch(principal.viewer):
-        await _refuse(
-            websocket, "forbidden", "you may not watch this conversation", CLOSE_FORBIDDEN
         )
         return
     await _serve(websocket, hub, live, conversation_id, Subscriber(watch=True), since, None)
