@@ -78,6 +78,9 @@ class LiveBenchResult:
     server_rss_mb: float = 0.0
     server_peak_rss_mb: float = 0.0
     startup_s: float = 0.0
+    cpu_pressure_percent: float | None = None
+    """Share of the run in which some task on the machine waited for a CPU: how busy the
+    machine was besides the benchmark (Linux PSI)."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -100,6 +103,9 @@ class LiveBenchResult:
             "server_rss_mb": round(self.server_rss_mb, 1),
             "server_peak_rss_mb": round(self.server_peak_rss_mb, 1),
             "server_startup_s": round(self.startup_s, 1),
+            "cpu_pressure_percent": None
+            if self.cpu_pressure_percent is None
+            else round(self.cpu_pressure_percent, 1),
             "machine": machine(),
         }
 
@@ -117,6 +123,16 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (from /proc/<pid>/stat)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_pressure_seconds() -> float | None:
+    """Seconds so far in which some task waited for a CPU (Linux PSI), None without PSI."""
+    try:
+        first = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    total = dict(part.split("=") for part in first.split()[1:]).get("total")
+    return int(total) / 1e6 if total is not None else None
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -268,6 +284,7 @@ def bench_live(
             say(f"{sessions} sessions for {duration:g} s at speed {speed:g}")
             rng = random.Random(seed)
             cpu_before = cpu_seconds(process.pid)
+            pressure_before = cpu_pressure_seconds()
             peak = 0.0
 
             async def run() -> None:
@@ -299,6 +316,10 @@ def bench_live(
             result.wall_s = time.monotonic() - began
             used = cpu_seconds(process.pid) - cpu_before
             result.server_cpu_percent = 100.0 * used / result.wall_s
+            pressure_after = cpu_pressure_seconds()
+            if pressure_before is not None and pressure_after is not None:
+                waited = pressure_after - pressure_before
+                result.cpu_pressure_percent = 100.0 * waited / result.wall_s
             rss, hwm = memory_mb(process.pid)
             result.server_rss_mb = rss
             result.server_peak_rss_mb = max(hwm, peak)

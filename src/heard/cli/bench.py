@@ -411,6 +411,12 @@ def _live_rows(result: dict[str, object]) -> list[tuple[str, str]]:
             f"CPU {result['server_cpu_percent']} % of one core, RSS {result['server_rss_mb']} MB "
             f"(peak {result['server_peak_rss_mb']} MB)",
         ),
+        (
+            "machine busy (CPU pressure)",
+            "not available"
+            if result["cpu_pressure_percent"] is None
+            else f"some task waited for a CPU {result['cpu_pressure_percent']} % of the run",
+        ),
     ]
 
 
