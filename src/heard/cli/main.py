@@ -14,6 +14,7 @@ from heard.cli import (
     evaluating,
     generating,
     importing,
+    replying,
     schema,
     team,
     training,
@@ -53,6 +54,7 @@ training.register(app)
 team.register(app)
 generating.register(app)
 demoing.register(app)
+replying.register(app)
 app.add_typer(bench.app, name="bench")
 
 

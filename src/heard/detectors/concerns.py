@@ -6,8 +6,9 @@ request ("I need…", "please…") or a problem statement ("…isn't working"); 
 "third" start a new one. A later customer turn sharing its details raises it again. An agent
 turn addresses it when it re-uses enough of the concern's own details (those the customer's
 other concerns in the same turn do not share); a short question is answered by a direct
-reply. A reply passes a concern over when it does not address it and the customer had to raise
-it again, or it was never addressed, or (email) a reply should answer every point.
+reply (when other concerns wait for the same reply, one that touches any of its details). A
+reply passes a concern over when it does not address it and the customer had to raise it
+again, or it was never addressed, or (email) a reply should answer every point.
 """
 
 from __future__ import annotations
@@ -167,7 +168,10 @@ class ConcernTracker(Detector):
             for concern in unaddressed:
                 weight = sum(concern.own.values())
                 if overlap.get(concern.id, 0) >= min(needed, weight) or (
-                    concern.due == turn.index and concern.short and direct
+                    concern.due == turn.index
+                    and concern.short
+                    and direct
+                    and (len(waiting_reply) == 1 or overlap.get(concern.id, 0) > 0)
                 ):
                     _address(concern, turn.index, unconfirmed)
             unaddressed = [c for c in unaddressed if c.addressed is None]
