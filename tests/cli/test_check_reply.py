@@ -60,7 +60,7 @@ def test_issues_are_listed_with_suggestions(files) -> None:
         f"1. unaddressed_concern: They asked “{QUESTION}” — this reply doesn't answer it.\n"
         "   → Answer that question directly — or, if you can't yet, say when you will.\n"
         "2. jargon (characters 94–97): “RMA” is jargon the customer never used.\n"
-        "   → Say “a return label” instead.\n"
+        "   → Say “return label” instead.\n"
     )
 
 
@@ -94,7 +94,7 @@ def test_json(files) -> None:
             {
                 "kind": "jargon",
                 "message": "“RMA” is jargon the customer never used.",
-                "suggestion": "Say “a return label” instead.",
+                "suggestion": "Say “return label” instead.",
                 "concern": None,
                 "span": {"start": 94, "end": 97},
             },

@@ -201,9 +201,9 @@ def test_jargon_is_flagged_with_the_plain_word() -> None:
     result = check(conv, draft)
     jargon = [i for i in result.issues if i.kind == "jargon"]
     assert [(draft[i.span.start : i.span.end], i.suggestion) for i in jargon if i.span] == [
-        ("provisioning", "Say “switching on your service” instead."),
-        ("RMA", "Say “a return label” instead."),
-        ("ONT", "Say “the box we sent you” instead."),
+        ("provisioning", "Say “setting up” instead."),
+        ("RMA", "Say “return label” instead."),
+        ("ONT", "Say “fibre box” instead."),
     ]
 
 

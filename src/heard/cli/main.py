@@ -14,6 +14,7 @@ from heard.cli import (
     evaluating,
     generating,
     importing,
+    live,
     replying,
     schema,
     team,
@@ -56,6 +57,7 @@ generating.register(app)
 demoing.register(app)
 replying.register(app)
 app.add_typer(bench.app, name="bench")
+app.add_typer(live.app, name="live")
 
 
 def run() -> None:

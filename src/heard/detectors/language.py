@@ -28,23 +28,6 @@ def plain_acronyms() -> frozenset[str]:
     )
 
 
-@cache
-def plain_words() -> dict[str, str]:
-    """Jargon term (lower case) → plain words, from lexicons/jargon_plain.txt."""
-    text = files("heard.detectors").joinpath("lexicons", "jargon_plain.txt").read_text("utf-8")
-    found = {}
-    for line in text.splitlines():
-        term, sep, plain = line.partition(" = ")
-        if sep and not line.startswith("#"):
-            found[term.strip().lower()] = plain.strip()
-    return found
-
-
-def plain_word(term: str) -> str | None:
-    """The plain words for a jargon term the jargon detector found, when the glossary has them."""
-    return plain_words().get(term.lower())
-
-
 @register
 class Jargon(Detector):
     name: ClassVar[str] = "heard.jargon.v1"

@@ -21,8 +21,8 @@ from heard.analysis.context import Context
 from heard.analysis.scoring import render_tip
 from heard.detectors._details import SPECIFIC, keyed
 from heard.detectors._words import content_words
-from heard.detectors.language import plain_word
 from heard.errors import InputError, Location
+from heard.live.nudges import plain_words
 from heard.model import Concern, Conversation, Finding, Polarity, Role, Scorecard, Span, Turn
 
 UPSET = ("anger", "frustration", "worry")
@@ -303,7 +303,7 @@ def _jargon(ctx: Context, mine: list[Finding], reply: int) -> Iterator[ReplyIssu
             if span.turn != reply or term.lower() in seen:
                 continue
             seen.add(term.lower())
-            plain = plain_word(term)
+            plain = plain_words().get(term.lower())
             yield ReplyIssue(
                 kind="jargon",
                 message=f"“{term}” is jargon the customer never used.",

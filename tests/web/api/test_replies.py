@@ -86,7 +86,7 @@ def test_spans_point_into_the_draft(api: Api) -> None:
     assert answer.status_code == 200, answer.text
     jargon = [i for i in answer.json()["issues"] if i["kind"] == "jargon"]
     assert [draft[i["span"]["start"] : i["span"]["end"]] for i in jargon] == ["RMA"]
-    assert jargon[0]["suggestion"] == "Say “a return label” instead."
+    assert jargon[0]["suggestion"] == "Say “return label” instead."
 
 
 def test_nothing_is_stored(api: Api) -> None:
