@@ -96,6 +96,35 @@ TWO_QUESTIONS = [
         "Also, can I get the replacement delivered to my office at 4 Quay Street instead of "
         "my home?",
     ),
+    (  # both questions in one message, no "also"
+        conversation(
+            "chat",
+            (
+                "customer",
+                "Hi, I moved house last week. Can I change the delivery address on order "
+                "4411? When will the refund for the broken lamp arrive?",
+            ),
+        ),
+        "Yes, I've changed the delivery address on order 4411 to your new one, and the refund "
+        "for the broken lamp will arrive within 3 working days.",
+        "Yes, I've changed the delivery address on order 4411 to your new one.",
+        "When will the refund for the broken lamp arrive?",
+    ),
+    (
+        conversation(
+            "email",
+            (
+                "customer",
+                "Hello,\n\nIs my Pro plan renewal on the 14th still at the old price? And can "
+                "you move the renewal to my new Visa card?\n\nThanks,\nJo",
+            ),
+        ),
+        "Hi Jo,\n\nYes, your Pro plan renewal on the 14th stays at the old price. I've moved "
+        "the renewal to your new Visa card.\n\nBest,\nOmar",
+        "Hi Jo,\n\nYes, your Pro plan renewal on the 14th stays at the old price.\n\n"
+        "Best,\nOmar",
+        "And can you move the renewal to my new Visa card?",
+    ),
 ]
 
 

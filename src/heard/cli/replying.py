@@ -71,10 +71,12 @@ def register(app: typer.Typer) -> None:
             console.print(f"[bold]{count} issue{'s' if count != 1 else ''}[/bold] in the draft:")
             for number, issue in enumerate(result.issues, 1):
                 where = f" (characters {issue.span.start}–{issue.span.end})" if issue.span else ""
+                # One line per issue and per suggestion, whatever the terminal's width.
                 console.print(
-                    f"{number}. [bold]{issue.kind}[/bold]{where}: {escape(issue.message)}"
+                    f"{number}. [bold]{issue.kind}[/bold]{where}: {escape(issue.message)}",
+                    soft_wrap=True,
                 )
-                console.print(f"   → {escape(issue.suggestion)}")
+                console.print(f"   → {escape(issue.suggestion)}", soft_wrap=True)
         raise typer.Exit(EXIT_OK if result.ok else EXIT_ISSUES)
 
 

@@ -48,6 +48,9 @@ SHORT_QUESTION = 3
 """A question whose details weigh at most this much is answered by a direct reply."""
 MERGE_WEIGHT = 2
 """A customer group sharing this much detail weight with an earlier concern raises it again."""
+NEW_QUESTION_WORDS = 4
+"""A question of at least this many words after another question is a concern of its own."""
+_WORDS = re.compile(r"[A-Za-z0-9']+")
 
 
 @dataclass
@@ -294,11 +297,22 @@ def _groups(ctx: Context, turn: int) -> list[list[Sentence]]:
     paragraph = -1
     for sentence in ctx.sentences[turn]:
         here = bisect_right(breaks, sentence.start)
-        if here != paragraph or _NEW_POINT.match(sentence.text) or not groups:
+        if (
+            here != paragraph
+            or _NEW_POINT.match(sentence.text)
+            or not groups
+            or (_asks_anew(sentence) and any(s.text.endswith("?") for s in groups[-1]))
+        ):
             groups.append([])
             paragraph = here
         groups[-1].append(sentence)
     return groups
+
+
+def _asks_anew(sentence: Sentence) -> bool:
+    """A second full question in a run asks something new ("Can I change the address? And
+    when will the refund come?"); a short follow-up ("Why?", "Or not?") belongs to the first."""
+    return sentence.text.endswith("?") and len(_WORDS.findall(sentence.text)) >= NEW_QUESTION_WORDS
 
 
 def _kind(sentence: str) -> str | None:
