@@ -15,6 +15,7 @@ from heard.cli import (
     generating,
     importing,
     live,
+    replying,
     schema,
     team,
     training,
@@ -54,6 +55,7 @@ training.register(app)
 team.register(app)
 generating.register(app)
 demoing.register(app)
+replying.register(app)
 app.add_typer(bench.app, name="bench")
 app.add_typer(live.app, name="live")
 
