@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"
@@ -48,6 +48,23 @@ class Settings(BaseSettings):
     recognition_min_conversations: int = Field(
         default=5, ge=1, description="conversations an agent needs in a week to be ranked"
     )
+
+    panel_frame_ancestors: str = Field(
+        default="'self'",
+        description="who may show the agent panel in an iframe: CSP frame-ancestors sources "
+        "separated by spaces, e.g. \"'self' https://crm.example.com\"",
+    )
+
+    @field_validator("panel_frame_ancestors")
+    @classmethod
+    def _frame_ancestors(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value or any(c in value for c in ";,\"") or not value.isprintable():
+            raise ValueError(
+                "expected CSP frame-ancestors sources separated by spaces, such as "
+                f"\"'self' https://crm.example.com\" (no ';', ',' or '\"'), got {value!r}"
+            )
+        return value
 
     def key(self) -> str:
         """The secret key: the setting, or one generated once and kept beside the default
