@@ -30,7 +30,7 @@ LiveId = Annotated[str, Path(min_length=1, max_length=200)]
 BOARD_POLL_SECONDS = 2.0
 """How often the board's script asks GET /api/v1/live for the current rows."""
 
-HINT_MAX = 1000
+HINT_MAX = 2000
 """Longest private hint, in characters."""
 
 

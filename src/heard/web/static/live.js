@@ -224,7 +224,10 @@
             method: "POST",
             credentials: "same-origin",
             headers: { "Content-Type": "application/json", Accept: "application/json" },
-            body: JSON.stringify({ conversation: live.conversation, draft: draft }),
+            body: JSON.stringify({
+              conversation: { id: live.conversation_id, channel: root.dataset.channel, turns: live.transcript },
+              draft: draft,
+            }),
           });
         })
         .then(answered)
