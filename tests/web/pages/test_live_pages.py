@@ -93,7 +93,7 @@ def test_board_is_for_leads_and_admins(live: Api) -> None:
     page = live.client.get("/live")
     assert page.status_code == 403
     assert page.headers["content-type"].startswith("text/html")
-    assert '>Live</a>' not in page.text  # an agent has no Live link either
+    assert ">Live</a>" not in page.text  # an agent has no Live link either
     live.client.cookies.clear()
     answer = live.client.get("/live", follow_redirects=False)
     assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in?next=/live")
@@ -153,12 +153,13 @@ def test_panel_may_be_framed_by_the_configured_sites_only(live: Api) -> None:
     )
     page = live.client.get("/live/chat-1/panel")
     assert (
-        page.headers["content-security-policy"]
-        == "frame-ancestors 'self' https://crm.example.com"
+        page.headers["content-security-policy"] == "frame-ancestors 'self' https://crm.example.com"
     )
 
 
-@pytest.mark.parametrize("value", ["", "'self'; script-src *", "a,b", "'self' 'unsafe-inline'", "<evil>"])
+@pytest.mark.parametrize(
+    "value", ["", "'self'; script-src *", "a,b", "'self' 'unsafe-inline'", "<evil>"]
+)
 def test_frame_ancestors_setting_refuses_what_is_not_a_source_list(value: str) -> None:
     with pytest.raises(ValueError, match="frame-ancestors"):
         make_settings(panel_frame_ancestors=value)
@@ -230,9 +231,9 @@ def test_hint_form_refuses_agents_empty_hints_and_other_teams(live: Api) -> None
     token = sign_in(live, "rex")
     answer = live.client.post("/live/chat-1/hints", data={"csrf_token": token, "text": "Hi"})
     assert answer.status_code == 404
-    assert live.client.get("/api/v1/live/chat-1", headers=live.headers("admin")).json()[
-        "hints"
-    ] == []
+    assert (
+        live.client.get("/api/v1/live/chat-1", headers=live.headers("admin")).json()["hints"] == []
+    )
 
 
 # --- the rendered pieces, from literal views ---------------------------------------------------
@@ -278,7 +279,8 @@ def test_panel_lists_open_concerns_first_and_escapes_text() -> None:
         last_frame=9,
     )
     html = render_live_panel(view, user=AGENT)
-    order = [html.index(q) for q in ("refund?", "can you call me", "where is my parcel", "what about the label")]
+    quotes = ("refund?", "can you call me", "where is my parcel", "what about the label")
+    order = [html.index(q) for q in quotes]
     assert order == sorted(order)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
@@ -315,8 +317,10 @@ def test_watch_page_puts_nudges_at_their_turn() -> None:
         last_frame=4,
     )
     html = render_live_watch(view, user=LEAD, csrf_token="tok")
-    assert html.index("I am so fed up") < html.index("Acknowledge first") < html.index(
-        "What is your account number?"
+    assert (
+        html.index("I am so fed up")
+        < html.index("Acknowledge first")
+        < html.index("What is your account number?")
     )
     assert 'action="/live/a%2Fb/hints"' in html
     assert 'value="tok"' in html
