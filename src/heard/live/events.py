@@ -155,6 +155,7 @@ ErrorCode = Literal[
     "ended",
     "unauthorised",
     "forbidden",
+    "since_too_old",
 ]
 
 

@@ -11,6 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from heard import __version__
+from heard.live.hub import LiveHub
 from heard.settings import Settings
 from heard.store import Store
 from heard.web import errors
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.live = LiveHub(store, redact=settings.redact)
     errors.install(app, page_error=page_routes.error_page)
     page_routes.install(app)
     app.include_router(api_router)

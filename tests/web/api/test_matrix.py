@@ -66,6 +66,18 @@ def one_conversation(api: Api) -> dict[str, Any]:
     return json.loads(conversation("matrix-1", agent="ann", team="Blue").to_json())
 
 
+def live_conversation(api: Api) -> dict[str, Any]:
+    """A live conversation of Ann's (started once through the feed socket)."""
+    key = "matrix-live"
+    if api.app.state.live.conversations.get(key) is None:
+        headers = api.headers("agent")
+        with api.client.websocket_connect(f"/api/v1/live/{key}", headers=headers) as socket:
+            assert socket.receive_json()["type"] == "hello"
+            socket.send_json({"type": "start", "seq": 1, "channel": "chat"})
+            assert socket.receive_json()["type"] == "ack"
+    return {"conversation_id": key}
+
+
 def survey(api: Api) -> dict[str, Any]:
     return {"token": survey_token(api.settings, api.world.conversations["ann-1"])}
 
@@ -162,6 +174,13 @@ MATRIX: dict[tuple[str, str], Call] = {
         (201,) * 6,
         path=lambda api: {"token": survey_token(api.settings, api.world.conversations["ann-1"])},
         body=lambda api: {"csat": 5, "felt_heard": 4},
+    ),
+    ("GET", "/api/v1/live"): Call(EVERYONE),
+    ("GET", "/api/v1/live/{conversation_id}"): Call(OWNER_LEAD_ADMIN, path=live_conversation),
+    ("POST", "/api/v1/live/{conversation_id}/hints"): Call(
+        (401, 403, 403, 201, 404, 201),
+        path=live_conversation,
+        body=lambda api: {"text": "Acknowledge first"},
     ),
     ("GET", "/api/v1/me"): Call(EVERYONE),
     ("GET", "/api/v1/moments"): Call(EVERYONE),
