@@ -82,18 +82,6 @@ def survey(api: Api) -> dict[str, Any]:
     return {"token": survey_token(api.settings, api.world.conversations["ann-1"])}
 
 
-def live_conv(api: Api) -> dict[str, Any]:
-    """A live chat of Ann's, started once through the feed socket (by Ann's token)."""
-    if "live-1" not in api.app.state.live.conversations:
-        with api.client.websocket_connect(
-            "/api/v1/live/live-1", headers=api.headers("agent")
-        ) as socket:
-            socket.receive_json()
-            socket.send_json({"type": "start", "seq": 1, "channel": "chat", "agent_id": "ann"})
-            assert socket.receive_json()["type"] == "ack"
-    return {"conversation_id": "live-1"}
-
-
 MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/"): Call((303,) * 6),
     ("GET", "/sign-in"): Call(PUBLIC),
@@ -130,10 +118,14 @@ MATRIX: dict[tuple[str, str], Call] = {
         ],
     ),
     ("GET", "/live"): Call(PAGE_LEAD_ADMIN),
-    ("GET", "/live/{conversation_id}"): Call((303, 403, 403, 200, 404, 200), path=live_conv),
-    ("GET", "/live/{conversation_id}/panel"): Call(PAGE_OWNER_LEAD_ADMIN, path=live_conv),
+    ("GET", "/live/{conversation_id}"): Call(
+        (303, 403, 403, 200, 404, 200), path=live_conversation
+    ),
+    ("GET", "/live/{conversation_id}/panel"): Call(PAGE_OWNER_LEAD_ADMIN, path=live_conversation),
     ("POST", "/live/{conversation_id}/hints"): Call(
-        (303, 403, 403, 303, 404, 303), path=live_conv, form=lambda api: {"text": "Slow down"}
+        (303, 403, 403, 303, 404, 303),
+        path=live_conversation,
+        form=lambda api: {"text": "Slow down"},
     ),
     ("GET", "/survey/{token}"): Call(PUBLIC, path=survey),
     ("POST", "/survey/{token}"): Call(
