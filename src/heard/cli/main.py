@@ -14,6 +14,7 @@ from heard.cli import (
     evaluating,
     generating,
     importing,
+    live,
     schema,
     team,
     training,
@@ -54,6 +55,7 @@ team.register(app)
 generating.register(app)
 demoing.register(app)
 app.add_typer(bench.app, name="bench")
+app.add_typer(live.app, name="live")
 
 
 def run() -> None:
