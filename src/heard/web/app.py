@@ -18,6 +18,7 @@ from heard.store import Store
 from heard.web import errors
 from heard.web.api import router as api_router
 from heard.web.assets import mount_static
+from heard.web.pages import live as live_pages
 from heard.web.pages import routes as page_routes
 
 SESSION_COOKIE = "heard_session"
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     page_routes.install(app)
     app.include_router(api_router)
     app.include_router(page_routes.router)
+    app.include_router(live_pages.router)
     mount_static(app)
     app.add_middleware(
         SessionMiddleware,

@@ -117,6 +117,16 @@ MATRIX: dict[tuple[str, str], Call] = {
             ("files", ("c.json", (EXAMPLES / "09-chat-happy-short.json").read_bytes(), "x"))
         ],
     ),
+    ("GET", "/live"): Call(PAGE_LEAD_ADMIN),
+    ("GET", "/live/{conversation_id}"): Call(
+        (303, 403, 403, 200, 404, 200), path=live_conversation
+    ),
+    ("GET", "/live/{conversation_id}/panel"): Call(PAGE_OWNER_LEAD_ADMIN, path=live_conversation),
+    ("POST", "/live/{conversation_id}/hints"): Call(
+        (303, 403, 403, 303, 404, 303),
+        path=live_conversation,
+        form=lambda api: {"text": "Slow down"},
+    ),
     ("GET", "/survey/{token}"): Call(PUBLIC, path=survey),
     ("POST", "/survey/{token}"): Call(
         PUBLIC, path=survey, form=lambda api: {"csat": "4", "felt_heard": "5"}
