@@ -44,17 +44,33 @@ class Analysis:
     annotations: dict[str, object] = field(default_factory=dict)
 
 
-def unmet(detector: type[Detector], conversation: Conversation) -> str | None:
-    """Why the conversation cannot support the detector, or None when it can."""
+def _met(requirement: Requirement, conversation: Conversation) -> bool:
+    if requirement == Requirement.TIMINGS:
+        return conversation.timed
+    if requirement == Requirement.MESSAGE_TIMES:
+        return bool(conversation.turns) and all(t.sent_at is not None for t in conversation.turns)
+    if requirement == Requirement.AGENT_TURNS:
+        return any(t.role == Role.AGENT for t in conversation.turns)
+    if requirement == Requirement.CUSTOMER_TURNS:
+        return any(t.role == Role.CUSTOMER for t in conversation.turns)
+    if requirement == Requirement.EMBEDDINGS:
+        return embeddings_available()
+    raise KeyError(requirement)
+
+
+def unmet(
+    detector: type[Detector],
+    conversation: Conversation,
+    *,
+    known: dict[Requirement, bool] | None = None,
+) -> str | None:
+    """Why the conversation cannot support the detector, or None when it can. `known` keeps
+    the requirements checked so far for this conversation (each is checked once)."""
+    known = {} if known is None else known
     for requirement in sorted(detector.requires):
-        ok = {
-            Requirement.TIMINGS: conversation.timed,
-            Requirement.MESSAGE_TIMES: bool(conversation.turns)
-            and all(t.sent_at is not None for t in conversation.turns),
-            Requirement.AGENT_TURNS: any(t.role == Role.AGENT for t in conversation.turns),
-            Requirement.CUSTOMER_TURNS: any(t.role == Role.CUSTOMER for t in conversation.turns),
-            Requirement.EMBEDDINGS: embeddings_available(),
-        }[requirement]
+        ok = known.get(requirement)
+        if ok is None:
+            ok = known[requirement] = _met(requirement, conversation)
         if not ok:
             return REQUIREMENT_REASONS[requirement]
     return None
@@ -171,8 +187,9 @@ class Analyzer:
         ctx = Context(conversation, self.rubric)
         findings: list[Finding] = []
         skipped: dict[str, str] = {}
+        known: dict[Requirement, bool] = {}
         for detector in self._instances:
-            reason = unmet(type(detector), conversation)
+            reason = unmet(type(detector), conversation, known=known)
             if reason is None:
                 missing = [n for n in detector.needs if n not in ctx.annotations]
                 if missing:

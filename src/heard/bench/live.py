@@ -78,6 +78,9 @@ class LiveBenchResult:
     server_rss_mb: float = 0.0
     server_peak_rss_mb: float = 0.0
     startup_s: float = 0.0
+    server_metrics: dict[str, Any] = field(default_factory=dict)
+    """Inside the server, from `GET /api/v1/live-metrics`: event-loop lag and milliseconds
+    per phase of each event."""
     cpu_pressure_percent: float | None = None
     """Share of the run in which some task on the machine waited for a CPU: how busy the
     machine was besides the benchmark (Linux PSI)."""
@@ -106,6 +109,7 @@ class LiveBenchResult:
             "cpu_pressure_percent": None
             if self.cpu_pressure_percent is None
             else round(self.cpu_pressure_percent, 1),
+            "server_metrics": self.server_metrics,
             "machine": machine(),
         }
 
@@ -203,6 +207,21 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> No
     raise RuntimeError("heard serve did not answer within 120 s")
 
 
+def _server_metrics(base: str, token: str, *, reset: bool = False) -> dict[str, Any]:
+    """The server's own figures (event-loop lag, time per phase); with `reset`, forget them."""
+    import httpx
+
+    url = f"{base}/api/v1/live-metrics"
+    headers = {"Authorization": f"Bearer {token}"}
+    if reset:
+        httpx.delete(url, headers=headers, timeout=30).raise_for_status()
+        return {}
+    answer = httpx.get(url, headers=headers, timeout=30)
+    answer.raise_for_status()
+    found: dict[str, Any] = answer.json()
+    return found
+
+
 # ------------------------------------------------------------------ the sessions
 
 
@@ -280,6 +299,7 @@ def bench_live(
         say("starting heard serve")
         with served(Path(scratch)) as (base, token, process):
             asyncio.run(_warm(base, token, chosen[0]))
+            _server_metrics(base, token, reset=True)
             result.startup_s = time.monotonic() - started
             say(f"{sessions} sessions for {duration:g} s at speed {speed:g}")
             rng = random.Random(seed)
@@ -320,6 +340,7 @@ def bench_live(
             if pressure_before is not None and pressure_after is not None:
                 waited = pressure_after - pressure_before
                 result.cpu_pressure_percent = 100.0 * waited / result.wall_s
+            result.server_metrics = _server_metrics(base, token)
             rss, hwm = memory_mb(process.pid)
             result.server_rss_mb = rss
             result.server_peak_rss_mb = max(hwm, peak)

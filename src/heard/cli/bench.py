@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -388,6 +388,32 @@ def _live_rows(result: dict[str, object]) -> list[tuple[str, str]]:
             f"max {found['max']} ms ({found['n']:,})"
         )
 
+    server: dict[str, Any] = result.get("server_metrics") or {}  # type: ignore[assignment]
+
+    def inside(found: dict[str, Any] | None) -> str:
+        if not found or not found.get("n"):
+            return "none measured"
+        return f"p50 {found['p50']} ms, p99 {found['p99']} ms, max {found['max']} ms"
+
+    phases: dict[str, Any] = server.get("phases_ms", {})
+    measured_inside = (
+        [
+            ("server: event-loop lag", inside(server.get("loop_lag_ms"))),
+            ("server: one event on the loop", inside(phases.get("event"))),
+            (
+                "server: of which",
+                "; ".join(
+                    f"{p} p50 {phases[p]['p50']} / p99 {phases[p]['p99']} ms"
+                    for p in ("redact", "store", "analyse", "publish")
+                    if phases.get(p, {}).get("n")
+                )
+                or "none measured",
+            ),
+            ("server: end-of-conversation save", inside(phases.get("end_save"))),
+        ]
+        if server
+        else []
+    )
     return [
         (
             "sessions",
@@ -402,6 +428,7 @@ def _live_rows(result: dict[str, object]) -> list[tuple[str, str]]:
         ("event → ack", latency("ack_ms")),
         ("event → state", latency("state_ms")),
         ("event → nudge", latency("nudge_ms")),
+        *measured_inside,
         (
             "nudges, error frames, reconnects",
             f"{result['nudges']:,}, {result['errors']}, {result['reconnects']}",

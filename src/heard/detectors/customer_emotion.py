@@ -9,8 +9,10 @@ may select another under ``[models] customer_emotion``), which labels it only wh
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -25,8 +27,12 @@ if TYPE_CHECKING:
 
 EMOTIONS = ("anger", "frustration", "worry", "confusion", "satisfaction")
 _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
+TEXTS_KEPT = 50_000
+"""Customer turns whose emotion (lexicon and model) is kept, by text: a live session analyses
+the conversation so far after every turn, so each turn's text comes back every time."""
 
 
+@lru_cache(maxsize=TEXTS_KEPT)
 def emotion_of(text: str) -> tuple[str, float, tuple[int, int] | None]:
     """(label, intensity 0–1, character span of the strongest cue) for one customer turn.
 
@@ -86,21 +92,47 @@ def model_emotions(
 
     if not texts:
         return []
-    scores = model.scores([Example(str(i), str(i), t, ()) for i, t in enumerate(texts)])
-    known = [(k, label) for k, label in enumerate(model.labels) if label in EMOTIONS]
-    neutral = model.labels.index("neutral") if "neutral" in model.labels else None
-    result: list[tuple[str, float] | None] = []
-    for row in scores:
-        best = max(known, key=lambda kl: row[kl[0]], default=None)
-        if (
-            best is None
-            or row[best[0]] < confidence
-            or (neutral is not None and row[neutral] >= row[best[0]])
-        ):
-            result.append(None)
-        else:
-            result.append((best[1], float(row[best[0]])))
-    return result
+    kept = _kept(model)
+    with _LOCK:
+        found = {t: kept[(t, confidence)] for t in texts if (t, confidence) in kept}
+    missing = [t for t in dict.fromkeys(texts) if t not in found]
+    if missing:
+        # rows are scored independently: a text scores the same alone or in any batch
+        scores = model.scores([Example(str(i), str(i), t, ()) for i, t in enumerate(missing)])
+        known = [(k, label) for k, label in enumerate(model.labels) if label in EMOTIONS]
+        neutral = model.labels.index("neutral") if "neutral" in model.labels else None
+        for text, row in zip(missing, scores, strict=True):
+            best = max(known, key=lambda kl: row[kl[0]], default=None)
+            if (
+                best is None
+                or row[best[0]] < confidence
+                or (neutral is not None and row[neutral] >= row[best[0]])
+            ):
+                found[text] = None
+            else:
+                found[text] = (best[1], float(row[best[0]]))
+    with _LOCK:
+        for text, guess in found.items():
+            kept[(text, confidence)] = guess
+            kept.move_to_end((text, confidence))
+        while len(kept) > TEXTS_KEPT:
+            kept.popitem(last=False)
+    return [found[t] for t in texts]
+
+
+Guesses = OrderedDict[tuple[str, float], tuple[str, float] | None]
+_MODEL_CACHES: dict[int, tuple[TextClassifier, Guesses]] = {}
+_LOCK = threading.Lock()
+
+
+def _kept(model: TextClassifier) -> Guesses:
+    """The guesses `model` made so far, by (text, confidence), least recently used first."""
+    with _LOCK:
+        found = _MODEL_CACHES.get(id(model))
+        if found is None or found[0] is not model:
+            found = (model, OrderedDict())
+            _MODEL_CACHES[id(model)] = found
+        return found[1]
 
 
 @register

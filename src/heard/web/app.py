@@ -94,6 +94,36 @@ class _TooLarge(Exception):
     pass
 
 
+GC_THRESHOLDS = (20_000, 20, 50)
+"""The serving process's garbage-collector thresholds (Python's are 700, 10, 10): a live
+session allocates many short-lived objects per event, and with the default a collection of
+the older generations (hundreds of MB of models and sessions) stalled the event loop for
+whole sessions at once."""
+
+
+def settle_memory(store: Store) -> None:
+    """Before serving: load the analyzer and its models (one small analysis), then move every
+    object alive after start-up out of the garbage collector's sight (`gc.freeze`) and make
+    collections rarer (GC_THRESHOLDS). For the `heard serve` process only (not in tests)."""
+    import gc
+
+    from heard.model import Channel, Conversation, Role, Turn
+
+    store.warm()
+    sample = Conversation(
+        id="warm-up",
+        channel=Channel.CHAT,
+        turns=[
+            Turn(index=0, role=Role.CUSTOMER, text="My order has not arrived and I am worried."),
+            Turn(index=1, role=Role.AGENT, text="I'm sorry to hear that. Let me check it now."),
+        ],
+    )
+    store.analyzer().analyze(sample)
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
     """The team app. Without `store`, one is opened at `settings.database_url` (and closed when
     the app shuts down); tests pass their own."""

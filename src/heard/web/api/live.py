@@ -10,17 +10,18 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Path, Request, WebSocket
+from fastapi import APIRouter, Depends, Path, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from heard.live.events import ErrorFrame, HelloFrame, Hint, LiveState, Nudge
 from heard.live.hub import LiveConversation, LiveError, LiveHub, Subscriber, need
 from heard.model import Turn
-from heard.store import Scope, Store
+from heard.store import Scope, Store, UserRole
 from heard.web.api.conversations import ERRORS
 from heard.web.auth import BadCredentials, Principal, from_bearer, from_session
 from heard.web.deps import LeadWriter, Reader
+from heard.web.deps import need as needs
 from heard.web.errors import ApiError
 
 router = APIRouter(tags=["live"])
@@ -129,6 +130,23 @@ def detail(live: LiveConversation) -> LiveDetail:
 
 
 # ------------------------------------------------------------------ REST
+
+
+AdminReader = Annotated[Principal, Depends(needs(Scope.READ, UserRole.ADMIN))]
+
+
+@router.get("/live-metrics", responses=ERRORS)
+def live_metrics(principal: AdminReader, request: Request) -> dict[str, object]:
+    """How the live hub keeps up (admins): event-loop lag and milliseconds per phase of each
+    event (redact, store, analyse, publish, event; end_save per ended conversation) — n,
+    p50, p95, p99 and max of the latest samples."""
+    return get_hub(request).metrics.report()
+
+
+@router.delete("/live-metrics", status_code=204, responses=ERRORS)
+def reset_live_metrics(principal: AdminReader, request: Request) -> None:
+    """Forget the samples so far (admins; `heard bench live` does it after its warm-up)."""
+    get_hub(request).metrics.reset()
 
 
 @router.get("/live", response_model=list[LiveSummary], responses=ERRORS)
