@@ -1923,7 +1923,9 @@ class Store:
         """Store applied events — (session id, seq, type, payload) — in one transaction
         (committed when this returns); Conflict when a (session, seq) is stored already."""
         try:
-            with self._session() as session:
+            # Core on one connection, not an ORM session: this runs once per live event on
+            # the server's event loop (measured 2.7 → see the commit message, ms per event).
+            with self.engine.begin() as session:
                 stamp = now()
                 session.execute(
                     insert(LiveEventRow.__table__),
@@ -1937,8 +1939,8 @@ class Store:
                     last[session_id] = max(seq, last.get(session_id, 0))
                 for session_id, seq in last.items():
                     session.execute(
-                        update(LiveSessionRow)
-                        .where(LiveSessionRow.id == session_id)
+                        update(LiveSessionRow.__table__)
+                        .where(LiveSessionRow.__table__.c.id == session_id)
                         .values(last_event=seq, last_event_at=stamp)
                     )
         except IntegrityError as exc:
