@@ -78,6 +78,9 @@ class LiveBenchResult:
     server_rss_mb: float = 0.0
     server_peak_rss_mb: float = 0.0
     startup_s: float = 0.0
+    client_lag_ms: list[float] = field(default_factory=list)
+    """How late the benchmark's own event loop woke (every 50 ms): the client's share of the
+    latencies."""
     server_metrics: dict[str, Any] = field(default_factory=dict)
     """Inside the server, from `GET /api/v1/live-metrics`: event-loop lag and milliseconds
     per phase of each event."""
@@ -109,6 +112,7 @@ class LiveBenchResult:
             "cpu_pressure_percent": None
             if self.cpu_pressure_percent is None
             else round(self.cpu_pressure_percent, 1),
+            "client_lag_ms": _summary(self.client_lag_ms),
             "server_metrics": self.server_metrics,
             "machine": machine(),
         }
@@ -264,6 +268,16 @@ async def _session(
         result.conversations_ended += 1 if done.stored_id is not None else 0
 
 
+async def _lag_probe(into: list[float]) -> None:
+    """Record how late this loop wakes from 50 ms sleeps, in ms."""
+    from heard.live.metrics import LAG_INTERVAL
+
+    while True:
+        began = time.perf_counter()
+        await asyncio.sleep(LAG_INTERVAL)
+        into.append(max(0.0, time.perf_counter() - began - LAG_INTERVAL) * 1000)
+
+
 async def _warm(base: str, token: str, conversation: Conversation) -> None:
     """One conversation at full speed first: loads the analyzer in the server."""
     from heard.live.client import stream
@@ -325,9 +339,11 @@ def bench_live(
                     )
                     for i in range(sessions)
                 ]
+                probe = asyncio.create_task(_lag_probe(result.client_lag_ms))
                 while not all(t.done() for t in tasks):
                     peak = max(peak, memory_mb(process.pid)[0])
                     await asyncio.sleep(1.0)
+                probe.cancel()
                 for task in tasks:
                     task.result()  # raise what a session raised
 

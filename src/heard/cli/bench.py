@@ -400,6 +400,7 @@ def _live_rows(result: dict[str, object]) -> list[tuple[str, str]]:
         [
             ("server: event-loop lag", inside(server.get("loop_lag_ms"))),
             ("server: one event on the loop", inside(phases.get("event"))),
+            ("server: CPU time of one event", inside(phases.get("event_cpu"))),
             (
                 "server: of which",
                 "; ".join(
@@ -414,6 +415,9 @@ def _live_rows(result: dict[str, object]) -> list[tuple[str, str]]:
         if server
         else []
     )
+    client_lag: dict[str, Any] | None = result.get("client_lag_ms")  # type: ignore[assignment]
+    if client_lag:
+        measured_inside.append(("client (benchmark) event-loop lag", inside(client_lag)))
     return [
         (
             "sessions",

@@ -188,11 +188,11 @@ def register(app: typer.Typer) -> None:
 
         from heard.store.database import normalise_url
         from heard.web import create_app
-        from heard.web.app import settle_memory
+        from heard.web.app import prepare_to_serve
 
         settings = _settings(database)
         app_ = create_app(settings)
-        settle_memory(app_.state.store)
+        prepare_to_serve(app_.state.store)
         shown = normalise_url(settings.database_url).split("@")[-1]
         errors.print(f"heard: store {escape(shown)}; serving on http://{host}:{port}")
         uvicorn.run(app_, host=host, port=port, log_level="info")

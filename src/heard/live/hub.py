@@ -447,7 +447,7 @@ class LiveHub:
             )
         metrics = self.metrics
         metrics.watch_loop()
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.thread_time()
         with metrics.timed("redact"):
             event = self._redacted(event)
         # Written before anything is sent, so an ack means the event is durable. The write
@@ -473,6 +473,7 @@ class LiveHub:
         with metrics.timed("publish"):
             self._publish_update(live, event.seq, update)
         metrics.add("event", (time.perf_counter() - began) * 1000)
+        metrics.add("event_cpu", (time.thread_time() - began_cpu) * 1000)
         if isinstance(event, EndEvent):
             with metrics.timed("end_save"):
                 await self._end(live, event.seq, update)

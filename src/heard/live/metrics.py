@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import math
 import time
 from collections import deque
@@ -18,10 +19,22 @@ SAMPLES = 20_000
 LAG_INTERVAL = 0.05
 """The loop-lag probe sleeps this long (seconds) and records how much later it woke."""
 
-PHASES = ("redact", "store", "analyse", "publish", "event", "end_save")
+PHASES = (
+    "redact",
+    "store",
+    "analyse",
+    "publish",
+    "event",
+    "event_cpu",
+    "end_save",
+    "gc_young",
+    "gc_full",
+)
 """Per event: redact, store (the durable write before the ack), analyse (LiveSession.apply),
-publish (frame JSON and queueing), event (all of it, on the loop); per ended conversation:
-end_save (ingest and closing the session, off the loop)."""
+publish (frame JSON and queueing), event (all of it, on the loop), event_cpu (the CPU time
+of it: far below `event` means the process waited for a CPU or for the GIL); per ended conversation:
+end_save (ingest and closing the session, off the loop); per garbage collection while the
+loop-lag probe runs: gc_young (generations 0 and 1) and gc_full (generation 2)."""
 
 
 def _summary(values: deque[float] | list[float]) -> dict[str, float | int | None]:
@@ -49,6 +62,7 @@ class LiveMetrics:
         self.phases: dict[str, deque[float]] = {p: deque(maxlen=SAMPLES) for p in PHASES}
         self.lag: deque[float] = deque(maxlen=SAMPLES)
         self._probe: asyncio.Task[None] | None = None
+        self._gc_began = 0.0
 
     def add(self, phase: str, ms: float) -> None:
         self.phases[phase].append(ms)
@@ -70,6 +84,15 @@ class LiveMetrics:
         """Start the loop-lag probe on the running loop (once)."""
         if self._probe is None or self._probe.done():
             self._probe = asyncio.get_running_loop().create_task(self._lag_probe())
+            if self._collection not in gc.callbacks:
+                gc.callbacks.append(self._collection)
+
+    def _collection(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_began = time.perf_counter()
+        else:
+            kind = "gc_full" if info.get("generation") == 2 else "gc_young"
+            self.phases[kind].append((time.perf_counter() - self._gc_began) * 1000)
 
     async def _lag_probe(self) -> None:
         while True:
@@ -81,6 +104,8 @@ class LiveMetrics:
     def stop(self) -> None:
         if self._probe is not None:
             self._probe.cancel()
+        if self._collection in gc.callbacks:
+            gc.callbacks.remove(self._collection)
 
     def report(self) -> dict[str, object]:
         return {
