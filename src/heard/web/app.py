@@ -101,11 +101,13 @@ thresholds made young collections take 30-140 ms under `heard bench live`."""
 
 
 def prepare_to_serve(store: Store) -> None:
-    """Before serving: load the analyzer and its models (one small analysis), then move every
+    """Before serving: load the analyzer and its models (one small analysis and the sentence
+    encoder: loaded on first use, it stalled every live session for ~300 ms), then move every
     object alive after start-up out of the garbage collector's sight (`gc.freeze`), and make
     collections rarer (GC_THRESHOLDS). For the `heard serve` process only (not in tests)."""
     import gc
 
+    from heard import embed as embeddings
     from heard.model import Channel, Conversation, Role, Turn
 
     store.warm()
@@ -118,6 +120,8 @@ def prepare_to_serve(store: Store) -> None:
         ],
     )
     store.analyzer().analyze(sample)
+    if embeddings.available():  # loaded by the first detector that compares meanings
+        embeddings.encode(["warm up"])
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
