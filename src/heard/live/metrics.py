@@ -33,7 +33,7 @@ PHASES = (
 """Per event: redact, store (the durable write before the ack), analyse (LiveSession.apply),
 publish (frame JSON and queueing), event (all of it, on the loop), event_cpu (the CPU time
 of it: far below `event` means the process waited for a CPU or for the GIL); per ended conversation:
-end_save (ingest and closing the session, off the loop); per garbage collection while the
+end_save (ingest and closing the session); per garbage collection while the
 loop-lag probe runs: gc_young (generations 0 and 1) and gc_full (generation 2)."""
 
 
