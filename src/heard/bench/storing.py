@@ -13,11 +13,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
 from heard.bench.machine import machine, peak_rss_mb
 from heard.model import Conversation
+
+if TYPE_CHECKING:
+    from heard.store import Store
+    from heard.store.analysis import CardRows
 
 SEED_CHUNK = 1000
 """Conversations per seeding ingest (one transaction, analysed in batches on the pool)."""
@@ -29,6 +34,13 @@ BENCH_PASSWORD = "heard-bench-password"
 """The bench users' password: pages such as /dashboard take a signed-in session, not a token."""
 WEEKS = 26
 """Weeks the seeded conversations spread over."""
+DISTINCT = 10_000
+"""Distinct generated conversations the seed analyses; each is stored ceil(n / distinct) times
+under as many external ids (its scorecard is the real analysis of that very body)."""
+
+_ANALYSED: dict[tuple[object, ...], list[tuple[Conversation, CardRows]]] = {}
+"""Analysed seed conversations by (analysis version, distinct, seed, weeks): a second database
+in the same run stores the same analysis instead of repeating it."""
 
 
 @dataclass
@@ -75,6 +87,12 @@ class StoreBench:
     dashboard: bool
     peak_rss_mb: float
     embeddings: bool = True
+    distinct: int = 0
+    """Distinct conversations analysed for the seed (each stored `copies` times)."""
+    copies: int = 1
+    analyse_seconds: float | None = None
+    """Of `seed_seconds`, the time spent redacting and analysing (None: reused from an earlier
+    database of this run, or no seed)."""
 
     def to_dict(self) -> dict[str, object]:
         result: dict[str, object] = {
@@ -86,6 +104,11 @@ class StoreBench:
             if not self.seed_seconds
             else round(self.n / self.seed_seconds, 1),
             "seed_seconds": None if self.seed_seconds is None else round(self.seed_seconds, 1),
+            "seed_distinct": self.distinct,
+            "seed_copies": self.copies,
+            "seed_analyse_seconds": None
+            if self.analyse_seconds is None
+            else round(self.analyse_seconds, 1),
             "workers": self.workers,
             "embeddings": self.embeddings,
             "batch": self.batch,
@@ -143,14 +166,18 @@ def bench_store(
     workers: int = 1,
     reuse: bool = False,
     embeddings: bool = True,
+    distinct: int = DISTINCT,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> StoreBench:
     """Seed `n` generated conversations into the store at `url` (it must hold none, unless
     `reuse` and it holds `n` already), ingest `sample` more through the API in batches of
-    `batch`, then time the dashboard endpoints `repeat` times each as an admin and as a lead."""
+    `batch`, then time the dashboard endpoints `repeat` times each as an admin and as a lead.
+
+    The seed redacts and analyses `distinct` generated conversations (on the store's pool, with
+    the bench analyzer) and stores each ceil(n / distinct) times under as many external ids,
+    so a large seed costs the analysis of `distinct` conversations plus the inserts."""
     from fastapi.testclient import TestClient
 
-    from heard.demo.team import iter_conversations
     from heard.settings import Settings
     from heard.store import Store, UserRole, Viewer
     from heard.store.errors import Invalid
@@ -164,6 +191,9 @@ def bench_store(
         warm_seconds = time.perf_counter() - began
         stored = store.counts()["conversations"]
         seed_seconds: float | None = None
+        analyse_seconds: float | None = None
+        distinct = max(1, min(distinct, n))
+        copies = -(-n // distinct)
         if stored and not (reuse and stored >= n):
             raise Invalid(
                 f"the database at {shown_url(url)} already holds {stored:,} conversations; "
@@ -172,12 +202,19 @@ def bench_store(
             )
         if not stored:
             began = time.perf_counter()
+            analysed, analyse_seconds = _analysed_seed(store, distinct, report)
             done = 0
             report("seed", 0, n)
-            for chunk in _chunks(iter_conversations(n, seed=BENCH_SEED, weeks=WEEKS), SEED_CHUNK):
-                store.ingest(chunk)
-                done += len(chunk)
-                report("seed", done, n)
+            for copy in range(copies):
+                for start in range(0, distinct, SEED_CHUNK):
+                    part = analysed[start : start + SEED_CHUNK][: n - done]
+                    if not part:
+                        break
+                    store.ingest(
+                        [seed_copy(c, copy) for c, _ in part], analysed=[card for _, card in part]
+                    )
+                    done += len(part)
+                    report("seed", done, n)
             seed_seconds = time.perf_counter() - began
         admin = _user(store, "bench-admin@heard.example", UserRole.ADMIN, ())
         teams = store.list_teams(Viewer.system())
@@ -214,6 +251,41 @@ def bench_store(
         dashboard=dashboard,
         peak_rss_mb=peak_rss_mb(),
         embeddings=embeddings,
+        distinct=distinct,
+        copies=copies,
+        analyse_seconds=analyse_seconds,
+    )
+
+
+def _analysed_seed(
+    store: Store, distinct: int, report: Callable[[str, int, int], None]
+) -> tuple[list[tuple[Conversation, CardRows]], float | None]:
+    """The seed's distinct conversations, redacted, with their scorecard rows; and the seconds
+    analysing them took (None when an earlier database of this run analysed them)."""
+    from heard.demo.team import iter_conversations
+    from heard.store.repository import analysis_version
+
+    key = (analysis_version(store.analyzer()), distinct, BENCH_SEED, WEEKS)
+    if key in _ANALYSED:
+        return _ANALYSED[key], None
+    began = time.perf_counter()
+    analysed: list[tuple[Conversation, CardRows]] = []
+    report("analyse", 0, distinct)
+    for chunk in _chunks(iter_conversations(distinct, seed=BENCH_SEED, weeks=WEEKS), SEED_CHUNK):
+        analysed += store.analyse(chunk)
+        report("analyse", len(analysed), distinct)
+    _ANALYSED.clear()  # one seed in memory at a time
+    _ANALYSED[key] = analysed
+    return analysed, time.perf_counter() - began
+
+
+def seed_copy(conversation: Conversation, copy: int) -> Conversation:
+    """The `copy`th stored copy of a seed conversation: the same body under another external id
+    (copy 0 is the conversation itself)."""
+    if copy == 0:
+        return conversation
+    return conversation.model_copy(
+        update={"external_id": f"{conversation.external_id or conversation.id}~{copy}"}
     )
 
 

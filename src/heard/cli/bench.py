@@ -233,7 +233,14 @@ def _store_rows(result: dict[str, object]) -> list[tuple[str, str]]:
             "seed (generate, redact, analyse on the pool, bulk insert)",
             "reused an earlier seed"
             if seed_rate is None
-            else f"{result['n']:,} in {result['seed_seconds']} s: {seed_rate:,} conversations/s",
+            else f"{result['n']:,} in {result['seed_seconds']} s: {seed_rate:,} conversations/s"
+            + f" ({result['seed_distinct']:,} distinct conversations analysed"
+            + (
+                f" in {result['seed_analyse_seconds']} s"
+                if result["seed_analyse_seconds"] is not None
+                else " by the run's first database"
+            )
+            + f", each stored {result['seed_copies']} times)",
         ),
         (
             f"batch ingest through the API ({result['batch']} per batch)",
@@ -287,6 +294,15 @@ def bench_store_command(
             help="Run the detectors that need the sentence-embedding model (when installed).",
         ),
     ] = True,
+    distinct: Annotated[
+        int,
+        typer.Option(
+            "--distinct",
+            min=1,
+            help="Distinct conversations the seed analyses; each is stored ceil(N / distinct) "
+            "times under as many external ids.",
+        ),
+    ] = 10_000,
     as_json: JsonOpt = False,
     write_docs: WriteDocsOpt = False,
 ) -> None:
@@ -334,6 +350,7 @@ def bench_store_command(
                         workers=workers,
                         reuse=reuse,
                         embeddings=embeddings,
+                        distinct=distinct,
                         progress=report,
                     ).to_dict()
                 except StoreError as exc:
@@ -345,6 +362,9 @@ def bench_store_command(
         f"n={n:,}, batch={batch}, sample={sample:,}, repeat={repeat} per endpoint and role, "
         f"workers={workers}, "
         + ("every detector" if embeddings else "no detector that needs sentence embeddings")
+        + f"; the seed analyses {min(distinct, n):,} distinct generated conversations (redacted, "
+        "every scorecard the pipeline's own) and stores each "
+        f"{-(-n // min(distinct, n))} times under as many external ids"
         + "; filters drawn at random (none, agent, channel, date range, "
         "score + behaviour done); moments over one week"
     )
@@ -362,6 +382,7 @@ def bench_store_command(
             f"Command: `heard bench store --n {n} "
             + "".join(f"--database {r['database']}… " for r in results if database)
             + f"--batch {batch} --sample {sample} --repeat {repeat} --workers {workers} "
+            + f"--distinct {distinct} "
             + ("" if embeddings else "--no-embeddings ")
             + ("--reuse " if reuse else "")
             + "--write-docs`\n\n"

@@ -76,6 +76,7 @@ from heard.store.tables import (
     AuditRow,
     ComponentScoreRow,
     ConversationRow,
+    DailyScoreRow,
     FeedbackRow,
     NoteEventRow,
     NoteRow,
@@ -237,6 +238,7 @@ class Store:
         analyzer: Analyzer | None = None,
         redact: bool = True,
         user_id: int | None = None,
+        analysed: Sequence[CardRows] | None = None,
     ) -> IngestReport:
         """Store and score conversations in one transaction (all or nothing).
 
@@ -245,12 +247,22 @@ class Store:
         Agents and teams named by the conversations are created on the fly. With `workers` > 1
         and at least `PARALLEL_MIN` conversations to score, analysis runs on a process pool
         (the same scorecards as on one process).
-        """
-        if redact:
-            from heard.redact import redact_conversation
 
-            conversations = [redact_conversation(c) for c in conversations]
+        `analysed` gives each conversation's scorecard rows from `analyse` (with the same
+        analyzer): the conversations are then stored as they are (already redacted when
+        `redact`), neither redacted nor analysed again.
+        """
         analyzer = analyzer or self.analyzer()
+        given: dict[tuple[str, str], CardRows] | None = None
+        if analysed is not None:
+            if len(analysed) != len(conversations):
+                raise Invalid(
+                    f"{len(analysed)} scorecards for {len(conversations)} conversations",
+                    field="analysed",
+                )
+            given = {ingest_key(c): card for c, card in zip(conversations, analysed, strict=True)}
+        elif redact:
+            conversations = self._redacted(conversations, analyzer)
         latest: dict[tuple[str, str], Conversation] = {}
         for conversation in conversations:  # the last of two with one key wins
             latest[ingest_key(conversation)] = conversation
@@ -258,15 +270,18 @@ class Store:
         with self._session() as session:
             known = self._known_digests(session, list(latest))
         changed = [k for k in latest if known.get(k) != digest(bodies[k])]
-        cards = dict(
-            zip(
-                changed,
-                self._score_cards(
-                    [latest[k] for k in changed], [bodies[k] for k in changed], analyzer
-                ),
-                strict=True,
+        if given is not None:
+            cards = {k: given[k] for k in changed}
+        else:
+            cards = dict(
+                zip(
+                    changed,
+                    self._score_cards(
+                        [latest[k] for k in changed], [bodies[k] for k in changed], analyzer
+                    ),
+                    strict=True,
+                )
             )
-        )
         version = analysis_version(analyzer)
         report = IngestReport()
         try:
@@ -286,6 +301,35 @@ class Store:
                 "send them again (they will come back unchanged or updated)"
             ) from exc
         return report
+
+    def analyse(
+        self,
+        conversations: Sequence[Conversation],
+        *,
+        analyzer: Analyzer | None = None,
+        redact: bool = True,
+    ) -> list[tuple[Conversation, CardRows]]:
+        """What `ingest` would store for each conversation without storing it: the conversation
+        (redacted unless `redact` is False) and its scorecard rows, analysed in batches as
+        ingest does (on the pool when it pays). Give both to `ingest(…, analysed=…)`."""
+        analyzer = analyzer or self.analyzer()
+        if redact:
+            conversations = self._redacted(conversations, analyzer)
+        bodies = [c.to_json() for c in conversations]
+        cards = self._score_cards(list(conversations), bodies, analyzer)
+        return list(zip(conversations, cards, strict=True))
+
+    def _redacted(
+        self, conversations: Sequence[Conversation], analyzer: Analyzer
+    ) -> list[Conversation]:
+        """Redacted copies of `conversations` (on the analysis workers when there are enough
+        of them: redaction is a third of the store's own work per conversation)."""
+        if self.workers > 1 and len(conversations) >= PARALLEL_MIN:
+            bodies = self._analysis_pool(analyzer).redact([c.to_json() for c in conversations])
+            return [Conversation.model_validate_json(b) for b in bodies]
+        from heard.redact import redact_conversation
+
+        return [redact_conversation(c) for c in conversations]
 
     def _score_cards(
         self, conversations: list[Conversation], bodies: list[str], analyzer: Analyzer
@@ -389,6 +433,7 @@ class Store:
                 ).scalars()
                 for values, new_id in zip(inserts, returned, strict=True):
                     ids[(values["source"], values["external_id"])] = new_id
+            before = self._contributions(session, [u["id"] for u in updates])
             if updates:
                 session.execute(update(ConversationRow), updates)
                 for key, _ in items:
@@ -400,6 +445,7 @@ class Store:
                 version,
                 replace=[u["id"] for u in updates],
             )
+            self._roll(session, before, self._contributions(session, list(ids.values())))
             for key, _ in items:
                 if key in ids:
                     status = IngestStatus.CREATED if key not in existing else IngestStatus.UPDATED
@@ -535,6 +581,101 @@ class Store:
         if verdicts:
             session.execute(insert(VerdictRow.__table__), verdicts)
 
+    def _contributions(
+        self, session: Session, conversation_ids: list[int]
+    ) -> dict[tuple[date, int, int, str, str], list[float]]:
+        """What these conversations add to `daily_scores` now: (day, agent, team, channel,
+        component) → [conversations, scored, total]."""
+        found: dict[tuple[date, int, int, str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0])
+        for chunk in range(0, len(conversation_ids), 500):
+            ids = conversation_ids[chunk : chunk + 500]
+            current = aliased(ScorecardRow)
+            rows = session.execute(
+                select(
+                    ConversationRow.occurred_at,
+                    ConversationRow.agent_id,
+                    ConversationRow.team_id,
+                    ConversationRow.channel,
+                    current.id,
+                    current.listening_score,
+                )
+                .outerjoin(
+                    current,
+                    and_(current.conversation_id == ConversationRow.id, current.current.is_(True)),
+                )
+                .where(ConversationRow.id.in_(ids))
+            ).all()
+            components: dict[int, list[tuple[str, float | None]]] = defaultdict(list)
+            card_ids = [r[4] for r in rows if r[4] is not None]
+            if card_ids:
+                for card_id, component, score in session.execute(
+                    select(
+                        ComponentScoreRow.scorecard_id,
+                        ComponentScoreRow.component,
+                        ComponentScoreRow.score,
+                    ).where(ComponentScoreRow.scorecard_id.in_(card_ids))
+                ):
+                    components[card_id].append((component, score))
+            for occurred, agent_id, team_id, channel, card_id, score in rows:
+                group = (occurred.date(), agent_id or 0, team_id or 0, channel)
+                parts = [("", score)] + (components[card_id] if card_id is not None else [])
+                for component, value in parts:
+                    into = found[(*group, component)]
+                    into[0] += 1
+                    if value is not None:
+                        into[1] += 1
+                        into[2] += value
+        return found
+
+    def _roll(
+        self,
+        session: Session,
+        before: dict[tuple[date, int, int, str, str], list[float]],
+        after: dict[tuple[date, int, int, str, str], list[float]],
+    ) -> None:
+        """Move `daily_scores` from the `before` contributions of some conversations to their
+        `after` ones (an upsert per changed group; emptied groups are deleted)."""
+        changes: dict[tuple[date, int, int, str, str], list[float]] = {}
+        for sign, contributions in ((-1, before), (1, after)):
+            for key, (n, scored, total) in contributions.items():
+                into = changes.setdefault(key, [0, 0, 0.0])
+                into[0] += sign * n
+                into[1] += sign * scored
+                into[2] += sign * total
+        values = [
+            {
+                "day": key[0],
+                "agent_id": key[1],
+                "team_id": key[2],
+                "channel": key[3],
+                "component": key[4],
+                "conversations": int(n),
+                "scored": int(scored),
+                "total": total,
+            }
+            for key, (n, scored, total) in changes.items()
+            if n or scored or total
+        ]
+        if not values:
+            return
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        table = DailyScoreRow.__table__
+        stmt = upsert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["day", "agent_id", "team_id", "channel", "component"],
+            set_={
+                "conversations": table.c.conversations + stmt.excluded.conversations,
+                "scored": table.c.scored + stmt.excluded.scored,
+                "total": table.c.total + stmt.excluded.total,
+            },
+        )
+        for chunk in range(0, len(values), 500):
+            session.execute(stmt, values[chunk : chunk + 500])
+        session.execute(delete(DailyScoreRow).where(DailyScoreRow.conversations <= 0))
+
     def _agent_and_team(
         self, session: Session, conversation: Conversation
     ) -> tuple[int | None, int | None]:
@@ -604,6 +745,9 @@ class Store:
                 ).all()
                 conversations = [Conversation.model_validate_json(body) for _, body in rows]
                 cards = self._score_cards(conversations, [body for _, body in rows], analyzer)
+                before = self._contributions(
+                    session, [conversation_id for conversation_id, _ in rows]
+                )
                 self._add_scorecards(
                     session,
                     [
@@ -612,6 +756,11 @@ class Store:
                     ],
                     version,
                     replace=[conversation_id for conversation_id, _ in rows],
+                )
+                self._roll(
+                    session,
+                    before,
+                    self._contributions(session, [conversation_id for conversation_id, _ in rows]),
                 )
         if stale:
             with self._session() as session:
@@ -687,6 +836,44 @@ class Store:
         if row is None:
             raise NotFound(f"no conversation {conversation_id}", field="conversation_id")
         return row
+
+    @staticmethod
+    def _rolls_up(where: ConversationFilter) -> bool:
+        """Whether `daily_scores` answers for `where`: no score or behaviour filter, and dates
+        (if any) at midnight, so whole days are in or out."""
+        return (
+            where.min_score is None
+            and where.max_score is None
+            and not where.done
+            and not where.missed
+            and all(
+                moment is None or to_db(moment).time() == datetime.min.time()  # type: ignore[union-attr]
+                for moment in (where.start, where.end)
+            )
+        )
+
+    @staticmethod
+    def _rollup_query(
+        columns: Sequence[Any], viewer: Viewer, where: ConversationFilter
+    ) -> Select[Any]:
+        """`daily_scores` rows the viewer may see (the conversations' team and agent, as
+        `_scoped`) matching `where` (which `_rolls_up`)."""
+        stmt = select(*columns)
+        if viewer.role == UserRole.LEAD:
+            stmt = stmt.where(DailyScoreRow.team_id.in_(viewer.team_ids or [-1]))
+        elif viewer.role != UserRole.ADMIN:
+            stmt = stmt.where(DailyScoreRow.agent_id == (viewer.agent_id or -1))
+        if where.agent_id is not None:
+            stmt = stmt.where(DailyScoreRow.agent_id == where.agent_id)
+        if where.team_id is not None:
+            stmt = stmt.where(DailyScoreRow.team_id == where.team_id)
+        if where.channel is not None:
+            stmt = stmt.where(DailyScoreRow.channel == where.channel.value)
+        if where.start is not None:
+            stmt = stmt.where(DailyScoreRow.day >= to_db(where.start).date())  # type: ignore[union-attr]
+        if where.end is not None:
+            stmt = stmt.where(DailyScoreRow.day < to_db(where.end).date())  # type: ignore[union-attr]
+        return stmt
 
     # ------------------------------------------------------------------ conversations
 
@@ -951,8 +1138,7 @@ class Store:
 
     # ------------------------------------------------------------------ dashboards
 
-    def _period(self, by: Literal["day", "week"]) -> Any:
-        column = ConversationRow.occurred_at
+    def _period(self, by: Literal["day", "week"], column: Any = ConversationRow.occurred_at) -> Any:
         if self.dialect == "sqlite":
             if by == "day":
                 return func.date(column)
@@ -969,6 +1155,8 @@ class Store:
         """Per day or week (weeks start on Monday): conversations, mean Listening Score and
         mean score per component."""
         where = where or ConversationFilter()
+        if self._rolls_up(where):
+            return self._rolled_trends(viewer, where, by)
         period = self._period(by).label("period")
         with self._session() as session:
             stmt, current = self._conversation_query(
@@ -996,6 +1184,36 @@ class Store:
                 point = points.get(_as_date(p))
                 if point is not None:
                     point.components[component] = None if mean is None else round(float(mean), 2)
+        return [points[k] for k in sorted(points)]
+
+    def _rolled_trends(
+        self, viewer: Viewer, where: ConversationFilter, by: Literal["day", "week"]
+    ) -> list[TrendPoint]:
+        """`trends` from `daily_scores`."""
+        period = self._period(by, DailyScoreRow.day).label("period")
+        stmt = self._rollup_query(
+            [
+                period,
+                DailyScoreRow.component,
+                func.sum(DailyScoreRow.conversations),
+                func.sum(DailyScoreRow.scored),
+                func.sum(DailyScoreRow.total),
+            ],
+            viewer,
+            where,
+        ).group_by(period, DailyScoreRow.component)
+        with self._session() as session:
+            rows = session.execute(stmt).all()
+        points: dict[date, TrendPoint] = {}
+        for p, component, n, scored, total in rows:
+            if component == "" and n:
+                points[_as_date(p)] = TrendPoint(
+                    period=_as_date(p), conversations=int(n), listening_score=_mean(total, scored)
+                )
+        for p, component, _n, scored, total in rows:
+            point = points.get(_as_date(p))
+            if component != "" and point is not None:
+                point.components[component] = _mean(total, scored)
         return [points[k] for k in sorted(points)]
 
     def distribution(
@@ -1426,6 +1644,25 @@ class Store:
             }
 
             def means(filter_: ConversationFilter) -> dict[int, tuple[int, float]]:
+                if self._rolls_up(filter_):
+                    rolled = (
+                        self._rollup_query(
+                            [
+                                DailyScoreRow.agent_id,
+                                func.sum(DailyScoreRow.scored),
+                                func.sum(DailyScoreRow.total),
+                            ],
+                            viewer,
+                            filter_,
+                        )
+                        .where(DailyScoreRow.component == "", DailyScoreRow.agent_id != 0)
+                        .group_by(DailyScoreRow.agent_id)
+                    )
+                    return {
+                        a: (int(n), float(total) / int(n))
+                        for a, n, total in session.execute(rolled)
+                        if n
+                    }
                 stmt, current = self._conversation_query(
                     [
                         ConversationRow.agent_id,
@@ -1829,6 +2066,29 @@ class Store:
         """Per agent, per day or week: (conversations, mean Listening Score) — the dashboard's
         sparklines in one query instead of one per agent."""
         where = where or ConversationFilter()
+        found: dict[int, dict[date, tuple[int, float | None]]] = defaultdict(dict)
+        if self._rolls_up(where):
+            period = self._period(by, DailyScoreRow.day).label("period")
+            stmt = (
+                self._rollup_query(
+                    [
+                        DailyScoreRow.agent_id,
+                        period,
+                        func.sum(DailyScoreRow.conversations),
+                        func.sum(DailyScoreRow.scored),
+                        func.sum(DailyScoreRow.total),
+                    ],
+                    viewer,
+                    where,
+                )
+                .where(DailyScoreRow.component == "", DailyScoreRow.agent_id != 0)
+                .group_by(DailyScoreRow.agent_id, period)
+            )
+            with self._session() as session:
+                for agent, p, n, scored, total in session.execute(stmt):
+                    if n:
+                        found[agent][_as_date(p)] = (int(n), _mean(total, scored))
+            return dict(found)
         period = self._period(by).label("period")
         with self._session() as session:
             stmt, _ = self._conversation_query(
@@ -1844,10 +2104,14 @@ class Store:
             stmt = stmt.where(ConversationRow.agent_id.is_not(None)).group_by(
                 ConversationRow.agent_id, period
             )
-            found: dict[int, dict[date, tuple[int, float | None]]] = defaultdict(dict)
             for agent, p, n, mean in session.execute(stmt):
                 found[agent][_as_date(p)] = (n, None if mean is None else round(float(mean), 2))
         return dict(found)
+
+
+def _mean(total: Any, scored: Any) -> float | None:
+    """A rounded mean from a rollup's sum and count (None when nothing was scored)."""
+    return round(float(total) / int(scored), 2) if scored else None
 
 
 def _as_date(value: Any) -> date:

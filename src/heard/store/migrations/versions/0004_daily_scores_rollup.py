@@ -1,0 +1,53 @@
+"""daily scores rollup for trends, sparklines and weekly means
+
+Revision ID: 0004
+Revises: 0002
+Create Date: 2026-11-23
+
+Per day, agent, team and channel: conversations, scored conversations and the sum of their
+current Listening Scores (component "") and component scores. The store keeps it on every
+ingest and rescore; this migration fills it from the stored scorecards.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "daily_scores",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("component", sa.String(length=64), nullable=False),
+        sa.Column("conversations", sa.Integer(), nullable=False),
+        sa.Column("scored", sa.Integer(), nullable=False),
+        sa.Column("total", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "agent_id", "team_id", "channel", "component"),
+    )
+    keys = "date(c.occurred_at), coalesce(c.agent_id, 0), coalesce(c.team_id, 0), c.channel"
+    current = "s.conversation_id = c.id AND s.current = true"
+    op.execute(
+        "INSERT INTO daily_scores (day, agent_id, team_id, channel, component, conversations, "
+        f"scored, total) SELECT {keys}, '', count(c.id), count(s.listening_score), "
+        f"coalesce(sum(s.listening_score), 0) FROM conversations c LEFT JOIN scorecards s "
+        f"ON {current} GROUP BY {keys}"
+    )
+    op.execute(
+        "INSERT INTO daily_scores (day, agent_id, team_id, channel, component, conversations, "
+        f"scored, total) SELECT {keys}, k.component, count(c.id), count(k.score), "
+        f"coalesce(sum(k.score), 0) FROM conversations c JOIN scorecards s ON {current} "
+        f"JOIN scorecard_components k ON k.scorecard_id = s.id GROUP BY {keys}, k.component"
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("daily_scores")

@@ -1,0 +1,89 @@
+"""The daily_scores rollup answers trends, sparklines and weekly means as the scorecards do,
+after ingest, an update of a body (to another agent, team, day and channel) and a rescore."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from heard.analysis import Analyzer, load_rubric
+from heard.model import Channel
+from heard.store import ConversationFilter, Store
+from heard.store.tables import DailyScoreRow
+from teamdata import MONDAY, World, analyzer, build_world, conversation, open_store
+
+
+@pytest.fixture
+def world(database_url: str):
+    store = open_store(database_url)
+    yield build_world(store)
+    store.close()
+
+
+def answers(store: Store, world: World) -> list[object]:
+    """Every rollup-backed answer for every viewer and a spread of filters."""
+    ann = world.agents["ann"]
+    filters = [
+        ConversationFilter(),
+        ConversationFilter(agent_id=ann),
+        ConversationFilter(team_id=world.teams["Blue"]),
+        ConversationFilter(channel=Channel.CHAT),
+        ConversationFilter(start=MONDAY.replace(hour=0) + timedelta(days=1)),
+        ConversationFilter(end=MONDAY.replace(hour=0) + timedelta(days=8)),
+    ]
+    found: list[object] = []
+    for who in ("admin", "bea", "rex", "ann", "ray"):
+        viewer = world.viewer(who)
+        for where in filters:
+            for by in ("day", "week"):
+                found.append(store.trends(viewer, where, by=by))  # type: ignore[arg-type]
+                found.append(store.agent_trends(viewer, where, by=by))  # type: ignore[arg-type]
+        for week in (MONDAY.date(), MONDAY.date() + timedelta(days=7)):
+            found.append(store.recognition(viewer, week=week, min_conversations=1))
+    return found
+
+
+def assert_rollup_matches(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    rolled = answers(world.store, world)
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "_rolls_up", staticmethod(lambda _where: False))
+        assert answers(world.store, world) == rolled
+    assert any(point for point in rolled)
+
+
+def test_rollup_matches_the_scorecards(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = world.store
+    assert_rollup_matches(world, monkeypatch)
+    moved = conversation(  # ann-2 changes body, agent, team, day and channel
+        "ann-2", agent="ray", team="Red", good=True, at=MONDAY + timedelta(days=9), channel="email"
+    )
+    store.ingest([moved], analyzer=analyzer())
+    store.ingest([conversation("new-1", agent="abe", team="Blue")], analyzer=analyzer())
+    assert_rollup_matches(world, monkeypatch)
+    rubric = load_rubric()
+    behaviours = {
+        name: b.model_copy(
+            update={"points": b.points * 3 if b.polarity == "negative" else b.points}
+        )
+        for name, b in rubric.behaviours.items()
+    }
+    changed = rubric.model_copy(
+        update={"version": rubric.version + "-rollup", "behaviours": behaviours}
+    )
+    assert store.rescore(analyzer=Analyzer(rubric=changed)).rescored == 5
+    assert_rollup_matches(world, monkeypatch)
+
+
+def test_rollup_rows_hold_every_conversation(world: World) -> None:
+    with world.store.engine.connect() as connection:
+        total = connection.scalar(
+            select(func.sum(DailyScoreRow.conversations)).where(DailyScoreRow.component == "")
+        )
+        days = {
+            d if isinstance(d, date) else datetime.fromisoformat(str(d)).date()
+            for d in connection.scalars(select(DailyScoreRow.day))
+        }
+    assert total == 4
+    assert days == {MONDAY.date(), MONDAY.date() + timedelta(days=1), MONDAY.date() + timedelta(8)}
