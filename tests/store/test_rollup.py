@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from heard.analysis import Analyzer, load_rubric
 from heard.model import Channel
-from heard.store import ConversationFilter, Store
+from heard.store import ConversationFilter, Store, Viewer
 from heard.store.tables import DailyScoreRow
 from teamdata import MONDAY, World, analyzer, build_world, conversation, open_store
 
@@ -51,6 +51,22 @@ def assert_rollup_matches(world: World, monkeypatch: pytest.MonkeyPatch) -> None
         patch.setattr(Store, "_rolls_up", staticmethod(lambda _where: False))
         assert answers(world.store, world) == rolled
     assert any(point for point in rolled)
+    assert_agents_and_teams(world)
+
+
+def assert_agents_and_teams(world: World) -> None:
+    """Agents' and teams' conversations and mean scores, against the conversations listed."""
+    items = world.store.list_conversations(Viewer.system(), limit=1000).items
+    for key, records in (
+        ("agent_id", world.store.list_agents(Viewer.system())),
+        ("team_id", world.store.list_teams(Viewer.system())),
+    ):
+        for record in records:
+            mine = [i for i in items if getattr(i, key) == record.id]
+            scores = [i.listening_score for i in mine if i.listening_score is not None]
+            assert record.conversations == len(mine)
+            expected = round(sum(scores) / len(scores), 2) if scores else None
+            assert record.mean_score == pytest.approx(expected, abs=0.011)
 
 
 def test_rollup_matches_the_scorecards(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

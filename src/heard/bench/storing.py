@@ -21,6 +21,7 @@ from heard.bench.machine import machine, peak_rss_mb
 from heard.model import Conversation
 
 if TYPE_CHECKING:
+    from heard.analysis import Analyzer
     from heard.store import Store
     from heard.store.analysis import CardRows
 
@@ -87,6 +88,7 @@ class StoreBench:
     dashboard: bool
     peak_rss_mb: float
     embeddings: bool = True
+    seed_embeddings: bool = True
     distinct: int = 0
     """Distinct conversations analysed for the seed (each stored `copies` times)."""
     copies: int = 1
@@ -111,6 +113,7 @@ class StoreBench:
             else round(self.analyse_seconds, 1),
             "workers": self.workers,
             "embeddings": self.embeddings,
+            "seed_embeddings": self.seed_embeddings,
             "batch": self.batch,
             "ingest_conversations": self.sample,
             "ingest_batches": self.ingest_batches,
@@ -166,6 +169,7 @@ def bench_store(
     workers: int = 1,
     reuse: bool = False,
     embeddings: bool = True,
+    seed_embeddings: bool | None = None,
     distinct: int = DISTINCT,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> StoreBench:
@@ -175,7 +179,9 @@ def bench_store(
 
     The seed redacts and analyses `distinct` generated conversations (on the store's pool, with
     the bench analyzer) and stores each ceil(n / distinct) times under as many external ids,
-    so a large seed costs the analysis of `distinct` conversations plus the inserts."""
+    so a large seed costs the analysis of `distinct` conversations plus the inserts. The seed
+    runs the embedding detectors when `seed_embeddings` (default: as `embeddings`, which rules
+    the API ingest)."""
     from fastapi.testclient import TestClient
 
     from heard.settings import Settings
@@ -184,6 +190,7 @@ def bench_store(
     from heard.web import create_app
 
     report = progress or (lambda _stage, _done, _total: None)
+    seed_embeddings = embeddings if seed_embeddings is None else seed_embeddings
     store = Store.open(url, workers=workers, analyzer=bench_analyzer(embeddings=embeddings))
     try:
         began = time.perf_counter()
@@ -202,7 +209,12 @@ def bench_store(
             )
         if not stored:
             began = time.perf_counter()
-            analysed, analyse_seconds = _analysed_seed(store, distinct, report)
+            seed_analyzer = (
+                store.analyzer()
+                if seed_embeddings == embeddings
+                else bench_analyzer(embeddings=bool(seed_embeddings))
+            )
+            analysed, analyse_seconds = _analysed_seed(store, seed_analyzer, distinct, report)
             done = 0
             report("seed", 0, n)
             for copy in range(copies):
@@ -211,11 +223,14 @@ def bench_store(
                     if not part:
                         break
                     store.ingest(
-                        [seed_copy(c, copy) for c, _ in part], analysed=[card for _, card in part]
+                        [seed_copy(c, copy) for c, _ in part],
+                        analyzer=seed_analyzer,
+                        analysed=[card for _, card in part],
                     )
                     done += len(part)
                     report("seed", done, n)
             seed_seconds = time.perf_counter() - began
+            store.warm()  # the API ingest's analyzer on the pool again
         admin = _user(store, "bench-admin@heard.example", UserRole.ADMIN, ())
         teams = store.list_teams(Viewer.system())
         lead = _user(store, "bench-lead@heard.example", UserRole.LEAD, (teams[0].name,))
@@ -251,6 +266,7 @@ def bench_store(
         dashboard=dashboard,
         peak_rss_mb=peak_rss_mb(),
         embeddings=embeddings,
+        seed_embeddings=seed_embeddings,
         distinct=distinct,
         copies=copies,
         analyse_seconds=analyse_seconds,
@@ -258,21 +274,21 @@ def bench_store(
 
 
 def _analysed_seed(
-    store: Store, distinct: int, report: Callable[[str, int, int], None]
+    store: Store, analyzer: Analyzer, distinct: int, report: Callable[[str, int, int], None]
 ) -> tuple[list[tuple[Conversation, CardRows]], float | None]:
     """The seed's distinct conversations, redacted, with their scorecard rows; and the seconds
     analysing them took (None when an earlier database of this run analysed them)."""
     from heard.demo.team import iter_conversations
     from heard.store.repository import analysis_version
 
-    key = (analysis_version(store.analyzer()), distinct, BENCH_SEED, WEEKS)
+    key = (analysis_version(analyzer), distinct, BENCH_SEED, WEEKS)
     if key in _ANALYSED:
         return _ANALYSED[key], None
     began = time.perf_counter()
     analysed: list[tuple[Conversation, CardRows]] = []
     report("analyse", 0, distinct)
     for chunk in _chunks(iter_conversations(distinct, seed=BENCH_SEED, weeks=WEEKS), SEED_CHUNK):
-        analysed += store.analyse(chunk)
+        analysed += store.analyse(chunk, analyzer=analyzer)
         report("analyse", len(analysed), distinct)
     _ANALYSED.clear()  # one seed in memory at a time
     _ANALYSED[key] = analysed

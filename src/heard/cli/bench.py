@@ -294,6 +294,14 @@ def bench_store_command(
             help="Run the detectors that need the sentence-embedding model (when installed).",
         ),
     ] = True,
+    seed_embeddings: Annotated[
+        bool | None,
+        typer.Option(
+            "--seed-embeddings/--no-seed-embeddings",
+            help="Whether the seed's analysis runs the embedding detectors (default: as "
+            "--embeddings, which rules the API ingest).",
+        ),
+    ] = None,
     distinct: Annotated[
         int,
         typer.Option(
@@ -350,6 +358,7 @@ def bench_store_command(
                         workers=workers,
                         reuse=reuse,
                         embeddings=embeddings,
+                        seed_embeddings=seed_embeddings,
                         distinct=distinct,
                         progress=report,
                     ).to_dict()
@@ -360,11 +369,18 @@ def bench_store_command(
     machine: dict[str, object] = results[0]["machine"]  # type: ignore[assignment]
     settings = (
         f"n={n:,}, batch={batch}, sample={sample:,}, repeat={repeat} per endpoint and role, "
-        f"workers={workers}, "
+        f"workers={workers}, API ingest with "
         + ("every detector" if embeddings else "no detector that needs sentence embeddings")
         + f"; the seed analyses {min(distinct, n):,} distinct generated conversations (redacted, "
-        "every scorecard the pipeline's own) and stores each "
+        "with "
+        + (
+            "every detector"
+            if (embeddings if seed_embeddings is None else seed_embeddings)
+            else "no detector that needs sentence embeddings"
+        )
+        + "; every scorecard the pipeline's own) and stores each "
         f"{-(-n // min(distinct, n))} times under as many external ids"
+        + (" (a reused seed was made with these settings)" if reuse else "")
         + "; filters drawn at random (none, agent, channel, date range, "
         "score + behaviour done); moments over one week"
     )
@@ -383,6 +399,11 @@ def bench_store_command(
             + "".join(f"--database {r['database']}… " for r in results if database)
             + f"--batch {batch} --sample {sample} --repeat {repeat} --workers {workers} "
             + f"--distinct {distinct} "
+            + (
+                ""
+                if seed_embeddings is None
+                else ("--seed-embeddings " if seed_embeddings else "--no-seed-embeddings ")
+            )
             + ("" if embeddings else "--no-embeddings ")
             + ("--reuse " if reuse else "")
             + "--write-docs`\n\n"

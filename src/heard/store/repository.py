@@ -1045,20 +1045,17 @@ class Store:
 
     def list_agents(self, viewer: Viewer, *, team_id: int | None = None) -> list[AgentRecord]:
         with self._session() as session:
-            stats = (
+            stats = (  # from the rollup: every conversation, the mean of the scored ones
                 select(
-                    ConversationRow.agent_id.label("agent_id"),
-                    func.count(ConversationRow.id).label("n"),
-                    func.avg(ScorecardRow.listening_score).label("mean"),
+                    DailyScoreRow.agent_id.label("agent_id"),
+                    func.sum(DailyScoreRow.conversations).label("n"),
+                    (
+                        func.sum(DailyScoreRow.total)
+                        / func.nullif(func.sum(DailyScoreRow.scored), 0)
+                    ).label("mean"),
                 )
-                .outerjoin(
-                    ScorecardRow,
-                    and_(
-                        ScorecardRow.conversation_id == ConversationRow.id,
-                        ScorecardRow.current.is_(True),
-                    ),
-                )
-                .group_by(ConversationRow.agent_id)
+                .where(DailyScoreRow.component == "")
+                .group_by(DailyScoreRow.agent_id)
                 .subquery()
             )
             stmt = (
@@ -1109,18 +1106,13 @@ class Store:
                 team_id: (n, mean)
                 for team_id, n, mean in session.execute(
                     select(
-                        ConversationRow.team_id,
-                        func.count(ConversationRow.id),
-                        func.avg(ScorecardRow.listening_score),
+                        DailyScoreRow.team_id,
+                        func.sum(DailyScoreRow.conversations),
+                        func.sum(DailyScoreRow.total)
+                        / func.nullif(func.sum(DailyScoreRow.scored), 0),
                     )
-                    .outerjoin(
-                        ScorecardRow,
-                        and_(
-                            ScorecardRow.conversation_id == ConversationRow.id,
-                            ScorecardRow.current.is_(True),
-                        ),
-                    )
-                    .group_by(ConversationRow.team_id)
+                    .where(DailyScoreRow.component == "")
+                    .group_by(DailyScoreRow.team_id)
                 )
             }
             return [
@@ -1260,9 +1252,17 @@ class Store:
         """The best and worst moments (positive and negative findings with their quote) of the
         most recent `scan` conversations matching `where`; one per conversation and behaviour."""
         where = where or ConversationFilter()
+        found: dict[str, list[Moment]] = {"positive": [], "negative": []}
         with self._session() as session:
             stmt, _current = self._conversation_query(
-                [ConversationRow, lambda c: c.body, AgentRow.name, AgentRow.external_id],
+                [
+                    ConversationRow.id,
+                    ConversationRow.agent_id,
+                    ConversationRow.occurred_at,
+                    lambda c: c.body,
+                    AgentRow.name,
+                    AgentRow.external_id,
+                ],
                 viewer,
                 where,
             )
@@ -1270,52 +1270,59 @@ class Store:
             rows = session.execute(
                 stmt.order_by(ConversationRow.occurred_at.desc()).limit(scan)
             ).all()
-        found: dict[str, list[Moment]] = {"positive": [], "negative": []}
-        for row, card_body, agent_name, agent_external in rows:
-            if card_body is None:
-                continue
-            card = orjson.loads(card_body)
-            turns = None
-            seen: set[tuple[str, str]] = set()
-            for finding in card.get("findings", []):
-                polarity = finding.get("polarity")
-                if polarity not in found or (polarity, finding["behaviour"]) in seen:
+            for row_id, agent_id, occurred_at, card_body, agent_name, agent_external in rows:
+                if card_body is None:
                     continue
-                seen.add((polarity, finding["behaviour"]))
-                if turns is None:
-                    turns = [t["text"] for t in orjson.loads(row.body)["turns"]]
-                span = finding["spans"][0]
-                found[polarity].append(
-                    Moment(
-                        conversation_id=row.id,
-                        agent_id=row.agent_id,
-                        agent=agent_name or agent_external,
-                        occurred_at=from_db(row.occurred_at),  # type: ignore[arg-type]
-                        behaviour=finding["behaviour"],
-                        component=finding["component"],
-                        polarity=polarity,
-                        turn=span["turn"],
-                        start=span.get("start", 0),
-                        end=span["end"],
-                        quote=turns[span["turn"]][span.get("start", 0) : span["end"]],
-                        explanation=finding.get("explanation", ""),
-                        confidence=finding.get("confidence", 1.0),
+                seen: set[tuple[str, str]] = set()
+                for finding in orjson.loads(card_body).get("findings", []):
+                    polarity = finding.get("polarity")
+                    if polarity not in found or (polarity, finding["behaviour"]) in seen:
+                        continue
+                    seen.add((polarity, finding["behaviour"]))
+                    span = finding["spans"][0]
+                    found[polarity].append(
+                        Moment(
+                            conversation_id=row_id,
+                            agent_id=agent_id,
+                            agent=agent_name or agent_external,
+                            occurred_at=from_db(occurred_at),  # type: ignore[arg-type]
+                            behaviour=finding["behaviour"],
+                            component=finding["component"],
+                            polarity=polarity,
+                            turn=span["turn"],
+                            start=span.get("start", 0),
+                            end=span["end"],
+                            quote="",  # read below, for the chosen moments only
+                            explanation=finding.get("explanation", ""),
+                            confidence=finding.get("confidence", 1.0),
+                        )
+                    )
+
+            def top(moments: list[Moment]) -> list[Moment]:
+                ranked = sorted(moments, key=lambda m: (-m.confidence, -m.occurred_at.timestamp()))
+                chosen: list[Moment] = []
+                used: set[int] = set()
+                for moment in ranked:  # prefer different conversations
+                    if moment.conversation_id not in used:
+                        chosen.append(moment)
+                        used.add(moment.conversation_id)
+                    if len(chosen) == limit:
+                        break
+                return chosen
+
+            best, worst = top(found["positive"]), top(found["negative"])
+            wanted = sorted({m.conversation_id for m in best + worst})
+            turns = {
+                row_id: [t["text"] for t in orjson.loads(body)["turns"]]
+                for row_id, body in session.execute(
+                    select(ConversationRow.id, ConversationRow.body).where(
+                        ConversationRow.id.in_(wanted)
                     )
                 )
-
-        def top(moments: list[Moment]) -> list[Moment]:
-            ranked = sorted(moments, key=lambda m: (-m.confidence, -m.occurred_at.timestamp()))
-            chosen: list[Moment] = []
-            used: set[int] = set()
-            for moment in ranked:  # prefer different conversations
-                if moment.conversation_id not in used:
-                    chosen.append(moment)
-                    used.add(moment.conversation_id)
-                if len(chosen) == limit:
-                    break
-            return chosen
-
-        return Moments(best=top(found["positive"]), worst=top(found["negative"]))
+            }
+        for moment in best + worst:
+            moment.quote = turns[moment.conversation_id][moment.turn][moment.start : moment.end]
+        return Moments(best=best, worst=worst)
 
     # ------------------------------------------------------------------ coaching notes
 
