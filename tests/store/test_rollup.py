@@ -51,6 +51,7 @@ def assert_rollup_matches(world: World, monkeypatch: pytest.MonkeyPatch) -> None
         patch.setattr(Store, "_rolls_up", staticmethod(lambda _where: False))
         assert answers(world.store, world) == rolled
     assert any(point for point in rolled)
+    assert any(getattr(answer, "badges", None) for answer in rolled)  # badges compared too
     assert_agents_and_teams(world)
 
 

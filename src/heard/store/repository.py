@@ -77,6 +77,7 @@ from heard.store.tables import (
     ComponentScoreRow,
     ConversationRow,
     DailyScoreRow,
+    DailyVerdictRow,
     FeedbackRow,
     NoteEventRow,
     NoteRow,
@@ -108,6 +109,24 @@ BADGES = {
     "Empathy": "empathy",
 }
 """Behaviour badges of the recognition page: badge → the behaviour whose done-rate wins it."""
+
+
+Rollup = dict[tuple[str, tuple[Any, ...]], list[float]]
+"""Contributions to the rollup tables: (table, group key) → its three counts."""
+
+ROLLUPS: dict[str, tuple[Any, tuple[str, ...], tuple[str, str, str]]] = {
+    "daily_scores": (
+        DailyScoreRow,
+        ("day", "agent_id", "team_id", "channel", "component"),
+        ("conversations", "scored", "total"),
+    ),
+    "daily_verdicts": (
+        DailyVerdictRow,
+        ("day", "agent_id", "team_id", "channel", "behaviour"),
+        ("judged", "done", "findings"),
+    ),
+}
+"""The rollup tables: row class, group key columns, count columns (the first counts rows)."""
 
 
 def now() -> datetime:
@@ -581,12 +600,11 @@ class Store:
         if verdicts:
             session.execute(insert(VerdictRow.__table__), verdicts)
 
-    def _contributions(
-        self, session: Session, conversation_ids: list[int]
-    ) -> dict[tuple[date, int, int, str, str], list[float]]:
-        """What these conversations add to `daily_scores` now: (day, agent, team, channel,
-        component) → [conversations, scored, total]."""
-        found: dict[tuple[date, int, int, str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0])
+    def _contributions(self, session: Session, conversation_ids: list[int]) -> Rollup:
+        """What these conversations add to the rollups now: ("daily_scores", (day, agent, team,
+        channel, component)) → [conversations, scored, total] and ("daily_verdicts", (day,
+        agent, team, channel, behaviour)) → [judged, done, findings]."""
+        found: Rollup = defaultdict(lambda: [0, 0, 0.0])
         for chunk in range(0, len(conversation_ids), 500):
             ids = conversation_ids[chunk : chunk + 500]
             current = aliased(ScorecardRow)
@@ -606,6 +624,7 @@ class Store:
                 .where(ConversationRow.id.in_(ids))
             ).all()
             components: dict[int, list[tuple[str, float | None]]] = defaultdict(list)
+            verdicts: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
             card_ids = [r[4] for r in rows if r[4] is not None]
             if card_ids:
                 for card_id, component, score in session.execute(
@@ -616,65 +635,65 @@ class Store:
                     ).where(ComponentScoreRow.scorecard_id.in_(card_ids))
                 ):
                     components[card_id].append((component, score))
+                for card_id, behaviour, verdict, findings in session.execute(
+                    select(
+                        VerdictRow.scorecard_id,
+                        VerdictRow.behaviour,
+                        VerdictRow.verdict,
+                        VerdictRow.findings,
+                    ).where(
+                        VerdictRow.scorecard_id.in_(card_ids),
+                        VerdictRow.verdict.in_(["done", "missed"]),
+                    )
+                ):
+                    verdicts[card_id].append((behaviour, verdict, findings))
             for occurred, agent_id, team_id, channel, card_id, score in rows:
                 group = (occurred.date(), agent_id or 0, team_id or 0, channel)
                 parts = [("", score)] + (components[card_id] if card_id is not None else [])
                 for component, value in parts:
-                    into = found[(*group, component)]
+                    into = found[("daily_scores", (*group, component))]
                     into[0] += 1
                     if value is not None:
                         into[1] += 1
                         into[2] += value
+                for behaviour, verdict, findings in verdicts.get(card_id or 0, []):
+                    into = found[("daily_verdicts", (*group, behaviour))]
+                    into[0] += 1
+                    into[1] += verdict == "done"
+                    into[2] += findings
         return found
 
-    def _roll(
-        self,
-        session: Session,
-        before: dict[tuple[date, int, int, str, str], list[float]],
-        after: dict[tuple[date, int, int, str, str], list[float]],
-    ) -> None:
-        """Move `daily_scores` from the `before` contributions of some conversations to their
+    def _roll(self, session: Session, before: Rollup, after: Rollup) -> None:
+        """Move the rollups from the `before` contributions of some conversations to their
         `after` ones (an upsert per changed group; emptied groups are deleted)."""
-        changes: dict[tuple[date, int, int, str, str], list[float]] = {}
+        changes: dict[tuple[str, tuple[Any, ...]], list[float]] = {}
         for sign, contributions in ((-1, before), (1, after)):
-            for key, (n, scored, total) in contributions.items():
+            for key, numbers in contributions.items():
                 into = changes.setdefault(key, [0, 0, 0.0])
-                into[0] += sign * n
-                into[1] += sign * scored
-                into[2] += sign * total
-        values = [
-            {
-                "day": key[0],
-                "agent_id": key[1],
-                "team_id": key[2],
-                "channel": key[3],
-                "component": key[4],
-                "conversations": int(n),
-                "scored": int(scored),
-                "total": total,
-            }
-            for key, (n, scored, total) in changes.items()
-            if n or scored or total
-        ]
-        if not values:
-            return
+                for i, number in enumerate(numbers):
+                    into[i] += sign * number
         if self.dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as upsert
         else:
             from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-        table = DailyScoreRow.__table__
-        stmt = upsert(table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["day", "agent_id", "team_id", "channel", "component"],
-            set_={
-                "conversations": table.c.conversations + stmt.excluded.conversations,
-                "scored": table.c.scored + stmt.excluded.scored,
-                "total": table.c.total + stmt.excluded.total,
-            },
-        )
-        for chunk in range(0, len(values), 500):
-            session.execute(stmt, values[chunk : chunk + 500])
-        session.execute(delete(DailyScoreRow).where(DailyScoreRow.conversations <= 0))
+        for name, (row, keys, counts) in ROLLUPS.items():
+            values = [
+                dict(zip(keys, key, strict=True))
+                | {counts[0]: int(numbers[0]), counts[1]: int(numbers[1]), counts[2]: numbers[2]}
+                for (table_name, key), numbers in changes.items()
+                if table_name == name and any(numbers)
+            ]
+            if not values:
+                continue
+            table = row.__table__
+            stmt = upsert(table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=list(keys),
+                set_={c: table.c[c] + stmt.excluded[c] for c in counts},
+            )
+            for chunk in range(0, len(values), 500):
+                session.execute(stmt, values[chunk : chunk + 500])
+            session.execute(delete(row).where(table.c[counts[0]] <= 0))
 
     def _agent_and_team(
         self, session: Session, conversation: Conversation
@@ -858,21 +877,27 @@ class Store:
     ) -> Select[Any]:
         """`daily_scores` rows the viewer may see (the conversations' team and agent, as
         `_scoped`) matching `where` (which `_rolls_up`)."""
-        stmt = select(*columns)
+        return Store._rollup_where(select(*columns), DailyScoreRow, viewer, where)
+
+    @staticmethod
+    def _rollup_where(
+        stmt: Select[Any], row: Any, viewer: Viewer, where: ConversationFilter
+    ) -> Select[Any]:
+        """`stmt` over a rollup table limited to what the viewer may see and `where`."""
         if viewer.role == UserRole.LEAD:
-            stmt = stmt.where(DailyScoreRow.team_id.in_(viewer.team_ids or [-1]))
+            stmt = stmt.where(row.team_id.in_(viewer.team_ids or [-1]))
         elif viewer.role != UserRole.ADMIN:
-            stmt = stmt.where(DailyScoreRow.agent_id == (viewer.agent_id or -1))
+            stmt = stmt.where(row.agent_id == (viewer.agent_id or -1))
         if where.agent_id is not None:
-            stmt = stmt.where(DailyScoreRow.agent_id == where.agent_id)
+            stmt = stmt.where(row.agent_id == where.agent_id)
         if where.team_id is not None:
-            stmt = stmt.where(DailyScoreRow.team_id == where.team_id)
+            stmt = stmt.where(row.team_id == where.team_id)
         if where.channel is not None:
-            stmt = stmt.where(DailyScoreRow.channel == where.channel.value)
+            stmt = stmt.where(row.channel == where.channel.value)
         if where.start is not None:
-            stmt = stmt.where(DailyScoreRow.day >= to_db(where.start).date())  # type: ignore[union-attr]
+            stmt = stmt.where(row.day >= to_db(where.start).date())  # type: ignore[union-attr]
         if where.end is not None:
-            stmt = stmt.where(DailyScoreRow.day < to_db(where.end).date())  # type: ignore[union-attr]
+            stmt = stmt.where(row.day < to_db(where.end).date())  # type: ignore[union-attr]
         return stmt
 
     # ------------------------------------------------------------------ conversations
@@ -1705,35 +1730,28 @@ class Store:
                 (x for x in listeners if x.improvement is not None),
                 key=lambda x: (-(x.improvement or 0), x.agent_id),
             )[:limit]
-            # the week's scorecards first (by date), then their verdicts by key: a join lets the
-            # planner start from every verdict of the behaviours instead
-            stmt, current = self._conversation_query(
-                [lambda c: c.id, ConversationRow.agent_id], viewer, where
-            )
-            agent_of = dict(
-                session.execute(
-                    stmt.where(current.id.is_not(None), ConversationRow.agent_id.is_not(None))
-                ).all()
-            )
             tally: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-            ids = list(agent_of)
-            for chunk in range(0, len(ids), 500):
-                for card_id, behaviour, verdict, findings in session.execute(
+            if self._rolls_up(where):
+                rolled = (
                     select(
-                        VerdictRow.scorecard_id,
-                        VerdictRow.behaviour,
-                        VerdictRow.verdict,
-                        VerdictRow.findings,
-                    ).where(
-                        VerdictRow.scorecard_id.in_(ids[chunk : chunk + 500]),
-                        VerdictRow.behaviour.in_(list(BADGES.values())),
-                        VerdictRow.verdict.in_(["done", "missed"]),
+                        DailyVerdictRow.behaviour,
+                        DailyVerdictRow.agent_id,
+                        func.sum(DailyVerdictRow.judged),
+                        func.sum(DailyVerdictRow.done),
+                        func.sum(DailyVerdictRow.findings),
                     )
+                    .where(
+                        DailyVerdictRow.behaviour.in_(list(BADGES.values())),
+                        DailyVerdictRow.agent_id != 0,
+                    )
+                    .group_by(DailyVerdictRow.behaviour, DailyVerdictRow.agent_id)
+                )
+                for behaviour, agent, n, done, findings in session.execute(
+                    self._rollup_where(rolled, DailyVerdictRow, viewer, where)
                 ):
-                    counts = tally[(behaviour, agent_of[card_id])]
-                    counts[0] += 1
-                    counts[1] += verdict == "done"
-                    counts[2] += findings
+                    tally[(behaviour, agent)] = [int(n), int(done), int(findings)]
+            else:
+                self._tally_verdicts(session, viewer, where, tally)
             rates: dict[str, list[tuple[float, int, int]]] = defaultdict(list)
             for (behaviour, agent), (n, done, findings) in tally.items():
                 if n >= minimum and done:
@@ -1760,6 +1778,43 @@ class Store:
             by_improvement=by_improvement,
             badges=badges,
         )
+
+    def _tally_verdicts(
+        self,
+        session: Session,
+        viewer: Viewer,
+        where: ConversationFilter,
+        tally: dict[tuple[str, int], list[int]],
+    ) -> None:
+        """Badge behaviours' (judged, done, findings) per agent from the scorecards."""
+        # the week's scorecards first (by date), then their verdicts by key: a join lets the
+        # planner start from every verdict of the behaviours instead
+        stmt, current = self._conversation_query(
+            [lambda c: c.id, ConversationRow.agent_id], viewer, where
+        )
+        agent_of = dict(
+            session.execute(
+                stmt.where(current.id.is_not(None), ConversationRow.agent_id.is_not(None))
+            ).all()
+        )
+        ids = list(agent_of)
+        for chunk in range(0, len(ids), 500):
+            for card_id, behaviour, verdict, findings in session.execute(
+                select(
+                    VerdictRow.scorecard_id,
+                    VerdictRow.behaviour,
+                    VerdictRow.verdict,
+                    VerdictRow.findings,
+                ).where(
+                    VerdictRow.scorecard_id.in_(ids[chunk : chunk + 500]),
+                    VerdictRow.behaviour.in_(list(BADGES.values())),
+                    VerdictRow.verdict.in_(["done", "missed"]),
+                )
+            ):
+                counts = tally[(behaviour, agent_of[card_id])]
+                counts[0] += 1
+                counts[1] += verdict == "done"
+                counts[2] += findings
 
     # ------------------------------------------------------------------ audit
 

@@ -167,6 +167,23 @@ class DailyScoreRow(Base):
     total: Mapped[float] = mapped_column(Float)
 
 
+class DailyVerdictRow(Base):
+    """Per day, agent, team and channel and behaviour: current scorecards that judged the
+    behaviour (done or missed), how many did it, and its findings; kept like `daily_scores`
+    (recognition's badges read it)."""
+
+    __tablename__ = "daily_verdicts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    behaviour: Mapped[str] = mapped_column(String(64), primary_key=True)
+    judged: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer)
+    findings: Mapped[int] = mapped_column(Integer)
+
+
 class NoteRow(Base):
     __tablename__ = "notes"
 

@@ -1,12 +1,13 @@
-"""daily scores rollup for trends, sparklines and weekly means
+"""daily scores and verdicts rollups for trends, sparklines, weekly means and badges
 
 Revision ID: 0004
 Revises: 0002
 Create Date: 2026-11-23
 
 Per day, agent, team and channel: conversations, scored conversations and the sum of their
-current Listening Scores (component "") and component scores. The store keeps it on every
-ingest and rescore; this migration fills it from the stored scorecards.
+current Listening Scores (component "") and component scores; and per behaviour, the current
+scorecards that judged it, did it, and its findings. The store keeps both on every ingest and
+rescore; this migration fills them from the stored scorecards.
 """
 
 from __future__ import annotations
@@ -47,7 +48,28 @@ def upgrade() -> None:
         f"coalesce(sum(k.score), 0) FROM conversations c JOIN scorecards s ON {current} "
         f"JOIN scorecard_components k ON k.scorecard_id = s.id GROUP BY {keys}, k.component"
     )
+    op.create_table(
+        "daily_verdicts",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("behaviour", sa.String(length=64), nullable=False),
+        sa.Column("judged", sa.Integer(), nullable=False),
+        sa.Column("done", sa.Integer(), nullable=False),
+        sa.Column("findings", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "agent_id", "team_id", "channel", "behaviour"),
+    )
+    op.execute(
+        "INSERT INTO daily_verdicts (day, agent_id, team_id, channel, behaviour, judged, done, "
+        f"findings) SELECT {keys}, v.behaviour, count(*), "
+        "sum(CASE WHEN v.verdict = 'done' THEN 1 ELSE 0 END), sum(v.findings) "
+        f"FROM conversations c JOIN scorecards s ON {current} "
+        "JOIN scorecard_verdicts v ON v.scorecard_id = s.id "
+        f"WHERE v.verdict IN ('done', 'missed') GROUP BY {keys}, v.behaviour"
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("daily_verdicts")
     op.drop_table("daily_scores")
