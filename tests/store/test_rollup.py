@@ -1,5 +1,7 @@
-"""The daily_scores rollup answers trends, sparklines and weekly means as the scorecards do,
-after ingest, an update of a body (to another agent, team, day and channel) and a rescore."""
+"""The rollups (daily_scores, daily_verdicts, daily_bands) answer trends, sparklines, weekly
+means, badges and the score distribution as the scorecards do, after ingest, an update of a
+body (to another agent, team, day and channel) and a rescore; and migration 0004 fills them
+from stored scorecards with the same rows the store keeps."""
 
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ def answers(store: Store, world: World) -> list[object]:
     for who in ("admin", "bea", "rex", "ann", "ray"):
         viewer = world.viewer(who)
         for where in filters:
+            found.append(store.distribution(viewer, where))
             for by in ("day", "week"):
                 found.append(store.trends(viewer, where, by=by))  # type: ignore[arg-type]
                 found.append(store.agent_trends(viewer, where, by=by))  # type: ignore[arg-type]
@@ -104,3 +107,38 @@ def test_rollup_rows_hold_every_conversation(world: World) -> None:
         }
     assert total == 4
     assert days == {MONDAY.date(), MONDAY.date() + timedelta(days=1), MONDAY.date() + timedelta(8)}
+
+
+def test_migration_fills_the_rollups_as_ingest_keeps_them(world: World, database_url: str) -> None:
+    from alembic import command
+
+    from heard.store.database import alembic_config
+
+    store = world.store
+    store.ingest(
+        [conversation("late", agent="abe", team="Blue", at=MONDAY + timedelta(days=2))],
+        analyzer=analyzer(),
+    )
+    tables = ("daily_scores", "daily_verdicts", "daily_bands")
+
+    def rows() -> dict[str, list[tuple[object, ...]]]:
+        with store.engine.connect() as connection:
+            found = {}
+            for table in tables:
+                result = connection.exec_driver_sql(f"SELECT * FROM {table}").all()
+                found[table] = sorted(
+                    tuple(round(v, 6) if isinstance(v, float) else str(v) for v in row)
+                    for row in result
+                )
+            return found
+
+    kept = rows()
+    assert all(kept.values())
+    config = alembic_config()
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    assert rows() == kept

@@ -76,6 +76,7 @@ from heard.store.tables import (
     AuditRow,
     ComponentScoreRow,
     ConversationRow,
+    DailyBandRow,
     DailyScoreRow,
     DailyVerdictRow,
     FeedbackRow,
@@ -114,7 +115,7 @@ BADGES = {
 Rollup = dict[tuple[str, tuple[Any, ...]], list[float]]
 """Contributions to the rollup tables: (table, group key) → its three counts."""
 
-ROLLUPS: dict[str, tuple[Any, tuple[str, ...], tuple[str, str, str]]] = {
+ROLLUPS: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {
     "daily_scores": (
         DailyScoreRow,
         ("day", "agent_id", "team_id", "channel", "component"),
@@ -125,8 +126,15 @@ ROLLUPS: dict[str, tuple[Any, tuple[str, ...], tuple[str, str, str]]] = {
         ("day", "agent_id", "team_id", "channel", "behaviour"),
         ("judged", "done", "findings"),
     ),
+    "daily_bands": (
+        DailyBandRow,
+        ("day", "agent_id", "team_id", "channel", "band"),
+        ("conversations",),
+    ),
 }
 """The rollup tables: row class, group key columns, count columns (the first counts rows)."""
+BAND_WIDTH = 10
+"""The score distribution's band width that `daily_bands` holds."""
 
 
 def now() -> datetime:
@@ -604,7 +612,7 @@ class Store:
         """What these conversations add to the rollups now: ("daily_scores", (day, agent, team,
         channel, component)) → [conversations, scored, total] and ("daily_verdicts", (day,
         agent, team, channel, behaviour)) → [judged, done, findings]."""
-        found: Rollup = defaultdict(lambda: [0, 0, 0.0])
+        found: Rollup = defaultdict(lambda: [0, 0, 0])
         for chunk in range(0, len(conversation_ids), 500):
             ids = conversation_ids[chunk : chunk + 500]
             current = aliased(ScorecardRow)
@@ -649,6 +657,7 @@ class Store:
                     verdicts[card_id].append((behaviour, verdict, findings))
             for occurred, agent_id, team_id, channel, card_id, score in rows:
                 group = (occurred.date(), agent_id or 0, team_id or 0, channel)
+                found[("daily_bands", (*group, band_of(score)))][0] += 1
                 parts = [("", score)] + (components[card_id] if card_id is not None else [])
                 for component, value in parts:
                     into = found[("daily_scores", (*group, component))]
@@ -669,7 +678,7 @@ class Store:
         changes: dict[tuple[str, tuple[Any, ...]], list[float]] = {}
         for sign, contributions in ((-1, before), (1, after)):
             for key, numbers in contributions.items():
-                into = changes.setdefault(key, [0, 0, 0.0])
+                into = changes.setdefault(key, [0, 0, 0])
                 for i, number in enumerate(numbers):
                     into[i] += sign * number
         if self.dialect == "postgresql":
@@ -678,8 +687,7 @@ class Store:
             from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
         for name, (row, keys, counts) in ROLLUPS.items():
             values = [
-                dict(zip(keys, key, strict=True))
-                | {counts[0]: int(numbers[0]), counts[1]: int(numbers[1]), counts[2]: numbers[2]}
+                dict(zip(keys, key, strict=True)) | dict(zip(counts, numbers, strict=False))
                 for (table_name, key), numbers in changes.items()
                 if table_name == name and any(numbers)
             ]
@@ -1249,9 +1257,20 @@ class Store:
                 else_=len(edges) - 1,
             ).label("band")
 
-        with self._session() as session:
+        if width == BAND_WIDTH and self._rolls_up(where):
+            stmt = self._rollup_where(
+                select(DailyBandRow.band, func.sum(DailyBandRow.conversations)).group_by(
+                    DailyBandRow.band
+                ),
+                DailyBandRow,
+                viewer,
+                where,
+            )
+        else:
             stmt, _ = self._conversation_query([band, func.count()], viewer, where)
-            for index, n in session.execute(stmt.group_by(text("band"))):
+            stmt = stmt.group_by(text("band"))
+        with self._session() as session:
+            for index, n in session.execute(stmt):
                 total += n
                 if index < 0:
                     unscored += n
@@ -2169,6 +2188,13 @@ class Store:
             for agent, p, n, mean in session.execute(stmt):
                 found[agent][_as_date(p)] = (n, None if mean is None else round(float(mean), 2))
         return dict(found)
+
+
+def band_of(score: float | None) -> int:
+    """The distribution band (of BAND_WIDTH points) a Listening Score falls in; -1 unscored."""
+    if score is None:
+        return -1
+    return min(int(score // BAND_WIDTH), 100 // BAND_WIDTH - 1)
 
 
 def _mean(total: Any, scored: Any) -> float | None:

@@ -184,6 +184,20 @@ class DailyVerdictRow(Base):
     findings: Mapped[int] = mapped_column(Integer)
 
 
+class DailyBandRow(Base):
+    """Per day, agent, team and channel: conversations per band of 10 Listening Score points
+    (band -1: unscored); kept like `daily_scores` (the score distribution reads it)."""
+
+    __tablename__ = "daily_bands"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversations: Mapped[int] = mapped_column(Integer)
+
+
 class NoteRow(Base):
     __tablename__ = "notes"
 

@@ -6,7 +6,8 @@ Create Date: 2026-11-23
 
 Per day, agent, team and channel: conversations, scored conversations and the sum of their
 current Listening Scores (component "") and component scores; and per behaviour, the current
-scorecards that judged it, did it, and its findings. The store keeps both on every ingest and
+scorecards that judged it, did it, and its findings; and conversations per band of 10 score
+points. The store keeps them on every ingest and
 rescore; this migration fills them from the stored scorecards.
 """
 
@@ -68,8 +69,33 @@ def upgrade() -> None:
         "JOIN scorecard_verdicts v ON v.scorecard_id = s.id "
         f"WHERE v.verdict IN ('done', 'missed') GROUP BY {keys}, v.behaviour"
     )
+    op.create_table(
+        "daily_bands",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("band", sa.Integer(), nullable=False),
+        sa.Column("conversations", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "agent_id", "team_id", "channel", "band"),
+    )
+    tens = (  # scores are 0-100: SQLite's cast truncates, PostgreSQL's rounds
+        "CAST(s.listening_score / 10 AS INTEGER)"
+        if op.get_bind().dialect.name == "sqlite"
+        else "CAST(floor(s.listening_score / 10) AS INTEGER)"
+    )
+    band = (
+        "CASE WHEN s.listening_score IS NULL THEN -1 WHEN s.listening_score >= 90 THEN 9 "
+        f"ELSE {tens} END"
+    )
+    op.execute(
+        "INSERT INTO daily_bands (day, agent_id, team_id, channel, band, conversations) "
+        f"SELECT {keys}, {band}, count(c.id) FROM conversations c LEFT JOIN scorecards s "
+        f"ON {current} GROUP BY {keys}, {band}"
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("daily_bands")
     op.drop_table("daily_verdicts")
     op.drop_table("daily_scores")
