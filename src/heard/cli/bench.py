@@ -381,7 +381,7 @@ def bench_store_command(
         + "; every scorecard the pipeline's own) and stores each "
         f"{-(-n // min(distinct, n))} times under as many external ids"
         + (" (a reused seed was made with these settings)" if reuse else "")
-        + "; filters drawn at random (none, agent, channel, date range, "
+        + "; ANALYZE after the seed; filters drawn at random (none, agent, channel, date range, "
         "score + behaviour done); moments over one week"
     )
     if as_json:

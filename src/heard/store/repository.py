@@ -2116,6 +2116,11 @@ class Store:
                 self._audit(session, by, "revoke", "token", str(token_id), None)
             return self._token(row)
 
+    def refresh_statistics(self) -> None:
+        """Refresh the query planner's statistics (ANALYZE), as after a bulk load."""
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+
     def counts(self) -> dict[str, int]:
         """Rows per table: for tests and `heard serve`'s start-up line."""
         with self._session() as session:
