@@ -1296,7 +1296,12 @@ class Store:
         """The best and worst moments (positive and negative findings with their quote) of the
         most recent `scan` conversations matching `where`; one per conversation and behaviour."""
         where = where or ConversationFilter()
-        found: dict[str, list[Moment]] = {"positive": [], "negative": []}
+        # candidates stay plain tuples (confidence, newest first, row, finding); only the chosen
+        # become Moments, with their quotes
+        found: dict[str, list[tuple[float, float, int, Any, dict[str, Any]]]] = {
+            "positive": [],
+            "negative": [],
+        }
         with self._session() as session:
             stmt, _current = self._conversation_query(
                 [
@@ -1314,48 +1319,36 @@ class Store:
             rows = session.execute(
                 stmt.order_by(ConversationRow.occurred_at.desc()).limit(scan)
             ).all()
-            for row_id, agent_id, occurred_at, card_body, agent_name, agent_external in rows:
-                if card_body is None:
+            for row in rows:
+                if row[3] is None:
                     continue
+                stamp = from_db(row[2]).timestamp()  # type: ignore[union-attr]
                 seen: set[tuple[str, str]] = set()
-                for finding in orjson.loads(card_body).get("findings", []):
+                for finding in orjson.loads(row[3]).get("findings", []):
                     polarity = finding.get("polarity")
                     if polarity not in found or (polarity, finding["behaviour"]) in seen:
                         continue
                     seen.add((polarity, finding["behaviour"]))
-                    span = finding["spans"][0]
                     found[polarity].append(
-                        Moment(
-                            conversation_id=row_id,
-                            agent_id=agent_id,
-                            agent=agent_name or agent_external,
-                            occurred_at=from_db(occurred_at),  # type: ignore[arg-type]
-                            behaviour=finding["behaviour"],
-                            component=finding["component"],
-                            polarity=polarity,
-                            turn=span["turn"],
-                            start=span.get("start", 0),
-                            end=span["end"],
-                            quote="",  # read below, for the chosen moments only
-                            explanation=finding.get("explanation", ""),
-                            confidence=finding.get("confidence", 1.0),
-                        )
+                        (finding.get("confidence", 1.0), stamp, len(found[polarity]), row, finding)
                     )
 
-            def top(moments: list[Moment]) -> list[Moment]:
-                ranked = sorted(moments, key=lambda m: (-m.confidence, -m.occurred_at.timestamp()))
-                chosen: list[Moment] = []
+            def top(
+                candidates: list[tuple[float, float, int, Any, dict[str, Any]]],
+            ) -> list[tuple[Any, dict[str, Any]]]:
+                ranked = sorted(candidates, key=lambda m: (-m[0], -m[1], m[2]))
+                chosen: list[tuple[Any, dict[str, Any]]] = []
                 used: set[int] = set()
-                for moment in ranked:  # prefer different conversations
-                    if moment.conversation_id not in used:
-                        chosen.append(moment)
-                        used.add(moment.conversation_id)
+                for _, _, _, row, finding in ranked:  # prefer different conversations
+                    if row[0] not in used:
+                        chosen.append((row, finding))
+                        used.add(row[0])
                     if len(chosen) == limit:
                         break
                 return chosen
 
-            best, worst = top(found["positive"]), top(found["negative"])
-            wanted = sorted({m.conversation_id for m in best + worst})
+            chosen = {polarity: top(candidates) for polarity, candidates in found.items()}
+            wanted = sorted({row[0] for picks in chosen.values() for row, _ in picks})
             turns = {
                 row_id: [t["text"] for t in orjson.loads(body)["turns"]]
                 for row_id, body in session.execute(
@@ -1364,8 +1357,28 @@ class Store:
                     )
                 )
             }
-        for moment in best + worst:
-            moment.quote = turns[moment.conversation_id][moment.turn][moment.start : moment.end]
+
+        def moment(row: Any, finding: dict[str, Any]) -> Moment:
+            span = finding["spans"][0]
+            start = span.get("start", 0)
+            return Moment(
+                conversation_id=row[0],
+                agent_id=row[1],
+                agent=row[4] or row[5],
+                occurred_at=from_db(row[2]),  # type: ignore[arg-type]
+                behaviour=finding["behaviour"],
+                component=finding["component"],
+                polarity=finding["polarity"],
+                turn=span["turn"],
+                start=start,
+                end=span["end"],
+                quote=turns[row[0]][span["turn"]][start : span["end"]],
+                explanation=finding.get("explanation", ""),
+                confidence=finding.get("confidence", 1.0),
+            )
+
+        best = [moment(*pick) for pick in chosen["positive"]]
+        worst = [moment(*pick) for pick in chosen["negative"]]
         return Moments(best=best, worst=worst)
 
     # ------------------------------------------------------------------ coaching notes
