@@ -49,6 +49,27 @@ class Settings(BaseSettings):
         default=5, ge=1, description="conversations an agent needs in a week to be ranked"
     )
 
+    live_nudge_interval: float = Field(
+        default=15.0,
+        ge=0,
+        description="live coaching: at most one nudge per this many seconds of conversation",
+    )
+    live_nudge_min_turns: int = Field(
+        default=3, ge=0, description="live coaching, untimed chats: turns between nudges"
+    )
+    live_nudge_kinds: list[str] | None = Field(
+        default=None, description="live coaching: the nudge kinds enabled (default: all)"
+    )
+    live_talk_ratio_window: float = Field(
+        default=120.0, gt=0, description="live coaching: seconds of talk the talk ratio covers"
+    )
+    live_talk_ratio_share: float = Field(
+        default=0.7, gt=0, le=1, description="live coaching: agent share that raises a nudge"
+    )
+    live_silence_seconds: float = Field(
+        default=20.0, gt=0, description="live coaching: silence that raises a nudge"
+    )
+
     def key(self) -> str:
         """The secret key: the setting, or one generated once and kept beside the default
         database (mode 0600)."""

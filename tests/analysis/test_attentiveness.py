@@ -171,6 +171,12 @@ def test_asking_before_the_customer_said_it_is_fine() -> None:
         ("I have three things I need help with.", []),
         ("My card was declined. Also, I want to change my address.", ["problem", "request"]),
         ("As I said, it's in my first message.", []),
+        (
+            "Can I change the delivery address? When will the refund for the lamp arrive?",
+            ["question", "question"],
+        ),
+        ("My card was charged twice this month. Why? Or not?", ["question"]),
+        ("Why was my card charged twice? Why?", ["question"]),
     ],
 )
 def test_concerns_raised(text: str, kinds: list[str]) -> None:

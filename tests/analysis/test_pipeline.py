@@ -100,3 +100,14 @@ def test_rubric_thresholds_reach_the_detectors(tmp_path: Path) -> None:
 
     assert dead_air(Analyzer()) >= 1
     assert dead_air(Analyzer(rubric=load_rubric(strict))) == 0
+
+
+@pytest.mark.parametrize("texts", [[""], ["", ""], ["  "], ["", "My card was charged twice."]])
+def test_empty_customer_turns_are_analysed(texts: list[str]) -> None:
+    """A chat whose customer turns are empty (a live feed's blank final) still scores."""
+    from heard.model import Conversation, Role, Turn
+
+    turns = [Turn(index=i, role=Role.CUSTOMER, text=t) for i, t in enumerate(texts)]
+    turns.append(Turn(index=len(turns), role=Role.AGENT, text="Hello, how can I help you?"))
+    card = Analyzer().analyze(Conversation(id="blank", channel="chat", turns=turns)).scorecard
+    assert len(card.emotions) == len(texts)

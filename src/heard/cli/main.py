@@ -14,6 +14,8 @@ from heard.cli import (
     evaluating,
     generating,
     importing,
+    live,
+    replying,
     schema,
     team,
     training,
@@ -53,7 +55,9 @@ training.register(app)
 team.register(app)
 generating.register(app)
 demoing.register(app)
+replying.register(app)
 app.add_typer(bench.app, name="bench")
+app.add_typer(live.app, name="live")
 
 
 def run() -> None:

@@ -6,8 +6,9 @@ request ("I need…", "please…") or a problem statement ("…isn't working"); 
 "third" start a new one. A later customer turn sharing its details raises it again. An agent
 turn addresses it when it re-uses enough of the concern's own details (those the customer's
 other concerns in the same turn do not share); a short question is answered by a direct
-reply. A reply passes a concern over when it does not address it and the customer had to raise
-it again, or it was never addressed, or (email) a reply should answer every point.
+reply (when other concerns wait for the same reply, one that touches any of its details). A
+reply passes a concern over when it does not address it and the customer had to raise it
+again, or it was never addressed, or (email) a reply should answer every point.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ SHORT_QUESTION = 3
 """A question whose details weigh at most this much is answered by a direct reply."""
 MERGE_WEIGHT = 2
 """A customer group sharing this much detail weight with an earlier concern raises it again."""
+NEW_QUESTION_WORDS = 4
+"""A question of at least this many words after another question is a concern of its own."""
+_WORDS = re.compile(r"[A-Za-z0-9']+")
 
 
 @dataclass
@@ -167,7 +171,10 @@ class ConcernTracker(Detector):
             for concern in unaddressed:
                 weight = sum(concern.own.values())
                 if overlap.get(concern.id, 0) >= min(needed, weight) or (
-                    concern.due == turn.index and concern.short and direct
+                    concern.due == turn.index
+                    and concern.short
+                    and direct
+                    and (len(waiting_reply) == 1 or overlap.get(concern.id, 0) > 0)
                 ):
                     _address(concern, turn.index, unconfirmed)
             unaddressed = [c for c in unaddressed if c.addressed is None]
@@ -290,11 +297,22 @@ def _groups(ctx: Context, turn: int) -> list[list[Sentence]]:
     paragraph = -1
     for sentence in ctx.sentences[turn]:
         here = bisect_right(breaks, sentence.start)
-        if here != paragraph or _NEW_POINT.match(sentence.text) or not groups:
+        if (
+            here != paragraph
+            or _NEW_POINT.match(sentence.text)
+            or not groups
+            or (_asks_anew(sentence) and any(s.text.endswith("?") for s in groups[-1]))
+        ):
             groups.append([])
             paragraph = here
         groups[-1].append(sentence)
     return groups
+
+
+def _asks_anew(sentence: Sentence) -> bool:
+    """A second full question in a run asks something new ("Can I change the address? And
+    when will the refund come?"); a short follow-up ("Why?", "Or not?") belongs to the first."""
+    return sentence.text.endswith("?") and len(_WORDS.findall(sentence.text)) >= NEW_QUESTION_WORDS
 
 
 def _kind(sentence: str) -> str | None:

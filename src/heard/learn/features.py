@@ -57,10 +57,10 @@ class _Batch:
         row = np.cumsum(data == _SEP)
         size = len(data)
         powers = np.full(size, _P, dtype=np.uint64)
-        powers[0] = 1
+        powers[:1] = 1  # (a single empty text has no bytes at all)
         powers = np.cumprod(powers, dtype=np.uint64)
         inverse = np.full(size, _P_INV, dtype=np.uint64)
-        inverse[0] = 1
+        inverse[:1] = 1
         inverse = np.cumprod(inverse, dtype=np.uint64)
         prefix = np.zeros(size + 1, dtype=np.uint64)
         np.cumsum((data.astype(np.uint64) + np.uint64(1)) * powers, dtype=np.uint64, out=prefix[1:])

@@ -8,10 +8,12 @@ WebSocket route, `heard live replay`) orders events and delivers what `apply` re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from heard.analysis import Analyzer
 from heard.analysis.analyzer import Analysis
+from heard.analysis.context import Context
+from heard.live.adoption import AdoptionTracker, KindAdoption
 from heard.live.events import (
     Adoption,
     EndEvent,
@@ -22,7 +24,19 @@ from heard.live.events import (
     TickEvent,
     TurnEvent,
 )
-from heard.model import Agent, Conversation, Customer, Role, Scorecard, Turn
+from heard.live.nudges import NudgePolicy, Nudger, Situation, candidates, talk_ratio
+from heard.model import Agent, Channel, ConcernStatus, Conversation, Customer, Role, Scorecard, Turn
+
+EMOTION_RISK = {"anger": 1.0, "frustration": 0.8, "worry": 0.5, "confusion": 0.4}
+"""How much each customer emotion, at full intensity, adds to the escalation risk."""
+ESCALATION_CUE_RISK = 0.35
+"""Added for a recent escalation cue ("let me speak to a manager", "I'll cancel")."""
+NOT_HEARD_RISK = 0.2
+"""Added for a recent "not heard" cue ("I already told you")."""
+RAISED_AGAIN_RISK = 0.15
+"""Added per open concern the customer had to raise again (at most two count)."""
+RECENT_TURNS = 4
+"""Cues in the last this-many turns count as recent."""
 
 
 @dataclass
@@ -46,15 +60,23 @@ class LiveSession:
         start: StartEvent,
         *,
         analyzer: Analyzer,
+        policy: NudgePolicy | None = None,
     ) -> None:
         self.conversation_id = conversation_id
         self.start = start
         self.analyzer = analyzer
+        self.policy = policy or NudgePolicy()
         self.turns: list[Turn] = []
         self.partials: dict[Role, PartialEvent] = {}
         self.analysis: Analysis | None = None
         self.ended = False
         self.started_at = datetime.now(UTC)
+        self.now: float | None = start.time
+        """The conversation clock: the latest time any event carried."""
+        self.nudger = Nudger(self.policy)
+        self.adoption = AdoptionTracker()
+        self.nudges: list[Nudge] = []
+        self._ctx: Context | None = None
 
     @property
     def conversation(self) -> Conversation:
@@ -74,19 +96,42 @@ class LiveSession:
             metadata=dict(self.start.metadata),
         )
 
+    def _clock(self, *times: float | None) -> None:
+        for t in times:
+            if t is not None and (self.now is None or t > self.now):
+                self.now = t
+
     def apply(self, event: TurnEvent | PartialEvent | TickEvent | EndEvent) -> LiveUpdate:
         """Apply one event (in order; the transport has checked its sequence number)."""
+        if self.ended:
+            raise ValueError("the conversation has ended; no more events are applied")
+        if isinstance(event, StartEvent):
+            raise ValueError("the conversation has already started")
         if isinstance(event, PartialEvent):
+            self._clock(event.time, event.end)
             self.partials[event.role] = event
-            return LiveUpdate()
+            return self._advise(turned=False)
         if isinstance(event, TickEvent):
-            return LiveUpdate()
+            self._clock(event.time)
+            return self._advise(turned=False)
         if isinstance(event, EndEvent):
+            self._clock(event.time)
             self.ended = True
-            analysis = self.analyzer.analyze(self.conversation)
-            self.analysis = analysis
-            return LiveUpdate(state=self.state(), scorecard=analysis.scorecard)
+            self.partials.clear()
+            self._analyse()
+            assert self.analysis is not None
+            adoptions = self.adoption.update(self._situation(), final=True)
+            return LiveUpdate(
+                adoptions=adoptions, state=self.state(), scorecard=self.analysis.scorecard
+            )
+        self._clock(event.time, event.end)
         self.partials.pop(event.role, None)
+        if not event.text.strip():
+            # an empty final: the recogniser dropped what it had heard; no turn to analyse
+            return self._advise(turned=False)
+        sent_at = None
+        if self.start.channel != Channel.CALL and event.time is not None:
+            sent_at = self.started_at + timedelta(seconds=event.time)
         self.turns.append(
             Turn(
                 index=len(self.turns),
@@ -95,15 +140,78 @@ class LiveSession:
                 start=event.start,
                 end=event.end,
                 words=event.words,
+                sent_at=sent_at,
             )
         )
-        self.analysis = self.analyzer.analyze(self.conversation)
-        return LiveUpdate(state=self.state())
+        self._analyse()
+        return self._advise(turned=True)
+
+    def _analyse(self) -> None:
+        conversation = self.conversation
+        self.analysis = self.analyzer.analyze(conversation)
+        self._ctx = Context(conversation, self.analyzer.rubric)
+
+    def _situation(self) -> Situation:
+        if self._ctx is None:
+            self._ctx = Context(self.conversation, self.analyzer.rubric)
+        return Situation(
+            ctx=self._ctx,
+            scorecard=self.analysis.scorecard if self.analysis else None,
+            partials=self.partials,
+            now=self.now,
+            policy=self.policy,
+        )
+
+    def _advise(self, *, turned: bool) -> LiveUpdate:
+        """Adoptions the new turn decided, then at most one nudge the policy lets through."""
+        sit = self._situation()
+        adoptions = self.adoption.update(sit) if turned else []
+        pending = candidates(sit)
+        chosen = self.nudger.choose(pending, now=self.now, turns=len(self.turns))
+        nudges = []
+        if chosen is not None:
+            nudge, candidate = chosen
+            self.adoption.watch(nudge, after=len(self.turns), time=self.now, data=candidate.data)
+            self.nudges.append(nudge)
+            nudges.append(nudge)
+        changed = turned or bool(nudges) or bool(adoptions)
+        return LiveUpdate(
+            nudges=nudges, adoptions=adoptions, state=self.state() if changed else None
+        )
+
+    def adoption_report(self) -> dict[str, KindAdoption]:
+        """Per nudge kind: shown, decided, adopted and the adoption rate."""
+        return self.adoption.report()
+
+    def escalation_risk(self) -> float:
+        """0–1: the customer's latest emotion and its intensity, recent escalation and
+        "not heard" cues, and open concerns the customer had to raise again."""
+        card = self.analysis.scorecard if self.analysis else None
+        if card is None:
+            return 0.0
+        risk = 0.0
+        if card.emotions:
+            latest = card.emotions[-1]
+            risk += EMOTION_RISK.get(latest.label, 0.0) * max(latest.intensity, 0.5)
+        recent = len(self.turns) - RECENT_TURNS
+        cues = {f.behaviour for f in card.findings if f.spans[0].turn >= recent}
+        if "escalation_cue" in cues:
+            risk += ESCALATION_CUE_RISK
+        if "not_heard_cue" in cues:
+            risk += NOT_HEARD_RISK
+        again = [
+            c
+            for c in card.concerns
+            if c.raised_again and c.status not in (ConcernStatus.ADDRESSED, ConcernStatus.CONFIRMED)
+        ]
+        risk += RAISED_AGAIN_RISK * min(2, len(again))
+        return round(min(1.0, risk), 2)
 
     def state(self) -> LiveState:
         """The running picture of the conversation."""
         card = self.analysis.scorecard if self.analysis else None
         emotions = card.emotions if card else []
+        ratio = talk_ratio(self._situation()) if self.start.channel == Channel.CALL else None
         return LiveState(
             conversation_id=self.conversation_id,
             turns=len(self.turns),
@@ -112,5 +220,7 @@ class LiveSession:
             concerns=card.concerns if card else [],
             emotion=emotions[-1].label if emotions else None,
             emotion_intensity=emotions[-1].intensity if emotions else 0.0,
+            escalation_risk=self.escalation_risk(),
+            talk_ratio=round(ratio, 2) if ratio is not None else None,
             ended=self.ended,
         )

@@ -166,6 +166,13 @@ MATRIX: dict[tuple[str, str], Call] = {
         (401, 403, 404, 200, 404, 200), path=fresh_note, body=lambda api: {}
     ),
     ("GET", "/api/v1/recognition"): Call(EVERYONE),
+    ("POST", "/api/v1/replies/check"): Call(
+        EVERYONE,
+        body=lambda api: {
+            "content": "Customer: Can I change the delivery address?\n",
+            "draft": "Yes, I've changed it; you'll get an email within the hour.",
+        },
+    ),
     ("POST", "/api/v1/session"): Call(
         PUBLIC, body=lambda api: {"email": "ann@x.test", "password": PASSWORD}
     ),

@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter
 
-from heard.web.api import admin, conversations, dashboards, feedback, notes
+from heard.web.api import admin, conversations, dashboards, feedback, notes, replies
 
 PREFIX = "/api/v1"
 
-ROUTERS = tuple(m.router for m in (conversations, dashboards, notes, feedback, admin))
+ROUTERS = tuple(m.router for m in (conversations, dashboards, notes, feedback, admin, replies))
 """The API's routers, each with paths relative to PREFIX."""
 
 router = APIRouter(prefix=PREFIX)

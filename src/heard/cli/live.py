@@ -1,0 +1,219 @@
+"""`heard live …`: live coaching from the command line; `heard live replay` streams stored
+conversations as live events and prints the nudges as they arrive."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from heard.cli.importing import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, check_format, run_imports
+from heard.cli.output import JsonOpt, console, errors, print_json
+from heard.importers import ImportOptions
+from heard.live.adoption import KindAdoption, combine
+from heard.live.replay import EventSink, LiveEvent, ReplayRun, percentile, replay
+from heard.live.session import LiveUpdate
+from heard.model import Conversation
+
+if TYPE_CHECKING:
+    from heard.analysis import Analyzer
+
+app = typer.Typer(help="Live coaching: replay conversations as live events.", no_args_is_help=True)
+
+SinkFactory = Callable[[Conversation], EventSink]
+"""Makes the event sink of one conversation (in process, or a WebSocket client)."""
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "  -  "
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+
+
+def _printer() -> Callable[[LiveEvent, LiveUpdate], None]:
+    def show(event: LiveEvent, update: LiveUpdate) -> None:
+        for nudge in update.nudges:
+            where = f"turn {nudge.turn}" if nudge.turn is not None else "start"
+            colour = {"urgent": "red", "warn": "yellow", "info": "cyan"}[nudge.severity]
+            console.print(
+                f"  {_clock(nudge.time)} {where:>8}  [{colour}]{nudge.severity:<6}[/{colour}] "
+                f"{nudge.kind}: {escape(nudge.message)}"
+            )
+            if nudge.suggestion:
+                console.print(f"                    try: {escape(nudge.suggestion)}")
+        for adoption in update.adoptions:
+            mark = "[green]adopted[/green]" if adoption.adopted else "[dim]not adopted[/dim]"
+            at = f" at turn {adoption.turn}" if adoption.turn is not None else ""
+            console.print(f"                    {adoption.nudge} ({adoption.kind}) {mark}{at}")
+
+    return show
+
+
+def adoption_table(report: dict[str, KindAdoption]) -> Table:
+    table = Table(title="adoption by nudge kind")
+    for column in ("kind", "shown", "decided", "adopted", "rate"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    for kind in report.values():
+        rate = f"{100 * kind.rate:.0f}%" if kind.rate is not None else "-"
+        table.add_row(kind.kind, str(kind.shown), str(kind.decided), str(kind.adopted), rate)
+    return table
+
+
+def summary(runs: list[ReplayRun]) -> dict[str, object]:
+    latencies = [x for run in runs for x in run.latencies]
+    nudges = sum(len(run.nudges) for run in runs)
+    p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+    return {
+        "conversations": len(runs),
+        "events": len(latencies),
+        "nudges": nudges,
+        "nudges_per_conversation": round(nudges / len(runs), 2) if runs else None,
+        "latency_ms": {
+            "p50": round(1000 * p50, 2) if p50 is not None else None,
+            "p99": round(1000 * p99, 2) if p99 is not None else None,
+            "max": round(1000 * max(latencies), 2) if latencies else None,
+        },
+        "adoption": {
+            k: v.model_dump() for k, v in combine([r.adoption_report() for r in runs]).items()
+        },
+    }
+
+
+def run_replays(
+    conversations: list[Conversation],
+    *,
+    speed: float,
+    as_json: bool,
+    sink_for: SinkFactory,
+) -> list[ReplayRun]:
+    """Replay each conversation through the sink `sink_for` makes, printing as it goes."""
+    runs = []
+    for conversation in conversations:
+        if not as_json:
+            console.print(
+                f"[bold]{escape(conversation.id)}[/bold] ({conversation.channel.value}, "
+                f"{len(conversation.turns)} turns)"
+            )
+        runs.append(
+            replay(
+                conversation,
+                sink_for(conversation),
+                speed=speed,
+                on_update=None if as_json else _printer(),
+            )
+        )
+    return runs
+
+
+def in_process(conversation: Conversation) -> EventSink:
+    """The default sink: a LiveSession in this process, with the policy from settings."""
+    from heard.live.nudges import NudgePolicy
+    from heard.live.replay import session_sink
+
+    return session_sink(conversation.id, analyzer=_analyzer(), policy=NudgePolicy.from_settings())
+
+
+@cache
+def _analyzer() -> Analyzer:
+    """One analyzer for the whole run, warmed up so model loading is not timed as an event."""
+    from heard import embed
+    from heard.analysis import Analyzer
+    from heard.model import Role, Turn
+
+    if embed.available():
+        embed.encode(["warm up"])
+
+    analyzer = Analyzer()
+    analyzer.analyze(
+        Conversation(
+            id="warm-up",
+            channel="chat",
+            turns=[
+                Turn(index=0, role=Role.CUSTOMER, text="So my order never came."),
+                Turn(index=1, role=Role.AGENT, text="So your order never arrived?"),
+            ],
+        )
+    )
+    return analyzer
+
+
+@app.command("replay")
+def replay_command(
+    files: Annotated[
+        list[Path], typer.Argument(help="Conversation files or folders (any importer format).")
+    ],
+    speed: Annotated[
+        float,
+        typer.Option(
+            "--speed", min=0, help="Times real pace (2: twice as fast; 0: as fast as possible)."
+        ),
+    ] = 1.0,
+    input_format: Annotated[
+        str, typer.Option("--input-format", help="Input format name (see heard formats), or auto.")
+    ] = "auto",
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Replay at most this many conversations.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Stream stored conversations as live events through a live session in this process and
+    print the nudges as they arrive, then adoption per nudge kind and the per-event latency.
+
+    Calls are paced by their turn timings (partials from word timings, ticks in silences),
+    chats by their message times, and anything else by a typing-speed estimate. Exit codes:
+    0 all replayed, 1 some files could not be read, 2 usage error.
+    """
+    check_format(input_format, option="--input-format")
+    results = run_imports(
+        files, format=input_format, options=ImportOptions(), redact=False, show_progress=False
+    )
+    conversations: list[Conversation] = []
+    failed = False
+    for result in results:
+        if result.error is not None:
+            failed = True
+            errors.print(f"[red]error[/red] {escape(result.error['text'])}")
+            continue
+        conversations.extend(result.conversations)
+    if limit is not None:
+        conversations = conversations[:limit]
+    if not conversations:
+        errors.print("[red]error[/red] no conversations to replay")
+        raise typer.Exit(EXIT_USAGE if not failed else EXIT_SOME_FAILED)
+    runs = run_replays(conversations, speed=speed, as_json=as_json, sink_for=in_process)
+    figures = summary(runs)
+    if as_json:
+        print_json(
+            {
+                **figures,
+                "replays": [
+                    {
+                        "conversation_id": run.conversation_id,
+                        "events": run.events,
+                        "nudges": [
+                            {"event": seq, **nudge.model_dump(mode="json")}
+                            for seq, nudge in run.nudges
+                        ],
+                        "adoptions": [a.model_dump(mode="json") for a in run.adoptions],
+                    }
+                    for run in runs
+                ],
+            }
+        )
+    else:
+        report = combine([r.adoption_report() for r in runs])
+        if report:
+            console.print(adoption_table(report))
+        latency = figures["latency_ms"]
+        assert isinstance(latency, dict)
+        console.print(
+            f"{figures['conversations']} conversations, {figures['events']} events, "
+            f"{figures['nudges']} nudges ({figures['nudges_per_conversation']} per "
+            f"conversation); per-event latency p50 {latency['p50']} ms, p99 {latency['p99']} ms"
+        )
+    raise typer.Exit(EXIT_SOME_FAILED if failed else EXIT_OK)

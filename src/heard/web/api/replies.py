@@ -1,0 +1,81 @@
+"""The reply checker over HTTP: a draft reply and the conversation so far in, the issues out.
+Nothing is stored."""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from heard.errors import InputError, Location
+from heard.importers import importers
+from heard.importers.base import Source
+from heard.importers.registry import read_source
+from heard.live.replies import ReplyCheck, check_reply, pick_conversation
+from heard.model import Conversation
+from heard.web.api.conversations import ERRORS
+from heard.web.deps import Reader, StoreDep
+from heard.web.errors import ApiError
+
+router = APIRouter(tags=["replies"])
+
+MAX_DRAFT = 20_000
+"""Characters of a draft reply (a long email is a few thousand)."""
+
+
+class ReplyCheckIn(BaseModel):
+    """A draft and the conversation so far: as heard JSON (`conversation`), or as the text of
+    a file in any importer format (`content`, with `format`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    draft: Annotated[str, Field(min_length=1, max_length=MAX_DRAFT)]
+    conversation: Conversation | None = None
+    content: Annotated[str | None, Field(max_length=5_000_000)] = None
+    format: Annotated[str, Field(description="an importer name, or auto", max_length=100)] = "auto"
+    id: Annotated[
+        str | None, Field(description="which conversation, when `content` holds several")
+    ] = None
+
+    @model_validator(mode="after")
+    def _one_conversation(self) -> Self:
+        if (self.conversation is None) == (self.content is None):
+            raise ValueError("send either conversation (heard JSON) or content (a file's text)")
+        return self
+
+
+@router.post("/replies/check", response_model=ReplyCheck, responses=ERRORS)
+def check(body: ReplyCheckIn, principal: Reader, store: StoreDep) -> ReplyCheck:
+    """Check an agent's draft chat or email reply before it is sent: concerns it leaves
+    unanswered (named), a missing acknowledgement for an upset customer, jargon, template-like
+    text, no next step, and the draft's other negative findings (dismissive, blame,
+    condescending, hard to read…), each with a suggestion, most important first. Any role may
+    call it; nothing is stored."""
+    del principal  # any signed-in caller with the read scope
+    if not body.draft.strip():
+        raise ApiError(422, "empty", "the draft is empty", field="draft")
+    conversation = body.conversation or _read(body)
+    return check_reply(conversation, body.draft, analyzer=store.analyzer())
+
+
+def _read(body: ReplyCheckIn) -> Conversation:
+    if body.format != "auto" and body.format not in importers():
+        raise ApiError(
+            422,
+            "unknown_format",
+            f"unknown format {body.format!r}; use auto or one of: {', '.join(sorted(importers()))}",
+            field="format",
+        )
+    assert body.content is not None
+    source = Source("content", body.content.encode())
+    try:
+        _, conversations = read_source(source, format=body.format)
+    except InputError as exc:
+        raise ApiError(422, exc.code, str(exc), field="content") from None
+    try:
+        return pick_conversation(conversations, body.id, where=Location(file="content"))
+    except InputError as exc:
+        raise ApiError(
+            422, exc.code, str(exc), field="id" if conversations else "content"
+        ) from None
