@@ -7,6 +7,7 @@ client, no sockets), so a request's time is the server's time plus the in-proces
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import statistics
 import time
@@ -88,6 +89,9 @@ class StoreBench:
     dashboard: bool
     peak_rss_mb: float
     embeddings: bool = True
+    load: tuple[float, float] | None = None
+    """The machine's 1-minute load average when the timed part began and ended (other work on
+    a shared machine slows every figure)."""
     seed_embeddings: bool = True
     distinct: int = 0
     """Distinct conversations analysed for the seed (each stored `copies` times)."""
@@ -126,6 +130,7 @@ class StoreBench:
             "dashboard_route": self.dashboard,
             "latency": [x.to_dict() for x in self.latencies],
             "peak_rss_mb": self.peak_rss_mb,
+            "load_average": None if self.load is None else [round(x, 2) for x in self.load],
             "client": "in-process ASGI (Starlette TestClient), admin and lead bearer tokens",
             "machine": machine(),
         }
@@ -241,12 +246,14 @@ def bench_store(
         app = create_app(settings, store=store)
         dashboard = _has_route(app, "/dashboard")
         with TestClient(app) as client:
+            load_before = _load()
             ingest_seconds, batches = _ingest(
                 client, admin_token, sample, batch, report, seed=SAMPLE_SEED + stored
             )
             latencies = _latencies(
                 client, admin_token, lead_token, store, repeat, dashboard, report
             )
+        load_after = _load()
         seeded = store.counts()["conversations"]
     finally:
         store.close()
@@ -267,6 +274,7 @@ def bench_store(
         dashboard=dashboard,
         peak_rss_mb=peak_rss_mb(),
         embeddings=embeddings,
+        load=None if load_before is None or load_after is None else (load_before, load_after),
         seed_embeddings=seed_embeddings,
         distinct=distinct,
         copies=copies,
@@ -294,6 +302,14 @@ def _analysed_seed(
     _ANALYSED.clear()  # one seed in memory at a time
     _ANALYSED[key] = analysed
     return analysed, time.perf_counter() - began
+
+
+def _load() -> float | None:
+    """The 1-minute load average, where the system tells it."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
 
 
 def seed_copy(conversation: Conversation, copy: int) -> Conversation:

@@ -258,6 +258,14 @@ def _store_rows(result: dict[str, object]) -> list[tuple[str, str]]:
         )
     if not result["dashboard_route"]:
         rows.append(("/dashboard", "no such route in this build: not measured"))
+    load = result.get("load_average")
+    if load:
+        rows.append(
+            (
+                "machine load (1-minute average, 2 cores)",
+                f"{load[0]} when the timed part began, {load[1]} when it ended",  # type: ignore[index]
+            )
+        )
     return rows
 
 
