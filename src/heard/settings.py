@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"
@@ -21,6 +22,14 @@ def data_dir() -> Path:
 
 def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'heard.db'}"
+
+
+FRAME_SOURCE = re.compile(
+    r"'self'|'none'|\*|[A-Za-z][A-Za-z0-9+.-]*:"
+    r"|(?:[A-Za-z][A-Za-z0-9+.-]*://)?(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+    r"(?::(?:[0-9]+|\*))?(?:/[A-Za-z0-9._~%!$&()*+=:@/-]*)?"
+)
+"""One source of a CSP frame-ancestors list: 'self', 'none', *, a scheme or a host."""
 
 
 class Settings(BaseSettings):
@@ -48,6 +57,23 @@ class Settings(BaseSettings):
     recognition_min_conversations: int = Field(
         default=5, ge=1, description="conversations an agent needs in a week to be ranked"
     )
+
+    panel_frame_ancestors: str = Field(
+        default="'self'",
+        description="who may show the agent panel in an iframe: CSP frame-ancestors sources "
+        "separated by spaces, e.g. \"'self' https://crm.example.com\"",
+    )
+
+    @field_validator("panel_frame_ancestors")
+    @classmethod
+    def _frame_ancestors(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value or not all(FRAME_SOURCE.fullmatch(source) for source in value.split()):
+            raise ValueError(
+                "expected CSP frame-ancestors sources separated by spaces, such as "
+                f"\"'self' https://crm.example.com\", got {value!r}"
+            )
+        return value
 
     live_nudge_interval: float = Field(
         default=15.0,

@@ -121,8 +121,7 @@ TWO_QUESTIONS = [
         ),
         "Hi Jo,\n\nYes, your Pro plan renewal on the 14th stays at the old price. I've moved "
         "the renewal to your new Visa card.\n\nBest,\nOmar",
-        "Hi Jo,\n\nYes, your Pro plan renewal on the 14th stays at the old price.\n\n"
-        "Best,\nOmar",
+        "Hi Jo,\n\nYes, your Pro plan renewal on the 14th stays at the old price.\n\nBest,\nOmar",
         "And can you move the renewal to my new Visa card?",
     ),
 ]

@@ -426,3 +426,108 @@ def bench_store_command(
         write_section(DOCS, "bench-store", body)
         if not as_json:
             console.print(f"written to {DOCS}")
+
+
+def _live_rows(result: dict[str, object]) -> list[tuple[str, str]]:
+    def latency(key: str) -> str:
+        found: dict[str, object] = result[key]  # type: ignore[assignment]
+        if not found["n"]:
+            return "none measured"
+        return (
+            f"p50 {found['p50']} ms, p95 {found['p95']} ms, p99 {found['p99']} ms, "
+            f"max {found['max']} ms ({found['n']:,})"
+        )
+
+    return [
+        (
+            "sessions",
+            f"{result['sessions']} concurrent for {result['duration_s']} s at speed "
+            f"{result['speed']} (conversations from `{result['conversations_file']}`)",
+        ),
+        (
+            "events applied",
+            f"{result['events']:,} in {result['wall_s']} s: {result['events_per_s']} events/s; "
+            f"{result['conversations_ended']:,} conversations ended and stored",
+        ),
+        ("event → ack", latency("ack_ms")),
+        ("event → state", latency("state_ms")),
+        ("event → nudge", latency("nudge_ms")),
+        (
+            "nudges, error frames, reconnects",
+            f"{result['nudges']:,}, {result['errors']}, {result['reconnects']}",
+        ),
+        (
+            "server (one uvicorn process)",
+            f"CPU {result['server_cpu_percent']} % of one core, RSS {result['server_rss_mb']} MB "
+            f"(peak {result['server_peak_rss_mb']} MB)",
+        ),
+        (
+            "machine busy (CPU pressure)",
+            "not available"
+            if result["cpu_pressure_percent"] is None
+            else f"some task waited for a CPU {result['cpu_pressure_percent']} % of the run",
+        ),
+    ]
+
+
+@app.command("live")
+def bench_live_command(
+    sessions: Annotated[
+        int, typer.Option("--sessions", min=1, help="Concurrent live sessions.")
+    ] = 50,
+    speed: Annotated[
+        float,
+        typer.Option("--speed", min=0.01, help="Replay pace: × the real time of STAR's turns."),
+    ] = 6.0,
+    duration: Annotated[
+        float, typer.Option("--duration", min=1, help="Seconds the sessions run.")
+    ] = 60.0,
+    conversations: Annotated[
+        Path | None,
+        typer.Option("--conversations", help="Conversations to replay (default: STAR)."),
+    ] = None,
+    as_json: JsonOpt = False,
+    write_docs: WriteDocsOpt = False,
+) -> None:
+    """Live coaching under load: N sessions through the WebSocket of a real `heard serve`."""
+    from heard.bench.live import bench_live
+    from heard.errors import InputError
+
+    path = conversations or _default_import_data()
+    try:
+        result = bench_live(
+            sessions=sessions,
+            speed=speed,
+            duration=duration,
+            conversations=path,
+            progress=None if as_json else (lambda text: errors.print(f"[dim]{text}[/dim]")),
+        ).to_dict()
+    except InputError as exc:
+        errors.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from None
+    machine: dict[str, object] = result["machine"]  # type: ignore[assignment]
+    rows = [
+        *_live_rows(result),
+        (
+            "settings",
+            "client and server on this machine (loopback), SQLite store, each event stored "
+            "before its ack, sessions start within the first 10 s and replay one conversation "
+            "after another",
+        ),
+        ("machine", machine_text(machine)),
+        ("measured", str(machine["date"])),
+        ("target", "event → nudge p99 ≤ 50 ms with 200 sessions on 2 cores"),
+    ]
+    if as_json:
+        print_json(result)
+    else:
+        show("heard bench live", rows)
+    if write_docs:
+        body = (
+            "## Live coaching (`heard bench live`)\n\n"
+            f"Command: `heard bench live --sessions {sessions} --speed {speed:g} "
+            f"--duration {duration:g} --conversations {path.name} --write-docs`\n\n" + table(rows)
+        )
+        write_section(DOCS, f"bench-live-{sessions}", body)
+        if not as_json:
+            console.print(f"written to {DOCS}")

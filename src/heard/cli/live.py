@@ -118,6 +118,62 @@ def in_process(conversation: Conversation) -> EventSink:
     return session_sink(conversation.id, analyzer=_analyzer(), policy=NudgePolicy.from_settings())
 
 
+ReplayRunner = Callable[[Conversation], ReplayRun]
+"""Replays one conversation somewhere (over the WebSocket) and reports what came back."""
+
+
+def over_websocket(url: str, token: str, *, speed: float, as_json: bool) -> ReplayRunner:
+    """Replays through the live WebSocket at `url` (heard.live.client: resumes after a
+    dropped connection), printing nudges and adoptions as their frames arrive."""
+    import asyncio
+
+    from heard.live.client import stream
+    from heard.live.events import Adoption, LiveState, Nudge
+    from heard.live.replay import events
+
+    show = _printer()
+
+    def on_frame(frame: dict[str, object]) -> None:
+        if frame["type"] == "nudge":
+            show(None, LiveUpdate(nudges=[Nudge.model_validate(frame["nudge"])]))  # type: ignore[arg-type]
+        elif frame["type"] == "adoption":
+            show(None, LiveUpdate(adoptions=[Adoption.model_validate(frame["adoption"])]))  # type: ignore[arg-type]
+        elif frame["type"] == "error":
+            errors.print(f"[red]error frame[/red] {escape(str(frame['message']))}")
+        elif frame["type"] == "ended":
+            console.print(f"  ended: stored as conversation {frame['stored_id']}")
+
+    def run(conversation: Conversation) -> ReplayRun:
+        result = asyncio.run(
+            stream(
+                url,
+                token,
+                conversation.id,
+                events(conversation, speed=speed),
+                on_frame=None if as_json else on_frame,
+            )
+        )
+        states = [f["state"] for f in result.frames if f["type"] == "state"]
+        return ReplayRun(
+            conversation_id=conversation.id,
+            events=sum(1 for f in result.frames if f["type"] == "ack"),
+            nudges=[
+                (int(f["event"]), Nudge.model_validate(f["nudge"]))
+                for f in result.frames
+                if f["type"] == "nudge"
+            ],
+            adoptions=[
+                Adoption.model_validate(f["adoption"])
+                for f in result.frames
+                if f["type"] == "adoption"
+            ],
+            latencies=[ms / 1000 for ms in result.ack_ms],
+            state=LiveState.model_validate(states[-1]) if states else None,
+        )
+
+    return run
+
+
 @cache
 def _analyzer() -> Analyzer:
     """One analyzer for the whole run, warmed up so model loading is not timed as an event."""
@@ -159,16 +215,33 @@ def replay_command(
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="Replay at most this many conversations.")
     ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="Replay through the live WebSocket of the heard app at this URL "
+            "(e.g. http://127.0.0.1:8000) instead of in this process.",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", envvar="HEARD_TOKEN", help="API token with scope write (for --url)."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Stream stored conversations as live events through a live session in this process and
-    print the nudges as they arrive, then adoption per nudge kind and the per-event latency.
+    """Stream stored conversations as live events through a live session in this process (or
+    the live WebSocket of a heard app with --url) and print the nudges as they arrive, then
+    adoption per nudge kind and the per-event latency (with --url: event to ack, client clock).
 
     Calls are paced by their turn timings (partials from word timings, ticks in silences),
     chats by their message times, and anything else by a typing-speed estimate. Exit codes:
     0 all replayed, 1 some files could not be read, 2 usage error.
     """
     check_format(input_format, option="--input-format")
+    if url is not None and not token:
+        raise typer.BadParameter("--url needs --token (or HEARD_TOKEN)", param_hint="--token")
     results = run_imports(
         files, format=input_format, options=ImportOptions(), redact=False, show_progress=False
     )
@@ -185,7 +258,24 @@ def replay_command(
     if not conversations:
         errors.print("[red]error[/red] no conversations to replay")
         raise typer.Exit(EXIT_USAGE if not failed else EXIT_SOME_FAILED)
-    runs = run_replays(conversations, speed=speed, as_json=as_json, sink_for=in_process)
+    if url is not None:
+        from heard.live.client import LiveClientError
+
+        runner = over_websocket(url, token or "", speed=speed, as_json=as_json)
+        runs = []
+        for conversation in conversations:
+            if not as_json:
+                console.print(
+                    f"[bold]{escape(conversation.id)}[/bold] ({conversation.channel.value}, "
+                    f"{len(conversation.turns)} turns) → {escape(url)}"
+                )
+            try:
+                runs.append(runner(conversation))
+            except (LiveClientError, OSError, ValueError) as exc:
+                errors.print(f"[red]error[/red] {escape(str(exc))}")
+                raise typer.Exit(EXIT_SOME_FAILED) from None
+    else:
+        runs = run_replays(conversations, speed=speed, as_json=as_json, sink_for=in_process)
     figures = summary(runs)
     if as_json:
         print_json(

@@ -155,6 +155,8 @@ ErrorCode = Literal[
     "ended",
     "unauthorised",
     "forbidden",
+    "since_too_old",
+    "store_error",
 ]
 
 

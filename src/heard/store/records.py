@@ -311,3 +311,28 @@ class AuditEntry(_Record):
     object_type: str
     object_id: str | None
     detail: str | None
+
+
+class LiveSessionRecord(_Record):
+    """A conversation fed live: who it belongs to and how far it got."""
+
+    id: int
+    conversation_id: str
+    channel: Channel
+    agent_id: int | None
+    team_id: int | None
+    user_id: int | None
+    started_at: datetime
+    last_event: int
+    last_event_at: datetime
+    status: Literal["live", "ended"]
+    stored_id: int | None = None
+
+
+class LiveEventRecord(_Record):
+    """A stored live event (`seq` None: a supervisor's hint); `payload` is its JSON."""
+
+    seq: int | None
+    type: str
+    payload: str
+    at: datetime

@@ -53,6 +53,8 @@ from heard.store.records import (
     IngestReport,
     IngestStatus,
     Listener,
+    LiveEventRecord,
+    LiveSessionRecord,
     Moment,
     Moments,
     Note,
@@ -80,6 +82,8 @@ from heard.store.tables import (
     DailyScoreRow,
     DailyVerdictRow,
     FeedbackRow,
+    LiveEventRow,
+    LiveSessionRow,
     NoteEventRow,
     NoteRow,
     ScorecardRow,
@@ -2206,6 +2210,143 @@ class Store:
             for agent, p, n, mean in session.execute(stmt):
                 found[agent][_as_date(p)] = (n, None if mean is None else round(float(mean), 2))
         return dict(found)
+
+    # ------------------------------------------------------------------ live sessions
+
+    @staticmethod
+    def _live(row: LiveSessionRow) -> LiveSessionRecord:
+        return LiveSessionRecord(
+            id=row.id,
+            conversation_id=row.conversation_id,
+            channel=Channel(row.channel),
+            agent_id=row.agent_id,
+            team_id=row.team_id,
+            user_id=row.user_id,
+            started_at=from_db(row.started_at),  # type: ignore[arg-type]
+            last_event=row.last_event,
+            last_event_at=from_db(row.last_event_at),  # type: ignore[arg-type]
+            status=row.status,  # type: ignore[arg-type]
+            stored_id=row.stored_id,
+        )
+
+    def live_agent(self, external_id: str) -> tuple[int, int | None] | None:
+        """(agent id, team id) of the agent with this external id, None when unknown."""
+        with self._session() as session:
+            found = session.execute(
+                select(AgentRow.id, AgentRow.team_id).where(AgentRow.external_id == external_id)
+            ).first()
+            return (found[0], found[1]) if found else None
+
+    def agent_external_id(self, agent_id: int) -> str | None:
+        with self._session() as session:
+            return session.scalar(select(AgentRow.external_id).where(AgentRow.id == agent_id))
+
+    def start_live_session(
+        self, conversation: Conversation, *, seq: int, payload: str, user_id: int | None
+    ) -> LiveSessionRecord:
+        """A new live session for `conversation` (its agent created on the fly, as ingest
+        does) with its start event stored; audited. Conflict when the id is taken."""
+        try:
+            with self._session() as session:
+                agent_id, team_id = self._agent_and_team(session, conversation)
+                stamp = now()
+                row = LiveSessionRow(
+                    conversation_id=conversation.id,
+                    channel=conversation.channel.value,
+                    agent_id=agent_id,
+                    team_id=team_id,
+                    user_id=user_id,
+                    started_at=stamp,
+                    last_event=seq,
+                    last_event_at=stamp,
+                    status="live",
+                )
+                session.add(row)
+                session.flush()
+                session.add(
+                    LiveEventRow(
+                        session_id=row.id,
+                        seq=seq,
+                        type="start",
+                        payload=payload,
+                        at=stamp,
+                    )
+                )
+                self._audit(session, user_id, "live_start", "live", conversation.id[:64], None)
+                return self._live(row)
+        except IntegrityError as exc:
+            raise Conflict(f"live conversation {conversation.id!r} exists already") from exc
+
+    def add_live_events(self, events: Sequence[tuple[int, int, str, str]]) -> None:
+        """Store applied events — (session id, seq, type, payload) — in one transaction
+        (committed when this returns); Conflict when a (session, seq) is stored already."""
+        try:
+            with self._session() as session:
+                stamp = now()
+                session.execute(
+                    insert(LiveEventRow.__table__),
+                    [
+                        {"session_id": s, "seq": q, "type": t, "payload": p, "at": stamp}
+                        for s, q, t, p in events
+                    ],
+                )
+                last: dict[int, int] = {}
+                for session_id, seq, _, _ in events:
+                    last[session_id] = max(seq, last.get(session_id, 0))
+                for session_id, seq in last.items():
+                    session.execute(
+                        update(LiveSessionRow)
+                        .where(LiveSessionRow.id == session_id)
+                        .values(last_event=seq, last_event_at=stamp)
+                    )
+        except IntegrityError as exc:
+            raise Conflict("some of these live events are stored already") from exc
+
+    def add_live_hint(self, session_id: int, *, payload: str, user_id: int | None) -> None:
+        """Store a supervisor's hint on a live session; audited."""
+        with self._session() as session:
+            session.add(
+                LiveEventRow(
+                    session_id=session_id,
+                    seq=None,
+                    type="hint",
+                    payload=payload,
+                    at=now(),
+                )
+            )
+            conversation_id = session.scalar(
+                select(LiveSessionRow.conversation_id).where(LiveSessionRow.id == session_id)
+            )
+            self._audit(
+                session, user_id, "live_hint", "live", (conversation_id or "")[:64] or None, None
+            )
+
+    def end_live_session(self, session_id: int, *, stored_id: int | None) -> None:
+        with self._session() as session:
+            session.execute(
+                update(LiveSessionRow)
+                .where(LiveSessionRow.id == session_id)
+                .values(status="ended", stored_id=stored_id)
+            )
+
+    def live_session(self, conversation_id: str) -> LiveSessionRecord | None:
+        with self._session() as session:
+            row = session.scalars(
+                select(LiveSessionRow).where(LiveSessionRow.conversation_id == conversation_id)
+            ).one_or_none()
+            return self._live(row) if row else None
+
+    def live_events(self, session_id: int) -> list[LiveEventRecord]:
+        """A live session's stored events and hints, in the order they were applied."""
+        with self._session() as session:
+            return [
+                LiveEventRecord(seq=r.seq, type=r.type, payload=r.payload, at=from_db(r.at))  # type: ignore[arg-type]
+                for r in session.scalars(
+                    select(LiveEventRow)
+                    .where(LiveEventRow.session_id == session_id)
+                    .order_by(LiveEventRow.id)
+                )
+            ]
 
 
 def band_of(score: float | None) -> int:

@@ -250,3 +250,40 @@ class AuditRow(Base):
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class LiveSessionRow(Base):
+    """A conversation fed live through the WebSocket (one row per conversation id)."""
+
+    __tablename__ = "live_sessions"
+    __table_args__ = (Index("ix_live_sessions_status_team", "status", "team_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(300), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    last_event: Mapped[int] = mapped_column(Integer)
+    last_event_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(8))
+    stored_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL")
+    )
+
+
+class LiveEventRow(Base):
+    """One applied client event (or a supervisor's hint: seq NULL), text already redacted."""
+
+    __tablename__ = "live_events"
+    __table_args__ = (UniqueConstraint("session_id", "seq", name="uq_live_events_session_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("live_sessions.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int | None] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime)

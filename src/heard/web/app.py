@@ -11,11 +11,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from heard import __version__
+from heard.live.hub import LiveHub
+from heard.live.nudges import NudgePolicy
 from heard.settings import Settings
 from heard.store import Store
 from heard.web import errors
 from heard.web.api import router as api_router
 from heard.web.assets import mount_static
+from heard.web.pages import live as live_pages
 from heard.web.pages import routes as page_routes
 
 SESSION_COOKIE = "heard_session"
@@ -115,10 +118,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.live = LiveHub(
+        store, redact=settings.redact, policy=NudgePolicy.from_settings(settings)
+    )
     errors.install(app, page_error=page_routes.error_page)
     page_routes.install(app)
     app.include_router(api_router)
     app.include_router(page_routes.router)
+    app.include_router(live_pages.router)
     mount_static(app)
     app.add_middleware(
         SessionMiddleware,

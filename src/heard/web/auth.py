@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 
 from heard.settings import Settings
 from heard.store import Scope, Store, UserRole
@@ -55,7 +55,7 @@ def from_bearer(store: Store, authorization: str) -> Principal:
     return Principal(user=user, scopes=frozenset(scopes), via="token")
 
 
-def from_session(store: Store, request: Request) -> Principal | None:
+def from_session(store: Store, request: HTTPConnection) -> Principal | None:
     user_id = request.session.get(SESSION_USER) if "session" in request.scope else None
     if not isinstance(user_id, int):
         return None

@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from heard.model import Conversation, Polarity, Scorecard
+from heard.live.events import Hint, LiveState, Nudge
+from heard.model import Channel, Conversation, Polarity, Role, Scorecard
 from heard.store.records import NoteStatus, UserRole
 
 Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
@@ -287,3 +288,66 @@ class SignInView(_View):
     email: str = ""
     error: str | None = None
     next: str = "/"
+
+
+# --- live coaching ---------------------------------------------------------------------------
+
+
+class LiveRow(_View):
+    """A conversation in progress on the supervisor's board."""
+
+    conversation_id: str
+    agent: str | None = None
+    started: datetime | None = None
+    turns: int = Field(default=0, ge=0)
+    listening_score: float | None = None
+    emotion: str | None = None
+    escalation_risk: float = Field(default=0.0, ge=0, le=1)
+    last_nudge: str | None = Field(default=None, description="the last nudge's message")
+    need: float = Field(default=0.0, description="how much it needs a supervisor: sorted by")
+
+
+class LiveBoardView(_View):
+    """The supervisor's board: the live conversations the viewer may watch, neediest first."""
+
+    rows: list[LiveRow] = Field(default_factory=list)
+    poll_seconds: float = Field(default=2.0, gt=0)
+
+
+class LiveTurn(_View):
+    """A final turn of a conversation in progress (text already redacted by the store)."""
+
+    index: int = Field(ge=0)
+    role: Role
+    text: str
+
+
+class LiveWatchView(_View):
+    """A supervisor watching one conversation: transcript, nudges at their turns, the running
+    picture, hints sent so far, and where the watch stream should resume (`last_frame`)."""
+
+    conversation_id: str
+    agent: str | None = None
+    channel: Channel = Channel.CALL
+    state: LiveState
+    turns: list[LiveTurn] = Field(default_factory=list)
+    nudges: list[Nudge] = Field(default_factory=list)
+    hints: list[Hint] = Field(default_factory=list)
+    last_frame: int = Field(default=0, ge=0)
+
+
+class LivePanelView(_View):
+    """The agent panel: the current nudge (at most one), the concern checklist, the
+    supervisor's hints (newest first) and, for chats and emails, the reply checker."""
+
+    conversation_id: str
+    channel: Channel = Channel.CALL
+    state: LiveState
+    nudge: Nudge | None = None
+    hints: list[Hint] = Field(default_factory=list)
+    last_frame: int = Field(default=0, ge=0)
+
+    @property
+    def drafts(self) -> bool:
+        """Whether the panel offers the reply checker (written channels only)."""
+        return self.channel != Channel.CALL

@@ -66,6 +66,18 @@ def one_conversation(api: Api) -> dict[str, Any]:
     return json.loads(conversation("matrix-1", agent="ann", team="Blue").to_json())
 
 
+def live_conversation(api: Api) -> dict[str, Any]:
+    """A live conversation of Ann's (started once through the feed socket)."""
+    key = "matrix-live"
+    if api.app.state.live.conversations.get(key) is None:
+        headers = api.headers("agent")
+        with api.client.websocket_connect(f"/api/v1/live/{key}", headers=headers) as socket:
+            assert socket.receive_json()["type"] == "hello"
+            socket.send_json({"type": "start", "seq": 1, "channel": "chat"})
+            assert socket.receive_json()["type"] == "ack"
+    return {"conversation_id": key}
+
+
 def survey(api: Api) -> dict[str, Any]:
     return {"token": survey_token(api.settings, api.world.conversations["ann-1"])}
 
@@ -104,6 +116,16 @@ MATRIX: dict[tuple[str, str], Call] = {
         files=lambda api: [
             ("files", ("c.json", (EXAMPLES / "09-chat-happy-short.json").read_bytes(), "x"))
         ],
+    ),
+    ("GET", "/live"): Call(PAGE_LEAD_ADMIN),
+    ("GET", "/live/{conversation_id}"): Call(
+        (303, 403, 403, 200, 404, 200), path=live_conversation
+    ),
+    ("GET", "/live/{conversation_id}/panel"): Call(PAGE_OWNER_LEAD_ADMIN, path=live_conversation),
+    ("POST", "/live/{conversation_id}/hints"): Call(
+        (303, 403, 403, 303, 404, 303),
+        path=live_conversation,
+        form=lambda api: {"text": "Slow down"},
     ),
     ("GET", "/survey/{token}"): Call(PUBLIC, path=survey),
     ("POST", "/survey/{token}"): Call(
@@ -144,6 +166,13 @@ MATRIX: dict[tuple[str, str], Call] = {
         (201,) * 6,
         path=lambda api: {"token": survey_token(api.settings, api.world.conversations["ann-1"])},
         body=lambda api: {"csat": 5, "felt_heard": 4},
+    ),
+    ("GET", "/api/v1/live"): Call(EVERYONE),
+    ("GET", "/api/v1/live/{conversation_id}"): Call(OWNER_LEAD_ADMIN, path=live_conversation),
+    ("POST", "/api/v1/live/{conversation_id}/hints"): Call(
+        (401, 403, 403, 201, 404, 201),
+        path=live_conversation,
+        body=lambda api: {"text": "Acknowledge first"},
     ),
     ("GET", "/api/v1/me"): Call(EVERYONE),
     ("GET", "/api/v1/moments"): Call(EVERYONE),

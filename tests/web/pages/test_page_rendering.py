@@ -443,7 +443,7 @@ def test_navigation_depends_on_the_role() -> None:
         return [a.get_text() for a in page.select("header.top nav a")]
 
     assert nav(AGENT) == ["My home", "Recognition"]
-    assert nav(LEAD) == ["Dashboard", "Recognition", "Customer feedback", "Upload"]
+    assert nav(LEAD) == ["Dashboard", "Recognition", "Customer feedback", "Upload", "Live"]
     assert "Dashboard" in nav(ADMIN)
     signed_out = soup(render_sign_in(SignInView()))
     assert signed_out.select_one("header.top") is None

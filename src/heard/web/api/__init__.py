@@ -2,11 +2,13 @@
 
 from fastapi import APIRouter
 
-from heard.web.api import admin, conversations, dashboards, feedback, notes, replies
+from heard.web.api import admin, conversations, dashboards, feedback, live, notes, replies
 
 PREFIX = "/api/v1"
 
-ROUTERS = tuple(m.router for m in (conversations, dashboards, notes, feedback, admin, replies))
+ROUTERS = tuple(
+    m.router for m in (conversations, dashboards, notes, feedback, admin, live, replies)
+)
 """The API's routers, each with paths relative to PREFIX."""
 
 router = APIRouter(prefix=PREFIX)

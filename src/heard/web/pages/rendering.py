@@ -4,6 +4,8 @@ string in a response; tests read it directly."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 from urllib.parse import quote
@@ -13,6 +15,7 @@ from markupsafe import Markup
 
 from heard import __version__
 from heard.analysis.rubric import Rubric, load_rubric
+from heard.model import Concern, ConcernStatus
 from heard.report.content import VERDICT_WORD, metric_text, score_text, trajectory
 from heard.web import charts
 from heard.web.pages.transcript import concern_rows, transcript
@@ -21,6 +24,9 @@ from heard.web.views import (
     ConversationView,
     DashboardView,
     FeedbackChartView,
+    LiveBoardView,
+    LivePanelView,
+    LiveWatchView,
     PageUser,
     RecognitionView,
     SignInView,
@@ -36,12 +42,14 @@ NAV: dict[UserRole, tuple[tuple[str, str, str], ...]] = {
         ("recognition", "Recognition", "/recognition"),
         ("feedback", "Customer feedback", "/feedback"),
         ("upload", "Upload", "/upload"),
+        ("live", "Live", "/live"),
     ),
     UserRole.ADMIN: (
         ("dashboard", "Dashboard", "/dashboard"),
         ("recognition", "Recognition", "/recognition"),
         ("feedback", "Customer feedback", "/feedback"),
         ("upload", "Upload", "/upload"),
+        ("live", "Live", "/live"),
     ),
 }
 """(key, label, path) of the navigation links each role sees."""
@@ -60,6 +68,33 @@ def chart(figure: charts.Figure | None, *, id: str, label: str) -> Markup:
         '<div class="chart" id="{id}" role="img" aria-label="{label}">'
         '<script type="application/json" class="chart-spec">{spec}</script></div>'
     ).format(id=id, label=label, spec=Markup(charts.figure_json(figure)))
+
+
+CONCERN_ORDER = {
+    ConcernStatus.RAISED: 0,
+    ConcernStatus.ACKNOWLEDGED: 1,
+    ConcernStatus.ADDRESSED: 2,
+    ConcernStatus.CONFIRMED: 3,
+}
+"""The agent panel's checklist order: open concerns (raised, only acknowledged) first."""
+
+
+def open_first(concerns: Iterable[Concern]) -> list[Concern]:
+    """Concerns with the open ones first, each group in the order the customer raised them."""
+    return sorted(concerns, key=lambda c: (CONCERN_ORDER[c.status], c.span.turn, c.id))
+
+
+def live_for(started: datetime | None, *, now: datetime | None = None) -> str:
+    """How long a conversation has been live, as `m:ss` (or `h:mm:ss`); `—` when unknown."""
+    if started is None:
+        return "—"
+    now = now or datetime.now(UTC)
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    seconds = max(0, int((now - started).total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 class Pages:
@@ -82,6 +117,7 @@ class Pages:
             behaviour_label=self.behaviour_label,
             sparkline=lambda values, label="": Markup(charts.sparkline(values, label=label)),
             signed=lambda v: "n/a" if v is None else f"{v:+.0f}",
+            open_first=open_first,
         )
         self.env.globals.update(
             version=__version__,
@@ -89,6 +125,7 @@ class Pages:
             charts=charts,
             component_colour=charts.component_colour,
             verdict_word=VERDICT_WORD,
+            live_for=live_for,
         )
 
     def component_label(self, name: str) -> str:
@@ -199,6 +236,29 @@ class Pages:
             "upload.html", user=user, csrf_token=csrf_token, active="upload", view=view
         )
 
+    def live_board(self, view: LiveBoardView, *, user: PageUser, csrf_token: str = "") -> str:
+        return self.render(
+            "live_board.html", user=user, csrf_token=csrf_token, active="live", view=view
+        )
+
+    def live_watch(self, view: LiveWatchView, *, user: PageUser, csrf_token: str = "") -> str:
+        nudges_at: dict[int, list] = {}
+        for nudge in view.nudges:
+            at = nudge.turn if nudge.turn is not None else len(view.turns) - 1
+            nudges_at.setdefault(at, []).append(nudge)
+        return self.render(
+            "live_watch.html",
+            user=user,
+            csrf_token=csrf_token,
+            active="live",
+            view=view,
+            nudges_at=nudges_at,
+        )
+
+    def live_panel(self, view: LivePanelView, *, user: PageUser, csrf_token: str = "") -> str:
+        """The agent panel: a page of its own (no navigation), small enough for an iframe."""
+        return self.render("live_panel.html", user=user, csrf_token=csrf_token, view=view)
+
     def survey(self, view: SurveyView, *, csrf_token: str = "") -> str:
         return self.render("survey.html", user=None, csrf_token=csrf_token, view=view)
 
@@ -242,6 +302,18 @@ def render_feedback(view: FeedbackChartView, *, user: PageUser, csrf_token: str 
 
 def render_upload(view: UploadView, *, user: PageUser, csrf_token: str = "") -> str:
     return default_pages().upload(view, user=user, csrf_token=csrf_token)
+
+
+def render_live_board(view: LiveBoardView, *, user: PageUser, csrf_token: str = "") -> str:
+    return default_pages().live_board(view, user=user, csrf_token=csrf_token)
+
+
+def render_live_watch(view: LiveWatchView, *, user: PageUser, csrf_token: str = "") -> str:
+    return default_pages().live_watch(view, user=user, csrf_token=csrf_token)
+
+
+def render_live_panel(view: LivePanelView, *, user: PageUser, csrf_token: str = "") -> str:
+    return default_pages().live_panel(view, user=user, csrf_token=csrf_token)
 
 
 def render_survey(view: SurveyView, *, csrf_token: str = "") -> str:

@@ -1,0 +1,326 @@
+"""`heard bench live`: N concurrent live sessions replaying STAR conversations through the
+feed WebSocket of a real `heard serve` (a subprocess on a loopback port with a fresh SQLite
+store), measuring event → ack / state / nudge latency on the client's clock, events/s, and
+the server's CPU and memory (read from /proc).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from heard.bench.analyzing import load
+from heard.bench.machine import machine
+from heard.model import Conversation
+
+DEFAULT_SPEED = 6.0
+"""STAR chats last 386 s at the median (timestamps of their turns): × 6 is about a minute."""
+DEFAULT_DURATION = 60.0
+STAGGER_SECONDS = 10.0
+"""Sessions start at random moments within this window (not all at once)."""
+
+Progress = Callable[[str], None]
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """The nearest-rank percentile (`share` 0–1) of `values`, None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), math.ceil(share * len(ordered) - 1e-9)))
+    return ordered[rank - 1]
+
+
+def _summary(values: list[float]) -> dict[str, float | int | None]:
+    def q(share: float) -> float | None:
+        found = percentile(values, share)
+        return None if found is None else round(found, 1)
+
+    return {
+        "n": len(values),
+        "p50": q(0.50),
+        "p95": q(0.95),
+        "p99": q(0.99),
+        "max": round(max(values), 1) if values else None,
+    }
+
+
+@dataclass
+class LiveBenchResult:
+    sessions: int
+    speed: float
+    duration_s: float
+    conversations_file: str
+    conversations_used: int
+    conversations_ended: int = 0
+    events: int = 0
+    wall_s: float = 0.0
+    ack_ms: list[float] = field(default_factory=list)
+    state_ms: list[float] = field(default_factory=list)
+    nudge_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    reconnects: int = 0
+    nudges: int = 0
+    server_cpu_percent: float = 0.0
+    server_rss_mb: float = 0.0
+    server_peak_rss_mb: float = 0.0
+    startup_s: float = 0.0
+    cpu_pressure_percent: float | None = None
+    """Share of the run in which some task on the machine waited for a CPU: how busy the
+    machine was besides the benchmark (Linux PSI)."""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "sessions": self.sessions,
+            "speed": self.speed,
+            "duration_s": self.duration_s,
+            "conversations_file": self.conversations_file,
+            "conversations_used": self.conversations_used,
+            "conversations_ended": self.conversations_ended,
+            "events": self.events,
+            "wall_s": round(self.wall_s, 1),
+            "events_per_s": round(self.events / self.wall_s, 1) if self.wall_s else 0.0,
+            "ack_ms": _summary(self.ack_ms),
+            "state_ms": _summary(self.state_ms),
+            "nudge_ms": _summary(self.nudge_ms),
+            "nudges": self.nudges,
+            "errors": self.errors,
+            "reconnects": self.reconnects,
+            "server_cpu_percent": round(self.server_cpu_percent, 1),
+            "server_rss_mb": round(self.server_rss_mb, 1),
+            "server_peak_rss_mb": round(self.server_peak_rss_mb, 1),
+            "server_startup_s": round(self.startup_s, 1),
+            "cpu_pressure_percent": None
+            if self.cpu_pressure_percent is None
+            else round(self.cpu_pressure_percent, 1),
+            "machine": machine(),
+        }
+
+
+# ------------------------------------------------------------------ the server process
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (from /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_pressure_seconds() -> float | None:
+    """Seconds so far in which some task waited for a CPU (Linux PSI), None without PSI."""
+    try:
+        first = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    total = dict(part.split("=") for part in first.split()[1:]).get("total")
+    return int(total) / 1e6 if total is not None else None
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(resident, peak resident) memory of a process in MB (from /proc/<pid>/status)."""
+    found = {"VmRSS": 0.0, "VmHWM": 0.0}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in found:
+            found[key] = int(value.split()[0]) / 1024
+    return found["VmRSS"], found["VmHWM"]
+
+
+@contextmanager
+def served(scratch: Path) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
+    """`heard serve` on a fresh SQLite store in `scratch`: (base URL, admin token, process)."""
+    from heard.store import Scope, Store, UserRole
+
+    url = f"sqlite:///{scratch / 'live.db'}"
+    store = Store.open(url)
+    try:
+        user = store.create_user("bench@heard.invalid", role=UserRole.ADMIN, name="bench")
+        _, token = store.create_token(user.id, scopes=[Scope.READ, Scope.WRITE], name="bench")
+    finally:
+        store.close()
+    port = free_port()
+    env = {
+        **os.environ,
+        "HEARD_SECRET_KEY": secrets.token_hex(16),
+        "HEARD_INGEST_WORKERS": "1",
+    }
+    log = (scratch / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "heard", "serve"),
+            *("--host", "127.0.0.1", "--port", str(port), "--database", url),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process, scratch / "serve.log")
+        yield base, token, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"heard serve exited: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("heard serve did not answer within 120 s")
+
+
+# ------------------------------------------------------------------ the sessions
+
+
+async def _session(
+    number: int,
+    base: str,
+    token: str,
+    conversations: list[Conversation],
+    *,
+    speed: float,
+    deadline: float,
+    result: LiveBenchResult,
+    rng: random.Random,
+) -> None:
+    """Replay conversations one after another until the deadline (the last one is cut off
+    there without an end event)."""
+    from heard.live.client import stream
+    from heard.live.replay import events
+
+    await asyncio.sleep(rng.uniform(0, STAGGER_SECONDS))
+    turn = 0
+    while time.monotonic() < deadline:
+        conversation = conversations[(number + turn * 7919) % len(conversations)]
+        turn += 1
+
+        def paced(conversation: Conversation = conversation) -> Iterator[tuple[float, Any]]:
+            for wait, event in events(conversation, speed=speed):
+                if time.monotonic() + wait > deadline:
+                    return
+                yield wait, event
+
+        done = await stream(base, token, f"bench-{number}-{turn}", paced())
+        result.events += sum(1 for f in done.frames if f["type"] == "ack")
+        result.ack_ms += done.ack_ms
+        result.state_ms += done.state_ms
+        result.nudge_ms += done.nudge_ms
+        result.nudges += len(done.nudges)
+        result.errors += len(done.errors)
+        result.reconnects += done.reconnects
+        result.conversations_ended += 1 if done.stored_id is not None else 0
+
+
+async def _warm(base: str, token: str, conversation: Conversation) -> None:
+    """One conversation at full speed first: loads the analyzer in the server."""
+    from heard.live.client import stream
+    from heard.live.replay import events
+
+    await stream(base, token, "bench-warm-up", events(conversation, speed=0), timeout=300)
+
+
+def bench_live(
+    *,
+    sessions: int,
+    speed: float = DEFAULT_SPEED,
+    duration: float = DEFAULT_DURATION,
+    conversations: Path,
+    progress: Progress | None = None,
+    seed: int = 7,
+) -> LiveBenchResult:
+    """Run the benchmark (see the module docstring)."""
+    say = progress or (lambda _: None)
+    say(f"reading conversations from {conversations}")
+    _, found = load(conversations, n=max(200, min(sessions * 2, 2000)))
+    timed = [c for c in found if c.turns and all(t.sent_at is not None for t in c.turns)]
+    chosen = timed or found
+    result = LiveBenchResult(
+        sessions=sessions,
+        speed=speed,
+        duration_s=duration,
+        conversations_file=conversations.name,
+        conversations_used=len(chosen),
+    )
+    with tempfile.TemporaryDirectory(prefix="heard-bench-live-") as scratch:
+        started = time.monotonic()
+        say("starting heard serve")
+        with served(Path(scratch)) as (base, token, process):
+            asyncio.run(_warm(base, token, chosen[0]))
+            result.startup_s = time.monotonic() - started
+            say(f"{sessions} sessions for {duration:g} s at speed {speed:g}")
+            rng = random.Random(seed)
+            cpu_before = cpu_seconds(process.pid)
+            pressure_before = cpu_pressure_seconds()
+            peak = 0.0
+
+            async def run() -> None:
+                nonlocal peak
+                deadline = time.monotonic() + duration
+                tasks = [
+                    asyncio.create_task(
+                        _session(
+                            i,
+                            base,
+                            token,
+                            chosen,
+                            speed=speed,
+                            deadline=deadline,
+                            result=result,
+                            rng=rng,
+                        )
+                    )
+                    for i in range(sessions)
+                ]
+                while not all(t.done() for t in tasks):
+                    peak = max(peak, memory_mb(process.pid)[0])
+                    await asyncio.sleep(1.0)
+                for task in tasks:
+                    task.result()  # raise what a session raised
+
+            began = time.monotonic()
+            asyncio.run(run())
+            result.wall_s = time.monotonic() - began
+            used = cpu_seconds(process.pid) - cpu_before
+            result.server_cpu_percent = 100.0 * used / result.wall_s
+            pressure_after = cpu_pressure_seconds()
+            if pressure_before is not None and pressure_after is not None:
+                waited = pressure_after - pressure_before
+                result.cpu_pressure_percent = 100.0 * waited / result.wall_s
+            rss, hwm = memory_mb(process.pid)
+            result.server_rss_mb = rss
+            result.server_peak_rss_mb = max(hwm, peak)
+    return result

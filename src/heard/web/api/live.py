@@ -1,0 +1,344 @@
+"""Live coaching over the network: the feed WebSocket a desktop or speech bridge sends turn
+events to, the watch WebSocket of the agent panel and the supervisor, and the REST view of
+live conversations with supervisors' hints. The hub (heard.live.hub) does the work."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Path, Request, WebSocket
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from heard.live.events import ErrorFrame, HelloFrame, Hint, LiveState, Nudge
+from heard.live.hub import LiveConversation, LiveError, LiveHub, Subscriber, need
+from heard.model import Turn
+from heard.store import Scope, Store
+from heard.web.api.conversations import ERRORS
+from heard.web.auth import BadCredentials, Principal, from_bearer, from_session
+from heard.web.deps import LeadWriter, Reader
+from heard.web.errors import ApiError
+
+router = APIRouter(tags=["live"])
+
+CLOSE_UNAUTHORISED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_UNKNOWN = 4404
+CLOSE_TOO_SLOW = 4408
+"""WebSocket close codes: missing or bad credentials, not allowed, no such conversation, the
+client read too slowly (frames piled up)."""
+
+ConversationKey = Annotated[
+    str, Path(min_length=1, max_length=300, description="the conversation's id in the feed")
+]
+
+
+def get_hub(request: Request) -> LiveHub:
+    return request.app.state.live
+
+
+# ------------------------------------------------------------------ schemas
+
+
+class LiveSummary(BaseModel):
+    """A live conversation on the supervisor board."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: str
+    agent: str | None = Field(description="the agent's name (or id in the feed)")
+    agent_id: int | None = Field(description="the agent's id in the store")
+    team_id: int | None
+    started: datetime
+    turns: int
+    listening_score: float | None
+    emotion: str | None
+    escalation_risk: float
+    last_nudge: Nudge | None
+    need: float = Field(description="0–1, how much it needs a supervisor's eye; sorted by it")
+
+
+class LiveDetail(BaseModel):
+    """One live conversation: its state, transcript so far (redacted), nudges and hints."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: str
+    agent: str | None
+    agent_id: int | None
+    team_id: int | None
+    started: datetime
+    last_event: int
+    last_frame: int
+    state: LiveState
+    transcript: list[Turn]
+    nudges: list[Nudge]
+    hints: list[Hint]
+    ended: bool
+    stored_id: int | None = Field(description="the stored conversation, once ended")
+
+
+class HintIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=2000)
+
+
+def _agent(live: LiveConversation) -> str | None:
+    start = live.session.start
+    return start.agent_name or start.agent_id
+
+
+def summary(live: LiveConversation) -> LiveSummary:
+    state = live.state
+    return LiveSummary(
+        conversation_id=live.conversation_id,
+        agent=_agent(live),
+        agent_id=live.record.agent_id,
+        team_id=live.record.team_id,
+        started=live.record.started_at,
+        turns=state.turns,
+        listening_score=state.listening_score,
+        emotion=state.emotion,
+        escalation_risk=state.escalation_risk,
+        last_nudge=live.nudges[-1] if live.nudges else None,
+        need=need(state, live.nudges),
+    )
+
+
+def detail(live: LiveConversation) -> LiveDetail:
+    return LiveDetail(
+        conversation_id=live.conversation_id,
+        agent=_agent(live),
+        agent_id=live.record.agent_id,
+        team_id=live.record.team_id,
+        started=live.record.started_at,
+        last_event=live.last_event,
+        last_frame=live.last_frame,
+        state=live.state,
+        transcript=list(live.session.turns),
+        nudges=list(live.nudges),
+        hints=list(live.hints),
+        ended=live.session.ended,
+        stored_id=live.stored_id,
+    )
+
+
+# ------------------------------------------------------------------ REST
+
+
+@router.get("/live", response_model=list[LiveSummary], responses=ERRORS)
+def list_live(principal: Reader, request: Request) -> list[LiveSummary]:
+    """Live conversations the caller may watch (agent: their own; lead: their teams'),
+    most in need first."""
+    found = [summary(live) for live in get_hub(request).visible(principal.viewer)]
+    return sorted(found, key=lambda s: (-s.need, s.started))
+
+
+async def _visible(
+    request: Request, principal: Principal, conversation_id: str
+) -> LiveConversation:
+    try:
+        live = await get_hub(request).find(conversation_id, viewer=principal.viewer)
+    except LiveError:
+        live = None
+    if live is None:
+        raise ApiError(
+            404, "not_found", f"no live conversation {conversation_id!r}", field="conversation_id"
+        )
+    return live
+
+
+@router.get("/live/{conversation_id}", response_model=LiveDetail, responses=ERRORS)
+async def get_live(
+    conversation_id: ConversationKey, principal: Reader, request: Request
+) -> LiveDetail:
+    """The running state, transcript so far, nudges and hints of a live conversation."""
+    return detail(await _visible(request, principal, conversation_id))
+
+
+@router.post(
+    "/live/{conversation_id}/hints", response_model=Hint, status_code=201, responses=ERRORS
+)
+async def send_hint(
+    conversation_id: ConversationKey, body: HintIn, principal: LeadWriter, request: Request
+) -> Hint:
+    """A private hint to the agent (leads of the agent's team, admins): shown in the agent
+    panel through the watch stream."""
+    live = await _visible(request, principal, conversation_id)
+    if live.session.ended:
+        raise ApiError(409, "ended", "the conversation has ended", field="conversation_id")
+    author = principal.user.name or principal.user.email
+    return await get_hub(request).hint(live, body.text, author=author, user_id=principal.user.id)
+
+
+# ------------------------------------------------------------------ WebSockets
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    """A browser's socket signed in by cookie must come from our own pages."""
+    origin = websocket.headers.get("origin")
+    if not origin:
+        return True
+    return urlsplit(origin).netloc == websocket.headers.get("host")
+
+
+def authenticate(websocket: WebSocket, store: Store) -> Principal:
+    """The caller from `Authorization: Bearer`, `?token=` or the session cookie."""
+    header = websocket.headers.get("authorization")
+    token = websocket.query_params.get("token")
+    if header:
+        return from_bearer(store, header)
+    if token:
+        return from_bearer(store, f"Bearer {token}")
+    principal = from_session(store, websocket)
+    if principal is None:
+        raise BadCredentials("sign in, or send 'Authorization: Bearer <token>' or ?token=<token>")
+    if not _same_origin(websocket):
+        raise BadCredentials("a signed-in browser may only connect from heard's own pages")
+    return principal
+
+
+def _since(websocket: WebSocket) -> int | None:
+    raw = websocket.query_params.get("since")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise LiveError("bad_event", f"since: expected a whole number ≥ 0, got {raw!r}")
+    return int(raw)
+
+
+async def _refuse(websocket: WebSocket, code: str, message: str, close: int) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.send_text(ErrorFrame(code=code, message=message).model_dump_json())  # type: ignore[arg-type]
+        await websocket.close(code=close, reason=code)
+
+
+async def _writer(websocket: WebSocket, subscriber: Subscriber) -> None:
+    """Send what the hub queued for this socket, in order."""
+    while True:
+        text = await subscriber.queue.get()
+        if text is None:
+            reason = "too slow" if subscriber.close_code == CLOSE_TOO_SLOW else "reconnect"
+            await websocket.close(code=subscriber.close_code, reason=reason)
+            return
+        await websocket.send_text(text)
+
+
+async def _open(
+    websocket: WebSocket, conversation_id: str, *, scope: Scope
+) -> tuple[LiveHub, Principal, int | None] | None:
+    """Accept and authenticate a socket (refusing it with an error frame when that fails)."""
+    await websocket.accept()
+    hub: LiveHub = websocket.app.state.live
+    try:
+        principal = await asyncio.to_thread(authenticate, websocket, hub.store)
+    except BadCredentials as exc:
+        await _refuse(websocket, "unauthorised", str(exc), CLOSE_UNAUTHORISED)
+        return None
+    if scope not in principal.scopes:
+        await _refuse(
+            websocket, "forbidden", f"the token lacks the {scope.value!r} scope", CLOSE_FORBIDDEN
+        )
+        return None
+    try:
+        since = _since(websocket)
+    except LiveError as exc:
+        await _refuse(websocket, exc.code, exc.message, CLOSE_UNKNOWN)
+        return None
+    return hub, principal, since
+
+
+async def _serve(
+    websocket: WebSocket,
+    hub: LiveHub,
+    live: LiveConversation | None,
+    conversation_id: str,
+    own: Subscriber,
+    since: int | None,
+    principal: Principal | None,
+) -> None:
+    """Say hello, send the missed frames, then relay: frames out, events in (feed only)."""
+    backlog: list[str] = []
+    if live is not None and since is not None:
+        try:
+            backlog = live.since(since, watch=own.watch)
+        except LiveError as exc:
+            backlog = [exc.frame()]
+    own.put(
+        HelloFrame(
+            conversation_id=conversation_id,
+            last_event=live.last_event if live else 0,
+            last_frame=live.last_frame if live else 0,
+        ).model_dump_json()
+    )
+    for text in backlog:
+        own.put(text)
+    if live is not None:
+        live.subscribers.add(own)  # no await since the backlog was taken: nothing missed
+    writer = asyncio.create_task(_writer(websocket, own))
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            if own.watch or principal is None:
+                continue  # a watch stream is read-only
+            raw = message.get("text")
+            if raw is None:
+                raw = message.get("bytes") or b""
+            await hub.feed(conversation_id, raw, principal.viewer, own)
+            if writer.done():
+                break
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.unsubscribe(hub.conversations.get(conversation_id), own)
+        writer.cancel()
+        with contextlib.suppress(BaseException):
+            await writer
+        if websocket.client_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await websocket.close()
+
+
+@router.websocket("/live/{conversation_id}")
+async def feed_socket(websocket: WebSocket, conversation_id: str) -> None:
+    """The feed: turn events in, ack / nudge / adoption / state / ended frames out."""
+    opened = await _open(websocket, conversation_id, scope=Scope.WRITE)
+    if opened is None:
+        return
+    hub, principal, since = opened
+    try:
+        live = await hub.find(conversation_id, viewer=principal.viewer, feed=True)
+    except LiveError as exc:
+        await _refuse(websocket, exc.code, exc.message, CLOSE_FORBIDDEN)
+        return
+    await _serve(websocket, hub, live, conversation_id, Subscriber(watch=False), since, principal)
+
+
+@router.websocket("/live/{conversation_id}/watch")
+async def watch_socket(websocket: WebSocket, conversation_id: str) -> None:
+    """Read-only: the feed's frames plus supervisors' hints (agent panel, supervisor)."""
+    opened = await _open(websocket, conversation_id, scope=Scope.READ)
+    if opened is None:
+        return
+    hub, principal, since = opened
+    try:
+        live = await hub.find(conversation_id, viewer=principal.viewer)
+    except LiveError as exc:
+        await _refuse(websocket, exc.code, exc.message, CLOSE_FORBIDDEN)
+        return
+    if live is None:
+        await _refuse(
+            websocket,
+            "unknown_conversation",
+            f"conversation {conversation_id!r} is not live (no start event yet)",
+            CLOSE_UNKNOWN,
+        )
+        return
+    await _serve(websocket, hub, live, conversation_id, Subscriber(watch=True), since, None)

@@ -1,0 +1,212 @@
+"""The live pages in chromium against the real app (store, live hub, WebSocket routes) served
+by uvicorn on loopback. A Python websockets client plays the agent's desktop: it feeds a
+bundled example chat turn by turn while the agent's panel is open; a lead opens the board,
+watches the conversation and sends a hint that appears in the agent's panel (two browser
+contexts, each signed in through the sign-in form). Screenshots go to out/screenshots/."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from fastapi.responses import HTMLResponse
+from websockets.asyncio.client import connect
+
+from browser.example_site import EXAMPLES, serve
+from heard.importers import read_file
+from heard.store import Scope, Store
+from heard.web import create_app
+from teamdata import PASSWORD, World, build_world, open_store
+from web.api.conftest import make_settings
+
+EXAMPLE = EXAMPLES / "03-chat-angry-handled-badly.json"
+"""An angry customer answered with a form and 'calm down': live coaching should speak up."""
+
+
+@dataclass
+class LiveSite:
+    url: str
+    store: Store
+    world: World
+    token: str
+    """Ann's (the agent's) API token, for the feed socket."""
+
+    def feed_url(self, conversation_id: str) -> str:
+        return "ws" + self.url.removeprefix("http") + f"/api/v1/live/{conversation_id}"
+
+
+@pytest.fixture
+def live_site(tmp_path: Path) -> Iterator[LiveSite]:
+    store = open_store(f"sqlite:///{tmp_path / 'live.db'}")
+    world = build_world(store)
+    app = create_app(make_settings(), store=store)
+
+    @app.get("/embed/{conversation_id}", include_in_schema=False)
+    def embed(conversation_id: str) -> HTMLResponse:
+        """A page of the same site that shows the panel in an iframe, as a CRM would."""
+        return HTMLResponse(
+            "<!doctype html><title>CRM</title><h1>Customer record</h1>"
+            f'<iframe id="panel" src="/live/{conversation_id}/panel" width="360" height="640">'
+            "</iframe>"
+        )
+
+    _, token = store.create_token(world.users["ann"], scopes=[Scope.READ, Scope.WRITE])
+    with serve(app) as url:
+        yield LiveSite(url=url, store=store, world=world, token=token)
+    store.close()
+
+
+@dataclass
+class Feeder:
+    """The agent's desktop: sends events over the feed socket from a thread of its own."""
+
+    site: LiveSite
+    conversation_id: str
+    frames: list[dict] = field(default_factory=list)
+    seq: int = 0
+    _loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
+    _thread: threading.Thread | None = None
+
+    def __post_init__(self) -> None:
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._socket = self._run(self._connect())
+        hello = json.loads(self._run(self._socket.recv()))
+        assert hello["type"] == "hello", hello
+
+    async def _connect(self):
+        return await connect(
+            self.site.feed_url(self.conversation_id),
+            additional_headers={"Authorization": f"Bearer {self.site.token}"},
+        )
+
+    def _run(self, coroutine, timeout: float = 30):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    async def _send(self, event: dict) -> list[dict]:
+        await self._socket.send(json.dumps(event))
+        got = []
+        while True:
+            frame = json.loads(await self._socket.recv())
+            got.append(frame)
+            assert frame["type"] != "error", frame
+            last = {"start": "ack", "end": "ended"}.get(event["type"], "state")
+            if frame["type"] == last:
+                return got
+
+    def send(self, type: str, **fields) -> list[dict]:
+        self.seq += 1
+        got = self._run(self._send({"type": type, "seq": self.seq, **fields}))
+        self.frames += got
+        return got
+
+    def close(self) -> None:
+        self._run(self._socket.close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        assert self._thread is not None
+        self._thread.join(timeout=5)
+
+
+def signed_in(browser, site: LiveSite, email: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    page.goto(f"{site.url}/sign-in")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return context, page
+
+
+def example_turns() -> list[tuple[str, str]]:
+    _, conversations = read_file(EXAMPLE)
+    return [(t.role.value, t.text) for t in conversations[0].turns]
+
+
+def test_agent_panel_shows_a_nudge_during_a_replay(browser, live_site, screenshot) -> None:
+    feeder = Feeder(live_site, "live-chat-1")
+    feeder.send("start", channel="chat", agent_id="ann", agent_name="Ann")
+    context, panel = signed_in(browser, live_site, "ann@x.test")
+    try:
+        panel.set_viewport_size({"width": 360, "height": 720})
+        panel.goto(f"{live_site.url}/live/live-chat-1/panel")
+        panel.wait_for_selector(".live-status[data-status=live]")
+        assert panel.locator(".nudge").count() == 0
+        seen_at = None
+        for i, (role, text) in enumerate(example_turns()):
+            feeder.send("turn", role=role, text=text, time=float(10 * i))
+            if seen_at is None and panel.locator(".nudge:not(.superseded)").count():
+                seen_at = i
+        sent = [f["nudge"] for f in feeder.frames if f["type"] == "nudge"]
+        assert sent, "the replay raised no nudge"
+        card = panel.locator(".nudge:not(.superseded)")
+        card.first.wait_for()
+        assert card.count() == 1  # at most one nudge on screen
+        assert card.first.get_attribute("data-nudge") == sent[-1]["id"]
+        assert sent[-1]["message"] in card.first.inner_text()
+        assert seen_at is not None, "no nudge appeared while the turns were arriving"
+        screenshot(panel, "live-panel-nudge")
+        feeder.send("end")
+        panel.wait_for_selector(".live-status[data-status=ended]")
+        assert panel.errors == []
+    finally:
+        feeder.close()
+        context.close()
+
+
+def test_lead_sends_a_hint_that_appears_in_the_agent_panel(browser, live_site, screenshot) -> None:
+    feeder = Feeder(live_site, "live-chat-2")
+    feeder.send("start", channel="chat", agent_id="ann", agent_name="Ann")
+    turns = example_turns()
+    for role, text in turns[:3]:
+        feeder.send("turn", role=role, text=text)
+    agent, panel = signed_in(browser, live_site, "ann@x.test")
+    lead, board = signed_in(browser, live_site, "bea@x.test")
+    try:
+        # the agent's panel, inside an iframe of a page of the same site (frame-ancestors 'self')
+        panel.set_viewport_size({"width": 420, "height": 720})
+        panel.goto(f"{live_site.url}/embed/live-chat-2")
+        frame = panel.frame_locator("#panel")
+        frame.locator(".live-status[data-status=live]").wait_for()
+        frame.locator("#live-concerns").wait_for()
+
+        # the lead: the board lists the conversation, then the watch page
+        board.click("nav >> text=Live")
+        row = board.locator('#board-rows tr[data-conversation="live-chat-2"]')
+        row.wait_for()
+        assert "Ann" in row.inner_text()
+        feeder.send("turn", role=turns[3][0], text=turns[3][1])  # the board polls for it
+        board.wait_for_function(
+            "() => document.querySelector('#board-rows tr td:nth-child(5)')"
+            ".textContent.trim() === '4'",
+            timeout=10_000,
+        )
+        screenshot(board, "live-board")
+        row.locator("a").click()
+        board.wait_for_selector(".live-status[data-status=live]")
+        assert board.locator("#live-transcript li.turn").count() == 4
+        feeder.send("turn", role=turns[4][0], text=turns[4][1])  # arrives while watching
+        board.wait_for_selector('#live-transcript li.turn[data-turn="4"]')
+
+        board.fill("#hint-text", "He asked for a manager: acknowledge how upset he is first.")
+        board.click("#hint-form button[type=submit]")
+        board.wait_for_selector("#hint-status:has-text('Sent.')")
+        hint = frame.locator(".hint-item").first
+        hint.wait_for(timeout=10_000)
+        assert "acknowledge how upset he is first" in hint.inner_text()
+        assert "from Bea" in hint.inner_text()
+        screenshot(board, "live-watch")
+        screenshot(panel, "live-panel-hint-iframe")
+        assert board.errors == [] and panel.errors == []
+    finally:
+        feeder.close()
+        agent.close()
+        lead.close()

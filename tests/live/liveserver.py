@@ -1,0 +1,134 @@
+"""A live app served by uvicorn on a loopback port, with the test team and a token per role,
+and a small WebSocket client for the feed and watch sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from websockets.asyncio.client import ClientConnection, connect
+
+from heard.settings import Settings
+from heard.store import Scope, Store
+from heard.web import create_app
+from teamdata import World, build_world, open_store
+
+ROLE_USERS = {"agent": "ann", "other_agent": "abe", "lead": "bea", "other_lead": "rex"}
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Run `app` with uvicorn in a thread on a free loopback port; yields http://host:port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live app did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@dataclass
+class Site:
+    url: str
+    store: Store
+    world: World
+    settings: Settings
+    app: FastAPI
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ws(self) -> str:
+        return "ws" + self.url.removeprefix("http")
+
+    def feed_url(self, conversation_id: str, **params: Any) -> str:
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        return f"{self.ws}/api/v1/live/{conversation_id}" + (f"?{query}" if query else "")
+
+    def watch_url(self, conversation_id: str, **params: Any) -> str:
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        return f"{self.ws}/api/v1/live/{conversation_id}/watch" + (f"?{query}" if query else "")
+
+    def auth(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+def site_settings(**changes: Any) -> Settings:
+    return Settings(database_url="sqlite://", secret_key="test-secret-key", **changes)
+
+
+@contextmanager
+def live_site(database_url: str, *, world: World | None = None) -> Iterator[Site]:
+    """The team app with live coaching on a store at `database_url` (built once: a second
+    site on the same database reuses `world`, as a restarted server would)."""
+    store = open_store(database_url)
+    if world is None:
+        world = build_world(store)
+    else:
+        world = World(store, world.users, world.agents, world.teams, world.conversations)
+    settings = site_settings()
+    app = create_app(settings, store=store)
+    try:
+        with serve(app) as url:
+            site = Site(url=url, store=store, world=world, settings=settings, app=app)
+            for role, user in {**ROLE_USERS, "admin": "admin"}.items():
+                scopes = [Scope.READ, Scope.WRITE] + ([Scope.ADMIN] if role == "admin" else [])
+                _, token = store.create_token(world.users[user], scopes=scopes, name=role)
+                site.tokens[role] = token
+            _, site.tokens["reader"] = store.create_token(
+                world.users["ann"], scopes=[Scope.READ], name="read only"
+            )
+            yield site
+    finally:
+        store.close()
+
+
+class Socket:
+    """A WebSocket client that reads JSON frames with a timeout."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+        self.seen: list[dict[str, Any]] = []
+
+    async def send(self, event: dict[str, Any] | str) -> None:
+        await self.connection.send(event if isinstance(event, str) else json.dumps(event))
+
+    async def frame(self, timeout: float = 20.0) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.connection.recv(), timeout)
+        frame = json.loads(raw)
+        self.seen.append(frame)
+        return frame
+
+    async def until(self, kind: str, timeout: float = 20.0, **match: Any) -> dict[str, Any]:
+        """Frames up to and including the first of `kind` matching `match`."""
+        while True:
+            frame = await self.frame(timeout)
+            if frame["type"] == kind and all(frame.get(k) == v for k, v in match.items()):
+                return frame
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+
+async def open_socket(url: str, headers: dict[str, str] | None = None) -> Socket:
+    return Socket(await connect(url, additional_headers=headers or {}, open_timeout=10))

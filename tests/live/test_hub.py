@@ -1,0 +1,152 @@
+"""The hub's edges without a network: the frame log's bound, parse errors that name the
+field, the need order of the board, and a burst of events applied exactly once in order."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from heard.live import hub as hub_module
+from heard.live.events import LiveState, Nudge
+from heard.live.hub import LiveError, LiveHub, Subscriber, need, parse_event
+from teamdata import build_world, open_store
+
+
+@pytest.fixture
+def hub(tmp_path: Path):
+    store = open_store(f"sqlite:///{tmp_path / 'heard.db'}")
+    world = build_world(store)
+    yield LiveHub(store), world.viewer("ann")
+    store.close()
+
+
+def test_parse_errors_name_the_field() -> None:
+    with pytest.raises(LiveError) as bad:
+        parse_event(b'{"type": "turn", "seq": 4, "role": "customer"}')
+    assert (bad.value.code, bad.value.event) == ("bad_event", 4)
+    assert bad.value.message.startswith("turn.text: Field required")
+    with pytest.raises(LiveError) as wrong:
+        parse_event('{"type": "turn", "seq": 0, "role": "customer", "text": "x"}')
+    assert wrong.value.message.startswith("turn.seq: ")
+    with pytest.raises(LiveError) as broken:
+        parse_event("[1, 2")
+    assert broken.value.code == "bad_json"
+
+
+def test_a_since_older_than_the_log_is_refused(hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    live_hub, ann = hub
+    monkeypatch.setattr(hub_module, "FRAME_LOG", 3)
+
+    async def run() -> tuple[list[str], LiveError]:
+        own = Subscriber(watch=False)
+        await live_hub.feed("c-log", '{"type": "start", "seq": 1}', ann, own)
+        for seq in range(2, 5):
+            await live_hub.feed(
+                "c-log", f'{{"type": "tick", "seq": {seq}, "time": {seq}}}', ann, own
+            )
+        live = live_hub.conversations["c-log"]
+        kept = live.since(1, watch=False)
+        with pytest.raises(LiveError) as old:
+            live.since(0, watch=False)
+        return kept, old.value
+
+    kept, old = asyncio.run(run())
+    assert len(kept) == 3
+    assert old.code == "since_too_old"
+    assert "oldest kept is 2" in old.message
+
+
+def test_need_puts_escalation_first() -> None:
+    calm = LiveState(conversation_id="a", listening_score=90.0)
+    angry = LiveState(conversation_id="b", listening_score=60.0, escalation_risk=0.8)
+    urgent = Nudge(id="n1", kind="acknowledge_emotion", severity="urgent", message="m")
+    assert need(angry, []) > need(calm, [urgent]) > need(calm, [])
+    assert 0.0 <= need(calm, []) <= 1.0
+
+
+def test_concurrent_messages_are_applied_once_in_order(hub) -> None:
+    """Events of one conversation sent from two sockets at once, each twice: every seq is
+    stored once and the acks come in order."""
+    live_hub, ann = hub
+
+    async def run() -> list[int | None]:
+        one, two = Subscriber(watch=False), Subscriber(watch=False)
+        await live_hub.feed("c-burst", '{"type": "start", "seq": 1}', ann, one)
+        messages = [f'{{"type": "tick", "seq": {seq}, "time": {seq}}}' for seq in range(2, 12)]
+        for message in messages:
+            await asyncio.gather(
+                live_hub.feed("c-burst", message, ann, one),
+                live_hub.feed("c-burst", message, ann, two),
+            )
+        live = live_hub.conversations["c-burst"]
+        return [seq for seq, kind, _ in live.frames if kind == "ack"]
+
+    acks = asyncio.run(run())
+    assert acks == list(range(1, 12))
+    stored = live_hub.store.live_events(live_hub.store.live_session("c-burst").id)
+    assert [r.seq for r in stored] == list(range(1, 12))
+
+
+def test_an_event_the_store_refused_is_not_acknowledged_and_can_be_sent_again(
+    hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live_hub, ann = hub
+    real = live_hub.store.add_live_events
+    failures = iter([OSError("disk full")])
+
+    def flaky(rows):
+        if any(seq == 3 for _, seq, _, _ in rows):
+            error = next(failures, None)
+            if error is not None:
+                raise error
+        return real(rows)
+
+    monkeypatch.setattr(live_hub.store, "add_live_events", flaky)
+
+    async def run() -> list[dict]:
+        own = Subscriber(watch=False)
+        await live_hub.feed("c-flaky", '{"type": "start", "seq": 1}', ann, own)
+        for seq in (2, 3, 3, 4):
+            await live_hub.feed("c-flaky", f'{{"type": "tick", "seq": {seq}, "time": 1}}', ann, own)
+        frames = []
+        while not own.queue.empty():
+            frames.append(json.loads(own.queue.get_nowait()))
+        return frames
+
+    frames = asyncio.run(run())
+    assert [(f["type"], f.get("event"), f.get("code")) for f in frames] == [
+        ("ack", 1, None),
+        ("ack", 2, None),
+        ("error", 3, "store_error"),
+        ("ack", 3, None),
+        ("ack", 4, None),
+    ]
+    stored = live_hub.store.live_events(live_hub.store.live_session("c-flaky").id)
+    assert [r.seq for r in stored] == [1, 2, 3, 4]
+
+
+def test_a_quiet_conversation_leaves_memory_and_comes_back_from_the_store(
+    hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live_hub, ann = hub
+    monkeypatch.setattr(hub_module, "IDLE_SECONDS", 0.0)
+
+    async def run() -> tuple[bool, int, int]:
+        own = Subscriber(watch=False)
+        await live_hub.feed("c-quiet", '{"type": "start", "seq": 1}', ann, own)
+        turn = '{"type": "turn", "seq": 2, "role": "customer", "text": "My parcel is late."}'
+        await live_hub.feed("c-quiet", turn, ann, own)
+        before = live_hub.conversations["c-quiet"].last_frame
+        live_hub.unsubscribe(live_hub.conversations["c-quiet"], own)
+        await live_hub.feed("c-other", '{"type": "start", "seq": 1}', ann, Subscriber(watch=False))
+        gone = "c-quiet" not in live_hub.conversations
+        back = await live_hub.find("c-quiet")
+        assert back is not None
+        return gone, back.last_event, back.last_frame - before
+
+    gone, last_event, frames_difference = asyncio.run(run())
+    assert gone
+    assert (last_event, frames_difference) == (2, 0)
