@@ -1,7 +1,7 @@
 """daily scores and verdicts rollups for trends, sparklines, weekly means and badges
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-23
 
 Per day, agent, team and channel: conversations, scored conversations and the sum of their
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
