@@ -229,22 +229,25 @@ back to the customer."""
 
 
 def _worth_saying_back(text: str) -> bool:
+    """A statement of the customer's situation: not a question (said back, it reads as the
+    agent's own doubt), an order to the agent, "as I said…", thanks or a word or two."""
     return (
         len(text.split()) >= 3
+        and not text.endswith("?")
         and not _TO_THE_AGENT.match(_OPENING.sub("", text))
         and not lexicon("not_heard").search(text)
+        and not lexicon("emotion_satisfaction").search(text)
     )
 
 
 def said(ctx: Context, turn: int, *, max_words: int = 12) -> str | None:
     """The customer's own words from one turn, as the agent would say them back: the longest
-    statement (a question when there is none), I → you. None when the turn holds nothing
-    worth saying back (only orders to the agent, "as I said…", a word or two)."""
+    statement worth saying back, I → you; None when there is none (then a nudge says
+    something plainer or waits)."""
     sentences = [s for s in ctx.sentences[turn] if _worth_saying_back(s.text)]
     if not sentences:
         return None
-    statements = [s for s in sentences if not s.text.endswith("?")] or sentences
-    best = max(reversed(statements), key=lambda s: len(s.text.split()))
+    best = max(reversed(sentences), key=lambda s: len(s.text.split()))
     words = _OPENING.sub("", best.text).rstrip(".!?").split() or best.text.split()
     phrase = " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
     if not phrase.startswith("I "):
