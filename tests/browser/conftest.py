@@ -31,8 +31,11 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Chromium for one test module. Not for the session: while Playwright's sync API runs,
+    its event loop counts as running in this thread, and the live tests' `asyncio.run` on the
+    same xdist worker would fail."""
     if not CHROMIUM.is_file():
         _unavailable(f"chromium not found at {CHROMIUM} (scripts/test.sh installs Debian's)")
     try:

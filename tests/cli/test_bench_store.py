@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from databases import database_url
+from heard.bench import storing
 from heard.cli.main import app
 
 __all__ = ["database_url"]
@@ -20,13 +21,20 @@ TINY = ["--n", "40", "--sample", "20", "--batch", "10", "--repeat", "2", "--no-e
 
 @pytest.mark.slow
 def test_bench_store_reports_seed_ingest_and_latency(database_url: str) -> None:
-    args = ["bench", "store", *TINY, "--workers", "2", "--database", database_url, "--json"]
+    args = [
+        *("bench", "store", *TINY, "--workers", "2", "--distinct", "15"),
+        *("--database", database_url, "--json"),
+    ]
+    storing._ANALYSED.clear()  # an earlier test's seed analysis is not reused
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
     assert figures["database"] == database_url.split(":")[0].split("+")[0]
     assert figures["n"] == 40 and figures["conversations"] == 60  # seeded + ingested via API
     assert figures["seed_conversations_per_s"] > 0
+    # 15 distinct conversations analysed, each stored 3 times (the last copy cut at 40)
+    assert (figures["seed_distinct"], figures["seed_copies"]) == (15, 3)
+    assert figures["seed_embeddings"] is False and figures["seed_analyse_seconds"] > 0
     assert figures["ingest_batches"] == 2 and figures["ingest_conversations_per_s"] > 0
     assert figures["embeddings"] is False and figures["workers"] == 2
     latency = figures["latency"]

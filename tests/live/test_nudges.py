@@ -109,6 +109,46 @@ def test_open_concern_names_the_point_still_open(analyzer) -> None:
     assert nudge.evidence is not None and nudge.evidence.turn == 0
 
 
+def test_open_concern_phrasing_takes_up_the_point(analyzer) -> None:
+    fed = feed(
+        analyzer,
+        [("customer", TWO), ("agent", "I've refunded the second $64 payment for your April box.")],
+    )
+    [nudge] = fed.of("open_concern")
+    assert nudge.suggestion == (
+        "“You told me your replacement card never arrived and you need it for your trip… — "
+        "here's what I'll do about that.”"
+    )
+
+
+def test_open_question_is_asked_back(analyzer) -> None:
+    text = (
+        "Can I change the delivery address on order 4411? When will the refund for the broken "
+        "lamp arrive?"
+    )
+    fed = feed(analyzer, [("customer", text), ("agent", "Yes, I've changed the address on 4411.")])
+    [nudge] = fed.of("open_concern")
+    assert nudge.suggestion == (
+        "“You also asked: when will the refund for the broken lamp arrive? Here's the answer.”"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DON'T tell me to calm down!!! This is ridiculous.",
+        "Stop it. I'm furious. Ugh!!!",
+        "As I said, it's in my first message. This is ridiculous!",
+    ],
+)
+def test_orders_to_the_agent_are_not_said_back(analyzer, text) -> None:
+    fed = feed(analyzer, [("customer", text)])
+    [nudge] = fed.of("acknowledge_emotion")
+    assert nudge.suggestion is not None
+    assert "tell you" not in nudge.suggestion and "first message" not in nudge.suggestion
+    assert "calm down" not in nudge.suggestion
+
+
 def test_no_open_concern_when_both_are_answered(analyzer) -> None:
     reply = (
         "I've refunded the second $64 payment for your April box, and a new replacement card "

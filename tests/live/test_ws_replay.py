@@ -63,13 +63,19 @@ def test_replay_prints_nudges_as_they_arrive(site: Site) -> None:
     assert "per-event latency p50" in result.output
 
 
-def test_a_lead_may_not_replay_another_teams_agent(site: Site) -> None:
+def test_a_lead_may_not_replay_another_teams_agent(site: Site, tmp_path) -> None:
+    # its own conversation id and an agent of no team of the lead's, whichever tests ran first
+    conversation = json.loads((EXAMPLES / "03-chat-angry-handled-badly.json").read_text())
+    conversation["id"] = "lead-refused"
+    conversation["agent"] = {"id": "agent-elsewhere", "name": "Elsa", "team": "Elsewhere"}
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text(json.dumps(conversation))
     result = runner.invoke(
         app,
         [
             "live",
             "replay",
-            FILES[0],
+            str(elsewhere),
             "--speed",
             "0",
             "--url",
@@ -80,7 +86,7 @@ def test_a_lead_may_not_replay_another_teams_agent(site: Site) -> None:
         env={"COLUMNS": "200"},
     )
     # the lead may not feed a conversation of an agent outside their teams
-    assert result.exit_code == 1
+    assert result.exit_code == 1, result.output
     assert "forbidden" in result.output
 
 

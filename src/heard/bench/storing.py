@@ -7,17 +7,24 @@ client, no sockets), so a request's time is the server's time plus the in-proces
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
 from heard.bench.machine import machine, peak_rss_mb
 from heard.model import Conversation
+
+if TYPE_CHECKING:
+    from heard.analysis import Analyzer
+    from heard.store import Store
+    from heard.store.analysis import CardRows
 
 SEED_CHUNK = 1000
 """Conversations per seeding ingest (one transaction, analysed in batches on the pool)."""
@@ -29,6 +36,13 @@ BENCH_PASSWORD = "heard-bench-password"
 """The bench users' password: pages such as /dashboard take a signed-in session, not a token."""
 WEEKS = 26
 """Weeks the seeded conversations spread over."""
+DISTINCT = 10_000
+"""Distinct generated conversations the seed analyses; each is stored ceil(n / distinct) times
+under as many external ids (its scorecard is the real analysis of that very body)."""
+
+_ANALYSED: dict[tuple[object, ...], list[tuple[Conversation, CardRows]]] = {}
+"""Analysed seed conversations by (analysis version, distinct, seed, weeks): a second database
+in the same run stores the same analysis instead of repeating it."""
 
 
 @dataclass
@@ -75,6 +89,16 @@ class StoreBench:
     dashboard: bool
     peak_rss_mb: float
     embeddings: bool = True
+    load: tuple[float, float] | None = None
+    """The machine's 1-minute load average when the timed part began and ended (other work on
+    a shared machine slows every figure)."""
+    seed_embeddings: bool = True
+    distinct: int = 0
+    """Distinct conversations analysed for the seed (each stored `copies` times)."""
+    copies: int = 1
+    analyse_seconds: float | None = None
+    """Of `seed_seconds`, the time spent redacting and analysing (None: reused from an earlier
+    database of this run, or no seed)."""
 
     def to_dict(self) -> dict[str, object]:
         result: dict[str, object] = {
@@ -86,8 +110,14 @@ class StoreBench:
             if not self.seed_seconds
             else round(self.n / self.seed_seconds, 1),
             "seed_seconds": None if self.seed_seconds is None else round(self.seed_seconds, 1),
+            "seed_distinct": self.distinct,
+            "seed_copies": self.copies,
+            "seed_analyse_seconds": None
+            if self.analyse_seconds is None
+            else round(self.analyse_seconds, 1),
             "workers": self.workers,
             "embeddings": self.embeddings,
+            "seed_embeddings": self.seed_embeddings,
             "batch": self.batch,
             "ingest_conversations": self.sample,
             "ingest_batches": self.ingest_batches,
@@ -100,6 +130,7 @@ class StoreBench:
             "dashboard_route": self.dashboard,
             "latency": [x.to_dict() for x in self.latencies],
             "peak_rss_mb": self.peak_rss_mb,
+            "load_average": None if self.load is None else [round(x, 2) for x in self.load],
             "client": "in-process ASGI (Starlette TestClient), admin and lead bearer tokens",
             "machine": machine(),
         }
@@ -143,20 +174,28 @@ def bench_store(
     workers: int = 1,
     reuse: bool = False,
     embeddings: bool = True,
+    seed_embeddings: bool | None = None,
+    distinct: int = DISTINCT,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> StoreBench:
     """Seed `n` generated conversations into the store at `url` (it must hold none, unless
     `reuse` and it holds `n` already), ingest `sample` more through the API in batches of
-    `batch`, then time the dashboard endpoints `repeat` times each as an admin and as a lead."""
+    `batch`, then time the dashboard endpoints `repeat` times each as an admin and as a lead.
+
+    The seed redacts and analyses `distinct` generated conversations (on the store's pool, with
+    the bench analyzer) and stores each ceil(n / distinct) times under as many external ids,
+    so a large seed costs the analysis of `distinct` conversations plus the inserts. The seed
+    runs the embedding detectors when `seed_embeddings` (default: as `embeddings`, which rules
+    the API ingest)."""
     from fastapi.testclient import TestClient
 
-    from heard.demo.team import iter_conversations
     from heard.settings import Settings
     from heard.store import Store, UserRole, Viewer
     from heard.store.errors import Invalid
     from heard.web import create_app
 
     report = progress or (lambda _stage, _done, _total: None)
+    seed_embeddings = embeddings if seed_embeddings is None else seed_embeddings
     store = Store.open(url, workers=workers, analyzer=bench_analyzer(embeddings=embeddings))
     try:
         began = time.perf_counter()
@@ -164,6 +203,9 @@ def bench_store(
         warm_seconds = time.perf_counter() - began
         stored = store.counts()["conversations"]
         seed_seconds: float | None = None
+        analyse_seconds: float | None = None
+        distinct = max(1, min(distinct, n))
+        copies = -(-n // distinct)
         if stored and not (reuse and stored >= n):
             raise Invalid(
                 f"the database at {shown_url(url)} already holds {stored:,} conversations; "
@@ -172,13 +214,29 @@ def bench_store(
             )
         if not stored:
             began = time.perf_counter()
+            seed_analyzer = (
+                store.analyzer()
+                if seed_embeddings == embeddings
+                else bench_analyzer(embeddings=bool(seed_embeddings))
+            )
+            analysed, analyse_seconds = _analysed_seed(store, seed_analyzer, distinct, report)
             done = 0
             report("seed", 0, n)
-            for chunk in _chunks(iter_conversations(n, seed=BENCH_SEED, weeks=WEEKS), SEED_CHUNK):
-                store.ingest(chunk)
-                done += len(chunk)
-                report("seed", done, n)
+            for copy in range(copies):
+                for start in range(0, distinct, SEED_CHUNK):
+                    part = analysed[start : start + SEED_CHUNK][: n - done]
+                    if not part:
+                        break
+                    store.ingest(
+                        [seed_copy(c, copy) for c, _ in part],
+                        analyzer=seed_analyzer,
+                        analysed=[card for _, card in part],
+                    )
+                    done += len(part)
+                    report("seed", done, n)
             seed_seconds = time.perf_counter() - began
+            store.warm()  # the API ingest's analyzer on the pool again
+        store.refresh_statistics()  # ANALYZE after the bulk load, as an operator would
         admin = _user(store, "bench-admin@heard.example", UserRole.ADMIN, ())
         teams = store.list_teams(Viewer.system())
         lead = _user(store, "bench-lead@heard.example", UserRole.LEAD, (teams[0].name,))
@@ -188,12 +246,14 @@ def bench_store(
         app = create_app(settings, store=store)
         dashboard = _has_route(app, "/dashboard")
         with TestClient(app) as client:
+            load_before = _load()
             ingest_seconds, batches = _ingest(
                 client, admin_token, sample, batch, report, seed=SAMPLE_SEED + stored
             )
             latencies = _latencies(
                 client, admin_token, lead_token, store, repeat, dashboard, report
             )
+        load_after = _load()
         seeded = store.counts()["conversations"]
     finally:
         store.close()
@@ -214,6 +274,51 @@ def bench_store(
         dashboard=dashboard,
         peak_rss_mb=peak_rss_mb(),
         embeddings=embeddings,
+        load=None if load_before is None or load_after is None else (load_before, load_after),
+        seed_embeddings=seed_embeddings,
+        distinct=distinct,
+        copies=copies,
+        analyse_seconds=analyse_seconds,
+    )
+
+
+def _analysed_seed(
+    store: Store, analyzer: Analyzer, distinct: int, report: Callable[[str, int, int], None]
+) -> tuple[list[tuple[Conversation, CardRows]], float | None]:
+    """The seed's distinct conversations, redacted, with their scorecard rows; and the seconds
+    analysing them took (None when an earlier database of this run analysed them)."""
+    from heard.demo.team import iter_conversations
+    from heard.store.repository import analysis_version
+
+    key = (analysis_version(analyzer), distinct, BENCH_SEED, WEEKS)
+    if key in _ANALYSED:
+        return _ANALYSED[key], None
+    began = time.perf_counter()
+    analysed: list[tuple[Conversation, CardRows]] = []
+    report("analyse", 0, distinct)
+    for chunk in _chunks(iter_conversations(distinct, seed=BENCH_SEED, weeks=WEEKS), SEED_CHUNK):
+        analysed += store.analyse(chunk, analyzer=analyzer)
+        report("analyse", len(analysed), distinct)
+    _ANALYSED.clear()  # one seed in memory at a time
+    _ANALYSED[key] = analysed
+    return analysed, time.perf_counter() - began
+
+
+def _load() -> float | None:
+    """The 1-minute load average, where the system tells it."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def seed_copy(conversation: Conversation, copy: int) -> Conversation:
+    """The `copy`th stored copy of a seed conversation: the same body under another external id
+    (copy 0 is the conversation itself)."""
+    if copy == 0:
+        return conversation
+    return conversation.model_copy(
+        update={"external_id": f"{conversation.external_id or conversation.id}~{copy}"}
     )
 
 

@@ -233,7 +233,14 @@ def _store_rows(result: dict[str, object]) -> list[tuple[str, str]]:
             "seed (generate, redact, analyse on the pool, bulk insert)",
             "reused an earlier seed"
             if seed_rate is None
-            else f"{result['n']:,} in {result['seed_seconds']} s: {seed_rate:,} conversations/s",
+            else f"{result['n']:,} in {result['seed_seconds']} s: {seed_rate:,} conversations/s"
+            + f" ({result['seed_distinct']:,} distinct conversations analysed"
+            + (
+                f" in {result['seed_analyse_seconds']} s"
+                if result["seed_analyse_seconds"] is not None
+                else " by the run's first database"
+            )
+            + f", each stored {result['seed_copies']} times)",
         ),
         (
             f"batch ingest through the API ({result['batch']} per batch)",
@@ -251,6 +258,14 @@ def _store_rows(result: dict[str, object]) -> list[tuple[str, str]]:
         )
     if not result["dashboard_route"]:
         rows.append(("/dashboard", "no such route in this build: not measured"))
+    load = result.get("load_average")
+    if load:
+        rows.append(
+            (
+                "machine load (1-minute average, 2 cores)",
+                f"{load[0]} when the timed part began, {load[1]} when it ended",  # type: ignore[index]
+            )
+        )
     return rows
 
 
@@ -287,6 +302,23 @@ def bench_store_command(
             help="Run the detectors that need the sentence-embedding model (when installed).",
         ),
     ] = True,
+    seed_embeddings: Annotated[
+        bool | None,
+        typer.Option(
+            "--seed-embeddings/--no-seed-embeddings",
+            help="Whether the seed's analysis runs the embedding detectors (default: as "
+            "--embeddings, which rules the API ingest).",
+        ),
+    ] = None,
+    distinct: Annotated[
+        int,
+        typer.Option(
+            "--distinct",
+            min=1,
+            help="Distinct conversations the seed analyses; each is stored ceil(N / distinct) "
+            "times under as many external ids.",
+        ),
+    ] = 10_000,
     as_json: JsonOpt = False,
     write_docs: WriteDocsOpt = False,
 ) -> None:
@@ -334,6 +366,8 @@ def bench_store_command(
                         workers=workers,
                         reuse=reuse,
                         embeddings=embeddings,
+                        seed_embeddings=seed_embeddings,
+                        distinct=distinct,
                         progress=report,
                     ).to_dict()
                 except StoreError as exc:
@@ -343,9 +377,19 @@ def bench_store_command(
     machine: dict[str, object] = results[0]["machine"]  # type: ignore[assignment]
     settings = (
         f"n={n:,}, batch={batch}, sample={sample:,}, repeat={repeat} per endpoint and role, "
-        f"workers={workers}, "
+        f"workers={workers}, API ingest with "
         + ("every detector" if embeddings else "no detector that needs sentence embeddings")
-        + "; filters drawn at random (none, agent, channel, date range, "
+        + f"; the seed analyses {min(distinct, n):,} distinct generated conversations (redacted, "
+        "with "
+        + (
+            "every detector"
+            if (embeddings if seed_embeddings is None else seed_embeddings)
+            else "no detector that needs sentence embeddings"
+        )
+        + "; every scorecard the pipeline's own) and stores each "
+        f"{-(-n // min(distinct, n))} times under as many external ids"
+        + (" (a reused seed was made with these settings)" if reuse else "")
+        + "; ANALYZE after the seed; filters drawn at random (none, agent, channel, date range, "
         "score + behaviour done); moments over one week"
     )
     if as_json:
@@ -362,6 +406,12 @@ def bench_store_command(
             f"Command: `heard bench store --n {n} "
             + "".join(f"--database {r['database']}… " for r in results if database)
             + f"--batch {batch} --sample {sample} --repeat {repeat} --workers {workers} "
+            + f"--distinct {distinct} "
+            + (
+                ""
+                if seed_embeddings is None
+                else ("--seed-embeddings " if seed_embeddings else "--no-seed-embeddings ")
+            )
             + ("" if embeddings else "--no-embeddings ")
             + ("--reuse " if reuse else "")
             + "--write-docs`\n\n"

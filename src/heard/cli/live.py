@@ -42,14 +42,19 @@ def _printer() -> Callable[[LiveEvent, LiveUpdate], None]:
             colour = {"urgent": "red", "warn": "yellow", "info": "cyan"}[nudge.severity]
             console.print(
                 f"  {_clock(nudge.time)} {where:>8}  [{colour}]{nudge.severity:<6}[/{colour}] "
-                f"{nudge.kind}: {escape(nudge.message)}"
+                f"{nudge.kind}: {escape(nudge.message)}",
+                soft_wrap=True,  # one line per nudge, whatever the terminal's width
             )
             if nudge.suggestion:
-                console.print(f"                    try: {escape(nudge.suggestion)}")
+                console.print(
+                    f"                    try: {escape(nudge.suggestion)}", soft_wrap=True
+                )
         for adoption in update.adoptions:
             mark = "[green]adopted[/green]" if adoption.adopted else "[dim]not adopted[/dim]"
             at = f" at turn {adoption.turn}" if adoption.turn is not None else ""
-            console.print(f"                    {adoption.nudge} ({adoption.kind}) {mark}{at}")
+            console.print(
+                f"                    {adoption.nudge} ({adoption.kind}) {mark}{at}", soft_wrap=True
+            )
 
     return show
 
@@ -304,6 +309,7 @@ def replay_command(
         console.print(
             f"{figures['conversations']} conversations, {figures['events']} events, "
             f"{figures['nudges']} nudges ({figures['nudges_per_conversation']} per "
-            f"conversation); per-event latency p50 {latency['p50']} ms, p99 {latency['p99']} ms"
+            f"conversation); per-event latency p50 {latency['p50']} ms, p99 {latency['p99']} ms",
+            soft_wrap=True,
         )
     raise typer.Exit(EXIT_SOME_FAILED if failed else EXIT_OK)

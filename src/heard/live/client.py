@@ -23,6 +23,10 @@ CLOSE_FORBIDDEN = 4403
 FrameHandler = Callable[[dict[str, Any]], None]
 
 
+FATAL = ("unauthorised", "forbidden")
+"""Error codes after which no event of the conversation will be applied."""
+
+
 class LiveClientError(Exception):
     """The server refused the stream (bad token, not allowed) or kept dropping it."""
 
@@ -86,6 +90,8 @@ class _Stream:
         self.all_sent = False
         self.refused = False
         self.ended = False
+        self.fatal: str | None = None
+        """Why the server refused the conversation (forbidden start): the stream stops."""
         self.connection: ClientConnection | None = None
         self.reader: asyncio.Task[None] | None = None
 
@@ -138,6 +144,9 @@ class _Stream:
             result.state_ms.append((now - sent) * 1000)
         elif kind == "error":
             result.errors.append(frame)
+            if frame.get("code") in FATAL:  # the start was refused: nothing more will apply
+                self.fatal = f"{frame['code']}: {frame['message']}"
+                self.done.set()
             if isinstance(event, int) and event >= self.final_seq:
                 self.refused = True
         elif kind == "ended":
@@ -157,6 +166,8 @@ class _Stream:
             self.done.set()
 
     async def send(self, seq: int, body: bytes) -> None:
+        if self.fatal:
+            raise LiveClientError(self.fatal)
         self.events[seq] = body
         self.sent[seq] = time.perf_counter()
         for attempt in range(self.retries + 1):
@@ -214,6 +225,8 @@ class _Stream:
             await self.connection.close()
         if self.reader is not None:
             await asyncio.gather(self.reader, return_exceptions=True)
+        if self.fatal:
+            raise LiveClientError(self.fatal)
 
 
 async def stream(

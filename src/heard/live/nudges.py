@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from heard.analysis.context import Context
 from heard.analysis.scoring import render_tip, second_person
+from heard.detectors._lexicon import lexicon
 from heard.live.events import Nudge, PartialEvent
 from heard.model import Channel, ConcernStatus, Finding, Role, Scorecard, Span, Turn
 
@@ -218,14 +219,35 @@ def _full_stop(words: str) -> str:
     return words if words.endswith(("…", ".", "!", "?")) else words + "."
 
 
-def said(ctx: Context, turn: int, *, max_words: int = 12) -> str:
+_TO_THE_AGENT = re.compile(
+    r"^(?:(?:please|just|now)\s+)?(?:don'?t|do not|stop|tell|give|get|let|put|send|fix|"
+    r"listen|read|check|look|call|cancel|refund|transfer|answer|help|calm)\b",
+    re.IGNORECASE,
+)
+"""A sentence telling the agent what to do ("Don't tell me to calm down"): not words to say
+back to the customer."""
+
+
+def _worth_saying_back(text: str) -> bool:
+    """A statement of the customer's situation: not a question (said back, it reads as the
+    agent's own doubt), an order to the agent, "as I said…", thanks or a word or two."""
+    return (
+        len(text.split()) >= 3
+        and not text.endswith("?")
+        and not _TO_THE_AGENT.match(_OPENING.sub("", text))
+        and not lexicon("not_heard").search(text)
+        and not lexicon("emotion_satisfaction").search(text)
+    )
+
+
+def said(ctx: Context, turn: int, *, max_words: int = 12) -> str | None:
     """The customer's own words from one turn, as the agent would say them back: the longest
-    statement (a question when there is none), I → you."""
-    sentences = ctx.sentences[turn]
+    statement worth saying back, I → you; None when there is none (then a nudge says
+    something plainer or waits)."""
+    sentences = [s for s in ctx.sentences[turn] if _worth_saying_back(s.text)]
     if not sentences:
-        return "what you told me"
-    statements = [s for s in sentences if not s.text.endswith("?")] or sentences
-    best = max(reversed(statements), key=lambda s: len(s.text.split()))
+        return None
+    best = max(reversed(sentences), key=lambda s: len(s.text.split()))
     words = _OPENING.sub("", best.text).rstrip(".!?").split() or best.text.split()
     phrase = " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
     if not phrase.startswith("I "):
@@ -271,11 +293,18 @@ def acknowledge_emotion(sit: Situation) -> list[Candidate]:
     )
     words = said(sit.ctx, turn)
     feeling = {"anger": "angry", "frustration": "frustrated", "worry": "worried"}[label]
-    suggestion = (
-        f"“I can hear this is worrying — {_full_stop(words)} Let's sort it out together.”"
-        if label == "worry"
-        else f"“That sounds really frustrating — {_full_stop(words)} I'm sorry.”"
-    )
+    if words is None:  # nothing to say back: name the feeling and own the next step
+        suggestion = (
+            "“I can hear this is worrying, and I'm going to sort it out with you now.”"
+            if label == "worry"
+            else "“I'm sorry — I can hear how frustrating this has been. Let me put it right.”"
+        )
+    else:
+        suggestion = (
+            f"“I can hear this is worrying — {_full_stop(words)} Let's sort it out together.”"
+            if label == "worry"
+            else f"“That sounds really frustrating — {_full_stop(words)} I'm sorry.”"
+        )
     return [
         Candidate(
             kind="acknowledge_emotion",
@@ -301,7 +330,7 @@ def premature_solution(sit: Situation) -> list[Candidate]:
         ):
             continue
         upset = [t for t, (label, _) in _emotions(sit).items() if label in UPSET and t < turn]
-        words = said(sit.ctx, max(upset)) if upset else "this has happened"
+        words = (said(sit.ctx, max(upset)) if upset else None) or "this has happened"
         found.append(
             Candidate(
                 kind="premature_solution",
@@ -400,14 +429,22 @@ def open_concern(sit: Situation) -> list[Candidate]:
                 severity="warn",
                 message=message,
                 evidence=concern.span,
-                suggestion="“You also asked about "
-                f"{_YOU_WAS.sub('you were', second_person(_clip(concern.quote).rstrip('?.!')))}"
-                " — here's what I can tell you.”",
+                suggestion=_open_concern_phrasing(concern.kind, concern.quote),
                 turn=concern.span.turn,
                 data={"concern": concern.id},
             )
         )
     return found
+
+
+def _open_concern_phrasing(kind: str, quote: str) -> str:
+    """Words that take up a concern still open: a question is asked back as a question, a
+    problem or request is named as what they told you."""
+    words = _YOU_WAS.sub("you were", second_person(_clip(_OPENING.sub("", quote))))
+    words = words[:1].lower() + words[1:] if not words.startswith("I ") else words
+    if kind == "question":
+        return f"“You also asked: {words.rstrip('?.!')}? Here's the answer.”"
+    return f"“You told me {words.rstrip('.!?')} — here's what I'll do about that.”"
 
 
 def paraphrase(sit: Situation) -> list[Candidate]:
@@ -426,6 +463,9 @@ def paraphrase(sit: Situation) -> list[Candidate]:
             return []
         if any(sit.behaviours_at(r.index) & REFLECTING for r in replies):
             return []
+        words = said(sit.ctx, turn.index)
+        if words is None:  # nothing in it to paraphrase; an earlier turn may have
+            continue
         return [
             Candidate(
                 kind="paraphrase",
@@ -433,7 +473,7 @@ def paraphrase(sit: Situation) -> list[Candidate]:
                 severity="info",
                 message="Try a paraphrase: give their point back in your words",
                 evidence=_longest_sentence(sit.ctx, turn.index),
-                suggestion=f"“So {said(sit.ctx, turn.index)} — is that right?”",
+                suggestion=f"“So {words} — is that right?”",
                 turn=turn.index,
             )
         ]

@@ -78,6 +78,9 @@ from heard.store.tables import (
     AuditRow,
     ComponentScoreRow,
     ConversationRow,
+    DailyBandRow,
+    DailyScoreRow,
+    DailyVerdictRow,
     FeedbackRow,
     LiveEventRow,
     LiveSessionRow,
@@ -111,6 +114,31 @@ BADGES = {
     "Empathy": "empathy",
 }
 """Behaviour badges of the recognition page: badge → the behaviour whose done-rate wins it."""
+
+
+Rollup = dict[tuple[str, tuple[Any, ...]], list[float]]
+"""Contributions to the rollup tables: (table, group key) → its three counts."""
+
+ROLLUPS: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {
+    "daily_scores": (
+        DailyScoreRow,
+        ("day", "agent_id", "team_id", "channel", "component"),
+        ("conversations", "scored", "total"),
+    ),
+    "daily_verdicts": (
+        DailyVerdictRow,
+        ("day", "agent_id", "team_id", "channel", "behaviour"),
+        ("judged", "done", "findings"),
+    ),
+    "daily_bands": (
+        DailyBandRow,
+        ("day", "agent_id", "team_id", "channel", "band"),
+        ("conversations",),
+    ),
+}
+"""The rollup tables: row class, group key columns, count columns (the first counts rows)."""
+BAND_WIDTH = 10
+"""The score distribution's band width that `daily_bands` holds."""
 
 
 def now() -> datetime:
@@ -241,6 +269,7 @@ class Store:
         analyzer: Analyzer | None = None,
         redact: bool = True,
         user_id: int | None = None,
+        analysed: Sequence[CardRows] | None = None,
     ) -> IngestReport:
         """Store and score conversations in one transaction (all or nothing).
 
@@ -249,12 +278,22 @@ class Store:
         Agents and teams named by the conversations are created on the fly. With `workers` > 1
         and at least `PARALLEL_MIN` conversations to score, analysis runs on a process pool
         (the same scorecards as on one process).
-        """
-        if redact:
-            from heard.redact import redact_conversation
 
-            conversations = [redact_conversation(c) for c in conversations]
+        `analysed` gives each conversation's scorecard rows from `analyse` (with the same
+        analyzer): the conversations are then stored as they are (already redacted when
+        `redact`), neither redacted nor analysed again.
+        """
         analyzer = analyzer or self.analyzer()
+        given: dict[tuple[str, str], CardRows] | None = None
+        if analysed is not None:
+            if len(analysed) != len(conversations):
+                raise Invalid(
+                    f"{len(analysed)} scorecards for {len(conversations)} conversations",
+                    field="analysed",
+                )
+            given = {ingest_key(c): card for c, card in zip(conversations, analysed, strict=True)}
+        elif redact:
+            conversations = self._redacted(conversations, analyzer)
         latest: dict[tuple[str, str], Conversation] = {}
         for conversation in conversations:  # the last of two with one key wins
             latest[ingest_key(conversation)] = conversation
@@ -262,15 +301,18 @@ class Store:
         with self._session() as session:
             known = self._known_digests(session, list(latest))
         changed = [k for k in latest if known.get(k) != digest(bodies[k])]
-        cards = dict(
-            zip(
-                changed,
-                self._score_cards(
-                    [latest[k] for k in changed], [bodies[k] for k in changed], analyzer
-                ),
-                strict=True,
+        if given is not None:
+            cards = {k: given[k] for k in changed}
+        else:
+            cards = dict(
+                zip(
+                    changed,
+                    self._score_cards(
+                        [latest[k] for k in changed], [bodies[k] for k in changed], analyzer
+                    ),
+                    strict=True,
+                )
             )
-        )
         version = analysis_version(analyzer)
         report = IngestReport()
         try:
@@ -290,6 +332,35 @@ class Store:
                 "send them again (they will come back unchanged or updated)"
             ) from exc
         return report
+
+    def analyse(
+        self,
+        conversations: Sequence[Conversation],
+        *,
+        analyzer: Analyzer | None = None,
+        redact: bool = True,
+    ) -> list[tuple[Conversation, CardRows]]:
+        """What `ingest` would store for each conversation without storing it: the conversation
+        (redacted unless `redact` is False) and its scorecard rows, analysed in batches as
+        ingest does (on the pool when it pays). Give both to `ingest(…, analysed=…)`."""
+        analyzer = analyzer or self.analyzer()
+        if redact:
+            conversations = self._redacted(conversations, analyzer)
+        bodies = [c.to_json() for c in conversations]
+        cards = self._score_cards(list(conversations), bodies, analyzer)
+        return list(zip(conversations, cards, strict=True))
+
+    def _redacted(
+        self, conversations: Sequence[Conversation], analyzer: Analyzer
+    ) -> list[Conversation]:
+        """Redacted copies of `conversations` (on the analysis workers when there are enough
+        of them: redaction is a third of the store's own work per conversation)."""
+        if self.workers > 1 and len(conversations) >= PARALLEL_MIN:
+            bodies = self._analysis_pool(analyzer).redact([c.to_json() for c in conversations])
+            return [Conversation.model_validate_json(b) for b in bodies]
+        from heard.redact import redact_conversation
+
+        return [redact_conversation(c) for c in conversations]
 
     def _score_cards(
         self, conversations: list[Conversation], bodies: list[str], analyzer: Analyzer
@@ -393,6 +464,7 @@ class Store:
                 ).scalars()
                 for values, new_id in zip(inserts, returned, strict=True):
                     ids[(values["source"], values["external_id"])] = new_id
+            before = self._contributions(session, [u["id"] for u in updates])
             if updates:
                 session.execute(update(ConversationRow), updates)
                 for key, _ in items:
@@ -404,6 +476,7 @@ class Store:
                 version,
                 replace=[u["id"] for u in updates],
             )
+            self._roll(session, before, self._contributions(session, list(ids.values())))
             for key, _ in items:
                 if key in ids:
                     status = IngestStatus.CREATED if key not in existing else IngestStatus.UPDATED
@@ -539,6 +612,101 @@ class Store:
         if verdicts:
             session.execute(insert(VerdictRow.__table__), verdicts)
 
+    def _contributions(self, session: Session, conversation_ids: list[int]) -> Rollup:
+        """What these conversations add to the rollups now: ("daily_scores", (day, agent, team,
+        channel, component)) → [conversations, scored, total] and ("daily_verdicts", (day,
+        agent, team, channel, behaviour)) → [judged, done, findings]."""
+        found: Rollup = defaultdict(lambda: [0, 0, 0])
+        for chunk in range(0, len(conversation_ids), 500):
+            ids = conversation_ids[chunk : chunk + 500]
+            current = aliased(ScorecardRow)
+            rows = session.execute(
+                select(
+                    ConversationRow.occurred_at,
+                    ConversationRow.agent_id,
+                    ConversationRow.team_id,
+                    ConversationRow.channel,
+                    current.id,
+                    current.listening_score,
+                )
+                .outerjoin(
+                    current,
+                    and_(current.conversation_id == ConversationRow.id, current.current.is_(True)),
+                )
+                .where(ConversationRow.id.in_(ids))
+            ).all()
+            components: dict[int, list[tuple[str, float | None]]] = defaultdict(list)
+            verdicts: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
+            card_ids = [r[4] for r in rows if r[4] is not None]
+            if card_ids:
+                for card_id, component, score in session.execute(
+                    select(
+                        ComponentScoreRow.scorecard_id,
+                        ComponentScoreRow.component,
+                        ComponentScoreRow.score,
+                    ).where(ComponentScoreRow.scorecard_id.in_(card_ids))
+                ):
+                    components[card_id].append((component, score))
+                for card_id, behaviour, verdict, findings in session.execute(
+                    select(
+                        VerdictRow.scorecard_id,
+                        VerdictRow.behaviour,
+                        VerdictRow.verdict,
+                        VerdictRow.findings,
+                    ).where(
+                        VerdictRow.scorecard_id.in_(card_ids),
+                        VerdictRow.verdict.in_(["done", "missed"]),
+                    )
+                ):
+                    verdicts[card_id].append((behaviour, verdict, findings))
+            for occurred, agent_id, team_id, channel, card_id, score in rows:
+                group = (occurred.date(), agent_id or 0, team_id or 0, channel)
+                found[("daily_bands", (*group, band_of(score)))][0] += 1
+                parts = [("", score)] + (components[card_id] if card_id is not None else [])
+                for component, value in parts:
+                    into = found[("daily_scores", (*group, component))]
+                    into[0] += 1
+                    if value is not None:
+                        into[1] += 1
+                        into[2] += value
+                for behaviour, verdict, findings in verdicts.get(card_id or 0, []):
+                    into = found[("daily_verdicts", (*group, behaviour))]
+                    into[0] += 1
+                    into[1] += verdict == "done"
+                    into[2] += findings
+        return found
+
+    def _roll(self, session: Session, before: Rollup, after: Rollup) -> None:
+        """Move the rollups from the `before` contributions of some conversations to their
+        `after` ones (an upsert per changed group; emptied groups are deleted)."""
+        changes: dict[tuple[str, tuple[Any, ...]], list[float]] = {}
+        for sign, contributions in ((-1, before), (1, after)):
+            for key, numbers in contributions.items():
+                into = changes.setdefault(key, [0, 0, 0])
+                for i, number in enumerate(numbers):
+                    into[i] += sign * number
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        for name, (row, keys, counts) in ROLLUPS.items():
+            values = [
+                dict(zip(keys, key, strict=True)) | dict(zip(counts, numbers, strict=False))
+                for (table_name, key), numbers in changes.items()
+                if table_name == name and any(numbers)
+            ]
+            if not values:
+                continue
+            table = row.__table__
+            stmt = upsert(table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=list(keys),
+                set_={c: table.c[c] + stmt.excluded[c] for c in counts},
+            )
+            for chunk in range(0, len(values), 500):
+                session.execute(stmt, values[chunk : chunk + 500])
+            session.execute(delete(row).where(table.c[counts[0]] <= 0))
+
     def _agent_and_team(
         self, session: Session, conversation: Conversation
     ) -> tuple[int | None, int | None]:
@@ -608,6 +776,9 @@ class Store:
                 ).all()
                 conversations = [Conversation.model_validate_json(body) for _, body in rows]
                 cards = self._score_cards(conversations, [body for _, body in rows], analyzer)
+                before = self._contributions(
+                    session, [conversation_id for conversation_id, _ in rows]
+                )
                 self._add_scorecards(
                     session,
                     [
@@ -616,6 +787,11 @@ class Store:
                     ],
                     version,
                     replace=[conversation_id for conversation_id, _ in rows],
+                )
+                self._roll(
+                    session,
+                    before,
+                    self._contributions(session, [conversation_id for conversation_id, _ in rows]),
                 )
         if stale:
             with self._session() as session:
@@ -691,6 +867,50 @@ class Store:
         if row is None:
             raise NotFound(f"no conversation {conversation_id}", field="conversation_id")
         return row
+
+    @staticmethod
+    def _rolls_up(where: ConversationFilter) -> bool:
+        """Whether `daily_scores` answers for `where`: no score or behaviour filter, and dates
+        (if any) at midnight, so whole days are in or out."""
+        return (
+            where.min_score is None
+            and where.max_score is None
+            and not where.done
+            and not where.missed
+            and all(
+                moment is None or to_db(moment).time() == datetime.min.time()  # type: ignore[union-attr]
+                for moment in (where.start, where.end)
+            )
+        )
+
+    @staticmethod
+    def _rollup_query(
+        columns: Sequence[Any], viewer: Viewer, where: ConversationFilter
+    ) -> Select[Any]:
+        """`daily_scores` rows the viewer may see (the conversations' team and agent, as
+        `_scoped`) matching `where` (which `_rolls_up`)."""
+        return Store._rollup_where(select(*columns), DailyScoreRow, viewer, where)
+
+    @staticmethod
+    def _rollup_where(
+        stmt: Select[Any], row: Any, viewer: Viewer, where: ConversationFilter
+    ) -> Select[Any]:
+        """`stmt` over a rollup table limited to what the viewer may see and `where`."""
+        if viewer.role == UserRole.LEAD:
+            stmt = stmt.where(row.team_id.in_(viewer.team_ids or [-1]))
+        elif viewer.role != UserRole.ADMIN:
+            stmt = stmt.where(row.agent_id == (viewer.agent_id or -1))
+        if where.agent_id is not None:
+            stmt = stmt.where(row.agent_id == where.agent_id)
+        if where.team_id is not None:
+            stmt = stmt.where(row.team_id == where.team_id)
+        if where.channel is not None:
+            stmt = stmt.where(row.channel == where.channel.value)
+        if where.start is not None:
+            stmt = stmt.where(row.day >= to_db(where.start).date())  # type: ignore[union-attr]
+        if where.end is not None:
+            stmt = stmt.where(row.day < to_db(where.end).date())  # type: ignore[union-attr]
+        return stmt
 
     # ------------------------------------------------------------------ conversations
 
@@ -862,20 +1082,17 @@ class Store:
 
     def list_agents(self, viewer: Viewer, *, team_id: int | None = None) -> list[AgentRecord]:
         with self._session() as session:
-            stats = (
+            stats = (  # from the rollup: every conversation, the mean of the scored ones
                 select(
-                    ConversationRow.agent_id.label("agent_id"),
-                    func.count(ConversationRow.id).label("n"),
-                    func.avg(ScorecardRow.listening_score).label("mean"),
+                    DailyScoreRow.agent_id.label("agent_id"),
+                    func.sum(DailyScoreRow.conversations).label("n"),
+                    (
+                        func.sum(DailyScoreRow.total)
+                        / func.nullif(func.sum(DailyScoreRow.scored), 0)
+                    ).label("mean"),
                 )
-                .outerjoin(
-                    ScorecardRow,
-                    and_(
-                        ScorecardRow.conversation_id == ConversationRow.id,
-                        ScorecardRow.current.is_(True),
-                    ),
-                )
-                .group_by(ConversationRow.agent_id)
+                .where(DailyScoreRow.component == "")
+                .group_by(DailyScoreRow.agent_id)
                 .subquery()
             )
             stmt = (
@@ -926,18 +1143,13 @@ class Store:
                 team_id: (n, mean)
                 for team_id, n, mean in session.execute(
                     select(
-                        ConversationRow.team_id,
-                        func.count(ConversationRow.id),
-                        func.avg(ScorecardRow.listening_score),
+                        DailyScoreRow.team_id,
+                        func.sum(DailyScoreRow.conversations),
+                        func.sum(DailyScoreRow.total)
+                        / func.nullif(func.sum(DailyScoreRow.scored), 0),
                     )
-                    .outerjoin(
-                        ScorecardRow,
-                        and_(
-                            ScorecardRow.conversation_id == ConversationRow.id,
-                            ScorecardRow.current.is_(True),
-                        ),
-                    )
-                    .group_by(ConversationRow.team_id)
+                    .where(DailyScoreRow.component == "")
+                    .group_by(DailyScoreRow.team_id)
                 )
             }
             return [
@@ -955,8 +1167,7 @@ class Store:
 
     # ------------------------------------------------------------------ dashboards
 
-    def _period(self, by: Literal["day", "week"]) -> Any:
-        column = ConversationRow.occurred_at
+    def _period(self, by: Literal["day", "week"], column: Any = ConversationRow.occurred_at) -> Any:
         if self.dialect == "sqlite":
             if by == "day":
                 return func.date(column)
@@ -973,6 +1184,8 @@ class Store:
         """Per day or week (weeks start on Monday): conversations, mean Listening Score and
         mean score per component."""
         where = where or ConversationFilter()
+        if self._rolls_up(where):
+            return self._rolled_trends(viewer, where, by)
         period = self._period(by).label("period")
         with self._session() as session:
             stmt, current = self._conversation_query(
@@ -1002,6 +1215,36 @@ class Store:
                     point.components[component] = None if mean is None else round(float(mean), 2)
         return [points[k] for k in sorted(points)]
 
+    def _rolled_trends(
+        self, viewer: Viewer, where: ConversationFilter, by: Literal["day", "week"]
+    ) -> list[TrendPoint]:
+        """`trends` from `daily_scores`."""
+        period = self._period(by, DailyScoreRow.day).label("period")
+        stmt = self._rollup_query(
+            [
+                period,
+                DailyScoreRow.component,
+                func.sum(DailyScoreRow.conversations),
+                func.sum(DailyScoreRow.scored),
+                func.sum(DailyScoreRow.total),
+            ],
+            viewer,
+            where,
+        ).group_by(period, DailyScoreRow.component)
+        with self._session() as session:
+            rows = session.execute(stmt).all()
+        points: dict[date, TrendPoint] = {}
+        for p, component, n, scored, total in rows:
+            if component == "" and n:
+                points[_as_date(p)] = TrendPoint(
+                    period=_as_date(p), conversations=int(n), listening_score=_mean(total, scored)
+                )
+        for p, component, _n, scored, total in rows:
+            point = points.get(_as_date(p))
+            if component != "" and point is not None:
+                point.components[component] = _mean(total, scored)
+        return [points[k] for k in sorted(points)]
+
     def distribution(
         self, viewer: Viewer, where: ConversationFilter | None = None, *, width: int = 10
     ) -> Distribution:
@@ -1018,9 +1261,20 @@ class Store:
                 else_=len(edges) - 1,
             ).label("band")
 
-        with self._session() as session:
+        if width == BAND_WIDTH and self._rolls_up(where):
+            stmt = self._rollup_where(
+                select(DailyBandRow.band, func.sum(DailyBandRow.conversations)).group_by(
+                    DailyBandRow.band
+                ),
+                DailyBandRow,
+                viewer,
+                where,
+            )
+        else:
             stmt, _ = self._conversation_query([band, func.count()], viewer, where)
-            for index, n in session.execute(stmt.group_by(text("band"))):
+            stmt = stmt.group_by(text("band"))
+        with self._session() as session:
+            for index, n in session.execute(stmt):
                 total += n
                 if index < 0:
                     unscored += n
@@ -1046,9 +1300,22 @@ class Store:
         """The best and worst moments (positive and negative findings with their quote) of the
         most recent `scan` conversations matching `where`; one per conversation and behaviour."""
         where = where or ConversationFilter()
+        # candidates stay plain tuples (confidence, newest first, row, finding); only the chosen
+        # become Moments, with their quotes
+        found: dict[str, list[tuple[float, float, int, Any, dict[str, Any]]]] = {
+            "positive": [],
+            "negative": [],
+        }
         with self._session() as session:
             stmt, _current = self._conversation_query(
-                [ConversationRow, lambda c: c.body, AgentRow.name, AgentRow.external_id],
+                [
+                    ConversationRow.id,
+                    ConversationRow.agent_id,
+                    ConversationRow.occurred_at,
+                    lambda c: c.body,
+                    AgentRow.name,
+                    AgentRow.external_id,
+                ],
                 viewer,
                 where,
             )
@@ -1056,52 +1323,67 @@ class Store:
             rows = session.execute(
                 stmt.order_by(ConversationRow.occurred_at.desc()).limit(scan)
             ).all()
-        found: dict[str, list[Moment]] = {"positive": [], "negative": []}
-        for row, card_body, agent_name, agent_external in rows:
-            if card_body is None:
-                continue
-            card = orjson.loads(card_body)
-            turns = None
-            seen: set[tuple[str, str]] = set()
-            for finding in card.get("findings", []):
-                polarity = finding.get("polarity")
-                if polarity not in found or (polarity, finding["behaviour"]) in seen:
+            for row in rows:
+                if row[3] is None:
                     continue
-                seen.add((polarity, finding["behaviour"]))
-                if turns is None:
-                    turns = [t["text"] for t in orjson.loads(row.body)["turns"]]
-                span = finding["spans"][0]
-                found[polarity].append(
-                    Moment(
-                        conversation_id=row.id,
-                        agent_id=row.agent_id,
-                        agent=agent_name or agent_external,
-                        occurred_at=from_db(row.occurred_at),  # type: ignore[arg-type]
-                        behaviour=finding["behaviour"],
-                        component=finding["component"],
-                        polarity=polarity,
-                        turn=span["turn"],
-                        start=span.get("start", 0),
-                        end=span["end"],
-                        quote=turns[span["turn"]][span.get("start", 0) : span["end"]],
-                        explanation=finding.get("explanation", ""),
-                        confidence=finding.get("confidence", 1.0),
+                stamp = from_db(row[2]).timestamp()  # type: ignore[union-attr]
+                seen: set[tuple[str, str]] = set()
+                for finding in orjson.loads(row[3]).get("findings", []):
+                    polarity = finding.get("polarity")
+                    if polarity not in found or (polarity, finding["behaviour"]) in seen:
+                        continue
+                    seen.add((polarity, finding["behaviour"]))
+                    found[polarity].append(
+                        (finding.get("confidence", 1.0), stamp, len(found[polarity]), row, finding)
+                    )
+
+            def top(
+                candidates: list[tuple[float, float, int, Any, dict[str, Any]]],
+            ) -> list[tuple[Any, dict[str, Any]]]:
+                ranked = sorted(candidates, key=lambda m: (-m[0], -m[1], m[2]))
+                chosen: list[tuple[Any, dict[str, Any]]] = []
+                used: set[int] = set()
+                for _, _, _, row, finding in ranked:  # prefer different conversations
+                    if row[0] not in used:
+                        chosen.append((row, finding))
+                        used.add(row[0])
+                    if len(chosen) == limit:
+                        break
+                return chosen
+
+            chosen = {polarity: top(candidates) for polarity, candidates in found.items()}
+            wanted = sorted({row[0] for picks in chosen.values() for row, _ in picks})
+            turns = {
+                row_id: [t["text"] for t in orjson.loads(body)["turns"]]
+                for row_id, body in session.execute(
+                    select(ConversationRow.id, ConversationRow.body).where(
+                        ConversationRow.id.in_(wanted)
                     )
                 )
+            }
 
-        def top(moments: list[Moment]) -> list[Moment]:
-            ranked = sorted(moments, key=lambda m: (-m.confidence, -m.occurred_at.timestamp()))
-            chosen: list[Moment] = []
-            used: set[int] = set()
-            for moment in ranked:  # prefer different conversations
-                if moment.conversation_id not in used:
-                    chosen.append(moment)
-                    used.add(moment.conversation_id)
-                if len(chosen) == limit:
-                    break
-            return chosen
+        def moment(row: Any, finding: dict[str, Any]) -> Moment:
+            span = finding["spans"][0]
+            start = span.get("start", 0)
+            return Moment(
+                conversation_id=row[0],
+                agent_id=row[1],
+                agent=row[4] or row[5],
+                occurred_at=from_db(row[2]),  # type: ignore[arg-type]
+                behaviour=finding["behaviour"],
+                component=finding["component"],
+                polarity=finding["polarity"],
+                turn=span["turn"],
+                start=start,
+                end=span["end"],
+                quote=turns[row[0]][span["turn"]][start : span["end"]],
+                explanation=finding.get("explanation", ""),
+                confidence=finding.get("confidence", 1.0),
+            )
 
-        return Moments(best=top(found["positive"]), worst=top(found["negative"]))
+        best = [moment(*pick) for pick in chosen["positive"]]
+        worst = [moment(*pick) for pick in chosen["negative"]]
+        return Moments(best=best, worst=worst)
 
     # ------------------------------------------------------------------ coaching notes
 
@@ -1430,6 +1712,25 @@ class Store:
             }
 
             def means(filter_: ConversationFilter) -> dict[int, tuple[int, float]]:
+                if self._rolls_up(filter_):
+                    rolled = (
+                        self._rollup_query(
+                            [
+                                DailyScoreRow.agent_id,
+                                func.sum(DailyScoreRow.scored),
+                                func.sum(DailyScoreRow.total),
+                            ],
+                            viewer,
+                            filter_,
+                        )
+                        .where(DailyScoreRow.component == "", DailyScoreRow.agent_id != 0)
+                        .group_by(DailyScoreRow.agent_id)
+                    )
+                    return {
+                        a: (int(n), float(total) / int(n))
+                        for a, n, total in session.execute(rolled)
+                        if n
+                    }
                 stmt, current = self._conversation_query(
                     [
                         ConversationRow.agent_id,
@@ -1465,35 +1766,28 @@ class Store:
                 (x for x in listeners if x.improvement is not None),
                 key=lambda x: (-(x.improvement or 0), x.agent_id),
             )[:limit]
-            # the week's scorecards first (by date), then their verdicts by key: a join lets the
-            # planner start from every verdict of the behaviours instead
-            stmt, current = self._conversation_query(
-                [lambda c: c.id, ConversationRow.agent_id], viewer, where
-            )
-            agent_of = dict(
-                session.execute(
-                    stmt.where(current.id.is_not(None), ConversationRow.agent_id.is_not(None))
-                ).all()
-            )
             tally: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-            ids = list(agent_of)
-            for chunk in range(0, len(ids), 500):
-                for card_id, behaviour, verdict, findings in session.execute(
+            if self._rolls_up(where):
+                rolled = (
                     select(
-                        VerdictRow.scorecard_id,
-                        VerdictRow.behaviour,
-                        VerdictRow.verdict,
-                        VerdictRow.findings,
-                    ).where(
-                        VerdictRow.scorecard_id.in_(ids[chunk : chunk + 500]),
-                        VerdictRow.behaviour.in_(list(BADGES.values())),
-                        VerdictRow.verdict.in_(["done", "missed"]),
+                        DailyVerdictRow.behaviour,
+                        DailyVerdictRow.agent_id,
+                        func.sum(DailyVerdictRow.judged),
+                        func.sum(DailyVerdictRow.done),
+                        func.sum(DailyVerdictRow.findings),
                     )
+                    .where(
+                        DailyVerdictRow.behaviour.in_(list(BADGES.values())),
+                        DailyVerdictRow.agent_id != 0,
+                    )
+                    .group_by(DailyVerdictRow.behaviour, DailyVerdictRow.agent_id)
+                )
+                for behaviour, agent, n, done, findings in session.execute(
+                    self._rollup_where(rolled, DailyVerdictRow, viewer, where)
                 ):
-                    counts = tally[(behaviour, agent_of[card_id])]
-                    counts[0] += 1
-                    counts[1] += verdict == "done"
-                    counts[2] += findings
+                    tally[(behaviour, agent)] = [int(n), int(done), int(findings)]
+            else:
+                self._tally_verdicts(session, viewer, where, tally)
             rates: dict[str, list[tuple[float, int, int]]] = defaultdict(list)
             for (behaviour, agent), (n, done, findings) in tally.items():
                 if n >= minimum and done:
@@ -1520,6 +1814,43 @@ class Store:
             by_improvement=by_improvement,
             badges=badges,
         )
+
+    def _tally_verdicts(
+        self,
+        session: Session,
+        viewer: Viewer,
+        where: ConversationFilter,
+        tally: dict[tuple[str, int], list[int]],
+    ) -> None:
+        """Badge behaviours' (judged, done, findings) per agent from the scorecards."""
+        # the week's scorecards first (by date), then their verdicts by key: a join lets the
+        # planner start from every verdict of the behaviours instead
+        stmt, current = self._conversation_query(
+            [lambda c: c.id, ConversationRow.agent_id], viewer, where
+        )
+        agent_of = dict(
+            session.execute(
+                stmt.where(current.id.is_not(None), ConversationRow.agent_id.is_not(None))
+            ).all()
+        )
+        ids = list(agent_of)
+        for chunk in range(0, len(ids), 500):
+            for card_id, behaviour, verdict, findings in session.execute(
+                select(
+                    VerdictRow.scorecard_id,
+                    VerdictRow.behaviour,
+                    VerdictRow.verdict,
+                    VerdictRow.findings,
+                ).where(
+                    VerdictRow.scorecard_id.in_(ids[chunk : chunk + 500]),
+                    VerdictRow.behaviour.in_(list(BADGES.values())),
+                    VerdictRow.verdict.in_(["done", "missed"]),
+                )
+            ):
+                counts = tally[(behaviour, agent_of[card_id])]
+                counts[0] += 1
+                counts[1] += verdict == "done"
+                counts[2] += findings
 
     # ------------------------------------------------------------------ audit
 
@@ -1802,6 +2133,11 @@ class Store:
                 self._audit(session, by, "revoke", "token", str(token_id), None)
             return self._token(row)
 
+    def refresh_statistics(self) -> None:
+        """Refresh the query planner's statistics (ANALYZE), as after a bulk load."""
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+
     def counts(self) -> dict[str, int]:
         """Rows per table: for tests and `heard serve`'s start-up line."""
         with self._session() as session:
@@ -1833,6 +2169,29 @@ class Store:
         """Per agent, per day or week: (conversations, mean Listening Score) — the dashboard's
         sparklines in one query instead of one per agent."""
         where = where or ConversationFilter()
+        found: dict[int, dict[date, tuple[int, float | None]]] = defaultdict(dict)
+        if self._rolls_up(where):
+            period = self._period(by, DailyScoreRow.day).label("period")
+            stmt = (
+                self._rollup_query(
+                    [
+                        DailyScoreRow.agent_id,
+                        period,
+                        func.sum(DailyScoreRow.conversations),
+                        func.sum(DailyScoreRow.scored),
+                        func.sum(DailyScoreRow.total),
+                    ],
+                    viewer,
+                    where,
+                )
+                .where(DailyScoreRow.component == "", DailyScoreRow.agent_id != 0)
+                .group_by(DailyScoreRow.agent_id, period)
+            )
+            with self._session() as session:
+                for agent, p, n, scored, total in session.execute(stmt):
+                    if n:
+                        found[agent][_as_date(p)] = (int(n), _mean(total, scored))
+            return dict(found)
         period = self._period(by).label("period")
         with self._session() as session:
             stmt, _ = self._conversation_query(
@@ -1848,7 +2207,6 @@ class Store:
             stmt = stmt.where(ConversationRow.agent_id.is_not(None)).group_by(
                 ConversationRow.agent_id, period
             )
-            found: dict[int, dict[date, tuple[int, float | None]]] = defaultdict(dict)
             for agent, p, n, mean in session.execute(stmt):
                 found[agent][_as_date(p)] = (n, None if mean is None else round(float(mean), 2))
         return dict(found)
@@ -1991,6 +2349,18 @@ class Store:
                     .order_by(LiveEventRow.id)
                 )
             ]
+
+
+def band_of(score: float | None) -> int:
+    """The distribution band (of BAND_WIDTH points) a Listening Score falls in; -1 unscored."""
+    if score is None:
+        return -1
+    return min(int(score // BAND_WIDTH), 100 // BAND_WIDTH - 1)
+
+
+def _mean(total: Any, scored: Any) -> float | None:
+    """A rounded mean from a rollup's sum and count (None when nothing was scored)."""
+    return round(float(total) / int(scored), 2) if scored else None
 
 
 def _as_date(value: Any) -> date:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -145,6 +146,56 @@ class VerdictRow(Base):
     component: Mapped[str] = mapped_column(String(64))
     verdict: Mapped[str] = mapped_column(String(8))
     findings: Mapped[int] = mapped_column(Integer)
+
+
+class DailyScoreRow(Base):
+    """Per day, agent, team and channel: conversations and the sum of their current scores,
+    overall (component "") and per component; kept by every ingest and rescore so trends,
+    sparklines and weekly means read a few thousand rows instead of every scorecard.
+    No agent or team is 0 (ids start at 1)."""
+
+    __tablename__ = "daily_scores"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    component: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversations: Mapped[int] = mapped_column(Integer)
+    scored: Mapped[int] = mapped_column(Integer)
+    """Conversations with a score for the component (the mean is total / scored)."""
+    total: Mapped[float] = mapped_column(Float)
+
+
+class DailyVerdictRow(Base):
+    """Per day, agent, team and channel and behaviour: current scorecards that judged the
+    behaviour (done or missed), how many did it, and its findings; kept like `daily_scores`
+    (recognition's badges read it)."""
+
+    __tablename__ = "daily_verdicts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    behaviour: Mapped[str] = mapped_column(String(64), primary_key=True)
+    judged: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer)
+    findings: Mapped[int] = mapped_column(Integer)
+
+
+class DailyBandRow(Base):
+    """Per day, agent, team and channel: conversations per band of 10 Listening Score points
+    (band -1: unscored); kept like `daily_scores` (the score distribution reads it)."""
+
+    __tablename__ = "daily_bands"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversations: Mapped[int] = mapped_column(Integer)
 
 
 class NoteRow(Base):

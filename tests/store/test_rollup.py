@@ -1,0 +1,144 @@
+"""The rollups (daily_scores, daily_verdicts, daily_bands) answer trends, sparklines, weekly
+means, badges and the score distribution as the scorecards do, after ingest, an update of a
+body (to another agent, team, day and channel) and a rescore; and migration 0004 fills them
+from stored scorecards with the same rows the store keeps."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from heard.analysis import Analyzer, load_rubric
+from heard.model import Channel
+from heard.store import ConversationFilter, Store, Viewer
+from heard.store.tables import DailyScoreRow
+from teamdata import MONDAY, World, analyzer, build_world, conversation, open_store
+
+
+@pytest.fixture
+def world(database_url: str):
+    store = open_store(database_url)
+    yield build_world(store)
+    store.close()
+
+
+def answers(store: Store, world: World) -> list[object]:
+    """Every rollup-backed answer for every viewer and a spread of filters."""
+    ann = world.agents["ann"]
+    filters = [
+        ConversationFilter(),
+        ConversationFilter(agent_id=ann),
+        ConversationFilter(team_id=world.teams["Blue"]),
+        ConversationFilter(channel=Channel.CHAT),
+        ConversationFilter(start=MONDAY.replace(hour=0) + timedelta(days=1)),
+        ConversationFilter(end=MONDAY.replace(hour=0) + timedelta(days=8)),
+    ]
+    found: list[object] = []
+    for who in ("admin", "bea", "rex", "ann", "ray"):
+        viewer = world.viewer(who)
+        for where in filters:
+            found.append(store.distribution(viewer, where))
+            for by in ("day", "week"):
+                found.append(store.trends(viewer, where, by=by))  # type: ignore[arg-type]
+                found.append(store.agent_trends(viewer, where, by=by))  # type: ignore[arg-type]
+        for week in (MONDAY.date(), MONDAY.date() + timedelta(days=7)):
+            found.append(store.recognition(viewer, week=week, min_conversations=1))
+    return found
+
+
+def assert_rollup_matches(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    rolled = answers(world.store, world)
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "_rolls_up", staticmethod(lambda _where: False))
+        assert answers(world.store, world) == rolled
+    assert any(point for point in rolled)
+    assert any(getattr(answer, "badges", None) for answer in rolled)  # badges compared too
+    assert_agents_and_teams(world)
+
+
+def assert_agents_and_teams(world: World) -> None:
+    """Agents' and teams' conversations and mean scores, against the conversations listed."""
+    items = world.store.list_conversations(Viewer.system(), limit=1000).items
+    for key, records in (
+        ("agent_id", world.store.list_agents(Viewer.system())),
+        ("team_id", world.store.list_teams(Viewer.system())),
+    ):
+        for record in records:
+            mine = [i for i in items if getattr(i, key) == record.id]
+            scores = [i.listening_score for i in mine if i.listening_score is not None]
+            assert record.conversations == len(mine)
+            expected = round(sum(scores) / len(scores), 2) if scores else None
+            assert record.mean_score == pytest.approx(expected, abs=0.011)
+
+
+def test_rollup_matches_the_scorecards(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = world.store
+    assert_rollup_matches(world, monkeypatch)
+    moved = conversation(  # ann-2 changes body, agent, team, day and channel
+        "ann-2", agent="ray", team="Red", good=True, at=MONDAY + timedelta(days=9), channel="email"
+    )
+    store.ingest([moved], analyzer=analyzer())
+    store.ingest([conversation("new-1", agent="abe", team="Blue")], analyzer=analyzer())
+    assert_rollup_matches(world, monkeypatch)
+    rubric = load_rubric()
+    behaviours = {
+        name: b.model_copy(
+            update={"points": b.points * 3 if b.polarity == "negative" else b.points}
+        )
+        for name, b in rubric.behaviours.items()
+    }
+    changed = rubric.model_copy(
+        update={"version": rubric.version + "-rollup", "behaviours": behaviours}
+    )
+    assert store.rescore(analyzer=Analyzer(rubric=changed)).rescored == 5
+    assert_rollup_matches(world, monkeypatch)
+
+
+def test_rollup_rows_hold_every_conversation(world: World) -> None:
+    with world.store.engine.connect() as connection:
+        total = connection.scalar(
+            select(func.sum(DailyScoreRow.conversations)).where(DailyScoreRow.component == "")
+        )
+        days = {
+            d if isinstance(d, date) else datetime.fromisoformat(str(d)).date()
+            for d in connection.scalars(select(DailyScoreRow.day))
+        }
+    assert total == 4
+    assert days == {MONDAY.date(), MONDAY.date() + timedelta(days=1), MONDAY.date() + timedelta(8)}
+
+
+def test_migration_fills_the_rollups_as_ingest_keeps_them(world: World, database_url: str) -> None:
+    from alembic import command
+
+    from heard.store.database import alembic_config
+
+    store = world.store
+    store.ingest(
+        [conversation("late", agent="abe", team="Blue", at=MONDAY + timedelta(days=2))],
+        analyzer=analyzer(),
+    )
+    tables = ("daily_scores", "daily_verdicts", "daily_bands")
+
+    def rows() -> dict[str, list[tuple[object, ...]]]:
+        with store.engine.connect() as connection:
+            found = {}
+            for table in tables:
+                result = connection.exec_driver_sql(f"SELECT * FROM {table}").all()
+                found[table] = sorted(
+                    tuple(round(v, 6) if isinstance(v, float) else str(v) for v in row)
+                    for row in result
+                )
+            return found
+
+    kept = rows()
+    assert all(kept.values())
+    config = alembic_config()
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    assert rows() == kept
