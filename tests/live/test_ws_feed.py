@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from databases import database_url
+from heard.analysis import Analyzer
 from live.liveserver import Site, live_site, open_socket
 from teamdata import GOOD_TURNS, PII_TURNS
 
@@ -62,6 +63,10 @@ def test_a_whole_conversation_gives_acks_states_and_a_stored_scorecard(site: Sit
     assert stored.conversation.source == "live"
     assert stored.conversation.external_id == "c-whole"
     assert stored.scorecard is not None
+    # stored from the session's own analysis: what a fresh batch analysis of it gives
+    fresh = Analyzer().analyze(stored.conversation).scorecard
+    assert stored.scorecard.listening_score == fresh.listening_score
+    assert ended["scorecard"] == fresh.model_dump(mode="json")
 
 
 def test_turn_text_is_redacted_before_it_is_sent_or_stored(site: Site) -> None:

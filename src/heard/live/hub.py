@@ -46,8 +46,9 @@ from heard.live.events import (
 from heard.live.metrics import LiveMetrics
 from heard.live.nudges import NudgePolicy
 from heard.live.session import LiveSession, LiveUpdate
-from heard.model import Turn
+from heard.model import Conversation, Turn
 from heard.store import Conflict, Store, UserRole, Viewer
+from heard.store.analysis import card_rows
 from heard.store.records import LiveSessionRecord
 
 log = logging.getLogger(__name__)
@@ -504,9 +505,18 @@ class LiveHub:
         # On the loop, like the event writes: on a thread the save waited for the GIL while
         # holding SQLite's write lock, and the loop's next event write waited for that lock —
         # the loop stalled up to 0.9 s (`heard bench live`, 200 sessions; the end-save's wall
-        # time tracked the loop's worst lag run after run). Here it costs its CPU time once
-        # (p50 ~30 ms; the emotion guesses of the session are reused).
-        report = self.store.ingest([live.session.conversation], redact=self.redact, user_id=owner)
+        # time tracked the loop's worst lag run after run). The session's own analysis of the
+        # final turns is stored when redacting the conversation again changes nothing (its
+        # turns were redacted as they arrived), so the conversation is not analysed twice.
+        conversation = live.session.conversation
+        analysis = live.session.analysis
+        redacted = self._redacted_again(conversation)
+        if analysis is not None and redacted is not None:
+            report = self.store.ingest(
+                [redacted], user_id=owner, analysed=[card_rows(analysis.scorecard)]
+            )
+        else:
+            report = self.store.ingest([conversation], redact=self.redact, user_id=owner)
         live.stored_id = report.items[0].id if report.items else None
         self.store.end_live_session(live.record.id, stored_id=live.stored_id)
         live.ended_at = time.monotonic()
@@ -515,6 +525,20 @@ class LiveHub:
         )
         if scorecard is not None:
             live.publish(EndedFrame(event=seq, scorecard=scorecard, stored_id=live.stored_id))
+
+    def _redacted_again(self, conversation: Conversation) -> Conversation | None:
+        """The conversation as ingest would store it, when that leaves its turns' text and
+        words as the session analysed them (redaction found nothing more); else None."""
+        if not self.redact:
+            return conversation
+        from heard.redact import redact_conversation
+
+        again = redact_conversation(conversation)
+        same = all(
+            a.text == b.text and a.words == b.words
+            for a, b in zip(again.turns, conversation.turns, strict=True)
+        )
+        return again if same else None
 
     def _forget_ended(self) -> None:
         """Drop from memory the conversations nobody listens to that ended a while ago or
