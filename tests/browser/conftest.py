@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from browser.example_site import EXAMPLES, ROOT, ExampleData, load_examples, make_app, serve
+from browser.example_site import EXAMPLES, ROOT, ExampleData, load_examples, make_app
+from loopback import serve
 
 CHROMIUM = Path(os.environ.get("HEARD_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

@@ -17,10 +17,11 @@ import pytest
 from fastapi.responses import HTMLResponse
 from websockets.asyncio.client import connect
 
-from browser.example_site import EXAMPLES, serve
+from browser.example_site import EXAMPLES
 from heard.importers import read_file
 from heard.store import Scope, Store
 from heard.web import create_app
+from loopback import serve
 from teamdata import PASSWORD, World, build_world, open_store
 from web.api.conftest import make_settings
 

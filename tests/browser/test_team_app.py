@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from browser.example_site import EXAMPLES, serve
+from browser.example_site import EXAMPLES
 from databases import database_url
 from heard.demo.site import DemoSite, example_conversations, seed_store
 from heard.settings import Settings
 from heard.store import ConversationFilter, Store, UserRole, Viewer
 from heard.web import create_app
+from loopback import serve
 from teamdata import conversation, open_store
 
 __all__ = ["database_url"]
