@@ -28,9 +28,7 @@ from heard.model import Conversation
 
 DEFAULT_SPEED = 6.0
 """STAR chats last 386 s at the median (timestamps of their turns): × 6 is about a minute."""
-DEFAULT_DURATION = 60.0
-STAGGER_SECONDS = 10.0
-"""Sessions start at random moments within this window (not all at once)."""
+DEFAULT_DURATION = 120.0
 
 Progress = Callable[[str], None]
 
@@ -65,6 +63,9 @@ class LiveBenchResult:
     duration_s: float
     conversations_file: str
     conversations_used: int
+    stagger_s: float = 0.0
+    """Sessions start at random moments over this window: one median conversation at this
+    speed, as a contact centre's conversations start at any moment, not all at once."""
     conversations_ended: int = 0
     events: int = 0
     wall_s: float = 0.0
@@ -93,6 +94,7 @@ class LiveBenchResult:
             "sessions": self.sessions,
             "speed": self.speed,
             "duration_s": self.duration_s,
+            "stagger_s": round(self.stagger_s, 1),
             "conversations_file": self.conversations_file,
             "conversations_used": self.conversations_used,
             "conversations_ended": self.conversations_ended,
@@ -245,7 +247,7 @@ async def _session(
     from heard.live.client import stream
     from heard.live.replay import events
 
-    await asyncio.sleep(rng.uniform(0, STAGGER_SECONDS))
+    await asyncio.sleep(rng.uniform(0, result.stagger_s))
     turn = 0
     while time.monotonic() < deadline:
         conversation = conversations[(number + turn * 7919) % len(conversations)]
@@ -286,6 +288,17 @@ async def _warm(base: str, token: str, conversation: Conversation) -> None:
     await stream(base, token, "bench-warm-up", events(conversation, speed=0), timeout=300)
 
 
+def stagger(conversations: list[Conversation], *, speed: float, duration: float) -> float:
+    """The window over which sessions start: the median conversation's length at `speed`
+    (at most half the run; none at speed 0)."""
+    from heard.live.replay import timeline
+
+    if speed <= 0 or not conversations:
+        return 0.0
+    lengths = sorted(t[-1][0] if (t := timeline(c)) else 0.0 for c in conversations[:200])
+    return min(lengths[len(lengths) // 2] / speed, duration / 2)
+
+
 def bench_live(
     *,
     sessions: int,
@@ -307,6 +320,7 @@ def bench_live(
         duration_s=duration,
         conversations_file=conversations.name,
         conversations_used=len(chosen),
+        stagger_s=stagger(chosen, speed=speed, duration=duration),
     )
     with tempfile.TemporaryDirectory(prefix="heard-bench-live-") as scratch:
         started = time.monotonic()

@@ -472,7 +472,8 @@ def _live_rows(result: dict[str, object]) -> list[tuple[str, str]]:
         (
             "sessions",
             f"{result['sessions']} concurrent for {result['duration_s']} s at speed "
-            f"{result['speed']} (conversations from `{result['conversations_file']}`)",
+            f"{result['speed']}, starting over the first {result.get('stagger_s', 0)} s "
+            f"(conversations from `{result['conversations_file']}`)",
         ),
         (
             "events applied",
@@ -511,8 +512,14 @@ def bench_live_command(
         typer.Option("--speed", min=0.01, help="Replay pace: × the real time of STAR's turns."),
     ] = 6.0,
     duration: Annotated[
-        float, typer.Option("--duration", min=1, help="Seconds the sessions run.")
-    ] = 60.0,
+        float,
+        typer.Option(
+            "--duration",
+            min=1,
+            help="Seconds the sessions run; they start over the first median conversation "
+            "(at most half of it).",
+        ),
+    ] = 120.0,
     conversations: Annotated[
         Path | None,
         typer.Option("--conversations", help="Conversations to replay (default: STAR)."),
@@ -542,8 +549,8 @@ def bench_live_command(
         (
             "settings",
             "client and server on this machine (loopback), SQLite store, each event stored "
-            "before its ack, sessions start within the first 10 s and replay one conversation "
-            "after another",
+            f"before its ack, sessions start at random over the first {result['stagger_s']} s "
+            "(one median conversation at this speed) and replay one conversation after another",
         ),
         ("machine", machine_text(machine)),
         ("measured", str(machine["date"])),
