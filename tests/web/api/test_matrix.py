@@ -168,6 +168,8 @@ MATRIX: dict[tuple[str, str], Call] = {
         body=lambda api: {"csat": 5, "felt_heard": 4},
     ),
     ("GET", "/api/v1/live"): Call(EVERYONE),
+    ("GET", "/api/v1/live-metrics"): Call(ADMIN_ONLY),
+    ("DELETE", "/api/v1/live-metrics"): Call((401, 403, 403, 403, 403, 204)),
     ("GET", "/api/v1/live/{conversation_id}"): Call(OWNER_LEAD_ADMIN, path=live_conversation),
     ("POST", "/api/v1/live/{conversation_id}/hints"): Call(
         (401, 403, 403, 201, 404, 201),
