@@ -635,18 +635,10 @@ class Store:
                 )
                 .where(ConversationRow.id.in_(ids))
             ).all()
-            components: dict[int, list[tuple[str, float | None]]] = defaultdict(list)
             verdicts: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
             card_ids = [r[4] for r in rows if r[4] is not None]
+            components = self._components(session, card_ids)
             if card_ids:
-                for card_id, component, score in session.execute(
-                    select(
-                        ComponentScoreRow.scorecard_id,
-                        ComponentScoreRow.component,
-                        ComponentScoreRow.score,
-                    ).where(ComponentScoreRow.scorecard_id.in_(card_ids))
-                ):
-                    components[card_id].append((component, score))
                 for card_id, behaviour, verdict, findings in session.execute(
                     select(
                         VerdictRow.scorecard_id,
@@ -662,7 +654,7 @@ class Store:
             for occurred, agent_id, team_id, channel, card_id, score in rows:
                 group = (occurred.date(), agent_id or 0, team_id or 0, channel)
                 found[("daily_bands", (*group, band_of(score)))][0] += 1
-                parts = [("", score)] + (components[card_id] if card_id is not None else [])
+                parts = [("", score), *components.get(card_id or 0, {}).items()]
                 for component, value in parts:
                     into = found[("daily_scores", (*group, component))]
                     into[0] += 1
