@@ -62,8 +62,11 @@ def test_bench_live_runs_sessions_against_a_real_server(
     assert ack["n"] == figures["events"]
     assert 0 < ack["p50"] <= ack["p95"] <= ack["p99"] <= ack["max"]
     assert figures["state_ms"]["n"] > 0
+    steady = figures["steady_ack_ms"]  # once all three run (they start over the first 6 s)
+    assert 0 < figures["steady_s"] < 12 and 0 < steady["n"] < ack["n"]
     assert figures["server_cpu_percent"] > 0 and figures["server_rss_mb"] > 50
     assert figures["cpu_pressure_percent"] is None or 0 <= figures["cpu_pressure_percent"] <= 100
     text = docs.read_text()
     assert "stale" not in text and "## Live coaching (`heard bench live`)" in text
+    assert "event → nudge, all 3 sessions running" in text
     assert "event → ack" in text and "--sessions 3" in text and "CPU pressure" in text

@@ -67,3 +67,16 @@ def test_cached_texts_are_not_encoded_again() -> None:
     again = embed.encode([text, text])
     assert encoder.encoded == before
     assert np.array_equal(again[0], again[1])
+
+
+def test_deferred_encoding_names_only_the_texts_not_yet_encoded() -> None:
+    known = "A sentence the cache already holds, 41."
+    new = "A sentence no test encoded before, 977."
+    embed.encode([known])
+    with embed.deferred(), pytest.raises(embed.EmbeddingsNeeded) as need:
+        embed.encode([known, new, new])
+    assert need.value.texts == [new]
+    direct = embed.encode([new])
+    with embed.deferred():  # now all cached: answered without raising
+        vectors = embed.encode([known, new])
+    np.testing.assert_array_equal(vectors[1], direct[0])

@@ -150,3 +150,57 @@ def test_a_quiet_conversation_leaves_memory_and_comes_back_from_the_store(
     gone, last_event, frames_difference = asyncio.run(run())
     assert gone
     assert (last_event, frames_difference) == (2, 0)
+
+
+def test_sentence_encoding_runs_off_the_loop(hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While one conversation's turn waits for the sentence encoder (held here on its thread
+    until released), another conversation's events are applied and acknowledged; then the
+    held turn finishes with the analysis a batch run gives."""
+    import threading
+
+    from heard import embed
+
+    if not embed.available():
+        pytest.skip(embed.INSTALL_HINT)
+    live_hub, ann = hub
+    real = embed.encode
+    entered, gate = threading.Event(), threading.Event()
+
+    def held(texts):  # the detectors call it on the loop (deferred); the hub on a thread
+        if threading.current_thread() is not threading.main_thread():
+            entered.set()
+            assert gate.wait(10)
+        return real(texts)
+
+    monkeypatch.setattr(embed, "encode", held)
+    customer = "My parcel to 12 Elm Road went to the wrong town and the courier will not answer."
+    restated = "So you're saying the delivery ended up somewhere else and nobody replies to you?"
+
+    def turn(seq: int, role: str, text: str) -> str:
+        return json.dumps({"type": "turn", "seq": seq, "role": role, "text": text})
+
+    async def run() -> tuple[Subscriber, Subscriber, bool]:
+        a, b = Subscriber(watch=False), Subscriber(watch=False)
+        await live_hub.feed("c-held", '{"type": "start", "seq": 1}', ann, a)
+        await live_hub.feed("c-held", turn(2, "customer", customer), ann, a)
+        await live_hub.feed("c-free", '{"type": "start", "seq": 1}', ann, b)
+        waiting = asyncio.create_task(live_hub.feed("c-held", turn(3, "agent", restated), ann, a))
+        assert await asyncio.to_thread(entered.wait, 10)
+        await live_hub.feed("c-free", turn(2, "customer", "Hello, is anyone there?"), ann, b)
+        finished_first = waiting.done()
+        gate.set()
+        await waiting
+        return a, b, finished_first
+
+    a, b, finished_first = asyncio.run(run())
+    assert not finished_first
+
+    def acks(subscriber: Subscriber) -> list[int]:
+        queued = [subscriber.queue.get_nowait() for _ in range(subscriber.queue.qsize())]
+        return [f["event"] for f in map(json.loads, queued) if f["type"] == "ack"]
+
+    assert acks(b) == [1, 2] and acks(a) == [1, 2, 3]
+    session = live_hub.conversations["c-held"].session
+    assert session.analysis is not None
+    batch = session.analyzer.analyze(session.conversation).scorecard
+    assert session.analysis.scorecard.model_dump() == batch.model_dump()

@@ -100,3 +100,35 @@ def test_any_order_of_partials_and_finals_never_crashes(analyzer, events, channe
     session.apply(EndEvent(seq=len(events) + 2))
     assert [t.text for t in session.turns] == finals
     assert session.partials == {}
+
+
+CUSTOMER = "I booked a table for six people tonight at eight but the confirmation never came."
+RESTATED = "So you're saying your reservation for a group of six this evening was never confirmed?"
+
+
+def test_an_analysis_waiting_for_embeddings_resumes_to_the_same_result(analyzer) -> None:
+    """Inside `deferred()` a turn whose analysis needs new sentence embeddings is taken in,
+    raises EmbeddingsNeeded, refuses the next event until `resume`, and then gives what an
+    analysis with the encoder on the spot gives."""
+    from heard import embed
+
+    if not embed.available():
+        pytest.skip(embed.INSTALL_HINT)
+    session = feed(analyzer, [("customer", CUSTOMER)]).session
+    agent = TurnEvent(seq=3, role=Role.AGENT, text=RESTATED)
+    with embed.deferred(), pytest.raises(embed.EmbeddingsNeeded) as need:
+        session.apply(agent)
+    assert RESTATED not in need.value.texts and CUSTOMER in need.value.texts
+    assert [t.text for t in session.turns] == [CUSTOMER, RESTATED]
+    with pytest.raises(ValueError, match="resume"):
+        session.apply(TickEvent(seq=4, time=1.0))
+    embed.encode(need.value.texts)
+    with embed.deferred():
+        update = session.resume()
+    assert update.state is not None and update.state.turns == 2
+    assert session.analysis is not None
+    with pytest.raises(ValueError, match="no event"):
+        session.resume()
+    direct = feed(analyzer, [("customer", CUSTOMER), ("agent", RESTATED)]).session
+    assert direct.analysis is not None
+    assert session.analysis.scorecard.model_dump() == direct.analysis.scorecard.model_dump()

@@ -28,7 +28,7 @@ from heard.model import Conversation
 
 DEFAULT_SPEED = 6.0
 """STAR chats last 386 s at the median (timestamps of their turns): × 6 is about a minute."""
-DEFAULT_DURATION = 120.0
+DEFAULT_DURATION = 180.0
 
 Progress = Callable[[str], None]
 
@@ -72,6 +72,13 @@ class LiveBenchResult:
     ack_ms: list[float] = field(default_factory=list)
     state_ms: list[float] = field(default_factory=list)
     nudge_ms: list[float] = field(default_factory=list)
+    steady: dict[str, list[float]] = field(
+        default_factory=lambda: {"ack": [], "state": [], "nudge": []}
+    )
+    """The latencies of events sent while every session had started (after the stagger) and
+    before the deadline: the load the benchmark is named for, without the ramp-up."""
+    steady_s: float = 0.0
+    """How long that window lasted."""
     errors: int = 0
     reconnects: int = 0
     nudges: int = 0
@@ -104,6 +111,10 @@ class LiveBenchResult:
             "ack_ms": _summary(self.ack_ms),
             "state_ms": _summary(self.state_ms),
             "nudge_ms": _summary(self.nudge_ms),
+            "steady_s": round(self.steady_s, 1),
+            "steady_ack_ms": _summary(self.steady["ack"]),
+            "steady_state_ms": _summary(self.steady["state"]),
+            "steady_nudge_ms": _summary(self.steady["nudge"]),
             "nudges": self.nudges,
             "errors": self.errors,
             "reconnects": self.reconnects,
@@ -239,23 +250,30 @@ async def _session(
     *,
     speed: float,
     deadline: float,
+    steady: tuple[float, float],
     result: LiveBenchResult,
     rng: random.Random,
 ) -> None:
-    """Replay conversations one after another until the deadline (the last one is cut off
-    there without an end event)."""
+    """Replay conversations one after another until the deadline: the one in progress is cut
+    off there without an end event, and the session stops (it does not start another one that
+    could send only its first events: near the deadline that made a storm of short
+    connections). `steady` is the window, on the `time.perf_counter` clock, whose events
+    count in `result.steady`."""
     from heard.live.client import stream
     from heard.live.replay import events
 
     await asyncio.sleep(rng.uniform(0, result.stagger_s))
     turn = 0
-    while time.monotonic() < deadline:
+    cut = False
+    while not cut and time.monotonic() < deadline:
         conversation = conversations[(number + turn * 7919) % len(conversations)]
         turn += 1
 
         def paced(conversation: Conversation = conversation) -> Iterator[tuple[float, Any]]:
+            nonlocal cut
             for wait, event in events(conversation, speed=speed):
                 if time.monotonic() + wait > deadline:
+                    cut = True
                     return
                 yield wait, event
 
@@ -264,6 +282,16 @@ async def _session(
         result.ack_ms += done.ack_ms
         result.state_ms += done.state_ms
         result.nudge_ms += done.nudge_ms
+        for kind, latencies in (
+            ("ack", done.ack_ms),
+            ("state", done.state_ms),
+            ("nudge", done.nudge_ms),
+        ):
+            result.steady[kind] += [
+                ms
+                for ms, sent in zip(latencies, done.sent_at[kind], strict=True)
+                if steady[0] <= sent < steady[1]
+            ]
         result.nudges += len(done.nudges)
         result.errors += len(done.errors)
         result.reconnects += done.reconnects
@@ -338,6 +366,9 @@ def bench_live(
             async def run() -> None:
                 nonlocal peak
                 deadline = time.monotonic() + duration
+                now = time.perf_counter()
+                steady = (now + result.stagger_s, now + duration)
+                result.steady_s = max(0.0, duration - result.stagger_s)
                 tasks = [
                     asyncio.create_task(
                         _session(
@@ -347,6 +378,7 @@ def bench_live(
                             chosen,
                             speed=speed,
                             deadline=deadline,
+                            steady=steady,
                             result=result,
                             rng=rng,
                         )

@@ -480,9 +480,15 @@ def _live_rows(result: dict[str, object]) -> list[tuple[str, str]]:
             f"{result['events']:,} in {result['wall_s']} s: {result['events_per_s']} events/s; "
             f"{result['conversations_ended']:,} conversations ended and stored",
         ),
-        ("event → ack", latency("ack_ms")),
-        ("event → state", latency("state_ms")),
-        ("event → nudge", latency("nudge_ms")),
+        (
+            f"event → nudge, all {result['sessions']} sessions running "
+            f"(the last {result['steady_s']} s)",
+            latency("steady_nudge_ms"),
+        ),
+        ("event → ack, all sessions running", latency("steady_ack_ms")),
+        ("event → nudge, whole run", latency("nudge_ms")),
+        ("event → ack, whole run", latency("ack_ms")),
+        ("event → state, whole run", latency("state_ms")),
         *measured_inside,
         (
             "nudges, error frames, reconnects",
@@ -517,9 +523,9 @@ def bench_live_command(
             "--duration",
             min=1,
             help="Seconds the sessions run; they start over the first median conversation "
-            "(at most half of it).",
+            "(at most half of it), and latencies are also reported for the rest, when all run.",
         ),
-    ] = 120.0,
+    ] = 180.0,
     conversations: Annotated[
         Path | None,
         typer.Option("--conversations", help="Conversations to replay (default: STAR)."),

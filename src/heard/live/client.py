@@ -43,6 +43,11 @@ class StreamResult:
     """Per nudge: send of the event that raised it → the nudge frame."""
     state_ms: list[float] = field(default_factory=list)
     """Per state frame: send of its event → the state frame."""
+    sent_at: dict[str, list[float]] = field(
+        default_factory=lambda: {"ack": [], "nudge": [], "state": []}
+    )
+    """When (`time.perf_counter()`) the event behind each latency above was sent, in the same
+    order: lets a benchmark keep only the events of a time window."""
     errors: list[dict[str, Any]] = field(default_factory=list)
     reconnects: int = 0
     stored_id: int | None = None
@@ -138,10 +143,13 @@ class _Stream:
             self.acked = max(self.acked, event)
             if sent is not None and not frame.get("duplicate"):
                 result.ack_ms.append((now - sent) * 1000)
+                result.sent_at["ack"].append(sent)
         elif kind == "nudge" and sent is not None:
             result.nudge_ms.append((now - sent) * 1000)
+            result.sent_at["nudge"].append(sent)
         elif kind == "state" and sent is not None:
             result.state_ms.append((now - sent) * 1000)
+            result.sent_at["state"].append(sent)
         elif kind == "error":
             result.errors.append(frame)
             if frame.get("code") in FATAL:  # the start was refused: nothing more will apply

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from heard.analysis import Analyzer
 from heard.analysis.analyzer import Analysis
@@ -77,6 +78,8 @@ class LiveSession:
         self.adoption = AdoptionTracker()
         self.nudges: list[Nudge] = []
         self._ctx: Context | None = None
+        self._unfinished: Literal["turn", "end"] | None = None
+        """An event `apply` took in whose analysis is still to run (see `resume`)."""
 
     @property
     def conversation(self) -> Conversation:
@@ -102,7 +105,13 @@ class LiveSession:
                 self.now = t
 
     def apply(self, event: TurnEvent | PartialEvent | TickEvent | EndEvent) -> LiveUpdate:
-        """Apply one event (in order; the transport has checked its sequence number)."""
+        """Apply one event (in order; the transport has checked its sequence number).
+
+        A final turn or the end is analysed by `resume`, called from here: when the analysis
+        raises EmbeddingsNeeded (it runs inside `heard.embed.deferred()`), the event stays
+        taken in, and the caller encodes those texts and calls `resume` again."""
+        if self._unfinished is not None:
+            raise ValueError("the previous event's analysis has not finished: call resume()")
         if self.ended:
             raise ValueError("the conversation has ended; no more events are applied")
         if isinstance(event, StartEvent):
@@ -118,12 +127,8 @@ class LiveSession:
             self._clock(event.time)
             self.ended = True
             self.partials.clear()
-            self._analyse()
-            assert self.analysis is not None
-            adoptions = self.adoption.update(self._situation(), final=True)
-            return LiveUpdate(
-                adoptions=adoptions, state=self.state(), scorecard=self.analysis.scorecard
-            )
+            self._unfinished = "end"
+            return self.resume()
         self._clock(event.time, event.end)
         self.partials.pop(event.role, None)
         if not event.text.strip():
@@ -143,8 +148,28 @@ class LiveSession:
                 sent_at=sent_at,
             )
         )
+        self._unfinished = "turn"
+        return self.resume()
+
+    def resume(self) -> LiveUpdate:
+        """Analyse the conversation with the event `apply` took in, and advise."""
+        unfinished = self._unfinished
+        if unfinished is None:
+            raise ValueError("no event is waiting for its analysis")
         self._analyse()
+        self._unfinished = None
+        if unfinished == "end":
+            assert self.analysis is not None
+            adoptions = self.adoption.update(self._situation(), final=True)
+            return LiveUpdate(
+                adoptions=adoptions, state=self.state(), scorecard=self.analysis.scorecard
+            )
         return self._advise(turned=True)
+
+    def abandon(self) -> None:
+        """Give up the analysis of the event `apply` took in (a detector failed): the event
+        stays applied, the analysis stays the one before it."""
+        self._unfinished = None
 
     def _analyse(self) -> None:
         conversation = self.conversation

@@ -102,13 +102,18 @@ thresholds made young collections take 30-140 ms under `heard bench live`."""
 
 def prepare_to_serve(store: Store) -> None:
     """Before serving: load the analyzer and its models (one small analysis and the sentence
-    encoder: loaded on first use, it stalled every live session for ~300 ms), then move every
-    object alive after start-up out of the garbage collector's sight (`gc.freeze`), and make
-    collections rarer (GC_THRESHOLDS). For the `heard serve` process only (not in tests)."""
+    encoder: loaded on first use, it stalled every live session for ~300 ms) and every
+    country's telephone-number rules (loaded per country on first use: the first live events
+    took up to 80 ms to redact), then move every object alive after start-up out of the
+    garbage collector's sight (`gc.freeze`), and make collections rarer (GC_THRESHOLDS).
+    For the `heard serve` process only (not in tests)."""
     import gc
+
+    from phonenumbers.phonemetadata import PhoneMetadata
 
     from heard import embed as embeddings
     from heard.model import Channel, Conversation, Role, Turn
+    from heard.redact import redact_text
 
     store.warm()
     sample = Conversation(
@@ -120,6 +125,8 @@ def prepare_to_serve(store: Store) -> None:
         ],
     )
     store.analyzer().analyze(sample)
+    PhoneMetadata.load_all()
+    redact_text("Call +44 20 7946 0958 or 415-555-0100; card 4111 1111 1111 1111; a@b.example")
     if embeddings.available():  # loaded by the first detector that compares meanings
         embeddings.encode(["warm up"])
     gc.collect()
