@@ -64,6 +64,13 @@ class Settings(BaseSettings):
         "separated by spaces, e.g. \"'self' https://crm.example.com\"",
     )
 
+    panel_link_hours: float = Field(
+        default=12.0,
+        gt=0,
+        le=24 * 30,
+        description="how long a signed agent-panel link (for an iframe on another site) works",
+    )
+
     @field_validator("panel_frame_ancestors")
     @classmethod
     def _frame_ancestors(cls, value: str) -> str:

@@ -11,8 +11,10 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.responses import HTMLResponse
 from websockets.asyncio.client import connect
@@ -36,6 +38,8 @@ class LiveSite:
     world: World
     token: str
     """Ann's (the agent's) API token, for the feed socket."""
+    lead_token: str
+    """Bea's (Ann's lead) API token."""
 
     def feed_url(self, conversation_id: str) -> str:
         return "ws" + self.url.removeprefix("http") + f"/api/v1/live/{conversation_id}"
@@ -45,7 +49,9 @@ class LiveSite:
 def live_site(tmp_path: Path) -> Iterator[LiveSite]:
     store = open_store(f"sqlite:///{tmp_path / 'live.db'}")
     world = build_world(store)
-    app = create_app(make_settings(), store=store)
+    # the CRM page below is also reached as http://localhost:PORT: another site than
+    # http://127.0.0.1:PORT, so a panel it frames gets no session cookie
+    app = create_app(make_settings(panel_frame_ancestors="'self' http://localhost:*"), store=store)
 
     @app.get("/embed/{conversation_id}", include_in_schema=False)
     def embed(conversation_id: str) -> HTMLResponse:
@@ -56,9 +62,18 @@ def live_site(tmp_path: Path) -> Iterator[LiveSite]:
             "</iframe>"
         )
 
+    @app.get("/crm", include_in_schema=False)
+    def crm(panel: str) -> HTMLResponse:
+        """A CRM of another site that frames the panel by its signed link (`panel`)."""
+        return HTMLResponse(
+            "<!doctype html><title>CRM</title><h1>Customer record</h1>"
+            f'<iframe id="panel" src="{html_escape(panel)}" width="360" height="640"></iframe>'
+        )
+
     _, token = store.create_token(world.users["ann"], scopes=[Scope.READ, Scope.WRITE])
+    _, lead_token = store.create_token(world.users["bea"], scopes=[Scope.READ, Scope.WRITE])
     with serve(app) as url:
-        yield LiveSite(url=url, store=store, world=world, token=token)
+        yield LiveSite(url=url, store=store, world=world, token=token, lead_token=lead_token)
     store.close()
 
 
@@ -211,3 +226,48 @@ def test_lead_sends_a_hint_that_appears_in_the_agent_panel(browser, live_site, s
         feeder.close()
         agent.close()
         lead.close()
+
+
+def test_a_panel_framed_by_another_site_works_by_its_signed_link(
+    browser, live_site, screenshot
+) -> None:
+    """No sign-in at all: the CRM on http://localhost frames the panel on http://127.0.0.1 by
+    the link `POST /api/v1/live/{id}/panel-link` gave; nudges, a lead's hint and the reply
+    checker all work inside the iframe."""
+    feeder = Feeder(live_site, "live-chat-3")
+    feeder.send("start", channel="chat", agent_id="ann", agent_name="Ann")
+    auth = {"Authorization": f"Bearer {live_site.token}"}
+    link = httpx.post(f"{live_site.url}/api/v1/live/live-chat-3/panel-link", headers=auth)
+    assert link.status_code == 201, link.text
+    context = browser.new_context(viewport={"width": 420, "height": 720})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    crm = live_site.url.replace("127.0.0.1", "localhost")
+    try:
+        page.goto(f"{crm}/crm?panel={live_site.url}{link.json()['path']}")
+        frame = page.frame_locator("#panel")
+        frame.locator(".live-status[data-status=live]").wait_for(timeout=10_000)
+        assert context.cookies(live_site.url) == []  # no session: the key does it all
+        for i, (role, text) in enumerate(example_turns()[:4]):
+            feeder.send("turn", role=role, text=text, time=float(10 * i))
+        sent = [f["nudge"] for f in feeder.frames if f["type"] == "nudge"]
+        assert sent, "the turns raised no nudge"
+        card = frame.locator(f'.nudge[data-nudge="{sent[-1]["id"]}"]')
+        card.wait_for(timeout=10_000)
+        lead = httpx.post(
+            f"{live_site.url}/api/v1/live/live-chat-3/hints",
+            json={"text": "Apologise for the wait before the form."},
+            headers={"Authorization": f"Bearer {live_site.lead_token}"},
+        )
+        assert lead.status_code == 201, lead.text
+        frame.locator('.hint-item:has-text("Apologise for the wait")').wait_for(timeout=10_000)
+        frame.locator("#draft-text").fill("Please fill in the form.")
+        frame.locator("#draft-form button[type=submit]").click()
+        frame.locator("#reply-issues li").first.wait_for(timeout=10_000)
+        assert frame.locator("#reply-issues li").count() >= 1
+        screenshot(page, "live-panel-cross-site")
+        assert errors == []
+    finally:
+        feeder.close()
+        context.close()

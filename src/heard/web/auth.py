@@ -1,10 +1,11 @@
-"""Sign-in for the web app: bearer API tokens, the session cookie, and signed survey links."""
+"""Sign-in for the web app: bearer API tokens, the session cookie, signed survey links and
+signed agent-panel keys."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection, Request
 
 from heard.settings import Settings
@@ -29,7 +30,9 @@ class Principal:
 
     user: UserRecord
     scopes: frozenset[Scope]
-    via: str  # "token" or "session"
+    via: str  # "token", "session" or "panel"
+    live: str | None = None
+    """For a panel key: the one live conversation it opens (read only); None otherwise."""
 
     @property
     def viewer(self) -> Viewer:
@@ -95,3 +98,45 @@ def survey_conversation(settings: Settings, token: str) -> int | None:
         return None
     value = data.get("conversation") if isinstance(data, dict) else None
     return value if isinstance(value, int) else None
+
+
+PANEL_HEADER = "X-Heard-Panel-Key"
+"""The header (or `?key=` on the page and the watch socket) carrying an agent-panel key."""
+
+
+def _panel_serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.key(), salt="heard.panel")
+
+
+def panel_key(settings: Settings, conversation_id: str, user_id: int) -> str:
+    """A signed key that opens one live conversation's agent panel as `user_id`, read only,
+    for `settings.panel_link_hours`: for a panel framed by another site, where the browser
+    does not send heard's `SameSite=Lax` session cookie."""
+    return _panel_serializer(settings).dumps({"c": conversation_id, "u": user_id})
+
+
+def from_panel_key(
+    store: Store, settings: Settings, key: str, conversation_id: str | None
+) -> Principal:
+    """The read-only caller a panel key stands for (BadCredentials when it is forged, expired,
+    for another conversation than `conversation_id`, or its user is gone or inactive; with
+    `conversation_id` None, a key for any conversation will do)."""
+    try:
+        data = _panel_serializer(settings).loads(key, max_age=settings.panel_link_hours * 3600)
+    except SignatureExpired:
+        raise BadCredentials("the panel key has expired: open the panel link again") from None
+    except BadSignature:
+        raise BadCredentials("the panel key is not one heard signed") from None
+    live = data.get("c") if isinstance(data, dict) else None
+    user_id = data.get("u") if isinstance(data, dict) else None
+    if not isinstance(live, str) or not isinstance(user_id, int):
+        raise BadCredentials("the panel key is not one heard signed")
+    if conversation_id is not None and live != conversation_id:
+        raise BadCredentials("the panel key is for another conversation")
+    try:
+        user = store.get_user(user_id)
+    except NotFound:
+        raise BadCredentials("the panel key's user no longer exists") from None
+    if not user.active:
+        raise BadCredentials("the panel key's user is inactive")
+    return Principal(user=user, scopes=frozenset({Scope.READ}), via="panel", live=live)

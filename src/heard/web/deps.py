@@ -6,14 +6,27 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from heard.settings import Settings
 from heard.store import Scope, Store, UserRole
-from heard.web.auth import BadCredentials, Principal, from_bearer, from_session
+from heard.web.auth import (
+    PANEL_HEADER,
+    BadCredentials,
+    Principal,
+    from_bearer,
+    from_panel_key,
+    from_session,
+)
 from heard.web.errors import ApiError
 
 bearer = HTTPBearer(auto_error=False, description="an API token: `heard token create`")
+panel_header = APIKeyHeader(
+    name=PANEL_HEADER,
+    auto_error=False,
+    description="an agent-panel key (read only, one live conversation): "
+    "`POST /api/v1/live/{conversation_id}/panel-link`",
+)
 
 
 def get_settings(request: Request) -> Settings:
@@ -68,3 +81,26 @@ Writer = Annotated[Principal, Depends(need(Scope.WRITE))]
 LeadWriter = Annotated[Principal, Depends(need(Scope.WRITE, UserRole.LEAD, UserRole.ADMIN))]
 LeadReader = Annotated[Principal, Depends(need(Scope.READ, UserRole.LEAD, UserRole.ADMIN))]
 Admin = Annotated[Principal, Depends(need(Scope.ADMIN, UserRole.ADMIN))]
+
+
+def reader_or_panel(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+    key: Annotated[str | None, Depends(panel_header)],
+) -> Principal:
+    """A caller with the read scope, or else an agent panel's key (`X-Heard-Panel-Key`): the
+    few routes the panel calls accept it; a key names one live conversation, and a route with
+    a `conversation_id` only accepts the key of that one."""
+    if principal is None and key:
+        try:
+            principal = from_panel_key(
+                store, settings, key, request.path_params.get("conversation_id")
+            )
+        except BadCredentials as exc:
+            raise ApiError(401, "unauthorized", str(exc)) from None
+    return need(Scope.READ)(principal)
+
+
+PanelReader = Annotated[Principal, Depends(reader_or_panel)]

@@ -346,6 +346,8 @@ class LivePanelView(_View):
     nudge: Nudge | None = None
     hints: list[Hint] = Field(default_factory=list)
     last_frame: int = Field(default=0, ge=0)
+    key: str | None = None
+    """The signed panel key it was opened with (the script sends it back), if any."""
 
     @property
     def drafts(self) -> bool:

@@ -171,6 +171,9 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/live-metrics"): Call(ADMIN_ONLY),
     ("DELETE", "/api/v1/live-metrics"): Call((401, 403, 403, 403, 403, 204)),
     ("GET", "/api/v1/live/{conversation_id}"): Call(OWNER_LEAD_ADMIN, path=live_conversation),
+    ("POST", "/api/v1/live/{conversation_id}/panel-link"): Call(
+        (401, 201, 404, 201, 404, 201), path=live_conversation
+    ),
     ("POST", "/api/v1/live/{conversation_id}/hints"): Call(
         (401, 403, 403, 201, 404, 201),
         path=live_conversation,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Path, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,8 +19,15 @@ from heard.live.hub import LiveConversation, LiveError, LiveHub, Subscriber, nee
 from heard.model import Turn
 from heard.store import Scope, Store, UserRole
 from heard.web.api.conversations import ERRORS
-from heard.web.auth import BadCredentials, Principal, from_bearer, from_session
-from heard.web.deps import LeadWriter, Reader
+from heard.web.auth import (
+    BadCredentials,
+    Principal,
+    from_bearer,
+    from_panel_key,
+    from_session,
+    panel_key,
+)
+from heard.web.deps import LeadWriter, PanelReader, Reader, SettingsDep, StoreDep
 from heard.web.deps import need as needs
 from heard.web.errors import ApiError
 
@@ -173,10 +180,54 @@ async def _visible(
 
 @router.get("/live/{conversation_id}", response_model=LiveDetail, responses=ERRORS)
 async def get_live(
-    conversation_id: ConversationKey, principal: Reader, request: Request
+    conversation_id: ConversationKey, principal: PanelReader, request: Request
 ) -> LiveDetail:
-    """The running state, transcript so far, nudges and hints of a live conversation."""
+    """The running state, transcript so far, nudges and hints of a live conversation (also
+    for the agent panel's key of this conversation)."""
     return detail(await _visible(request, principal, conversation_id))
+
+
+class PanelLink(BaseModel):
+    """A signed link to one live conversation's agent panel, for an iframe on another site."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(description="the panel's path on this server, with its key")
+    key: str = Field(description="the key alone (read only, this conversation only)")
+    expires_at: datetime
+
+
+@router.post(
+    "/live/{conversation_id}/panel-link",
+    response_model=PanelLink,
+    status_code=201,
+    responses=ERRORS,
+)
+async def panel_link(
+    conversation_id: ConversationKey,
+    principal: Reader,
+    request: Request,
+    settings: SettingsDep,
+    store: StoreDep,
+) -> PanelLink:
+    """A signed link that opens the agent panel of a live conversation you may watch without
+    heard's session cookie — which a browser does not send to a page framed by another site
+    (a CRM). The key acts as you, read only, for this conversation's panel, its watch stream,
+    its state and the reply checker, for `HEARD_PANEL_LINK_HOURS` (default 12). Audited."""
+    live = await _visible(request, principal, conversation_id)
+    key = panel_key(settings, live.conversation_id, principal.user.id)
+    await asyncio.to_thread(
+        store.audit,
+        user_id=principal.user.id,
+        action="panel_link",
+        object_type="live_conversation",
+        object_id=live.conversation_id,
+    )
+    return PanelLink(
+        path=f"/live/{quote(live.conversation_id, safe='')}/panel?key={key}",
+        key=key,
+        expires_at=datetime.now(UTC) + timedelta(hours=settings.panel_link_hours),
+    )
 
 
 @router.post(
@@ -205,14 +256,18 @@ def _same_origin(websocket: WebSocket) -> bool:
     return urlsplit(origin).netloc == websocket.headers.get("host")
 
 
-def authenticate(websocket: WebSocket, store: Store) -> Principal:
-    """The caller from `Authorization: Bearer`, `?token=` or the session cookie."""
+def authenticate(websocket: WebSocket, store: Store, conversation_id: str) -> Principal:
+    """The caller from `Authorization: Bearer`, `?token=`, an agent panel's `?key=` (read
+    only, this conversation only) or the session cookie."""
     header = websocket.headers.get("authorization")
     token = websocket.query_params.get("token")
+    key = websocket.query_params.get("key")
     if header:
         return from_bearer(store, header)
     if token:
         return from_bearer(store, f"Bearer {token}")
+    if key:
+        return from_panel_key(store, websocket.app.state.settings, key, conversation_id)
     principal = from_session(store, websocket)
     if principal is None:
         raise BadCredentials("sign in, or send 'Authorization: Bearer <token>' or ?token=<token>")
@@ -254,7 +309,7 @@ async def _open(
     await websocket.accept()
     hub: LiveHub = websocket.app.state.live
     try:
-        principal = await asyncio.to_thread(authenticate, websocket, hub.store)
+        principal = await asyncio.to_thread(authenticate, websocket, hub.store, conversation_id)
     except BadCredentials as exc:
         await _refuse(websocket, "unauthorised", str(exc), CLOSE_UNAUTHORISED)
         return None

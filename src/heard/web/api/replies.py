@@ -15,7 +15,7 @@ from heard.importers.registry import read_source
 from heard.live.replies import ReplyCheck, check_reply, pick_conversation
 from heard.model import Conversation
 from heard.web.api.conversations import ERRORS
-from heard.web.deps import Reader, StoreDep
+from heard.web.deps import PanelReader, StoreDep
 from heard.web.errors import ApiError
 
 router = APIRouter(tags=["replies"])
@@ -46,13 +46,13 @@ class ReplyCheckIn(BaseModel):
 
 
 @router.post("/replies/check", response_model=ReplyCheck, responses=ERRORS)
-def check(body: ReplyCheckIn, principal: Reader, store: StoreDep) -> ReplyCheck:
+def check(body: ReplyCheckIn, principal: PanelReader, store: StoreDep) -> ReplyCheck:
     """Check an agent's draft chat or email reply before it is sent: concerns it leaves
     unanswered (named), a missing acknowledgement for an upset customer, jargon, template-like
     text, no next step, and the draft's other negative findings (dismissive, blame,
     condescending, hard to read…), each with a suggestion, most important first. Any role may
-    call it; nothing is stored."""
-    del principal  # any signed-in caller with the read scope
+    call it, and so may an agent panel with its key; nothing is stored."""
+    del principal  # any signed-in caller with the read scope, or a panel key
     if not body.draft.strip():
         raise ApiError(422, "empty", "the draft is empty", field="draft")
     conversation = body.conversation or _read(body)

@@ -8,17 +8,28 @@ frame-ancestors` from the setting `panel_frame_ancestors` (default `'self'`) and
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from heard.store.errors import Invalid
-from heard.web import views
-from heard.web.deps import SettingsDep
+from heard.web import auth, views
+from heard.web.deps import SettingsDep, StoreDep
 from heard.web.errors import ApiError
-from heard.web.pages.routes import CsrfChecked, Lead, User, back, html, pages, see_other
+from heard.web.pages.routes import (
+    CsrfChecked,
+    Lead,
+    Signed,
+    User,
+    back,
+    html,
+    pages,
+    see_other,
+    signed_in,
+)
 
 if TYPE_CHECKING:
     from heard.live.hub import LiveConversation, LiveHub
@@ -109,10 +120,28 @@ async def watch(request: Request, conversation_id: LiveId, user: Lead) -> HTMLRe
 
 @router.get("/live/{conversation_id}/panel")
 async def panel(
-    request: Request, conversation_id: LiveId, user: User, settings: SettingsDep
+    request: Request,
+    conversation_id: LiveId,
+    settings: SettingsDep,
+    store: StoreDep,
+    key: Annotated[str | None, Query(max_length=4000)] = None,
 ) -> HTMLResponse:
+    """The agent panel, for the signed-in browser, or for whoever holds a signed panel key of
+    this conversation (`POST /api/v1/live/{id}/panel-link`): a page framed by another site
+    gets no session cookie from the browser."""
+    if key:
+        try:
+            principal = await asyncio.to_thread(
+                auth.from_panel_key, store, settings, key, conversation_id
+            )
+        except auth.BadCredentials as exc:
+            raise ApiError(401, "unauthorized", str(exc)) from None
+        user = Signed(request, principal, store)
+    else:
+        user = signed_in(request, store)
     live = await watchable(request, conversation_id, user)
     view = views.LivePanelView(
+        key=key,
         conversation_id=live.conversation_id,
         channel=live.session.start.channel,
         state=live.state,
@@ -120,8 +149,11 @@ async def panel(
         hints=list(live.hints),
         last_frame=live.last_frame,
     )
-    body = pages(request).live_panel(view, user=user.page_user, csrf_token=user.csrf)
-    return framed(html(body), settings.panel_frame_ancestors)
+    body = pages(request).live_panel(view, user=user.page_user, csrf_token="" if key else user.csrf)
+    response = framed(html(body), settings.panel_frame_ancestors)
+    if key:  # the key is in the address: never pass it on in a Referer
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @router.post("/live/{conversation_id}/hints")

@@ -58,7 +58,7 @@
       if (ended) return;
       var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
       var url = scheme + "//" + window.location.host + "/api/v1/live/" + pathPart(id) +
-        "/watch?since=" + since;
+        "/watch?since=" + since + (root.dataset.key ? "&key=" + encodeURIComponent(root.dataset.key) : "");
       socket = new WebSocket(url);
       socket.addEventListener("open", function () {
         delay = 500;
@@ -202,6 +202,13 @@
   }
 
   // --- the reply checker (chat and email) -------------------------------------------------------
+  // A panel opened by a signed link (framed by another site, without heard's cookie) carries
+  // its key in data-key: the watch stream takes it as ?key=, the API as X-Heard-Panel-Key.
+  function panelHeaders(root, headers) {
+    if (root.dataset.key) headers["X-Heard-Panel-Key"] = root.dataset.key;
+    return headers;
+  }
+
   function setUpDraft(root) {
     var form = root.querySelector("#draft-form");
     if (!form) return;
@@ -214,7 +221,7 @@
       if (!draft.trim()) { status.textContent = "Write a draft first."; return; }
       status.textContent = "checking…";
       list.textContent = "";
-      fetch("/api/v1/live/" + pathPart(id), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      fetch("/api/v1/live/" + pathPart(id), { credentials: "same-origin", headers: panelHeaders(root, { Accept: "application/json" }) })
         .then(function (response) {
           if (!response.ok) throw new Error("the conversation could not be read (" + response.status + ")");
           return response.json();
@@ -223,7 +230,7 @@
           return fetch("/api/v1/replies/check", {
             method: "POST",
             credentials: "same-origin",
-            headers: { "Content-Type": "application/json", Accept: "application/json" },
+            headers: panelHeaders(root, { "Content-Type": "application/json", Accept: "application/json" }),
             body: JSON.stringify({
               conversation: { id: live.conversation_id, channel: root.dataset.channel, turns: live.transcript },
               draft: draft,
