@@ -19,6 +19,11 @@ BATCH_DETECTOR = "heard.near_duplicates.v1"
 """The name batch findings carry: near-duplicate replies across conversations."""
 
 
+EMBED_AHEAD = 4096
+"""At most this many texts are encoded ahead for a batch (half the encoder's cache, so none is
+evicted before its detector reads it)."""
+
+
 class DetectorError(RuntimeError):
     """A detector broke its contract (a finding pointing outside the conversation)."""
 
@@ -140,7 +145,9 @@ class Analyzer:
         larger batch this part came from, positions renumbered for this part): analysing the
         parts of a batch with their hints, in any process, gives what analysing the whole
         batch gives."""
-        runs = [self._detect(c) for c in conversations]
+        contexts = [Context(c, self.rubric) for c in conversations]
+        self._embed_ahead(contexts)
+        runs = [self._detect(c, ctx) for c, ctx in zip(conversations, contexts, strict=True)]
         for hint in self.template_hints(conversations) if hints is None else hints:
             ctx, findings, _ = runs[hint.conversation]
             turn = hint.turn
@@ -183,8 +190,29 @@ class Analyzer:
             )
         ]
 
-    def _detect(self, conversation: Conversation) -> tuple[Context, list[Finding], dict[str, str]]:
-        ctx = Context(conversation, self.rubric)
+    def _embed_ahead(self, contexts: list[Context]) -> None:
+        """Encode in one call every text the embedding detectors will ask for in `contexts`
+        (the encoder caches them, so each detector's own `encode` finds them ready). The
+        vectors are the ones encoding each conversation apart gives (to float rounding)."""
+        embedding = [d for d in self._instances if Requirement.EMBEDDINGS in type(d).requires]
+        if len(contexts) < 2 or not embedding or not embeddings_available():
+            return
+        texts: list[str] = []
+        for ctx in contexts:
+            known: dict[Requirement, bool] = {}
+            for detector in embedding:
+                if unmet(type(detector), ctx.conversation, known=known) is None:
+                    texts += detector.embedding_texts(ctx)
+        unique = list(dict.fromkeys(texts))[:EMBED_AHEAD]
+        if unique:
+            from heard.embed import encode
+
+            encode(unique)
+
+    def _detect(
+        self, conversation: Conversation, ctx: Context | None = None
+    ) -> tuple[Context, list[Finding], dict[str, str]]:
+        ctx = ctx or Context(conversation, self.rubric)
         findings: list[Finding] = []
         skipped: dict[str, str] = {}
         known: dict[Requirement, bool] = {}

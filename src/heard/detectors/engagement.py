@@ -82,6 +82,19 @@ class IgnoresLastTurn(Detector):
     )
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
+        findings, candidates = self._candidates(ctx)
+        if candidates:
+            findings.extend(self._judge(ctx, candidates))
+        return findings
+
+    def embedding_texts(self, ctx: Context) -> list[str]:
+        return [t for last, reply, _ in self._candidates(ctx)[1] for t in (last.text, reply.text)]
+
+    def _candidates(
+        self, ctx: Context
+    ) -> tuple[list[Finding], list[tuple[Turn, Turn, list[Sentence]]]]:
+        """Sales-pitch findings, and the question-only replies whose meaning the embeddings
+        judge (each with the customer turn and the questions it may ignore)."""
         candidates: list[tuple[Turn, Turn, list[Sentence]]] = []
         findings: list[Finding] = []
         answered_once = False
@@ -114,9 +127,7 @@ class IgnoresLastTurn(Detector):
             ):
                 continue  # shares the customer's words: a follow-up, not a change of subject
             candidates.append((last, reply, asked))
-        if candidates:
-            findings.extend(self._judge(ctx, candidates))
-        return findings
+        return findings, candidates
 
     def _pitch(
         self, ctx: Context, reply: Turn, pitch: re.Match[str], asked_in: Turn, question: str

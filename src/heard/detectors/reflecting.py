@@ -147,6 +147,18 @@ def faithfulness(
     return round(kept * agree, 3), unsupported, contradictions
 
 
+def _texts(ctx: Context, candidates: list[tuple[Restatement, list[Turn]]]) -> list[str]:
+    """What the paraphrase check embeds: each restatement, and each customer turn it may
+    restate, whole and sentence by sentence."""
+    texts: list[str] = []
+    for found, recent in candidates:
+        texts.append(found.body)
+        for turn in recent:
+            texts.append(turn.text)
+            texts.extend(s.text for s in ctx.sentences[turn.index])
+    return texts
+
+
 @register
 class Paraphrase(Detector):
     """Restating the customer's point in other words: similar meaning, little copied wording,
@@ -159,6 +171,19 @@ class Paraphrase(Detector):
     )
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
+        findings, candidates = self._candidates(ctx)
+        if candidates:
+            findings.extend(self._judge(ctx, candidates))
+        return findings
+
+    def embedding_texts(self, ctx: Context) -> list[str]:
+        return _texts(ctx, self._candidates(ctx)[1])
+
+    def _candidates(
+        self, ctx: Context
+    ) -> tuple[list[Finding], list[tuple[Restatement, list[Turn]]]]:
+        """Parroting findings, and the restatements whose meaning the embeddings judge (each
+        with the customer turns it may restate)."""
         limits = ctx.rubric.thresholds
         findings: list[Finding] = []
         candidates: list[tuple[Restatement, list[Turn]]] = []
@@ -190,9 +215,7 @@ class Paraphrase(Detector):
                     )
                     continue
                 candidates.append((found, recent))
-        if candidates:
-            findings.extend(self._judge(ctx, candidates))
-        return findings
+        return findings, candidates
 
     def _judge(
         self, ctx: Context, candidates: list[tuple[Restatement, list[Turn]]]
@@ -200,12 +223,7 @@ class Paraphrase(Detector):
         from heard.embed import encode
 
         limits = ctx.rubric.thresholds
-        texts: list[str] = []
-        for found, recent in candidates:
-            texts.append(found.body)
-            for turn in recent:
-                texts.append(turn.text)
-                texts.extend(s.text for s in ctx.sentences[turn.index])
+        texts = _texts(ctx, candidates)
         vectors = dict(zip(texts, encode(texts), strict=True))
         customer = ctx.conversation.customer
         known = {w.lower() for w in (customer.name or "").split()} if customer else set()

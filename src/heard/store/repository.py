@@ -35,6 +35,7 @@ from heard.analysis import Analyzer
 from heard.analysis.rubric import Rubric
 from heard.model import Channel, Conversation, Scorecard
 from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
+from heard.store.bulk import write_rows
 from heard.store.database import make_engine, upgrade
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.records import (
@@ -607,10 +608,8 @@ class Store:
                 }
                 for behaviour, component, verdict, findings in card.verdicts
             ]
-        if components:
-            session.execute(insert(ComponentScoreRow.__table__), components)
-        if verdicts:
-            session.execute(insert(VerdictRow.__table__), verdicts)
+        write_rows(session, ComponentScoreRow.__table__, components)
+        write_rows(session, VerdictRow.__table__, verdicts)
 
     def _contributions(self, session: Session, conversation_ids: list[int]) -> Rollup:
         """What these conversations add to the rollups now: ("daily_scores", (day, agent, team,
@@ -677,27 +676,18 @@ class Store:
                 into = changes.setdefault(key, [0, 0, 0])
                 for i, number in enumerate(numbers):
                     into[i] += sign * number
-        if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
         for name, (row, keys, counts) in ROLLUPS.items():
-            values = [
-                dict(zip(keys, key, strict=True)) | dict(zip(counts, numbers, strict=False))
-                for (table_name, key), numbers in changes.items()
-                if table_name == name and any(numbers)
-            ]
-            if not values:
-                continue
-            table = row.__table__
-            stmt = upsert(table)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=list(keys),
-                set_={c: table.c[c] + stmt.excluded[c] for c in counts},
-            )
-            for chunk in range(0, len(values), 500):
-                session.execute(stmt, values[chunk : chunk + 500])
-            session.execute(delete(row).where(table.c[counts[0]] <= 0))
+            values = []
+            shrank = False
+            for (table_name, key), numbers in changes.items():
+                if table_name == name and any(numbers):
+                    values.append(
+                        dict(zip(keys, key, strict=True)) | dict(zip(counts, numbers, strict=False))
+                    )
+                    shrank = shrank or numbers[0] < 0
+            write_rows(session, row.__table__, values, keys=keys, adds=counts)
+            if shrank:  # only a conversation scored again or moved empties a group
+                session.execute(delete(row).where(row.__table__.c[counts[0]] <= 0))
 
     def _agent_and_team(
         self, session: Session, conversation: Conversation

@@ -1,0 +1,113 @@
+"""Many rows in one statement: the ingest's verdicts, component scores and rollup changes.
+
+A batch of 200 conversations writes ~5,000 verdict rows and as many rollup changes. On
+PostgreSQL an executemany sends one INSERT per row (pipelined by psycopg, but each is parsed,
+planned and executed apart), and a multi-row VALUES list costs SQLAlchemy a long compile per
+size; so there each column travels as one array and the server unnests them:
+``INSERT INTO t (a, b) SELECT unnest(:a::int[]), unnest(:b::text[])`` (the functions in the
+select list advance in lockstep), one statement with a fixed text and one round trip.
+SQLite runs in this process, where executemany is already the fast way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy.orm import Session
+
+CHUNK = 500
+"""Rows per executemany on SQLite (as the store chunks its other statements)."""
+ARRAY_CHUNK = 20_000
+"""Rows per array statement on PostgreSQL (bounds one statement's parameter size)."""
+
+
+def _parameter(column: str) -> str:
+    return f"{column}_values"
+
+
+@cache
+def _converters(table: Table, columns: tuple[str, ...]) -> tuple[Any, ...]:
+    """Per column, int or float for numeric columns (psycopg dumps a list of one Python type
+    only: a count may be a bool, a total an int), else None (values go as they are)."""
+    from sqlalchemy import Float, Integer
+
+    found: list[Any] = []
+    for c in columns:
+        kind = table.c[c].type
+        found.append(
+            int if isinstance(kind, Integer) else float if isinstance(kind, Float) else None
+        )
+    return tuple(found)
+
+
+def _array(values: list[Any], convert: Any) -> list[Any]:
+    if convert is None:
+        return values
+    return [None if v is None else convert(v) for v in values]
+
+
+@cache
+def _unnest_insert(
+    table: Table, columns: tuple[str, ...], keys: tuple[str, ...], adds: tuple[str, ...]
+) -> Any:
+    """The PostgreSQL INSERT … SELECT unnest(…) for `columns` of `table`; with `keys`, a row
+    whose keys exist adds its `adds` columns to the stored ones instead."""
+    from sqlalchemy.dialects.postgresql import ARRAY
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    rows = select(
+        *(
+            func.unnest(bindparam(_parameter(c), type_=ARRAY(table.c[c].type))).label(c)
+            for c in columns
+        )
+    )
+    if not keys:
+        return insert(table).from_select(list(columns), rows)
+    stmt = pg_insert(table).from_select(list(columns), rows)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in adds}
+    )
+
+
+def _sqlite_upsert(table: Table, keys: tuple[str, ...], adds: tuple[str, ...]) -> Any:
+    from sqlalchemy.dialects.sqlite import insert as upsert
+
+    stmt = upsert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in adds}
+    )
+
+
+def write_rows(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    keys: tuple[str, ...] = (),
+    adds: tuple[str, ...] = (),
+) -> None:
+    """Insert `rows` (dicts with the same columns) into `table` in as few statements as the
+    database allows. With `keys` (the table's unique key), a row whose key is stored already
+    adds its `adds` columns to the stored row's instead (the rows' keys must be distinct)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        columns = tuple(rows[0])
+        stmt = _unnest_insert(table, columns, keys, adds)
+        converters = _converters(table, columns)
+        for start in range(0, len(rows), ARRAY_CHUNK):
+            chunk = rows[start : start + ARRAY_CHUNK]
+            session.execute(
+                stmt,
+                {
+                    _parameter(c): _array([row[c] for row in chunk], convert)
+                    for c, convert in zip(columns, converters, strict=True)
+                },
+            )
+        return
+    stmt = _sqlite_upsert(table, keys, adds) if keys else insert(table)
+    for start in range(0, len(rows), CHUNK):
+        session.execute(stmt, rows[start : start + CHUNK])
