@@ -6,6 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The same examples on every run (tests are deterministic; a failure found once is found
+# again), no example database carried between runs, and no per-example deadline (a busy
+# 2-core machine is no reason to fail). `--hypothesis-profile explore` searches afresh.
+settings.register_profile("heard", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile("heard")
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"

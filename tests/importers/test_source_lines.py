@@ -44,7 +44,15 @@ def test_line_breaks(text: str, lines: list[str]) -> None:
     assert [line for _, line in Source("t.txt", text.encode()).lines()] == lines
 
 
-@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\r\n\ufeff")), min_size=1))
+# lone surrogates (category Cs) cannot be written as UTF-8, so no file holds them
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\ufeff")
+        ),
+        min_size=1,
+    )
+)
 def test_lines_round_trip(lines: list[str]) -> None:
     text = "\n".join(lines) + "\n"
     numbered = list(Source("t.txt", text.encode()).lines())
