@@ -185,6 +185,30 @@ def test_concerns_raised(text: str, kinds: list[str]) -> None:
     assert [c.kind for c in concerns] == kinds
 
 
+@pytest.mark.parametrize(
+    ("reaction", "quotes"),
+    [
+        # echoing the agent's words is disbelief, not a question of its own
+        (
+            "A FORM? I don't want a form, I want a TV that works.",
+            ["I don't want a form, I want a TV that works."],
+        ),
+        ("Calm down?", []),
+        # a short question with a word of the customer's own asks something
+        ("Which form?", ["Which form?"]),
+        ("A form for the broken screen?", ["A form for the broken screen?"]),
+    ],
+)
+def test_an_echo_of_the_agents_words_raises_no_concern(reaction: str, quotes: list[str]) -> None:
+    conv = conversation(
+        ("agent", "Please complete a form at our site, and calm down."),
+        ("customer", reaction),
+        ("agent", "Okay."),
+    )
+    concerns = ANALYZER.analyze(conv).scorecard.concerns
+    assert [c.quote for c in concerns] == quotes
+
+
 def test_concern_addressed_and_confirmed() -> None:
     conv = conversation(
         ("customer", "How do I pause deliveries for May?"),

@@ -51,6 +51,9 @@ MERGE_WEIGHT = 2
 NEW_QUESTION_WORDS = 4
 """A question of at least this many words after another question is a concern of its own."""
 _WORDS = re.compile(r"[A-Za-z0-9']+")
+ECHO_WORDS = 3
+"""A question of at most this many words, every one of them the agent's own from the turn
+before ("A FORM?", "Calm down?"), echoes the agent: disbelief or a check, not a new concern."""
 
 
 @dataclass
@@ -214,8 +217,10 @@ class ConcernTracker(Detector):
         (unless the customer is only answering the agent's question with the same details)."""
         turn_keys = list(zip(keyed(ctx)[turn], ctx.tokens[turn], strict=True))
         found: list[_Tracked] = []
+        agent = next((t for t in reversed(ctx.turns[:turn]) if t.role == Role.AGENT), None)
+        agent_words = {w.lower() for w in _WORDS.findall(agent.text)} if agent else set()
         for group in _groups(ctx, turn):
-            kinds = [_kind(s.text) for s in group]
+            kinds = [None if _echoes(s.text, agent_words) else _kind(s.text) for s in group]
             if not any(kinds):
                 continue
             start, end = group[0].start, group[-1].end
@@ -313,6 +318,16 @@ def _asks_anew(sentence: Sentence) -> bool:
     """A second full question in a run asks something new ("Can I change the address? And
     when will the refund come?"); a short follow-up ("Why?", "Or not?") belongs to the first."""
     return sentence.text.endswith("?") and len(_WORDS.findall(sentence.text)) >= NEW_QUESTION_WORDS
+
+
+def _echoes(sentence: str, agent_words: set[str]) -> bool:
+    """A short question made only of the agent's own words (see ECHO_WORDS)."""
+    words = [w.lower() for w in _WORDS.findall(sentence)]
+    return (
+        sentence.endswith("?")
+        and 0 < len(words) <= ECHO_WORDS
+        and all(w in agent_words for w in words)
+    )
 
 
 def _kind(sentence: str) -> str | None:
