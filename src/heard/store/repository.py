@@ -9,7 +9,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from inspect import isfunction
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
@@ -29,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, defer
 
 from heard.analysis import Analyzer
 from heard.analysis.rubric import Rubric
@@ -79,6 +78,7 @@ from heard.store.tables import (
     AuditRow,
     ComponentScoreRow,
     ConversationRow,
+    ConversationVerdictRow,
     DailyBandRow,
     DailyScoreRow,
     DailyVerdictRow,
@@ -119,6 +119,10 @@ BADGES = {
 
 Rollup = dict[tuple[str, tuple[Any, ...]], list[float]]
 """Contributions to the rollup tables: (table, group key) → its three counts."""
+
+Sums = dict[tuple[Any, ...], list[float]]
+"""Counts and sums that answers add up from a rollup and from conversations: key → [rows,
+rows with a score, sum of the scores]."""
 
 ROLLUPS: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {
     "daily_scores": (
@@ -477,6 +481,7 @@ class Store:
                 version,
                 replace=[u["id"] for u in updates],
             )
+            self._copy_current(session, list(ids.values()))
             self._roll(session, before, self._contributions(session, list(ids.values())))
             for key, _ in items:
                 if key in ids:
@@ -587,6 +592,7 @@ class Store:
                     "body": card.body,
                     "created_at": stamp,
                     "current": True,
+                    "moments": moment_candidates(card.body),
                 }
                 for conversation_id, card in cards
             ],
@@ -610,6 +616,74 @@ class Store:
             ]
         write_rows(session, ComponentScoreRow.__table__, components)
         write_rows(session, VerdictRow.__table__, verdicts)
+
+    @staticmethod
+    def _copy_current(session: Session, conversation_ids: list[int]) -> None:
+        """Copy the current scorecard's id, Listening Score and done and missed verdicts of
+        these conversations (with the conversation's time, agent, team and channel) to where
+        conversation filters read them by index: `conversations.scorecard_id` and
+        `.listening_score`, and `conversation_verdicts` (migration 0005 fills both the same
+        way). Run after their scorecards or their columns change."""
+        table = ConversationRow.__table__
+        copies = ConversationVerdictRow.__table__
+        for chunk in range(0, len(conversation_ids), 500):
+            ids = conversation_ids[chunk : chunk + 500]
+            current = and_(
+                ScorecardRow.conversation_id == table.c.id, ScorecardRow.current.is_(True)
+            )
+            session.execute(
+                update(table)
+                .where(table.c.id.in_(ids))
+                .values(
+                    scorecard_id=select(ScorecardRow.id).where(current).scalar_subquery(),
+                    listening_score=select(ScorecardRow.listening_score)
+                    .where(current)
+                    .scalar_subquery(),
+                )
+            )
+            session.execute(delete(copies).where(copies.c.conversation_id.in_(ids)))
+            session.execute(
+                insert(copies).from_select(
+                    [
+                        "behaviour",
+                        "verdict",
+                        "occurred_at",
+                        "conversation_id",
+                        "agent_id",
+                        "team_id",
+                        "channel",
+                        "scorecard_id",
+                        "listening_score",
+                    ],
+                    select(
+                        VerdictRow.behaviour,
+                        VerdictRow.verdict,
+                        ConversationRow.occurred_at,
+                        ConversationRow.id,
+                        ConversationRow.agent_id,
+                        ConversationRow.team_id,
+                        ConversationRow.channel,
+                        ScorecardRow.id,
+                        ScorecardRow.listening_score,
+                    )
+                    .join(
+                        ScorecardRow,
+                        and_(
+                            ScorecardRow.conversation_id == ConversationRow.id,
+                            ScorecardRow.current.is_(True),
+                        ),
+                    )
+                    .join(VerdictRow, VerdictRow.scorecard_id == ScorecardRow.id)
+                    .where(ConversationRow.id.in_(ids), VerdictRow.verdict.in_(["done", "missed"]))
+                    # in key order: on PostgreSQL a behaviour's rows then sit together on disk
+                    .order_by(
+                        VerdictRow.behaviour,
+                        VerdictRow.verdict,
+                        ConversationRow.occurred_at,
+                        ConversationRow.id,
+                    ),
+                )
+            )
 
     def _contributions(self, session: Session, conversation_ids: list[int]) -> Rollup:
         """What these conversations add to the rollups now: ("daily_scores", (day, agent, team,
@@ -770,6 +844,7 @@ class Store:
                     version,
                     replace=[conversation_id for conversation_id, _ in rows],
                 )
+                self._copy_current(session, [conversation_id for conversation_id, _ in rows])
                 self._roll(
                     session,
                     before,
@@ -783,38 +858,63 @@ class Store:
     # ------------------------------------------------------------------ scoping
 
     @staticmethod
-    def _scoped(stmt: Select[Any], viewer: Viewer) -> Select[Any]:
+    def _scoped(stmt: Select[Any], viewer: Viewer, rows: Any = ConversationRow) -> Select[Any]:
+        """`stmt` limited to the conversations the viewer may see (by the team and agent
+        columns of `rows`: conversations or their copied verdicts)."""
         if viewer.role == UserRole.ADMIN:
             return stmt
         if viewer.role == UserRole.LEAD:
-            return stmt.where(ConversationRow.team_id.in_(viewer.team_ids or [-1]))
-        return stmt.where(ConversationRow.agent_id == (viewer.agent_id or -1))
+            return stmt.where(rows.team_id.in_(viewer.team_ids or [-1]))
+        return stmt.where(rows.agent_id == (viewer.agent_id or -1))
 
     @staticmethod
-    def _filtered(stmt: Select[Any], where: ConversationFilter, current: Any) -> Select[Any]:
+    def _filter_rows(where: ConversationFilter) -> Any:
+        """The rows a query for `where` filters on: with a behaviour filter, the copied verdicts
+        of its first behaviour (`conversation_verdicts`, one row per conversation, read as one
+        range of its key), else `conversations`. Both hold the columns filters and charts read:
+        occurred_at, agent_id, team_id, channel, scorecard_id and listening_score."""
+        if where.done or where.missed:
+            return aliased(ConversationVerdictRow)
+        return ConversationRow
+
+    @staticmethod
+    def _row_id(rows: Any) -> Any:
+        """The conversation id column of `_filter_rows`' rows."""
+        return ConversationRow.id if rows is ConversationRow else rows.conversation_id
+
+    @staticmethod
+    def _filtered(stmt: Select[Any], where: ConversationFilter, rows: Any) -> Select[Any]:
         if where.agent_id is not None:
-            stmt = stmt.where(ConversationRow.agent_id == where.agent_id)
+            stmt = stmt.where(rows.agent_id == where.agent_id)
         if where.team_id is not None:
-            stmt = stmt.where(ConversationRow.team_id == where.team_id)
+            stmt = stmt.where(rows.team_id == where.team_id)
         if where.channel is not None:
-            stmt = stmt.where(ConversationRow.channel == where.channel.value)
+            stmt = stmt.where(rows.channel == where.channel.value)
         if where.start is not None:
-            stmt = stmt.where(ConversationRow.occurred_at >= to_db(where.start))
+            stmt = stmt.where(rows.occurred_at >= to_db(where.start))
         if where.end is not None:
-            stmt = stmt.where(ConversationRow.occurred_at < to_db(where.end))
+            stmt = stmt.where(rows.occurred_at < to_db(where.end))
         if where.min_score is not None:
-            stmt = stmt.where(current.listening_score >= where.min_score)
+            stmt = stmt.where(rows.listening_score >= where.min_score)
         if where.max_score is not None:
-            stmt = stmt.where(current.listening_score <= where.max_score)
-        for verdict, behaviours in (("done", where.done), ("missed", where.missed)):
-            for behaviour in behaviours:
-                stmt = stmt.where(
-                    exists().where(
-                        VerdictRow.scorecard_id == current.id,
-                        VerdictRow.behaviour == behaviour,
-                        VerdictRow.verdict == verdict,
-                    )
+            stmt = stmt.where(rows.listening_score <= where.max_score)
+        wanted = [
+            (v, b)
+            for v, behaviours in (("done", where.done), ("missed", where.missed))
+            for b in behaviours
+        ]
+        if wanted and rows is not ConversationRow:
+            verdict, behaviour = wanted.pop(0)
+            stmt = stmt.where(rows.behaviour == behaviour, rows.verdict == verdict)
+        for verdict, behaviour in wanted:
+            other = aliased(ConversationVerdictRow)
+            stmt = stmt.where(
+                exists().where(
+                    other.conversation_id == Store._row_id(rows),
+                    other.behaviour == behaviour,
+                    other.verdict == verdict,
                 )
+            )
         return stmt
 
     def _conversation_query(
@@ -822,24 +922,19 @@ class Store:
         columns: Sequence[Any],
         viewer: Viewer,
         where: ConversationFilter,
+        rows: Any = None,
         *,
-        scorecard: bool = True,
-    ) -> tuple[Select[Any], Any]:
-        """Conversations the viewer may see matching `where`, outer-joined to their current
-        scorecard (left out when not `scorecard` and no filter needs it: a count is cheaper)."""
-        current = aliased(ScorecardRow)
-        stmt = select(*[c(current) if isfunction(c) else c for c in columns]).select_from(
-            ConversationRow
-        )
-        needs_card = scorecard or any(
-            (where.min_score is not None, where.max_score is not None, where.done, where.missed)
-        )
-        if needs_card:
-            stmt = stmt.outerjoin(
-                current,
-                and_(current.conversation_id == ConversationRow.id, current.current.is_(True)),
-            )
-        return self._filtered(self._scoped(stmt, viewer), where, current), current
+        conversations: bool = True,
+    ) -> Select[Any]:
+        """`columns` of the conversations the viewer may see matching `where`, filtered on
+        `rows` (from `_filter_rows(where)`; they may be named in `columns`). Copied verdict
+        rows are joined to `conversations` when `conversations` is true; when it is false,
+        `columns` must name only columns of `rows` (a count or a chart reads the copies alone)."""
+        rows = self._filter_rows(where) if rows is None else rows
+        stmt = select(*columns).select_from(rows)
+        if conversations and rows is not ConversationRow:
+            stmt = stmt.join(ConversationRow, ConversationRow.id == rows.conversation_id)
+        return self._filtered(self._scoped(stmt, viewer, rows), where, rows)
 
     def _visible(self, session: Session, viewer: Viewer, conversation_id: int) -> ConversationRow:
         stmt = self._scoped(
@@ -864,6 +959,29 @@ class Store:
                 for moment in (where.start, where.end)
             )
         )
+
+    @staticmethod
+    def _by_days(
+        where: ConversationFilter,
+    ) -> tuple[ConversationFilter | None, list[ConversationFilter]]:
+        """`where` as the whole days (UTC) the rollups answer and the parts the conversations
+        must: (the filter of the whole days or None, the filters of the rest). A date that is
+        not at midnight leaves part of its day at the range's end; a score or behaviour filter
+        leaves it all to the conversations."""
+        start, end = to_db(where.start), to_db(where.end)
+        first = start if start is None else _midnight(start, up=True)
+        last = end if end is None else _midnight(end, up=False)
+        if first is not None and last is not None and first >= last:
+            return None, [where]
+        whole = where.model_copy(update={"start": first, "end": last})
+        if not Store._rolls_up(whole):
+            return None, [where]
+        parts = []
+        if start is not None and first != start:
+            parts.append(where.model_copy(update={"start": start, "end": first}))
+        if end is not None and last != end:
+            parts.append(where.model_copy(update={"start": last, "end": end}))
+        return whole, parts
 
     @staticmethod
     def _rollup_query(
@@ -908,38 +1026,32 @@ class Store:
         where = where or ConversationFilter()
         team = aliased(TeamRow)
         with self._session() as session:
-            count_stmt, _ = self._conversation_query(
-                [func.count(ConversationRow.id)], viewer, where, scorecard=False
-            )
-            total = session.scalar(count_stmt) or 0
-            stmt, current = self._conversation_query(
+            total = self._count(session, viewer, where)
+            source = self._filter_rows(where)
+            stmt = self._conversation_query(
                 [
                     ConversationRow,
-                    lambda cur: cur.id,
-                    lambda cur: cur.listening_score,
+                    ConversationRow.scorecard_id,
+                    ConversationRow.listening_score,
                     AgentRow.name,
                     AgentRow.external_id,
                     team.name,
                 ],
                 viewer,
                 where,
+                source,
             )
-            stmt = stmt.outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id).outerjoin(
-                team, team.id == ConversationRow.team_id
+            stmt = (
+                stmt.outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
+                .outerjoin(team, team.id == ConversationRow.team_id)
+                .options(defer(ConversationRow.body))
             )
-            ordering = {
-                "newest": [ConversationRow.occurred_at.desc(), ConversationRow.id.desc()],
-                "oldest": [ConversationRow.occurred_at, ConversationRow.id],
-                "score": [
-                    current.listening_score.is_(None),
-                    current.listening_score,
-                    ConversationRow.id,
-                ],
-                "-score": [
-                    current.listening_score.is_(None),
-                    current.listening_score.desc(),
-                    ConversationRow.id,
-                ],
+            key = self._row_id(source)
+            ordering = {  # on the filtered rows' copies, so an index of theirs gives the order
+                "newest": [source.occurred_at.desc(), key.desc()],
+                "oldest": [source.occurred_at, key],
+                "score": [source.listening_score.is_(None), source.listening_score, key],
+                "-score": [source.listening_score.is_(None), source.listening_score.desc(), key],
             }[order]
             rows = session.execute(stmt.order_by(*ordering).offset(offset).limit(limit)).all()
             components = self._components(session, [r[1] for r in rows if r[1] is not None])
@@ -950,6 +1062,24 @@ class Store:
                 for row, sc, score, agent_name, agent_external, team_name in rows
             ]
         return ConversationPage(total=total, offset=offset, limit=limit, items=items)
+
+    def _count(self, session: Session, viewer: Viewer, where: ConversationFilter) -> int:
+        """Conversations the viewer may see matching `where`: whole days from `daily_scores`,
+        the rest from the conversations (or their copied verdicts)."""
+        whole, parts = self._by_days(where)
+        statements = [
+            self._conversation_query(
+                [func.count()], viewer, part, self._filter_rows(part), conversations=False
+            )
+            for part in parts
+        ]
+        if whole is not None:
+            statements.append(
+                self._rollup_query([func.sum(DailyScoreRow.conversations)], viewer, whole).where(
+                    DailyScoreRow.component == ""
+                )
+            )
+        return sum(int(session.scalar(stmt) or 0) for stmt in statements)
 
     def _components(
         self, session: Session, scorecard_ids: list[int]
@@ -1166,41 +1296,34 @@ class Store:
         """Per day or week (weeks start on Monday): conversations, mean Listening Score and
         mean score per component."""
         where = where or ConversationFilter()
-        if self._rolls_up(where):
-            return self._rolled_trends(viewer, where, by)
-        period = self._period(by).label("period")
+        sums: Sums = defaultdict(lambda: [0, 0, 0])
+        """(period, component) → [conversations, scored, total]; component "" is the score."""
+        whole, parts = self._by_days(where)
         with self._session() as session:
-            stmt, current = self._conversation_query(
-                [period, func.count(ConversationRow.id), lambda c: func.avg(c.listening_score)],
-                viewer,
-                where,
-            )
-            points = {
-                _as_date(p): TrendPoint(
-                    period=_as_date(p),
-                    conversations=n,
-                    listening_score=None if mean is None else round(float(mean), 2),
+            if whole is not None:
+                self._rolled_trend_sums(session, viewer, whole, by, sums)
+            for part in parts:
+                self._trend_sums(session, viewer, part, by, sums)
+        points: dict[date, TrendPoint] = {}
+        for (p, component), (n, scored, total) in sums.items():
+            if component == "" and n:
+                points[p] = TrendPoint(
+                    period=p, conversations=int(n), listening_score=_mean(total, scored)
                 )
-                for p, n, mean in session.execute(stmt.group_by(period).order_by(period))
-            }
-            stmt, current = self._conversation_query(
-                [period, ComponentScoreRow.component, func.avg(ComponentScoreRow.score)],
-                viewer,
-                where,
-            )
-            stmt = stmt.join(ComponentScoreRow, ComponentScoreRow.scorecard_id == current.id)
-            for p, component, mean in session.execute(
-                stmt.group_by(period, ComponentScoreRow.component)
-            ):
-                point = points.get(_as_date(p))
-                if point is not None:
-                    point.components[component] = None if mean is None else round(float(mean), 2)
+        for (p, component), (_n, scored, total) in sums.items():
+            if component != "" and p in points:
+                points[p].components[component] = _mean(total, scored)
         return [points[k] for k in sorted(points)]
 
-    def _rolled_trends(
-        self, viewer: Viewer, where: ConversationFilter, by: Literal["day", "week"]
-    ) -> list[TrendPoint]:
-        """`trends` from `daily_scores`."""
+    def _rolled_trend_sums(
+        self,
+        session: Session,
+        viewer: Viewer,
+        where: ConversationFilter,
+        by: Literal["day", "week"],
+        sums: Sums,
+    ) -> None:
+        """Add `trends`' sums for `where` (which `_rolls_up`) from `daily_scores`."""
         period = self._period(by, DailyScoreRow.day).label("period")
         stmt = self._rollup_query(
             [
@@ -1213,19 +1336,47 @@ class Store:
             viewer,
             where,
         ).group_by(period, DailyScoreRow.component)
-        with self._session() as session:
-            rows = session.execute(stmt).all()
-        points: dict[date, TrendPoint] = {}
-        for p, component, n, scored, total in rows:
-            if component == "" and n:
-                points[_as_date(p)] = TrendPoint(
-                    period=_as_date(p), conversations=int(n), listening_score=_mean(total, scored)
-                )
-        for p, component, _n, scored, total in rows:
-            point = points.get(_as_date(p))
-            if component != "" and point is not None:
-                point.components[component] = _mean(total, scored)
-        return [points[k] for k in sorted(points)]
+        for p, component, n, scored, total in session.execute(stmt):
+            _add(sums[(_as_date(p), component)], n, scored, total)
+
+    def _trend_sums(
+        self,
+        session: Session,
+        viewer: Viewer,
+        where: ConversationFilter,
+        by: Literal["day", "week"],
+        sums: Sums,
+    ) -> None:
+        """Add `trends`' sums for `where` from the conversations' copied current scores and
+        their scorecards' component scores."""
+        rows = self._filter_rows(where)
+        period = self._period(by, rows.occurred_at).label("period")
+        stmt = self._conversation_query(
+            [
+                period,
+                func.count(),
+                func.count(rows.listening_score),
+                func.sum(rows.listening_score),
+            ],
+            viewer,
+            where,
+            rows,
+            conversations=False,
+        )
+        for p, n, scored, total in session.execute(stmt.group_by(period)):
+            _add(sums[(_as_date(p), "")], n, scored, total)
+        score = ComponentScoreRow.score
+        stmt = self._conversation_query(
+            [period, ComponentScoreRow.component, func.count(), func.count(score), func.sum(score)],
+            viewer,
+            where,
+            rows,
+            conversations=False,
+        ).join(ComponentScoreRow, ComponentScoreRow.scorecard_id == rows.scorecard_id)
+        for p, component, n, scored, total in session.execute(
+            stmt.group_by(period, ComponentScoreRow.component)
+        ):
+            _add(sums[(_as_date(p), component)], n, scored, total)
 
     def distribution(
         self, viewer: Viewer, where: ConversationFilter | None = None, *, width: int = 10
@@ -1236,32 +1387,41 @@ class Store:
         counts = [0] * len(edges)
         unscored = total = 0
 
-        def band(card: Any) -> Any:  # the band's index, counted in the database
+        def band(rows: Any) -> Any:  # the band's index, counted in the database
             return case(
-                (card.listening_score.is_(None), -1),
-                *[(card.listening_score < low + width, i) for i, low in enumerate(edges[:-1])],
+                (rows.listening_score.is_(None), -1),
+                *[(rows.listening_score < low + width, i) for i, low in enumerate(edges[:-1])],
                 else_=len(edges) - 1,
             ).label("band")
 
-        if width == BAND_WIDTH and self._rolls_up(where):
-            stmt = self._rollup_where(
-                select(DailyBandRow.band, func.sum(DailyBandRow.conversations)).group_by(
-                    DailyBandRow.band
-                ),
-                DailyBandRow,
-                viewer,
-                where,
+        whole, parts = self._by_days(where) if width == BAND_WIDTH else (None, [where])
+        statements = []
+        if whole is not None:
+            statements.append(
+                self._rollup_where(
+                    select(DailyBandRow.band, func.sum(DailyBandRow.conversations)).group_by(
+                        DailyBandRow.band
+                    ),
+                    DailyBandRow,
+                    viewer,
+                    whole,
+                )
             )
-        else:
-            stmt, _ = self._conversation_query([band, func.count()], viewer, where)
-            stmt = stmt.group_by(text("band"))
+        for part in parts:
+            rows = self._filter_rows(part)
+            statements.append(
+                self._conversation_query(
+                    [band(rows), func.count()], viewer, part, rows, conversations=False
+                ).group_by(text("band"))
+            )
         with self._session() as session:
-            for index, n in session.execute(stmt):
-                total += n
-                if index < 0:
-                    unscored += n
-                else:
-                    counts[index] += n
+            for stmt in statements:
+                for index, n in session.execute(stmt):
+                    total += n
+                    if index < 0:
+                        unscored += n
+                    else:
+                        counts[index] += n
         return Distribution(
             bins=[
                 DistributionBin(low=low, high=min(low + width, 100), conversations=n)
@@ -1282,52 +1442,46 @@ class Store:
         """The best and worst moments (positive and negative findings with their quote) of the
         most recent `scan` conversations matching `where`; one per conversation and behaviour."""
         where = where or ConversationFilter()
-        # candidates stay plain tuples (confidence, newest first, row, finding); only the chosen
-        # become Moments, with their quotes
-        found: dict[str, list[tuple[float, float, int, Any, dict[str, Any]]]] = {
-            "positive": [],
-            "negative": [],
-        }
+        # candidates stay plain tuples (confidence, newest first, order, row, candidate); only
+        # the chosen become Moments, with their quotes
+        Candidate = tuple[float, float, int, Any, list[Any]]
+        found: dict[str, list[Candidate]] = {"positive": [], "negative": []}
         with self._session() as session:
-            stmt, _current = self._conversation_query(
+            source = self._filter_rows(where)
+            stmt = self._conversation_query(
                 [
                     ConversationRow.id,
                     ConversationRow.agent_id,
                     ConversationRow.occurred_at,
-                    lambda c: c.body,
+                    ScorecardRow.moments,
                     AgentRow.name,
                     AgentRow.external_id,
                 ],
                 viewer,
                 where,
+                source,
             )
+            stmt = stmt.outerjoin(ScorecardRow, ScorecardRow.id == ConversationRow.scorecard_id)
             stmt = stmt.outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
+            key = self._row_id(source)
             rows = session.execute(
-                stmt.order_by(ConversationRow.occurred_at.desc()).limit(scan)
+                stmt.order_by(source.occurred_at.desc(), key.desc()).limit(scan)
             ).all()
             for row in rows:
                 if row[3] is None:
                     continue
                 stamp = from_db(row[2]).timestamp()  # type: ignore[union-attr]
-                seen: set[tuple[str, str]] = set()
-                for finding in orjson.loads(row[3]).get("findings", []):
-                    polarity = finding.get("polarity")
-                    if polarity not in found or (polarity, finding["behaviour"]) in seen:
-                        continue
-                    seen.add((polarity, finding["behaviour"]))
-                    found[polarity].append(
-                        (finding.get("confidence", 1.0), stamp, len(found[polarity]), row, finding)
-                    )
+                for candidate in orjson.loads(row[3]):  # see moment_candidates
+                    into = found[candidate[2]]
+                    into.append((candidate[3], stamp, len(into), row, candidate))
 
-            def top(
-                candidates: list[tuple[float, float, int, Any, dict[str, Any]]],
-            ) -> list[tuple[Any, dict[str, Any]]]:
+            def top(candidates: list[Candidate]) -> list[tuple[Any, list[Any]]]:
                 ranked = sorted(candidates, key=lambda m: (-m[0], -m[1], m[2]))
-                chosen: list[tuple[Any, dict[str, Any]]] = []
+                chosen: list[tuple[Any, list[Any]]] = []
                 used: set[int] = set()
-                for _, _, _, row, finding in ranked:  # prefer different conversations
+                for _, _, _, row, candidate in ranked:  # prefer different conversations
                     if row[0] not in used:
-                        chosen.append((row, finding))
+                        chosen.append((row, candidate))
                         used.add(row[0])
                     if len(chosen) == limit:
                         break
@@ -1344,23 +1498,22 @@ class Store:
                 )
             }
 
-        def moment(row: Any, finding: dict[str, Any]) -> Moment:
-            span = finding["spans"][0]
-            start = span.get("start", 0)
+        def moment(row: Any, candidate: list[Any]) -> Moment:
+            behaviour, component, polarity, confidence, turn, start, end, explanation = candidate
             return Moment(
                 conversation_id=row[0],
                 agent_id=row[1],
                 agent=row[4] or row[5],
                 occurred_at=from_db(row[2]),  # type: ignore[arg-type]
-                behaviour=finding["behaviour"],
-                component=finding["component"],
-                polarity=finding["polarity"],
-                turn=span["turn"],
+                behaviour=behaviour,
+                component=component,
+                polarity=polarity,
+                turn=turn,
                 start=start,
-                end=span["end"],
-                quote=turns[row[0]][span["turn"]][start : span["end"]],
-                explanation=finding.get("explanation", ""),
-                confidence=finding.get("confidence", 1.0),
+                end=end,
+                quote=turns[row[0]][turn][start:end],
+                explanation=explanation,
+                confidence=confidence,
             )
 
         best = [moment(*pick) for pick in chosen["positive"]]
@@ -1632,7 +1785,10 @@ class Store:
     ) -> list[Feedback]:
         where = where or ConversationFilter()
         with self._session() as session:
-            ids, _ = self._conversation_query([ConversationRow.id], viewer, where)
+            source = self._filter_rows(where)
+            ids = self._conversation_query(
+                [self._row_id(source)], viewer, where, source, conversations=False
+            )
             rows = session.scalars(
                 select(FeedbackRow)
                 .where(FeedbackRow.conversation_id.in_(ids))
@@ -1647,10 +1803,10 @@ class Store:
         """Listening Score beside the customer's answers, one pair per survey."""
         where = where or ConversationFilter()
         with self._session() as session:
-            stmt, _ = self._conversation_query(
+            stmt = self._conversation_query(
                 [
                     ConversationRow.id,
-                    lambda c: c.listening_score,
+                    ConversationRow.listening_score,
                     FeedbackRow.csat,
                     FeedbackRow.felt_heard,
                 ],
@@ -1713,18 +1869,17 @@ class Store:
                         for a, n, total in session.execute(rolled)
                         if n
                     }
-                stmt, current = self._conversation_query(
-                    [
-                        ConversationRow.agent_id,
-                        func.count(ConversationRow.id),
-                        lambda c: func.avg(c.listening_score),
-                    ],
+                rows = self._filter_rows(filter_)
+                stmt = self._conversation_query(
+                    [rows.agent_id, func.count(), func.avg(rows.listening_score)],
                     viewer,
                     filter_,
+                    rows,
+                    conversations=False,
                 )
                 stmt = stmt.where(
-                    ConversationRow.agent_id.is_not(None), current.listening_score.is_not(None)
-                ).group_by(ConversationRow.agent_id)
+                    rows.agent_id.is_not(None), rows.listening_score.is_not(None)
+                ).group_by(rows.agent_id)
                 return {a: (n, float(m)) for a, n, m in session.execute(stmt)}
 
             this_week, last_week = means(where), means(before)
@@ -1807,12 +1962,13 @@ class Store:
         """Badge behaviours' (judged, done, findings) per agent from the scorecards."""
         # the week's scorecards first (by date), then their verdicts by key: a join lets the
         # planner start from every verdict of the behaviours instead
-        stmt, current = self._conversation_query(
-            [lambda c: c.id, ConversationRow.agent_id], viewer, where
+        rows = self._filter_rows(where)
+        stmt = self._conversation_query(
+            [rows.scorecard_id, rows.agent_id], viewer, where, rows, conversations=False
         )
         agent_of = dict(
             session.execute(
-                stmt.where(current.id.is_not(None), ConversationRow.agent_id.is_not(None))
+                stmt.where(rows.scorecard_id.is_not(None), rows.agent_id.is_not(None))
             ).all()
         )
         ids = list(agent_of)
@@ -2151,10 +2307,13 @@ class Store:
         """Per agent, per day or week: (conversations, mean Listening Score) — the dashboard's
         sparklines in one query instead of one per agent."""
         where = where or ConversationFilter()
-        found: dict[int, dict[date, tuple[int, float | None]]] = defaultdict(dict)
-        if self._rolls_up(where):
+        sums: Sums = defaultdict(lambda: [0, 0, 0])
+        """(agent, period) → [conversations, scored, total]."""
+        whole, parts = self._by_days(where)
+        statements = []
+        if whole is not None:
             period = self._period(by, DailyScoreRow.day).label("period")
-            stmt = (
+            statements.append(
                 self._rollup_query(
                     [
                         DailyScoreRow.agent_id,
@@ -2164,33 +2323,39 @@ class Store:
                         func.sum(DailyScoreRow.total),
                     ],
                     viewer,
-                    where,
+                    whole,
                 )
                 .where(DailyScoreRow.component == "", DailyScoreRow.agent_id != 0)
                 .group_by(DailyScoreRow.agent_id, period)
             )
-            with self._session() as session:
-                for agent, p, n, scored, total in session.execute(stmt):
-                    if n:
-                        found[agent][_as_date(p)] = (int(n), _mean(total, scored))
-            return dict(found)
-        period = self._period(by).label("period")
+        for part in parts:
+            rows = self._filter_rows(part)
+            period = self._period(by, rows.occurred_at).label("period")
+            statements.append(
+                self._conversation_query(
+                    [
+                        rows.agent_id,
+                        period,
+                        func.count(),
+                        func.count(rows.listening_score),
+                        func.sum(rows.listening_score),
+                    ],
+                    viewer,
+                    part,
+                    rows,
+                    conversations=False,
+                )
+                .where(rows.agent_id.is_not(None))
+                .group_by(rows.agent_id, period)
+            )
         with self._session() as session:
-            stmt, _ = self._conversation_query(
-                [
-                    ConversationRow.agent_id,
-                    period,
-                    func.count(ConversationRow.id),
-                    lambda c: func.avg(c.listening_score),
-                ],
-                viewer,
-                where,
-            )
-            stmt = stmt.where(ConversationRow.agent_id.is_not(None)).group_by(
-                ConversationRow.agent_id, period
-            )
-            for agent, p, n, mean in session.execute(stmt):
-                found[agent][_as_date(p)] = (n, None if mean is None else round(float(mean), 2))
+            for stmt in statements:
+                for agent, p, n, scored, total in session.execute(stmt):
+                    _add(sums[(agent, _as_date(p))], n, scored, total)
+        found: dict[int, dict[date, tuple[int, float | None]]] = defaultdict(dict)
+        for (agent, p), (n, scored, total) in sums.items():
+            if n:
+                found[agent][p] = (int(n), _mean(total, scored))
         return dict(found)
 
     # ------------------------------------------------------------------ live sessions
@@ -2333,6 +2498,33 @@ class Store:
             ]
 
 
+def moment_candidates(body: str) -> str:
+    """A scorecard body's candidate moments, as `scorecards.moments` keeps them: the first
+    positive and the first negative finding of each behaviour, in the order of the findings, each
+    as [behaviour, component, polarity, confidence, turn, start, end, explanation] (JSON)."""
+    found: list[list[Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for finding in orjson.loads(body).get("findings", []):
+        polarity = finding.get("polarity")
+        if polarity not in ("positive", "negative") or (polarity, finding["behaviour"]) in seen:
+            continue
+        seen.add((polarity, finding["behaviour"]))
+        span = finding["spans"][0]
+        found.append(
+            [
+                finding["behaviour"],
+                finding["component"],
+                polarity,
+                finding.get("confidence", 1.0),
+                span["turn"],
+                span.get("start", 0),
+                span["end"],
+                finding.get("explanation", ""),
+            ]
+        )
+    return orjson.dumps(found).decode()
+
+
 def band_of(score: float | None) -> int:
     """The distribution band (of BAND_WIDTH points) a Listening Score falls in; -1 unscored."""
     if score is None:
@@ -2343,6 +2535,19 @@ def band_of(score: float | None) -> int:
 def _mean(total: Any, scored: Any) -> float | None:
     """A rounded mean from a rollup's sum and count (None when nothing was scored)."""
     return round(float(total) / int(scored), 2) if scored else None
+
+
+def _midnight(moment: datetime, *, up: bool) -> datetime:
+    """`moment` if at midnight, else the midnight after it (`up`) or before it."""
+    day = datetime.combine(moment.date(), datetime.min.time())
+    return day + timedelta(days=1) if up and day != moment else day
+
+
+def _add(into: list[float], n: Any, scored: Any, total: Any) -> None:
+    """Add a group's rows, scored rows and score total (SQL sums: None when empty) to `into`."""
+    into[0] += int(n or 0)
+    into[1] += int(scored or 0)
+    into[2] += float(total or 0)
 
 
 def _as_date(value: Any) -> date:

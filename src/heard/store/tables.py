@@ -103,6 +103,12 @@ class ConversationRow(Base):
     body_digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    scorecard_id: Mapped[int | None] = mapped_column(Integer)
+    """A copy of the current scorecard's id (None: none yet), kept with it by every ingest and
+    rescore, so lists and charts read it without joining `scorecards`. No foreign key: the
+    scorecard points back here already."""
+    listening_score: Mapped[float | None] = mapped_column(Float)
+    """A copy of the current scorecard's Listening Score, kept like `scorecard_id`."""
 
 
 class ScorecardRow(Base):
@@ -121,6 +127,10 @@ class ScorecardRow(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     current: Mapped[bool] = mapped_column(Boolean)
+    moments: Mapped[str | None] = mapped_column(Text)
+    """The body's candidate moments in short (see `moment_candidates`), so the best and worst
+    moments of hundreds of conversations are read without their whole scorecards; None on
+    scorecards that stopped being current before migration 0005."""
 
 
 class ComponentScoreRow(Base):
@@ -146,6 +156,33 @@ class VerdictRow(Base):
     component: Mapped[str] = mapped_column(String(64))
     verdict: Mapped[str] = mapped_column(String(8))
     findings: Mapped[int] = mapped_column(Integer)
+
+
+class ConversationVerdictRow(Base):
+    """A copy of each done or missed verdict of a conversation's current scorecard, beside the
+    conversation's time, agent, team, channel, current scorecard and Listening Score; kept by
+    every ingest and rescore. A filter on a behaviour (and a score, team, agent, channel or
+    dates) reads one range of these rows instead of joining every conversation to its current
+    scorecard and its verdicts: the key starts with (behaviour, verdict, occurred_at), and on
+    SQLite the table is that key (WITHOUT ROWID), so the range holds every column it needs."""
+
+    __tablename__ = "conversation_verdicts"
+    __table_args__ = (
+        Index("ix_conversation_verdicts_conversation", "conversation_id", "behaviour", "verdict"),
+        {"sqlite_with_rowid": False},
+    )
+
+    behaviour: Mapped[str] = mapped_column(String(64), primary_key=True)
+    verdict: Mapped[str] = mapped_column(String(8), primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[int | None] = mapped_column(Integer)
+    team_id: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    scorecard_id: Mapped[int] = mapped_column(Integer)
+    listening_score: Mapped[float | None] = mapped_column(Float)
 
 
 class DailyScoreRow(Base):
