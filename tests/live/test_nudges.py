@@ -149,6 +149,26 @@ def test_orders_to_the_agent_are_not_said_back(analyzer, text) -> None:
     assert "calm down" not in nudge.suggestion
 
 
+@pytest.mark.parametrize(
+    ("text", "kept", "dropped"),
+    [
+        ("DON'T tell me to calm down!!! This is ridiculous.", "", "ridiculous"),
+        (
+            "This is absolutely unacceptable. My order W4821 never arrived and I'm furious!",
+            "your order W4821 never arrived",
+            "unacceptable",
+        ),
+        ("It's a joke. The router died again and I'm so angry!", "the router died again", "joke"),
+    ],
+)
+def test_verdicts_on_the_company_are_not_said_back(analyzer, text, kept, dropped) -> None:
+    """The agent should not repeat "this is ridiculous": it agrees with the insult."""
+    fed = feed(analyzer, [("customer", text)])
+    [nudge] = fed.of("acknowledge_emotion")
+    assert nudge.suggestion is not None
+    assert dropped not in nudge.suggestion.lower() and kept in nudge.suggestion
+
+
 def test_no_open_concern_when_both_are_answered(analyzer) -> None:
     reply = (
         "I've refunded the second $64 payment for your April box, and a new replacement card "

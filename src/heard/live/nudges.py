@@ -228,13 +228,29 @@ _TO_THE_AGENT = re.compile(
 back to the customer."""
 
 
+_VERDICT = re.compile(
+    r"^(?:this|that|it|you(?: people| guys| lot)?|your (?:company|service|staff))"
+    r"(?:'s|'re| is| are| was| were)\s+(?:(?:so|just|absolutely|completely|totally|really|"
+    r"beyond|a)\s+)*(?:ridiculous|unbelievable|unacceptable|joke|insane|crazy|outrageous|"
+    r"absurd|terrible|awful|pathetic|useless|hopeless|incompetent|disgraceful|disgrace|"
+    r"nightmare|shambles|rubbish|garbage|scam)\b",
+    re.IGNORECASE,
+)
+"""The customer's verdict on the company or the agent ("This is ridiculous", "You people are
+useless"): said back, it agrees with the insult or sounds sarcastic; the situation is what to
+say back."""
+
+
 def _worth_saying_back(text: str) -> bool:
     """A statement of the customer's situation: not a question (said back, it reads as the
-    agent's own doubt), an order to the agent, "as I said…", thanks or a word or two."""
+    agent's own doubt), an order to the agent, a verdict on the company or the agent, "as I
+    said…", thanks or a word or two."""
+    plain = _OPENING.sub("", text)
     return (
         len(text.split()) >= 3
         and not text.endswith("?")
-        and not _TO_THE_AGENT.match(_OPENING.sub("", text))
+        and not _TO_THE_AGENT.match(plain)
+        and not _VERDICT.match(plain)
         and not lexicon("not_heard").search(text)
         and not lexicon("emotion_satisfaction").search(text)
     )
