@@ -13,7 +13,8 @@ How the network runs (`heard.embed.bert.Encoder`; sentences/s on one thread, bat
 - onnx int8 (``HEARD_EMBED_VARIANT=int8``): the fp32 graph's weight products quantized per
   output channel by onnxruntime's `quantize_dynamic` (58 MB). Cosine to fp32 0.989 mean,
   0.93–0.95 at worst; eval F1, macro-F1 and AUC within ±0.001, two per-label precisions moved
-  by one decision each. ~805 sentences/s.
+  by one decision each. Activations are quantized per batch, so a vector depends on its batch
+  mates: serial and parallel ingest then store different scorecards. ~805 sentences/s.
 - numpy (the fallback; ``HEARD_EMBED_BACKEND=numpy``): `heard.embed.bert` on one BLAS thread,
   transformers' vectors to 3e-7. ~250 sentences/s.
 

@@ -33,7 +33,8 @@ VARIANT_ENV = "HEARD_EMBED_VARIANT"
 """Environment variable choosing the ONNX graph: "fp32" (default) or "int8"."""
 DEFAULT_VARIANT = "fp32"
 """fp32 gives the numpy network's (and the reference model's) vectors. int8 runs ~2× the
-sentences/s at cosine ~0.99 to them; see heard.embed's docstring for what it changes."""
+sentences/s at cosine ~0.99 to them, but its vectors depend on the batch (activations are
+quantized per batch); see heard.embed's docstring."""
 
 Backend = Literal["auto", "onnx", "numpy"]
 
