@@ -1352,22 +1352,13 @@ class Store:
         rows = self._filter_rows(where)
         period = self._period(by, rows.occurred_at).label("period")
         stmt = self._conversation_query(
-            [
-                period,
-                func.count(),
-                func.count(rows.listening_score),
-                func.sum(rows.listening_score),
-            ],
-            viewer,
-            where,
-            rows,
-            conversations=False,
+            [period, *_tally(rows.listening_score)], viewer, where, rows, conversations=False
         )
         for p, n, scored, total in session.execute(stmt.group_by(period)):
             _add(sums[(_as_date(p), "")], n, scored, total)
         score = ComponentScoreRow.score
         stmt = self._conversation_query(
-            [period, ComponentScoreRow.component, func.count(), func.count(score), func.sum(score)],
+            [period, ComponentScoreRow.component, *_tally(score)],
             viewer,
             where,
             rows,
@@ -2333,13 +2324,7 @@ class Store:
             period = self._period(by, rows.occurred_at).label("period")
             statements.append(
                 self._conversation_query(
-                    [
-                        rows.agent_id,
-                        period,
-                        func.count(),
-                        func.count(rows.listening_score),
-                        func.sum(rows.listening_score),
-                    ],
+                    [rows.agent_id, period, *_tally(rows.listening_score)],
                     viewer,
                     part,
                     rows,
@@ -2496,6 +2481,11 @@ class Store:
                     .order_by(LiveEventRow.id)
                 )
             ]
+
+
+def _tally(score: Any) -> list[Any]:
+    """Conversations, how many of them have `score`, and its sum: what `_add` adds up."""
+    return [func.count(), func.count(score), func.sum(score)]
 
 
 def moment_candidates(body: str) -> str:
