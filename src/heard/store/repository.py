@@ -711,19 +711,8 @@ class Store:
             verdicts: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
             card_ids = [r[4] for r in rows if r[4] is not None]
             components = self._components(session, card_ids)
-            if card_ids:
-                for card_id, behaviour, verdict, findings in session.execute(
-                    select(
-                        VerdictRow.scorecard_id,
-                        VerdictRow.behaviour,
-                        VerdictRow.verdict,
-                        VerdictRow.findings,
-                    ).where(
-                        VerdictRow.scorecard_id.in_(card_ids),
-                        VerdictRow.verdict.in_(["done", "missed"]),
-                    )
-                ):
-                    verdicts[card_id].append((behaviour, verdict, findings))
+            for card_id, behaviour, verdict, findings in self._judged(session, card_ids):
+                verdicts[card_id].append((behaviour, verdict, findings))
             for occurred, agent_id, team_id, channel, card_id, score in rows:
                 group = (occurred.date(), agent_id or 0, team_id or 0, channel)
                 found[("daily_bands", (*group, band_of(score)))][0] += 1
@@ -735,10 +724,7 @@ class Store:
                         into[1] += 1
                         into[2] += value
                 for behaviour, verdict, findings in verdicts.get(card_id or 0, []):
-                    into = found[("daily_verdicts", (*group, behaviour))]
-                    into[0] += 1
-                    into[1] += verdict == "done"
-                    into[2] += findings
+                    _count(found[("daily_verdicts", (*group, behaviour))], verdict, findings)
         return found
 
     def _roll(self, session: Session, before: Rollup, after: Rollup) -> None:
@@ -1962,24 +1948,26 @@ class Store:
                 stmt.where(rows.scorecard_id.is_not(None), rows.agent_id.is_not(None))
             ).all()
         )
-        ids = list(agent_of)
-        for chunk in range(0, len(ids), 500):
-            for card_id, behaviour, verdict, findings in session.execute(
-                select(
-                    VerdictRow.scorecard_id,
-                    VerdictRow.behaviour,
-                    VerdictRow.verdict,
-                    VerdictRow.findings,
-                ).where(
-                    VerdictRow.scorecard_id.in_(ids[chunk : chunk + 500]),
-                    VerdictRow.behaviour.in_(list(BADGES.values())),
-                    VerdictRow.verdict.in_(["done", "missed"]),
-                )
-            ):
-                counts = tally[(behaviour, agent_of[card_id])]
-                counts[0] += 1
-                counts[1] += verdict == "done"
-                counts[2] += findings
+        judged = self._judged(session, list(agent_of), behaviours=list(BADGES.values()))
+        for card_id, behaviour, verdict, findings in judged:
+            _count(tally[(behaviour, agent_of[card_id])], verdict, findings)
+
+    @staticmethod
+    def _judged(
+        session: Session, card_ids: list[int], *, behaviours: list[str] | None = None
+    ) -> Iterator[tuple[int, str, str, int]]:
+        """(scorecard id, behaviour, verdict, findings) of the done and missed verdicts of
+        these scorecards (of `behaviours` only, when given), 500 scorecards per query."""
+        for chunk in range(0, len(card_ids), 500):
+            stmt = select(
+                VerdictRow.scorecard_id,
+                VerdictRow.behaviour,
+                VerdictRow.verdict,
+                VerdictRow.findings,
+            ).where(VerdictRow.scorecard_id.in_(card_ids[chunk : chunk + 500]))
+            if behaviours is not None:
+                stmt = stmt.where(VerdictRow.behaviour.in_(behaviours))
+            yield from session.execute(stmt.where(VerdictRow.verdict.in_(["done", "missed"])))
 
     # ------------------------------------------------------------------ audit
 
@@ -2481,6 +2469,13 @@ class Store:
                     .order_by(LiveEventRow.id)
                 )
             ]
+
+
+def _count(into: list[Any], verdict: str, findings: int) -> None:
+    """Add one judged verdict to a [judged, done, findings] tally."""
+    into[0] += 1
+    into[1] += verdict == "done"
+    into[2] += findings
 
 
 def _tally(score: Any) -> list[Any]:
