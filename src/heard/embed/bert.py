@@ -49,6 +49,26 @@ def onnx_variant() -> str:
     return variant
 
 
+def load_weights(folder: Path) -> dict[str, np.ndarray]:
+    """The BERT folder's model.safetensors, names without the "bert." prefix (both networks
+    read their weights through this)."""
+    from safetensors.numpy import load_file
+
+    return {
+        k.removeprefix("bert."): v for k, v in load_file(str(folder / "model.safetensors")).items()
+    }
+
+
+def joined_qkv(w: dict[str, np.ndarray], layer: str) -> tuple[np.ndarray, np.ndarray]:
+    """One layer's query, key and value projections stacked into one: weight (3·hidden,
+    hidden) as stored, and bias (3·hidden,)."""
+    parts = ("query", "key", "value")
+    return (
+        np.concatenate([w[f"{layer}attention.self.{n}.weight"] for n in parts]),
+        np.concatenate([w[f"{layer}attention.self.{n}.bias"] for n in parts]),
+    )
+
+
 def _onnx_session(folder: Path, variant: str) -> Any:
     """An onnxruntime session on the cached graph of `folder`'s weights (built when missing).
 
@@ -148,10 +168,7 @@ class Encoder:
 
     def _load_numpy(self) -> None:
         """Load the weights for the numpy network (only when it runs: onnxruntime has its own)."""
-        from safetensors.numpy import load_file
-
-        w = load_file(str(self.folder / "model.safetensors"))
-        w = {k.removeprefix("bert."): v for k, v in w.items()}
+        w = load_weights(self.folder)
         self.word = w["embeddings.word_embeddings.weight"]
         self.position = w["embeddings.position_embeddings.weight"]
         self.token_type = w["embeddings.token_type_embeddings.weight"][0]
@@ -159,15 +176,10 @@ class Encoder:
         self.layers = []
         for i in range(self.config["num_hidden_layers"]):
             p = f"encoder.layer.{i}."
-            qkv = np.concatenate(
-                [w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")]
-            ).T.copy()
-            qkv_bias = np.concatenate(
-                [w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")]
-            )
+            qkv, qkv_bias = joined_qkv(w, p)
             self.layers.append(
                 (
-                    qkv,
+                    qkv.T.copy(),
                     qkv_bias,
                     w[p + "attention.output.dense.weight"].T.copy(),
                     w[p + "attention.output.dense.bias"],
@@ -184,8 +196,6 @@ class Encoder:
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Mean-pooled, normalised vectors for a padded batch of token ids (numpy network)."""
-        if not self.layers:
-            self._load_numpy()
         batch, length = ids.shape
         x = self.word[ids.ravel()] + np.tile(self.position[:length], (batch, 1))
         x = _layer_norm(x + self.token_type, *self.ln, self.eps)  # (batch·length, hidden)

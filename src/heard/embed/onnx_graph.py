@@ -160,14 +160,13 @@ def build_graph(folder: Path) -> onnx.ModelProto:
     """The encoder of the BERT folder (model.safetensors + config.json) as an ONNX model."""
     import numpy as np
     from onnx import TensorProto, helper, numpy_helper
-    from safetensors.numpy import load_file
+
+    from heard.embed.bert import joined_qkv, load_weights
 
     config = json.loads((folder / "config.json").read_text("utf-8"))
     heads: int = config["num_attention_heads"]
     eps = float(config.get("layer_norm_eps", 1e-12))
-    w = {
-        k.removeprefix("bert."): v for k, v in load_file(str(folder / "model.safetensors")).items()
-    }
+    w = load_weights(folder)
     hidden = int(w["embeddings.word_embeddings.weight"].shape[1])
     size = hidden // heads
 
@@ -238,13 +237,7 @@ def build_graph(folder: Path) -> onnx.ModelProto:
     for i in range(config["num_hidden_layers"]):
         p = f"encoder.layer.{i}."
         n = f"l{i}"
-        qkv_weight = np.concatenate(
-            [w[p + f"attention.self.{part}.weight"] for part in ("query", "key", "value")]
-        )
-        qkv_bias = np.concatenate(
-            [w[p + f"attention.self.{part}.bias"] for part in ("query", "key", "value")]
-        )
-        projected = linear(x, qkv_weight, qkv_bias, n + ".qkv")
+        projected = linear(x, *joined_qkv(w, p), n + ".qkv")
         projected = node("Reshape", [projected, qkv_shape], n + ".qkv5")
         # (batch, length, 3, heads, size) → (3, batch, heads, length, size)
         projected = node("Transpose", [projected], n + ".qkvT", perm=[2, 0, 3, 1, 4])
