@@ -24,6 +24,7 @@ from typing import Any
 
 from heard.bench.analyzing import load
 from heard.bench.machine import machine
+from heard.live.metrics import lag_probe
 from heard.model import Conversation
 
 DEFAULT_SPEED = 6.0
@@ -298,16 +299,6 @@ async def _session(
         result.conversations_ended += 1 if done.stored_id is not None else 0
 
 
-async def _lag_probe(into: list[float]) -> None:
-    """Record how late this loop wakes from 50 ms sleeps, in ms."""
-    from heard.live.metrics import LAG_INTERVAL
-
-    while True:
-        began = time.perf_counter()
-        await asyncio.sleep(LAG_INTERVAL)
-        into.append(max(0.0, time.perf_counter() - began - LAG_INTERVAL) * 1000)
-
-
 async def _warm(base: str, token: str, conversation: Conversation) -> None:
     """One conversation at full speed first: loads the analyzer in the server."""
     from heard.live.client import stream
@@ -385,7 +376,7 @@ def bench_live(
                     )
                     for i in range(sessions)
                 ]
-                probe = asyncio.create_task(_lag_probe(result.client_lag_ms))
+                probe = asyncio.create_task(lag_probe(result.client_lag_ms))
                 while not all(t.done() for t in tasks):
                     peak = max(peak, memory_mb(process.pid)[0])
                     await asyncio.sleep(1.0)

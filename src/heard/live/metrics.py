@@ -12,7 +12,7 @@ import gc
 import math
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableSequence
 
 SAMPLES = 20_000
 """Latest samples kept per measure (older ones drop off)."""
@@ -55,6 +55,15 @@ def _summary(values: deque[float] | list[float]) -> dict[str, float | int | None
     }
 
 
+async def lag_probe(into: MutableSequence[float]) -> None:
+    """Record, until cancelled, how late the running loop wakes from `LAG_INTERVAL` sleeps,
+    in ms (the server's probe and the benchmark client's)."""
+    while True:
+        began = time.perf_counter()
+        await asyncio.sleep(LAG_INTERVAL)
+        into.append(max(0.0, time.perf_counter() - began - LAG_INTERVAL) * 1000)
+
+
 class LiveMetrics:
     """Milliseconds per phase and event-loop lag, the latest `SAMPLES` of each."""
 
@@ -83,7 +92,7 @@ class LiveMetrics:
     def watch_loop(self) -> None:
         """Start the loop-lag probe on the running loop (once)."""
         if self._probe is None or self._probe.done():
-            self._probe = asyncio.get_running_loop().create_task(self._lag_probe())
+            self._probe = asyncio.get_running_loop().create_task(lag_probe(self.lag))
             if self._collection not in gc.callbacks:
                 gc.callbacks.append(self._collection)
 
@@ -93,13 +102,6 @@ class LiveMetrics:
         else:
             kind = "gc_full" if info.get("generation") == 2 else "gc_young"
             self.phases[kind].append((time.perf_counter() - self._gc_began) * 1000)
-
-    async def _lag_probe(self) -> None:
-        while True:
-            began = time.perf_counter()
-            await asyncio.sleep(LAG_INTERVAL)
-            late = time.perf_counter() - began - LAG_INTERVAL
-            self.lag.append(max(0.0, late) * 1000)
 
     def stop(self) -> None:
         if self._probe is not None:
