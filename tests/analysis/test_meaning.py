@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from heard import embed
 from heard.analysis import Analyzer
 from heard.analysis import analyzer as analyzer_module
+from heard.analysis.context import Context
 from heard.detectors._content import copied_share, key_items
-from heard.detectors.reflecting import faithfulness
+from heard.detectors.reflecting import Paraphrase, _turn_vector, faithfulness
 from heard.model import Channel, Conversation, Role, Turn
 
 MEANING = ["heard.paraphrase.v1", "heard.summary.v1", "heard.ignores_last_turn.v1"]
@@ -93,6 +95,35 @@ def test_paraphrase_carries_faithfulness_and_the_matched_turn() -> None:
     assert finding.data["faithfulness"] == 1.0
     assert finding.data["similarity"] >= 0.42
     assert conversation.turns[2].text[finding.spans[0].start :].startswith("So the boots")
+
+
+@needs_model
+def test_a_turn_of_several_sentences_is_judged_whole_from_its_sentences() -> None:
+    """The paraphrase check encodes the customer's sentences, not the whole turn again: the turn
+    is the word-weighted mean of its sentence vectors, which a restatement of both sentences
+    matches better than either sentence alone (as it matches the whole turn's own vector)."""
+    conversation = chat(
+        BOOTS, ("agent", "So your dad's boots are late and you need them by Friday.")
+    )
+    ctx = Context(conversation, ANALYZER.rubric)
+    sentences = ctx.sentences[0]
+    assert len(sentences) == 2
+    paraphrase = Paraphrase()
+    texts = paraphrase.embedding_texts(ctx)
+    assert BOOTS[1] not in texts
+    assert [s.text for s in sentences] == [t for t in texts if t in BOOTS[1]]
+    body = texts[0]
+    vectors = dict(zip(texts, embed.encode(texts), strict=True))
+    whole = _turn_vector(sentences, vectors)
+    assert np.linalg.norm(whole) == pytest.approx(1.0, abs=1e-6)
+    alone = [float(vectors[body] @ vectors[s.text]) for s in sentences]
+    assert float(vectors[body] @ whole) > max(alone) + 0.05
+    assert float(vectors[body] @ whole) == pytest.approx(
+        float(vectors[body] @ embed.encode([BOOTS[1]])[0]), abs=0.05
+    )
+    assert np.array_equal(_turn_vector(sentences[:1], vectors), vectors[sentences[0].text])
+    (finding,) = [f for f in findings(conversation) if f.behaviour == "paraphrase"]
+    assert finding.data["similarity"] == pytest.approx(float(vectors[body] @ whole), abs=1e-3)
 
 
 @pytest.mark.parametrize(

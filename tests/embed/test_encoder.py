@@ -1,5 +1,5 @@
-"""The numpy MiniLM encoder: matches the reference model, ranks paraphrases above unrelated
-pairs, is deterministic, and caches by text."""
+"""The MiniLM encoder: fp32 matches the reference model and the default int8 stays close to
+it, paraphrases rank above unrelated pairs, vectors are deterministic, and texts are cached."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from conftest import ROOT
 from heard import embed
+from heard.embed import bert
 
 pytestmark = pytest.mark.skipif(not embed.available(), reason=embed.INSTALL_HINT)
 
@@ -31,11 +32,25 @@ UNRELATED = [
 ]
 
 
-def test_matches_the_reference_model() -> None:
-    reference = json.loads((ROOT / "tests/data/embed/minilm_reference.json").read_text())
-    vectors = embed.encode(reference["texts"])
-    assert vectors.shape == (len(reference["texts"]), 384)
-    assert np.abs(vectors - np.array(reference["vectors"])).max() < 1e-5
+def reference() -> tuple[list[str], np.ndarray]:
+    data = json.loads((ROOT / "tests/data/embed/minilm_reference.json").read_text())
+    return data["texts"], np.array(data["vectors"])
+
+
+def test_fp32_matches_the_reference_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(bert.VARIANT_ENV, "fp32")
+    texts, expected = reference()
+    vectors = bert.Encoder(embed.model_dir()).encode(texts)  # type: ignore[arg-type]
+    assert vectors.shape == (len(texts), 384)
+    assert np.abs(vectors - expected).max() < 1e-5
+
+
+def test_the_default_int8_encoder_stays_close_to_the_reference_model() -> None:
+    texts, expected = reference()
+    vectors = embed.encode(texts)
+    assert vectors.shape == (len(texts), 384)
+    cosines = (vectors * expected).sum(axis=1)
+    assert cosines.min() > 0.95
 
 
 def test_vectors_are_unit_length() -> None:
@@ -55,7 +70,7 @@ def test_deterministic_and_independent_of_batching() -> None:
     texts = [a for a, _ in PARAPHRASES] + [b for _, b in UNRELATED]
     together = embed.encoder()._encode_new(texts)
     alone = [embed.encoder()._encode_new([t])[0] for t in texts]
-    assert np.abs(np.array(together) - np.array(alone)).max() < 1e-5
+    assert np.array_equal(np.array(together), np.array(alone))
     assert np.array_equal(embed.encoder()._encode_new(texts), together)
 
 

@@ -50,7 +50,10 @@ def texts() -> list[str]:
     return SENTENCES + reference["texts"]
 
 
-def test_the_onnx_graph_gives_the_numpy_vectors(cache: Path) -> None:
+def test_the_onnx_graph_gives_the_numpy_vectors(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(bert.VARIANT_ENV, "fp32")
     onnx_encoder = bert.Encoder(model(), "onnx")
     numpy_encoder = bert.Encoder(model(), "numpy")
     assert (onnx_encoder.backend, numpy_encoder.backend) == ("onnx", "numpy")
@@ -64,13 +67,28 @@ def test_the_onnx_graph_gives_the_numpy_vectors(cache: Path) -> None:
 
 
 def test_int8_graph_stays_close_to_fp32(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(bert.VARIANT_ENV, "fp32")
     fp32 = bert.Encoder(model(), "onnx").encode(texts())
-    monkeypatch.setenv(bert.VARIANT_ENV, "int8")
-    int8 = bert.Encoder(model(), "onnx").encode(texts())
+    monkeypatch.delenv(bert.VARIANT_ENV)  # the default
+    encoder = bert.Encoder(model(), "onnx")
+    assert (encoder.variant, encoder.batch) == ("int8", 1)
+    int8 = encoder.encode(texts())
     cosines = (fp32 * int8).sum(axis=1)
     assert cosines.min() > 0.9
+    assert cosines.mean() > 0.98
     assert not np.array_equal(fp32, int8)  # it is the quantized graph that ran
     assert onnx_graph.model_path(model(), "int8").is_file()
+
+
+def test_an_int8_vector_does_not_depend_on_the_texts_encoded_with_it(cache: Path) -> None:
+    """Activations are quantized per run; each text runs alone, so a text's vector is the same
+    bit for bit whatever else is encoded with it (serial and parallel ingest agree)."""
+    encoder = bert.Encoder(model(), "onnx")
+    together = np.array(encoder._encode_new(texts()))
+    alone = np.array([encoder._encode_new([t])[0] for t in texts()])
+    reordered = np.array(encoder._encode_new(list(reversed(texts()))))[::-1]
+    assert np.array_equal(together, alone)
+    assert np.array_equal(together, reordered)
 
 
 def test_unknown_variant_is_a_clear_error(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,7 +154,10 @@ def test_changed_weights_make_a_new_graph_and_drop_the_stale_one(
     assert onnx_graph.model_path(copy, "fp32") != new
 
 
-def test_a_damaged_cached_graph_is_rebuilt(cache: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_damaged_cached_graph_is_rebuilt(
+    cache: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(bert.VARIANT_ENV, "fp32")
     path = onnx_graph.ensure_model(model(), "fp32")
     path.write_bytes(b"not an onnx model")
     encoder = bert.Encoder(model(), "onnx")
@@ -146,9 +167,18 @@ def test_a_damaged_cached_graph_is_rebuilt(cache: Path, caplog: pytest.LogCaptur
     assert encoder.encode(["ok"]).shape == (1, 384)
 
 
+def test_a_damaged_fp32_graph_is_rebuilt_to_quantize_it(cache: Path) -> None:
+    fp32 = onnx_graph.ensure_model(model(), "fp32")
+    fp32.write_bytes(b"not an onnx model")
+    encoder = bert.Encoder(model(), "onnx")  # int8: quantized from the fp32 graph
+    assert (encoder.backend, encoder.variant) == ("onnx", "int8")
+    assert fp32.stat().st_size > 1_000_000
+    assert encoder.encode(["ok"]).shape == (1, 384)
+
+
 def test_prepare_builds_the_configured_graph(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert embed.prepare() == onnx_graph.model_path(model(), "fp32")
-    monkeypatch.setenv(bert.VARIANT_ENV, "int8")
     path = embed.prepare()
     assert path == onnx_graph.model_path(model(), "int8")
     assert path is not None and path.is_file()
+    monkeypatch.setenv(bert.VARIANT_ENV, "fp32")
+    assert embed.prepare() == onnx_graph.model_path(model(), "fp32")

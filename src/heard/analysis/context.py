@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from heard.analysis.rubric import Rubric
 from heard.model import Conversation, Finding, Polarity, Role, Span, Turn
@@ -15,6 +15,7 @@ _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 _WORD = re.compile(r"[A-Za-z0-9']+")
 _TOKEN = re.compile(r"[$£€]?[A-Za-z0-9]+(?:[.,:/'’-][A-Za-z0-9]+)*|\[[A-Z_]+\]")
 """Words, numbers with their joiners ($64.99, 2:14, W48-1, cast-iron) and [PLACEHOLDER]s."""
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,13 @@ class Context:
     @property
     def turns(self) -> list[Turn]:
         return self.conversation.turns
+
+    def view(self, name: str, compute: Callable[[], T]) -> T:
+        """The view `name` of this conversation, computed by `compute` the first time only (a
+        detector's candidates, asked for by `embedding_texts` and again by `detect`)."""
+        if name not in self.views:
+            self.views[name] = compute()
+        return self.views[name]  # type: ignore[no-any-return]
 
     @cached_property
     def sentences(self) -> list[list[Sentence]]:

@@ -131,12 +131,12 @@ def key_and_weight(text: str, token: Token, people: frozenset[str]) -> tuple[str
 def keyed(ctx: Context) -> list[list[tuple[str, int]]]:
     """(key, weight) of every token of every turn, aligned with ``ctx.tokens``; computed once
     per conversation and shared by the detectors that match details."""
-    cached = ctx.views.get("details")
-    if cached is None:
+
+    def compute() -> list[list[tuple[str, int]]]:
         people = names(ctx)
-        cached = [
+        return [
             [key_and_weight(turn.text, token, people) for token in tokens]
             for turn, tokens in zip(ctx.turns, ctx.tokens, strict=True)
         ]
-        ctx.views["details"] = cached
-    return cached
+
+    return ctx.view("details", compute)

@@ -82,7 +82,8 @@ class IgnoresLastTurn(Detector):
     )
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
-        findings, candidates = self._candidates(ctx)
+        found, candidates = self._candidates(ctx)
+        findings = list(found)
         if candidates:
             findings.extend(self._judge(ctx, candidates))
         return findings
@@ -91,6 +92,12 @@ class IgnoresLastTurn(Detector):
         return [t for last, reply, _ in self._candidates(ctx)[1] for t in (last.text, reply.text)]
 
     def _candidates(
+        self, ctx: Context
+    ) -> tuple[list[Finding], list[tuple[Turn, Turn, list[Sentence]]]]:
+        """`_find_candidates` once per conversation (`embedding_texts` asks first)."""
+        return ctx.view(self.name, lambda: self._find_candidates(ctx))
+
+    def _find_candidates(
         self, ctx: Context
     ) -> tuple[list[Finding], list[tuple[Turn, Turn, list[Sentence]]]]:
         """Sales-pitch findings, and the question-only replies whose meaning the embeddings

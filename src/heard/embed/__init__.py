@@ -5,21 +5,20 @@ by ``scripts/bootstrap.sh``, since its declared dependencies pull torch). Withou
 `available()` is False and detectors that need embeddings are skipped with `INSTALL_HINT`.
 Importing this package is cheap: the network loads on the first `encode`.
 
-How the network runs (`heard.embed.bert.Encoder`; sentences/s on one thread, batches of 32):
+How the network runs (`heard.embed.bert.Encoder`; one thread, 1,000 sentences of generated
+conversations, ~23 tokens each, Intel Xeon):
 
-- onnx fp32, the default: a graph written from the safetensors by `heard.embed.onnx_graph`,
-  cached in ``~/.cache/heard/embed`` (90 MB, built in ~1 s). The numpy network's vectors to
-  5e-7; every `heard eval` figure identical. ~385 sentences/s.
-- onnx int8 (``HEARD_EMBED_VARIANT=int8``): the fp32 graph's weight products quantized per
-  output channel by onnxruntime's `quantize_dynamic` (58 MB). Cosine to fp32 0.989 mean,
-  0.93–0.95 at worst; eval F1, macro-F1 and AUC within ±0.001, two per-label precisions moved
-  by one decision each. Activations are quantized per batch, so a vector depends on its batch
-  mates: serial and parallel ingest then store different scorecards. ~805 sentences/s.
+- onnx int8, the default: the fp32 graph's weight products quantized per output channel by
+  onnxruntime's `quantize_dynamic` (58 MB, built from the fp32 graph in a few seconds).
+  Activations are quantized per run, so each text runs alone and its vector never depends on
+  the texts around it. Cosine to the reference vectors 0.993 mean, 0.97 at worst; every
+  `heard eval` figure within a decision or two of fp32. ~1.6 ms for 24 tokens.
+- onnx fp32 (``HEARD_EMBED_VARIANT=fp32``): a graph written from the safetensors by
+  `heard.embed.onnx_graph`, cached in ``~/.cache/heard/embed`` (90 MB, built in ~1 s), run in
+  batches of 32. The reference model's vectors to 1e-5. ~4.3 ms for 24 tokens.
 - numpy (the fallback; ``HEARD_EMBED_BACKEND=numpy``): `heard.embed.bert` on one BLAS thread,
-  transformers' vectors to 3e-7. ~250 sentences/s.
+  fp32, transformers' vectors to 3e-7. ~1.6× the fp32 graph's time.
 
-Measured on 1,000 STAR sentences, 2 shared cores, load ~2.5; API ingest with every detector:
-65–68 conversations/s numpy, 92–94 fp32, 127–134 int8 (docs/analysis.md).
 ``HEARD_EMBED_BACKEND=auto`` (the default) falls back to numpy, with a warning, when
 onnxruntime is missing or the graph cannot be built or loaded; ``onnx`` fails instead.
 """

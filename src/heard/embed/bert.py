@@ -30,11 +30,16 @@ ONNX_THREADS = 1
 """The same for the onnxruntime session: the ingest pool and the live hub parallelise by process
 and thread, so each session computes on one."""
 VARIANT_ENV = "HEARD_EMBED_VARIANT"
-"""Environment variable choosing the ONNX graph: "fp32" (default) or "int8"."""
-DEFAULT_VARIANT = "fp32"
-"""fp32 gives the numpy network's (and the reference model's) vectors. int8 runs ~2× the
-sentences/s at cosine ~0.99 to them, but its vectors depend on the batch (activations are
-quantized per batch); see heard.embed's docstring."""
+"""Environment variable choosing the ONNX graph: "int8" (default) or "fp32"."""
+DEFAULT_VARIANT = "int8"
+"""int8 runs ~2× the sentences/s of fp32 at cosine ~0.99 to the reference model's vectors, with
+every `heard eval` figure within a decision or two; fp32 gives the reference vectors (to 1e-5).
+See heard.embed's docstring."""
+UNBATCHED_VARIANTS = frozenset({"int8"})
+"""Graphs whose activations are quantized per run: each text runs alone, so its vector never
+depends on which texts shared its batch (serial and parallel ingest, and live and batch
+analysis, give the same scorecards). Alone costs little: batches of ~24-token texts are no
+faster."""
 
 Backend = Literal["auto", "onnx", "numpy"]
 
@@ -81,6 +86,10 @@ def _onnx_session(folder: Path, variant: str) -> Any:
     options.intra_op_num_threads = ONNX_THREADS
     options.inter_op_num_threads = 1
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    # The extended fusions make the int8 graph ~25 % slower (the fused quantized product is
+    # slower than MatMulInteger on these small inputs) and the fp32 graph no faster (measured
+    # one sentence at a time, 2 to 64 tokens)
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
     options.log_severity_level = 3
     path = onnx_graph.ensure_model(folder, variant)  # type: ignore[arg-type]
     try:
@@ -147,6 +156,7 @@ class Encoder:
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.session: Any = None
         """The onnxruntime session, or None when the numpy network runs."""
+        variant = "fp32"
         if backend != "numpy":
             variant = onnx_variant()
             try:
@@ -155,8 +165,13 @@ class Encoder:
                 if backend == "onnx":
                     raise
                 logger.warning("embeddings run in numpy: the ONNX encoder failed (%s)", error)
+                variant = "fp32"
         self.backend: str = "onnx" if self.session is not None else "numpy"
         """Which network encodes: "onnx" or "numpy"."""
+        self.variant: str = variant
+        """The weights' precision: "int8" or "fp32" (the numpy network is always fp32)."""
+        self.batch = 1 if variant in UNBATCHED_VARIANTS else BATCH
+        """Texts per network run."""
         self.layers: list[tuple[np.ndarray, ...]] = []
         if self.session is None:
             self._load_numpy()
@@ -232,8 +247,8 @@ class Encoder:
     def _run(self, encodings: list[Any]) -> list[np.ndarray]:
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
         vectors: list[np.ndarray] = [np.empty(0)] * len(encodings)
-        for begin in range(0, len(order), BATCH):
-            chunk = order[begin : begin + BATCH]
+        for begin in range(0, len(order), self.batch):
+            chunk = order[begin : begin + self.batch]
             length = max(len(encodings[i].ids) for i in chunk)
             ids = np.zeros((len(chunk), length), dtype=np.int64)
             mask = np.zeros((len(chunk), length), dtype=np.float32)

@@ -85,7 +85,12 @@ def ensure_model(folder: Path, variant: Variant = "fp32", directory: Path | None
         _write_atomically(path, lambda target: _save(build_graph(folder), target))
     else:
         fp32 = ensure_model(folder, "fp32", directory)
-        _write_atomically(path, lambda target: quantize(fp32, target))
+        try:
+            _write_atomically(path, lambda target: quantize(fp32, target))
+        except Exception:  # the cached fp32 graph is damaged: build it again, once
+            fp32.unlink(missing_ok=True)
+            fp32 = ensure_model(folder, "fp32", directory)
+            _write_atomically(path, lambda target: quantize(fp32, target))
     for old in path.parent.glob(f"{PREFIX}*-{variant}.onnx"):
         if old != path:
             old.unlink(missing_ok=True)
@@ -112,8 +117,8 @@ def _save(model: onnx.ModelProto, path: Path) -> None:
 
 def quantize(source: Path, target: Path) -> None:
     """int8 dynamic quantization of the graph's weight products (weights int8 per output
-    channel, activations quantized per batch at run time); embeddings, LayerNorm, attention
-    scores and softmax stay float32.
+    channel, activations quantized per run, which is why the encoder runs this graph one text
+    at a time); embeddings, LayerNorm, attention scores and softmax stay float32.
 
     The quantizer writes a shape-inferred copy beside its input, so it reads a private link to
     `source`: parallel workers quantizing at once would otherwise delete each other's copy."""
