@@ -86,3 +86,42 @@ def test_parallel_and_serial_ingest_store_identical_scorecards(database_url: str
     finally:
         serial.close()
         parallel.close()
+
+
+def test_a_part_that_fails_after_others_were_written_stores_nothing(
+    database_url: str, monkeypatch
+) -> None:
+    """On PostgreSQL the first parts' scorecards are written while later parts are analysed;
+    when a later part fails the whole ingest is rolled back (SQLite analyses all first)."""
+    from concurrent.futures import Future
+
+    from heard.store.analysis import AnalysisPool
+
+    first = list(iter_conversations(PARALLEL_MIN, seed=4, weeks=1))
+    store = Store.open(database_url, analyzer=analyzer(), workers=2)
+    try:
+        store.ingest(first)
+        before = _stored(store)
+        submit = AnalysisPool.submit
+        resolved: list[int] = []
+
+        def failing(self, batches, *, rounds=1):  # type: ignore[no-untyped-def]
+            futures = submit(self, batches, rounds=rounds)
+            assert len(futures) >= 2
+            broken: Future = Future()
+            broken.set_exception(RuntimeError("worker lost"))
+            resolved.append(len(futures))
+            return [*futures[:-1], broken]
+
+        monkeypatch.setattr(AnalysisPool, "submit", failing)
+        later = list(iter_conversations(PARALLEL_MIN + 8, seed=5, weeks=1))
+        try:
+            store.ingest(later)
+        except RuntimeError as error:
+            assert "worker lost" in str(error)
+        else:
+            raise AssertionError("the failed part did not fail the ingest")
+        assert resolved and resolved[0] == (2 if store.dialect == "sqlite" else 8)
+        assert _stored(store) == before
+    finally:
+        store.close()

@@ -96,6 +96,41 @@ def test_rollup_matches_the_scorecards(world: World, monkeypatch: pytest.MonkeyP
     assert_rollup_matches(world, monkeypatch)
 
 
+def test_an_ingest_rolls_up_what_reading_its_rows_back_gives(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ingest adds the new scorecards to the rollups from the rows it writes; read back
+    from the store, those conversations contribute the same (one new, one moved)."""
+    from heard.store import repository
+
+    store = world.store
+    seen: list[tuple[dict, dict]] = []
+    computed = repository._new_contributions
+
+    def spy(written):  # type: ignore[no-untyped-def]
+        rows = list(written)
+        found = computed(rows)
+        seen.append((rows, found))
+        return found
+
+    monkeypatch.setattr(repository, "_new_contributions", spy)
+    store.ingest(
+        [
+            conversation("fresh", agent="abe", team="Blue", at=MONDAY + timedelta(days=3)),
+            conversation("ann-2", agent="ray", team="Red", good=False, channel="email"),
+        ],
+        analyzer=analyzer(),
+    )
+    ((rows, found),) = seen
+    assert len(rows) == 2
+    with store._session() as session:
+        ids = [store._existing(session, [("test", e)])[("test", e)][0] for e in ("fresh", "ann-2")]
+        read = store._contributions(session, ids)
+    assert set(found) == set(read)
+    for key, numbers in read.items():
+        assert found[key] == pytest.approx(numbers), key
+
+
 def test_rollup_rows_hold_every_conversation(world: World) -> None:
     with world.store.engine.connect() as connection:
         total = connection.scalar(

@@ -118,10 +118,18 @@ class AnalysisPool:
     def analyze(self, batches: Sequence[tuple[list[Conversation], list[str]]]) -> list[CardRows]:
         """Scorecards of every conversation of `batches` (each batch: conversations and their
         JSON bodies, analysed together as `Analyzer.analyze_many` does), in order."""
+        return [card for future in self.submit(batches) for card in future.result()]
+
+    def submit(
+        self, batches: Sequence[tuple[list[Conversation], list[str]]], *, rounds: int = 1
+    ) -> list[Future[list[CardRows]]]:
+        """`analyze` without waiting: one future per part, in order (parts of a batch go to
+        the workers with the batch's near-duplicate hints). Each batch is cut in `rounds`
+        parts per worker, so the first parts are ready while the workers analyse the rest."""
         futures: list[Future[list[CardRows]]] = []
         for conversations, bodies in batches:
             hints = self.analyzer.template_hints(conversations)
-            size = -(-len(conversations) // self.workers)
+            size = -(-len(conversations) // (self.workers * rounds))
             for start in range(0, len(conversations), size):
                 end = start + size
                 part = [
@@ -130,7 +138,7 @@ class AnalysisPool:
                     if start <= h.conversation < end
                 ]
                 futures.append(self._pool.submit(_analyze_part, bodies[start:end], part))
-        return [card for future in futures for card in future.result()]
+        return futures
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -6,16 +6,22 @@ planned and executed apart), and a multi-row VALUES list costs SQLAlchemy a long
 size; so there each column travels as one array and the server unnests them:
 ``INSERT INTO t (a, b) SELECT unnest(:a::int[]), unnest(:b::text[])`` (the functions in the
 select list advance in lockstep), one statement with a fixed text and one round trip.
-SQLite runs in this process, where executemany is already the fast way.
+SQLite runs in this process, where executemany is already the fast way, but SQLAlchemy's
+executemany builds every row's parameters through the compiled statement (~0.3 ms a
+conversation, a quarter of the ingest's own write time); there the rows go to the driver's
+executemany as tuples, through each column's bind processor (so dates and the like are stored
+as SQLAlchemy stores them), with a statement written once per table and columns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 CHUNK = 500
@@ -72,13 +78,27 @@ def _unnest_insert(
     )
 
 
-def _sqlite_upsert(table: Table, keys: tuple[str, ...], adds: tuple[str, ...]) -> Any:
-    from sqlalchemy.dialects.sqlite import insert as upsert
-
-    stmt = upsert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in adds}
+@cache
+def _sqlite_insert(
+    table: Table,
+    columns: tuple[str, ...],
+    keys: tuple[str, ...],
+    adds: tuple[str, ...],
+    dialect: Dialect,
+) -> tuple[str, tuple[Any, ...]]:
+    """The SQLite INSERT (an upsert adding `adds` when `keys` are given) for `columns` of
+    `table` with qmark parameters, and each column's bind processor (None: as it is)."""
+    quote = dialect.identifier_preparer.quote
+    name = quote(table.name)
+    sql = (
+        f"INSERT INTO {name} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
     )
+    if keys:
+        sql += f" ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET " + ", ".join(
+            f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in adds
+        )
+    return sql, tuple(table.c[c].type.bind_processor(dialect) for c in columns)
 
 
 def write_rows(
@@ -108,6 +128,20 @@ def write_rows(
                 },
             )
         return
-    stmt = _sqlite_upsert(table, keys, adds) if keys else insert(table)
-    for start in range(0, len(rows), CHUNK):
-        session.execute(stmt, rows[start : start + CHUNK])
+    connection = session.connection()
+    columns = tuple(rows[0])
+    sql, processors = _sqlite_insert(table, columns, keys, adds, connection.dialect)
+    pick = itemgetter(*columns)
+    values: list[Any] = (
+        [pick(row) for row in rows] if len(columns) > 1 else [(row[columns[0]],) for row in rows]
+    )
+    converted = [(i, process) for i, process in enumerate(processors) if process is not None]
+    if converted:
+        for n, row in enumerate(values):
+            row = list(row)
+            for i, process in converted:
+                if row[i] is not None:
+                    row[i] = process(row[i])
+            values[n] = tuple(row)
+    for start in range(0, len(values), CHUNK):
+        connection.exec_driver_sql(sql, values[start : start + CHUNK])

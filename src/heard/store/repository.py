@@ -104,6 +104,9 @@ TOKEN_PREFIX = "heard_"
 ANALYSIS_BATCH = 200
 """Conversations analysed together by ingest and rescore (near-duplicate replies are found
 within a batch)."""
+WRITE_ROUNDS = 4
+"""Parts per analysis worker an ingest batch is cut into on PostgreSQL, where the first parts'
+scorecards are written while the workers analyse the rest (SQLite analyses all first)."""
 RESCORE_CHUNK = ANALYSIS_BATCH * 5
 """Conversations rescored per transaction."""
 
@@ -306,25 +309,28 @@ class Store:
         with self._session() as session:
             known = self._known_digests(session, list(latest))
         changed = [k for k in latest if known.get(k) != digest(bodies[k])]
+        parts: Iterator[list[CardRows]]
         if given is not None:
-            cards = {k: given[k] for k in changed}
+            parts = iter([[given[k] for k in changed]])
         else:
-            cards = dict(
-                zip(
-                    changed,
-                    self._score_cards(
-                        [latest[k] for k in changed], [bodies[k] for k in changed], analyzer
-                    ),
-                    strict=True,
-                )
+            sqlite = self.dialect == "sqlite"
+            parts = self._score_parts(
+                [latest[k] for k in changed],
+                [bodies[k] for k in changed],
+                analyzer,
+                rounds=1 if sqlite else WRITE_ROUNDS,
             )
+            if sqlite:
+                # the write transaction holds SQLite's one write lock: analyse everything first
+                parts = iter([[card for part in parts for card in part]])
         version = analysis_version(analyzer)
         report = IngestReport()
         try:
             self._write_ingest(
                 list(latest.items()),
                 bodies,
-                cards,
+                changed,
+                parts,
                 version,
                 report,
                 analyzer=analyzer,
@@ -371,17 +377,31 @@ class Store:
         self, conversations: list[Conversation], bodies: list[str], analyzer: Analyzer
     ) -> list[CardRows]:
         """Scorecards as rows, analysed in batches of ANALYSIS_BATCH (on the pool when it pays)."""
+        return [
+            card for part in self._score_parts(conversations, bodies, analyzer) for card in part
+        ]
+
+    def _score_parts(
+        self,
+        conversations: list[Conversation],
+        bodies: list[str],
+        analyzer: Analyzer,
+        *,
+        rounds: int = 1,
+    ) -> Iterator[list[CardRows]]:
+        """`_score_cards` part by part, in order: on the pool every part is submitted at once
+        (`rounds` parts per worker and batch) and each is yielded when it is ready, so the
+        caller can write the first while the workers analyse the rest."""
         batches = [
             (conversations[i : i + ANALYSIS_BATCH], bodies[i : i + ANALYSIS_BATCH])
             for i in range(0, len(conversations), ANALYSIS_BATCH)
         ]
         if self.workers > 1 and len(conversations) >= PARALLEL_MIN:
-            return self._analysis_pool(analyzer).analyze(batches)
-        return [
-            card_rows(analysis.scorecard)
-            for batch, _ in batches
-            for analysis in analyzer.analyze_many(batch)
-        ]
+            futures = self._analysis_pool(analyzer).submit(batches, rounds=rounds)
+            return (future.result() for future in futures)
+        return iter(
+            [[card_rows(a.scorecard) for batch, _ in batches for a in analyzer.analyze_many(batch)]]
+        )
 
     def _analysis_pool(self, analyzer: Analyzer) -> AnalysisPool:
         """The pool for `analyzer`'s rubric and detectors (a pool for another is replaced)."""
@@ -406,7 +426,8 @@ class Store:
         self,
         items: list[tuple[tuple[str, str], Conversation]],
         bodies: dict[tuple[str, str], str],
-        cards: dict[tuple[str, str], CardRows],
+        changed: list[tuple[str, str]],
+        parts: Iterator[list[CardRows]],
         version: tuple[str, str, str],
         report: IngestReport,
         *,
@@ -414,6 +435,11 @@ class Store:
         redact: bool,
         user_id: int | None,
     ) -> None:
+        """Write one ingest in one transaction. `parts` yields the scorecards of `changed`,
+        in order, part by part: the conversations are written first, then each part's
+        scorecards as it comes (on PostgreSQL the workers are still analysing the later ones)."""
+        scoring = set(changed)
+        cards: dict[tuple[str, str], CardRows] = {}
         with self._session() as session:
             stamp = now()
             existing = self._existing(session, [key for key, _ in items])
@@ -428,11 +454,12 @@ class Store:
             people = {}
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
+            written: dict[tuple[str, str], dict[str, Any]] = {}
             for key, conversation in items:
                 found = existing.get(key)
                 if found is not None and found[1] == digests[key]:
                     continue
-                if key not in cards:  # changed since we looked: analyse now
+                if key not in scoring:  # changed since we looked: analyse now
                     cards[key] = card_rows(analyzer.analyze(conversation).scorecard)
                 agent = conversation.agent
                 who = (agent.id, agent.name, agent.team) if agent else (None, None, None)
@@ -453,6 +480,7 @@ class Store:
                     "body_digest": digests[key],
                     "updated_at": stamp,
                 }
+                written[key] = values
                 if found is None:
                     inserts.append(
                         {"source": key[0], "external_id": key[1], "created_at": stamp, **values}
@@ -477,12 +505,23 @@ class Store:
                         ids[key] = existing[key][0]
             self._add_scorecards(
                 session,
-                [(ids[key], cards[key]) for key, _ in items if key in ids],
+                [(ids[key], card) for key, card in cards.items() if key in ids],
                 version,
                 replace=[u["id"] for u in updates],
             )
+            done = 0
+            for part in parts:
+                keys = changed[done : done + len(part)]
+                done += len(part)
+                cards.update(zip(keys, part, strict=True))
+                self._add_scorecards(
+                    session, [(ids[k], cards[k]) for k in keys if k in ids], version, replace=[]
+                )
+            if done != len(changed):
+                raise RuntimeError(f"{done} scorecards for {len(changed)} changed conversations")
             self._copy_current(session, list(ids.values()))
-            self._roll(session, before, self._contributions(session, list(ids.values())))
+            after = _new_contributions((written[key], cards[key]) for key in ids)
+            self._roll(session, before, after)
             for key, _ in items:
                 if key in ids:
                     status = IngestStatus.CREATED if key not in existing else IngestStatus.UPDATED
@@ -714,17 +753,13 @@ class Store:
             for card_id, behaviour, verdict, findings in self._judged(session, card_ids):
                 verdicts[card_id].append((behaviour, verdict, findings))
             for occurred, agent_id, team_id, channel, card_id, score in rows:
-                group = (occurred.date(), agent_id or 0, team_id or 0, channel)
-                found[("daily_bands", (*group, band_of(score)))][0] += 1
-                parts = [("", score), *components.get(card_id or 0, {}).items()]
-                for component, value in parts:
-                    into = found[("daily_scores", (*group, component))]
-                    into[0] += 1
-                    if value is not None:
-                        into[1] += 1
-                        into[2] += value
-                for behaviour, verdict, findings in verdicts.get(card_id or 0, []):
-                    _count(found[("daily_verdicts", (*group, behaviour))], verdict, findings)
+                _contribute(
+                    found,
+                    (occurred.date(), agent_id or 0, team_id or 0, channel),
+                    score,
+                    components.get(card_id or 0, {}).items(),
+                    verdicts.get(card_id or 0, []),
+                )
         return found
 
     def _roll(self, session: Session, before: Rollup, after: Rollup) -> None:
@@ -2469,6 +2504,50 @@ class Store:
                     .order_by(LiveEventRow.id)
                 )
             ]
+
+
+def _contribute(
+    found: Rollup,
+    group: tuple[Any, ...],
+    score: float | None,
+    components: Iterable[tuple[str, float | None]],
+    verdicts: Iterable[tuple[str, str, int]],
+) -> None:
+    """Add one conversation's scorecard to rollup contributions: `group` is (day, agent id,
+    team id, channel) with 0 for none; `verdicts` its done and missed (behaviour, verdict,
+    findings)."""
+    found[("daily_bands", (*group, band_of(score)))][0] += 1
+    for component, value in [("", score), *components]:
+        into = found[("daily_scores", (*group, component))]
+        into[0] += 1
+        if value is not None:
+            into[1] += 1
+            into[2] += value
+    for behaviour, verdict, findings in verdicts:
+        _count(found[("daily_verdicts", (*group, behaviour))], verdict, findings)
+
+
+def _new_contributions(
+    written: Iterable[tuple[dict[str, Any], CardRows]],
+) -> Rollup:
+    """What conversations just written add to the rollups, from the rows written (conversation
+    values, scorecard rows) rather than read back: the same as `Store._contributions` gives
+    once they are stored."""
+    found: Rollup = defaultdict(lambda: [0, 0, 0])
+    for values, card in written:
+        _contribute(
+            found,
+            (
+                values["occurred_at"].date(),
+                values["agent_id"] or 0,
+                values["team_id"] or 0,
+                values["channel"],
+            ),
+            card.listening_score,
+            card.components,
+            [(b, v, n) for b, _, v, n in card.verdicts if v in ("done", "missed")],
+        )
+    return found
 
 
 def _count(into: list[Any], verdict: str, findings: int) -> None:

@@ -145,9 +145,6 @@ class ComponentScoreRow(Base):
 
 class VerdictRow(Base):
     __tablename__ = "scorecard_verdicts"
-    __table_args__ = (
-        Index("ix_verdicts_behaviour_verdict_scorecard", "behaviour", "verdict", "scorecard_id"),
-    )
 
     scorecard_id: Mapped[int] = mapped_column(
         ForeignKey("scorecards.id", ondelete="CASCADE"), primary_key=True
