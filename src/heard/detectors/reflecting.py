@@ -170,7 +170,7 @@ def _turn_vector(sentences: list[Sentence], vectors: dict[str, np.ndarray]) -> n
 
     It stands in for a second pass of the network over the whole turn, which cost half of the
     ingest's encoding time; on the labelled data it judges restatements at least as well
-    (AnnoMI reflection F1 0.209 → 0.223, ESConv restatement the same; docs/analysis.md)."""
+    (AnnoMI reflection F1 0.208 → 0.223, ESConv restatement the same; docs/analysis.md)."""
     if len(sentences) == 1:
         return vectors[sentences[0].text]
     total = sum(vectors[s.text] * max(1, len(tokens(s.text))) for s in sentences)
