@@ -5,12 +5,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from heard.model import Finding
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from heard.analysis.context import Context
+
+C = TypeVar("C")
 
 
 class Requirement(StrEnum):
@@ -58,6 +62,46 @@ class Detector(ABC):
     def embedding_texts(self, ctx: Context) -> list[str]:
         """The texts `detect` will embed for `ctx` (detectors that require embeddings), read
         without embedding anything, so that `Analyzer.analyze_many` can encode a whole batch's
-        texts in one call before detecting: batched, the encoder spends half the time per text.
+        texts in one call before detecting (the fp32 encoder batches them, at half the time per
+        text; the default int8 one runs them one by one, as fast as in batches).
         """
         return []
+
+
+class EmbeddingJudge(Detector, Generic[C]):
+    """A detector that reads a conversation for findings and for candidates lexically, then
+    judges the candidates by the embeddings of their texts.
+
+    The candidates (of type C) are looked for once per conversation and kept on the Context:
+    `Analyzer.analyze_many` asks `embedding_texts` first, `detect` asks again."""
+
+    def detect(self, ctx: Context) -> Iterable[Finding]:
+        found, candidates = self._candidates(ctx)
+        findings = list(found)
+        if candidates:
+            from heard.embed import encode
+
+            texts = self._texts(ctx, candidates)
+            vectors = dict(zip(texts, encode(texts), strict=True))
+            findings.extend(self._judge(ctx, candidates, vectors))
+        return findings
+
+    def embedding_texts(self, ctx: Context) -> list[str]:
+        return self._texts(ctx, self._candidates(ctx)[1])
+
+    def _candidates(self, ctx: Context) -> tuple[list[Finding], list[C]]:
+        return ctx.view(self.name, lambda: self._find_candidates(ctx))
+
+    @abstractmethod
+    def _find_candidates(self, ctx: Context) -> tuple[list[Finding], list[C]]:
+        """Findings that need no embeddings, and the candidates the embeddings judge."""
+
+    @abstractmethod
+    def _texts(self, ctx: Context, candidates: list[C]) -> list[str]:
+        """The texts whose embeddings judge `candidates`."""
+
+    @abstractmethod
+    def _judge(
+        self, ctx: Context, candidates: list[C], vectors: dict[str, np.ndarray]
+    ) -> list[Finding]:
+        """Findings for `candidates`, given the vectors of their `_texts`."""

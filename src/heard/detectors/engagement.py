@@ -11,15 +11,17 @@ of a conversation (identification) are legitimate."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from heard.analysis.context import Context, Sentence
-from heard.analysis.detector import Detector, Requirement
+from heard.analysis.detector import EmbeddingJudge, Requirement
 from heard.analysis.registry import register
 from heard.detectors._content import content_words, key_items
 from heard.detectors._lexicon import lexicon
 from heard.model import Finding, Polarity, Role, Span, Turn
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _LEAD = r"^(?:\W*(?:hi|hello|hey|ok(?:ay)?|so|and|also|please|well|oh|great|perfect)\b[\s,.!]*)*"
 _REQUEST = re.compile(
@@ -71,8 +73,13 @@ def _pending_question(ctx: Context, reply: Turn) -> tuple[Turn, str] | None:
     return None
 
 
+Candidate = tuple[Turn, Turn, list[Sentence]]
+"""A question-only reply the embeddings judge: the customer's last turn, the reply, and the
+customer's open questions in that turn."""
+
+
 @register
-class IgnoresLastTurn(Detector):
+class IgnoresLastTurn(EmbeddingJudge[Candidate]):
     """The agent's reply does not engage with the question in the customer's last turn."""
 
     name: ClassVar[str] = "heard.ignores_last_turn.v1"
@@ -81,25 +88,10 @@ class IgnoresLastTurn(Detector):
         {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS, Requirement.EMBEDDINGS}
     )
 
-    def detect(self, ctx: Context) -> Iterable[Finding]:
-        found, candidates = self._candidates(ctx)
-        findings = list(found)
-        if candidates:
-            findings.extend(self._judge(ctx, candidates))
-        return findings
+    def _texts(self, ctx: Context, candidates: list[Candidate]) -> list[str]:
+        return [t for last, reply, _ in candidates for t in (last.text, reply.text)]
 
-    def embedding_texts(self, ctx: Context) -> list[str]:
-        return [t for last, reply, _ in self._candidates(ctx)[1] for t in (last.text, reply.text)]
-
-    def _candidates(
-        self, ctx: Context
-    ) -> tuple[list[Finding], list[tuple[Turn, Turn, list[Sentence]]]]:
-        """`_find_candidates` once per conversation (`embedding_texts` asks first)."""
-        return ctx.view(self.name, lambda: self._find_candidates(ctx))
-
-    def _find_candidates(
-        self, ctx: Context
-    ) -> tuple[list[Finding], list[tuple[Turn, Turn, list[Sentence]]]]:
+    def _find_candidates(self, ctx: Context) -> tuple[list[Finding], list[Candidate]]:
         """Sales-pitch findings, and the question-only replies whose meaning the embeddings
         judge (each with the customer turn and the questions it may ignore)."""
         candidates: list[tuple[Turn, Turn, list[Sentence]]] = []
@@ -152,11 +144,9 @@ class IgnoresLastTurn(Detector):
             customer_turn=asked_in.index,
         )
 
-    def _judge(self, ctx: Context, candidates: list[tuple[Turn, Turn, list[Sentence]]]):
-        from heard.embed import encode
-
-        texts = [t for last, reply, _ in candidates for t in (last.text, reply.text)]
-        vectors = dict(zip(texts, encode(texts), strict=True))
+    def _judge(
+        self, ctx: Context, candidates: list[Candidate], vectors: dict[str, np.ndarray]
+    ) -> list[Finding]:
         findings = []
         for last, reply, asked in candidates:
             similarity = float(vectors[last.text] @ vectors[reply.text])

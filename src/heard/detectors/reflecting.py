@@ -13,7 +13,7 @@ from typing import ClassVar
 import numpy as np
 
 from heard.analysis.context import Context, Sentence
-from heard.analysis.detector import Detector, Requirement
+from heard.analysis.detector import Detector, EmbeddingJudge, Requirement
 from heard.analysis.registry import register
 from heard.analysis.scoring import second_person
 from heard.detectors._content import (
@@ -153,17 +153,6 @@ def faithfulness(
     return round(kept * agree, 3), unsupported, contradictions
 
 
-def _texts(ctx: Context, candidates: list[tuple[Restatement, list[Turn]]]) -> list[str]:
-    """What the paraphrase check embeds: each restatement, and each sentence of the customer
-    turns it may restate (a whole turn is judged by `_turn_vector` of its sentences)."""
-    texts: list[str] = []
-    for found, recent in candidates:
-        texts.append(found.body)
-        for turn in recent:
-            texts.extend(s.text for s in ctx.sentences[turn.index])
-    return texts
-
-
 def _turn_vector(sentences: list[Sentence], vectors: dict[str, np.ndarray]) -> np.ndarray:
     """A customer turn as a whole: the mean of its sentences' vectors weighted by their words,
     made unit length again (a single sentence's own vector).
@@ -178,8 +167,12 @@ def _turn_vector(sentences: list[Sentence], vectors: dict[str, np.ndarray]) -> n
     return total / norm if norm > 0 else total
 
 
+Candidate = tuple[Restatement, list[Turn]]
+"""A restatement the embeddings judge, with the customer turns it may restate."""
+
+
 @register
-class Paraphrase(Detector):
+class Paraphrase(EmbeddingJudge[Candidate]):
     """Restating the customer's point in other words: similar meaning, little copied wording,
     faithful to the customer's numbers, dates and names. Near-verbatim copies are parroting."""
 
@@ -189,25 +182,17 @@ class Paraphrase(Detector):
         {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS, Requirement.EMBEDDINGS}
     )
 
-    def detect(self, ctx: Context) -> Iterable[Finding]:
-        found, candidates = self._candidates(ctx)
-        findings = list(found)
-        if candidates:
-            findings.extend(self._judge(ctx, candidates))
-        return findings
+    def _texts(self, ctx: Context, candidates: list[Candidate]) -> list[str]:
+        """Each restatement, and each sentence of the customer turns it may restate (a whole
+        turn is judged by `_turn_vector` of its sentences)."""
+        texts: list[str] = []
+        for found, recent in candidates:
+            texts.append(found.body)
+            for turn in recent:
+                texts.extend(s.text for s in ctx.sentences[turn.index])
+        return texts
 
-    def embedding_texts(self, ctx: Context) -> list[str]:
-        return _texts(ctx, self._candidates(ctx)[1])
-
-    def _candidates(
-        self, ctx: Context
-    ) -> tuple[list[Finding], list[tuple[Restatement, list[Turn]]]]:
-        """`_find_candidates` once per conversation (`embedding_texts` asks first)."""
-        return ctx.view(self.name, lambda: self._find_candidates(ctx))
-
-    def _find_candidates(
-        self, ctx: Context
-    ) -> tuple[list[Finding], list[tuple[Restatement, list[Turn]]]]:
+    def _find_candidates(self, ctx: Context) -> tuple[list[Finding], list[Candidate]]:
         """Parroting findings, and the restatements whose meaning the embeddings judge (each
         with the customer turns it may restate)."""
         limits = ctx.rubric.thresholds
@@ -244,13 +229,9 @@ class Paraphrase(Detector):
         return findings, candidates
 
     def _judge(
-        self, ctx: Context, candidates: list[tuple[Restatement, list[Turn]]]
+        self, ctx: Context, candidates: list[Candidate], vectors: dict[str, np.ndarray]
     ) -> list[Finding]:
-        from heard.embed import encode
-
         limits = ctx.rubric.thresholds
-        texts = _texts(ctx, candidates)
-        vectors = dict(zip(texts, encode(texts), strict=True))
         customer = ctx.conversation.customer
         known = {w.lower() for w in (customer.name or "").split()} if customer else set()
         findings = []
