@@ -16,7 +16,8 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import and_, select
+from sqlalchemy import Text, and_, cast, select
+from sqlalchemy.orm import Session
 
 from heard.analysis import Analyzer, load_rubric
 from heard.model import Channel
@@ -216,6 +217,40 @@ def test_copies_follow_every_change_of_scores(world: World) -> None:
     assert store.rescore(analyzer=changed_rubric()).rescored == 11
     assert_copies_match(store)
     assert copied(store)[0] != after[0]  # new scorecards (and scores) are copied
+
+
+def as_stored(store: Store) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The copies as the database holds them, times as text (as SQLite compares them)."""
+    verdicts = ConversationVerdictRow.__table__
+    columns = [cast(c, Text) if c.name == "occurred_at" else c for c in verdicts.columns]
+    with store.engine.connect() as connection:
+        scores = connection.execute(
+            select(
+                ConversationRow.id,
+                ConversationRow.scorecard_id,
+                ConversationRow.listening_score,
+                cast(ConversationRow.occurred_at, Text),
+            ).order_by(ConversationRow.id)
+        ).all()
+        rows = connection.execute(select(*columns).order_by(*verdicts.primary_key)).all()
+    return [tuple(r) for r in scores], [tuple(r) for r in rows]
+
+
+def test_ingest_writes_the_copies_the_sql_copy_writes(world: World) -> None:
+    """Ingest copies new scorecards from the values at hand; copying them again from the
+    tables (`_copy_current`, as rescore and migration 0005 do) changes nothing, to the text
+    of the stored times (SQLite compares them as text)."""
+    store = world.store
+    moved = conversation(
+        "ann-2", agent="ray", team="Red", good=True, at=MONDAY + timedelta(days=9), channel="email"
+    )
+    store.ingest([moved], analyzer=analyzer())  # an update: its old copies go first
+    written = as_stored(store)
+    assert written[1] and {r[1] for r in written[1]} == {"done", "missed"}
+    with Session(store.engine) as session, session.begin():
+        Store._copy_current(session, [row[0] for row in written[0]])
+    assert as_stored(store) == written
+    assert_copies_match(store)
 
 
 def test_migration_fills_the_copies_as_ingest_keeps_them(world: World) -> None:

@@ -98,7 +98,11 @@ def _sqlite_insert(
         sql += f" ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET " + ", ".join(
             f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in adds
         )
-    return sql, tuple(table.c[c].type.bind_processor(dialect) for c in columns)
+    # the dialect's own type (SQLite's DATETIME, DATE…): a generic DateTime has no processor
+    # and sqlite3's default adapter would write another format than SQLAlchemy reads and compares
+    return sql, tuple(
+        table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns
+    )
 
 
 def write_rows(

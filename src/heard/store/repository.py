@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Engine,
     Select,
     and_,
+    bindparam,
     case,
     delete,
     exists,
@@ -321,7 +323,8 @@ class Store:
                 rounds=1 if sqlite else WRITE_ROUNDS,
             )
             if sqlite:
-                # the write transaction holds SQLite's one write lock: analyse everything first
+                # the write transaction holds SQLite's one write lock, which live sessions
+                # wait for to store each event (on the event loop): analyse everything first
                 parts = iter([[card for part in parts for card in part]])
         version = analysis_version(analyzer)
         report = IngestReport()
@@ -503,23 +506,32 @@ class Store:
                 for key, _ in items:
                     if key in existing and existing[key][1] != digests[key]:
                         ids[key] = existing[key][0]
+            replaced = [u["id"] for u in updates]
+            ready = [key for key in cards if key in ids]
             self._add_scorecards(
                 session,
-                [(ids[key], card) for key, card in cards.items() if key in ids],
+                [(ids[key], cards[key]) for key in ready],
                 version,
-                replace=[u["id"] for u in updates],
+                replace=replaced,
+                copies=[written[key] for key in ready],
+                stale=set(replaced),
             )
             done = 0
             for part in parts:
                 keys = changed[done : done + len(part)]
                 done += len(part)
                 cards.update(zip(keys, part, strict=True))
+                ready = [k for k in keys if k in ids]
                 self._add_scorecards(
-                    session, [(ids[k], cards[k]) for k in keys if k in ids], version, replace=[]
+                    session,
+                    [(ids[k], cards[k]) for k in ready],
+                    version,
+                    replace=[],
+                    copies=[written[k] for k in ready],
+                    stale=set(replaced),
                 )
             if done != len(changed):
                 raise RuntimeError(f"{done} scorecards for {len(changed)} changed conversations")
-            self._copy_current(session, list(ids.values()))
             after = _new_contributions((written[key], cards[key]) for key in ids)
             self._roll(session, before, after)
             for key, _ in items:
@@ -601,9 +613,16 @@ class Store:
         version: tuple[str, str, str],
         *,
         replace: list[int],
+        copies: list[dict[str, Any]] | None = None,
+        stale: set[int] | None = None,
     ) -> None:
         """New current scorecards (with components and verdicts) for conversations, inserted in
-        bulk; the current scorecards of the conversations in `replace` stop being current."""
+        bulk; the current scorecards of the conversations in `replace` stop being current.
+
+        With `copies` (each conversation's stored column values, as `cards`), the new scorecards
+        are also copied where conversation filters read them, as `_copy_current` would do, but
+        from the values at hand instead of reading them back; `stale` names the conversations
+        whose earlier copies must go first."""
         for chunk in range(0, len(replace), 500):
             session.execute(
                 update(ScorecardRow)
@@ -618,24 +637,28 @@ class Store:
             return
         rubric, rubric_hash, detectors_hash = version
         stamp = now()
-        card_ids = session.execute(
-            insert(ScorecardRow).returning(ScorecardRow.id, sort_by_parameter_order=True),
-            [
-                {
-                    "conversation_id": conversation_id,
-                    "rubric": rubric,
-                    "rubric_digest": rubric_hash,
-                    "detectors": card.detectors,
-                    "detectors_digest": detectors_hash,
-                    "listening_score": card.listening_score,
-                    "body": card.body,
-                    "created_at": stamp,
-                    "current": True,
-                    "moments": moment_candidates(card.body),
-                }
-                for conversation_id, card in cards
-            ],
-        ).scalars()
+        card_ids = (
+            session.execute(
+                insert(ScorecardRow).returning(ScorecardRow.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "conversation_id": conversation_id,
+                        "rubric": rubric,
+                        "rubric_digest": rubric_hash,
+                        "detectors": card.detectors,
+                        "detectors_digest": detectors_hash,
+                        "listening_score": card.listening_score,
+                        "body": card.body,
+                        "created_at": stamp,
+                        "current": True,
+                        "moments": moment_candidates(card.body),
+                    }
+                    for conversation_id, card in cards
+                ],
+            )
+            .scalars()
+            .all()
+        )
         components: list[dict[str, Any]] = []
         verdicts: list[dict[str, Any]] = []
         for card_id, (_, card) in zip(card_ids, cards, strict=True):
@@ -655,6 +678,68 @@ class Store:
             ]
         write_rows(session, ComponentScoreRow.__table__, components)
         write_rows(session, VerdictRow.__table__, verdicts)
+        if copies is not None:
+            self._copy_cards(
+                session,
+                list(zip(card_ids, cards, copies, strict=True)),
+                stale=stale or set(),
+            )
+
+    @staticmethod
+    def _copy_cards(
+        session: Session,
+        entries: list[tuple[int, tuple[int, CardRows], dict[str, Any]]],
+        *,
+        stale: set[int],
+    ) -> None:
+        """`_copy_current` for new current scorecards, from what is at hand: each entry is the
+        scorecard's id, (conversation id, its rows) and the conversation's stored values
+        (occurred_at, agent_id, team_id, channel). The same rows, without reading back the
+        conversations, scorecards and verdicts just written (a third of an ingest's writing)."""
+        if not entries:
+            return
+        table = ConversationRow.__table__
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("copy_id"))
+            .values(scorecard_id=bindparam("copy_card"), listening_score=bindparam("copy_score"))
+            .execution_options(synchronize_session=False),
+            [
+                {
+                    "copy_id": conversation_id,
+                    "copy_card": card_id,
+                    "copy_score": card.listening_score,
+                }
+                for card_id, (conversation_id, card), _ in entries
+            ],
+        )
+        copies = ConversationVerdictRow.__table__
+        gone = [
+            conversation_id for _, (conversation_id, _), _ in entries if conversation_id in stale
+        ]
+        for chunk in range(0, len(gone), 500):
+            session.execute(
+                delete(copies).where(copies.c.conversation_id.in_(gone[chunk : chunk + 500]))
+            )
+        rows = [
+            {
+                "behaviour": behaviour,
+                "verdict": verdict,
+                "occurred_at": values["occurred_at"],
+                "conversation_id": conversation_id,
+                "agent_id": values["agent_id"],
+                "team_id": values["team_id"],
+                "channel": values["channel"],
+                "scorecard_id": card_id,
+                "listening_score": card.listening_score,
+            }
+            for card_id, (conversation_id, card), values in entries
+            for behaviour, _, verdict, _ in card.verdicts
+            if verdict in ("done", "missed")
+        ]
+        # in key order, as _copy_current writes them
+        rows.sort(key=itemgetter("behaviour", "verdict", "occurred_at", "conversation_id"))
+        write_rows(session, copies, rows)
 
     @staticmethod
     def _copy_current(session: Session, conversation_ids: list[int]) -> None:
