@@ -112,9 +112,15 @@ def world(database_url: str):
     store.close()
 
 
-def copied(store: Store) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
-    """(id, scorecard id, score) of every conversation and every copied verdict row."""
+def copied(
+    store: Store, *, times_as_text: bool = False
+) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    """(id, scorecard id, score) of every conversation and every copied verdict row; with
+    `times_as_text`, the rows' times as the database holds them (SQLite compares them as text)."""
     verdicts = ConversationVerdictRow.__table__
+    columns = [
+        cast(c, Text) if times_as_text and c.name == "occurred_at" else c for c in verdicts.columns
+    ]
     with store.engine.connect() as connection:
         scores = set(
             connection.execute(
@@ -125,7 +131,7 @@ def copied(store: Store) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
                 )
             ).all()
         )
-        rows = set(connection.execute(select(*verdicts.columns)).all())
+        rows = set(connection.execute(select(*columns)).all())
     return scores, rows
 
 
@@ -219,23 +225,6 @@ def test_copies_follow_every_change_of_scores(world: World) -> None:
     assert copied(store)[0] != after[0]  # new scorecards (and scores) are copied
 
 
-def as_stored(store: Store) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The copies as the database holds them, times as text (as SQLite compares them)."""
-    verdicts = ConversationVerdictRow.__table__
-    columns = [cast(c, Text) if c.name == "occurred_at" else c for c in verdicts.columns]
-    with store.engine.connect() as connection:
-        scores = connection.execute(
-            select(
-                ConversationRow.id,
-                ConversationRow.scorecard_id,
-                ConversationRow.listening_score,
-                cast(ConversationRow.occurred_at, Text),
-            ).order_by(ConversationRow.id)
-        ).all()
-        rows = connection.execute(select(*columns).order_by(*verdicts.primary_key)).all()
-    return [tuple(r) for r in scores], [tuple(r) for r in rows]
-
-
 def test_ingest_writes_the_copies_the_sql_copy_writes(world: World) -> None:
     """Ingest copies new scorecards from the values at hand; copying them again from the
     tables (`_copy_current`, as rescore and migration 0005 do) changes nothing, to the text
@@ -245,11 +234,11 @@ def test_ingest_writes_the_copies_the_sql_copy_writes(world: World) -> None:
         "ann-2", agent="ray", team="Red", good=True, at=MONDAY + timedelta(days=9), channel="email"
     )
     store.ingest([moved], analyzer=analyzer())  # an update: its old copies go first
-    written = as_stored(store)
+    written = copied(store, times_as_text=True)
     assert written[1] and {r[1] for r in written[1]} == {"done", "missed"}
     with Session(store.engine) as session, session.begin():
         Store._copy_current(session, [row[0] for row in written[0]])
-    assert as_stored(store) == written
+    assert copied(store, times_as_text=True) == written
     assert_copies_match(store)
 
 

@@ -507,6 +507,7 @@ class Store:
                     if key in existing and existing[key][1] != digests[key]:
                         ids[key] = existing[key][0]
             replaced = [u["id"] for u in updates]
+            stale = set(replaced)
             ready = [key for key in cards if key in ids]
             self._add_scorecards(
                 session,
@@ -514,7 +515,7 @@ class Store:
                 version,
                 replace=replaced,
                 copies=[written[key] for key in ready],
-                stale=set(replaced),
+                stale=stale,
             )
             done = 0
             for part in parts:
@@ -528,7 +529,7 @@ class Store:
                     version,
                     replace=[],
                     copies=[written[k] for k in ready],
-                    stale=set(replaced),
+                    stale=stale,
                 )
             if done != len(changed):
                 raise RuntimeError(f"{done} scorecards for {len(changed)} changed conversations")
@@ -738,7 +739,7 @@ class Store:
             if verdict in ("done", "missed")
         ]
         # in key order, as _copy_current writes them
-        rows.sort(key=itemgetter("behaviour", "verdict", "occurred_at", "conversation_id"))
+        rows.sort(key=itemgetter(*(c.name for c in copies.primary_key)))
         write_rows(session, copies, rows)
 
     @staticmethod
