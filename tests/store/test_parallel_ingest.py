@@ -125,3 +125,32 @@ def test_a_part_that_fails_after_others_were_written_stores_nothing(
         assert _stored(store) == before
     finally:
         store.close()
+
+
+def test_two_ingests_at_once_store_what_one_after_the_other_stores(
+    database_url: str, tmp_path
+) -> None:
+    """Two clients posting batches at once (as `heard bench store --clients 2` does) share the
+    store's pool and its one database: both succeed, with the scorecards ingesting the same
+    batches one after the other stores (on SQLite the second write waits for the first)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    batches = [list(iter_conversations(PARALLEL_MIN + 8, seed=seed, weeks=1)) for seed in (6, 7)]
+    serial = Store.open(f"sqlite:///{tmp_path / 'serial.db'}", analyzer=analyzer())
+    together = Store.open(database_url, analyzer=analyzer(), workers=2)
+    try:
+        for batch in batches:
+            serial.ingest(batch)
+        together.warm()
+        with ThreadPoolExecutor(max_workers=2) as clients:
+            reports = list(clients.map(together.ingest, batches))
+        assert together._pool is not None
+        for report, batch in zip(reports, batches, strict=True):
+            assert [i.status.value for i in report.items] == ["created"] * len(batch)
+        expected = _stored(serial)
+        assert len(expected) == sum(len(b) for b in batches)
+        assert _stored(together) == expected
+        assert together.counts()["conversations"] == len(expected)
+    finally:
+        serial.close()
+        together.close()

@@ -105,6 +105,17 @@ def _sqlite_insert(
     )
 
 
+def insert_missing(session: Session, table: Table, row: dict[str, Any], key: str) -> None:
+    """Insert `row` into `table` unless a row with its `key` (a unique column) is stored: two
+    transactions creating the same row at once both go on (on PostgreSQL the second waits for
+    the first to commit, then inserts nothing; SQLite lets one writer in at a time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    session.execute(dialect_insert(table).values(row).on_conflict_do_nothing(index_elements=[key]))
+
+
 def write_rows(
     session: Session,
     table: Table,

@@ -36,7 +36,7 @@ from heard.analysis import Analyzer
 from heard.analysis.rubric import Rubric
 from heard.model import Channel, Conversation, Scorecard
 from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
-from heard.store.bulk import write_rows
+from heard.store.bulk import insert_missing, write_rows
 from heard.store.database import make_engine, upgrade
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.records import (
@@ -173,6 +173,12 @@ def digest(text: str | bytes) -> str:
 
 def hash_token(token: str) -> str:
     return digest(token)
+
+
+def _who(conversation: Conversation) -> tuple[str | None, str | None, str | None]:
+    """The agent as a conversation names them: (id, name, team)."""
+    agent = conversation.agent
+    return (agent.id, agent.name, agent.team) if agent else (None, None, None)
 
 
 def ingest_key(conversation: Conversation) -> tuple[str, str]:
@@ -447,28 +453,28 @@ class Store:
             stamp = now()
             existing = self._existing(session, [key for key, _ in items])
             digests = {key: digest(bodies[key]) for key, _ in items}
-            unchanged = [
-                existing[key][0]
-                for key, _ in items
-                if key in existing and existing[key][1] == digests[key]
-            ]
+            same = {k for k, _ in items if k in existing and existing[k][1] == digests[k]}
+            unchanged = [existing[key][0] for key, _ in items if key in same]
             scores = self._current_scores(session, unchanged)
             people: dict[tuple[str | None, str | None, str | None], tuple[int | None, int | None]]
             people = {}
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
             written: dict[tuple[str, str], dict[str, Any]] = {}
+            # teams, then agents, each in one order for every ingest: two ingests creating the
+            # same new ones at once then wait for each other rather than deadlock (PostgreSQL)
+            named = {_who(c): c for key, c in items if key not in same}
+            for team in sorted({team for _, _, team in named if team}):
+                self._team_id(session, team)
+            for who in sorted(named, key=lambda who: tuple(part or "" for part in who)):
+                people[who] = self._agent_and_team(session, named[who])
             for key, conversation in items:
                 found = existing.get(key)
                 if found is not None and found[1] == digests[key]:
                     continue
                 if key not in scoring:  # changed since we looked: analyse now
                     cards[key] = card_rows(analyzer.analyze(conversation).scorecard)
-                agent = conversation.agent
-                who = (agent.id, agent.name, agent.team) if agent else (None, None, None)
-                if who not in people:
-                    people[who] = self._agent_and_team(session, conversation)
-                agent_id, team_id = people[who]
+                agent_id, team_id = people[_who(conversation)]
                 started = to_db(conversation.started_at)
                 values: dict[str, Any] = {
                     "conversation_id": conversation.id,
@@ -878,27 +884,29 @@ class Store:
         if agent is None or not (agent.id or agent.name):
             return None, team_id
         external_id = agent.id or agent.name or ""
-        row = session.scalars(
-            select(AgentRow).where(AgentRow.external_id == external_id)
-        ).one_or_none()
-        if row is None:
-            row = AgentRow(external_id=external_id, name=agent.name, team_id=team_id)
-            session.add(row)
-            session.flush()
-        else:
-            if agent.name and not row.name:
-                row.name = agent.name
-            if team_id is not None and row.team_id is None:
-                row.team_id = team_id
+        query = select(AgentRow).where(AgentRow.external_id == external_id)
+        row = session.scalars(query).one_or_none()
+        if row is None:  # another ingest may be creating it at this moment
+            insert_missing(
+                session,
+                AgentRow.__table__,
+                {"external_id": external_id, "name": agent.name, "team_id": team_id},
+                "external_id",
+            )
+            row = session.scalars(query).one()
+        if agent.name and not row.name:
+            row.name = agent.name
+        if team_id is not None and row.team_id is None:
+            row.team_id = team_id
         return row.id, team_id if team_id is not None else row.team_id
 
     def _team_id(self, session: Session, name: str) -> int:
-        team = session.scalars(select(TeamRow).where(TeamRow.name == name)).one_or_none()
-        if team is None:
-            team = TeamRow(name=name, created_at=now())
-            session.add(team)
-            session.flush()
-        return team.id
+        query = select(TeamRow.id).where(TeamRow.name == name)
+        found = session.scalar(query)
+        if found is None:  # another ingest may be creating it at this moment
+            insert_missing(session, TeamRow.__table__, {"name": name, "created_at": now()}, "name")
+            found = session.scalars(query).one()
+        return found
 
     def rescore(
         self, *, analyzer: Analyzer | None = None, user_id: int | None = None
