@@ -30,13 +30,15 @@ def test_bench_store_reports_seed_ingest_and_latency(database_url: str) -> None:
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
     assert figures["database"] == database_url.split(":")[0].split("+")[0]
-    assert figures["n"] == 40 and figures["conversations"] == 60  # seeded + ingested via API
+    # seeded, then 20 ingested through the API by one client and 20 more by two at once
+    assert figures["n"] == 40 and figures["conversations"] == 80
     assert figures["seed_conversations_per_s"] > 0
     # 15 distinct conversations analysed, each stored 3 times (the last copy cut at 40)
     assert (figures["seed_distinct"], figures["seed_copies"]) == (15, 3)
     assert figures["seed_embeddings"] is False and figures["seed_analyse_seconds"] > 0
     assert figures["ingest_batches"] == 2 and figures["ingest_conversations_per_s"] > 0
     assert figures["embeddings"] is False and figures["workers"] == 2
+    assert figures["ingest_clients"] == 2 and figures["ingest_concurrent_conversations_per_s"] > 0
     latency = figures["latency"]
     assert {(x["endpoint"], x["role"]) for x in latency} >= {
         (e, r) for e in ENDPOINTS for r in ("admin", "lead")
@@ -46,10 +48,12 @@ def test_bench_store_reports_seed_ingest_and_latency(database_url: str) -> None:
         assert item["calls"] == 2 and 0 < item["p50_ms"] <= item["p95_ms"] <= item["p99_ms"]
     # a second run refuses the seeded database unless told to reuse it
     again = runner.invoke(app, args)
-    assert again.exit_code == 1 and "already holds 60 conversations" in again.output
+    assert again.exit_code == 1 and "already holds 80 conversations" in again.output
     reused = runner.invoke(app, [*args, "--reuse", "--sample", "0"])
     assert reused.exit_code == 0, reused.output
-    assert json.loads(reused.stdout)["seed_conversations_per_s"] is None
+    figures = json.loads(reused.stdout)
+    assert figures["seed_conversations_per_s"] is None
+    assert figures["ingest_concurrent_conversations_per_s"] is None  # nothing to ingest
 
 
 @pytest.mark.slow
@@ -58,7 +62,9 @@ def test_bench_store_table_and_docs_section(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(
-        app, ["bench", "store", *TINY, "--workers", "1", "--write-docs"], env={"COLUMNS": "200"}
+        app,
+        ["bench", "store", *TINY, "--workers", "1", "--clients", "3", "--write-docs"],
+        env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
     assert "heard bench store — sqlite" in result.output and "p95" in result.output
@@ -66,3 +72,5 @@ def test_bench_store_table_and_docs_section(
     assert text.count("<!-- begin bench-store -->") == 1
     assert "## Store and API (`heard bench store`)" in text and "### sqlite" in text
     assert "recognition as lead" in text
+    assert "batch ingest through the API, 3 clients posting at once" in text
+    assert "--clients 3" in text and "from 3 clients posting at once" in text

@@ -10,6 +10,7 @@ import itertools
 import os
 import random
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -99,6 +100,10 @@ class StoreBench:
     analyse_seconds: float | None = None
     """Of `seed_seconds`, the time spent redacting and analysing (None: reused from an earlier
     database of this run, or no seed)."""
+    clients: int = 1
+    """Clients posting batches at once in the second ingest measurement (1: none made)."""
+    concurrent_seconds: float = 0.0
+    """Wall time `clients` clients took to ingest another `sample` conversations together."""
 
     def to_dict(self) -> dict[str, object]:
         result: dict[str, object] = {
@@ -124,6 +129,11 @@ class StoreBench:
             "ingest_seconds": round(self.ingest_seconds, 2),
             "ingest_conversations_per_s": round(self.sample / self.ingest_seconds, 1)
             if self.ingest_seconds
+            else None,
+            "ingest_clients": self.clients,
+            "ingest_concurrent_seconds": round(self.concurrent_seconds, 2),
+            "ingest_concurrent_conversations_per_s": round(self.sample / self.concurrent_seconds, 1)
+            if self.concurrent_seconds
             else None,
             "warm_seconds": round(self.warm_seconds, 1),
             "repeat": self.repeat,
@@ -176,11 +186,15 @@ def bench_store(
     embeddings: bool = True,
     seed_embeddings: bool | None = None,
     distinct: int = DISTINCT,
+    clients: int = 1,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> StoreBench:
     """Seed `n` generated conversations into the store at `url` (it must hold none, unless
     `reuse` and it holds `n` already), ingest `sample` more through the API in batches of
     `batch`, then time the dashboard endpoints `repeat` times each as an admin and as a lead.
+    With `clients` > 1, another `sample` conversations are ingested by that many clients
+    posting their batches at once (a server's ingest capacity: while one request waits for its
+    write or its parsing, the workers analyse another's).
 
     The seed redacts and analyses `distinct` generated conversations (on the store's pool, with
     the bench analyzer) and stores each ceil(n / distinct) times under as many external ids,
@@ -250,6 +264,17 @@ def bench_store(
             ingest_seconds, batches = _ingest(
                 client, admin_token, sample, batch, report, seed=SAMPLE_SEED + stored
             )
+            concurrent_seconds = 0.0
+            if clients > 1:
+                concurrent_seconds, _ = _ingest(
+                    client,
+                    admin_token,
+                    sample,
+                    batch,
+                    report,
+                    seed=SAMPLE_SEED + stored + sample,
+                    clients=clients,
+                )
             latencies = _latencies(
                 client, admin_token, lead_token, store, repeat, dashboard, report
             )
@@ -279,6 +304,8 @@ def bench_store(
         distinct=distinct,
         copies=copies,
         analyse_seconds=analyse_seconds,
+        clients=clients,
+        concurrent_seconds=concurrent_seconds,
     )
 
 
@@ -366,28 +393,41 @@ def _token(store, user) -> str:  # type: ignore[no-untyped-def]
     return token
 
 
-def _ingest(client, token: str, sample: int, batch: int, report, *, seed: int) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+def _ingest(  # type: ignore[no-untyped-def]
+    client, token: str, sample: int, batch: int, report, *, seed: int, clients: int = 1
+) -> tuple[float, int]:
+    """Seconds `sample` new conversations took to ingest in batches of `batch`, posted by
+    `clients` clients at once (each sends its next batch when its last one is answered), and
+    the number of batches."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from heard.demo.team import iter_conversations
 
     if sample == 0:
         return 0.0, 0
+    stage = "ingest" if clients == 1 else f"ingest, {clients} clients"
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     bodies = [
         '{"conversations":[' + ",".join(c.to_json() for c in chunk) + "]}"
         for chunk in _chunks(iter_conversations(sample, seed=seed, weeks=WEEKS), batch)
     ]
-    seconds = 0.0
     done = 0
-    report("ingest", 0, sample)
-    for body in bodies:
-        began = time.perf_counter()
+    lock = threading.Lock()
+    report(stage, 0, sample)
+
+    def post(body: str) -> None:
+        nonlocal done
         answer = client.post("/api/v1/conversations/batch", content=body, headers=headers)
-        seconds += time.perf_counter() - began
         if answer.status_code != 200:
             raise RuntimeError(f"batch ingest answered {answer.status_code}: {answer.text[:300]}")
-        done += len(answer.json()["items"])
-        report("ingest", done, sample)
-    return seconds, len(bodies)
+        with lock:
+            done += len(answer.json()["items"])
+            report(stage, done, sample)
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients, thread_name_prefix="bench-client") as posting:
+        list(posting.map(post, bodies))
+    return time.perf_counter() - began, len(bodies)
 
 
 def _latencies(  # type: ignore[no-untyped-def]

@@ -248,6 +248,14 @@ def _store_rows(result: dict[str, object]) -> list[tuple[str, str]]:
             f"{result['ingest_conversations_per_s']:,} conversations/s",
         ),
     ]
+    if result["ingest_concurrent_seconds"]:
+        rows.append(
+            (
+                f"batch ingest through the API, {result['ingest_clients']} clients posting at once",
+                f"{result['ingest_conversations']:,} in {result['ingest_concurrent_seconds']} s: "
+                f"{result['ingest_concurrent_conversations_per_s']:,} conversations/s",
+            )
+        )
     for item in result["latency"]:  # type: ignore[attr-defined]
         rows.append(
             (
@@ -319,6 +327,15 @@ def bench_store_command(
             "times under as many external ids.",
         ),
     ] = 10_000,
+    clients: Annotated[
+        int,
+        typer.Option(
+            "--clients",
+            min=1,
+            help="Clients posting batches at once for a second ingest measurement of --sample "
+            "more conversations (1: one client only).",
+        ),
+    ] = 2,
     as_json: JsonOpt = False,
     write_docs: WriteDocsOpt = False,
 ) -> None:
@@ -368,6 +385,7 @@ def bench_store_command(
                         embeddings=embeddings,
                         seed_embeddings=seed_embeddings,
                         distinct=distinct,
+                        clients=clients,
                         progress=report,
                     ).to_dict()
                 except StoreError as exc:
@@ -389,6 +407,12 @@ def bench_store_command(
         + "; every scorecard the pipeline's own) and stores each "
         f"{-(-n // min(distinct, n))} times under as many external ids"
         + (" (a reused seed was made with these settings)" if reuse else "")
+        + "; the API ingest posts one batch at a time"
+        + (
+            f", then another {sample:,} conversations from {clients} clients posting at once"
+            if clients > 1
+            else ""
+        )
         + "; ANALYZE after the seed; filters drawn at random (none, agent, channel, date range, "
         "score + behaviour done); moments over one week"
     )
@@ -406,7 +430,7 @@ def bench_store_command(
             f"Command: `heard bench store --n {n} "
             + "".join(f"--database {r['database']}… " for r in results if database)
             + f"--batch {batch} --sample {sample} --repeat {repeat} --workers {workers} "
-            + f"--distinct {distinct} "
+            + f"--distinct {distinct} --clients {clients} "
             + (
                 ""
                 if seed_embeddings is None
