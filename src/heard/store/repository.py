@@ -464,10 +464,12 @@ class Store:
             # teams, then agents, each in one order for every ingest: two ingests creating the
             # same new ones at once then wait for each other rather than deadlock (PostgreSQL)
             named = {_who(c): c for key, c in items if key not in same}
-            for team in sorted({team for _, _, team in named if team}):
-                self._team_id(session, team)
+            teams = {
+                team: self._team_id(session, team)
+                for team in sorted({team for _, _, team in named if team})
+            }
             for who in sorted(named, key=lambda who: tuple(part or "" for part in who)):
-                people[who] = self._agent_and_team(session, named[who])
+                people[who] = self._agent_and_team(session, named[who], teams)
             for key, conversation in items:
                 found = existing.get(key)
                 if found is not None and found[1] == digests[key]:
@@ -877,10 +879,15 @@ class Store:
                 session.execute(delete(row).where(row.__table__.c[counts[0]] <= 0))
 
     def _agent_and_team(
-        self, session: Session, conversation: Conversation
+        self, session: Session, conversation: Conversation, teams: dict[str, int] | None = None
     ) -> tuple[int | None, int | None]:
+        """The ids of the conversation's agent and team, created when missing; `teams` gives
+        ids of teams looked up already (by name)."""
         agent = conversation.agent
-        team_id = self._team_id(session, agent.team) if agent and agent.team else None
+        team_id = None
+        if agent and agent.team:
+            found = teams.get(agent.team) if teams else None
+            team_id = found if found is not None else self._team_id(session, agent.team)
         if agent is None or not (agent.id or agent.name):
             return None, team_id
         external_id = agent.id or agent.name or ""
