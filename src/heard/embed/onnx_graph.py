@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     import onnx
 
-GRAPH_VERSION = 1
+GRAPH_VERSION = 2
 """Bump when the graph this module writes changes: cached files with an older key are rebuilt."""
 OPSET = 17
 """LayerNormalization is a standard op from opset 17."""
@@ -237,7 +237,7 @@ def build_graph(folder: Path) -> onnx.ModelProto:
     qkv_shape = constant("a.qkv_shape", i64([0, 0, 3, heads, size]))
     merged_shape = constant("a.merged_shape", i64([0, 0, hidden]))
     scale = constant("a.scale", f32(1.0 / np.sqrt(size)))
-    sqrt_half = constant("g.sqrt_half", f32(0.7071067811865476))
+    sqrt_two = constant("g.sqrt_two", f32(1.4142135623730951))
     half = constant("g.half", f32(0.5))
     for i in range(config["num_hidden_layers"]):
         p = f"encoder.layer.{i}."
@@ -270,10 +270,11 @@ def build_graph(folder: Path) -> onnx.ModelProto:
         up = linear(
             x, w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"], n + ".up"
         )
-        # GELU, exact: x·½·(1 + erf(x/√2)) (onnxruntime fuses this into one Gelu kernel)
-        erf = node("Erf", [node("Mul", [up, sqrt_half], n + ".g1")], n + ".erf")
+        # GELU, exact: (x·(1 + erf(x/√2)))·½, written in the form onnxruntime's extended
+        # optimisations fuse into one Gelu kernel (the form x·√½ then Erf is not fused)
+        erf = node("Erf", [node("Div", [up, sqrt_two], n + ".g1")], n + ".erf")
         erf = node("Add", [erf, "f.one"], n + ".g2")
-        gelu = node("Mul", [node("Mul", [up, half], n + ".g3"), erf], n + ".gelu")
+        gelu = node("Mul", [node("Mul", [up, erf], n + ".g3"), half], n + ".gelu")
         down = linear(gelu, w[p + "output.dense.weight"], w[p + "output.dense.bias"], n + ".down")
         x = layer_norm(node("Add", [down, x], n + ".res2"), p + "output.LayerNorm", n + ".ln2")
 
