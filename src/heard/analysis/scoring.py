@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from functools import partial
 
 from heard.analysis.context import Context
 from heard.analysis.rubric import Behaviour, Rubric
@@ -68,7 +70,7 @@ def turn_emotions(ctx: Context) -> list[TurnEmotion]:
 def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tuple[bool, str]:
     """Whether the rubric calls for a positive behaviour here, and why (not)."""
     conversation = ctx.conversation
-    if not any(t.role == Role.AGENT for t in conversation.turns):
+    if not ctx.view("agent_spoke", lambda: any(t.role == Role.AGENT for t in conversation.turns)):
         return False, "the agent did not speak"
     emotions = (
         set(customer_emotions(ctx).values())
@@ -220,7 +222,8 @@ def score(
     penalty: dict[str, float] = defaultdict(float)
     counted: Counter[str] = Counter()
     checklist: list[ChecklistItem] = []
-    tips: list[Tip] = []
+    tips: list[tuple[float, str, Callable[[], Tip]]] = []
+    """(priority, behaviour, how to make the tip): only the three shown are made."""
 
     for name, behaviour in rubric.behaviours.items():
         seen = by_behaviour.get(name, [])
@@ -241,17 +244,8 @@ def score(
             if verdict == Verdict.DONE:
                 credit[behaviour.component] += behaviour.points
             if verdict == Verdict.MISSED and behaviour.tip:
-                turn = _missed_moment(ctx, name)
                 tips.append(
-                    Tip(
-                        behaviour=name,
-                        message=f"Missed: {behaviour.label.lower()} ({why}).",
-                        span=None
-                        if turn is None
-                        else Span(turn=turn, start=0, end=len(ctx.turns[turn].text)),
-                        suggestion=render_tip(behaviour.tip, ctx, turn or 0),
-                        priority=behaviour.points,
-                    )
+                    (behaviour.points, name, partial(_missed_tip, ctx, name, behaviour, why))
                 )
             checklist.append(
                 ChecklistItem(
@@ -272,17 +266,11 @@ def score(
                     )
                 )
                 for finding in seen[:MAX_DEDUCTIONS]:
-                    span = finding.spans[0]
                     tips.append(
-                        Tip(
-                            behaviour=name,
-                            message=f"{behaviour.label} at turn {span.turn}: “{_quote(ctx, span)}”",
-                            span=span,
-                            suggestion=finding.suggestion
-                            or (
-                                render_tip(behaviour.tip, ctx, span.turn) if behaviour.tip else None
-                            ),
-                            priority=behaviour.points + 1,
+                        (
+                            behaviour.points + 1,
+                            name,
+                            partial(_deducted_tip, ctx, name, behaviour, finding),
                         )
                     )
             else:
@@ -322,21 +310,45 @@ def score(
     )
     metrics = dict(question_metrics(findings))
     metrics.update(ctx.annotations.get("metrics", {}))
-    best: dict[str, Tip] = {}
-    for tip in sorted(tips, key=lambda t: -t.priority):
-        best.setdefault(tip.behaviour, tip)
+    # the first tip of each behaviour by priority, the three with the highest priority made
+    best: dict[str, tuple[float, str, Callable[[], Tip]]] = {}
+    for tip in sorted(tips, key=lambda t: -t[0]):
+        best.setdefault(tip[1], tip)
     return Scorecard(
         conversation_id=ctx.conversation.id,
         listening_score=listening,
         components=components,
         metrics=metrics,
         checklist=checklist,
-        tips=sorted(best.values(), key=lambda t: -t.priority)[:3],
+        tips=[make() for _, _, make in sorted(best.values(), key=lambda t: -t[0])[:3]],
         findings=findings,
         concerns=ctx.annotations.get("concerns", []),
         emotions=turn_emotions(ctx),
         rubric=rubric.ref,
         detectors=detector_versions,
+    )
+
+
+def _missed_tip(ctx: Context, name: str, behaviour: Behaviour, why: str) -> Tip:
+    turn = _missed_moment(ctx, name)
+    return Tip(
+        behaviour=name,
+        message=f"Missed: {behaviour.label.lower()} ({why}).",
+        span=None if turn is None else Span(turn=turn, start=0, end=len(ctx.turns[turn].text)),
+        suggestion=render_tip(behaviour.tip or "", ctx, turn or 0),
+        priority=behaviour.points,
+    )
+
+
+def _deducted_tip(ctx: Context, name: str, behaviour: Behaviour, finding: Finding) -> Tip:
+    span = finding.spans[0]
+    return Tip(
+        behaviour=name,
+        message=f"{behaviour.label} at turn {span.turn}: “{_quote(ctx, span)}”",
+        span=span,
+        suggestion=finding.suggestion
+        or (render_tip(behaviour.tip, ctx, span.turn) if behaviour.tip else None),
+        priority=behaviour.points + 1,
     )
 
 

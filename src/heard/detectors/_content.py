@@ -4,7 +4,7 @@ and copied word sequences — the lexical half of the meaning detectors, run bef
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 _WORD = re.compile(r"[A-Za-z0-9$£€][A-Za-z0-9'$£€.,:-]*[A-Za-z0-9]|[A-Za-z0-9]")
@@ -61,6 +61,8 @@ CALENDAR = (
 )
 """Words of time: a customer's "Friday" or "March" is a detail worth re-using."""
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+_DIGIT = re.compile(r"[0-9]")
+"""A digit in a token of `_WORD` (whose only digits are ASCII ones)."""
 
 
 @cache
@@ -85,30 +87,30 @@ def stem(word: str) -> str:
     return word.rstrip("e") if len(word) > 4 else word
 
 
-def content_words(text: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def content_words(text: str) -> frozenset[str]:
     """Stems of the words that carry the content (no stopwords, no bare numbers)."""
     stop = stopwords()
-    return {
-        stem(t)
-        for t in tokens(text)
-        if t not in stop and len(t) > 2 and not any(c.isdigit() for c in t)
-    }
+    return frozenset(
+        stem(t) for t in tokens(text) if t not in stop and len(t) > 2 and not _DIGIT.search(t)
+    )
 
 
-def key_items(text: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def key_items(text: str) -> frozenset[str]:
     """Numbers, money, dates and calendar words, and names (capitalised inside a sentence):
     what a faithful restatement must not change."""
     items: set[str] = set()
     for i, raw in enumerate(_WORD.findall(text)):
         low = raw.lower().rstrip(".,:")
-        if any(c.isdigit() for c in low):
+        if _DIGIT.search(low):
             ordinal = _ORDINAL.match(low)
             items.add(ordinal.group(1) if ordinal else low.lstrip("$£€"))
         elif low in NUMBER_WORDS:
             items.add(NUMBER_WORDS[low])
         elif low in CALENDAR or (i > 0 and raw[0].isupper() and low not in stopwords()):
             items.add(low)
-    return items
+    return frozenset(items)
 
 
 NEGATION_SCOPE = 3

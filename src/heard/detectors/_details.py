@@ -9,7 +9,7 @@ word, 0 for stop words, the words every service conversation uses, and people's 
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from heard.analysis.context import Context, Token
 from heard.detectors._content import MONTHS, RELATIVE_DAYS, WEEKDAYS
@@ -108,24 +108,37 @@ def names(ctx: Context) -> frozenset[str]:
 
 def key_and_weight(text: str, token: Token, people: frozenset[str]) -> tuple[str, int]:
     """The key of a token and how much re-using it shows the speaker was heard."""
-    raw = token.text
+    key, weight, low, capitalised = _word_key(token.text)
+    if low is None:
+        return key, weight
+    if low in people:
+        return key, 0
+    if capitalised and not _sentence_initial(text, token.start):
+        return key, SPECIFIC
+    return key, CONTENT
+
+
+@lru_cache(maxsize=32768)
+def _word_key(raw: str) -> tuple[str, int, str | None, bool]:
+    """What `key_and_weight` can tell from the token alone, kept per distinct token: (key,
+    weight, None, False) when that is the answer; else (key, CONTENT, its lower-case form,
+    whether it is Capitalised), for the checks that need the conversation's people and the
+    token's place in its sentence."""
     if not raw.isalpha():
         if raw[0] == "[":
-            return raw, 0
+            return raw, 0, None, False
         if _DIGIT.search(raw):
             key = raw.replace(",", "").lower()
-            return key, 0 if len(key) == 1 else SPECIFIC
+            return key, 0 if len(key) == 1 else SPECIFIC, None, False
     low = raw.lower()
     if "’" in low:
         low = low.replace("’", "'")
     if (low in _MONTHS and (low != "may" or raw[0] == "M")) or low in _WEEKDAYS:
-        return low, SPECIFIC
+        return low, SPECIFIC, None, False
     key = stem(low)
-    if len(low) < 3 or low in people or _common(low):
-        return key, 0
-    if raw[0].isupper() and not raw.isupper() and not _sentence_initial(text, token.start):
-        return key, SPECIFIC
-    return key, CONTENT
+    if len(low) < 3 or _common(low):
+        return key, 0, None, False
+    return key, CONTENT, low, raw[0].isupper() and not raw.isupper()
 
 
 def keyed(ctx: Context) -> list[list[tuple[str, int]]]:

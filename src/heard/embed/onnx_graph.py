@@ -1,10 +1,11 @@
 """The MiniLM encoder as an ONNX graph, built from the safetensors weights (no torch), cached.
 
 `build_graph` writes the same maths as `heard.embed.bert.Encoder._forward` with `onnx.helper`:
-token + position + token-type embeddings, LayerNorm, the self-attention layers (additive mask
-bias of -1e9 on padding) with exact (erf) GELU feed-forward, mean pooling over the mask and L2
-normalisation. Inputs: ``input_ids`` int64 (batch, length) and ``attention_mask`` float32
-(batch, length); output ``embeddings`` float32 (batch, hidden), unit rows.
+token + position + token-type embeddings, LayerNorm, the self-attention layers (onnxruntime's
+MultiHeadAttention kernel, padded keys masked) with exact (erf) GELU feed-forward, mean pooling
+over the mask and L2 normalisation. Inputs: ``input_ids`` int64 (batch, length) and
+``attention_mask`` float32 (batch, length); output ``embeddings`` float32 (batch, hidden), unit
+rows.
 
 `ensure_model` builds the graph once into the cache folder (`cache_dir()`, or
 ``HEARD_EMBED_CACHE``) from the installed weights, offline. The file name carries a key made of
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     import onnx
 
-GRAPH_VERSION = 2
+GRAPH_VERSION = 3
 """Bump when the graph this module writes changes: cached files with an older key are rebuilt."""
 OPSET = 17
 """LayerNormalization is a standard op from opset 17."""
@@ -173,7 +174,6 @@ def build_graph(folder: Path) -> onnx.ModelProto:
     eps = float(config.get("layer_norm_eps", 1e-12))
     w = load_weights(folder)
     hidden = int(w["embeddings.word_embeddings.weight"].shape[1])
-    size = hidden // heads
 
     initializers: list[onnx.TensorProto] = []
     nodes: list[onnx.NodeProto] = []
@@ -229,35 +229,31 @@ def build_graph(folder: Path) -> onnx.ModelProto:
     summed = node("Add", [summed, token_type], "e.typed")
     x = layer_norm(summed, "embeddings.LayerNorm", "e.ln")
 
-    # Additive mask bias (batch, 1, 1, length): 0 on tokens, -1e9 on padding, as bert.py.
-    inverted = node("Sub", [constant("f.one", f32(1.0)), "attention_mask"], "m.inverted")
-    scaled = node("Mul", [inverted, constant("m.big", f32(-1e9))], "m.scaled")
-    mask_bias = node("Unsqueeze", [scaled, constant("m.axes", i64([1, 2]))], "m.bias")
-
-    qkv_shape = constant("a.qkv_shape", i64([0, 0, 3, heads, size]))
-    merged_shape = constant("a.merged_shape", i64([0, 0, hidden]))
-    scale = constant("a.scale", f32(1.0 / np.sqrt(size)))
+    # Padding: onnxruntime's MultiHeadAttention takes the mask as int32 (1 on tokens, 0 on
+    # padding) and gives padded keys no weight, as bert.py's additive -1e9 does.
+    padding = node("Cast", ["attention_mask"], "m.padding", to=TensorProto.INT32)
+    qkv_split = constant("a.qkv_split", i64([hidden, hidden, hidden]))
     sqrt_two = constant("g.sqrt_two", f32(1.4142135623730951))
     half = constant("g.half", f32(0.5))
+    one = constant("g.one", f32(1.0))
     for i in range(config["num_hidden_layers"]):
         p = f"encoder.layer.{i}."
         n = f"l{i}"
         projected = linear(x, *joined_qkv(w, p), n + ".qkv")
-        projected = node("Reshape", [projected, qkv_shape], n + ".qkv5")
-        # (batch, length, 3, heads, size) → (3, batch, heads, length, size)
-        projected = node("Transpose", [projected], n + ".qkvT", perm=[2, 0, 3, 1, 4])
-        q, k, v = (
-            node("Gather", [projected, constant(f"{n}.i{j}", np.array(j, np.int64))], f"{n}.{c}")
-            for j, c in enumerate("qkv")
+        # One kernel for the heads: split, scaled scores (1/√head size), softmax over unpadded
+        # keys, weighted values, heads joined again (ten nodes a layer before, measured ~5 %
+        # of an int8 text's time)
+        q, k, v = (f"{n}.{c}" for c in "qkv")
+        nodes.append(
+            helper.make_node("Split", [projected, qkv_split], [q, k, v], name=n + ".split", axis=-1)
         )
-        k = node("Transpose", [k], n + ".kT", perm=[0, 1, 3, 2])
-        scores = node("MatMul", [q, k], n + ".scores")
-        scores = node("Mul", [scores, scale], n + ".scaled")
-        scores = node("Add", [scores, mask_bias], n + ".masked")
-        probabilities = node("Softmax", [scores], n + ".softmax", axis=-1)
-        attended = node("MatMul", [probabilities, v], n + ".attended")
-        attended = node("Transpose", [attended], n + ".attendedT", perm=[0, 2, 1, 3])
-        attended = node("Reshape", [attended, merged_shape], n + ".merged")
+        attended = node(
+            "MultiHeadAttention",
+            [q, k, v, "", padding],
+            n + ".attended",
+            domain="com.microsoft",
+            num_heads=heads,
+        )
         out = linear(
             attended,
             w[p + "attention.output.dense.weight"],
@@ -273,7 +269,7 @@ def build_graph(folder: Path) -> onnx.ModelProto:
         # GELU, exact: (x·(1 + erf(x/√2)))·½, written in the form onnxruntime's extended
         # optimisations fuse into one Gelu kernel (the form x·√½ then Erf is not fused)
         erf = node("Erf", [node("Div", [up, sqrt_two], n + ".g1")], n + ".erf")
-        erf = node("Add", [erf, "f.one"], n + ".g2")
+        erf = node("Add", [erf, one], n + ".g2")
         gelu = node("Mul", [node("Mul", [up, erf], n + ".g3"), half], n + ".gelu")
         down = linear(gelu, w[p + "output.dense.weight"], w[p + "output.dense.bias"], n + ".down")
         x = layer_norm(node("Add", [down, x], n + ".res2"), p + "output.LayerNorm", n + ".ln2")
@@ -301,7 +297,9 @@ def build_graph(folder: Path) -> onnx.ModelProto:
         initializers,
     )
     model = helper.make_model(
-        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="heard"
+        graph,
+        opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)],
+        producer_name="heard",
     )
     model.ir_version = IR_VERSION
     return model
