@@ -61,4 +61,7 @@ app.add_typer(live.app, name="live")
 
 
 def run() -> None:
+    from heard.runtime import tune_gc
+
+    tune_gc()
     app()

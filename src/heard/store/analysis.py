@@ -23,6 +23,7 @@ from heard.analysis import Analyzer
 from heard.analysis.analyzer import TemplateHint
 from heard.analysis.rubric import Rubric
 from heard.model import Conversation, Scorecard
+from heard.runtime import tune_gc
 
 PARALLEL_MIN = 32
 """Fewer conversations than this to analyse are analysed in the store's own process: shipping
@@ -67,6 +68,7 @@ _worker: Analyzer | None = None
 
 def _start_worker(rubric: str, detectors: list[str]) -> None:
     global _worker
+    tune_gc()
     _worker = Analyzer(rubric=Rubric.model_validate_json(rubric), only=detectors)
 
 
