@@ -74,3 +74,33 @@ def test_bench_store_table_and_docs_section(
     assert "recognition as lead" in text
     assert "batch ingest through the API, 3 clients posting at once" in text
     assert "--clients 3" in text and "from 3 clients posting at once" in text
+
+
+def test_concurrent_ingest_gives_each_client_an_equal_share() -> None:
+    """Clients finish together: none posts a last batch alone while the others are idle."""
+    import threading
+
+    posted: dict[str, list[int]] = {}
+    lock = threading.Lock()
+
+    class Answer:
+        status_code = 200
+
+        def __init__(self, items: int) -> None:
+            self.items = items
+
+        def json(self) -> dict[str, list[None]]:
+            return {"items": [None] * self.items}
+
+    class Recorder:
+        def post(self, path: str, *, content: str, headers: dict[str, str]) -> Answer:
+            size = len(json.loads(content)["conversations"])
+            with lock:
+                posted.setdefault(threading.current_thread().name, []).append(size)
+            return Answer(size)
+
+    seconds, batches = storing._ingest(
+        Recorder(), "token", 20, 4, lambda *_: None, seed=3, clients=3
+    )
+    assert seconds > 0 and batches == 6
+    assert sorted(sorted(sizes) for sizes in posted.values()) == [[2, 4], [3, 4], [3, 4]]

@@ -397,8 +397,9 @@ def _ingest(  # type: ignore[no-untyped-def]
     client, token: str, sample: int, batch: int, report, *, seed: int, clients: int = 1
 ) -> tuple[float, int]:
     """Seconds `sample` new conversations took to ingest in batches of `batch`, posted by
-    `clients` clients at once (each sends its next batch when its last one is answered), and
-    the number of batches."""
+    `clients` clients at once, and the number of batches. Each client posts an equal share of
+    the sample, one batch after another (its next when its last is answered), so the clients
+    finish together: the figure is never one client posting a last batch alone."""
     from concurrent.futures import ThreadPoolExecutor
 
     from heard.demo.team import iter_conversations
@@ -407,27 +408,40 @@ def _ingest(  # type: ignore[no-untyped-def]
         return 0.0, 0
     stage = "ingest" if clients == 1 else f"ingest, {clients} clients"
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    bodies = [
-        '{"conversations":[' + ",".join(c.to_json() for c in chunk) + "]}"
-        for chunk in _chunks(iter_conversations(sample, seed=seed, weeks=WEEKS), batch)
+    conversations = list(iter_conversations(sample, seed=seed, weeks=WEEKS))
+    share = -(-len(conversations) // clients)
+    queues = [
+        [
+            '{"conversations":[' + ",".join(c.to_json() for c in chunk) + "]}"
+            for chunk in _chunks(iter(conversations[start : start + share]), batch)
+        ]
+        for start in range(0, len(conversations), share)
     ]
     done = 0
     lock = threading.Lock()
     report(stage, 0, sample)
 
-    def post(body: str) -> None:
+    def post(bodies: list[str]) -> None:
         nonlocal done
-        answer = client.post("/api/v1/conversations/batch", content=body, headers=headers)
-        if answer.status_code != 200:
-            raise RuntimeError(f"batch ingest answered {answer.status_code}: {answer.text[:300]}")
-        with lock:
-            done += len(answer.json()["items"])
-            report(stage, done, sample)
+        for body in bodies:
+            answer = client.post("/api/v1/conversations/batch", content=body, headers=headers)
+            if answer.status_code != 200:
+                raise RuntimeError(
+                    f"batch ingest answered {answer.status_code}: {answer.text[:300]}"
+                )
+            with lock:
+                done += len(answer.json()["items"])
+                report(stage, done, sample)
 
     began = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients, thread_name_prefix="bench-client") as posting:
-        list(posting.map(post, bodies))
-    return time.perf_counter() - began, len(bodies)
+    with ThreadPoolExecutor(max_workers=len(queues), thread_name_prefix="bench-client") as posting:
+        # every client on its own thread from the start (a thread that finished its share
+        # early would otherwise take another client's)
+        start = threading.Barrier(len(queues))
+        futures = [posting.submit(lambda q=queue: (start.wait(), post(q))) for queue in queues]
+        for future in futures:
+            future.result()
+    return time.perf_counter() - began, sum(len(q) for q in queues)
 
 
 def _latencies(  # type: ignore[no-untyped-def]

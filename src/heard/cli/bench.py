@@ -410,6 +410,7 @@ def bench_store_command(
         + "; the API ingest posts one batch at a time"
         + (
             f", then another {sample:,} conversations from {clients} clients posting at once"
+            f" (an equal share each, in batches of at most {batch:,})"
             if clients > 1
             else ""
         )
