@@ -84,3 +84,92 @@ def test_matches_are_the_case_insensitive_ones_with_the_texts_own_case(
     assert (found.span() if found else None) == expected
     if found:
         assert found.group(0) == text[found.start() : found.end()]
+
+
+_names = st.sampled_from(["Dana", "Collins", "O'Neil", "Zoë", "Ann-Marie", "Kit", "Si", "Sue"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    first=_names,
+    surname=st.none() | _names,
+    words=st.lists(
+        st.sampled_from(
+            [
+                "thanks",
+                "DANA",
+                "dana's",
+                "Mrs.",
+                "mrs",
+                "collins",
+                "o'neil",
+                "ZOË",
+                "kit",
+                "ann-marie",
+                "Mr",
+                "sir",
+                "sue",
+                "ſue",
+                "İ",
+                "Dr.",
+                "Collinsworth",
+                "Si",
+            ]
+        ),
+        max_size=8,
+    ),
+    joiners=st.lists(st.sampled_from([" ", ", ", ".  ", "\n", "'", "-"]), min_size=8, max_size=8),
+)
+def test_the_customer_name_is_found_where_its_regex_finds_it(
+    first: str, surname: str | None, words: list[str], joiners: list[str]
+) -> None:
+    from heard.detectors.phrases import _Name, _name_pattern
+
+    text = "".join(w + j for w, j in zip(words, joiners, strict=False))
+    ours = _Name(first, surname).search(text)
+    theirs = _name_pattern(first, surname).search(text)
+    assert (ours.span() if ours else None) == (theirs.span() if theirs else None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(
+        st.sampled_from(
+            [
+                "your",
+                "EMAIL",
+                "e-mail",
+                "address",
+                "Address",
+                "phone",
+                "number",
+                "order",
+                "no",
+                "DOB",
+                "dob",
+                "date of",
+                "birth",
+                "post",
+                "code",
+                "Zip",
+                "card",
+                "last 4 digits",
+                "booking",
+                "ref",
+                "home",
+                "İ",
+                "ſ",
+            ]
+        ),
+        max_size=10,
+    ),
+    joiners=st.lists(st.sampled_from([" ", ", ", "? ", "-", "\n"]), min_size=10, max_size=10),
+)
+def test_an_unbounded_pattern_answers_what_its_regex_answers(
+    words: list[str], joiners: list[str]
+) -> None:
+    from heard.detectors.attentiveness import _ANY_ITEM
+
+    text = "".join(w + j for w, j in zip(words, joiners, strict=False))
+    assert _spans(_ANY_ITEM.search(text)) == _spans(_ANY_ITEM.pattern.search(text))
+    assert _spans(_ANY_ITEM.finditer(text)) == _spans(_ANY_ITEM.pattern.finditer(text))

@@ -147,6 +147,9 @@ class Analyzer:
         batch gives."""
         contexts = [Context(c, self.rubric) for c in conversations]
         self._embed_ahead(contexts)
+        if len(contexts) > 1:
+            for detector in self._instances:
+                detector.prepare(contexts)
         runs = [self._detect(c, ctx) for c, ctx in zip(conversations, contexts, strict=True)]
         for hint in self.template_hints(conversations) if hints is None else hints:
             ctx, findings, _ = runs[hint.conversation]

@@ -67,6 +67,13 @@ class Detector(ABC):
         """
         return []
 
+    def prepare(self, contexts: list[Context]) -> None:
+        """Work for a whole batch done at once before `detect` runs on each of `contexts`
+        (`Analyzer.analyze_many` calls this), such as scoring every text a model will see in
+        one call. It must not change what `detect` finds: each conversation's findings are the
+        ones analysing it alone gives. The default does nothing."""
+        return None
+
 
 class EmbeddingJudge(Detector, Generic[C]):
     """A detector that reads a conversation for findings and for candidates lexically, then

@@ -26,11 +26,13 @@ class Lexicon:
 
     __slots__ = ("_lower", "pattern")
 
-    def __init__(self, source: str) -> None:
-        bounded = rf"(?<![\w'])(?:{source})(?![\w'])"
-        self.pattern: re.Pattern[str] = re.compile(bounded, re.IGNORECASE)
+    def __init__(self, source: str, *, bounded: bool = True) -> None:
+        """`source` is a regex; with `bounded`, its matches must stand alone (see above)."""
+        if bounded:
+            source = rf"(?<![\w'])(?:{source})(?![\w'])"
+        self.pattern: re.Pattern[str] = re.compile(source, re.IGNORECASE)
         """The case-insensitive regex: what every method answers for."""
-        self._lower: re.Pattern[str] | None = None if _UPPER.search(source) else re.compile(bounded)
+        self._lower: re.Pattern[str] | None = None if _UPPER.search(source) else re.compile(source)
 
     def _start(self, text: str, pos: int, endpos: int) -> int | None:
         """Where `pattern`'s first match in text[pos:endpos] may begin: None when it has none."""

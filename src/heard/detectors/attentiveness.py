@@ -12,7 +12,7 @@ from heard.analysis.context import Context, Sentence, Token
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.detectors._details import PLACEHOLDER, SPECIFIC, keyed
-from heard.detectors._lexicon import lexicon
+from heard.detectors._lexicon import Lexicon, lexicon
 from heard.model import Finding, Polarity, Role, Span
 
 _JOIN = re.compile(r"[\s,.'’-]{0,3}")
@@ -183,7 +183,7 @@ ITEMS: dict[str, Item] = {
     ),
     "date_of_birth": Item(
         "date of birth",
-        re.compile(r"\b(?:date of birth|birth ?date|DOB)\b", _I),
+        re.compile(r"\b(?:date of birth|birth ?date|dob)\b", _I),
         _DATE,
         re.compile(r"\b(?:born|birth|dob)\b", _I),
     ),
@@ -211,7 +211,7 @@ ITEMS: dict[str, Item] = {
 }
 
 
-_ANY_ITEM = re.compile("|".join(f"(?:{i.asked.pattern})" for i in ITEMS.values()), _I)
+_ANY_ITEM = Lexicon("|".join(f"(?:{i.asked.pattern})" for i in ITEMS.values()), bounded=False)
 """A cheap first check: does the sentence name anything an agent might ask for?"""
 _MAY_GIVE = re.compile(r"[\d@\[]|name|this is|\bi'm|\bi am|\n", _I)
 """A cheap first check: can the customer turn give an item at all (without a prior ask)?"""

@@ -142,6 +142,24 @@ class CustomerEmotion(Detector):
     requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.CUSTOMER_TURNS})
     assigns: ClassVar[tuple[str, ...]] = ("customer_emotion",)
 
+    def prepare(self, contexts: list[Context]) -> None:
+        """Score at once every customer turn of the batch that the lexicon leaves neutral (the
+        model's guesses are kept by text, and a text scores the same alone or in a batch)."""
+        texts: dict[tuple[int, float], tuple[TextClassifier, list[str]]] = {}
+        for ctx in contexts:
+            model = emotion_model(ctx.rubric.models.get("customer_emotion"))
+            if model is None:
+                continue
+            confidence = ctx.rubric.thresholds.emotion_model_confidence
+            found = texts.setdefault((id(model), confidence), (model, []))[1]
+            found += [
+                t.text
+                for t in ctx.turns
+                if t.role == Role.CUSTOMER and emotion_of(t.text)[0] == "neutral"
+            ]
+        for (_, confidence), (model, batch) in texts.items():
+            model_emotions(model, batch[:TEXTS_KEPT], confidence)
+
     def detect(self, ctx: Context) -> Iterable[Finding]:
         per_turn: dict[int, dict[str, object]] = {}
         findings = []

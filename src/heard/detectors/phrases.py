@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import ClassVar
 
 from heard.analysis.context import Context, Sentence
@@ -117,15 +118,50 @@ def _acknowledgement(text: str, sentences: list[Sentence]) -> re.Match[str] | No
     return lexicon("acknowledgement").match(text, sentences[1].start, sentences[1].end)
 
 
-def _customer_name(ctx: Context) -> re.Pattern[str] | None:
-    """The customer's first name, or a title with their surname ("Mrs. Collins"), as a regex."""
+def _customer_name(ctx: Context) -> _Name | None:
+    """The customer's first name, or a title with their surname ("Mrs. Collins"), to look for."""
     customer = ctx.conversation.customer
     parts = customer.name.split() if customer and customer.name else []
     if not parts:
         return None
-    forms = [re.escape(parts[0])]
-    if len(parts) > 1:
-        forms.insert(0, rf"{_TITLES}\s+{re.escape(parts[-1])}")
+    return _Name(parts[0], parts[-1] if len(parts) > 1 else None)
+
+
+class _Name:
+    """The customer's name as a case-insensitive, word-bounded regex, compiled only for a text
+    that may hold it: one compile costs more than the rest of a conversation's phrase search,
+    and most replies do not name the customer. An ASCII text that holds neither the first name
+    nor the surname in any case cannot match (either form needs one of them); other texts go
+    to the regex."""
+
+    __slots__ = ("_pattern", "first", "surname")
+
+    def __init__(self, first: str, surname: str | None) -> None:
+        self.first = first
+        self.surname = surname
+        self._pattern: re.Pattern[str] | None = None
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        if self._pattern is None:
+            self._pattern = _name_pattern(self.first, self.surname)
+        return self._pattern
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if text.isascii() and self.first.isascii() and (self.surname or "").isascii():
+            low = text.lower()
+            if self.first.lower() not in low and (
+                self.surname is None or self.surname.lower() not in low
+            ):
+                return None
+        return self.pattern.search(text)
+
+
+@lru_cache(maxsize=1024)
+def _name_pattern(first: str, surname: str | None) -> re.Pattern[str]:
+    forms = [re.escape(first)]
+    if surname is not None:
+        forms.insert(0, rf"{_TITLES}\s+{re.escape(surname)}")
     return re.compile(rf"(?<![\w'])(?:{'|'.join(forms)})(?![\w'])", re.IGNORECASE)
 
 
