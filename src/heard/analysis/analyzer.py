@@ -149,7 +149,10 @@ class Analyzer:
         self._embed_ahead(contexts)
         if len(contexts) > 1:
             for detector in self._instances:
+                started = time.perf_counter() if self.profile else 0.0
                 detector.prepare(contexts)
+                if self.profile:
+                    self.seconds[detector.name] += time.perf_counter() - started
         runs = [self._detect(c, ctx) for c, ctx in zip(conversations, contexts, strict=True)]
         for hint in self.template_hints(conversations) if hints is None else hints:
             ctx, findings, _ = runs[hint.conversation]
