@@ -106,7 +106,9 @@ _worker_analyzer = None
 def _init_worker() -> None:
     global _worker_analyzer
     from heard.analysis import Analyzer
+    from heard.runtime import tune_gc
 
+    tune_gc()  # as the store's analysis workers do
     _worker_analyzer = Analyzer()
 
 
@@ -150,11 +152,18 @@ def bench_analyze(
             skipped[detector] = skipped.get(detector, 0) + 1
     parallel_seconds = worker_rss = None
     if workers > 1:
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         size = max(1, len(conversations) // (workers * 8))
         chunks = [conversations[i : i + size] for i in range(0, len(conversations), size)]
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
+        # spawned, like the store's workers: a forked worker would start with this process's
+        # caches (emotions, embeddings, token keys) already holding every text it analyses
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+        ) as pool:
             list(pool.map(_analyze_chunk, [chunks[0][:1]] * workers))  # warm every worker
             began = time.perf_counter()
             done = list(pool.map(_analyze_chunk, chunks))
