@@ -4,12 +4,14 @@ rollups right when a conversation moves out of its group."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Column, Date, Float, Integer, MetaData, String, Table, select
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import Column, Date, DateTime, Float, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.orm import Session
 
-from heard.store.bulk import write_rows
+from heard.store.bulk import _text, array_literal, write_rows
 from heard.store.database import make_engine
 from heard.store.tables import DailyBandRow, DailyScoreRow, DailyVerdictRow
 from teamdata import MONDAY, conversation, open_store
@@ -109,3 +111,107 @@ def test_a_moved_conversation_leaves_no_empty_rollup_group(database_url: str) ->
                 assert all(count > 0 for *_, count in left), row.__name__
     finally:
         store.close()
+
+
+AWKWARD = Table(
+    "bulk_awkward",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("label", String(64)),
+    Column("note", Text),
+    Column("at", DateTime),
+    Column("score", Float),
+)
+AWKWARD_TEXTS = [
+    "",
+    "plain",
+    'a "quoted" word',
+    'back\\slash and \\"both\\"',
+    "{braces}, commas, and (parens)",
+    "NULL",
+    "null",
+    "  spaced  ",
+    "tab\tnew\nline",
+    "émoji 🙂 and ’curly’",
+    "[CARD]",
+]
+AWKWARD_FLOATS = [0.0, -0.0, 1e-300, 123.456, 1 / 3, -2.5e20, float("inf"), float("-inf"), None]
+
+
+def test_awkward_values_come_back_as_written(database_url: str) -> None:
+    """Each column travels to PostgreSQL as the text of an array: quotes, backslashes, braces,
+    the word NULL, non-ASCII text, microseconds and extreme floats read back unchanged."""
+    engine = make_engine(database_url)
+    metadata.create_all(engine)
+    at = datetime(2026, 3, 2, 9, 30, 5, 123456)
+    rows = [
+        {
+            "id": i,
+            "label": AWKWARD_TEXTS[i % len(AWKWARD_TEXTS)],
+            "note": None if i % 5 == 0 else AWKWARD_TEXTS[-1 - i % len(AWKWARD_TEXTS)],
+            "at": None if i % 7 == 0 else at + timedelta(seconds=i),
+            "score": AWKWARD_FLOATS[i % len(AWKWARD_FLOATS)],
+        }
+        for i in range(40)
+    ]
+    # and a batch with no NULL and nothing to escape, which is written in one join per column
+    plain = [
+        {
+            "id": 100 + i,
+            "label": f"label {i}, ’{i}’ 🙂",
+            "note": "{no quotes}",
+            "at": at - timedelta(days=i, microseconds=i),
+            "score": [0.1, -0.0, 2.5e-7, 1e300][i % 4],
+        }
+        for i in range(12)
+    ]
+    rows += plain
+    try:
+        with Session(engine) as session, session.begin():
+            write_rows(session, AWKWARD, rows[:40])
+            write_rows(session, AWKWARD, plain)
+        with Session(engine) as session:
+            stored = [
+                dict(r._mapping) for r in session.execute(select(AWKWARD).order_by(AWKWARD.c.id))
+            ]
+        assert stored == rows
+    finally:
+        metadata.drop_all(engine)
+        engine.dispose()
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet=st.sampled_from('ab "\\{},NUL\n’🙂')),
+            st.text(alphabet=st.characters(blacklist_characters="\x00")),
+        ),
+        max_size=6,
+    )
+)
+def test_an_array_literal_reads_back_as_its_strings(values: list[str | None]) -> None:
+    """The literal's grammar, read back by a parser that follows PostgreSQL's array input
+    rules for quoted elements (the real round trip is the test above)."""
+    text = array_literal(values, _text)
+    assert text[0] == "{" and text[-1] == "}"
+    read: list[str | None] = []
+    i = 1
+    while i < len(text) - 1:
+        if text.startswith("NULL", i):
+            read.append(None)
+            i += 4
+        else:
+            assert text[i] == '"'
+            i += 1
+            out = []
+            while text[i] != '"':
+                if text[i] == "\\":
+                    i += 1
+                out.append(text[i])
+                i += 1
+            read.append("".join(out))
+            i += 1
+        assert text[i] in ",}"
+        i += 1
+    assert read == values

@@ -5,17 +5,18 @@ by ``scripts/bootstrap.sh``, since its declared dependencies pull torch). Withou
 `available()` is False and detectors that need embeddings are skipped with `INSTALL_HINT`.
 Importing this package is cheap: the network loads on the first `encode`.
 
-How the network runs (`heard.embed.bert.Encoder`; one thread, 1,000 sentences of generated
-conversations, ~23 tokens each, Intel Xeon):
+How the network runs (`heard.embed.bert.Encoder`; one thread; docs/analysis.md has the
+figures by length):
 
 - onnx int8, the default: the fp32 graph's weight products quantized per output channel by
   onnxruntime's `quantize_dynamic` (58 MB, built from the fp32 graph in a few seconds).
   Activations are quantized per run, so each text runs alone and its vector never depends on
   the texts around it. Cosine to the reference vectors 0.993 mean, 0.97 at worst; every
-  `heard eval` figure within a decision or two of fp32. ~1.6 ms for 24 tokens.
+  `heard eval` figure within a decision or two of fp32. ~1.5 ms for 16 tokens (AMD EPYC;
+  1.8 before the fused graph).
 - onnx fp32 (``HEARD_EMBED_VARIANT=fp32``): a graph written from the safetensors by
   `heard.embed.onnx_graph`, cached in ``~/.cache/heard/embed`` (90 MB, built in ~1 s), run in
-  batches of 32. The reference model's vectors to 1e-5. ~4.3 ms for 24 tokens.
+  batches of 32. The reference model's vectors to 1e-5. ~4.3 ms for 24 tokens (Intel Xeon).
 - numpy (the fallback; ``HEARD_EMBED_BACKEND=numpy``): `heard.embed.bert` on one BLAS thread,
   fp32, transformers' vectors to 3e-7. ~1.6× the fp32 graph's time.
 
