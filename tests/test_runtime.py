@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from heard.analysis import Analyzer
-from heard.runtime import GC_THRESHOLDS
+from heard.runtime import GC_THRESHOLDS, SERVING_GC_THRESHOLDS, serving_gc_while
 from heard.store.analysis import AnalysisPool
 
 
@@ -31,3 +31,15 @@ def test_analysis_workers_set_the_thresholds() -> None:
         assert pool._pool.submit(gc.get_threshold).result(timeout=120) == GC_THRESHOLDS
     finally:
         pool.close()
+
+
+def test_serving_settings_last_for_the_block_and_are_undone() -> None:
+    before = gc.get_threshold()
+    kept = [object()]  # alive when the block starts: frozen inside it
+    with serving_gc_while():
+        assert gc.get_threshold() == SERVING_GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+        assert not any(o is kept for o in gc.get_objects())  # out of the collector's sight
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+    assert any(o is kept for o in gc.get_objects())

@@ -203,6 +203,7 @@ def bench_store(
     the API ingest)."""
     from fastapi.testclient import TestClient
 
+    from heard.runtime import serving_gc_while
     from heard.settings import Settings
     from heard.store import Store, UserRole, Viewer
     from heard.store.errors import Invalid
@@ -259,7 +260,8 @@ def bench_store(
         settings = Settings(database_url=url, secret_key="bench", ingest_workers=workers)
         app = create_app(settings, store=store)
         dashboard = _has_route(app, "/dashboard")
-        with TestClient(app) as client:
+        # the garbage collector as `heard serve` sets it after its warm-up
+        with serving_gc_while(), TestClient(app) as client:
             load_before = _load()
             ingest_seconds, batches = _ingest(
                 client, admin_token, sample, batch, report, seed=SAMPLE_SEED + stored

@@ -94,26 +94,19 @@ class _TooLarge(Exception):
     pass
 
 
-GC_THRESHOLDS = (2_000, 10, 100)
-"""The serving process's garbage-collector thresholds (Python's are 700, 10, 10): fewer young
-collections, and full ones (which scan every live session) much rarer; larger first two
-thresholds made young collections take 30-140 ms under `heard bench live`."""
-
-
 def prepare_to_serve(store: Store) -> None:
     """Before serving: load the analyzer and its models (one small analysis and the sentence
     encoder: loaded on first use, it stalled every live session for ~300 ms) and every
     country's telephone-number rules (loaded per country on first use: the first live events
     took up to 80 ms to redact), then move every object alive after start-up out of the
-    garbage collector's sight (`gc.freeze`), and make collections rarer (GC_THRESHOLDS).
+    garbage collector's sight and make collections rarer (`heard.runtime.serving_gc`).
     For the `heard serve` process only (not in tests)."""
-    import gc
-
     from phonenumbers.phonemetadata import PhoneMetadata
 
     from heard import embed as embeddings
     from heard.model import Channel, Conversation, Role, Turn
     from heard.redact import redact_text
+    from heard.runtime import serving_gc
 
     store.warm()
     sample = Conversation(
@@ -129,9 +122,7 @@ def prepare_to_serve(store: Store) -> None:
     redact_text("Call +44 20 7946 0958 or 415-555-0100; card 4111 1111 1111 1111; a@b.example")
     if embeddings.available():  # loaded by the first detector that compares meanings
         embeddings.encode(["warm up"])
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    serving_gc()
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
