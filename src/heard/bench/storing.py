@@ -435,13 +435,17 @@ def _ingest(  # type: ignore[no-untyped-def]
                 done += len(answer.json()["items"])
                 report(stage, done, sample)
 
+    # every client on its own thread, all starting together (a thread that finished its
+    # share early would otherwise go on with another client's)
+    start = threading.Barrier(len(queues))
+
+    def run_client(bodies: list[str]) -> None:
+        start.wait()
+        post(bodies)
+
     began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=len(queues), thread_name_prefix="bench-client") as posting:
-        # every client on its own thread from the start (a thread that finished its share
-        # early would otherwise take another client's)
-        start = threading.Barrier(len(queues))
-        futures = [posting.submit(lambda q=queue: (start.wait(), post(q))) for queue in queues]
-        for future in futures:
+        for future in [posting.submit(run_client, queue) for queue in queues]:
             future.result()
     return time.perf_counter() - began, sum(len(q) for q in queues)
 
