@@ -421,10 +421,14 @@ def _ingest(  # type: ignore[no-untyped-def]
     ]
     done = 0
     lock = threading.Lock()
+    # every client on its own thread, all starting together (a thread that finished its
+    # share early would otherwise go on with another client's)
+    start = threading.Barrier(len(queues))
     report(stage, 0, sample)
 
     def post(bodies: list[str]) -> None:
         nonlocal done
+        start.wait()
         for body in bodies:
             answer = client.post("/api/v1/conversations/batch", content=body, headers=headers)
             if answer.status_code != 200:
@@ -435,17 +439,9 @@ def _ingest(  # type: ignore[no-untyped-def]
                 done += len(answer.json()["items"])
                 report(stage, done, sample)
 
-    # every client on its own thread, all starting together (a thread that finished its
-    # share early would otherwise go on with another client's)
-    start = threading.Barrier(len(queues))
-
-    def run_client(bodies: list[str]) -> None:
-        start.wait()
-        post(bodies)
-
     began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=len(queues), thread_name_prefix="bench-client") as posting:
-        for future in [posting.submit(run_client, queue) for queue in queues]:
+        for future in [posting.submit(post, queue) for queue in queues]:
             future.result()
     return time.perf_counter() - began, sum(len(q) for q in queues)
 

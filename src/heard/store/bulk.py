@@ -89,12 +89,13 @@ def _isos(values: Sequence[Any]) -> str | None:
     return None
 
 
-_WRITERS: dict[Any, tuple[Any, Any]] = {
-    _integer: (_integers, _integer),
-    _float: (_floats, _float),
-    _text: (_texts, _text),
-    _iso: (_isos, _iso),
+_COLUMN_WRITERS: dict[Any, Any] = {
+    _integer: _integers,
+    _float: _floats,
+    _text: _texts,
+    _iso: _isos,
 }
+"""Per element writer, the writer of a whole column of plain values (None when it is not)."""
 
 
 @cache
@@ -124,7 +125,7 @@ def array_literal(values: Sequence[Any], element: Any) -> str:
     """`values` as the text of a PostgreSQL array (``{1,NULL,3}``, ``{"a","b \"c\""}``), each
     written by `element` (None is NULL). A column of plain values (no NULL, nothing to escape)
     is written in one join."""
-    bulk = _WRITERS.get(element, (None, element))[0]
+    bulk = _COLUMN_WRITERS.get(element)
     if bulk is not None and None not in values:
         written = bulk(values)
         if written is not None:

@@ -471,9 +471,9 @@ class Store:
             for who in sorted(named, key=lambda who: tuple(part or "" for part in who)):
                 people[who] = self._agent_and_team(session, named[who], teams)
             for key, conversation in items:
-                found = existing.get(key)
-                if found is not None and found[1] == digests[key]:
+                if key in same:
                     continue
+                found = existing.get(key)
                 if key not in scoring:  # changed since we looked: analyse now
                     cards[key] = card_rows(analyzer.analyze(conversation).scorecard)
                 agent_id, team_id = people[_who(conversation)]
@@ -508,13 +508,13 @@ class Store:
                 ).scalars()
                 for values, new_id in zip(inserts, returned, strict=True):
                     ids[(values["source"], values["external_id"])] = new_id
-            before = self._contributions(session, [u["id"] for u in updates])
+            replaced = [u["id"] for u in updates]
+            before = self._contributions(session, replaced)
             if updates:
                 session.execute(update(ConversationRow), updates)
                 for key, _ in items:
-                    if key in existing and existing[key][1] != digests[key]:
+                    if key in existing and key not in same:
                         ids[key] = existing[key][0]
-            replaced = [u["id"] for u in updates]
             stale = set(replaced)
             ready = [key for key in cards if key in ids]
             self._add_scorecards(
