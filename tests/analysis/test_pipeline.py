@@ -9,6 +9,7 @@ import pytest
 from conftest import EXAMPLES
 from heard.analysis import Analyzer, detectors, load_rubric
 from heard.analysis.analyzer import ordered
+from heard.analysis.rubric import MAX_COMPONENTS
 from heard.errors import InputError
 from heard.importers import read_file
 from heard.model import Verdict
@@ -86,6 +87,20 @@ def test_bad_rubric_names_the_field(tmp_path: Path) -> None:
     broken.write_text("name = ")
     with pytest.raises(InputError, match="malformed TOML"):
         load_rubric(broken)
+
+
+def test_a_rubric_has_at_most_sixteen_components(tmp_path: Path) -> None:
+    """The store copies a conversation's component scores into 16 columns."""
+    many = tmp_path / "many.toml"
+    components = "".join(f'c{i} = {{ label = "C{i}" }}\n' for i in range(MAX_COMPONENTS + 1))
+    many.write_text(f'name = "x"\nversion = "1"\n[components]\n{components}[behaviours]\n')
+    with pytest.raises(InputError, match="at most 16") as info:
+        load_rubric(many)
+    assert info.value.where.path == "$.components"
+    enough = tmp_path / "enough.toml"
+    components = "".join(f'c{i} = {{ label = "C{i}" }}\n' for i in range(MAX_COMPONENTS))
+    enough.write_text(f'name = "x"\nversion = "1"\n[components]\n{components}[behaviours]\n')
+    assert len(load_rubric(enough).components) == MAX_COMPONENTS
 
 
 def test_rubric_thresholds_reach_the_detectors(tmp_path: Path) -> None:

@@ -24,7 +24,10 @@ from heard.model import Channel
 from heard.store import ConversationFilter, Store, UserRole, Viewer
 from heard.store.repository import moment_candidates
 from heard.store.tables import (
+    COMPONENT_SLOTS,
+    ComponentLayoutRow,
     ComponentScoreRow,
+    ConversationComponentsRow,
     ConversationRow,
     ConversationVerdictRow,
     ScorecardRow,
@@ -112,11 +115,15 @@ def world(database_url: str):
     store.close()
 
 
-def copied(
-    store: Store, *, times_as_text: bool = False
-) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
-    """(id, scorecard id, score) of every conversation and every copied verdict row; with
-    `times_as_text`, the rows' times as the database holds them (SQLite compares them as text)."""
+Copies = tuple[set[tuple[Any, ...]], set[tuple[Any, ...]], set[tuple[Any, ...]]]
+"""(conversations' copied ids and scores, copied verdict rows, copied component scores)."""
+
+
+def copied(store: Store, *, times_as_text: bool = False) -> Copies:
+    """(id, scorecard id, score) of every conversation, every copied verdict row, and every
+    conversation's copied component scores as (conversation id, component, score), read
+    through its layout; with `times_as_text`, the rows' times as the database holds them
+    (SQLite compares them as text)."""
     verdicts = ConversationVerdictRow.__table__
     columns = [
         cast(c, Text) if times_as_text and c.name == "occurred_at" else c for c in verdicts.columns
@@ -132,10 +139,21 @@ def copied(
             ).all()
         )
         rows = set(connection.execute(select(*columns)).all())
-    return scores, rows
+        layouts = dict(
+            connection.execute(select(ComponentLayoutRow.id, ComponentLayoutRow.components)).all()
+        )
+        components = set()
+        for row in connection.execute(select(ConversationComponentsRow)).mappings():
+            names = orjson.loads(layouts[row["layout_id"]])
+            assert names == sorted(names)
+            assert all(row[f"s{i}"] is None for i in range(len(names), COMPONENT_SLOTS))
+            components |= {
+                (row["conversation_id"], name, row[f"s{i}"]) for i, name in enumerate(names)
+            }
+    return scores, rows, components
 
 
-def from_scorecards(store: Store) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+def from_scorecards(store: Store) -> Copies:
     """What `copied` must hold, read from the current scorecards and their verdicts."""
     current = and_(
         ScorecardRow.conversation_id == ConversationRow.id, ScorecardRow.current.is_(True)
@@ -168,12 +186,20 @@ def from_scorecards(store: Store) -> tuple[set[tuple[Any, ...]], set[tuple[Any, 
                 .where(VerdictRow.verdict.in_(["done", "missed"]))
             ).all()
         )
-    return scores, rows
+        components = set(
+            connection.execute(
+                select(ConversationRow.id, ComponentScoreRow.component, ComponentScoreRow.score)
+                .join(ScorecardRow, current)
+                .join(ComponentScoreRow, ComponentScoreRow.scorecard_id == ScorecardRow.id)
+            ).all()
+        )
+    return scores, rows, components
 
 
 def assert_copies_match(store: Store) -> None:
-    scores, rows = copied(store)
-    assert (scores, rows) == from_scorecards(store)
+    scores, rows, components = copied(store)
+    assert (scores, rows, components) == from_scorecards(store)
+    assert {c for _, c, _ in components} == set(load_rubric().components)
     assert rows and {r[1] for r in rows} == {"done", "missed"}
     assert all(card is not None for _, card, _ in scores)
     with store.engine.connect() as connection:
@@ -223,6 +249,7 @@ def test_copies_follow_every_change_of_scores(world: World) -> None:
     assert store.rescore(analyzer=changed_rubric()).rescored == 11
     assert_copies_match(store)
     assert copied(store)[0] != after[0]  # new scorecards (and scores) are copied
+    assert copied(store)[2] != after[2]  # and their component scores
 
 
 def test_ingest_writes_the_copies_the_sql_copy_writes(world: World) -> None:
@@ -253,7 +280,7 @@ def test_migration_fills_the_copies_as_ingest_keeps_them(world: World) -> None:
     config = alembic_config()
     with store.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0004")
+        command.downgrade(config, "0004")  # drops the copies of 0005 and 0007
     with store.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -70,12 +70,17 @@ class Thresholds(_Strict):
     """Probability a trained emotion model needs to label a turn the lexicon left neutral."""
 
 
+MAX_COMPONENTS = 16
+"""Components a rubric may have: the store copies each conversation's component scores into
+that many columns, so trends under a score or behaviour filter add up one row a conversation."""
+
+
 class Rubric(_Strict):
     """Weights and points a QA team can change without touching code."""
 
     name: str
     version: str
-    components: dict[str, Component]
+    components: dict[str, Component] = Field(max_length=MAX_COMPONENTS)
     behaviours: dict[str, Behaviour]
     thresholds: Thresholds = Thresholds()
     models: dict[str, str] = {}

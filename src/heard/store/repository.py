@@ -75,10 +75,13 @@ from heard.store.records import (
     Viewer,
 )
 from heard.store.tables import (
+    COMPONENT_SLOTS,
     AgentRow,
     ApiTokenRow,
     AuditRow,
+    ComponentLayoutRow,
     ComponentScoreRow,
+    ConversationComponentsRow,
     ConversationRow,
     ConversationVerdictRow,
     DailyBandRow,
@@ -749,6 +752,11 @@ class Store:
         # in key order, as _copy_current writes them
         rows.sort(key=itemgetter(*(c.name for c in copies.primary_key)))
         write_rows(session, copies, rows)
+        _write_component_copies(
+            session,
+            [(conversation_id, card.components) for _, (conversation_id, card), _ in entries],
+            gone,
+        )
 
     @staticmethod
     def _copy_current(session: Session, conversation_ids: list[int]) -> None:
@@ -756,7 +764,8 @@ class Store:
         these conversations (with the conversation's time, agent, team and channel) to where
         conversation filters read them by index: `conversations.scorecard_id` and
         `.listening_score`, and `conversation_verdicts` (migration 0005 fills both the same
-        way). Run after their scorecards or their columns change."""
+        way); and its component scores to `conversation_components` (as migration 0007).
+        Run after their scorecards or their columns change."""
         table = ConversationRow.__table__
         copies = ConversationVerdictRow.__table__
         for chunk in range(0, len(conversation_ids), 500):
@@ -817,6 +826,17 @@ class Store:
                     ),
                 )
             )
+            scores: dict[int, list[tuple[str, float | None]]] = defaultdict(list)
+            for conversation_id, component, score in session.execute(
+                select(ConversationRow.id, ComponentScoreRow.component, ComponentScoreRow.score)
+                .join(
+                    ComponentScoreRow,
+                    ComponentScoreRow.scorecard_id == ConversationRow.scorecard_id,
+                )
+                .where(ConversationRow.id.in_(ids))
+            ):
+                scores[conversation_id].append((component, score))
+            _write_component_copies(session, list(scores.items()), ids)
 
     def _contributions(self, session: Session, conversation_ids: list[int]) -> Rollup:
         """What these conversations add to the rollups now: ("daily_scores", (day, agent, team,
@@ -1478,18 +1498,26 @@ class Store:
         )
         for p, n, scored, total in session.execute(stmt.group_by(period)):
             _add(sums[(_as_date(p), "")], n, scored, total)
-        score = ComponentScoreRow.score
+        layouts = _layouts(session)
+        if not layouts:
+            return
+        copies = ConversationComponentsRow.__table__
+        slots = [copies.c[f"s{i}"] for i in range(max(len(names) for names in layouts.values()))]
         stmt = self._conversation_query(
-            [period, ComponentScoreRow.component, *_tally(score)],
+            [
+                period,
+                copies.c.layout_id,
+                func.count(),
+                *[f(slot) for slot in slots for f in (func.count, func.sum)],
+            ],
             viewer,
             where,
             rows,
             conversations=False,
-        ).join(ComponentScoreRow, ComponentScoreRow.scorecard_id == rows.scorecard_id)
-        for p, component, n, scored, total in session.execute(
-            stmt.group_by(period, ComponentScoreRow.component)
-        ):
-            _add(sums[(_as_date(p), component)], n, scored, total)
+        ).join(copies, copies.c.conversation_id == self._row_id(rows))
+        for p, layout, n, *tallies in session.execute(stmt.group_by(period, copies.c.layout_id)):
+            for i, component in enumerate(layouts[layout]):
+                _add(sums[(_as_date(p), component)], n, tallies[2 * i], tallies[2 * i + 1])
 
     def distribution(
         self, viewer: Viewer, where: ConversationFilter | None = None, *, width: int = 10
@@ -2649,6 +2677,58 @@ def _new_contributions(
             [(b, v, n) for b, _, v, n in card.verdicts if v in ("done", "missed")],
         )
     return found
+
+
+def _layouts(session: Session) -> dict[int, tuple[str, ...]]:
+    """The stored component layouts: id → component names (slot order)."""
+    table = ComponentLayoutRow.__table__
+    return {
+        layout_id: tuple(orjson.loads(names))
+        for layout_id, names in session.execute(select(table.c.id, table.c.components))
+    }
+
+
+def _write_component_copies(
+    session: Session,
+    scores: Sequence[tuple[int, Sequence[tuple[str, float | None]]]],
+    stale: Sequence[int],
+) -> None:
+    """Copy each conversation's current component scores (conversation id, [(component,
+    score)]) to `conversation_components`, in the slots of the layout of its component names
+    (created when new), after deleting the copies of the conversations in `stale`."""
+    copies = ConversationComponentsRow.__table__
+    for chunk in range(0, len(stale), 500):
+        session.execute(
+            delete(copies).where(copies.c.conversation_id.in_(stale[chunk : chunk + 500]))
+        )
+    if not scores:
+        return
+    wanted = {tuple(sorted(name for name, _ in components)) for _, components in scores}
+    ids = {names: layout_id for layout_id, names in _layouts(session).items()}
+    missing = sorted(wanted - ids.keys())
+    for names in missing:
+        if len(names) > COMPONENT_SLOTS:
+            raise Invalid(
+                f"a scorecard scores {len(names)} components; the store keeps at most "
+                f"{COMPONENT_SLOTS}",
+                field="components",
+            )
+        text = orjson.dumps(list(names)).decode()
+        insert_missing(session, ComponentLayoutRow.__table__, {"components": text}, "components")
+    if missing:
+        ids = {names: layout_id for layout_id, names in _layouts(session).items()}
+    empty = dict.fromkeys((f"s{i}" for i in range(COMPONENT_SLOTS)), None)
+    rows = []
+    for conversation_id, components in scores:
+        by_name = dict(components)
+        names = tuple(sorted(by_name))
+        rows.append(
+            {"conversation_id": conversation_id, "layout_id": ids[names]}
+            | empty
+            | {f"s{i}": by_name[name] for i, name in enumerate(names)}
+        )
+    rows.sort(key=itemgetter("conversation_id"))
+    write_rows(session, copies, rows)
 
 
 def _count(into: list[Any], verdict: str, findings: int) -> None:

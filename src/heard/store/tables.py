@@ -18,6 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from heard.analysis.rubric import MAX_COMPONENTS
+
 # Every datetime is stored as naive UTC; the store converts at its edges.
 
 
@@ -180,6 +182,54 @@ class ConversationVerdictRow(Base):
     channel: Mapped[str] = mapped_column(String(16))
     scorecard_id: Mapped[int] = mapped_column(Integer)
     listening_score: Mapped[float | None] = mapped_column(Float)
+
+
+COMPONENT_SLOTS = MAX_COMPONENTS
+"""Score columns of `conversation_components` (s0 … s15): as many as a rubric may have."""
+
+
+class ComponentLayoutRow(Base):
+    """A set of component names some current scorecard scores, as a JSON list in sorted order:
+    `conversation_components` slot i holds the score of the layout's i-th name."""
+
+    __tablename__ = "component_layouts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    components: Mapped[str] = mapped_column(Text, unique=True)
+
+
+class ConversationComponentsRow(Base):
+    """A copy of the current scorecard's component scores, one row a conversation, kept by every
+    ingest and rescore like `conversation_verdicts`. Trends under a score or behaviour filter
+    add these columns up for the matching conversations (a few per conversation) instead of
+    joining each to its scorecard's component rows and grouping those (one per component).
+    No conversation without a current scorecard has a row; a component the scorecard does not
+    score is a slot its layout does not name; a component it left unscored is NULL."""
+
+    __tablename__ = "conversation_components"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    layout_id: Mapped[int] = mapped_column(Integer)
+    """The `component_layouts` row naming the slots (no foreign key: layouts are never
+    deleted)."""
+    s0: Mapped[float | None] = mapped_column(Float)
+    s1: Mapped[float | None] = mapped_column(Float)
+    s2: Mapped[float | None] = mapped_column(Float)
+    s3: Mapped[float | None] = mapped_column(Float)
+    s4: Mapped[float | None] = mapped_column(Float)
+    s5: Mapped[float | None] = mapped_column(Float)
+    s6: Mapped[float | None] = mapped_column(Float)
+    s7: Mapped[float | None] = mapped_column(Float)
+    s8: Mapped[float | None] = mapped_column(Float)
+    s9: Mapped[float | None] = mapped_column(Float)
+    s10: Mapped[float | None] = mapped_column(Float)
+    s11: Mapped[float | None] = mapped_column(Float)
+    s12: Mapped[float | None] = mapped_column(Float)
+    s13: Mapped[float | None] = mapped_column(Float)
+    s14: Mapped[float | None] = mapped_column(Float)
+    s15: Mapped[float | None] = mapped_column(Float)
 
 
 class DailyScoreRow(Base):
