@@ -278,3 +278,26 @@ def test_migrate_down_and_up_again(database_url: str) -> None:
         assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_larger_page_cache(tmp_path) -> None:
+    from sqlalchemy import text
+
+    from heard.store import make_engine
+    from heard.store.database import SQLITE_CACHE_KIB
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'folder' / 'heard.db'}")
+    try:
+        with engine.connect() as connection:
+            pragmas = {
+                name: connection.execute(text(f"PRAGMA {name}")).scalar()
+                for name in ("journal_mode", "foreign_keys", "synchronous", "cache_size")
+            }
+    finally:
+        engine.dispose()
+    assert pragmas == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "synchronous": 1,  # NORMAL
+        "cache_size": -SQLITE_CACHE_KIB,
+    }

@@ -20,8 +20,17 @@ def normalise_url(url: str) -> str:
     return url
 
 
+SQLITE_CACHE_KIB = 32 * 1024
+"""Page cache of each SQLite connection (SQLite's default is 2 MiB). Ingest inserts rows all
+over the large indexes (a behaviour's verdict copies sit in time order, and a batch spans
+weeks); with 2 MiB their pages were read again and again: at 100,000 stored, writing a batch
+of 200 conversations' verdict copies took 45 ms of CPU and its commit 42 ms, with 32 MiB 23
+and 31 ms (more gained nothing). Pages are taken as they are read, up to this."""
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; a SQLite file's folder is created, WAL and foreign keys are on."""
+    """An engine for `url`; a SQLite file's folder is created, WAL and foreign keys are on and
+    each connection keeps `SQLITE_CACHE_KIB` of pages."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -36,6 +45,7 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
     return engine
