@@ -30,8 +30,9 @@ def test_bench_store_reports_seed_ingest_and_latency(database_url: str) -> None:
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
     assert figures["database"] == database_url.split(":")[0].split("+")[0]
-    # seeded, then 20 ingested through the API by one client and 20 more by two at once
-    assert figures["n"] == 40 and figures["conversations"] == 80
+    # seeded, then an untimed batch of 10, 20 ingested through the API by one client and 20
+    # more by two at once
+    assert figures["n"] == 40 and figures["conversations"] == 90
     assert figures["seed_conversations_per_s"] > 0
     # 15 distinct conversations analysed, each stored 3 times (the last copy cut at 40)
     assert (figures["seed_distinct"], figures["seed_copies"]) == (15, 3)
@@ -48,7 +49,7 @@ def test_bench_store_reports_seed_ingest_and_latency(database_url: str) -> None:
         assert item["calls"] == 2 and 0 < item["p50_ms"] <= item["p95_ms"] <= item["p99_ms"]
     # a second run refuses the seeded database unless told to reuse it
     again = runner.invoke(app, args)
-    assert again.exit_code == 1 and "already holds 80 conversations" in again.output
+    assert again.exit_code == 1 and "already holds 90 conversations" in again.output
     reused = runner.invoke(app, [*args, "--reuse", "--sample", "0"])
     assert reused.exit_code == 0, reused.output
     figures = json.loads(reused.stdout)

@@ -252,6 +252,29 @@ def test_copies_follow_every_change_of_scores(world: World) -> None:
     assert copied(store)[2] != after[2]  # and their component scores
 
 
+def test_a_scorecard_with_more_components_than_slots_stores_nothing(world: World) -> None:
+    """`load_rubric` allows 16 components; a rubric built in code with more is refused by the
+    store with a clear error, and nothing already stored changes."""
+    from heard.analysis.rubric import Component
+    from heard.store.errors import Invalid
+
+    rubric = load_rubric()
+    extra = {f"extra{i}": Component(label=f"Extra {i}") for i in range(COMPONENT_SLOTS)}
+    wide = Analyzer(
+        rubric=rubric.model_copy(
+            update={"version": "wide", "components": {**rubric.components, **extra}}
+        )
+    )
+    store = world.store
+    before = copied(store)
+    counts = store.counts()
+    with pytest.raises(Invalid, match="at most 16") as info:
+        store.ingest([conversation("wide-1", agent="ann", team="Blue")], analyzer=wide)
+    assert info.value.field == "components"
+    assert copied(store) == before
+    assert store.counts() == counts
+
+
 def test_ingest_writes_the_copies_the_sql_copy_writes(world: World) -> None:
     """Ingest copies new scorecards from the values at hand; copying them again from the
     tables (`_copy_current`, as rescore and migration 0005 do) changes nothing, to the text

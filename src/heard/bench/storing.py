@@ -32,7 +32,9 @@ SEED_CHUNK = 1000
 BENCH_SEED = 7
 SAMPLE_SEED = 8
 """The API ingest sample is another generated team's conversations: new keys, same shape (on a
-reused database the seed moves on by the conversations stored, so the keys are new again)."""
+reused database the seed moves on by the conversations stored, so the keys are new again). An
+untimed batch from the same team goes first (its seed is the stored count; the timed ones move
+on past it)."""
 BENCH_PASSWORD = "heard-bench-password"
 """The bench users' password: pages such as /dashboard take a signed-in session, not a token."""
 WEEKS = 26
@@ -114,12 +116,12 @@ class StoreBench:
             "seed_conversations_per_s": None
             if not self.seed_seconds
             else round(self.n / self.seed_seconds, 1),
-            "seed_seconds": None if self.seed_seconds is None else round(self.seed_seconds, 1),
+            "seed_seconds": None if self.seed_seconds is None else round(self.seed_seconds, 3),
             "seed_distinct": self.distinct,
             "seed_copies": self.copies,
             "seed_analyse_seconds": None
             if self.analyse_seconds is None
-            else round(self.analyse_seconds, 1),
+            else round(self.analyse_seconds, 3),
             "workers": self.workers,
             "embeddings": self.embeddings,
             "seed_embeddings": self.seed_embeddings,
@@ -262,9 +264,14 @@ def bench_store(
         dashboard = _has_route(app, "/dashboard")
         # the garbage collector as `heard serve` sets it after its warm-up
         with serving_gc_while(), TestClient(app) as client:
+            # one batch first, untimed: the workers' first conversations pay for what they
+            # load and compile on first use, which a server that has been up has paid already
+            warm = min(batch, sample)
+            _ingest(client, admin_token, warm, batch, lambda *_: None, seed=SAMPLE_SEED + stored)
+            timed = SAMPLE_SEED + stored + warm
             load_before = _load()
             ingest_seconds, batches = _ingest(
-                client, admin_token, sample, batch, report, seed=SAMPLE_SEED + stored
+                client, admin_token, sample, batch, report, seed=timed
             )
             concurrent_seconds = 0.0
             if clients > 1:
@@ -274,7 +281,7 @@ def bench_store(
                     sample,
                     batch,
                     report,
-                    seed=SAMPLE_SEED + stored + sample,
+                    seed=timed + sample,
                     clients=clients,
                 )
             latencies = _latencies(

@@ -233,10 +233,10 @@ def _store_rows(result: dict[str, object]) -> list[tuple[str, str]]:
             "seed (generate, redact, analyse on the pool, bulk insert)",
             "reused an earlier seed"
             if seed_rate is None
-            else f"{result['n']:,} in {result['seed_seconds']} s: {seed_rate:,} conversations/s"
+            else f"{result['n']:,} in {result['seed_seconds']:.1f} s: {seed_rate:,} conversations/s"
             + f" ({result['seed_distinct']:,} distinct conversations analysed"
             + (
-                f" in {result['seed_analyse_seconds']} s"
+                f" in {result['seed_analyse_seconds']:.1f} s"
                 if result["seed_analyse_seconds"] is not None
                 else " by the run's first database"
             )
@@ -407,7 +407,7 @@ def bench_store_command(
         + "; every scorecard the pipeline's own) and stores each "
         f"{-(-n // min(distinct, n))} times under as many external ids"
         + (" (a reused seed was made with these settings)" if reuse else "")
-        + "; the API ingest posts one batch at a time"
+        + "; the API ingest posts one untimed batch, then one batch at a time"
         + (
             f", then another {sample:,} conversations from {clients} clients posting at once"
             f" (an equal share each, in batches of at most {batch:,})"

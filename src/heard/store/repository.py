@@ -2710,7 +2710,7 @@ def _write_component_copies(
         if len(names) > COMPONENT_SLOTS:
             raise Invalid(
                 f"a scorecard scores {len(names)} components; the store keeps at most "
-                f"{COMPONENT_SLOTS}",
+                f"{COMPONENT_SLOTS} (as many as a rubric may have)",
                 field="components",
             )
         text = orjson.dumps(list(names)).decode()
