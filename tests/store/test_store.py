@@ -301,3 +301,23 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_larger_page_cache(tmp_pat
         "synchronous": 1,  # NORMAL
         "cache_size": -SQLITE_CACHE_KIB,
     }
+
+
+def test_after_bulk_load_analyzes_and_on_postgresql_vacuums(store: Store) -> None:
+    from sqlalchemy import text
+
+    store.ingest([conversation("b-1"), conversation("b-2", good=False)], analyzer=analyzer())
+    store.after_bulk_load()
+    with store.engine.connect() as connection:
+        if store.dialect == "postgresql":
+            vacuumed, analyzed = connection.execute(
+                text(
+                    "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL "
+                    "FROM pg_stat_user_tables WHERE relname = 'conversations'"
+                )
+            ).one()
+            assert vacuumed and analyzed
+        else:
+            tables = connection.execute(text("SELECT DISTINCT tbl FROM sqlite_stat1")).scalars()
+            assert "conversations" in set(tables)
+    assert store.counts()["conversations"] == 2  # nothing else changes

@@ -253,7 +253,7 @@ def bench_store(
                     report("seed", done, n)
             seed_seconds = time.perf_counter() - began
             store.warm()  # the API ingest's analyzer on the pool again
-        store.refresh_statistics()  # ANALYZE after the bulk load, as an operator would
+        store.after_bulk_load()  # ANALYZE (VACUUM ANALYZE on PostgreSQL), as an operator would
         admin = _user(store, "bench-admin@heard.example", UserRole.ADMIN, ())
         teams = store.list_teams(Viewer.system())
         lead = _user(store, "bench-lead@heard.example", UserRole.LEAD, (teams[0].name,))

@@ -2414,8 +2414,16 @@ class Store:
                 self._audit(session, by, "revoke", "token", str(token_id), None)
             return self._token(row)
 
-    def refresh_statistics(self) -> None:
-        """Refresh the query planner's statistics (ANALYZE), as after a bulk load."""
+    def after_bulk_load(self) -> None:
+        """What an operator runs after a bulk load: ANALYZE (the query planner's statistics),
+        on PostgreSQL as VACUUM (ANALYZE), which also marks the new rows visible to all, as
+        the first reads of a fresh table would otherwise do, writing its pages once more."""
+        if self.dialect == "postgresql":
+            with self.engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "VACUUM (ANALYZE)"
+                )
+            return
         with self.engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
 
