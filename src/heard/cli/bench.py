@@ -414,7 +414,8 @@ def bench_store_command(
             if clients > 1
             else ""
         )
-        + "; ANALYZE after the seed (VACUUM ANALYZE on PostgreSQL), then a checkpoint; "
+        + "; ANALYZE after the seed (VACUUM ANALYZE on PostgreSQL), then a checkpoint (on "
+        "PostgreSQL where the role may); "
         "filters drawn at random "
         "(none, agent, channel, date range, score + behaviour done); moments over one week"
     )
