@@ -729,10 +729,7 @@ class Store:
         gone = [
             conversation_id for _, (conversation_id, _), _ in entries if conversation_id in stale
         ]
-        for chunk in range(0, len(gone), 500):
-            session.execute(
-                delete(copies).where(copies.c.conversation_id.in_(gone[chunk : chunk + 500]))
-            )
+        _delete_copies(session, copies, gone)
         rows = [
             {
                 "behaviour": behaviour,
@@ -783,7 +780,7 @@ class Store:
                     .scalar_subquery(),
                 )
             )
-            session.execute(delete(copies).where(copies.c.conversation_id.in_(ids)))
+            _delete_copies(session, copies, ids)
             session.execute(
                 insert(copies).from_select(
                     [
@@ -2687,6 +2684,14 @@ def _new_contributions(
     return found
 
 
+def _delete_copies(session: Session, table: Any, conversation_ids: Sequence[int]) -> None:
+    """Delete the rows of a copy table (`conversation_verdicts`, `conversation_components`)
+    that belong to these conversations."""
+    for chunk in range(0, len(conversation_ids), 500):
+        ids = conversation_ids[chunk : chunk + 500]
+        session.execute(delete(table).where(table.c.conversation_id.in_(ids)))
+
+
 def _layouts(session: Session) -> dict[int, tuple[str, ...]]:
     """The stored component layouts: id → component names (slot order)."""
     table = ComponentLayoutRow.__table__
@@ -2705,10 +2710,7 @@ def _write_component_copies(
     score)]) to `conversation_components`, in the slots of the layout of its component names
     (created when new), after deleting the copies of the conversations in `stale`."""
     copies = ConversationComponentsRow.__table__
-    for chunk in range(0, len(stale), 500):
-        session.execute(
-            delete(copies).where(copies.c.conversation_id.in_(stale[chunk : chunk + 500]))
-        )
+    _delete_copies(session, copies, stale)
     if not scores:
         return
     wanted = {tuple(sorted(name for name, _ in components)) for _, components in scores}
