@@ -105,20 +105,3 @@ def test_concurrent_ingest_gives_each_client_an_equal_share() -> None:
     )
     assert seconds > 0 and batches == 6
     assert sorted(sorted(sizes) for sizes in posted.values()) == [[2, 4], [3, 4], [3, 4]]
-
-
-def test_flush_writes_the_seed_out_before_the_timed_part(database_url: str) -> None:
-    from sqlalchemy.engine import make_url
-
-    from teamdata import analyzer, conversation, open_store
-
-    store = open_store(database_url)
-    try:
-        store.ingest([conversation("f-1"), conversation("f-2", good=False)], analyzer=analyzer())
-        storing._flush(store)  # a superuser on PostgreSQL here: CHECKPOINT runs
-        if store.dialect == "sqlite":
-            wal = Path(f"{make_url(database_url).database}-wal")
-            assert not wal.exists() or wal.stat().st_size == 0  # all in the database file
-        assert store.counts()["conversations"] == 2
-    finally:
-        store.close()

@@ -303,11 +303,13 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_larger_page_cache(tmp_pat
     }
 
 
-def test_after_bulk_load_analyzes_and_on_postgresql_vacuums(store: Store) -> None:
+def test_after_bulk_load_analyzes_checkpoints_and_on_postgresql_vacuums(store: Store) -> None:
+    from pathlib import Path
+
     from sqlalchemy import text
 
     store.ingest([conversation("b-1"), conversation("b-2", good=False)], analyzer=analyzer())
-    store.after_bulk_load()
+    store.after_bulk_load()  # a superuser on PostgreSQL here: CHECKPOINT runs
     with store.engine.connect() as connection:
         if store.dialect == "postgresql":
             vacuumed, analyzed = connection.execute(
@@ -320,4 +322,6 @@ def test_after_bulk_load_analyzes_and_on_postgresql_vacuums(store: Store) -> Non
         else:
             tables = connection.execute(text("SELECT DISTINCT tbl FROM sqlite_stat1")).scalars()
             assert "conversations" in set(tables)
+            wal = Path(f"{store.engine.url.database}-wal")
+            assert not wal.exists() or wal.stat().st_size == 0  # all in the database file
     assert store.counts()["conversations"] == 2  # nothing else changes

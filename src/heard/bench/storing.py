@@ -253,8 +253,9 @@ def bench_store(
                     report("seed", done, n)
             seed_seconds = time.perf_counter() - began
             store.warm()  # the API ingest's analyzer on the pool again
-        store.after_bulk_load()  # ANALYZE (VACUUM ANALYZE on PostgreSQL), as an operator would
-        _flush(store)
+        # ANALYZE (VACUUM ANALYZE on PostgreSQL) and a checkpoint, as an operator would: the
+        # timed part is not measured while the database still flushes the seed's gigabytes
+        store.after_bulk_load()
         admin = _user(store, "bench-admin@heard.example", UserRole.ADMIN, ())
         teams = store.list_teams(Viewer.system())
         lead = _user(store, "bench-lead@heard.example", UserRole.LEAD, (teams[0].name,))
@@ -339,23 +340,6 @@ def _analysed_seed(
     _ANALYSED.clear()  # one seed in memory at a time
     _ANALYSED[key] = analysed
     return analysed, time.perf_counter() - began
-
-
-def _flush(store) -> None:  # type: ignore[no-untyped-def]
-    """Write the seed's pages out before the timed part (a CHECKPOINT on PostgreSQL, the WAL
-    into the database file on SQLite), so the database is not still flushing gigabytes of seed
-    in the background while the ingest is measured. PostgreSQL lets only a superuser or a
-    pg_checkpoint member checkpoint; without that right the bench goes on without it."""
-    from sqlalchemy.exc import ProgrammingError
-
-    postgresql = store.dialect == "postgresql"
-    statement = "CHECKPOINT" if postgresql else "PRAGMA wal_checkpoint(TRUNCATE)"
-    try:
-        with store.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(statement)
-    except ProgrammingError:  # PostgreSQL's "must be superuser or have privileges of pg_checkpoint"
-        if not postgresql:
-            raise
 
 
 def _load() -> float | None:

@@ -29,7 +29,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session, aliased, defer
 
 from heard.analysis import Analyzer
@@ -2413,16 +2413,26 @@ class Store:
 
     def after_bulk_load(self) -> None:
         """What an operator runs after a bulk load: ANALYZE (the query planner's statistics),
-        on PostgreSQL as VACUUM (ANALYZE), which also marks the new rows visible to all, as
-        the first reads of a fresh table would otherwise do, writing its pages once more."""
-        if self.dialect == "postgresql":
-            with self.engine.connect() as connection:
-                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                    "VACUUM (ANALYZE)"
-                )
-            return
-        with self.engine.begin() as connection:
-            connection.exec_driver_sql("ANALYZE")
+        then a checkpoint, so the load's pages are written out now rather than flushed in the
+        background while the next work runs. On PostgreSQL, VACUUM (ANALYZE), which also marks
+        the new rows visible to all, as the first reads of a fresh table would otherwise do,
+        writing its pages once more; and CHECKPOINT, which only a superuser or a
+        pg_checkpoint member may run (without that right the checkpoint is left to the
+        server). On SQLite, ANALYZE and the WAL written into the database file."""
+        postgresql = self.dialect == "postgresql"
+        analyze, checkpoint = (
+            ("VACUUM (ANALYZE)", "CHECKPOINT")
+            if postgresql
+            else ("ANALYZE", "PRAGMA wal_checkpoint(TRUNCATE)")
+        )
+        with self.engine.connect() as connection:
+            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+            autocommit.exec_driver_sql(analyze)
+            try:
+                autocommit.exec_driver_sql(checkpoint)
+            except ProgrammingError:  # "must be superuser or have privileges of pg_checkpoint"
+                if not postgresql:
+                    raise
 
     def counts(self) -> dict[str, int]:
         """Rows per table: for tests and `heard serve`'s start-up line."""
