@@ -177,8 +177,10 @@ def test_a_damaged_fp32_graph_is_rebuilt_to_quantize_it(cache: Path) -> None:
 
 
 def test_prepare_builds_the_configured_graph(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = embed.prepare()
-    assert path == onnx_graph.model_path(model(), "int8")
-    assert path is not None and path.is_file()
+    monkeypatch.delenv(embed.MODEL_ENV, raising=False)
+    path = embed.prepare()  # the default: the small encoder's int8 graph
+    assert path == onnx_graph.model_path(embed.model_folder(), "int8")
+    assert path is not None and path.is_file() and path.name.startswith("small-")
     monkeypatch.setenv(bert.VARIANT_ENV, "fp32")
+    monkeypatch.setenv(embed.MODEL_ENV, "minilm")
     assert embed.prepare() == onnx_graph.model_path(model(), "fp32")

@@ -65,7 +65,7 @@ class Thresholds(_Strict):
     paraphrase_similarity: float = Field(default=0.42, ge=-1, le=1)
     paraphrase_faithfulness: float = Field(default=0.6, ge=0, le=1)
     parroting_overlap: float = Field(default=0.7, ge=0, le=1)
-    ignores_similarity: float = Field(default=0.3, ge=-1, le=1)
+    ignores_similarity: float = Field(default=0.37, ge=-1, le=1)
     emotion_model_confidence: float = Field(default=0.8, gt=0, le=1)
     """Probability a trained emotion model needs to label a turn the lexicon left neutral."""
 

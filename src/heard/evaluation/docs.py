@@ -48,6 +48,17 @@ def _rule(rule: AnyOf | Levels | Choice) -> str:
     return ""
 
 
+def _encoder() -> str:
+    """The encoder the meaning detectors judged by (`HEARD_EMBED_MODEL`), as the analysis
+    version names it."""
+    from heard import embed
+
+    if not embed.available():
+        return f"not installed (the meaning detectors were skipped: {embed.INSTALL_HINT})"
+    name = embed.identity()
+    return f"`{name}` (`HEARD_EMBED_MODEL={embed.model_name()}`)"
+
+
 def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) -> str:
     lines = [
         "# Accuracy",
@@ -65,6 +76,7 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
         f"{machine.get('memory_gib')} GiB, {machine.get('os')}, Python {machine.get('python')}, "
         f"heard {machine.get('heard')}",
         f"- run time: {evaluation.seconds:.0f} s",
+        f"- sentence encoder: {_encoder()}",
         "",
         "Every labelled task is scored on its **test part** only: the data set's own test split "
         "where it has one (GoEmotions), else whole groups (seeker posts, transcripts, "

@@ -32,7 +32,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session, aliased, defer
 
+from heard import embed
 from heard.analysis import Analyzer
+from heard.analysis.detector import Requirement
 from heard.analysis.rubric import Rubric
 from heard.model import Channel, Conversation, Scorecard
 from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
@@ -192,6 +194,8 @@ def ingest_key(conversation: Conversation) -> tuple[str, str]:
 def analysis_version(analyzer: Analyzer) -> tuple[str, str, str]:
     """(rubric ref, rubric digest, detectors digest) of what `analyzer` would produce."""
     detectors = {d.name: d.name.rsplit(".", 1)[-1] for d in analyzer.detectors}
+    if any(Requirement.EMBEDDINGS in d.requires for d in analyzer.detectors):
+        detectors["embeddings"] = embed.identity()  # the vectors these detectors judge by
     return (
         analyzer.rubric.ref,
         rubric_digest(analyzer.rubric),
