@@ -203,7 +203,11 @@ def bench_analyze_command(
             ),
         ),
         ("torch loaded", "yes" if result["torch_loaded"] else "no"),
-        ("settings", f"default rubric, every registered detector, n={n}, workers={workers}"),
+        (
+            "settings",
+            f"default rubric, every registered detector, n={n}, workers={workers}, "
+            f"sentence encoder {_encoder()}",
+        ),
         ("machine", machine_text(machine)),
         ("measured", str(machine["date"])),
         ("target", "≥ 100 conversations/s for STAR chats on 2 cores, ≤ 600 MB, no torch"),
@@ -396,7 +400,11 @@ def bench_store_command(
     settings = (
         f"n={n:,}, batch={batch}, sample={sample:,}, repeat={repeat} per endpoint and role, "
         f"workers={workers}, API ingest with "
-        + ("every detector" if embeddings else "no detector that needs sentence embeddings")
+        + (
+            f"every detector (sentence encoder {_encoder()})"
+            if embeddings
+            else "no detector that needs sentence embeddings"
+        )
         + f"; the seed analyses {min(distinct, n):,} distinct generated conversations (redacted, "
         "with "
         + (
@@ -602,3 +610,10 @@ def bench_live_command(
         write_section(DOCS, f"bench-live-{sessions}", body)
         if not as_json:
             console.print(f"written to {DOCS}")
+
+
+def _encoder() -> str:
+    """The sentence encoder the meaning detectors run on, as the analysis version names it."""
+    from heard import embed
+
+    return embed.identity() if embed.available() else "not installed"
