@@ -220,3 +220,21 @@ def test_analyze_several_files_marks_replies_copied_between_them(tmp_path) -> No
         {"near_duplicate_of": {"conversation": "a", "turn": 1}, "similarity": 1.0},
     ]
     assert marked(alone.output) == []
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("HEARD_EMBED_MODEL", "large", "expected one of small, minilm"),
+        ("HEARD_EMBED_VARIANT", "int4", "expected fp32 or int8"),
+        ("HEARD_EMBED_BACKEND", "gpu", "expected auto, onnx or numpy"),
+    ],
+)
+def test_an_unknown_embedding_setting_is_a_clear_error_before_any_work(
+    variable: str, value: str, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, value)
+    result = runner.invoke(app, ["analyze", WELL])
+    assert result.exit_code == 2
+    assert f"error: {variable}={value!r}: {expected}" in result.output
+    assert "Traceback" not in result.output

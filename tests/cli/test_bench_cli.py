@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES
+from heard import embed
 from heard.cli.main import app
 
 runner = CliRunner()
@@ -60,6 +61,7 @@ def test_bench_analyze_table_and_docs_section(
     text = docs.read_text()
     assert "stale figures" not in text and text.count("<!-- begin bench-analyze -->") == 1
     assert "## Analysis (`heard bench analyze`)" in text and "heard.questions.v1" in text
+    assert f"sentence encoder {embed.identity()}" in text  # the figures name the encoder
 
 
 def test_bench_analyze_on_a_heard_json_example() -> None:

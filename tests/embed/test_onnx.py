@@ -30,15 +30,6 @@ SENTENCES = [
 ]
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private cache folder for built graphs."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("HEARD_EMBED_CACHE", str(folder))
-    monkeypatch.delenv(bert.VARIANT_ENV, raising=False)
-    return folder
-
-
 def model() -> Path:
     folder = embed.model_dir()
     assert folder is not None

@@ -21,15 +21,8 @@ from heard.store.repository import analysis_version
 pytestmark = pytest.mark.skipif(not embed.available(), reason=embed.INSTALL_HINT)
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("HEARD_EMBED_CACHE", str(folder))
-    monkeypatch.delenv(bert.VARIANT_ENV, raising=False)
-    return folder
-
-
-def teacher() -> Path:
+def model() -> Path:
+    """The installed MiniLM folder, the teacher."""
     folder = embed.model_dir()
     assert folder is not None
     return folder
@@ -54,13 +47,13 @@ def test_the_shipped_layers_are_what_their_json_describes() -> None:
 
 
 def test_assemble_joins_the_teachers_embeddings_and_the_shipped_layers(cache: Path) -> None:
-    folder = student.assemble(teacher(), cache)
+    folder = student.assemble(model(), cache)
     config = json.loads((folder / "config.json").read_text())
     meta = json.loads(student.student_files()[1].read_text())
     assert config["num_hidden_layers"] == meta["layers"]
     assert config["heard_name"] == student.NAME
     merged = bert.load_weights(folder)
-    original = bert.load_weights(teacher())
+    original = bert.load_weights(model())
     shipped = load_file(str(student.student_files()[0]))
     assert np.array_equal(
         merged["embeddings.word_embeddings.weight"], original["embeddings.word_embeddings.weight"]
@@ -70,7 +63,7 @@ def test_assemble_joins_the_teachers_embeddings_and_the_shipped_layers(cache: Pa
     assert not any(k.startswith(f"encoder.layer.{meta['layers']}.") for k in merged)
     # made once: a second call returns the same folder untouched
     stamp = (folder / "model.safetensors").stat().st_mtime_ns
-    assert student.assemble(teacher(), cache) == folder
+    assert student.assemble(model(), cache) == folder
     assert (folder / "model.safetensors").stat().st_mtime_ns == stamp
 
 
@@ -78,14 +71,14 @@ def test_a_stale_assembled_folder_is_removed(cache: Path) -> None:
     stale = cache / "student-0000-000000000000"
     stale.mkdir(parents=True)
     (stale / "model.safetensors").write_bytes(b"old")
-    folder = student.assemble(teacher(), cache)
+    folder = student.assemble(model(), cache)
     assert folder.is_dir()
     assert not stale.exists()
 
 
 def test_each_encoders_graph_keeps_its_own_cache_file(cache: Path) -> None:
-    small = onnx_graph.ensure_model(student.assemble(teacher(), cache), "int8")
-    minilm = onnx_graph.ensure_model(teacher(), "int8")
+    small = onnx_graph.ensure_model(student.assemble(model(), cache), "int8")
+    minilm = onnx_graph.ensure_model(model(), "int8")
     assert small.name.startswith("small-")
     assert minilm.name.startswith(onnx_graph.PREFIX)
     assert small.is_file() and minilm.is_file()  # building one did not remove the other
@@ -93,7 +86,7 @@ def test_each_encoders_graph_keeps_its_own_cache_file(cache: Path) -> None:
 
 def test_the_small_encoder_stays_close_to_minilm(cache: Path) -> None:
     texts, expected = reference()
-    vectors = bert.Encoder(student.assemble(teacher(), cache)).encode(texts)
+    vectors = bert.Encoder(student.assemble(model(), cache)).encode(texts)
     assert vectors.shape == expected.shape
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     cosines = (vectors * expected).sum(axis=1)
@@ -111,7 +104,7 @@ def test_the_model_is_chosen_by_the_environment(monkeypatch: pytest.MonkeyPatch)
     assert embed.identity().startswith("small-")
     monkeypatch.setenv(embed.MODEL_ENV, "minilm")
     assert (embed.model_name(), embed.identity()) == ("minilm", "minilm")
-    assert embed.model_folder() == teacher()
+    assert embed.model_folder() == model()
     monkeypatch.setenv(embed.MODEL_ENV, "large")
     with pytest.raises(ValueError, match="HEARD_EMBED_MODEL='large': expected one of small"):
         embed.model_name()

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 import heard.evaluation.run as run
+from heard import embed
 from heard.cli.main import app
 from heard.evaluation.docs import GENERATED
 from heard.evaluation.predictors import trainer
@@ -265,6 +266,8 @@ def test_write_docs(
     for name in [*TASKS, *VALIDITY]:
         assert f"| {name} " in text
     assert "annomi/annomi_full.jsonl" in text and "commercial" in text
+    encoder = f"`{embed.identity()}`" if embed.available() else "not installed"
+    assert f"- sentence encoder: {encoder}" in text
 
 
 def test_missing_dataset_is_skipped_unless_asked_for(data: Path, stand_in_trainer: None) -> None:

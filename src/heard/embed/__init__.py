@@ -128,8 +128,11 @@ def identity() -> str:
     "small-" and the first 12 hex digits of the shipped layers' sha256. Part of the analysis
     version, so scorecards made with one encoder are re-analysed by `heard rescore` after a
     switch to the other."""
-    if model_name() == "minilm":
-        return "minilm"
+    return "minilm" if model_name() == "minilm" else _small_identity()
+
+
+@cache
+def _small_identity() -> str:
     from heard.embed.student import student_files
 
     meta = json.loads(student_files()[1].read_text("utf-8"))
