@@ -245,7 +245,6 @@ def main() -> None:
         optimiser, max_lr=args.lr, total_steps=steps, pct_start=0.05
     )
     student.train()
-    step = 0
     for epoch in range(args.epochs):
         started, total = time.perf_counter(), 0.0
         for n, chunk in enumerate(batches(train_ids, args.batch, rng), 1):
@@ -254,7 +253,6 @@ def main() -> None:
             loss.backward()
             optimiser.step()
             schedule.step()
-            step += 1
             total += float(loss.detach())
             if n % 200 == 0:
                 print(f"  epoch {epoch + 1} batch {n}: loss {total / n:.4f}", flush=True)

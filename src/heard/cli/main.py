@@ -51,17 +51,10 @@ def main(
 def _check_embedding_settings() -> None:
     """A clear error and exit code 2, before any work, when HEARD_EMBED_MODEL,
     HEARD_EMBED_VARIANT or HEARD_EMBED_BACKEND names something unknown."""
-    import os
-
     from heard import embed
-    from heard.embed.bert import onnx_variant
 
-    backend = os.environ.get(embed.BACKEND_ENV) or "auto"
     try:
-        embed.model_name()
-        onnx_variant()
-        if backend not in ("auto", "onnx", "numpy"):
-            raise ValueError(f"{embed.BACKEND_ENV}={backend!r}: expected auto, onnx or numpy")
+        embed.check_settings()
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -114,6 +114,25 @@ def available() -> bool:
     return model_dir() is not None
 
 
+def backend_name() -> str:
+    """The network `HEARD_EMBED_BACKEND` chooses: "auto" (default), "onnx" or "numpy" (a clear
+    error when it names another)."""
+    backend = os.environ.get(BACKEND_ENV) or "auto"
+    if backend not in ("auto", "onnx", "numpy"):
+        raise ValueError(f"{BACKEND_ENV}={backend!r}: expected auto, onnx or numpy")
+    return backend
+
+
+def check_settings() -> None:
+    """ValueError naming the variable when HEARD_EMBED_MODEL, HEARD_EMBED_VARIANT or
+    HEARD_EMBED_BACKEND names something unknown (the CLI checks before any work)."""
+    from heard.embed.bert import onnx_variant
+
+    model_name()
+    onnx_variant()
+    backend_name()
+
+
 def model_name() -> str:
     """The encoder `HEARD_EMBED_MODEL` chooses: "small" (default) or "minilm" (a clear error
     when it names another)."""
@@ -158,7 +177,7 @@ def encoder() -> Encoder:
     """The shared encoder, loaded once; raises EmbeddingsUnavailable when not installed."""
     from heard.embed.bert import Encoder
 
-    return Encoder(model_folder(), os.environ.get(BACKEND_ENV) or "auto")  # type: ignore[arg-type]
+    return Encoder(model_folder(), backend_name())  # type: ignore[arg-type]
 
 
 def prepare() -> Path | None:
@@ -193,6 +212,8 @@ __all__ = [
     "EmbeddingsNeeded",
     "EmbeddingsUnavailable",
     "available",
+    "backend_name",
+    "check_settings",
     "deferred",
     "encode",
     "encoder",

@@ -39,10 +39,6 @@ def student_files() -> tuple[Path, Path]:
     return root / STUDENT_FILES[0], root / STUDENT_FILES[1]
 
 
-def available() -> bool:
-    return all(p.is_file() for p in student_files())
-
-
 def corpus(data_dir: Path) -> tuple[list[str], dict[str, dict[str, Any]]]:
     """The texts the student learns from, once each in a fixed order, and per data set its
     file, sha256, licence and number of texts.
@@ -56,6 +52,7 @@ def corpus(data_dir: Path) -> tuple[list[str], dict[str, dict[str, Any]]]:
     from heard.detectors.reflecting import restatement
     from heard.importers import read_file
     from heard.learn.datasets import read_jsonl
+    from heard.learn.models import data_sha256
 
     texts: dict[str, None] = {}
     sources: dict[str, dict[str, Any]] = {}
@@ -82,7 +79,7 @@ def corpus(data_dir: Path) -> tuple[list[str], dict[str, dict[str, Any]]]:
                             texts[found.body] = None
         sources[folder] = {
             "file": f"{folder}/{file}",
-            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "sha256": data_sha256(path),
             "licence": licence,
             "texts": len(texts) - before,
         }
