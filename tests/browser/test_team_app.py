@@ -196,7 +196,10 @@ def test_upload_through_the_page(browser, team_site, tmp_path, screenshot) -> No
     sign_in(page, team_site, lead.email, lead.password)
     before = team_site.store.list_conversations(Viewer.system()).total
     good = tmp_path / "new-chat.json"
-    good.write_text(conversation("uploaded-1", agent="ag-upload").to_json(), encoding="utf-8")
+    led = team_site.store.user_by_email(lead.email).team_ids
+    (team,) = [t.name for t in team_site.store.list_teams(Viewer.system()) if t.id in led]
+    uploaded = conversation("uploaded-1", agent="ag-upload", team=team)  # a lead stores their own
+    good.write_text(uploaded.to_json(), encoding="utf-8")
     bad = tmp_path / "broken.json"
     bad.write_text('{"id": "x", "channel": "chat", "turns": [')
     page.goto(f"{team_site.url}/upload")

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from heard.analysis import Analyzer, load_rubric
 from heard.model import Channel
 from heard.store import ConversationFilter, Store, Viewer
-from heard.store.tables import DailyScoreRow
+from heard.store.tables import ConversationRow, DailyScoreRow
 from teamdata import MONDAY, World, analyzer, build_world, conversation, open_store
 
 
@@ -124,7 +124,14 @@ def test_an_ingest_rolls_up_what_reading_its_rows_back_gives(
     ((rows, found),) = seen
     assert len(rows) == 2
     with store._session() as session:
-        ids = [store._existing(session, [("test", e)])[("test", e)][0] for e in ("fresh", "ann-2")]
+        ids = [
+            session.scalars(
+                select(ConversationRow.id).where(
+                    ConversationRow.source == "test", ConversationRow.external_id == e
+                )
+            ).one()
+            for e in ("fresh", "ann-2")
+        ]
         read = store._contributions(session, ids)
     assert set(found) == set(read)
     for key, numbers in read.items():

@@ -49,7 +49,7 @@ from heard.live.metrics import LiveMetrics
 from heard.live.nudges import NudgePolicy
 from heard.live.session import LiveSession, LiveUpdate
 from heard.model import Conversation, Turn
-from heard.store import Conflict, Store, UserRole, Viewer
+from heard.store import Conflict, Store, StoreError, UserRole, Viewer
 from heard.store.analysis import card_rows
 from heard.store.records import LiveSessionRecord
 
@@ -361,6 +361,7 @@ class LiveHub:
                 seq=event.seq,
                 payload=event.model_dump_json(),
                 user_id=viewer.user_id,
+                viewer=viewer,
             )
         except Conflict:
             raise LiveError(
@@ -368,6 +369,8 @@ class LiveHub:
                 f"conversation {conversation_id!r} was started in another process",
                 event=event.seq,
             ) from None
+        except StoreError as exc:  # its ingest at the end would be refused: refuse it now
+            raise LiveError("forbidden", exc.message, event=event.seq) from None
         session.started_at = record.started_at
         live = LiveConversation(
             conversation_id=conversation_id, record=record, session=session, last_event=event.seq
@@ -400,8 +403,10 @@ class LiveHub:
             return event
         if event.agent_id is None:
             raise LiveError("forbidden", "start.agent_id is needed: an agent of your teams")
-        found = await asyncio.to_thread(self.store.live_agent, event.agent_id)
-        if found is None or found[1] not in viewer.team_ids:
+        found = await asyncio.to_thread(
+            self.store.live_agent, event.agent_id, teams=viewer.team_ids
+        )
+        if found is None:
             raise LiveError(
                 "forbidden", f"start.agent_id {event.agent_id!r} is not an agent of your teams"
             )
@@ -563,12 +568,23 @@ class LiveHub:
         conversation = live.session.conversation
         analysis = live.session.analysis
         redacted = self._redacted_again(conversation)
-        if analysis is not None and redacted is not None:
-            report = self.store.ingest(
-                [redacted], user_id=owner, analysed=[card_rows(analysis.scorecard)]
-            )
-        else:
-            report = self.store.ingest([conversation], redact=self.redact, user_id=owner)
+        # stored as whoever started it may store it (checked at the start already)
+        viewer = self.store.get_user(owner).viewer() if owner is not None else Viewer.system()
+        try:
+            if analysis is not None and redacted is not None:
+                report = self.store.ingest(
+                    [redacted],
+                    user_id=owner,
+                    analysed=[card_rows(analysis.scorecard)],
+                    viewer=viewer,
+                )
+            else:
+                report = self.store.ingest(
+                    [conversation], redact=self.redact, user_id=owner, viewer=viewer
+                )
+        except StoreError as exc:
+            message = f"the conversation was not stored: {exc.message}"
+            raise LiveError("store_error", message, event=seq) from None
         live.stored_id = report.items[0].id if report.items else None
         self.store.end_live_session(live.record.id, stored_id=live.stored_id)
         live.ended_at = time.monotonic()

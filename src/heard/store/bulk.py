@@ -187,15 +187,21 @@ def _sqlite_insert(
     )
 
 
-def insert_missing(session: Session, table: Table, row: dict[str, Any], key: str) -> None:
-    """Insert `row` into `table` unless a row with its `key` (a unique column) is stored: two
-    transactions creating the same row at once both go on (on PostgreSQL the second waits for
-    the first to commit, then inserts nothing; SQLite lets one writer in at a time)."""
+def insert_missing(
+    session: Session, table: Table, row: dict[str, Any], key: str | tuple[str, ...]
+) -> None:
+    """Insert `row` into `table` unless a row with its `key` (a unique column, or the columns
+    of a unique key) is stored: two transactions creating the same row at once both go on (on
+    PostgreSQL the second waits for the first to commit, then inserts nothing; SQLite lets one
+    writer in at a time)."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    session.execute(dialect_insert(table).values(row).on_conflict_do_nothing(index_elements=[key]))
+    columns = [key] if isinstance(key, str) else list(key)
+    session.execute(
+        dialect_insert(table).values(row).on_conflict_do_nothing(index_elements=columns)
+    )
 
 
 def write_rows(

@@ -48,6 +48,12 @@ def make_engine(url: str) -> Engine:
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
+    @event.listens_for(engine, "checkout")
+    def _keys_on(dbapi_connection, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        # a migration turns foreign keys off on its connection (env.py); every checkout
+        # turns them on again (between transactions, where SQLite takes the pragma)
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
     return engine
 
 
@@ -58,7 +64,8 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Upgrade the database behind `engine` to the newest migration."""
+    """Upgrade the database behind `engine` to the newest migration (on SQLite with foreign
+    keys off while the migrations run: see the migrations' env.py)."""
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -72,3 +79,31 @@ def migrate(url: str) -> None:
         upgrade(engine)
     finally:
         engine.dispose()
+
+
+CONVERSATION_KEY = "uq_conversations_scope_source_external_id"
+"""The unique key two ingests of one new conversation can race for."""
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error (PostgreSQL's five characters), None when it has none."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None)
+
+
+def collided(exc: BaseException) -> bool:
+    """Whether a write failed only because another transaction wrote at the same moment, so
+    trying again can succeed: a deadlock or a serialization failure (PostgreSQL), the database
+    locked past the busy timeout (SQLite), or a conversation's key that another ingest took
+    between this one's look and its insert (the next try finds that conversation)."""
+    state = sqlstate(exc)
+    if state in {"40P01", "40001"}:
+        return True
+    orig = getattr(exc, "orig", exc)
+    if state == "23505":
+        diag = getattr(orig, "diag", None)
+        return getattr(diag, "constraint_name", None) == CONVERSATION_KEY
+    message = str(orig)
+    return "database is locked" in message or message.startswith(
+        "UNIQUE constraint failed: conversations.scope"
+    )

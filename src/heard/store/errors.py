@@ -29,9 +29,17 @@ class Forbidden(StoreError):
 
 
 class Conflict(StoreError):
-    """The request clashes with what is stored: a duplicate, or a step out of order."""
+    """The request clashes with what is stored: a duplicate, or a step out of order; or it met
+    other writes at the same moment, when `retry_after` says in how many seconds to send it
+    again."""
 
     code = "conflict"
+
+    def __init__(
+        self, message: str, *, field: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
 
 
 class Invalid(StoreError):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal
@@ -29,7 +32,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, aliased, defer
 
 from heard import embed
@@ -37,9 +40,10 @@ from heard.analysis import Analyzer
 from heard.analysis.detector import Requirement
 from heard.analysis.rubric import Rubric
 from heard.model import Channel, Conversation, Scorecard
+from heard.store import placement
 from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
 from heard.store.bulk import insert_missing, write_rows
-from heard.store.database import make_engine, upgrade
+from heard.store.database import collided, make_engine, sqlstate, upgrade
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.records import (
     AgentRecord,
@@ -104,8 +108,7 @@ from heard.store.tables import (
 if TYPE_CHECKING:
     from heard.settings import Settings
 
-DEFAULT_SOURCE = "api"
-"""The source of a conversation that names none; with its external id (or id), the ingest key."""
+log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "heard_"
 ANALYSIS_BATCH = 200
@@ -116,6 +119,13 @@ WRITE_ROUNDS = 4
 scorecards are written while the workers analyse the rest (SQLite analyses all first)."""
 RESCORE_CHUNK = ANALYSIS_BATCH * 5
 """Conversations rescored per transaction."""
+WRITE_ATTEMPTS = 4
+"""Tries of an ingest's write when it collides with other writers (a deadlock, a key another
+ingest created at the same moment) before it is refused with a Conflict."""
+RETRY_PAUSE_SECONDS = 0.05
+"""The pause before the second try of a write (twice it before the third, and so on)."""
+RETRY_AFTER_SECONDS = 1
+"""When a refused ingest should be sent again (the API's Retry-After)."""
 
 BADGES = {
     "Paraphraser": "paraphrase",
@@ -180,17 +190,6 @@ def hash_token(token: str) -> str:
     return digest(token)
 
 
-def _who(conversation: Conversation) -> tuple[str | None, str | None, str | None]:
-    """The agent as a conversation names them: (id, name, team)."""
-    agent = conversation.agent
-    return (agent.id, agent.name, agent.team) if agent else (None, None, None)
-
-
-def ingest_key(conversation: Conversation) -> tuple[str, str]:
-    """(source, external id): what makes a conversation the same one on a second ingest."""
-    return conversation.source or DEFAULT_SOURCE, conversation.external_id or conversation.id
-
-
 def analysis_version(analyzer: Analyzer) -> tuple[str, str, str]:
     """(rubric ref, rubric digest, detectors digest) of what `analyzer` would produce."""
     detectors = {d.name: d.name.rsplit(".", 1)[-1] for d in analyzer.detectors}
@@ -205,6 +204,26 @@ def analysis_version(analyzer: Analyzer) -> tuple[str, str, str]:
 
 def rubric_digest(rubric: Rubric) -> str:
     return digest(rubric.model_dump_json())
+
+
+@dataclass
+class _Scored:
+    """An ingest's scorecards: those at hand (`cards`, by position in the ingest) and those
+    the analysis still yields, part by part, for the positions in `changed`, in order."""
+
+    changed: list[int]
+    parts: Iterator[list[CardRows]]
+    cards: dict[int, CardRows]
+
+    def finished(self) -> _Scored:
+        """Every scorecard at hand (the parts still to come waited for), for another try of a
+        write that failed part way."""
+        done = sum(1 for i in self.changed if i in self.cards)
+        rest = self.changed[done:]
+        for part in self.parts:
+            self.cards.update(zip(rest, part, strict=False))
+            rest = rest[len(part) :]
+        return _Scored([], iter(()), self.cards)
 
 
 class Store:
@@ -277,6 +296,20 @@ class Store:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """`_session` for a transaction that reads what it is about to change (what stored
+        conversations add to the rollups, say): on SQLite it takes the write lock before its
+        first read (BEGIN IMMEDIATE), so no other writer commits between the reads and the
+        writes. The Python driver begins a transaction only at the first write, so the reads
+        of a plain session saw a state another ingest could change before the writes, and two
+        ingests replacing one conversation at once counted it twice in the rollups. PostgreSQL
+        takes row locks instead (`_lock`)."""
+        with self._session() as session:
+            if self.dialect == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
+
     def analyzer(self) -> Analyzer:
         """The default analyzer, built once (loading detectors and models takes a while)."""
         if self._analyzer is None:
@@ -293,45 +326,56 @@ class Store:
         redact: bool = True,
         user_id: int | None = None,
         analysed: Sequence[CardRows] | None = None,
+        viewer: Viewer | None = None,
     ) -> IngestReport:
-        """Store and score conversations in one transaction (all or nothing).
+        """Store and score conversations in one transaction (all or nothing), as `viewer` (the
+        system viewer when None: the CLI and jobs, who may write anywhere).
 
-        Idempotent on (source, external_id): the same body again is `unchanged`; a changed body
-        is `updated` and scored again. Personal data is redacted first unless `redact` is False.
-        Agents and teams named by the conversations are created on the fly. With `workers` > 1
-        and at least `PARALLEL_MIN` conversations to score, analysis runs on a process pool
-        (the same scorecards as on one process).
+        Idempotent on (source, external_id) within a team (`heard.store.placement`): the same
+        body again is `unchanged`; a changed body is `updated` and scored again. Agents and
+        teams named by the conversations are created on the fly. A lead stores conversations
+        of their teams only and never reaches another team's (its ids make new conversations
+        in the lead's team); two conversations with one key in one ingest are refused. Personal
+        data is redacted first unless `redact` is False. With `workers` > 1 and at least
+        `PARALLEL_MIN` conversations to score, analysis runs on a process pool (the same
+        scorecards as on one process).
+
+        When writers collide (a deadlock, or a key created by another ingest at the same
+        moment), the write is tried again, up to WRITE_ATTEMPTS times, then refused with a
+        Conflict that says when to retry; nothing is stored then.
 
         `analysed` gives each conversation's scorecard rows from `analyse` (with the same
         analyzer): the conversations are then stored as they are (already redacted when
         `redact`), neither redacted nor analysed again.
         """
         analyzer = analyzer or self.analyzer()
-        given: dict[tuple[str, str], CardRows] | None = None
+        viewer = viewer or Viewer.system()
+        conversations = list(conversations)
+        cards: dict[int, CardRows] = {}
         if analysed is not None:
             if len(analysed) != len(conversations):
                 raise Invalid(
                     f"{len(analysed)} scorecards for {len(conversations)} conversations",
                     field="analysed",
                 )
-            given = {ingest_key(c): card for c, card in zip(conversations, analysed, strict=True)}
+            cards = dict(enumerate(analysed))
         elif redact:
             conversations = self._redacted(conversations, analyzer)
-        latest: dict[tuple[str, str], Conversation] = {}
-        for conversation in conversations:  # the last of two with one key wins
-            latest[ingest_key(conversation)] = conversation
-        bodies = {key: c.to_json() for key, c in latest.items()}
-        with self._session() as session:
-            known = self._known_digests(session, list(latest))
-        changed = [k for k in latest if known.get(k) != digest(bodies[k])]
-        parts: Iterator[list[CardRows]]
-        if given is not None:
-            parts = iter([[given[k] for k in changed]])
-        else:
+        bodies = [c.to_json() for c in conversations]
+        digests = [digest(body) for body in bodies]
+        with self._session() as session:  # refusals come before any analysis
+            places = placement.place(session, conversations, viewer)
+        changed = [
+            i
+            for i, where in enumerate(places)
+            if (where.row is None or where.row.digest != digests[i]) and i not in cards
+        ]
+        parts: Iterator[list[CardRows]] = iter(())
+        if changed:
             sqlite = self.dialect == "sqlite"
             parts = self._score_parts(
-                [latest[k] for k in changed],
-                [bodies[k] for k in changed],
+                [conversations[i] for i in changed],
+                [bodies[i] for i in changed],
                 analyzer,
                 rounds=1 if sqlite else WRITE_ROUNDS,
             )
@@ -340,25 +384,38 @@ class Store:
                 # wait for to store each event (on the event loop): analyse everything first
                 parts = iter([[card for part in parts for card in part]])
         version = analysis_version(analyzer)
-        report = IngestReport()
-        try:
-            self._write_ingest(
-                list(latest.items()),
-                bodies,
-                changed,
-                parts,
-                version,
-                report,
-                analyzer=analyzer,
-                redact=redact,
-                user_id=user_id,
-            )
-        except IntegrityError as exc:
-            raise Conflict(
-                "another ingest stored some of these conversations at the same moment; "
-                "send them again (they will come back unchanged or updated)"
-            ) from exc
-        return report
+        scored = _Scored(changed, parts, cards)
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                return self._write_ingest(
+                    conversations,
+                    bodies,
+                    digests,
+                    scored,
+                    version,
+                    analyzer=analyzer,
+                    redact=redact,
+                    user_id=user_id,
+                    viewer=viewer,
+                )
+            except (IntegrityError, OperationalError) as exc:
+                if not collided(exc):
+                    raise
+                scored = scored.finished()  # every scorecard at hand, for the next attempt
+                if attempt == WRITE_ATTEMPTS:
+                    log.warning(
+                        "ingest: gave up after %d collisions with other writers (%s)",
+                        attempt,
+                        sqlstate(exc),
+                    )
+                    raise Conflict(
+                        "other writes were storing some of these conversations at the same "
+                        "moment; nothing was stored: send them again (they will come back "
+                        "created, updated or unchanged)",
+                        retry_after=RETRY_AFTER_SECONDS,
+                    ) from None
+                time.sleep(RETRY_PAUSE_SECONDS * attempt)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def analyse(
         self,
@@ -440,128 +497,136 @@ class Store:
 
     def _write_ingest(
         self,
-        items: list[tuple[tuple[str, str], Conversation]],
-        bodies: dict[tuple[str, str], str],
-        changed: list[tuple[str, str]],
-        parts: Iterator[list[CardRows]],
+        conversations: list[Conversation],
+        bodies: list[str],
+        digests: list[str],
+        scored: _Scored,
         version: tuple[str, str, str],
-        report: IngestReport,
         *,
         analyzer: Analyzer,
         redact: bool,
         user_id: int | None,
-    ) -> None:
-        """Write one ingest in one transaction. `parts` yields the scorecards of `changed`,
-        in order, part by part: the conversations are written first, then each part's
-        scorecards as it comes (on PostgreSQL the workers are still analysing the later ones)."""
-        scoring = set(changed)
-        cards: dict[tuple[str, str], CardRows] = {}
-        with self._session() as session:
+        viewer: Viewer,
+    ) -> IngestReport:
+        """Write one ingest in one transaction. `scored.parts` yields the scorecards of
+        `scored.changed`, in order, part by part (`scored.cards` holds those known already):
+        the conversations are written first, then each part's scorecards as it comes (on
+        PostgreSQL the workers are still analysing the later ones). Rows are locked in one
+        order by every ingest (teams and agents by name, conversations by key and id), so two
+        ingests of the same conversations wait for each other rather than deadlock."""
+        cards = scored.cards
+        pending = set(scored.changed)
+        with self._writing() as session:
             stamp = now()
-            existing = self._existing(session, [key for key, _ in items])
-            digests = {key: digest(bodies[key]) for key, _ in items}
-            same = {k for k, _ in items if k in existing and existing[k][1] == digests[k]}
-            unchanged = [existing[key][0] for key, _ in items if key in same]
-            scores = self._current_scores(session, unchanged)
-            people: dict[tuple[str | None, str | None, str | None], tuple[int | None, int | None]]
-            people = {}
-            inserts: list[dict[str, Any]] = []
-            updates: list[dict[str, Any]] = []
-            written: dict[tuple[str, str], dict[str, Any]] = {}
-            # teams, then agents, each in one order for every ingest: two ingests creating the
-            # same new ones at once then wait for each other rather than deadlock (PostgreSQL)
-            named = {_who(c): c for key, c in items if key not in same}
-            teams = {
-                team: self._team_id(session, team)
-                for team in sorted({team for _, _, team in named if team})
+            places = placement.place(session, conversations, viewer, create=True)
+            self._lock(session, sorted({where.row.id for where in places if where.row}))
+            same = {
+                i
+                for i, where in enumerate(places)
+                if where.row is not None and where.row.digest == digests[i]
             }
-            for who in sorted(named, key=lambda who: tuple(part or "" for part in who)):
-                people[who] = self._agent_and_team(session, named[who], teams)
-            for key, conversation in items:
-                if key in same:
+            scores = self._current_scores(
+                session,
+                sorted(where.row.id for i, where in enumerate(places) if i in same and where.row),
+            )
+            inserts: list[tuple[tuple[int, str, str], int, dict[str, Any]]] = []
+            updates: list[tuple[int, int, dict[str, Any]]] = []
+            written: dict[int, dict[str, Any]] = {}
+            for i, (conversation, where) in enumerate(zip(conversations, places, strict=True)):
+                if i in same:
                     continue
-                found = existing.get(key)
-                if key not in scoring:  # changed since we looked: analyse now
-                    cards[key] = card_rows(analyzer.analyze(conversation).scorecard)
-                agent_id, team_id = people[_who(conversation)]
+                if i not in pending and i not in cards:  # changed since we looked: analyse now
+                    cards[i] = card_rows(analyzer.analyze(conversation).scorecard)
+                found = where.row
                 started = to_db(conversation.started_at)
                 values: dict[str, Any] = {
                     "conversation_id": conversation.id,
                     "channel": conversation.channel.value,
                     "started_at": started,
-                    "occurred_at": started or (found[2] if found else None) or stamp,
-                    "agent_id": agent_id,
-                    "team_id": team_id,
+                    "occurred_at": started or (found.occurred_at if found else None) or stamp,
+                    "agent_id": where.agent_id,
+                    "team_id": where.team_id,
+                    "scope": where.scope,
                     "redacted": redact,
                     "turns": len(conversation.turns),
-                    "body": bodies[key],
-                    "body_digest": digests[key],
+                    "body": bodies[i],
+                    "body_digest": digests[i],
                     "updated_at": stamp,
                 }
-                written[key] = values
+                written[i] = values
                 if found is None:
-                    inserts.append(
-                        {"source": key[0], "external_id": key[1], "created_at": stamp, **values}
-                    )
+                    source, external_id = placement.ingest_key(conversation)
+                    row = {
+                        "source": source,
+                        "external_id": external_id,
+                        "created_at": stamp,
+                        **values,
+                    }
+                    inserts.append(((where.scope, source, external_id), i, row))
                 else:
-                    updates.append({"id": found[0], **values})
-            ids: dict[tuple[str, str], int] = {}
+                    updates.append((found.id, i, {"id": found.id, **values}))
+            inserts.sort(key=itemgetter(0))
+            updates.sort(key=itemgetter(0))
+            ids: dict[int, int] = {}
             if inserts:
                 returned = session.execute(
                     insert(ConversationRow).returning(
                         ConversationRow.id, sort_by_parameter_order=True
                     ),
-                    inserts,
+                    [row for _, _, row in inserts],
                 ).scalars()
-                for values, new_id in zip(inserts, returned, strict=True):
-                    ids[(values["source"], values["external_id"])] = new_id
-            replaced = [u["id"] for u in updates]
+                for (_, i, _), new_id in zip(inserts, returned, strict=True):
+                    ids[i] = new_id
+            replaced = [row_id for row_id, _, _ in updates]
             before = self._contributions(session, replaced)
             if updates:
-                session.execute(update(ConversationRow), updates)
-                for key, _ in items:
-                    if key in existing and key not in same:
-                        ids[key] = existing[key][0]
+                session.execute(update(ConversationRow), [values for _, _, values in updates])
+                ids.update((i, row_id) for row_id, i, _ in updates)
             stale = set(replaced)
-            ready = [key for key in cards if key in ids]
+            ready = sorted((i for i in cards if i in ids), key=ids.__getitem__)
             self._add_scorecards(
                 session,
-                [(ids[key], cards[key]) for key in ready],
+                [(ids[i], cards[i]) for i in ready],
                 version,
                 replace=replaced,
-                copies=[written[key] for key in ready],
+                copies=[written[i] for i in ready],
                 stale=stale,
             )
             done = 0
-            for part in parts:
-                keys = changed[done : done + len(part)]
+            for part in scored.parts:
+                indexes = scored.changed[done : done + len(part)]
                 done += len(part)
-                cards.update(zip(keys, part, strict=True))
-                ready = [k for k in keys if k in ids]
+                cards.update(zip(indexes, part, strict=True))
+                ready = sorted((i for i in indexes if i in ids), key=ids.__getitem__)
                 self._add_scorecards(
                     session,
-                    [(ids[k], cards[k]) for k in ready],
+                    [(ids[i], cards[i]) for i in ready],
                     version,
                     replace=[],
-                    copies=[written[k] for k in ready],
+                    copies=[written[i] for i in ready],
                     stale=stale,
                 )
-            if done != len(changed):
-                raise RuntimeError(f"{done} scorecards for {len(changed)} changed conversations")
-            after = _new_contributions((written[key], cards[key]) for key in ids)
+            if done != len(scored.changed):
+                raise RuntimeError(
+                    f"{done} scorecards for {len(scored.changed)} changed conversations"
+                )
+            after = _new_contributions((written[i], cards[i]) for i in sorted(ids))
             self._roll(session, before, after)
-            for key, _ in items:
-                if key in ids:
-                    status = IngestStatus.CREATED if key not in existing else IngestStatus.UPDATED
-                    item_id, score = ids[key], cards[key].listening_score
+            report = IngestReport()
+            for i, (conversation, where) in enumerate(zip(conversations, places, strict=True)):
+                source, external_id = placement.ingest_key(conversation)
+                if i in ids:
+                    status = IngestStatus.CREATED if where.row is None else IngestStatus.UPDATED
+                    item_id, score = ids[i], cards[i].listening_score
                 else:
-                    status, item_id = IngestStatus.UNCHANGED, existing[key][0]
+                    assert where.row is not None
+                    status, item_id = IngestStatus.UNCHANGED, where.row.id
                     score = scores.get(item_id)
                 report.items.append(
                     IngestItem(
                         id=item_id,
-                        source=key[0],
-                        external_id=key[1],
+                        source=source,
+                        external_id=external_id,
                         status=status,
                         listening_score=score,
                     )
@@ -578,36 +643,24 @@ class Store:
                     f"{created} created, {updated} updated, "
                     f"{report.count(IngestStatus.UNCHANGED)} unchanged",
                 )
+            return report
 
-    def _known_digests(
-        self, session: Session, keys: list[tuple[str, str]]
-    ) -> dict[tuple[str, str], str]:
-        return {key: found[1] for key, found in self._existing(session, keys).items()}
-
-    def _existing(
-        self, session: Session, keys: list[tuple[str, str]]
-    ) -> dict[tuple[str, str], tuple[int, str, datetime]]:
-        """(id, body digest, occurred_at) of the stored conversations among `keys`."""
-        found: dict[tuple[str, str], tuple[int, str, datetime]] = {}
-        by_source: dict[str, list[str]] = defaultdict(list)
-        for source, external_id in keys:
-            by_source[source].append(external_id)
-        for source, ids in by_source.items():
-            for chunk in range(0, len(ids), 500):
-                rows = session.execute(
-                    select(
-                        ConversationRow.external_id,
-                        ConversationRow.id,
-                        ConversationRow.body_digest,
-                        ConversationRow.occurred_at,
-                    ).where(
-                        ConversationRow.source == source,
-                        ConversationRow.external_id.in_(ids[chunk : chunk + 500]),
-                    )
-                )
-                for external_id, row_id, body_digest, occurred_at in rows:
-                    found[(source, external_id)] = (row_id, body_digest, occurred_at)
-        return found
+    @staticmethod
+    def _lock(session: Session, conversation_ids: list[int]) -> None:
+        """Lock these conversations' rows until the transaction ends, in id order (PostgreSQL;
+        SQLite has one writer at a time). An ingest reads what the conversations it replaces
+        added to the rollups, then subtracts it: without the lock, two ingests replacing one
+        conversation at once both subtracted the version before them both, and the rollups
+        counted it twice."""
+        if not conversation_ids or session.get_bind().dialect.name != "postgresql":
+            return
+        for chunk in range(0, len(conversation_ids), 500):
+            session.execute(
+                select(ConversationRow.id)
+                .where(ConversationRow.id.in_(conversation_ids[chunk : chunk + 500]))
+                .order_by(ConversationRow.id)
+                .with_for_update()
+            ).all()
 
     def _current_scores(self, session: Session, ids: list[int]) -> dict[int, float | None]:
         scores: dict[int, float | None] = {}
@@ -889,7 +942,7 @@ class Store:
         for name, (row, keys, counts) in ROLLUPS.items():
             values = []
             shrank = False
-            for (table_name, key), numbers in changes.items():
+            for (table_name, key), numbers in sorted(changes.items(), key=_rollup_order):
                 if table_name == name and any(numbers):
                     values.append(
                         dict(zip(keys, key, strict=True)) | dict(zip(counts, numbers, strict=False))
@@ -898,35 +951,6 @@ class Store:
             write_rows(session, row.__table__, values, keys=keys, adds=counts)
             if shrank:  # only a conversation scored again or moved empties a group
                 session.execute(delete(row).where(row.__table__.c[counts[0]] <= 0))
-
-    def _agent_and_team(
-        self, session: Session, conversation: Conversation, teams: dict[str, int] | None = None
-    ) -> tuple[int | None, int | None]:
-        """The ids of the conversation's agent and team, created when missing; `teams` gives
-        ids of teams looked up already (by name)."""
-        agent = conversation.agent
-        team_id = None
-        if agent and agent.team:
-            found = teams.get(agent.team) if teams else None
-            team_id = found if found is not None else self._team_id(session, agent.team)
-        if agent is None or not (agent.id or agent.name):
-            return None, team_id
-        external_id = agent.id or agent.name or ""
-        query = select(AgentRow).where(AgentRow.external_id == external_id)
-        row = session.scalars(query).one_or_none()
-        if row is None:  # another ingest may be creating it at this moment
-            insert_missing(
-                session,
-                AgentRow.__table__,
-                {"external_id": external_id, "name": agent.name, "team_id": team_id},
-                "external_id",
-            )
-            row = session.scalars(query).one()
-        if agent.name and not row.name:
-            row.name = agent.name
-        if team_id is not None and row.team_id is None:
-            row.team_id = team_id
-        return row.id, team_id if team_id is not None else row.team_id
 
     def _team_id(self, session: Session, name: str) -> int:
         query = select(TeamRow.id).where(TeamRow.name == name)
@@ -2260,21 +2284,9 @@ class Store:
                 session.flush()
                 team_ids = [self._team_id(session, t) for t in teams]
                 if role == UserRole.AGENT:
-                    external = agent_external_id or email
-                    agent = session.scalars(
-                        select(AgentRow).where(AgentRow.external_id == external)
-                    ).one_or_none()
-                    if agent is None:
-                        agent = AgentRow(
-                            external_id=external,
-                            name=name,
-                            team_id=team_ids[0] if team_ids else None,
-                        )
-                        session.add(agent)
-                    elif agent.user_id is not None:
-                        raise Conflict(f"agent {external} already has a user", field="agent_id")
-                    elif team_ids and agent.team_id is None:
-                        agent.team_id = team_ids[0]
+                    agent = self._user_agent(
+                        session, agent_external_id or email, name, team_ids[0] if team_ids else None
+                    )
                     agent.user_id = row.id
                     session.flush()
                 elif role == UserRole.LEAD:
@@ -2284,6 +2296,36 @@ class Store:
                 return self._user(session, row)
         except IntegrityError as exc:
             raise Conflict(f"a user {email} already exists", field="email") from exc
+
+    @staticmethod
+    def _user_agent(
+        session: Session, external: str, name: str | None, team_id: int | None
+    ) -> AgentRow:
+        """The agent row a new agent user is linked to: the agent with this external id in
+        `team_id` (or without a team, who joins it), else — no team given — the one agent with
+        this id in any team; created when there is none (agent ids hold within a team)."""
+        rows = list(
+            session.scalars(
+                select(AgentRow).where(AgentRow.external_id == external).order_by(AgentRow.id)
+            )
+        )
+        if team_id is not None:
+            rows = [r for r in rows if r.team_id in (team_id, None)]
+            rows.sort(key=lambda r: r.team_id is None)  # the team's own agent first
+        elif len(rows) > 1:
+            raise Invalid(
+                f"agent {external} is in {len(rows)} teams: name the team (teams)", field="teams"
+            )
+        agent = rows[0] if rows else None
+        if agent is None:
+            agent = AgentRow(external_id=external, name=name, team_id=team_id, scope=team_id or 0)
+            session.add(agent)
+        elif agent.user_id is not None:
+            raise Conflict(f"agent {external} already has a user", field="agent_id")
+        elif team_id is not None and agent.team_id is None:
+            agent.team_id = team_id
+            agent.scope = team_id
+        return agent
 
     def list_users(self) -> list[UserRecord]:
         with self._session() as session:
@@ -2532,11 +2574,14 @@ class Store:
             stored_id=row.stored_id,
         )
 
-    def live_agent(self, external_id: str) -> tuple[int, int | None] | None:
-        """(agent id, team id) of the agent with this external id, None when unknown."""
+    def live_agent(self, external_id: str, *, teams: Sequence[int]) -> tuple[int, int] | None:
+        """(agent id, team id) of the agent with this external id in one of `teams` (agent ids
+        hold within a team), None when there is none there."""
         with self._session() as session:
             found = session.execute(
-                select(AgentRow.id, AgentRow.team_id).where(AgentRow.external_id == external_id)
+                select(AgentRow.id, AgentRow.team_id)
+                .where(AgentRow.external_id == external_id, AgentRow.scope.in_(list(teams) or [-1]))
+                .order_by(AgentRow.id)
             ).first()
             return (found[0], found[1]) if found else None
 
@@ -2545,19 +2590,29 @@ class Store:
             return session.scalar(select(AgentRow.external_id).where(AgentRow.id == agent_id))
 
     def start_live_session(
-        self, conversation: Conversation, *, seq: int, payload: str, user_id: int | None
+        self,
+        conversation: Conversation,
+        *,
+        seq: int,
+        payload: str,
+        user_id: int | None,
+        viewer: Viewer | None = None,
     ) -> LiveSessionRecord:
-        """A new live session for `conversation` (its agent created on the fly, as ingest
-        does) with its start event stored; audited. Conflict when the id is taken."""
+        """A new live session for `conversation` (its agent and team placed, and created on
+        the fly, as ingest does for `viewer`: Forbidden or NotFound, nothing stored, when the
+        conversation ingested at its end would be refused) with its start event stored;
+        audited. Conflict when the id is taken."""
         try:
             with self._session() as session:
-                agent_id, team_id = self._agent_and_team(session, conversation)
+                (where,) = placement.place(
+                    session, [conversation], viewer or Viewer.system(), create=True
+                )
                 stamp = now()
                 row = LiveSessionRow(
                     conversation_id=conversation.id,
                     channel=conversation.channel.value,
-                    agent_id=agent_id,
-                    team_id=team_id,
+                    agent_id=where.agent_id,
+                    team_id=where.team_id,
                     user_id=user_id,
                     started_at=stamp,
                     last_event=seq,
@@ -2652,6 +2707,13 @@ class Store:
                     .order_by(LiveEventRow.id)
                 )
             ]
+
+
+def _rollup_order(item: tuple[tuple[str, tuple[Any, ...]], list[float]]) -> tuple[Any, ...]:
+    """Rollup changes in one order for every ingest (table, then group key with None as
+    ""), so two ingests upserting the same groups lock them in the same order."""
+    (table, key), _ = item
+    return (table, *("" if part is None else part for part in key))
 
 
 def _contribute(

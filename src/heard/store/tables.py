@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -49,11 +50,17 @@ class UserRow(Base):
 
 class AgentRow(Base):
     __tablename__ = "agents"
+    __table_args__ = (
+        UniqueConstraint("scope", "external_id", name="uq_agents_scope_external_id"),
+        Index("ix_agents_external_id", "external_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(200), unique=True)
+    external_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str | None] = mapped_column(String(200))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    scope: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """The team's id (0 for none), kept with `team_id`: an external id is unique in its team."""
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
 
 
@@ -84,7 +91,10 @@ class ApiTokenRow(Base):
 class ConversationRow(Base):
     __tablename__ = "conversations"
     __table_args__ = (
-        UniqueConstraint("source", "external_id", name="uq_conversations_source_external_id"),
+        UniqueConstraint(
+            "scope", "source", "external_id", name="uq_conversations_scope_source_external_id"
+        ),
+        Index("ix_conversations_source_external_id", "source", "external_id"),
         Index("ix_conversations_team_occurred", "team_id", "occurred_at"),
         Index("ix_conversations_agent_occurred", "agent_id", "occurred_at"),
         Index("ix_conversations_channel_occurred", "channel", "occurred_at"),
@@ -111,6 +121,9 @@ class ConversationRow(Base):
     scorecard points back here already."""
     listening_score: Mapped[float | None] = mapped_column(Float)
     """A copy of the current scorecard's Listening Score, kept like `scorecard_id`."""
+    scope: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """The team's id (0 for none), kept with `team_id`: (scope, source, external_id) is the
+    ingest key, so one team's ids never collide with another's."""
 
 
 class ScorecardRow(Base):

@@ -93,9 +93,17 @@ def install(app: FastAPI, *, page_error: PageError | None = None) -> None:
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError) -> Response:
         status = STORE_STATUS.get(type(exc), 400)
+        retry = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(max(1, round(retry)))} if retry is not None else None
         if (html := page(request, status, exc.message)) is not None:
+            html.headers.update(headers or {})
             return html
-        return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=status)
+        extra = {"retry_after": retry} if retry is not None else {}
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.field, **extra),
+            status_code=status,
+            headers=headers,
+        )
 
     @app.exception_handler(InputError)
     async def _input(request: Request, exc: InputError) -> Response:

@@ -21,7 +21,8 @@ from web.api.conftest import ROLES, USER_OF_ROLE, Api
 # lead (Bea, Ann's lead), other lead (Rex, another team), admin.
 EVERYONE = (401, 200, 200, 200, 200, 200)
 OWNER_LEAD_ADMIN = (401, 200, 404, 200, 404, 200)
-LEAD_ADMIN_WRITE = (401, 403, 403, 200, 200, 200)
+TEAM_LEAD_ADMIN_WRITE = (401, 403, 403, 200, 403, 200)
+"""Storing conversations of Ann's team (Blue): her lead and admins; Rex leads another team."""
 ADMIN_ONLY = (401, 403, 403, 403, 403, 200)
 PUBLIC = (200,) * 6
 # Pages answer a signed-out caller with a redirect to /sign-in (303) and refusals with HTML.
@@ -140,15 +141,13 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("GET", "/api/v1/audit"): Call(ADMIN_ONLY),
     ("GET", "/api/v1/conversations"): Call(EVERYONE),
-    ("POST", "/api/v1/conversations"): Call(LEAD_ADMIN_WRITE, body=one_conversation),
+    ("POST", "/api/v1/conversations"): Call(TEAM_LEAD_ADMIN_WRITE, body=one_conversation),
     ("POST", "/api/v1/conversations/batch"): Call(
-        LEAD_ADMIN_WRITE, body=lambda api: {"conversations": [one_conversation(api)]}
+        TEAM_LEAD_ADMIN_WRITE, body=lambda api: {"conversations": [one_conversation(api)]}
     ),
     ("POST", "/api/v1/conversations/upload"): Call(
-        LEAD_ADMIN_WRITE,
-        files=lambda api: [
-            ("files", ("c.json", (EXAMPLES / "09-chat-happy-short.json").read_bytes(), "x"))
-        ],
+        TEAM_LEAD_ADMIN_WRITE,
+        files=lambda api: [("files", ("c.json", json.dumps(one_conversation(api)), "x"))],
     ),
     ("GET", "/api/v1/conversations/{conversation_id}"): Call(OWNER_LEAD_ADMIN, path=conv),
     ("GET", "/api/v1/conversations/{conversation_id}/notes"): Call(OWNER_LEAD_ADMIN, path=conv),

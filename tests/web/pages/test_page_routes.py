@@ -3,6 +3,7 @@ pages, the dashboard's filters, coaching notes, upload results and the survey.""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -170,6 +171,13 @@ def test_a_note_on_a_turn_reaches_the_agent_who_acknowledges_it(web: Api) -> Non
     assert again.status_code == 409 and again.headers["content-type"].startswith("text/html")
 
 
+def blue_example() -> bytes:
+    """Example 09 as a conversation of team Blue (the one Bea leads)."""
+    data = json.loads((EXAMPLES / "09-chat-happy-short.json").read_text())
+    data["agent"]["team"] = "Blue"
+    return json.dumps(data).encode()
+
+
 def test_upload_reports_each_file_and_stores_the_good_ones(web: Api) -> None:
     sign_in(web.client, "bea@x.test")
     token = csrf(web.client, "/upload")
@@ -178,13 +186,18 @@ def test_upload_reports_each_file_and_stores_the_good_ones(web: Api) -> None:
         "/upload",
         data={"csrf_token": token, "format": "auto"},
         files=[
-            ("files", ("good.json", (EXAMPLES / "09-chat-happy-short.json").read_bytes(), "x")),
+            ("files", ("good.json", blue_example(), "x")),
             ("files", ("bad.json", b'{"turns": [{"role": "agent"}]', "x")),
+            ("files", ("theirs.json", (EXAMPLES / "09-chat-happy-short.json").read_bytes(), "x")),
         ],
         headers={"accept": "application/json"},
     )
     assert answer.status_code == 200
-    good, bad = answer.json()["results"]
+    good, bad, theirs = answer.json()["results"]
+    assert theirs["ok"] is False
+    assert theirs["error"] == (
+        "you may store conversations of your teams only (Blue), not of team 'Retail Care'"
+    )
     assert (good["file"], good["ok"], good["created"], good["conversations"]) == (
         "good.json",
         True,
@@ -196,7 +209,7 @@ def test_upload_reports_each_file_and_stores_the_good_ones(web: Api) -> None:
     page = web.client.post(
         "/upload",
         data={"csrf_token": token},
-        files=[("files", ("good.json", (EXAMPLES / "09-chat-happy-short.json").read_bytes(), "x"))],
+        files=[("files", ("good.json", blue_example(), "x"))],
     )
     assert page.headers["content-type"].startswith("text/html")
     assert "1 unchanged" in page.text

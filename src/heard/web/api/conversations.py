@@ -61,7 +61,11 @@ async def _ingest(
     store: Store, principal: Principal, conversations: list[Conversation], redact: bool
 ) -> IngestOut:
     report = await run_in_threadpool(
-        store.ingest, conversations, redact=redact, user_id=principal.user.id
+        store.ingest,
+        conversations,
+        redact=redact,
+        user_id=principal.user.id,
+        viewer=principal.viewer,
     )
     return _out(report, redact)
 

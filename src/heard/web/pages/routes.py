@@ -22,7 +22,7 @@ from heard.model import Channel, Polarity
 from heard.settings import Settings
 from heard.store import ConversationFilter, Store, UserRole, Viewer
 from heard.store import records as store_records
-from heard.store.errors import Invalid, NotFound
+from heard.store.errors import Invalid, NotFound, StoreError
 from heard.store.records import IngestStatus, NoteStatus
 from heard.web import auth, views
 from heard.web.deps import SettingsDep, StoreDep
@@ -751,9 +751,12 @@ async def import_one(
         return views.UploadResult(file=name, ok=False, error=str(exc))
     if not found:
         return views.UploadResult(file=name, ok=False, format=fmt, error="no conversations")
-    report = await run_in_threadpool(
-        store.ingest, found, redact=settings.redact, user_id=user.user.id
-    )
+    try:
+        report = await run_in_threadpool(
+            store.ingest, found, redact=settings.redact, user_id=user.user.id, viewer=user.viewer
+        )
+    except StoreError as exc:  # refused (another team's, a duplicate, busy): nothing stored
+        return views.UploadResult(file=name, ok=False, format=fmt, error=exc.message)
     return views.UploadResult(
         file=name,
         ok=True,
