@@ -103,6 +103,42 @@ class Settings(BaseSettings):
         default=20.0, gt=0, description="live coaching: silence that raises a nudge"
     )
 
+    https: bool = Field(
+        default=False,
+        description="the app is reached over HTTPS (itself or behind a proxy that ends TLS): "
+        "the session cookie is Secure and responses carry Strict-Transport-Security",
+    )
+    session_idle_hours: float = Field(
+        default=12.0,
+        gt=0,
+        le=24 * 90,
+        description="a signed-in browser session ends after this long without a request",
+    )
+    session_max_hours: float = Field(
+        default=14 * 24.0,
+        gt=0,
+        le=24 * 365,
+        description="a signed-in browser session ends this long after sign-in, used or not",
+    )
+    token_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="how long a new API token works unless its maker chooses otherwise",
+    )
+    survey_link_days: float = Field(
+        default=30.0,
+        gt=0,
+        le=3650,
+        description="how long a customer's survey link works after it is made",
+    )
+    survey_edit_minutes: float = Field(
+        default=60.0,
+        ge=0,
+        le=60 * 24 * 30,
+        description="how long after the first answer a survey link may change it (0: never)",
+    )
+
     def key(self) -> str:
         """The secret key: the setting, or one generated once and kept beside the default
         database (mode 0600)."""

@@ -1,6 +1,8 @@
 """Browser tests: Playwright driving Debian's chromium (never a browser Playwright downloads)
-against the example web app served by uvicorn on a loopback port. Without chromium or
-Playwright the tests are skipped, and under CI=1 they fail."""
+against the example web app served by uvicorn on a loopback port, under the team app's
+security headers. Every browser context reports Content-Security-Policy violations, and a test
+during which the browser saw one fails. Without chromium or Playwright the tests are skipped,
+and under CI=1 they fail."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from browser.example_site import EXAMPLES, ROOT, ExampleData, load_examples, make_app
+from heard.web.headers import SecurityHeaders, security_headers
 from loopback import serve
 
 CHROMIUM = Path(os.environ.get("HEARD_CHROMIUM", "/usr/bin/chromium"))
@@ -24,6 +27,48 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = ROOT / "out" / "screenshots"
+
+CSP_VIOLATIONS: list[str] = []
+"""Content-Security-Policy violations the browser reported during the current test."""
+
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("csp-violation: " + e.violatedDirective + " " + e.blockedURI + " " + e.sample +
+    " at " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
+
+
+class CheckedBrowser:
+    """The browser, whose every new context reports CSP violations into CSP_VIOLATIONS (the
+    page's own listener, and chromium's console message when it refuses something)."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on(
+            "console",
+            lambda msg: (
+                CSP_VIOLATIONS.append(msg.text)
+                if "csp-violation" in msg.text or "Content Security Policy" in msg.text
+                else None
+            ),
+        )
+        return context
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations() -> Iterator[None]:
+    """Fails a test during which the browser refused anything under the app's CSP."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, CSP_VIOLATIONS
 
 
 def _unavailable(reason: str) -> None:
@@ -49,7 +94,7 @@ def browser() -> Iterator[object]:
     except Exception as exc:
         playwright.stop()
         _unavailable(f"chromium at {CHROMIUM} did not start: {exc}")
-    yield browser
+    yield CheckedBrowser(browser)
     browser.close()
     playwright.stop()
 
@@ -62,7 +107,8 @@ def example_data() -> ExampleData:
 @pytest.fixture(scope="session")
 def site(example_data: ExampleData) -> Iterator[str]:
     """The base URL of the example app."""
-    with serve(make_app(example_data)) as url:
+    app = SecurityHeaders(make_app(example_data), headers=security_headers(https=False))
+    with serve(app) as url:
         yield url
 
 

@@ -64,10 +64,12 @@ def live_site(tmp_path: Path) -> Iterator[LiveSite]:
 
     @app.get("/crm", include_in_schema=False)
     def crm(panel: str) -> HTMLResponse:
-        """A CRM of another site that frames the panel by its signed link (`panel`)."""
+        """A CRM of another site that frames the panel by its signed link (`panel`), with a
+        policy of its own (as another site would have), not heard's."""
         return HTMLResponse(
             "<!doctype html><title>CRM</title><h1>Customer record</h1>"
-            f'<iframe id="panel" src="{html_escape(panel)}" width="360" height="640"></iframe>'
+            f'<iframe id="panel" src="{html_escape(panel)}" width="360" height="640"></iframe>',
+            headers={"Content-Security-Policy": "frame-src http://127.0.0.1:*"},
         )
 
     _, token = store.create_token(world.users["ann"], scopes=[Scope.READ, Scope.WRITE])

@@ -82,3 +82,42 @@ def test_serve_runs_uvicorn_on_the_app(database: str, monkeypatch: pytest.Monkey
     assert (seen["host"], seen["port"]) == ("127.0.0.1", 8123)
     assert seen["app"].state.settings.database_url == database
     assert "serving on http://127.0.0.1:8123" in result.output
+
+
+def test_token_lifetime_revoke_and_the_last_admin(database: str) -> None:
+    added = runner.invoke(
+        app,
+        ["user", "add", "root@x.test", "--role", "admin", "--password-stdin"],
+        input="a long password\n",
+    )
+    assert added.exit_code == 0, added.output
+    refused = runner.invoke(app, ["user", "deactivate", "root@x.test"])
+    assert refused.exit_code == 1
+    assert "no active admin would be left able to act" in refused.output
+    short = runner.invoke(app, ["token", "create", "root@x.test", "--days", "3", "--json"])
+    assert short.exit_code == 0, short.output
+    made = json.loads(short.output)
+    from datetime import datetime, timedelta
+
+    lifetime = datetime.fromisoformat(made["expires_at"]) - datetime.fromisoformat(
+        made["created_at"]
+    )
+    assert lifetime == timedelta(days=3)
+    assert runner.invoke(app, ["token", "create", "root@x.test", "--days", "0"]).exit_code == 2
+    revoked = runner.invoke(app, ["token", "revoke", str(made["id"])])
+    assert (revoked.exit_code, revoked.output) == (0, f"token {made['id']} is revoked\n")
+    store = open_store(database)
+    try:
+        bot = store.create_user("bot@x.test", role=UserRole.ADMIN)
+        record, _ = store.create_token(bot.id, scopes=["read", "admin"])
+    finally:
+        store.close()
+    out = runner.invoke(app, ["user", "deactivate", "root@x.test"])
+    assert out.output == "root@x.test is deactivated (sessions revoked, tokens refused)\n"
+    last = runner.invoke(app, ["token", "revoke", str(record.id)])
+    assert last.exit_code == 1 and "no active admin would be left" in last.output
+    assert runner.invoke(app, ["user", "activate", "root@x.test"]).output == (
+        "root@x.test is active\n"
+    )
+    assert runner.invoke(app, ["token", "revoke", str(record.id)]).exit_code == 0
+    assert runner.invoke(app, ["user", "deactivate", "nobody@x.test"]).exit_code == 1

@@ -1,4 +1,5 @@
-"""`heard user add`, `heard token create`, `heard rescore`, `heard serve`: the team app's store."""
+"""`heard user add|deactivate|activate`, `heard token create|revoke`, `heard rescore`, `heard
+serve`: the team app's store."""
 
 from __future__ import annotations
 
@@ -107,6 +108,44 @@ def user_add(
     console.print(f"added {escape(user.email)} as {user.role.value} (user {user.id})")
 
 
+def _set_active(email: str, *, active: bool, database: str | None, as_json: bool) -> None:
+    from heard.store import StoreError
+
+    store = _store(database)
+    try:
+        user = store.set_active(store.user_by_email(email).id, active=active)
+    except StoreError as exc:
+        raise _fail(exc) from None
+    finally:
+        store.close()
+    if as_json:
+        print_json(user.model_dump(mode="json"))
+        return
+    state = "active" if user.active else "deactivated (sessions revoked, tokens refused)"
+    console.print(f"{escape(user.email)} is {state}")
+
+
+@user_app.command("deactivate")
+def user_deactivate(
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    database: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Deactivate a user: their sign-in sessions are revoked and their tokens refused (refused
+    when no other active admin could act)."""
+    _set_active(email, active=False, database=database, as_json=as_json)
+
+
+@user_app.command("activate")
+def user_activate(
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    database: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Let a deactivated user sign in again (their old sessions stay revoked)."""
+    _set_active(email, active=True, database=database, as_json=as_json)
+
+
 @token_app.command("create")
 def token_create(
     email: Annotated[str, typer.Argument(help="Whose token it is.")],
@@ -114,6 +153,16 @@ def token_create(
         list[str], typer.Option("--scope", help="read, write or admin; repeatable.")
     ] = ["read"],  # noqa: B006
     name: Annotated[str | None, typer.Option("--name", help="What the token is for.")] = None,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--days",
+            min=1,
+            max=3650,
+            help="How long the token works (default: $HEARD_TOKEN_DAYS, else 90).",
+            show_default=False,
+        ),
+    ] = None,
     database: DatabaseOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -126,10 +175,13 @@ def token_create(
         raise typer.BadParameter(
             f"scopes are read, write and admin, got {', '.join(scope)}", param_hint="--scope"
         ) from None
+    settings = _settings(database)
     store = _store(database)
     try:
         user = store.user_by_email(email)
-        record, token = store.create_token(user.id, scopes=scopes, name=name)
+        record, token = store.create_token(
+            user.id, scopes=scopes, name=name, days=days or settings.token_days
+        )
     except StoreError as exc:
         raise _fail(exc) from None
     finally:
@@ -140,8 +192,31 @@ def token_create(
     sys.stdout.write(token + "\n")
     errors.print(
         f"token {record.id} for {escape(user.email)} with scopes "
-        f"{' '.join(s.value for s in record.scopes)}; it is not shown again"
+        f"{' '.join(s.value for s in record.scopes)}, until "
+        f"{record.expires_at:%Y-%m-%d %H:%M} UTC; it is not shown again"
     )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id (printed when it was made).")],
+    database: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Revoke an API token at once (refused when it is the last way an admin can act)."""
+    from heard.store import StoreError
+
+    store = _store(database)
+    try:
+        record = store.revoke_token(token_id)
+    except StoreError as exc:
+        raise _fail(exc) from None
+    finally:
+        store.close()
+    if as_json:
+        print_json(record.model_dump(mode="json"))
+        return
+    console.print(f"token {record.id} is revoked")
 
 
 def register(app: typer.Typer) -> None:

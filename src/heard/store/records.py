@@ -69,6 +69,7 @@ class TokenRecord(_Record):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime
 
 
 class TeamRecord(_Record):
@@ -208,6 +209,8 @@ class Feedback(_Record):
     felt_heard: int | None
     comment: str | None
     submitted_at: datetime
+    edited_at: datetime | None = None
+    """When the answer was last replaced through its survey link (None: never)."""
 
 
 class FeedbackPair(_Record):

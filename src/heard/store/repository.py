@@ -40,7 +40,8 @@ from heard.analysis import Analyzer
 from heard.analysis.detector import Requirement
 from heard.analysis.rubric import Rubric
 from heard.model import Channel, Conversation, Scorecard
-from heard.store import placement
+from heard.store import access, placement, surveys
+from heard.store.access import Lifetimes
 from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
 from heard.store.bulk import insert_missing, write_rows
 from heard.store.database import collided, make_engine, sqlstate, upgrade
@@ -111,6 +112,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "heard_"
+TOKEN_DAYS = 90
+"""How long a new API token works unless its maker says otherwise (`HEARD_TOKEN_DAYS`)."""
 ANALYSIS_BATCH = 200
 """Conversations analysed together by ingest and rescore (near-duplicate replies are found
 within a batch)."""
@@ -1913,6 +1916,7 @@ class Store:
             felt_heard=row.felt_heard,
             comment=row.comment,
             submitted_at=from_db(row.submitted_at),  # type: ignore[arg-type]
+            edited_at=from_db(row.edited_at),
         )
 
     def submit_feedback(
@@ -1922,29 +1926,52 @@ class Store:
         csat: int | None,
         felt_heard: int | None,
         comment: str | None = None,
+        edit_window: timedelta = timedelta(hours=1),
     ) -> Feedback:
-        """The customer's survey answers (the caller has checked the signed survey link)."""
+        """The customer's survey answer (the caller has checked the signed survey link). A
+        conversation takes one: a second replaces the first within `edit_window` of it (the
+        answer's `edited_at` is set) and is refused (Conflict) after."""
         for field, value in (("csat", csat), ("felt_heard", felt_heard)):
             if value is not None and not 1 <= value <= 5:
                 raise Invalid(f"{field} must be 1 to 5, got {value}", field=field)
         if csat is None and felt_heard is None and not (comment or "").strip():
             raise Invalid("the survey is empty", field="csat")
+        answer = (comment or "").strip() or None
+        try:
+            return self._answer_survey(conversation_id, csat, felt_heard, answer, edit_window)
+        except IntegrityError:  # another first answer came in at once: this one replaces it
+            return self._answer_survey(conversation_id, csat, felt_heard, answer, edit_window)
+
+    def _answer_survey(
+        self,
+        conversation_id: int,
+        csat: int | None,
+        felt_heard: int | None,
+        comment: str | None,
+        edit_window: timedelta,
+    ) -> Feedback:
         with self._session() as session:
             if session.get(ConversationRow, conversation_id) is None:
                 raise NotFound(f"no conversation {conversation_id}", field="conversation_id")
-            row = FeedbackRow(
-                conversation_id=conversation_id,
+            row = surveys.answer(
+                session,
+                conversation_id,
                 csat=csat,
                 felt_heard=felt_heard,
-                comment=(comment or "").strip() or None,
-                submitted_at=now(),
+                comment=comment,
+                edit_window=edit_window,
             )
-            session.add(row)
-            session.flush()
-            self._audit(
-                session, None, "submit", "feedback", str(row.id), f"conversation {conversation_id}"
-            )
+            action = "edit" if row.edited_at else "submit"
+            detail = f"conversation {conversation_id}"
+            self._audit(session, None, action, "feedback", str(row.id), detail)
             return self._feedback(row)
+
+    def survey_answer(self, conversation_id: int) -> Feedback | None:
+        """The conversation's one survey answer, if it has one (answers from before migration
+        0009, several a conversation, are not it)."""
+        with self._session() as session:
+            row = surveys.answered(session, conversation_id)
+            return None if row is None else self._feedback(row)
 
     def list_feedback(
         self, viewer: Viewer, where: ConversationFilter | None = None, *, limit: int = 200
@@ -2351,15 +2378,58 @@ class Store:
             return self._user(session, row)
 
     def set_active(self, user_id: int, *, active: bool, by: int | None = None) -> UserRecord:
+        """Deactivate (or reactivate) a user: a deactivated user's sessions are revoked and
+        their tokens refused. Refused (Conflict) when it would leave no active admin able to
+        act, the caller included."""
         with self._session() as session:
+            access.lock_admins(session)
             row = session.get(UserRow, user_id)
             if row is None:
                 raise NotFound(f"no user {user_id}", field="user_id")
+            was_admin = row.active and row.role == UserRole.ADMIN.value
             row.active = active
+            if not active:
+                if was_admin:
+                    access.keep_an_admin(session, field="active")
+                ended = access.revoke_sessions(session, user_id=user_id)
+                detail = f"{ended} sessions revoked" if ended else None
+            else:
+                detail = None
             self._audit(
-                session, by, "activate" if active else "deactivate", "user", str(user_id), None
+                session, by, "activate" if active else "deactivate", "user", str(user_id), detail
             )
             return self._user(session, row)
+
+    # ------------------------------------------------------------------ sign-in sessions
+
+    def start_session(self, user_id: int, *, lifetimes: Lifetimes) -> tuple[int, str]:
+        """A new sign-in session of the user: (its id, the secret the cookie carries; only
+        its hash is kept)."""
+        with self._session() as session:
+            return access.start_session(session, user_id, lifetimes)
+
+    def session_user(self, secret: str, *, lifetimes: Lifetimes) -> tuple[UserRecord, int] | None:
+        """The active user of the live session that `secret` opens, and the session's id; None
+        when it is unknown, revoked, expired, or the user is inactive."""
+        with self._session() as session:
+            found = access.session_by_secret(session, secret, lifetimes)
+            if found is None:
+                return None
+            row, user = found
+            return self._user(session, user), row.id
+
+    def end_session(self, session_id: int, *, by: int | None = None) -> None:
+        """Sign-out: revoke the session, so its cookie, copied or not, stops working."""
+        with self._session() as session:
+            if access.revoke_sessions(session, session_id=session_id):
+                self._audit(session, by, "sign_out", "session", str(session_id), None)
+
+    def valid_session_ids(self, session_ids: Iterable[int]) -> set[int]:
+        """Which of `session_ids` (`Principal.session_id`) are still live: not revoked (sign-out,
+        user deactivated), not expired, their user active. One query per 500 ids, no writes:
+        for re-checking many open connections at once."""
+        with self._session() as session:
+            return access.valid_session_ids(session, session_ids)
 
     def verify_password(self, email: str, password: str) -> UserRecord | None:
         """The active user with this email and password, or None."""
@@ -2385,12 +2455,16 @@ class Store:
         *,
         scopes: Iterable[Scope] = (Scope.READ,),
         name: str | None = None,
+        days: int = TOKEN_DAYS,
         by: int | None = None,
     ) -> tuple[TokenRecord, str]:
-        """A new API token for the user: the record and the token itself (shown only once)."""
+        """A new API token for the user, working for `days`: the record and the token itself
+        (shown only once)."""
         chosen = sorted({Scope(s) for s in scopes}, key=list(Scope).index)
         if not chosen:
             raise Invalid("a token needs at least one scope", field="scopes")
+        if not 1 <= days <= 3650:
+            raise Invalid(f"a token works 1 to 3650 days, got {days}", field="days")
         with self._session() as session:
             user = session.get(UserRow, user_id)
             if user is None:
@@ -2398,12 +2472,14 @@ class Store:
             if Scope.ADMIN in chosen and user.role != UserRole.ADMIN.value:
                 raise Invalid("only admins may hold an admin-scoped token", field="scopes")
             token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+            stamp = now()
             row = ApiTokenRow(
                 user_id=user_id,
                 token_hash=hash_token(token),
                 scopes=" ".join(s.value for s in chosen),
                 name=name,
-                created_at=now(),
+                created_at=stamp,
+                expires_at=stamp + timedelta(days=days),
             )
             session.add(row)
             session.flush()
@@ -2420,22 +2496,23 @@ class Store:
             created_at=from_db(row.created_at),  # type: ignore[arg-type]
             last_used_at=from_db(row.last_used_at),
             revoked_at=from_db(row.revoked_at),
+            expires_at=from_db(row.expires_at),  # type: ignore[arg-type]
         )
 
     def verify_token(self, token: str) -> tuple[UserRecord, list[Scope]] | None:
-        """The active user and the scopes of an unrevoked token, or None."""
+        """The active user and the scopes of an unrevoked, unexpired token, or None."""
         if not token.startswith(TOKEN_PREFIX):
             return None
         with self._session() as session:
             row = session.scalars(
                 select(ApiTokenRow).where(ApiTokenRow.token_hash == hash_token(token))
             ).one_or_none()
-            if row is None or row.revoked_at is not None:
+            stamp = now()
+            if row is None or row.revoked_at is not None or row.expires_at <= stamp:
                 return None
             user = session.get(UserRow, row.user_id)
             if user is None or not user.active:
                 return None
-            stamp = now()
             if row.last_used_at is None or stamp - row.last_used_at > timedelta(minutes=1):
                 row.last_used_at = stamp
             return self._user(session, user), [Scope(s) for s in row.scopes.split()]
@@ -2448,12 +2525,18 @@ class Store:
             return [self._token(r) for r in session.scalars(stmt)]
 
     def revoke_token(self, token_id: int, *, by: int | None = None) -> TokenRecord:
+        """Revoke a token (again: no change). Refused (Conflict) when it is the last thing that
+        let an active admin act (their last live admin token, and no password) and no other
+        active admin could act."""
         with self._session() as session:
+            access.lock_admins(session)
             row = session.get(ApiTokenRow, token_id)
             if row is None:
                 raise NotFound(f"no token {token_id}", field="token_id")
             if row.revoked_at is None:
                 row.revoked_at = now()
+                if Scope.ADMIN.value in row.scopes.split():
+                    access.keep_an_admin(session, field="token_id")
                 self._audit(session, by, "revoke", "token", str(token_id), None)
             return self._token(row)
 

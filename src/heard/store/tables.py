@@ -86,6 +86,26 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    """After this the token is refused like a revoked one (migration 0009 gave the tokens made
+    before it 90 days from the upgrade)."""
+
+
+class SignInSessionRow(Base):
+    """A browser signed in with a password: the session cookie carries the random secret,
+    only its SHA-256 is kept here. Refused once revoked (sign-out, the user deactivated) or
+    past `expires_at`, which each use moves to min(created + the absolute lifetime, now + the
+    idle lifetime), written at most once a minute with `last_seen_at`."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class ConversationRow(Base):
@@ -335,6 +355,12 @@ class FeedbackRow(Base):
     felt_heard: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(DateTime)
+    answer_of: Mapped[int | None] = mapped_column(Integer, unique=True)
+    """The conversation whose one survey answer this is (its links take one answer, replaced
+    within the edit window); None on the answers stored before migration 0009, when a link
+    took any number. No foreign key: `conversation_id` is the one that cascades."""
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime)
+    """When the answer was last replaced through its link (None: never)."""
 
 
 class AuditRow(Base):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 import orjson
 from fastapi import FastAPI
@@ -15,9 +16,10 @@ from heard.live.hub import LiveHub
 from heard.live.nudges import NudgePolicy
 from heard.settings import Settings
 from heard.store import Store
-from heard.web import errors
+from heard.web import errors, swagger
 from heard.web.api import router as api_router
 from heard.web.assets import mount_static
+from heard.web.headers import SecurityHeaders, security_headers
 from heard.web.pages import live as live_pages
 from heard.web.pages import routes as page_routes
 
@@ -94,6 +96,18 @@ class _TooLarge(Exception):
     pass
 
 
+class HeardApp(FastAPI):
+    """FastAPI with the security headers outside everything else, Starlette's own 500 answer
+    included (middleware added with `add_middleware` sits inside that one)."""
+
+    def __init__(self, *, security_headers: Mapping[str, str], **options: Any) -> None:
+        self.security_headers = dict(security_headers)
+        super().__init__(**options)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), headers=self.security_headers)
+
+
 def prepare_to_serve(store: Store) -> None:
     """Before serving: load the analyzer and its models (one small analysis and the sentence
     encoder: loaded on first use, it stalled every live session for ~300 ms) and every
@@ -139,14 +153,15 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         if owned:
             store.close()
 
-    app = FastAPI(
+    app = HeardApp(
         title="heard",
         version=__version__,
         summary="Active-listening intelligence for customer service: the team app's API.",
         openapi_url="/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # our own page: Swagger UI from the app's files (heard.web.swagger)
         redoc_url=None,
         lifespan=lifespan,
+        security_headers=security_headers(https=settings.https),
     )
     app.state.settings = settings
     app.state.store = store
@@ -158,14 +173,15 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(api_router)
     app.include_router(page_routes.router)
     app.include_router(live_pages.router)
+    app.include_router(swagger.router)
     mount_static(app)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.key(),
         session_cookie=SESSION_COOKIE,
         same_site="lax",
-        https_only=False,
-        max_age=14 * 24 * 3600,
+        https_only=settings.https,
+        max_age=round(settings.session_max_hours * 3600),
     )
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)
     return app

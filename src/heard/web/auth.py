@@ -1,20 +1,27 @@
-"""Sign-in for the web app: bearer API tokens, the session cookie, signed survey links and
-signed agent-panel keys."""
+"""Sign-in for the web app: bearer API tokens, the session cookie (naming a sign-in session kept
+by the store), signed survey links that expire, and signed agent-panel keys."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection, Request
 
 from heard.settings import Settings
 from heard.store import Scope, Store, UserRole
+from heard.store.access import Lifetimes
 from heard.store.errors import NotFound
 from heard.store.records import UserRecord, Viewer
 
-SESSION_USER = "user_id"
-"""The session cookie's key that holds the signed-in user's id."""
+SESSION_SECRET = "sid"
+"""The session cookie's key that holds the secret of its sign-in session (the store keeps the
+secret's hash, the user and the session's lifetimes; cookies from before held `user_id`, which
+nothing reads any more)."""
+
+PRINCIPAL_KEY = "heard.principal"
+"""Where the request keeps the caller its session cookie named, once looked up."""
 
 SESSION_SCOPES = {
     UserRole.AGENT: frozenset({Scope.READ, Scope.WRITE}),
@@ -33,6 +40,9 @@ class Principal:
     via: str  # "token", "session" or "panel"
     live: str | None = None
     """For a panel key: the one live conversation it opens (read only); None otherwise."""
+    session_id: int | None = None
+    """For a session cookie: the store's id of the sign-in session (`Store.valid_session_ids`
+    says whether it is still live); None otherwise."""
 
     @property
     def viewer(self) -> Viewer:
@@ -53,49 +63,91 @@ def from_bearer(store: Store, authorization: str) -> Principal:
         raise BadCredentials("the Authorization header must be 'Bearer <token>'")
     found = store.verify_token(token.strip())
     if found is None:
-        raise BadCredentials("the token is unknown, revoked, or its user is inactive")
+        raise BadCredentials("the token is unknown, revoked, expired, or its user is inactive")
     user, scopes = found
     return Principal(user=user, scopes=frozenset(scopes), via="token")
 
 
+def session_lifetimes(settings: Settings) -> Lifetimes:
+    return Lifetimes(
+        idle=timedelta(hours=settings.session_idle_hours),
+        absolute=timedelta(hours=settings.session_max_hours),
+    )
+
+
 def from_session(store: Store, request: HTTPConnection) -> Principal | None:
-    user_id = request.session.get(SESSION_USER) if "session" in request.scope else None
-    if not isinstance(user_id, int):
-        return None
-    try:
-        user = store.get_user(user_id)
-    except NotFound:
-        return None
-    if not user.active:
-        return None
-    return Principal(user=user, scopes=SESSION_SCOPES[user.role], via="session")
+    """The signed-in caller of the session cookie, or None: no cookie, or its sign-in session
+    is unknown, revoked (signed out, user deactivated), expired, or its user inactive. Looked up
+    once a request."""
+    if PRINCIPAL_KEY in request.scope:
+        return request.scope[PRINCIPAL_KEY]
+    secret = request.session.get(SESSION_SECRET) if "session" in request.scope else None
+    principal = None
+    if isinstance(secret, str) and secret:
+        settings: Settings = request.app.state.settings
+        found = store.session_user(secret, lifetimes=session_lifetimes(settings))
+        if found is not None:
+            user, session_id = found
+            principal = Principal(
+                user=user, scopes=SESSION_SCOPES[user.role], via="session", session_id=session_id
+            )
+    request.scope[PRINCIPAL_KEY] = principal
+    return principal
 
 
-def sign_in(request: Request, user: UserRecord) -> None:
-    """Remember the user in the session cookie (a fresh session: nothing from before is kept)."""
+def sign_in(request: Request, store: Store, user: UserRecord) -> None:
+    """Start a sign-in session and name it in a fresh cookie (nothing from before is kept; the
+    session the cookie named before, if any, is revoked)."""
+    sign_out(request, store)
+    settings: Settings = request.app.state.settings
+    _, secret = store.start_session(user.id, lifetimes=session_lifetimes(settings))
+    request.session[SESSION_SECRET] = secret
+
+
+def sign_out(request: Request, store: Store) -> None:
+    """Revoke the cookie's sign-in session (a copy of the cookie stops working too) and empty
+    the cookie."""
+    principal = from_session(store, request)
+    if principal is not None and principal.session_id is not None:
+        store.end_session(principal.session_id, by=principal.user.id)
     request.session.clear()
-    request.session[SESSION_USER] = user.id
+    request.scope[PRINCIPAL_KEY] = None
 
 
-def sign_out(request: Request) -> None:
-    request.session.clear()
+SURVEY_SALT = "heard.survey"
 
 
-def _survey_serializer(settings: Settings) -> URLSafeSerializer:
-    return URLSafeSerializer(settings.key(), salt="heard.survey")
+class SurveyLinkExpired(Exception):
+    """A survey link heard signed that no longer works: older than `survey_link_days`, or made
+    before links expired (those carried no time and are refused)."""
+
+
+def _survey_serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.key(), salt=SURVEY_SALT)
 
 
 def survey_token(settings: Settings, conversation_id: int) -> str:
-    """The signed token of a conversation's survey link (`/survey/{token}`)."""
+    """The signed, timed token of a conversation's survey link (`/survey/{token}`); it works for
+    `settings.survey_link_days`."""
     return _survey_serializer(settings).dumps({"conversation": conversation_id})
 
 
 def survey_conversation(settings: Settings, token: str) -> int | None:
-    """The conversation a survey token was signed for, or None when the signature is bad."""
+    """The conversation a survey token was signed for; None when heard did not sign it;
+    SurveyLinkExpired when it did, but the link has expired (or carries no time: made before
+    links expired)."""
     try:
-        data = _survey_serializer(settings).loads(token)
+        data = _survey_serializer(settings).loads(
+            token, max_age=settings.survey_link_days * 24 * 3600
+        )
+    except SignatureExpired:
+        raise SurveyLinkExpired("this survey link has expired") from None
     except BadSignature:
-        return None
+        try:  # a link from before links expired: signed, untimed
+            URLSafeSerializer(settings.key(), salt=SURVEY_SALT).loads(token)
+        except BadSignature:
+            return None
+        raise SurveyLinkExpired("this survey link has expired") from None
     value = data.get("conversation") if isinstance(data, dict) else None
     return value if isinstance(value, int) else None
 

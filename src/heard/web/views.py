@@ -258,6 +258,12 @@ class SurveyView(_View):
     csat: Answer | None = None
     felt_heard: Answer | None = None
     comment: str = ""
+    notice: str | None = Field(
+        default=None, description="above the form: the link was answered and may be changed"
+    )
+    closed: str | None = Field(
+        default=None, description="why the link takes no answer now (no form is shown)"
+    )
 
 
 class UploadResult(_View):

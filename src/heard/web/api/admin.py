@@ -10,6 +10,7 @@ from heard.store.records import AuditEntry
 from heard.web.api.conversations import ERRORS
 from heard.web.api.filters import Id, IdQuery
 from heard.web.api.schemas import (
+    ErrorOut,
     SessionIn,
     TokenCreatedOut,
     TokenIn,
@@ -19,10 +20,15 @@ from heard.web.api.schemas import (
     UserPatch,
 )
 from heard.web.auth import sign_in, sign_out
-from heard.web.deps import Admin, Reader, StoreDep
+from heard.web.deps import Admin, Reader, SettingsDep, StoreDep
 from heard.web.errors import ApiError
 
 router = APIRouter(tags=["admin"])
+
+LAST_ADMIN_ERRORS = {
+    **ERRORS,
+    409: {"model": ErrorOut, "description": "it would leave no active admin able to act"},
+}
 
 
 @router.get("/users", response_model=list[UserOut], responses=ERRORS)
@@ -49,9 +55,10 @@ def get_user(user_id: Id, principal: Admin, store: StoreDep) -> UserOut:
     return UserOut.of(store.get_user(user_id))
 
 
-@router.patch("/users/{user_id}", response_model=UserOut, responses=ERRORS)
+@router.patch("/users/{user_id}", response_model=UserOut, responses=LAST_ADMIN_ERRORS)
 def patch_user(user_id: Id, body: UserPatch, principal: Admin, store: StoreDep) -> UserOut:
-    """Deactivate (or reactivate) a user: their tokens and sessions stop working."""
+    """Deactivate (or reactivate) a user: their tokens stop working and their sign-in sessions
+    are revoked. 409 when it would leave no active admin able to act (yourself included)."""
     return UserOut.of(store.set_active(user_id, active=body.active, by=principal.user.id))
 
 
@@ -64,16 +71,25 @@ def list_tokens(user_id: Id, principal: Admin, store: StoreDep) -> list[TokenOut
 @router.post(
     "/users/{user_id}/tokens", response_model=TokenCreatedOut, status_code=201, responses=ERRORS
 )
-def create_token(user_id: Id, body: TokenIn, principal: Admin, store: StoreDep) -> TokenCreatedOut:
-    """A new API token for the user; the token is in this answer only."""
+def create_token(
+    user_id: Id, body: TokenIn, principal: Admin, store: StoreDep, settings: SettingsDep
+) -> TokenCreatedOut:
+    """A new API token for the user, working for `expires_in_days` (default
+    `HEARD_TOKEN_DAYS`); the token is in this answer only."""
     record, token = store.create_token(
-        user_id, scopes=body.scopes, name=body.name, by=principal.user.id
+        user_id,
+        scopes=body.scopes,
+        name=body.name,
+        days=body.expires_in_days or settings.token_days,
+        by=principal.user.id,
     )
     return TokenCreatedOut(**TokenOut.of(record).model_dump(), token=token)
 
 
-@router.delete("/tokens/{token_id}", response_model=TokenOut, responses=ERRORS)
+@router.delete("/tokens/{token_id}", response_model=TokenOut, responses=LAST_ADMIN_ERRORS)
 def revoke_token(token_id: Id, principal: Admin, store: StoreDep) -> TokenOut:
+    """Revoke a token. 409 when it is the last live admin token of an admin without a password
+    and no other active admin could act."""
     return TokenOut.of(store.revoke_token(token_id, by=principal.user.id))
 
 
@@ -100,11 +116,12 @@ def create_session(body: SessionIn, request: Request, store: StoreDep) -> UserOu
     user = store.verify_password(body.email, body.password)
     if user is None:
         raise ApiError(401, "unauthorized", "wrong email or password", field="password")
-    sign_in(request, user)
+    sign_in(request, store, user)
     return UserOut.of(user)
 
 
 @router.delete("/session", status_code=204, responses=ERRORS, tags=["session"])
-def delete_session(request: Request) -> Response:
-    sign_out(request)
+def delete_session(request: Request, store: StoreDep) -> Response:
+    """Sign out: the sign-in session is revoked, so a copy of the cookie stops working too."""
+    sign_out(request, store)
     return Response(status_code=204)

@@ -135,6 +135,12 @@ class UserOut(BaseModel):
 class TokenIn(_In):
     scopes: list[Scope] = Field(default_factory=lambda: [Scope.READ], min_length=1)
     name: str | None = Field(default=None, max_length=200)
+    expires_in_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="how long the token works (default: the server's HEARD_TOKEN_DAYS, 90)",
+    )
 
 
 class TokenOut(BaseModel):
@@ -145,6 +151,7 @@ class TokenOut(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime = Field(description="after this the token is refused like a revoked one")
 
     @classmethod
     def of(cls, token: TokenRecord) -> TokenOut:

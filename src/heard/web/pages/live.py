@@ -2,9 +2,11 @@
 of one of them (with the private hint form) and the agent panel. Each page is drawn from the
 live hub's state at load; live.js then follows the watch WebSocket (or polls the board).
 
-The agent panel may be embedded in an iframe: it sends `Content-Security-Policy:
-frame-ancestors` from the setting `panel_frame_ancestors` (default `'self'`) and never
-`X-Frame-Options`. The board and the watch page may be framed by this site only."""
+The agent panel may be embedded in an iframe: its Content-Security-Policy (the app's, see
+heard.web.headers) has `frame-ancestors` from the setting `panel_frame_ancestors` (default
+`'self'`) and it sends no `X-Frame-Options`. The board and the watch page may be framed by this
+site only (`frame-ancestors 'self'`, `X-Frame-Options: SAMEORIGIN`); every other page of the
+app by none."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from heard.store.errors import Invalid
 from heard.web import auth, views
 from heard.web.deps import SettingsDep, StoreDep
 from heard.web.errors import ApiError
+from heard.web.headers import content_security_policy
 from heard.web.pages.routes import (
     CsrfChecked,
     Lead,
@@ -61,8 +64,14 @@ async def watchable(request: Request, conversation_id: str, user: User) -> LiveC
     return live
 
 
-def framed(response: HTMLResponse, ancestors: str) -> HTMLResponse:
-    response.headers["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
+def framed(
+    response: HTMLResponse, ancestors: str, *, x_frame_options: str | None = None
+) -> HTMLResponse:
+    """The app's Content-Security-Policy with these `frame-ancestors`, and `X-Frame-Options`
+    as given (none: the header cannot name other sites, and the panel's may)."""
+    response.headers["Content-Security-Policy"] = content_security_policy(frame_ancestors=ancestors)
+    if x_frame_options is not None:
+        response.headers["X-Frame-Options"] = x_frame_options
     return response
 
 
@@ -98,7 +107,7 @@ def board_rows(request: Request, user: User) -> list[views.LiveRow]:
 def board(request: Request, user: Lead) -> HTMLResponse:
     view = views.LiveBoardView(rows=board_rows(request, user), poll_seconds=BOARD_POLL_SECONDS)
     body = pages(request).live_board(view, user=user.page_user, csrf_token=user.csrf)
-    return framed(html(body), "'self'")
+    return framed(html(body), "'self'", x_frame_options="SAMEORIGIN")
 
 
 @router.get("/live/{conversation_id}")
@@ -115,7 +124,7 @@ async def watch(request: Request, conversation_id: LiveId, user: Lead) -> HTMLRe
         last_frame=live.last_frame,
     )
     body = pages(request).live_watch(view, user=user.page_user, csrf_token=user.csrf)
-    return framed(html(body), "'self'")
+    return framed(html(body), "'self'", x_frame_options="SAMEORIGIN")
 
 
 @router.get("/live/{conversation_id}/panel")

@@ -22,7 +22,7 @@ from heard.model import Channel, Polarity
 from heard.settings import Settings
 from heard.store import ConversationFilter, Store, UserRole, Viewer
 from heard.store import records as store_records
-from heard.store.errors import Invalid, NotFound, StoreError
+from heard.store.errors import Conflict, Invalid, NotFound, StoreError
 from heard.store.records import IngestStatus, NoteStatus
 from heard.web import auth, views
 from heard.web.deps import SettingsDep, StoreDep
@@ -224,14 +224,15 @@ async def sign_in(
             email=email, error="Wrong email or password.", next=local_path(next, "/")
         )
         return html(pages(request).sign_in(view, csrf_token=csrf_token(request)), 401)
-    auth.sign_in(request, user)
+    await run_in_threadpool(auth.sign_in, request, store, user)
     csrf_token(request)
     return see_other(local_path(next, "/"))
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, _: CsrfChecked) -> Response:
-    auth.sign_out(request)
+async def sign_out(request: Request, store: StoreDep, _: CsrfChecked) -> Response:
+    """Revoke the sign-in session (a copy of the cookie stops working too)."""
+    await run_in_threadpool(auth.sign_out, request, store)
     return see_other("/sign-in")
 
 
@@ -799,7 +800,12 @@ async def upload(
 def _survey_target(
     store: Store, settings: Settings, token: str
 ) -> store_records.ConversationSummary:
-    conversation_id = auth.survey_conversation(settings, token)
+    try:
+        conversation_id = auth.survey_conversation(settings, token)
+    except auth.SurveyLinkExpired:
+        raise ApiError(
+            410, "expired", "This survey link has expired. Thank you for wanting to answer."
+        ) from None
     if conversation_id is None:
         raise ApiError(404, "not_found", "this survey link is not valid")
     try:
@@ -815,13 +821,38 @@ def _first_name(agent: str | None) -> str | None:
 SurveyToken = Annotated[str, Path(max_length=500)]
 
 
+def _edit_window(settings: Settings) -> timedelta:
+    return timedelta(minutes=settings.survey_edit_minutes)
+
+
+def _survey_html(request: Request, view: views.SurveyView, status: int = 200) -> HTMLResponse:
+    """The survey page; its address holds the link's secret, so no Referer carries it on."""
+    response = html(pages(request).survey(view, csrf_token=csrf_token(request)), status)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+CLOSED = "You have answered this survey already, thank you. The answer can no longer be changed."
+
+
 @router.get("/survey/{token}")
 def survey_form(
     request: Request, token: SurveyToken, store: StoreDep, settings: SettingsDep
 ) -> HTMLResponse:
     target = _survey_target(store, settings, token)
     view = views.SurveyView(action=f"/survey/{token}", agent=_first_name(target.agent))
-    return html(pages(request).survey(view, csrf_token=csrf_token(request)))
+    earlier = store.survey_answer(target.id)
+    if earlier is not None:
+        until = earlier.submitted_at + _edit_window(settings)
+        if datetime.now(UTC) > until:
+            view.closed = CLOSED
+        else:
+            view.notice = (
+                "You have answered already: sending again replaces your answer "
+                f"(until {until:%H:%M} UTC)."
+            )
+            view.csat, view.felt_heard = earlier.csat, earlier.felt_heard
+    return _survey_html(request, view)
 
 
 def _answer(value: str | None) -> int | None:
@@ -841,6 +872,7 @@ async def survey_answer(
     felt_heard: Annotated[str | None, Form(max_length=10)] = None,
     comment: Annotated[str, Form(max_length=2000)] = "",
 ) -> HTMLResponse:
+    """The answer; a second within the edit window replaces the first, after it is a 409 page."""
     target = _survey_target(store, settings, token)
     action = f"/survey/{token}"
     answers = _answer(csat), _answer(felt_heard)
@@ -853,7 +885,17 @@ async def survey_answer(
             felt_heard=answers[1],
             comment=comment,
         )
-        return html(pages(request).survey(view, csrf_token=csrf_token(request)), 422)
-    store.submit_feedback(target.id, csat=answers[0], felt_heard=answers[1], comment=comment)
+        return _survey_html(request, view, 422)
+    try:
+        store.submit_feedback(
+            target.id,
+            csat=answers[0],
+            felt_heard=answers[1],
+            comment=comment,
+            edit_window=_edit_window(settings),
+        )
+    except Conflict:
+        view = views.SurveyView(action=action, agent=_first_name(target.agent), closed=CLOSED)
+        return _survey_html(request, view, 409)
     view = views.SurveyView(action=action, agent=_first_name(target.agent), submitted=True)
-    return html(pages(request).survey(view, csrf_token=csrf_token(request)))
+    return _survey_html(request, view)

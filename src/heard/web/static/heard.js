@@ -22,6 +22,14 @@
     });
   }
 
+  // Bars carry their length as data-width (a percentage): the pages have no style attributes,
+  // which the Content-Security-Policy would refuse; a style set from a script is allowed.
+  function sizeBars(root) {
+    root.querySelectorAll("[data-width]").forEach(function (bar) {
+      bar.style.width = Math.max(0, Math.min(100, Number(bar.dataset.width) || 0)) + "%";
+    });
+  }
+
   // --- highlight explanations -------------------------------------------------------------
   var popover = null;
   var pinned = null;
@@ -189,6 +197,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    sizeBars(document);
     drawCharts();
     setUpHighlights();
     setUpNotes();

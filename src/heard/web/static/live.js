@@ -433,9 +433,17 @@
     window.setTimeout(refresh, every);
   }
 
+  // The first paint's bars carry their length as data-width (no style attributes: see heard.js).
+  function sizeBars(root) {
+    root.querySelectorAll("[data-width]").forEach(function (bar) {
+      bar.style.width = Math.max(0, Math.min(100, Number(bar.dataset.width) || 0)) + "%";
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var root = document.querySelector("[data-live]");
     if (!root) return;
+    sizeBars(root);
     if (root.dataset.live === "panel") setUpPanel(root);
     else if (root.dataset.live === "watch") setUpWatch(root);
     else if (root.dataset.live === "board") setUpBoard(root);
