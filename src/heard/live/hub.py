@@ -106,22 +106,36 @@ class Subscriber:
     dropped: bool = False
 
     close_code: int = 4408
-    """How the socket is closed when the hub drops it (4408: too slow; 1012: restart)."""
+    """How the socket is closed when it is dropped (4408: too slow; 4401, 4403: its
+    credentials no longer stand)."""
+    close_reason: str = "too slow"
 
     def put(self, text: str) -> None:
         if self.dropped:
             return
         if self.queue.qsize() >= QUEUE_LIMIT:
-            self.close(4408)
+            self.close(4408, "too slow")
             return
         self.queue.put_nowait(text)
 
-    def close(self, code: int) -> None:
+    def close(self, code: int, reason: str) -> None:
         """Ask the socket's writer to close it (after the frames already queued)."""
         if not self.dropped:
             self.dropped = True
             self.close_code = code
+            self.close_reason = reason
             self.queue.put_nowait(None)
+
+    def shut_out(self, frame: str, code: int, reason: str) -> None:
+        """Close the socket now with `frame` as the last it gets: frames queued and not yet
+        sent are dropped, and nothing published later reaches it (its credentials no longer
+        stand)."""
+        if self.dropped:
+            return
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(frame)
+        self.close(code, reason)
 
 
 @dataclass

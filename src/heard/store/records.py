@@ -71,6 +71,15 @@ class TokenRecord(_Record):
     revoked_at: datetime | None
 
 
+class Standing(_Record):
+    """How credentials stand now (`Store.standing`): the usable tokens asked about with their
+    scopes (a revoked or unknown one is missing), and the users asked about as stored now,
+    inactive ones included (a deleted one is missing)."""
+
+    tokens: dict[int, list[Scope]] = Field(default_factory=dict)
+    users: dict[int, UserRecord] = Field(default_factory=dict)
+
+
 class TeamRecord(_Record):
     id: int
     name: str

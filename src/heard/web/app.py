@@ -20,6 +20,7 @@ from heard.web.api import router as api_router
 from heard.web.assets import mount_static
 from heard.web.pages import live as live_pages
 from heard.web.pages import routes as page_routes
+from heard.web.sockets import SocketGuard
 
 SESSION_COOKIE = "heard_session"
 
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.live = LiveHub(
         store, redact=settings.redact, policy=NudgePolicy.from_settings(settings)
     )
+    app.state.live_sockets = SocketGuard(store, app.state.live)
     errors.install(app, page_error=page_routes.error_page)
     page_routes.install(app)
     app.include_router(api_router)

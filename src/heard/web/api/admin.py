@@ -21,6 +21,7 @@ from heard.web.api.schemas import (
 from heard.web.auth import sign_in, sign_out
 from heard.web.deps import Admin, Reader, StoreDep
 from heard.web.errors import ApiError
+from heard.web.sockets import socket_guard
 
 router = APIRouter(tags=["admin"])
 
@@ -50,9 +51,15 @@ def get_user(user_id: Id, principal: Admin, store: StoreDep) -> UserOut:
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, responses=ERRORS)
-def patch_user(user_id: Id, body: UserPatch, principal: Admin, store: StoreDep) -> UserOut:
-    """Deactivate (or reactivate) a user: their tokens and sessions stop working."""
-    return UserOut.of(store.set_active(user_id, active=body.active, by=principal.user.id))
+def patch_user(
+    user_id: Id, body: UserPatch, principal: Admin, store: StoreDep, request: Request
+) -> UserOut:
+    """Deactivate (or reactivate) a user: their tokens and sessions stop working, and their
+    open live sockets are closed."""
+    user = store.set_active(user_id, active=body.active, by=principal.user.id)
+    if not user.active:
+        socket_guard(request.app).deactivated(user_id=user.id)
+    return UserOut.of(user)
 
 
 @router.get("/users/{user_id}/tokens", response_model=list[TokenOut], responses=ERRORS)
@@ -73,8 +80,11 @@ def create_token(user_id: Id, body: TokenIn, principal: Admin, store: StoreDep) 
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut, responses=ERRORS)
-def revoke_token(token_id: Id, principal: Admin, store: StoreDep) -> TokenOut:
-    return TokenOut.of(store.revoke_token(token_id, by=principal.user.id))
+def revoke_token(token_id: Id, principal: Admin, store: StoreDep, request: Request) -> TokenOut:
+    """Revoke a token: it stops working, and the live sockets it opened are closed."""
+    record = store.revoke_token(token_id, by=principal.user.id)
+    socket_guard(request.app).revoked(token_id=record.id)
+    return TokenOut.of(record)
 
 
 @router.get("/audit", response_model=list[AuditEntry], responses=ERRORS)
@@ -107,4 +117,5 @@ def create_session(body: SessionIn, request: Request, store: StoreDep) -> UserOu
 @router.delete("/session", status_code=204, responses=ERRORS, tags=["session"])
 def delete_session(request: Request) -> Response:
     sign_out(request)
+    socket_guard(request.app).recheck_soon()
     return Response(status_code=204)

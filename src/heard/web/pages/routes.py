@@ -28,6 +28,7 @@ from heard.web import auth, views
 from heard.web.deps import SettingsDep, StoreDep
 from heard.web.errors import ApiError
 from heard.web.pages.rendering import Pages, default_pages
+from heard.web.sockets import socket_guard
 
 CSRF_KEY = "csrf"
 """The session cookie's key that holds the session's CSRF token."""
@@ -232,6 +233,7 @@ async def sign_in(
 @router.post("/sign-out")
 async def sign_out(request: Request, _: CsrfChecked) -> Response:
     auth.sign_out(request)
+    socket_guard(request.app).recheck_soon()
     return see_other("/sign-in")
 
 
