@@ -49,3 +49,17 @@ def test_secret_key_is_generated_once_and_private(data_dir: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert len(first) >= 40 and Settings().key() == first
     assert Settings(secret_key="given").key() == "given"
+
+
+def test_live_limits(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from heard.live.limits import LiveLimits
+
+    assert LiveLimits.from_settings(Settings()) == LiveLimits(
+        turn_chars=20_000, turn_words=5_000, message_bytes=1_048_576
+    )
+    monkeypatch.setenv("HEARD_LIVE_MAX_TURN_CHARS", "500")
+    monkeypatch.setenv("HEARD_LIVE_MAX_MESSAGE_BYTES", "2048")
+    assert LiveLimits.from_settings(Settings()).turn_chars == 500
+    monkeypatch.setenv("HEARD_LIVE_MAX_TURN_CHARS", "5000")
+    with pytest.raises(ValidationError, match="the longest turn would not fit"):
+        Settings()

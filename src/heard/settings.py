@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"
@@ -138,6 +138,32 @@ class Settings(BaseSettings):
         le=60 * 24 * 30,
         description="how long after the first answer a survey link may change it (0: never)",
     )
+
+    live_max_turn_chars: int = Field(
+        default=20_000,
+        ge=1,
+        description="live coaching: the most characters of text one turn or partial may carry",
+    )
+    live_max_turn_words: int = Field(
+        default=5_000,
+        ge=1,
+        description="live coaching: the most recognised words one turn may carry",
+    )
+    live_max_message_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="live coaching: the largest WebSocket message (checked before it is parsed)",
+    )
+
+    @model_validator(mode="after")
+    def _live_message_holds_a_turn(self) -> Settings:
+        if self.live_max_message_bytes < self.live_max_turn_chars:
+            raise ValueError(
+                f"live_max_message_bytes ({self.live_max_message_bytes:,}) is smaller than "
+                f"live_max_turn_chars ({self.live_max_turn_chars:,}): the longest turn would "
+                "not fit in a message"
+            )
+        return self
 
     def key(self) -> str:
         """The secret key: the setting, or one generated once and kept beside the default

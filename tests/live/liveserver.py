@@ -52,15 +52,16 @@ def site_settings(**changes: Any) -> Settings:
 
 
 @contextmanager
-def live_site(database_url: str, *, world: World | None = None) -> Iterator[Site]:
+def live_site(database_url: str, *, world: World | None = None, **changes: Any) -> Iterator[Site]:
     """The team app with live coaching on a store at `database_url` (built once: a second
-    site on the same database reuses `world`, as a restarted server would)."""
+    site on the same database reuses `world`, as a restarted server would), with the test
+    settings and `changes` to them."""
     store = open_store(database_url)
     if world is None:
         world = build_world(store)
     else:
         world = World(store, world.users, world.agents, world.teams, world.conversations)
-    settings = site_settings()
+    settings = site_settings(**changes)
     app = create_app(settings, store=store)
     try:
         with serve(app) as url:

@@ -12,6 +12,7 @@ import pytest
 from heard.live import hub as hub_module
 from heard.live.events import LiveState, Nudge
 from heard.live.hub import LiveError, LiveHub, Subscriber, need, parse_event
+from heard.live.limits import LiveLimits
 from teamdata import build_world, open_store
 
 
@@ -34,6 +35,34 @@ def test_parse_errors_name_the_field() -> None:
     with pytest.raises(LiveError) as broken:
         parse_event("[1, 2")
     assert broken.value.code == "bad_json"
+
+
+def test_events_over_the_limits_are_refused_naming_field_size_limit_and_setting() -> None:
+    limits = LiveLimits(turn_chars=10, turn_words=2, message_bytes=2000)
+    word = {"text": "a", "start": 0.0, "end": 0.1}
+    cases = {
+        "x" * 2001: ("the message: 2,001 characters", "2,000 (setting live_max_message_bytes"),
+        b"x" * 2001: ("the message: 2,001 bytes", "2,000 (setting live_max_message_bytes"),
+        json.dumps({"type": "turn", "seq": 5, "role": "agent", "text": "x" * 11}): (
+            "turn.text: 11 characters",
+            "10 (setting live_max_turn_chars, HEARD_LIVE_MAX_TURN_CHARS)",
+        ),
+        json.dumps(
+            {"type": "partial", "seq": 5, "role": "agent", "text": "x" * 11, "start": 0, "end": 1}
+        ): ("partial.text: 11 characters", "10 (setting live_max_turn_chars"),
+        json.dumps(
+            {"type": "turn", "seq": 5, "role": "agent", "text": "a a a", "words": [word] * 3}
+        ): ("turn.words: 3 words", "2 (setting live_max_turn_words, HEARD_LIVE_MAX_TURN_WORDS)"),
+    }
+    for raw, (what, limit) in cases.items():
+        with pytest.raises(LiveError) as refused:
+            parse_event(raw, limits=limits, expected=5)
+        error = refused.value
+        assert error.code == "too_large" and error.expected == 5
+        assert error.message.startswith(f"{what}, more than the limit of {limit}"), error.message
+        assert error.event == (None if "message" in what else 5)
+    fits = {"type": "turn", "seq": 5, "role": "agent", "text": "x" * 10, "words": [word] * 2}
+    assert parse_event(json.dumps(fits), limits=limits).text == "x" * 10
 
 
 def test_a_since_older_than_the_log_is_refused(hub, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -203,4 +232,50 @@ def test_sentence_encoding_runs_off_the_loop(hub, monkeypatch: pytest.MonkeyPatc
     session = live_hub.conversations["c-held"].session
     assert session.analysis is not None
     batch = session.analyzer.analyze(session.conversation).scorecard
+    assert session.analysis.scorecard.model_dump() == batch.model_dump()
+
+
+def test_a_large_conversation_is_analysed_off_the_loop(
+    hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a conversation holds OFF_LOOP_CHARS of text its events are redacted and analysed
+    on a worker thread, with the same analysis a batch run gives; smaller ones stay on the
+    loop."""
+    import threading
+
+    from heard.live.session import LiveSession
+
+    live_hub, ann = hub
+    monkeypatch.setattr(hub_module, "OFF_LOOP_CHARS", 150)
+    threads: list[bool] = []
+    real = LiveSession.apply
+
+    def apply(self, event):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(self, event)
+
+    monkeypatch.setattr(LiveSession, "apply", apply)
+    turns = [
+        ("customer", "My card was charged twice for order 5521 and I'm upset."),  # 56
+        ("agent", "I'm so sorry, that sounds frustrating. Let me look at it."),  # 57, 113
+        ("customer", "Please refund to my card 4111 1111 1111 1111 now."),  # 163: off the loop
+        ("agent", "Thanks, I have refunded the second charge."),
+    ]
+
+    async def run() -> Subscriber:
+        own = Subscriber(watch=False)
+        await live_hub.feed("c-big", '{"type": "start", "seq": 1}', ann, own)
+        for seq, (role, text) in enumerate(turns, start=2):
+            message = json.dumps({"type": "turn", "seq": seq, "role": role, "text": text})
+            await live_hub.feed("c-big", message, ann, own)
+        return own
+
+    own = asyncio.run(run())
+    assert threads == [True, True, False, False]
+    queued = [json.loads(own.queue.get_nowait()) for _ in range(own.queue.qsize())]
+    assert [f["event"] for f in queued if f["type"] == "ack"] == [1, 2, 3, 4, 5]
+    session = live_hub.conversations["c-big"].session
+    assert "4111" not in session.turns[2].text  # redacted on the thread too
+    batch = session.analyzer.analyze(session.conversation).scorecard
+    assert session.analysis is not None
     assert session.analysis.scorecard.model_dump() == batch.model_dump()

@@ -157,6 +157,7 @@ ErrorCode = Literal[
     "forbidden",
     "since_too_old",
     "store_error",
+    "too_large",
 ]
 
 

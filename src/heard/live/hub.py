@@ -45,6 +45,7 @@ from heard.live.events import (
     StateFrame,
     TurnEvent,
 )
+from heard.live.limits import LiveLimits
 from heard.live.metrics import LiveMetrics
 from heard.live.nudges import NudgePolicy
 from heard.live.session import LiveSession, LiveUpdate
@@ -68,6 +69,15 @@ the store and is rebuilt when a client comes back)."""
 RESUME_ATTEMPTS = 3
 """Rounds of encoding off the loop per event before the rest is encoded on it (each round
 serves one detector's request; two detectors use sentence embeddings today)."""
+OFF_LOOP_CHARS = 6_000
+"""A conversation holding this many characters of text (its turns so far and the event) has
+its events redacted and analysed on a worker thread. Each event re-analyses the conversation
+so far, which on the loop stalls every session: measured on a quiet 2-core machine with the
+small encoder, 2,000 characters take 7 ms, 8,000 26 ms, 12,000 43 ms and one 20,000-character
+turn 100–110 ms — and every later event of that conversation as much again. On a thread the
+loop's longest stall for such an event is 16–31 ms on a busy machine (the GIL's switch
+interval and the parts still on the loop: parsing, the store write, the frames). Every STAR
+chat (3,671 characters at most) stays on the loop, where an event waits for no thread."""
 COLLECT_OLDER_EVERY = 10
 """After every event the hub runs the garbage collector's youngest generation, and after
 every `COLLECT_OLDER_EVERY`-th the middle one too (see `LiveHub._collect_soon`)."""
@@ -106,22 +116,36 @@ class Subscriber:
     dropped: bool = False
 
     close_code: int = 4408
-    """How the socket is closed when the hub drops it (4408: too slow; 1012: restart)."""
+    """How the socket is closed when it is dropped (4408: too slow; 4401, 4403: its
+    credentials no longer stand)."""
+    close_reason: str = "too slow"
 
     def put(self, text: str) -> None:
         if self.dropped:
             return
         if self.queue.qsize() >= QUEUE_LIMIT:
-            self.close(4408)
+            self.close(4408, "too slow")
             return
         self.queue.put_nowait(text)
 
-    def close(self, code: int) -> None:
+    def close(self, code: int, reason: str) -> None:
         """Ask the socket's writer to close it (after the frames already queued)."""
         if not self.dropped:
             self.dropped = True
             self.close_code = code
+            self.close_reason = reason
             self.queue.put_nowait(None)
+
+    def shut_out(self, frame: str, code: int, reason: str) -> None:
+        """Close the socket now with `frame` as the last it gets: frames queued and not yet
+        sent are dropped, and nothing published later reaches it (its credentials no longer
+        stand)."""
+        if self.dropped:
+            return
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(frame)
+        self.close(code, reason)
 
 
 @dataclass
@@ -195,13 +219,23 @@ def may_feed(record: LiveSessionRecord, viewer: Viewer) -> bool:
     )
 
 
-def parse_event(raw: str | bytes) -> Any:
-    """A client event from one WebSocket message (LiveError bad_json / bad_event)."""
+def parse_event(
+    raw: str | bytes, *, limits: LiveLimits | None = None, expected: int | None = None
+) -> Any:
+    """A client event from one WebSocket message (LiveError bad_json / bad_event, too_large
+    when the message, or the event's text or words, exceed `limits`, checked before parsing
+    and validating; `expected` is the seq the server expects next, for that error)."""
+    limits = limits or LiveLimits()
+    if (excess := limits.message_excess(raw)) is not None:
+        raise LiveError("too_large", excess, expected=expected)
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise LiveError("bad_json", f"the message is not JSON: {exc}") from None
     seq = data.get("seq") if isinstance(data, dict) else None
+    if (excess := limits.event_excess(data)) is not None:
+        event = seq if isinstance(seq, int) else None
+        raise LiveError("too_large", excess, event=event, expected=expected)
     try:
         return _EVENT.validate_python(data)
     except ValidationError as exc:
@@ -219,12 +253,19 @@ class LiveHub:
     """Every live conversation of this process (one per app, in `app.state.live`)."""
 
     def __init__(
-        self, store: Store, *, redact: bool = True, policy: NudgePolicy | None = None
+        self,
+        store: Store,
+        *,
+        redact: bool = True,
+        policy: NudgePolicy | None = None,
+        limits: LiveLimits | None = None,
     ) -> None:
         self.store = store
         self.redact = redact
         self.policy = policy or NudgePolicy()
         """When and which nudges each session gives (the `HEARD_LIVE_*` settings)."""
+        self.limits = limits or LiveLimits()
+        """How big one event may be (the `HEARD_LIVE_MAX_*` settings)."""
         self.conversations: dict[str, LiveConversation] = {}
         self.metrics = LiveMetrics()
         """Event-loop lag and per-phase time of each event (`GET /api/v1/live-metrics`)."""
@@ -421,7 +462,8 @@ class LiveHub:
         live: LiveConversation | None = None
         try:
             live = await self.find(conversation_id, viewer=viewer, feed=True)
-            event = parse_event(raw)
+            expected = live.last_event + 1 if live is not None else 1
+            event = parse_event(raw, limits=self.limits, expected=expected)
             if live is None:
                 if not isinstance(event, StartEvent):
                     raise LiveError(
@@ -464,8 +506,11 @@ class LiveHub:
         metrics = self.metrics
         metrics.watch_loop()
         began, began_cpu = time.perf_counter(), time.thread_time()
+        heavy = self._heavy(live, event)
         with metrics.timed("redact"):
-            event = self._redacted(event)
+            event = (
+                await asyncio.to_thread(self._redacted, event) if heavy else self._redacted(event)
+            )
         # Written before anything is sent, so an ack means the event is durable. The write
         # runs on the event loop: a commit takes 1–3 ms, and on a thread it would wait for
         # the GIL behind every analysis (measured: p50 30 ms instead of 2.4 ms at 50 sessions).
@@ -485,7 +530,10 @@ class LiveHub:
         live.last_event = event.seq
         live.touched = time.monotonic()
         with metrics.timed("analyse"):
-            update = await self._apply_deferred(live, event)
+            if heavy:
+                update = await asyncio.to_thread(self._apply, live, event)
+            else:
+                update = await self._apply_deferred(live, event)
         with metrics.timed("publish"):
             self._publish_update(live, event.seq, update)
         metrics.add("event", (time.perf_counter() - began) * 1000)
@@ -509,9 +557,20 @@ class LiveHub:
         generation = 1 if self._applied % COLLECT_OLDER_EVERY == 0 else 0
         asyncio.get_running_loop().call_soon(gc.collect, generation)
 
+    @staticmethod
+    def _heavy(live: LiveConversation, event: Any) -> bool:
+        """Whether the conversation with this event holds `OFF_LOOP_CHARS` of text or more:
+        then the event is redacted and analysed on a worker thread, not on the loop."""
+        size = len(event.text) if isinstance(event, TurnEvent | PartialEvent) else 0
+        for turn in live.session.turns:
+            size += len(turn.text)
+            if size >= OFF_LOOP_CHARS:
+                return True
+        return size >= OFF_LOOP_CHARS
+
     def _apply(self, live: LiveConversation, event: Any) -> LiveUpdate:
-        """Apply an event, sentence embeddings computed where the analysis asks (rebuilds,
-        on a thread)."""
+        """Apply an event, sentence embeddings computed where the analysis asks (rebuilds
+        and large conversations, on a thread)."""
         try:
             return live.session.apply(event)
         except Exception:  # a detector failing must not take the session down
@@ -567,7 +626,10 @@ class LiveHub:
         # turns were redacted as they arrived), so the conversation is not analysed twice.
         conversation = live.session.conversation
         analysis = live.session.analysis
-        redacted = self._redacted_again(conversation)
+        if self._heavy(live, None):
+            redacted = await asyncio.to_thread(self._redacted_again, conversation)
+        else:
+            redacted = self._redacted_again(conversation)
         # stored as whoever started it may store it (checked at the start already)
         viewer = self.store.get_user(owner).viewer() if owner is not None else Viewer.system()
         try:

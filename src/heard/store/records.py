@@ -72,6 +72,17 @@ class TokenRecord(_Record):
     expires_at: datetime
 
 
+class Standing(_Record):
+    """How credentials stand now (`Store.standing`): the usable tokens asked about with their
+    scopes (a revoked, expired or unknown one is missing), the users asked about as stored
+    now, inactive ones included (a deleted one is missing), and the live sign-in sessions."""
+
+    tokens: dict[int, list[Scope]] = Field(default_factory=dict)
+    users: dict[int, UserRecord] = Field(default_factory=dict)
+    sessions: set[int] = Field(default_factory=set)
+    """The sign-in sessions asked about that are still live (not signed out or expired)."""
+
+
 class TeamRecord(_Record):
     id: int
     name: str

@@ -8,7 +8,7 @@ import secrets
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -40,7 +40,7 @@ from heard.analysis import Analyzer
 from heard.analysis.detector import Requirement
 from heard.analysis.rubric import Rubric
 from heard.model import Channel, Conversation, Scorecard
-from heard.store import access, placement, surveys
+from heard.store import access, credentials, placement, surveys
 from heard.store.access import Lifetimes
 from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
 from heard.store.bulk import insert_missing, write_rows
@@ -74,6 +74,7 @@ from heard.store.records import (
     RescoreReport,
     Scope,
     ScorecardInfo,
+    Standing,
     TeamRecord,
     TokenRecord,
     TrendPoint,
@@ -2252,17 +2253,11 @@ class Store:
     # ------------------------------------------------------------------ users and tokens
 
     def _user(self, session: Session, row: UserRow) -> UserRecord:
-        agent_id = session.scalar(select(AgentRow.id).where(AgentRow.user_id == row.id))
-        teams = list(
-            session.scalars(
-                select(TeamLeadRow.team_id)
-                .where(TeamLeadRow.user_id == row.id)
-                .order_by(TeamLeadRow.team_id)
-            )
-        )
-        if agent_id is not None and not teams and row.role == UserRole.AGENT.value:
-            team = session.scalar(select(AgentRow.team_id).where(AgentRow.id == agent_id))
-            teams = [team] if team is not None else []
+        return self._user_record(row, credentials.links(session, [row])[row.id])
+
+    @staticmethod
+    def _user_record(row: UserRow, links: credentials.Links) -> UserRecord:
+        agent_id, teams = links
         return UserRecord(
             id=row.id,
             email=row.email,
@@ -2500,22 +2495,49 @@ class Store:
         )
 
     def verify_token(self, token: str) -> tuple[UserRecord, list[Scope]] | None:
-        """The active user and the scopes of an unrevoked, unexpired token, or None."""
+        """The active user and the scopes of a usable (unrevoked, unexpired) token, or None."""
+        found = self.authenticate_token(token)
+        return None if found is None else (found[0], found[1].scopes)
+
+    def authenticate_token(self, token: str) -> tuple[UserRecord, TokenRecord] | None:
+        """The active user and the record of a usable (unrevoked, unexpired) token, or None."""
         if not token.startswith(TOKEN_PREFIX):
             return None
         with self._session() as session:
             row = session.scalars(
-                select(ApiTokenRow).where(ApiTokenRow.token_hash == hash_token(token))
+                select(ApiTokenRow).where(
+                    ApiTokenRow.token_hash == hash_token(token), credentials.usable_token()
+                )
             ).one_or_none()
             stamp = now()
-            if row is None or row.revoked_at is not None or row.expires_at <= stamp:
+            if row is None:
                 return None
             user = session.get(UserRow, row.user_id)
             if user is None or not user.active:
                 return None
             if row.last_used_at is None or stamp - row.last_used_at > timedelta(minutes=1):
                 row.last_used_at = stamp
-            return self._user(session, user), [Scope(s) for s in row.scopes.split()]
+            return self._user(session, user), self._token(row)
+
+    def standing(
+        self,
+        *,
+        token_ids: Collection[int] = (),
+        user_ids: Collection[int] = (),
+        session_ids: Collection[int] = (),
+    ) -> Standing:
+        """How credentials stand now, in a few queries however many are asked about: the
+        usable tokens among `token_ids`, the users among `user_ids` as stored now (their
+        active flag, role, agent and teams) and the live sign-in sessions among
+        `session_ids`. The open live sockets' re-check."""
+        with self._session() as session:
+            rows = credentials.user_rows(session, user_ids)
+            links = credentials.links(session, rows)
+            return Standing(
+                tokens=credentials.usable_tokens(session, token_ids),
+                users={row.id: self._user_record(row, links[row.id]) for row in rows},
+                sessions=access.valid_session_ids(session, session_ids) if session_ids else set(),
+            )
 
     def list_tokens(self, user_id: int | None = None) -> list[TokenRecord]:
         with self._session() as session:

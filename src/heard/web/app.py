@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from heard import __version__
 from heard.live.hub import LiveHub
+from heard.live.limits import LiveLimits
 from heard.live.nudges import NudgePolicy
 from heard.settings import Settings
 from heard.store import Store
@@ -22,6 +23,7 @@ from heard.web.assets import mount_static
 from heard.web.headers import SecurityHeaders, security_headers
 from heard.web.pages import live as live_pages
 from heard.web.pages import routes as page_routes
+from heard.web.sockets import SocketGuard
 
 SESSION_COOKIE = "heard_session"
 
@@ -166,8 +168,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.settings = settings
     app.state.store = store
     app.state.live = LiveHub(
-        store, redact=settings.redact, policy=NudgePolicy.from_settings(settings)
+        store,
+        redact=settings.redact,
+        policy=NudgePolicy.from_settings(settings),
+        limits=LiveLimits.from_settings(settings),
     )
+    app.state.live_sockets = SocketGuard(store, app.state.live)
     errors.install(app, page_error=page_routes.error_page)
     page_routes.install(app)
     app.include_router(api_router)

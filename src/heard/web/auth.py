@@ -3,8 +3,10 @@ by the store), signed survey links that expire, and signed agent-panel keys."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection, Request
@@ -43,6 +45,10 @@ class Principal:
     session_id: int | None = None
     """For a session cookie: the store's id of the sign-in session (`Store.valid_session_ids`
     says whether it is still live); None otherwise."""
+    token_id: int | None = None
+    """For a bearer token: its id (what `recheck` asks the store about)."""
+    expires_at: datetime | None = None
+    """When the credentials stop working by themselves (a panel key), None when never."""
 
     @property
     def viewer(self) -> Viewer:
@@ -61,11 +67,11 @@ def from_bearer(store: Store, authorization: str) -> Principal:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise BadCredentials("the Authorization header must be 'Bearer <token>'")
-    found = store.verify_token(token.strip())
+    found = store.authenticate_token(token.strip())
     if found is None:
         raise BadCredentials("the token is unknown, revoked, expired, or its user is inactive")
-    user, scopes = found
-    return Principal(user=user, scopes=frozenset(scopes), via="token")
+    user, record = found
+    return Principal(user=user, scopes=frozenset(record.scopes), via="token", token_id=record.id)
 
 
 def session_lifetimes(settings: Settings) -> Lifetimes:
@@ -173,8 +179,11 @@ def from_panel_key(
     """The read-only caller a panel key stands for (BadCredentials when it is forged, expired,
     for another conversation than `conversation_id`, or its user is gone or inactive; with
     `conversation_id` None, a key for any conversation will do)."""
+    lifetime = settings.panel_link_hours * 3600
     try:
-        data = _panel_serializer(settings).loads(key, max_age=settings.panel_link_hours * 3600)
+        data, signed = _panel_serializer(settings).loads(
+            key, max_age=lifetime, return_timestamp=True
+        )
     except SignatureExpired:
         raise BadCredentials("the panel key has expired: open the panel link again") from None
     except BadSignature:
@@ -191,4 +200,53 @@ def from_panel_key(
         raise BadCredentials("the panel key's user no longer exists") from None
     if not user.active:
         raise BadCredentials("the panel key's user is inactive")
-    return Principal(user=user, scopes=frozenset({Scope.READ}), via="panel", live=live)
+    return Principal(
+        user=user,
+        scopes=frozenset({Scope.READ}),
+        via="panel",
+        live=live,
+        expires_at=signed + timedelta(seconds=lifetime),
+    )
+
+
+@dataclass(frozen=True)
+class Lapse:
+    """Why credentials that signed a caller in no longer stand."""
+
+    code: Literal["unauthorised", "forbidden"]
+    """unauthorised: the credentials no longer work; forbidden: they work, but no longer
+    allow what they were used for."""
+    message: str
+
+
+def recheck(store: Store, principals: Sequence[Principal]) -> list[Principal | Lapse]:
+    """Each principal as its credentials stand now, in one batch (a few queries however many
+    there are): a fresh Principal — the user's role, agent and teams as stored now, a
+    session's scopes following the role — or the Lapse that says why the credentials no
+    longer stand: a revoked or expired token, a signed-out or expired sign-in session, a
+    deactivated or deleted user, an expired panel key. The open live sockets call it every
+    half second (heard.web.sockets)."""
+    standing = store.standing(
+        token_ids={p.token_id for p in principals if p.token_id is not None},
+        user_ids={p.user.id for p in principals},
+        session_ids={p.session_id for p in principals if p.session_id is not None},
+    )
+    stamp = datetime.now(UTC)
+    found: list[Principal | Lapse] = []
+    for principal in principals:
+        user = standing.users.get(principal.user.id)
+        if principal.token_id is not None and principal.token_id not in standing.tokens:
+            found.append(Lapse("unauthorised", "the token was revoked or has expired"))
+        elif principal.session_id is not None and principal.session_id not in standing.sessions:
+            found.append(Lapse("unauthorised", "the sign-in session ended (signed out or expired)"))
+        elif principal.expires_at is not None and principal.expires_at <= stamp:
+            what = "the panel key has" if principal.via == "panel" else "the credentials have"
+            found.append(Lapse("unauthorised", f"{what} expired"))
+        elif user is None:
+            found.append(Lapse("unauthorised", "the user no longer exists"))
+        elif not user.active:
+            found.append(Lapse("unauthorised", "the user was deactivated"))
+        else:
+            scopes = SESSION_SCOPES[user.role] if principal.via == "session" else principal.scopes
+            found.append(replace(principal, user=user, scopes=scopes))
+    return found

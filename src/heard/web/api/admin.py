@@ -22,6 +22,7 @@ from heard.web.api.schemas import (
 from heard.web.auth import sign_in, sign_out
 from heard.web.deps import Admin, Reader, SettingsDep, StoreDep
 from heard.web.errors import ApiError
+from heard.web.sockets import socket_guard
 
 router = APIRouter(tags=["admin"])
 
@@ -56,10 +57,16 @@ def get_user(user_id: Id, principal: Admin, store: StoreDep) -> UserOut:
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, responses=LAST_ADMIN_ERRORS)
-def patch_user(user_id: Id, body: UserPatch, principal: Admin, store: StoreDep) -> UserOut:
-    """Deactivate (or reactivate) a user: their tokens stop working and their sign-in sessions
-    are revoked. 409 when it would leave no active admin able to act (yourself included)."""
-    return UserOut.of(store.set_active(user_id, active=body.active, by=principal.user.id))
+def patch_user(
+    user_id: Id, body: UserPatch, principal: Admin, store: StoreDep, request: Request
+) -> UserOut:
+    """Deactivate (or reactivate) a user: their tokens stop working, their sign-in sessions
+    are revoked and their open live sockets are closed. 409 when it would leave no active
+    admin able to act (yourself included)."""
+    user = store.set_active(user_id, active=body.active, by=principal.user.id)
+    if not user.active:
+        socket_guard(request.app).deactivated(user_id=user.id)
+    return UserOut.of(user)
 
 
 @router.get("/users/{user_id}/tokens", response_model=list[TokenOut], responses=ERRORS)
@@ -87,10 +94,13 @@ def create_token(
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut, responses=LAST_ADMIN_ERRORS)
-def revoke_token(token_id: Id, principal: Admin, store: StoreDep) -> TokenOut:
-    """Revoke a token. 409 when it is the last live admin token of an admin without a password
-    and no other active admin could act."""
-    return TokenOut.of(store.revoke_token(token_id, by=principal.user.id))
+def revoke_token(token_id: Id, principal: Admin, store: StoreDep, request: Request) -> TokenOut:
+    """Revoke a token: it stops working, and the live sockets it opened are closed. 409 when it
+    is the last live admin token of an admin without a password and no other active admin
+    could act."""
+    record = store.revoke_token(token_id, by=principal.user.id)
+    socket_guard(request.app).revoked(token_id=record.id)
+    return TokenOut.of(record)
 
 
 @router.get("/audit", response_model=list[AuditEntry], responses=ERRORS)
@@ -122,6 +132,8 @@ def create_session(body: SessionIn, request: Request, store: StoreDep) -> UserOu
 
 @router.delete("/session", status_code=204, responses=ERRORS, tags=["session"])
 def delete_session(request: Request, store: StoreDep) -> Response:
-    """Sign out: the sign-in session is revoked, so a copy of the cookie stops working too."""
+    """Sign out: the sign-in session is revoked, so a copy of the cookie stops working too,
+    and the live sockets it opened are closed."""
     sign_out(request, store)
+    socket_guard(request.app).recheck_soon()
     return Response(status_code=204)

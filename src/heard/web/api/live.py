@@ -30,15 +30,15 @@ from heard.web.auth import (
 from heard.web.deps import LeadWriter, PanelReader, Reader, SettingsDep, StoreDep
 from heard.web.deps import need as needs
 from heard.web.errors import ApiError
+from heard.web.sockets import CLOSE_FORBIDDEN, CLOSE_UNAUTHORISED, GuardedSocket, socket_guard
 
 router = APIRouter(tags=["live"])
 
-CLOSE_UNAUTHORISED = 4401
-CLOSE_FORBIDDEN = 4403
 CLOSE_UNKNOWN = 4404
 CLOSE_TOO_SLOW = 4408
-"""WebSocket close codes: missing or bad credentials, not allowed, no such conversation, the
-client read too slowly (frames piled up)."""
+"""WebSocket close codes besides the credentials' (heard.web.sockets: 4401 bad or no longer
+valid, 4403 not or no longer allowed): no such conversation, the client read too slowly
+(frames piled up)."""
 
 ConversationKey = Annotated[
     str, Path(min_length=1, max_length=300, description="the conversation's id in the feed")
@@ -296,8 +296,7 @@ async def _writer(websocket: WebSocket, subscriber: Subscriber) -> None:
     while True:
         text = await subscriber.queue.get()
         if text is None:
-            reason = "too slow" if subscriber.close_code == CLOSE_TOO_SLOW else "reconnect"
-            await websocket.close(code=subscriber.close_code, reason=reason)
+            await websocket.close(code=subscriber.close_code, reason=subscriber.close_reason)
             return
         await websocket.send_text(text)
 
@@ -331,11 +330,12 @@ async def _serve(
     hub: LiveHub,
     live: LiveConversation | None,
     conversation_id: str,
-    own: Subscriber,
+    guarded: GuardedSocket,
     since: int | None,
-    principal: Principal | None,
 ) -> None:
-    """Say hello, send the missed frames, then relay: frames out, events in (feed only)."""
+    """Say hello, send the missed frames, then relay: frames out, events in (feed only),
+    while the socket's credentials stand (heard.web.sockets)."""
+    own = guarded.subscriber
     backlog: list[str] = []
     if live is not None and since is not None:
         try:
@@ -351,6 +351,8 @@ async def _serve(
     )
     for text in backlog:
         own.put(text)
+    guard = socket_guard(websocket.app)
+    guard.add(guarded)
     if live is not None:
         live.subscribers.add(own)  # no await since the backlog was taken: nothing missed
     writer = asyncio.create_task(_writer(websocket, own))
@@ -359,17 +361,22 @@ async def _serve(
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
-            if own.watch or principal is None:
+            if not await guard.admit(guarded):
+                with contextlib.suppress(Exception):
+                    await writer  # it sends the error frame saying why and closes the socket
+                break
+            if own.watch:
                 continue  # a watch stream is read-only
             raw = message.get("text")
             if raw is None:
                 raw = message.get("bytes") or b""
-            await hub.feed(conversation_id, raw, principal.viewer, own)
+            await hub.feed(conversation_id, raw, guarded.principal.viewer, own)
             if writer.done():
                 break
     except WebSocketDisconnect:
         pass
     finally:
+        guard.discard(guarded)
         hub.unsubscribe(hub.conversations.get(conversation_id), own)
         writer.cancel()
         with contextlib.suppress(BaseException):
@@ -391,7 +398,9 @@ async def feed_socket(websocket: WebSocket, conversation_id: str) -> None:
     except LiveError as exc:
         await _refuse(websocket, exc.code, exc.message, CLOSE_FORBIDDEN)
         return
-    await _serve(websocket, hub, live, conversation_id, Subscriber(watch=False), since, principal)
+    own = Subscriber(watch=False)
+    guarded = GuardedSocket(principal, conversation_id, own, Scope.WRITE)
+    await _serve(websocket, hub, live, conversation_id, guarded, since)
 
 
 @router.websocket("/live/{conversation_id}/watch")
@@ -414,4 +423,6 @@ async def watch_socket(websocket: WebSocket, conversation_id: str) -> None:
             CLOSE_UNKNOWN,
         )
         return
-    await _serve(websocket, hub, live, conversation_id, Subscriber(watch=True), since, None)
+    own = Subscriber(watch=True)
+    guarded = GuardedSocket(principal, conversation_id, own, Scope.READ)
+    await _serve(websocket, hub, live, conversation_id, guarded, since)

@@ -28,6 +28,7 @@ from heard.web import auth, views
 from heard.web.deps import SettingsDep, StoreDep
 from heard.web.errors import ApiError
 from heard.web.pages.rendering import Pages, default_pages
+from heard.web.sockets import socket_guard
 
 CSRF_KEY = "csrf"
 """The session cookie's key that holds the session's CSRF token."""
@@ -231,8 +232,10 @@ async def sign_in(
 
 @router.post("/sign-out")
 async def sign_out(request: Request, store: StoreDep, _: CsrfChecked) -> Response:
-    """Revoke the sign-in session (a copy of the cookie stops working too)."""
+    """Revoke the sign-in session (a copy of the cookie stops working too) and close the live
+    sockets it opened."""
     await run_in_threadpool(auth.sign_out, request, store)
+    socket_guard(request.app).recheck_soon()
     return see_other("/sign-in")
 
 
