@@ -76,6 +76,7 @@ from heard.store.records import (
     UserRole,
     Viewer,
 )
+from heard.store.redaction import free_text, with_note
 from heard.store.tables import (
     COMPONENT_SLOTS,
     AgentRow,
@@ -218,6 +219,8 @@ class Store:
         password_hasher: PasswordHasher | None = None,
         analyzer: Analyzer | None = None,
         workers: int = 1,
+        redact: bool = True,
+        redact_names: bool = True,
     ) -> None:
         self.engine = engine
         self.workers = max(1, workers)
@@ -228,6 +231,13 @@ class Store:
         self.hasher = password_hasher or PasswordHasher()
         """argon2id with the library's recommended cost; tests pass a cheaper one."""
         self._analyzer = analyzer
+        self.redact = redact
+        """Personal data is replaced before anything is stored (`HEARD_REDACT`): in
+        conversations (unless an ingest says otherwise), notes, replies, survey comments, user
+        and token names (see docs/redaction.md)."""
+        self.redact_names = redact_names
+        """With `redact`, a conversation's customer name becomes placeholders, in its field and
+        wherever the conversation repeats it (`HEARD_REDACT_NAMES`)."""
 
     @classmethod
     def open(
@@ -238,6 +248,8 @@ class Store:
         password_hasher: PasswordHasher | None = None,
         analyzer: Analyzer | None = None,
         workers: int = 1,
+        redact: bool = True,
+        redact_names: bool = True,
     ) -> Store:
         """The store at `url`, migrated to the newest schema first."""
         engine = make_engine(url)
@@ -248,16 +260,20 @@ class Store:
             password_hasher=password_hasher,
             analyzer=analyzer,
             workers=workers,
+            redact=redact,
+            redact_names=redact_names,
         )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
-        """The store the settings name, with their recognition minimum and ingest workers
-        (one per core unless `ingest_workers` says otherwise)."""
+        """The store the settings name, with their recognition minimum, ingest workers (one per
+        core unless `ingest_workers` says otherwise) and redaction."""
         return cls.open(
             settings.database_url,
             recognition_min_conversations=settings.recognition_min_conversations,
             workers=settings.ingest_workers or default_workers(),
+            redact=settings.redact,
+            redact_names=settings.redact_names,
         )
 
     def close(self) -> None:
@@ -290,14 +306,15 @@ class Store:
         conversations: Sequence[Conversation],
         *,
         analyzer: Analyzer | None = None,
-        redact: bool = True,
+        redact: bool | None = None,
         user_id: int | None = None,
         analysed: Sequence[CardRows] | None = None,
     ) -> IngestReport:
         """Store and score conversations in one transaction (all or nothing).
 
         Idempotent on (source, external_id): the same body again is `unchanged`; a changed body
-        is `updated` and scored again. Personal data is redacted first unless `redact` is False.
+        is `updated` and scored again. Personal data is redacted first unless `redact` is False
+        (None: the store's `redact`).
         Agents and teams named by the conversations are created on the fly. With `workers` > 1
         and at least `PARALLEL_MIN` conversations to score, analysis runs on a process pool
         (the same scorecards as on one process).
@@ -307,6 +324,7 @@ class Store:
         `redact`), neither redacted nor analysed again.
         """
         analyzer = analyzer or self.analyzer()
+        redact = self.redact if redact is None else redact
         given: dict[tuple[str, str], CardRows] | None = None
         if analysed is not None:
             if len(analysed) != len(conversations):
@@ -365,13 +383,14 @@ class Store:
         conversations: Sequence[Conversation],
         *,
         analyzer: Analyzer | None = None,
-        redact: bool = True,
+        redact: bool | None = None,
     ) -> list[tuple[Conversation, CardRows]]:
         """What `ingest` would store for each conversation without storing it: the conversation
-        (redacted unless `redact` is False) and its scorecard rows, analysed in batches as
-        ingest does (on the pool when it pays). Give both to `ingest(…, analysed=…)`."""
+        (redacted unless `redact` is False; None: the store's `redact`) and its scorecard rows,
+        analysed in batches as ingest does (on the pool when it pays). Give both to
+        `ingest(…, analysed=…)`."""
         analyzer = analyzer or self.analyzer()
-        if redact:
+        if self.redact if redact is None else redact:
             conversations = self._redacted(conversations, analyzer)
         bodies = [c.to_json() for c in conversations]
         cards = self._score_cards(list(conversations), bodies, analyzer)
@@ -380,14 +399,18 @@ class Store:
     def _redacted(
         self, conversations: Sequence[Conversation], analyzer: Analyzer
     ) -> list[Conversation]:
-        """Redacted copies of `conversations` (on the analysis workers when there are enough
-        of them: redaction is a third of the store's own work per conversation)."""
+        """Redacted copies of `conversations`, customer names too with `redact_names` (on the
+        analysis workers when there are enough of them: redaction is a third of the store's
+        own work per conversation)."""
+        names = self.redact_names
         if self.workers > 1 and len(conversations) >= PARALLEL_MIN:
-            bodies = self._analysis_pool(analyzer).redact([c.to_json() for c in conversations])
+            bodies = self._analysis_pool(analyzer).redact(
+                [c.to_json() for c in conversations], names=names
+            )
             return [Conversation.model_validate_json(b) for b in bodies]
         from heard.redact import redact_conversation
 
-        return [redact_conversation(c) for c in conversations]
+        return [redact_conversation(c, names=names) for c in conversations]
 
     def _score_cards(
         self, conversations: list[Conversation], bodies: list[str], analyzer: Analyzer
@@ -576,7 +599,8 @@ class Store:
                     "conversation",
                     None,
                     f"{created} created, {updated} updated, "
-                    f"{report.count(IngestStatus.UNCHANGED)} unchanged",
+                    f"{report.count(IngestStatus.UNCHANGED)} unchanged"
+                    + ("" if redact else "; stored unredacted"),
                 )
 
     def _known_digests(
@@ -1718,10 +1742,21 @@ class Store:
         return note, conversation
 
     def _note_event(
-        self, session: Session, note: NoteRow, viewer: Viewer, kind: NoteEventKind, text: str | None
+        self,
+        session: Session,
+        note: NoteRow,
+        viewer: Viewer,
+        kind: NoteEventKind,
+        text: str | None,
+        *,
+        detail: str | None = None,
     ) -> None:
+        """Record an event of a note (its `text` redacted as the store redacts), audited with
+        `detail` or what redaction replaced in `text`."""
         if viewer.user_id is None:
             raise Forbidden("coaching notes need a signed-in user")
+        if text is not None:
+            text, detail = free_text(text, redact=self.redact)
         stamp = now()
         session.add(
             NoteEventRow(
@@ -1729,7 +1764,7 @@ class Store:
             )
         )
         note.updated_at = stamp
-        self._audit(session, viewer.user_id, kind.value, "note", str(note.id), None)
+        self._audit(session, viewer.user_id, kind.value, "note", str(note.id), detail)
 
     def create_note(
         self,
@@ -1744,6 +1779,7 @@ class Store:
         """A lead's (or admin's) coaching note on a conversation, a turn, or a span of a turn."""
         if not text.strip():
             raise Invalid("a note needs some text", field="text")
+        text, detail = free_text(text, redact=self.redact)
         with self._session() as session:
             conversation = self._visible(session, viewer, conversation_id)
             if viewer.role == UserRole.AGENT or viewer.user_id is None:
@@ -1779,7 +1815,7 @@ class Store:
             )
             session.add(note)
             session.flush()
-            self._note_event(session, note, viewer, NoteEventKind.CREATED, None)
+            self._note_event(session, note, viewer, NoteEventKind.CREATED, None, detail=detail)
             return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
 
     def get_note(self, viewer: Viewer, note_id: int) -> Note:
@@ -1822,8 +1858,8 @@ class Store:
             note, _ = self._note(session, viewer, note_id)
             if note.author_id != viewer.user_id and not viewer.is_admin:
                 raise Forbidden("only the note's author or an admin may edit it")
-            note.text = text
-            self._note_event(session, note, viewer, NoteEventKind.EDITED, None)
+            note.text, detail = free_text(text, redact=self.redact)
+            self._note_event(session, note, viewer, NoteEventKind.EDITED, None, detail=detail)
             return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
 
     def delete_note(self, viewer: Viewer, note_id: int) -> None:
@@ -1905,6 +1941,7 @@ class Store:
                 raise Invalid(f"{field} must be 1 to 5, got {value}", field=field)
         if csat is None and felt_heard is None and not (comment or "").strip():
             raise Invalid("the survey is empty", field="csat")
+        comment, redacted = free_text((comment or "").strip(), redact=self.redact)
         with self._session() as session:
             if session.get(ConversationRow, conversation_id) is None:
                 raise NotFound(f"no conversation {conversation_id}", field="conversation_id")
@@ -1912,14 +1949,13 @@ class Store:
                 conversation_id=conversation_id,
                 csat=csat,
                 felt_heard=felt_heard,
-                comment=(comment or "").strip() or None,
+                comment=comment or None,
                 submitted_at=now(),
             )
             session.add(row)
             session.flush()
-            self._audit(
-                session, None, "submit", "feedback", str(row.id), f"conversation {conversation_id}"
-            )
+            detail = with_note(f"conversation {conversation_id}", redacted)
+            self._audit(session, None, "submit", "feedback", str(row.id), detail)
             return self._feedback(row)
 
     def list_feedback(
@@ -2244,6 +2280,9 @@ class Store:
         teams = [t.strip() for t in teams if t.strip()]
         if agent_external_id is not None and role != UserRole.AGENT:
             raise Invalid("only agents are linked to an agent id", field="agent_id")
+        redacted = None
+        if name is not None:
+            name, redacted = free_text(name, redact=self.redact)
         try:
             with self._session() as session:
                 if session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
@@ -2280,7 +2319,8 @@ class Store:
                 elif role == UserRole.LEAD:
                     session.add_all(TeamLeadRow(user_id=row.id, team_id=t) for t in team_ids)
                     session.flush()
-                self._audit(session, by, "create", "user", str(row.id), f"{email} as {role.value}")
+                detail = with_note(f"{email} as {role.value}", redacted)
+                self._audit(session, by, "create", "user", str(row.id), detail)
                 return self._user(session, row)
         except IntegrityError as exc:
             raise Conflict(f"a user {email} already exists", field="email") from exc
@@ -2349,6 +2389,9 @@ class Store:
         chosen = sorted({Scope(s) for s in scopes}, key=list(Scope).index)
         if not chosen:
             raise Invalid("a token needs at least one scope", field="scopes")
+        redacted = None
+        if name is not None:
+            name, redacted = free_text(name, redact=self.redact)
         with self._session() as session:
             user = session.get(UserRow, user_id)
             if user is None:
@@ -2365,7 +2408,8 @@ class Store:
             )
             session.add(row)
             session.flush()
-            self._audit(session, by, "create", "token", str(row.id), f"for user {user_id}")
+            detail = with_note(f"for user {user_id}", redacted)
+            self._audit(session, by, "create", "token", str(row.id), detail)
             return self._token(row), token
 
     @staticmethod
@@ -2607,8 +2651,11 @@ class Store:
         except IntegrityError as exc:
             raise Conflict("some of these live events are stored already") from exc
 
-    def add_live_hint(self, session_id: int, *, payload: str, user_id: int | None) -> None:
-        """Store a supervisor's hint on a live session; audited."""
+    def add_live_hint(
+        self, session_id: int, *, payload: str, user_id: int | None, detail: str | None = None
+    ) -> None:
+        """Store a supervisor's hint on a live session (redacted by the live hub); audited with
+        `detail` (what redaction replaced)."""
         with self._session() as session:
             session.add(
                 LiveEventRow(
@@ -2623,7 +2670,7 @@ class Store:
                 select(LiveSessionRow.conversation_id).where(LiveSessionRow.id == session_id)
             )
             self._audit(
-                session, user_id, "live_hint", "live", (conversation_id or "")[:64] or None, None
+                session, user_id, "live_hint", "live", (conversation_id or "")[:64] or None, detail
             )
 
     def end_live_session(self, session_id: int, *, stored_id: int | None) -> None:

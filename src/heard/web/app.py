@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from heard import __version__
 from heard.live.hub import LiveHub
 from heard.live.nudges import NudgePolicy
+from heard.live.redaction import name_key
 from heard.settings import Settings
 from heard.store import Store
 from heard.web import errors
@@ -127,10 +128,11 @@ def prepare_to_serve(store: Store) -> None:
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
     """The team app. Without `store`, one is opened at `settings.database_url` (and closed when
-    the app shuts down); tests pass their own."""
+    the app shuts down); tests pass their own, which then redacts as `settings` say."""
     settings = settings or Settings()
     owned = store is None
     store = store or Store.from_settings(settings)
+    store.redact, store.redact_names = settings.redact, settings.redact_names
 
     @asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
@@ -151,7 +153,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.settings = settings
     app.state.store = store
     app.state.live = LiveHub(
-        store, redact=settings.redact, policy=NudgePolicy.from_settings(settings)
+        store,
+        redact=settings.redact,
+        policy=NudgePolicy.from_settings(settings),
+        name_key=name_key(settings.key()),
     )
     errors.install(app, page_error=page_routes.error_page)
     page_routes.install(app)
