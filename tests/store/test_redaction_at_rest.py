@@ -74,6 +74,9 @@ def test_survey_comments_user_and_token_names_are_redacted(store: Store, world: 
     assert record.name == "laptop [PHONE]"
     agent = store.get_agent(world.viewer("admin"), user.agent_id)  # type: ignore[arg-type]
     assert agent.name == "New [EMAIL]"
+    longest = "n" * 193 + " a@b.cd"  # 200 characters; "[EMAIL]" is one more than "a@b.cd"
+    clipped = store.create_user("long@x.test", role=UserRole.LEAD, name=longest)
+    assert clipped.name == ("n" * 193 + " [EMAIL]")[:200]
     audit = _audit(store, world)
     assert f"submit feedback conversation {world.conversations['ann-1']}; " in "\n".join(audit)
     assert any(e.endswith("redacted 1 card, 1 email, 1 phone") for e in audit if "feedback" in e)

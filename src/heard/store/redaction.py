@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections import Counter
 
 
-def free_text(text: str, *, redact: bool) -> tuple[str, str | None]:
+def free_text(text: str, *, redact: bool, limit: int | None = None) -> tuple[str, str | None]:
     """`text` as the store keeps it (card numbers, emails, phones, SSNs and IBANs replaced
     when `redact`) and a note for the audit log naming what was replaced, such as
-    "redacted 1 card, 2 email" (None when nothing was)."""
+    "redacted 1 card, 2 email" (None when nothing was). With `limit` (a column's length), a
+    redacted text is cut to it: `[EMAIL]` is one character longer than `a@b.cd`."""
     if not redact:
         return text, None
     from heard.redact import redact_text  # phonenumbers' rules load on first use
@@ -18,7 +19,8 @@ def free_text(text: str, *, redact: bool) -> tuple[str, str | None]:
     result = redact_text(text)
     if not result.redactions:
         return text, None
-    return result.text, redaction_note(Counter(r.kind.value for r in result.redactions))
+    note = redaction_note(Counter(r.kind.value for r in result.redactions))
+    return result.text[:limit] if limit is not None else result.text, note
 
 
 def redaction_note(found: Counter[str]) -> str | None:

@@ -109,6 +109,8 @@ DEFAULT_SOURCE = "api"
 """The source of a conversation that names none; with its external id (or id), the ingest key."""
 
 TOKEN_PREFIX = "heard_"
+NAME_LENGTH = 200
+"""The longest user, agent or token name the tables hold."""
 ANALYSIS_BATCH = 200
 """Conversations analysed together by ingest and rescore (near-duplicate replies are found
 within a batch)."""
@@ -2282,7 +2284,7 @@ class Store:
             raise Invalid("only agents are linked to an agent id", field="agent_id")
         redacted = None
         if name is not None:
-            name, redacted = free_text(name, redact=self.redact)
+            name, redacted = free_text(name, redact=self.redact, limit=NAME_LENGTH)
         try:
             with self._session() as session:
                 if session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
@@ -2391,7 +2393,7 @@ class Store:
             raise Invalid("a token needs at least one scope", field="scopes")
         redacted = None
         if name is not None:
-            name, redacted = free_text(name, redact=self.redact)
+            name, redacted = free_text(name, redact=self.redact, limit=NAME_LENGTH)
         with self._session() as session:
             user = session.get(UserRow, user_id)
             if user is None:
