@@ -165,6 +165,12 @@ class Settings(BaseSettings):
             )
         return self
 
+    redact_names: bool = Field(
+        default=True,
+        description="with `redact`, a conversation's customer name becomes [FIRST_NAME], "
+        "[MIDDLE_NAME] and [LAST_NAME] in its field and wherever the conversation repeats it",
+    )
+
     def key(self) -> str:
         """The secret key: the setting, or one generated once and kept beside the default
         database (mode 0600)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -48,8 +49,10 @@ from heard.live.events import (
 from heard.live.limits import LiveLimits
 from heard.live.metrics import LiveMetrics
 from heard.live.nudges import NudgePolicy
+from heard.live.redaction import LiveRedaction
 from heard.live.session import LiveSession, LiveUpdate
 from heard.model import Conversation, Turn
+from heard.redact import CustomerName
 from heard.store import Conflict, Store, StoreError, UserRole, Viewer
 from heard.store.analysis import card_rows
 from heard.store.records import LiveSessionRecord
@@ -167,6 +170,8 @@ class LiveConversation:
     stored_id: int | None = None
     touched: float = field(default_factory=time.monotonic)
     """When the last event arrived (monotonic clock)."""
+    name: CustomerName | None = None
+    """The customer's name, replaced in each turn as it arrives (with names redacted)."""
 
     @property
     def state(self) -> LiveState:
@@ -259,9 +264,16 @@ class LiveHub:
         redact: bool = True,
         policy: NudgePolicy | None = None,
         limits: LiveLimits | None = None,
+        name_key: bytes | None = None,
     ) -> None:
         self.store = store
         self.redact = redact
+        self.redaction = LiveRedaction(
+            enabled=redact, names=store.redact_names, key=name_key or secrets.token_bytes(32)
+        )
+        """What is redacted before it is stored or sent; customer names as the store does.
+        `name_key` (from the server's secret key) keys the name digests a stored start
+        event keeps: with a key of its own, a restarted hub could not read them."""
         self.policy = policy or NudgePolicy()
         """When and which nudges each session gives (the `HEARD_LIVE_*` settings)."""
         self.limits = limits or LiveLimits()
@@ -314,12 +326,13 @@ class LiveHub:
         """Replay the stored events of a session through a new LiveSession: the same state
         and the same numbered frames as before the restart."""
         events = self.store.live_events(record.id)
-        start = StartEvent.model_validate_json(events[0].payload)
+        start, name = self.redaction.read_start(events[0].payload)
         live = LiveConversation(
             conversation_id=record.conversation_id,
             record=record,
             session=self._session(record.conversation_id, start),
             last_event=start.seq,
+            name=name,
         )
         live.session.started_at = record.started_at
         live.publish(AckFrame(event=start.seq))
@@ -370,17 +383,6 @@ class LiveHub:
 
     # ------------------------------------------------------------------ feeding
 
-    def _redacted(self, event: Any) -> Any:
-        """A turn or partial with personal data replaced (before it is stored or sent)."""
-        if not self.redact or not isinstance(event, TurnEvent | PartialEvent):
-            return event
-        from heard.redact import redact_text, redact_words
-
-        changes: dict[str, Any] = {"text": redact_text(event.text).text}
-        if isinstance(event, TurnEvent) and event.words:
-            changes["words"] = redact_words(event.words)
-        return event.model_copy(update=changes)
-
     async def start(
         self, conversation_id: str, event: StartEvent, viewer: Viewer, own: Subscriber
     ) -> LiveConversation:
@@ -394,13 +396,14 @@ class LiveHub:
                 expected=1,
             )
         event = await self._authorise_start(event, viewer)
+        event, name = self.redaction.start(event)
         session = self._session(conversation_id, event)
         try:
             # inline, like the event writes: on a thread it would queue for the GIL
             record = self.store.start_live_session(
                 session.conversation,
                 seq=event.seq,
-                payload=event.model_dump_json(),
+                payload=self.redaction.start_payload(event, name),
                 user_id=viewer.user_id,
                 viewer=viewer,
             )
@@ -414,7 +417,11 @@ class LiveHub:
             raise LiveError("forbidden", exc.message, event=event.seq) from None
         session.started_at = record.started_at
         live = LiveConversation(
-            conversation_id=conversation_id, record=record, session=session, last_event=event.seq
+            conversation_id=conversation_id,
+            record=record,
+            session=session,
+            last_event=event.seq,
+            name=name,
         )
         self.conversations[conversation_id] = live
         self._forget_ended()
@@ -509,7 +516,9 @@ class LiveHub:
         heavy = self._heavy(live, event)
         with metrics.timed("redact"):
             event = (
-                await asyncio.to_thread(self._redacted, event) if heavy else self._redacted(event)
+                await asyncio.to_thread(self.redaction.event, event, live.name)
+                if heavy
+                else self.redaction.event(event, live.name)
             )
         # Written before anything is sent, so an ack means the event is durable. The write
         # runs on the event loop: a commit takes 1–3 ms, and on a thread it would wait for
@@ -636,6 +645,7 @@ class LiveHub:
             if analysis is not None and redacted is not None:
                 report = self.store.ingest(
                     [redacted],
+                    redact=self.redact,
                     user_id=owner,
                     analysed=[card_rows(analysis.scorecard)],
                     viewer=viewer,
@@ -659,11 +669,7 @@ class LiveHub:
     def _redacted_again(self, conversation: Conversation) -> Conversation | None:
         """The conversation as ingest would store it, when that leaves its turns' text and
         words as the session analysed them (redaction found nothing more); else None."""
-        if not self.redact:
-            return conversation
-        from heard.redact import redact_conversation
-
-        again = redact_conversation(conversation)
+        again = self.redaction.conversation(conversation)
         same = all(
             a.text == b.text and a.words == b.words
             for a, b in zip(again.turns, conversation.turns, strict=True)
@@ -687,11 +693,9 @@ class LiveHub:
     async def hint(
         self, live: LiveConversation, text: str, *, author: str | None, user_id: int | None
     ) -> Hint:
-        """A private hint to the agent: stored, audited, sent to the watch streams."""
-        if self.redact:
-            from heard.redact import redact_text
-
-            text = redact_text(text).text
+        """A private hint to the agent: stored, audited, sent to the watch streams (personal
+        data and the customer's name replaced as in the turns)."""
+        text, redacted = self.redaction.hint(text, live.name)
         async with live.lock:
             hint = Hint(id=f"h{len(live.hints) + 1}", text=text, author=author)
             await asyncio.to_thread(
@@ -699,6 +703,7 @@ class LiveHub:
                 live.record.id,
                 payload=hint.model_dump_json(),
                 user_id=user_id,
+                detail=redacted,
             )
             live.hints.append(hint)
             live.publish(HintFrame(hint=hint))

@@ -27,13 +27,24 @@ class Kind(StrEnum):
     PHONE = "phone"
     SSN = "ssn"
     IBAN = "iban"
+    FIRST_NAME = "first_name"
+    MIDDLE_NAME = "middle_name"
+    LAST_NAME = "last_name"
 
     @property
     def placeholder(self) -> str:
         return f"[{self.name}]"
 
 
-ALL_KINDS: frozenset[Kind] = frozenset(Kind)
+PATTERN_KINDS: tuple[Kind, ...] = (Kind.CARD, Kind.EMAIL, Kind.PHONE, Kind.SSN, Kind.IBAN)
+"""The kinds found by their shape in any text (the finders below), in a fixed order."""
+
+ALL_KINDS: frozenset[Kind] = frozenset(PATTERN_KINDS)
+"""What `redact_text` looks for unless told otherwise: every kind found by its shape."""
+
+NAME_KINDS: tuple[Kind, ...] = (Kind.FIRST_NAME, Kind.MIDDLE_NAME, Kind.LAST_NAME)
+"""The words of a customer's name, found only where the conversation names the customer
+(`heard.redact.names`)."""
 
 # Lower rank wins an overlap; within a rank the longer span wins.
 PRIORITY: dict[Kind, int] = {Kind.EMAIL: 0, Kind.IBAN: 0, Kind.CARD: 0, Kind.SSN: 1, Kind.PHONE: 2}

@@ -114,11 +114,11 @@ def find_pii(text: str, *, kinds: Iterable[Kind] = ALL_KINDS, region: str = "US"
     masked the way its placeholder will look, so that redacting the redacted text again
     finds nothing new.
     """
+    if not may_hold_pii(text):
+        return []  # the common case: nothing here can be personal data
     wanted = frozenset(kinds)
     digits = sum(map(str.isdigit, text))
     words = _SPOKEN_HINT.search(text) is not None
-    if digits < 4 and not words and "@" not in text:
-        return []  # the common case: nothing here can be personal data
     found: list[Hit] = []
     if Kind.EMAIL in wanted:
         found += find_emails(text)
@@ -135,6 +135,12 @@ def find_pii(text: str, *, kinds: Iterable[Kind] = ALL_KINDS, region: str = "US"
         found = resolve_overlaps(found)
         found += find_phones(_mask(text, found), region)
     return resolve_overlaps(found)
+
+
+def may_hold_pii(text: str) -> bool:
+    """False when `text` cannot hold personal data of any kind `find_pii` looks for: fewer
+    than four digits, no ``@`` and no digit word or spoken "dot" (most text; cheap)."""
+    return "@" in text or sum(map(str.isdigit, text)) >= 4 or _SPOKEN_HINT.search(text) is not None
 
 
 # Digit words or a spoken "dot": worth running the spoken-form finders.

@@ -78,10 +78,13 @@ def _analyze_part(bodies: list[str], hints: list[TemplateHint]) -> list[CardRows
     return [card_rows(a.scorecard) for a in _worker.analyze_many(conversations, hints=hints)]
 
 
-def _redact_part(bodies: list[str]) -> list[str]:
+def _redact_part(bodies: list[str], names: bool) -> list[str]:
     from heard.redact import redact_conversation
 
-    return [redact_conversation(Conversation.model_validate_json(b)).to_json() for b in bodies]
+    return [
+        redact_conversation(Conversation.model_validate_json(b), names=names).to_json()
+        for b in bodies
+    ]
 
 
 def _warm(_: int) -> int:
@@ -107,12 +110,12 @@ class AnalysisPool:
         """Start every worker now (each loads its analyzer) rather than on the first batch."""
         list(self._pool.map(_warm, range(self.workers)))
 
-    def redact(self, bodies: list[str]) -> list[str]:
-        """The JSON bodies of the conversations in `bodies`, redacted (`heard.redact`) on the
-        workers, in order."""
+    def redact(self, bodies: list[str], *, names: bool) -> list[str]:
+        """The JSON bodies of the conversations in `bodies`, redacted (`heard.redact`, the
+        customer's name too with `names`) on the workers, in order."""
         size = -(-len(bodies) // self.workers)
         futures = [
-            self._pool.submit(_redact_part, bodies[start : start + size])
+            self._pool.submit(_redact_part, bodies[start : start + size], names)
             for start in range(0, len(bodies), size)
         ]
         return [body for future in futures for body in future.result()]

@@ -82,6 +82,7 @@ from heard.store.records import (
     UserRole,
     Viewer,
 )
+from heard.store.redaction import free_text, with_note
 from heard.store.tables import (
     COMPONENT_SLOTS,
     AgentRow,
@@ -115,6 +116,8 @@ log = logging.getLogger(__name__)
 TOKEN_PREFIX = "heard_"
 TOKEN_DAYS = 90
 """How long a new API token works unless its maker says otherwise (`HEARD_TOKEN_DAYS`)."""
+NAME_LENGTH = 200
+"""The longest user, agent or token name the tables hold."""
 ANALYSIS_BATCH = 200
 """Conversations analysed together by ingest and rescore (near-duplicate replies are found
 within a batch)."""
@@ -241,6 +244,8 @@ class Store:
         password_hasher: PasswordHasher | None = None,
         analyzer: Analyzer | None = None,
         workers: int = 1,
+        redact: bool = True,
+        redact_names: bool = True,
     ) -> None:
         self.engine = engine
         self.workers = max(1, workers)
@@ -251,6 +256,13 @@ class Store:
         self.hasher = password_hasher or PasswordHasher()
         """argon2id with the library's recommended cost; tests pass a cheaper one."""
         self._analyzer = analyzer
+        self.redact = redact
+        """Personal data is replaced before anything is stored (`HEARD_REDACT`): in
+        conversations (unless an ingest says otherwise), notes, replies, survey comments, user
+        and token names (see docs/redaction.md)."""
+        self.redact_names = redact_names
+        """With `redact`, a conversation's customer name becomes placeholders, in its field and
+        wherever the conversation repeats it (`HEARD_REDACT_NAMES`)."""
 
     @classmethod
     def open(
@@ -261,6 +273,8 @@ class Store:
         password_hasher: PasswordHasher | None = None,
         analyzer: Analyzer | None = None,
         workers: int = 1,
+        redact: bool = True,
+        redact_names: bool = True,
     ) -> Store:
         """The store at `url`, migrated to the newest schema first."""
         engine = make_engine(url)
@@ -271,16 +285,20 @@ class Store:
             password_hasher=password_hasher,
             analyzer=analyzer,
             workers=workers,
+            redact=redact,
+            redact_names=redact_names,
         )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
-        """The store the settings name, with their recognition minimum and ingest workers
-        (one per core unless `ingest_workers` says otherwise)."""
+        """The store the settings name, with their recognition minimum, ingest workers (one per
+        core unless `ingest_workers` says otherwise) and redaction."""
         return cls.open(
             settings.database_url,
             recognition_min_conversations=settings.recognition_min_conversations,
             workers=settings.ingest_workers or default_workers(),
+            redact=settings.redact,
+            redact_names=settings.redact_names,
         )
 
     def close(self) -> None:
@@ -327,7 +345,7 @@ class Store:
         conversations: Sequence[Conversation],
         *,
         analyzer: Analyzer | None = None,
-        redact: bool = True,
+        redact: bool | None = None,
         user_id: int | None = None,
         analysed: Sequence[CardRows] | None = None,
         viewer: Viewer | None = None,
@@ -340,9 +358,9 @@ class Store:
         teams named by the conversations are created on the fly. A lead stores conversations
         of their teams only and never reaches another team's (its ids make new conversations
         in the lead's team); two conversations with one key in one ingest are refused. Personal
-        data is redacted first unless `redact` is False. With `workers` > 1 and at least
-        `PARALLEL_MIN` conversations to score, analysis runs on a process pool (the same
-        scorecards as on one process).
+        data is redacted first unless `redact` is False (None: the store's `redact`). With
+        `workers` > 1 and at least `PARALLEL_MIN` conversations to score, analysis runs on a
+        process pool (the same scorecards as on one process).
 
         When writers collide (a deadlock, or a key created by another ingest at the same
         moment), the write is tried again, up to WRITE_ATTEMPTS times, then refused with a
@@ -353,6 +371,7 @@ class Store:
         `redact`), neither redacted nor analysed again.
         """
         analyzer = analyzer or self.analyzer()
+        redact = self.redact if redact is None else redact
         viewer = viewer or Viewer.system()
         conversations = list(conversations)
         cards: dict[int, CardRows] = {}
@@ -426,13 +445,14 @@ class Store:
         conversations: Sequence[Conversation],
         *,
         analyzer: Analyzer | None = None,
-        redact: bool = True,
+        redact: bool | None = None,
     ) -> list[tuple[Conversation, CardRows]]:
         """What `ingest` would store for each conversation without storing it: the conversation
-        (redacted unless `redact` is False) and its scorecard rows, analysed in batches as
-        ingest does (on the pool when it pays). Give both to `ingest(…, analysed=…)`."""
+        (redacted unless `redact` is False; None: the store's `redact`) and its scorecard rows,
+        analysed in batches as ingest does (on the pool when it pays). Give both to
+        `ingest(…, analysed=…)`."""
         analyzer = analyzer or self.analyzer()
-        if redact:
+        if self.redact if redact is None else redact:
             conversations = self._redacted(conversations, analyzer)
         bodies = [c.to_json() for c in conversations]
         cards = self._score_cards(list(conversations), bodies, analyzer)
@@ -441,14 +461,18 @@ class Store:
     def _redacted(
         self, conversations: Sequence[Conversation], analyzer: Analyzer
     ) -> list[Conversation]:
-        """Redacted copies of `conversations` (on the analysis workers when there are enough
-        of them: redaction is a third of the store's own work per conversation)."""
+        """Redacted copies of `conversations`, customer names too with `redact_names` (on the
+        analysis workers when there are enough of them: redaction is a third of the store's
+        own work per conversation)."""
+        names = self.redact_names
         if self.workers > 1 and len(conversations) >= PARALLEL_MIN:
-            bodies = self._analysis_pool(analyzer).redact([c.to_json() for c in conversations])
+            bodies = self._analysis_pool(analyzer).redact(
+                [c.to_json() for c in conversations], names=names
+            )
             return [Conversation.model_validate_json(b) for b in bodies]
         from heard.redact import redact_conversation
 
-        return [redact_conversation(c) for c in conversations]
+        return [redact_conversation(c, names=names) for c in conversations]
 
     def _score_cards(
         self, conversations: list[Conversation], bodies: list[str], analyzer: Analyzer
@@ -645,7 +669,8 @@ class Store:
                     "conversation",
                     None,
                     f"{created} created, {updated} updated, "
-                    f"{report.count(IngestStatus.UNCHANGED)} unchanged",
+                    f"{report.count(IngestStatus.UNCHANGED)} unchanged"
+                    + ("" if redact else "; stored unredacted"),
                 )
             return report
 
@@ -1746,10 +1771,21 @@ class Store:
         return note, conversation
 
     def _note_event(
-        self, session: Session, note: NoteRow, viewer: Viewer, kind: NoteEventKind, text: str | None
+        self,
+        session: Session,
+        note: NoteRow,
+        viewer: Viewer,
+        kind: NoteEventKind,
+        text: str | None,
+        *,
+        detail: str | None = None,
     ) -> None:
+        """Record an event of a note (its `text` redacted as the store redacts), audited with
+        `detail` or what redaction replaced in `text`."""
         if viewer.user_id is None:
             raise Forbidden("coaching notes need a signed-in user")
+        if text is not None:
+            text, detail = free_text(text, redact=self.redact)
         stamp = now()
         session.add(
             NoteEventRow(
@@ -1757,7 +1793,7 @@ class Store:
             )
         )
         note.updated_at = stamp
-        self._audit(session, viewer.user_id, kind.value, "note", str(note.id), None)
+        self._audit(session, viewer.user_id, kind.value, "note", str(note.id), detail)
 
     def create_note(
         self,
@@ -1772,6 +1808,7 @@ class Store:
         """A lead's (or admin's) coaching note on a conversation, a turn, or a span of a turn."""
         if not text.strip():
             raise Invalid("a note needs some text", field="text")
+        text, detail = free_text(text, redact=self.redact)
         with self._session() as session:
             conversation = self._visible(session, viewer, conversation_id)
             if viewer.role == UserRole.AGENT or viewer.user_id is None:
@@ -1807,7 +1844,7 @@ class Store:
             )
             session.add(note)
             session.flush()
-            self._note_event(session, note, viewer, NoteEventKind.CREATED, None)
+            self._note_event(session, note, viewer, NoteEventKind.CREATED, None, detail=detail)
             return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
 
     def get_note(self, viewer: Viewer, note_id: int) -> Note:
@@ -1850,8 +1887,8 @@ class Store:
             note, _ = self._note(session, viewer, note_id)
             if note.author_id != viewer.user_id and not viewer.is_admin:
                 raise Forbidden("only the note's author or an admin may edit it")
-            note.text = text
-            self._note_event(session, note, viewer, NoteEventKind.EDITED, None)
+            note.text, detail = free_text(text, redact=self.redact)
+            self._note_event(session, note, viewer, NoteEventKind.EDITED, None, detail=detail)
             return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
 
     def delete_note(self, viewer: Viewer, note_id: int) -> None:
@@ -1937,11 +1974,12 @@ class Store:
                 raise Invalid(f"{field} must be 1 to 5, got {value}", field=field)
         if csat is None and felt_heard is None and not (comment or "").strip():
             raise Invalid("the survey is empty", field="csat")
-        answer = (comment or "").strip() or None
+        answer, redacted = free_text((comment or "").strip(), redact=self.redact)
+        args = (conversation_id, csat, felt_heard, answer or None, edit_window, redacted)
         try:
-            return self._answer_survey(conversation_id, csat, felt_heard, answer, edit_window)
+            return self._answer_survey(*args)
         except IntegrityError:  # another first answer came in at once: this one replaces it
-            return self._answer_survey(conversation_id, csat, felt_heard, answer, edit_window)
+            return self._answer_survey(*args)
 
     def _answer_survey(
         self,
@@ -1950,6 +1988,7 @@ class Store:
         felt_heard: int | None,
         comment: str | None,
         edit_window: timedelta,
+        redacted: str | None,
     ) -> Feedback:
         with self._session() as session:
             if session.get(ConversationRow, conversation_id) is None:
@@ -1963,7 +2002,7 @@ class Store:
                 edit_window=edit_window,
             )
             action = "edit" if row.edited_at else "submit"
-            detail = f"conversation {conversation_id}"
+            detail = with_note(f"conversation {conversation_id}", redacted)
             self._audit(session, None, action, "feedback", str(row.id), detail)
             return self._feedback(row)
 
@@ -2290,6 +2329,9 @@ class Store:
         teams = [t.strip() for t in teams if t.strip()]
         if agent_external_id is not None and role != UserRole.AGENT:
             raise Invalid("only agents are linked to an agent id", field="agent_id")
+        redacted = None
+        if name is not None:
+            name, redacted = free_text(name, redact=self.redact, limit=NAME_LENGTH)
         try:
             with self._session() as session:
                 if session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
@@ -2314,7 +2356,8 @@ class Store:
                 elif role == UserRole.LEAD:
                     session.add_all(TeamLeadRow(user_id=row.id, team_id=t) for t in team_ids)
                     session.flush()
-                self._audit(session, by, "create", "user", str(row.id), f"{email} as {role.value}")
+                detail = with_note(f"{email} as {role.value}", redacted)
+                self._audit(session, by, "create", "user", str(row.id), detail)
                 return self._user(session, row)
         except IntegrityError as exc:
             raise Conflict(f"a user {email} already exists", field="email") from exc
@@ -2460,6 +2503,9 @@ class Store:
             raise Invalid("a token needs at least one scope", field="scopes")
         if not 1 <= days <= 3650:
             raise Invalid(f"a token works 1 to 3650 days, got {days}", field="days")
+        redacted = None
+        if name is not None:
+            name, redacted = free_text(name, redact=self.redact, limit=NAME_LENGTH)
         with self._session() as session:
             user = session.get(UserRow, user_id)
             if user is None:
@@ -2478,7 +2524,8 @@ class Store:
             )
             session.add(row)
             session.flush()
-            self._audit(session, by, "create", "token", str(row.id), f"for user {user_id}")
+            detail = with_note(f"for user {user_id}", redacted)
+            self._audit(session, by, "create", "token", str(row.id), detail)
             return self._token(row), token
 
     @staticmethod
@@ -2767,8 +2814,11 @@ class Store:
         except IntegrityError as exc:
             raise Conflict("some of these live events are stored already") from exc
 
-    def add_live_hint(self, session_id: int, *, payload: str, user_id: int | None) -> None:
-        """Store a supervisor's hint on a live session; audited."""
+    def add_live_hint(
+        self, session_id: int, *, payload: str, user_id: int | None, detail: str | None = None
+    ) -> None:
+        """Store a supervisor's hint on a live session (redacted by the live hub); audited with
+        `detail` (what redaction replaced)."""
         with self._session() as session:
             session.add(
                 LiveEventRow(
@@ -2783,7 +2833,7 @@ class Store:
                 select(LiveSessionRow.conversation_id).where(LiveSessionRow.id == session_id)
             )
             self._audit(
-                session, user_id, "live_hint", "live", (conversation_id or "")[:64] or None, None
+                session, user_id, "live_hint", "live", (conversation_id or "")[:64] or None, detail
             )
 
     def end_live_session(self, session_id: int, *, stored_id: int | None) -> None:

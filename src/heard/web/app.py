@@ -15,6 +15,7 @@ from heard import __version__
 from heard.live.hub import LiveHub
 from heard.live.limits import LiveLimits
 from heard.live.nudges import NudgePolicy
+from heard.live.redaction import name_key
 from heard.settings import Settings
 from heard.store import Store
 from heard.web import errors, swagger
@@ -143,10 +144,11 @@ def prepare_to_serve(store: Store) -> None:
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
     """The team app. Without `store`, one is opened at `settings.database_url` (and closed when
-    the app shuts down); tests pass their own."""
+    the app shuts down); tests pass their own, which then redacts as `settings` say."""
     settings = settings or Settings()
     owned = store is None
     store = store or Store.from_settings(settings)
+    store.redact, store.redact_names = settings.redact, settings.redact_names
 
     @asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
@@ -172,6 +174,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         redact=settings.redact,
         policy=NudgePolicy.from_settings(settings),
         limits=LiveLimits.from_settings(settings),
+        name_key=name_key(settings.key()),
     )
     app.state.live_sockets = SocketGuard(store, app.state.live)
     errors.install(app, page_error=page_routes.error_page)
