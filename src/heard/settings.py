@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field, field_validator, model_validator
@@ -170,6 +172,66 @@ class Settings(BaseSettings):
         description="with `redact`, a conversation's customer name becomes [FIRST_NAME], "
         "[MIDDLE_NAME] and [LAST_NAME] in its field and wherever the conversation repeats it",
     )
+    sign_in_account_failures: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="sign-in: failed attempts on one account before each further one must wait",
+    )
+    sign_in_address_failures: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="sign-in: failed attempts from one address before each further one must wait",
+    )
+    sign_in_backoff_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="sign-in: the first wait after the free failures; it doubles with each "
+        "further failure",
+    )
+    sign_in_backoff_max_seconds: float = Field(
+        default=300.0, gt=0, le=86_400, description="sign-in: the longest wait"
+    )
+    sign_in_hashes: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="sign-in: password checks (argon2, 64 MiB each) running at once",
+    )
+    sign_in_hash_wait_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="sign-in: how long an attempt waits for a free password check before 503",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses or networks of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (default: none)",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="heard serve and heard demo's log lines: key=value text or JSON",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: list[str]) -> list[str]:
+        proxies = []
+        for item in value:
+            try:
+                if "/" in item:
+                    proxies.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+                else:
+                    proxies.append(str(ipaddress.ip_address(item.strip())))
+            except ValueError:
+                raise ValueError(
+                    f"expected IP addresses or networks such as 10.0.0.1 or 10.0.0.0/8, "
+                    f"got {item!r}"
+                ) from None
+        return proxies
 
     def key(self) -> str:
         """The secret key: the setting, or one generated once and kept beside the default

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,16 +167,31 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return found["VmRSS"], found["VmHWM"]
 
 
+BENCH_USER = "bench@heard.invalid"
+"""The admin `served` creates (with the token it yields)."""
+
+
 @contextmanager
-def served(scratch: Path) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
-    """`heard serve` on a fresh SQLite store in `scratch`: (base URL, admin token, process)."""
+def served(
+    scratch: Path,
+    *,
+    database_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    password: str | None = None,
+    admin_scope: bool = False,
+) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
+    """`heard serve` on a fresh store (default: SQLite in `scratch`), logging to
+    `scratch/serve.log`: (base URL, token of the admin `BENCH_USER`, process). `env` adds to
+    or overrides the server's environment (one ingest worker, a fresh secret key); the admin
+    signs in with `password` when given; `admin_scope` adds the admin scope to the token."""
     from heard.store import Scope, Store, UserRole
 
-    url = f"sqlite:///{scratch / 'live.db'}"
+    url = database_url or f"sqlite:///{scratch / 'live.db'}"
     store = Store.open(url)
     try:
-        user = store.create_user("bench@heard.invalid", role=UserRole.ADMIN, name="bench")
-        _, token = store.create_token(user.id, scopes=[Scope.READ, Scope.WRITE], name="bench")
+        user = store.create_user(BENCH_USER, role=UserRole.ADMIN, name="bench", password=password)
+        scopes = [Scope.READ, Scope.WRITE] + ([Scope.ADMIN] if admin_scope else [])
+        _, token = store.create_token(user.id, scopes=scopes, name="bench")
     finally:
         store.close()
     port = free_port()
@@ -184,6 +199,7 @@ def served(scratch: Path) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
         **os.environ,
         "HEARD_SECRET_KEY": secrets.token_hex(16),
         "HEARD_INGEST_WORKERS": "1",
+        **(env or {}),
     }
     log = (scratch / "serve.log").open("wb")
     process = subprocess.Popen(

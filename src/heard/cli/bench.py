@@ -617,3 +617,142 @@ def _encoder() -> str:
     from heard import embed
 
     return embed.identity() if embed.available() else "not installed"
+
+
+SECURITY_DOCS = Path("docs/security.md")
+
+SECURITY_HEADER = """# Security
+
+What heard protects, and how. Figures in marked sections are written by commands
+(`heard bench security --write-docs`, …), never by hand; each names the machine and
+settings it was measured with.
+"""
+
+
+def _latency(found: dict[str, Any]) -> str:
+    if not found["n"]:
+        return "none measured"
+    return f"p50 {found['p50']} ms, p95 {found['p95']} ms ({found['n']:,} requests)"
+
+
+def _answers(phase: dict[str, Any]) -> str:
+    named = {"401": "wrong password (checked)", "429": "throttled", "503": "busy"}
+    return ", ".join(
+        f"{count:,} × {status} {named.get(status, '')}".rstrip()
+        for status, count in phase["statuses"].items()
+    )
+
+
+def _security_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
+    settings: dict[str, Any] = result["settings"]
+    one: dict[str, Any] = result["one_address"]
+    crowd: dict[str, Any] = result["crowd"]
+    throttled = one["throttled_after"]
+    argon2 = settings["argon2"]
+    limits = settings["sign_in"]
+    return [
+        (
+            f"{settings['attempts']} wrong sign-ins in {settings['seconds']:g} s, one address, "
+            "one account",
+            _answers(one)
+            + (
+                f"; throttled (429) after {throttled} checked attempts"
+                if throttled is not None
+                else "; never throttled (429)"
+            )
+            + f"; longest Retry-After {one['longest_retry_after_s']} s",
+        ),
+        (
+            f"{settings['crowd']} attackers at once from {settings['crowd']} addresses for "
+            f"{settings['crowd_seconds']:g} s (unknown emails)",
+            f"{crowd['attempts']:,} attempts: {_answers(crowd)}",
+        ),
+        (
+            "server memory (RSS of the server and its children)",
+            f"idle {result['idle_rss_mb']} MB, peak {result['peak_rss_mb']} MB: "
+            f"**+{result['peak_over_idle_mb']} MB** over idle",
+        ),
+        ("signed-in user's token GET, before", _latency(result["before"]["user_ms"])),
+        ("… during the one-address attack", _latency(one["user_ms"])),
+        ("… during the crowd", _latency(crowd["user_ms"])),
+        (
+            "signed-in user's errors during the attacks",
+            f"{one['user_errors'] + crowd['user_errors']}",
+        ),
+        (
+            "settings",
+            f"argon2id t={argon2['time_cost']}, m={argon2['memory_kib'] // 1024} MiB, "
+            f"p={argon2['parallelism']}; "
+            + ", ".join(f"{k.removeprefix('sign_in_')}={v}" for k, v in limits.items())
+            + f"; each crowd attacker tries again when answered, at most every "
+            f"{settings['crowd_pace_s']:g} s; the user's GET /api/v1/me every "
+            f"{settings['probe_every_s'] * 1000:g} ms; client and server on this machine "
+            "(loopback), SQLite store",
+        ),
+        (
+            "machine busy (CPU pressure)",
+            "not available"
+            if result["cpu_pressure_percent"] is None
+            else f"some task waited for a CPU {result['cpu_pressure_percent']} % of the run",
+        ),
+    ]
+
+
+@app.command("security")
+def bench_security_command(
+    attempts: Annotated[
+        int, typer.Option("--attempts", min=1, help="Wrong sign-ins from one address.")
+    ] = 200,
+    seconds: Annotated[
+        float, typer.Option("--seconds", min=0.1, help="Seconds they are spread over.")
+    ] = 10.0,
+    crowd: Annotated[
+        int,
+        typer.Option("--crowd", min=1, max=10_000, help="Attackers at once, one address each."),
+    ] = 40,
+    crowd_seconds: Annotated[
+        float, typer.Option("--crowd-seconds", min=0.1, help="Seconds the crowd attacks.")
+    ] = 10.0,
+    quiet_seconds: Annotated[
+        float,
+        typer.Option("--quiet-seconds", min=0.1, help="Seconds the user is timed before."),
+    ] = 5.0,
+    as_json: JsonOpt = False,
+    write_docs: Annotated[
+        bool, typer.Option("--write-docs", help=f"Record the figures in {SECURITY_DOCS}.")
+    ] = False,
+) -> None:
+    """Sign-in under attack on a real `heard serve`: throttling, memory, other users' latency."""
+    from heard.bench.security import bench_security
+
+    result = bench_security(
+        attempts=attempts,
+        seconds=seconds,
+        crowd=crowd,
+        crowd_seconds=crowd_seconds,
+        quiet_seconds=quiet_seconds,
+        progress=None if as_json else (lambda text: errors.print(f"[dim]{text}[/dim]")),
+    )
+    machine: dict[str, object] = result["machine"]
+    rows = [
+        *_security_rows(result),
+        ("machine", machine_text(machine)),
+        ("measured", str(machine["date"])),
+        (
+            "targets",
+            "throttled after a handful; peak within 100 MB of idle; the user's p50 unaffected",
+        ),
+    ]
+    if as_json:
+        print_json(result)
+    else:
+        show("heard bench security", rows)
+    if write_docs:
+        body = (
+            "### Sign-in under attack (`heard bench security`)\n\n"
+            f"Command: `heard bench security --attempts {attempts} --seconds {seconds:g} "
+            f"--crowd {crowd} --crowd-seconds {crowd_seconds:g} --write-docs`\n\n" + table(rows)
+        )
+        write_section(SECURITY_DOCS, "sign-in", body, header=SECURITY_HEADER)
+        if not as_json:
+            console.print(f"written to {SECURITY_DOCS}")

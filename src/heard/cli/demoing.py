@@ -123,6 +123,15 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from heard.web import create_app
+        from heard.web.logs import log_config, log_uncaught
 
         console.print(f"open http://{host}:{port}/ — Ctrl-C stops the demo")
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        log_uncaught()
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="warning",
+            log_config=log_config(settings.log_format, level="warning"),
+            proxy_headers=False,  # the app believes X-Forwarded-* from trusted_proxies only
+        )

@@ -264,10 +264,19 @@ def register(app: typer.Typer) -> None:
         from heard.store.database import normalise_url
         from heard.web import create_app
         from heard.web.app import prepare_to_serve
+        from heard.web.logs import log_config, log_uncaught
 
         settings = _settings(database)
         app_ = create_app(settings)
         prepare_to_serve(app_.state.store)
         shown = normalise_url(settings.database_url).split("@")[-1]
         errors.print(f"heard: store {escape(shown)}; serving on http://{host}:{port}")
-        uvicorn.run(app_, host=host, port=port, log_level="info")
+        log_uncaught()
+        uvicorn.run(
+            app_,
+            host=host,
+            port=port,
+            log_level="info",
+            log_config=log_config(settings.log_format),
+            proxy_headers=False,  # the app believes X-Forwarded-* from trusted_proxies only
+        )

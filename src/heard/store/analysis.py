@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import secrets
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import orjson
 
@@ -24,6 +26,7 @@ from heard.analysis.analyzer import TemplateHint
 from heard.analysis.rubric import Rubric
 from heard.model import Conversation, Scorecard
 from heard.runtime import tune_gc
+from heard.store.workers import forget, record, records_dir, sweep, watch_parent
 
 PARALLEL_MIN = 32
 """Fewer conversations than this to analyse are analysed in the store's own process: shipping
@@ -66,8 +69,10 @@ def default_workers() -> int:
 _worker: Analyzer | None = None
 
 
-def _start_worker(rubric: str, detectors: list[str]) -> None:
+def _start_worker(rubric: str, detectors: list[str], parent: int, records: str, pool: str) -> None:
     global _worker
+    watch_parent(parent)  # first: a worker whose server is killed while it loads ends too
+    record(Path(records), pool=pool, parent=parent)
     tune_gc()
     _worker = Analyzer(rubric=Rubric.model_validate_json(rubric), only=detectors)
 
@@ -94,16 +99,28 @@ def _warm(_: int) -> int:
 
 class AnalysisPool:
     """Worker processes (spawned, so safe beside threads and database connections), each with
-    an Analyzer configured like `analyzer`."""
+    an Analyzer configured like `analyzer`. The workers end when this process does, even
+    when it is killed (`heard.store.workers`); each leaves a record in
+    `heard.store.workers.records_dir()`, and a new pool first ends the workers that crashed
+    servers left behind there."""
 
     def __init__(self, analyzer: Analyzer, *, workers: int) -> None:
         self.analyzer = analyzer
         self.workers = workers
+        self.records = records_dir()
+        self._name = secrets.token_hex(4)
+        sweep(self.records)
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(analyzer.rubric.model_dump_json(), [d.name for d in analyzer.detectors]),
+            initargs=(
+                analyzer.rubric.model_dump_json(),
+                [d.name for d in analyzer.detectors],
+                os.getpid(),
+                str(self.records),
+                self._name,
+            ),
         )
 
     def warm(self) -> None:
@@ -147,3 +164,4 @@ class AnalysisPool:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        forget(self.records, pool=self._name)

@@ -30,14 +30,20 @@ and 31 ms (more gained nothing). Pages are taken as they are read, up to this.""
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`; a SQLite file's folder is created, WAL and foreign keys are on and
-    each connection keeps `SQLITE_CACHE_KIB` of pages."""
+    each connection keeps `SQLITE_CACHE_KIB` of pages. Its errors never carry the statement's
+    values (`hide_parameters`): they reach logs, and the values are conversations and
+    personal data."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        hide_parameters=True,
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import (
     Engine,
     Select,
@@ -40,7 +39,7 @@ from heard.analysis import Analyzer
 from heard.analysis.detector import Requirement
 from heard.analysis.rubric import Rubric
 from heard.model import Channel, Conversation, Scorecard
-from heard.store import access, credentials, placement, surveys
+from heard.store import access, credentials, placement, signins, surveys
 from heard.store.access import Lifetimes
 from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
 from heard.store.bulk import insert_missing, write_rows
@@ -255,6 +254,8 @@ class Store:
         self.recognition_min_conversations = recognition_min_conversations
         self.hasher = password_hasher or PasswordHasher()
         """argon2id with the library's recommended cost; tests pass a cheaper one."""
+        self.decoy_hash: str | None = None
+        """A hash of a random password, made on the first sign-in of an unknown email."""
         self._analyzer = analyzer
         self.redact = redact
         """Personal data is replaced before anything is stored (`HEARD_REDACT`): in
@@ -2469,23 +2470,18 @@ class Store:
         with self._session() as session:
             return access.valid_session_ids(session, session_ids)
 
-    def verify_password(self, email: str, password: str) -> UserRecord | None:
-        """The active user with this email and password, or None."""
-        with self._session() as session:
-            row = session.scalars(
-                select(UserRow).where(UserRow.email == email.strip().lower())
-            ).one_or_none()
-            if row is None or not row.active or not row.password_hash:
-                self.hasher.hash(password)  # the same work either way: no timing hint
-                return None
-            try:
-                self.hasher.verify(row.password_hash, password)
-            except (VerificationError, InvalidHashError):
-                return None
-            if self.hasher.check_needs_rehash(row.password_hash):
-                row.password_hash = self.hasher.hash(password)
-            self._audit(session, row.id, "sign_in", "user", str(row.id), None)
-            return self._user(session, row)
+    def verify_password(
+        self,
+        email: str,
+        password: str,
+        *,
+        address: str | None = None,
+        hasher: signins.Hasher | None = None,
+    ) -> UserRecord | None:
+        """The active user with this email and password, or None; see
+        `heard.store.signins.verify_password` (failures audited, no timing hint, argon2
+        outside any transaction, by `hasher` when given)."""
+        return signins.verify_password(self, email, password, address=address, hasher=hasher)
 
     def create_token(
         self,

@@ -10,6 +10,7 @@ import orjson
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from heard import __version__
 from heard.live.hub import LiveHub
@@ -25,6 +26,7 @@ from heard.web.headers import SecurityHeaders, security_headers
 from heard.web.pages import live as live_pages
 from heard.web.pages import routes as page_routes
 from heard.web.sockets import SocketGuard
+from heard.web.throttle import SignInThrottle
 
 SESSION_COOKIE = "heard_session"
 
@@ -154,6 +156,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
         yield
         app_.state.live.metrics.stop()
+        app_.state.sign_in.close()
         if owned:
             store.close()
 
@@ -169,6 +172,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.sign_in = SignInThrottle.from_settings(settings)
     app.state.live = LiveHub(
         store,
         redact=settings.redact,
@@ -193,4 +197,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         max_age=round(settings.session_max_hours * 3600),
     )
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)
+    if settings.trusted_proxies:  # outermost: every layer sees the caller's own address
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app

@@ -31,18 +31,29 @@ HTTP_CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid",
+    429: "throttled",
+    503: "busy",
 }
 
 
 class ApiError(Exception):
     """An error a route raises on purpose, with its status, code, message and field."""
 
-    def __init__(self, status: int, code: str, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.headers = headers
 
 
 def error_body(code: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -86,7 +97,8 @@ def install(app: FastAPI, *, page_error: PageError | None = None) -> None:
     async def _api(request: Request, exc: ApiError) -> Response:
         if (html := page(request, exc.status, exc.message)) is not None:
             return html
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        headers.update(exc.headers or {})
         return JSONResponse(
             error_body(exc.code, exc.message, exc.field), status_code=exc.status, headers=headers
         )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
-from heard.store.records import AuditEntry
+from heard.store.records import AuditEntry, UserRecord
 from heard.web.api.conversations import ERRORS
 from heard.web.api.filters import Id, IdQuery
 from heard.web.api.schemas import (
@@ -23,6 +24,7 @@ from heard.web.auth import sign_in, sign_out
 from heard.web.deps import Admin, Reader, SettingsDep, StoreDep
 from heard.web.errors import ApiError
 from heard.web.sockets import socket_guard
+from heard.web.throttle import SignInRefused, SignInThrottle, client_address
 
 router = APIRouter(tags=["admin"])
 
@@ -120,13 +122,32 @@ def me(principal: Reader) -> UserOut:
     return UserOut.of(principal.user)
 
 
-@router.post("/session", response_model=UserOut, responses=ERRORS, tags=["session"])
-def create_session(body: SessionIn, request: Request, store: StoreDep) -> UserOut:
-    """Sign in with email and password; the answer sets the session cookie."""
-    user = store.verify_password(body.email, body.password)
+SIGN_IN_ERRORS = {**ERRORS, 429: {"model": ErrorOut}, 503: {"model": ErrorOut}}
+
+
+@router.post("/session", response_model=UserOut, responses=SIGN_IN_ERRORS, tags=["session"])
+async def create_session(body: SessionIn, request: Request, store: StoreDep) -> UserOut:
+    """Sign in with email and password; the answer sets the session cookie. After a few
+    failures on one account or from one address, further attempts wait (429 with
+    Retry-After, doubling); 503 with Retry-After while every password check is busy."""
+    throttle: SignInThrottle = request.app.state.sign_in
+    address = client_address(request)
+    checking = throttle.low_priority(store.hasher)
+
+    def verify() -> UserRecord | None:
+        return store.verify_password(body.email, body.password, address=address, hasher=checking)
+
+    try:
+        user = await throttle.attempt(
+            verify,
+            email=body.email,
+            address=address,
+        )
+    except SignInRefused as exc:
+        raise ApiError(exc.status, exc.code, exc.message, headers=exc.headers) from None
     if user is None:
         raise ApiError(401, "unauthorized", "wrong email or password", field="password")
-    sign_in(request, store, user)
+    await run_in_threadpool(sign_in, request, store, user)
     return UserOut.of(user)
 
 

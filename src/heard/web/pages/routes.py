@@ -29,6 +29,7 @@ from heard.web.deps import SettingsDep, StoreDep
 from heard.web.errors import ApiError
 from heard.web.pages.rendering import Pages, default_pages
 from heard.web.sockets import socket_guard
+from heard.web.throttle import SignInRefused, SignInThrottle, client_address
 
 CSRF_KEY = "csrf"
 """The session cookie's key that holds the session's CSRF token."""
@@ -219,7 +220,20 @@ async def sign_in(
     password: Annotated[str, Form(max_length=1000)],
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    user = await run_in_threadpool(store.verify_password, email, password)
+    throttle: SignInThrottle = request.app.state.sign_in
+    address = client_address(request)
+    checking = throttle.low_priority(store.hasher)
+    try:
+        user = await throttle.attempt(
+            lambda: store.verify_password(email, password, address=address, hasher=checking),
+            email=email,
+            address=address,
+        )
+    except SignInRefused as exc:
+        view = views.SignInView(email=email, error=refusal(exc), next=local_path(next, "/"))
+        body = html(pages(request).sign_in(view, csrf_token=csrf_token(request)), exc.status)
+        body.headers.update(exc.headers)
+        return body
     if user is None:
         view = views.SignInView(
             email=email, error="Wrong email or password.", next=local_path(next, "/")
@@ -228,6 +242,18 @@ async def sign_in(
     await run_in_threadpool(auth.sign_in, request, store, user)
     csrf_token(request)
     return see_other(local_path(next, "/"))
+
+
+def refusal(exc: SignInRefused) -> str:
+    """What the sign-in page says when an attempt was refused before its password was checked."""
+    if exc.status == 503:
+        return "The server is busy signing other people in. Try again in a moment."
+    wait = exc.retry_after
+    if wait < 120:
+        when = "1 second" if wait == 1 else f"{wait} seconds"
+    else:
+        when = f"{-(-wait // 60)} minutes"
+    return f"Too many failed sign-ins. Try again in {when}."
 
 
 @router.post("/sign-out")
