@@ -191,18 +191,30 @@ class SignInThrottle:
         """Password-check slots free now (under `_lock`)."""
         self._waiting: deque[_Waiter] = deque()
         """Attempts waiting for a slot, first come first served (under `_lock`)."""
-        self._checks = ThreadPoolExecutor(
-            max_workers=self.limits.hashes,
-            thread_name_prefix="heard-sign-in",
-            initializer=_lower_priority,
-        )
+        self._checks: ThreadPoolExecutor | None = None
+        """The password-check threads, started on first use (again after `close`: an app's
+        lifespan may run more than once, as tests do)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SignInThrottle:
         return cls(ThrottleLimits.from_settings(settings))
 
     def close(self) -> None:
-        self._checks.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            checks, self._checks = self._checks, None
+        if checks is not None:
+            checks.shutdown(wait=False, cancel_futures=True)
+
+    def threads(self) -> ThreadPoolExecutor:
+        """The low-priority threads that run argon2 (started when none run)."""
+        with self._lock:
+            if self._checks is None:
+                self._checks = ThreadPoolExecutor(
+                    max_workers=self.limits.hashes,
+                    thread_name_prefix="heard-sign-in",
+                    initializer=_lower_priority,
+                )
+            return self._checks
 
     def _wait_of(self, counter: _Counter, key: bytes, now: float) -> float:
         found = counter.get(key, now)
@@ -286,7 +298,7 @@ class SignInThrottle:
         threads; the caller's thread waits for it. Give it to `Store.verify_password`: the
         database work stays at normal priority (a low-priority thread holding SQLite's write
         lock would make everyone wait for it under load)."""
-        return _LowPriorityHasher(hasher, self._checks)
+        return _LowPriorityHasher(hasher, self)
 
     async def attempt(
         self, verify: Callable[[], T | None], *, email: str, address: str
@@ -314,15 +326,15 @@ class SignInThrottle:
 
 
 class _LowPriorityHasher:
-    def __init__(self, inner: Hasher, threads: ThreadPoolExecutor) -> None:
+    def __init__(self, inner: Hasher, throttle: SignInThrottle) -> None:
         self.inner = inner
-        self.threads = threads
+        self.throttle = throttle
 
     def hash(self, password: str) -> str:
-        return self.threads.submit(self.inner.hash, password).result()
+        return self.throttle.threads().submit(self.inner.hash, password).result()
 
     def verify(self, hash: str, password: str) -> bool:
-        return self.threads.submit(self.inner.verify, hash, password).result()
+        return self.throttle.threads().submit(self.inner.verify, hash, password).result()
 
     def check_needs_rehash(self, hash: str) -> bool:
         return self.inner.check_needs_rehash(hash)
