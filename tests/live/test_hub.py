@@ -76,7 +76,7 @@ def test_a_since_older_than_the_log_is_refused(hub, monkeypatch: pytest.MonkeyPa
             await live_hub.feed(
                 "c-log", f'{{"type": "tick", "seq": {seq}, "time": {seq}}}', ann, own
             )
-        live = live_hub.conversations["c-log"]
+        live = live_hub.in_memory("c-log")[0]
         kept = live.since(1, watch=False)
         with pytest.raises(LiveError) as old:
             live.since(0, watch=False)
@@ -110,7 +110,7 @@ def test_concurrent_messages_are_applied_once_in_order(hub) -> None:
                 live_hub.feed("c-burst", message, ann, one),
                 live_hub.feed("c-burst", message, ann, two),
             )
-        live = live_hub.conversations["c-burst"]
+        live = live_hub.in_memory("c-burst")[0]
         return [seq for seq, kind, _ in live.frames if kind == "ack"]
 
     acks = asyncio.run(run())
@@ -168,10 +168,10 @@ def test_a_quiet_conversation_leaves_memory_and_comes_back_from_the_store(
         await live_hub.feed("c-quiet", '{"type": "start", "seq": 1}', ann, own)
         turn = '{"type": "turn", "seq": 2, "role": "customer", "text": "My parcel is late."}'
         await live_hub.feed("c-quiet", turn, ann, own)
-        before = live_hub.conversations["c-quiet"].last_frame
-        live_hub.unsubscribe(live_hub.conversations["c-quiet"], own)
+        before = live_hub.in_memory("c-quiet")[0].last_frame
+        live_hub.unsubscribe(live_hub.in_memory("c-quiet")[0], own)
         await live_hub.feed("c-other", '{"type": "start", "seq": 1}', ann, Subscriber(watch=False))
-        gone = "c-quiet" not in live_hub.conversations
+        gone = not live_hub.in_memory("c-quiet")
         back = await live_hub.find("c-quiet")
         assert back is not None
         return gone, back.last_event, back.last_frame - before
@@ -229,7 +229,7 @@ def test_sentence_encoding_runs_off_the_loop(hub, monkeypatch: pytest.MonkeyPatc
         return [f["event"] for f in map(json.loads, queued) if f["type"] == "ack"]
 
     assert acks(b) == [1, 2] and acks(a) == [1, 2, 3]
-    session = live_hub.conversations["c-held"].session
+    session = live_hub.in_memory("c-held")[0].session
     assert session.analysis is not None
     batch = session.analyzer.analyze(session.conversation).scorecard
     assert session.analysis.scorecard.model_dump() == batch.model_dump()
@@ -274,7 +274,7 @@ def test_a_large_conversation_is_analysed_off_the_loop(
     assert threads == [True, True, False, False]
     queued = [json.loads(own.queue.get_nowait()) for _ in range(own.queue.qsize())]
     assert [f["event"] for f in queued if f["type"] == "ack"] == [1, 2, 3, 4, 5]
-    session = live_hub.conversations["c-big"].session
+    session = live_hub.in_memory("c-big")[0].session
     assert "4111" not in session.turns[2].text  # redacted on the thread too
     batch = session.analyzer.analyze(session.conversation).scorecard
     assert session.analysis is not None

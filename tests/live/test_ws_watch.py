@@ -97,7 +97,8 @@ def test_watchers_see_frames_and_hints_reach_the_agent_panel(site: Site) -> None
     codes = {k: (frame["code"], close) for k, (frame, close) in found["refusals"].items()}
     assert codes == {
         "other agent": ("forbidden", 4403),
-        "other lead": ("forbidden", 4403),
+        # another team's live ids are out of reach: answered as one that does not exist
+        "other lead": ("unknown_conversation", 4404),
         "nobody": ("unauthorised", 4401),
         "unknown": ("unknown_conversation", 4404),
         "reader feeding": ("forbidden", 4403),

@@ -158,6 +158,7 @@ ErrorCode = Literal[
     "since_too_old",
     "store_error",
     "too_large",
+    "ambiguous",
 ]
 
 

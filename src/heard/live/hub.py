@@ -20,8 +20,8 @@ import gc
 import logging
 import secrets
 import time
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -174,6 +174,11 @@ class LiveConversation:
     """The customer's name, replaced in each turn as it arrives (with names redacted)."""
 
     @property
+    def key(self) -> LiveKey:
+        """(team id or 0, conversation id): where the hub keeps it."""
+        return (self.record.scope, self.conversation_id)
+
+    @property
     def state(self) -> LiveState:
         return self.session.state()
 
@@ -206,6 +211,20 @@ class LiveConversation:
 
     def may_feed(self, viewer: Viewer) -> bool:
         return may_feed(self.record, viewer)
+
+
+LiveKey = tuple[int, str]
+"""(team id or 0, conversation id): a live conversation's id holds within its team."""
+
+
+def live_scopes(viewer: Viewer | None) -> list[int] | None:
+    """The teams (0: none) whose live conversations `viewer` reaches by id: every team for an
+    admin or the hub itself (None), the teams they lead for a lead, their own for an agent."""
+    if viewer is None or viewer.role == UserRole.ADMIN:
+        return None
+    if viewer.role == UserRole.LEAD:
+        return list(viewer.team_ids)
+    return list(viewer.team_ids) or [0]
 
 
 def may_watch(record: LiveSessionRecord, viewer: Viewer) -> bool:
@@ -278,7 +297,10 @@ class LiveHub:
         """When and which nudges each session gives (the `HEARD_LIVE_*` settings)."""
         self.limits = limits or LiveLimits()
         """How big one event may be (the `HEARD_LIVE_MAX_*` settings)."""
-        self.conversations: dict[str, LiveConversation] = {}
+        self.conversations: dict[LiveKey, LiveConversation] = {}
+        """In memory, by (team id or 0, conversation id): a live id holds within its team."""
+        self._teams_of: dict[str, set[int]] = defaultdict(set)
+        """Conversation id → the teams (0: none) whose conversation of that id is in memory."""
         self.metrics = LiveMetrics()
         """Event-loop lag and per-phase time of each event (`GET /api/v1/live-metrics`)."""
         self._loading: dict[str, asyncio.Lock] = {}
@@ -289,38 +311,83 @@ class LiveHub:
     async def find(
         self, conversation_id: str, *, viewer: Viewer | None = None, feed: bool = False
     ) -> LiveConversation | None:
-        """The conversation in memory, else rebuilt from the store, else None. With `viewer`,
-        LiveError(forbidden) when they may not watch it (or feed it, with `feed`), checked
-        before anything is rebuilt."""
+        """The conversation with this id in a team `viewer` may reach (`live_scopes`), in
+        memory, else rebuilt from the store, else None. With `viewer`, LiveError(forbidden)
+        when they may not watch it (or feed it, with `feed`), checked before anything is
+        rebuilt; LiveError(ambiguous) when several of the teams they reach have one (an admin,
+        or a lead of several teams, before any of them is in memory). Another team's live
+        conversation of the same id is out of reach: None, exactly as when there is none."""
         allowed = may_feed if feed else may_watch
-        found = self.conversations.get(conversation_id)
-        if found is None:
-            found = await self._load(conversation_id, viewer, allowed)
-        if found is not None and viewer is not None and not allowed(found.record, viewer):
+        scopes = live_scopes(viewer)
+        found = self.in_memory(conversation_id, scopes)
+        if not found:
+            found = await self._load(conversation_id, scopes, viewer, allowed)
+        if len(found) > 1:
+            raise LiveError(
+                "ambiguous",
+                f"conversation {conversation_id!r} is live in {len(found)} teams you may reach; "
+                "live ids hold within a team",
+            )
+        live = found[0] if found else None
+        if live is not None and viewer is not None and not allowed(live.record, viewer):
             raise LiveError(
                 "forbidden", f"you may not {'feed' if feed else 'watch'} this conversation"
             )
-        return found
+        return live
+
+    def in_memory(
+        self, conversation_id: str, scopes: Sequence[int] | None = None
+    ) -> list[LiveConversation]:
+        """The conversations in memory with this id, in the teams `scopes` names (None: all)."""
+        teams = self._teams_of.get(conversation_id, ())
+        return [
+            self.conversations[(team, conversation_id)]
+            for team in sorted(teams)
+            if scopes is None or team in scopes
+        ]
+
+    def _remember(self, live: LiveConversation) -> None:
+        self.conversations[live.key] = live
+        self._teams_of[live.conversation_id].add(live.key[0])
+
+    def _forget(self, key: LiveKey) -> None:
+        self.conversations.pop(key, None)
+        teams = self._teams_of.get(key[1])
+        if teams is not None:
+            teams.discard(key[0])
+            if not teams:
+                del self._teams_of[key[1]]
+                self._loading.pop(key[1], None)
 
     async def _load(
         self,
         conversation_id: str,
+        scopes: Sequence[int] | None,
         viewer: Viewer | None,
         allowed: Callable[[LiveSessionRecord, Viewer], bool],
-    ) -> LiveConversation | None:
+    ) -> list[LiveConversation]:
         lock = self._loading.setdefault(conversation_id, asyncio.Lock())
         async with lock:
-            found = self.conversations.get(conversation_id)
-            if found is not None:
+            found = self.in_memory(conversation_id, scopes)
+            if found:
                 return found
-            record = await asyncio.to_thread(self.store.live_session, conversation_id)
-            if record is None:
-                return None
+            records = await asyncio.to_thread(
+                self.store.live_sessions, conversation_id, scopes=scopes
+            )
+            if not records:
+                return []
+            if len(records) > 1:
+                raise LiveError(
+                    "ambiguous",
+                    f"conversation {conversation_id!r} is live in {len(records)} teams you may "
+                    "reach; live ids hold within a team",
+                )
+            (record,) = records
             if viewer is not None and not allowed(record, viewer):
                 raise LiveError("forbidden", "you may not use this conversation")
-            found = await asyncio.to_thread(self._rebuild, record)
-            self.conversations[conversation_id] = found
-            return found
+            live = await asyncio.to_thread(self._rebuild, record)
+            self._remember(live)
+            return [live]
 
     def _rebuild(self, record: LiveSessionRecord) -> LiveConversation:
         """Replay the stored events of a session through a new LiveSession: the same state
@@ -381,6 +448,14 @@ class LiveHub:
         if live is not None and subscriber is not None:
             live.subscribers.discard(subscriber)
 
+    def subscribed(self, conversation_id: str, subscriber: Subscriber) -> LiveConversation | None:
+        """The conversation with this id that `subscriber` listens to (None: none yet, as for
+        a feed socket before its start event)."""
+        for live in self.in_memory(conversation_id):
+            if subscriber in live.subscribers:
+                return live
+        return None
+
     # ------------------------------------------------------------------ feeding
 
     async def start(
@@ -410,7 +485,8 @@ class LiveHub:
         except Conflict:
             raise LiveError(
                 "already_started",
-                f"conversation {conversation_id!r} was started in another process",
+                f"conversation {conversation_id!r} of this team was started already "
+                "(by another connection or process)",
                 event=event.seq,
             ) from None
         except StoreError as exc:  # its ingest at the end would be refused: refuse it now
@@ -423,7 +499,7 @@ class LiveHub:
             last_event=event.seq,
             name=name,
         )
-        self.conversations[conversation_id] = live
+        self._remember(live)
         self._forget_ended()
         live.subscribers.add(own)
         live.publish(AckFrame(event=event.seq))
@@ -481,9 +557,10 @@ class LiveHub:
                         expected=1,
                     )
                 async with self._loading.setdefault(conversation_id, asyncio.Lock()):
-                    live = self.conversations.get(conversation_id)
-                    if live is None:
+                    mine = self.in_memory(conversation_id, live_scopes(viewer))
+                    if not mine:
                         return await self.start(conversation_id, event, viewer, own)
+                    live = mine[0]
                 if not live.may_feed(viewer):  # started by someone else meanwhile
                     raise LiveError("forbidden", "you may not feed this conversation")
             live.subscribers.add(own)
@@ -685,8 +762,7 @@ class LiveHub:
                 continue
             ended = live.ended_at is not None and live.ended_at < now - ENDED_KEPT_SECONDS
             if ended or live.touched < now - IDLE_SECONDS:
-                del self.conversations[key]
-                self._loading.pop(key, None)
+                self._forget(key)
 
     # ------------------------------------------------------------------ supervisors
 

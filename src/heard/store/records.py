@@ -341,6 +341,8 @@ class LiveSessionRecord(_Record):
     last_event_at: datetime
     status: Literal["live", "ended"]
     stored_id: int | None = None
+    scope: int = 0
+    """The team's id (0 for none): the conversation's id is unique within it."""
 
 
 class LiveEventRecord(_Record):

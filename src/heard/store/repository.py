@@ -2720,6 +2720,7 @@ class Store:
             last_event_at=from_db(row.last_event_at),  # type: ignore[arg-type]
             status=row.status,  # type: ignore[arg-type]
             stored_id=row.stored_id,
+            scope=row.scope,
         )
 
     def live_agent(self, external_id: str, *, teams: Sequence[int]) -> tuple[int, int] | None:
@@ -2758,6 +2759,7 @@ class Store:
                 stamp = now()
                 row = LiveSessionRow(
                     conversation_id=conversation.id,
+                    scope=where.scope,
                     channel=conversation.channel.value,
                     agent_id=where.agent_id,
                     team_id=where.team_id,
@@ -2840,12 +2842,29 @@ class Store:
                 .values(status="ended", stored_id=stored_id)
             )
 
-    def live_session(self, conversation_id: str) -> LiveSessionRecord | None:
+    def live_sessions(
+        self, conversation_id: str, *, scopes: Sequence[int] | None = None
+    ) -> list[LiveSessionRecord]:
+        """The live sessions with this id in the teams `scopes` names (0: no team; None: in
+        every team), oldest first: a live conversation's id holds within its team."""
+        stmt = select(LiveSessionRow).where(LiveSessionRow.conversation_id == conversation_id)
+        if scopes is not None:
+            stmt = stmt.where(LiveSessionRow.scope.in_(list(scopes) or [-1]))
         with self._session() as session:
-            row = session.scalars(
-                select(LiveSessionRow).where(LiveSessionRow.conversation_id == conversation_id)
-            ).one_or_none()
-            return self._live(row) if row else None
+            return [self._live(row) for row in session.scalars(stmt.order_by(LiveSessionRow.id))]
+
+    def live_session(
+        self, conversation_id: str, *, scope: int | None = None
+    ) -> LiveSessionRecord | None:
+        """The live session with this id (in team `scope`, when given), None when there is
+        none; Conflict when several teams have one and no scope says which."""
+        found = self.live_sessions(conversation_id, scopes=None if scope is None else [scope])
+        if len(found) > 1:
+            raise Conflict(
+                f"live conversation {conversation_id!r} is in {len(found)} teams: name one",
+                field="conversation_id",
+            )
+        return found[0] if found else None
 
     def live_events(self, session_id: int) -> list[LiveEventRecord]:
         """A live session's stored events and hints, in the order they were applied."""

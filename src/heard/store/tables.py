@@ -379,10 +379,14 @@ class LiveSessionRow(Base):
     """A conversation fed live through the WebSocket (one row per conversation id)."""
 
     __tablename__ = "live_sessions"
-    __table_args__ = (Index("ix_live_sessions_status_team", "status", "team_id"),)
+    __table_args__ = (
+        Index("ix_live_sessions_status_team", "status", "team_id"),
+        UniqueConstraint("scope", "conversation_id", name="uq_live_sessions_scope_conversation_id"),
+        Index("ix_live_sessions_conversation_id", "conversation_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(String(300), unique=True)
+    conversation_id: Mapped[str] = mapped_column(String(300))
     channel: Mapped[str] = mapped_column(String(16))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
@@ -394,6 +398,8 @@ class LiveSessionRow(Base):
     stored_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversations.id", ondelete="SET NULL")
     )
+    scope: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """The team's id (0 for none): a live conversation's id holds within its team."""
 
 
 class LiveEventRow(Base):

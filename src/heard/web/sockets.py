@@ -122,7 +122,7 @@ class SocketGuard:
         """Why `principal` may no longer use `socket` (None when it still may)."""
         if socket.scope not in principal.scopes:
             return Lapse("forbidden", f"the credentials no longer carry the {socket.scope} scope")
-        live = self.hub.conversations.get(socket.conversation_id)
+        live = self.hub.subscribed(socket.conversation_id, socket.subscriber)
         if live is None:  # a feed before its start event: nothing to check against yet
             return None
         feed = not socket.subscriber.watch
@@ -137,7 +137,9 @@ class SocketGuard:
             return
         socket.lapse = lapse
         self.sockets.discard(socket)
-        self.hub.unsubscribe(self.hub.conversations.get(socket.conversation_id), socket.subscriber)
+        self.hub.unsubscribe(
+            self.hub.subscribed(socket.conversation_id, socket.subscriber), socket.subscriber
+        )
         frame = ErrorFrame(code=lapse.code, message=lapse.message).model_dump_json()
         socket.subscriber.shut_out(frame, CLOSE_CODES[lapse.code], lapse.code)
 

@@ -70,7 +70,7 @@ def one_conversation(api: Api) -> dict[str, Any]:
 def live_conversation(api: Api) -> dict[str, Any]:
     """A live conversation of Ann's (started once through the feed socket)."""
     key = "matrix-live"
-    if api.app.state.live.conversations.get(key) is None:
+    if not api.app.state.live.in_memory(key):
         headers = api.headers("agent")
         with api.client.websocket_connect(f"/api/v1/live/{key}", headers=headers) as socket:
             assert socket.receive_json()["type"] == "hello"

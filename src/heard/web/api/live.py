@@ -377,7 +377,7 @@ async def _serve(
         pass
     finally:
         guard.discard(guarded)
-        hub.unsubscribe(hub.conversations.get(conversation_id), own)
+        hub.unsubscribe(hub.subscribed(conversation_id, own), own)
         writer.cancel()
         with contextlib.suppress(BaseException):
             await writer
