@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import orjson
 from pydantic import ValidationError
 
+from heard.model.values import describe
+
 
 class HeardError(Exception):
     """Base class of every error heard raises on purpose."""
@@ -134,9 +136,7 @@ def input_error_from_validation(
             expected=expected,
         )
     found = first.get("input")
-    message = first["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
+    message = describe(first)
     if not isinstance(found, dict | list):  # a whole object is no help to show
         shown = orjson.dumps(found, default=str).decode() if found is not None else "null"
         message += f", got {shown[:57] + '...' if len(shown) > 60 else shown}"

@@ -121,3 +121,31 @@ def test_token_lifetime_revoke_and_the_last_admin(database: str) -> None:
     )
     assert runner.invoke(app, ["token", "revoke", str(record.id)]).exit_code == 0
     assert runner.invoke(app, ["user", "deactivate", "nobody@x.test"]).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "words"),
+    [
+        # undecodable bytes in argv reach Python as lone surrogates (surrogateescape)
+        (["user", "add", "lee\udcff@x.test", "--role", "lead"], "EMAIL", "lone surrogate"),
+        (["user", "add", "lee", "--role", "lead"], "EMAIL", "email address"),
+        (["user", "add", "lee@x.test", "--role", "lead", "--team", "t" * 201], "--team", "200"),
+        (["user", "add", "lee@x.test", "--role", "lead", "--name", "L\udcffee"], "--name", ""),
+        (["user", "add", "a@x.test", "--role", "agent", "--agent-id", "a" * 201], "--agent-id", ""),
+        (["token", "create", "lee\udcff@x.test"], "EMAIL", "lone surrogate"),
+        (["token", "create", "lee@x.test", "--name", "n" * 201], "--name", "200"),
+    ],
+)
+def test_bad_values_are_usage_errors_naming_the_option(
+    database: str, args: list[str], option: str, words: str
+) -> None:
+    result = runner.invoke(
+        app, [*args, "--password-stdin"] if args[0] == "user" else args, input="a long password\n"
+    )
+    assert result.exit_code == 2, result.output
+    assert option in result.output and words in result.output
+    store = Store.open(database)
+    try:
+        assert store.counts()["users"] == 0
+    finally:
+        store.close()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from conftest import TEST_DATA
 from heard.errors import InputError
 from heard.importers import ImportOptions, read_file
 
@@ -116,6 +118,36 @@ CASES = [
         "fax",
     ),
     (
+        "long-agent.jsonl",
+        '{"id": "c1", "channel": "chat", "turns": [{"role": "agent", "text": "hi"}]}\n'
+        '{"id": "c2", "channel": "chat", "agent": {"id": "%s"}, '
+        '"turns": [{"role": "agent", "text": "hi"}]}\n' % ("a" * 201),
+        "jsonl",
+        "invalid_value",
+        2,
+        "$.agent.id",
+        "at most 200 characters",
+    ),
+    (
+        "long-id.json",
+        '{"id": "%s", "channel": "chat", "turns": [{"role": "agent", "text": "hi"}]}' % ("c" * 301),
+        "json",
+        "invalid_value",
+        None,
+        "$.id",
+        "at most 300 characters",
+    ),
+    (
+        "year-one.json",
+        '{"id": "c1", "channel": "chat", "started_at": "0001-01-01T00:00:00Z", '
+        '"turns": [{"role": "agent", "text": "hi"}]}',
+        "json",
+        "invalid_value",
+        None,
+        "$.started_at",
+        "from 1900-01-01 to 2999-12-31",
+    ),
+    (
         "notes.json",
         "%PDF-1.4 not a conversation",
         "auto",
@@ -199,3 +231,46 @@ def test_turn_index_may_be_left_out_but_must_match_when_given(tmp_path: Path) ->
     )
     with pytest.raises(InputError, match="indexes must count"):
         read_file(_write(tmp_path, "idx.json", doc))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fmt"),
+    [
+        (
+            "escaped.json",
+            '{"id": "c1", "channel": "chat", "agent": {"id": "a1", "name": "Ann\\u0000"}, '
+            '"metadata": {"k\\u0000": ["v\\u0000"]}, '
+            '"turns": [{"role": "agent", "text": "hi\\u0000 there", "subject": "\\u0000s"}]}',
+            "json",
+        ),
+        ("raw.txt", "Agent: hi\x00 there\nCustomer: my parcel\x00\x00 never came\n", "text"),
+        (
+            "raw.csv",
+            "conversation,role,text\nc1,agent,hi\x00 there\nc1,customer,thanks\x00\n",
+            "csv",
+        ),
+    ],
+)
+def test_nul_characters_in_a_file_are_dropped_with_a_warning(
+    tmp_path: Path, name: str, content: str, fmt: str
+) -> None:
+    from heard.importers import Source, read_source
+
+    source = Source(name, content.encode())
+    _, found = read_source(source, format=fmt)
+    stored = found[0].to_json()
+    assert "\\u0000" not in stored and "\x00" not in stored
+    assert found[0].turns[0].text == "hi there"
+    if "\\u0000" not in content:
+        assert any("NUL" in w for w in source.warnings)
+
+
+def test_a_value_an_importer_checks_itself_is_still_an_input_error(tmp_path: Path) -> None:
+    # Twilio's words are built inside the importer; a time past heard's bound (1e10 s) must
+    # come out as an InputError naming the file, never as pydantic's ValidationError.
+    doc = json.loads((TEST_DATA / "formats" / "twilio" / "account_lockout.json").read_text())
+    doc["sentences"][0]["words"][0]["end_time"] = 2e10
+    file = _write(tmp_path, "far.json", json.dumps(doc))
+    with pytest.raises(InputError) as info:
+        read_file(file, format="twilio")
+    assert str(file) in str(info.value) and "10000000000" in str(info.value)

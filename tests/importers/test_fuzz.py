@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from heard.errors import InputError
-from heard.importers import ImportOptions, Source, importers
+from heard.importers import ImportOptions, Source, importers, read_source
+from heard.model.values import text_problem
 
 EXAMPLES = int(os.environ.get("HEARD_FUZZ_EXAMPLES", "1000"))
 FUZZ = settings(
@@ -29,7 +30,8 @@ json_values = st.recursive(
     | st.booleans()
     | st.integers(min_value=-(2**53), max_value=2**53)
     | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=30),
+    | st.text(max_size=30)
+    | st.sampled_from(["\x00", "a\x00b", "9999-12-31T23:59:59Z", "0001-01-01", "x" * 301]),
     lambda inner: (
         st.lists(inner, max_size=5)
         | st.dictionaries(
@@ -102,7 +104,9 @@ def _parse_only_input_errors(name: str, data: bytes) -> None:
     with contextlib.suppress(InputError):
         importer.sniff(source)
     with contextlib.suppress(InputError):
-        importer.parse(Source("fuzz.input", data), ImportOptions())
+        _, found = read_source(Source("fuzz.input", data), format=name, options=ImportOptions())
+        for conversation in found:  # what would be stored: no NUL, nothing that is not UTF-8
+            assert text_problem(conversation.to_json()) is None
 
 
 @pytest.mark.slow

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -23,32 +23,37 @@ from heard.model import (
     Word,
 )
 
+clean = st.characters(codec="utf-8", exclude_characters="\x00")
+"""Text the model keeps as it is (tests/model/test_values.py: the rest is refused)."""
 seconds = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False)
 json_scalars = (
     st.none()
     | st.booleans()
     | st.integers(min_value=-(2**53), max_value=2**53)
     | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20)
+    | st.text(clean, max_size=20)
 )
 json_values = st.recursive(
     json_scalars,
     lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(clean, max_size=8), inner, max_size=3)
     ),
     max_leaves=10,
 )
 zones = st.sampled_from(
     [None, UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
 )
-datetimes = zones.flatmap(lambda tz: st.datetimes(timezones=st.just(tz)) if tz else st.datetimes())
+years = {"min_value": datetime(1900, 1, 1), "max_value": datetime(2999, 12, 31)}
+datetimes = zones.flatmap(
+    lambda tz: st.datetimes(**years, timezones=st.just(tz)) if tz else st.datetimes(**years)
+)
 
 
 @st.composite
 def words(draw: st.DrawFn) -> Word:
     start = draw(seconds)
     return Word(
-        text=draw(st.text(min_size=1, max_size=10)),
+        text=draw(st.text(clean, min_size=1, max_size=10)),
         start=start,
         end=start + draw(seconds),
         confidence=draw(st.none() | st.floats(0, 1)),
@@ -62,14 +67,14 @@ def turns(draw: st.DrawFn, index: int) -> Turn:
     return Turn(
         index=index,
         role=draw(st.sampled_from(list(Role))),
-        text=draw(st.text(max_size=80)),
-        speaker_id=draw(st.none() | st.text(max_size=10)),
+        text=draw(st.text(clean, max_size=80)),
+        speaker_id=draw(st.none() | st.text(clean, max_size=10)),
         start=start,
         end=None if start is None else start + draw(seconds),
         words=draw(st.none() | st.lists(words(), max_size=3)),
         sent_at=draw(st.none() | datetimes),
-        subject=draw(st.none() | st.text(max_size=20)),
-        metadata=draw(st.dictionaries(st.text(max_size=8), json_values, max_size=3)),
+        subject=draw(st.none() | st.text(clean, max_size=20)),
+        metadata=draw(st.dictionaries(st.text(clean, max_size=8), json_values, max_size=3)),
     )
 
 
@@ -77,29 +82,31 @@ def turns(draw: st.DrawFn, index: int) -> Turn:
 def conversations(draw: st.DrawFn) -> Conversation:
     count = draw(st.integers(min_value=0, max_value=6))
     return Conversation(
-        id=draw(st.text(min_size=1, max_size=20)),
+        id=draw(st.text(clean, min_size=1, max_size=20)),
         channel=draw(st.sampled_from(list(Channel))),
         turns=[draw(turns(i)) for i in range(count)],
-        external_id=draw(st.none() | st.text(max_size=20)),
-        source=draw(st.none() | st.text(max_size=20)),
+        external_id=draw(st.none() | st.text(clean, max_size=20)),
+        source=draw(st.none() | st.text(clean, max_size=20)),
         started_at=draw(st.none() | datetimes),
         language=draw(st.none() | st.sampled_from(["en", "en-US", "de-DE"])),
         agent=draw(
             st.none()
             | st.builds(
                 Agent,
-                id=st.none() | st.text(max_size=5),
-                name=st.none() | st.text(max_size=5),
-                team=st.none() | st.text(max_size=5),
+                id=st.none() | st.text(clean, max_size=5),
+                name=st.none() | st.text(clean, max_size=5),
+                team=st.none() | st.text(clean, max_size=5),
             )
         ),
         customer=draw(
             st.none()
             | st.builds(
-                Customer, id=st.none() | st.text(max_size=5), name=st.none() | st.text(max_size=5)
+                Customer,
+                id=st.none() | st.text(clean, max_size=5),
+                name=st.none() | st.text(clean, max_size=5),
             )
         ),
-        metadata=draw(st.dictionaries(st.text(max_size=8), json_values, max_size=4)),
+        metadata=draw(st.dictionaries(st.text(clean, max_size=8), json_values, max_size=4)),
     )
 
 

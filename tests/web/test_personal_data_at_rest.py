@@ -500,10 +500,14 @@ def test_no_planted_personal_data_in_the_database_or_the_log(
 def test_every_planted_field_is_stored_when_redaction_is_off(tmp_path: Path) -> None:
     """The control of the test above: with `HEARD_REDACT=false` every field planted there is
     found in the database (but the note's first text, which its edit replaced, and the survey
-    comment with a NUL byte, which is refused or replaced by the conversation's next answer),
-    so each one reaches storage and its absence there means it was redacted (SQLite only: the
-    paths are the same on PostgreSQL)."""
+    comment and note with a NUL byte, which are refused: 422), so each one reaches storage and
+    its absence there means it was redacted (SQLite only: the paths are the same on
+    PostgreSQL)."""
     stored, log, planted = _run(f"sqlite:///{tmp_path / 'heard.db'}", tmp_path, redact=False)
     found = {line.split(": ")[0] for line in leaks(stored, planted)}
-    assert set(planted.values()) - found == {"API note", "API survey comment with NUL"}
+    assert set(planted.values()) - found == {
+        "API note",
+        "API survey comment with NUL",
+        "API note with NUL",
+    }
     assert leaks(log, planted) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -41,6 +41,21 @@ def _fail(exc: Exception) -> typer.Exit:
     field = getattr(exc, "field", None)
     errors.print(f"[red]error[/red] {escape(str(exc))}" + (f" (field {field})" if field else ""))
     return typer.Exit(1)
+
+
+def _checked(kind: Any, value: Any, option: str) -> Any:
+    """`value` as the team app's API would take it (heard.model.values), else a usage error
+    naming the option: the same rules from the command line as from the API."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from heard.model.values import describe
+
+    try:
+        return TypeAdapter(kind).validate_python(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "".join(f"[{p}]" for p in first["loc"])
+        raise typer.BadParameter(f"{describe(first)}{where}", param_hint=option) from None
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -87,7 +102,13 @@ def user_add(
         raise typer.BadParameter(
             f"{role!r} is not a role; use agent, lead or admin", param_hint="--role"
         ) from None
-    password = _read_password(password_stdin)
+    from heard.model.values import AgentKey, Email, Name, Text
+
+    email = _checked(Email, email.strip(), "EMAIL")
+    name = _checked(Name | None, name, "--name")
+    agent_id = _checked(AgentKey | None, agent_id, "--agent-id")
+    team = _checked(list[Name], team, "--team")
+    password = _checked(Text, _read_password(password_stdin), "password")
     store = _store(database)
     try:
         user = store.create_user(
@@ -167,8 +188,11 @@ def token_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create an API token and print it (it is shown this once; only its hash is kept)."""
+    from heard.model.values import Name, Text
     from heard.store import Scope, StoreError
 
+    email = _checked(Text, email, "EMAIL")
+    name = _checked(Name | None, name, "--name")
     try:
         scopes = [Scope(s.lower()) for s in scope]
     except ValueError:

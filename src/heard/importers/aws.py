@@ -36,7 +36,7 @@ from heard.importers.base import (
     validate,
 )
 from heard.importers.registry import register
-from heard.model import Agent, Channel, Conversation, Customer, Role, Word
+from heard.model import Channel, Conversation, Role, Word
 
 # ---------------------------------------------------------------- vendor schemas ---------
 
@@ -497,9 +497,9 @@ class AwsConnect(Importer):
         if times:
             fields["started_at"] = min(times, key=_sortable)
         if Role.AGENT in names:
-            fields["agent"] = Agent(name=names[Role.AGENT])
+            fields["agent"] = dict(name=names[Role.AGENT])
         if Role.CUSTOMER in names:
-            fields["customer"] = Customer(name=names[Role.CUSTOMER])
+            fields["customer"] = dict(name=names[Role.CUSTOMER])
         return drafts, fields
 
 
@@ -610,7 +610,7 @@ class AwsPca(Importer):
                 external_id=external_id,
                 started_at=_pca_started_at(analytics),
                 language=analytics.LanguageCode,
-                agent=Agent(id=agent_id) if agent_id else None,
+                agent=dict(id=agent_id) if agent_id else None,
                 metadata={"ConversationAnalytics": raw["ConversationAnalytics"]},
             )
         ]

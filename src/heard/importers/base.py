@@ -96,7 +96,7 @@ class Source:
         else:
             encoding = "utf-8-sig"
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
             raise InputError(
@@ -106,6 +106,10 @@ class Source:
                 expected="UTF-8 text (convert with: iconv -f CP1252 -t UTF-8)",
                 code="encoding",
             ) from exc
+        if "\x00" in text:
+            self.warn(f"dropped {text.count(chr(0)):,} NUL characters")
+            text = text.replace("\x00", "")
+        return text
 
     @cached_property
     def json(self) -> Any:
@@ -140,10 +144,24 @@ class Source:
         yield from enumerate(parts, start=1)
 
 
+def without_nul(value: Any) -> Any:
+    """A parsed JSON value with NUL characters dropped from every string and key: no store
+    keeps them alike (heard.model.values), and in another system's export they mean nothing."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
+
+
 def parse_json(text: str, where: Location) -> Any:
-    """Parse JSON, turning a syntax error into an InputError that names line and column."""
+    """Parse JSON, turning a syntax error into an InputError that names line and column; NULs
+    escaped in strings (\\u0000) are dropped."""
     try:
-        return orjson.loads(text)
+        found = orjson.loads(text)
+        return without_nul(found) if "\\u0000" in text else found
     except orjson.JSONDecodeError as exc:
         match = _LINE_COL.search(str(exc))
         # Text parsed on its own (a JSONL line) keeps the caller's line number.
@@ -300,21 +318,25 @@ def assemble(
         if not keep_order:
             drafts = sorted(drafts, key=lambda d: d.start or 0.0)
         _check_self_overlap(drafts, options.overlap_tolerance)
-    turns = [
-        Turn(
-            index=i,
-            role=d.role,
-            text=d.text,
-            speaker_id=d.speaker_id,
-            start=d.start,
-            end=d.end,
-            words=d.words,
-            sent_at=d.sent_at,
-            subject=d.subject,
-            metadata=d.metadata,
-        )
-        for i, d in enumerate(drafts)
-    ]
+    turns = []
+    for i, d in enumerate(drafts):
+        try:
+            turns.append(
+                Turn(
+                    index=i,
+                    role=d.role,
+                    text=d.text,
+                    speaker_id=d.speaker_id,
+                    start=d.start,
+                    end=d.end,
+                    words=d.words,
+                    sent_at=d.sent_at,
+                    subject=d.subject,
+                    metadata=d.metadata,
+                )
+            )
+        except ValidationError as exc:
+            raise input_error_from_validation(exc, d.where, prefix=d.where.path or "$") from exc
     try:
         return Conversation(id=id, channel=options.channel or channel, turns=turns, **fields)
     except ValidationError as exc:

@@ -25,7 +25,7 @@ from heard.importers.base import (
     validate,
 )
 from heard.importers.registry import register
-from heard.model import Agent, Channel, Conversation, Customer, Word
+from heard.model import Channel, Conversation, Word
 
 
 class _Lenient(BaseModel):
@@ -133,8 +133,8 @@ class Star(Importer):
             source="star",
             started_at=started,
             language="en",
-            agent=Agent(id=_str(original.get("AnonymizedWizardWorkerID"))),
-            customer=Customer(id=_str(original.get("AnonymizedUserWorkerID"))),
+            agent=dict(id=_str(original.get("AnonymizedWizardWorkerID"))),
+            customer=dict(id=_str(original.get("AnonymizedUserWorkerID"))),
             metadata={"star": original},
         )
 
@@ -201,11 +201,11 @@ class HarperValley(Importer):
             source="harper-valley",
             started_at=_utc(start_ms / 1000, where) if isinstance(start_ms, int | float) else None,
             language="en",
-            agent=Agent(
+            agent=dict(
                 id=_str(_dig(meta, "agent").get("speaker_id")),
                 name=_str(agent_meta.get("agent_name")),
             ),
-            customer=Customer(
+            customer=dict(
                 id=_str(_dig(meta, "caller").get("speaker_id")),
                 name=_str(caller_meta.get("first and last name")),
             ),

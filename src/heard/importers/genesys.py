@@ -26,7 +26,7 @@ from heard.importers.base import (
     validate,
 )
 from heard.importers.registry import register
-from heard.model import Agent, Channel, Conversation, Role, Word
+from heard.model import Channel, Conversation, Role, Word
 
 _LAST_EPOCH_MS = 253_402_300_799_999
 """9999-12-31T23:59:59.999Z: the last moment a datetime can hold."""
@@ -305,11 +305,11 @@ class GenesysTranscript(Importer):
         return draft
 
     @staticmethod
-    def _agent(doc: _Document) -> Agent | None:
+    def _agent(doc: _Document) -> dict[str, str] | None:
         for participant in doc.participants:
             purpose = (participant.participantPurpose or "").casefold()
             if purpose in ("agent", "user") and participant.userId:
-                return Agent(id=participant.userId)
+                return dict(id=participant.userId)
         return None
 
     @staticmethod

@@ -27,7 +27,7 @@ from heard.importers.base import (
     validate,
 )
 from heard.importers.registry import register
-from heard.model import Agent, Channel, Conversation, Customer, Role
+from heard.model import Channel, Conversation, Role
 
 VendorId = StrictInt | StrictStr
 """Vendor ids are integers (Zendesk) or strings (Intercom); either is read as text."""
@@ -306,14 +306,14 @@ class ZendeskImporter(Importer):
                 external_id=ticket_id,
                 started_at=(ticket.created_at if ticket else None)
                 or next((c.created_at for c in comments if c.created_at), None),
-                customer=Customer(
+                customer=dict(
                     id=customer_id,
                     name=_zendesk_name(users, customer_id)
                     or (_sender_name(ticket.via) if ticket and customer_id == requester else None),
                 )
                 if customer_id
                 else None,
-                agent=Agent(id=agent_id, name=_zendesk_name(users, agent_id)) if agent_id else None,
+                agent=dict(id=agent_id, name=_zendesk_name(users, agent_id)) if agent_id else None,
                 metadata=metadata,
             )
         ]
@@ -546,10 +546,8 @@ class IntercomImporter(Importer):
                 source="intercom",
                 external_id=conversation_id,
                 started_at=started_at,
-                customer=Customer(id=customer_id, name=names.get(customer_id))
-                if customer_id
-                else None,
-                agent=Agent(id=agent_id, name=names.get(agent_id)) if agent_id else None,
+                customer=dict(id=customer_id, name=names.get(customer_id)) if customer_id else None,
+                agent=dict(id=agent_id, name=names.get(agent_id)) if agent_id else None,
                 metadata=metadata,
             )
         ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from heard.errors import InputError, Location
+from pydantic import ValidationError
+
+from heard.errors import InputError, Location, input_error_from_validation
 from heard.importers.base import DEFAULT_MAX_BYTES, Importer, ImportOptions, Source
 from heard.model import Conversation
 from heard.plugins import Registry
@@ -64,7 +66,16 @@ def read_source(
     """(format name, conversations) for one source."""
     options = options or ImportOptions()
     importer = sniff(source) if format == "auto" else get(format)
-    return importer.name, importer.parse(source, options)
+    try:
+        return importer.name, importer.parse(source, options)
+    except ValidationError as exc:  # a value an importer checked without locating it
+        found = input_error_from_validation(exc, source.where())
+        raise InputError(
+            f"{exc.title}: {found.message}",
+            where=found.where,
+            expected=found.expected,
+            code=found.code,
+        ) from exc
 
 
 def load_source(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:

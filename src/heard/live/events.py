@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field
 
 from heard.model import Channel, Concern, Role, Scorecard, Span, Word
 from heard.model.conversation import Seconds
+from heard.model.values import AgentKey, Metadata, Name, Text
 
 
 class _Event(BaseModel):
@@ -35,11 +36,11 @@ class StartEvent(_Event):
 
     type: Literal["start"] = "start"
     channel: Channel = Channel.CALL
-    agent_id: str | None = Field(default=None, description="the agent's id in the store")
-    agent_name: str | None = None
-    customer_name: str | None = None
-    language: str | None = None
-    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    agent_id: AgentKey | None = Field(default=None, description="the agent's id in the store")
+    agent_name: Name | None = None
+    customer_name: Name | None = None
+    language: Text | None = None
+    metadata: Metadata = Field(default_factory=dict)
 
 
 class TurnEvent(_Event):
@@ -47,7 +48,7 @@ class TurnEvent(_Event):
 
     type: Literal["turn"] = "turn"
     role: Role
-    text: str
+    text: Text
     start: Seconds | None = None
     end: Seconds | None = None
     words: list[Word] | None = None
@@ -59,7 +60,7 @@ class PartialEvent(_Event):
 
     type: Literal["partial"] = "partial"
     role: Role
-    text: str
+    text: Text
     start: Seconds
     end: Seconds
 

@@ -52,6 +52,7 @@ from heard.live.nudges import NudgePolicy
 from heard.live.redaction import LiveRedaction
 from heard.live.session import LiveSession, LiveUpdate
 from heard.model import Conversation, Turn
+from heard.model.values import describe
 from heard.redact import CustomerName
 from heard.store import Conflict, Store, StoreError, UserRole, Viewer
 from heard.store.analysis import card_rows
@@ -267,7 +268,7 @@ def parse_event(
         where = ".".join(str(p) for p in first["loc"]) or "the event"
         raise LiveError(
             "bad_event",
-            f"{where}: {first['msg']} ({exc.error_count()} problem(s); expected "
+            f"{where}: {describe(first)} ({exc.error_count()} problem(s); expected "
             "a start, turn, partial, tick or end event with seq ≥ 1)",
             event=seq if isinstance(seq, int) else None,
         ) from None

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+from heard.model.values import (
+    AgentKey,
+    ConversationKey,
+    ExternalId,
+    Metadata,
+    Moment,
+    Name,
+    SourceName,
+    Text,
+)
+
+MAX_SECONDS = 1e10
+"""The latest time into a conversation heard takes (317 years): far below where adding it to
+a date overflows, far above any call or thread (or a Unix time given as seconds)."""
+
+Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
 
 
 class Channel(StrEnum):
@@ -37,7 +51,7 @@ class _Plain(BaseModel):
 class Word(_Plain):
     """One recognised word with its timing, as speech recognition reports it."""
 
-    text: str
+    text: Text
     start: Seconds
     end: Seconds
     confidence: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
@@ -54,14 +68,14 @@ class Turn(_Plain):
 
     index: Annotated[int, Field(ge=0)]
     role: Role
-    text: str
-    speaker_id: str | None = None
+    text: Text
+    speaker_id: Text | None = None
     start: Seconds | None = Field(default=None, description="seconds from the start of the call")
     end: Seconds | None = Field(default=None, description="seconds from the start of the call")
     words: list[Word] | None = Field(default=None, description="word timings when known")
-    sent_at: datetime | None = Field(default=None, description="when a message was sent")
-    subject: str | None = Field(default=None, description="email subject line")
-    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    sent_at: Moment | None = Field(default=None, description="when a message was sent")
+    subject: Text | None = Field(default=None, description="email subject line")
+    metadata: Metadata = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Turn:
@@ -83,33 +97,33 @@ class Turn(_Plain):
 class Agent(_Plain):
     """The agent who served the customer."""
 
-    id: str | None = None
-    name: str | None = None
-    team: str | None = None
+    id: AgentKey | None = None
+    name: Name | None = None
+    team: Name | None = None
 
 
 class Customer(_Plain):
     """The customer."""
 
-    id: str | None = None
-    name: str | None = None
+    id: Text | None = None
+    name: Name | None = None
 
 
 class Conversation(_Plain):
     """A whole customer-service conversation: a call, a chat, an email thread."""
 
-    id: str = Field(min_length=1)
+    id: ConversationKey
     channel: Channel
     turns: list[Turn] = Field(default_factory=list)
-    external_id: str | None = Field(
+    external_id: ExternalId | None = Field(
         default=None, description="the id in the source system; with `source`, the ingest key"
     )
-    source: str | None = Field(default=None, description="the system or format it came from")
-    started_at: datetime | None = None
-    language: str | None = Field(default=None, description="BCP 47 tag such as en-US")
+    source: SourceName | None = Field(default=None, description="the system or format it came from")
+    started_at: Moment | None = None
+    language: Text | None = Field(default=None, description="BCP 47 tag such as en-US")
     agent: Agent | None = None
     customer: Customer | None = None
-    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    metadata: Metadata = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _indexes_in_order(self) -> Conversation:

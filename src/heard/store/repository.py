@@ -45,6 +45,7 @@ from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows
 from heard.store.bulk import insert_missing, write_rows
 from heard.store.database import collided, make_engine, sqlstate, upgrade
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
+from heard.store.fitting import audit_object_id
 from heard.store.records import (
     AgentRecord,
     AuditEntry,
@@ -1686,7 +1687,7 @@ class Store:
             chosen = {polarity: top(candidates) for polarity, candidates in found.items()}
             wanted = sorted({row[0] for picks in chosen.values() for row, _ in picks})
             turns = {
-                row_id: [t["text"] for t in orjson.loads(body)["turns"]]
+                row_id: [t["text"] for t in orjson.loads(body).get("turns", [])]
                 for row_id, body in session.execute(
                     select(ConversationRow.id, ConversationRow.body).where(
                         ConversationRow.id.in_(wanted)
@@ -1814,10 +1815,14 @@ class Store:
             conversation = self._visible(session, viewer, conversation_id)
             if viewer.role == UserRole.AGENT or viewer.user_id is None:
                 raise Forbidden("only leads and admins write coaching notes")
-            turns = [t["text"] for t in orjson.loads(conversation.body)["turns"]]
+            # heard JSON leaves out an empty list of turns (a live call that ended unheard)
+            turns = [t["text"] for t in orjson.loads(conversation.body).get("turns", [])]
             if turn is not None and not 0 <= turn < len(turns):
                 raise Invalid(
-                    f"turn {turn} is not in the conversation (0–{len(turns) - 1})", field="turn"
+                    f"turn {turn} is not in the conversation (0–{len(turns) - 1})"
+                    if turns
+                    else f"turn {turn} is not in the conversation: it has no turns",
+                    field="turn",
                 )
             if (span_start is None) != (span_end is None):
                 raise Invalid("give both span_start and span_end, or neither", field="span_start")
@@ -2243,7 +2248,7 @@ class Store:
                 user_id=user_id,
                 action=action,
                 object_type=object_type,
-                object_id=object_id,
+                object_id=audit_object_id(object_id),
                 detail=detail,
             )
         )

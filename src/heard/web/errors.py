@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from heard.errors import InputError, json_path
+from heard.model.values import describe
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound, StoreError
 
 STORE_STATUS: dict[type[StoreError], int] = {
@@ -129,7 +130,7 @@ def install(app: FastAPI, *, page_error: PageError | None = None) -> None:
         first = exc.errors()[0] if exc.errors() else {"msg": "invalid request", "loc": ()}
         loc = [p for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
         field = json_path(loc) if loc else None
-        message = str(first.get("msg", "invalid request"))
+        message = describe(first) if "type" in first else "invalid request"
         where = f" at {field}" if field else ""
         if (html := page(request, 422, f"{message}{where}")) is not None:
             return html

@@ -20,6 +20,7 @@ from heard.store.records import ConversationPage, IngestReport, IngestStatus
 from heard.web.api.filters import Filter, Id
 from heard.web.api.schemas import (
     BatchIn,
+    ConversationIn,
     ConversationOut,
     ErrorOut,
     FileError,
@@ -33,6 +34,7 @@ from heard.web.errors import ApiError, error_body
 router = APIRouter(tags=["conversations"])
 
 ERRORS = {
+    400: {"model": ErrorOut, "description": "the body is not JSON (or not a form) at all"},
     401: {"model": ErrorOut},
     403: {"model": ErrorOut},
     404: {"model": ErrorOut},
@@ -81,7 +83,7 @@ RedactQuery = Annotated[
 
 @router.post("/conversations", response_model=IngestOut, responses=ERRORS)
 async def ingest_one(
-    conversation: Conversation,
+    conversation: ConversationIn,
     principal: LeadWriter,
     store: StoreDep,
     settings: SettingsDep,

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from heard.model.values import Day
 from heard.store.records import (
     AgentRecord,
     Distribution,
@@ -69,9 +70,7 @@ def recognition(
     principal: Reader,
     store: StoreDep,
     settings: SettingsDep,
-    week: Annotated[
-        date | None, Query(description="any day of the week; default this week")
-    ] = None,
+    week: Annotated[Day | None, Query(description="any day of the week; default this week")] = None,
     team: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> Recognition:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Query
 
 from heard.model import Channel
+from heard.model.values import Behaviour, Moment
 from heard.store import ConversationFilter
 
 Score = Annotated[float | None, Query(ge=0, le=100)]
@@ -16,15 +16,15 @@ MAX_ID = 2_147_483_647
 """Ids are 32-bit integers in PostgreSQL; a larger one cannot name anything."""
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
-Behaviours = Annotated[list[str], Query(max_length=20)]
+Behaviours = Annotated[list[Behaviour], Query(max_length=20)]
 
 
 def conversation_filter(
     agent: Annotated[int | None, Query(ge=1, le=MAX_ID, description="agent id")] = None,
     team: Annotated[int | None, Query(ge=1, le=MAX_ID, description="team id")] = None,
     channel: Channel | None = None,
-    start: Annotated[datetime | None, Query(description="occurred at or after")] = None,
-    end: Annotated[datetime | None, Query(description="occurred before")] = None,
+    start: Annotated[Moment | None, Query(description="occurred at or after")] = None,
+    end: Annotated[Moment | None, Query(description="occurred before")] = None,
     min_score: Score = None,
     max_score: Score = None,
     done: Behaviours = [],  # noqa: B006 - FastAPI reads the default, never mutated

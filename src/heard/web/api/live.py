@@ -11,12 +11,13 @@ from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Path, Request, WebSocket
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from heard.live.events import ErrorFrame, HelloFrame, Hint, LiveState, Nudge
 from heard.live.hub import LiveConversation, LiveError, LiveHub, Subscriber, need
 from heard.model import Turn
+from heard.model.values import ConversationKey, Text, describe
 from heard.store import Scope, Store, UserRole
 from heard.web.api.conversations import ERRORS
 from heard.web.auth import (
@@ -40,9 +41,7 @@ CLOSE_TOO_SLOW = 4408
 valid, 4403 not or no longer allowed): no such conversation, the client read too slowly
 (frames piled up)."""
 
-ConversationKey = Annotated[
-    str, Path(min_length=1, max_length=300, description="the conversation's id in the feed")
-]
+LiveId = Annotated[ConversationKey, Path(description="the conversation's id in the feed")]
 
 
 def get_hub(request: Request) -> LiveHub:
@@ -93,7 +92,7 @@ class LiveDetail(BaseModel):
 class HintIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=2000)
+    text: Text = Field(min_length=1, max_length=2000)
 
 
 def _agent(live: LiveConversation) -> str | None:
@@ -179,9 +178,7 @@ async def _visible(
 
 
 @router.get("/live/{conversation_id}", response_model=LiveDetail, responses=ERRORS)
-async def get_live(
-    conversation_id: ConversationKey, principal: PanelReader, request: Request
-) -> LiveDetail:
+async def get_live(conversation_id: LiveId, principal: PanelReader, request: Request) -> LiveDetail:
     """The running state, transcript so far, nudges and hints of a live conversation (also
     for the agent panel's key of this conversation)."""
     return detail(await _visible(request, principal, conversation_id))
@@ -204,7 +201,7 @@ class PanelLink(BaseModel):
     responses=ERRORS,
 )
 async def panel_link(
-    conversation_id: ConversationKey,
+    conversation_id: LiveId,
     principal: Reader,
     request: Request,
     settings: SettingsDep,
@@ -234,7 +231,7 @@ async def panel_link(
     "/live/{conversation_id}/hints", response_model=Hint, status_code=201, responses=ERRORS
 )
 async def send_hint(
-    conversation_id: ConversationKey, body: HintIn, principal: LeadWriter, request: Request
+    conversation_id: LiveId, body: HintIn, principal: LeadWriter, request: Request
 ) -> Hint:
     """A private hint to the agent (leads of the agent's team, admins): shown in the agent
     panel through the watch stream."""
@@ -246,6 +243,19 @@ async def send_hint(
 
 
 # ------------------------------------------------------------------ WebSockets
+
+
+_LIVE_ID: TypeAdapter[str] = TypeAdapter(ConversationKey)
+
+
+def id_problem(conversation_id: str) -> str | None:
+    """Why `conversation_id` (from a socket's path) cannot name a live conversation, or None:
+    the same rule as the REST routes' `LiveId` (1–300 characters, no NUL)."""
+    try:
+        _LIVE_ID.validate_python(conversation_id)
+    except ValidationError as exc:
+        return f"conversation id: {describe(exc.errors()[0])}"
+    return None
 
 
 def _same_origin(websocket: WebSocket) -> bool:
@@ -316,6 +326,9 @@ async def _open(
         await _refuse(
             websocket, "forbidden", f"the token lacks the {scope.value!r} scope", CLOSE_FORBIDDEN
         )
+        return None
+    if (problem := id_problem(conversation_id)) is not None:
+        await _refuse(websocket, "unknown_conversation", problem, CLOSE_UNKNOWN)
         return None
     try:
         since = _since(websocket)

@@ -14,6 +14,7 @@ from heard.importers.base import Source
 from heard.importers.registry import read_source
 from heard.live.replies import ReplyCheck, check_reply, pick_conversation
 from heard.model import Conversation
+from heard.model.values import Text
 from heard.web.api.conversations import ERRORS
 from heard.web.deps import PanelReader, StoreDep
 from heard.web.errors import ApiError
@@ -30,12 +31,15 @@ class ReplyCheckIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    draft: Annotated[str, Field(min_length=1, max_length=MAX_DRAFT)]
+    draft: Annotated[Text, Field(min_length=1, max_length=MAX_DRAFT)]
     conversation: Conversation | None = None
-    content: Annotated[str | None, Field(max_length=5_000_000)] = None
-    format: Annotated[str, Field(description="an importer name, or auto", max_length=100)] = "auto"
+    content: Annotated[
+        str | None,
+        Field(max_length=5_000_000, description="a file's text: read as an upload is"),
+    ] = None
+    format: Annotated[Text, Field(description="an importer name, or auto", max_length=100)] = "auto"
     id: Annotated[
-        str | None, Field(description="which conversation, when `content` holds several")
+        Text | None, Field(description="which conversation, when `content` holds several")
     ] = None
 
     @model_validator(mode="after")
@@ -68,7 +72,9 @@ def _read(body: ReplyCheckIn) -> Conversation:
             field="format",
         )
     assert body.content is not None
-    source = Source("content", body.content.encode())
+    # A file's text, so read as an uploaded file is: a lone surrogate becomes bytes that are
+    # not UTF-8 (refused, located), a NUL is dropped from the turns' text.
+    source = Source("content", body.content.encode("utf-8", "surrogatepass"))
     try:
         _, conversations = read_source(source, format=body.format)
     except InputError as exc:

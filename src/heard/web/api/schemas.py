@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from heard.model import Conversation, Scorecard
+from heard.model import Conversation, Scorecard, Turn
+from heard.model.values import AgentKey, Email, Name, Text
 from heard.store.records import (
     ConversationSummary,
     Feedback,
@@ -37,8 +38,21 @@ class ErrorOut(BaseModel):
     error: ErrorDetail
 
 
+class ConversationIn(Conversation):
+    """A conversation to store: heard's format, with at least one turn."""
+
+    turns: list[Turn] = Field(json_schema_extra={"minItems": 1})
+
+    @field_validator("turns")
+    @classmethod
+    def _some_turns(cls, turns: list[Turn]) -> list[Turn]:
+        if not turns:
+            raise ValueError("a conversation needs at least one turn")
+        return turns
+
+
 class BatchIn(_In):
-    conversations: list[Conversation] = Field(min_length=1, max_length=5000)
+    conversations: list[ConversationIn] = Field(min_length=1, max_length=5000)
 
 
 class IngestOut(BaseModel):
@@ -80,37 +94,35 @@ class SurveyLinkOut(BaseModel):
 
 
 class NoteIn(_In):
-    text: str = Field(min_length=1, max_length=10_000)
+    text: Text = Field(min_length=1, max_length=10_000)
     turn: int | None = Field(default=None, ge=0)
     span_start: int | None = Field(default=None, ge=0)
     span_end: int | None = Field(default=None, ge=0)
 
 
 class NoteTextIn(_In):
-    text: str = Field(min_length=1, max_length=10_000)
+    text: Text = Field(min_length=1, max_length=10_000)
 
 
 class NoteResponseIn(_In):
-    text: str | None = Field(default=None, max_length=10_000)
+    text: Text | None = Field(default=None, max_length=10_000)
 
 
 class FeedbackIn(_In):
     csat: Rating | None = None
     felt_heard: Rating | None = None
-    comment: str | None = Field(default=None, max_length=5_000)
+    comment: Text | None = Field(default=None, max_length=5_000)
 
 
 class UserIn(_In):
-    email: str = Field(min_length=3, max_length=320)
+    email: Email
     role: UserRole
-    name: str | None = Field(default=None, max_length=200)
-    password: str | None = Field(default=None, min_length=8, max_length=1_000)
-    agent_id: str | None = Field(
-        default=None, max_length=200, description="the agent's external id (agents only)"
+    name: Name | None = None
+    password: Text | None = Field(default=None, min_length=8, max_length=1_000)
+    agent_id: AgentKey | None = Field(
+        default=None, description="the agent's external id (agents only)"
     )
-    teams: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
-        default_factory=list, max_length=50
-    )
+    teams: list[Name] = Field(default_factory=list, max_length=50)
 
 
 class UserPatch(_In):
@@ -134,7 +146,7 @@ class UserOut(BaseModel):
 
 class TokenIn(_In):
     scopes: list[Scope] = Field(default_factory=lambda: [Scope.READ], min_length=1)
-    name: str | None = Field(default=None, max_length=200)
+    name: Name | None = None
     expires_in_days: int | None = Field(
         default=None,
         ge=1,
@@ -163,5 +175,5 @@ class TokenCreatedOut(TokenOut):
 
 
 class SessionIn(_In):
-    email: str = Field(min_length=1, max_length=320)
-    password: str = Field(min_length=1, max_length=1_000)
+    email: Text = Field(min_length=1, max_length=320)
+    password: Text = Field(min_length=1, max_length=1_000)

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from heard.model.values import ConversationKey, Text
 from heard.store.errors import Invalid
 from heard.web import auth, views
 from heard.web.deps import SettingsDep, StoreDep
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
 
 router = APIRouter(include_in_schema=False)
 
-LiveId = Annotated[str, Path(min_length=1, max_length=200)]
+LiveId = Annotated[ConversationKey, Path()]
+"""The same ids as the feed and the API take (1–300 characters, no NUL)."""
 
 BOARD_POLL_SECONDS = 2.0
 """How often the board's script asks GET /api/v1/live for the current rows."""
@@ -171,7 +173,7 @@ async def send_hint(
     conversation_id: LiveId,
     user: Lead,
     _: CsrfChecked,
-    text: Annotated[str, Form(max_length=HINT_MAX)],
+    text: Annotated[Text, Form(max_length=HINT_MAX)],
 ) -> Response:
     """A private hint from the watch page's form: JSON (201, the Hint) for the page's script
     (`Accept: application/json`), else back to the watch page."""

@@ -19,6 +19,7 @@ from heard.importers import importers
 from heard.importers.base import ImportOptions, Source
 from heard.importers.registry import read_source
 from heard.model import Channel, Polarity
+from heard.model.values import FIRST_DAY, LAST_DAY, Text, check_day
 from heard.settings import Settings
 from heard.store import ConversationFilter, Store, UserRole, Viewer
 from heard.store import records as store_records
@@ -205,7 +206,7 @@ def start(request: Request, store: StoreDep) -> Response:
 
 @router.get("/sign-in")
 def sign_in_form(
-    request: Request, next: Annotated[str, Query(max_length=2000)] = "/"
+    request: Request, next: Annotated[Text, Query(max_length=2000)] = "/"
 ) -> HTMLResponse:
     view = views.SignInView(next=local_path(next, "/"))
     return html(pages(request).sign_in(view, csrf_token=csrf_token(request)))
@@ -216,9 +217,9 @@ async def sign_in(
     request: Request,
     store: StoreDep,
     _: CsrfChecked,
-    email: Annotated[str, Form(max_length=320)],
-    password: Annotated[str, Form(max_length=1000)],
-    next: Annotated[str, Form(max_length=2000)] = "/",
+    email: Annotated[Text, Form(max_length=320)],
+    password: Annotated[Text, Form(max_length=1000)],
+    next: Annotated[Text, Form(max_length=2000)] = "/",
 ) -> Response:
     throttle: SignInThrottle = request.app.state.sign_in
     address = client_address(request)
@@ -423,17 +424,19 @@ def dashboard_view(
     )
 
 
-Blank = Annotated[str | None, Query(max_length=200)]
+Blank = Annotated[Text | None, Query(max_length=200)]
 
 
 def _optional_date(value: str | None, field: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return check_day(date.fromisoformat(value))
     except ValueError:
         raise Invalid(
-            f"{field} must be a date like 2026-01-31, got {value!r}", field=field
+            f"{field} must be a date like 2026-01-31, from {FIRST_DAY} to {LAST_DAY}, "
+            f"got {value!r}",
+            field=field,
         ) from None
 
 
@@ -532,7 +535,7 @@ def conversation(
 def _turn(value: str | None) -> int | None:
     if value is None or not value.strip():
         return None
-    if not value.strip().isdigit():
+    if not (value.strip().isascii() and value.strip().isdigit()):
         raise Invalid(f"turn must be a number, got {value!r}", field="turn")
     return int(value)
 
@@ -544,7 +547,7 @@ async def add_note(
     user: User,
     store: StoreDep,
     _: CsrfChecked,
-    text: Annotated[str, Form(max_length=10_000)],
+    text: Annotated[Text, Form(max_length=10_000)],
     turn: Annotated[str | None, Form(max_length=12)] = None,
     start: Annotated[str | None, Form(max_length=12)] = None,
     end: Annotated[str | None, Form(max_length=12)] = None,
@@ -572,7 +575,7 @@ async def acknowledge_note(
     user: User,
     store: StoreDep,
     _: CsrfChecked,
-    text: Annotated[str | None, Form(max_length=10_000)] = None,
+    text: Annotated[Text | None, Form(max_length=10_000)] = None,
 ) -> Response:
     note = store.respond_to_note(
         user.viewer, note_id, status=NoteStatus.ACKNOWLEDGED, text=text or None
@@ -587,7 +590,7 @@ async def dispute_note(
     user: User,
     store: StoreDep,
     _: CsrfChecked,
-    text: Annotated[str | None, Form(max_length=10_000)] = None,
+    text: Annotated[Text | None, Form(max_length=10_000)] = None,
 ) -> Response:
     note = store.respond_to_note(
         user.viewer, note_id, status=NoteStatus.DISPUTED, text=text or None
@@ -602,7 +605,7 @@ async def resolve_note(
     user: User,
     store: StoreDep,
     _: CsrfChecked,
-    text: Annotated[str | None, Form(max_length=10_000)] = None,
+    text: Annotated[Text | None, Form(max_length=10_000)] = None,
 ) -> Response:
     note = store.resolve_note(user.viewer, note_id, text=text or None)
     return _after_note(request, note)
@@ -615,7 +618,7 @@ async def reply_to_note(
     user: User,
     store: StoreDep,
     _: CsrfChecked,
-    text: Annotated[str, Form(max_length=10_000)],
+    text: Annotated[Text, Form(max_length=10_000)],
 ) -> Response:
     note = store.reply_to_note(user.viewer, note_id, text=text)
     return _after_note(request, note)
@@ -885,7 +888,7 @@ def survey_form(
 
 
 def _answer(value: str | None) -> int | None:
-    if value and value.strip().isdigit() and 1 <= int(value) <= 5:
+    if value and value.strip().isascii() and value.strip().isdigit() and 1 <= int(value) <= 5:
         return int(value)
     return None
 
@@ -899,7 +902,7 @@ async def survey_answer(
     _: CsrfChecked,
     csat: Annotated[str | None, Form(max_length=10)] = None,
     felt_heard: Annotated[str | None, Form(max_length=10)] = None,
-    comment: Annotated[str, Form(max_length=2000)] = "",
+    comment: Annotated[Text, Form(max_length=2000)] = "",
 ) -> HTMLResponse:
     """The answer; a second within the edit window replaces the first, after it is a 409 page."""
     target = _survey_target(store, settings, token)
