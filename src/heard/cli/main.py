@@ -17,6 +17,7 @@ from heard.cli import (
     live,
     replying,
     schema,
+    securing,
     team,
     training,
 )
@@ -69,6 +70,7 @@ team.register(app)
 generating.register(app)
 demoing.register(app)
 replying.register(app)
+securing.register(bench.app)
 app.add_typer(bench.app, name="bench")
 app.add_typer(live.app, name="live")
 
