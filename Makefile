@@ -1,5 +1,5 @@
 # The two commands of the README, and a few conveniences.
-.PHONY: demo test bench docs clean
+.PHONY: demo test bench docs security-report clean
 
 demo:  ## install heard in .venv and run the main job on the bundled examples
 	scripts/demo.sh
@@ -10,6 +10,10 @@ test:  ## install what the tests need and run them (CI runs this)
 bench:  ## measure and record figures in docs/performance.md
 	scripts/bootstrap.sh
 	.venv/bin/heard bench import --write-docs
+
+security-report:  ## run the security regression tests and write their counts into docs/security.md
+	scripts/bootstrap.sh test
+	.venv/bin/pytest -n 2 --security-report tests
 
 docs:  ## regenerate the CLI reference and the published schemas
 	.venv/bin/python -m heard.cli.reference > docs/cli.md

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+pytest_plugins = ["security_report"]
+
 # The same examples on every run (tests are deterministic; a failure found once is found
 # again), no example database carried between runs, and no per-example deadline (a busy
 # 2-core machine is no reason to fail). `--hypothesis-profile explore` searches afresh.

@@ -39,7 +39,12 @@ def list_users(principal: Admin, store: StoreDep) -> list[UserOut]:
     return [UserOut.of(u) for u in store.list_users()]
 
 
-@router.post("/users", response_model=UserOut, status_code=201, responses=ERRORS)
+@router.post(
+    "/users",
+    response_model=UserOut,
+    status_code=201,
+    responses={**ERRORS, 409: {"model": ErrorOut, "description": "a user has this email"}},
+)
 def create_user(body: UserIn, principal: Admin, store: StoreDep) -> UserOut:
     user = store.create_user(
         body.email,
