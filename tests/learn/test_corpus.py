@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT
 from heard.errors import InputError
-from heard.learn.corpus import load_items, load_labels, split_of
+from heard.learn.corpus import load_corpus, load_items, load_labels, split_of
 
 CORPUS = ROOT / "data" / "corpus"
 
@@ -80,6 +80,13 @@ def test_items_in_the_repository() -> None:
         assert item.customer and item.agent
     assert all(len(s) == 1 for s in splits.values())
     assert {s for (s,) in splits.values()} == {"train", "dev", "test"}
+
+
+def test_labels_in_the_repository_match_items() -> None:
+    pairs = load_corpus(CORPUS, labels="a")
+    assert len(pairs) >= 200
+    assert all(item.id == labels.id for item, labels in pairs)
+    assert {item.source for item, _ in pairs} == {"star", "hvb", "abcd"}
 
 
 def test_good_labels_load(tmp_path: Path) -> None:
