@@ -125,6 +125,37 @@ def pick_turns(rng: random.Random, turns: list[dict[str, str]], k: int) -> list[
     return chosen[:k]
 
 
+AGENT_CUE = re.compile(
+    r"\b(sorry to hear|so sorry|i understand|understandable|understood|that must be|"
+    r"sounds like|don'?t worry|no worries|i see|"
+    r"so you|did you mean|just to confirm|to clarify|are you sure|what happened|"
+    r"what'?s wrong|tell me more|frustrat\w*|glad|hope|apologi[sz]e|calm|relax|"
+    r"my pleasure|happy to help|no problem|great choice|good choice|of course)\b",
+    re.IGNORECASE,
+)
+
+
+def agent_cue_items(data: Path, seed: int, n: int, taken: set[str]) -> list[dict[str, Any]]:
+    """STAR agent turns whose own words hint at a rare behaviour (empathy, restatement,
+    reassurance, checking understanding), one per conversation, to over-sample what STAR's
+    flowchart replies rarely show. The cue chooses; the label is still read."""
+    rng = random.Random(seed + 1)
+    pool: list[dict[str, Any]] = []
+    for line in (data / "star" / "star.jsonl").open():
+        conv = json.loads(line)
+        turns = merge([(t["role"], t["text"]) for t in conv["turns"]])
+        hits = [i for i in candidates(turns) if AGENT_CUE.search(turns[i]["text"])]
+        hits = [i for i in hits if f"star-{conv['id']}-{i}" not in taken]
+        if hits:
+            i = rng.choice(hits)
+            flags = star_flags(conv["original"])
+            domains = conv["original"].get("Scenario", {}).get("Domains", [])
+            meta = {"stratum": "agent_cue", "why": "agent_cue", "domains": domains, **flags}
+            pool.append(item("star", conv["id"], "chat", turns, i, meta))
+    pool.sort(key=lambda it: int(it["conversation_id"]))
+    return rng.sample(pool, min(n, len(pool)))
+
+
 def select(data: Path, seed: int, n_star: int) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     items: list[dict[str, Any]] = []
@@ -181,8 +212,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("data/corpus/items.jsonl"))
     ap.add_argument("--seed", type=int, default=19)
     ap.add_argument("--star", type=int, default=640, help="STAR agent turns to choose")
+    ap.add_argument(
+        "--agent-cues", type=int, default=160, help="extra STAR turns chosen by agent-side cues"
+    )
     args = ap.parse_args()
     items = select(args.data, args.seed, args.star)
+    items += agent_cue_items(args.data, args.seed, args.agent_cues, {it["id"] for it in items})
     ids = [it["id"] for it in items]
     assert len(ids) == len(set(ids)), "item ids must be unique"
     with args.out.open("w") as fh:
