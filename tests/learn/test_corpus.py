@@ -11,7 +11,16 @@ import pytest
 
 from conftest import ROOT
 from heard.errors import InputError
-from heard.learn.corpus import load_corpus, load_items, load_labels, split_of
+from heard.learn.corpus import (
+    CARD_END,
+    CARD_START,
+    label_counts,
+    load_corpus,
+    load_items,
+    load_labels,
+    render_counts,
+    split_of,
+)
 
 CORPUS = ROOT / "data" / "corpus"
 
@@ -84,7 +93,7 @@ def test_items_in_the_repository() -> None:
 
 def test_labels_in_the_repository_match_items() -> None:
     pairs = load_corpus(CORPUS, labels="a")
-    assert len(pairs) >= 200
+    assert len(pairs) >= 800
     assert all(item.id == labels.id for item, labels in pairs)
     assert {item.source for item, _ in pairs} == {"star", "hvb", "abcd"}
 
@@ -149,3 +158,29 @@ def test_item_with_a_wrong_split_is_refused(tmp_path: Path) -> None:
     row["split"] = next(s for s in ("train", "dev", "test") if s != row["split"])
     with pytest.raises(InputError, match="split"):
         load_items(write(tmp_path / "items.jsonl", [row]))
+
+
+def test_data_card_counts_are_current() -> None:
+    card = (CORPUS / "README.md").read_text()
+    start, end = card.index(CARD_START), card.index(CARD_END) + len(CARD_END)
+    assert card[start:end] == render_counts(load_corpus(CORPUS)), (
+        "data/corpus/README.md label counts are stale: "
+        "run `python -m heard.learn.corpus data/corpus`"
+    )
+
+
+def test_label_counts_follow_the_labels(tmp_path: Path) -> None:
+    items = load_items(write(tmp_path / "items.jsonl", [item_row("1", 3), item_row("2", 3)]))
+    calm = broken(("customer", "emotion"), "neutral")
+    calm["customer"]["intensity"] = 0
+    calm["id"] = "star-2-3"
+    labels = load_labels(write(tmp_path / "labels.a.jsonl", [GOOD, calm]), items)
+    by_id = {item.id: item for item in items}
+    counts = label_counts([(by_id[lab.id], lab) for lab in labels])
+    assert counts["items"] == {"all": 2, "star": 2}
+    assert counts["acknowledgement"]["all"] == 2
+    assert counts["emotion = frustration 1"]["all"] == 1
+    assert counts["emotion = neutral 0"]["all"] == 1
+    assert counts["concerns = 2+"]["all"] == 2
+    assert counts["not_heard = repeats"]["all"] == 2
+    assert "escalation" not in counts

@@ -224,3 +224,65 @@ def load_corpus(folder: Path, *, labels: str = "a") -> list[tuple[Item, Labels]]
     items = load_items(folder / "items.jsonl")
     by_id = {item.id: item for item in items}
     return [(by_id[lab.id], lab) for lab in load_labels(folder / f"labels.{labels}.jsonl", items)]
+
+
+CARD_START = "<!-- label counts: start (python -m heard.learn.corpus data/corpus) -->"
+CARD_END = "<!-- label counts: end -->"
+
+
+def label_counts(pairs: list[tuple[Item, Labels]]) -> dict[str, dict[str, int]]:
+    """How many labelled items carry each value of each label, overall and per source."""
+    counts: dict[str, dict[str, int]] = {}
+
+    def add(key: str, column: str) -> None:
+        row = counts.setdefault(key, {})
+        row[column] = row.get(column, 0) + 1
+
+    for item, labels in pairs:
+        values: list[str] = [f"items ({item.split})", "items"]
+        agent, customer = labels.agent, labels.customer
+        values += [name for name in AGENT_FLAGS if agent[name]]
+        values += [f"{name} = {agent[name]}" for name in EMPATHY if agent[name]]
+        values += [
+            f"question = {agent['question']}",
+            f"answers_concern = {agent['answers_concern']}",
+        ]
+        values += [f"emotion = {customer['emotion']} {customer['intensity']}"]
+        n_concerns = len(customer["concerns"])
+        values += [f"concerns = {'2+' if n_concerns >= 2 else n_concerns}"]
+        values += [f"not_heard = {cue}" for cue in customer["not_heard"]]
+        values += ["escalation"] * customer["escalation"]
+        for value in values:
+            add(value, "all")
+            add(value, item.source)
+    return counts
+
+
+def render_counts(pairs: list[tuple[Item, Labels]]) -> str:
+    """The data card's table of label counts (between CARD_START and CARD_END)."""
+    counts = label_counts(pairs)
+    sources = sorted({item.source for item, _ in pairs})
+    lines = [
+        "| label | all | " + " | ".join(sources) + " |",
+        "| --- | ---: | " + " | ".join("---:" for _ in sources) + " |",
+    ]
+    for key in sorted(counts, key=lambda k: (not k.startswith("items"), k)):
+        row = counts[key]
+        cells = " | ".join(str(row.get(source, 0)) for source in sources)
+        lines.append(f"| {key} | {row['all']} | {cells} |")
+    return "\n".join([CARD_START, *lines, CARD_END])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Rewrite the label-count section of FOLDER/README.md from labels.a.jsonl."""
+    import sys
+
+    folder = Path((argv if argv is not None else sys.argv[1:])[0])
+    card = folder / "README.md"
+    text = card.read_text()
+    start, end = text.index(CARD_START), text.index(CARD_END) + len(CARD_END)
+    card.write_text(text[:start] + render_counts(load_corpus(folder)) + text[end:])
+
+
+if __name__ == "__main__":
+    main()
