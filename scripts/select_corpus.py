@@ -156,6 +156,41 @@ def agent_cue_items(data: Path, seed: int, n: int, taken: set[str]) -> list[dict
     return rng.sample(pool, min(n, len(pool)))
 
 
+RARE_CUE = re.compile(
+    r"\b(you'?re saying|you are saying|that must|you seem|you sound|upset|stress\w*|worr\w*|"
+    r"how (are|do) you feel|calm down|nothing (i|we) can do|you should have|as i (said|mentioned)|"
+    r"i already (said|told)|i can see|i hear you|i get it|that'?s (terrible|awful|great news|"
+    r"wonderful|exciting)|congratulations|oh no|yikes|that'?s rough)\b",
+    re.IGNORECASE,
+)
+
+
+def rare_cue_items(data: Path, taken: set[str]) -> list[dict[str, Any]]:
+    """Every remaining STAR agent turn with an agent-side cue (AGENT_CUE or RARE_CUE), in
+    conversation order: STAR holds so few turns with empathy, restatement or reassurance that
+    the corpus takes them all. The cue chooses; the label is still read."""
+    out: list[dict[str, Any]] = []
+    for line in (data / "star" / "star.jsonl").open():
+        conv = json.loads(line)
+        turns = merge([(t["role"], t["text"]) for t in conv["turns"]])
+        for i in candidates(turns):
+            text = turns[i]["text"]
+            if f"star-{conv['id']}-{i}" in taken:
+                continue
+            if AGENT_CUE.search(text) or RARE_CUE.search(text):
+                flags = star_flags(conv["original"])
+                domains = conv["original"].get("Scenario", {}).get("Domains", [])
+                meta = {
+                    "stratum": "agent_cue_rest",
+                    "why": "agent_cue",
+                    "domains": domains,
+                    **flags,
+                }
+                out.append(item("star", conv["id"], "chat", turns, i, meta))
+    out.sort(key=lambda it: (int(it["conversation_id"]), it["turn_index"]))
+    return out
+
+
 def select(data: Path, seed: int, n_star: int) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     items: list[dict[str, Any]] = []
@@ -218,6 +253,7 @@ def main() -> None:
     args = ap.parse_args()
     items = select(args.data, args.seed, args.star)
     items += agent_cue_items(args.data, args.seed, args.agent_cues, {it["id"] for it in items})
+    items += rare_cue_items(args.data, {it["id"] for it in items})
     ids = [it["id"] for it in items]
     assert len(ids) == len(set(ids)), "item ids must be unique"
     with args.out.open("w") as fh:
