@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from heard.analysis.context import Context
 from heard.analysis.detector import REQUIREMENT_REASONS, Detector, Requirement
@@ -15,6 +16,9 @@ from heard.analysis.scoring import score
 from heard.embed import available as embeddings_available
 from heard.model import Conversation, Finding, Polarity, Role, Scorecard, Span
 
+if TYPE_CHECKING:
+    from heard.learn.outcome import OutcomeModel
+
 BATCH_DETECTOR = "heard.near_duplicates.v1"
 """The name batch findings carry: near-duplicate replies across conversations."""
 
@@ -22,6 +26,17 @@ BATCH_DETECTOR = "heard.near_duplicates.v1"
 EMBED_AHEAD = 4096
 """At most this many texts are encoded ahead for a batch (half the encoder's cache, so none is
 evicted before its detector reads it)."""
+
+
+OUTCOME = "heard.outcome"
+"""The name under which the outcome model's time and skip reason are reported."""
+
+
+def _outcome_model() -> OutcomeModel | str:
+    """The shipped outcome model, or why there is none (imported late: the model is optional)."""
+    from heard.learn.outcome import default_outcome_model
+
+    return default_outcome_model()
 
 
 class DetectorError(RuntimeError):
@@ -117,6 +132,7 @@ class Analyzer:
         rubric: Rubric | None = None,
         only: list[str] | None = None,
         profile: bool = False,
+        outcome: bool = True,
     ) -> None:
         self.rubric = rubric or load_rubric()
         self.profile = profile
@@ -128,6 +144,8 @@ class Analyzer:
         if unknown:
             raise KeyError(f"unknown detectors: {', '.join(unknown)}")
         self.detectors = ordered([available[n] for n in names])
+        self.outcome = outcome
+        """Whether scorecards carry the outcome model's prediction (`OUTCOME`)."""
         self._instances = [cls() for cls in self.detectors]
 
     def analyze(self, conversation: Conversation) -> Analysis:
@@ -251,6 +269,17 @@ class Analyzer:
         )
         if self.profile:
             self.seconds["scoring"] += time.perf_counter() - started
+            started = time.perf_counter()
+        if self.outcome:
+            model = _outcome_model()
+            if isinstance(model, str):
+                skipped[OUTCOME] = model
+            elif ctx.conversation.turns:
+                card.outcome = model.predict(ctx.conversation, card)
+            else:
+                skipped[OUTCOME] = "the conversation has no turns"
+            if self.profile:
+                self.seconds[OUTCOME] += time.perf_counter() - started
         return Analysis(scorecard=card, skipped=skipped, annotations=ctx.annotations)
 
 
