@@ -16,6 +16,7 @@ from heard.learn.datasets import in_holdout
 from heard.learn.outcome import OUTPUTS, OutcomeModel, default_outcome_model
 from heard.learn.outcome_fit import fit_outcome, split, star_outcomes
 from heard.model import Channel, Conversation, Role, Turn
+from heard.report.content import outcome_text
 
 CALM_Q = "Did the assistant stay calm and helpful throughout the dialogue?"
 ANNOYED_Q = (
@@ -147,3 +148,11 @@ def test_without_the_model_file_the_scorecard_says_why(monkeypatch: pytest.Monke
     analysis = Analyzer().analyze(conversation(HAPPY))
     assert analysis.scorecard.outcome is None
     assert analysis.skipped[analyzer_module.OUTCOME] == "no outcome model (test)"
+
+
+def test_reports_show_the_prediction_beside_its_validity() -> None:
+    card = Analyzer().analyze(conversation(HAPPY)).scorecard
+    text = outcome_text(card)
+    assert text is not None and text.startswith("predicted: felt heard ")
+    assert card.outcome is not None and card.outcome.model in text and "held-out AUC" in text
+    assert outcome_text(card.model_copy(update={"outcome": None})) is None
