@@ -139,8 +139,14 @@ def test_every_scorecard_carries_the_prediction_with_its_validity() -> None:
 
 def test_star_chats_read_from_file_get_a_prediction(star_dir: Path) -> None:
     _, chats = read_file(star_dir / "star" / "star.jsonl", format="star")
-    cards = [a.scorecard for a in Analyzer().analyze_many(chats[:3])]
-    assert all(c.outcome is not None for c in cards)
+    analyzer = Analyzer()
+    together = [a.scorecard.outcome for a in analyzer.analyze_many(chats[:4])]
+    apart = [analyzer.analyze(c).scorecard.outcome for c in chats[:4]]
+    assert all(o is not None for o in together)
+    for a, b in zip(together, apart, strict=True):  # one batch predicts what one by one does
+        assert a is not None and b is not None
+        assert a.felt_heard == pytest.approx(b.felt_heard, abs=1e-4)
+        assert a.annoyed == pytest.approx(b.annoyed, abs=1e-4)
 
 
 def test_without_the_model_file_the_scorecard_says_why(monkeypatch: pytest.MonkeyPatch) -> None:

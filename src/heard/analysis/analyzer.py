@@ -150,7 +150,7 @@ class Analyzer:
 
     def analyze(self, conversation: Conversation) -> Analysis:
         """Findings, scorecard and skip reasons for one conversation."""
-        return self._score(*self._detect(conversation))
+        return self._predict([self._score(*self._detect(conversation))], [conversation])[0]
 
     def analyze_many(
         self, conversations: list[Conversation], *, hints: list[TemplateHint] | None = None
@@ -194,7 +194,7 @@ class Analyzer:
                     similarity=hint.similarity,
                 )
             )
-        return [self._score(*run) for run in runs]
+        return self._predict([self._score(*run) for run in runs], conversations)
 
     def template_hints(self, conversations: list[Conversation]) -> list[TemplateHint]:
         """The near-duplicate replies of a batch, in the order `analyze_many` applies them."""
@@ -257,6 +257,30 @@ class Analyzer:
                 self.seconds[detector.name] += time.perf_counter() - started
         return ctx, findings, skipped
 
+    def _predict(
+        self, analyses: list[Analysis], conversations: list[Conversation]
+    ) -> list[Analysis]:
+        """Put the outcome model's prediction on each scorecard (in one batch), or say why not."""
+        if not self.outcome:
+            return analyses
+        started = time.perf_counter()
+        model = _outcome_model()
+        if isinstance(model, str):
+            for analysis in analyses:
+                analysis.skipped[OUTCOME] = model
+            return analyses
+        ready = []
+        for analysis, conversation in zip(analyses, conversations, strict=True):
+            if conversation.turns:
+                ready.append((conversation, analysis.scorecard))
+            else:
+                analysis.skipped[OUTCOME] = "the conversation has no turns"
+        for (_, card), prediction in zip(ready, model.predict_many(ready), strict=True):
+            card.outcome = prediction
+        if self.profile:
+            self.seconds[OUTCOME] += time.perf_counter() - started
+        return analyses
+
     def _score(self, ctx: Context, findings: list[Finding], skipped: dict[str, str]) -> Analysis:
         started = time.perf_counter() if self.profile else 0.0
         findings.sort(key=lambda f: (f.spans[0].turn, f.spans[0].start, f.behaviour))
@@ -269,17 +293,6 @@ class Analyzer:
         )
         if self.profile:
             self.seconds["scoring"] += time.perf_counter() - started
-            started = time.perf_counter()
-        if self.outcome:
-            model = _outcome_model()
-            if isinstance(model, str):
-                skipped[OUTCOME] = model
-            elif ctx.conversation.turns:
-                card.outcome = model.predict(ctx.conversation, card)
-            else:
-                skipped[OUTCOME] = "the conversation has no turns"
-            if self.profile:
-                self.seconds[OUTCOME] += time.perf_counter() - started
         return Analysis(scorecard=card, skipped=skipped, annotations=ctx.annotations)
 
 

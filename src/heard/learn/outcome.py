@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from heard.learn.features import Block
+from heard.learn.features import Block, grams
 from heard.model import Conversation, OutcomePrediction, Role, Scorecard, Verdict
 
 FORMAT = "heard.outcome-model/1"
@@ -161,6 +161,10 @@ class OutcomeModel:
     platt: np.ndarray
     """(len(OUTPUTS), 2): probability = sigmoid(a · decision + b)."""
     metadata: dict[str, Any] = field(default_factory=dict)
+    _index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._index = {name: i for i, name in enumerate(self.names)}
 
     @property
     def size(self) -> int:
@@ -173,7 +177,7 @@ class OutcomeModel:
 
     def dense(self, features: Sequence[dict[str, float]]) -> np.ndarray:
         """(n, len(names)) standardised, clipped and weighted listening features."""
-        index = {name: i for i, name in enumerate(self.names)}
+        index = self._index
         raw = np.zeros((len(features), len(self.names)))
         for row, named in enumerate(features):
             for name, value in named.items():
@@ -189,8 +193,13 @@ class OutcomeModel:
         """(row, column, value) of every non-zero feature of each conversation."""
         parts = []
         offset = 0
+        k_blocks = len(self.blocks)
+        # every block is words and bigrams: find them once, in all texts, then per block
+        row, term = grams("w", [text for p in pairs for text in p[:k_blocks]])
+        which = row % k_blocks
         for k, block in enumerate(self.blocks):
-            r, c, v = block.rows([p[k] for p in pairs])
+            mine = which == k
+            r, c, v = block.weigh(row[mine] // k_blocks, term[mine], len(pairs))
             parts.append((r, c + offset, v))
             offset += len(block)
         values = self.dense(features)
@@ -220,19 +229,29 @@ class OutcomeModel:
         return 1.0 / (1.0 + np.exp(-(z * self.platt[:, 0] + self.platt[:, 1])))
 
     def predict(self, conversation: Conversation, card: Scorecard) -> OutcomePrediction:
-        p = self.probabilities([(conversation, card)])[0]
+        return self.predict_many([(conversation, card)])[0]
+
+    def predict_many(
+        self, items: Sequence[tuple[Conversation, Scorecard]]
+    ) -> list[OutcomePrediction]:
+        """The prediction for each (conversation, scorecard), computed as one batch."""
+        if not items:
+            return []
         held = self.metadata.get("held_out", {})
         validity = {
             f"{name}_auc": float(held[name]["auc"])
             for name in OUTPUTS
             if isinstance(held.get(name), dict) and held[name].get("auc") is not None
         }
-        return OutcomePrediction(
-            felt_heard=round(float(p[0]), 4),
-            annoyed=round(float(p[1]), 4),
-            model=self.name,
-            validity=validity,
-        )
+        return [
+            OutcomePrediction(
+                felt_heard=round(float(p[0]), 4),
+                annoyed=round(float(p[1]), 4),
+                model=self.name,
+                validity=validity,
+            )
+            for p in self.probabilities(items)
+        ]
 
     # --- files --------------------------------------------------------------------------
 
