@@ -146,7 +146,20 @@ def data(tmp_path: Path) -> Path:
                 },
             }
         )
-    star.append({**star[0], "id": kept("", 1)[0]})  # not in the test part
+    for i, dialogue in enumerate(kept("", 8)):  # the train part, which the baseline fits on
+        calm = i % 2 == 0
+        text = "Thanks, that was quick and helpful!" if calm else "Useless. I'm furious!"
+        star.append(
+            {
+                **star[0],
+                "id": dialogue,
+                "turns": [{"role": "customer", "text": text}, star[0]["turns"][1]],
+                "original": {
+                    **star[i % 2]["original"],
+                    "DialogueID": int(dialogue),
+                },
+            }
+        )
     jsonl(root / "star/star.jsonl", star)
     hvb = []
     for i in range(4):
@@ -222,6 +235,11 @@ def test_figures_on_known_examples(data: Path, stand_in_trainer: None) -> None:
     assert by_name["annomi.question"].figure("f1", trained=True) == pytest.approx(2 / 3)
     # validity: only the held-out STAR dialogues count; every Harper Valley call does
     assert by_name["star.calm_helpful"].n == 6
+    # the baseline is fitted on the 8 train dialogues and scored on the same 6 held-out ones
+    for name in ("star.calm_helpful.baseline", "star.user_annoyed.baseline"):
+        assert by_name[name].default_by == "TF-IDF + logistic" and by_name[name].n == 6
+    assert by_name["star.user_annoyed.outcome"].default_by == "heard outcome model"
+    assert by_name["star.user_annoyed.outcome"].n == 6
     assert by_name["harper_valley.caller_rating"].n == 4
     assert evaluation.files.keys() >= {"star/star.jsonl", "epitome/epitome_reddit.jsonl"}
 
@@ -244,7 +262,11 @@ def test_task_and_dataset_filters(data: Path, stand_in_trainer: None) -> None:
     }
     code, out, _ = invoke("--data", str(data), "--json", "--dataset", "star")
     assert code == 0 and set(json.loads(out)) == {"star"}
-    assert set(json.loads(out)["star"]) == {"star.calm_helpful", "star.user_annoyed"}
+    assert set(json.loads(out)["star"]) == {
+        f"{task}{kind}"
+        for task in ("star.calm_helpful", "star.user_annoyed")
+        for kind in ("", ".outcome", ".baseline")
+    }
 
 
 def test_text_tables(data: Path, stand_in_trainer: None) -> None:

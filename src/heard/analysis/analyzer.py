@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from heard.analysis.context import Context
 from heard.analysis.detector import REQUIREMENT_REASONS, Detector, Requirement
@@ -15,6 +16,9 @@ from heard.analysis.scoring import score
 from heard.embed import available as embeddings_available
 from heard.model import Conversation, Finding, Polarity, Role, Scorecard, Span
 
+if TYPE_CHECKING:
+    from heard.learn.outcome import OutcomeModel
+
 BATCH_DETECTOR = "heard.near_duplicates.v1"
 """The name batch findings carry: near-duplicate replies across conversations."""
 
@@ -22,6 +26,17 @@ BATCH_DETECTOR = "heard.near_duplicates.v1"
 EMBED_AHEAD = 4096
 """At most this many texts are encoded ahead for a batch (half the encoder's cache, so none is
 evicted before its detector reads it)."""
+
+
+OUTCOME = "heard.outcome"
+"""The name under which the outcome model's time and skip reason are reported."""
+
+
+def _outcome_model() -> OutcomeModel | str:
+    """The shipped outcome model, or why there is none (imported late: the model is optional)."""
+    from heard.learn.outcome import default_outcome_model
+
+    return default_outcome_model()
 
 
 class DetectorError(RuntimeError):
@@ -117,6 +132,7 @@ class Analyzer:
         rubric: Rubric | None = None,
         only: list[str] | None = None,
         profile: bool = False,
+        outcome: bool = True,
     ) -> None:
         self.rubric = rubric or load_rubric()
         self.profile = profile
@@ -128,11 +144,13 @@ class Analyzer:
         if unknown:
             raise KeyError(f"unknown detectors: {', '.join(unknown)}")
         self.detectors = ordered([available[n] for n in names])
+        self.outcome = outcome
+        """Whether scorecards carry the outcome model's prediction (`OUTCOME`)."""
         self._instances = [cls() for cls in self.detectors]
 
     def analyze(self, conversation: Conversation) -> Analysis:
         """Findings, scorecard and skip reasons for one conversation."""
-        return self._score(*self._detect(conversation))
+        return self._predict([self._score(*self._detect(conversation))], [conversation])[0]
 
     def analyze_many(
         self, conversations: list[Conversation], *, hints: list[TemplateHint] | None = None
@@ -176,7 +194,7 @@ class Analyzer:
                     similarity=hint.similarity,
                 )
             )
-        return [self._score(*run) for run in runs]
+        return self._predict([self._score(*run) for run in runs], conversations)
 
     def template_hints(self, conversations: list[Conversation]) -> list[TemplateHint]:
         """The near-duplicate replies of a batch, in the order `analyze_many` applies them."""
@@ -238,6 +256,30 @@ class Analyzer:
             if self.profile:
                 self.seconds[detector.name] += time.perf_counter() - started
         return ctx, findings, skipped
+
+    def _predict(
+        self, analyses: list[Analysis], conversations: list[Conversation]
+    ) -> list[Analysis]:
+        """Put the outcome model's prediction on each scorecard (in one batch), or say why not."""
+        if not self.outcome:
+            return analyses
+        started = time.perf_counter()
+        model = _outcome_model()
+        if isinstance(model, str):
+            for analysis in analyses:
+                analysis.skipped[OUTCOME] = model
+            return analyses
+        ready = []
+        for analysis, conversation in zip(analyses, conversations, strict=True):
+            if conversation.turns:
+                ready.append((conversation, analysis.scorecard))
+            else:
+                analysis.skipped[OUTCOME] = "the conversation has no turns"
+        for (_, card), prediction in zip(ready, model.predict_many(ready), strict=True):
+            card.outcome = prediction
+        if self.profile:
+            self.seconds[OUTCOME] += time.perf_counter() - started
+        return analyses
 
     def _score(self, ctx: Context, findings: list[Finding], skipped: dict[str, str]) -> Analysis:
         started = time.perf_counter() if self.profile else 0.0

@@ -103,6 +103,9 @@ class Outcome:
     listening_score: float | None
     peak_anger: float
     """Highest intensity of a customer turn read as anger or frustration (0 when none)."""
+    felt_heard: float | None = None
+    """The outcome model's probabilities (None when no outcome model is installed)."""
+    annoyed: float | None = None
 
 
 def as_conversation(example: Example) -> Conversation:
@@ -129,6 +132,7 @@ def _outcomes(conversations: list[Conversation]) -> list[Outcome]:
         last = len(conversation.turns) - 1
         emotions = analysis.annotations.get("customer_emotion", {})
         assert isinstance(emotions, dict)
+        predicted = analysis.scorecard.outcome
         results.append(
             Outcome(
                 last_turn=frozenset(
@@ -139,6 +143,8 @@ def _outcomes(conversations: list[Conversation]) -> list[Outcome]:
                     (float(e["intensity"]) for e in emotions.values() if e["label"] in ANGER),
                     default=0.0,
                 ),
+                felt_heard=predicted.felt_heard if predicted else None,
+                annoyed=predicted.annoyed if predicted else None,
             )
         )
     return results

@@ -22,8 +22,9 @@ from heard.evaluation.predictors import (
     shipped_model,
     trainer,
 )
-from heard.evaluation.validity import VALIDITY, ValidityTask, load
+from heard.evaluation.validity import BASELINE, VALIDITY, ValidityTask, load
 from heard.learn.datasets import TASKS, Example, Reference, Task, split
+from heard.model import Conversation
 
 Progress = Callable[[str, int], Callable[[int], None]]
 """start(description, total) → advance(n): how evaluation reports what it is doing."""
@@ -298,16 +299,40 @@ def _validity(
     conversations = load(group[0], data_dir)
     advance = progress(f"{group[0].dataset}: analysing", len(conversations))
     outcomes = analyze_all(conversations, workers=workers, advance=advance)
+    train: list[Conversation] | None = None
     results = []
     for task in group:
+        by = f"heard {task.predictor.replace('_', ' ')}"
+        if task.predictor == BASELINE:
+            train = load(task, data_dir, part="train") if train is None else train
+            try:
+                scores, by = _baseline(task, train, conversations, progress), "TF-IDF + logistic"
+            except ValueError as error:
+                why = f"TF-IDF baseline not fitted: {error}"
+                results.append(
+                    Result(task.name, task.dataset, task.title, default_by=why, statistic="auc")
+                )
+                continue
+        elif task.predictor in ("felt_heard", "annoyed"):
+            by = "heard outcome model"
+            scores = [getattr(o, task.predictor) for o in outcomes]
+        else:
+            scores = [getattr(o, task.predictor) for o in outcomes]
         xs, ys = [], []
-        for conversation, outcome in zip(conversations, outcomes, strict=True):
+        for conversation, x in zip(conversations, scores, strict=True):
             truth = task.outcome(conversation)
-            x = getattr(outcome, task.predictor)
             if truth is None or x is None:
                 continue
             xs.append(float(x))
             ys.append(float(truth))
+        if not xs:
+            why = "no outcome model installed" if by == "heard outcome model" else "no labels"
+            results.append(
+                Result(
+                    task.name, task.dataset, task.title, default_by=why, statistic=task.statistic
+                )
+            )
+            continue
         if task.statistic == "auc":
             estimate = auc_with_ci(xs, [bool(y) for y in ys])
         else:
@@ -319,9 +344,25 @@ def _validity(
                 task.title,
                 estimate.n,
                 default=estimate,
-                default_by=f"heard {task.predictor.replace('_', ' ')}",
+                default_by=by,
                 statistic=task.statistic,
                 note=task.note or "held-out part (the labelled tasks' group hash)",
             )
         )
     return results
+
+
+def _baseline(
+    task: ValidityTask, train: list[Conversation], test: list[Conversation], progress: Progress
+) -> list[float | None]:
+    """The TF-IDF + logistic baseline fitted on the train part's labelled conversations."""
+    from heard.learn.outcome_fit import baseline_scores
+
+    advance = progress(f"{task.name}: fitting the TF-IDF baseline", 1)
+    known = [(c, task.outcome(c)) for c in train]
+    labelled = [(c, bool(y)) for c, y in known if y is not None]
+    scores: list[float | None] = list(
+        baseline_scores([c for c, _ in labelled], [y for _, y in labelled], test)
+    )
+    advance(1)
+    return scores

@@ -1,23 +1,22 @@
 """Validity: do the Listening Score and the customer-emotion reading track real outcomes?
 
 STAR (MIT) chats carry the users' and wizards' own questionnaires; Harper Valley Bank
-(CC BY 4.0) calls carry the caller's rating of the agent. The outcomes are never used to
-tune heard; STAR is held out by the same group hash as the labelled tasks
-(`heard.learn.datasets.in_holdout`), since STAR is one of the data sets defaults may train on.
+(CC BY 4.0) calls carry the caller's rating of the agent. The outcomes never tune the
+detectors or the rubric; the outcome model (`heard.learn.outcome`) is trained on STAR's train
+part, so every STAR figure is on the held-out part, the same group hash as the labelled tasks
+(`heard.learn.datasets.in_holdout`). A TF-IDF + logistic baseline is fitted here on the train
+part and scored on the same held-out conversations, beside heard's figures.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from heard.learn.datasets import data_file, in_holdout
+from heard.learn.outcome_fit import ANNOYED, CALM, star_answer
 from heard.model import Conversation
-
-CALM = re.compile(r"stay calm and helpful", re.IGNORECASE)
-ANNOYED = re.compile(r"become aggressive or annoyed", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -32,32 +31,15 @@ class ValidityTask:
     statistic: str
     """``auc`` or ``spearman``."""
     predictor: str
-    """What heard produces: ``listening_score`` or ``peak_anger``."""
+    """What is measured: heard's ``listening_score`` or ``peak_anger``, the outcome model's
+    ``felt_heard`` or ``annoyed`` probability, or ``tfidf_baseline`` (fitted here on the train
+    part of the same file, scored on its held-out part)."""
     outcome: Callable[[Conversation], float | bool | None]
     holdout: bool
     note: str = ""
 
     def path(self, data_dir: Path) -> Path:
         return data_dir / self.dataset / self.file
-
-
-def _answer(entries: object, question: re.Pattern[str]) -> bool | None:
-    if not isinstance(entries, list):
-        return None
-    for entry in entries:
-        if (
-            isinstance(entry, dict)
-            and question.search(str(entry.get("Question", "")))
-            and isinstance(entry.get("Answer"), bool)
-        ):
-            return entry["Answer"]
-    return None
-
-
-def star_answer(conversation: Conversation, questionnaire: str, question: re.Pattern[str]):
-    """A STAR questionnaire answer (True/False) kept by the `star` importer, or None."""
-    star = conversation.metadata.get("star")
-    return _answer(star.get(questionnaire) if isinstance(star, dict) else None, question)
 
 
 def caller_rating(conversation: Conversation) -> float | None:
@@ -70,6 +52,17 @@ def caller_rating(conversation: Conversation) -> float | None:
         return None
 
 
+def _calm(conversation: Conversation) -> bool | None:
+    return star_answer(conversation, "UserQuestionnaire", CALM)
+
+
+def _annoyed(conversation: Conversation) -> bool | None:
+    return star_answer(conversation, "WizardQuestionnaire", ANNOYED)
+
+
+BASELINE = "tfidf_baseline"
+"""The predictor of tasks answered by a TF-IDF + logistic regression fitted on the train part."""
+
 VALIDITY: dict[str, ValidityTask] = {
     task.name: task
     for task in (
@@ -81,7 +74,7 @@ VALIDITY: dict[str, ValidityTask] = {
             title="Listening Score vs user: 'did the assistant stay calm and helpful?'",
             statistic="auc",
             predictor="listening_score",
-            outcome=lambda c: star_answer(c, "UserQuestionnaire", CALM),
+            outcome=_calm,
             holdout=True,
         ),
         ValidityTask(
@@ -92,7 +85,51 @@ VALIDITY: dict[str, ValidityTask] = {
             title="Peak customer anger/frustration vs wizard: 'did the user become annoyed?'",
             statistic="auc",
             predictor="peak_anger",
-            outcome=lambda c: star_answer(c, "WizardQuestionnaire", ANNOYED),
+            outcome=_annoyed,
+            holdout=True,
+        ),
+        ValidityTask(
+            name="star.calm_helpful.outcome",
+            dataset="star",
+            file="star.jsonl",
+            format="star",
+            title="Outcome model p(felt heard) vs user: 'did the assistant stay calm and helpful?'",
+            statistic="auc",
+            predictor="felt_heard",
+            outcome=_calm,
+            holdout=True,
+        ),
+        ValidityTask(
+            name="star.calm_helpful.baseline",
+            dataset="star",
+            file="star.jsonl",
+            format="star",
+            title="TF-IDF + logistic baseline vs user: 'did the assistant stay calm and helpful?'",
+            statistic="auc",
+            predictor=BASELINE,
+            outcome=_calm,
+            holdout=True,
+        ),
+        ValidityTask(
+            name="star.user_annoyed.outcome",
+            dataset="star",
+            file="star.jsonl",
+            format="star",
+            title="Outcome model p(annoyed) vs wizard: 'did the user become annoyed?'",
+            statistic="auc",
+            predictor="annoyed",
+            outcome=_annoyed,
+            holdout=True,
+        ),
+        ValidityTask(
+            name="star.user_annoyed.baseline",
+            dataset="star",
+            file="star.jsonl",
+            format="star",
+            title="TF-IDF + logistic baseline vs wizard: 'did the user become annoyed?'",
+            statistic="auc",
+            predictor=BASELINE,
+            outcome=_annoyed,
             holdout=True,
         ),
         ValidityTask(
@@ -111,12 +148,14 @@ VALIDITY: dict[str, ValidityTask] = {
 }
 
 
-def load(task: ValidityTask, data_dir: Path) -> list[Conversation]:
-    """The task's conversations (its held-out part where `task.holdout`)."""
+def load(task: ValidityTask, data_dir: Path, *, part: str = "test") -> list[Conversation]:
+    """The task's conversations: its held-out part where `task.holdout` (or, with
+    ``part="train"``, the rest, which baselines are fitted on)."""
     from heard.importers import read_file
 
     path = data_file(data_dir, task.dataset, task.file, task=task.name)
     _, conversations = read_file(path, format=task.format)
     if task.holdout:
-        conversations = [c for c in conversations if in_holdout(c.external_id or c.id)]
+        held = part == "test"
+        conversations = [c for c in conversations if in_holdout(c.external_id or c.id) == held]
     return conversations

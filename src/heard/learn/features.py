@@ -179,7 +179,12 @@ class Block:
 
     def rows(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, column, value) of the L2-normalised sublinear TF-IDF of each text."""
-        row, term = grams(self.name, texts)
+        return self.weigh(*grams(self.name, texts), len(texts))
+
+    def weigh(
+        self, row: np.ndarray, term: np.ndarray, n: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`rows` from n-grams already found (`grams` of this block's kind over `n` texts)."""
         if self._empty or not len(term):
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
         col = np.searchsorted(self.terms, term)
@@ -189,5 +194,5 @@ class Block:
         key, count = np.unique(key, return_counts=True)
         r, c = np.divmod(key, len(self.terms))
         values = (1.0 + np.log(count)) * self.idf[c]
-        norms = np.sqrt(np.bincount(r, weights=values * values, minlength=len(texts)))
+        norms = np.sqrt(np.bincount(r, weights=values * values, minlength=n))
         return r, c, values / norms[r]

@@ -118,6 +118,23 @@ class TurnEmotion(_Plain):
     intensity: Probability = 0.0
 
 
+class OutcomePrediction(_Plain):
+    """What the outcome model predicts the customer would say, with how well it predicts."""
+
+    felt_heard: Probability = Field(
+        description="probability the customer felt heard and helped (would say the agent stayed "
+        "calm and helpful throughout)"
+    )
+    annoyed: Probability = Field(
+        description="probability the customer became annoyed or aggressive during the conversation"
+    )
+    model: str = Field(description="the model that predicted it, e.g. star-outcome-<digest>")
+    validity: dict[str, float] = Field(
+        default_factory=dict,
+        description="the model's ROC AUC per output on held-out conversations, e.g. felt_heard_auc",
+    )
+
+
 class Scorecard(_Plain):
     """The scored result of analysing one conversation."""
 
@@ -133,6 +150,10 @@ class Scorecard(_Plain):
     )
     emotions: list[TurnEmotion] = Field(
         default_factory=list, description="customer emotion per customer turn, in turn order"
+    )
+    outcome: OutcomePrediction | None = Field(
+        default=None,
+        description="the outcome model's prediction (None when no outcome model is installed)",
     )
     rubric: str | None = Field(default=None, description="rubric name and version")
     detectors: dict[str, str] = Field(default_factory=dict, description="detector → version")

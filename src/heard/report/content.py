@@ -165,6 +165,21 @@ def score_text(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0f}"
 
 
+def outcome_text(card: Scorecard) -> str | None:
+    """The outcome model's prediction in words, with how well it predicts on held-out
+    conversations, e.g. "predicted: felt heard 91% · annoyed 4% (held-out AUC 0.71 / 0.86,
+    star-outcome-0123456789ab)"; None when the scorecard has none."""
+    outcome = card.outcome
+    if outcome is None:
+        return None
+    aucs = [outcome.validity.get(f"{name}_auc") for name in ("felt_heard", "annoyed")]
+    validity = " / ".join("n/a" if a is None else f"{a:.2f}" for a in aucs)
+    return (
+        f"predicted: felt heard {outcome.felt_heard:.0%} · annoyed {outcome.annoyed:.0%} "
+        f"(held-out AUC {validity}, {outcome.model})"
+    )
+
+
 def agent_name(conversation: Conversation) -> str | None:
     agent = conversation.agent
     return (agent.name or agent.id) if agent else None

@@ -19,6 +19,7 @@ from heard.report.content import (
     findings_by_turn,
     label,
     metric_text,
+    outcome_text,
     score_text,
     segments,
     stamp,
@@ -160,6 +161,7 @@ def _conversation(report: ConversationReport, index: int, *, first: bool) -> lis
         + "</p>",
         f'<p class="score">Listening Score <strong>{score_text(card.listening_score)}</strong>'
         "/100</p>",
+        *([f'<p class="outcome">{escape(outcome_text(card) or "")}</p>'] if card.outcome else []),
         "<section>",
         "<h3>Component scores</h3>",
         "<table><thead><tr><th>component</th><th><span class=sr>bar</span></th>"

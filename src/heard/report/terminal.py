@@ -16,6 +16,7 @@ from heard.report.content import (
     findings_by_turn,
     label,
     metric_text,
+    outcome_text,
     score_text,
     segments,
     trajectory,
@@ -38,6 +39,9 @@ def print_report(report: ConversationReport, console: Console) -> None:
         + (f" · agent {escape(agent)}" if agent else "")
         + f" · Listening Score [bold]{score_text(card.listening_score)}[/bold]/100"
     )
+    outcome = outcome_text(card)
+    if outcome:
+        console.print(f"[dim]{escape(outcome)}[/dim]")
     by_turn = findings_by_turn(card)
     grid = Table.grid(padding=(0, 1))
     grid.add_column(justify="right", no_wrap=True)
