@@ -147,7 +147,8 @@ _GREETING = (
     r"(?: there| all| team| guys| folks| (?-i:[A-Z][a-z]+)(?=[,!.])| \w+(?=[,!]))?"
 )
 _ALWAYS = (
-    r"and|but|so|also|plus|um+|uh+|erm|er|oh|ah|anyway|anyways|basically|however|though|"
+    r"and|but|so|also|plus|um+|uh+|erm|er|oh|ah|anyway|anyways|basically|however|though|ugh+|"
+    r"argh+|omg|wow|gosh|geez|jeez|"
     r"then|hmm+|lol|okay so|ok so"
 )
 _WITH_COMMA = (
@@ -181,7 +182,9 @@ _VERDICT = re.compile(
     r"really|beyond|a|an|such a|utterly|the)\s+)*(?:ridiculous|unbelievable|unacceptable|joke|"
     r"insane|crazy|outrageous|absurd|terrible|awful|pathetic|useless|hopeless|incompetent|"
     r"disgraceful|disgrace|nightmare|shambles|rubbish|garbage|scam|worst|stupid|horrible|"
-    r"frustrating|annoying)\b",
+    r"frustrating|annoying|shame|pity|too bad|confusing)\b"
+    r"|^(?:so|how|too|really|very|soo+)\s+(?:annoying|frustrating|confusing|stupid|ridiculous|"
+    r"bad|sad|weird|strange|boring|annoyed|frustrated|upset|angry|mad)\b",
     re.IGNORECASE,
 )
 """The customer's verdict on the company or the agent: said back it agrees with an insult."""
@@ -193,30 +196,56 @@ _NOT_SAID_BACK = re.compile(
     r"\b(?:you (?:have been|were|are)|you've been) (?:very |so |really )?"
     r"(?:helpful|great|kind)\b|^(?:no problem|not really|i see|i guess|i think so|"
     r"i don't know|that's all|that is all|that's it|nothing else)\b|"
-    r"\b(?:can|could|would|will) you\b|\[[A-Z_]+\]",
+    r"\b(?:can|could|would|will) you\b|\[[A-Z_]+\]|"
+    r"^(?:thanks|thank you|thx|ty)\b|\b(?:c ya|see ya|see you later|talk later)\b|"
+    r"\bso (?:annoying|frustrating|confusing|stupid|ridiculous|bad|boring|weird)\b|"
+    r"^(?:annoying|frustrating|confusing|ridiculous|unbelievable|terrible|awful|great|sad|"
+    r"weird|strange|crazy|funny|interesting|nice|cool|good|bad|amazing|lovely)\b|"
+    r"\b(?:pin|password|passcode|security (?:code|answer|question)|(?:account|card|routing) "
+    r"number|social security|ssn|cvv)\b|"
+    r"^(?:i|we) (?:just )?(?:need|want|would like|'d like) (?:your |some |a little )?help$|"
+    r"^(?:what|when|where|why|how|which|who)(?:'s| (?:is|are|was|were|do|does|did|can|could|"
+    r"will|would|should|about|time|much|many|long))\b|"
+    r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|have|has) (?:it|there|this|"
+    r"that|you|they|he|she|we|i|my|the)\b",
     re.IGNORECASE,
 )
 """Names, a bare "this is Sam", "I have a question", goodbyes, praise, fillers, requests of
-the agent, redaction placeholders: nothing of the customer's situation to say back."""
+the agent, redaction placeholders, credentials (a PIN, an account number), a question without
+its question mark: nothing of the customer's situation to say back."""
 _JOIN = _wordset(
-    "and but so because since which who that when while after before as with for to on at "
+    "and but so because since which who that when while after before as with for on at "
     "in from by of until unless although though or if where"
 )
 """A long clause is cut before one of these: what comes before it still reads whole."""
 _DANGLING = _wordset(
     "and or but so because the a an to of with for that which who my your our their his "
     "her its this these those is are was were be been am at in on by from as if when then "
-    "also though than very really just"
+    "also though than very really just dr mr mrs ms st"
 )
 _PRONOUN_CLAUSE = re.compile(
-    r"\s+(?=(?:i'm|i've|i'd|i'll)\s|i\s+(?:like|will|really|wanna|recently|lost|need|want|would|'d|am|was|have|had|just|think|called|"
+    r"\s+(?=(?:i'm|i've|i'd|i'll)\s|i\s+(?:like|will|really|wanna|recently|lost|need|want|"
+    r"would|'d|am|was|have|had|just|think|called|"
     r"lost|tried|got|also|don't|didn't|can't|cannot|can|could|noticed|ordered|paid|bought|"
     r"moved|received|wanted|needed|haven't|hadn't|still|only|never|already)\b)",
 )
 """In an unpunctuated transcript ("my card was stolen i need a new one"), where a new clause
 with I starts."""
-_CLAUSE_SPLIT = re.compile(r"\s*;\s*|,\s+(?=(?:but|so|and then|though)\b)|\s+[—–]\s+")
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+_CLAUSE_SPLIT = re.compile(
+    r"\s*;\s*|,\s+(?=(?:but|so|and then|though)\b)|\s+[—–]\s+|[,\s]+(?=please\b)", re.IGNORECASE
+)
+_EMOTICON = re.compile(
+    r"(?<!\w)(?:[:;=8][-'^]?[()\[\]DPpOo/\\|*3]+|<3+|xd+|\^_*\^)(?!\w)|"
+    r"[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]",
+    re.IGNORECASE,
+)
+"""Emoticons and emoji: never part of the words said back."""
+_BRACKET = re.compile(r"[(){}<>]|\[(?![A-Z_]+\])|(?<![A-Z_])\]")
+"""Brackets, except those of a redaction placeholder ([NAME]: never said back)."""
+_SPACE_BEFORE = re.compile(r"\s+([,;:.!?])")
+_SENTENCE_SPLIT = re.compile(
+    r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!Mrs\.)(?<!\bSt\.)(?<!\bNo\.)\s+|\n+"
+)
 _WORD = re.compile(r"[A-Za-z0-9$£€][A-Za-z0-9$£€'’.,:/-]*[A-Za-z0-9]|[A-Za-z0-9]")
 
 
@@ -227,7 +256,9 @@ def _stop() -> frozenset[str]:
 def clauses(text: str) -> list[str]:
     """The clauses of a customer's turn, openers and trailing fillers dropped."""
     found = []
-    for sentence in _SENTENCE_SPLIT.split(text.strip()):
+    text = _BRACKET.sub(" ", _EMOTICON.sub(" ", text))
+    text = _SPACE_BEFORE.sub(r"\1", text.strip())
+    for sentence in _SENTENCE_SPLIT.split(text):
         sentence = sentence.strip()
         if not sentence:
             continue
@@ -267,6 +298,13 @@ def worth_saying_back(clause: str) -> bool:
     )
 
 
+_PIECES = re.compile(
+    r",|\s+and\s+(?=(?:please\s+|just\s+)?(?:tell|give|send|let|show|find|get|book|"
+    r"check|call|email|text|help|explain)\b)",
+    re.IGNORECASE,
+)
+
+
 def _bad(piece: str) -> bool:
     """A piece no sentence said back may hold: an order to the agent, a verdict on the
     company, "as I said…" or a name."""
@@ -281,10 +319,18 @@ def _bad(piece: str) -> bool:
 def _candidates(clause: str) -> list[str]:
     """The clause, when none of its comma-joined pieces is bad; else its good pieces alone
     ("you promise it's you, just let you in" → "you promise it's you")."""
-    pieces = [_tidy(p) for p in clause.split(",")]
+    pieces = [_tidy(p) for p in _PIECES.split(clause)]
     if len(pieces) == 1 or not any(_bad(p) for p in pieces):
         return [clause]
     return [p for p in pieces if p and not _bad(p)]
+
+
+_NEEDS_MORE = _wordset(
+    "need needs needed want wants wanted like would going have has had trying tried able "
+    "planning hoping looking waiting pay paid asked supposed used get got make made is are was "
+    "were be been am you we i they it"
+)
+"""Words a clause cannot end on: a cut right after them leaves it unfinished ("you need")."""
 
 
 def _cut(clause: str, max_words: int) -> str | None:
@@ -294,6 +340,8 @@ def _cut(clause: str, max_words: int) -> str | None:
     if len(words) <= max_words:
         return clause
     for end in range(max_words, 3, -1):
+        if words[end - 1].lower() in _NEEDS_MORE:
+            continue
         if words[end].lower().strip(",") in _JOIN or words[end - 1].endswith(","):
             return " ".join(words[:end]).rstrip(",")
     return None
@@ -302,9 +350,9 @@ def _cut(clause: str, max_words: int) -> str | None:
 def _trim(words: str) -> str:
     """No joining word or article left hanging at the end."""
     parts = words.split()
-    while len(parts) > 3 and parts[-1].lower().strip(",") in _DANGLING:
+    while len(parts) > 3 and parts[-1].lower().strip(",.") in _DANGLING:
         parts.pop()
-    return " ".join(parts).rstrip(",;:")
+    return " ".join(parts).rstrip(",;:-–—")
 
 
 def _lower_first(words: str, source: str) -> str:
@@ -339,18 +387,32 @@ def say_back(turns: Iterable[str], *, max_words: int = MAX_WORDS) -> str | None:
             if best is None or len(cut.split()) > len(best.split()):
                 best = cut
         if best is not None and len(_WORD.findall(best)) >= 3:
-            return _lower_first(second_person(best), text)
+            return _lower_first(second_person(_DOUBLED.sub(r"\1", best)), text)
     return None
 
 
-def ask_back(question: str, *, max_words: int = 20) -> str | None:
+_ASKS = re.compile(
+    r"^(?:what|when|where|why|how|which|who|whose|whom|is|are|was|were|do|does|did|can|could|"
+    r"will|would|should|shall|may|might|have|has|had|am|isn't|aren't|don't|doesn't|didn't|"
+    r"can't|won't|wouldn't)\b",
+    re.IGNORECASE,
+)
+
+
+def ask_back(question: str, *, max_words: int = 16) -> str | None:
     """A customer's question in the agent's voice, to ask back: "Can I change the address on
-    order 4411?" → "can you change the address on order 4411?"; None when nothing is left."""
-    pieces = [c for c in clauses(question) if c.endswith("?")] or clauses(question)
+    order 4411?" → "can you change the address on order 4411?"; the part of it that asks
+    (after a comma) when it starts elsewhere; None when no part reads as a question."""
+    pieces = [c for c in clauses(question) if c.endswith("?")]
     if not pieces:
         return None
-    words = _trim(pieces[-1].rstrip("?")).split()
-    if len(words) < 2 or len(words) > max_words:
+    parts = [_tidy(p) for p in pieces[-1].rstrip("?").split(",")]
+    least = 3 if len(parts) == 1 else 4
+    asking = [p for p in parts if _ASKS.match(p) and len(p.split()) >= least]
+    if not asking:
+        return None
+    words = _trim(asking[-1]).split()
+    if len(words) > max_words:
         return None
     return _lower_first(second_person(" ".join(words)), question) + "?"
 
@@ -381,17 +443,35 @@ def quoted(*sentences: str) -> str:
     return "“" + " ".join(sentence(s) for s in sentences if s) + "”"
 
 
+_EXAMPLE = re.compile(r':\s*"([^"]*)"\s*$')
+_EXAMPLE_SENTENCE = re.compile(r"[^.!?]*[.!?]+\s*")
+
+
 def fill(template: str, words: str | None, *, name: str | None = None) -> str:
-    """A tip or suggestion template with the customer's words ({customer_words}, a clause) and
-    first name ({customer_name}) filled in. When either is missing, the example that needs it
-    (the part from ': "' on) is dropped, leaving the instruction as a sentence."""
-    needs_words = "{customer_words}" in template
-    needs_name = "{customer_name}" in template
-    if (needs_words and not words) or (needs_name and not name):
-        instruction = re.split(r":\s*[“\"]", template, maxsplit=1)[0]
-        if "{customer_" in instruction:
-            instruction = re.split(r"\s*[—–-]\s*[“\"]|\s*[“\"]", instruction, maxsplit=1)[0]
-        return sentence(instruction.replace("{customer_words}", "").replace("{customer_name}", ""))
+    """A tip template with the customer's words ({customer_words}, a clause) and first name
+    ({customer_name}) filled in, as a sentence. When one is missing, the sentences of the
+    quoted example ('Instruction: "Example."') that need it are dropped: "Close by checking:
+    "You told me {customer_words}. Does that solve it for you?"" → "Close by checking: "Does
+    that solve it for you?""; the instruction alone when nothing of the example is left."""
+    missing = [
+        key
+        for key, value in (("{customer_words}", words), ("{customer_name}", name))
+        if key in template and not value
+    ]
+    if missing:
+        found = _EXAMPLE.search(template)
+        instruction = template[: found.start()] if found else template
+        kept = [
+            part.strip()
+            for part in _EXAMPLE_SENTENCE.findall(found.group(1) if found else "")
+            if not any(key in part for key in missing)
+        ]
+        if kept and not any(key in instruction for key in missing):
+            example = " ".join(kept)
+            template = f'{instruction}: "{example[:1].upper()}{example[1:]}"'
+        else:
+            template = re.split(r"\s*[:—–]\s*[“\"]", instruction, maxsplit=1)[0]
+            template = template.replace("{customer_words}", "").replace("{customer_name}", "")
     text = template.replace("{customer_words}", words or "").replace("{customer_name}", name or "")
     return sentence(text)
 
@@ -412,10 +492,10 @@ _GREETING_WORDS = re.compile(
     re.IGNORECASE,
 )
 _DOUBLED = re.compile(r"\b([A-Za-z']+)\s+\1\b", re.IGNORECASE)
-_ALSO_COMMA = re.compile(r"(?:^|[,;:—–(“\"]\s*)also,|\b(?:out|about|up|me|you)\s+also\b", re.I)
+_ALSO_COMMA = re.compile(r"(?:^|[,;:—–(“\"]\s*)also,|\b(?:out|about|up)\s+also\b", re.I)
 _END = re.compile(r"[.?!…][”\"’')]*$")
 _DANGLING_END = re.compile(
-    r"\b(?:and|or|but|so|because|the|a|an|to|of|with|for|also|though|that|my|your)\s*[.?!]",
+    r"\b(?:and|or|but|because|the|a|an|to|of|with|for|also|though|my|your)\s*[.?!]",
     re.IGNORECASE,
 )
 
@@ -459,6 +539,8 @@ def said_back_problems(words: str) -> list[str]:
         problems.append("ends with punctuation")
     if len(_WORD.findall(words)) < 3:
         problems.append("fewer than three words")
+    if re.search(r"[()\[\]{}<>]", words):
+        problems.append("a bracket or an emoticon")
     if words.split()[-1].lower() in _DANGLING if words.split() else True:
         problems.append("ends on a joining word")
     return problems
