@@ -36,6 +36,8 @@ def _wordset(text: str) -> frozenset[str]:
 
 MAX_WORDS = 14
 """A clause said back is at most about this many words (cut before a joining word)."""
+ENOUGH_WORDS = 6
+"""The first clause of a turn with this many words is said back; else its longest."""
 
 # --- turning the customer's words into the agent's --------------------------------------
 
@@ -148,7 +150,7 @@ _GREETING = (
 )
 _ALWAYS = (
     r"and|but|so|also|plus|um+|uh+|erm|er|oh|ah|anyway|anyways|basically|however|though|ugh+|"
-    r"argh+|omg|wow|gosh|geez|jeez|"
+    r"argh+|omg|wow|gosh|geez|jeez|please|pls|plz|"
     r"then|hmm+|lol|okay so|ok so"
 )
 _WITH_COMMA = (
@@ -189,7 +191,8 @@ _VERDICT = re.compile(
 )
 """The customer's verdict on the company or the agent: said back it agrees with an insult."""
 _NOT_SAID_BACK = re.compile(
-    r"\bmy name(?:'s| is)\b|^(?:this is|it's|it is|i'm|i am) [a-z]+(?: [a-z]+)?$|"
+    r"\bmy name(?:'s| is)\b|^(?:this is|it's|it is|i'm|i am) (?-i:[A-Z][a-z]+)"
+    r"(?: (?-i:[A-Z][a-z]+))?$|^this is [a-z]+(?: [a-z]+)?$|"
     r"^(?:i have|i've got|i got) (?:a|one|another|some|two|few|a few) (?:quick )?"
     r"(?:question|questions|problem|issue|query|thing)s?$|"
     r"\b(?:have a (?:good|nice|great) (?:day|one|evening)|bye|goodbye|take care)\b|"
@@ -373,7 +376,8 @@ def _lower_first(words: str, source: str) -> str:
 
 def say_back(turns: Iterable[str], *, max_words: int = MAX_WORDS) -> str | None:
     """The customer's words to say back, from the first of `turns` (most relevant first) that
-    has a clause worth saying back: its longest such clause, in the agent's voice, starting in
+    has a clause worth saying back: its first such clause of ENOUGH_WORDS words, else its
+    longest, in the agent's voice, starting in
     lower case, without final punctuation. None when no turn has one."""
     for text in turns:
         best: str | None = None
@@ -386,6 +390,8 @@ def say_back(turns: Iterable[str], *, max_words: int = MAX_WORDS) -> str | None:
             cut = _trim(cut)
             if best is None or len(cut.split()) > len(best.split()):
                 best = cut
+            if len(best.split()) >= ENOUGH_WORDS:
+                break  # the first clause that says enough: it usually states the problem
         if best is not None and len(_WORD.findall(best)) >= 3:
             return _lower_first(second_person(_DOUBLED.sub(r"\1", best)), text)
     return None

@@ -55,13 +55,13 @@ _WORDS = re.compile(r"[A-Za-z0-9']+")
 _SECOND_REQUEST = re.compile(
     r"(?:\s*;\s*(?:and\s+|also\s+|plus\s+)?|,?\s+(?:and|also|plus|but)\s+(?:also\s+)?)"
     r"(?=(?:will|would|can|could|should|do|does|did|is|are|may|when|how|why|where|what)\s+"
-    r"(?:i|you|we|it|they|my|the|this|that|someone|anyone)\b|(?:also\s+)?(?:please|i need|"
-    r"i want|i'd like|i would like|i also need|i also want|i'd also like)\b)"
+    r"(?:i|you|we|it|they|my|the|this|that|someone|anyone)\b)"
     r"|\s*;\s*(?=also\b)|,\s*(?=also\b)",
     re.IGNORECASE,
 )
 """Where a second request starts inside one sentence: "Can I get a replacement, and will I
-be refunded…?", "…and can you…", "…; also …", "…, and I need…"."""
+be refunded…?", "…and can you…", "…; also …" (not "…never arrived and I need it…": one
+concern)."""
 ECHO_WORDS = 3
 """A question of at most this many words, every one of them the agent's own from the turn
 before ("A FORM?", "Calm down?"), echoes the agent: disbelief or a check, not a new concern."""
