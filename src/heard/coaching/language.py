@@ -150,7 +150,7 @@ _GREETING = (
 )
 _ALWAYS = (
     r"and|but|so|also|plus|um+|uh+|erm|er|oh|ah|anyway|anyways|basically|however|though|ugh+|"
-    r"argh+|omg|wow|gosh|geez|jeez|please|pls|plz|"
+    r"argh+|omg|wow|gosh|geez|jeez|please|pls|plz|ok|okay|or|"
     r"then|hmm+|lol|okay so|ok so"
 )
 _WITH_COMMA = (
@@ -173,7 +173,8 @@ _TO_THE_AGENT = re.compile(
     r"^(?:(?:please|just|now|so|can|could|would|will)\s+)?(?:(?:you|u)\s+)?(?:don'?t|do not|"
     r"stop|tell|give|get|let|put|send|fix|listen|read|check|look|call|cancel|refund|transfer|"
     r"answer|help|calm|make|find|book|show|explain|connect|change|reset|sort|hurry|email|"
-    r"text|ring|confirm|go|try|remove|add|update|contact|hold on|wait|hang on)\b",
+    r"text|ring|confirm|go|try|remove|add|update|contact|hold on|wait|hang on|open|close|turn|"
+    r"bring|take|pick|play|schedule|reserve|buy|lock|unlock|activate|block|look up|search)\b",
     re.IGNORECASE,
 )
 """An order to the agent ("Don't tell me to calm down", "just let me into the account")."""
@@ -200,7 +201,9 @@ _NOT_SAID_BACK = re.compile(
     r"(?:helpful|great|kind)\b|^(?:no problem|not really|i see|i guess|i think so|"
     r"i don't know|that's all|that is all|that's it|nothing else)\b|"
     r"\b(?:can|could|would|will) you\b|\[[A-Z_]+\]|"
-    r"^(?:thanks|thank you|thx|ty)\b|\b(?:c ya|see ya|see you later|talk later)\b|"
+    r"^(?:thanks|thank you|thx|ty)\b|\b(?:sounds|looks) (?:great|good|perfect|fine|lovely|"
+    r"awesome|nice)\b|^(?:what|why|how|where|who|which)\b(?! (?:i|we|my|our)\b)|"
+    r"^(?:in order to|to)\b|\b(?:c ya|see ya|see you later|talk later)\b|"
     r"\bso (?:annoying|frustrating|confusing|stupid|ridiculous|bad|boring|weird)\b|"
     r"^(?:annoying|frustrating|confusing|ridiculous|unbelievable|terrible|awful|great|sad|"
     r"weird|strange|crazy|funny|interesting|nice|cool|good|bad|amazing|lovely)\b|"
@@ -287,11 +290,22 @@ def _tidy(piece: str) -> str:
     return piece.strip(" ,;:-—–\"'“”")
 
 
+_REPEATS = re.compile(r"\b([A-Za-z']+)(?:\s+\1\b)+", re.IGNORECASE)
+"""A word typed twice or more in a row ("a a time"): said back once."""
+_SUBORDINATE = re.compile(
+    r"^(?:since|because|cause|cos|if|although|though|unless|while|whereas|as|so that|even if|"
+    r"even though|when|whenever|after|before|until|till|unless)\b",
+    re.IGNORECASE,
+)
+
+
 def worth_saying_back(clause: str) -> bool:
     """A statement of the customer's situation: at least three words, not a question, an
     order to the agent, a verdict on the company, "as I said…", thanks, a name or a goodbye."""
     if clause.endswith("?") or len(_WORD.findall(clause)) < 3:
         return False
+    if _SUBORDINATE.match(clause) and "," not in clause:
+        return False  # "since there are no flights": a clause with no main clause
     return not (
         _TO_THE_AGENT.match(clause)
         or _VERDICT.match(clause)
@@ -353,7 +367,7 @@ def _cut(clause: str, max_words: int) -> str | None:
 def _trim(words: str) -> str:
     """No joining word or article left hanging at the end."""
     parts = words.split()
-    while len(parts) > 3 and parts[-1].lower().strip(",.") in _DANGLING:
+    while len(parts) > 1 and parts[-1].lower().strip(",.") in _DANGLING:
         parts.pop()
     return " ".join(parts).rstrip(",;:-–—")
 
@@ -387,13 +401,15 @@ def say_back(turns: Iterable[str], *, max_words: int = MAX_WORDS) -> str | None:
             cut = _cut(clause, max_words)
             if cut is None:
                 continue
-            cut = _trim(cut)
+            cut = _trim(_REPEATS.sub(r"\1", cut))
+            if len(_WORD.findall(cut)) < 3:
+                continue
             if best is None or len(cut.split()) > len(best.split()):
                 best = cut
             if len(best.split()) >= ENOUGH_WORDS:
                 break  # the first clause that says enough: it usually states the problem
         if best is not None and len(_WORD.findall(best)) >= 3:
-            return _lower_first(second_person(_DOUBLED.sub(r"\1", best)), text)
+            return _lower_first(second_person(best), text)
     return None
 
 
