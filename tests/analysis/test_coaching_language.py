@@ -18,6 +18,7 @@ from heard.coaching.language import (
     said_back_problems,
     say_back,
     second_person,
+    verbatim,
 )
 from heard.coaching.samples import collect, load, markdown
 from heard.model import Role
@@ -95,6 +96,12 @@ def test_say_back_takes_the_first_turn_with_something_to_say_back() -> None:
 )
 def test_ask_back(question: str, asked: str | None) -> None:
     assert ask_back(question) == asked
+
+
+def test_verbatim_quotes_drop_emoticons_and_the_full_stop() -> None:
+    assert verbatim("Please find me a BMW ride :) ") == "Please find me a BMW ride"
+    assert verbatim("My order is late.") == "My order is late"
+    assert verbatim("Can I go?") == "Can I go?"
 
 
 TEMPLATE = 'Close by checking: "You told me {customer_words}. Does that solve it for you?"'

@@ -11,6 +11,7 @@ from heard.coaching.language import (
     say_back,
     second_person,
     sentence,
+    verbatim,
     worth_saying_back,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "say_back",
     "second_person",
     "sentence",
+    "verbatim",
     "worth_saying_back",
 ]

@@ -199,7 +199,7 @@ _NOT_SAID_BACK = re.compile(
     r"\b(?:have a (?:good|nice|great) (?:day|one|evening)|bye|goodbye|take care)\b|"
     r"\b(?:you (?:have been|were|are)|you've been) (?:very |so |really )?"
     r"(?:helpful|great|kind)\b|^(?:no problem|not really|i see|i guess|i think so|"
-    r"i don't know|that's all|that is all|that's it|nothing else)\b|"
+    r"i don't know|that's all|that is all|that's it|that is it|nothing else)\b|"
     r"\b(?:can|could|would|will) you\b|\[[A-Z_]+\]|"
     r"^(?:thanks|thank you|thx|ty)\b|\b(?:sounds|looks) (?:great|good|perfect|fine|lovely|"
     r"awesome|nice)\b|^(?:what|why|how|where|who|which)\b(?! (?:i|we|my|our)\b)|"
@@ -225,8 +225,8 @@ _JOIN = _wordset(
 )
 """A long clause is cut before one of these: what comes before it still reads whole."""
 _DANGLING = _wordset(
-    "and or but so because the a an to of with for that which who my your our their his "
-    "her its this these those is are was were be been am at in on by from as if when then "
+    "and or but so because the a an to of with for which who my your our their his "
+    "her its is are was were be been am at in on by from as if when then "
     "also though than very really just dr mr mrs ms st"
 )
 _PRONOUN_CLAUSE = re.compile(
@@ -322,6 +322,15 @@ _PIECES = re.compile(
 )
 
 
+_SUBJECT = re.compile(
+    r"^(?:i|i'm|i've|i'd|i'll|im|you|you're|we|we're|they|they're|he|she|it|it's|its|this|"
+    r"that|there|there's|my|your|our|the|a|an|his|her|their|someone|somebody|nobody|nothing|"
+    r"everything|everyone|one|some|no|[A-Z0-9$£€])",
+)
+"""A piece of a sentence that starts with its subject (a pronoun, a determiner, a name or a
+number): it reads whole on its own ("can't wait for my hot date" does not)."""
+
+
 def _bad(piece: str) -> bool:
     """A piece no sentence said back may hold: an order to the agent, a verdict on the
     company, "as I said…" or a name."""
@@ -339,7 +348,7 @@ def _candidates(clause: str) -> list[str]:
     pieces = [_tidy(p) for p in _PIECES.split(clause)]
     if len(pieces) == 1 or not any(_bad(p) for p in pieces):
         return [clause]
-    return [p for p in pieces if p and not _bad(p)]
+    return [p for p in pieces if p and not _bad(p) and _SUBJECT.match(p)]
 
 
 _NEEDS_MORE = _wordset(
@@ -458,6 +467,12 @@ def sentence(text: str) -> str:
     if not body.endswith((".", "?", "!")):
         body = body.rstrip(" ,;:—–-…") + "."
     return body + tail
+
+
+def verbatim(text: str) -> str:
+    """The customer's own words to quote inside a suggestion: emoticons and the final full
+    stop dropped (the suggestion's own punctuation follows), spaces closed."""
+    return " ".join(_EMOTICON.sub(" ", text).split()).rstrip(".!,;: ")
 
 
 def quoted(*sentences: str) -> str:

@@ -24,6 +24,7 @@ from typing import ClassVar
 from heard.analysis.context import Context, Sentence
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
+from heard.coaching.language import verbatim
 from heard.detectors._details import keyed
 from heard.detectors._lexicon import lexicon
 from heard.model import Channel, Concern, ConcernStatus, Finding, Polarity, Role, Span
@@ -287,7 +288,7 @@ class ConcernTracker(Detector):
             explanation=f"the reply leaves the customer's {concern.kind} from turn "
             f"{concern.turn} unanswered: “{concern.quote}”",
             suggestion="Answer every point the customer raised, including "
-            f"“{concern.quote.rstrip('.!')}”.",
+            f"“{verbatim(concern.quote)}”.",
             concern=concern.id,
             customer_turn=concern.turn,
             quote=concern.quote,
