@@ -201,7 +201,10 @@ _NOT_SAID_BACK = re.compile(
     r"(?:helpful|great|kind)\b|^(?:no problem|not really|i see|i guess|i think so|"
     r"i don't know|that's all|that is all|that's it|that is it|nothing else)\b|"
     r"\b(?:can|could|would|will) you\b|\[[A-Z_]+\]|"
-    r"^(?:thanks|thank you|thx|ty)\b|\b(?:sounds|looks) (?:great|good|perfect|fine|lovely|"
+    r"^(?:i'm|i am|im|i feel|i'm feeling|i am feeling) (?:(?:so|very|really|quite|a bit|"
+    r"a little|extremely|getting|just|now|kind of|pretty) )*(?:worried|frustrated|angry|upset|"
+    r"annoyed|furious|scared|anxious|confused|stressed|sad|mad|fed up|disappointed|nervous|"
+    r"afraid)$|^(?:thanks|thank you|thx|ty)\b|\b(?:sounds|looks) (?:great|good|perfect|fine|lovely|"
     r"awesome|nice)\b|^(?:what|why|how|where|who|which)\b(?! (?:i|we|my|our)\b)|"
     r"^(?:in order to|to)\b|\b(?:c ya|see ya|see you later|talk later)\b|"
     r"\bso (?:annoying|frustrating|confusing|stupid|ridiculous|bad|boring|weird)\b|"
@@ -306,6 +309,8 @@ def worth_saying_back(clause: str) -> bool:
         return False
     if _SUBORDINATE.match(clause) and "," not in clause:
         return False  # "since there are no flights": a clause with no main clause
+    if not _SUBORDINATE.match(clause) and not _has_subject(clause):
+        return False
     return not (
         _TO_THE_AGENT.match(clause)
         or _VERDICT.match(clause)
@@ -322,13 +327,29 @@ _PIECES = re.compile(
 )
 
 
-_SUBJECT = re.compile(
-    r"^(?:i|i'm|i've|i'd|i'll|im|you|you're|we|we're|they|they're|he|she|it|it's|its|this|"
-    r"that|there|there's|my|your|our|the|a|an|his|her|their|someone|somebody|nobody|nothing|"
-    r"everything|everyone|one|some|no|[A-Z0-9$£€])",
+_SUBJECTS = _wordset(
+    "i i'm i've i'd i'll im ive you you're youre we we're they they're he she it it's its this "
+    "that there there's these those my your our their his her the a an someone somebody "
+    "nobody nothing everything everyone one some no none each every all both another "
+    "something anyone anything mine yours"
 )
-"""A piece of a sentence that starts with its subject (a pronoun, a determiner, a name or a
-number): it reads whole on its own ("can't wait for my hot date" does not)."""
+_NOT_A_SUBJECT = re.compile(
+    r"^(?:still|need|needs|got|get|just|also|really|not|never|been|have|had|want|wanted|would|"
+    r"could|can|will|please|maybe|probably|only|even|already|was|were|is|are|am|do|does|did|"
+    r"hope|hoping|looking|trying|going|thinking|must|should|might|may|wish|like|love|hate)$"
+    r"|(?:ing|ed|ly)$",
+    re.IGNORECASE,
+)
+
+
+def _has_subject(clause: str) -> bool:
+    """Whether a clause starts with its subject: a pronoun, a determiner, a number or a name
+    ("Snow isn't very good", "Amazon charged me"), not a verb or an adverb ("Still a little
+    chilly", "Need a ride", "Waiting for my refund"): said back, it must read as a sentence."""
+    first = clause.split(" ", 1)[0].strip("\"'“”").replace("’", "'")
+    if first.lower() in _SUBJECTS or first[:1].isdigit() or first[:1] in "$£€":
+        return True
+    return first[:1].isupper() and not _NOT_A_SUBJECT.search(first)
 
 
 def _bad(piece: str) -> bool:
@@ -348,7 +369,7 @@ def _candidates(clause: str) -> list[str]:
     pieces = [_tidy(p) for p in _PIECES.split(clause)]
     if len(pieces) == 1 or not any(_bad(p) for p in pieces):
         return [clause]
-    return [p for p in pieces if p and not _bad(p) and _SUBJECT.match(p)]
+    return [p for p in pieces if p and not _bad(p)]
 
 
 _NEEDS_MORE = _wordset(
