@@ -175,7 +175,7 @@ def test_key_items(text: str, items: set[str]) -> None:
     ],
 )
 def test_copied_share(text: str, source: str, copied: float) -> None:
-    from heard.analysis.scoring import second_person
+    from heard.coaching.language import second_person
 
     assert copied_share(text, second_person(source)) == pytest.approx(copied)
 

@@ -70,6 +70,37 @@ def test_a_draft_answering_both_questions_passes(files) -> None:
     assert result.output == "✓ No issues: the draft reads well.\n"
 
 
+COMPOUND = (
+    "Customer: My order 48213 arrived with a cracked screen.\n"
+    "Customer: Can I get a replacement, and will I be refunded the express shipping I paid for?\n"
+)
+SECOND = "will I be refunded the express shipping I paid for?"
+
+
+def test_the_unanswered_second_request_of_a_sentence_is_named(tmp_path: Path) -> None:
+    (tmp_path / "c.txt").write_text(COMPOUND)
+    (tmp_path / "d.txt").write_text(
+        "I'm sorry about the cracked screen. I've sent a replacement for order 48213 and it "
+        "arrives on Thursday.\n"
+    )
+    result = run("--conversation", tmp_path / "c.txt", "--draft", tmp_path / "d.txt", "--json")
+    assert result.exit_code == 1, result.output
+    issues = json.loads(result.stdout)["issues"]
+    assert [i["concern"] for i in issues if i["kind"] == "unaddressed_concern"] == [SECOND]
+
+
+def test_a_draft_answering_both_requests_of_a_sentence_passes(tmp_path: Path) -> None:
+    (tmp_path / "c.txt").write_text(COMPOUND)
+    (tmp_path / "d.txt").write_text(
+        "I'm sorry about the cracked screen. I've sent a replacement for order 48213 and it "
+        "arrives on Thursday, and I've refunded the express shipping you paid for.\n"
+    )
+    result = run("--conversation", tmp_path / "c.txt", "--draft", tmp_path / "d.txt", "--json")
+    assert result.exit_code in (0, 1), result.output
+    kinds = [i["kind"] for i in json.loads(result.stdout)["issues"]]
+    assert "unaddressed_concern" not in kinds, result.stdout
+
+
 def test_json(files) -> None:
     result = run(
         "--conversation",

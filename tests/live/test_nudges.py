@@ -116,8 +116,8 @@ def test_open_concern_phrasing_takes_up_the_point(analyzer) -> None:
     )
     [nudge] = fed.of("open_concern")
     assert nudge.suggestion == (
-        "“You told me your replacement card never arrived and you need it for your trip… — "
-        "here's what I'll do about that.”"
+        "“You told me your replacement card never arrived and you need it for your trip on "
+        "Friday — here's what I'll do about that.”"
     )
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from functools import partial
 
 from heard.analysis.context import Context
 from heard.analysis.rubric import Behaviour, Rubric
+from heard.coaching.language import fill, say_back
 from heard.model import (
     ChecklistItem,
     ComponentScore,
@@ -25,24 +25,6 @@ UPSET = {"anger", "frustration", "worry", "confusion"}
 WORRIED = {"worry", "confusion"}
 MAX_DEDUCTIONS = 3
 """A negative behaviour is deducted at most this many times per conversation."""
-
-_PERSON = {
-    "i": "you",
-    "i'm": "you're",
-    "im": "you're",
-    "i've": "you've",
-    "i'd": "you'd",
-    "i'll": "you'll",
-    "me": "you",
-    "my": "your",
-    "mine": "yours",
-    "myself": "yourself",
-    "am": "are",
-    "we": "you",
-    "our": "your",
-    "us": "you",
-}
-_TOKEN = re.compile(r"[A-Za-z']+|[^A-Za-z'\s]+|\s+")
 
 
 def _emotions(ctx: Context) -> list[tuple[int, str, float]]:
@@ -133,44 +115,21 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
     return True, "always expected"
 
 
-def second_person(text: str) -> str:
-    """The customer's words as the agent would say them back (I → you, my → your)."""
-    out = []
-    for token in _TOKEN.findall(text):
-        low = token.lower()
-        out.append(_PERSON.get(low, token) if low in _PERSON else token)
-    return "".join(out)
-
-
-def customer_words(ctx: Context, turn: int, *, max_words: int = 14) -> str:
-    """The customer's own statement of the problem up to `turn`, in the second person.
-
-    The longest statement (not a question) the customer made before the moment stands for
-    what they need to hear back.
-    """
-    candidates = [
-        sentence
-        for t in ctx.turns[: turn + 1]
-        if t.role == Role.CUSTOMER
-        for sentence in ctx.sentences[t.index]
-        if not sentence.text.endswith("?")
-    ]
-    if not candidates:
-        return "what you told me"
-    best = max(candidates, key=lambda s: len(s.text.split()))
-    words = best.text.rstrip(".!").split()
-    phrase = " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
-    if not phrase.startswith("I "):
-        phrase = phrase[0].lower() + phrase[1:]
-    return second_person(phrase)
+def customer_words(ctx: Context, turn: int) -> str | None:
+    """The customer's words to say back at the moment `turn`: a clause from the nearest
+    customer turn up to it that has one worth saying back, in the second person (None when no
+    turn has one). heard.coaching.language chooses and turns them."""
+    nearest = (t.text for t in reversed(ctx.turns[: turn + 1]) if t.role == Role.CUSTOMER)
+    return say_back(nearest)
 
 
 def render_tip(template: str, ctx: Context, turn: int) -> str:
+    """A rubric tip with the customer's words and first name filled in as a sentence (the
+    example dropped when there is nothing to fill it with)."""
     customer = ctx.conversation.customer
-    name = customer.name.split()[0] if customer and customer.name else "there"
-    return template.replace("{customer_words}", customer_words(ctx, turn)).replace(
-        "{customer_name}", name
-    )
+    name = customer.name.split()[0] if customer and customer.name else None
+    words = customer_words(ctx, turn) if "{customer_words}" in template else None
+    return fill(template, words, name=name)
 
 
 def _quote(ctx: Context, span: Span, limit: int = 90) -> str:

@@ -10,6 +10,7 @@ from heard import __version__
 from heard.cli import (
     analyzing,
     bench,
+    coaching,
     demoing,
     evaluating,
     generating,
@@ -73,6 +74,7 @@ replying.register(app)
 securing.register(bench.app)
 app.add_typer(bench.app, name="bench")
 app.add_typer(live.app, name="live")
+app.add_typer(coaching.app, name="coach")
 
 
 def run() -> None:

@@ -3,10 +3,11 @@ raised → acknowledged → addressed → confirmed, and the replies that left o
 
 A concern is a run of sentences in one paragraph of a customer turn holding a question, a
 request ("I need…", "please…") or a problem statement ("…isn't working"); "also", "second",
-"third" start a new one. A later customer turn sharing its details raises it again. An agent
-turn addresses it when it re-uses enough of the concern's own details (those the customer's
-other concerns in the same turn do not share); a short question is answered by a direct
-reply (when other concerns wait for the same reply, one that touches any of its details). A
+"third" start a new one, and so does a second request inside one sentence ("Can I get a
+replacement, and will I be refunded…?"). A later customer turn sharing its details raises it
+again. An agent turn addresses it when it re-uses enough of the concern's own details (those
+the customer's other concerns in the same turn do not share); a short question is answered by
+a direct reply (when other concerns wait for the same reply, one that touches any of its details). A
 reply passes a concern over when it does not address it and the customer had to raise it
 again, or it was never addressed, or (email) a reply should answer every point.
 """
@@ -23,6 +24,7 @@ from typing import ClassVar
 from heard.analysis.context import Context, Sentence
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
+from heard.coaching.language import verbatim
 from heard.detectors._details import keyed
 from heard.detectors._lexicon import lexicon
 from heard.model import Channel, Concern, ConcernStatus, Finding, Polarity, Role, Span
@@ -51,6 +53,16 @@ MERGE_WEIGHT = 2
 NEW_QUESTION_WORDS = 4
 """A question of at least this many words after another question is a concern of its own."""
 _WORDS = re.compile(r"[A-Za-z0-9']+")
+_SECOND_REQUEST = re.compile(
+    r"(?:\s*;\s*(?:and\s+|also\s+|plus\s+)?|,?\s+(?:and|also|plus|but)\s+(?:also\s+)?)"
+    r"(?=(?:will|would|can|could|should|do|does|did|is|are|may|when|how|why|where|what)\s+"
+    r"(?:i|you|we|it|they|my|the|this|that|someone|anyone)\b)"
+    r"|\s*;\s*(?=also\b)|,\s*(?=also\b)",
+    re.IGNORECASE,
+)
+"""Where a second request starts inside one sentence: "Can I get a replacement, and will I
+be refunded…?", "…and can you…", "…; also …" (not "…never arrived and I need it…": one
+concern)."""
 ECHO_WORDS = 3
 """A question of at most this many words, every one of them the agent's own from the turn
 before ("A FORM?", "Calm down?"), echoes the agent: disbelief or a check, not a new concern."""
@@ -275,7 +287,8 @@ class ConcernTracker(Detector):
             confidence=0.6,
             explanation=f"the reply leaves the customer's {concern.kind} from turn "
             f"{concern.turn} unanswered: “{concern.quote}”",
-            suggestion=f"Answer every point the customer raised, including “{concern.quote}”.",
+            suggestion="Answer every point the customer raised, including "
+            f"“{verbatim(concern.quote)}”.",
             concern=concern.id,
             customer_turn=concern.turn,
             quote=concern.quote,
@@ -300,18 +313,41 @@ def _groups(ctx: Context, turn: int) -> list[list[Sentence]]:
     breaks = [m.start() for m in _PARAGRAPH.finditer(text)]
     groups: list[list[Sentence]] = []
     paragraph = -1
-    for sentence in ctx.sentences[turn]:
-        here = bisect_right(breaks, sentence.start)
-        if (
-            here != paragraph
-            or _NEW_POINT.match(sentence.text)
-            or not groups
-            or (_asks_anew(sentence) and any(s.text.endswith("?") for s in groups[-1]))
-        ):
-            groups.append([])
-            paragraph = here
-        groups[-1].append(sentence)
+    for whole in ctx.sentences[turn]:
+        for n, sentence in enumerate(_requests(whole)):
+            here = bisect_right(breaks, sentence.start)
+            if (
+                n > 0
+                or here != paragraph
+                or _NEW_POINT.match(sentence.text)
+                or not groups
+                or (_asks_anew(sentence) and any(s.text.endswith("?") for s in groups[-1]))
+            ):
+                groups.append([])
+                paragraph = here
+            groups[-1].append(sentence)
     return groups
+
+
+def _requests(sentence: Sentence) -> list[Sentence]:
+    """A sentence split where a second request starts (see _SECOND_REQUEST); each part of a
+    question is a question ("Can I get a replacement?" and "will I be refunded…?")."""
+    cuts = [m for m in _SECOND_REQUEST.finditer(sentence.text) if m.start() > 0]
+    if not cuts:
+        return [sentence]
+    question = sentence.text.endswith("?")
+    parts = []
+    begin = 0
+    for end, after in [(m.start(), m.end()) for m in cuts] + [(len(sentence.text), -1)]:
+        raw = sentence.text[begin:end]
+        text = raw.strip().rstrip(",;")
+        if len(_WORDS.findall(text)) >= 2:
+            offset = sentence.start + begin + (len(raw) - len(raw.lstrip()))
+            if question and not text.endswith("?"):
+                text += "?"
+            parts.append(Sentence(sentence.turn, offset, offset + len(text.rstrip("?")), text))
+        begin = after
+    return parts or [sentence]
 
 
 def _asks_anew(sentence: Sentence) -> bool:

@@ -15,7 +15,7 @@ import numpy as np
 from heard.analysis.context import Context, Sentence
 from heard.analysis.detector import Detector, EmbeddingJudge, Requirement
 from heard.analysis.registry import register
-from heard.analysis.scoring import second_person
+from heard.coaching.language import second_person
 from heard.detectors._content import (
     content_words,
     copied_share,

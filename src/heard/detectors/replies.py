@@ -71,9 +71,6 @@ class WrittenReplies(Detector):
                             Span(turn=turn.index, start=template.start(), end=template.end()),
                             confidence=0.7,
                             explanation="canned text that names almost nothing the customer wrote",
-                            suggestion="Answer what the customer wrote, in their words: name "
-                            + ", ".join(sorted(given)[:4])
-                            + ".",
                         )
                     )
             used |= words

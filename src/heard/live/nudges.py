@@ -18,8 +18,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from heard.analysis.context import Context
-from heard.analysis.scoring import render_tip, second_person
-from heard.detectors._lexicon import lexicon
+from heard.analysis.scoring import render_tip
+from heard.coaching.language import ask_back, quoted, say_back
 from heard.live.events import Nudge, PartialEvent
 from heard.model import Channel, ConcernStatus, Finding, Role, Scorecard, Span, Turn
 
@@ -198,14 +198,6 @@ def plain_words() -> dict[str, str]:
     return pairs
 
 
-_OPENING = re.compile(
-    r"^(?:(?:and|but|so|also|okay|ok|well|hi|hello|hey|yes|yeah|no|oh|um|uh|look|listen)\b"
-    r"[,.!]?\s+)+",
-    re.IGNORECASE,
-)
-_YOU_WAS = re.compile(r"\byou was\b")
-
-
 def _clip(text: str, limit: int = 60) -> str:
     text = text.strip()
     if len(text) <= limit:
@@ -214,61 +206,11 @@ def _clip(text: str, limit: int = 60) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-def _full_stop(words: str) -> str:
-    """Words ending a sentence: a full stop unless they already end in one (or an ellipsis)."""
-    return words if words.endswith(("…", ".", "!", "?")) else words + "."
-
-
-_TO_THE_AGENT = re.compile(
-    r"^(?:(?:please|just|now)\s+)?(?:don'?t|do not|stop|tell|give|get|let|put|send|fix|"
-    r"listen|read|check|look|call|cancel|refund|transfer|answer|help|calm)\b",
-    re.IGNORECASE,
-)
-"""A sentence telling the agent what to do ("Don't tell me to calm down"): not words to say
-back to the customer."""
-
-
-_VERDICT = re.compile(
-    r"^(?:this|that|it|you(?: people| guys| lot)?|your (?:company|service|staff))"
-    r"(?:'s|'re| is| are| was| were)\s+(?:(?:so|just|absolutely|completely|totally|really|"
-    r"beyond|a)\s+)*(?:ridiculous|unbelievable|unacceptable|joke|insane|crazy|outrageous|"
-    r"absurd|terrible|awful|pathetic|useless|hopeless|incompetent|disgraceful|disgrace|"
-    r"nightmare|shambles|rubbish|garbage|scam)\b",
-    re.IGNORECASE,
-)
-"""The customer's verdict on the company or the agent ("This is ridiculous", "You people are
-useless"): said back, it agrees with the insult or sounds sarcastic; the situation is what to
-say back."""
-
-
-def _worth_saying_back(text: str) -> bool:
-    """A statement of the customer's situation: not a question (said back, it reads as the
-    agent's own doubt), an order to the agent, a verdict on the company or the agent, "as I
-    said…", thanks or a word or two."""
-    plain = _OPENING.sub("", text)
-    return (
-        len(text.split()) >= 3
-        and not text.endswith("?")
-        and not _TO_THE_AGENT.match(plain)
-        and not _VERDICT.match(plain)
-        and not lexicon("not_heard").search(text)
-        and not lexicon("emotion_satisfaction").search(text)
-    )
-
-
-def said(ctx: Context, turn: int, *, max_words: int = 12) -> str | None:
-    """The customer's own words from one turn, as the agent would say them back: the longest
-    statement worth saying back, I → you; None when there is none (then a nudge says
-    something plainer or waits)."""
-    sentences = [s for s in ctx.sentences[turn] if _worth_saying_back(s.text)]
-    if not sentences:
-        return None
-    best = max(reversed(sentences), key=lambda s: len(s.text.split()))
-    words = _OPENING.sub("", best.text).rstrip(".!?").split() or best.text.split()
-    phrase = " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
-    if not phrase.startswith("I "):
-        phrase = phrase[:1].lower() + phrase[1:]
-    return _YOU_WAS.sub("you were", second_person(phrase))
+def said(ctx: Context, turn: int) -> str | None:
+    """The customer's words from one turn to say back (heard.coaching.language.say_back),
+    None when there is nothing worth saying back (then a nudge says something plainer or
+    waits)."""
+    return say_back([ctx.turns[turn].text], max_words=12)
 
 
 def _longest_sentence(ctx: Context, turn: int) -> Span:
@@ -317,9 +259,9 @@ def acknowledge_emotion(sit: Situation) -> list[Candidate]:
         )
     else:
         suggestion = (
-            f"“I can hear this is worrying — {_full_stop(words)} Let's sort it out together.”"
+            quoted(f"I can hear this is worrying — {words}", "Let's sort it out together")
             if label == "worry"
-            else f"“That sounds really frustrating — {_full_stop(words)} I'm sorry.”"
+            else quoted(f"That sounds really frustrating — {words}", "I'm sorry")
         )
     return [
         Candidate(
@@ -346,7 +288,7 @@ def premature_solution(sit: Situation) -> list[Candidate]:
         ):
             continue
         upset = [t for t, (label, _) in _emotions(sit).items() if label in UPSET and t < turn]
-        words = (said(sit.ctx, max(upset)) if upset else None) or "this has happened"
+        words = said(sit.ctx, max(upset)) if upset else None
         found.append(
             Candidate(
                 kind="premature_solution",
@@ -354,7 +296,10 @@ def premature_solution(sit: Situation) -> list[Candidate]:
                 severity="urgent",
                 message="You offered a fix before acknowledging how they feel — acknowledge it now",
                 evidence=f.spans[0],
-                suggestion=f"“I'm sorry — {_full_stop(words)} Here's what I'll do.”",
+                suggestion=quoted(
+                    f"I'm sorry — {words}" if words else "I'm sorry about this",
+                    "Here's what I'll do",
+                ),
                 turn=turn,
             )
         )
@@ -456,11 +401,15 @@ def open_concern(sit: Situation) -> list[Candidate]:
 def _open_concern_phrasing(kind: str, quote: str) -> str:
     """Words that take up a concern still open: a question is asked back as a question, a
     problem or request is named as what they told you."""
-    words = _YOU_WAS.sub("you were", second_person(_clip(_OPENING.sub("", quote))))
-    words = words[:1].lower() + words[1:] if not words.startswith("I ") else words
     if kind == "question":
-        return f"“You also asked: {words.rstrip('?.!')}? Here's the answer.”"
-    return f"“You told me {words.rstrip('.!?')} — here's what I'll do about that.”"
+        asked = ask_back(quote)
+        if asked:
+            return quoted(f"You also asked: {asked}", "Here's the answer")
+        return quoted("You asked something else too", "Here's the answer")
+    words = say_back([quote])
+    if words:
+        return quoted(f"You told me {words} — here's what I'll do about that")
+    return quoted("You raised something else too — here's what I'll do about it")
 
 
 def paraphrase(sit: Situation) -> list[Candidate]:
@@ -489,7 +438,7 @@ def paraphrase(sit: Situation) -> list[Candidate]:
                 severity="info",
                 message="Try a paraphrase: give their point back in your words",
                 evidence=_longest_sentence(sit.ctx, turn.index),
-                suggestion=f"“So {words} — is that right?”",
+                suggestion=quoted(f"So {words} — is that right?"),
                 turn=turn.index,
             )
         ]

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from heard.analysis import Analyzer
 from heard.analysis.context import Context
 from heard.analysis.scoring import render_tip
+from heard.coaching.language import join_words, quoted, say_back
 from heard.detectors._details import SPECIFIC, keyed
 from heard.detectors._words import content_words
 from heard.errors import InputError, Location
@@ -195,55 +196,19 @@ def _unaddressed(ctx: Context, concerns: list[Concern], reply: int) -> Iterator[
             suggestion = "Answer that question directly — or, if you can't yet, say when you will."
         else:
             message = f"They wrote “{concern.quote}” — this reply doesn't address it."
-            suggestion = (
-                f"Say what you'll do about {_agent_words(concern.quote)} — or, if you can't "
-                "yet, when you will."
+            words = say_back([concern.quote])
+            example = quoted(
+                f"You told me {words} — here's what I'll do about that"
+                if words
+                else "Here's what I'll do about that"
             )
+            suggestion = f"Say what you'll do about it: {example} Or, if you can't yet, say when."
         yield ReplyIssue(
             kind="unaddressed_concern",
             message=message,
             suggestion=suggestion,
             concern=concern.quote,
         )
-
-
-_SWAP = {
-    "i": "you",
-    "i'm": "you're",
-    "i've": "you've",
-    "i'd": "you'd",
-    "i'll": "you'll",
-    "me": "you",
-    "my": "your",
-    "mine": "yours",
-    "myself": "yourself",
-    "am": "are",
-    "you": "us",
-    "your": "our",
-    "yours": "ours",
-    "you're": "we're",
-    "you've": "we've",
-}
-_SWAP_TOKEN = re.compile(r"[A-Za-z'’]+|[^A-Za-z'’]+")
-
-
-def _agent_words(text: str, *, max_words: int = 14) -> str:
-    """The customer's words as the agent says them back: "my order" → "your order", "you
-    sent" → "us sent"… — I/my become you/your, you/your become us/our; clipped, no end stop."""
-    words = text.strip().rstrip("?.!").split()
-    text = " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
-    out = []
-    for token in _SWAP_TOKEN.findall(text):
-        low = token.lower().replace("’", "'")
-        out.append(_SWAP.get(low, token))
-    said = "".join(out)
-    return "“" + (said if said.startswith("I ") else said[:1].lower() + said[1:]) + "”"
-
-
-def _statement(ctx: Context, turn: int) -> str:
-    """The customer's longest statement in a turn (the whole turn when it has none)."""
-    sentences = [s.text for s in ctx.sentences[turn] if not s.text.endswith("?")]
-    return max(sentences, key=lambda s: len(s.split()), default=ctx.turns[turn].text)
 
 
 def _acknowledgement(ctx: Context, card: Scorecard, reply: int) -> Iterator[ReplyIssue]:
@@ -273,11 +238,12 @@ def _acknowledgement(ctx: Context, card: Scorecard, reply: int) -> Iterator[Repl
         if last == reply - 1
         else ("nothing since has acknowledged it")
     )
-    words = _agent_words(_statement(ctx, last)).strip("“”")
+    words = say_back([ctx.turns[last].text])
+    sorry = f"I'm sorry — {words}" if words else "I'm sorry"
     yield ReplyIssue(
         kind="missing_acknowledgement",
         message=f"The customer {sounds} (“{cue}”) and {since}.",
-        suggestion=f"Acknowledge it before solving: “I'm sorry — {words}. {_FEELING_WORDS[what]}.”",
+        suggestion=f"Acknowledge it before solving: {quoted(sorry, _FEELING_WORDS[what])}",
     )
 
 
@@ -364,9 +330,7 @@ def _mention(ctx: Context, details: list[str], reply: int) -> str:
         first = customer.name.split()[0]
         if first.lower() not in ctx.turns[reply].text.lower():
             shown.insert(0, f"their name ({first})")
-    if len(shown) > 1:
-        return ", ".join(shown[:-1]) + " and " + shown[-1]
-    return shown[0] if shown else ""
+    return join_words(shown)
 
 
 def _next_step(
@@ -385,12 +349,15 @@ def _next_step(
     if not upset and not any(c.kind != "question" and c.confirmed is None for c in card.concerns):
         return  # a question answered needs no next step; a problem or request does
     about = next((c for c in reversed(card.concerns) if c.addressed == reply), None)
-    what = f" with {_agent_words(about.quote)}" if about else ""
+    words = say_back([about.quote]) if about else None
+    example = quoted(
+        *([f"You told me {words}"] if words else []),
+        "I'll [the next step], and you'll hear from me by [when]",
+    )
     yield ReplyIssue(
         kind="no_next_step",
         message="The reply doesn't say what happens next.",
-        suggestion=f"Tell them what happens next{what} and by when: “I'll … and you'll hear "
-        "from me by …”.",
+        suggestion=f"Tell them what happens next and by when: {example}",
     )
 
 

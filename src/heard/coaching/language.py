@@ -1,0 +1,604 @@
+"""Coaching language: the one place that chooses the customer's words to say back, turns them
+into the agent's voice, and wraps them in sentences an agent could send.
+
+Tips (heard.analysis.scoring), live nudges (heard.live.nudges), the reply checker
+(heard.live.replies) and the paraphrase detector all go through here, so a customer's words
+are said back one way everywhere:
+
+- `say_back` picks a whole clause worth saying back from the customer's turns: a statement of
+  their situation, not a greeting, thanks, question, order to the agent, verdict on the
+  company ("this is ridiculous") or "as I said…"; openers ("hi,", "also,", "so") and trailing
+  fillers (", though", ", please") are dropped; a long clause is cut before a joining word, not
+  mid-phrase.
+- `second_person` turns the customer's words into the agent's: I → you with the verb agreeing
+  ("I am" → "you are", "I was" → "you were"), my → your, me → you, we/our → you/your, and the
+  customer's "you" (the company) → "we" as a subject, "us" as an object.
+- `sentence` and `fill` make every suggestion a complete sentence: a capital first, final
+  punctuation, the example dropped when there is nothing to say back.
+- `grammar_problems` holds a suggestion to the rules every one must keep (the tests and
+  `heard coach samples` use it).
+
+It imports only the model and the lexicon loader (a leaf text helper): analysis, detectors
+and live import it, never the other way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from heard.detectors._lexicon import lexicon, wordlist
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+MAX_WORDS = 14
+"""A clause said back is at most about this many words (cut before a joining word)."""
+ENOUGH_WORDS = 6
+"""The first clause of a turn with this many words is said back; else its longest."""
+
+# --- turning the customer's words into the agent's --------------------------------------
+
+_SIMPLE = {
+    "i'm": "you're",
+    "im": "you're",
+    "i've": "you've",
+    "ive": "you've",
+    "i'd": "you'd",
+    "i'll": "you'll",
+    "me": "you",
+    "my": "your",
+    "mine": "yours",
+    "myself": "yourself",
+    "we": "you",
+    "we're": "you're",
+    "we've": "you've",
+    "we'd": "you'd",
+    "we'll": "you'll",
+    "our": "your",
+    "ours": "yours",
+    "us": "you",
+    "ourselves": "yourselves",
+    "your": "our",
+    "yours": "ours",
+    "you're": "we're",
+    "youre": "we're",
+    "you've": "we've",
+    "you'll": "we'll",
+    "you'd": "we'd",
+    "yourself": "ourselves",
+    "yourselves": "ourselves",
+}
+_AFTER_I = {"am": "are", "was": "were", "wasn't": "weren't", "wasnt": "weren't"}
+"""The verb after I that changes with the person ("I was" → "you were")."""
+_SUBJECT_BEFORE = _wordset(
+    "and but or so because if when that since as until unless while though although then "
+    "why how what where who can could would will should shall did do does have has had "
+    "are were was is am might must may cause cos coz"
+)
+"""Words after which the customer's "you" is a subject ("when you sent" → "when we sent");
+after any other word it is an object ("you told me" ← "I told you" → "we told you")."""
+_GROUP = frozenset({"guys", "people", "lot", "all"})
+"""'you guys', 'you people': the company; said back as plain we/us."""
+_TOKEN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|[^A-Za-z]+")
+
+
+def _cased(word: str, like: str) -> str:
+    return word[:1].upper() + word[1:] if like[:1].isupper() else word
+
+
+def _starts(tokens: list[str], n: int) -> bool:
+    """Whether token `n` starts a sentence (nothing before it, or . ! ? before it)."""
+    before = "".join(tokens[:n]).rstrip()
+    return not before or before.endswith((".", "!", "?", "\n"))
+
+
+def second_person(text: str) -> str:
+    """The customer's words as the agent says them back: "I was charged twice for my order"
+    → "you were charged twice for your order"; "you sent me the wrong one" → "we sent you the
+    wrong one". Tense is kept; capitals are kept except on I."""
+    tokens = _TOKEN.findall(text)
+    words = [(n, t.lower().replace("’", "'")) for n, t in enumerate(tokens) if t[:1].isalpha()]
+    out = list(tokens)
+    skip: set[int] = set()
+    for k, (n, low) in enumerate(words):
+        if n in skip:
+            continue
+        before = words[k - 1][1] if k else None
+        after = words[k + 1] if k + 1 < len(words) else None
+        token = tokens[n]
+        if low == "i":
+            out[n] = "You" if _starts(tokens, n) else "you"
+            if after is not None and after[1] in _AFTER_I:
+                out[after[0]] = _cased(_AFTER_I[after[1]], tokens[after[0]])
+                skip.add(after[0])
+        elif low in ("am", "was", "wasn't") and after is not None and after[1] == "i":
+            out[n] = _cased(_AFTER_I[low], token)  # "was I charged" → "were you charged"
+        elif low == "you":
+            subject = before is None or before in _SUBJECT_BEFORE or _ends_clause(tokens, n)
+            out[n] = _cased("we" if subject else "us", token)
+            if after is not None and after[1] in _GROUP:
+                out[n] += ""
+                out[after[0]] = ""
+                if n + 1 < after[0]:
+                    out[n + 1] = ""  # the space before the dropped word
+        elif low == "us" and token == "US":
+            continue  # the country
+        elif low in _SIMPLE:
+            upper = token[:1].isupper() and (not low.startswith("i") or _starts(tokens, n))
+            out[n] = _cased(_SIMPLE[low], "X" if upper else "x")
+    return "".join(out)
+
+
+def _ends_clause(tokens: list[str], n: int) -> bool:
+    """Whether punctuation stands between the token before `n` and `n` (a new clause)."""
+    for token in reversed(tokens[:n]):
+        if token[:1].isalpha():
+            return False
+        if re.search(r"[,;:.!?—–-]", token):
+            return True
+    return True
+
+
+# --- choosing the words to say back -------------------------------------------------------
+
+_GREETING = (
+    r"(?:hi|hello|hey|hiya|howdy|dear|good (?:morning|afternoon|evening|day))"
+    r"(?: there| all| team| guys| folks| (?-i:[A-Z][a-z]+)(?=[,!.])| \w+(?=[,!]))?"
+)
+_ALWAYS = (
+    r"and|but|so|also|plus|um+|uh+|erm|er|oh|ah|anyway|anyways|basically|however|though|ugh+|"
+    r"argh+|omg|wow|gosh|geez|jeez|please|pls|plz|ok|okay|or|"
+    r"then|hmm+|lol|okay so|ok so"
+)
+_WITH_COMMA = (
+    r"yes|yeah|yep|yup|no|nope|ok|okay|well|look|listen|right|sure|actually|sorry|please|"
+    r"alright|thanks|thank you|cheers|great|perfect|first(?:ly)?|second(?:ly)?|finally|"
+    r"honestly|seriously|again|now|see|wow|ugh|argh|man|hm+|fine|cool|excuse me|"
+    r"just so you know|by the way|btw"
+)
+_OPENING = re.compile(
+    rf"^(?:(?:{_GREETING})[,!.:]*\s*|(?:{_ALWAYS})\b[,!.:]*\s*|(?:{_WITH_COMMA})[,!.:]+\s*)+",
+    re.IGNORECASE,
+)
+"""Greetings, fillers and joining words that open a sentence: never said back."""
+_TRAILING = re.compile(
+    r"(?:[,\s]+(?:though|too|please|thanks|thank you|lol|haha|right|ok|okay|you know|"
+    r"or something|and stuff|etc|either|anyway|anyways|as well))+\s*$",
+    re.IGNORECASE,
+)
+_TO_THE_AGENT = re.compile(
+    r"^(?:(?:please|just|now|so|can|could|would|will)\s+)?(?:(?:you|u)\s+)?(?:don'?t|do not|"
+    r"stop|tell|give|get|let|put|send|fix|listen|read|check|look|call|cancel|refund|transfer|"
+    r"answer|help|calm|make|find|book|show|explain|connect|change|reset|sort|hurry|email|"
+    r"text|ring|confirm|go|try|remove|add|update|contact|hold on|wait|hang on|open|close|turn|"
+    r"bring|take|pick|play|schedule|reserve|buy|lock|unlock|activate|block|look up|search)\b",
+    re.IGNORECASE,
+)
+"""An order to the agent ("Don't tell me to calm down", "just let me into the account")."""
+_VERDICT = re.compile(
+    r"^(?:this|that|it|you(?: people| guys| lot)?|your (?:company|service|staff)|"
+    r"(?:this|that) (?:is|was)|what)"
+    r"(?:'s|'re| is| are| was| were| a)?\s+(?:(?:so|just|absolutely|completely|totally|"
+    r"really|beyond|a|an|such a|utterly|the)\s+)*(?:ridiculous|unbelievable|unacceptable|joke|"
+    r"insane|crazy|outrageous|absurd|terrible|awful|pathetic|useless|hopeless|incompetent|"
+    r"disgraceful|disgrace|nightmare|shambles|rubbish|garbage|scam|worst|stupid|horrible|"
+    r"frustrating|annoying|shame|pity|too bad|confusing)\b"
+    r"|^(?:so|how|too|really|very|soo+)\s+(?:annoying|frustrating|confusing|stupid|ridiculous|"
+    r"bad|sad|weird|strange|boring|annoyed|frustrated|upset|angry|mad)\b",
+    re.IGNORECASE,
+)
+"""The customer's verdict on the company or the agent: said back it agrees with an insult."""
+_NOT_SAID_BACK = re.compile(
+    r"\bmy name(?:'s| is)\b|^(?:this is|it's|it is|i'm|i am) (?-i:[A-Z][a-z]+)"
+    r"(?: (?-i:[A-Z][a-z]+))?$|^this is [a-z]+(?: [a-z]+)?$|"
+    r"^(?:i have|i've got|i got) (?:a|one|another|some|two|few|a few) (?:quick )?"
+    r"(?:question|questions|problem|issue|query|thing)s?$|"
+    r"\b(?:have a (?:good|nice|great) (?:day|one|evening)|bye|goodbye|take care)\b|"
+    r"\b(?:you (?:have been|were|are)|you've been) (?:very |so |really )?"
+    r"(?:helpful|great|kind)\b|^(?:no problem|not really|i see|i guess|i think so|"
+    r"i don't know|that's all|that is all|that's it|that is it|nothing else)\b|"
+    r"\b(?:can|could|would|will) you\b|\[[A-Z_]+\]|"
+    r"^(?:i'm|i am|im|i feel|i'm feeling|i am feeling) (?:(?:so|very|really|quite|a bit|"
+    r"a little|extremely|getting|just|now|kind of|pretty) )*(?:worried|frustrated|angry|upset|"
+    r"annoyed|furious|scared|anxious|confused|stressed|sad|mad|fed up|disappointed|nervous|"
+    r"afraid)$|^(?:thanks|thank you|thx|ty)\b|\b(?:sounds|looks) (?:great|good|perfect|fine|lovely|"
+    r"awesome|nice)\b|^(?:what|why|how|where|who|which)\b(?! (?:i|we|my|our)\b)|"
+    r"^(?:in order to|to)\b|\b(?:c ya|see ya|see you later|talk later)\b|"
+    r"\bso (?:annoying|frustrating|confusing|stupid|ridiculous|bad|boring|weird)\b|"
+    r"^(?:annoying|frustrating|confusing|ridiculous|unbelievable|terrible|awful|great|sad|"
+    r"weird|strange|crazy|funny|interesting|nice|cool|good|bad|amazing|lovely)\b|"
+    r"\b(?:pin|password|passcode|security (?:code|answer|question)|(?:account|card|routing) "
+    r"number|social security|ssn|cvv)\b|"
+    r"^(?:i|we) (?:just )?(?:need|want|would like|'d like) (?:your |some |a little )?help$|"
+    r"^(?:what|when|where|why|how|which|who)(?:'s| (?:is|are|was|were|do|does|did|can|could|"
+    r"will|would|should|about|time|much|many|long))\b|"
+    r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|have|has) (?:it|there|this|"
+    r"that|you|they|he|she|we|i|my|the)\b",
+    re.IGNORECASE,
+)
+"""Names, a bare "this is Sam", "I have a question", goodbyes, praise, fillers, requests of
+the agent, redaction placeholders, credentials (a PIN, an account number), a question without
+its question mark: nothing of the customer's situation to say back."""
+_JOIN = _wordset(
+    "and but so because since which who that when while after before as with for on at "
+    "in from by of until unless although though or if where"
+)
+"""A long clause is cut before one of these: what comes before it still reads whole."""
+_DANGLING = _wordset(
+    "and or but so because the a an to of with for which who my your our their his "
+    "her its is are was were be been am at in on by from as if when then "
+    "also though than very really just dr mr mrs ms st"
+)
+_PRONOUN_CLAUSE = re.compile(
+    r"\s+(?=(?:i'm|i've|i'd|i'll)\s|i\s+(?:like|will|really|wanna|recently|lost|need|want|"
+    r"would|'d|am|was|have|had|just|think|called|"
+    r"lost|tried|got|also|don't|didn't|can't|cannot|can|could|noticed|ordered|paid|bought|"
+    r"moved|received|wanted|needed|haven't|hadn't|still|only|never|already)\b)",
+)
+"""In an unpunctuated transcript ("my card was stolen i need a new one"), where a new clause
+with I starts."""
+_CLAUSE_SPLIT = re.compile(
+    r"\s*;\s*|,\s+(?=(?:but|so|and then|though)\b)|\s+[—–]\s+|[,\s]+(?=please\b)", re.IGNORECASE
+)
+_EMOTICON = re.compile(
+    r"(?<!\w)(?:[:;=8][-'^]?[()\[\]DPpOo/\\|*3]+|<3+|xd+|\^_*\^)(?!\w)|"
+    r"[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]",
+    re.IGNORECASE,
+)
+"""Emoticons and emoji: never part of the words said back."""
+_BRACKET = re.compile(r"[(){}<>]|\[(?![A-Z_]+\])|(?<![A-Z_])\]")
+"""Brackets, except those of a redaction placeholder ([NAME]: never said back)."""
+_SPACE_BEFORE = re.compile(r"\s+([,;:.!?])")
+_SENTENCE_SPLIT = re.compile(
+    r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!Mrs\.)(?<!\bSt\.)(?<!\bNo\.)\s+|\n+"
+)
+_WORD = re.compile(r"[A-Za-z0-9$£€][A-Za-z0-9$£€'’.,:/-]*[A-Za-z0-9]|[A-Za-z0-9]")
+
+
+def _stop() -> frozenset[str]:
+    return wordlist("stopwords")
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a customer's turn, openers and trailing fillers dropped."""
+    found = []
+    text = _BRACKET.sub(" ", _EMOTICON.sub(" ", text))
+    text = _SPACE_BEFORE.sub(r"\1", text.strip())
+    for sentence in _SENTENCE_SPLIT.split(text):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        question = sentence.endswith("?")
+        pieces = _CLAUSE_SPLIT.split(sentence)
+        if not any(c in sentence for c in ".,;!?") or len(sentence.split()) > 2 * MAX_WORDS:
+            pieces = [p for piece in pieces for p in _PRONOUN_CLAUSE.split(piece)]
+        for piece in pieces:
+            piece = _tidy(piece)
+            if piece:
+                found.append(piece + ("?" if question and not piece.endswith("?") else ""))
+    return found
+
+
+def _tidy(piece: str) -> str:
+    """A clause without its opening greeting or filler, trailing filler and end stops."""
+    for _ in range(3):
+        before = piece
+        piece = _OPENING.sub("", piece.strip())
+        piece = _TRAILING.sub("", piece.strip().rstrip(".!?…,;: "))
+        if piece == before:
+            break
+    return piece.strip(" ,;:-—–\"'“”")
+
+
+_REPEATS = re.compile(r"\b([A-Za-z']+)(?:\s+\1\b)+", re.IGNORECASE)
+"""A word typed twice or more in a row ("a a time"): said back once."""
+_SUBORDINATE = re.compile(
+    r"^(?:since|because|cause|cos|if|although|though|unless|while|whereas|as|so that|even if|"
+    r"even though|when|whenever|after|before|until|till|unless)\b",
+    re.IGNORECASE,
+)
+
+
+def worth_saying_back(clause: str) -> bool:
+    """A statement of the customer's situation: at least three words, not a question, an
+    order to the agent, a verdict on the company, "as I said…", thanks, a name or a goodbye."""
+    if clause.endswith("?") or len(_WORD.findall(clause)) < 3:
+        return False
+    if _SUBORDINATE.match(clause) and "," not in clause:
+        return False  # "since there are no flights": a clause with no main clause
+    if not _SUBORDINATE.match(clause) and not _has_subject(clause):
+        return False
+    return not (
+        _TO_THE_AGENT.match(clause)
+        or _VERDICT.match(clause)
+        or _NOT_SAID_BACK.search(clause)
+        or lexicon("not_heard").search(clause)
+        or lexicon("emotion_satisfaction").search(clause)
+    )
+
+
+_PIECES = re.compile(
+    r",|\s+and\s+(?=(?:please\s+|just\s+)?(?:tell|give|send|let|show|find|get|book|"
+    r"check|call|email|text|help|explain)\b)",
+    re.IGNORECASE,
+)
+
+
+_SUBJECTS = _wordset(
+    "i i'm i've i'd i'll im ive you you're youre we we're they they're he she it it's its this "
+    "that there there's these those my your our their his her the a an someone somebody "
+    "nobody nothing everything everyone one some no none each every all both another "
+    "something anyone anything mine yours"
+)
+_NOT_A_SUBJECT = re.compile(
+    r"^(?:still|need|needs|got|get|just|also|really|not|never|been|have|had|want|wanted|would|"
+    r"could|can|will|please|maybe|probably|only|even|already|was|were|is|are|am|do|does|did|"
+    r"hope|hoping|looking|trying|going|thinking|must|should|might|may|wish|like|love|hate)$"
+    r"|(?:ing|ed|ly)$",
+    re.IGNORECASE,
+)
+
+
+def _has_subject(clause: str) -> bool:
+    """Whether a clause starts with its subject: a pronoun, a determiner, a number or a name
+    ("Snow isn't very good", "Amazon charged me"), not a verb or an adverb ("Still a little
+    chilly", "Need a ride", "Waiting for my refund"): said back, it must read as a sentence."""
+    first = clause.split(" ", 1)[0].strip("\"'“”").replace("’", "'")
+    if first.lower() in _SUBJECTS or first[:1].isdigit() or first[:1] in "$£€":
+        return True
+    return first[:1].isupper() and not _NOT_A_SUBJECT.search(first)
+
+
+def _bad(piece: str) -> bool:
+    """A piece no sentence said back may hold: an order to the agent, a verdict on the
+    company, "as I said…" or a name."""
+    return bool(
+        _TO_THE_AGENT.match(piece)
+        or _VERDICT.match(piece)
+        or _NOT_SAID_BACK.search(piece)
+        or lexicon("not_heard").search(piece)
+    )
+
+
+def _candidates(clause: str) -> list[str]:
+    """The clause, when none of its comma-joined pieces is bad; else its good pieces alone
+    ("you promise it's you, just let you in" → "you promise it's you")."""
+    pieces = [_tidy(p) for p in _PIECES.split(clause)]
+    if len(pieces) == 1 or not any(_bad(p) for p in pieces):
+        return [clause]
+    return [p for p in pieces if p and not _bad(p)]
+
+
+_NEEDS_MORE = _wordset(
+    "need needs needed want wants wanted like would going have has had trying tried able "
+    "planning hoping looking waiting pay paid asked supposed used get got make made is are was "
+    "were be been am you we i they it"
+)
+"""Words a clause cannot end on: a cut right after them leaves it unfinished ("you need")."""
+
+
+def _cut(clause: str, max_words: int) -> str | None:
+    """The clause, or its start up to a joining word when it is long; None when it has no
+    place to cut that leaves at least four words."""
+    words = clause.split()
+    if len(words) <= max_words:
+        return clause
+    for end in range(max_words, 3, -1):
+        if words[end - 1].lower() in _NEEDS_MORE:
+            continue
+        if words[end].lower().strip(",") in _JOIN or words[end - 1].endswith(","):
+            return " ".join(words[:end]).rstrip(",")
+    return None
+
+
+def _trim(words: str) -> str:
+    """No joining word or article left hanging at the end."""
+    parts = words.split()
+    while len(parts) > 1 and parts[-1].lower().strip(",.") in _DANGLING:
+        parts.pop()
+    return " ".join(parts).rstrip(",;:-–—")
+
+
+def _lower_first(words: str, source: str) -> str:
+    """A clause said back mid-sentence: its first word in lower case unless it is a name or an
+    acronym (capitalised where it does not start a sentence in `source`, or all capitals)."""
+    first = words.split(" ", 1)[0]
+    bare = first.strip("\"'“”")
+    if not bare or bare.lower() == bare:
+        return words
+    if bare.lower() in _stop() or bare.lower() in ("you", "your", "we", "our", "us"):
+        return words[:1].lower() + words[1:]
+    if len(bare) > 1 and bare.isupper():
+        return words
+    if re.search(rf"(?<![.!?]\s)(?<!^)\b{re.escape(bare)}\b", source.strip()[1:]):
+        return words  # capitalised mid-sentence too: a name
+    return words[:1].lower() + words[1:]
+
+
+def say_back(turns: Iterable[str], *, max_words: int = MAX_WORDS) -> str | None:
+    """The customer's words to say back, from the first of `turns` (most relevant first) that
+    has a clause worth saying back: its first such clause of ENOUGH_WORDS words, else its
+    longest, in the agent's voice, starting in
+    lower case, without final punctuation. None when no turn has one."""
+    for text in turns:
+        best: str | None = None
+        for clause in (c for whole in clauses(text) for c in _candidates(whole)):
+            if not worth_saying_back(clause):
+                continue
+            cut = _cut(clause, max_words)
+            if cut is None:
+                continue
+            cut = _trim(_REPEATS.sub(r"\1", cut))
+            if len(_WORD.findall(cut)) < 3:
+                continue
+            if best is None or len(cut.split()) > len(best.split()):
+                best = cut
+            if len(best.split()) >= ENOUGH_WORDS:
+                break  # the first clause that says enough: it usually states the problem
+        if best is not None and len(_WORD.findall(best)) >= 3:
+            return _lower_first(second_person(best), text)
+    return None
+
+
+_ASKS = re.compile(
+    r"^(?:what|when|where|why|how|which|who|whose|whom|is|are|was|were|do|does|did|can|could|"
+    r"will|would|should|shall|may|might|have|has|had|am|isn't|aren't|don't|doesn't|didn't|"
+    r"can't|won't|wouldn't)\b",
+    re.IGNORECASE,
+)
+
+
+def ask_back(question: str, *, max_words: int = 16) -> str | None:
+    """A customer's question in the agent's voice, to ask back: "Can I change the address on
+    order 4411?" → "can you change the address on order 4411?"; the part of it that asks
+    (after a comma) when it starts elsewhere; None when no part reads as a question."""
+    pieces = [c for c in clauses(question) if c.endswith("?")]
+    if not pieces:
+        return None
+    parts = [_tidy(p) for p in pieces[-1].rstrip("?").split(",")]
+    least = 3 if len(parts) == 1 else 4
+    asking = [p for p in parts if _ASKS.match(p) and len(p.split()) >= least]
+    if not asking:
+        return None
+    words = _trim(asking[-1]).split()
+    if len(words) > max_words:
+        return None
+    return _lower_first(second_person(" ".join(words)), question) + "?"
+
+
+# --- sentences ---------------------------------------------------------------------------
+
+_QUOTES_OPEN = "“\"'‘("
+_QUOTES_CLOSE = "”\"'’)"
+
+
+def sentence(text: str) -> str:
+    """`text` as a complete sentence: capital first letter (inside any opening quote) and
+    final punctuation (inside any closing quote); doubled spaces closed."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        return text
+    lead = len(text) - len(text.lstrip(_QUOTES_OPEN))
+    text = text[:lead] + text[lead : lead + 1].upper() + text[lead + 1 :]
+    body = text.rstrip(_QUOTES_CLOSE)
+    tail = text[len(body) :]
+    if not body.endswith((".", "?", "!")):
+        body = body.rstrip(" ,;:—–-…") + "."
+    return body + tail
+
+
+def verbatim(text: str) -> str:
+    """The customer's own words to quote inside a suggestion: emoticons and the final full
+    stop dropped (the suggestion's own punctuation follows), spaces closed."""
+    return " ".join(_EMOTICON.sub(" ", text).split()).rstrip(".!,;: ")
+
+
+def quoted(*sentences: str) -> str:
+    """Words for the agent to say, each a complete sentence, in quotation marks."""
+    return "“" + " ".join(sentence(s) for s in sentences if s) + "”"
+
+
+_EXAMPLE = re.compile(r':\s*"([^"]*)"\s*$')
+_EXAMPLE_SENTENCE = re.compile(r"[^.!?]*[.!?]+\s*")
+
+
+def fill(template: str, words: str | None, *, name: str | None = None) -> str:
+    """A tip template with the customer's words ({customer_words}, a clause) and first name
+    ({customer_name}) filled in, as a sentence. When one is missing, the sentences of the
+    quoted example ('Instruction: "Example."') that need it are dropped: "Close by checking:
+    "You told me {customer_words}. Does that solve it for you?"" → "Close by checking: "Does
+    that solve it for you?""; the instruction alone when nothing of the example is left."""
+    missing = [
+        key
+        for key, value in (("{customer_words}", words), ("{customer_name}", name))
+        if key in template and not value
+    ]
+    if missing:
+        found = _EXAMPLE.search(template)
+        instruction = template[: found.start()] if found else template
+        kept = [
+            part.strip()
+            for part in _EXAMPLE_SENTENCE.findall(found.group(1) if found else "")
+            if not any(key in part for key in missing)
+        ]
+        if kept and not any(key in instruction for key in missing):
+            example = " ".join(kept)
+            template = f'{instruction}: "{example[:1].upper()}{example[1:]}"'
+        else:
+            template = re.split(r"\s*[:—–]\s*[“\"]", instruction, maxsplit=1)[0]
+            template = template.replace("{customer_words}", "").replace("{customer_name}", "")
+    text = template.replace("{customer_words}", words or "").replace("{customer_name}", name or "")
+    return sentence(text)
+
+
+def join_words(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    if len(items) > 1:
+        return ", ".join(items[:-1]) + " and " + items[-1]
+    return items[0] if items else ""
+
+
+# --- the rules every suggestion keeps ----------------------------------------------------
+
+_FIRST_PERSON = re.compile(r"\b(?:i|my|me|mine|myself|i'm|i've|i'd|i'll|im)\b", re.IGNORECASE)
+_GREETING_WORDS = re.compile(
+    r"^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks|thank you|dear)\b|"
+    r"\bmy name is\b|\byour name is\b",
+    re.IGNORECASE,
+)
+_DOUBLED = re.compile(r"\b([A-Za-z']+)\s+\1\b", re.IGNORECASE)
+_ALSO_COMMA = re.compile(r"(?:^|[,;:—–(“\"]\s*)also,|\b(?:out|about|up)\s+also\b", re.I)
+_END = re.compile(r"[.?!…][”\"’')]*$")
+_DANGLING_END = re.compile(
+    r"\b(?:and|or|but|because|the|a|an|to|of|with|for|also|though|my|your)\s*[.?!]",
+    re.IGNORECASE,
+)
+
+
+def grammar_problems(text: str) -> list[str]:
+    """What breaks the rules every suggestion keeps (empty when none): starts with a capital,
+    ends with . ? or !, no doubled word, no "also," opening a clause, balanced quotes and
+    brackets, no sentence ending on a joining word or article."""
+    problems = []
+    body = text.lstrip(_QUOTES_OPEN + " ")
+    if not body[:1].isupper() and not body[:1].isdigit():
+        problems.append("does not start with a capital")
+    if not _END.search(text.rstrip()):
+        problems.append("does not end with . ? or !")
+    doubled = _DOUBLED.search(text)
+    if doubled and doubled.group(1).lower() not in ("that", "had"):
+        problems.append(f"doubled word “{doubled.group(0)}”")
+    if _ALSO_COMMA.search(text):
+        problems.append("“also” opening a clause")
+    if text.count("“") != text.count("”") or text.count('"') % 2:
+        problems.append("unbalanced quotes")
+    if text.count("(") != text.count(")"):
+        problems.append("unbalanced brackets")
+    dangling = _DANGLING_END.search(text)
+    if dangling:
+        problems.append(f"a sentence ends on “{dangling.group(0)}”")
+    if "“”" in text or '""' in text or " ." in text or " ," in text:
+        problems.append("an empty quote or a space before punctuation")
+    return problems
+
+
+def said_back_problems(words: str) -> list[str]:
+    """What is wrong with words chosen to say back (empty when none): first person left
+    unturned, a greeting or a name, final punctuation, too few words."""
+    problems = []
+    if _FIRST_PERSON.search(words):
+        problems.append("first person not turned into second")
+    if _GREETING_WORDS.search(words):
+        problems.append("a greeting or a name")
+    if words.rstrip().endswith((".", "!", "?", ",")):
+        problems.append("ends with punctuation")
+    if len(_WORD.findall(words)) < 3:
+        problems.append("fewer than three words")
+    if re.search(r"[()\[\]{}<>]", words):
+        problems.append("a bracket or an emoticon")
+    if words.split()[-1].lower() in _DANGLING if words.split() else True:
+        problems.append("ends on a joining word")
+    return problems
