@@ -12,12 +12,21 @@ import pytest
 from conftest import ROOT
 from heard.errors import InputError
 from heard.learn.corpus import (
+    AGREEMENT_END,
+    AGREEMENT_START,
     CARD_END,
     CARD_START,
+    Labels,
+    adjudicate,
+    agreement,
+    build_final_labels,
+    cohen_kappa,
     label_counts,
     load_corpus,
     load_items,
     load_labels,
+    pass_agreement,
+    render_agreement,
     render_counts,
     split_of,
 )
@@ -184,3 +193,109 @@ def test_label_counts_follow_the_labels(tmp_path: Path) -> None:
     assert counts["concerns = 2+"]["all"] == 2
     assert counts["not_heard = repeats"]["all"] == 2
     assert "escalation" not in counts
+
+
+def test_cohen_kappa_of_a_two_by_two_table() -> None:
+    # a yes/b yes 20, yes/no 5, no/yes 10, no/no 15: observed 0.70, chance 0.5*0.6+0.5*0.4 = 0.50
+    pairs = [(True, True)] * 20 + [(True, False)] * 5 + [(False, True)] * 10
+    pairs += [(False, False)] * 15
+    assert cohen_kappa(pairs) == pytest.approx(0.4)
+
+
+def test_cohen_kappa_over_three_categories() -> None:
+    # observed 8/10; marginals a x5 y4 z1, b x4 y4 z2: chance 0.38 -> (0.8-0.38)/0.62
+    pairs = [("x", "x")] * 4 + [("y", "y")] * 3 + [("z", "z"), ("x", "y"), ("y", "z")]
+    assert cohen_kappa(pairs) == pytest.approx(0.42 / 0.62)
+
+
+def test_cohen_kappa_edges() -> None:
+    assert cohen_kappa([("a", "a"), ("b", "b")]) == pytest.approx(1.0)
+    assert cohen_kappa([("a", "b"), ("b", "a")]) == pytest.approx(-1.0)
+    assert cohen_kappa([]) is None
+    assert cohen_kappa([(0, 0), (0, 0)]) is None  # one category throughout: undefined
+
+
+def labels_of(item_id: str, **changes: object) -> Labels:
+    row = copy.deepcopy(GOOD)
+    for key, value in changes.items():
+        side = "customer" if key in row["customer"] else "agent"
+        row[side][key] = value
+    return Labels(id=item_id, agent=row["agent"], customer=row["customer"])
+
+
+def test_agreement_compares_only_items_both_passes_labelled() -> None:
+    first = [
+        labels_of("x-1", acknowledgement=True, emotion="frustration"),
+        labels_of("x-2", acknowledgement=False, emotion="anxiety"),
+        labels_of("x-3", acknowledgement=True),
+        labels_of("x-4", acknowledgement=False),
+        labels_of("only-a", acknowledgement=True),
+    ]
+    second = [
+        labels_of("x-1", acknowledgement=True, emotion="frustration"),
+        labels_of("x-2", acknowledgement=False, emotion="anxiety"),
+        labels_of("x-3", acknowledgement=False, concerns=["one"]),
+        labels_of("x-4", acknowledgement=False),
+        labels_of("only-b", acknowledgement=False),
+    ]
+    rows = {row.label: row for row in agreement(first, second)}
+    ack = rows["acknowledgement"]
+    # 3 of 4 agree; a says yes 2/4, b 1/4: chance 0.5*0.25 + 0.5*0.75 = 0.5 -> kappa 0.5
+    assert (ack.n, ack.observed, ack.positives) == (4, 0.75, (2, 1))
+    assert ack.kappa == pytest.approx(0.5)
+    assert rows["emotion"].kappa == pytest.approx(1.0)
+    concerns = rows["concerns (count)"]  # 2 vs 1 concern on x-3
+    assert concerns.observed == 0.75
+    assert rows["jargon"].kappa is None  # nobody said yes
+
+
+def test_data_card_agreement_is_current() -> None:
+    card = (CORPUS / "README.md").read_text()
+    start = card.index(AGREEMENT_START)
+    end = card.index(AGREEMENT_END) + len(AGREEMENT_END)
+    assert card[start:end] == render_agreement(pass_agreement(CORPUS)), (
+        "data/corpus/README.md agreement table is stale: "
+        "run `python -m heard.learn.corpus data/corpus`"
+    )
+
+
+def test_pass_b_overlaps_pass_a_on_600_items() -> None:
+    rows = pass_agreement(CORPUS)
+    assert all(row.n >= 600 for row in rows)
+
+
+def test_adjudication_settles_each_difference_and_keeps_agreement() -> None:
+    first = [
+        labels_of("x-1", acknowledgement=True, emotion="frustration"),
+        labels_of("x-2", concerns=["refund"]),
+        labels_of("only-a", acknowledgement=False),
+    ]
+    second = [
+        labels_of("x-1", acknowledgement=False, emotion="frustration"),
+        labels_of("x-2", concerns=["a refund, worded otherwise"]),
+    ]
+    decisions = [
+        {
+            "id": "x-1",
+            "field": "agent.acknowledgement",
+            "a": True,
+            "b": False,
+            "final": False,
+            "rule": "receipt",
+        },
+    ]
+    one, two, three = adjudicate(first, second, decisions)
+    assert one.agent["acknowledgement"] is False and one.customer["emotion"] == "frustration"
+    assert "receipt" in one.note
+    assert two.customer["concerns"] == ["refund"]  # same count: pass a's wording stands
+    assert three == first[2]  # not in pass b: pass a's labels
+    with pytest.raises(InputError, match="no decision"):
+        adjudicate(first, second, [])
+
+
+def test_final_labels_are_the_adjudicated_passes() -> None:
+    assert (CORPUS / "labels.jsonl").read_text() == build_final_labels(CORPUS), (
+        "data/corpus/labels.jsonl is stale: run `python -m heard.learn.corpus data/corpus`"
+    )
+    final = load_corpus(CORPUS)
+    assert len(final) == len(load_corpus(CORPUS, labels="a"))

@@ -8,6 +8,9 @@ split is by conversation, from a stable hash, so a conversation is never on two 
 from __future__ import annotations
 
 import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -219,11 +222,127 @@ def load_labels(path: Path, items: list[Item] | None = None) -> list[Labels]:
     return out
 
 
-def load_corpus(folder: Path, *, labels: str = "a") -> list[tuple[Item, Labels]]:
-    """Items of `folder` that pass `labels` labelled, paired with their labels."""
+FINAL = "final"
+"""The adjudicated labels (`labels.jsonl`): both passes settled where they overlap, pass a
+elsewhere."""
+
+
+def labels_path(folder: Path, labels: str = FINAL) -> Path:
+    """`labels.jsonl` for the final labels, `labels.<pass>.jsonl` for one pass."""
+    return folder / ("labels.jsonl" if labels == FINAL else f"labels.{labels}.jsonl")
+
+
+def load_corpus(folder: Path, *, labels: str = FINAL) -> list[tuple[Item, Labels]]:
+    """Items of `folder` with their labels: the final ones, or one pass's (`labels="a"`)."""
     items = load_items(folder / "items.jsonl")
     by_id = {item.id: item for item in items}
-    return [(by_id[lab.id], lab) for lab in load_labels(folder / f"labels.{labels}.jsonl", items)]
+    return [(by_id[lab.id], lab) for lab in load_labels(labels_path(folder, labels), items)]
+
+
+def cohen_kappa(pairs: Sequence[tuple[Hashable, Hashable]]) -> float | None:
+    """Cohen's kappa of two raters' categories over the same items.
+
+    (observed agreement - chance agreement) / (1 - chance agreement), chance from each rater's
+    own marginals. None when it is undefined: no items, or both raters used one and the same
+    category throughout (chance agreement 1).
+    """
+    n = len(pairs)
+    if n == 0:
+        return None
+    observed = sum(a == b for a, b in pairs) / n
+    first = Counter(a for a, _ in pairs)
+    second = Counter(b for _, b in pairs)
+    chance = sum(first[c] * second[c] for c in first) / (n * n)
+    if chance >= 1.0:
+        return None
+    return (observed - chance) / (1.0 - chance)
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """Two passes' agreement on one label over the items both labelled."""
+
+    label: str
+    n: int
+    observed: float
+    """Share of items with the same value."""
+    kappa: float | None
+    values: str
+    """What was compared ("true/false", "0/1/2", the categories...)."""
+    positives: tuple[int, int] = (0, 0)
+    """For yes/no labels: items where pass a, pass b said yes."""
+
+
+def _concern_count(labels: Labels) -> str:
+    n = len(labels.customer["concerns"])
+    return "2+" if n >= 2 else str(n)
+
+
+AGREEMENT_LABELS: tuple[tuple[str, str, Callable[[Labels], Hashable]], ...] = (
+    *((name, "true/false", lambda lab, k=name: lab.agent[k]) for name in AGENT_FLAGS),
+    *((name, "0/1/2", lambda lab, k=name: lab.agent[k]) for name in EMPATHY),
+    ("empathy_er >= 1", "true/false", lambda lab: lab.agent["empathy_er"] >= 1),
+    ("empathy_ip >= 1", "true/false", lambda lab: lab.agent["empathy_ip"] >= 1),
+    ("question", "/".join(QUESTIONS), lambda lab: lab.agent["question"]),
+    ("question asked", "true/false", lambda lab: lab.agent["question"] != "none"),
+    ("answers_concern", "/".join(ANSWERS), lambda lab: lab.agent["answers_concern"]),
+    ("emotion", "6 categories", lambda lab: lab.customer["emotion"]),
+    ("emotion expressed", "true/false", lambda lab: lab.customer["emotion"] != "neutral"),
+    ("intensity", "0/1/2", lambda lab: lab.customer["intensity"]),
+    ("concerns (count)", "0/1/2+", _concern_count),
+    *(
+        (f"not_heard = {cue}", "true/false", lambda lab, c=cue: c in lab.customer["not_heard"])
+        for cue in NOT_HEARD
+    ),
+    ("escalation", "true/false", lambda lab: lab.customer["escalation"]),
+)
+"""Every compared label: yes/no labels binary, multi-valued ones over their categories, the
+concerns by their count."""
+
+
+def agreement(first: list[Labels], second: list[Labels]) -> list[Agreement]:
+    """Per label, how far two passes agree on the items both labelled (Cohen's kappa)."""
+    by_id = {lab.id: lab for lab in second}
+    both = [(lab, by_id[lab.id]) for lab in first if lab.id in by_id]
+    out: list[Agreement] = []
+    for name, values, value in AGREEMENT_LABELS:
+        pairs = [(value(a), value(b)) for a, b in both]
+        n = len(pairs)
+        positives = (
+            (sum(a is True for a, _ in pairs), sum(b is True for _, b in pairs))
+            if values == "true/false"
+            else (0, 0)
+        )
+        out.append(
+            Agreement(
+                label=name,
+                n=n,
+                observed=sum(a == b for a, b in pairs) / n if n else 0.0,
+                kappa=cohen_kappa(pairs),
+                values=values,
+                positives=positives,
+            )
+        )
+    return out
+
+
+AGREEMENT_START = "<!-- agreement: start (python -m heard.learn.corpus data/corpus) -->"
+AGREEMENT_END = "<!-- agreement: end -->"
+
+
+def render_agreement(rows: list[Agreement]) -> str:
+    """The data card's table of Cohen's kappa per label (between AGREEMENT_START and _END)."""
+    lines = [
+        "| label | values | items | agreement | kappa | yes in a / b |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        kappa = "—" if row.kappa is None else f"{row.kappa:.2f}"
+        yes = f"{row.positives[0]} / {row.positives[1]}" if row.values == "true/false" else ""
+        lines.append(
+            f"| {row.label} | {row.values} | {row.n} | {row.observed:.1%} | {kappa} | {yes} |"
+        )
+    return "\n".join([AGREEMENT_START, *lines, AGREEMENT_END])
 
 
 CARD_START = "<!-- label counts: start (python -m heard.learn.corpus data/corpus) -->"
@@ -273,15 +392,108 @@ def render_counts(pairs: list[tuple[Item, Labels]]) -> str:
     return "\n".join([CARD_START, *lines, CARD_END])
 
 
+ADJUDICATION = "adjudication.jsonl"
+"""One line per field where pass a and pass b differed: id, field ("agent.<name>" or
+"customer.<name>"), both values, the final value and the key of the rule that settled it
+(docs/annotation.md, "Rules from adjudication")."""
+
+
+def _differ(field: str, first: Any, second: Any) -> bool:
+    """Concerns are compared by their count (their wording is free text)."""
+    if field == "customer.concerns":
+        return len(first) != len(second)
+    return bool(first != second)
+
+
+def adjudicate(
+    first: list[Labels], second: list[Labels], decisions: list[dict[str, Any]]
+) -> list[Labels]:
+    """Final labels: pass a's, with every field where pass b differs set by its decision.
+
+    Items pass b did not label keep pass a's labels; where both agree (or only the wording of
+    the concerns differs) pass a's value stands. A difference without a decision is an error.
+    """
+    by_id = {lab.id: lab for lab in second}
+    settled = {(str(row["id"]), str(row["field"])): row for row in decisions}
+    out: list[Labels] = []
+    for lab in first:
+        other = by_id.get(lab.id)
+        if other is None:
+            out.append(lab)
+            continue
+        sides = {"agent": dict(lab.agent), "customer": dict(lab.customer)}
+        rules: list[str] = []
+        for side, mine, theirs in (
+            ("agent", lab.agent, other.agent),
+            ("customer", lab.customer, other.customer),
+        ):
+            for name in mine:
+                field = f"{side}.{name}"
+                if not _differ(field, mine[name], theirs[name]):
+                    continue
+                row = settled.get((lab.id, field))
+                if row is None:
+                    raise InputError(
+                        f"passes a and b differ on {field} of {lab.id} with no decision",
+                        where=Location(path=field),
+                        expected=f"a line in {ADJUDICATION}",
+                        code="invalid_value",
+                    )
+                sides[side][name] = row["final"]
+                rules.append(str(row["rule"]))
+        note = lab.note
+        if rules:
+            note = f"{note} [adjudicated: {', '.join(sorted(set(rules)))}]".strip()
+        out.append(Labels(id=lab.id, agent=sides["agent"], customer=sides["customer"], note=note))
+    return out
+
+
+def _row(labels: Labels) -> dict[str, Any]:
+    row: dict[str, Any] = {"id": labels.id, "agent": labels.agent, "customer": labels.customer}
+    if labels.note:
+        row["note"] = labels.note
+    return row
+
+
+def build_final_labels(folder: Path) -> str:
+    """The text of `labels.jsonl`: pass a and pass b settled by `adjudication.jsonl`."""
+    items = load_items(folder / "items.jsonl")
+    first = load_labels(labels_path(folder, "a"), items)
+    second = load_labels(labels_path(folder, "b"), items)
+    decisions = [row for _, row in read_jsonl(folder / ADJUDICATION)]
+    final = adjudicate(first, second, decisions)
+    return "".join(json.dumps(_row(lab), ensure_ascii=False) + "\n" for lab in final)
+
+
+def _replace(text: str, start_marker: str, end_marker: str, block: str) -> str:
+    start, end = text.index(start_marker), text.index(end_marker) + len(end_marker)
+    return text[:start] + block + text[end:]
+
+
+def pass_agreement(folder: Path) -> list[Agreement]:
+    """Agreement of pass a and pass b of `folder` on the items both labelled."""
+    items = load_items(folder / "items.jsonl")
+    first = load_labels(labels_path(folder, "a"), items)
+    second = load_labels(labels_path(folder, "b"), items)
+    return agreement(first, second)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Rewrite the label-count section of FOLDER/README.md from labels.a.jsonl."""
+    """Write FOLDER/labels.jsonl (a and b adjudicated), then the data card's label counts (final
+    labels) and kappa table (pass a vs b)."""
     import sys
 
     folder = Path((argv if argv is not None else sys.argv[1:])[0])
+    labels_path(folder).write_text(build_final_labels(folder))
+    load_labels(labels_path(folder), load_items(folder / "items.jsonl"))  # checks the format
     card = folder / "README.md"
-    text = card.read_text()
-    start, end = text.index(CARD_START), text.index(CARD_END) + len(CARD_END)
-    card.write_text(text[:start] + render_counts(load_corpus(folder)) + text[end:])
+    text = _replace(card.read_text(), CARD_START, CARD_END, render_counts(load_corpus(folder)))
+    rows = pass_agreement(folder)
+    text = _replace(text, AGREEMENT_START, AGREEMENT_END, render_agreement(rows))
+    card.write_text(text)
+    for row in rows:
+        kappa = "-" if row.kappa is None else f"{row.kappa:.2f}"
+        print(f"{row.label:22} n={row.n} agree={row.observed:.1%} kappa={kappa}")
 
 
 if __name__ == "__main__":
