@@ -119,12 +119,15 @@ def conversations(n: int) -> list[dict[str, object]]:
 
 
 @pytest.mark.slow
-def test_workers_and_the_resource_tracker_die_with_a_killed_server(tmp_path: Path) -> None:
+def test_workers_and_the_resource_tracker_die_with_a_killed_server(
+    tmp_path: Path, database_url: str
+) -> None:
+    """On either database: the server is killed in the middle of its life, with work done."""
     from heard.bench.live import served
     from heard.store.analysis import PARALLEL_MIN
 
     env = {"HEARD_INGEST_WORKERS": "2", "XDG_DATA_HOME": str(tmp_path / "data")}
-    with served(tmp_path, env=env) as (base, token, process):
+    with served(tmp_path, database_url=database_url, env=env) as (base, token, process):
         stored = httpx.post(
             f"{base}/api/v1/conversations/batch",
             json={"conversations": conversations(PARALLEL_MIN)},
