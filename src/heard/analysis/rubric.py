@@ -22,6 +22,7 @@ Applies = Literal[
     "problem_vague",
     "written_reply",
     "customer_gave_details",
+    "need_not_confirmed",
 ]
 
 

@@ -103,6 +103,15 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
                 if isinstance(vague, dict)
                 else (False, "the customer said clearly what was wrong")
             )
+        case "need_not_confirmed":
+            if "customer_done" not in ctx.annotations:
+                return True, "always expected"
+            done = ctx.annotations["customer_done"]
+            return (
+                (False, f"the customer said their need was met (turn {done})")
+                if done is not None
+                else (True, "the customer did not say their need was met")
+            )
         case "written_reply":
             written = conversation.channel != "call" and any(
                 customer_turns for customer_turns, _ in ctx.replies()
@@ -311,14 +320,27 @@ def _deducted_tip(ctx: Context, name: str, behaviour: Behaviour, finding: Findin
     )
 
 
+CLOSING_MOMENT = frozenset({"resolution_check", "next_step", "callback_offer"})
+"""Missed behaviours that belong to the end of the conversation."""
+CONTENT_MOMENT = frozenset({"paraphrase", "check_understanding", "summary"})
+"""Missed behaviours that answer what the customer said: due where they said the most."""
+
+
 def _missed_moment(ctx: Context, behaviour: str) -> int | None:
     """The agent turn where a missed behaviour was most called for."""
     emotions = customer_emotions(ctx)
+    agents = [t.index for t in ctx.turns if t.role == Role.AGENT]
+    if behaviour in CLOSING_MOMENT:
+        return agents[-1] if agents else None  # the close, not the greeting
+    if behaviour in CONTENT_MOMENT:
+        # the reply to what the customer said most about
+        said = [(sum(len(t.text.split()) for t in turns), a.index) for turns, a in ctx.replies()]
+        if said:
+            return max(said, key=lambda pair: (pair[0], -pair[1]))[1]
     for customer_turns, agent in ctx.replies():
         if behaviour in ("empathy", "reflection_of_feeling", "apology", "reassurance"):
             if any(emotions.get(t.index) in UPSET for t in customer_turns):
                 return agent.index
         elif customer_turns:
             return agent.index
-    agents = [t.index for t in ctx.turns if t.role == Role.AGENT]
     return agents[-1] if agents else None

@@ -386,8 +386,11 @@ class _Builder:
         turns: list[dict[str, Any]] = []
         at = self.plan.started_at
         for index, (role, text) in enumerate(script):
-            if index and talk_over_at is not None and index in (talk_over_at, talk_over_at + 1):
+            if index and talk_over_at is not None and index == talk_over_at:
                 at += timedelta(seconds=rng.randint(6, 12))
+            elif index and talk_over_at is not None and index == talk_over_at + 1:
+                # already typed when the interjection came: it lands a moment later
+                at += timedelta(seconds=rng.randint(1, 2))
             elif index:
                 typing = len(text.split()) * rng.uniform(0.8, 1.6)
                 at += timedelta(seconds=round(rng.uniform(8, 25) + typing))

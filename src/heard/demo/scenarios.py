@@ -938,7 +938,8 @@ RESOLUTION_CHECKS = (
     "Does that fix things on your side?",
     "Let me know if that works for you.",
 )
-NO_CHECK = ("Is there anything else?", "Can I help with something else?", "")
+NO_CHECK = ("That's all done on my side.", "Okay, that's set up now.", "")
+"""No check: "anything else?" would be one (docs/annotation.md, resolution check)."""
 CUSTOMER_THANKS = (
     "That's great, thank you so much.",
     "Perfect, that's a relief. Thanks!",

@@ -45,7 +45,7 @@ class Jargon(Detector):
                 terms.append((match.start(), match.end(), match.group(0)))
             for match in ACRONYM.finditer(turn.text):
                 word = match.group(0)
-                if word not in plain_acronyms() and not word.isdigit():
+                if word not in plain_acronyms() and not _code(turn.text, match):
                     terms.append((match.start(), match.end(), word))
             # only terms the customer had not used before this turn
             earlier = " ".join(
@@ -113,3 +113,17 @@ class PrematureSolution(Detector):
                     )
                 ]
         return []
+
+
+_NEXT_TO_NUMBER = re.compile(r"[\s-]*\d")
+
+
+def _code(text: str, match: re.Match[str]) -> bool:
+    """An upper-case token that is part of a code, not an acronym: it holds a digit, or a
+    number stands right next to it (a licence plate "NGA 123", a booking "EAS-4471")."""
+    word = match.group(0)
+    if any(c.isdigit() for c in word):
+        return True
+    after = _NEXT_TO_NUMBER.match(text, match.end()) is not None
+    before = re.search(r"\d[\s-]*$", text[: match.start()]) is not None
+    return after or before

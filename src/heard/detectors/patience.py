@@ -32,8 +32,10 @@ class Rushing(Detector):
         {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS}
     )
     needs: ClassVar[tuple[str, ...]] = ("customer_emotion",)
+    assigns: ClassVar[tuple[str, ...]] = ("customer_done",)
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
+        ctx.annotations["customer_done"] = customer_done(ctx)
         emotions = ctx.annotations["customer_emotion"]
         thresholds = ctx.rubric.thresholds
         feeling = [lexicon(n) for n in FEELING]
@@ -57,7 +59,8 @@ class Rushing(Detector):
             closing = _closing(ctx, reply)
             if push:
                 why, span = "pushes the customer along", (push.start(), push.end())
-            elif closing and customer_turns:
+            elif closing and customer_turns and not _says_done(customer_turns):
+                # (the customer closed first: answering their goodbye is not rushing them)
                 rest = reply.text[: closing.start()] + reply.text[closing.end() :]
                 asked = any(
                     s.text.endswith("?") and not _REQUEST.search(s.text)
@@ -93,6 +96,21 @@ class Rushing(Detector):
                     )
                 )
         return findings
+
+
+def _says_done(turns: list[Turn]) -> bool:
+    return any(lexicon("customer_done").search(t.text) for t in turns)
+
+
+def customer_done(ctx: Context) -> int | None:
+    """The customer turn, in the last exchange, where they said their need was met or that
+    they had nothing more ("that's all, thanks", "nope, all good", "bye"); None when they
+    did not (a resolution check is then still called for)."""
+    customers = [t for t in ctx.turns if t.role == Role.CUSTOMER]
+    last_agent = max((t.index for t in ctx.turns if t.role == Role.AGENT), default=-1)
+    # the customer's closing words come in their last turns, after or just before the agent's last
+    tail = [t for t in customers[-2:] if t.index >= last_agent - 2]
+    return next((t.index for t in reversed(tail) if _says_done([t])), None)
 
 
 def _closing(ctx: Context, reply: Turn) -> re.Match[str] | None:

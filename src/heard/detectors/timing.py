@@ -14,6 +14,11 @@ from heard.model import Finding, Polarity, Role, Span
 
 BURST_SECONDS = 30.0
 """Customer messages this close together are one burst (tuned on: examples/08)."""
+TYPING_CHARS_PER_SECOND = 8.0
+"""A fast typist's pace: a message that arrives sooner after the agent's reply than it takes
+to type was being written before the reply came."""
+CARRY_ON = frozenset({"and", "but", "also", "plus", "or", "so", "because", "cause", "which"})
+"""First words of a message that carries on the customer's previous one."""
 
 
 @register
@@ -124,7 +129,14 @@ class ChatTalkOver(Detector):
                 continue
             assert before.sent_at and reply.sent_at and after.sent_at
             burst = (after.sent_at - before.sent_at).total_seconds()
-            if 0 <= burst <= BURST_SECONDS:
+            if not 0 <= burst <= BURST_SECONDS:
+                continue
+            # A quick exchange is not talking over: the customer's next message must show
+            # they were still writing — typed before the reply could be read, or carrying on
+            # their previous message rather than answering the reply.
+            since_reply = (after.sent_at - reply.sent_at).total_seconds()
+            typing = since_reply * TYPING_CHARS_PER_SECOND < len(after.text.strip())
+            if typing or carries_on(before.text, after.text):
                 findings.append(
                     ctx.finding(
                         self.name,
@@ -138,3 +150,13 @@ class ChatTalkOver(Detector):
                     )
                 )
         return findings
+
+
+def carries_on(before: str, after: str) -> bool:
+    """Whether `after` continues `before` (a joining first word, or an open ending)."""
+    words = after.strip().split()
+    if not words:
+        return False
+    first = words[0].strip(",.…").lower()
+    opened = before.rstrip().endswith(("...", "…", ",", "-", "–"))
+    return first in CARRY_ON or after.lstrip().startswith(("...", "…")) or opened

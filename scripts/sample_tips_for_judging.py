@@ -1,0 +1,91 @@
+"""A blind-judging sample of heard's tips (../shared/JUDGING.md): STAR chats that neither the
+listening corpus (data/corpus) nor the coaching samples (docs/coaching-samples.md) use, chosen
+by a fixed seed; every tip heard shows for them, shuffled; written with the transcripts so a
+judge who has not seen the code reads only these two files.
+
+    python scripts/sample_tips_for_judging.py --data ../shared/data --seed 1206 \
+        --out data/judgements/2026-12-06-star
+
+Writes OUT/tips.jsonl (id, conversation, turn, behaviour, message, suggestion) and
+OUT/transcripts.jsonl (conversation, numbered turns). The judge writes OUT/judgements.jsonl
+(id, finding_right, grammatical, usable: 0 or 1 each, note)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+from heard.analysis.analyzer import Analyzer
+from heard.coaching.samples import STAR
+from heard.importers import Source, read_source
+
+ROOT = Path(__file__).resolve().parent.parent
+COACHING_SAMPLE = {"star": 200, "seed": 19}
+"""What `heard coach samples` reads (its defaults): those chats are left out here."""
+
+
+def used_elsewhere(lines: list[bytes]) -> set[str]:
+    """Ids of the STAR chats the corpus or the coaching samples hold."""
+    used = set()
+    for line in (ROOT / "data" / "corpus" / "items.jsonl").read_text().splitlines():
+        item = json.loads(line)
+        if item["source"] == "star":
+            used.add(str(item["conversation_id"]))
+    rng = random.Random(COACHING_SAMPLE["seed"])
+    for index in rng.sample(range(len(lines)), min(COACHING_SAMPLE["star"], len(lines))):
+        used.add(str(json.loads(lines[index])["id"]))
+    return used
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--seed", type=int, default=1206)
+    parser.add_argument("--conversations", type=int, default=40)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    lines = (args.data / STAR).read_bytes().splitlines()
+    used = used_elsewhere(lines)
+    free = [i for i, line in enumerate(lines) if str(json.loads(line)["id"]) not in used]
+    chosen = sorted(random.Random(args.seed).sample(free, args.conversations))
+    text = b"\n".join(lines[i] for i in chosen) + b"\n"
+    _, chats = read_source(Source(str(args.data / STAR), text), format="star")
+    analyzer = Analyzer()
+    tips, transcripts = [], []
+    for chat in chats:
+        card = analyzer.analyze(chat).scorecard
+        transcripts.append(
+            {
+                "conversation": chat.id,
+                "turns": [
+                    {"turn": t.index, "role": t.role.value, "text": t.text} for t in chat.turns
+                ],
+            }
+        )
+        for tip in card.tips:
+            tips.append(
+                {
+                    "conversation": chat.id,
+                    "turn": tip.span.turn if tip.span else None,
+                    "behaviour": tip.behaviour,
+                    "message": tip.message,
+                    "suggestion": tip.suggestion,
+                }
+            )
+    random.Random(args.seed).shuffle(tips)
+    for number, tip in enumerate(tips, 1):
+        tip["id"] = number
+    args.out.mkdir(parents=True, exist_ok=True)
+    with (args.out / "tips.jsonl").open("w") as out:
+        for tip in tips:
+            out.write(json.dumps({"id": tip.pop("id"), **tip}, ensure_ascii=False) + "\n")
+    with (args.out / "transcripts.jsonl").open("w") as out:
+        for transcript in transcripts:
+            out.write(json.dumps(transcript, ensure_ascii=False) + "\n")
+    print(f"{len(tips)} tips from {len(chats)} chats (seed {args.seed}) → {args.out}")
+
+
+if __name__ == "__main__":
+    main()
