@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from heard.evaluation.metrics import Report, classification_report
-from heard.evaluation.predictors import QUESTIONS, RULES, AnyOf, Choice, Levels
+from heard.evaluation.predictors import QUESTIONS, RULES, AnyOf, Choice, Levels, Predictor
 from heard.learn.corpus import Item, Labels, load_corpus
 from heard.learn.datasets import NO, YES, Example, Task
 from heard.model import Channel, Conversation, Role, Turn
@@ -610,11 +610,14 @@ def evaluate_corpus(
     folder: Path,
     *,
     tasks: Sequence[str] | None = None,
-    trained: bool = True,
+    fit: Callable[..., Predictor] | None = None,
+    why_not: str = "not requested (--no-trained)",
     workers: int = 1,
     progress: Progress | None = None,
 ) -> CorpusEvaluation:
-    """Default, baseline and trained figures for each corpus task on the test part."""
+    """Default, baseline and trained figures for each corpus task on the test part; `fit`
+    (`heard train`'s fit, `heard.evaluation.predictors.trainer`) gives the trained column,
+    or `why_not` says why there is none."""
     start = progress or (lambda _d, _n: lambda _k: None)
     pairs = load_corpus(folder)
     selected = [t for t in CORPUS_TASKS if not tasks or t.name in tasks]
@@ -625,12 +628,6 @@ def evaluate_corpus(
         workers=workers,
         advance=start("corpus: analysing", len(test)),
     )
-    fit = None
-    why_not = "not requested (--no-trained)"
-    if trained:
-        from heard.evaluation.predictors import trainer
-
-        fit, why_not = trainer()
     advance = start("corpus: fitting", len(selected)) if fit is not None else None
     scored = []
     for task in selected:

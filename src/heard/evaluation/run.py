@@ -261,7 +261,8 @@ def evaluate(
         evaluation.corpus = evaluate_corpus(
             folder,
             tasks=[t for t in tasks or [] if t in corpus_tasks.TASKS],
-            trained=trained,
+            fit=fit,
+            why_not=why_not,
             workers=workers,
             progress=progress,
         )
