@@ -66,7 +66,11 @@ def test_accuracy_doc_is_generated_by_heard_eval() -> None:
         "docs/accuracy.md must be written by `heard eval --data ../shared/data --write-docs`"
     )
     assert "- command: `heard eval --data " in text and "--write-docs" in text
-    missing = [name for name in [*TASKS, *VALIDITY] if f"| {name} " not in text]
+    from heard.evaluation import corpus
+
+    groups = [f"corpus.{group} (default)" for group in corpus.GROUPS]
+    names = [*TASKS, *VALIDITY, *corpus.TASKS, *groups]
+    missing = [name for name in names if f"| {name} " not in text]
     assert not missing, f"tasks missing from docs/accuracy.md (re-run heard eval): {missing}"
 
 

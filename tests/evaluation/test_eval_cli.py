@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import heard.evaluation.corpus as corpus
 import heard.evaluation.run as run
 from heard import embed
 from heard.cli.main import app
@@ -196,6 +197,13 @@ def stand_in_trainer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(run, "trainer", lambda: (Majority, ""))
 
 
+@pytest.fixture(autouse=True)
+def no_corpus(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """These tests are about the shared data sets: the corpus (tests/evaluation/
+    test_eval_corpus.py) is looked for where there is none, and reported as skipped."""
+    monkeypatch.setattr(corpus, "default_folder", lambda: tmp_path / "no-corpus")
+
+
 def invoke(*args: str) -> tuple[int, str, str]:
     result = runner.invoke(app, ["eval", *args])
     return result.exit_code, result.stdout, result.stderr.replace("\n", "")  # unwrap
@@ -218,6 +226,7 @@ def test_json_has_every_task_in_the_documented_shape(data: Path, stand_in_traine
             assert label.keys() == {"precision", "recall", "f1", "support"}
     for task in VALIDITY.values():
         assert printed[task.dataset][task.name].keys() == {task.statistic, "ci_low", "ci_high", "n"}
+    assert printed["corpus"]["corpus.question"]["skipped"].startswith("no corpus (")
 
 
 def test_figures_on_known_examples(data: Path, stand_in_trainer: None) -> None:

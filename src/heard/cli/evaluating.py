@@ -43,6 +43,13 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[
             int, typer.Option("--workers", min=1, help="Processes for the analysis.")
         ] = 2,
+        corpus: Annotated[
+            Path | None,
+            typer.Option(
+                "--corpus",
+                help="heard's listening corpus folder (default: data/corpus of heard's repo).",
+            ),
+        ] = None,
         as_json: JsonOpt = False,
         write_docs: Annotated[
             bool, typer.Option("--write-docs", help="Write the figures to docs/accuracy.md.")
@@ -62,6 +69,7 @@ def register(app: typer.Typer) -> None:
                     trained=trained,
                     workers=workers,
                     progress=start,
+                    corpus=corpus,
                 )
         except InputError as exc:
             errors.print(f"[red]error[/red] {escape(str(exc))}")
@@ -74,6 +82,7 @@ def register(app: typer.Typer) -> None:
             args = ["--data", str(data)]
             args += [a for name in task or [] for a in ("--task", name)]
             args += [a for name in dataset or [] for a in ("--dataset", name)]
+            args += ["--corpus", str(corpus)] if corpus else []
             args += ([] if trained else ["--no-trained"]) + ["--write-docs"]
             command = "heard eval " + shlex.join(args)
             DOCS.parent.mkdir(parents=True, exist_ok=True)
@@ -142,6 +151,8 @@ def print_tables(evaluation) -> None:  # type: ignore[no-untyped-def]
         else:
             validity.add_row(r.name, r.statistic, f"[dim]n/a: {escape(r.default_by)}[/dim]", "", "")
     out.print(validity)
+    if evaluation.corpus is not None:
+        print_corpus(evaluation.corpus)
     targets = Table(title="Targets", show_edge=False)
     for column in ("task", "figure", "target", "measured", ""):
         targets.add_column(column)
@@ -157,3 +168,30 @@ def print_tables(evaluation) -> None:  # type: ignore[no-untyped-def]
         )
     out.print(targets)
     out.print(f"[dim]{evaluation.seconds:.0f} s[/dim]")
+
+
+def print_corpus(corpus) -> None:  # type: ignore[no-untyped-def]
+    from heard.evaluation.corpus import GROUPS
+    from heard.evaluation.docs import corpus_cell, fmt
+
+    table = Table(title="heard's corpus (test part): default · baseline · trained", show_edge=False)
+    for column in ("task", "n", "heard default", "simplest rule", "heard trained"):
+        table.add_column(column, overflow="fold")
+    for s in corpus.tasks:
+        table.add_row(
+            s.task.name,
+            str(s.n["all"]),
+            *(escape(corpus_cell(s, who, "all")) for who in ("default", "baseline", "trained")),
+        )
+    out.print(table)
+    groups = Table(title="heard's corpus: macro-F1 per behaviour group", show_edge=False)
+    for column in ("group", "default", "simplest rule", "trained", "written"):
+        groups.add_column(column)
+    for group in GROUPS:
+        figures = corpus.groups[group]
+        groups.add_row(
+            group,
+            *(fmt(figures[who]["all"]) for who in ("default", "baseline", "trained")),
+            "no written items yet" if not any(s.n["written"] for s in corpus.tasks) else "",
+        )
+    out.print(groups)

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from heard.evaluation.corpus import (
+    BASELINE,
+    DEFAULT,
+    GROUPS,
+    NO_WRITTEN,
+    ORIGINS,
+    CorpusEvaluation,
+    Scored,
+)
 from heard.evaluation.metrics import Estimate, Report
 from heard.evaluation.predictors import RULES, AnyOf, Choice, Levels
 from heard.evaluation.run import TRAINED, Evaluation, Result
@@ -35,7 +44,7 @@ def published(result: Result) -> str:
     return " · ".join(p for p in parts if p) + f" ({ref.source})"
 
 
-def _rule(rule: AnyOf | Levels | Choice) -> str:
+def describe_rule(rule: AnyOf | Levels | Choice) -> str:
     match rule:
         case Levels():
             return (
@@ -167,6 +176,7 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
         "and scores on the same held-out conversations; the plain rows are the Listening Score "
         "and the peak customer anger.",
         "",
+        *corpus_section(evaluation.corpus, evaluation.corpus_why),
         "## How the defaults answer each task",
         "",
         "Each example becomes a conversation (customer: what the text answers, when known; "
@@ -177,7 +187,7 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
         "",
         "| task | label from behaviours |",
         "| --- | --- |",
-        *(f"| {name} | {_rule(rule)} |" for name, rule in RULES.items()),
+        *(f"| {name} | {describe_rule(rule)} |" for name, rule in RULES.items()),
         "",
         "## JSON",
         "",
@@ -191,7 +201,10 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
         '           validity_task: {"auc" | "spearman", "ci_low", "ci_high", "n"}}}',
         "```",
         "",
-        'A task with nothing to report has `{"skipped": reason}` instead.',
+        'A task with nothing to report has `{"skipped": reason}` instead. The `corpus` entry '
+        'adds, per task, `task + ".baseline"` (the simplest rule) and `task + ".by_origin"` '
+        '(`{"real" | "written": {"n", "default", "baseline", "trained"}}`), and `"groups"`: '
+        '`{group: {"default" | "baseline" | "trained": {"all" | "real" | "written": macro-F1}}}`.',
         "",
         "## Licences",
         "",
@@ -202,3 +215,120 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
         "",
     ]
     return "\n".join(lines)
+
+
+WHO = (("default", "heard default"), ("baseline", "simplest rule"), ("trained", "heard trained"))
+
+
+def corpus_cell(scored: Scored, who: str, part: str) -> str:
+    """A corpus task's headline figure for one predictor and origin, or why there is none."""
+    report = scored.reports[who][part]
+    if report is None:
+        if not scored.n[part]:
+            return NO_WRITTEN if part == "written" else "n/a: no items"
+        return f"n/a: {scored.why.get(who) or 'no figures'}"
+    main = ""
+    if scored.task.positive:
+        yes = report.labels.get(scored.task.positive)
+        main = f"F1 {fmt(yes.f1 if yes else 0.0)} · "
+    note = "" if scored.measurable[part] else " (one gold label only: not measurable)"
+    return f"{main}macro-F1 {fmt(report.macro_f1)}{note}"
+
+
+def _group_cell(corpus: CorpusEvaluation, group: str, who: str, part: str) -> str:
+    if part == "written" and not any(s.n["written"] for s in corpus.tasks):
+        return NO_WRITTEN
+    return fmt(corpus.groups[group][who][part])
+
+
+def _cell(text: str) -> str:
+    """Text for a markdown table cell (a regex's '|' would end the cell)."""
+    return text.replace("|", "\\|")
+
+
+def corpus_section(corpus: CorpusEvaluation | None, why: str) -> list[str]:
+    """docs/accuracy.md's part on heard's own listening corpus (issue 19)."""
+    lines = ["## heard's own listening corpus", ""]
+    if corpus is None:
+        return [*lines, f"Not measured: {why or 'not selected'}.", ""]
+    sources = ", ".join(f"{name} {n}" for name, n in sorted(corpus.sources.items()))
+    sizes = " / ".join(f"{corpus.sizes.get(p, 0)} {p}" for p in ("train", "dev", "test"))
+    lines += [
+        f"`data/corpus/` (data card `data/corpus/README.md`, guidelines `docs/annotation.md`): "
+        f"{sizes} items, split by conversation; the test part is {sources}. Every label is "
+        "scored on the test part three ways, side by side: **heard default** (the analyzer "
+        "`heard analyze` runs, on the item's context turns, customer turn and agent turn; the "
+        "table below says how its findings become each label), **simplest rule** (a one-line "
+        "rule `heard eval` applies itself) and **heard trained** (`heard train`'s TF-IDF + "
+        "logistic classifier, fitted and tuned by cross-validation on the train and dev parts; "
+        "the agent turn with the customer turn as context, or the customer turn with the "
+        "agent turn before it).",
+        "",
+        "Macro-F1 of a task is the mean F1 over the labels in its gold or predicted labels "
+        "(scikit-learn's default); a group's figure is the unweighted mean of its tasks' "
+        "macro-F1, over the tasks whose test part holds at least two gold labels (a task with "
+        "one gold label only is shown but cannot be measured). Real turns are STAR, Harper "
+        "Valley and ABCD; written turns are the project's own (`source: written`).",
+        "",
+        "### Behaviour groups (macro-F1)",
+        "",
+        "| group | tasks | heard default | simplest rule | heard trained "
+        "| real: default · rule · trained | written |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for group, gathers in GROUPS.items():
+        real = " · ".join(_group_cell(corpus, group, who, "real") for who, _ in WHO)
+        cells = [_group_cell(corpus, group, who, "all") for who, _ in WHO]
+        written = " · ".join(
+            dict.fromkeys(_group_cell(corpus, group, w, "written") for w, _ in WHO)
+        )
+        lines.append(f"| {group} | {gathers} | {' | '.join(cells)} | {real} | {written} |")
+    lines += [
+        "",
+        "### Tasks",
+        "",
+        "| task | group | n (real / written) | heard default | simplest rule | heard trained |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for s in corpus.tasks:
+        counts = " / ".join(str(s.n[o]) for o in ORIGINS)
+        cells = " | ".join(corpus_cell(s, who, "all") for who, _ in WHO)
+        lines.append(f"| {s.task.name} — {s.task.title} | {s.task.group} | {counts} | {cells} |")
+    lines += ["", "### Per label (precision / recall / F1)", ""]
+    for s in corpus.tasks:
+        lines += [
+            f"**{s.task.name}** (n = {s.n['all']})",
+            "",
+            "| label | support | heard default | simplest rule | heard trained |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for label in s.task.labels:
+            cells = []
+            support = 0
+            for who, _ in WHO:
+                report = s.reports[who]["all"]
+                score = report.labels.get(label) if report else None
+                if score is not None:
+                    support = score.support
+                cells.append(
+                    "–"
+                    if score is None
+                    else f"{fmt(score.precision)} / {fmt(score.recall)} / {fmt(score.f1)}"
+                )
+            lines.append(f"| {label} | {support} | {' | '.join(cells)} |")
+        lines.append("")
+    lines += [
+        "### How each is answered",
+        "",
+        "heard default: `heard.evaluation.corpus.DEFAULT`; simplest rule: "
+        "`heard.evaluation.corpus.BASELINE` (case ignored unless said).",
+        "",
+        "| task | heard default | simplest rule |",
+        "| --- | --- | --- |",
+        *(
+            f"| {name} | {_cell(DEFAULT[name].describe())} | {_cell(BASELINE[name].describe())} |"
+            for name in DEFAULT
+        ),
+        "",
+    ]
+    return lines

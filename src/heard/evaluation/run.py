@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from heard.errors import InputError, Location
+from heard.evaluation import corpus as corpus_tasks
+from heard.evaluation.corpus import CorpusEvaluation, evaluate_corpus
 from heard.evaluation.metrics import Estimate, Report, auc_with_ci, classification_report
 from heard.evaluation.metrics import spearman_with_ci as spearman_ci
 from heard.evaluation.predictors import (
@@ -31,6 +33,8 @@ Progress = Callable[[str, int], Callable[[int], None]]
 
 TRAINED = ".trained"
 """Suffix of the JSON key holding a task's figures for the model `heard train` fits."""
+BASE = ".baseline"
+"""Suffix of the JSON key holding a corpus task's figures for its simplest rule."""
 
 
 @dataclass
@@ -72,9 +76,15 @@ class Evaluation:
     files: dict[str, str] = field(default_factory=dict)
     """Data file (relative to the data folder) → sha256."""
     seconds: float = 0.0
+    corpus: CorpusEvaluation | None = None
+    """heard's own corpus (data/corpus/): default, baseline and trained per label and group."""
+    corpus_why: str = ""
+    """Why there are no corpus figures (when `corpus` is None)."""
 
     def to_json(self) -> dict[str, dict[str, object]]:
         out: dict[str, dict[str, object]] = {}
+        if self.corpus is not None or self.corpus_why:
+            out[corpus_tasks.DATASET] = corpus_json(self.corpus, self.corpus_why)
         for r in self.results:
             tasks = out.setdefault(r.dataset, {})
             if isinstance(r.default, Estimate):
@@ -90,11 +100,45 @@ class Evaluation:
         return out
 
 
+def corpus_json(corpus: CorpusEvaluation | None, why: str) -> dict[str, object]:
+    """The corpus tasks in the labelled tasks' JSON shape — `task` (default), `task.trained` —
+    plus `task.baseline`, `task.by_origin` (real / written) and `groups` (mean macro-F1)."""
+    if corpus is None:
+        return {t.name: {"skipped": why} for t in corpus_tasks.CORPUS_TASKS}
+
+    def one(report: Report | None, reason: str) -> dict[str, object]:
+        return report.to_dict() if report is not None else {"skipped": reason}
+
+    out: dict[str, object] = {}
+    for s in corpus.tasks:
+        name = s.task.name
+        for who, key in (("default", name), ("trained", name + TRAINED), ("baseline", name + BASE)):
+            out[key] = one(s.reports[who]["all"], s.why.get(who, "no test items"))
+        by_origin: dict[str, object] = {}
+        for part in corpus_tasks.ORIGINS:
+            if not s.n[part]:
+                by_origin[part] = {"skipped": f"no {part} items yet"}
+                continue
+            figures: dict[str, object] = {"n": s.n[part]}
+            for who in corpus_tasks.PREDICTORS:
+                figures[who] = one(s.reports[who][part], s.why.get(who, ""))
+            by_origin[part] = figures
+        out[name + ".by_origin"] = by_origin
+    out["groups"] = {
+        group: {
+            who: {part: None if v is None else round(v, 4) for part, v in parts.items()}
+            for who, parts in figures.items()
+        }
+        for group, figures in corpus.groups.items()
+    }
+    return out
+
+
 def select(
     tasks: list[str] | None = None, datasets: list[str] | None = None
 ) -> tuple[list[Task], list[ValidityTask]]:
     """The labelled and validity tasks named (all when neither filter is given)."""
-    known = {*TASKS, *VALIDITY}
+    known = {*TASKS, *VALIDITY, *corpus_tasks.TASKS}
     for name in tasks or []:
         if name not in known:
             raise InputError(
@@ -104,6 +148,7 @@ def select(
                 code="unknown_task",
             )
     all_datasets = {t.dataset for t in TASKS.values()} | {v.dataset for v in VALIDITY.values()}
+    all_datasets.add(corpus_tasks.DATASET)
     for name in datasets or []:
         if name not in all_datasets:
             raise InputError(
@@ -142,11 +187,13 @@ def evaluate(
     trained: bool = True,
     workers: int = 1,
     progress: Progress | None = None,
+    corpus: Path | None = None,
 ) -> Evaluation:
     """Figures for every selected task on its test part (see `heard.learn.datasets.split`).
 
     Without filters, data sets missing from `data_dir` are reported as skipped; a filter that
-    names a missing one, or a folder with none of them, is an InputError.
+    names a missing one, or a folder with none of them, is an InputError. The corpus tasks read
+    `corpus` (default: the repository's data/corpus/, `heard.evaluation.corpus.default_folder`).
     """
     started = time.perf_counter()
     progress = progress or _quiet
@@ -159,9 +206,20 @@ def evaluate(
         )
     labelled, validity = select(tasks, datasets)
     filtered = bool(tasks or datasets)
+    corpus_wanted = (not datasets or corpus_tasks.DATASET in datasets) and (
+        not tasks or any(t in corpus_tasks.TASKS for t in tasks)
+    )
+    folder = corpus or corpus_tasks.default_folder()
+    if corpus_wanted and (corpus is not None or filtered) and not folder.is_dir():
+        raise InputError(
+            "corpus folder not found",
+            where=Location(file=str(folder)),
+            expected="heard's listening corpus (items.jsonl, labels.jsonl; see data/corpus/)",
+            code="not_a_folder",
+        )
     files = {t.path(data_dir) for t in labelled} | {v.path(data_dir) for v in validity}
     present = {p for p in files if p.is_file()}
-    if not present or (filtered and present != files):
+    if (files or not corpus_wanted) and (not present or (filtered and present != files)):
         missing = sorted(files - present)[0]
         raise InputError(
             "data file not found",
@@ -199,6 +257,19 @@ def evaluate(
             ]
             continue
         evaluation.results += _validity(group, data_dir, workers, progress)
+    if corpus_wanted and folder.is_dir():
+        evaluation.corpus = evaluate_corpus(
+            folder,
+            tasks=[t for t in tasks or [] if t in corpus_tasks.TASKS],
+            fit=fit,
+            why_not=why_not,
+            workers=workers,
+            progress=progress,
+        )
+        for name in ("items.jsonl", "labels.jsonl"):
+            evaluation.files[f"corpus/{name}"] = sha256(folder / name)
+    elif corpus_wanted:
+        evaluation.corpus_why = f"no corpus ({folder} not found)"
     evaluation.seconds = time.perf_counter() - started
     return evaluation
 

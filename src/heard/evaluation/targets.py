@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from heard.evaluation.corpus import GROUPS
 from heard.evaluation.run import Evaluation, Result
 from heard.learn.datasets import TASKS
 
@@ -37,6 +38,10 @@ TARGETS: tuple[Target, ...] = (
         for t in TASKS.values()
         if t.reference and t.reference.macro_f1 is not None
     ),
+    *(
+        Target(f"corpus.{group}", "macro_f1", 0.80, source="issue 19: heard's own corpus")
+        for group in GROUPS
+    ),
 )
 
 
@@ -59,8 +64,16 @@ class Check:
 def check(evaluation: Evaluation) -> list[Check]:
     """Each target against the run's figures (only targets whose task was run)."""
     by_name: dict[str, Result] = {r.name: r for r in evaluation.results}
-    return [
+    checks = [
         Check(t, by_name[t.task].figure(t.metric, trained=t.trained))
         for t in TARGETS
         if t.task in by_name
     ]
+    if evaluation.corpus is not None:
+        groups = evaluation.corpus.groups
+        checks += [
+            Check(t, groups[t.task.removeprefix("corpus.")]["default"]["all"])
+            for t in TARGETS
+            if t.task.startswith("corpus.")
+        ]
+    return checks
