@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from heard.evaluation import judgements
 from heard.evaluation.corpus import (
     BASELINE,
     DEFAULT,
@@ -177,6 +178,7 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
         "and the peak customer anger.",
         "",
         *corpus_section(evaluation.corpus, evaluation.corpus_why),
+        *judgements.section(judgements.read_all()),
         "## How the defaults answer each task",
         "",
         "Each example becomes a conversation (customer: what the text answers, when known; "

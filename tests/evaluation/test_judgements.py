@@ -1,0 +1,77 @@
+"""Blind judgements of tips: rates per sample and behaviour from the verdict files, clear
+errors for verdicts that do not match the sample, and the checked-in sample complete."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from heard.evaluation import judgements
+
+
+def _write(folder: Path, tips: list[dict], verdicts: list[dict]) -> None:
+    folder.mkdir(parents=True)
+    (folder / "tips.jsonl").write_text("".join(json.dumps(t) + "\n" for t in tips))
+    (folder / "judgements.jsonl").write_text("".join(json.dumps(v) + "\n" for v in verdicts))
+
+
+TIPS = [
+    {"id": 1, "behaviour": "paraphrase", "message": "Missed: paraphrase", "suggestion": "Say so."},
+    {"id": 2, "behaviour": "paraphrase", "message": "Missed: paraphrase", "suggestion": None},
+    {"id": 3, "behaviour": "jargon", "message": "Jargon: NGA", "suggestion": "Drop NGA."},
+]
+
+
+def test_rates_per_sample_and_behaviour(tmp_path: Path) -> None:
+    verdicts = [
+        {"id": 1, "finding_right": 1, "grammatical": 1, "usable": 1, "note": ""},
+        {"id": 2, "finding_right": 0, "grammatical": 1, "usable": 0, "note": "said 'hi' only"},
+        {"id": 3, "finding_right": 0, "grammatical": 0, "usable": 0, "note": "a licence plate"},
+    ]
+    _write(tmp_path / "2026-01-01-x", TIPS, verdicts)
+    (judged,) = judgements.read_all(tmp_path)
+    assert judged.n == 3
+    assert judged.rates == pytest.approx(
+        {"finding_right": 1 / 3, "grammatical": 2 / 3, "usable": 1 / 3}
+    )
+    assert judged.by_behaviour["paraphrase"] == pytest.approx(
+        {"n": 2, "finding_right": 0.5, "grammatical": 1.0, "usable": 0.5}
+    )
+    assert [f["behaviour"] for f in judged.failures] == ["paraphrase", "jargon"]
+    assert judged.failures[0]["wrong"] == "1 of 2" and "said 'hi'" in judged.failures[0]["note"]
+    text = "\n".join(judgements.section([judged]))
+    assert "| 2026-01-01-x | 3 | 33% | 67% | 33% |" in text
+    assert "| paraphrase | 2 | 50% | 100% | 50% |" in text
+
+
+def test_a_folder_without_verdicts_is_not_a_sample(tmp_path: Path) -> None:
+    folder = tmp_path / "pending"
+    folder.mkdir()
+    (folder / "tips.jsonl").write_text(json.dumps(TIPS[0]) + "\n")
+    assert judgements.read_all(tmp_path) == []
+    assert "No judged sample" in "\n".join(judgements.section([]))
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "message"),
+    [
+        ([{"id": 9, "finding_right": 1, "grammatical": 1, "usable": 1}], "no tip 9"),
+        ([{"id": 1, "finding_right": 2, "grammatical": 1, "usable": 1}], "finding_right must"),
+        ([{"id": 1, "finding_right": 1, "grammatical": 1, "usable": 1}], "no verdict for tips"),
+    ],
+)
+def test_verdicts_that_do_not_match_are_refused(
+    tmp_path: Path, verdicts: list[dict], message: str
+) -> None:
+    _write(tmp_path / "s", TIPS, verdicts)
+    with pytest.raises(ValueError, match=message) as error:
+        judgements.read_all(tmp_path)
+    assert "judgements.jsonl" in str(error.value)
+
+
+def test_the_checked_in_samples_are_complete() -> None:
+    judged = judgements.read_all()
+    assert judged, "data/judgements holds at least one judged sample"
+    assert all(sample.n >= 80 for sample in judged)  # JUDGING.md: keep 80 or more
