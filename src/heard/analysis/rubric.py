@@ -23,6 +23,7 @@ Applies = Literal[
     "written_reply",
     "customer_gave_details",
     "need_not_confirmed",
+    "customer_explained",
 ]
 
 

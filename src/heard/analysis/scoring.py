@@ -103,6 +103,8 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
                 if isinstance(vague, dict)
                 else (False, "the customer said clearly what was wrong")
             )
+        case "customer_explained":
+            return _explained(ctx)
         case "need_not_confirmed":
             if "customer_done" not in ctx.annotations:
                 return True, "always expected"
@@ -122,6 +124,26 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
                 else "no written reply to the customer"
             )
     return True, "always expected"
+
+
+EXPLAINED_WORDS = 25
+"""A customer turn this long explains something worth saying back, whatever its kind."""
+
+
+def _explained(ctx: Context) -> tuple[bool, str]:
+    """Whether the customer explained a problem or situation (a concern of the problem kind,
+    or a long turn), rather than only asking for a booking or giving details."""
+    problems = [c for c in ctx.annotations.get("concerns", []) if c.kind == "problem"]
+    if problems:
+        return True, f"the customer described a problem (turn {problems[0].span.turn})"
+    long = [
+        t.index
+        for t in ctx.turns
+        if t.role == Role.CUSTOMER and len(t.text.split()) >= EXPLAINED_WORDS
+    ]
+    if long:
+        return True, f"the customer explained at length (turn {long[0]})"
+    return False, "the customer only asked for something or gave details"
 
 
 def customer_words(ctx: Context, turn: int) -> str | None:
