@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
 from pathlib import Path
 
 from heard.analysis.analyzer import Analyzer
@@ -84,6 +85,17 @@ def main() -> None:
     with (args.out / "transcripts.jsonl").open("w") as out:
         for transcript in transcripts:
             out.write(json.dumps(transcript, ensure_ascii=False) + "\n")
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    meta = {
+        "seed": args.seed,
+        "conversations": args.conversations,
+        "source": "STAR chats outside data/corpus and docs/coaching-samples.md",
+        "heard_commit": commit or None,
+        "command": f"python scripts/sample_tips_for_judging.py --seed {args.seed} --out {args.out}",
+    }
+    (args.out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     print(f"{len(tips)} tips from {len(chats)} chats (seed {args.seed}) → {args.out}")
 
 

@@ -42,7 +42,7 @@ def test_rates_per_sample_and_behaviour(tmp_path: Path) -> None:
     assert [f["behaviour"] for f in judged.failures] == ["paraphrase", "jargon"]
     assert judged.failures[0]["wrong"] == "1 of 2" and "said 'hi'" in judged.failures[0]["note"]
     text = "\n".join(judgements.section([judged]))
-    assert "| 2026-01-01-x | 3 | 33% | 67% | 33% |" in text
+    assert "| 2026-01-01-x | – | – | 3 | 33% | 67% | 33% |" in text
     assert "| paraphrase | 2 | 50% | 100% | 50% |" in text
 
 

@@ -30,6 +30,8 @@ class Judged:
     n: int
     rates: dict[str, float]
     by_behaviour: dict[str, dict[str, float | int]]
+    meta: dict[str, object] = field(default_factory=dict)
+    """How the sample was drawn (meta.json: seed, heard's commit, command)."""
     failures: list[dict[str, str]] = field(default_factory=list)
     """The judged-wrong tips with a note, commonest behaviour first (one example each)."""
 
@@ -80,7 +82,9 @@ def read(folder: Path) -> Judged | None:
                     "note": wrong[0]["note"],
                 }
             )
-    return Judged(folder.name, n, rates, by_behaviour, failures[:5])
+    meta_path = folder / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+    return Judged(folder.name, n, rates, by_behaviour, meta, failures[:5])
 
 
 def read_all(root: Path | None = None) -> list[Judged]:
@@ -107,12 +111,13 @@ def section(judged: list[Judged]) -> list[str]:
         "Each sample is judged once, on the heard of its day; causes are fixed and a fresh "
         "sample judged. Files: `data/judgements/<sample>/` (tips, transcripts, verdicts).",
         "",
-        "| sample | tips | finding right | grammatical | usable |",
-        "| --- | --- | --- | --- | --- |",
+        "| sample | heard at | seed | tips | finding right | grammatical | usable |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for sample in judged:
         lines.append(
-            f"| {sample.name} | {sample.n} | "
+            f"| {sample.name} | {sample.meta.get('heard_commit', '–')} | "
+            f"{sample.meta.get('seed', '–')} | {sample.n} | "
             + " | ".join(_pct(sample.rates[k]) for k in ASKED)
             + " |"
         )
