@@ -310,13 +310,42 @@ def score(
         components=components,
         metrics=metrics,
         checklist=checklist,
-        tips=[make() for _, _, make in sorted(best.values(), key=lambda t: -t[0])[:3]],
+        tips=_distinct(ctx, rubric, sorted(best.values(), key=lambda t: -t[0])),
         findings=findings,
         concerns=ctx.annotations.get("concerns", []),
         emotions=turn_emotions(ctx),
         rubric=rubric.ref,
         detectors=detector_versions,
     )
+
+
+TIPS = 3
+"""Tips a scorecard shows."""
+
+
+def _distinct(
+    ctx: Context, rubric: Rubric, ranked: list[tuple[float, str, Callable[[], Tip]]]
+) -> list[Tip]:
+    """The first `TIPS` tips by priority that say something new: not a suggestion already
+    made, nor a second missed behaviour of the same component at the same moment (a missed
+    paraphrase and a missed check of understanding at one turn are one piece of advice)."""
+    chosen: list[Tip] = []
+    said: set[str] = set()
+    moments: set[tuple[int | None, str]] = set()
+    for _, name, make in ranked:
+        tip = make()
+        missed = tip.message.startswith("Missed:")
+        moment = (tip.span.turn if tip.span else None, rubric.behaviours[name].component)
+        if (tip.suggestion and tip.suggestion in said) or (missed and moment in moments):
+            continue
+        chosen.append(tip)
+        if tip.suggestion:
+            said.add(tip.suggestion)
+        if missed:
+            moments.add(moment)
+        if len(chosen) == TIPS:
+            break
+    return chosen
 
 
 def _missed_tip(ctx: Context, name: str, behaviour: Behaviour, why: str) -> Tip:
@@ -348,6 +377,10 @@ CONTENT_MOMENT = frozenset({"paraphrase", "check_understanding", "summary"})
 """Missed behaviours that answer what the customer said: due where they said the most."""
 
 
+GREETING_WORDS = 4
+"""Customer turns shorter than this ("Hi", "Hello there") give an agent nothing to answer."""
+
+
 def _missed_moment(ctx: Context, behaviour: str) -> int | None:
     """The agent turn where a missed behaviour was most called for."""
     emotions = customer_emotions(ctx)
@@ -363,6 +396,6 @@ def _missed_moment(ctx: Context, behaviour: str) -> int | None:
         if behaviour in ("empathy", "reflection_of_feeling", "apology", "reassurance"):
             if any(emotions.get(t.index) in UPSET for t in customer_turns):
                 return agent.index
-        elif customer_turns:
-            return agent.index
+        elif sum(len(t.text.split()) for t in customer_turns) >= GREETING_WORDS:
+            return agent.index  # (a bare "Hi" is nothing to acknowledge)
     return agents[-1] if agents else None
