@@ -47,10 +47,14 @@ class TokenEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        encode = getattr(self.tokenizer, "encode_batch_fast", self.tokenizer.encode_batch)
-        encodings = encode(list(texts), add_special_tokens=False)
-        for row, encoding in enumerate(encodings):
-            ids = [i for i in encoding.ids if i >= _SPECIAL]
+        # one text at a time: the batch call spreads over threads, which two analysis processes
+        # on two cores then fight over (half the throughput)
+        for row, text in enumerate(texts):
+            ids = [
+                i
+                for i in self.tokenizer.encode(text, add_special_tokens=False).ids
+                if i >= _SPECIAL
+            ]
             if ids:
                 out[row] = self.table[ids].mean(axis=0)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
