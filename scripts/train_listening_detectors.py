@@ -8,9 +8,11 @@ part (C chosen by 5-fold cross-validation on train, by average precision), Platt
 on its out-of-fold decision values, and the probability threshold that maximises F1 on dev.
 Optionally GoEmotions comments labelled `caring` (Apache-2.0, its train part) join the train
 part as extra emotional-reaction positives; they are kept only when dev F1 is higher with them.
-A learned head replaces the rule detector's decision (`decides`) only where its dev F1 is
-higher. The test part is scored once, at the end, and printed beside dev: learned, today's rule
-detector, and the simplest rule (a cue list). Writes src/heard/models/listening.{json,npz} with
+The rule's findings stay beside a head's (learned or rule, one finding a turn) unless the head
+alone beats that union on dev by more than `DEV_MARGIN` F1; a head decides (`decides`) only
+where what ships beats the rule detector on dev by more than `DEV_MARGIN`. With `--test` the
+test part is scored once, at the end, and printed beside dev: learned, learned or rule, today's
+rule detector, and the simplest rule (a cue list). Writes src/heard/models/listening.{json,npz} with
 the sha256 of every data file used.
 
 Only commercially usable data: the corpus (STAR MIT, Harper Valley CC BY 4.0, ABCD MIT; labels
@@ -59,13 +61,15 @@ _CUES: dict[str, re.Pattern[str]] = {
     "reassurance": re.compile(r"\b(don't worry|no problem|glad|happy to|of course)\b", re.I),
     "resolution_check": re.compile(r"\b(anything else|else i can|help you with)\b", re.I),
 }
+DEV_MARGIN = 0.1
+"""A head decides only when what would ship (the head alone, or with the rule) beats the rule
+detector on dev by more than this F1: one or two decisions on dev's 6–21 positives are not
+evidence. (Acknowledgement, learned or rule 0.56 vs 0.50, stays with the rule: on the generated
+demo conversations the head also took "Have I got that right?" and "Thanks for chatting with
+us" for acknowledgements.)"""
 MIN_DEV_POSITIVES = 8
 """A head decides only when dev has at least this many positives to show it is better
 (reassurance has 6: its head is trained and measured, and the rules keep deciding)."""
-UNION_MARGIN = 0.1
-"""The learned head replaces its rule detector outright only when it beats learned-or-rule on
-dev by more than this F1 (one or two decisions on dev's 6–21 positives); otherwise the rule's
-findings stay beside it: the rules are precise and were tuned on the hand-written examples."""
 _WORD = re.compile(r"[a-z']{3,}")
 _STOP = {"the", "and", "you", "your", "for", "that", "this", "with", "have", "can", "are", "what"}
 
@@ -252,9 +256,11 @@ def main() -> None:
             figures[f"dev_{w}"][2]  # type: ignore[index]
             for w in ("learned", "union", "rule")
         )
-        if max(learned_f1, union_f1) > rule_f1 and figures["dev_positives"] >= MIN_DEV_POSITIVES:
+        mode = "replace" if learned_f1 > union_f1 + DEV_MARGIN else "union"
+        shipped_f1 = learned_f1 if mode == "replace" else union_f1
+        if shipped_f1 > rule_f1 + DEV_MARGIN and figures["dev_positives"] >= MIN_DEV_POSITIVES:
             decides.append(behaviour)
-            modes[behaviour] = "replace" if learned_f1 > union_f1 + UNION_MARGIN else "union"
+            modes[behaviour] = mode
         report[behaviour] = figures
 
     corpus_files = ("items.jsonl", "labels.jsonl")

@@ -58,7 +58,7 @@ def test_shipped_weights_load_with_their_digest_and_training_data() -> None:
         digest = hashlib.sha256((corpus / name).read_bytes()).hexdigest()
         assert head["data_sha256"][f"data/corpus/{name}"] == digest  # trained on today's corpus
     assert set(model.decides) <= set(listening.BEHAVIOURS)
-    assert {"acknowledgement", "clarifying_question", "empathy"} <= set(model.decides)
+    assert {"clarifying_question", "empathy", "resolution_check"} <= set(model.decides)
     assert all(0.0 < h.threshold < 1.0 for h in model.heads.values())
 
 
@@ -78,7 +78,6 @@ UPSET = "My parcel was supposed to come on Monday and it still hasn't arrived, I
 @pytest.mark.parametrize(
     ("behaviour", "customer", "reply"),
     [
-        ("acknowledgement", UPSET, "Okay, I see. Let me look up the tracking for you."),
         (
             "clarifying_question",
             "The app keeps doing the thing again.",
@@ -101,10 +100,26 @@ def test_finds_clear_examples_with_evidence_and_confidence(
     assert 0.0 < confidence <= 1.0
 
 
+def test_finds_a_resolution_check_after_the_first_answer() -> None:
+    reply = "I've rebooked the delivery for Friday. Is there anything else I can help you with?"
+    found = learned_findings(
+        chat(
+            ("customer", UPSET),
+            ("agent", "Let me check the tracking for you."),
+            ("customer", "Thanks. Can you rebook it for Friday?"),
+            ("agent", reply),
+        )
+    )
+    assert ("resolution_check", 3) in found
+    evidence, confidence = found[("resolution_check", 3)]
+    assert evidence and evidence in reply  # a sentence of the reply
+    assert 0.0 < confidence <= 1.0
+
+
 @pytest.mark.parametrize(
     ("behaviour", "reply"),
     [
-        ("acknowledgement", "Your order number is W48213377 and it ships from Leeds."),
+        ("resolution_check", "Your order number is W48213377 and it ships from Leeds."),
         ("clarifying_question", "The parcel left our warehouse on Monday."),
         ("empathy", "The parcel left our warehouse on Monday."),
     ],
