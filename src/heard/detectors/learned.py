@@ -120,6 +120,7 @@ class LearnedListening(Detector):
         p = _calibrated(_product(model.standardise(np.vstack(rows)), coef) + intercept, heads)
         emotions = ctx.annotations.get("customer_emotion", {})
         findings: list[Finding] = []
+        per_sentence: dict[int, np.ndarray] = {}
         for r, k in zip(*np.nonzero(p >= np.array([h.threshold for h in heads])), strict=True):
             customer_turns, sentences = replies[r]
             behaviour = names[k]
@@ -129,9 +130,12 @@ class LearnedListening(Detector):
                 continue  # the first answer has nothing resolved to check ("anything else?")
             best = sentences[0]
             if len(sentences) > 1:
-                each = maker.rows([s.text for s in sentences], customers[r], per_sentence=True)
-                z = _product(model.standardise(each[1:]), heads[k].coef[:, None])[:, 0]
-                best = sentences[int(np.argmax(heads[k].platt[0] * z))]
+                if r not in per_sentence:  # each sentence's decision values, once a turn
+                    each = maker.rows([s.text for s in sentences], customers[r], per_sentence=True)
+                    per_sentence[r] = _product(model.standardise(each[1:]), coef) * np.array(
+                        [h.platt[0] for h in heads]
+                    )
+                best = sentences[int(np.argmax(per_sentence[r][:, k]))]
             component, polarity, why = SHOWN[behaviour]
             findings.append(
                 ctx.finding(
