@@ -123,6 +123,26 @@ def _check(finding: Finding, conversation: Conversation, detector: str) -> None:
             raise DetectorError(f"{detector} returned a span outside the conversation: {span}")
 
 
+def _superseded(
+    findings: list[Finding],
+    replaced: set[tuple[str, str]],
+    joined: dict[tuple[str, str], str],
+) -> list[Finding]:
+    """`findings` without those another detector replaces, and without a joined detector's
+    finding on a turn where the detector it joins found the same behaviour."""
+    found = {(f.behaviour, f.detector, f.spans[0].turn) for f in findings}
+    kept = []
+    for f in findings:
+        key = (f.behaviour, f.detector)
+        if key in replaced:
+            continue
+        other = joined.get(key)
+        if other is not None and (f.behaviour, other, f.spans[0].turn) in found:
+            continue
+        kept.append(f)
+    return kept
+
+
 class Analyzer:
     """Runs a set of detectors over conversations and scores them with a rubric."""
 
@@ -240,8 +260,10 @@ class Analyzer:
         findings: list[Finding] = []
         skipped: dict[str, str] = {}
         known: dict[Requirement, bool] = {}
+        replaced: set[tuple[str, str]] = set()  # (behaviour, detector) another one replaces
+        joined: dict[tuple[str, str], str] = {}  # (behaviour, detector) → the one it joins
         for detector in self._instances:
-            reason = unmet(type(detector), conversation, known=known)
+            reason = detector.unavailable() or unmet(type(detector), conversation, known=known)
             if reason is None:
                 missing = [n for n in detector.needs if n not in ctx.annotations]
                 if missing:
@@ -253,8 +275,12 @@ class Analyzer:
             for finding in detector.detect(ctx):
                 _check(finding, conversation, detector.name)
                 findings.append(finding)
+            replaced.update(detector.replaces().items())
+            joined.update({(b, d): detector.name for b, d in detector.joins().items()})
             if self.profile:
                 self.seconds[detector.name] += time.perf_counter() - started
+        if replaced or joined:
+            findings = _superseded(findings, replaced, joined)
         return ctx, findings, skipped
 
     def _predict(

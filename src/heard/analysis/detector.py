@@ -59,6 +59,22 @@ class Detector(ABC):
     def detect(self, ctx: Context) -> Iterable[Finding]:
         """Findings for the conversation in `ctx`; may set annotations it `assigns`."""
 
+    def unavailable(self) -> str | None:
+        """Why this detector cannot run in this install (its trained weights are missing or
+        do not load), or None; the analyzer skips it with that reason. The default: None."""
+        return None
+
+    def replaces(self) -> dict[str, str]:
+        """Behaviour → the detector whose findings of that behaviour this one's replace when
+        it runs (a learned detector better than a rule one on held-out data). Default: none."""
+        return {}
+
+    def joins(self) -> dict[str, str]:
+        """Behaviour → the detector whose findings of that behaviour stand beside this one's,
+        except on a turn where this one found the behaviour too (one finding a turn, this
+        one's). Default: none."""
+        return {}
+
     def embedding_texts(self, ctx: Context) -> list[str]:
         """The texts `detect` will embed for `ctx` (detectors that require embeddings), read
         without embedding anything, so that `Analyzer.analyze_many` can encode a whole batch's

@@ -938,8 +938,9 @@ RESOLUTION_CHECKS = (
     "Does that fix things on your side?",
     "Let me know if that works for you.",
 )
-NO_CHECK = ("That's all done on my side.", "Okay, that's set up now.", "")
-"""No check: "anything else?" would be one (docs/annotation.md, resolution check)."""
+NO_CHECK = ("That's all done on our side.", "That's everything on my end.", "")
+"""Closings that do not check the problem is solved. "Is there anything else?" would: it is a
+resolution check in docs/annotation.md (and to the contact-centre lead of issue 19)."""
 CUSTOMER_THANKS = (
     "That's great, thank you so much.",
     "Perfect, that's a relief. Thanks!",

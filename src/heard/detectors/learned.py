@@ -1,0 +1,172 @@
+"""Learned listening detectors: acknowledgement, clarifying question, emotional reaction
+(empathy), affirmation/reassurance, resolution check, and replies that ignore the customer.
+
+Each agent reply that answers a customer turn is scored by the shipped `ListeningModel`
+(`heard.learn.listening`, trained on heard's own corpus by
+``scripts/train_listening_detectors.py``): one logistic head per behaviour on the encoder's
+token embeddings of the reply's sentences and of the customer turn, their similarity and the
+rule cues. A finding's confidence is the calibrated probability; its evidence is the sentence
+that scores highest on its own. For the behaviours where the model beat the rule detector on
+the corpus' dev part (`ListeningModel.decides`) it reports, and the rule detector's findings are
+either dropped ("replace") or kept on the turns the model left unflagged ("union": the two
+together did at least as well on dev); for the others it stays silent and the rules decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+import numpy as np
+
+from heard.analysis.context import Context
+from heard.analysis.detector import Detector, Requirement
+from heard.analysis.registry import register
+from heard.analysis.scoring import UPSET
+from heard.learn.listening import (
+    RULES,
+    FeatureMaker,
+    Head,
+    ListeningModel,
+    default_listening_model,
+)
+from heard.model import Finding, Polarity, Turn
+
+# behaviour → (component, polarity, explanation)
+SHOWN: dict[str, tuple[str, Polarity, str]] = {
+    "acknowledgement": ("attentiveness", Polarity.POSITIVE, "acknowledges what the customer said"),
+    "clarifying_question": (
+        "clarification",
+        Polarity.POSITIVE,
+        "asks the customer to make what they said clearer",
+    ),
+    "empathy": ("empathy", Polarity.POSITIVE, "reacts to how the customer feels"),
+    "reassurance": ("empathy", Polarity.POSITIVE, "affirms or reassures the customer"),
+    "resolution_check": ("digital", Polarity.POSITIVE, "checks the problem is solved"),
+    "ignores_last_turn": (
+        "attentiveness",
+        Polarity.NEGATIVE,
+        "does not engage with what the customer just raised",
+    ),
+}
+
+
+@register
+class LearnedListening(Detector):
+    name: ClassVar[str] = "heard.learned.v1"
+    behaviours: ClassVar[tuple[str, ...]] = tuple(SHOWN)
+    requires: ClassVar[frozenset[Requirement]] = frozenset(
+        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS, Requirement.EMBEDDINGS}
+    )
+    needs: ClassVar[tuple[str, ...]] = ("customer_emotion",)
+
+    def __init__(self) -> None:
+        self._model: ListeningModel | str | None = None
+        self._maker: FeatureMaker | None = None
+
+    @property
+    def model(self) -> ListeningModel | str:
+        if self._model is None:
+            self._model = default_listening_model()
+        return self._model
+
+    def unavailable(self) -> str | None:
+        model = self.model
+        return model if isinstance(model, str) else None
+
+    def replaces(self) -> dict[str, str]:
+        model = self.model
+        if isinstance(model, str):
+            return {}
+        return {b: RULES[b] for b in model.decides if model.modes.get(b, "replace") == "replace"}
+
+    def joins(self) -> dict[str, str]:
+        model = self.model
+        if isinstance(model, str):
+            return {}
+        return {b: RULES[b] for b in model.decides if model.modes.get(b) == "union"}
+
+    def _features(self) -> FeatureMaker:
+        if self._maker is None:
+            from heard.embed.static import token_embedder
+
+            self._maker = FeatureMaker(token_embedder().encode)
+        return self._maker
+
+    def detect(self, ctx: Context) -> Iterable[Finding]:
+        model = self.model
+        if isinstance(model, str):
+            return []
+        names = [b for b in model.decides if b in model.heads and b in SHOWN]
+        if not names:
+            return []
+        replies = [
+            (customer_turns, ctx.sentences[turn.index])
+            for customer_turns, turn in ctx.replies()
+            if customer_turns and ctx.sentences[turn.index]
+        ]
+        if not replies:
+            return []
+        maker = self._features()
+        customers = [" ".join(t.text for t in c) for c, _ in replies]
+        maker.warm([s.text for _, ss in replies for s in ss], customers)
+        rows = [
+            maker.rows([s.text for s in ss], c)
+            for (_, ss), c in zip(replies, customers, strict=True)
+        ]
+        heads = [model.heads[b] for b in names]
+        coef = np.stack([h.coef for h in heads], axis=1)
+        intercept = np.array([h.intercept for h in heads])
+        p = _calibrated(_product(model.standardise(np.vstack(rows)), coef) + intercept, heads)
+        emotions = ctx.annotations.get("customer_emotion", {})
+        findings: list[Finding] = []
+        per_sentence: dict[int, np.ndarray] = {}
+        for r, k in zip(*np.nonzero(p >= np.array([h.threshold for h in heads])), strict=True):
+            customer_turns, sentences = replies[r]
+            behaviour = names[k]
+            if behaviour == "empathy" and _pleased(customer_turns, emotions):
+                continue
+            if behaviour == "resolution_check" and r == 0:
+                continue  # the first answer has nothing resolved to check ("anything else?")
+            best = sentences[0]
+            if len(sentences) > 1:
+                if r not in per_sentence:  # each sentence's decision values, once a turn
+                    each = maker.rows([s.text for s in sentences], customers[r], per_sentence=True)
+                    per_sentence[r] = _product(model.standardise(each[1:]), coef) * np.array(
+                        [h.platt[0] for h in heads]
+                    )
+                best = sentences[int(np.argmax(per_sentence[r][:, k]))]
+            component, polarity, why = SHOWN[behaviour]
+            findings.append(
+                ctx.finding(
+                    self.name,
+                    behaviour,
+                    component,
+                    polarity,
+                    best.span,
+                    confidence=round(float(p[r, k]), 3),
+                    explanation=why,
+                    customer_turn=customer_turns[-1].index,
+                )
+            )
+        return findings
+
+
+def _pleased(customer_turns: list[Turn], emotions: dict[int, dict[str, object]]) -> bool:
+    """The customer turns answered sound satisfied and none upset: the rubric's empathy (to
+    validate an upset customer) is not what a warm reply to them shows ("My pleasure!")."""
+    labels = {str(emotions.get(t.index, {}).get("label", "neutral")) for t in customer_turns}
+    return "satisfaction" in labels and not labels & UPSET
+
+
+def _product(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """x @ w without BLAS: its threads, in two analysis processes on two cores, spin against
+    each other and halve the throughput for products this small."""
+    return np.einsum("rf,fh->rh", x, w, optimize=False)
+
+
+def _calibrated(z: np.ndarray, heads: list[Head]) -> np.ndarray:
+    """Platt-scaled probabilities of decision values `z` (rows × heads)."""
+    a = np.array([h.platt[0] for h in heads])
+    b = np.array([h.platt[1] for h in heads])
+    return 1.0 / (1.0 + np.exp(-(a * z + b)))

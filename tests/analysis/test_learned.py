@@ -1,0 +1,165 @@
+"""The learned listening detector (heard.learned.v1) and its shipped weights."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from heard.analysis import Analyzer
+from heard.analysis.context import Context
+from heard.analysis.rubric import load_rubric
+from heard.detectors import learned
+from heard.embed import available
+from heard.learn import listening
+from heard.learn.listening import ListeningModel, default_listening_path
+from heard.model import Channel, Conversation, Role, Turn
+
+pytestmark = pytest.mark.skipif(not available(), reason="sentence-embedding model not installed")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def chat(*lines: tuple[str, str]) -> Conversation:
+    return Conversation(
+        id="t",
+        channel=Channel.CHAT,
+        turns=[Turn(index=i, role=Role(r), text=t) for i, (r, t) in enumerate(lines)],
+    )
+
+
+def learned_findings(conversation: Conversation) -> dict[tuple[str, int], tuple[str, float]]:
+    """(behaviour, turn) → (evidence text, confidence) of heard.learned.v1's findings."""
+    analysis = Analyzer(only=["heard.customer_emotion.v1", "heard.learned.v1"]).analyze(
+        conversation
+    )
+    out = {}
+    for f in analysis.scorecard.findings:
+        if f.detector == "heard.learned.v1":
+            span = f.spans[0]
+            out[(f.behaviour, span.turn)] = (
+                conversation.turns[span.turn].text[span.start : span.end],
+                f.confidence,
+            )
+    return out
+
+
+def test_shipped_weights_load_with_their_digest_and_training_data() -> None:
+    path = default_listening_path()
+    model = ListeningModel.load(path)
+    head = json.loads(path.read_text("utf-8"))
+    weights = path.with_suffix(".npz")
+    assert hashlib.sha256(weights.read_bytes()).hexdigest() == head["weights_sha256"]
+    corpus = ROOT / "data" / "corpus"
+    for name in ("items.jsonl", "labels.jsonl"):
+        digest = hashlib.sha256((corpus / name).read_bytes()).hexdigest()
+        assert head["data_sha256"][f"data/corpus/{name}"] == digest  # trained on today's corpus
+    assert set(model.decides) <= set(listening.BEHAVIOURS)
+    assert {"clarifying_question", "empathy", "resolution_check"} <= set(model.decides)
+    assert all(0.0 < h.threshold < 1.0 for h in model.heads.values())
+
+
+def test_weights_that_do_not_match_their_digest_are_refused(tmp_path: Path) -> None:
+    path = default_listening_path()
+    shutil.copy(path, tmp_path / path.name)
+    data = bytearray(path.with_suffix(".npz").read_bytes())
+    data[-1] ^= 0xFF
+    (tmp_path / path.with_suffix(".npz").name).write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="sha256"):
+        ListeningModel.load(tmp_path / path.name)
+
+
+UPSET = "My parcel was supposed to come on Monday and it still hasn't arrived, I'm so stressed."
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "customer", "reply"),
+    [
+        (
+            "clarifying_question",
+            "The app keeps doing the thing again.",
+            "Could you tell me a bit more about what happens when you open the app?",
+        ),
+        (
+            "empathy",
+            UPSET,
+            "Oh no, I'm so sorry to hear that, that must be really stressful for you.",
+        ),
+    ],
+)
+def test_finds_clear_examples_with_evidence_and_confidence(
+    behaviour: str, customer: str, reply: str
+) -> None:
+    found = learned_findings(chat(("customer", customer), ("agent", reply)))
+    assert (behaviour, 1) in found
+    evidence, confidence = found[(behaviour, 1)]
+    assert evidence and evidence in reply  # a sentence of the reply
+    assert 0.0 < confidence <= 1.0
+
+
+def test_finds_a_resolution_check_after_the_first_answer() -> None:
+    reply = "I've rebooked the delivery for Friday. Is there anything else I can help you with?"
+    found = learned_findings(
+        chat(
+            ("customer", UPSET),
+            ("agent", "Let me check the tracking for you."),
+            ("customer", "Thanks. Can you rebook it for Friday?"),
+            ("agent", reply),
+        )
+    )
+    assert ("resolution_check", 3) in found
+    evidence, confidence = found[("resolution_check", 3)]
+    assert evidence and evidence in reply  # a sentence of the reply
+    assert 0.0 < confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "reply"),
+    [
+        ("resolution_check", "Your order number is W48213377 and it ships from Leeds."),
+        ("clarifying_question", "The parcel left our warehouse on Monday."),
+        ("empathy", "The parcel left our warehouse on Monday."),
+    ],
+)
+def test_does_not_find_clear_negatives(behaviour: str, reply: str) -> None:
+    found = learned_findings(chat(("customer", UPSET), ("agent", reply)))
+    assert (behaviour, 1) not in found
+
+
+def test_evidence_is_the_sentence_that_carries_the_decision() -> None:
+    reply = "The parcel left our warehouse on Monday. I'm so sorry, that must be stressful."
+    found = learned_findings(chat(("customer", UPSET), ("agent", reply)))
+    assert found[("empathy", 1)][0] == "I'm so sorry, that must be stressful."
+
+
+def test_skipped_with_a_reason_without_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(learned, "default_listening_model", lambda: "no listening model (test)")
+    analysis = Analyzer().analyze(chat(("customer", UPSET), ("agent", "Okay, I see.")))
+    assert analysis.skipped["heard.learned.v1"] == "no listening model (test)"
+    # the rule detectors decide alone again
+    assert any(f.detector == "heard.phrases.v1" for f in analysis.scorecard.findings)
+
+
+def test_union_keeps_one_finding_a_turn() -> None:
+    conversation = chat(
+        ("customer", UPSET),
+        ("agent", "I understand how stressful that is. I'm so sorry to hear it."),
+    )
+    empathy = [
+        f
+        for f in Analyzer().analyze(conversation).scorecard.findings
+        if f.behaviour == "empathy" and f.spans[0].turn == 1
+    ]
+    assert len(empathy) == 1
+
+
+def test_features_of_a_turn_and_its_sentences_line_up() -> None:
+    from heard.embed.static import token_embedder
+
+    maker = listening.FeatureMaker(token_embedder().encode)
+    ctx = Context(chat(("customer", UPSET), ("agent", "Okay. Sorry to hear.")), load_rubric())
+    rows = maker.rows([s.text for s in ctx.sentences[1]], UPSET, per_sentence=True)
+    assert rows.shape == (3, len(listening.feature_names(token_embedder().dim)))
