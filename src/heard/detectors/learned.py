@@ -23,6 +23,7 @@ from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.analysis.scoring import UPSET
+from heard.detectors.questions import is_question
 from heard.learn.listening import (
     RULES,
     FeatureMaker,
@@ -128,14 +129,22 @@ class LearnedListening(Detector):
                 continue
             if behaviour == "resolution_check" and r == 0:
                 continue  # the first answer has nothing resolved to check ("anything else?")
+            asked = [i for i, s in enumerate(sentences) if is_question(s)]
+            if behaviour == "clarifying_question" and not asked:
+                continue  # a clarifying question is a question (AnnoMI statements were not)
             best = sentences[0]
-            if len(sentences) > 1:
+            if behaviour == "clarifying_question" and len(asked) == 1:
+                best = sentences[asked[0]]
+            elif len(sentences) > 1:
                 if r not in per_sentence:  # each sentence's decision values, once a turn
                     each = maker.rows([s.text for s in sentences], customers[r], per_sentence=True)
                     per_sentence[r] = _product(model.standardise(each[1:]), coef) * np.array(
                         [h.platt[0] for h in heads]
                     )
-                best = sentences[int(np.argmax(per_sentence[r][:, k]))]
+                scores = per_sentence[r][:, k]
+                if behaviour == "clarifying_question":  # the best of its questions
+                    scores = np.where(np.isin(np.arange(len(sentences)), asked), scores, -np.inf)
+                best = sentences[int(np.argmax(scores))]
             component, polarity, why = SHOWN[behaviour]
             findings.append(
                 ctx.finding(

@@ -63,7 +63,7 @@ class Questions(Detector):
         replied = False  # the agent has answered the customer once: later turns are answers
         ctx.annotations["problem_vague"] = vague_problem(ctx)
         for customer_turns, turn in ctx.replies():
-            questions = [s for s in ctx.sentences[turn.index] if _is_question(s)]
+            questions = [s for s in ctx.sentences[turn.index] if is_question(s)]
             typed = [(s, k) for s in questions if (k := _kind(s)) is not None]
             # a one- or two-word "Yeah?" / "Right?" before the real question is a backchannel
             typed = [t for t in typed if len(t[0].text.split()) > 2] or typed
@@ -116,7 +116,7 @@ class Questions(Detector):
         return findings
 
 
-def _is_question(sentence: Sentence) -> bool:
+def is_question(sentence: Sentence) -> bool:
     """A real question: ends with '?' (or asks as a request: "Tell me about that.") and is not
     a check of understanding or of the fix."""
     if not (sentence.text.endswith("?") or PROMPT.search(sentence.text)):
