@@ -29,10 +29,15 @@ def test_bench_security_attacks_a_real_server(
     assert set(one["statuses"]) <= {"401", "429", "503"}
     checked = one["statuses"].get("401", 0)
     assert 1 <= checked <= 6  # five free failures, then one more after the first 1 s wait
-    if checked >= 5 and "429" in one["statuses"]:
-        # On a loaded machine the later attempts may all wait past the hash slot (503)
-        # before the fifth failure is recorded; either way no more than a handful are checked.
-        assert one["throttled_after"] == 5 and one["longest_retry_after_s"] >= 1
+    if "429" in one["statuses"]:
+        # Counted in the order sent: on a loaded machine an attempt answered 503 (the hash
+        # slot busy) sits between the checked ones, and a later-sent one may be checked after
+        # an earlier 429 — at most five are checked before the first throttled answer.
+        assert 1 <= one["throttled_after"] <= 5 and one["longest_retry_after_s"] >= 1
+    else:
+        # The later attempts all waited past the hash slot (503) before the fifth failure
+        # was recorded; still no more than a handful checked.
+        assert set(one["statuses"]) <= {"401", "503"}
     crowd = figures["crowd"]
     assert crowd["attempts"] >= 4 and set(crowd["statuses"]) <= {"401", "429", "503"}
     assert figures["before"]["user_ms"]["n"] > 5 and one["user_errors"] == 0
