@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,7 +97,7 @@ class Callers:
             self.store.set_active(user.id, active=True)
         if user.role != self.expected[role] or (role == "lead" and not user.team_ids):
             # Demoted or stripped of teams by a fuzzed call: a fresh user of the same kind.
-            email = f"fuzz.{role}.{len(self.remade) + sum(self.remade.values())}@example.com"
+            email = f"fuzz.{role}.{sum(self.remade.values())}@example.com"  # one per remake
             teams = [t.name for t in self.store.list_teams(Viewer.system())][:1]
             agent = None
             if role == "agent":
@@ -320,11 +320,3 @@ def distinct_failures(result: dict[str, Any]) -> list[tuple[str, str, str, str]]
         for example in found["distinct_examples"]:
             rows.append((role, example["check"], example["operation"], example["message"]))
     return sorted(rows)
-
-
-def failures_by_check(result: dict[str, Any]) -> dict[str, list[str]]:
-    """check → the operations it failed on (any role)."""
-    found: dict[str, set[str]] = defaultdict(set)
-    for _, check, operation, _ in distinct_failures(result):
-        found[check].add(operation)
-    return {check: sorted(ops) for check, ops in sorted(found.items())}

@@ -206,12 +206,13 @@ def _fuzz_findings(results: list[dict[str, Any]]) -> str:
     from heard.bench.fuzzing import distinct_failures
 
     seen: dict[tuple[str, str], dict[str, set[str]]] = {}
+    first: dict[tuple[str, str], str] = {}
     for result in results:
         for role, check, operation, message in distinct_failures(result):
             entry = seen.setdefault((check, operation), {"roles": set(), "databases": set()})
             entry["roles"].add(role)
             entry["databases"].add(result["database"])
-            entry.setdefault("message", {message})  # type: ignore[arg-type]
+            first.setdefault((check, operation), message)
     if not seen:
         return "No check failed.\n"
     lines = [
@@ -219,7 +220,7 @@ def _fuzz_findings(results: list[dict[str, Any]]) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for (check, operation), entry in sorted(seen.items()):
-        message = next(iter(entry["message"])).replace("|", "\\|")
+        message = first[(check, operation)].replace("|", "\\|")
         lines.append(
             f"| {check} | `{operation}` | {', '.join(sorted(entry['roles']))} | "
             f"{', '.join(sorted(entry['databases']))} | {message[:160]} |"

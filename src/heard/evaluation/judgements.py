@@ -71,15 +71,16 @@ def read(folder: Path) -> Judged | None:
         by_behaviour[behaviour].update({k: sum(v[k] for v in found) / len(found) for k in ASKED})
     failures = []
     for behaviour, found in sorted(groups.items(), key=lambda pair: -len(pair[1])):
-        wrong = [v for v in found if not v["finding_right"] and v.get("note")]
-        if wrong:
-            tip = tips[wrong[0]["id"]]
+        wrong = [v for v in found if not v["finding_right"]]
+        noted = [v for v in wrong if v.get("note")]
+        if noted:
+            tip = tips[noted[0]["id"]]
             failures.append(
                 {
                     "behaviour": behaviour,
-                    "wrong": f"{len([v for v in found if not v['finding_right']])} of {len(found)}",
+                    "wrong": f"{len(wrong)} of {len(found)}",
                     "tip": f"{tip['message']} — {tip['suggestion'] or ''}".strip(" —"),
-                    "note": wrong[0]["note"],
+                    "note": noted[0]["note"],
                 }
             )
     meta_path = folder / "meta.json"
