@@ -16,7 +16,7 @@ from markupsafe import Markup
 from heard import __version__
 from heard.analysis.rubric import Rubric, load_rubric
 from heard.model import Concern, ConcernStatus
-from heard.report.content import VERDICT_WORD, metric_text, score_text, trajectory
+from heard.report.content import VERDICT_WORD, metric_text, outcome_text, score_text, trajectory
 from heard.web import charts
 from heard.web.pages.transcript import concern_rows, transcript
 from heard.web.views import (
@@ -112,6 +112,7 @@ class Pages:
         self.env.filters.update(
             path_part=path_part,
             score=score_text,
+            outcome=outcome_text,
             metric=metric_text,
             component_label=self.component_label,
             behaviour_label=self.behaviour_label,
