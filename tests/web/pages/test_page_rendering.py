@@ -452,8 +452,15 @@ def test_navigation_depends_on_the_role() -> None:
         page = soup(render_error(status=404, message="x", user=user))
         return [a.get_text() for a in page.select("header.top nav a")]
 
-    assert nav(AGENT) == ["My home", "Recognition"]
-    assert nav(LEAD) == ["Dashboard", "Recognition", "Customer feedback", "Upload", "Live"]
+    assert nav(AGENT) == ["My home", "Conversations", "Recognition"]
+    assert nav(LEAD) == [
+        "Dashboard",
+        "Conversations",
+        "Recognition",
+        "Customer feedback",
+        "Upload",
+        "Live",
+    ]
     assert "Dashboard" in nav(ADMIN)
     signed_out = soup(render_sign_in(SignInView()))
     assert signed_out.select_one("header.top") is None
