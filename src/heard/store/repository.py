@@ -2019,6 +2019,20 @@ class Store:
             row = surveys.answered(session, conversation_id)
             return None if row is None else self._feedback(row)
 
+    def felt_heard_answers(self) -> list[tuple[Conversation, Scorecard | None, int]]:
+        """Every conversation rated on "did you feel heard?" (1–5) with its current scorecard
+        and the rating, in the whole store: what `heard train --task outcome` fits a team's
+        outcome model on (the CLI's system access; no viewer)."""
+        with self._session() as session:
+            return [
+                (
+                    Conversation.model_validate_json(body),
+                    None if card is None else Scorecard.model_validate_json(card),
+                    rating,
+                )
+                for body, card, rating in surveys.felt_heard_answers(session)
+            ]
+
     def list_feedback(
         self, viewer: Viewer, where: ConversationFilter | None = None, *, limit: int = 200
     ) -> list[Feedback]:
