@@ -26,6 +26,7 @@ from heard.learn.outcome import OutcomeModel, default_outcome_model, default_out
 from heard.learn.outcome_team import MIN_ANSWERS, MIN_EACH, YES_FROM, too_few
 from heard.model import Conversation
 from heard.store import Store
+from heard.store.repository import analysis_version
 from teamdata import open_store
 
 __all__ = ["database_url"]
@@ -122,7 +123,11 @@ def test_refit_on_the_stores_answers_prints_held_out_figures_and_is_used(
         assert f"export {OUTCOME_MODEL_ENV}={out}" in text
 
     # the team's model fills scorecards' felt_heard; annoyed stays the shipped model's
+    shipped_version = analysis_version(Analyzer())
+    assert analysis_version(Analyzer(outcome=False)) == shipped_version  # as before this change
     monkeypatch.setenv(OUTCOME_MODEL_ENV, str(out))
+    assert analysis_version(Analyzer()) != shipped_version  # `heard rescore` refills outcome
+    assert analysis_version(Analyzer(outcome=False)) == shipped_version
     team = default_outcome_model()
     assert isinstance(team, OutcomeModel) and team.name.startswith("team-outcome-")
     assert team.metadata["held_out"]["felt_heard"]["auc"] == held["auc"]
