@@ -272,3 +272,26 @@ def test_accuracy_doc_says_what_was_scored(tmp_path: Path) -> None:
     plain = render(run.Evaluation(data_dir=tmp_path, results=[]), command="heard eval", machine={})
     assert "scored on its **test part** only" in plain and "all of the test folder" not in plain
     assert TEST_DATA in plain and TEST_DATA in text
+
+
+def test_a_data_set_missing_from_the_training_folder_is_scored_untrained(
+    folders: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, test = folders
+    monkeypatch.setattr(run, "trainer", lambda: (real_fit, ""))
+    empty = tmp_path / "DIR"
+    empty.mkdir()
+    evaluation = run.evaluate(empty, test_data=test, tasks=["goemotions.customer"])
+    (result,) = evaluation.results
+    assert result.trained is None
+    assert result.trained_by == f"no training data (goemotions/goemotions.jsonl not in {empty})"
+    rows = [json.loads(x) for x in _lines(test / "goemotions" / FILES["goemotions"])]
+    assert result.n == len(run.TASKS["goemotions.customer"].examples(test)) > 0
+    assert result.n <= len(rows) and result.default is not None
+    # the same folder on both sides: everything is left out of training, and said
+    same = run.evaluate(test, test_data=test, tasks=["goemotions.customer"])
+    assert same.results[0].trained_by.startswith("no training data: every example")
+    assert same.notes == [
+        f"goemotions: {result.n:,} examples of --data left out of training: their group "
+        "(post, transcript, conversation) is in --test-data too"
+    ]

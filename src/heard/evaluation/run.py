@@ -282,7 +282,9 @@ def evaluate(
             elif not train:
                 task = TASKS[result.name]
                 result.trained_by = (
-                    f"no training data ({task.dataset}/{task.file} not in {data_dir})"
+                    "no training data: every example of --data is in --test-data too"
+                    if task.path(data_dir).is_file()
+                    else f"no training data ({task.dataset}/{task.file} not in {data_dir})"
                 )
             else:
                 jobs.append(_Job(result, train, test))
