@@ -1,4 +1,4 @@
-"""`heard train --task outcome --store URL`: the outcome model refitted on a team's own survey
+"""`heard train --task outcome --database URL`: the outcome model refitted on a team's own survey
 answers, on a real store (SQLite and PostgreSQL).
 
 The store is seeded with real STAR chats (MIT) from the held-out part the shipped model never
@@ -80,7 +80,7 @@ def _seed(store: Store, chats: list[tuple[Conversation, bool]]) -> dict[str, int
 
 def _train(url: str, out: Path, *extra: str) -> tuple[int, str, str]:
     result = runner.invoke(
-        app, ["train", "--task", "outcome", "--store", url, "--out", str(out), *extra]
+        app, ["train", "--task", "outcome", "--database", url, "--out", str(out), *extra]
     )
     return result.exit_code, result.stdout, result.stderr.replace("\n", " ")
 

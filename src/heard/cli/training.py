@@ -1,5 +1,5 @@
 """`heard train`: fit a text classifier on a labelled task and show how well it holds out; or,
-with `--task outcome --store URL`, refit the outcome model on a team's own survey answers."""
+with `--task outcome --database URL`, refit the outcome model on a team's own survey answers."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def default_model_dir() -> Path:
 
 
 OUTCOME = "outcome"
-"""`--task outcome`: the outcome model, refitted on the survey answers of `--store`."""
+"""`--task outcome`: the outcome model, refitted on the survey answers of `--database`."""
 EXIT_TOO_FEW = 3
 """`--task outcome` refused: the store holds too few survey answers."""
 
@@ -33,7 +33,9 @@ def register(app: typer.Typer) -> None:
     def train_command(
         task: Annotated[
             str,
-            typer.Option("--task", help="Task name, e.g. epitome.er; or outcome (with --store)."),
+            typer.Option(
+                "--task", help="Task name, e.g. epitome.er; or outcome (with --database)."
+            ),
         ],
         data: Annotated[
             Path | None,
@@ -42,7 +44,7 @@ def register(app: typer.Typer) -> None:
         store: Annotated[
             str | None,
             typer.Option(
-                "--store",
+                "--database",
                 help="With --task outcome: the team app's store URL whose survey answers the "
                 "model is fitted on (default: $HEARD_DATABASE_URL, else SQLite in the user "
                 "data folder).",
@@ -61,7 +63,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Train a classifier for TASK on DATA; print its held-out figures; save it.
 
-        --task outcome --store URL refits the outcome model ("felt heard") on the team's own
+        --task outcome --database URL refits the outcome model ("felt heard") on the team's own
         "did you feel heard?" survey answers, prints its cross-validated AUC beside the shipped
         model's on the same answers, and saves it; set HEARD_OUTCOME_MODEL to its path for
         `heard analyze` and the team app to use it. Exit code 3 when there are too few answers.
