@@ -2019,6 +2019,15 @@ class Store:
             row = surveys.answered(session, conversation_id)
             return None if row is None else self._feedback(row)
 
+    def felt_heard_answers(self) -> list[tuple[Conversation, int]]:
+        """Each surveyed conversation with its customer's "did you feel heard?" answer (1–5),
+        for fitting the rubric to this store's own customers (`heard calibrate --from-store`)."""
+        with self._session() as session:
+            return [
+                (Conversation.model_validate_json(body), answer)
+                for _, body, answer in surveys.felt_heard_answers(session)
+            ]
+
     def list_feedback(
         self, viewer: Viewer, where: ConversationFilter | None = None, *, limit: int = 200
     ) -> list[Feedback]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heard.store.errors import Conflict
-from heard.store.tables import FeedbackRow
+from heard.store.tables import ConversationRow, FeedbackRow
 
 
 def now() -> datetime:
@@ -60,6 +60,35 @@ def answered(session: Session, conversation_id: int) -> FeedbackRow | None:
     return session.scalars(
         select(FeedbackRow).where(FeedbackRow.answer_of == conversation_id)
     ).one_or_none()
+
+
+def felt_heard_answers(session: Session) -> list[tuple[int, str, int]]:
+    """(conversation id, conversation body JSON, "did you feel heard?" answer 1–5) of every
+    conversation whose customer answered that question: its one answer, or for conversations
+    answered before migration 0009 (when a link took several), the last of them."""
+    rows = session.execute(
+        select(FeedbackRow.conversation_id, FeedbackRow.answer_of, FeedbackRow.felt_heard)
+        .where(FeedbackRow.felt_heard.is_not(None))
+        .order_by(FeedbackRow.id)
+    ).all()
+    answers: dict[int, int] = {}
+    settled: set[int] = set()
+    for conversation_id, answer_of, felt_heard in rows:
+        if conversation_id in settled:
+            continue
+        answers[conversation_id] = felt_heard
+        if answer_of is not None:
+            settled.add(conversation_id)
+    if not answers:
+        return []
+    bodies = dict(
+        session.execute(
+            select(ConversationRow.id, ConversationRow.body).where(
+                ConversationRow.id.in_(list(answers))
+            )
+        ).all()
+    )
+    return [(i, bodies[i], answers[i]) for i in sorted(answers) if i in bodies]
 
 
 def _minutes(window: timedelta) -> str:
