@@ -28,6 +28,11 @@ from heard.learn.calibrate import (
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
+def hand_written():
+    """The hand-written rubric heard's default was calibrated from."""
+    return load_rubric(Path(str(files("heard.analysis").joinpath("base_rubric.toml"))))
+
+
 @pytest.fixture(scope="module")
 def analysed():
     """The bundled example conversations with their default scorecards."""
@@ -70,7 +75,7 @@ def _synthetic(n: int, seed: int) -> tuple[list[Observation], list[bool]]:
     """Conversations where every positive behaviour is done at random and the customer felt
     heard when the agent checked the problem was solved (nine times in ten); `repeat_ask`
     (negative) is seen more often where they felt heard, the wrong way round for a deduction."""
-    rubric = load_rubric()
+    rubric = hand_written()
     positive = [n for n, b in rubric.behaviours.items() if b.polarity == "positive"]
     draw = random.Random(seed)
     observations, outcomes = [], []
@@ -86,7 +91,7 @@ def _synthetic(n: int, seed: int) -> tuple[list[Observation], list[bool]]:
 
 def test_the_behaviour_that_decides_the_outcome_gets_the_most_points() -> None:
     observations, outcomes = _synthetic(600, seed=1)
-    base = load_rubric()
+    base = hand_written()
     fitted = calibrate(base, observations, outcomes)
     points = fitted.parameters.points
     positive = [n for n, b in base.behaviours.items() if b.polarity == "positive"]
@@ -124,11 +129,11 @@ def test_auc_ranks_unscored_conversations_in_the_middle() -> None:
 
 
 def test_the_written_rubric_round_trips_through_the_loader(tmp_path: Path) -> None:
-    base = load_rubric()
+    base = hand_written()
     fitted = Parameters.of(base)
     fitted.points.update(acknowledgement=20, apology=0, repeat_ask=25)
     fitted.weights.update(reflecting=0.2, digital=1.5)
-    text = files("heard.analysis").joinpath("default_rubric.toml").read_text("utf-8")
+    text = files("heard.analysis").joinpath("base_rubric.toml").read_text("utf-8")
     out = tmp_path / "calibrated.toml"
     out.write_text(
         rubric_text(text, fitted, header=["fitted on: a test"], name="team", version="2")
@@ -141,9 +146,30 @@ def test_the_written_rubric_round_trips_through_the_loader(tmp_path: Path) -> No
     assert written.components["reflecting"].weight == 0.2
     assert written.thresholds == base.thresholds
     for name, behaviour in base.behaviours.items():
-        assert written.behaviours[name].model_dump(exclude={"points"}) == behaviour.model_dump(
-            exclude={"points"}
-        )
+        assert written.behaviours[name].model_dump(
+            exclude={"points", "priority"}
+        ) == behaviour.model_dump(exclude={"points", "priority"})
+    # behaviours whose points changed keep the base's points as the order of their tips
+    assert {n: b.priority for n, b in written.behaviours.items() if b.priority is not None} == {
+        "acknowledgement": 10,
+        "apology": 8,
+        "repeat_ask": 12,
+    }
+
+
+def test_a_calibrated_rubric_keeps_the_order_of_tips(analysed, tmp_path: Path) -> None:
+    conversations, _ = analysed
+    base = hand_written()
+    fitted = Parameters.of(base)
+    for name in fitted.points:  # the order of points turned round
+        fitted.points[name] = 30 - fitted.points[name] if fitted.points[name] <= 30 else 0
+    text = files("heard.analysis").joinpath("base_rubric.toml").read_text("utf-8")
+    out = tmp_path / "turned.toml"
+    out.write_text(rubric_text(text, fitted, header=[]))
+    turned, hand = Analyzer(rubric=load_rubric(out)), Analyzer(rubric=base)
+    for conversation in conversations:
+        tips = [t.behaviour for t in turned.analyze(conversation).scorecard.tips]
+        assert tips == [t.behaviour for t in hand.analyze(conversation).scorecard.tips]
 
 
 def test_a_behaviour_written_without_points_gets_them(tmp_path: Path) -> None:

@@ -235,7 +235,7 @@ def score(
                 credit[behaviour.component] += behaviour.points
             if verdict == Verdict.MISSED and behaviour.tip:
                 tips.append(
-                    (behaviour.points, name, partial(_missed_tip, ctx, name, behaviour, why))
+                    (_priority(behaviour), name, partial(_missed_tip, ctx, name, behaviour, why))
                 )
             checklist.append(
                 ChecklistItem(
@@ -258,7 +258,7 @@ def score(
                 for finding in seen[:MAX_DEDUCTIONS]:
                     tips.append(
                         (
-                            behaviour.points + 1,
+                            _priority(behaviour) + 1,
                             name,
                             partial(_deducted_tip, ctx, name, behaviour, finding),
                         )
@@ -348,6 +348,11 @@ def _distinct(
     return chosen
 
 
+def _priority(behaviour: Behaviour) -> float:
+    """Where a behaviour's tips rank: its `priority`, else its points."""
+    return behaviour.points if behaviour.priority is None else behaviour.priority
+
+
 def _missed_tip(ctx: Context, name: str, behaviour: Behaviour, why: str) -> Tip:
     turn = _missed_moment(ctx, name)
     return Tip(
@@ -355,7 +360,7 @@ def _missed_tip(ctx: Context, name: str, behaviour: Behaviour, why: str) -> Tip:
         message=f"Missed: {behaviour.label.lower()} ({why}).",
         span=None if turn is None else Span(turn=turn, start=0, end=len(ctx.turns[turn].text)),
         suggestion=render_tip(behaviour.tip or "", ctx, turn or 0),
-        priority=behaviour.points,
+        priority=_priority(behaviour),
     )
 
 
@@ -367,7 +372,7 @@ def _deducted_tip(ctx: Context, name: str, behaviour: Behaviour, finding: Findin
         span=span,
         suggestion=finding.suggestion
         or (render_tip(behaviour.tip, ctx, span.turn) if behaviour.tip else None),
-        priority=behaviour.points + 1,
+        priority=_priority(behaviour) + 1,
     )
 
 

@@ -235,11 +235,12 @@ def run(
             'values chosen by coordinate search on ROC AUC (docs/analysis.md, "Calibrating '
             'the rubric"); polarity, when each behaviour applies, labels, tips and thresholds '
             f"are those of {base.ref}; a behaviour at 0 points stays on the checklist and in "
-            "coaching but does not move the score. How well the Listening Score ranks that answer, 5-fold "
-            f"cross-validated on those conversations: ROC AUC {calibration.cv_auc:.3f} "
-            f"calibrated, {calibration.base_cv_auc:.3f} with {base.ref}. Copy it, change "
-            "weights and points, and pass it with `heard analyze --rubric FILE`. Components "
-            "and behaviours follow docs/analysis.md.",
+            "coaching but does not move the score, and one whose points changed keeps its "
+            "tips' order as `priority`. How well the Listening Score ranks that "
+            "answer, 5-fold cross-validated on those conversations: ROC AUC "
+            f"{calibration.cv_auc:.3f} calibrated, {calibration.base_cv_auc:.3f} with "
+            f"{base.ref}. Copy it, change weights and points, and pass it with `heard analyze "
+            "--rubric FILE`. Components and behaviours follow docs/analysis.md.",
             width=94,
             break_long_words=False,
             break_on_hyphens=False,

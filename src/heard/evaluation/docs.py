@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from heard.analysis.rubric import load_rubric
 from heard.evaluation import judgements
 from heard.evaluation.corpus import (
     BASELINE,
@@ -175,7 +176,9 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
         "`scripts/train_outcome_model.py` on STAR's train part only). The `.baseline` rows "
         f"are a {BASELINE_DESCRIPTION}, which `heard eval` fits itself on the same train part "
         "and scores on the same held-out conversations; the plain rows are the Listening Score "
-        "and the peak customer anger.",
+        f"with heard's default rubric ({load_rubric().ref}, whose points and weights "
+        "`heard calibrate` fitted on STAR's train part only: docs/analysis.md, \"Calibrating "
+        'the rubric") and the peak customer anger.',
         "",
         *corpus_section(evaluation.corpus, evaluation.corpus_why),
         *judgements.section(judgements.read_all()),

@@ -353,6 +353,7 @@ def observe(
 _SECTION = re.compile(r"^\[(?P<name>[^\]]+)\]\s*(#.*)?$")
 _POINTS = re.compile(r"^(?P<lead>\s*points\s*=\s*)(?P<value>[^#\s]+)(?P<rest>.*)$")
 _POLARITY = re.compile(r"^\s*polarity\s*=")
+_PRIORITY = re.compile(r"^\s*priority\s*=")
 _WEIGHT = re.compile(r"(?P<lead>\bweight\s*=\s*)(?P<value>[0-9.eE+-]+)")
 _TOP = re.compile(r"^(?P<key>name|version)\s*=\s*\"[^\"]*\"\s*$")
 
@@ -373,8 +374,10 @@ def rubric_text(
     version: str | None = None,
 ) -> str:
     """The base rubric's TOML with `parameters`' points and weights put in place, its name and
-    version replaced when given, and `header` as comment lines on top. Comments, tips and
-    thresholds stay as written. A ValueError when a value cannot be placed."""
+    version replaced when given, and `header` as comment lines on top. A behaviour whose points
+    change keeps its tips' place among the others: it gets `priority` = its base points (unless
+    it has a priority already). Comments, tips and thresholds stay as written. A ValueError
+    when a value cannot be placed."""
     lines = base_text.splitlines()
     out: list[str] = [f"# {line}".rstrip() for line in header]
     section: str | None = None
@@ -405,10 +408,18 @@ def rubric_text(
             if found:
                 line = found["lead"] + value + found["rest"]
                 placed.add(f"points:{behaviour}")
-            elif _POLARITY.match(line) and not _has_points(lines, behaviour):
+                if float(found["value"]) != parameters.points[behaviour] and not _has(
+                    lines, behaviour, _PRIORITY
+                ):  # tips keep the order the base gave them
+                    out.append(line)
+                    line = f"priority = {found['value']}"
+            elif _POLARITY.match(line) and not _has(lines, behaviour, _POINTS):
                 out.append(line)  # a behaviour written without points gets them after polarity
                 line = f"points = {value}"
                 placed.add(f"points:{behaviour}")
+                if parameters.points[behaviour] != 0 and not _has(lines, behaviour, _PRIORITY):
+                    out.append(line)
+                    line = "priority = 0"
         out.append(line)
     missing = [f"{c} weight" for c in parameters.weights if f"weight:{c}" not in placed]
     missing += [f"{b} points" for b in parameters.points if f"points:{b}" not in placed]
@@ -421,13 +432,14 @@ def rubric_text(
     return "\n".join(out) + "\n"
 
 
-def _has_points(lines: list[str], behaviour: str) -> bool:
+def _has(lines: list[str], behaviour: str, key: re.Pattern[str]) -> bool:
+    """Whether the behaviour's table in `lines` has a line matching `key`."""
     inside = False
     for line in lines:
         heading = _SECTION.match(line.strip())
         if heading:
             inside = heading["name"].strip() == f"behaviours.{behaviour}"
-        elif inside and _POINTS.match(line):
+        elif inside and key.match(line):
             return True
     return False
 
