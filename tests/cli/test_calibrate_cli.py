@@ -104,18 +104,18 @@ def test_a_rubric_fitted_on_store_answers_is_one_analyze_takes(
     )
     assert result.exit_code == 0, result.output
     text = out.read_text()
-    assert text.startswith("# heard listening rubric team@1-calibrated")
+    base = load_rubric()
+    assert text.startswith(f"# heard listening rubric team@{base.version}-calibrated")
     assert "heard calibrate --from-store --name team --out" in text
     assert "the store's surveyed conversations" in text
     assert f"{2 * MIN_ANSWERS + 5} conversations" in text
     assert "cross-validated" in text
-    assert load_rubric(out).ref == "team@1-calibrated"
+    assert load_rubric(out).ref == f"team@{base.version}-calibrated"
     summary = runner.invoke(
         app, ["calibrate", "--from-store", "--out", str(out), "--workers", "1", "--json"]
     )
     figures = json.loads(summary.output)
     assert (figures["examples"], figures["positives"]) == (2 * MIN_ANSWERS + 5, MIN_ANSWERS + 4)
-    base = load_rubric()
     assert figures["data"].startswith("sha256 ")
     assert figures["rubric"] == f"{base.ref}-calibrated" and figures["base"] == base.ref
     analysed = runner.invoke(
