@@ -6,6 +6,10 @@ context so that every behaviour of docs/annotation.md is likely to occur. The ch
 (the questionnaire's "user became annoyed", exclamation marks, several questions in one customer
 turn, words of feeling); the LABELS never do: they are written by reading (docs/annotation.md).
 
+The written part of the corpus (`source: written`, data/corpus/written.jsonl) follows the real
+items: every agent turn of those conversations that answers a customer turn
+(scripts/written_items.py).
+
 Seeded and deterministic: the same data and seed give the same items. Usage:
 
     python scripts/select_corpus.py --data ../shared/data --out data/corpus/items.jsonl
@@ -241,6 +245,57 @@ def select(data: Path, seed: int, n_star: int) -> list[dict[str, Any]]:
     return items
 
 
+def more_items(data: Path, seed: int, n: int, taken: set[str]) -> list[dict[str, Any]]:
+    """A second, larger STAR draw (stratum `more_<questionnaire stratum>`) from conversations
+    the earlier draws did not touch, one agent turn each, stratified by questionnaire like the
+    first draw (35% annoyed, 15% not calm, 50% others; the others fill what a stratum lacks,
+    as the first draw took most annoyed conversations); in half of them the turn after the
+    customer turn with the most cues, in the other half one at random. Appended after the
+    earlier items, so their ids never move. The cue chooses; the label is still read."""
+    rng = random.Random(seed + 2)
+    used = {it.rsplit("-", 1)[0] for it in taken}
+    strata: dict[str, list[tuple[dict[str, Any], list[dict[str, str]]]]] = {
+        "annoyed": [],
+        "not_calm": [],
+        "other": [],
+    }
+    for line in (data / "star" / "star.jsonl").open():
+        conv = json.loads(line)
+        if f"star-{conv['id']}" in used:
+            continue
+        turns = merge([(t["role"], t["text"]) for t in conv["turns"]])
+        if not candidates(turns):
+            continue
+        flags = star_flags(conv["original"])
+        key = (
+            "annoyed"
+            if flags["annoyed"]
+            else "not_calm"
+            if flags["calm_helpful"] is False
+            else "other"
+        )
+        strata[key].append((conv, turns))
+    quota = {"annoyed": n * 35 // 100, "not_calm": n * 15 // 100}
+    quota = {key: min(q, len(strata[key])) for key, q in quota.items()}
+    quota["other"] = n - quota["annoyed"] - quota["not_calm"]  # takes what the others lack
+    out: list[dict[str, Any]] = []
+    for key, convs in strata.items():
+        convs.sort(key=lambda c: int(c[0]["id"]))
+        for conv, turns in rng.sample(convs, min(quota[key], len(convs))):
+            cands = candidates(turns)
+            if rng.random() < 0.5:
+                i = max(cands, key=lambda j: (cue_score(turns[j - 1]["text"]), -j))
+                why = "cue"
+            else:
+                i, why = rng.choice(cands), "random"
+            flags = star_flags(conv["original"])
+            domains = conv["original"].get("Scenario", {}).get("Domains", [])
+            meta = {"stratum": f"more_{key}", "why": why, "domains": domains, **flags}
+            out.append(item("star", conv["id"], "chat", turns, i, meta))
+    out.sort(key=lambda it: int(it["conversation_id"]))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
@@ -250,10 +305,24 @@ def main() -> None:
     ap.add_argument(
         "--agent-cues", type=int, default=160, help="extra STAR turns chosen by agent-side cues"
     )
+    ap.add_argument(
+        "--more", type=int, default=2100, help="STAR turns of the second draw (one a conversation)"
+    )
+    ap.add_argument(
+        "--written",
+        type=Path,
+        default=Path("data/corpus/written.jsonl"),
+        help="heard's written conversations, whose agent turns follow the real ones",
+    )
     args = ap.parse_args()
     items = select(args.data, args.seed, args.star)
     items += agent_cue_items(args.data, args.seed, args.agent_cues, {it["id"] for it in items})
     items += rare_cue_items(args.data, {it["id"] for it in items})
+    items += more_items(args.data, args.seed, args.more, {it["id"] for it in items})
+    if args.written.is_file():  # the conversations heard wrote (scripts/written_items.py)
+        from written_items import build
+
+        items += build(args.written)
     ids = [it["id"] for it in items]
     assert len(ids) == len(set(ids)), "item ids must be unique"
     with args.out.open("w") as fh:

@@ -60,6 +60,17 @@ _CUES: dict[str, re.Pattern[str]] = {
     "empathy": re.compile(r"\b(sorry|understand|unfortunately|hear that)\b", re.I),
     "reassurance": re.compile(r"\b(don't worry|no problem|glad|happy to|of course)\b", re.I),
     "resolution_check": re.compile(r"\b(anything else|else i can|help you with)\b", re.I),
+    "paraphrase": re.compile(
+        r"^\W*(so,? |it sounds like|sounds like|if i understand|you'?re saying|so what)", re.I
+    ),
+    "reflection_of_feeling": re.compile(
+        r"\b(sounds|must be|must have been|you feel|you're feeling|you seem)\b.{0,40}"
+        r"\b(frustrat|upset|worr|stress|annoy|scar|difficult|hard|awful|confus)",
+        re.I,
+    ),
+    "open_question": re.compile(
+        r"(?:^|[.!?]\s+)\W*(?:what|how|why|tell me|could you tell|can you tell)\b[^.!?]*\?", re.I
+    ),
 }
 DEV_MARGIN = 0.1
 """A head decides only when what would ship (the head alone, or with the rule) beats the rule

@@ -279,12 +279,49 @@ def test_email_reply_must_answer_every_point() -> None:
             [("customer", "When will the engineer come?"), ("agent", "Tomorrow at 9 am.")],
             set(),
         ),
-        (  # the customer had to ask again before it was answered
+        (  # a verification question first is working on it, even if asked again after
             [
                 ("customer", "Why was I charged $249?"),
                 ("agent", "Is this for the account ending in 2231?"),
                 ("customer", "Yes. What is the $249 charge?"),
                 ("agent", "The $249 is a fee for the modem."),
+            ],
+            set(),
+        ),
+        (  # the reply answered something else and asked nothing: the customer asked again
+            [
+                ("customer", "Why was I charged $249? And can you move my install to Friday?"),
+                ("agent", "Your install is now on Friday at 10 am."),
+                ("customer", "OK. But what is the $249 charge?"),
+                ("agent", "The $249 is a fee for the modem."),
+            ],
+            {1},
+        ),
+        (  # the customer asked for the balance first: the fraud report waits its turn
+            [
+                (
+                    "customer",
+                    "I need help filing a fraud report. But first, can I check my balance?",
+                ),
+                ("agent", "Your balance is 2991 in credit."),
+                ("customer", "That's low. Can you help me file the fraud report?"),
+                ("agent", "Your fraud report has been submitted."),
+            ],
+            set(),
+        ),
+        (  # the customer took a partial answer as the answer and thanked the agent
+            [
+                ("customer", "Is it going to rain the whole weekend? Can you check Sunday?"),
+                ("agent", "Sunday will be cloudy, 28 degrees."),
+                ("customer", "Better than rain! Thanks for your help!"),
+            ],
+            set(),
+        ),
+        (  # never answered, and the customer did not take the reply as an answer
+            [
+                ("customer", "Can you check Sunday? Also, is the museum open on Monday?"),
+                ("agent", "Sunday will be cloudy, 28 degrees."),
+                ("customer", "Hmm."),
             ],
             {1},
         ),

@@ -104,6 +104,15 @@ def test_verbatim_quotes_drop_emoticons_and_the_full_stop() -> None:
     assert verbatim("Can I go?") == "Can I go?"
 
 
+def test_verbatim_quotes_drop_the_customers_joining_opener() -> None:
+    """ "Also, …" links to what the customer said before; quoted alone it opens with a joiner."""
+    assert verbatim("Also, please tell my son he made me proud.") == (
+        "Please tell my son he made me proud"
+    )
+    assert verbatim("and can you refund the shipping?") == "Can you refund the shipping?"
+    assert verbatim("Also known issues happen") == "Also known issues happen"
+
+
 TEMPLATE = 'Close by checking: "You told me {customer_words}. Does that solve it for you?"'
 
 

@@ -274,3 +274,41 @@ def test_pages_and_api_docs_run_under_the_security_headers(browser, team_site, s
     screenshot(page, "team-api-docs")
     assert not elsewhere, elsewhere
     context.close()
+
+
+def test_lead_finds_a_conversation_on_the_list_and_on_a_phone(browser, team_site, screenshot):
+    """The conversations page: filter by agent and score, sort worst first, open one; at 390 px
+    the page does not overflow sideways (the table scrolls in its own box)."""
+    lead = team_site.lead()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, team_site, lead.email, lead.password)
+    page.get_by_role("link", name="Conversations").click()
+    page.wait_for_load_state("load")
+    total = page.locator("table.conversations tbody tr").count()
+    assert total > 0
+    agent = team_site.demo.team.agents[0]
+    page.select_option('select[name="agent"]', label=agent.name)
+    page.select_option('select[name="order"]', value="score")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_load_state("load")
+    shown = page.locator("table.conversations tbody tr")
+    assert 0 < shown.count() <= total
+    assert all(agent.name in shown.nth(i).inner_text() for i in range(shown.count()))
+    scores = [float(shown.nth(i).locator("td").nth(6).inner_text()) for i in range(shown.count())]
+    assert scores == sorted(scores)  # lowest first
+    screenshot(page, "team-conversations")
+    first = shown.first.locator("a").inner_text()
+    shown.first.locator("a").click()
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text() == first
+    context.close()
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    small = phone.new_page()
+    sign_in(small, team_site, lead.email, lead.password)
+    small.goto(f"{team_site.url}/conversations")
+    width = small.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width}px wide on a 390px phone"
+    screenshot(small, "team-conversations-phone")
+    phone.close()

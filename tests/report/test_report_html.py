@@ -45,7 +45,7 @@ def assert_self_contained(html: str) -> None:
     assert "url(" not in style and "@import" not in style and "@font-face" not in style
 
 
-@pytest.mark.parametrize("name", ["02", "03"])
+@pytest.mark.parametrize("name", ["03", "07"])
 def test_html_has_score_moments_tips_and_chart(name) -> None:
     report = example(name)
     card, conversation = report.scorecard, report.conversation
@@ -55,7 +55,7 @@ def test_html_has_score_moments_tips_and_chart(name) -> None:
     soup = soup_of(html)
     assert soup.select_one(".score strong").get_text() == f"{card.listening_score:.0f}"
     meta = soup.select_one(".meta").get_text()
-    assert conversation.agent.name in meta and "chat" in meta
+    assert conversation.agent.name in meta and conversation.channel.value in meta
 
     # every finding's words are highlighted in its turn, named in the mark's title
     for finding in card.findings:

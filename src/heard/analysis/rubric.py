@@ -24,6 +24,7 @@ Applies = Literal[
     "customer_gave_details",
     "need_not_confirmed",
     "customer_explained",
+    "action_pending",
 ]
 
 

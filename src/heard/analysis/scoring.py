@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import partial
 
 from heard.analysis.context import Context
+from heard.analysis.moments import EXPLAINED_WORDS, called_at, words_from
 from heard.analysis.rubric import Behaviour, Rubric
 from heard.coaching.language import fill, say_back
 from heard.model import (
@@ -114,6 +115,15 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
                 if done is not None
                 else (True, "the customer did not say their need was met")
             )
+        case "action_pending":
+            if "pending_action" not in ctx.annotations:
+                return True, "always expected"
+            pending = ctx.annotations["pending_action"]
+            return (
+                (True, f"turn {pending} left something to happen later")
+                if isinstance(pending, int)
+                else (False, "nothing was left to happen later")
+            )
         case "written_reply":
             written = conversation.channel != "call" and any(
                 customer_turns for customer_turns, _ in ctx.replies()
@@ -124,10 +134,6 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
                 else "no written reply to the customer"
             )
     return True, "always expected"
-
-
-EXPLAINED_WORDS = 25
-"""A customer turn this long explains something worth saying back, whatever its kind."""
 
 
 def _explained(ctx: Context) -> tuple[bool, str]:
@@ -164,7 +170,10 @@ def render_tip(template: str, ctx: Context, turn: int) -> str:
 
 
 def _quote(ctx: Context, span: Span, limit: int = 90) -> str:
-    text = ctx.turns[span.turn].text[span.start : span.end].strip()
+    return _clip(ctx.turns[span.turn].text[span.start : span.end].strip(), limit)
+
+
+def _clip(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -212,7 +221,7 @@ def score(
     penalty: dict[str, float] = defaultdict(float)
     counted: Counter[str] = Counter()
     checklist: list[ChecklistItem] = []
-    tips: list[tuple[float, str, Callable[[], Tip]]] = []
+    tips: list[tuple[float, str, Callable[[], Tip | None]]] = []
     """(priority, behaviour, how to make the tip): only the three shown are made."""
 
     for name, behaviour in rubric.behaviours.items():
@@ -234,9 +243,8 @@ def score(
             if verdict == Verdict.DONE:
                 credit[behaviour.component] += behaviour.points
             if verdict == Verdict.MISSED and behaviour.tip:
-                tips.append(
-                    (_priority(behaviour), name, partial(_missed_tip, ctx, name, behaviour, why))
-                )
+                make = partial(_missed_tip, ctx, name, behaviour, why, findings)
+                tips.append((_priority(behaviour), name, make))
             checklist.append(
                 ChecklistItem(
                     behaviour=name, component=behaviour.component, verdict=verdict, reason=reason
@@ -301,7 +309,7 @@ def score(
     metrics = dict(question_metrics(findings))
     metrics.update(ctx.annotations.get("metrics", {}))
     # the first tip of each behaviour by priority, the three with the highest priority made
-    best: dict[str, tuple[float, str, Callable[[], Tip]]] = {}
+    best: dict[str, tuple[float, str, Callable[[], Tip | None]]] = {}
     for tip in sorted(tips, key=lambda t: -t[0]):
         best.setdefault(tip[1], tip)
     return Scorecard(
@@ -324,18 +332,20 @@ TIPS = 3
 
 
 def _distinct(
-    ctx: Context, rubric: Rubric, ranked: list[tuple[float, str, Callable[[], Tip]]]
+    ctx: Context, rubric: Rubric, ranked: list[tuple[float, str, Callable[[], Tip | None]]]
 ) -> list[Tip]:
     """The first `TIPS` tips by priority that say something new: not a suggestion already
-    made, nor a second missed behaviour of the same component at the same moment (a missed
-    paraphrase and a missed check of understanding at one turn are one piece of advice)."""
+    made, nor a second missed behaviour at the same moment (a missed paraphrase, check of
+    understanding or acknowledgement at one turn are one piece of advice: the weightiest)."""
     chosen: list[Tip] = []
     said: set[str] = set()
-    moments: set[tuple[int | None, str]] = set()
-    for _, name, make in ranked:
+    moments: set[int | None] = set()
+    for _, _name, make in ranked:
         tip = make()
+        if tip is None:
+            continue
         missed = tip.message.startswith("Missed:")
-        moment = (tip.span.turn if tip.span else None, rubric.behaviours[name].component)
+        moment = tip.span.turn if tip.span else None
         if (tip.suggestion and tip.suggestion in said) or (missed and moment in moments):
             continue
         chosen.append(tip)
@@ -353,54 +363,38 @@ def _priority(behaviour: Behaviour) -> float:
     return behaviour.points if behaviour.priority is None else behaviour.priority
 
 
-def _missed_tip(ctx: Context, name: str, behaviour: Behaviour, why: str) -> Tip:
-    turn = _missed_moment(ctx, name)
+def _missed_tip(
+    ctx: Context, name: str, behaviour: Behaviour, why: str, findings: list[Finding]
+) -> Tip | None:
+    """The tip for a missed behaviour, pinned to the moment that called for it; None when no
+    moment clearly did (heard.analysis.moments)."""
+    turn = called_at(ctx, name, findings)
+    if turn is None:
+        return None
     return Tip(
         behaviour=name,
         message=f"Missed: {behaviour.label.lower()} ({why}).",
-        span=None if turn is None else Span(turn=turn, start=0, end=len(ctx.turns[turn].text)),
-        suggestion=render_tip(behaviour.tip or "", ctx, turn or 0),
+        span=Span(turn=turn, start=0, end=len(ctx.turns[turn].text)),
+        suggestion=render_tip(behaviour.tip or "", ctx, words_from(ctx, name, turn)),
         priority=_priority(behaviour),
     )
 
 
 def _deducted_tip(ctx: Context, name: str, behaviour: Behaviour, finding: Finding) -> Tip:
     span = finding.spans[0]
+    said = finding.data.get("quote")
+    raised = finding.data.get("customer_turn")
+    message = (
+        # a finding about the customer's words (a concern left unanswered) quotes them
+        f"{behaviour.label} at turn {span.turn}: “{_clip(said)}” (turn {raised})"
+        if isinstance(said, str) and isinstance(raised, int)
+        else f"{behaviour.label} at turn {span.turn}: “{_quote(ctx, span)}”"
+    )
     return Tip(
         behaviour=name,
-        message=f"{behaviour.label} at turn {span.turn}: “{_quote(ctx, span)}”",
+        message=message,
         span=span,
         suggestion=finding.suggestion
         or (render_tip(behaviour.tip, ctx, span.turn) if behaviour.tip else None),
         priority=_priority(behaviour) + 1,
     )
-
-
-CLOSING_MOMENT = frozenset({"resolution_check", "next_step", "callback_offer"})
-"""Missed behaviours that belong to the end of the conversation."""
-CONTENT_MOMENT = frozenset({"paraphrase", "check_understanding", "summary"})
-"""Missed behaviours that answer what the customer said: due where they said the most."""
-
-
-GREETING_WORDS = 4
-"""Customer turns shorter than this ("Hi", "Hello there") give an agent nothing to answer."""
-
-
-def _missed_moment(ctx: Context, behaviour: str) -> int | None:
-    """The agent turn where a missed behaviour was most called for."""
-    emotions = customer_emotions(ctx)
-    agents = [t.index for t in ctx.turns if t.role == Role.AGENT]
-    if behaviour in CLOSING_MOMENT:
-        return agents[-1] if agents else None  # the close, not the greeting
-    if behaviour in CONTENT_MOMENT:
-        # the reply to what the customer said most about
-        said = [(sum(len(t.text.split()) for t in turns), a.index) for turns, a in ctx.replies()]
-        if said:
-            return max(said, key=lambda pair: (pair[0], -pair[1]))[1]
-    for customer_turns, agent in ctx.replies():
-        if behaviour in ("empathy", "reflection_of_feeling", "apology", "reassurance"):
-            if any(emotions.get(t.index) in UPSET for t in customer_turns):
-                return agent.index
-        elif sum(len(t.text.split()) for t in customer_turns) >= GREETING_WORDS:
-            return agent.index  # (a bare "Hi" is nothing to acknowledge)
-    return agents[-1] if agents else None

@@ -490,10 +490,19 @@ def sentence(text: str) -> str:
     return body + tail
 
 
+_JOINING_OPENER = re.compile(
+    r"^(?:(?:also|plus|p\.?s\.?|another thing|one more thing)[,:]|and also|and|oh,? and)\s+",
+    re.IGNORECASE,
+)
+
+
 def verbatim(text: str) -> str:
-    """The customer's own words to quote inside a suggestion: emoticons and the final full
-    stop dropped (the suggestion's own punctuation follows), spaces closed."""
-    return " ".join(_EMOTICON.sub(" ", text).split()).rstrip(".!,;: ")
+    """The customer's own words to quote inside a suggestion: emoticons, a joining opener
+    ("Also, …", "And …": the customer's link to what came before) and the final full stop
+    dropped (the suggestion's own punctuation follows), spaces closed."""
+    words = " ".join(_EMOTICON.sub(" ", text).split())
+    words = _JOINING_OPENER.sub("", words)
+    return (words[:1].upper() + words[1:]).rstrip(".!,;: ")
 
 
 def quoted(*sentences: str) -> str:

@@ -63,6 +63,11 @@ _SECOND_REQUEST = re.compile(
 """Where a second request starts inside one sentence: "Can I get a replacement, and will I
 be refunded…?", "…and can you…", "…; also …" (not "…never arrived and I need it…": one
 concern)."""
+_FIRST = re.compile(
+    r"^(?:(?:but|and|so|ok|okay)\W+)?first(?:ly)?\b(?!\s+(?:time|name|class|one))", re.I
+)
+"""A concern asked for first ("But first, can I check my balance?") puts off the others of its
+turn raised before it."""
 ECHO_WORDS = 3
 """A question of at most this many words, every one of them the agent's own from the turn
 before ("A FORM?", "Calm down?"), echoes the agent: disbelief or a check, not a new concern."""
@@ -102,15 +107,41 @@ class _Tracked:
             return ConcernStatus.ACKNOWLEDGED
         return ConcernStatus.RAISED
 
+    deferred: bool = False
+    """The customer asked for another concern of the same turn first ("but first, …")."""
+    settled: bool = False
+    """The customer's next turn after its first reply thanked or agreed ("Thanks!", "Great"):
+    they took the reply as an answer."""
+    told_again: list[int] = field(default_factory=list)
+    """Customer turns with a "not heard" cue ("as I said…") while it was unanswered."""
+    sibling_answered: bool = False
+    """Its first reply answered another concern of the same customer turn, not this one."""
+    near_end: bool = False
+    """Its first reply was one of the agent's last two turns."""
+
     def passed_over(self, email: bool) -> bool:
-        """Whether its first reply left it unanswered in a way the customer would notice:
-        in an email, any reply that does not answer it; elsewhere, one the customer had to
-        raise it again after, or that asked nothing and was never followed by an answer."""
+        """Whether its first reply left it unanswered in a way the customer would notice: in an
+        email, any reply that does not answer it. Elsewhere, what a reader can see without
+        guessing whether a later reply in other words answered it: the customer said they were
+        not heard ("as I said…") before it was answered; or the reply answered another request
+        of the same turn and not this one, and the customer had to raise it again, or it was
+        never answered and the customer did not take the reply as an answer ("Thanks!"); or
+        a reply near the end that asked nothing left it unanswered for good. A concern the
+        customer put off ("but first, …") waits its turn."""
         if self.due is None or self.addressed == self.due:
             return False
-        if email or any(self.addressed is None or t < self.addressed for t in self.raised_again):
+        if email:
             return True
-        return self.addressed is None and not self.engaged
+        if self.deferred:
+            return False
+        if any(self.addressed is None or t < self.addressed for t in self.told_again):
+            return True
+        never = self.addressed is None and not self.settled
+        if self.sibling_answered:
+            return never or any(
+                self.addressed is None or t < self.addressed for t in self.raised_again
+            )
+        return never and self.near_end and not self.engaged
 
 
 @register
@@ -133,6 +164,7 @@ class ConcernTracker(Detector):
         unconfirmed: list[_Tracked] = []
         clarifying: list[_Tracked] = []  # left open by an agent turn that asked a question
         answering = False  # the agent's last turn asked the customer something
+        replied: list[_Tracked] = []  # concerns whose first reply the agent just gave
         not_heard = lexicon("not_heard")
         acknowledges = [lexicon(n) for n in _ACKNOWLEDGES]
         dismissive = lexicon("dismissive")
@@ -140,6 +172,10 @@ class ConcernTracker(Detector):
         for turn in ctx.turns:
             text = turn.text
             if turn.role == Role.CUSTOMER:
+                if _CONFIRMS.search(text):
+                    for concern in replied:
+                        concern.settled = True
+                replied = []
                 if unconfirmed and _CONFIRMS.search(text):
                     for concern in unconfirmed:
                         concern.confirmed = turn.index
@@ -148,6 +184,7 @@ class ConcernTracker(Detector):
                     for concern in unaddressed:
                         if concern.due is not None:
                             concern.raised_again.append(turn.index)
+                            concern.told_again.append(turn.index)
                 for concern in self._raised(ctx, turn.index, tracked, index, answering=answering):
                     concern.answers = clarifying
                     concern.id = len(tracked)
@@ -178,6 +215,7 @@ class ConcernTracker(Detector):
             for concern in waiting_reply:
                 concern.due = turn.index
                 concern.engaged = asks
+            replied = list(waiting_reply)
             acknowledged = bool(unacknowledged) and any(p.search(text) for p in acknowledges)
             for concern in unacknowledged:
                 if acknowledged or overlap.get(concern.id):
@@ -193,6 +231,11 @@ class ConcernTracker(Detector):
                 ):
                     _address(concern, turn.index, unconfirmed)
             unaddressed = [c for c in unaddressed if c.addressed is None]
+            answered_turns = {c.turn for c in waiting_reply if c.addressed == turn.index}
+            for concern in waiting_reply:
+                concern.sibling_answered = (
+                    concern.addressed is None and concern.turn in answered_turns
+                )
             asked = {
                 key
                 for s in sentences
@@ -204,6 +247,9 @@ class ConcernTracker(Detector):
                 c for c in waiting_reply if c.addressed is None and asked.intersection(c.own)
             ]
             waiting_reply = []
+        last_agents = [t.index for t in ctx.turns if t.role == Role.AGENT][-2:]
+        for concern in tracked:
+            concern.near_end = concern.due in last_agents
         ctx.annotations["concerns"] = [_public(c) for c in tracked]
         raised = len(tracked)
         addressed = sum(c.addressed is not None for c in tracked)
@@ -264,6 +310,9 @@ class ConcernTracker(Detector):
                     sum(w for (_, w), t in turn_keys if question.start <= t.start < question.end)
                     <= SHORT_QUESTION
                 )
+            if _FIRST.match(group[0].text) and found:
+                for earlier in found:
+                    earlier.deferred = True
             found.append(concern)
         for concern in found:
             others = {k for c in found if c is not concern for k in c.keys}
@@ -320,6 +369,7 @@ def _groups(ctx: Context, turn: int) -> list[list[Sentence]]:
                 n > 0
                 or here != paragraph
                 or _NEW_POINT.match(sentence.text)
+                or _FIRST.match(sentence.text)
                 or not groups
                 or (_asks_anew(sentence) and any(s.text.endswith("?") for s in groups[-1]))
             ):

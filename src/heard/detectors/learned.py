@@ -1,5 +1,6 @@
-"""Learned listening detectors: acknowledgement, clarifying question, emotional reaction
-(empathy), affirmation/reassurance, resolution check, and replies that ignore the customer.
+"""Learned listening detectors: acknowledgement, clarifying and open questions, emotional
+reaction (empathy), naming the feeling, paraphrase, affirmation/reassurance, resolution check,
+and replies that ignore the customer.
 
 Each agent reply that answers a customer turn is scored by the shipped `ListeningModel`
 (`heard.learn.listening`, trained on heard's own corpus by
@@ -49,7 +50,12 @@ SHOWN: dict[str, tuple[str, Polarity, str]] = {
         Polarity.NEGATIVE,
         "does not engage with what the customer just raised",
     ),
+    "paraphrase": ("reflecting", Polarity.POSITIVE, "restates the customer's point"),
+    "reflection_of_feeling": ("reflecting", Polarity.POSITIVE, "names the customer's feeling"),
+    "open_question": ("clarification", Polarity.POSITIVE, "asks an open question"),
 }
+ASKS = frozenset({"clarifying_question", "open_question"})
+"""Behaviours that are questions: found only in a sentence that asks."""
 
 
 @register
@@ -130,10 +136,10 @@ class LearnedListening(Detector):
             if behaviour == "resolution_check" and r == 0:
                 continue  # the first answer has nothing resolved to check ("anything else?")
             asked = [i for i, s in enumerate(sentences) if is_question(s)]
-            if behaviour == "clarifying_question" and not asked:
+            if behaviour in ASKS and not asked:
                 continue  # a clarifying question is a question (AnnoMI statements were not)
             best = sentences[0]
-            if behaviour == "clarifying_question" and len(asked) == 1:
+            if behaviour in ASKS and len(asked) == 1:
                 best = sentences[asked[0]]
             elif len(sentences) > 1:
                 if r not in per_sentence:  # each sentence's decision values, once a turn
@@ -142,7 +148,7 @@ class LearnedListening(Detector):
                         [h.platt[0] for h in heads]
                     )
                 scores = per_sentence[r][:, k]
-                if behaviour == "clarifying_question":  # the best of its questions
+                if behaviour in ASKS:  # the best of its questions
                     scores = np.where(np.isin(np.arange(len(sentences)), asked), scores, -np.inf)
                 best = sentences[int(np.argmax(scores))]
             component, polarity, why = SHOWN[behaviour]

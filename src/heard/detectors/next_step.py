@@ -1,7 +1,9 @@
 """The next step: an agent reply that tells the customer what happens next, who does it and by
 when, or commits to a follow-up ("I'll email you the label within the hour"; "you should see the
 refund in 3–5 working days"; "let me check that"). Found with lexicons/next_step.txt, one
-finding per agent turn; a conversation with no such reply misses the behaviour."""
+finding per agent turn; a conversation with no such reply misses the behaviour. The detector
+also notes the last agent turn that left something to happen later ("your report has been
+submitted", lexicons/pending.txt) as `pending_action`: where a missed next step is called for."""
 
 from __future__ import annotations
 
@@ -20,13 +22,33 @@ class NextStep(Detector):
     name: ClassVar[str] = "heard.next_step.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("next_step",)
     requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.AGENT_TURNS})
+    assigns: ClassVar[tuple[str, ...]] = ("pending_action",)
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
         cue = lexicon("next_step")
+        pending = lexicon("pending")
         findings = []
+        ctx.annotations["pending_action"] = None
         for turn in ctx.turns:
             if turn.role != Role.AGENT:
                 continue
+            if pending.search(turn.text) and not cue.search(turn.text):
+                when = lexicon("time_given").search(turn.text)
+                if when:  # "…submitted. A member of the team will knock at 11 am": who and when
+                    findings.append(
+                        ctx.finding(
+                            self.name,
+                            "next_step",
+                            "digital",
+                            Polarity.POSITIVE,
+                            Span(turn=turn.index, start=when.start(), end=when.end()),
+                            confidence=0.6,
+                            explanation="says when what was left pending will happen",
+                        )
+                    )
+                    continue
+                # left something to happen later: where a next step is called for
+                ctx.annotations["pending_action"] = turn.index
             match = cue.search(turn.text)
             if match:
                 findings.append(

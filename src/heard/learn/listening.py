@@ -45,9 +45,13 @@ BEHAVIOURS: dict[str, str] = {
     "reassurance": "affirmation",
     "resolution_check": "resolution_check",
     "ignores_last_turn": "answers_concern",
+    "paraphrase": "paraphrase",
+    "reflection_of_feeling": "reflection_of_feeling",
+    "open_question": "question",
 }
 """Rubric behaviour → the corpus label it is trained on (empathy: emotional reaction ≥ 1;
-reassurance: affirmation and reassurance; ignores_last_turn: answers_concern = no)."""
+reassurance: affirmation and reassurance; ignores_last_turn: answers_concern = no;
+open_question: question = open)."""
 
 RULES: dict[str, str] = {
     "acknowledgement": "heard.phrases.v1",
@@ -56,6 +60,9 @@ RULES: dict[str, str] = {
     "reassurance": "heard.phrases.v1",
     "resolution_check": "heard.phrases.v1",
     "ignores_last_turn": "heard.ignores_last_turn.v1",
+    "paraphrase": "heard.paraphrase.v1",
+    "reflection_of_feeling": "heard.phrases.v1",
+    "open_question": "heard.questions.v1",
 }
 """The rule detector each learned head is measured against, and replaces where it is better."""
 
@@ -98,6 +105,8 @@ def label_of(behaviour: str, agent: dict[str, Any]) -> bool:
     value = agent[field_name]
     if field_name == "answers_concern":
         return bool(value == "no")
+    if field_name == "question":
+        return bool(value == "open")
     if field_name == "empathy_er":
         return bool(value >= 1)
     return bool(value)

@@ -23,6 +23,7 @@ from heard.web import errors, swagger
 from heard.web.api import router as api_router
 from heard.web.assets import mount_static
 from heard.web.headers import SecurityHeaders, security_headers
+from heard.web.pages import listing as list_pages
 from heard.web.pages import live as live_pages
 from heard.web.pages import routes as page_routes
 from heard.web.sockets import SocketGuard
@@ -184,6 +185,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     errors.install(app, page_error=page_routes.error_page)
     page_routes.install(app)
     app.include_router(api_router)
+    app.include_router(list_pages.router)
     app.include_router(page_routes.router)
     app.include_router(live_pages.router)
     app.include_router(swagger.router)

@@ -164,6 +164,56 @@ class DashboardView(_View):
     worst: list[Moment] = Field(default_factory=list)
 
 
+class ListFilters(_View):
+    """The conversations page's filter form: what is chosen and what can be chosen."""
+
+    team: str | None = None
+    agent: str | None = None
+    channel: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    min_score: float | None = None
+    max_score: float | None = None
+    done: str | None = None
+    missed: str | None = None
+    order: Literal["newest", "oldest", "score", "-score"] = "newest"
+    teams: list[tuple[str, str]] = Field(
+        default_factory=list, description="(team id, name) pairs to choose from"
+    )
+    agents: list[tuple[str, str]] = Field(
+        default_factory=list, description="(agent id, name) pairs to choose from"
+    )
+    channels: list[str] = Field(default_factory=lambda: [c.value for c in Channel])
+    behaviours: list[tuple[str, str]] = Field(
+        default_factory=list, description="(behaviour, label) pairs to choose from"
+    )
+
+
+class ListRow(_View):
+    """One conversation in the list."""
+
+    id: int
+    conversation_id: str
+    occurred_at: datetime
+    channel: Channel
+    agent: str | None = None
+    team: str | None = None
+    turns: int = Field(ge=0)
+    listening_score: Score | None = None
+
+
+class ConversationListView(_View):
+    """The conversations the viewer may see, filtered, sorted and paged."""
+
+    filters: ListFilters
+    rows: list[ListRow]
+    total: int = Field(ge=0, description="conversations matching the filters")
+    first: int = Field(ge=0, description="the number of the first row shown, from 1 (0: none)")
+    previous_url: str | None = None
+    next_url: str | None = None
+    export_query: str = Field(default="", description="the filters as an /api/export query")
+
+
 class ConversationView(_View):
     """One conversation with its current scorecard, coaching notes and customer feedback."""
 

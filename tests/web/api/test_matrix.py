@@ -91,6 +91,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("POST", "/sign-out"): Call((303,) * 6, form=lambda api: {}),
     ("GET", "/dashboard"): Call(PAGE_LEAD_ADMIN),
+    ("GET", "/conversations"): Call(PAGE_EVERYONE),  # each sees their own (test_conversation_list)
     ("GET", "/conversations/{conversation_id}"): Call(PAGE_OWNER_LEAD_ADMIN, path=conv),
     ("POST", "/conversations/{conversation_id}/notes"): Call(
         (303, 403, 404, 303, 404, 303), path=conv, form=lambda api: {"text": "Try this", "turn": 1}

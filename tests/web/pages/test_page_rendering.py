@@ -19,6 +19,7 @@ from heard.model import (
     ConcernStatus,
     Conversation,
     Finding,
+    OutcomePrediction,
     Polarity,
     Scorecard,
     Span,
@@ -155,6 +156,12 @@ def conversation_view(*, timed: bool = False, notes: list[Note] | None = None) -
     card = Scorecard(
         conversation_id=conversation.id,
         listening_score=72,
+        outcome=OutcomePrediction(
+            felt_heard=0.83,
+            annoyed=0.12,
+            model="star-outcome-0123456789ab",
+            validity={"felt_heard_auc": 0.65, "annoyed_auc": 0.88},
+        ),
         components=[
             ComponentScore(component="attentiveness", score=80, findings=1),
             ComponentScore(component="clear_language", score=None),
@@ -377,6 +384,9 @@ def test_legend_names_the_components_that_are_highlighted() -> None:
 def test_scorecard_checklist_concerns_and_tips() -> None:
     page = soup(render_conversation(conversation_view(), user=LEAD))
     assert page.select_one(".score-big strong").get_text() == "72"
+    outcome = page.select_one(".page-head .outcome").get_text()
+    assert "felt heard 83%" in outcome and "annoyed 12%" in outcome
+    assert "held-out AUC 0.65 / 0.88" in outcome  # the validity figure beside the prediction
     assert [li.get_text() for li in page.select("ul.checklist.v-missed li")] == [
         "Apologises and owns it"
     ]
@@ -442,8 +452,15 @@ def test_navigation_depends_on_the_role() -> None:
         page = soup(render_error(status=404, message="x", user=user))
         return [a.get_text() for a in page.select("header.top nav a")]
 
-    assert nav(AGENT) == ["My home", "Recognition"]
-    assert nav(LEAD) == ["Dashboard", "Recognition", "Customer feedback", "Upload", "Live"]
+    assert nav(AGENT) == ["My home", "Conversations", "Recognition"]
+    assert nav(LEAD) == [
+        "Dashboard",
+        "Conversations",
+        "Recognition",
+        "Customer feedback",
+        "Upload",
+        "Live",
+    ]
     assert "Dashboard" in nav(ADMIN)
     signed_out = soup(render_sign_in(SignInView()))
     assert signed_out.select_one("header.top") is None

@@ -16,11 +16,12 @@ from markupsafe import Markup
 from heard import __version__
 from heard.analysis.rubric import Rubric, load_rubric
 from heard.model import Concern, ConcernStatus
-from heard.report.content import VERDICT_WORD, metric_text, score_text, trajectory
+from heard.report.content import VERDICT_WORD, metric_text, outcome_text, score_text, trajectory
 from heard.web import charts
 from heard.web.pages.transcript import concern_rows, transcript
 from heard.web.views import (
     AgentHomeView,
+    ConversationListView,
     ConversationView,
     DashboardView,
     FeedbackChartView,
@@ -36,9 +37,14 @@ from heard.web.views import (
 )
 
 NAV: dict[UserRole, tuple[tuple[str, str, str], ...]] = {
-    UserRole.AGENT: (("home", "My home", "/me"), ("recognition", "Recognition", "/recognition")),
+    UserRole.AGENT: (
+        ("home", "My home", "/me"),
+        ("conversations", "Conversations", "/conversations"),
+        ("recognition", "Recognition", "/recognition"),
+    ),
     UserRole.LEAD: (
         ("dashboard", "Dashboard", "/dashboard"),
+        ("conversations", "Conversations", "/conversations"),
         ("recognition", "Recognition", "/recognition"),
         ("feedback", "Customer feedback", "/feedback"),
         ("upload", "Upload", "/upload"),
@@ -46,6 +52,7 @@ NAV: dict[UserRole, tuple[tuple[str, str, str], ...]] = {
     ),
     UserRole.ADMIN: (
         ("dashboard", "Dashboard", "/dashboard"),
+        ("conversations", "Conversations", "/conversations"),
         ("recognition", "Recognition", "/recognition"),
         ("feedback", "Customer feedback", "/feedback"),
         ("upload", "Upload", "/upload"),
@@ -112,6 +119,7 @@ class Pages:
         self.env.filters.update(
             path_part=path_part,
             score=score_text,
+            outcome=outcome_text,
             metric=metric_text,
             component_label=self.component_label,
             behaviour_label=self.behaviour_label,
@@ -164,6 +172,17 @@ class Pages:
                 charts.component_trends(view.components, labels=labels) if view.components else None
             ),
             histogram_chart=charts.score_histogram(view.histogram) if view.histogram else None,
+        )
+
+    def conversations(
+        self, view: ConversationListView, *, user: PageUser, csrf_token: str = ""
+    ) -> str:
+        return self.render(
+            "conversations.html",
+            user=user,
+            csrf_token=csrf_token,
+            active="conversations",
+            view=view,
         )
 
     def conversation(self, view: ConversationView, *, user: PageUser, csrf_token: str = "") -> str:

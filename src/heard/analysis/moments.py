@@ -1,0 +1,200 @@
+"""Where a missed behaviour was called for: the agent turn a coaching tip points at.
+
+A positive behaviour the rubric expects and the agent never showed is "missed" on the checklist.
+A tip about it is only worth showing where one moment of the conversation clearly called for it
+— the reply to the customer's description of a problem, the reply to an upset turn, the close
+after several requests — because advice pinned to a moment that did not need it ("acknowledge
+what the customer said" after a bare "Hi", "recap before closing" at turn 1, "say what happens
+next" when nothing is pending) is advice an agent cannot use. `called_at` returns that turn, or
+None: then the checklist still says missed and no tip is shown.
+"""
+
+from __future__ import annotations
+
+import re
+
+from heard.analysis.context import Context
+from heard.model import Finding, Role, Turn
+
+ANGRY = frozenset({"anger", "frustration"})
+"""Feelings an empathic reply answers (validation, naming the feeling, an apology)."""
+WORRIED = frozenset({"worry"})
+"""The feeling reassurance answers (confusion calls for a clearer answer, not comfort)."""
+FEELING = 0.6
+"""A feeling this strong (the emotion detector's intensity: a clear cue word, or the model
+fairly sure) calls for an empathic reply; a faint one ("Still no sun…") does not."""
+EXPLAINED_WORDS = 25
+"""A customer turn this long explains something worth acknowledging or saying back."""
+ANSWER_WORDS = 12
+"""A customer answer this long gives the agent something to follow up on."""
+GREETING_WORDS = 4
+"""Customer turns shorter than this ("Hi", "Hello there") give an agent nothing to answer."""
+SUMMARY_CONCERNS = 3
+"""A recap before closing is called for when the customer raised at least this many requests
+or problems (questions answered on the spot need no recap)."""
+
+EXPLAINED = frozenset({"acknowledgement", "paraphrase", "check_understanding"})
+EMPATHIC = frozenset({"empathy", "reflection_of_feeling", "apology"})
+CLOSING = frozenset({"resolution_check", "callback_offer"})
+DETAILS = frozenset({"uses_details", "personalised_reply"})
+_CLOSED = re.compile(
+    r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|have|has|had)\b", re.I
+)
+
+
+def called_at(ctx: Context, behaviour: str, findings: list[Finding]) -> int | None:
+    """The agent turn where the missed `behaviour` was most called for, or None when no moment
+    clearly called for it. Reads what the detectors annotated (concerns, customer emotion,
+    the customer's goodbye, a pending action) and found (a closing question)."""
+    if behaviour in EXPLAINED:
+        return _reply_to_explanation(ctx)
+    if behaviour in EMPATHIC:
+        return _reply_to_feeling(ctx, ANGRY)
+    if behaviour == "reassurance":
+        return _reply_to_feeling(ctx, WORRIED)
+    if behaviour in CLOSING:
+        return _close(ctx, findings)
+    if behaviour == "next_step":
+        return _pending(ctx)
+    if behaviour == "summary":
+        raised = [c for c in ctx.annotations.get("concerns", []) if c.kind != "question"]
+        return _close(ctx, findings) if len(raised) >= SUMMARY_CONCERNS else None
+    if behaviour in DETAILS:
+        return _reply_to_details(ctx)
+    if behaviour == "open_question":
+        return _closed_reply_to_explanation(ctx)
+    if behaviour == "follow_up_question":
+        return _reply_to_long_answer(ctx)
+    if behaviour == "clarifying_question":
+        vague = ctx.annotations.get("problem_vague")
+        return _reply_after(ctx, int(vague["turn"])) if isinstance(vague, dict) else None
+    return next(
+        (agent.index for said, agent in _exchanges(ctx) if _words(said) >= GREETING_WORDS), None
+    )
+
+
+def words_from(ctx: Context, behaviour: str, moment: int) -> int:
+    """The turn up to which the tip's example draws the customer's words: the moment itself,
+    except for a recap or a closing check, which name the customer's first request (not their
+    goodbye or a side remark at the close)."""
+    if behaviour in ("summary", "resolution_check"):
+        raised = [c for c in ctx.annotations.get("concerns", []) if c.kind != "question"]
+        return raised[0].span.turn if raised else -1  # -1: no words, the plain example
+    return moment
+
+
+def _exchanges(ctx: Context) -> list[tuple[list[Turn], Turn]]:
+    """(customer turns, the agent's reply) for every reply to something the customer said,
+    leaving out the reply to the customer's goodbye ("That's all, thanks!")."""
+    done = ctx.annotations.get("customer_done")
+    return [
+        (said, agent)
+        for said, agent in ctx.replies()
+        if said and not (said[-1].index == done and _words(said) < EXPLAINED_WORDS)
+    ]
+
+
+def _words(turns: list[Turn]) -> int:
+    return sum(len(t.text.split()) for t in turns)
+
+
+def _problem_turns(ctx: Context) -> set[int]:
+    return {c.span.turn for c in ctx.annotations.get("concerns", []) if c.kind == "problem"}
+
+
+def _reply_to_explanation(ctx: Context) -> int | None:
+    """The reply to where the customer described a problem (the first such), else to their
+    longest explanation (25 words or more)."""
+    problems = _problem_turns(ctx)
+    exchanges = _exchanges(ctx)
+    for said, agent in exchanges:
+        if any(t.index in problems for t in said):
+            return agent.index
+    long = [(_words(said), agent.index) for said, agent in exchanges]
+    long = [pair for pair in long if pair[0] >= EXPLAINED_WORDS]
+    return max(long, key=lambda pair: (pair[0], -pair[1]))[1] if long else None
+
+
+def _reply_to_feeling(ctx: Context, feelings: frozenset[str]) -> int | None:
+    """The reply right after the customer turn that showed one of `feelings` most strongly
+    (the feeling must be in the turn it answers, not earlier in the conversation)."""
+    emotions = ctx.annotations.get("customer_emotion", {})
+    best: tuple[float, int] | None = None
+    for said, agent in _exchanges(ctx):
+        for turn in said:
+            value = emotions.get(turn.index, emotions.get(str(turn.index)))
+            label = value.get("label") if isinstance(value, dict) else value
+            if label in feelings:
+                strength = float(value.get("intensity", 0.0)) if isinstance(value, dict) else 0.0
+                if strength < FEELING:
+                    continue
+                if best is None or strength > best[0]:
+                    best = (strength, agent.index)
+    return best[1] if best else None
+
+
+def _close(ctx: Context, findings: list[Finding]) -> int | None:
+    """The agent's closing reply: their last turn, unless it still asks the customer for
+    something other than "anything else?" (a chat that ends mid-intake has nothing to close)."""
+    agents = [t for t in ctx.turns if t.role == Role.AGENT]
+    if not agents:
+        return None
+    last = agents[-1]
+    sentences = ctx.sentences[last.index]
+    asking = bool(sentences) and sentences[-1].text.endswith("?")
+    closing = any(
+        f.behaviour == "resolution_check" and f.spans[0].turn == last.index for f in findings
+    )
+    return None if asking and not closing else last.index
+
+
+def _pending(ctx: Context) -> int | None:
+    """The agent turn that left something to happen later ("your report has been submitted",
+    "it's with our returns team") without saying who does what by when (the next-step
+    detector's `pending_action`)."""
+    pending = ctx.annotations.get("pending_action")
+    return pending if isinstance(pending, int) else None
+
+
+def _reply_to_details(ctx: Context) -> int | None:
+    """The reply to the customer's first explanation that carried specifics (numbers, names)
+    when the reply itself only asked for more."""
+    problems = _problem_turns(ctx)
+    for said, agent in _exchanges(ctx):
+        if not any(t.index in problems for t in said) and _words(said) < EXPLAINED_WORDS:
+            continue
+        if any(re.search(r"\d|\b[A-Z][a-z]+\b", t.text[1:]) for t in said):
+            return agent.index
+    return None
+
+
+def _closed_reply_to_explanation(ctx: Context) -> int | None:
+    """The reply to the customer's problem description when it asked only yes/no questions."""
+    turn = _reply_to_explanation(ctx)
+    if turn is None:
+        return None
+    questions = [s.text for s in ctx.sentences[turn] if s.text.endswith("?")]
+    return turn if questions and all(_CLOSED.match(q) for q in questions) else None
+
+
+def _reply_to_long_answer(ctx: Context) -> int | None:
+    """The reply to a customer's answer to the agent's question that described a problem at
+    some length (12 words or more): something to build on."""
+    problems = _problem_turns(ctx)
+    previous: Turn | None = None
+    for turn in ctx.turns:
+        if (
+            turn.role == Role.CUSTOMER
+            and previous is not None
+            and previous.role == Role.AGENT
+            and previous.text.rstrip().endswith("?")
+            and turn.index in problems
+            and len(turn.text.split()) >= ANSWER_WORDS
+        ):
+            return _reply_after(ctx, turn.index)
+        previous = turn
+    return None
+
+
+def _reply_after(ctx: Context, customer_turn: int) -> int | None:
+    return next((t.index for t in ctx.turns[customer_turn + 1 :] if t.role == Role.AGENT), None)

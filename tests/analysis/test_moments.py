@@ -1,0 +1,114 @@
+"""Where a missed behaviour's tip points (heard.analysis.moments): only at a moment that
+clearly called for it, else no tip (the checklist still says missed)."""
+
+from __future__ import annotations
+
+from heard.analysis import Analyzer
+from heard.model import Channel, Conversation, Role, Turn, Verdict
+
+ANALYZER = Analyzer()
+
+
+def chat(*lines: tuple[str, str]) -> Conversation:
+    return Conversation(
+        id="moments",
+        channel=Channel.CHAT,
+        turns=[Turn(index=i, role=Role(r), text=t) for i, (r, t) in enumerate(lines)],
+    )
+
+
+def tips(conv: Conversation) -> dict[str, int | None]:
+    card = ANALYZER.analyze(conv).scorecard
+    return {t.behaviour: (t.span.turn if t.span else None) for t in card.tips}
+
+
+def verdict(conv: Conversation, behaviour: str) -> Verdict:
+    card = ANALYZER.analyze(conv).scorecard
+    return next(i.verdict for i in card.checklist if i.behaviour == behaviour)
+
+
+BOOKING = (
+    ("customer", "Hi"),
+    ("agent", "Hello, how can I help?"),
+    ("customer", "I'd like a table at Legume for 5pm."),
+    ("agent", "For how many people should the reservation be made?"),
+    ("customer", "4"),
+    ("agent", "Your reservation at Legume is confirmed for 4 people at 5pm."),
+)
+
+
+def test_a_plain_booking_gets_no_missed_behaviour_tips() -> None:
+    """Nothing called for an acknowledgement, a recap, a next step or empathy here."""
+    found = tips(chat(*BOOKING))
+    assert not {"acknowledgement", "summary", "next_step", "empathy", "paraphrase"} & set(found)
+
+
+def test_a_problem_description_is_where_a_missed_acknowledgement_points() -> None:
+    conv = chat(
+        ("customer", "Hello"),
+        ("agent", "Hi, how can I help?"),
+        (
+            "customer",
+            "My router keeps dropping the connection every evening and it isn't working "
+            "at all since the storm on Saturday.",
+        ),
+        ("agent", "Can I have your account number?"),
+        ("customer", "55512"),
+        ("agent", "A technician will visit tomorrow at 9 am."),
+    )
+    found = tips(conv)
+    assert 3 in found.values() and 1 not in found.values(), found  # not the greeting (turn 1)
+    card = ANALYZER.analyze(conv).scorecard
+    missed = {i.behaviour for i in card.checklist if i.verdict == Verdict.MISSED}
+    assert {"acknowledgement", "paraphrase"} <= missed
+
+
+def test_empathy_tip_points_at_the_reply_to_the_angry_turn() -> None:
+    conv = chat(
+        ("customer", "Can I check my order 4411?"),
+        ("agent", "It shipped on Monday."),
+        ("customer", "This is ridiculous, I am furious! It was promised for last week!"),
+        ("agent", "Is there anything else I can do for you?"),
+        ("customer", "No."),
+        ("agent", "Goodbye."),
+    )
+    found = tips(conv)
+    assert found.get("empathy", found.get("reflection_of_feeling")) == 3, found
+
+
+def test_no_closing_check_tip_when_the_chat_ends_mid_intake() -> None:
+    conv = chat(
+        ("customer", "I need to see a doctor about my knee, it hurts when I walk."),
+        ("agent", "Which doctor would you like to see?"),
+    )
+    assert verdict(conv, "resolution_check") == Verdict.MISSED
+    assert "resolution_check" not in tips(conv)
+
+
+def test_a_next_step_is_called_for_only_when_something_is_pending() -> None:
+    assert verdict(chat(*BOOKING), "next_step") == Verdict.NOT_APPLICABLE
+    pending = chat(
+        ("customer", "Someone took 500 dollars from my account, I need to report fraud."),
+        ("agent", "Your report has been submitted and will be reviewed in due course."),
+        ("customer", "Okay."),
+        ("agent", "Goodbye."),
+    )
+    assert verdict(pending, "next_step") == Verdict.MISSED
+    timed = chat(
+        ("customer", "Can I get towels sent to room 359?"),
+        ("agent", "Your request has been submitted. Housekeeping will knock at 11 am."),
+    )
+    assert verdict(timed, "next_step") == Verdict.DONE
+
+
+def test_a_closing_check_names_the_first_request_not_the_goodbye() -> None:
+    conv = chat(
+        ("customer", "I need to book a hotel room at the Hyatt from May 5th to May 9th."),
+        ("agent", "Your room at the Hyatt is booked from May 5th to May 9th."),
+        ("customer", "I'm indulging since I'm on vacation :)"),
+        ("agent", "Enjoy your stay."),
+    )
+    card = ANALYZER.analyze(conv).scorecard
+    check = next((t for t in card.tips if t.behaviour == "resolution_check"), None)
+    assert check is not None and check.suggestion is not None
+    assert "vacation" not in check.suggestion and "Hyatt" in check.suggestion
