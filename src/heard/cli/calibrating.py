@@ -88,9 +88,7 @@ def register(app: typer.Typer) -> None:
                     param_hint="--data / --from-store",
                 )
             base = load_rubric(rubric)
-            outcomes = (
-                _star(data) if data is not None else _store(database)  # type: ignore[arg-type]
-            )
+            outcomes = _star(data) if data is not None else _store(database)
         except InputError as exc:
             errors.print(f"[red]error[/red] {escape(str(exc))}")
             raise typer.Exit(EXIT_USAGE) from None
