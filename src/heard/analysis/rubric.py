@@ -45,6 +45,9 @@ class Behaviour(_Strict):
     component: str
     polarity: Literal["positive", "negative", "neutral"]
     points: float = Field(default=0, ge=0)
+    priority: float | None = Field(default=None, ge=0)
+    """The order of this behaviour's tips, highest first (its `points` when not given): a
+    calibrated rubric keeps the hand-written coaching order while its points follow outcomes."""
     applies: Applies = "always"
     label: str
     tip: str | None = None

@@ -244,7 +244,7 @@ def score(
                 credit[behaviour.component] += behaviour.points
             if verdict == Verdict.MISSED and behaviour.tip:
                 make = partial(_missed_tip, ctx, name, behaviour, why, findings)
-                tips.append((behaviour.points, name, make))
+                tips.append((_priority(behaviour), name, make))
             checklist.append(
                 ChecklistItem(
                     behaviour=name, component=behaviour.component, verdict=verdict, reason=reason
@@ -266,7 +266,7 @@ def score(
                 for finding in seen[:MAX_DEDUCTIONS]:
                     tips.append(
                         (
-                            behaviour.points + 1,
+                            _priority(behaviour) + 1,
                             name,
                             partial(_deducted_tip, ctx, name, behaviour, finding),
                         )
@@ -358,6 +358,11 @@ def _distinct(
     return chosen
 
 
+def _priority(behaviour: Behaviour) -> float:
+    """Where a behaviour's tips rank: its `priority`, else its points."""
+    return behaviour.points if behaviour.priority is None else behaviour.priority
+
+
 def _missed_tip(
     ctx: Context, name: str, behaviour: Behaviour, why: str, findings: list[Finding]
 ) -> Tip | None:
@@ -371,7 +376,7 @@ def _missed_tip(
         message=f"Missed: {behaviour.label.lower()} ({why}).",
         span=Span(turn=turn, start=0, end=len(ctx.turns[turn].text)),
         suggestion=render_tip(behaviour.tip or "", ctx, words_from(ctx, name, turn)),
-        priority=behaviour.points,
+        priority=_priority(behaviour),
     )
 
 
@@ -399,5 +404,5 @@ def _deducted_tip(ctx: Context, name: str, behaviour: Behaviour, finding: Findin
         span=span,
         suggestion=finding.suggestion
         or (render_tip(behaviour.tip, ctx, words_at) if behaviour.tip else None),
-        priority=behaviour.points + 1,
+        priority=_priority(behaviour) + 1,
     )

@@ -10,6 +10,7 @@ from heard import __version__
 from heard.cli import (
     analyzing,
     bench,
+    calibrating,
     coaching,
     demoing,
     evaluating,
@@ -70,6 +71,7 @@ analyzing.register(app)
 evaluating.register(app)
 schema.register(app)
 training.register(app)
+calibrating.register(app)
 team.register(app)
 generating.register(app)
 demoing.register(app)

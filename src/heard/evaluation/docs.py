@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from heard.analysis.rubric import load_rubric
 from heard.evaluation import judgements
 from heard.evaluation.corpus import (
     BASELINE,
@@ -122,7 +123,9 @@ def outcome_rows(evaluation: Evaluation) -> str:
         "`scripts/train_outcome_model.py` on STAR's train part only). The `.baseline` rows "
         f"are a {BASELINE_DESCRIPTION}, which `heard eval` fits itself on the same train part "
         "and scores on the same held-out conversations; the plain rows are the Listening Score "
-        "and the peak customer anger."
+        f"with heard's default rubric ({load_rubric().ref}, whose points and weights "
+        "`heard calibrate` fitted on STAR's train part only: docs/analysis.md, \"Calibrating "
+        'the rubric") and the peak customer anger.'
     )
 
 

@@ -29,6 +29,7 @@ TARGETS: tuple[Target, ...] = (
     Target("annomi.open_closed", "accuracy", 0.85),
     Target("annomi.reflection", "f1", 0.75),
     Target("star.calm_helpful", "auc", 0.70),
+    Target("star.calm_helpful", "auc", 0.65, source="issue 19: the calibrated Listening Score"),
     Target("star.user_annoyed", "auc", 0.80),
     Target("star.calm_helpful.outcome", "auc", 0.78, source="issue 19: above the TF-IDF baseline"),
     Target("star.user_annoyed.outcome", "auc", 0.88, source="issue 19: above the TF-IDF baseline"),

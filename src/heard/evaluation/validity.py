@@ -2,8 +2,9 @@
 
 STAR (MIT) chats carry the users' and wizards' own questionnaires; Harper Valley Bank
 (CC BY 4.0) calls carry the caller's rating of the agent. The outcomes never tune the
-detectors or the rubric; the outcome model (`heard.learn.outcome`) is trained on STAR's train
-part, so every STAR figure is on the held-out part, the same group hash as the labelled tasks
+detectors. The outcome model (`heard.learn.outcome`) is trained, and the default rubric's
+points and weights fitted (`heard calibrate`), on STAR's train part only, so every STAR figure
+is on the held-out part, the same group hash as the labelled tasks
 (`heard.learn.datasets.in_holdout`). A TF-IDF + logistic baseline is fitted here on the train
 part and scored on the same held-out conversations, beside heard's figures.
 """
@@ -71,7 +72,8 @@ VALIDITY: dict[str, ValidityTask] = {
             dataset="star",
             file="star.jsonl",
             format="star",
-            title="Listening Score vs user: 'did the assistant stay calm and helpful?'",
+            title="Listening Score (calibrated rubric) vs user: 'did the assistant stay calm and "
+            "helpful?'",
             statistic="auc",
             predictor="listening_score",
             outcome=_calm,
