@@ -85,13 +85,14 @@ def difference_interval(
     after: tuple[int, float, float],
     *,
     confidence: float = CONFIDENCE,
-) -> tuple[float, float]:
+) -> tuple[float, float] | None:
     """The `confidence` interval of mean(after) - mean(before), each side given as
     (conversations, mean, sample variance), by Welch's t (unequal variances; the
-    Welch–Satterthwaite degrees of freedom). Both sides need at least 2 conversations."""
+    Welch–Satterthwaite degrees of freedom); None when a side has fewer than 2 conversations
+    (no spread to tell noise from change)."""
     (n0, m0, v0), (n1, m1, v1) = before, after
     if n0 < 2 or n1 < 2:
-        raise ValueError("a difference interval needs at least 2 conversations a side")
+        return None
     diff = m1 - m0
     a, b = v0 / n0, v1 / n1
     se = math.sqrt(a + b)

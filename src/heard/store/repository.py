@@ -2148,11 +2148,12 @@ class Store:
             compared = {a for a in ranked if a in last_week and last_week[a][0] >= minimum}
             now_spread = spreads(where) if compared else {}
             then_spread = spreads(before) if compared else {}
-            intervals = {
-                a: rules.difference_interval(then_spread[a], now_spread[a])
-                for a in compared
-                if a in now_spread and a in then_spread
-            }
+            intervals: dict[int, tuple[float, float]] = {}
+            for a in compared:
+                if a in now_spread and a in then_spread:
+                    found = rules.difference_interval(then_spread[a], now_spread[a])
+                    if found is not None:
+                        intervals[a] = found
             listeners = [
                 Listener(
                     agent_id=agent,
