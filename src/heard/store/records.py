@@ -296,7 +296,14 @@ class Listener(_Record):
     conversations: int
     mean_score: float
     previous_mean: float | None = None
+    previous_conversations: int = 0
     improvement: float | None = None
+    improvement_low: float | None = Field(
+        default=None, description="lower end of the improvement's 95% interval (Welch)"
+    )
+    improvement_high: float | None = Field(
+        default=None, description="upper end of the improvement's 95% interval (Welch)"
+    )
 
 
 class Badge(_Record):
@@ -306,6 +313,8 @@ class Badge(_Record):
     agent: str | None
     rate: float = Field(description="share of the agent's conversations with the behaviour done")
     findings: int
+    done: int = Field(default=0, description="conversations with the behaviour done")
+    judged: int = Field(default=0, description="conversations where the behaviour was judged")
 
 
 class Recognition(_Record):

@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, aliased, defer
 
 from heard import embed
+from heard import numbers as rules
 from heard.analysis import Analyzer
 from heard.analysis.detector import Requirement
 from heard.analysis.rubric import Rubric
@@ -2092,8 +2093,10 @@ class Store:
     ) -> Recognition:
         """Listeners of the week starting `week` (moved back to its Monday): by mean score and
         by improvement on the week before, each needing `min_conversations` in the week (and
-        the week before, for improvement); and a badge per behaviour for the agent who did it
-        in the largest share of their conversations."""
+        the week before, for improvement); an improvement is listed only when its 95% interval
+        (Welch, heard.numbers) lies above 0, so a decliner or noise is never "most improved".
+        A badge per behaviour goes to the agent who did it in the largest share of their
+        conversations, having done it in at least `min_conversations` of them."""
         minimum = min_conversations or self.recognition_min_conversations
         monday = week - timedelta(days=week.weekday())
         start = datetime.combine(monday, datetime.min.time())
@@ -2142,7 +2145,36 @@ class Store:
                 ).group_by(rows.agent_id)
                 return {a: (n, float(m)) for a, n, m in session.execute(stmt)}
 
+            def spreads(filter_: ConversationFilter) -> dict[int, tuple[int, float, float]]:
+                """Per agent: (conversations, mean, sample variance) of the scores, for the
+                improvement's interval (the rollups keep no sums of squares)."""
+                rows = self._filter_rows(filter_)
+                score = rows.listening_score
+                stmt = self._conversation_query(
+                    [rows.agent_id, func.count(score), func.sum(score), func.sum(score * score)],
+                    viewer,
+                    filter_,
+                    rows,
+                    conversations=False,
+                )
+                stmt = stmt.where(rows.agent_id.is_not(None), score.is_not(None))
+                return {
+                    a: (int(n), float(t) / int(n), rules.variance(int(n), float(t), float(q)))
+                    for a, n, t, q in session.execute(stmt.group_by(rows.agent_id))
+                    if n
+                }
+
             this_week, last_week = means(where), means(before)
+            ranked = {a for a, (n, _) in this_week.items() if n >= minimum}
+            compared = {a for a in ranked if a in last_week and last_week[a][0] >= minimum}
+            now_spread = spreads(where) if compared else {}
+            then_spread = spreads(before) if compared else {}
+            intervals: dict[int, tuple[float, float]] = {}
+            for a in compared:
+                if a in now_spread and a in then_spread:
+                    found = rules.difference_interval(then_spread[a], now_spread[a])
+                    if found is not None:
+                        intervals[a] = found
             listeners = [
                 Listener(
                     agent_id=agent,
@@ -2151,17 +2183,24 @@ class Store:
                     conversations=n,
                     mean_score=round(mean, 2),
                     previous_mean=None if agent not in last_week else round(last_week[agent][1], 2),
+                    previous_conversations=last_week.get(agent, (0, 0.0))[0],
                     improvement=None
-                    if agent not in last_week or last_week[agent][0] < minimum
+                    if agent not in compared
                     else round(mean - last_week[agent][1], 2),
+                    improvement_low=None
+                    if agent not in intervals
+                    else round(intervals[agent][0], 2),
+                    improvement_high=None
+                    if agent not in intervals
+                    else round(intervals[agent][1], 2),
                 )
                 for agent, (n, mean) in this_week.items()
-                if n >= minimum
+                if agent in ranked
             ]
             by_score = sorted(listeners, key=lambda x: (-x.mean_score, x.agent_id))[:limit]
             by_improvement = sorted(
-                (x for x in listeners if x.improvement is not None),
-                key=lambda x: (-(x.improvement or 0), x.agent_id),
+                (x for x in listeners if rules.improved(intervals.get(x.agent_id))),
+                key=lambda x: (-(x.improvement_low or 0), -(x.improvement or 0), x.agent_id),
             )[:limit]
             tally: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
             if self._rolls_up(where):
@@ -2185,15 +2224,15 @@ class Store:
                     tally[(behaviour, agent)] = [int(n), int(done), int(findings)]
             else:
                 self._tally_verdicts(session, viewer, where, tally)
-            rates: dict[str, list[tuple[float, int, int]]] = defaultdict(list)
+            rates: dict[str, list[tuple[float, int, int, int, int]]] = defaultdict(list)
             for (behaviour, agent), (n, done, findings) in tally.items():
-                if n >= minimum and done:
-                    rates[behaviour].append((done / n, findings, agent))
+                if n >= minimum and done >= minimum:
+                    rates[behaviour].append((done / n, done, findings, agent, n))
             badges = []
             for badge, behaviour in BADGES.items():
-                ranked = sorted(rates[behaviour], key=lambda r: (-r[0], -r[1], r[2]))
-                if ranked:
-                    rate, findings, agent = ranked[0]
+                leaders = sorted(rates[behaviour], key=lambda r: (-r[0], -r[1], r[3]))
+                if leaders:
+                    rate, done, findings, agent, judged = leaders[0]
                     badges.append(
                         Badge(
                             badge=badge,
@@ -2202,6 +2241,8 @@ class Store:
                             agent=names.get(agent, (None, None))[0],
                             rate=round(rate, 3),
                             findings=findings,
+                            done=done,
+                            judged=judged,
                         )
                     )
         return Recognition(

@@ -60,20 +60,26 @@ def _score_axis(title: str = "Listening Score") -> dict[str, Any]:
     return {"title": {"text": title}, "range": [0, 100], "gridcolor": "#e0e0e0", "zeroline": False}
 
 
+def _gapped(points: Sequence[TrendPoint]) -> list[float | None]:
+    """Each point's mean as a chart draws it: None (a gap) where TrendPoint.shown says so."""
+    return [None if p.shown is None else round(p.shown, 1) for p in points]
+
+
 def score_trend(points: Sequence[TrendPoint]) -> Figure:
-    """Mean Listening Score per period, the number of conversations on hover."""
-    shown = [p for p in points if p.mean is not None]
+    """Mean Listening Score per period, the number of conversations on hover; a period with
+    no score or too few conversations (heard.numbers) is a gap in the line, never a zero."""
     return {
         "data": [
             {
                 "type": "scatter",
                 "mode": "lines+markers",
                 "name": "Listening Score",
-                "x": [p.period.isoformat() for p in shown],
-                "y": [round(p.mean, 1) for p in shown if p.mean is not None],
-                "customdata": [p.n for p in shown],
+                "x": [p.period.isoformat() for p in points],
+                "y": _gapped(points),
+                "customdata": [p.n for p in points],
                 "hovertemplate": "%{x}: %{y:.0f} (%{customdata} conversations)<extra></extra>",
                 "line": {"color": "#1a237e", "width": 2},
+                "connectgaps": False,
             }
         ],
         "layout": _layout(yaxis=_score_axis(), xaxis={"type": "date", "gridcolor": "#eeeeee"}),
@@ -87,16 +93,18 @@ def component_trends(
     labels = labels or {}
     data = []
     for trend in components:
-        shown = [p for p in trend.points if p.mean is not None]
         data.append(
             {
                 "type": "scatter",
                 "mode": "lines+markers",
                 "name": labels.get(trend.component, trend.component),
-                "x": [p.period.isoformat() for p in shown],
-                "y": [round(p.mean, 1) for p in shown if p.mean is not None],
+                "x": [p.period.isoformat() for p in trend.points],
+                "y": _gapped(trend.points),
+                "customdata": [p.n for p in trend.points],
                 "line": {"color": component_colour(trend.component), "width": 2},
-                "hovertemplate": "%{fullData.name}: %{y:.0f}<extra></extra>",
+                "hovertemplate": "%{fullData.name}: %{y:.0f} (%{customdata} conversations)"
+                "<extra></extra>",
+                "connectgaps": False,
             }
         )
     return {

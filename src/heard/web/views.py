@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from heard import numbers
 from heard.live.events import Hint, LiveState, Nudge
 from heard.model import Channel, Conversation, Polarity, Role, Scorecard
 from heard.store.records import NoteStatus, UserRole
@@ -39,6 +40,12 @@ class TrendPoint(_View):
     period: date
     mean: Score | None = None
     n: int = Field(default=0, ge=0)
+
+    @property
+    def shown(self) -> float | None:
+        """The mean a chart may draw: None (a gap) when the period had no score or fewer than
+        heard.numbers.MIN_CONVERSATIONS conversations."""
+        return self.mean if numbers.enough(self.n) else None
 
 
 class ComponentTrend(_View):
@@ -141,10 +148,25 @@ class AgentRow(_View):
     team: str | None = None
     n: int = Field(ge=0)
     mean: Score | None = None
-    change: float | None = Field(default=None, description="mean now minus the previous period")
-    weekly: list[float | None] = Field(
-        default_factory=list, description="weekly means, oldest first"
+    change: float | None = Field(
+        default=None,
+        description="mean in the last week minus the week before; None unless both weeks have "
+        "heard.numbers.MIN_CONVERSATIONS conversations",
     )
+    n_before: int = Field(default=0, ge=0, description="conversations in the week before")
+    n_after: int = Field(default=0, ge=0, description="conversations in the last week")
+    weekly: list[float | None] = Field(
+        default_factory=list,
+        description="weekly means, oldest first; None where a week had too few conversations",
+    )
+
+    @property
+    def change_text(self) -> str:
+        return numbers.change_text(self.change)
+
+    @property
+    def change_direction(self) -> str:
+        return numbers.direction(self.change)
 
 
 class DashboardView(_View):
@@ -250,6 +272,9 @@ class Listener(_View):
     n: int = Field(ge=0)
     mean: Score
     previous: Score | None = Field(default=None, description="mean in the week before")
+    previous_n: int = Field(default=0, ge=0, description="conversations in the week before")
+    low: float | None = Field(default=None, description="the improvement's 95% interval, low end")
+    high: float | None = Field(default=None, description="the improvement's 95% interval, top")
 
     @property
     def improvement(self) -> float | None:
@@ -271,6 +296,11 @@ class RecognitionView(_View):
 
     week_start: date
     min_n: int = Field(ge=1)
+    latest: bool = Field(
+        default=False,
+        description="the week was not asked for: it is the last complete week with a board",
+    )
+    weeks: list[date] = Field(default_factory=list, description="weeks the picker offers")
     by_score: list[Listener] = Field(default_factory=list)
     by_improvement: list[Listener] = Field(default_factory=list)
     badges: list[Badge] = Field(default_factory=list)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from heard import __version__
+from heard import __version__, numbers
 from heard.analysis.rubric import Rubric, load_rubric
 from heard.model import Concern, ConcernStatus
 from heard.report.content import VERDICT_WORD, metric_text, outcome_text, score_text, trajectory
@@ -124,11 +124,12 @@ class Pages:
             component_label=self.component_label,
             behaviour_label=self.behaviour_label,
             sparkline=lambda values, label="": Markup(charts.sparkline(values, label=label)),
-            signed=lambda v: "n/a" if v is None else f"{v:+.0f}",
+            signed=numbers.signed,
             open_first=open_first,
         )
         self.env.globals.update(
             version=__version__,
+            min_n=numbers.MIN_CONVERSATIONS,
             chart=chart,
             charts=charts,
             component_colour=charts.component_colour,

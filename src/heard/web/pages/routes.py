@@ -28,6 +28,7 @@ from heard.store.records import IngestStatus, NoteStatus
 from heard.web import auth, views
 from heard.web.deps import SettingsDep, StoreDep
 from heard.web.errors import ApiError
+from heard.web.pages import trends
 from heard.web.pages.rendering import Pages, default_pages
 from heard.web.sockets import socket_guard
 from heard.web.throttle import SignInRefused, SignInThrottle, client_address
@@ -303,30 +304,6 @@ def varied(moments: list[store_records.Moment], limit: int = MOMENTS_SHOWN) -> l
     return [_moment(m) for m in (first + rest)[:limit]]
 
 
-def _trend(points: list[store_records.TrendPoint]) -> list[views.TrendPoint]:
-    return [
-        views.TrendPoint(period=p.period, mean=p.listening_score, n=p.conversations) for p in points
-    ]
-
-
-def _components(points: list[store_records.TrendPoint]) -> list[views.ComponentTrend]:
-    names = sorted({name for p in points for name in p.components})
-    return [
-        views.ComponentTrend(
-            component=name,
-            points=[
-                views.TrendPoint(
-                    period=p.period,
-                    mean=p.components.get(name),
-                    n=p.conversations if p.components.get(name) is not None else 0,
-                )
-                for p in points
-            ],
-        )
-        for name in names
-    ]
-
-
 def dashboard_view(
     store: Store,
     viewer: Viewer,
@@ -359,7 +336,7 @@ def dashboard_view(
     trend = store.trends(viewer, where)
     distribution = store.distribution(viewer, where)
     moments = store.moments(viewer, where, limit=4 * MOMENTS_SHOWN)
-    weeks = [p.period for p in trend]
+    weeks = trends.weeks_of(trend)
     per_agent = store.agent_trends(viewer, where)
     rows = []
     for a in agents:
@@ -367,25 +344,9 @@ def dashboard_view(
             agent_id is not None and a.id != agent_id
         ):
             continue
-        weekly_points = per_agent.get(a.id, {})
-        n = sum(count for count, _ in weekly_points.values())
-        if not n:
-            continue
-        weekly = [weekly_points.get(w, (0, None))[1] for w in weeks]
-        known = [v for v in weekly if v is not None]
-        scored = [(c, m) for c, m in weekly_points.values() if m is not None]
-        mean = sum(c * m for c, m in scored) / sum(c for c, _ in scored) if scored else None
-        rows.append(
-            views.AgentRow(
-                agent_id=str(a.id),
-                name=a.name or a.external_id,
-                team=a.team,
-                n=n,
-                mean=None if mean is None else round(mean, 2),
-                change=round(known[-1] - known[-2], 2) if len(known) > 1 else None,
-                weekly=weekly,
-            )
-        )
+        row = trends.agent_row(a, per_agent.get(a.id, {}), weeks)
+        if row is not None:
+            rows.append(row)
     scored_trend = [p for p in trend if p.listening_score is not None]
     total_scored = sum(p.conversations for p in scored_trend)
     overall = (
@@ -412,8 +373,8 @@ def dashboard_view(
         ),
         conversations=distribution.total,
         mean=None if overall is None else round(overall, 2),
-        trend=_trend(trend),
-        components=_components(trend),
+        trend=trends.trend(trend),
+        components=trends.components(trend),
         histogram=[
             views.HistogramBin(lower=b.low, upper=b.high, count=b.conversations)
             for b in distribution.bins
@@ -641,7 +602,7 @@ def agent_home(request: Request, user: Agent, store: StoreDep) -> HTMLResponse:
         name=agent.name or user.page_user.name,
         team=agent.team,
         mean=agent.mean_score,
-        trend=_trend(store.trends(user.viewer, mine)),
+        trend=trends.trend(store.trends(user.viewer, mine)),
         best=varied(store.moments(user.viewer, mine, limit=4 * MOMENTS_SHOWN).best),
         waiting=[note_view(n, names) for n in waiting],
         recent=[
@@ -674,6 +635,9 @@ def _listener(x: store_records.Listener) -> views.Listener:
         n=x.conversations,
         mean=x.mean_score,
         previous=x.previous_mean,
+        previous_n=x.previous_conversations,
+        low=x.improvement_low,
+        high=x.improvement_high,
     )
 
 
@@ -686,10 +650,15 @@ def recognition(
 ) -> HTMLResponse:
     viewer = board_viewer(user)
     chosen = _optional_date(week, "week")
+    today = datetime.now(UTC).date()
+    complete = trends.complete_weeks(store.trends(viewer), today)
     if chosen is None:
-        trend = store.trends(viewer)
-        chosen = trend[-1].period if trend else datetime.now(UTC).date()
-    board = store.recognition(viewer, week=chosen)
+        board_week = trends.board_week(
+            complete, lambda w: bool(store.recognition(viewer, week=w).by_score), today
+        )
+        board = store.recognition(viewer, week=board_week)
+    else:
+        board = store.recognition(viewer, week=chosen)
     in_week = store.agent_trends(
         viewer,
         ConversationFilter(
@@ -708,6 +677,8 @@ def recognition(
     view = views.RecognitionView(
         week_start=board.week,
         min_n=board.min_conversations,
+        latest=chosen is None,
+        weeks=complete[: trends.PICKER_WEEKS],
         by_score=[_listener(x) for x in board.by_score],
         by_improvement=[_listener(x) for x in board.by_improvement],
         badges=[
@@ -715,7 +686,7 @@ def recognition(
                 behaviour=b.behaviour,
                 title=b.badge,
                 agent=b.agent or f"agent {b.agent_id}",
-                value=f"in {b.rate:.0%} of their conversations ({b.findings} times)",
+                value=trends.badge_text(b),
             )
             for b in board.badges
         ],
