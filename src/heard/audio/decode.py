@@ -29,9 +29,20 @@ def looks_like_audio(data: bytes) -> bool:
     """Whether the bytes start like an audio container heard reads (cheap, for sniffing)."""
     if data.startswith((b"RIFF", b"RF64")):
         return data[8:12] == b"WAVE"
-    if len(data) >= 2 and data[0] == 0xFF and (data[1] & 0xE0) == 0xE0 and data[1] & 0x06:
-        return True  # an MPEG audio frame (MP3 without a tag)
+    if _mp3_frame(data):
+        return True
     return any(data[offset : offset + len(magic)] == magic for offset, magic in MAGIC)
+
+
+def _mp3_frame(data: bytes) -> bool:
+    """Whether the bytes start with an MPEG layer III frame header (an MP3 without a tag):
+    11 sync bits, a known version, layer III, a usable bitrate and sample rate. Layer I and II
+    are left out, so that a UTF-16 byte-order mark (FF FE) is not taken for audio."""
+    if len(data) < 3 or data[0] != 0xFF or (data[1] & 0xE0) != 0xE0:
+        return False
+    version, layer = (data[1] >> 3) & 3, (data[1] >> 1) & 3
+    bitrate, rate = data[2] >> 4, (data[2] >> 2) & 3
+    return version != 1 and layer == 1 and bitrate not in (0, 15) and rate != 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +122,7 @@ def decode(data: bytes, name: str) -> Recording:
 
 
 def _reason(exc: Exception) -> str:
-    text = str(exc).strip()
+    text = (getattr(exc, "strerror", None) or str(exc)).strip()
     return text.split(";")[0][:120] if text else type(exc).__name__
 
 
