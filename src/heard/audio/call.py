@@ -4,6 +4,7 @@ detector reads (interruptions, dead air, talk ratio…)."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -165,7 +166,7 @@ def _utterances(parties: Sequence[Party]) -> list[Utterance]:
         for word in party.words:
             if run and (
                 word.start - run[-1].end >= TURN_PAUSE_SECONDS
-                or any(run[-1].end <= s < word.start for s in others)
+                or _starts_between(others, run[-1].end, word.start)
             ):
                 found.append(Utterance(index, tuple(run)))
                 run = []
@@ -173,6 +174,12 @@ def _utterances(parties: Sequence[Party]) -> list[Utterance]:
         if run:
             found.append(Utterance(index, tuple(run)))
     return sorted(found, key=lambda u: (u.start, u.party))
+
+
+def _starts_between(starts: list[float], low: float, high: float) -> bool:
+    """Whether a sorted list holds a value in [low, high)."""
+    at = bisect_left(starts, low)
+    return at < len(starts) and starts[at] < high
 
 
 def _conversation(

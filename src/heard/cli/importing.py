@@ -364,10 +364,14 @@ def register(app: typer.Typer) -> None:
         column: ColumnOpt = [],  # noqa: B006
         channel: ChannelOpt = None,
         max_size: MaxSizeOpt = DEFAULT_MAX_BYTES / 1024 / 1024,
+        agent_channel: AgentChannelOpt = None,
+        asr_model: AsrModelOpt = None,
     ) -> None:
         """Print conversations as readable transcripts."""
         check_format(format)
-        options = build_options(role, column, channel, max_size)
+        options = build_options(
+            role, column, channel, max_size, agent_channel=agent_channel, asr_model=asr_model
+        )
         results = run_imports(
             files, format=format, options=options, redact=redact, show_progress=True
         )
