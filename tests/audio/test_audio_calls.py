@@ -181,3 +181,20 @@ def test_a_harper_valley_call_folder_is_one_timed_call() -> None:
     agent = sum(t.duration or 0 for t in conversation.by_role(Role.AGENT))
     customer = sum(t.duration or 0 for t in conversation.by_role(Role.CUSTOMER))
     assert abs(agent / (agent + customer) - human_ratio) < 0.1
+    # the agent starting while the caller speaks: the same times as in the human timings
+    from heard.analysis import Analyzer
+
+    caller = [s for s in segments if s["speaker_role"] == "caller"]
+    human_cut_ins = [
+        s["start_ms"] / 1000
+        for s in segments
+        if s["speaker_role"] == "agent"
+        and any(c["start_ms"] < s["start_ms"] < c["start_ms"] + c["duration_ms"] for c in caller)
+    ]
+    found = [
+        conversation.turns[f.spans[0].turn].start
+        for f in Analyzer().analyze(conversation).scorecard.findings
+        if f.behaviour in ("interruption", "backchannel_overlap")
+    ]
+    assert len(found) == len(human_cut_ins) > 0
+    assert all(abs(a - b) < 0.4 for a, b in zip(sorted(found), human_cut_ins, strict=True))
