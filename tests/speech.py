@@ -69,3 +69,19 @@ def place(lines: list[tuple[int, str, float, np.ndarray]], tail: float = 0.5) ->
         placed.append(Placed(side, text, at / RATE, (at + len(clip)) / RATE))
     left, right = (np.clip(c, -32768, 32767) for c in channels)
     return left, right, placed
+
+
+def to_mp3(source: Path, target: Path, rate: int = 22_050) -> Path:
+    """The recording as stereo MP3 (sox here has no MP3 writer; PyAV's FFmpeg has lame)."""
+    import av
+
+    with av.open(str(source)) as inp, av.open(str(target), "w") as out:
+        stream = out.add_stream("mp3", rate=rate, layout="stereo")
+        resampler = av.AudioResampler(format="s16p", layout="stereo", rate=rate)
+        for frame in inp.decode(audio=0):
+            for chunk in resampler.resample(frame):
+                out.mux(stream.encode(chunk))
+        for chunk in resampler.resample(None):
+            out.mux(stream.encode(chunk))
+        out.mux(stream.encode(None))
+    return target

@@ -15,7 +15,7 @@ from heard.audio import word_error_rate
 from heard.errors import InputError
 from heard.importers import ImportOptions, read_file
 from heard.model import Role
-from speech import Placed, place, require_tools, say, write_wav
+from speech import Placed, place, require_tools, say, to_mp3, write_wav
 
 AGENT_GREETING = "Thank you for calling the bank, my name is Sam, how can I help you today?"
 CUSTOMER_PROBLEM = "I lost my debit card yesterday and I need a new one sent to my home please."
@@ -92,6 +92,23 @@ def test_the_agent_channel_is_sniffed_or_chosen(call, tmp_path: Path) -> None:
     [chosen] = read_file(swapped, options=ImportOptions(agent_channel="left"))[1]
     assert chosen.metadata["agent_channel_chosen_by"] == "--agent-channel"
     assert [t.role for t in chosen.turns] == [Role.CUSTOMER, Role.AGENT, Role.CUSTOMER]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suffix", [".ogg", ".mp3"])
+def test_ogg_and_mp3_at_other_rates_read_alike(call, suffix: str, tmp_path: Path) -> None:
+    path, placed = call
+    copy = tmp_path / f"call{suffix}"
+    if suffix == ".mp3":
+        to_mp3(path, copy)
+    else:  # Ogg Vorbis at 44.1 kHz
+        subprocess.run(["sox", str(path), "-r", "44100", str(copy)], check=True)
+    fmt, [conversation] = read_file(copy)
+    assert fmt == "audio" and conversation.metadata["source_sample_rate"] != 16_000
+    assert [t.role for t in conversation.turns] == [Role.AGENT, Role.CUSTOMER, Role.AGENT]
+    for turn, truth in zip(conversation.turns, placed, strict=True):
+        assert word_error_rate(truth.text, turn.text) < 0.35, turn.text
+        assert abs(turn.start - truth.start) < 0.15, (turn.text, turn.start, truth.start)
 
 
 def _silence(path: Path, channels: int) -> Path:
