@@ -68,7 +68,7 @@ def decode(data: bytes, name: str) -> Recording:
     try:
         import av
     except ImportError as exc:
-        raise _missing_extra(where) from exc
+        raise missing_extra(where) from exc
     try:
         with av.open(io.BytesIO(data), mode="r", metadata_errors="ignore") as container:
             if not container.streams.audio:
@@ -126,7 +126,7 @@ def _reason(exc: Exception) -> str:
     return text.split(";")[0][:120] if text else type(exc).__name__
 
 
-def _missing_extra(where: Location) -> InputError:
+def missing_extra(where: Location) -> InputError:
     return InputError(
         "audio support is not installed",
         where=where,

