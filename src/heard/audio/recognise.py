@@ -70,6 +70,11 @@ def _load(path: str, threads: int) -> Any:
         ) from exc
 
 
+def load_model(recogniser: Recogniser) -> Any:
+    """The recogniser's faster-whisper model, loaded once per process, path and threads."""
+    return _load(str(recogniser.path), recogniser.threads)
+
+
 class Recogniser:
     """Recognises speech in 16 kHz channels; the model loads once per process and path."""
 
@@ -85,7 +90,7 @@ class Recogniser:
         """The words spoken in one channel, in order, with their own voice activity filter."""
         if not len(audio):
             return []
-        model = _load(str(self.path), self.threads)
+        model = load_model(self)
         segments, _ = model.transcribe(
             audio,
             language=None if model.model.is_multilingual else "en",
