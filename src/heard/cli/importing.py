@@ -56,17 +56,24 @@ SKIPPED_IN_FOLDERS = ("readme", "license", "notice", "options.json")
 
 
 def expand(paths: list[Path]) -> list[Path]:
-    """Files as given; a folder stands for the files in it (recursively, sorted).
+    """Files as given; a folder stands for the files in it (recursively, sorted), except that
+    a folder holding one recording a party (agent.wav, caller.wav) stands for that call.
 
     In folders, hidden files, Markdown and README/LICENSE files are passed over.
     """
+    from heard.importers.audio import call_folder
+
     found: list[Path] = []
     for path in paths:
-        if not path.is_dir():
+        if not path.is_dir() or call_folder(path) is not None:
             found.append(path)
             continue
+        calls = [p for p in sorted(path.rglob("*")) if p.is_dir() and call_folder(p) is not None]
+        found.extend(calls)
         for p in sorted(path.rglob("*")):
             name = p.name.lower()
+            if any(c in p.parents for c in calls):
+                continue  # read with its call
             if (
                 p.is_file()
                 and not name.startswith(".")
@@ -87,9 +94,14 @@ def import_one(path: Path, *, format: str, options: ImportOptions, redact: bool)
                 raise InputError(
                     "standard input is over the size limit", where=source.where(), code="too_large"
                 )
+        elif path.is_dir():
+            from heard.importers.audio import read_call_folder
+
+            source = Source(str(path), b"")
+            result.format, conversations = "audio", read_call_folder(path, options)
         else:
             source = load_source(path, max_bytes=options.max_bytes)
-        result.format, conversations = read_source(source, format=format, options=options)
+            result.format, conversations = read_source(source, format=format, options=options)
         result.warnings = source.warnings
         if redact:
             from heard.redact import redact_conversation
@@ -120,7 +132,13 @@ def parse_pairs(values: list[str], option: str) -> dict[str, str]:
 
 
 def build_options(
-    roles: list[str], columns: list[str], channel: str | None, max_size_mb: float
+    roles: list[str],
+    columns: list[str],
+    channel: str | None,
+    max_size_mb: float,
+    *,
+    agent_channel: str | None = None,
+    asr_model: Path | None = None,
 ) -> ImportOptions:
     speaker_roles = {}
     for label, role in parse_pairs(roles, "--role").items():
@@ -142,7 +160,18 @@ def build_options(
             ) from None
     if max_size_mb <= 0:
         raise typer.BadParameter("must be more than 0", param_hint="--max-size")
+    if agent_channel is not None and agent_channel.lower() not in ("left", "right"):
+        raise typer.BadParameter(
+            f"{agent_channel!r} is not a channel; use left or right", param_hint="--agent-channel"
+        )
+    if asr_model is not None and not (asr_model / "model.bin").is_file():
+        raise typer.BadParameter(
+            f"{asr_model} is not a CTranslate2 Whisper model folder (no model.bin)",
+            param_hint="--asr-model",
+        )
     return ImportOptions(
+        agent_channel=agent_channel.lower() if agent_channel else None,
+        asr_model=str(asr_model) if asr_model else None,
         speaker_roles=speaker_roles,
         columns=parse_pairs(columns, "--column"),
         channel=chosen_channel,
@@ -198,6 +227,22 @@ ChannelOpt = Annotated[
 MaxSizeOpt = Annotated[
     float, typer.Option("--max-size", help="Refuse files larger than this many MB.")
 ]
+AgentChannelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--agent-channel",
+        help="Stereo audio: the agent's channel, left or right (default: the one that speaks "
+        "first).",
+    ),
+]
+AsrModelOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--asr-model",
+        help="Audio: a local CTranslate2 Whisper model folder (default: $HEARD_ASR_MODEL, else "
+        "the packaged tiny.en).",
+    ),
+]
 
 
 def run_imports(
@@ -243,6 +288,8 @@ def register(app: typer.Typer) -> None:
         column: ColumnOpt = [],  # noqa: B006
         channel: ChannelOpt = None,
         max_size: MaxSizeOpt = DEFAULT_MAX_BYTES / 1024 / 1024,
+        agent_channel: AgentChannelOpt = None,
+        asr_model: AsrModelOpt = None,
     ) -> None:
         """Import conversations from files in any supported format.
 
@@ -250,7 +297,9 @@ def register(app: typer.Typer) -> None:
         2 usage error.
         """
         check_format(format)
-        options = build_options(role, column, channel, max_size)
+        options = build_options(
+            role, column, channel, max_size, agent_channel=agent_channel, asr_model=asr_model
+        )
         if as_json and out is not None and str(out) == "-":
             raise typer.BadParameter(
                 "--json and --out - both write to standard output", param_hint="--out"
@@ -315,10 +364,14 @@ def register(app: typer.Typer) -> None:
         column: ColumnOpt = [],  # noqa: B006
         channel: ChannelOpt = None,
         max_size: MaxSizeOpt = DEFAULT_MAX_BYTES / 1024 / 1024,
+        agent_channel: AgentChannelOpt = None,
+        asr_model: AsrModelOpt = None,
     ) -> None:
         """Print conversations as readable transcripts."""
         check_format(format)
-        options = build_options(role, column, channel, max_size)
+        options = build_options(
+            role, column, channel, max_size, agent_channel=agent_channel, asr_model=asr_model
+        )
         results = run_imports(
             files, format=format, options=options, redact=redact, show_progress=True
         )

@@ -57,6 +57,11 @@ class ImportOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     overlap_tolerance: float = 0.5
     """Seconds one speaker's turn may start before that speaker's previous turn ends."""
+    agent_channel: str | None = None
+    """Audio: the stereo channel the agent is on, left or right (default: who speaks first)."""
+    asr_model: str | None = None
+    """Audio: a local CTranslate2 Whisper model folder (default: $HEARD_ASR_MODEL, else the
+    packaged tiny.en)."""
 
     def role_for(self, label: str) -> Role | None:
         """The role for a speaker label, or None when the label is unknown."""

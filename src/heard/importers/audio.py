@@ -1,0 +1,99 @@
+"""Call recordings: a stereo file with one party a channel (WAV, FLAC, OGG, MP3… at any sample
+rate), or a folder holding one recording a party (Harper Valley Bank's agent.wav and
+caller.wav), recognised offline into a timed call. See docs/audio.md."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePath
+from typing import ClassVar
+
+from heard.errors import InputError, Location
+from heard.importers.base import Importer, ImportOptions, Source, conversation_id
+from heard.importers.registry import load_source, register
+from heard.model import Conversation
+
+AGENT_NAMES = ("agent", "rep", "representative")
+CUSTOMER_NAMES = ("caller", "customer", "client")
+
+
+@register
+class AudioImporter(Importer):
+    name: ClassVar[str] = "audio"
+    title: ClassVar[str] = (
+        "Call recording: stereo audio, one party a channel (WAV, FLAC, OGG, MP3), recognised "
+        "offline"
+    )
+    extensions: ClassVar[tuple[str, ...]] = (".wav", ".flac", ".ogg", ".mp3")
+    sample: ClassVar[str] = "made in the tests with espeak-ng and sox"
+
+    def sniff(self, source: Source) -> float:
+        from heard.audio import EXTENSIONS, looks_like_audio
+
+        if looks_like_audio(source.data[:16]):
+            return 1.0
+        # An empty or damaged file named like audio: read it here, to say what is wrong with it.
+        return 0.3 if PurePath(source.name).suffix.lower() in EXTENSIONS else 0.0
+
+    def parse(self, source: Source, options: ImportOptions) -> list[Conversation]:
+        from heard.audio import Recogniser, decode, stereo_call
+
+        recording = decode(source.data, source.name)
+        conversation = stereo_call(
+            recording,
+            recogniser=Recogniser(options.asr_model),
+            agent_channel=options.agent_channel,
+            id=conversation_id(None, source),
+        )
+        chosen = conversation.metadata.get("agent_channel_chosen_by")
+        if chosen == "spoke first":
+            source.warn(
+                f"the agent is on the {conversation.metadata['agent_channel']} channel "
+                "(it spoke first; set --agent-channel left|right to change)"
+            )
+        if options.channel is not None:
+            conversation.channel = options.channel
+        return [conversation]
+
+
+def call_folder(path: Path) -> tuple[Path, Path] | None:
+    """(agent recording, customer recording) when the folder holds one recording a party,
+    named by role (agent.wav and caller.wav, as in Harper Valley Bank), else None."""
+    from heard.audio import EXTENSIONS
+
+    if not path.is_dir():
+        return None
+    found: dict[str, list[Path]] = {"agent": [], "customer": []}
+    for child in sorted(path.iterdir()):
+        if not child.is_file() or child.suffix.lower() not in EXTENSIONS:
+            continue
+        stem = child.stem.lower()
+        if stem in AGENT_NAMES:
+            found["agent"].append(child)
+        elif stem in CUSTOMER_NAMES:
+            found["customer"].append(child)
+    if len(found["agent"]) == 1 and len(found["customer"]) == 1:
+        return found["agent"][0], found["customer"][0]
+    return None
+
+
+def read_call_folder(path: Path, options: ImportOptions) -> list[Conversation]:
+    """The call recorded in a folder of one recording a party (see `call_folder`)."""
+    from heard.audio import Recogniser, decode, two_file_call
+
+    parts = call_folder(path)
+    if parts is None:
+        raise InputError(
+            "no call recordings in the folder",
+            where=Location(file=str(path)),
+            expected="agent.wav and caller.wav (or customer.wav; FLAC, OGG, MP3 also)",
+            code="not_a_file",
+        )
+    agent, customer = (
+        decode(load_source(p, max_bytes=options.max_bytes).data, str(p)) for p in parts
+    )
+    conversation = two_file_call(
+        agent, customer, recogniser=Recogniser(options.asr_model), id=path.resolve().name
+    )
+    if options.channel is not None:
+        conversation.channel = options.channel
+    return [conversation]
