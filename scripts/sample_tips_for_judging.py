@@ -23,7 +23,7 @@ from heard.coaching.samples import STAR
 from heard.importers import Source, read_source
 
 ROOT = Path(__file__).resolve().parent.parent
-COACHING_SAMPLE = {"star": 200, "seed": 19}
+COACHING_SAMPLE = {"star": 300, "seed": 19}
 """What `heard coach samples` reads (its defaults): those chats are left out here."""
 
 

@@ -84,6 +84,11 @@ class Settings(BaseSettings):
             )
         return value
 
+    outcome_model: Path | None = Field(
+        default=None,
+        description="outcome model JSON scorecards use instead of the shipped one (a team's "
+        "own, from `heard train --task outcome`); the analysis reads HEARD_OUTCOME_MODEL itself",
+    )
     live_nudge_interval: float = Field(
         default=15.0,
         ge=0,

@@ -143,7 +143,7 @@ def test_the_grammar_rules(text: str, broken: str | None) -> None:
 @pytest.fixture(scope="module")
 def real():
     """A seeded sample of real STAR chats and every Harper Valley call."""
-    return load(require_shared_data(), star=90, seed=7)
+    return load(require_shared_data(), star=130, seed=7)
 
 
 def test_every_clause_said_back_from_real_turns_keeps_the_rules(real) -> None:

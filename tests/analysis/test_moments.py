@@ -89,11 +89,16 @@ def test_a_next_step_is_called_for_only_when_something_is_pending() -> None:
     assert verdict(chat(*BOOKING), "next_step") == Verdict.NOT_APPLICABLE
     pending = chat(
         ("customer", "Someone took 500 dollars from my account, I need to report fraud."),
-        ("agent", "Your report has been submitted and will be reviewed in due course."),
+        ("agent", "Your report has been submitted."),
         ("customer", "Okay."),
         ("agent", "Goodbye."),
     )
     assert verdict(pending, "next_step") == Verdict.MISSED
+    promised = chat(
+        ("customer", "Someone took 500 dollars from my account, I need to report fraud."),
+        ("agent", "Your report has been submitted. We will contact you in due course."),
+    )
+    assert verdict(promised, "next_step") == Verdict.DONE  # a commitment says what happens next
     timed = chat(
         ("customer", "Can I get towels sent to room 359?"),
         ("agent", "Your request has been submitted. Housekeeping will knock at 11 am."),
@@ -101,14 +106,17 @@ def test_a_next_step_is_called_for_only_when_something_is_pending() -> None:
     assert verdict(timed, "next_step") == Verdict.DONE
 
 
-def test_a_closing_check_names_the_first_request_not_the_goodbye() -> None:
-    conv = chat(
+def test_a_closing_check_only_where_the_customer_never_said_whether_it_worked() -> None:
+    lines = (
         ("customer", "I need to book a hotel room at the Hyatt from May 5th to May 9th."),
         ("agent", "Your room at the Hyatt is booked from May 5th to May 9th."),
         ("customer", "I'm indulging since I'm on vacation :)"),
-        ("agent", "Enjoy your stay."),
+        ("agent", "Lovely, the room has a sea view and breakfast is included."),
     )
-    card = ANALYZER.analyze(conv).scorecard
+    ends_on_the_fix = chat(*lines)
+    card = ANALYZER.analyze(ends_on_the_fix).scorecard
     check = next((t for t in card.tips if t.behaviour == "resolution_check"), None)
-    assert check is not None and check.suggestion is not None
-    assert "vacation" not in check.suggestion and "Hyatt" in check.suggestion
+    assert check is not None and check.span is not None and check.span.turn == 3
+    assert check.suggestion == 'Close by checking: "Does that solve it for you?"'  # no aside
+    thanked = chat(*lines, ("customer", "ok thanks"))
+    assert "resolution_check" not in tips(thanked)

@@ -115,3 +115,9 @@ def test_train_missing_data_folder(tmp_path: Path) -> None:
     proc = run("--data", str(tmp_path / "nowhere"), "--task", "epitome.er")
     assert proc.returncode == 2
     assert "no such data folder" in " ".join(proc.stderr.split())
+
+
+def test_a_labelled_task_needs_data() -> None:
+    result = run("--task", "epitome.er")
+    assert result.returncode == 2
+    assert "--data is required (except with --task outcome)" in result.stderr

@@ -39,7 +39,7 @@ def test_each_answered_conversation_once_with_its_felt_heard_answer(store: Store
                 )
             )
     answers = store.felt_heard_answers()
-    assert [(c.external_id, a) for c, a in answers] == [("c-0", 5), ("c-2", 3), ("c-3", 4)]
+    assert [(c.external_id, a) for c, _, a in answers] == [("c-0", 5), ("c-2", 3), ("c-3", 4)]
     assert [t.text for t in answers[0][0].turns] == [
         t.text for t in conversation("c-0", good=True).turns
     ]

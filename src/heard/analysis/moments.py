@@ -29,10 +29,14 @@ ANSWER_WORDS = 12
 """A customer answer this long gives the agent something to follow up on."""
 GREETING_WORDS = 4
 """Customer turns shorter than this ("Hi", "Hello there") give an agent nothing to answer."""
+CLOSE_WORDS = 6
+"""A last agent turn shorter than this ("Thank you and goodbye.") only says goodbye."""
 SUMMARY_CONCERNS = 3
 """A recap before closing is called for when the customer raised at least this many requests
 or problems (questions answered on the spot need no recap)."""
 
+RECAP_CHANNELS = frozenset({"call", "email"})
+"""Where a recap before closing is called for: what was said is not on the customer's screen."""
 EXPLAINED = frozenset({"acknowledgement", "paraphrase", "check_understanding"})
 EMPATHIC = frozenset({"empathy", "reflection_of_feeling", "apology"})
 CLOSING = frozenset({"resolution_check", "callback_offer"})
@@ -46,17 +50,23 @@ def called_at(ctx: Context, behaviour: str, findings: list[Finding]) -> int | No
     """The agent turn where the missed `behaviour` was most called for, or None when no moment
     clearly called for it. Reads what the detectors annotated (concerns, customer emotion,
     the customer's goodbye, a pending action) and found (a closing question)."""
-    if behaviour in EXPLAINED:
+    if behaviour == "acknowledgement":
         return _reply_to_explanation(ctx)
+    if behaviour in EXPLAINED:  # saying back: only what the customer explained at length
+        return _reply_to_explanation(ctx, long_only=True)
     if behaviour in EMPATHIC:
         return _reply_to_feeling(ctx, ANGRY)
     if behaviour == "reassurance":
         return _reply_to_feeling(ctx, WORRIED)
+    if behaviour == "resolution_check":
+        return _unanswered_close(ctx, findings)
     if behaviour in CLOSING:
         return _close(ctx, findings)
     if behaviour == "next_step":
         return _pending(ctx)
     if behaviour == "summary":
+        if ctx.conversation.channel not in RECAP_CHANNELS:
+            return None  # a chat's turns are on screen: a recap at its close adds little
         raised = [c for c in ctx.annotations.get("concerns", []) if c.kind != "question"]
         return _close(ctx, findings) if len(raised) >= SUMMARY_CONCERNS else None
     if behaviour in DETAILS:
@@ -73,13 +83,20 @@ def called_at(ctx: Context, behaviour: str, findings: list[Finding]) -> int | No
     )
 
 
+NO_WORDS = -1
+"""`words_from` for a tip whose example takes none of the customer's words."""
+
+
 def words_from(ctx: Context, behaviour: str, moment: int) -> int:
     """The turn up to which the tip's example draws the customer's words: the moment itself,
-    except for a recap or a closing check, which name the customer's first request (not their
-    goodbye or a side remark at the close)."""
-    if behaviour in ("summary", "resolution_check"):
+    except for a recap, which names the customer's first request, and for a closing check and
+    the empathic tips, whose examples stand without them (a side remark or a stale request
+    quoted there reads as nonsense: "I understand why you're upset: your flight id is 392")."""
+    if behaviour == "summary":
         raised = [c for c in ctx.annotations.get("concerns", []) if c.kind != "question"]
-        return raised[0].span.turn if raised else -1  # -1: no words, the plain example
+        return raised[0].span.turn if raised else NO_WORDS
+    if behaviour in EMPATHIC or behaviour in ("resolution_check", "reassurance"):
+        return NO_WORDS
     return moment
 
 
@@ -102,10 +119,11 @@ def _problem_turns(ctx: Context) -> set[int]:
     return {c.span.turn for c in ctx.annotations.get("concerns", []) if c.kind == "problem"}
 
 
-def _reply_to_explanation(ctx: Context) -> int | None:
+def _reply_to_explanation(ctx: Context, *, long_only: bool = False) -> int | None:
     """The reply to where the customer described a problem (the first such), else to their
-    longest explanation (25 words or more)."""
-    problems = _problem_turns(ctx)
+    longest explanation (25 words or more); with `long_only`, only the latter (a short
+    request is answered, not said back)."""
+    problems = set() if long_only else _problem_turns(ctx)
     exchanges = _exchanges(ctx)
     for said, agent in exchanges:
         if any(t.index in problems for t in said):
@@ -146,6 +164,20 @@ def _close(ctx: Context, findings: list[Finding]) -> int | None:
         f.behaviour == "resolution_check" and f.spans[0].turn == last.index for f in findings
     )
     return None if asking and not closing else last.index
+
+
+def _unanswered_close(ctx: Context, findings: list[Finding]) -> int | None:
+    """The agent's last turn when it delivered something (not a question, not only a goodbye)
+    and the conversation ends there: the customer never said whether it solved their problem.
+    When the customer wrote again after it, they had their say ("ok thanks", "that works"), and
+    a check would ask what they already answered."""
+    if not ctx.turns or ctx.turns[-1].role != Role.AGENT:
+        return None
+    close = _close(ctx, findings)
+    if close is None or close != ctx.turns[-1].index:
+        return None
+    words = len(ctx.turns[close].text.split())
+    return close if words >= CLOSE_WORDS else None
 
 
 def _pending(ctx: Context) -> int | None:

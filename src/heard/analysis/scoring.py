@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import partial
 
 from heard.analysis.context import Context
-from heard.analysis.moments import EXPLAINED_WORDS, called_at, words_from
+from heard.analysis.moments import EXPLAINED_WORDS, NO_WORDS, called_at, words_from
 from heard.analysis.rubric import Behaviour, Rubric
 from heard.coaching.language import fill, say_back
 from heard.model import (
@@ -384,17 +384,25 @@ def _deducted_tip(ctx: Context, name: str, behaviour: Behaviour, finding: Findin
     span = finding.spans[0]
     said = finding.data.get("quote")
     raised = finding.data.get("customer_turn")
-    message = (
+    if isinstance(said, str) and isinstance(raised, int):
         # a finding about the customer's words (a concern left unanswered) quotes them
-        f"{behaviour.label} at turn {span.turn}: “{_clip(said)}” (turn {raised})"
-        if isinstance(said, str) and isinstance(raised, int)
-        else f"{behaviour.label} at turn {span.turn}: “{_quote(ctx, span)}”"
-    )
+        message = f"{behaviour.label} at turn {span.turn}: “{_clip(said)}” (turn {raised})"
+    else:
+        message = f"{behaviour.label} at turn {span.turn}: “{_quote(ctx, span)}”"
+        if isinstance(raised, int) and 0 <= raised < len(ctx.turns) and raised != span.turn:
+            # what the customer had said, so the reader sees both sides ("already gave", "asked")
+            value = finding.data.get("value")
+            words = value if isinstance(value, str) else ctx.turns[raised].text
+            message += f" — the customer at turn {raised}: “{_clip(words.strip(), 60)}”"
+    words_at = span.turn
+    if name == "rushing":  # "Before we finish: you told me …": the request still open, if any
+        still_open = [c for c in ctx.annotations.get("concerns", []) if c.addressed is None]
+        words_at = still_open[0].span.turn if still_open else NO_WORDS
     return Tip(
         behaviour=name,
         message=message,
         span=span,
         suggestion=finding.suggestion
-        or (render_tip(behaviour.tip, ctx, span.turn) if behaviour.tip else None),
+        or (render_tip(behaviour.tip, ctx, words_at) if behaviour.tip else None),
         priority=_priority(behaviour) + 1,
     )

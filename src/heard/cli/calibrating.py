@@ -22,7 +22,8 @@ from heard.errors import InputError, Location
 if TYPE_CHECKING:
     from heard.analysis.rubric import Rubric
 
-EXIT_OK, EXIT_TOO_FEW, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_USAGE, EXIT_TOO_FEW = 0, 2, 3
+"""Exit codes; too few survey answers is 3, as for `heard train --task outcome`."""
 FELT_HEARD_FROM = 4
 """A store survey's "did you feel heard?" answer (1–5) from which the customer felt heard."""
 
@@ -162,10 +163,10 @@ def _store(database: str | None) -> Outcomes:
     finally:
         store.close()
     return Outcomes(
-        conversations=[c for c, _ in answers],
-        felt_heard=[a >= FELT_HEARD_FROM for _, a in answers],
+        conversations=[c for c, _, _ in answers],
+        felt_heard=[a >= FELT_HEARD_FROM for _, _, a in answers],
         source="the store's surveyed conversations",
-        digest="sha256 " + digest([f"{c.id}:{a}:{c.model_dump_json()}" for c, a in answers]),
+        digest="sha256 " + digest([f"{c.id}:{a}:{c.model_dump_json()}" for c, _, a in answers]),
         question=(
             f'the customer\'s survey answer to "did you feel heard?" ({FELT_HEARD_FROM}–5 '
             f"counts as felt heard, 1–{FELT_HEARD_FROM - 1} as not)"

@@ -26,6 +26,14 @@ def register(app: typer.Typer) -> None:
         data: Annotated[
             Path, typer.Option("--data", help="Folder laid out like heard's shared data.")
         ],
+        test_data: Annotated[
+            Path | None,
+            typer.Option(
+                "--test-data",
+                help="Your own held-out folder, laid out like --data: every example in it is "
+                "scored, and every model is fitted on all of --data instead of its train part.",
+            ),
+        ] = None,
         task: Annotated[
             list[str] | None, typer.Option("--task", help="Only this task (repeatable).")
         ] = None,
@@ -55,7 +63,10 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--write-docs", help="Write the figures to docs/accuracy.md.")
         ] = False,
     ) -> None:
-        """Accuracy of heard's detectors and models on each task's test part, plus validity."""
+        """Accuracy of heard's detectors and models on each task's test part, plus validity.
+
+        With --test-data, the test part is all of that folder and models are fitted on all of
+        --data."""
         from heard.bench.machine import machine
         from heard.evaluation.docs import render
         from heard.evaluation.run import evaluate
@@ -70,16 +81,20 @@ def register(app: typer.Typer) -> None:
                     workers=workers,
                     progress=start,
                     corpus=corpus,
+                    test_data=test_data,
                 )
         except InputError as exc:
             errors.print(f"[red]error[/red] {escape(str(exc))}")
             raise typer.Exit(EXIT_BAD_INPUT) from None
+        for note in evaluation.notes:
+            errors.print(f"[yellow]note[/yellow] {escape(note)}")
         if as_json:
             print_json(evaluation.to_json())
         else:
             print_tables(evaluation)
         if write_docs:
             args = ["--data", str(data)]
+            args += ["--test-data", str(test_data)] if test_data else []
             args += [a for name in task or [] for a in ("--task", name)]
             args += [a for name in dataset or [] for a in ("--dataset", name)]
             args += ["--corpus", str(corpus)] if corpus else []
@@ -123,7 +138,8 @@ def print_tables(evaluation) -> None:  # type: ignore[no-untyped-def]
     from heard.evaluation.metrics import Estimate
     from heard.evaluation.targets import check
 
-    table = Table(title="Labelled tasks (test part)", show_edge=False)
+    part = "all of --test-data" if evaluation.test_dir else "test part"
+    table = Table(title=f"Labelled tasks ({part})", show_edge=False)
     for column in ("task", "n", "heard default", "heard trained", "published"):
         table.add_column(column, overflow="fold")
     for r in evaluation.results:

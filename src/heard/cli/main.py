@@ -53,11 +53,14 @@ def main(
 
 def _check_embedding_settings() -> None:
     """A clear error and exit code 2, before any work, when HEARD_EMBED_MODEL,
-    HEARD_EMBED_VARIANT or HEARD_EMBED_BACKEND names something unknown."""
+    HEARD_EMBED_VARIANT or HEARD_EMBED_BACKEND names something unknown, or HEARD_OUTCOME_MODEL
+    a file that is not there."""
     from heard import embed
+    from heard.learn import check_outcome_settings
 
     try:
         embed.check_settings()
+        check_outcome_settings()
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -1,4 +1,5 @@
-"""`heard train`: fit a text classifier on a labelled task and show how well it holds out."""
+"""`heard train`: fit a text classifier on a labelled task and show how well it holds out; or,
+with `--task outcome --database URL`, refit the outcome model on a team's own survey answers."""
 
 from __future__ import annotations
 
@@ -21,13 +22,35 @@ def default_model_dir() -> Path:
     return Path(base) / "heard" / "models"
 
 
+OUTCOME = "outcome"
+"""`--task outcome`: the outcome model, refitted on the survey answers of `--database`."""
+EXIT_TOO_FEW = 3
+"""`--task outcome` refused: the store holds too few survey answers."""
+
+
 def register(app: typer.Typer) -> None:
     @app.command("train")
     def train_command(
-        data: Annotated[
-            Path, typer.Option("--data", help="Folder laid out like heard's data/ folder.")
+        task: Annotated[
+            str,
+            typer.Option(
+                "--task", help="Task name, e.g. epitome.er; or outcome (with --database)."
+            ),
         ],
-        task: Annotated[str, typer.Option("--task", help="Task name, e.g. epitome.er.")],
+        data: Annotated[
+            Path | None,
+            typer.Option("--data", help="Folder laid out like heard's data/ folder."),
+        ] = None,
+        store: Annotated[
+            str | None,
+            typer.Option(
+                "--database",
+                help="With --task outcome: the team app's store URL whose survey answers the "
+                "model is fitted on (default: $HEARD_DATABASE_URL, else SQLite in the user "
+                "data folder).",
+                show_default=False,
+            ),
+        ] = None,
         out: Annotated[
             Path | None,
             typer.Option("--out", help="Model JSON to write (default: the user model folder)."),
@@ -38,7 +61,19 @@ def register(app: typer.Typer) -> None:
         ] = False,
         json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
-        """Train a classifier for TASK on DATA; print its held-out figures; save it."""
+        """Train a classifier for TASK on DATA; print its held-out figures; save it.
+
+        --task outcome --database URL refits the outcome model ("felt heard") on the team's own
+        "did you feel heard?" survey answers, prints its cross-validated AUC beside the shipped
+        model's on the same answers, and saves it; set HEARD_OUTCOME_MODEL to its path for
+        `heard analyze` and the team app to use it. Exit code 3 when there are too few answers.
+        """
+        if task == OUTCOME:
+            _train_outcome(store, out=out, as_json=json)
+            return
+        if data is None:
+            errors.print("[red]error[/red] --data is required (except with --task outcome)")
+            raise typer.Exit(EXIT_USAGE)
         try:
             result = train(data, task, out=out, all_data=all_data, show=not json)
         except InputError as exc:
@@ -110,6 +145,53 @@ def train(
             "accuracy": reference.accuracy,
         },
     }
+
+
+def _train_outcome(store_url: str | None, *, out: Path | None, as_json: bool) -> None:
+    """Fit, measure, save and print the team's outcome model; exit with the command's code."""
+    from heard.learn.outcome import MODEL_ENV
+    from heard.learn.outcome_team import fit_team_outcome, too_few
+    from heard.settings import Settings
+    from heard.store import Store, StoreError
+
+    settings = Settings(database_url=store_url) if store_url else Settings()
+    try:
+        store = Store.from_settings(settings)
+    except (StoreError, ValueError, OSError) as exc:
+        errors.print(f"[red]error[/red] store not opened: {escape(str(exc))}")
+        raise typer.Exit(EXIT_USAGE) from None
+    try:
+        answers = store.felt_heard_answers()
+    finally:
+        store.close()
+    why = too_few([rating for _, _, rating in answers])
+    if why is not None:
+        errors.print(f"[red]refused[/red] {escape(why)}")
+        raise typer.Exit(EXIT_TOO_FEW)
+    with errors.status("fitting the outcome model…", spinner="dots") as status:
+        model, figures = fit_team_outcome(
+            answers, progress=lambda m: None if as_json else status.update(escape(m))
+        )
+    path = out or default_model_dir() / "outcome.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    result = {"task": OUTCOME, "model": str(path), "name": model.name, "held_out": figures}
+    if as_json:
+        print_json(result)
+    else:
+        shipped = figures["shipped_auc"]
+        console.print(
+            f"felt heard: cross-validated AUC [bold]{_auc(figures['auc'])}[/bold] on "
+            f"n {figures['n']} answers ({figures['positives']} felt heard); the shipped model "
+            f"on the same answers: AUC {_auc(shipped)}"
+        )
+        console.print(f"model written to {escape(str(path))} ({model.name})")
+        console.print(f"to use it: export {MODEL_ENV}={escape(str(path))}")
+    raise typer.Exit(EXIT_OK)
+
+
+def _auc(value: object) -> str:
+    return "n/a" if value is None else f"{float(value):.3f}"  # type: ignore[arg-type]
 
 
 def print_result(result: dict[str, Any]) -> None:

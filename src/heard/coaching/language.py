@@ -418,6 +418,9 @@ def _lower_first(words: str, source: str) -> str:
     return words[:1].lower() + words[1:]
 
 
+_QUOTE_MARKS = re.compile(r"[\"“”]")
+
+
 def say_back(turns: Iterable[str], *, max_words: int = MAX_WORDS) -> str | None:
     """The customer's words to say back, from the first of `turns` (most relevant first) that
     has a clause worth saying back: its first such clause of ENOUGH_WORDS words, else its
@@ -439,6 +442,7 @@ def say_back(turns: Iterable[str], *, max_words: int = MAX_WORDS) -> str | None:
             if len(best.split()) >= ENOUGH_WORDS:
                 break  # the first clause that says enough: it usually states the problem
         if best is not None and len(_WORD.findall(best)) >= 3:
+            best = " ".join(_QUOTE_MARKS.sub(" ", best).split())  # the tip's own quotes enclose it
             return _lower_first(second_person(best), text)
     return None
 

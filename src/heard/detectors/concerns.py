@@ -116,8 +116,8 @@ class _Tracked:
     """Customer turns with a "not heard" cue ("as I said…") while it was unanswered."""
     sibling_answered: bool = False
     """Its first reply answered another concern of the same customer turn, not this one."""
-    near_end: bool = False
-    """Its first reply was one of the agent's last two turns."""
+    last_word: bool = False
+    """Its first reply is the conversation's last turn."""
 
     def passed_over(self, email: bool) -> bool:
         """Whether its first reply left it unanswered in a way the customer would notice: in an
@@ -125,8 +125,8 @@ class _Tracked:
         guessing whether a later reply in other words answered it: the customer said they were
         not heard ("as I said…") before it was answered; or the reply answered another request
         of the same turn and not this one, and the customer had to raise it again, or it was
-        never answered and the customer did not take the reply as an answer ("Thanks!"); or
-        a reply near the end that asked nothing left it unanswered for good. A concern the
+        never answered and the customer did not take the reply as an answer ("Thanks!"); or the
+        conversation ended on a reply that asked nothing and did not answer it. A concern the
         customer put off ("but first, …") waits its turn."""
         if self.due is None or self.addressed == self.due:
             return False
@@ -137,11 +137,11 @@ class _Tracked:
         if any(self.addressed is None or t < self.addressed for t in self.told_again):
             return True
         never = self.addressed is None and not self.settled
-        if self.sibling_answered:
-            return never or any(
-                self.addressed is None or t < self.addressed for t in self.raised_again
-            )
-        return never and self.near_end and not self.engaged
+        if not self.sibling_answered:
+            # whether a later reply in other words answered it is guesswork; only a last reply
+            # that asked nothing, ending the conversation, left it unanswered for good
+            return never and self.last_word and not self.engaged
+        return never or any(self.addressed is None or t < self.addressed for t in self.raised_again)
 
 
 @register
@@ -247,9 +247,9 @@ class ConcernTracker(Detector):
                 c for c in waiting_reply if c.addressed is None and asked.intersection(c.own)
             ]
             waiting_reply = []
-        last_agents = [t.index for t in ctx.turns if t.role == Role.AGENT][-2:]
+        final = ctx.turns[-1].index if ctx.turns and ctx.turns[-1].role == Role.AGENT else None
         for concern in tracked:
-            concern.near_end = concern.due in last_agents
+            concern.last_word = concern.due is not None and concern.due == final
         ctx.annotations["concerns"] = [_public(c) for c in tracked]
         raised = len(tracked)
         addressed = sum(c.addressed is not None for c in tracked)
@@ -416,8 +416,19 @@ def _echoes(sentence: str, agent_words: set[str]) -> bool:
     )
 
 
+_ACCEPTS = re.compile(
+    r"^\W*(?:yes|yeah|yep|sure|ok(?:ay)?|great|perfect|sounds good)\b[\s,.!]*"
+    r"(?:please\b)?[\s,.!]*(?:do (?:it|that)|book it|go ahead|proceed|confirm(?: it)?)?[\s.!]*$",
+    re.IGNORECASE,
+)
+"""A bare acceptance of the agent's offer ("Yes, please do that.", "Sure, book it!") answers
+the agent; it raises nothing of its own."""
+
+
 def _kind(sentence: str) -> str | None:
     """question, request or problem when the sentence raises a concern, else None."""
+    if _ACCEPTS.match(sentence):
+        return None
     if sentence.endswith("?"):
         kind = "question"
     elif lexicon("concern_request").search(sentence):

@@ -33,21 +33,24 @@ class NextStep(Detector):
             if turn.role != Role.AGENT:
                 continue
             if pending.search(turn.text) and not cue.search(turn.text):
-                when = lexicon("time_given").search(turn.text)
-                if when:  # "…submitted. A member of the team will knock at 11 am": who and when
+                # something left to happen later: a time ("…at 11 am") or a commitment ("we will
+                # contact you") says what happens next; a turn with neither calls for one
+                said = lexicon("time_given").search(turn.text) or lexicon("commits").search(
+                    turn.text
+                )
+                if said:
                     findings.append(
                         ctx.finding(
                             self.name,
                             "next_step",
                             "digital",
                             Polarity.POSITIVE,
-                            Span(turn=turn.index, start=when.start(), end=when.end()),
+                            Span(turn=turn.index, start=said.start(), end=said.end()),
                             confidence=0.6,
-                            explanation="says when what was left pending will happen",
+                            explanation="says what will happen with what was left pending",
                         )
                     )
                     continue
-                # left something to happen later: where a next step is called for
                 ctx.annotations["pending_action"] = turn.index
             match = cue.search(turn.text)
             if match:

@@ -71,6 +71,64 @@ def _encoder() -> str:
     return f"`{name}` (`HEARD_EMBED_MODEL={embed.model_name()}`)"
 
 
+TEST_DATA = (
+    "A team can measure heard on examples of its own that nothing was fitted on: "
+    "`heard eval --data DIR --test-data DIR2`, both folders laid out like the shared data "
+    "(the same sub-folders and file names, e.g. `epitome/epitome_reddit.jsonl`, "
+    "`star/star.jsonl`). Then every example and conversation of DIR2 is scored — n is DIR2's "
+    "size — and no split is made: `heard train`'s model for each task, the TF-IDF + logistic "
+    "baseline and the outcome model (`heard.learn.outcome_fit.fit_outcome`, the same fit as "
+    "the shipped model's, with its settings chosen by cross-validation inside DIR) are fitted "
+    "on all of DIR, train, dev and test parts alike. An example of DIR whose group (seeker "
+    "post, transcript, conversation) or id DIR2 also holds is left out of training, and the "
+    "run says how many were. heard's shipped detectors and default models are scored as they "
+    "ship; the corpus tasks keep their own test part. A data set missing from DIR2 is "
+    "skipped; one missing from DIR leaves its trained figures out, saying why. A missing "
+    "folder or a malformed line in either is an error naming the file and line (exit code 2)."
+)
+"""What `--test-data` does, as docs/accuracy.md explains it."""
+
+
+def scored_part(evaluation: Evaluation) -> list[str]:
+    """The paragraph saying what the labelled and validity figures are computed on."""
+    if evaluation.test_dir is not None:
+        return [
+            f"Every figure below is computed on **all of the test folder** "
+            f"(`--test-data {evaluation.test_dir}`), and every model on all of the data folder "
+            f"(`--data {evaluation.data_dir}`); see "
+            "[Your own held-out data](#your-own-held-out-data---test-data)."
+        ]
+    return [
+        "Every labelled task is scored on its **test part** only: the data set's own test split "
+        "where it has one (GoEmotions), else whole groups (seeker posts, transcripts, "
+        "conversations) chosen by a stable hash, `heard.learn.datasets.split` — the same split "
+        "`heard train` trains on the other side of. With `--test-data`, a folder of your own is "
+        "scored whole instead (below)."
+    ]
+
+
+def outcome_rows(evaluation: Evaluation) -> str:
+    """What the validity table's `.outcome` and `.baseline` rows measure."""
+    if evaluation.test_dir is not None:
+        return (
+            "The `.outcome` rows score an outcome model (`heard.learn.outcome`) this run fitted "
+            "on all of `--data`'s STAR conversations; the `.baseline` rows are a "
+            f"{BASELINE_DESCRIPTION.replace('on train', 'on --data')}, fitted on the same "
+            "conversations; both are scored on all of `--test-data`. The plain rows are the "
+            "Listening Score and the peak customer anger."
+        )
+    return (
+        "The `.outcome` rows score the outcome model's probabilities (`heard.learn.outcome`, "
+        "shipped as `src/heard/models/star_outcome.json`, trained by "
+        "`scripts/train_outcome_model.py` on STAR's train part only). The `.baseline` rows "
+        f"are a {BASELINE_DESCRIPTION}, which `heard eval` fits itself on the same train part "
+        "and scores on the same held-out conversations; the plain rows are the Listening Score "
+        f"with heard's default rubric ({load_rubric().ref}, whose points and weights "
+        "`heard calibrate` fitted on STAR's train part only: docs/analysis.md, \"Calibrating "
+        'the rubric") and the peak customer anger.'
+    )
+
+
 def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) -> str:
     lines = [
         "# Accuracy",
@@ -90,10 +148,7 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
         f"- run time: {evaluation.seconds:.0f} s",
         f"- sentence encoder: {_encoder()}",
         "",
-        "Every labelled task is scored on its **test part** only: the data set's own test split "
-        "where it has one (GoEmotions), else whole groups (seeker posts, transcripts, "
-        "conversations) chosen by a stable hash, `heard.learn.datasets.split` — the same split "
-        "`heard train` trains on the other side of.",
+        *scored_part(evaluation),
         "",
         "## Data",
         "",
@@ -171,14 +226,7 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
             lines.append(f"| {r.name} — {r.title} | {r.statistic} | n/a | – | 0 | {r.default_by} |")
     lines += [
         "",
-        "The `.outcome` rows score the outcome model's probabilities (`heard.learn.outcome`, "
-        "shipped as `src/heard/models/star_outcome.json`, trained by "
-        "`scripts/train_outcome_model.py` on STAR's train part only). The `.baseline` rows "
-        f"are a {BASELINE_DESCRIPTION}, which `heard eval` fits itself on the same train part "
-        "and scores on the same held-out conversations; the plain rows are the Listening Score "
-        f"with heard's default rubric ({load_rubric().ref}, whose points and weights "
-        "`heard calibrate` fitted on STAR's train part only: docs/analysis.md, \"Calibrating "
-        'the rubric") and the peak customer anger.',
+        outcome_rows(evaluation),
         "",
         *corpus_section(evaluation.corpus, evaluation.corpus_why),
         *judgements.section(judgements.read_all()),
@@ -194,9 +242,14 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
         "| --- | --- |",
         *(f"| {name} | {describe_rule(rule)} |" for name, rule in RULES.items()),
         "",
+        "## Your own held-out data: `--test-data`",
+        "",
+        TEST_DATA,
+        "",
         "## JSON",
         "",
-        "`heard eval --json` prints, per data set folder and task:",
+        "`heard eval --json` prints, per data set folder and task (the same keys with "
+        "`--test-data`):",
         "",
         "```",
         '{dataset: {task: {"labels": {label: {"precision", "recall", "f1", "support"}},',

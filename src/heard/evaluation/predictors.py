@@ -11,10 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from functools import partial
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from heard.learn.datasets import NO, YES, Example, Task
-from heard.model import Channel, Conversation, Role, Turn
+from heard.model import Channel, Conversation, Role, Scorecard, Turn
+
+if TYPE_CHECKING:
+    from heard.analysis import Analyzer
+    from heard.learn.outcome import OutcomeModel
+
+T = TypeVar("T")
 
 QUESTIONS = ("open_question", "closed_question", "clarifying_question", "follow_up_question")
 ANGER = frozenset({"anger", "frustration"})
@@ -117,22 +124,33 @@ def as_conversation(example: Example) -> Conversation:
     return Conversation(id=example.id or "example", channel=Channel.CHAT, turns=turns)
 
 
-_ANALYZER = None
+_ANALYZERS: dict[bool, Analyzer] = {}
 
 
-def _outcomes(conversations: list[Conversation]) -> list[Outcome]:
-    global _ANALYZER
-    if _ANALYZER is None:
+def _analyzer(*, outcome: bool) -> Analyzer:
+    """The default analyzer of this process (with or without the shipped outcome model)."""
+    if outcome not in _ANALYZERS:
         from heard.analysis import Analyzer
 
-        _ANALYZER = Analyzer()
+        _ANALYZERS[outcome] = Analyzer(outcome=outcome)
+    return _ANALYZERS[outcome]
+
+
+def _outcomes(
+    conversations: list[Conversation], outcome_model: OutcomeModel | None = None
+) -> list[Outcome]:
+    """Each conversation's `Outcome`; its outcome probabilities from `outcome_model` when one
+    is given (a model `heard eval --test-data` fitted), else from the shipped one."""
+    analyzer = _analyzer(outcome=outcome_model is None)
     results = []
     for conversation in conversations:
-        analysis = _ANALYZER.analyze(conversation)
+        analysis = analyzer.analyze(conversation)
         last = len(conversation.turns) - 1
         emotions = analysis.annotations.get("customer_emotion", {})
         assert isinstance(emotions, dict)
         predicted = analysis.scorecard.outcome
+        if outcome_model is not None and conversation.turns:
+            predicted = outcome_model.predict(conversation, analysis.scorecard)
         results.append(
             Outcome(
                 last_turn=frozenset(
@@ -156,18 +174,53 @@ def analyze_all(
     workers: int = 1,
     chunk: int = 250,
     advance: Callable[[int], None] | None = None,
+    outcome_model: OutcomeModel | None = None,
 ) -> list[Outcome]:
-    """`Outcome`s in input order; in a process pool when `workers` > 1 and there is enough work."""
+    """`Outcome`s in input order; in a process pool when `workers` > 1 and there is enough work.
+    With `outcome_model`, its probabilities replace the shipped outcome model's."""
+    return _chunked(
+        partial(_outcomes, outcome_model=outcome_model),
+        conversations,
+        workers=workers,
+        chunk=chunk,
+        advance=advance,
+    )
+
+
+def _scorecards(conversations: list[Conversation]) -> list[Scorecard]:
+    return [_analyzer(outcome=False).analyze(c).scorecard for c in conversations]
+
+
+def score_all(
+    conversations: Sequence[Conversation],
+    *,
+    workers: int = 1,
+    chunk: int = 250,
+    advance: Callable[[int], None] | None = None,
+) -> list[Scorecard]:
+    """The default analysis' scorecards (no outcome prediction: what an outcome model is
+    fitted on), in input order."""
+    return _chunked(_scorecards, conversations, workers=workers, chunk=chunk, advance=advance)
+
+
+def _chunked(
+    work: Callable[[list[Conversation]], list[T]],
+    conversations: Sequence[Conversation],
+    *,
+    workers: int,
+    chunk: int,
+    advance: Callable[[int], None] | None,
+) -> list[T]:
     chunks = [list(conversations[i : i + chunk]) for i in range(0, len(conversations), chunk)]
-    results: list[Outcome] = []
+    results: list[T] = []
     if workers <= 1 or len(chunks) <= 1:
         for part in chunks:
-            results += _outcomes(part)
+            results += work(part)
             if advance:
                 advance(len(part))
         return results
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for part, done in zip(chunks, pool.map(_outcomes, chunks), strict=True):
+        for part, done in zip(chunks, pool.map(work, chunks), strict=True):
             results += done
             if advance:
                 advance(len(part))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from heard.errors import InputError, Location
 from heard.evaluation import corpus as corpus_tasks
@@ -21,12 +22,16 @@ from heard.evaluation.predictors import (
     Predictor,
     analyze_all,
     as_conversation,
+    score_all,
     shipped_model,
     trainer,
 )
 from heard.evaluation.validity import BASELINE, VALIDITY, ValidityTask, load
 from heard.learn.datasets import TASKS, Example, Reference, Task, split
 from heard.model import Conversation
+
+if TYPE_CHECKING:
+    from heard.learn.outcome import OutcomeModel
 
 Progress = Callable[[str, int], Callable[[int], None]]
 """start(description, total) → advance(n): how evaluation reports what it is doing."""
@@ -35,6 +40,8 @@ TRAINED = ".trained"
 """Suffix of the JSON key holding a task's figures for the model `heard train` fits."""
 BASE = ".baseline"
 """Suffix of the JSON key holding a corpus task's figures for its simplest rule."""
+OUTCOME_PREDICTORS = ("felt_heard", "annoyed")
+"""Validity predictors answered by the outcome model."""
 
 
 @dataclass
@@ -80,6 +87,11 @@ class Evaluation:
     """heard's own corpus (data/corpus/): default, baseline and trained per label and group."""
     corpus_why: str = ""
     """Why there are no corpus figures (when `corpus` is None)."""
+    test_dir: Path | None = None
+    """`--test-data`: the folder scored whole, every model fitted on all of `data_dir`."""
+    notes: list[str] = field(default_factory=list)
+    """What a reader should know about the run (e.g. examples of `data_dir` left out of
+    training because `test_dir` holds them too)."""
 
     def to_json(self) -> dict[str, dict[str, object]]:
         out: dict[str, dict[str, object]] = {}
@@ -188,22 +200,31 @@ def evaluate(
     workers: int = 1,
     progress: Progress | None = None,
     corpus: Path | None = None,
+    test_data: Path | None = None,
 ) -> Evaluation:
     """Figures for every selected task on its test part (see `heard.learn.datasets.split`).
 
-    Without filters, data sets missing from `data_dir` are reported as skipped; a filter that
-    names a missing one, or a folder with none of them, is an InputError. The corpus tasks read
-    `corpus` (default: the repository's data/corpus/, `heard.evaluation.corpus.default_folder`).
+    With `test_data` (a second folder laid out the same way), every example and conversation
+    of `test_data` is scored instead and every model — `heard train`'s, the TF-IDF baseline,
+    the outcome model — is fitted on all of `data_dir`, less any example whose group (or STAR
+    conversation) `test_data` also holds (`Evaluation.notes` counts them).
+
+    Without filters, data sets missing from the scored folder are reported as skipped; a filter
+    that names a missing one, or a folder with none of them, is an InputError. The corpus tasks
+    read `corpus` (default: the repository's data/corpus/,
+    `heard.evaluation.corpus.default_folder`), scored on its own test part either way.
     """
     started = time.perf_counter()
     progress = progress or _quiet
-    if not data_dir.is_dir():
-        raise InputError(
-            "data folder not found",
-            where=Location(file=str(data_dir)),
-            expected="a folder laid out like heard's shared data (epitome/, annomi/, …)",
-            code="not_a_folder",
-        )
+    for folder_, option in ((data_dir, "data"), (test_data, "test data")):
+        if folder_ is not None and not folder_.is_dir():
+            raise InputError(
+                f"{option} folder not found",
+                where=Location(file=str(folder_)),
+                expected="a folder laid out like heard's shared data (epitome/, annomi/, …)",
+                code="not_a_folder",
+            )
+    scored = test_data or data_dir
     labelled, validity = select(tasks, datasets)
     filtered = bool(tasks or datasets)
     corpus_wanted = (not datasets or corpus_tasks.DATASET in datasets) and (
@@ -217,7 +238,7 @@ def evaluate(
             expected="heard's listening corpus (items.jsonl, labels.jsonl; see data/corpus/)",
             code="not_a_folder",
         )
-    files = {t.path(data_dir) for t in labelled} | {v.path(data_dir) for v in validity}
+    files = {t.path(scored) for t in labelled} | {v.path(scored) for v in validity}
     present = {p for p in files if p.is_file()}
     if (files or not corpus_wanted) and (not present or (filtered and present != files)):
         missing = sorted(files - present)[0]
@@ -230,33 +251,54 @@ def evaluate(
     evaluation = Evaluation(
         data_dir=data_dir,
         results=[],
-        files={str(p.relative_to(data_dir)): sha256(p) for p in sorted(present)},
+        files={str(p.relative_to(scored)): sha256(p) for p in sorted(present)},
+        test_dir=test_data,
     )
+    if test_data is not None:
+        fitted_on = {data_dir / p.relative_to(test_data) for p in present}
+        evaluation.files = {
+            **{
+                f"--data {p.relative_to(data_dir)}": sha256(p)
+                for p in sorted(fitted_on)
+                if p.is_file()
+            },
+            **{f"--test-data {name}": digest for name, digest in evaluation.files.items()},
+        }
     fit, why_not = trainer() if trained else (None, "not requested (--no-trained)")
     jobs: list[_Job] = []
     for dataset in dict.fromkeys(t.dataset for t in labelled):
         group = [t for t in labelled if t.dataset == dataset]
-        if not group[0].path(data_dir).is_file():
-            evaluation.results += [_missing(t, data_dir) for t in group]
+        if not group[0].path(scored).is_file():
+            evaluation.results += [_missing(t, scored) for t in group]
             continue
-        results, parts = _labelled(group, data_dir, workers, progress)
+        results, parts = _labelled(group, data_dir, workers, progress, test_data)
         evaluation.results += results
+        if test_data is not None:
+            _note_left_out(evaluation, dataset, max(parts[t.name][2] for t in group))
         for result in results:
+            train, test, _ = parts[result.name]
             if fit is None:
                 result.trained_by = why_not
+            elif not train:
+                task = TASKS[result.name]
+                result.trained_by = (
+                    "no training data: every example of --data is in --test-data too"
+                    if task.path(data_dir).is_file()
+                    else f"no training data ({task.dataset}/{task.file} not in {data_dir})"
+                )
             else:
-                jobs.append(_Job(result, *parts[result.name]))
+                jobs.append(_Job(result, train, test))
     if fit is not None and jobs:
         _train(fit, jobs, workers, progress)
-    for path in dict.fromkeys(v.path(data_dir) for v in validity):
-        group = [v for v in validity if v.path(data_dir) == path]
+    for path in dict.fromkeys(v.path(scored) for v in validity):
+        group = [v for v in validity if v.path(scored) == path]
         if not path.is_file():
             evaluation.results += [
                 Result(v.name, v.dataset, v.title, default_by="no data", statistic=v.statistic)
                 for v in group
             ]
             continue
-        evaluation.results += _validity(group, data_dir, workers, progress)
+        evaluation.results += _validity(group, data_dir, workers, progress, test_data, evaluation)
     if corpus_wanted and folder.is_dir():
         evaluation.corpus = evaluate_corpus(
             folder,
@@ -287,11 +329,40 @@ def _missing(task: Task, data_dir: Path) -> Result:
     )
 
 
+def _note_left_out(evaluation: Evaluation, dataset: str, n: int) -> None:
+    if n:
+        evaluation.notes.append(
+            f"{dataset}: {n:,} examples of --data left out of training: their group (post, "
+            "transcript, conversation) is in --test-data too"
+        )
+
+
+def _apart(task: Task, data_dir: Path, test_dir: Path) -> tuple[list[Example], list[Example], int]:
+    """(all of `data_dir` whose group and id `test_dir` does not hold, all of `test_dir`, how
+    many were left out); no training examples when `data_dir` lacks the task's file."""
+    test = task.examples(test_dir)
+    if not task.path(data_dir).is_file():
+        return [], test, 0
+    held = {e.group for e in test} | {e.id for e in test}
+    every = task.examples(data_dir)
+    train = [e for e in every if e.group not in held and e.id not in held]
+    return train, test, len(every) - len(train)
+
+
 def _labelled(
-    group: list[Task], data_dir: Path, workers: int, progress: Progress
-) -> tuple[list[Result], dict[str, tuple[list[Example], list[Example]]]]:
-    """Default figures for the tasks of one data set, and each task's (train, test)."""
-    parts = {t.name: split(t.examples(data_dir)) for t in group}
+    group: list[Task],
+    data_dir: Path,
+    workers: int,
+    progress: Progress,
+    test_dir: Path | None = None,
+) -> tuple[list[Result], dict[str, tuple[list[Example], list[Example], int]]]:
+    """Default figures for the tasks of one data set, and each task's (train, test, how many
+    examples were left out of train): the split of `data_dir`, or with `test_dir` all of
+    `data_dir` against all of `test_dir` (`_apart`)."""
+    if test_dir is None:
+        parts = {t.name: (*split(t.examples(data_dir)), 0) for t in group}
+    else:
+        parts = {t.name: _apart(t, data_dir, test_dir) for t in group}
     pending: dict[str, Example] = {}
     for t in group:
         if t.name in RULES:
@@ -363,19 +434,47 @@ def _train(
             done(futures[future], future.result())
 
 
+def _key(conversation: Conversation) -> str:
+    return conversation.external_id or conversation.id
+
+
 def _validity(
-    group: list[ValidityTask], data_dir: Path, workers: int, progress: Progress
+    group: list[ValidityTask],
+    data_dir: Path,
+    workers: int,
+    progress: Progress,
+    test_dir: Path | None = None,
+    evaluation: Evaluation | None = None,
 ) -> list[Result]:
-    """The tasks of one data file: its conversations are read and analysed once."""
-    conversations = load(group[0], data_dir)
+    """The tasks of one data file: its conversations are read and analysed once. With
+    `test_dir`, all of its conversations are scored, and the baseline and the outcome model
+    are fitted on all of `data_dir`'s (less those `test_dir` holds too)."""
+    whole = test_dir is not None
+    conversations = load(group[0], test_dir or data_dir, part="all" if whole else "test")
+    held = {_key(c) for c in conversations}
+    fitted: OutcomeModel | str | None = None
+    if whole and any(t.predictor in OUTCOME_PREDICTORS for t in group):
+        fitted = _fit_outcome(group[0], data_dir, held, workers, progress)
     advance = progress(f"{group[0].dataset}: analysing", len(conversations))
-    outcomes = analyze_all(conversations, workers=workers, advance=advance)
+    outcomes = analyze_all(
+        conversations,
+        workers=workers,
+        advance=advance,
+        outcome_model=None if fitted is None or isinstance(fitted, str) else fitted,
+    )
     train: list[Conversation] | None = None
+    whole_note = "all of --test-data (the outcome model and baseline fitted on all of --data)"
     results = []
     for task in group:
         by = f"heard {task.predictor.replace('_', ' ')}"
+        if whole and task.predictor in OUTCOME_PREDICTORS and isinstance(fitted, str):
+            results.append(
+                Result(task.name, task.dataset, task.title, default_by=fitted, statistic="auc")
+            )
+            continue
         if task.predictor == BASELINE:
-            train = load(task, data_dir, part="train") if train is None else train
+            if train is None:
+                train = _baseline_train(task, data_dir, held, whole, evaluation)
             try:
                 scores, by = _baseline(task, train, conversations, progress), "TF-IDF + logistic"
             except ValueError as error:
@@ -384,8 +483,8 @@ def _validity(
                     Result(task.name, task.dataset, task.title, default_by=why, statistic="auc")
                 )
                 continue
-        elif task.predictor in ("felt_heard", "annoyed"):
-            by = "heard outcome model"
+        elif task.predictor in OUTCOME_PREDICTORS:
+            by = "outcome model fitted on --data" if whole else "heard outcome model"
             scores = [getattr(o, task.predictor) for o in outcomes]
         else:
             scores = [getattr(o, task.predictor) for o in outcomes]
@@ -417,10 +516,56 @@ def _validity(
                 default=estimate,
                 default_by=by,
                 statistic=task.statistic,
-                note=task.note or "held-out part (the labelled tasks' group hash)",
+                note=whole_note if whole else _task_note(task),
             )
         )
     return results
+
+
+def _task_note(task: ValidityTask) -> str:
+    return task.note or "held-out part (the labelled tasks' group hash)"
+
+
+def _baseline_train(
+    task: ValidityTask, data_dir: Path, held: set[str], whole: bool, evaluation: Evaluation | None
+) -> list[Conversation]:
+    """What the TF-IDF baseline is fitted on: the train part of `data_dir`, or with
+    `--test-data` all of it less the conversations the test folder holds too."""
+    if not whole:
+        return load(task, data_dir, part="train")
+    if not task.path(data_dir).is_file():
+        return []
+    every = load(task, data_dir, part="all")
+    train = [c for c in every if _key(c) not in held]
+    if evaluation is not None and len(train) < len(every):
+        evaluation.notes.append(
+            f"{task.dataset}: {len(every) - len(train):,} conversations of --data left out of "
+            "training: --test-data holds them too"
+        )
+    return train
+
+
+def _fit_outcome(
+    task: ValidityTask, data_dir: Path, held: set[str], workers: int, progress: Progress
+) -> OutcomeModel | str:
+    """The outcome model fitted on all of `data_dir`'s STAR conversations but those in `held`
+    (`heard.learn.outcome_fit.fit_outcome`, as scripts/train_outcome_model.py fits the shipped
+    one), or why it could not be."""
+    from heard.learn.outcome_fit import fit_outcome, star_outcomes
+
+    if not task.path(data_dir).is_file():
+        where = f"{task.dataset}/{task.file} not in {data_dir}"
+        return f"outcome model not fitted: no training data ({where})"
+    items = [i for i in star_outcomes(data_dir) if i.group not in held]
+    advance = progress(f"{task.dataset}: analysing --data for the outcome model", len(items))
+    cards = score_all([i.conversation for i in items], workers=workers, advance=advance)
+    done = progress("outcome model: fitting on --data", 1)
+    try:
+        model = fit_outcome(items, cards)
+    except ValueError as error:
+        return f"outcome model not fitted on --data: {error}"
+    done(1)
+    return model
 
 
 def _baseline(
@@ -432,6 +577,8 @@ def _baseline(
     advance = progress(f"{task.name}: fitting the TF-IDF baseline", 1)
     known = [(c, task.outcome(c)) for c in train]
     labelled = [(c, bool(y)) for c, y in known if y is not None]
+    if not labelled:
+        raise ValueError("no conversation to fit on has this answer")
     scores: list[float | None] = list(
         baseline_scores([c for c, _ in labelled], [y for _, y in labelled], test)
     )

@@ -152,12 +152,13 @@ VALIDITY: dict[str, ValidityTask] = {
 
 def load(task: ValidityTask, data_dir: Path, *, part: str = "test") -> list[Conversation]:
     """The task's conversations: its held-out part where `task.holdout` (or, with
-    ``part="train"``, the rest, which baselines are fitted on)."""
+    ``part="train"``, the rest, which baselines are fitted on; with ``part="all"``, every one:
+    `heard eval --test-data` fits on all of one folder and scores all of the other)."""
     from heard.importers import read_file
 
     path = data_file(data_dir, task.dataset, task.file, task=task.name)
     _, conversations = read_file(path, format=task.format)
-    if task.holdout:
+    if task.holdout and part != "all":
         held = part == "test"
         conversations = [c for c in conversations if in_holdout(c.external_id or c.id) == held]
     return conversations

@@ -27,7 +27,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.resources import files
 from itertools import pairwise
 from pathlib import Path
 from statistics import median
@@ -36,12 +35,13 @@ from typing import Any
 import numpy as np
 import orjson
 
+from heard.learn import OUTCOME_FILE as FILE
+from heard.learn import OUTCOME_MODEL_ENV as MODEL_ENV
+from heard.learn import default_outcome_path, outcome_model_path
 from heard.learn.features import Block, grams
 from heard.model import Conversation, OutcomePrediction, Role, Scorecard, Verdict
 
 FORMAT = "heard.outcome-model/1"
-FILE = "star_outcome.json"
-"""The shipped model, under ``heard/models`` (written by scripts/train_outcome_model.py)."""
 OUTPUTS = ("felt_heard", "annoyed")
 SOURCES = ("customer", "agent", "customer_end")
 """Whose turns each text block reads, in block order (see `texts`)."""
@@ -161,6 +161,9 @@ class OutcomeModel:
     platt: np.ndarray
     """(len(OUTPUTS), 2): probability = sigmoid(a · decision + b)."""
     metadata: dict[str, Any] = field(default_factory=dict)
+    fallback: OutcomeModel | None = field(default=None, repr=False, compare=False)
+    """Answers the outputs this model was not fitted for (`fitted`): a team's model, fitted on
+    its "did you feel heard?" answers, takes ``annoyed`` from the shipped model."""
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -172,8 +175,15 @@ class OutcomeModel:
 
     @property
     def name(self) -> str:
-        """``star-outcome-<first 12 hex of the weights' sha256>``."""
-        return f"star-outcome-{str(self.metadata.get('weights_sha256', ''))[:12]}"
+        """``<kind>-<first 12 hex of the weights' sha256>``: ``star-outcome`` for the shipped
+        model, ``team-outcome`` for one fitted on a team's survey answers."""
+        kind = str(self.metadata.get("kind", "star-outcome"))
+        return f"{kind}-{str(self.metadata.get('weights_sha256', ''))[:12]}"
+
+    @property
+    def fitted(self) -> tuple[str, ...]:
+        """The outputs this model's own heads answer (all of `OUTPUTS` unless it says)."""
+        return tuple(self.metadata.get("fitted_outputs", OUTPUTS))
 
     def dense(self, features: Sequence[dict[str, float]]) -> np.ndarray:
         """(n, len(names)) standardised, clipped and weighted listening features."""
@@ -226,7 +236,12 @@ class OutcomeModel:
         pairs = [texts(c) for c, _ in items]
         features = [listening_features(c, card) for c, card in items]
         z = self.decision(pairs, features)
-        return 1.0 / (1.0 + np.exp(-(z * self.platt[:, 0] + self.platt[:, 1])))
+        p = 1.0 / (1.0 + np.exp(-(z * self.platt[:, 0] + self.platt[:, 1])))
+        missing = [k for k, name in enumerate(OUTPUTS) if name not in self.fitted]
+        if missing and self.fallback is not None and len(items):
+            other = self.fallback.probabilities(items)
+            p[:, missing] = other[:, missing]
+        return p
 
     def predict(self, conversation: Conversation, card: Scorecard) -> OutcomePrediction:
         return self.predict_many([(conversation, card)])[0]
@@ -237,12 +252,7 @@ class OutcomeModel:
         """The prediction for each (conversation, scorecard), computed as one batch."""
         if not items:
             return []
-        held = self.metadata.get("held_out", {})
-        validity = {
-            f"{name}_auc": float(held[name]["auc"])
-            for name in OUTPUTS
-            if isinstance(held.get(name), dict) and held[name].get("auc") is not None
-        }
+        validity = self._validity()
         return [
             OutcomePrediction(
                 felt_heard=round(float(p[0]), 4),
@@ -252,6 +262,16 @@ class OutcomeModel:
             )
             for p in self.probabilities(items)
         ]
+
+    def _validity(self) -> dict[str, float]:
+        """Held-out AUC per output, each from the model that answers it."""
+        out: dict[str, float] = {}
+        for name in OUTPUTS:
+            model = self if name in self.fitted or self.fallback is None else self.fallback
+            held = model.metadata.get("held_out", {})
+            if isinstance(held.get(name), dict) and held[name].get("auc") is not None:
+                out[f"{name}_auc"] = float(held[name]["auc"])
+        return out
 
     # --- files --------------------------------------------------------------------------
 
@@ -309,17 +329,29 @@ class OutcomeModel:
             )
 
 
-def default_outcome_path() -> Path:
-    return Path(str(files("heard.models").joinpath(FILE)))
+def default_outcome_model() -> OutcomeModel | str:
+    """The outcome model analysis uses (`outcome_model_path`, loaded once per path), or why
+    there is none."""
+    return _load(str(outcome_model_path()))
 
 
 @cache
-def default_outcome_model() -> OutcomeModel | str:
-    """The shipped outcome model (loaded once), or why there is none."""
-    path = default_outcome_path()
+def _load(path_text: str) -> OutcomeModel | str:
+    path = Path(path_text)
     if not path.is_file():
-        return f"no outcome model ({FILE} is not installed; scripts/train_outcome_model.py)"
+        if path == default_outcome_path():
+            return f"no outcome model ({FILE} is not installed; scripts/train_outcome_model.py)"
+        return f"no outcome model at {path} ({MODEL_ENV})"
     try:
-        return OutcomeModel.load(path)
+        model = OutcomeModel.load(path)
     except (OSError, ValueError, KeyError) as error:
         return f"outcome model not loaded: {error}"
+    if set(model.fitted) != set(OUTPUTS):
+        shipped = _load(str(default_outcome_path())) if path != default_outcome_path() else None
+        if not isinstance(shipped, OutcomeModel):
+            return (
+                f"outcome model {path} answers {', '.join(model.fitted)} only, and the "
+                "shipped model that answers the rest is not installed"
+            )
+        model.fallback = shipped
+    return model

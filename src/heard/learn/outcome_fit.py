@@ -136,9 +136,12 @@ def fit_outcome(
     c_values: Sequence[float] = GRID_C,
     weights: Sequence[float] = GRID_DENSE,
     progress: Callable[[str], None] = lambda _: None,
+    outputs: Sequence[str] = OUTPUTS,
 ) -> OutcomeModel:
-    """Fit both heads on `items` (train only): C and the listening features' weight chosen by
-    5-fold cross-validated AUC, then Platt scaling on the chosen setting's out-of-fold values."""
+    """Fit the heads of `outputs` (default: both) on `items` (train only): C and the listening
+    features' weight chosen by 5-fold cross-validated AUC, then Platt scaling on the chosen
+    setting's out-of-fold values. A head not in `outputs` is left at zero and the model says
+    so (``fitted_outputs``): `OutcomeModel.fallback` answers it."""
     from sklearn.metrics import roc_auc_score
 
     pairs = [texts(i.conversation) for i in items]
@@ -162,7 +165,13 @@ def fit_outcome(
     model.mean = raw.mean(axis=0)
     model.scale = np.where(raw.std(axis=0) > 1e-9, raw.std(axis=0), 1.0)
     coefs, intercepts, platts, selected = [], [], [], {}
+    text_size = sum(len(b) for b in blocks)
     for output in OUTPUTS:
+        if output not in outputs:
+            coefs.append(np.zeros(text_size + len(names)))
+            intercepts.append(0.0)
+            platts.append((1.0, 0.0))
+            continue
         rows = np.array([i for i, item in enumerate(items) if item.label(output) is not None])
         y = np.array([bool(items[i].label(output)) for i in rows])
         folds = _folds(y)
@@ -193,9 +202,10 @@ def fit_outcome(
         selected[output]["examples"] = len(y)
         selected[output]["positives"] = int(y.sum())
     # one dense weight for both heads: fold the second head's into its coefficients
-    text_size = sum(len(b) for b in blocks)
-    final = selected[OUTPUTS[0]]["listening_weight"]
+    final = selected[next(o for o in OUTPUTS if o in selected)]["listening_weight"]
     for k, output in enumerate(OUTPUTS):
+        if output not in selected:
+            continue
         own = selected[output]["listening_weight"]
         coefs[k] = coefs[k].copy()
         coefs[k][text_size:] *= own / final
@@ -211,7 +221,39 @@ def fit_outcome(
         commercial_use=True,
         selected=selected,
     )
+    if set(outputs) != set(OUTPUTS):
+        model.metadata["fitted_outputs"] = [o for o in OUTPUTS if o in outputs]
     return model
+
+
+def cross_validated(
+    items: Sequence[Labelled],
+    cards: Sequence[Scorecard],
+    output: str,
+    *,
+    folds: int = FOLDS,
+    progress: Callable[[str], None] = lambda _: None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, out-of-fold probabilities) of `output` for the items that have its label:
+    `fit_outcome` (with its own inner cross-validation) refitted on each fold's rest and
+    scored on the fold, so every probability is for an answer its model never saw."""
+    from sklearn.model_selection import StratifiedKFold
+
+    rows = [k for k, item in enumerate(items) if item.label(output) is not None]
+    y = np.array([bool(items[k].label(output)) for k in rows])
+    column = OUTPUTS.index(output)
+    oof = np.zeros(len(rows))
+    outer = StratifiedKFold(n_splits=folds, shuffle=True, random_state=1)
+    for n, (fit_rows, test_rows) in enumerate(outer.split(np.zeros(len(y)), y), 1):
+        progress(f"held-out fold {n} of {folds}")
+        model = fit_outcome(
+            [items[rows[k]] for k in fit_rows],
+            [cards[rows[k]] for k in fit_rows],
+            outputs=(output,),
+        )
+        scored = [(items[rows[k]].conversation, cards[rows[k]]) for k in test_rows]
+        oof[test_rows] = model.probabilities(scored)[:, column]
+    return y, oof
 
 
 def outcome_scores(

@@ -38,6 +38,7 @@ from heard import embed
 from heard.analysis import Analyzer
 from heard.analysis.detector import Requirement
 from heard.analysis.rubric import Rubric
+from heard.learn import default_outcome_path, outcome_model_path
 from heard.model import Channel, Conversation, Scorecard
 from heard.store import access, credentials, placement, signins, surveys
 from heard.store.access import Lifetimes
@@ -202,6 +203,12 @@ def analysis_version(analyzer: Analyzer) -> tuple[str, str, str]:
     detectors = {d.name: d.name.rsplit(".", 1)[-1] for d in analyzer.detectors}
     if any(Requirement.EMBEDDINGS in d.requires for d in analyzer.detectors):
         detectors["embeddings"] = embed.identity()  # the vectors these detectors judge by
+    if analyzer.outcome and outcome_model_path() != default_outcome_path():
+        # a team's own outcome model (HEARD_OUTCOME_MODEL): `heard rescore` refills `outcome`
+        from heard.learn.outcome import default_outcome_model
+
+        model = default_outcome_model()
+        detectors["outcome"] = model if isinstance(model, str) else model.name
     return (
         analyzer.rubric.ref,
         rubric_digest(analyzer.rubric),
@@ -2019,13 +2026,18 @@ class Store:
             row = surveys.answered(session, conversation_id)
             return None if row is None else self._feedback(row)
 
-    def felt_heard_answers(self) -> list[tuple[Conversation, int]]:
-        """Each surveyed conversation with its customer's "did you feel heard?" answer (1–5),
-        for fitting the rubric to this store's own customers (`heard calibrate --from-store`)."""
+    def felt_heard_answers(self) -> list[tuple[Conversation, Scorecard | None, int]]:
+        """Every conversation rated on "did you feel heard?" (1–5) with its current scorecard
+        and the rating, in the whole store: what `heard train --task outcome` fits a team's
+        outcome model on (the CLI's system access; no viewer)."""
         with self._session() as session:
             return [
-                (Conversation.model_validate_json(body), answer)
-                for _, body, answer in surveys.felt_heard_answers(session)
+                (
+                    Conversation.model_validate_json(body),
+                    None if card is None else Scorecard.model_validate_json(card),
+                    rating,
+                )
+                for body, card, rating in surveys.felt_heard_answers(session)
             ]
 
     def list_feedback(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heard.store.errors import Conflict
-from heard.store.tables import ConversationRow, FeedbackRow
+from heard.store.tables import ConversationRow, FeedbackRow, ScorecardRow
 
 
 def now() -> datetime:
@@ -62,35 +62,46 @@ def answered(session: Session, conversation_id: int) -> FeedbackRow | None:
     ).one_or_none()
 
 
-def felt_heard_answers(session: Session) -> list[tuple[int, str, int]]:
-    """(conversation id, conversation body JSON, "did you feel heard?" answer 1–5) of every
-    conversation whose customer answered that question: its one answer, or for conversations
-    answered before migration 0009 (when a link took several), the last of them."""
-    rows = session.execute(
-        select(FeedbackRow.conversation_id, FeedbackRow.answer_of, FeedbackRow.felt_heard)
-        .where(FeedbackRow.felt_heard.is_not(None))
-        .order_by(FeedbackRow.id)
-    ).all()
-    answers: dict[int, int] = {}
-    settled: set[int] = set()
-    for conversation_id, answer_of, felt_heard in rows:
-        if conversation_id in settled:
-            continue
-        answers[conversation_id] = felt_heard
-        if answer_of is not None:
-            settled.add(conversation_id)
-    if not answers:
-        return []
-    bodies = dict(
-        session.execute(
-            select(ConversationRow.id, ConversationRow.body).where(
-                ConversationRow.id.in_(list(answers))
-            )
-        ).all()
-    )
-    return [(i, bodies[i], answers[i]) for i in sorted(answers) if i in bodies]
-
-
 def _minutes(window: timedelta) -> str:
     minutes = round(window.total_seconds() / 60)
     return "1 minute" if minutes == 1 else f"{minutes:,} minutes"
+
+
+def felt_heard_answers(session: Session) -> list[tuple[str, str | None, int]]:
+    """(conversation body, current scorecard body or None, answer) for every conversation
+    whose survey answer rates "did you feel heard?" (1–5), in conversation order: the latest
+    answer where a conversation has several (answers stored before migration 0009)."""
+    latest: dict[int, int] = {}
+    rows = session.execute(
+        select(FeedbackRow.conversation_id, FeedbackRow.felt_heard)
+        .where(FeedbackRow.felt_heard.is_not(None))
+        .order_by(FeedbackRow.id)
+    )
+    for conversation_id, felt_heard in rows:
+        latest[conversation_id] = felt_heard
+    out = []
+    ids = sorted(latest)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        bodies: dict[int, str] = {
+            i: body
+            for i, body in session.execute(
+                select(ConversationRow.id, ConversationRow.body).where(
+                    ConversationRow.id.in_(chunk)
+                )
+            )
+        }
+        cards: dict[int, str] = {
+            i: body
+            for i, body in session.execute(
+                select(ScorecardRow.conversation_id, ScorecardRow.body).where(
+                    ScorecardRow.conversation_id.in_(chunk), ScorecardRow.current.is_(True)
+                )
+            )
+        }
+        out += [(bodies[i], cards.get(i), latest[i]) for i in chunk if i in bodies]
+    return out
+
+
+_CHUNK = 500
+"""Conversations read per query (a bound parameter each)."""
