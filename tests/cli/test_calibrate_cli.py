@@ -85,7 +85,7 @@ def test_too_few_store_answers_say_so_and_write_nothing(tmp_path: Path, database
     _answered(database, good=MIN_ANSWERS + 5, bad=MIN_ANSWERS - 3)
     out = tmp_path / "r.toml"
     result = runner.invoke(app, ["calibrate", "--from-store", "--out", str(out)])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 3, result.output
     assert "too few answers to calibrate on" in result.output
     assert f"{MIN_ANSWERS + 5:,} conversations where the customer felt heard" in result.output
     assert f"{MIN_ANSWERS - 3:,} where they did not" in result.output

@@ -22,7 +22,8 @@ from heard.errors import InputError, Location
 if TYPE_CHECKING:
     from heard.analysis.rubric import Rubric
 
-EXIT_OK, EXIT_TOO_FEW, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_USAGE, EXIT_TOO_FEW = 0, 2, 3
+"""Exit codes; too few survey answers is 3, as for `heard train --task outcome`."""
 FELT_HEARD_FROM = 4
 """A store survey's "did you feel heard?" answer (1–5) from which the customer felt heard."""
 
