@@ -10,6 +10,10 @@ from heard.analysis import Analyzer
 from heard.model import Channel, Conversation, Customer, Role, Turn
 
 ANALYZER = Analyzer()
+RULES = Analyzer(
+    only=["heard.phrases.v1", "heard.questions.v1", "heard.customer_emotion.v1"], outcome=False
+)
+"""The lexicon cues alone: the learned heads over them are tested in test_learned.py."""
 
 
 def chat(*lines: tuple[str, str], name: str | None = None) -> Conversation:
@@ -108,7 +112,8 @@ CUES = [
 )
 def test_agent_cue(behaviour: str, reply: str, present: bool) -> None:
     conversation = chat(UPSET, ("agent", reply), name="Ana Lopez")
-    assert ((behaviour, 1) in found(conversation)) is present
+    card = RULES.analyze(conversation).scorecard
+    assert ((behaviour, 1) in {(f.behaviour, f.spans[0].turn) for f in card.findings}) is present
 
 
 CUSTOMER_CUES = [

@@ -70,7 +70,7 @@ def test_text_report_shows_moments_scorecard_emotion_and_tips() -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     for expected in (
-        "agent Marcus Lee · Listening Score 25/100",  # only "anything else?" (turn 1) scores
+        "agent Marcus Lee · Listening Score 28/100",
         "⟨dismissive⟩",
         "⟨customer_emotion=anger⟩",
         "Scorecard",

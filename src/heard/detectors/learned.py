@@ -20,11 +20,14 @@ from typing import ClassVar
 
 import numpy as np
 
-from heard.analysis.context import Context
+from heard.analysis.context import Context, Sentence
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.analysis.scoring import UPSET
+from heard.detectors._lexicon import lexicon
+from heard.detectors.attentiveness import asks
 from heard.detectors.questions import is_question
+from heard.detectors.reflecting import restatement
 from heard.learn.listening import (
     RULES,
     FeatureMaker,
@@ -36,7 +39,6 @@ from heard.model import Finding, Polarity, Turn
 
 # behaviour → (component, polarity, explanation)
 SHOWN: dict[str, tuple[str, Polarity, str]] = {
-    "acknowledgement": ("attentiveness", Polarity.POSITIVE, "acknowledges what the customer said"),
     "clarifying_question": (
         "clarification",
         Polarity.POSITIVE,
@@ -52,10 +54,20 @@ SHOWN: dict[str, tuple[str, Polarity, str]] = {
     ),
     "paraphrase": ("reflecting", Polarity.POSITIVE, "restates the customer's point"),
     "reflection_of_feeling": ("reflecting", Polarity.POSITIVE, "names the customer's feeling"),
-    "open_question": ("clarification", Polarity.POSITIVE, "asks an open question"),
 }
-ASKS = frozenset({"clarifying_question", "open_question"})
+"""The behaviours the detector may report. Two heads are trained and measured (docs/models.md)
+but do not report: open question (a question's kind stays with the rule detector, one finding
+per question, so the question metrics count each question once) and acknowledgement (the
+corpus counts any reaction to the customer, "That sounds frustrating" or "Is that right?", as
+one; the rubric's acknowledgement is the receipt the rule finds, and on the generated demo
+conversations the head marked 89 of 240 against their profiles)."""
+FEELING = frozenset({"empathy", "reflection_of_feeling"})
+WARM = frozenset({"empathy", "reflection_of_feeling", "reassurance"})
+ASKS = frozenset({"clarifying_question"})
 """Behaviours that are questions: found only in a sentence that asks."""
+IDENTITY = frozenset({"email", "phone", "card", "account", "date_of_birth", "postcode", "address"})
+"""What routine identification asks for (heard.detectors.attentiveness.ITEMS): a question for
+these is not clarifying (docs/annotation.md), whatever the head says."""
 
 
 @register
@@ -85,13 +97,17 @@ class LearnedListening(Detector):
         model = self.model
         if isinstance(model, str):
             return {}
-        return {b: RULES[b] for b in model.decides if model.modes.get(b, "replace") == "replace"}
+        return {
+            b: RULES[b]
+            for b in model.decides
+            if b in SHOWN and model.modes.get(b, "replace") == "replace"
+        }
 
     def joins(self) -> dict[str, str]:
         model = self.model
         if isinstance(model, str):
             return {}
-        return {b: RULES[b] for b in model.decides if model.modes.get(b) == "union"}
+        return {b: RULES[b] for b in model.decides if b in SHOWN and model.modes.get(b) == "union"}
 
     def _features(self) -> FeatureMaker:
         if self._maker is None:
@@ -136,6 +152,8 @@ class LearnedListening(Detector):
             if behaviour == "resolution_check" and r == 0:
                 continue  # the first answer has nothing resolved to check ("anything else?")
             asked = [i for i, s in enumerate(sentences) if is_question(s)]
+            if behaviour == "clarifying_question":  # identification is not clarifying
+                asked = [i for i in asked if not _identifies(sentences[i])]
             if behaviour in ASKS and not asked:
                 continue  # a clarifying question is a question (AnnoMI statements were not)
             best = sentences[0]
@@ -151,6 +169,10 @@ class LearnedListening(Detector):
                 if behaviour in ASKS:  # the best of its questions
                     scores = np.where(np.isin(np.arange(len(sentences)), asked), scores, -np.inf)
                 best = sentences[int(np.argmax(scores))]
+            if behaviour in WARM and _cold(sentences):
+                continue  # a reply that blames or dismisses the customer reassures no one
+            if behaviour in FEELING and not _feels(best):
+                continue  # a restatement or a template apology is not a reaction to feelings
             component, polarity, why = SHOWN[behaviour]
             findings.append(
                 ctx.finding(
@@ -165,6 +187,26 @@ class LearnedListening(Detector):
                 )
             )
         return findings
+
+
+def _cold(sentences: list[Sentence]) -> bool:
+    """The reply blames or dismisses the customer ("You should have checked the TV")."""
+    text = " ".join(s.text for s in sentences)
+    return bool(lexicon("blame").search(text) or lexicon("dismissive").search(text))
+
+
+def _feels(evidence: Sentence) -> bool:
+    """The sentence that carried the decision is neither a restatement ("What I'm hearing is
+    the parcel…") nor a template apology ("We apologise for any inconvenience caused")."""
+    return restatement(evidence) is None and not lexicon("apology_boilerplate").search(
+        evidence.text
+    )
+
+
+def _identifies(sentence: Sentence) -> bool:
+    """The sentence only asks for the customer's identity or account details."""
+    items = {item for item, _ in asks(sentence)}
+    return bool(items) and items <= IDENTITY
 
 
 def _pleased(customer_turns: list[Turn], emotions: dict[int, dict[str, object]]) -> bool:
