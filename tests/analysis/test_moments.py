@@ -113,10 +113,11 @@ def test_a_closing_check_only_where_the_customer_never_said_whether_it_worked() 
         ("customer", "I'm indulging since I'm on vacation :)"),
         ("agent", "Lovely, the room has a sea view and breakfast is included."),
     )
-    ends_on_the_fix = chat(*lines)
+    assert "resolution_check" not in tips(chat(*lines))  # a chat's customer says when done
+    ends_on_the_fix = chat(*lines).model_copy(update={"channel": Channel.CALL})
     card = ANALYZER.analyze(ends_on_the_fix).scorecard
     check = next((t for t in card.tips if t.behaviour == "resolution_check"), None)
     assert check is not None and check.span is not None and check.span.turn == 3
     assert check.suggestion == 'Close by checking: "Does that solve it for you?"'  # no aside
-    thanked = chat(*lines, ("customer", "ok thanks"))
+    thanked = chat(*lines, ("customer", "ok thanks")).model_copy(update={"channel": Channel.CALL})
     assert "resolution_check" not in tips(thanked)

@@ -36,7 +36,8 @@ SUMMARY_CONCERNS = 3
 or problems (questions answered on the spot need no recap)."""
 
 RECAP_CHANNELS = frozenset({"call", "email"})
-"""Where a recap before closing is called for: what was said is not on the customer's screen."""
+"""Where a recap, a closing check or a say-back is called for: what was said is not on the
+customer's screen (a call), or several points wait in one message (an email)."""
 EXPLAINED = frozenset({"acknowledgement", "paraphrase", "check_understanding"})
 EMPATHIC = frozenset({"empathy", "reflection_of_feeling", "apology"})
 CLOSING = frozenset({"resolution_check", "callback_offer"})
@@ -53,12 +54,16 @@ def called_at(ctx: Context, behaviour: str, findings: list[Finding]) -> int | No
     if behaviour == "acknowledgement":
         return _reply_to_explanation(ctx)
     if behaviour in EXPLAINED:  # saying back: only what the customer explained at length
+        if ctx.conversation.channel not in RECAP_CHANNELS:
+            return None  # in a chat the customer's words are on screen (0 of 15 judged right)
         return _reply_to_explanation(ctx, long_only=True)
     if behaviour in EMPATHIC:
         return _reply_to_feeling(ctx, ANGRY)
     if behaviour == "reassurance":
         return _reply_to_feeling(ctx, WORRIED)
     if behaviour == "resolution_check":
+        if ctx.conversation.channel not in RECAP_CHANNELS:
+            return None  # a chat's customer says when they are done (1 of 16 judged right)
         return _unanswered_close(ctx, findings)
     if behaviour in CLOSING:
         return _close(ctx, findings)

@@ -47,11 +47,6 @@ SHOWN: dict[str, tuple[str, Polarity, str]] = {
     "empathy": ("empathy", Polarity.POSITIVE, "reacts to how the customer feels"),
     "reassurance": ("empathy", Polarity.POSITIVE, "affirms or reassures the customer"),
     "resolution_check": ("digital", Polarity.POSITIVE, "checks the problem is solved"),
-    "ignores_last_turn": (
-        "attentiveness",
-        Polarity.NEGATIVE,
-        "does not engage with what the customer just raised",
-    ),
     "paraphrase": ("reflecting", Polarity.POSITIVE, "restates the customer's point"),
     "reflection_of_feeling": ("reflecting", Polarity.POSITIVE, "names the customer's feeling"),
 }
@@ -60,7 +55,9 @@ but do not report: open question (a question's kind stays with the rule detector
 per question, so the question metrics count each question once) and acknowledgement (the
 corpus counts any reaction to the customer, "That sounds frustrating" or "Is that right?", as
 one; the rubric's acknowledgement is the receipt the rule finds, and on the generated demo
-conversations the head marked 89 of 240 against their profiles)."""
+conversations the head marked 89 of 240 against their profiles). Ignoring the customer is
+trained and measured too, but at 0.28 precision on the corpus' test part its findings were
+wrong in 26 of 34 tips judged blind: the rule detector keeps it."""
 FEELING = frozenset({"empathy", "reflection_of_feeling"})
 WARM = frozenset({"empathy", "reflection_of_feeling", "reassurance"})
 ASKS = frozenset({"clarifying_question"})
