@@ -195,6 +195,15 @@ RUSHING = [
         False,
     ),
     (("customer", "Thanks, that's all."), "Thanks for contacting us, have a great day!", False),
+    # small talk needs no answer before "anything else?"; a short real answer is an answer
+    (("customer", "Cool! Also how are you doing today?"), "I'm doing well, anything else?", False),
+    (
+        ("customer", "Do you know what the weather will be like in Detroit tomorrow?"),
+        "It will be raining, 8 degrees. Anything else I can help you with?",
+        False,
+    ),
+    (("customer", "Is it available on the 7th?"), "Yes. Anything else?", False),
+    (("customer", "Is it available on the 7th?"), "Not sure. Anything else?", True),
 ]
 
 
@@ -219,6 +228,27 @@ def test_closing_while_the_customers_question_is_open_is_rushing() -> None:
     )
     assert ("rushing", 1) in found(short)
     assert ("rushing", 1) not in found(answered)
+
+
+def test_closing_after_the_fix_is_not_rushing_an_earlier_upset() -> None:
+    """An upset answered by the fix is the empathy tip's business, not a rushed close."""
+    conversation = convo(
+        ("customer", "Ugh, so frustrating, I got on the wrong bus. I need to get to Forbes."),
+        ("agent", "Take the 61A to the last stop."),
+        ("customer", "Thank you!!!!"),
+        ("agent", "Is there anything else that I can do for you?"),
+    )
+    assert ("rushing", 3) not in found(conversation)
+
+
+def test_a_canned_goodbye_to_the_customers_goodbye_is_no_template() -> None:
+    conversation = convo(
+        ("customer", "I need a table at the Porch, 3pm for 50 guests, for the reunion."),
+        ("agent", "Done: the Porch at 3pm, 50 guests."),
+        ("customer", "Thank you, goodbye."),
+        ("agent", "You're welcome. Have a great day. Goodbye."),
+    )
+    assert ("template_reply", 3) not in found(conversation)
 
 
 def test_a_backchannel_during_an_upset_turn_is_not_rushing() -> None:

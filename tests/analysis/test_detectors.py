@@ -164,6 +164,23 @@ def test_customer_emotion(text: str, emotion: str) -> None:
     assert analysis.annotations["customer_emotion"][1]["label"] == emotion
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "again" ends a happy or a plain sentence as often as a complaint (blind judgement e)
+        "Okay! I can't wait to have everyone around me again!",
+        "Could you try again?",
+        "When will it get nice again?",
+        # a negated cue is no feeling
+        "There is this travel blog I rely on. It has never disappointed me.",
+    ],
+)
+def test_no_cue_word_feeling_in_happy_or_plain_turns(text: str) -> None:
+    from heard.detectors.customer_emotion import emotion_of
+
+    assert emotion_of(text)[0] == "neutral"
+
+
 def _call(turns: list[tuple[str, str, float, float]]) -> Conversation:
     return Conversation(
         id="c",

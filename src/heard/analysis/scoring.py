@@ -9,7 +9,7 @@ from functools import partial
 from heard.analysis.context import Context
 from heard.analysis.moments import EXPLAINED_WORDS, NO_WORDS, called_at, words_from
 from heard.analysis.rubric import Behaviour, Rubric
-from heard.coaching.language import fill, say_back
+from heard.coaching.language import agent_words, fill, say_back
 from heard.model import (
     ChecklistItem,
     ComponentScore,
@@ -129,7 +129,7 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
                 customer_turns for customer_turns, _ in ctx.replies()
             )
             return written, (
-                "the agent wrote replies to the customer"
+                "expected in a written reply"
                 if written
                 else "no written reply to the customer"
             )
@@ -166,7 +166,10 @@ def render_tip(template: str, ctx: Context, turn: int) -> str:
     customer = ctx.conversation.customer
     name = customer.name.split()[0] if customer and customer.name else None
     words = customer_words(ctx, turn) if "{customer_words}" in template else None
-    return fill(template, words, name=name)
+    agent = None
+    if "{agent_words}" in template and ctx.turns[turn].role == Role.AGENT:
+        agent = agent_words(ctx.turns[turn].text)
+    return fill(template, words, name=name, agent=agent)
 
 
 def _quote(ctx: Context, span: Span, limit: int = 90) -> str:

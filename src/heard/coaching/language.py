@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import cache
+
+from spellchecker import SpellChecker
 
 from heard.detectors._lexicon import lexicon, wordlist
 
@@ -157,7 +160,7 @@ _WITH_COMMA = (
     r"yes|yeah|yep|yup|no|nope|ok|okay|well|look|listen|right|sure|actually|sorry|please|"
     r"alright|thanks|thank you|cheers|great|perfect|first(?:ly)?|second(?:ly)?|finally|"
     r"honestly|seriously|again|now|see|wow|ugh|argh|man|hm+|fine|cool|excuse me|"
-    r"just so you know|by the way|btw"
+    r"just so you know|by the way|btw|(?:you|we|i) know|i mean|i guess"
 )
 _OPENING = re.compile(
     rf"^(?:(?:{_GREETING})[,!.:]*\s*|(?:{_ALWAYS})\b[,!.:]*\s*|(?:{_WITH_COMMA})[,!.:]+\s*)+",
@@ -230,7 +233,7 @@ _JOIN = _wordset(
 _DANGLING = _wordset(
     "and or but so because the a an to of with for which who my your our their his "
     "her its is are was were be been am at in on by from as if when then "
-    "also though than very really just dr mr mrs ms st"
+    "also though than very really just even dr mr mrs ms st"
 )
 _PRONOUN_CLAUSE = re.compile(
     r"\s+(?=(?:i'm|i've|i'd|i'll)\s|i\s+(?:like|will|really|wanna|recently|lost|need|want|"
@@ -249,6 +252,27 @@ _EMOTICON = re.compile(
     re.IGNORECASE,
 )
 """Emoticons and emoji: never part of the words said back."""
+_MISTURNED = re.compile(
+    r"\bus\s+(?!(?:about|at|for|from|in|into|on|to|with|by|over|after|before|again|back|"
+    r"that|the|a|an|this|these|those|my|your|our|their|its|it|if|and|or|but|so|because|"
+    r"when|yet|twice|once|now|today|yesterday|already|anything|any|some|all|up|out|off|"
+    r"down|here|there|know|\d)\b)[A-Za-z]",
+    re.IGNORECASE,
+)
+"""The customer's "you" said back as an object before a verb ("I hope you get" → "you hope
+us get", "actually you wrote" → "actually us wrote"): the customer spoke to the company in a
+way no pronoun swap turns right, so the clause is not said back."""
+_LOWER_WORD = re.compile(r"(?<![\w'’])[a-z]{3,}(?![\w'’])")
+_BRITISH = (
+    (re.compile(r"our"), "or"),
+    (re.compile(r"is(e|ed|es|ing|ation|ations)$"), r"iz\1"),
+    (re.compile(r"yse(d|s)?$"), r"yze\1"),
+    (re.compile(r"tre(s?)$"), r"ter\1"),
+    (re.compile(r"ogue(s?)$"), r"og\1"),
+    (re.compile(r"ll(ed|ing|er)$"), r"l\1"),
+    (re.compile(r"ence$"), r"ense"),
+)
+"""British spellings turned American, for the spelling dictionary: colour, organised, centre."""
 _BRACKET = re.compile(r"[(){}<>]|\[(?![A-Z_]+\])|(?<![A-Z_])\]")
 """Brackets, except those of a redaction placeholder ([NAME]: never said back)."""
 _SPACE_BEFORE = re.compile(r"\s+([,;:.!?])")
@@ -260,6 +284,28 @@ _WORD = re.compile(r"[A-Za-z0-9$£€][A-Za-z0-9$£€'’.,:/-]*[A-Za-z0-9]|[A-
 
 def _stop() -> frozenset[str]:
     return wordlist("stopwords")
+
+
+@cache
+def _speller() -> SpellChecker:
+    return SpellChecker(distance=1)
+
+
+def misspelt(text: str) -> list[str]:
+    """The lower-case words of `text` no English dictionary knows ("thiings", "hopiong"), in
+    American or British spelling; names, acronyms and numbers are not checked. Said back, a
+    customer's typo reads as the agent's."""
+    words = [w for w in _LOWER_WORD.findall(text) if w not in wordlist("known_words")]
+    unknown = _speller().unknown(words) if words else set()
+    return [
+        word
+        for word in words
+        if word in unknown
+        and not any(
+            pattern.search(word) and not _speller().unknown([pattern.sub(to, word)])
+            for pattern, to in _BRITISH
+        )
+    ]
 
 
 def clauses(text: str) -> list[str]:
@@ -306,6 +352,8 @@ def worth_saying_back(clause: str) -> bool:
     """A statement of the customer's situation: at least three words, not a question, an
     order to the agent, a verdict on the company, "as I said…", thanks, a name or a goodbye."""
     if clause.endswith("?") or len(_WORD.findall(clause)) < 3:
+        return False
+    if misspelt(clause) or _MISTURNED.search(second_person(clause)):
         return False
     if _SUBORDINATE.match(clause) and "," not in clause:
         return False  # "since there are no flights": a clause with no main clause
@@ -394,10 +442,19 @@ def _cut(clause: str, max_words: int) -> str | None:
     return None
 
 
-def _trim(words: str) -> str:
-    """No joining word or article left hanging at the end."""
+_STRANDED = _wordset("to at in on for with of from about by")
+"""Prepositions a whole clause may end on ("the wedding I just got invited to")."""
+
+
+def _trim(words: str, *, whole: bool = False) -> str:
+    """No joining word or article left hanging at the end; a `whole` clause (not cut) keeps
+    a preposition it ends on."""
     parts = words.split()
-    while len(parts) > 1 and parts[-1].lower().strip(",.") in _DANGLING:
+    while (
+        len(parts) > 1
+        and parts[-1].lower().strip(",.") in _DANGLING
+        and not (whole and parts[-1].lower().strip(",.") in _STRANDED)
+    ):
         parts.pop()
     return " ".join(parts).rstrip(",;:-–—")
 
@@ -431,10 +488,13 @@ def say_back(turns: Iterable[str], *, max_words: int = MAX_WORDS) -> str | None:
         for clause in (c for whole in clauses(text) for c in _candidates(whole)):
             if not worth_saying_back(clause):
                 continue
+            first = clause.split(", ", 1)[0]
+            if first != clause and worth_saying_back(first):
+                clause = first  # "I do need parking, also if there is any": the first part
             cut = _cut(clause, max_words)
             if cut is None:
                 continue
-            cut = _trim(_REPEATS.sub(r"\1", cut))
+            cut = _trim(_REPEATS.sub(r"\1", cut), whole=cut == clause)
             if len(_WORD.findall(cut)) < 3:
                 continue
             if best is None or len(cut.split()) > len(best.split()):
@@ -518,17 +578,34 @@ _EXAMPLE = re.compile(r':\s*"([^"]*)"\s*$')
 _EXAMPLE_SENTENCE = re.compile(r"[^.!?]*[.!?]+\s*")
 
 
-def fill(template: str, words: str | None, *, name: str | None = None) -> str:
-    """A tip template with the customer's words ({customer_words}, a clause) and first name
-    ({customer_name}) filled in, as a sentence. When one is missing, the sentences of the
+AGENT_WORDS = 20
+"""The longest first sentence of the agent's own reply a tip's example carries on with."""
+
+
+def agent_words(text: str) -> str | None:
+    """The first sentence of the agent's reply, to follow the customer's words in a tip's
+    example ("So you need to get to your interview fast — do you want to drive or take the
+    bus?"): in lower case unless it opens with I or a name; None when it is long."""
+    first = next((s for s in _SENTENCE_SPLIT.split(text.strip()) if s.strip()), "").strip()
+    if not first or len(first.split()) > AGENT_WORDS:
+        return None
+    opener = first.split(" ", 1)[0].replace("’", "'")
+    if opener == "I" or opener.startswith("I'"):
+        return first
+    return _lower_first(first, text)
+
+
+def fill(
+    template: str, words: str | None, *, name: str | None = None, agent: str | None = None
+) -> str:
+    """A tip template with the customer's words ({customer_words}, a clause), first name
+    ({customer_name}) and the agent's own words ({agent_words}, see `agent_words`) filled in,
+    as a sentence. When one is missing, the sentences of the
     quoted example ('Instruction: "Example."') that need it are dropped: "Close by checking:
     "You told me {customer_words}. Does that solve it for you?"" → "Close by checking: "Does
     that solve it for you?""; the instruction alone when nothing of the example is left."""
-    missing = [
-        key
-        for key, value in (("{customer_words}", words), ("{customer_name}", name))
-        if key in template and not value
-    ]
+    values = {"{customer_words}": words, "{customer_name}": name, "{agent_words}": agent}
+    missing = [key for key, value in values.items() if key in template and not value]
     if missing:
         found = _EXAMPLE.search(template)
         instruction = template[: found.start()] if found else template
@@ -542,8 +619,11 @@ def fill(template: str, words: str | None, *, name: str | None = None) -> str:
             template = f'{instruction}: "{example[:1].upper()}{example[1:]}"'
         else:
             template = re.split(r"\s*[:—–]\s*[“\"]", instruction, maxsplit=1)[0]
-            template = template.replace("{customer_words}", "").replace("{customer_name}", "")
-    text = template.replace("{customer_words}", words or "").replace("{customer_name}", name or "")
+            for key in values:
+                template = template.replace(key, "")
+    text = template
+    for key, value in values.items():
+        text = text.replace(key, value or "")
     return sentence(text)
 
 
@@ -566,9 +646,13 @@ _DOUBLED = re.compile(r"\b([A-Za-z']+)\s+\1\b", re.IGNORECASE)
 _ALSO_COMMA = re.compile(r"(?:^|[,;:—–(“\"]\s*)also,|\b(?:out|about|up)\s+also\b", re.I)
 _END = re.compile(r"[.?!…][”\"’')]*$")
 _DANGLING_END = re.compile(
-    r"\b(?:and|or|but|because|the|a|an|to|of|with|for|also|though|my|your)\s*[.?!]",
+    r"\b(?:and|or|but|because|the|a|an|of|also|though|my|your)\s*[.?!]"
+    r"|(?<!\bdie )(?<!\bwait )(?<!\blooking )(?<!\bwaiting )(?<!\binvited )(?<!\bused )"
+    r"(?<!\bpaid )(?<!\basked )(?<!\bgoing )(?<!\bsigned up )(?<!\bcame )\b(?:to|with|for)\s*[.?!]",
     re.IGNORECASE,
 )
+"""A sentence that ends on a word that needs more after it; a preposition a whole clause ends
+on ("invited to", "to die for", "what I paid for") is English."""
 
 
 def grammar_problems(text: str) -> list[str]:
@@ -612,6 +696,7 @@ def said_back_problems(words: str) -> list[str]:
         problems.append("fewer than three words")
     if re.search(r"[()\[\]{}<>]", words):
         problems.append("a bracket or an emoticon")
-    if words.split()[-1].lower() in _DANGLING if words.split() else True:
-        problems.append("ends on a joining word")
+    last = words.split()[-1].lower() if words.split() else ""
+    if not last or (last in _DANGLING and last not in _STRANDED):
+        problems.append("ends on a joining word")  # "invited to" is English, "and" is not
     return problems

@@ -426,8 +426,9 @@ the agent; it raises nothing of its own."""
 
 
 def _kind(sentence: str) -> str | None:
-    """question, request or problem when the sentence raises a concern, else None."""
-    if _ACCEPTS.match(sentence):
+    """question, request or problem when the sentence raises a concern, else None (a
+    sign-off, "That will be all I need today", raises none)."""
+    if _ACCEPTS.match(sentence) or lexicon("customer_done").search(sentence):
         return None
     if sentence.endswith("?"):
         kind = "question"

@@ -16,8 +16,11 @@ from heard.model import Finding, Polarity, Role, Span, Turn
 
 UPSET = {"anger", "frustration", "worry"}
 FEELING = ("empathy", "reflection_of_feeling", "apology", "reassurance")
-ANSWER_WORDS = 12
-"""A reply that closes with fewer words than this besides the closing did not answer."""
+ANSWER_WORDS = 4
+"""A reply that closes with fewer words than this besides the closing ("We'll see. Anything
+else?") did not answer, unless they start with yes or no; a short answer ("It will be raining,
+8 degrees. Anything else?") did."""
+_YES_NO = re.compile(r"^\W*(?:yes|yeah|yep|no|nope|sure|of course|unfortunately)\b", re.IGNORECASE)
 _REQUEST = re.compile(r"\b(?:(?:can|could|would|will) you|(?:can|could|may) i)\b", re.IGNORECASE)
 """A customer question that asks for something to be done; "done" answers it."""
 MARKER_REACH = 3
@@ -40,20 +43,15 @@ class Rushing(Detector):
         thresholds = ctx.rubric.thresholds
         feeling = [lexicon(n) for n in FEELING]
         findings = []
-        upset_open = False  # an upset or complaint the agent has not acknowledged yet
         for customer_turns, reply in ctx.replies():
             upset = [t for t in customer_turns if emotions.get(t.index, {}).get("label") in UPSET]
-            if upset or (
-                not upset_open
-                and any(
-                    lexicon(cue).search(t.text)
-                    for t in customer_turns
-                    for cue in ("not_heard", "escalation", "impatience")
-                )
-            ):
-                upset_open = True
-            if upset_open and any(p.search(reply.text) for p in feeling):
-                upset_open = False
+            # an upset or complaint in what this reply answers (an earlier one, left alone, is
+            # the empathy tip's business: closing after the fix is delivered is not rushing)
+            upset_now = bool(upset) or any(
+                lexicon(cue).search(t.text)
+                for t in customer_turns
+                for cue in ("not_heard", "escalation", "impatience")
+            )
             why, span = None, None
             push = lexicon("rushing").search(reply.text)
             closing = _closing(ctx, reply)
@@ -63,17 +61,17 @@ class Rushing(Detector):
                 # (the customer closed first: answering their goodbye is not rushing them)
                 rest = reply.text[: closing.start()] + reply.text[closing.end() :]
                 asked = any(
-                    s.text.endswith("?") and not _REQUEST.search(s.text)
+                    s.text.endswith("?")
+                    and not _REQUEST.search(s.text)
+                    and not lexicon("small_talk").search(s.text)
                     for t in customer_turns
                     for s in ctx.sentences[t.index]
                 )
-                if asked and len(rest.split()) < ANSWER_WORDS:
+                if asked and not _answers(rest):
                     why = "moves to close while the customer's question is still open"
-                elif upset_open:
+                elif upset_now and not any(p.search(reply.text) for p in feeling):
                     why = "moves to close before acknowledging the customer's complaint"
                 span = (closing.start(), closing.end())
-                if why is not None:
-                    upset_open = False  # flagged once; a new complaint opens it again
             elif upset and not _overlaps(reply, customer_turns):
                 said = sum(len(t.text.split()) for t in customer_turns)
                 answer = sum(len(t.text.split()) for t in _agent_run(ctx, reply))
@@ -96,6 +94,14 @@ class Rushing(Detector):
                     )
                 )
         return findings
+
+
+def _answers(rest: str) -> bool:
+    """Whether what a closing reply says besides the closing answers a question: a yes or no,
+    or a few words that are not a shrug ("We'll see how the new one does")."""
+    if lexicon("non_answer").search(rest):
+        return False
+    return len(rest.split()) >= ANSWER_WORDS or bool(_YES_NO.search(rest))
 
 
 def _says_done(turns: list[Turn]) -> bool:

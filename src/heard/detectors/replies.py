@@ -35,13 +35,17 @@ class WrittenReplies(Detector):
         given: set[str] = set()  # words the customer brought into the conversation
         used: set[str] = set()  # words anyone had used
         needed = ctx.rubric.thresholds.personalised_specifics
+        signed_off = False  # the customer's last turn said they are done
         for turn in ctx.turns:
             words = content_words(turn.text)
             if turn.role == Role.CUSTOMER:
                 given |= (words - used) - name
+                signed_off = bool(lexicon("customer_done").search(turn.text))
             elif turn.role == Role.AGENT and len(given) >= MIN_GIVEN:
                 specifics = words & given
-                template = lexicon("template").search(turn.text)
+                # a canned goodbye to the customer's own goodbye ("That would be all" → "Have
+                # a great day!") is a courtesy, not a template (3 of 3 judged wrong as one)
+                template = None if signed_off else lexicon("template").search(turn.text)
                 if len(specifics) >= needed:
                     spans = [
                         Span(turn=turn.index, start=m.start(), end=m.end())
