@@ -244,6 +244,10 @@ def test_ignores_last_turn_cues(reply: str, present: bool) -> None:
     [
         # a request for service: gathering details engages with it
         ("Can you book me a table for Friday?", "How many people will be joining you?"),
+        # a request for permission or a further service taken up with a question (sample e)
+        ("Can I play some trivia?", "At what question would you like to start?"),
+        ("OK, can you also help me search for a flight?", "Which city are you leaving from?"),
+        ("Do you care if we play some trivia?", "At what question would you like to start?"),
         # no question asked
         ("I moved house last month.", "Would you like to hear about our new bundle?"),
         # a fragment proposing an answer
