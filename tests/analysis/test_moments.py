@@ -72,8 +72,12 @@ def test_empathy_tip_points_at_the_reply_to_the_angry_turn() -> None:
         ("customer", "No."),
         ("agent", "Goodbye."),
     )
-    found = tips(conv)
-    assert found.get("empathy", found.get("reflection_of_feeling")) == 3, found
+    # one tip at that reply: the empathic one, or "rushes" with the same advice (one piece of
+    # advice per moment)
+    at_three = [t for t in ANALYZER.analyze(conv).scorecard.tips if t.span and t.span.turn == 3]
+    assert len(at_three) == 1, at_three
+    assert at_three[0].behaviour in ("empathy", "reflection_of_feeling", "rushing")
+    assert "I'm sorry" in (at_three[0].suggestion or "") or "feeling" in at_three[0].behaviour
 
 
 def test_no_closing_check_tip_when_the_chat_ends_mid_intake() -> None:

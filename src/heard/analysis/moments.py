@@ -81,8 +81,11 @@ def called_at(ctx: Context, behaviour: str, findings: list[Finding]) -> int | No
     if behaviour in DETAILS:
         return _reply_to_details(ctx)
     if behaviour == "open_question":
-        return _closed_reply_to_explanation(ctx)
+        return _closed_reply_to_explanation(ctx, findings)
     if behaviour == "follow_up_question":
+        if ctx.conversation.channel not in RECAP_CHANNELS:
+            return None  # a chat agent gathering details ("Where do you need to go?") is not
+            # asked to probe the story ("You said you took the wrong bus — what happened then?")
         return _reply_to_long_answer(ctx)
     if behaviour == "clarifying_question":
         vague = ctx.annotations.get("problem_vague")
@@ -216,12 +219,14 @@ def _reply_to_details(ctx: Context) -> int | None:
     return None
 
 
-def _closed_reply_to_explanation(ctx: Context) -> int | None:
+def _closed_reply_to_explanation(ctx: Context, findings: list[Finding]) -> int | None:
     """The reply to the customer's problem description when it asked only yes/no questions."""
     turn = _reply_to_explanation(ctx)
     if turn is None:
         return None
     questions = [s.text for s in ctx.sentences[turn] if s.text.endswith("?")]
+    if any(f.behaviour == "resolution_check" and f.spans[0].turn == turn for f in findings):
+        return None  # "Is there anything else I can do?" closes; it is not an interview
     return turn if questions and all(_CLOSED.match(q) for q in questions) else None
 
 

@@ -18,6 +18,7 @@ from heard.model import (
     Scorecard,
     Span,
     Tip,
+    Turn,
     TurnEmotion,
     Verdict,
 )
@@ -129,9 +130,7 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
                 customer_turns for customer_turns, _ in ctx.replies()
             )
             return written, (
-                "expected in a written reply"
-                if written
-                else "no written reply to the customer"
+                "expected in a written reply" if written else "no written reply to the customer"
             )
     return True, "always expected"
 
@@ -153,11 +152,27 @@ def _explained(ctx: Context) -> tuple[bool, str]:
 
 
 def customer_words(ctx: Context, turn: int) -> str | None:
-    """The customer's words to say back at the moment `turn`: a clause from the nearest
-    customer turn up to it that has one worth saying back, in the second person (None when no
-    turn has one). heard.coaching.language chooses and turns them."""
-    nearest = (t.text for t in reversed(ctx.turns[: turn + 1]) if t.role == Role.CUSTOMER)
-    return say_back(nearest)
+    """The customer's words to say back at the moment `turn`: a clause from the customer's
+    turns it answers (see `_said_before`) that has one worth saying back, in the second person
+    (None when none has one). heard.coaching.language chooses and turns them."""
+    return say_back(t.text for t in reversed(_said_before(ctx, turn)))
+
+
+def _said_before(ctx: Context, turn: int) -> list[Turn]:
+    """The customer's turns the moment `turn` answers: the customer turn itself, else the
+    customer's run of turns right before it (nothing from earlier in the conversation: words
+    from three turns back read as the wrong subject)."""
+    if turn < 0 or turn >= len(ctx.turns):
+        return []
+    if ctx.turns[turn].role == Role.CUSTOMER:
+        return [ctx.turns[turn]]
+    run: list[Turn] = []
+    for t in reversed(ctx.turns[:turn]):
+        if t.role == Role.CUSTOMER:
+            run.insert(0, t)
+        elif run:
+            break
+    return run
 
 
 def render_tip(template: str, ctx: Context, turn: int) -> str:
@@ -338,23 +353,23 @@ def _distinct(
     ctx: Context, rubric: Rubric, ranked: list[tuple[float, str, Callable[[], Tip | None]]]
 ) -> list[Tip]:
     """The first `TIPS` tips by priority that say something new: not a suggestion already
-    made, nor a second missed behaviour at the same moment (a missed paraphrase, check of
-    understanding or acknowledgement at one turn are one piece of advice: the weightiest)."""
+    made, nor a second tip at the same turn (a missed paraphrase, check of understanding or
+    acknowledgement at one turn, or "rushes" and "ignores the question" on one reply, are one
+    piece of advice: the weightiest)."""
     chosen: list[Tip] = []
     said: set[str] = set()
-    moments: set[int | None] = set()
+    moments: set[int] = set()
     for _, _name, make in ranked:
         tip = make()
         if tip is None:
             continue
-        missed = tip.message.startswith("Missed:")
         moment = tip.span.turn if tip.span else None
-        if (tip.suggestion and tip.suggestion in said) or (missed and moment in moments):
+        if (tip.suggestion and tip.suggestion in said) or moment in moments:
             continue
         chosen.append(tip)
         if tip.suggestion:
             said.add(tip.suggestion)
-        if missed:
+        if moment is not None:
             moments.add(moment)
         if len(chosen) == TIPS:
             break

@@ -648,11 +648,12 @@ _END = re.compile(r"[.?!…][”\"’')]*$")
 _DANGLING_END = re.compile(
     r"\b(?:and|or|but|because|the|a|an|of|also|though|my|your)\s*[.?!]"
     r"|(?<!\bdie )(?<!\bwait )(?<!\blooking )(?<!\bwaiting )(?<!\binvited )(?<!\bused )"
-    r"(?<!\bpaid )(?<!\basked )(?<!\bgoing )(?<!\bsigned up )(?<!\bcame )\b(?:to|with|for)\s*[.?!]",
+    r"(?<!\bpaid )(?<!\basked )(?<!\bgoing )(?<!\bsigned up )(?<!\bcame )\b(?:to|with|for)\s*[.!]",
     re.IGNORECASE,
 )
 """A sentence that ends on a word that needs more after it; a preposition a whole clause ends
-on ("invited to", "to die for", "what I paid for") is English."""
+on ("invited to", "to die for", "what I paid for") or a question strands ("what day is the
+booking for?") is English."""
 
 
 def grammar_problems(text: str) -> list[str]:

@@ -52,7 +52,7 @@ class Rushing(Detector):
                 for t in customer_turns
                 for cue in ("not_heard", "escalation", "impatience")
             )
-            why, span = None, None
+            why, span, advice = None, None, None
             push = lexicon("rushing").search(reply.text)
             closing = _closing(ctx, reply)
             if push:
@@ -60,17 +60,23 @@ class Rushing(Detector):
             elif closing and customer_turns and not _says_done(customer_turns):
                 # (the customer closed first: answering their goodbye is not rushing them)
                 rest = reply.text[: closing.start()] + reply.text[closing.end() :]
-                asked = any(
-                    s.text.endswith("?")
-                    and not _REQUEST.search(s.text)
-                    and not lexicon("small_talk").search(s.text)
+                asked = [
+                    s.text
                     for t in customer_turns
                     for s in ctx.sentences[t.index]
-                )
+                    if s.text.endswith("?")
+                    and not _REQUEST.search(s.text)
+                    and not lexicon("small_talk").search(s.text)
+                ]
                 if asked and not _answers(rest):
                     why = "moves to close while the customer's question is still open"
+                    advice = f"Answer the customer's question before you close: “{asked[-1]}”"
                 elif upset_now and not any(p.search(reply.text) for p in feeling):
                     why = "moves to close before acknowledging the customer's complaint"
+                    advice = (
+                        "Acknowledge the complaint before you close: “I'm sorry — I can see "
+                        "why that's frustrating.” Then ask if anything is still open."
+                    )
                 span = (closing.start(), closing.end())
             elif upset and not _overlaps(reply, customer_turns):
                 said = sum(len(t.text.split()) for t in customer_turns)
@@ -81,6 +87,10 @@ class Rushing(Detector):
                 ):
                     why = f"a {answer}-word answer to {said} upset words"
                     span = (0, len(reply.text))
+                    advice = (
+                        "Answer a long, upset message with more than a few words: say what you "
+                        "heard, then what you'll do."
+                    )
             if why is not None and span is not None:
                 findings.append(
                     ctx.finding(
@@ -91,6 +101,7 @@ class Rushing(Detector):
                         Span(turn=reply.index, start=span[0], end=span[1]),
                         confidence=0.6,
                         explanation=why,
+                        suggestion=advice,
                     )
                 )
         return findings

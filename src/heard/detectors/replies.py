@@ -16,6 +16,8 @@ from heard.model import Channel, Finding, Polarity, Role, Span
 MIN_GIVEN = 3
 """A reply can only ignore the customer's specifics once they have given this many."""
 MAX_SPANS = 6
+SIGN_OFF_WORDS = 12
+"""A last agent reply this short whose canned phrase is a goodbye only signs off."""
 
 
 @register
@@ -36,6 +38,7 @@ class WrittenReplies(Detector):
         used: set[str] = set()  # words anyone had used
         needed = ctx.rubric.thresholds.personalised_specifics
         signed_off = False  # the customer's last turn said they are done
+        last_agent = max((t.index for t in ctx.turns if t.role == Role.AGENT), default=-1)
         for turn in ctx.turns:
             words = content_words(turn.text)
             if turn.role == Role.CUSTOMER:
@@ -46,6 +49,13 @@ class WrittenReplies(Detector):
                 # a canned goodbye to the customer's own goodbye ("That would be all" → "Have
                 # a great day!") is a courtesy, not a template (3 of 3 judged wrong as one)
                 template = None if signed_off else lexicon("template").search(turn.text)
+                if (
+                    template
+                    and turn.index == last_agent
+                    and len(turn.text.split()) <= SIGN_OFF_WORDS
+                    and lexicon("closing").search(template[0])
+                ):
+                    template = None  # a short last "Have a great day!" is a sign-off
                 if len(specifics) >= needed:
                     spans = [
                         Span(turn=turn.index, start=m.start(), end=m.end())
