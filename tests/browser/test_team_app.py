@@ -312,3 +312,82 @@ def test_lead_finds_a_conversation_on_the_list_and_on_a_phone(browser, team_site
     assert width <= 390, f"the page is {width}px wide on a 390px phone"
     screenshot(small, "team-conversations-phone")
     phone.close()
+
+
+def _a_word_of(store: Store, viewer: Viewer) -> str:
+    """A longer word of one of the conversations the viewer may see."""
+    item = store.list_conversations(viewer, limit=1).items[0]
+    turns = store.get_conversation(viewer, item.id).conversation.turns
+    words = re.findall(r"[a-z]{7,}", " ".join(t.text.lower() for t in turns))
+    return max(words, key=len)
+
+
+def search_and_save_a_view(browser, site: TeamSite, screenshot, *, prefix: str = "") -> None:
+    """A lead searches by a word, sees each matching turn with the word marked, saves the
+    search under a name (a missing or taken name is shown by the field, what was typed kept),
+    opens it again from the saved views, and deletes it."""
+    lead = site.lead()
+    viewer = site.store.user_by_email(lead.email).viewer()
+    word = _a_word_of(site.store, viewer)
+    expected = site.store.list_conversations(viewer, ConversationFilter(search=word)).total
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, site, lead.email, lead.password)
+    page.goto(f"{site.url}/conversations")
+    page.get_by_label("Search").fill(word.upper())
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_load_state("load")
+    shown = page.locator("table.conversations tbody tr")
+    assert shown.count() == min(expected, 50) and expected > 0
+    marks = page.locator("p.snippet mark")
+    assert marks.count() >= shown.count()
+    assert all(marks.nth(i).inner_text().lower().startswith(word) for i in range(marks.count()))
+    assert f"{expected} conversation" in page.locator(".page-head .meta").inner_text()
+
+    name = page.get_by_label("Save these filters as")
+    page.get_by_role("button", name="Save view").click()
+    page.wait_for_load_state("load")
+    assert page.locator("#view-name-error").inner_text() == "Give the view a name."
+    assert page.get_by_label("Search").input_value() == word.upper()  # the search stays
+    name.fill("Calls about " + word)
+    page.get_by_role("button", name="Save view").click()
+    page.wait_for_load_state("load")
+    saved = page.locator(".saved-list a")
+    assert saved.all_inner_texts() == ["Calls about " + word]
+    screenshot(page, f"{prefix}team-conversations-search")
+
+    name.fill("calls ABOUT " + word)  # the same name in other letters: taken
+    page.get_by_role("button", name="Save view").click()
+    page.wait_for_load_state("load")
+    assert "already have a view named" in page.locator("#view-name-error").inner_text()
+    assert name.input_value() == "calls ABOUT " + word  # what was typed is kept
+    assert page.locator("#view-name").get_attribute("aria-invalid") == "true"
+
+    page.get_by_role("link", name="Clear").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_label("Search").input_value() == ""
+    page.locator(".saved-list a").first.click()
+    page.wait_for_load_state("load")
+    assert page.get_by_label("Search").input_value().lower() == word
+    assert page.locator("table.conversations tbody tr").count() == min(expected, 50)
+    page.get_by_role("button", name=f"Delete the view Calls about {word}").click()
+    page.wait_for_load_state("load")
+    assert page.locator(".saved-list a").count() == 0
+    context.close()
+
+
+def test_lead_searches_and_keeps_a_saved_view(browser, team_site, screenshot) -> None:
+    search_and_save_a_view(browser, team_site, screenshot)
+
+
+def test_search_and_saved_view_on_postgresql(browser, database_url: str, screenshot) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the SQLite run is test_lead_searches_and_keeps_a_saved_view")
+    store = open_store(database_url)
+    try:
+        demo = seed_store(store, weeks=1, agents_per_team=1, per_agent_per_week=3)
+        settings = Settings(database_url=database_url, secret_key="browser-test-secret")
+        with serve(create_app(settings, store=store)) as base:
+            search_and_save_a_view(browser, TeamSite(base, store, demo), screenshot, prefix="pg-")
+    finally:
+        store.close()

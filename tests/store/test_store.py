@@ -127,7 +127,8 @@ def test_filters_and_pagination(world: World) -> None:
     assert set(ext(ConversationFilter(missed=["dismissive"]))) == {"ann-2", "abe-1"}
     assert set(ext(ConversationFilter(done=["open_question"]))) == {"ann-1", "ray-1"}
     assert ext(ConversationFilter(channel="email")) == []
-    page = store.list_conversations(admin, offset=1, limit=2, order="score")
+    first = store.list_conversations(admin, limit=1, order="score")
+    page = store.list_conversations(admin, limit=2, order="score", after=first.next)
     assert page.total == 4 and len(page.items) == 2
     assert page.items[0].listening_score <= page.items[1].listening_score
     assert set(page.items[0].components) >= {"empathy", "attentiveness"}

@@ -145,6 +145,25 @@ class ConversationFilter(_Record):
     max_score: float | None = None
     done: list[str] = Field(default_factory=list, description="behaviours done")
     missed: list[str] = Field(default_factory=list, description="behaviours missed")
+    search: str | None = Field(
+        default=None,
+        description="words the conversation holds, each as a word or a word's start (all of "
+        "them, in its turns or its agent's or customer's name, as stored: redacted)",
+    )
+
+
+class SnippetPart(_Record):
+    text: str
+    match: bool = False
+
+
+class Snippet(_Record):
+    """Where a search's words are in a conversation: a short piece of its best-matching turn
+    (or of its agent's or customer's name), split into parts that match and parts that do not."""
+
+    turn: int | None = Field(description="the turn's index; None for a name")
+    speaker: str = Field(description="agent, customer, system, or the name's owner")
+    parts: list[SnippetPart]
 
 
 class ConversationSummary(_Record):
@@ -163,13 +182,27 @@ class ConversationSummary(_Record):
     redacted: bool
     listening_score: float | None
     components: dict[str, float | None] = Field(default_factory=dict)
+    snippet: Snippet | None = Field(default=None, description="with a search: where it matched")
 
 
 class ConversationPage(_Record):
-    total: int
-    offset: int
+    """One page of a list, found by position (keyset paging): `next` and `previous` are the
+    cursors of the pages after and before it (None: there is none)."""
+
+    total: int = Field(description="conversations matching the filters, on every page")
     limit: int
     items: list[ConversationSummary]
+    next: str | None = None
+    previous: str | None = None
+
+
+class SavedView(_Record):
+    """A user's named filters of the conversations page (the page's query parameters)."""
+
+    id: int
+    name: str
+    filters: dict[str, str]
+    created_at: datetime
 
 
 class NoteStatus(StrEnum):

@@ -41,7 +41,7 @@ from heard.analysis.detector import Requirement
 from heard.analysis.rubric import Rubric
 from heard.learn import default_outcome_path, outcome_model_path
 from heard.model import Channel, Conversation, Scorecard
-from heard.store import access, credentials, placement, signins, surveys
+from heard.store import access, credentials, paging, placement, search, signins, surveys
 from heard.store.access import Lifetimes
 from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
 from heard.store.bulk import insert_missing, write_rows
@@ -1104,6 +1104,9 @@ class Store:
             stmt = stmt.where(rows.listening_score >= where.min_score)
         if where.max_score is not None:
             stmt = stmt.where(rows.listening_score <= where.max_score)
+        if where.search:
+            key = Store._row_id(rows)
+            stmt = stmt.where(search.matches(key, where.search, direct=rows is ConversationRow))
         wanted = [
             (v, b)
             for v, behaviours in (("done", where.done), ("missed", where.missed))
@@ -1158,6 +1161,7 @@ class Store:
         return (
             where.min_score is None
             and where.max_score is None
+            and not where.search
             and not where.done
             and not where.missed
             and all(
@@ -1225,24 +1229,26 @@ class Store:
         viewer: Viewer,
         where: ConversationFilter | None = None,
         *,
-        offset: int = 0,
         limit: int = 50,
-        order: Literal["newest", "oldest", "score", "-score"] = "newest",
+        order: paging.Order = "newest",
+        after: str | None = None,
+        before: str | None = None,
     ) -> ConversationPage:
+        """A page of the conversations the viewer may see matching `where`, in `order`: the
+        first, or the one after the cursor `after` or before the cursor `before` (a page's
+        `next` and `previous`). With a search, each has the snippet where it matched."""
         where = where or ConversationFilter()
+        if after and before:
+            raise Invalid("give either after or before, not both", field="before")
+        token = after or before
+        at = paging.position(order, token, field="before" if before else "after") if token else None
+        backwards = bool(before)
         team = aliased(TeamRow)
         with self._session() as session:
             total = self._count(session, viewer, where)
             source = self._filter_rows(where)
             stmt = self._conversation_query(
-                [
-                    ConversationRow,
-                    ConversationRow.scorecard_id,
-                    ConversationRow.listening_score,
-                    AgentRow.name,
-                    AgentRow.external_id,
-                    team.name,
-                ],
+                [ConversationRow, AgentRow.name, AgentRow.external_id, team.name],
                 viewer,
                 where,
                 source,
@@ -1252,22 +1258,41 @@ class Store:
                 .outerjoin(team, team.id == ConversationRow.team_id)
                 .options(defer(ConversationRow.body))
             )
-            key = self._row_id(source)
-            ordering = {  # on the filtered rows' copies, so an index of theirs gives the order
-                "newest": [source.occurred_at.desc(), key.desc()],
-                "oldest": [source.occurred_at, key],
-                "score": [source.listening_score.is_(None), source.listening_score, key],
-                "-score": [source.listening_score.is_(None), source.listening_score.desc(), key],
-            }[order]
-            rows = session.execute(stmt.order_by(*ordering).offset(offset).limit(limit)).all()
-            components = self._components(session, [r[1] for r in rows if r[1] is not None])
+            key = self._row_id(source)  # on the filtered rows' copies, so their index orders
+            found = stmt.order_by(*paging.ordering(order, source, key, backwards=backwards))
+            if at is not None:
+                found = found.where(paging.beyond(order, source, key, at, backwards=backwards))
+            rows = session.execute(found.limit(limit + 1)).all()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            if backwards:
+                rows.reverse()
+            cards = [r[0].scorecard_id for r in rows if r[0].scorecard_id is not None]
+            components = self._components(session, cards)
             items = [
                 self._summary(
-                    row, score, agent_name or agent_external, team_name, components.get(sc)
+                    row,
+                    row.listening_score,
+                    agent_name or agent_external,
+                    team_name,
+                    components.get(row.scorecard_id or 0),
                 )
-                for row, sc, score, agent_name, agent_external, team_name in rows
+                for row, agent_name, agent_external, team_name in rows
             ]
-        return ConversationPage(total=total, offset=offset, limit=limit, items=items)
+            if where.search:
+                found_in = search.bodies(session, [item.id for item in items])
+                for item in items:
+                    item.snippet = search.snippet(found_in[item.id], where.search)
+        if backwards and not more:  # the first page (rows stored since may make it longer)
+            return self.list_conversations(viewer, where, limit=limit, order=order)
+        mark = [paging.cursor_of(order, i) for i in items[:1] + items[-1:]]
+        return ConversationPage(
+            total=total,
+            limit=limit,
+            items=items,
+            next=mark[-1] if items and (more or backwards) else None,
+            previous=mark[0] if items and (after or (backwards and more)) else None,
+        )
 
     def _count(self, session: Session, viewer: Viewer, where: ConversationFilter) -> int:
         """Conversations the viewer may see matching `where`: whole days from `daily_scores`,

@@ -416,3 +416,17 @@ class LiveEventRow(Base):
     type: Mapped[str] = mapped_column(String(16))
     payload: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SavedViewRow(Base):
+    """A user's named filters of the conversations page (migration 0010): private to them."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_views_user_id_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    filters: Mapped[str] = mapped_column(Text)
+    """The page's query as a JSON object of strings (see `heard.store.saved_views.FIELDS`)."""
+    created_at: Mapped[datetime] = mapped_column(DateTime)

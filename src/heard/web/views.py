@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from heard import numbers
 from heard.live.events import Hint, LiveState, Nudge
 from heard.model import Channel, Conversation, Polarity, Role, Scorecard
-from heard.store.records import NoteStatus, UserRole
+from heard.store.records import NoteStatus, Snippet, UserRole
 
 Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 Answer = Annotated[int, Field(ge=1, le=5)]
@@ -189,6 +189,7 @@ class DashboardView(_View):
 class ListFilters(_View):
     """The conversations page's filter form: what is chosen and what can be chosen."""
 
+    q: str | None = Field(default=None, description="the words searched for")
     team: str | None = None
     agent: str | None = None
     channel: str | None = None
@@ -222,6 +223,15 @@ class ListRow(_View):
     team: str | None = None
     turns: int = Field(ge=0)
     listening_score: Score | None = None
+    snippet: Snippet | None = Field(default=None, description="where a search matched")
+
+
+class SavedViewLink(_View):
+    """One of the viewer's saved views: its name and the page it opens."""
+
+    id: int
+    name: str
+    url: str
 
 
 class ConversationListView(_View):
@@ -230,10 +240,15 @@ class ConversationListView(_View):
     filters: ListFilters
     rows: list[ListRow]
     total: int = Field(ge=0, description="conversations matching the filters")
-    first: int = Field(ge=0, description="the number of the first row shown, from 1 (0: none)")
+    query: dict[str, str] = Field(
+        default_factory=dict, description="the filters as the page's query parameters"
+    )
     previous_url: str | None = None
     next_url: str | None = None
     export_query: str = Field(default="", description="the filters as an /api/export query")
+    saved: list[SavedViewLink] = Field(default_factory=list, description="the viewer's views")
+    save_name: str = Field(default="", description="the view name as typed")
+    save_error: str | None = Field(default=None, description="why that name was refused")
 
 
 class ConversationView(_View):

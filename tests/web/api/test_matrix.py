@@ -11,6 +11,7 @@ from typing import Any
 from starlette.routing import Route
 
 from conftest import EXAMPLES
+from heard.store import saved_views
 from heard.store.records import Scope
 from heard.web.auth import survey_token
 from teamdata import PASSWORD, conversation
@@ -79,6 +80,21 @@ def live_conversation(api: Api) -> dict[str, Any]:
     return {"conversation_id": key}
 
 
+def fresh_view(api: Api) -> dict[str, Any]:
+    """A new saved view of Bea's, so every caller finds it there."""
+    count = len(saved_views.list_views(api.store, api.world.viewer("bea")))
+    view = saved_views.save(api.store, api.world.viewer("bea"), name=f"v{count}", filters={})
+    return {"view_id": view.id}
+
+
+def view_name(api: Api) -> dict[str, Any]:
+    """A name no caller has used yet."""
+    names = sum(
+        len(saved_views.list_views(api.store, api.world.viewer(u))) for u in api.world.users
+    )
+    return {"name": f"view {names}"}
+
+
 def survey(api: Api) -> dict[str, Any]:
     return {"token": survey_token(api.settings, api.world.conversations["ann-1"])}
 
@@ -93,6 +109,10 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/dashboard"): Call(PAGE_LEAD_ADMIN),
     ("GET", "/conversations"): Call(PAGE_EVERYONE),  # each sees their own (test_conversation_list)
     ("GET", "/conversations/{conversation_id}"): Call(PAGE_OWNER_LEAD_ADMIN, path=conv),
+    ("POST", "/conversations/views"): Call((303,) * 6, form=view_name),
+    ("POST", "/conversations/views/{view_id}/delete"): Call(
+        (303, 404, 404, 303, 404, 404), path=fresh_view, form=lambda api: {}
+    ),
     ("POST", "/conversations/{conversation_id}/notes"): Call(
         (303, 403, 404, 303, 404, 303), path=conv, form=lambda api: {"text": "Try this", "turn": 1}
     ),
@@ -182,6 +202,11 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/me"): Call(EVERYONE),
     ("GET", "/api/v1/moments"): Call(EVERYONE),
     ("GET", "/api/v1/notes"): Call(EVERYONE),
+    ("GET", "/api/v1/saved-views"): Call(EVERYONE),
+    ("POST", "/api/v1/saved-views"): Call((401, 201, 201, 201, 201, 201), body=view_name),
+    ("DELETE", "/api/v1/saved-views/{view_id}"): Call(
+        (401, 404, 404, 204, 404, 404), path=fresh_view
+    ),
     ("GET", "/api/v1/notes/{note_id}"): Call(OWNER_LEAD_ADMIN, path=fresh_note),
     ("PATCH", "/api/v1/notes/{note_id}"): Call(
         (401, 403, 404, 200, 404, 200), path=fresh_note, body=lambda api: {"text": "Edited"}

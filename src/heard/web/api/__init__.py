@@ -2,12 +2,22 @@
 
 from fastapi import APIRouter
 
-from heard.web.api import admin, conversations, dashboards, feedback, live, notes, replies
+from heard.web.api import (
+    admin,
+    conversations,
+    dashboards,
+    feedback,
+    live,
+    notes,
+    replies,
+    saved_views,
+)
 
 PREFIX = "/api/v1"
 
 ROUTERS = tuple(
-    m.router for m in (conversations, dashboards, notes, feedback, admin, live, replies)
+    m.router
+    for m in (conversations, dashboards, notes, feedback, admin, live, replies, saved_views)
 )
 """The API's routers, each with paths relative to PREFIX."""
 

@@ -16,6 +16,7 @@ from heard.importers.base import ImportOptions, Source
 from heard.importers.registry import read_source
 from heard.model import Conversation
 from heard.store import ConversationFilter, Store, UserRole
+from heard.store.paging import MAX_CURSOR, Order
 from heard.store.records import ConversationPage, IngestReport, IngestStatus
 from heard.web.api.filters import Filter, Id
 from heard.web.api.schemas import (
@@ -175,7 +176,13 @@ async def ingest_files(
     return await _ingest(store, principal, conversations, chosen)
 
 
-Order = Literal["newest", "oldest", "score", "-score"]
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_CURSOR,
+        description="a page's `next` (for the page after it) or `previous` (before it)",
+    ),
+]
 
 
 @router.get("/conversations", response_model=ConversationPage, responses=ERRORS)
@@ -183,13 +190,17 @@ def list_conversations(
     principal: Reader,
     store: StoreDep,
     where: Filter,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     order: Order = "newest",
+    after: Cursor = None,
+    before: Cursor = None,
 ) -> ConversationPage:
-    """Conversations the caller may see, with the filters, newest first; `total` counts all."""
+    """Conversations the caller may see, with the filters, newest first; `total` counts all.
+    Pages follow one another by cursor: pass a page's `next` as `after` for the page after it,
+    its `previous` as `before` for the one before; conversations stored meanwhile never shift
+    them. With `q`, each conversation has the `snippet` of its turn that matched."""
     return store.list_conversations(
-        principal.viewer, where, offset=offset, limit=limit, order=order
+        principal.viewer, where, limit=limit, order=order, after=after, before=before
     )
 
 
@@ -235,20 +246,20 @@ def export_rows(
 ) -> tuple[list[str], list[dict]]:
     rows: list[dict] = []
     components: set[str] = set()
-    offset = 0
+    after = None
     while True:
         page = store.list_conversations(
-            principal.viewer, where, offset=offset, limit=1000, order="oldest"
+            principal.viewer, where, limit=1000, order="oldest", after=after
         )
         for item in page.items:
-            row = item.model_dump(mode="json", exclude={"components"})
+            row = item.model_dump(mode="json", exclude={"components", "snippet"})
             for component, score in item.components.items():
                 row[f"component_{component}"] = score
                 components.add(f"component_{component}")
             rows.append(row)
-        offset += len(page.items)
-        if not page.items or offset >= page.total:
+        if page.next is None:
             break
+        after = page.next
     columns = EXPORT_COLUMNS + sorted(components)
     return columns, rows
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Query
 from heard.model import Channel
 from heard.model.values import Behaviour, Moment
 from heard.store import ConversationFilter
+from heard.store.search import MAX_SEARCH
 
 Score = Annotated[float | None, Query(ge=0, le=100)]
 
@@ -29,6 +30,15 @@ def conversation_filter(
     max_score: Score = None,
     done: Behaviours = [],  # noqa: B006 - FastAPI reads the default, never mutated
     missed: Behaviours = [],  # noqa: B006
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_SEARCH,
+            description="words every conversation must hold (in its turns or its agent's or "
+            "customer's name), each as a word or a word's start; text is searched as stored, "
+            "redacted",
+        ),
+    ] = None,
 ) -> ConversationFilter:
     return ConversationFilter(
         agent_id=agent,
@@ -40,6 +50,7 @@ def conversation_filter(
         max_score=max_score,
         done=done,
         missed=missed,
+        search=q or None,
     )
 
 

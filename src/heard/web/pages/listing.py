@@ -1,7 +1,8 @@
-"""The conversations page: every conversation the signed-in viewer may see, filtered (team,
-agent, channel, dates, score range, a behaviour done or missed), sorted and paged, each linking
-to its conversation page, with the filtered set's CSV and Parquet export (the API's /api/v1/export,
-which takes the same filters and the session)."""
+"""The conversations page: every conversation the signed-in viewer may see, searched by words
+(turns, agent, customer), filtered (team, agent, channel, dates, score range, a behaviour done
+or missed), sorted and paged by cursor, each linking to its conversation page, with the
+filtered set's CSV and Parquet export (the API's /api/v1/export, which takes the same filters
+and the session) and the viewer's own saved views of the filters."""
 
 from __future__ import annotations
 
@@ -9,29 +10,39 @@ from datetime import timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 
 from heard.model import Channel
+from heard.model.values import Text
 from heard.store import ConversationFilter, Store, Viewer
-from heard.store.errors import Invalid, NotFound
+from heard.store import saved_views as saved
+from heard.store.errors import Conflict, Invalid, NotFound
+from heard.store.paging import MAX_CURSOR
+from heard.store.search import MAX_SEARCH
 from heard.web import views
 from heard.web.deps import StoreDep
 from heard.web.pages.routes import (
     Blank,
+    CsrfChecked,
+    PageId,
     User,
     _optional_date,
     _start_of,
+    back,
     html,
     pages,
+    see_other,
 )
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
 """Conversations a page lists."""
-MAX_PAGE = 200_000
 Order = Literal["newest", "oldest", "score", "-score"]
+Cursor = Annotated[Text | None, Query(max_length=MAX_CURSOR)]
+FormValue = Annotated[Text | None, Form(max_length=MAX_SEARCH)]
 
 
 def _score(value: str | None, field: str) -> float | None:
@@ -48,13 +59,40 @@ def _score(value: str | None, field: str) -> float | None:
     return score
 
 
+def chosen_filters(query: dict[str, str | None]) -> views.ListFilters:
+    """The page's filters from its query parameters (or a saved view's), checked."""
+    channel = query.get("channel") or None
+    if channel and channel not in {c.value for c in Channel}:
+        raise Invalid(f"no channel {channel!r}", field="channel")
+    order = query.get("order") or "newest"
+    if order not in ("newest", "oldest", "score", "-score"):
+        raise Invalid(f"no sort order {order!r}", field="order")
+    q = (query.get("q") or "").strip()
+    if len(q) > MAX_SEARCH:
+        raise Invalid(f"a search is at most {MAX_SEARCH} characters", field="q")
+    return views.ListFilters(
+        q=q or None,
+        team=query.get("team") or None,
+        agent=query.get("agent") or None,
+        channel=channel,
+        date_from=_optional_date(query.get("date_from"), "date_from"),
+        date_to=_optional_date(query.get("date_to"), "date_to"),
+        min_score=_score(query.get("min_score"), "min_score"),
+        max_score=_score(query.get("max_score"), "max_score"),
+        done=query.get("done") or None,
+        missed=query.get("missed") or None,
+        order=order,  # type: ignore[arg-type]
+    )
+
+
 def list_view(
     store: Store,
     viewer: Viewer,
     chosen: views.ListFilters,
     *,
-    page: int,
     behaviours: list[tuple[str, str]],
+    after: str | None = None,
+    before: str | None = None,
 ) -> views.ConversationListView:
     """The page's rows for the filters `chosen` (ids as the form sends them)."""
     teams = store.list_teams(viewer)
@@ -87,30 +125,16 @@ def list_view(
         max_score=high,
         done=[chosen.done] if chosen.done else [],
         missed=[chosen.missed] if chosen.missed else [],
+        search=chosen.q,
     )
     found = store.list_conversations(
-        viewer, where, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, order=chosen.order
+        viewer, where, limit=PAGE_SIZE, order=chosen.order, after=after, before=before
     )
-    form = {
-        key: value
-        for key, value in (
-            ("team", chosen.team),
-            ("agent", chosen.agent),
-            ("channel", chosen.channel),
-            ("date_from", chosen.date_from.isoformat() if chosen.date_from else None),
-            ("date_to", chosen.date_to.isoformat() if chosen.date_to else None),
-            ("min_score", _number(low)),
-            ("max_score", _number(high)),
-            ("done", chosen.done),
-            ("missed", chosen.missed),
-            ("order", None if chosen.order == "newest" else chosen.order),
-        )
-        if value
-    }
-    pages_total = max(1, -(-found.total // PAGE_SIZE))
+    form = page_query(chosen)
     api = {
         key: value
         for key, value in (
+            ("q", chosen.q),
             ("team", team_id),
             ("agent", agent_id),
             ("channel", chosen.channel),
@@ -141,24 +165,79 @@ def list_view(
                 team=item.team,
                 turns=item.turns,
                 listening_score=item.listening_score,
+                snippet=item.snippet,
             )
             for item in found.items
         ],
         total=found.total,
-        first=(page - 1) * PAGE_SIZE + 1 if found.items else 0,
-        previous_url=_page_url(form, page - 1) if page > 1 else None,
-        next_url=_page_url(form, page + 1) if page < pages_total else None,
+        query=form,
+        previous_url=_page_url(form, before=found.previous) if found.previous else None,
+        next_url=_page_url(form, after=found.next) if found.next else None,
         export_query=urlencode(api),
+        saved=[
+            views.SavedViewLink(id=v.id, name=v.name, url=_page_url(v.filters))
+            for v in saved.list_views(store, viewer)
+        ],
     )
+
+
+def page_query(chosen: views.ListFilters) -> dict[str, str]:
+    """The filters as the page's query parameters (those left at their default left out)."""
+    return {
+        key: value
+        for key, value in (
+            ("q", chosen.q),
+            ("team", chosen.team),
+            ("agent", chosen.agent),
+            ("channel", chosen.channel),
+            ("date_from", chosen.date_from.isoformat() if chosen.date_from else None),
+            ("date_to", chosen.date_to.isoformat() if chosen.date_to else None),
+            ("min_score", _number(chosen.min_score)),
+            ("max_score", _number(chosen.max_score)),
+            ("done", chosen.done),
+            ("missed", chosen.missed),
+            ("order", None if chosen.order == "newest" else chosen.order),
+        )
+        if value
+    }
 
 
 def _number(value: float | None) -> str | None:
     return None if value is None else f"{value:g}"
 
 
-def _page_url(form: dict[str, str], page: int) -> str:
-    query = urlencode({**form, **({"page": str(page)} if page > 1 else {})})
+def _page_url(form: dict[str, str], **cursor: str) -> str:
+    query = urlencode({**form, **cursor})
     return "/conversations" + (f"?{query}" if query else "")
+
+
+def _behaviours(request: Request) -> list[tuple[str, str]]:
+    renderer = pages(request)
+    return [
+        (name, renderer.behaviour_label(name))
+        for name, b in renderer.rubric.behaviours.items()
+        if b.polarity != "neutral"
+    ]
+
+
+def _render(
+    request: Request,
+    user: User,
+    store: Store,
+    chosen: views.ListFilters,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    save_name: str = "",
+    save_error: str | None = None,
+    status: int = 200,
+) -> Response:
+    view = list_view(
+        store, user.viewer, chosen, behaviours=_behaviours(request), after=after, before=before
+    )
+    view = view.model_copy(update={"save_name": save_name, "save_error": save_error})
+    body = pages(request).conversations(view, user=user.page_user, csrf_token=user.csrf)
+    return html(body, status)
 
 
 @router.get("/conversations")
@@ -166,6 +245,7 @@ def conversations(
     request: Request,
     user: User,
     store: StoreDep,
+    q: Annotated[Text | None, Query(max_length=MAX_SEARCH)] = None,
     team: Blank = None,
     agent: Blank = None,
     channel: Blank = None,
@@ -176,27 +256,87 @@ def conversations(
     done: Blank = None,
     missed: Blank = None,
     order: Order = "newest",
-    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
-) -> HTMLResponse:
-    if channel and channel not in {c.value for c in Channel}:
-        raise Invalid(f"no channel {channel!r}", field="channel")
-    renderer = pages(request)
-    behaviours = [
-        (name, renderer.behaviour_label(name))
-        for name, b in renderer.rubric.behaviours.items()
-        if b.polarity != "neutral"
-    ]
-    chosen = views.ListFilters(
-        team=team or None,
-        agent=agent or None,
-        channel=channel or None,
-        date_from=_optional_date(date_from, "date_from"),
-        date_to=_optional_date(date_to, "date_to"),
-        min_score=_score(min_score, "min_score"),
-        max_score=_score(max_score, "max_score"),
-        done=done or None,
-        missed=missed or None,
-        order=order,
+    after: Cursor = None,
+    before: Cursor = None,
+) -> Response:
+    chosen = chosen_filters(
+        {
+            "q": q,
+            "team": team,
+            "agent": agent,
+            "channel": channel,
+            "date_from": date_from,
+            "date_to": date_to,
+            "min_score": min_score,
+            "max_score": max_score,
+            "done": done,
+            "missed": missed,
+            "order": order,
+        }
     )
-    view = list_view(store, user.viewer, chosen, page=page, behaviours=behaviours)
-    return html(renderer.conversations(view, user=user.page_user, csrf_token=user.csrf))
+    return _render(request, user, store, chosen, after=after, before=before)
+
+
+@router.post("/conversations/views")
+async def save_view(
+    request: Request,
+    user: User,
+    store: StoreDep,
+    _: CsrfChecked,
+    name: Annotated[Text, Form(max_length=saved.NAME_LENGTH * 4)] = "",
+    q: FormValue = None,
+    team: FormValue = None,
+    agent: FormValue = None,
+    channel: FormValue = None,
+    date_from: FormValue = None,
+    date_to: FormValue = None,
+    min_score: FormValue = None,
+    max_score: FormValue = None,
+    done: FormValue = None,
+    missed: FormValue = None,
+    order: FormValue = None,
+) -> Response:
+    """Keep the page's current filters under a name; a name that is missing, too long or
+    taken shows the page again with the error by the name and the name as typed."""
+    chosen = chosen_filters(
+        {
+            "q": q,
+            "team": team,
+            "agent": agent,
+            "channel": channel,
+            "date_from": date_from,
+            "date_to": date_to,
+            "min_score": min_score,
+            "max_score": max_score,
+            "done": done,
+            "missed": missed,
+            "order": order,
+        }
+    )
+    filters = page_query(chosen)
+    try:
+        view = await run_in_threadpool(saved.save, store, user.viewer, name=name, filters=filters)
+    except (Invalid, Conflict) as exc:
+        if exc.field != "name":
+            raise
+        status = 409 if isinstance(exc, Conflict) else 422
+        return await run_in_threadpool(
+            _render,
+            request,
+            user,
+            store,
+            chosen,
+            save_name=name,
+            save_error=exc.message,
+            status=status,
+        )
+    return see_other(_page_url(view.filters) + "#saved-views")
+
+
+@router.post("/conversations/views/{view_id}/delete")
+async def delete_view(
+    request: Request, view_id: PageId, user: User, store: StoreDep, _: CsrfChecked
+) -> Response:
+    """Delete one of the viewer's own saved views, then back to the page it was on."""
+    await run_in_threadpool(saved.delete, store, user.viewer, view_id)
+    return see_other(back(request, "/conversations"))
