@@ -5,6 +5,7 @@ detectors), as multiples of real time, with peak memory. Data: the shared data's
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -47,6 +48,9 @@ class AudioBench:
     channel)."""
     peak_rss_mb: float = 0.0
     torch_loaded: bool = False
+    load_average: tuple[float, float] = (0.0, 0.0)
+    """The machine's 1-minute load average when the run started and ended (other jobs on the
+    same cores slow every figure here)."""
 
     def to_dict(self) -> dict[str, object]:
         audio = sum(c.seconds for c in self.calls)
@@ -80,6 +84,7 @@ class AudioBench:
             "model_load_seconds": round(self.model_load_seconds, 2),
             "peak_rss_mb": self.peak_rss_mb,
             "torch_loaded": self.torch_loaded,
+            "load_average": list(self.load_average),
             "machine": machine(),
         }
         if self.dense:
@@ -109,6 +114,7 @@ def bench_audio(
             expected="folders holding agent.wav and caller.wav (the shared data's audio folder)",
             code="not_a_folder",
         )
+    load_before = os.getloadavg()[0]
     recogniser = Recogniser(threads=threads, beam_size=beam_size or BEAM_SIZE)
     started = time.perf_counter()
     load_model(recogniser)
@@ -161,6 +167,7 @@ def bench_audio(
         }
     bench.peak_rss_mb = peak_rss_mb()
     bench.torch_loaded = "torch" in sys.modules
+    bench.load_average = (round(load_before, 2), round(os.getloadavg()[0], 2))
     return bench
 
 
@@ -206,6 +213,11 @@ def rows(result: dict[str, object]) -> list[tuple[str, str]]:
         ("model load (once)", f"{result['model_load_seconds']} s"),
         ("peak RSS", f"{result['peak_rss_mb']} MB"),
         ("torch loaded", "yes" if result["torch_loaded"] else "no"),
+        (
+            "load average (1 min) at start / end",
+            " / ".join(str(x) for x in result["load_average"])  # type: ignore[attr-defined]
+            + f" on {result['machine']['cores']} cores (other jobs slow every figure above)",  # type: ignore[index]
+        ),
         (
             "settings",
             f"Whisper `{result['model']}` on CTranslate2, compute_type "

@@ -85,7 +85,7 @@ class AudioEvaluation:
             for c in self.calls
             if c.timings[path].talk_ratio is not None and c.timings["human"].talk_ratio is not None
         ]
-        return max(gaps) if gaps else None
+        return round(max(gaps), 1) if gaps else None  # 0.64 - 0.59 is 5 points, not 5.000…04
 
     def overlaps(self, path: str) -> tuple[int, int]:
         """(ours, human) overlap counts over all calls."""
