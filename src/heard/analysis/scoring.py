@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 
 from heard.analysis.context import Context
@@ -191,6 +191,15 @@ def _quote(ctx: Context, span: Span, limit: int = 90) -> str:
     return _clip(ctx.turns[span.turn].text[span.start : span.end].strip(), limit)
 
 
+def _said(ctx: Context, span: Span) -> str:
+    """The span's words in quotes, or the turn's time when it has no words (a call read for
+    timing only)."""
+    turn = ctx.turns[span.turn]
+    if not turn.text.strip() and turn.start is not None and turn.end is not None:
+        return f"{turn.start:.1f}–{turn.end:.1f} s"
+    return f"“{_quote(ctx, span)}”"
+
+
 def _clip(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -228,8 +237,11 @@ def score(
     rubric: Rubric,
     detector_versions: dict[str, str],
     skipped: dict[str, str],
+    *,
+    unjudged: Mapping[str, str] | None = None,
 ) -> Scorecard:
-    """The scorecard for one conversation from its findings, with the rubric's weights."""
+    """The scorecard for one conversation from its findings, with the rubric's weights.
+    `unjudged` behaviours (behaviour → why) are not applicable: no detector could look."""
     by_behaviour: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_behaviour[finding.behaviour].append(finding)
@@ -244,12 +256,22 @@ def score(
 
     for name, behaviour in rubric.behaviours.items():
         seen = by_behaviour.get(name, [])
+        if unjudged and name in unjudged:
+            checklist.append(
+                ChecklistItem(
+                    behaviour=name,
+                    component=behaviour.component,
+                    verdict=Verdict.NOT_APPLICABLE,
+                    reason=unjudged[name],
+                )
+            )
+            continue
         if behaviour.polarity == "positive":
             needed, why = applies(behaviour, ctx, findings)
             if seen:
                 verdict, reason = (
                     Verdict.DONE,
-                    f"turn {seen[0].spans[0].turn}: “{_quote(ctx, seen[0].spans[0])}”",
+                    f"turn {seen[0].spans[0].turn}: {_said(ctx, seen[0].spans[0])}",
                 )
             elif needed:
                 verdict, reason = Verdict.MISSED, why
@@ -278,7 +300,7 @@ def score(
                         behaviour=name,
                         component=behaviour.component,
                         verdict=Verdict.MISSED,
-                        reason=f"avoid: {len(seen)}× — turn {first.turn}: “{_quote(ctx, first)}”",
+                        reason=f"avoid: {len(seen)}× — turn {first.turn}: {_said(ctx, first)}",
                     )
                 )
                 for finding in seen[:MAX_DEDUCTIONS]:
@@ -406,7 +428,7 @@ def _deducted_tip(ctx: Context, name: str, behaviour: Behaviour, finding: Findin
         # a finding about the customer's words (a concern left unanswered) quotes them
         message = f"{behaviour.label} at turn {span.turn}: “{_clip(said)}” (turn {raised})"
     else:
-        message = f"{behaviour.label} at turn {span.turn}: “{_quote(ctx, span)}”"
+        message = f"{behaviour.label} at turn {span.turn}: {_said(ctx, span)}"
         if isinstance(raised, int) and 0 <= raised < len(ctx.turns) and raised != span.turn:
             # what the customer had said, so the reader sees both sides ("already gave", "asked")
             value = finding.data.get("value")

@@ -1,6 +1,7 @@
 """A two-party call from audio: each party's channel recognised, word times snapped to voice
 activity, and both merged into one timed Conversation (channel `call`) that every timed
-detector reads (interruptions, dead air, talk ratio…)."""
+detector reads (interruptions, dead air, talk ratio…). Without a recogniser the call is read
+for timing only: turns cut from each party's voice activity, with times and no words."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 import numpy as np
 
-from heard.audio.decode import Recording
+from heard.audio.decode import SAMPLE_RATE, Recording
 from heard.audio.recognise import HeardWord, Recogniser, speech_segments
 from heard.errors import InputError, Location
 from heard.model import Channel, Conversation, Role, Turn, Word
@@ -30,6 +32,23 @@ class Side(StrEnum):
     RIGHT = "right"
 
 
+class Timed(Protocol):
+    """A recognised word or a stretch of voice activity: something with a start and an end."""
+
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Stretch:
+    """A stretch of one party's voice activity, in seconds."""
+
+    start: float
+    end: float
+
+
 @dataclass(slots=True)
 class Party:
     """One party's channel: their role, label and audio."""
@@ -37,33 +56,39 @@ class Party:
     role: Role
     label: str
     audio: np.ndarray
+    rate: int = SAMPLE_RATE
     words: list[HeardWord] = field(default_factory=list)
     speech: list[tuple[float, float]] = field(default_factory=list)
+
+    def pieces(self, timing_only: bool) -> Sequence[Timed]:
+        """What turns are cut from: the words, or for timing only the voice activity."""
+        return [Stretch(s, e) for s, e in self.speech] if timing_only else self.words
 
 
 @dataclass(frozen=True, slots=True)
 class Utterance:
     party: int
-    words: tuple[HeardWord, ...]
+    pieces: tuple[Timed, ...]
 
     @property
     def start(self) -> float:
-        return self.words[0].start
+        return self.pieces[0].start
 
     @property
     def end(self) -> float:
-        return self.words[-1].end
+        return self.pieces[-1].end
 
 
 def stereo_call(
     recording: Recording,
     *,
-    recogniser: Recogniser,
+    recogniser: Recogniser | None,
     agent_channel: Side | str | None = None,
     id: str,
 ) -> Conversation:
     """A stereo recording with one party a channel; the agent's channel given, else the one
-    that speaks first (said in the conversation's metadata)."""
+    that speaks first (said in the conversation's metadata). Without a recogniser: timing
+    only (turns from voice activity, no words)."""
     where = Location(file=recording.name)
     if len(recording.channels) != 2:
         raise InputError(
@@ -74,8 +99,8 @@ def stereo_call(
             code="unsupported",
         )
     left, right = (
-        Party(Role.AGENT, "left", recording.channels[0]),
-        Party(Role.CUSTOMER, "right", recording.channels[1]),
+        Party(Role.AGENT, "left", recording.channels[0], recording.rate),
+        Party(Role.CUSTOMER, "right", recording.channels[1], recording.rate),
     )
     parties = [left, right]
     _recognise(parties, recogniser)
@@ -88,7 +113,7 @@ def stereo_call(
         chosen_by = "--agent-channel"
     if agent_side == Side.RIGHT:
         left.role, right.role = Role.CUSTOMER, Role.AGENT
-    metadata: dict[str, str | float] = {
+    metadata: dict[str, str | float | bool] = {
         "agent_channel": agent_side.value,
         "agent_channel_chosen_by": chosen_by,
     }
@@ -96,13 +121,14 @@ def stereo_call(
 
 
 def two_file_call(
-    agent: Recording, customer: Recording, *, recogniser: Recogniser, id: str
+    agent: Recording, customer: Recording, *, recogniser: Recogniser | None, id: str
 ) -> Conversation:
     """A call recorded as two time-aligned files, one a party (such as Harper Valley's
-    agent.wav and caller.wav); stereo files are mixed down."""
+    agent.wav and caller.wav; the same sample rate); stereo files are mixed down. Without a
+    recogniser: timing only."""
     parties = [
-        Party(Role.AGENT, "agent", _mono(agent)),
-        Party(Role.CUSTOMER, "customer", _mono(customer)),
+        Party(Role.AGENT, "agent", _mono(agent), agent.rate),
+        Party(Role.CUSTOMER, "customer", _mono(customer), customer.rate),
     ]
     _recognise(parties, recogniser)
     return _conversation(
@@ -116,7 +142,14 @@ def _mono(recording: Recording) -> np.ndarray:
     return (recording.channels[0] + recording.channels[1]) / 2
 
 
-def _recognise(parties: Sequence[Party], recogniser: Recogniser) -> None:
+def _recognise(parties: Sequence[Party], recogniser: Recogniser | None) -> None:
+    if recogniser is None:
+        from heard.audio.activity import voice_activity
+
+        for party in parties:
+            party.speech = voice_activity(party.audio, party.rate)
+        return
+
     for party in parties:
         party.speech = speech_segments(party.audio)
         party.words = _snap(recogniser.words(party.audio), party.speech) if party.speech else []
@@ -156,14 +189,15 @@ def _nearest(candidates: list[float], value: float, low: float, high: float) -> 
     return min(inside, key=lambda c: abs(c - value)) if inside else value
 
 
-def _utterances(parties: Sequence[Party]) -> list[Utterance]:
-    """Each party's words cut where they pause long or the other party speaks in between,
-    in order of start time; overlapping speech stays as it happened."""
+def utterances(runs: Sequence[Sequence[Timed]]) -> list[Utterance]:
+    """Each party's words (or stretches of speech) cut where they pause long or the other
+    party speaks in between, in order of start time; overlapping speech stays as it
+    happened."""
     found: list[Utterance] = []
-    for index, party in enumerate(parties):
-        others = sorted(w.start for j, p in enumerate(parties) if j != index for w in p.words)
-        run: list[HeardWord] = []
-        for word in party.words:
+    for index, pieces in enumerate(runs):
+        others = sorted(w.start for j, p in enumerate(runs) if j != index for w in p)
+        run: list[Timed] = []
+        for word in pieces:
             if run and (
                 word.start - run[-1].end >= TURN_PAUSE_SECONDS
                 or _starts_between(others, run[-1].end, word.start)
@@ -185,40 +219,51 @@ def _starts_between(starts: list[float], low: float, high: float) -> bool:
 def _conversation(
     parties: Sequence[Party],
     recording: Recording,
-    recogniser: Recogniser,
+    recogniser: Recogniser | None,
     *,
     id: str,
-    metadata: dict[str, str | float],
+    metadata: dict[str, str | float | bool],
 ) -> Conversation:
-    if not any(p.words for p in parties):
+    timing_only = recogniser is None
+    runs = [p.pieces(timing_only) for p in parties]
+    if not any(runs):
         raise InputError(
-            "no speech recognised in the recording (silence only?)",
+            f"no speech {'heard' if timing_only else 'recognised'} in the recording "
+            "(silence only?)",
             where=Location(file=recording.name),
             expected="a recording of a conversation",
             code="empty",
         )
     turns = []
-    for index, utterance in enumerate(_utterances(parties)):
+    for index, utterance in enumerate(utterances(runs)):
         party = parties[utterance.party]
+        words = [w for w in utterance.pieces if isinstance(w, HeardWord)]
         turns.append(
             Turn(
                 index=index,
                 role=party.role,
                 speaker_id=party.label,
-                text=" ".join(w.text for w in utterance.words),
+                text=" ".join(w.text for w in words),
                 start=round(utterance.start, 3),
                 end=round(utterance.end, 3),
-                words=[
+                words=None
+                if timing_only
+                else [
                     Word(
                         text=w.text,
                         start=round(w.start, 3),
                         end=round(w.end, 3),
                         confidence=round(w.probability, 3),
                     )
-                    for w in utterance.words
+                    for w in words
                 ],
             )
         )
+    how: dict[str, str | float | bool] = (
+        {"timing_only": True, "voice_activity": "webrtcvad"}
+        if recogniser is None
+        else {"asr_model": recogniser.name}
+    )
     return Conversation(
         id=id,
         channel=Channel.CALL,
@@ -229,6 +274,6 @@ def _conversation(
             "recording": recording.name,
             "duration_seconds": round(recording.seconds, 2),
             "source_sample_rate": recording.source_rate,
-            "asr_model": recogniser.name,
+            **how,
         },
     )

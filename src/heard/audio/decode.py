@@ -47,19 +47,23 @@ def _mp3_frame(data: bytes) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Recording:
-    """A decoded recording: one float32 array per channel at SAMPLE_RATE."""
+    """A decoded recording: one float32 array per channel at `rate` (SAMPLE_RATE unless
+    decoded for voice activity alone, which reads telephone audio at its own 8 kHz)."""
 
     name: str
     channels: tuple[np.ndarray, ...]
     source_rate: int
+    rate: int = SAMPLE_RATE
 
     @property
     def seconds(self) -> float:
-        return len(self.channels[0]) / SAMPLE_RATE if self.channels else 0.0
+        return len(self.channels[0]) / self.rate if self.channels else 0.0
 
 
-def decode(data: bytes, name: str) -> Recording:
-    """Decode a recording's bytes; an InputError naming the file when it is not audio."""
+def decode(data: bytes, name: str, *, rates: tuple[int, ...] = (SAMPLE_RATE,)) -> Recording:
+    """Decode a recording's bytes; an InputError naming the file when it is not audio. The
+    recording keeps its own sample rate when it is one of `rates` (then 16-bit PCM is read
+    without resampling), else it is resampled to the first of them."""
     where = Location(file=name)
     if not data:
         raise InputError(
@@ -89,10 +93,14 @@ def decode(data: bytes, name: str) -> Recording:
                     code="invalid_value",
                 )
             layout = "stereo" if count == 2 else "mono"
-            resampler = av.AudioResampler(format="s16", layout=layout, rate=SAMPLE_RATE)
+            target = rate if rate in rates else rates[0]
+            resampler = av.AudioResampler(format="s16", layout=layout, rate=target)
             chunks: list[np.ndarray] = []
             try:
                 for frame in container.decode(stream):
+                    if frame.format.name == "s16" and frame.sample_rate == target:
+                        chunks.append(frame.to_ndarray().reshape(-1))  # already 16-bit at that rate
+                        continue
                     for out in resampler.resample(frame):
                         chunks.append(out.to_ndarray().reshape(-1))
             except av.error.InvalidDataError:
@@ -118,7 +126,7 @@ def decode(data: bytes, name: str) -> Recording:
             expected="an audio recording with sound in it",
             code="empty",
         )
-    return Recording(name=name, channels=channels, source_rate=rate)
+    return Recording(name=name, channels=channels, source_rate=rate, rate=target)
 
 
 def _reason(exc: Exception) -> str:

@@ -18,6 +18,8 @@ from heard.errors import InputError, Location
 ASR_MODEL_ENV = "HEARD_ASR_MODEL"
 """Environment variable naming a local CTranslate2 Whisper folder to use instead of tiny.en."""
 CPU_THREADS = 2
+BEAM_SIZE = 5
+"""Whisper's beam width (faster-whisper's default); 1 is greedy decoding."""
 BOUNDARY_SILENCE_MS = 150
 """Pauses at least this long split voice-activity segments (for turn boundaries)."""
 
@@ -78,9 +80,16 @@ def load_model(recogniser: Recogniser) -> Any:
 class Recogniser:
     """Recognises speech in 16 kHz channels; the model loads once per process and path."""
 
-    def __init__(self, model: str | os.PathLike[str] | None = None, threads: int = CPU_THREADS):
+    def __init__(
+        self,
+        model: str | os.PathLike[str] | None = None,
+        threads: int = CPU_THREADS,
+        *,
+        beam_size: int = BEAM_SIZE,
+    ):
         self.path = model_path(model)
         self.threads = threads
+        self.beam_size = beam_size
 
     @property
     def name(self) -> str:
@@ -95,6 +104,7 @@ class Recogniser:
             audio,
             language=None if model.model.is_multilingual else "en",
             word_timestamps=True,
+            beam_size=self.beam_size,
             vad_filter=True,
             condition_on_previous_text=False,
         )

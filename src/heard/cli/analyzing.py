@@ -17,6 +17,7 @@ from heard.cli.importing import (
     EXIT_USAGE,
     AgentChannelOpt,
     AsrModelOpt,
+    TimingOnlyOpt,
     build_options,
     check_format,
     run_imports,
@@ -77,6 +78,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         agent_channel: AgentChannelOpt = None,
         asr_model: AsrModelOpt = None,
+        timing_only: TimingOnlyOpt = False,
     ) -> None:
         """Score each conversation: findings with evidence, scorecard, coaching tips.
 
@@ -96,6 +98,7 @@ def register(app: typer.Typer) -> None:
             DEFAULT_MAX_BYTES / 1024 / 1024,
             agent_channel=agent_channel,
             asr_model=asr_model,
+            timing_only=timing_only,
         )
         if out is not None and not out.suffix and out.name in {f.value for f in ReportFormat}:
             raise typer.BadParameter(

@@ -612,6 +612,71 @@ def bench_live_command(
             console.print(f"written to {DOCS}")
 
 
+@app.command("audio")
+def bench_audio_command(
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="The audio folder (default: ../shared/data/audio)."),
+    ] = None,
+    threads: Annotated[
+        int, typer.Option("--threads", min=1, help="CTranslate2 threads for recognition.")
+    ] = 2,
+    beam_size: Annotated[
+        int | None,
+        typer.Option("--beam-size", min=1, help="Whisper's beam width (default: heard's)."),
+    ] = None,
+    repeat: Annotated[
+        int, typer.Option("--repeat", min=1, help="Timing-only runs a call (the median).")
+    ] = 5,
+    as_json: JsonOpt = False,
+    write_docs: WriteDocsOpt = False,
+) -> None:
+    """Calls from audio: the full pipeline's and the timing-only path's speed (× real time)."""
+    from heard.bench.audio import bench_audio, rows
+    from heard.errors import InputError
+
+    folder = data
+    if folder is None:
+        shared = shared_data_dir()
+        if shared is None or not (shared / "audio").is_dir():
+            raise typer.BadParameter(
+                "no --data given and ../shared/data/audio not found (set HEARD_SHARED_DATA "
+                "or pass --data FOLDER)",
+                param_hint="--data",
+            )
+        folder = shared / "audio"
+    try:
+        result = bench_audio(folder, threads=threads, beam_size=beam_size, repeat=repeat).to_dict()
+    except InputError as exc:
+        errors.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from None
+    machine: dict[str, object] = result["machine"]  # type: ignore[assignment]
+    found = [
+        *rows(result),
+        ("machine", machine_text(machine)),
+        ("measured", str(machine["date"])),
+        (
+            "target",
+            "full pipeline ≥ 25× real time, timing only ≥ 1,000× real time, peak RSS ≤ 1 GB, "
+            "on 2 cores",
+        ),
+    ]
+    if as_json:
+        print_json(result)
+    else:
+        show("heard bench audio", found)
+    if write_docs:
+        options = f" --threads {threads}" + (f" --beam-size {beam_size}" if beam_size else "")
+        body = (
+            "## Calls from audio (`heard bench audio`)\n\n"
+            f"Command: `heard bench audio --data {folder.name}{options} --repeat {repeat} "
+            "--write-docs`\n\n" + table(found)
+        )
+        write_section(DOCS, "bench-audio", body)
+        if not as_json:
+            console.print(f"written to {DOCS}")
+
+
 def _encoder() -> str:
     """The sentence encoder the meaning detectors run on, as the analysis version names it."""
     from heard import embed

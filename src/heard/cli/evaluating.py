@@ -58,6 +58,18 @@ def register(app: typer.Typer) -> None:
                 help="heard's listening corpus folder (default: data/corpus of heard's repo).",
             ),
         ] = None,
+        audio: Annotated[
+            bool,
+            typer.Option(
+                "--audio",
+                help="Also the audio tasks (opt-in; needs the audio extra): word error rate, "
+                "talk ratio, overlaps and dead air on the Harper Valley Bank calls.",
+            ),
+        ] = False,
+        audio_call: Annotated[
+            list[str] | None,
+            typer.Option("--audio-call", help="Only this call of the audio tasks (repeatable)."),
+        ] = None,
         as_json: JsonOpt = False,
         write_docs: Annotated[
             bool, typer.Option("--write-docs", help="Write the figures to docs/accuracy.md.")
@@ -82,6 +94,8 @@ def register(app: typer.Typer) -> None:
                     progress=start,
                     corpus=corpus,
                     test_data=test_data,
+                    audio=audio or bool(audio_call),
+                    audio_calls=audio_call,
                 )
         except InputError as exc:
             errors.print(f"[red]error[/red] {escape(str(exc))}")
@@ -98,6 +112,8 @@ def register(app: typer.Typer) -> None:
             args += [a for name in task or [] for a in ("--task", name)]
             args += [a for name in dataset or [] for a in ("--dataset", name)]
             args += ["--corpus", str(corpus)] if corpus else []
+            args += ["--audio"] if audio else []
+            args += [a for name in audio_call or [] for a in ("--audio-call", name)]
             args += ([] if trained else ["--no-trained"]) + ["--write-docs"]
             command = "heard eval " + shlex.join(args)
             DOCS.parent.mkdir(parents=True, exist_ok=True)
@@ -183,6 +199,12 @@ def print_tables(evaluation) -> None:  # type: ignore[no-untyped-def]
             c.target.task + who, c.target.metric, f"≥ {c.target.minimum:.2f}", fmt(c.value), mark
         )
     out.print(targets)
+    if evaluation.audio is not None:
+        from rich.markdown import Markdown
+
+        from heard.evaluation.audio import section
+
+        out.print(Markdown("\n".join(section(evaluation.audio))))
     out.print(f"[dim]{evaluation.seconds:.0f} s[/dim]")
 
 

@@ -139,6 +139,7 @@ def build_options(
     *,
     agent_channel: str | None = None,
     asr_model: Path | None = None,
+    timing_only: bool = False,
 ) -> ImportOptions:
     speaker_roles = {}
     for label, role in parse_pairs(roles, "--role").items():
@@ -164,6 +165,11 @@ def build_options(
         raise typer.BadParameter(
             f"{agent_channel!r} is not a channel; use left or right", param_hint="--agent-channel"
         )
+    if timing_only and asr_model is not None:
+        raise typer.BadParameter(
+            "--timing-only recognises no speech, so it takes no speech model",
+            param_hint="--asr-model",
+        )
     if asr_model is not None and not (asr_model / "model.bin").is_file():
         raise typer.BadParameter(
             f"{asr_model} is not a CTranslate2 Whisper model folder (no model.bin)",
@@ -172,6 +178,7 @@ def build_options(
     return ImportOptions(
         agent_channel=agent_channel.lower() if agent_channel else None,
         asr_model=str(asr_model) if asr_model else None,
+        timing_only=timing_only,
         speaker_roles=speaker_roles,
         columns=parse_pairs(columns, "--column"),
         channel=chosen_channel,
@@ -243,6 +250,14 @@ AsrModelOpt = Annotated[
         "the packaged tiny.en).",
     ),
 ]
+TimingOnlyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--timing-only",
+        help="Audio: voice activity only, no speech recognition: turns with times and no "
+        "words, for the timed detectors (interruptions, dead air, talk ratio…); far faster.",
+    ),
+]
 
 
 def run_imports(
@@ -290,6 +305,7 @@ def register(app: typer.Typer) -> None:
         max_size: MaxSizeOpt = DEFAULT_MAX_BYTES / 1024 / 1024,
         agent_channel: AgentChannelOpt = None,
         asr_model: AsrModelOpt = None,
+        timing_only: TimingOnlyOpt = False,
     ) -> None:
         """Import conversations from files in any supported format.
 
@@ -298,7 +314,13 @@ def register(app: typer.Typer) -> None:
         """
         check_format(format)
         options = build_options(
-            role, column, channel, max_size, agent_channel=agent_channel, asr_model=asr_model
+            role,
+            column,
+            channel,
+            max_size,
+            agent_channel=agent_channel,
+            asr_model=asr_model,
+            timing_only=timing_only,
         )
         if as_json and out is not None and str(out) == "-":
             raise typer.BadParameter(
@@ -366,11 +388,18 @@ def register(app: typer.Typer) -> None:
         max_size: MaxSizeOpt = DEFAULT_MAX_BYTES / 1024 / 1024,
         agent_channel: AgentChannelOpt = None,
         asr_model: AsrModelOpt = None,
+        timing_only: TimingOnlyOpt = False,
     ) -> None:
         """Print conversations as readable transcripts."""
         check_format(format)
         options = build_options(
-            role, column, channel, max_size, agent_channel=agent_channel, asr_model=asr_model
+            role,
+            column,
+            channel,
+            max_size,
+            agent_channel=agent_channel,
+            asr_model=asr_model,
+            timing_only=timing_only,
         )
         results = run_imports(
             files, format=format, options=options, redact=redact, show_progress=True

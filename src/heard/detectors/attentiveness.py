@@ -27,7 +27,7 @@ class UsesDetails(Detector):
     name: ClassVar[str] = "heard.uses_details.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("uses_details",)
     requires: ClassVar[frozenset[Requirement]] = frozenset(
-        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS}
+        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS, Requirement.WORDS}
     )
     assigns: ClassVar[tuple[str, ...]] = ("customer_details",)
 
@@ -238,7 +238,7 @@ class RepeatAsk(Detector):
     name: ClassVar[str] = "heard.repeat_ask.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("repeat_ask",)
     requires: ClassVar[frozenset[Requirement]] = frozenset(
-        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS}
+        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS, Requirement.WORDS}
     )
 
     def detect(self, ctx: Context) -> Iterable[Finding]:

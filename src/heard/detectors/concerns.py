@@ -149,7 +149,7 @@ class ConcernTracker(Detector):
     name: ClassVar[str] = "heard.concerns.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("unaddressed_concern",)
     requires: ClassVar[frozenset[Requirement]] = frozenset(
-        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS}
+        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS, Requirement.WORDS}
     )
     assigns: ClassVar[tuple[str, ...]] = ("concerns",)
 

@@ -139,7 +139,9 @@ def _kept(model: TextClassifier) -> Guesses:
 class CustomerEmotion(Detector):
     name: ClassVar[str] = "heard.customer_emotion.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("customer_emotion",)
-    requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.CUSTOMER_TURNS})
+    requires: ClassVar[frozenset[Requirement]] = frozenset(
+        {Requirement.CUSTOMER_TURNS, Requirement.WORDS}
+    )
     assigns: ClassVar[tuple[str, ...]] = ("customer_emotion",)
 
     def prepare(self, contexts: list[Context]) -> None:

@@ -89,7 +89,12 @@ class IgnoresLastTurn(EmbeddingJudge[Candidate]):
     name: ClassVar[str] = "heard.ignores_last_turn.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("ignores_last_turn",)
     requires: ClassVar[frozenset[Requirement]] = frozenset(
-        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS, Requirement.EMBEDDINGS}
+        {
+            Requirement.AGENT_TURNS,
+            Requirement.CUSTOMER_TURNS,
+            Requirement.EMBEDDINGS,
+            Requirement.WORDS,
+        }
     )
 
     def _texts(self, ctx: Context, candidates: list[Candidate]) -> list[str]:

@@ -32,7 +32,9 @@ def plain_acronyms() -> frozenset[str]:
 class Jargon(Detector):
     name: ClassVar[str] = "heard.jargon.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("jargon",)
-    requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.AGENT_TURNS})
+    requires: ClassVar[frozenset[Requirement]] = frozenset(
+        {Requirement.AGENT_TURNS, Requirement.WORDS}
+    )
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
         findings = []
@@ -78,7 +80,7 @@ class PrematureSolution(Detector):
     name: ClassVar[str] = "heard.premature_solution.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("premature_solution",)
     requires: ClassVar[frozenset[Requirement]] = frozenset(
-        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS}
+        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS, Requirement.WORDS}
     )
     needs: ClassVar[tuple[str, ...]] = ("customer_emotion",)
 

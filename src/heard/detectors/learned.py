@@ -72,7 +72,12 @@ class LearnedListening(Detector):
     name: ClassVar[str] = "heard.learned.v1"
     behaviours: ClassVar[tuple[str, ...]] = tuple(SHOWN)
     requires: ClassVar[frozenset[Requirement]] = frozenset(
-        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS, Requirement.EMBEDDINGS}
+        {
+            Requirement.AGENT_TURNS,
+            Requirement.CUSTOMER_TURNS,
+            Requirement.EMBEDDINGS,
+            Requirement.WORDS,
+        }
     )
     needs: ClassVar[tuple[str, ...]] = ("customer_emotion",)
 

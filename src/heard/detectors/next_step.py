@@ -21,7 +21,9 @@ from heard.model import Finding, Polarity, Role, Span
 class NextStep(Detector):
     name: ClassVar[str] = "heard.next_step.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("next_step",)
-    requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.AGENT_TURNS})
+    requires: ClassVar[frozenset[Requirement]] = frozenset(
+        {Requirement.AGENT_TURNS, Requirement.WORDS}
+    )
     assigns: ClassVar[tuple[str, ...]] = ("pending_action",)
 
     def detect(self, ctx: Context) -> Iterable[Finding]:

@@ -32,7 +32,7 @@ class Rushing(Detector):
     name: ClassVar[str] = "heard.rushing.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("rushing",)
     requires: ClassVar[frozenset[Requirement]] = frozenset(
-        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS}
+        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS, Requirement.WORDS}
     )
     needs: ClassVar[tuple[str, ...]] = ("customer_emotion",)
     assigns: ClassVar[tuple[str, ...]] = ("customer_done",)
@@ -167,6 +167,8 @@ class Holds(Detector):
     requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.AGENT_TURNS})
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
+        if ctx.conversation.timed and not any(t.text.strip() for t in ctx.turns):
+            return self._silences(ctx)  # a call read for timing only: no words to hear a hold
         findings = []
         lengths: list[float] = []
         turns = ctx.turns
@@ -239,6 +241,39 @@ class Holds(Detector):
                 )
         metrics = ctx.annotations.setdefault("metrics", {})
         metrics["holds"] = len([f for f in findings if f.behaviour == "hold"])
+        if lengths:
+            metrics["hold_seconds"] = round(sum(lengths), 1)
+            metrics["longest_hold_seconds"] = round(max(lengths), 1)
+        return findings
+
+    def _silences(self, ctx: Context) -> list[Finding]:
+        """Holds in a call read for timing only: silences of both parties at least
+        `silent_hold_seconds` long (no announcement or call-back offer can be heard)."""
+        findings = []
+        lengths = []
+        latest = 0.0
+        for turn in ctx.turns:
+            assert turn.start is not None and turn.end is not None
+            silence = turn.start - latest
+            if turn.index and silence >= ctx.rubric.thresholds.silent_hold_seconds:
+                lengths.append(silence)
+                findings.append(
+                    ctx.finding(
+                        self.name,
+                        "hold",
+                        "interruptions",
+                        Polarity.NEUTRAL,
+                        Span(turn=turn.index, start=0, end=len(turn.text)),
+                        confidence=0.5,
+                        explanation=f"{silence:.0f} s in which neither party spoke before this "
+                        "turn: a hold, or dead air (read for timing only, no words to tell)",
+                        seconds=round(silence, 1),
+                        timing_only=True,
+                    )
+                )
+            latest = max(latest, turn.end)
+        metrics = ctx.annotations.setdefault("metrics", {})
+        metrics["holds"] = len(findings)
         if lengths:
             metrics["hold_seconds"] = round(sum(lengths), 1)
             metrics["longest_hold_seconds"] = round(max(lengths), 1)

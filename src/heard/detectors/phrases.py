@@ -56,7 +56,9 @@ _TITLES = r"(?:mr|mrs|ms|miss|mx|dr|sir|madam)\.?"
 class AgentPhrases(Detector):
     name: ClassVar[str] = "heard.phrases.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("acknowledgement", "uses_name", *PHRASES)
-    requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.AGENT_TURNS})
+    requires: ClassVar[frozenset[Requirement]] = frozenset(
+        {Requirement.AGENT_TURNS, Requirement.WORDS}
+    )
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
         findings: list[Finding] = []
@@ -169,7 +171,9 @@ def _name_pattern(first: str, surname: str | None) -> re.Pattern[str]:
 class CustomerCues(Detector):
     name: ClassVar[str] = "heard.customer_cues.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("not_heard_cue", "escalation_cue")
-    requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.CUSTOMER_TURNS})
+    requires: ClassVar[frozenset[Requirement]] = frozenset(
+        {Requirement.CUSTOMER_TURNS, Requirement.WORDS}
+    )
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
         findings = []

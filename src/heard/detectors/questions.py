@@ -54,7 +54,9 @@ class Questions(Detector):
         "clarifying_question",
         "follow_up_question",
     )
-    requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.AGENT_TURNS})
+    requires: ClassVar[frozenset[Requirement]] = frozenset(
+        {Requirement.AGENT_TURNS, Requirement.WORDS}
+    )
     assigns: ClassVar[tuple[str, ...]] = ("problem_vague",)
 
     def detect(self, ctx: Context) -> Iterable[Finding]:

@@ -55,7 +55,9 @@ def measure(sentence: Sentence) -> tuple[int, int]:
 class Readability(Detector):
     name: ClassVar[str] = "heard.readability.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("hard_to_read",)
-    requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.AGENT_TURNS})
+    requires: ClassVar[frozenset[Requirement]] = frozenset(
+        {Requirement.AGENT_TURNS, Requirement.WORDS}
+    )
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
         thresholds = ctx.rubric.thresholds

@@ -179,7 +179,12 @@ class Paraphrase(EmbeddingJudge[Candidate]):
     name: ClassVar[str] = "heard.paraphrase.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("paraphrase", "parroting")
     requires: ClassVar[frozenset[Requirement]] = frozenset(
-        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS, Requirement.EMBEDDINGS}
+        {
+            Requirement.AGENT_TURNS,
+            Requirement.CUSTOMER_TURNS,
+            Requirement.EMBEDDINGS,
+            Requirement.WORDS,
+        }
     )
 
     def _texts(self, ctx: Context, candidates: list[Candidate]) -> list[str]:
@@ -297,7 +302,9 @@ class Summary(Detector):
 
     name: ClassVar[str] = "heard.summary.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("summary",)
-    requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.AGENT_TURNS})
+    requires: ClassVar[frozenset[Requirement]] = frozenset(
+        {Requirement.AGENT_TURNS, Requirement.WORDS}
+    )
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
         findings = []

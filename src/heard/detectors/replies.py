@@ -25,7 +25,7 @@ class WrittenReplies(Detector):
     name: ClassVar[str] = "heard.replies.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("template_reply", "personalised_reply")
     requires: ClassVar[frozenset[Requirement]] = frozenset(
-        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS}
+        {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS, Requirement.WORDS}
     )
 
     def detect(self, ctx: Context) -> Iterable[Finding]:

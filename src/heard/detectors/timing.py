@@ -53,7 +53,10 @@ class CallTiming(Detector):
                                     "interruptions",
                                     Polarity.NEUTRAL,
                                     span,
-                                    explanation="a short backchannel while the customer speaks",
+                                    explanation="a short backchannel while the customer speaks"
+                                    if turn.text
+                                    else "a short overlap (at most "
+                                    f"{t.backchannel_seconds:g} s) while the customer speaks",
                                     overlap_seconds=round(overlap, 2),
                                 )
                             )
@@ -110,7 +113,8 @@ def call_metrics(ctx: Context) -> dict[str, float | None]:
         "longest_monologue_seconds": round(max(((t.end or 0) - (t.start or 0)) for t in agent), 1)
         if agent
         else None,
-        "agent_words_per_minute": round(60 * words / agent_time) if agent_time else None,
+        # a call read for timing only has no words: its speech rate is unknown, not zero
+        "agent_words_per_minute": round(60 * words / agent_time) if agent_time and words else None,
     }
 
 
@@ -118,7 +122,9 @@ def call_metrics(ctx: Context) -> dict[str, float | None]:
 class ChatTalkOver(Detector):
     name: ClassVar[str] = "heard.chat_talk_over.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("talk_over_in_chat",)
-    requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.MESSAGE_TIMES})
+    requires: ClassVar[frozenset[Requirement]] = frozenset(
+        {Requirement.MESSAGE_TIMES, Requirement.WORDS}
+    )
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
         findings = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from heard.analysis.rubric import load_rubric
 from heard.evaluation import judgements
+from heard.evaluation.audio import section as audio_section
 from heard.evaluation.corpus import (
     BASELINE,
     DEFAULT,
@@ -229,6 +230,7 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
         outcome_rows(evaluation),
         "",
         *corpus_section(evaluation.corpus, evaluation.corpus_why),
+        *audio_section(evaluation.audio),
         *judgements.section(judgements.read_all()),
         "## How the defaults answer each task",
         "",

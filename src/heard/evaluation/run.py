@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from heard.errors import InputError, Location
+from heard.evaluation import audio as audio_tasks
 from heard.evaluation import corpus as corpus_tasks
 from heard.evaluation.corpus import CorpusEvaluation, evaluate_corpus
 from heard.evaluation.metrics import Estimate, Report, auc_with_ci, classification_report
@@ -31,6 +32,7 @@ from heard.learn.datasets import TASKS, Example, Reference, Task, split
 from heard.model import Conversation
 
 if TYPE_CHECKING:
+    from heard.evaluation.audio import AudioEvaluation
     from heard.learn.outcome import OutcomeModel
 
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -92,11 +94,15 @@ class Evaluation:
     notes: list[str] = field(default_factory=list)
     """What a reader should know about the run (e.g. examples of `data_dir` left out of
     training because `test_dir` holds them too)."""
+    audio: AudioEvaluation | None = None
+    """Calls from audio (`--audio`, opt-in: it needs the audio extra and recognises speech)."""
 
     def to_json(self) -> dict[str, dict[str, object]]:
         out: dict[str, dict[str, object]] = {}
         if self.corpus is not None or self.corpus_why:
             out[corpus_tasks.DATASET] = corpus_json(self.corpus, self.corpus_why)
+        if self.audio is not None:
+            out[audio_tasks.DATASET] = self.audio.to_json()
         for r in self.results:
             tasks = out.setdefault(r.dataset, {})
             if isinstance(r.default, Estimate):
@@ -160,7 +166,7 @@ def select(
                 code="unknown_task",
             )
     all_datasets = {t.dataset for t in TASKS.values()} | {v.dataset for v in VALIDITY.values()}
-    all_datasets.add(corpus_tasks.DATASET)
+    all_datasets.update((corpus_tasks.DATASET, audio_tasks.DATASET))
     for name in datasets or []:
         if name not in all_datasets:
             raise InputError(
@@ -201,6 +207,8 @@ def evaluate(
     progress: Progress | None = None,
     corpus: Path | None = None,
     test_data: Path | None = None,
+    audio: bool = False,
+    audio_calls: list[str] | None = None,
 ) -> Evaluation:
     """Figures for every selected task on its test part (see `heard.learn.datasets.split`).
 
@@ -213,6 +221,9 @@ def evaluate(
     that names a missing one, or a folder with none of them, is an InputError. The corpus tasks
     read `corpus` (default: the repository's data/corpus/,
     `heard.evaluation.corpus.default_folder`), scored on its own test part either way.
+
+    The audio tasks (`heard.evaluation.audio`) run only when asked for, by `audio` or by
+    naming the `audio` data set; `audio_calls` names the calls to read (default: all).
     """
     started = time.perf_counter()
     progress = progress or _quiet
@@ -225,10 +236,15 @@ def evaluate(
                 code="not_a_folder",
             )
     scored = test_data or data_dir
-    labelled, validity = select(tasks, datasets)
+    audio_only = bool(datasets) and set(datasets or []) == {audio_tasks.DATASET}
+    audio = audio or audio_tasks.DATASET in (datasets or [])
+    datasets = [d for d in datasets or [] if d != audio_tasks.DATASET] or None
+    labelled, validity = ([], []) if audio_only else select(tasks, datasets)
     filtered = bool(tasks or datasets)
-    corpus_wanted = (not datasets or corpus_tasks.DATASET in datasets) and (
-        not tasks or any(t in corpus_tasks.TASKS for t in tasks)
+    corpus_wanted = (
+        not audio_only
+        and (not datasets or corpus_tasks.DATASET in datasets)
+        and (not tasks or any(t in corpus_tasks.TASKS for t in tasks))
     )
     folder = corpus or corpus_tasks.default_folder()
     if corpus_wanted and (corpus is not None or filtered) and not folder.is_dir():
@@ -240,7 +256,11 @@ def evaluate(
         )
     files = {t.path(scored) for t in labelled} | {v.path(scored) for v in validity}
     present = {p for p in files if p.is_file()}
-    if (files or not corpus_wanted) and (not present or (filtered and present != files)):
+    if (
+        not audio_only
+        and (files or not corpus_wanted)
+        and (not present or (filtered and present != files))
+    ):
         missing = sorted(files - present)[0]
         raise InputError(
             "data file not found",
@@ -312,6 +332,12 @@ def evaluate(
             evaluation.files[f"corpus/{name}"] = sha256(folder / name)
     elif corpus_wanted:
         evaluation.corpus_why = f"no corpus ({folder} not found)"
+    if audio:
+        evaluation.audio = audio_tasks.evaluate_audio(scored, calls=audio_calls, progress=progress)
+        for call in evaluation.audio.calls:
+            for name in ("agent.wav", "caller.wav", "transcript.json"):
+                path = scored / audio_tasks.FOLDER / call.call / name
+                evaluation.files[str(path.relative_to(scored))] = sha256(path)
     evaluation.seconds = time.perf_counter() - started
     return evaluation
 

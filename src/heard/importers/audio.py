@@ -5,12 +5,15 @@ caller.wav), recognised offline into a timed call. See docs/audio.md."""
 from __future__ import annotations
 
 from pathlib import Path, PurePath
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from heard.errors import InputError, Location
 from heard.importers.base import Importer, ImportOptions, Source, conversation_id
 from heard.importers.registry import load_source, register
 from heard.model import Conversation
+
+if TYPE_CHECKING:
+    from heard.audio import Recogniser
 
 AGENT_NAMES = ("agent", "rep", "representative")
 CUSTOMER_NAMES = ("caller", "customer", "client")
@@ -35,12 +38,12 @@ class AudioImporter(Importer):
         return 0.3 if PurePath(source.name).suffix.lower() in EXTENSIONS else 0.0
 
     def parse(self, source: Source, options: ImportOptions) -> list[Conversation]:
-        from heard.audio import Recogniser, decode, stereo_call
+        from heard.audio import decode, stereo_call
 
-        recording = decode(source.data, source.name)
+        recording = decode(source.data, source.name, rates=_rates(options))
         conversation = stereo_call(
             recording,
-            recogniser=Recogniser(options.asr_model),
+            recogniser=_recogniser(options),
             agent_channel=options.agent_channel,
             id=conversation_id(None, source),
         )
@@ -53,6 +56,21 @@ class AudioImporter(Importer):
         if options.channel is not None:
             conversation.channel = options.channel
         return [conversation]
+
+
+def _rates(options: ImportOptions) -> tuple[int, ...]:
+    """Sample rates a recording is read at: 16 kHz for speech recognition; for timing only,
+    its own rate when voice activity reads it (telephone audio stays 8 kHz)."""
+    from heard.audio import SAMPLE_RATE
+    from heard.audio.activity import RATES
+
+    return RATES if options.timing_only else (SAMPLE_RATE,)
+
+
+def _recogniser(options: ImportOptions) -> Recogniser | None:
+    from heard.audio import Recogniser
+
+    return None if options.timing_only else Recogniser(options.asr_model)
 
 
 def call_folder(path: Path) -> tuple[Path, Path] | None:
@@ -78,7 +96,7 @@ def call_folder(path: Path) -> tuple[Path, Path] | None:
 
 def read_call_folder(path: Path, options: ImportOptions) -> list[Conversation]:
     """The call recorded in a folder of one recording a party (see `call_folder`)."""
-    from heard.audio import Recogniser, decode, two_file_call
+    from heard.audio import decode, two_file_call
 
     parts = call_folder(path)
     if parts is None:
@@ -88,11 +106,18 @@ def read_call_folder(path: Path, options: ImportOptions) -> list[Conversation]:
             expected="agent.wav and caller.wav (or customer.wav; FLAC, OGG, MP3 also)",
             code="not_a_file",
         )
-    agent, customer = (
-        decode(load_source(p, max_bytes=options.max_bytes).data, str(p)) for p in parts
+    agent = decode(
+        load_source(parts[0], max_bytes=options.max_bytes).data,
+        str(parts[0]),
+        rates=_rates(options),
+    )
+    customer = decode(  # at the agent's rate, so that both channels' times line up
+        load_source(parts[1], max_bytes=options.max_bytes).data,
+        str(parts[1]),
+        rates=(agent.rate,),
     )
     conversation = two_file_call(
-        agent, customer, recogniser=Recogniser(options.asr_model), id=path.resolve().name
+        agent, customer, recogniser=_recogniser(options), id=path.resolve().name
     )
     if options.channel is not None:
         conversation.channel = options.channel

@@ -62,6 +62,9 @@ class ImportOptions:
     asr_model: str | None = None
     """Audio: a local CTranslate2 Whisper model folder (default: $HEARD_ASR_MODEL, else the
     packaged tiny.en)."""
+    timing_only: bool = False
+    """Audio: voice activity only, no speech recognition: turns with times and no words, for
+    the timed detectors (docs/audio.md, "Timing only")."""
 
     def role_for(self, label: str) -> Role | None:
         """The role for a speaker label, or None when the label is unknown."""

@@ -54,6 +54,8 @@ def print_report(report: ConversationReport, console: Console) -> None:
                 rendered += escape(piece.text)
             else:
                 rendered += f"[{POLARITY_STYLE[piece.polarity]} underline]{escape(piece.text)}[/]"
+        if not turn.text and turn.start is not None and turn.end is not None:
+            rendered = f"[dim]{turn.start:.1f}–{turn.end:.1f} s (timing only)[/dim]"
         labels = " ".join(
             f"[{POLARITY_STYLE[f.polarity]}]⟨{escape(label(f).replace(': ', '='))}⟩[/]"
             for f in marks

@@ -1,0 +1,229 @@
+"""How fast heard reads calls from audio: the full pipeline (decode, voice activity, speech
+recognition, every detector) and the timing-only path (decode, voice activity, the timed
+detectors), as multiples of real time, with peak memory. Data: the shared data's audio folder
+(Harper Valley Bank call folders, one recording a party; the AWS sample, mono, dense speech)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from heard.bench.machine import machine, peak_rss_mb
+from heard.errors import InputError, Location
+
+CALLS = "harper_valley_bank"
+DENSE = "aws_pca_sample"
+"""A mono recording of dense speech: recognition alone is timed on it (a mono call cannot be
+split into parties yet, so the full pipeline is timed on the two-party calls)."""
+
+
+@dataclass
+class CallTimes:
+    call: str
+    seconds: float
+    """The recording's length."""
+    full: float
+    """Wall seconds: decode, voice activity and recognition of both parties, turns, analysis."""
+    analysis: float
+    """Of which the analysis (every registered detector, the default rubric)."""
+    timing_only: float
+    """Wall seconds for the timing-only path (the median of `repeat` runs)."""
+
+
+@dataclass
+class AudioBench:
+    folder: str
+    threads: int
+    beam_size: int
+    repeat: int
+    model: str
+    model_load_seconds: float
+    calls: list[CallTimes] = field(default_factory=list)
+    dense: dict[str, float] | None = None
+    """seconds, recognition (wall seconds for voice activity and recognition of its one
+    channel)."""
+    peak_rss_mb: float = 0.0
+    torch_loaded: bool = False
+    load_average: tuple[float, float] = (0.0, 0.0)
+    """The machine's 1-minute load average when the run started and ended (other jobs on the
+    same cores slow every figure here)."""
+
+    def to_dict(self) -> dict[str, object]:
+        audio = sum(c.seconds for c in self.calls)
+        full = sum(c.full for c in self.calls)
+        timing = sum(c.timing_only for c in self.calls)
+        result: dict[str, object] = {
+            "folder": self.folder,
+            "calls": [
+                {
+                    "call": c.call,
+                    "seconds": round(c.seconds, 1),
+                    "full_seconds": round(c.full, 3),
+                    "analysis_seconds": round(c.analysis, 3),
+                    "timing_only_seconds": round(c.timing_only, 4),
+                }
+                for c in self.calls
+            ],
+            "audio_seconds": round(audio, 1),
+            "full_times_real_time": round(audio / full, 1),
+            "full_real_time_factor": round(full / audio, 4),
+            "analysis_seconds": round(sum(c.analysis for c in self.calls), 3),
+            "timing_only_times_real_time": round(audio / timing),
+            "settings": {
+                "threads": self.threads,
+                "beam_size": self.beam_size,
+                "compute_type": "int8",
+                "vad_filter": True,
+                "repeat": self.repeat,
+            },
+            "model": self.model,
+            "model_load_seconds": round(self.model_load_seconds, 2),
+            "peak_rss_mb": self.peak_rss_mb,
+            "torch_loaded": self.torch_loaded,
+            "load_average": list(self.load_average),
+            "machine": machine(),
+        }
+        if self.dense:
+            result["dense"] = {
+                **self.dense,
+                "times_real_time": round(self.dense["seconds"] / self.dense["recognition"], 1),
+            }
+        return result
+
+
+def bench_audio(
+    folder: Path, *, threads: int = 2, beam_size: int | None = None, repeat: int = 5
+) -> AudioBench:
+    """Time every call folder under `folder`/harper_valley_bank through both paths, and
+    recognition of the dense mono sample under `folder`/aws_pca_sample when it is there."""
+    from heard.analysis import Analyzer
+    from heard.audio import Recogniser, decode, two_file_call
+    from heard.audio.recognise import BEAM_SIZE, load_model, speech_segments
+    from heard.importers import ImportOptions
+    from heard.importers.audio import call_folder, read_call_folder
+
+    calls = sorted(p for p in (folder / CALLS).glob("*") if call_folder(p) is not None)
+    if not calls:
+        raise InputError(
+            "no call folders to time",
+            where=Location(file=str(folder / CALLS)),
+            expected="folders holding agent.wav and caller.wav (the shared data's audio folder)",
+            code="not_a_folder",
+        )
+    load_before = os.getloadavg()[0]
+    recogniser = Recogniser(threads=threads, beam_size=beam_size or BEAM_SIZE)
+    started = time.perf_counter()
+    load_model(recogniser)
+    loaded = time.perf_counter() - started
+    analyzer = Analyzer()
+    bench = AudioBench(
+        folder=str(folder),
+        threads=threads,
+        beam_size=recogniser.beam_size,
+        repeat=repeat,
+        model=recogniser.name,
+        model_load_seconds=loaded,
+    )
+    # warm up: the detectors' lexicons and models, PyAV and the voice-activity models
+    analyzer.analyze(read_call_folder(calls[0], ImportOptions(timing_only=True))[0])
+    for path in calls:
+        agent_file, customer_file = call_folder(path)  # type: ignore[misc]
+        began = time.perf_counter()
+        agent = decode(agent_file.read_bytes(), str(agent_file))
+        customer = decode(customer_file.read_bytes(), str(customer_file))
+        conversation = two_file_call(agent, customer, recogniser=recogniser, id=path.name)
+        middle = time.perf_counter()
+        analyzer.analyze(conversation)
+        ended = time.perf_counter()
+        runs = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            [timed] = read_call_folder(path, ImportOptions(timing_only=True))
+            analyzer.analyze(timed)
+            runs.append(time.perf_counter() - t0)
+        bench.calls.append(
+            CallTimes(
+                call=path.name,
+                seconds=agent.seconds,
+                full=ended - began,
+                analysis=ended - middle,
+                timing_only=statistics.median(runs),
+            )
+        )
+    dense = sorted((folder / DENSE).glob("*.wav"))
+    if dense:
+        recording = decode(dense[0].read_bytes(), str(dense[0]))
+        began = time.perf_counter()
+        channel = recording.channels[0]
+        speech_segments(channel)
+        recogniser.words(channel)
+        bench.dense = {
+            "seconds": round(recording.seconds, 1),
+            "recognition": round(time.perf_counter() - began, 3),
+        }
+    bench.peak_rss_mb = peak_rss_mb()
+    bench.torch_loaded = "torch" in sys.modules
+    bench.load_average = (round(load_before, 2), round(os.getloadavg()[0], 2))
+    return bench
+
+
+def rows(result: dict[str, object]) -> list[tuple[str, str]]:
+    """The figures as (measure, value) rows, for the terminal and docs/performance.md."""
+    calls: list[dict[str, object]] = result["calls"]  # type: ignore[assignment]
+    settings: dict[str, object] = result["settings"]  # type: ignore[assignment]
+    found = [
+        (
+            "data",
+            f"{len(calls)} Harper Valley Bank calls (two 8 kHz channels, "
+            f"{result['audio_seconds']} s in all)",
+        ),
+        (
+            "full pipeline (decode, voice activity, recognition, every detector)",
+            f"**{result['full_times_real_time']}× real time** (real-time factor "
+            f"{result['full_real_time_factor']}); of which analysis "
+            f"{result['analysis_seconds']} s",
+        ),
+        (
+            "timing only (decode, voice activity, timed detectors)",
+            f"**{result['timing_only_times_real_time']:,}× real time** (median of "
+            f"{settings['repeat']} runs a call)",
+        ),
+    ]
+    dense = result.get("dense")
+    if isinstance(dense, dict):
+        found.append(
+            (
+                "recognition alone, dense speech (AWS sample, mono)",
+                f"{dense['times_real_time']}× real time ({dense['seconds']} s in "
+                f"{dense['recognition']} s: Silero boundaries and Whisper)",
+            )
+        )
+    found += [
+        (
+            "per call: length, full, timing only",
+            "; ".join(
+                f"{c['call']} {c['seconds']} s, {c['full_seconds']} s, {c['timing_only_seconds']} s"
+                for c in calls
+            ),
+        ),
+        ("model load (once)", f"{result['model_load_seconds']} s"),
+        ("peak RSS", f"{result['peak_rss_mb']} MB"),
+        ("torch loaded", "yes" if result["torch_loaded"] else "no"),
+        (
+            "load average (1 min) at start / end",
+            " / ".join(str(x) for x in result["load_average"])  # type: ignore[attr-defined]
+            + f" on {result['machine']['cores']} cores (other jobs slow every figure above)",  # type: ignore[index]
+        ),
+        (
+            "settings",
+            f"Whisper `{result['model']}` on CTranslate2, compute_type "
+            f"{settings['compute_type']}, cpu_threads {settings['threads']}, beam_size "
+            f"{settings['beam_size']}, faster-whisper's voice-activity filter on; timing "
+            "only: WebRTC voice activity (webrtcvad) at the recording's own rate",
+        ),
+    ]
+    return found
