@@ -23,8 +23,9 @@ from heard.coaching.samples import STAR
 from heard.importers import Source, read_source
 
 ROOT = Path(__file__).resolve().parent.parent
-COACHING_SAMPLE = {"star": 300, "seed": 19}
-"""What `heard coach samples` reads (its defaults): those chats are left out here."""
+COACHING_SAMPLES = ({"star": 300, "seed": 19}, {"star": 450, "seed": 19})
+"""What `heard coach samples` read with its defaults, then and now (tips were tuned by reading
+them): those chats are left out here."""
 
 
 def used_elsewhere(lines: list[bytes]) -> set[str]:
@@ -34,9 +35,10 @@ def used_elsewhere(lines: list[bytes]) -> set[str]:
         item = json.loads(line)
         if item["source"] == "star":
             used.add(str(item["conversation_id"]))
-    rng = random.Random(COACHING_SAMPLE["seed"])
-    for index in rng.sample(range(len(lines)), min(COACHING_SAMPLE["star"], len(lines))):
-        used.add(str(json.loads(lines[index])["id"]))
+    for sample in COACHING_SAMPLES:
+        rng = random.Random(sample["seed"])
+        for index in rng.sample(range(len(lines)), min(sample["star"], len(lines))):
+            used.add(str(json.loads(lines[index])["id"]))
     return used
 
 
