@@ -9,7 +9,7 @@ from functools import partial
 from heard.analysis.context import Context
 from heard.analysis.moments import EXPLAINED_WORDS, NO_WORDS, called_at, words_from
 from heard.analysis.rubric import Behaviour, Rubric
-from heard.coaching.language import fill, say_back
+from heard.language.phrasing import fill, say_back
 from heard.model import (
     ChecklistItem,
     ComponentScore,
@@ -155,7 +155,7 @@ def _explained(ctx: Context) -> tuple[bool, str]:
 def customer_words(ctx: Context, turn: int) -> str | None:
     """The customer's words to say back at the moment `turn`: a clause from the nearest
     customer turn up to it that has one worth saying back, in the second person (None when no
-    turn has one). heard.coaching.language chooses and turns them."""
+    turn has one). heard.language.phrasing chooses and turns them."""
     nearest = (t.text for t in reversed(ctx.turns[: turn + 1]) if t.role == Role.CUSTOMER)
     return say_back(nearest)
 
