@@ -9,10 +9,10 @@ transformer layers (``--layers``; the shipped student keeps 0 and 5), then learn
 teacher's unit vectors: the loss is 1 − cosine between the student's and the teacher's
 mean-pooled, normalised vectors. The defaults are the shipped student's settings.
 
-The texts are only from data whose licence allows commercial use (`heard.embed.student.corpus`:
+The texts are only from data whose licence allows commercial use (`scripts/student_corpus.py`:
 GoEmotions, Apache-2.0; STAR, MIT; Harper Valley Bank, CC BY 4.0): each comment, and
 each sentence and restatement body of each conversation, once. One text in 50 (by a hash of the
-text) is kept back to check the student. The layers go to src/heard/models/encoder_student.*
+text) is kept back to check the student. The layers go to src/heard/weights/encoder_student.*
 (fp16 safetensors and a JSON of how they were made and how close they came).
 """
 
@@ -29,13 +29,14 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors.numpy import save_file
+from student_corpus import corpus  # scripts/, beside this file
 from torch import nn
 
 from heard.embed import model_dir
 from heard.embed.bert import MAX_TOKENS, load_weights
-from heard.embed.student import STUDENT_FILES, corpus
+from heard.embed.student import STUDENT_FILES
 
-OUT = Path(__file__).resolve().parent.parent / "src" / "heard" / "models"
+OUT = Path(__file__).resolve().parent.parent / "src" / "heard" / "weights"
 
 
 class Layer(nn.Module):

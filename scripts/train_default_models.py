@@ -5,7 +5,7 @@
 Only data whose licence allows commercial use is used (GoEmotions, Apache-2.0), and only the
 TRAIN part of `heard.learn.datasets.split` (GoEmotions' official train and dev files; its
 official test file is held out). Each model's JSON records the data file, its sha256, the
-examples used and the held-out figures; weights go to src/heard/models/.
+examples used and the held-out figures; weights go to src/heard/weights/.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import argparse
 from pathlib import Path
 
 from heard.learn import DEFAULT_MODELS
+from heard.learn.classifier import Settings, data_sha256, fit
 from heard.learn.datasets import TASKS, split
-from heard.learn.models import Settings, data_sha256, fit
 from heard.learn.report import held_out
 
-OUT = Path(__file__).resolve().parent.parent / "src" / "heard" / "models"
+OUT = Path(__file__).resolve().parent.parent / "src" / "heard" / "weights"
 SETTINGS = {
     "goemotions.ekman": Settings(max_terms=20_000),
     # the emotion detector applies a fixed confidence bar: keep probabilities calibrated

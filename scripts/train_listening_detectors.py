@@ -12,8 +12,8 @@ The rule's findings stay beside a head's (learned or rule, one finding a turn) u
 alone beats that union on dev by more than `DEV_MARGIN` F1; a head decides (`decides`) only
 where what ships beats the rule detector on dev by more than `DEV_MARGIN`. With `--test` the
 test part is scored once, at the end, and printed beside dev: learned, learned or rule, today's
-rule detector, and the simplest rule (a cue list). Writes src/heard/models/listening.{json,npz} with
-the sha256 of every data file used.
+rule detector, and the simplest rule (a cue list). Writes src/heard/weights/listening.{json,npz}
+with the sha256 of every data file used.
 
 Only commercially usable data: the corpus (STAR MIT, Harper Valley CC BY 4.0, ABCD MIT; labels
 CC BY 4.0) and GoEmotions (Apache-2.0). Never EPITOME, ESConv or AnnoMI.
@@ -34,6 +34,7 @@ from heard.analysis.analyzer import Analyzer
 from heard.analysis.context import Context
 from heard.analysis.rubric import load_rubric
 from heard.embed.static import token_embedder
+from heard.learn.classifier import data_sha256
 from heard.learn.corpus import Item, Labels, load_corpus
 from heard.learn.datasets import read_jsonl
 from heard.learn.listening import (
@@ -45,11 +46,10 @@ from heard.learn.listening import (
     feature_names,
     label_of,
 )
-from heard.learn.models import data_sha256
 from heard.model import Channel, Conversation, Role, Turn
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "src" / "heard" / "models" / "listening.json"
+OUT = ROOT / "src" / "heard" / "weights" / "listening.json"
 GRID = (0.003, 0.01, 0.03, 0.1)
 _CUES: dict[str, re.Pattern[str]] = {
     "acknowledgement": re.compile(

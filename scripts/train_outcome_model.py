@@ -6,7 +6,7 @@ STAR is MIT-licensed (commercial use allowed). Only the TRAIN part of
 `heard.learn.outcome_fit.split` (the conversation hash every held-out STAR figure uses) is
 fitted on; settings are chosen by cross-validation inside it. The test part is read once, for
 the figures recorded in the model's JSON (``held_out``) and shown beside every prediction.
-Writes src/heard/models/star_outcome.json and .npz with the data file's sha256.
+Writes src/heard/weights/star_outcome.json and .npz with the data file's sha256.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from heard.analysis import Analyzer
-from heard.learn.models import data_sha256
+from heard.learn.classifier import data_sha256
 from heard.learn.outcome import FILE, OUTPUTS
 from heard.learn.outcome_fit import (
     STAR_FILE,
@@ -28,7 +28,7 @@ from heard.learn.outcome_fit import (
     star_outcomes,
 )
 
-OUT = Path(__file__).resolve().parent.parent / "src" / "heard" / "models"
+OUT = Path(__file__).resolve().parent.parent / "src" / "heard" / "weights"
 
 
 def main() -> None:

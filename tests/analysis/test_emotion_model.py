@@ -10,8 +10,8 @@ import pytest
 from analysis.test_detectors import chat
 from heard.analysis import Analyzer, load_rubric
 from heard.errors import InputError
+from heard.learn.classifier import fit
 from heard.learn.datasets import Example, Task
-from heard.learn.models import fit
 
 DEFAULT_RUBRIC = Path(__file__).parents[2] / "src/heard/analysis/default_rubric.toml"
 

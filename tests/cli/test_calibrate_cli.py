@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from heard.analysis.calibrate import MIN_ANSWERS
 from heard.analysis.rubric import load_rubric
 from heard.cli.main import app
-from heard.learn.calibrate import MIN_ANSWERS
 from teamdata import conversation, open_store
 
 runner = CliRunner()

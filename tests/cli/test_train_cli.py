@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from heard.learn.models import TextClassifier
+from heard.learn.classifier import TextClassifier
 
 HEARD = Path(sys.executable).with_name("heard")
 

@@ -344,6 +344,6 @@ def test_malformed_data_is_bad_input(data: Path) -> None:
 
 
 def test_trained_models_not_available_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "heard.learn.models", None)
+    monkeypatch.setitem(sys.modules, "heard.learn.classifier", None)
     fit, why = trainer()
-    assert fit is None and why == "heard.learn.models is not installed"
+    assert fit is None and why == "heard.learn.classifier is not installed"

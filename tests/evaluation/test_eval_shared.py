@@ -48,7 +48,7 @@ def test_heard_eval_json_on_shared_data() -> None:
     seconds = time.perf_counter() - started
     assert done.returncode == 0, done.stderr[-2000:]
     printed = json.loads(done.stdout)
-    models = _installed("heard.learn.models")
+    models = _installed("heard.learn.classifier")
     shipped = _installed("heard.learn", "default_model")
     for task in TASKS.values():
         entry = printed[task.dataset][task.name]

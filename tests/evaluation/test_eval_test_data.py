@@ -21,7 +21,7 @@ import heard.evaluation.run as run
 import heard.learn.outcome_fit as outcome_fit
 from conftest import require_shared_data
 from heard.cli.main import app
-from heard.learn.models import fit as real_fit
+from heard.learn.classifier import fit as real_fit
 
 runner = CliRunner()
 DATASETS = ("epitome", "goemotions", "star")

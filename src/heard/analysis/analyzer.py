@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from heard.analysis.context import Context
 from heard.analysis.detector import REQUIREMENT_REASONS, Detector, Requirement
 from heard.analysis.duplicates import near_duplicates
+from heard.analysis.encoder import SentenceEncoder, default_encoder
 from heard.analysis.registry import detectors
 from heard.analysis.rubric import Rubric, load_rubric
 from heard.analysis.scoring import score
-from heard.embed import available as embeddings_available
 from heard.model import Conversation, Finding, Polarity, Role, Scorecard, Span
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class Analysis:
     annotations: dict[str, object] = field(default_factory=dict)
 
 
-def _met(requirement: Requirement, conversation: Conversation) -> bool:
+def _met(requirement: Requirement, conversation: Conversation, encoder: SentenceEncoder) -> bool:
     if requirement == Requirement.TIMINGS:
         return conversation.timed
     if requirement == Requirement.MESSAGE_TIMES:
@@ -76,7 +76,7 @@ def _met(requirement: Requirement, conversation: Conversation) -> bool:
     if requirement == Requirement.WORDS:
         return any(t.text.strip() for t in conversation.turns)
     if requirement == Requirement.EMBEDDINGS:
-        return embeddings_available()
+        return encoder.available()
     raise KeyError(requirement)
 
 
@@ -85,14 +85,17 @@ def unmet(
     conversation: Conversation,
     *,
     known: dict[Requirement, bool] | None = None,
+    encoder: SentenceEncoder | None = None,
 ) -> str | None:
     """Why the conversation cannot support the detector, or None when it can. `known` keeps
-    the requirements checked so far for this conversation (each is checked once)."""
+    the requirements checked so far for this conversation (each is checked once); `encoder`
+    is the one embeddings would come from (default: `default_encoder()`)."""
     known = {} if known is None else known
+    encoder = encoder or default_encoder()
     for requirement in sorted(detector.requires):
         ok = known.get(requirement)
         if ok is None:
-            ok = known[requirement] = _met(requirement, conversation)
+            ok = known[requirement] = _met(requirement, conversation, encoder)
         if not ok:
             return REQUIREMENT_REASONS[requirement]
     return None
@@ -155,8 +158,11 @@ class Analyzer:
         only: list[str] | None = None,
         profile: bool = False,
         outcome: bool = True,
+        encoder: SentenceEncoder | None = None,
     ) -> None:
         self.rubric = rubric or load_rubric()
+        self.encoder = encoder or default_encoder()
+        """Where detectors that require embeddings get their vectors (`Context.encoder`)."""
         self.profile = profile
         self.seconds: defaultdict[str, float] = defaultdict(float)
         """With `profile`, the time spent in each detector (and "scoring") so far."""
@@ -169,6 +175,11 @@ class Analyzer:
         self.outcome = outcome
         """Whether scorecards carry the outcome model's prediction (`OUTCOME`)."""
         self._instances = [cls() for cls in self.detectors]
+
+    def context(self, conversation: Conversation) -> Context:
+        """A fresh analysis context for `conversation`, with this analyzer's rubric and
+        encoder."""
+        return Context(conversation, self.rubric, encoder=self.encoder)
 
     def analyze(self, conversation: Conversation) -> Analysis:
         """Findings, scorecard and skip reasons for one conversation."""
@@ -185,7 +196,7 @@ class Analyzer:
         larger batch this part came from, positions renumbered for this part): analysing the
         parts of a batch with their hints, in any process, gives what analysing the whole
         batch gives."""
-        contexts = [Context(c, self.rubric) for c in conversations]
+        contexts = [self.context(c) for c in conversations]
         self._embed_ahead(contexts)
         if len(contexts) > 1:
             for detector in self._instances:
@@ -241,31 +252,32 @@ class Analyzer:
         (the encoder caches them, so each detector's own `encode` finds them ready). The
         vectors are the ones encoding each conversation apart gives (to float rounding)."""
         embedding = [d for d in self._instances if Requirement.EMBEDDINGS in type(d).requires]
-        if len(contexts) < 2 or not embedding or not embeddings_available():
+        if len(contexts) < 2 or not embedding or not self.encoder.available():
             return
         texts: list[str] = []
         for ctx in contexts:
             known: dict[Requirement, bool] = {}
             for detector in embedding:
-                if unmet(type(detector), ctx.conversation, known=known) is None:
+                why = unmet(type(detector), ctx.conversation, known=known, encoder=self.encoder)
+                if why is None:
                     texts += detector.embedding_texts(ctx)
         unique = list(dict.fromkeys(texts))[:EMBED_AHEAD]
         if unique:
-            from heard.embed import encode
-
-            encode(unique)
+            self.encoder.encode(unique)
 
     def _detect(
         self, conversation: Conversation, ctx: Context | None = None
     ) -> tuple[Context, list[Finding], dict[str, str]]:
-        ctx = ctx or Context(conversation, self.rubric)
+        ctx = ctx or self.context(conversation)
         findings: list[Finding] = []
         skipped: dict[str, str] = {}
         known: dict[Requirement, bool] = {}
         replaced: set[tuple[str, str]] = set()  # (behaviour, detector) another one replaces
         joined: dict[tuple[str, str], str] = {}  # (behaviour, detector) → the one it joins
         for detector in self._instances:
-            reason = detector.unavailable() or unmet(type(detector), conversation, known=known)
+            reason = detector.unavailable() or unmet(
+                type(detector), conversation, known=known, encoder=self.encoder
+            )
             if reason is None:
                 missing = [n for n in detector.needs if n not in ctx.annotations]
                 if missing:
@@ -301,7 +313,7 @@ class Analyzer:
         for analysis, conversation in zip(analyses, conversations, strict=True):
             if not conversation.turns:
                 analysis.skipped[OUTCOME] = "the conversation has no turns"
-            elif not _met(Requirement.WORDS, conversation):
+            elif not _met(Requirement.WORDS, conversation, self.encoder):
                 analysis.skipped[OUTCOME] = REQUIREMENT_REASONS[Requirement.WORDS]
             else:
                 ready.append((conversation, analysis.scorecard))
@@ -329,7 +341,7 @@ class Analyzer:
     def _unjudged(self, conversation: Conversation, skipped: dict[str, str]) -> dict[str, str]:
         """Behaviour → why it was not judged, for a call read for timing only: every behaviour
         no detector that ran can find is not applicable, rather than missed or avoided."""
-        if _met(Requirement.WORDS, conversation) or not conversation.turns:
+        if _met(Requirement.WORDS, conversation, self.encoder) or not conversation.turns:
             return {}
         judged = {b for d in self._instances if d.name not in skipped for b in d.behaviours}
         why = "not judged: the call was read for timing only (no words)"

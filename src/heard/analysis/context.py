@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
+from heard.analysis.encoder import SentenceEncoder, default_encoder
 from heard.analysis.rubric import Rubric
 from heard.model import Conversation, Finding, Polarity, Role, Span, Turn
 
@@ -49,6 +50,8 @@ class Context:
     annotations: dict[str, Any] = field(default_factory=dict)
     views: dict[str, Any] = field(default_factory=dict, repr=False)
     """Computed-once views that detectors share (not part of the analysis output)."""
+    encoder: SentenceEncoder = field(default_factory=default_encoder, repr=False, kw_only=True)
+    """Where detectors that require embeddings get their vectors (the analyzer's encoder)."""
 
     @property
     def turns(self) -> list[Turn]:

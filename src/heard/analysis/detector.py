@@ -106,10 +106,8 @@ class EmbeddingJudge(Detector, Generic[C]):
         found, candidates = self._candidates(ctx)
         findings = list(found)
         if candidates:
-            from heard.embed import encode
-
             texts = self._texts(ctx, candidates)
-            vectors = dict(zip(texts, encode(texts), strict=True))
+            vectors = dict(zip(texts, ctx.encoder.encode(texts), strict=True))
             findings.extend(self._judge(ctx, candidates, vectors))
         return findings
 

@@ -9,7 +9,7 @@ from functools import partial
 from heard.analysis.context import Context
 from heard.analysis.moments import EXPLAINED_WORDS, NO_WORDS, called_at, words_from
 from heard.analysis.rubric import Behaviour, Rubric
-from heard.coaching.language import agent_words, fill, say_back
+from heard.language.phrasing import agent_words, fill, say_back
 from heard.model import (
     ChecklistItem,
     ComponentScore,
@@ -154,7 +154,7 @@ def _explained(ctx: Context) -> tuple[bool, str]:
 def customer_words(ctx: Context, turn: int) -> str | None:
     """The customer's words to say back at the moment `turn`: a clause from the customer's
     turns it answers (see `_said_before`) that has one worth saying back, in the second person
-    (None when none has one). heard.coaching.language chooses and turns them."""
+    (None when none has one). heard.language.phrasing chooses and turns them."""
     return say_back(t.text for t in reversed(_said_before(ctx, turn)))
 
 

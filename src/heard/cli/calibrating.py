@@ -126,8 +126,8 @@ class TooFew(Exception):
 
 
 def _star(data: Path) -> Outcomes:
+    from heard.learn.classifier import data_sha256
     from heard.learn.datasets import data_file
-    from heard.learn.models import data_sha256
     from heard.learn.outcome_fit import STAR_FILE, split, star_outcomes
 
     if not data.is_dir():
@@ -154,8 +154,8 @@ def _star(data: Path) -> Outcomes:
 
 
 def _store(database: str | None) -> Outcomes:
+    from heard.analysis.calibrate import digest
     from heard.cli.team import _store as open_store
-    from heard.learn.calibrate import digest
 
     store = open_store(database)
     try:
@@ -187,8 +187,8 @@ def run(
     show: bool,
 ) -> dict[str, Any]:
     """Analyse, fit, write and check the rubric; the summary `--json` prints."""
+    from heard.analysis import calibrate as fitting
     from heard.analysis.rubric import load_rubric
-    from heard.learn import calibrate as fitting
 
     yes = sum(outcomes.felt_heard)
     no = len(outcomes.felt_heard) - yes

@@ -48,8 +48,8 @@ def register(app: typer.Typer) -> None:
         issues found, 2 bad input.
         """
         from heard.analysis import Analyzer
+        from heard.coaching.reply_check import check_reply, pick_conversation
         from heard.importers import read_file
-        from heard.live.replies import check_reply, pick_conversation
 
         check_format(format)
         try:

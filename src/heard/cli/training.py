@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -14,6 +14,9 @@ from rich.table import Table
 from heard.cli.importing import EXIT_OK, EXIT_USAGE
 from heard.cli.output import console, errors, print_json
 from heard.errors import InputError, Location
+
+if TYPE_CHECKING:
+    from heard.model import Conversation, Scorecard
 
 
 def default_model_dir() -> Path:
@@ -90,8 +93,8 @@ def train(
     data: Path, task_name: str, *, out: Path | None, all_data: bool, show: bool
 ) -> dict[str, Any]:
     """Fit, measure and save; the summary `heard train --json` prints."""
+    from heard.learn.classifier import data_sha256, fit
     from heard.learn.datasets import get_task, split
-    from heard.learn.models import data_sha256, fit
     from heard.learn.report import held_out
 
     task = get_task(task_name)
@@ -147,6 +150,14 @@ def train(
     }
 
 
+def _scorecards_without_outcome(conversations: list[Conversation]) -> list[Scorecard]:
+    """Scorecards of the default analysis without the outcome model (what a team's outcome
+    model is fitted on)."""
+    from heard.analysis import Analyzer
+
+    return [a.scorecard for a in Analyzer(outcome=False).analyze_many(conversations)]
+
+
 def _train_outcome(store_url: str | None, *, out: Path | None, as_json: bool) -> None:
     """Fit, measure, save and print the team's outcome model; exit with the command's code."""
     from heard.learn.outcome import MODEL_ENV
@@ -170,7 +181,9 @@ def _train_outcome(store_url: str | None, *, out: Path | None, as_json: bool) ->
         raise typer.Exit(EXIT_TOO_FEW)
     with errors.status("fitting the outcome model…", spinner="dots") as status:
         model, figures = fit_team_outcome(
-            answers, progress=lambda m: None if as_json else status.update(escape(m))
+            answers,
+            analyze=_scorecards_without_outcome,
+            progress=lambda m: None if as_json else status.update(escape(m)),
         )
     path = out or default_model_dir() / "outcome.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,31 +1,3 @@
-"""Coaching language shared by tips, nudges and the reply checker (see heard.coaching.language)."""
-
-from heard.coaching.language import (
-    ask_back,
-    clauses,
-    fill,
-    grammar_problems,
-    join_words,
-    quoted,
-    said_back_problems,
-    say_back,
-    second_person,
-    sentence,
-    verbatim,
-    worth_saying_back,
-)
-
-__all__ = [
-    "ask_back",
-    "clauses",
-    "fill",
-    "grammar_problems",
-    "join_words",
-    "quoted",
-    "said_back_problems",
-    "say_back",
-    "second_person",
-    "sentence",
-    "verbatim",
-    "worth_saying_back",
-]
+"""Coaching an agent's own text: the reply checker (`reply_check`: a draft read as if it were
+sent, `heard check-reply`) and coaching samples for people to judge (`samples`, `heard coach
+samples`). The wording of every suggestion is heard.language.phrasing's."""

@@ -3,8 +3,8 @@ on a fixed, seeded sample of real STAR chats and Harper Valley calls, each with 
 answers, so anyone can read them and judge whether an agent could send them
 (`heard coach samples` writes docs/coaching-samples.md).
 
-This module sits above analysis and live (only the CLI imports it); heard.coaching.language
-below them does not import it.
+This module sits above analysis and live (only the CLI imports it); heard.language.phrasing,
+which words every suggestion, sits below them all.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from heard.analysis import Analyzer
-from heard.coaching.language import grammar_problems
+from heard.coaching.reply_check import check_reply
 from heard.importers.base import Source
 from heard.importers.registry import read_source
+from heard.language.phrasing import grammar_problems
 from heard.live.replay import replay, session_sink
-from heard.live.replies import check_reply
 from heard.model import Conversation, Role
 
 STAR = Path("star") / "star.jsonl"
@@ -206,7 +206,7 @@ def markdown(samples: list[Sample], *, command: str, conversations: int) -> str:
         "turn and the agent's reply (for a reply check, the reply taken as the draft).",
         "",
         f"Written by `{command}`. The customer's words in a suggestion are chosen and turned "
-        "into the agent's voice by heard.coaching.language (docs/analysis.md, “Coaching "
+        "into the agent's voice by heard.language.phrasing (docs/analysis.md, “Coaching "
         "language”).",
         "",
         f"Mechanical grammar rules (capital first, final punctuation, no doubled word, no "

@@ -67,7 +67,7 @@ _DIGIT = re.compile(r"[0-9]")
 
 @cache
 def stopwords() -> frozenset[str]:
-    text = files("heard.detectors").joinpath("lexicons", "stopwords.txt").read_text("utf-8")
+    text = files("heard.language").joinpath("lexicons", "stopwords.txt").read_text("utf-8")
     return frozenset(
         w for line in text.splitlines() if not line.startswith("#") for w in line.split()
     )

@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 
 from heard.analysis.context import Context, Token
 from heard.detectors._content import MONTHS, RELATIVE_DAYS, WEEKDAYS
-from heard.detectors._lexicon import wordlist
+from heard.language.lexicon import wordlist
 
 SPECIFIC = 2
 """Weight of a number, amount, ID, date or proper noun."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 
-from heard.detectors._lexicon import wordlist
+from heard.language.lexicon import wordlist
 
 _TOKEN = re.compile(r"[A-Za-z0-9$][A-Za-z0-9$.,:/'-]*[A-Za-z0-9]|[A-Za-z0-9]")
 

@@ -12,7 +12,7 @@ from heard.analysis.context import Context, Sentence, Token
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.detectors._details import PLACEHOLDER, SPECIFIC, keyed
-from heard.detectors._lexicon import Lexicon, lexicon
+from heard.language.lexicon import Lexicon, lexicon
 from heard.model import Finding, Polarity, Role, Span
 
 _JOIN = re.compile(r"[\s,.'’-]{0,3}")

@@ -24,9 +24,9 @@ from typing import ClassVar
 from heard.analysis.context import Context, Sentence
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
-from heard.coaching.language import verbatim
 from heard.detectors._details import keyed
-from heard.detectors._lexicon import lexicon
+from heard.language.lexicon import lexicon
+from heard.language.phrasing import verbatim
 from heard.model import Channel, Concern, ConcernStatus, Finding, Polarity, Role, Span
 
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, ClassVar
 from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
-from heard.detectors._lexicon import lexicon
+from heard.language.lexicon import lexicon
 from heard.model import Finding, Polarity, Role, Span
 
 if TYPE_CHECKING:
-    from heard.learn.models import TextClassifier
+    from heard.learn.classifier import TextClassifier
 
 EMOTIONS = ("anger", "frustration", "worry", "confusion", "satisfaction")
 _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
@@ -67,7 +67,7 @@ def emotion_of(text: str) -> tuple[str, float, tuple[int, int] | None]:
 
 @cache
 def _load(path: str) -> TextClassifier:
-    from heard.learn.models import TextClassifier
+    from heard.learn.classifier import TextClassifier
 
     return TextClassifier.load(Path(path))
 

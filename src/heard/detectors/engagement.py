@@ -17,7 +17,7 @@ from heard.analysis.context import Context, Sentence
 from heard.analysis.detector import EmbeddingJudge, Requirement
 from heard.analysis.registry import register
 from heard.detectors._content import content_words, key_items
-from heard.detectors._lexicon import lexicon
+from heard.language.lexicon import lexicon
 from heard.model import Finding, Polarity, Role, Span, Turn
 
 if TYPE_CHECKING:

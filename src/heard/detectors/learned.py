@@ -24,10 +24,10 @@ from heard.analysis.context import Context, Sentence
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.analysis.scoring import UPSET
-from heard.detectors._lexicon import lexicon
 from heard.detectors.attentiveness import asks
 from heard.detectors.questions import is_question
 from heard.detectors.reflecting import restatement
+from heard.language.lexicon import lexicon
 from heard.learn.listening import (
     RULES,
     FeatureMaker,

@@ -12,7 +12,7 @@ from typing import ClassVar
 from heard.analysis.context import Context, Sentence
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
-from heard.detectors._lexicon import lexicon
+from heard.language.lexicon import lexicon
 from heard.model import Finding, Polarity, Role, Span
 
 # behaviour → (lexicon, component, polarity, explanation)

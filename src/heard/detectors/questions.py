@@ -11,8 +11,8 @@ from typing import ClassVar
 from heard.analysis.context import Context, Sentence
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
-from heard.detectors._lexicon import lexicon
 from heard.detectors._words import content_words
+from heard.language.lexicon import lexicon
 from heard.model import Finding, Polarity, Role, Span, Turn
 
 OPEN = re.compile(

@@ -15,7 +15,6 @@ import numpy as np
 from heard.analysis.context import Context, Sentence
 from heard.analysis.detector import Detector, EmbeddingJudge, Requirement
 from heard.analysis.registry import register
-from heard.coaching.language import second_person
 from heard.detectors._content import (
     content_words,
     copied_share,
@@ -23,7 +22,8 @@ from heard.detectors._content import (
     negated_words,
     tokens,
 )
-from heard.detectors._lexicon import lexicon
+from heard.language.lexicon import lexicon
+from heard.language.phrasing import second_person
 from heard.model import Finding, Polarity, Role, Turn
 
 WINDOW = 6

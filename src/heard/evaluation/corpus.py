@@ -8,7 +8,7 @@ Each corpus label is a task scored on the corpus test part three ways, side by s
   `DEFAULT`;
 - **baseline** — the simplest rule that could do the label's job (a '?' for a question, a
   short cue list for an acknowledgement), one table, `BASELINE`;
-- **trained** — `heard train`'s TF-IDF + logistic classifier (`heard.learn.models.fit`) fitted
+- **trained** — `heard train`'s TF-IDF + logistic classifier (`heard.learn.classifier.fit`) fitted
   on the corpus train and dev parts (its cross-validation tunes there) and scored on test.
 
 Figures are given for all test items and per origin: real turns (STAR, Harper Valley, ABCD)

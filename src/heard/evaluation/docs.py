@@ -120,7 +120,7 @@ def outcome_rows(evaluation: Evaluation) -> str:
         )
     return (
         "The `.outcome` rows score the outcome model's probabilities (`heard.learn.outcome`, "
-        "shipped as `src/heard/models/star_outcome.json`, trained by "
+        "shipped as `src/heard/weights/star_outcome.json`, trained by "
         "`scripts/train_outcome_model.py` on STAR's train part only). The `.baseline` rows "
         f"are a {BASELINE_DESCRIPTION}, which `heard eval` fits itself on the same train part "
         "and scores on the same held-out conversations; the plain rows are the Listening Score "

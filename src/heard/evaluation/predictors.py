@@ -255,7 +255,7 @@ def shipped_model(task: Task) -> tuple[Predictor | None, str]:
 def trainer() -> tuple[Callable[..., Predictor] | None, str]:
     """`heard train`'s fitting function, or None and why it is not available."""
     try:
-        from heard.learn.models import fit
+        from heard.learn.classifier import fit
     except ImportError:
-        return None, "heard.learn.models is not installed"
+        return None, "heard.learn.classifier is not installed"
     return fit, ""

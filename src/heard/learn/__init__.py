@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from heard.learn.models import TextClassifier
+    from heard.learn.classifier import TextClassifier
 
 DEFAULT_MODELS = {
     "goemotions.ekman": "goemotions_ekman.json",
     "goemotions.customer": "goemotions_customer.json",
 }
-"""Tasks heard ships a trained model for, and the file under ``heard/models``."""
+"""Tasks heard ships a trained model for, and the file under ``heard/weights``."""
 OUTCOME_FILE = "star_outcome.json"
-"""The shipped outcome model, under ``heard/models`` (written by
+"""The shipped outcome model, under ``heard/weights`` (written by
 scripts/train_outcome_model.py)."""
 OUTCOME_MODEL_ENV = "HEARD_OUTCOME_MODEL"
 """Path of an outcome model JSON used instead of the shipped one: a team's own, written by
@@ -26,7 +26,7 @@ OUTCOME_MODEL_ENV = "HEARD_OUTCOME_MODEL"
 
 def default_outcome_path() -> Path:
     """The shipped model's JSON."""
-    return Path(str(files("heard.models").joinpath(OUTCOME_FILE)))
+    return Path(str(files("heard.weights").joinpath(OUTCOME_FILE)))
 
 
 def outcome_model_path() -> Path:
@@ -51,13 +51,13 @@ def default_model_path(task_name: str) -> Path | None:
     name = DEFAULT_MODELS.get(task_name)
     if name is None:
         return None
-    return Path(str(files("heard.models").joinpath(name)))
+    return Path(str(files("heard.weights").joinpath(name)))
 
 
 @cache
 def default_model(task_name: str) -> TextClassifier | None:
     """The model heard ships for `task_name` (loaded once), or None when it ships none."""
-    from heard.learn.models import TextClassifier
+    from heard.learn.classifier import TextClassifier
 
     path = default_model_path(task_name)
     return None if path is None else TextClassifier.load(path)

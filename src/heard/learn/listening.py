@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from heard.detectors._lexicon import lexicon
+from heard.language.lexicon import lexicon
 
 FORMAT = "heard.listening-model/1"
 FILE = "listening.json"
@@ -301,7 +301,7 @@ class ListeningModel:
 
 
 def default_listening_path() -> Path:
-    return Path(str(files("heard.models").joinpath(FILE)))
+    return Path(str(files("heard.weights").joinpath(FILE)))
 
 
 @cache

@@ -47,16 +47,19 @@ def too_few(ratings: Sequence[int]) -> str | None:
 def fit_team_outcome(
     answers: Sequence[Answer],
     *,
+    analyze: Callable[[list[Conversation]], list[Scorecard]],
     progress: Callable[[str], None] = lambda _: None,
 ) -> tuple[OutcomeModel, dict[str, object]]:
     """The team's model fitted on all `answers`, and its held-out figures: ``auc``, ``n``,
     ``positives`` (nested cross-validation) and ``shipped_auc`` (the shipped model on the same
-    answers; None when it is not installed). A ValueError (`too_few`) when there are too few."""
+    answers; None when it is not installed). A ValueError (`too_few`) when there are too few.
+    `analyze` scores the conversations stored without a scorecard (the caller's analyzer,
+    without the outcome model: heard.learn sits below the analysis and never runs it)."""
     why = too_few([rating for _, _, rating in answers])
     if why is not None:
         raise ValueError(why)
     conversations = [c for c, _, _ in answers]
-    cards = _scorecards(answers, progress)
+    cards = _scorecards(answers, analyze, progress)
     items = [Labelled(c, r >= YES_FROM, None) for c, _, r in answers]
     labels, oof = cross_validated(items, cards, "felt_heard", progress=progress)
     figures: dict[str, object] = dict(auc(oof.tolist(), labels.tolist()))
@@ -81,15 +84,17 @@ def fit_team_outcome(
     return model, figures
 
 
-def _scorecards(answers: Sequence[Answer], progress: Callable[[str], None]) -> list[Scorecard]:
+def _scorecards(
+    answers: Sequence[Answer],
+    analyze: Callable[[list[Conversation]], list[Scorecard]],
+    progress: Callable[[str], None],
+) -> list[Scorecard]:
     """The stored scorecards; a conversation stored without one is analysed now."""
     missing = [k for k, (_, card, _) in enumerate(answers) if card is None]
     cards: list[Scorecard | None] = [card for _, card, _ in answers]
     if missing:
-        from heard.analysis import Analyzer
-
         progress(f"analysing {len(missing)} conversations stored without a scorecard")
-        fresh = Analyzer(outcome=False).analyze_many([answers[k][0] for k in missing])
-        for k, analysis in zip(missing, fresh, strict=True):
-            cards[k] = analysis.scorecard
+        fresh = analyze([answers[k][0] for k in missing])
+        for k, card in zip(missing, fresh, strict=True):
+            cards[k] = card
     return [card for card in cards if card is not None]

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from heard.analysis.context import Context
 from heard.analysis.scoring import render_tip
-from heard.coaching.language import ask_back, quoted, say_back
+from heard.language.phrasing import ask_back, quoted, say_back
 from heard.live.events import Nudge, PartialEvent
 from heard.model import Channel, ConcernStatus, Finding, Role, Scorecard, Span, Turn
 
@@ -207,7 +207,7 @@ def _clip(text: str, limit: int = 60) -> str:
 
 
 def said(ctx: Context, turn: int) -> str | None:
-    """The customer's words from one turn to say back (heard.coaching.language.say_back),
+    """The customer's words from one turn to say back (heard.language.phrasing.say_back),
     None when there is nothing worth saying back (then a nudge says something plainer or
     waits)."""
     return say_back([ctx.turns[turn].text], max_words=12)

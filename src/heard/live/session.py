@@ -174,11 +174,11 @@ class LiveSession:
     def _analyse(self) -> None:
         conversation = self.conversation
         self.analysis = self.analyzer.analyze(conversation)
-        self._ctx = Context(conversation, self.analyzer.rubric)
+        self._ctx = self.analyzer.context(conversation)
 
     def _situation(self) -> Situation:
         if self._ctx is None:
-            self._ctx = Context(self.conversation, self.analyzer.rubric)
+            self._ctx = self.analyzer.context(self.conversation)
         return Situation(
             ctx=self._ctx,
             scorecard=self.analysis.scorecard if self.analysis else None,

@@ -8,11 +8,11 @@ from typing import Annotated, Self
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from heard.coaching.reply_check import ReplyCheck, check_reply, pick_conversation
 from heard.errors import InputError, Location
 from heard.importers import importers
 from heard.importers.base import Source
 from heard.importers.registry import read_source
-from heard.live.replies import ReplyCheck, check_reply, pick_conversation
 from heard.model import Conversation
 from heard.model.values import Text
 from heard.web.api.conversations import ERRORS

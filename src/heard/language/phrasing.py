@@ -2,8 +2,8 @@
 into the agent's voice, and wraps them in sentences an agent could send.
 
 Tips (heard.analysis.scoring), live nudges (heard.live.nudges), the reply checker
-(heard.live.replies) and the paraphrase detector all go through here, so a customer's words
-are said back one way everywhere:
+(heard.coaching.reply_check) and the paraphrase detector all go through here, so a customer's
+words are said back one way everywhere:
 
 - `say_back` picks a whole clause worth saying back from the customer's turns: a statement of
   their situation, not a greeting, thanks, question, order to the agent, verdict on the
@@ -18,8 +18,8 @@ are said back one way everywhere:
 - `grammar_problems` holds a suggestion to the rules every one must keep (the tests and
   `heard coach samples` use it).
 
-It imports only the model and the lexicon loader (a leaf text helper): analysis, detectors
-and live import it, never the other way.
+It imports only the lexicon loader beside it: analysis, detectors, live and coaching import
+it, never the other way (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from functools import cache
 
 from spellchecker import SpellChecker
 
-from heard.detectors._lexicon import lexicon, wordlist
+from heard.language.lexicon import lexicon, wordlist
 
 
 def _wordset(text: str) -> frozenset[str]:

@@ -1,4 +1,4 @@
-"""heard.coaching.language: the customer's words said back in the agent's voice, on literal
+"""heard.language.phrasing: the customer's words said back in the agent's voice, on literal
 sentences and on real STAR chats and Harper Valley calls, every suggestion held to the
 mechanical grammar rules."""
 
@@ -11,7 +11,8 @@ import pytest
 
 from conftest import require_shared_data
 from heard.analysis import Analyzer
-from heard.coaching.language import (
+from heard.coaching.samples import collect, load, markdown
+from heard.language.phrasing import (
     agent_words,
     ask_back,
     fill,
@@ -21,7 +22,6 @@ from heard.coaching.language import (
     second_person,
     verbatim,
 )
-from heard.coaching.samples import collect, load, markdown
 from heard.model import Role
 
 

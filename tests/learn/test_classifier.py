@@ -10,9 +10,9 @@ import pytest
 
 from heard.errors import InputError
 from heard.learn import DEFAULT_MODELS, default_model
+from heard.learn.classifier import TextClassifier, data_sha256, fit
 from heard.learn.datasets import TASKS, Example, Task, split
 from heard.learn.features import Block, grams, overlap
-from heard.learn.models import TextClassifier, data_sha256, fit
 from heard.learn.report import figures
 
 ANGRY = ["this is awful", "I hate this awful service", "awful, just awful", "I hate waiting"]

@@ -11,9 +11,7 @@ import numpy as np
 import pytest
 
 from heard.analysis import Analyzer
-from heard.analysis.rubric import load_rubric
-from heard.importers import read_file
-from heard.learn.calibrate import (
+from heard.analysis.calibrate import (
     MIN_ANSWERS,
     POINTS,
     WEIGHTS,
@@ -24,6 +22,8 @@ from heard.learn.calibrate import (
     calibrate,
     rubric_text,
 )
+from heard.analysis.rubric import load_rubric
+from heard.importers import read_file
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from heard.analysis import Analyzer
+from heard.coaching.reply_check import ReplyCheck, check_reply, pick_conversation, with_draft
 from heard.errors import InputError
 from heard.errors import Location as Where
-from heard.live.replies import ReplyCheck, check_reply, pick_conversation, with_draft
 from heard.model import Channel, Conversation, Customer, Role, Turn
 
 ANALYZER = Analyzer()

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from heard.detectors._lexicon import Lexicon, lexicon
+from heard.language.lexicon import Lexicon, lexicon
 
 NAMES = sorted(
     p.name.removesuffix(".txt")
-    for p in files("heard.detectors").joinpath("lexicons").iterdir()
+    for p in files("heard.language").joinpath("lexicons").iterdir()
     if p.name.endswith(".txt")
 )
 _WORD = re.compile(r"[a-z']+")
@@ -23,7 +23,7 @@ def _vocabulary() -> list[str]:
     """Words the lexicons are made of, so generated texts hit them often."""
     words: set[str] = set()
     for name in NAMES:
-        text = files("heard.detectors").joinpath("lexicons", f"{name}.txt").read_text("utf-8")
+        text = files("heard.language").joinpath("lexicons", f"{name}.txt").read_text("utf-8")
         words.update(_WORD.findall(text.lower()))
     return sorted(words)
 

@@ -9,8 +9,8 @@ from typing import ClassVar
 from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
-from heard.detectors._lexicon import lexicon
 from heard.detectors._words import content_words, stem, tokens
+from heard.language.lexicon import lexicon
 from heard.model import Channel, Finding, Polarity, Role, Span
 
 MIN_GIVEN = 3

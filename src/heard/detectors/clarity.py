@@ -13,7 +13,7 @@ from typing import ClassVar
 from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
-from heard.detectors._lexicon import lexicon
+from heard.language.lexicon import lexicon
 from heard.model import Finding, Polarity, Role, Span
 
 ACRONYM = re.compile(r"(?<![\^\w])[A-Z][A-Z0-9]{1,5}\b")
@@ -22,7 +22,7 @@ ACRONYM = re.compile(r"(?<![\^\w])[A-Z][A-Z0-9]{1,5}\b")
 
 @cache
 def plain_acronyms() -> frozenset[str]:
-    text = files("heard.detectors").joinpath("lexicons", "plain_acronyms.txt").read_text("utf-8")
+    text = files("heard.language").joinpath("lexicons", "plain_acronyms.txt").read_text("utf-8")
     return frozenset(
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )

@@ -19,10 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from heard.analysis import Analyzer
 from heard.analysis.context import Context
 from heard.analysis.scoring import render_tip
-from heard.coaching.language import join_words, quoted, say_back
 from heard.detectors._details import SPECIFIC, keyed
 from heard.detectors._words import content_words
 from heard.errors import InputError, Location
+from heard.language.phrasing import join_words, quoted, say_back
 from heard.live.nudges import plain_words
 from heard.model import Concern, Conversation, Finding, Polarity, Role, Scorecard, Span, Turn
 
@@ -152,7 +152,7 @@ def check_reply(conversation: Conversation, draft: str, *, analyzer: Analyzer) -
     """The issues of `draft` as the agent's next reply in `conversation`."""
     whole = with_draft(conversation, draft)
     card = analyzer.analyze(whole).scorecard
-    ctx = Context(whole, analyzer.rubric)
+    ctx = analyzer.context(whole)
     reply = len(whole.turns) - 1
     mine = [f for f in card.findings if any(s.turn == reply for s in f.spans)]
     issues = [

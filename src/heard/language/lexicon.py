@@ -64,7 +64,7 @@ class Lexicon:
 @cache
 def lexicon(name: str) -> Lexicon:
     """The patterns in lexicons/<name>.txt as one case-insensitive, word-bounded regex."""
-    text = files("heard.detectors").joinpath("lexicons", f"{name}.txt").read_text("utf-8")
+    text = files("heard.language").joinpath("lexicons", f"{name}.txt").read_text("utf-8")
     patterns = [
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
     ]
@@ -74,7 +74,7 @@ def lexicon(name: str) -> Lexicon:
 @cache
 def wordlist(name: str) -> frozenset[str]:
     """The words in lexicons/<name>.txt, one a line, as written (comments skipped)."""
-    text = files("heard.detectors").joinpath("lexicons", f"{name}.txt").read_text("utf-8")
+    text = files("heard.language").joinpath("lexicons", f"{name}.txt").read_text("utf-8")
     return frozenset(
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )
