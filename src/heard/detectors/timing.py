@@ -118,6 +118,11 @@ def call_metrics(ctx: Context) -> dict[str, float | None]:
     }
 
 
+TYPED_WORDS = 4
+"""A next message this long cannot be typed in the seconds since the reply without having
+been started before it."""
+
+
 @register
 class ChatTalkOver(Detector):
     name: ClassVar[str] = "heard.chat_talk_over.v1"
@@ -141,7 +146,13 @@ class ChatTalkOver(Detector):
             # they were still writing — typed before the reply could be read, or carrying on
             # their previous message rather than answering the reply.
             since_reply = (after.sent_at - reply.sent_at).total_seconds()
-            typing = since_reply * TYPING_CHARS_PER_SECOND < len(after.text.strip())
+            # (a short answer — "29", "canton", a name — is typed in a moment; a clock that
+            # puts the next message before the reply is out of order, not proof: 0 of 5 right)
+            typing = (
+                since_reply >= 0
+                and len(after.text.split()) >= TYPED_WORDS
+                and since_reply * TYPING_CHARS_PER_SECOND < len(after.text.strip())
+            )
             if typing or carries_on(before.text, after.text):
                 findings.append(
                     ctx.finding(
