@@ -477,3 +477,13 @@ def test_hard_to_read(reply: str, hard: bool) -> None:
     assert (("hard_to_read", 1) in result) is hard
     assert isinstance(analysis.scorecard.metrics["agent_reading_ease"], float)
     assert isinstance(analysis.scorecard.metrics["agent_grade_level"], float)
+
+
+def test_asking_again_after_a_reply_that_gave_no_value_is_no_repeat_ask() -> None:
+    conversation = convo(
+        ("customer", "I need to check my balance."),
+        ("agent", "Could you provide your date of birth, please?"),
+        ("customer", "Ok"),
+        ("agent", "Could you provide your date of birth, please?"),
+    )
+    assert ("repeat_ask", 3) not in found(conversation)

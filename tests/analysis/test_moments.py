@@ -125,3 +125,23 @@ def test_a_closing_check_only_where_the_customer_never_said_whether_it_worked() 
     assert check.suggestion == 'Close by checking: "Does that solve it for you?"'  # no aside
     thanked = chat(*lines, ("customer", "ok thanks")).model_copy(update={"channel": Channel.CALL})
     assert "resolution_check" not in tips(thanked)
+
+
+def test_no_tip_asks_to_answer_a_parting_message() -> None:
+    """The customer's goodbye answers whatever else they said in it (judged wrong as
+    unaddressed concerns: "It's too late I'm going to sleep now. Goodbye")."""
+    conv = chat(
+        ("customer", "Can you book me a table at Legume for 6pm?"),
+        ("agent", "Done: Legume at 6pm."),
+        ("customer", "Ok whatever. I need to go now, I'm going to sleep. Goodbye"),
+        ("agent", "Thank you and goodbye."),
+    )
+    assert "unaddressed_concern" not in tips(conv)
+
+
+def test_a_closing_question_is_not_where_details_are_called_for() -> None:
+    conv = chat(
+        ("customer", "I know I am going to be late for my interview at 3pm at Forbes Avenue."),
+        ("agent", "Is there anything else that I can do for you?"),
+    )
+    assert tips(conv).get("personalised_reply") != 1

@@ -162,6 +162,19 @@ def test_the_grammar_rules(text: str, broken: str | None) -> None:
             "I do need parking, also if there is any, I am on a vegetarian diet.",
             "you do need parking",
         ),
+        # no fragments: a verbless list, a trailing "and before…", a cut before "of"
+        ("Three course meal with steak and vegan options.", None),
+        ("3 people are coming tonight.", "3 people are coming tonight"),
+        (
+            "I have lost my debit card and before I could cancel it, somebody took 300.",
+            "you have lost your debit card",
+        ),
+        (
+            "I took the wrong bus and got totally lost in the middle of the city.",
+            "you took the wrong bus and got totally lost",
+        ),
+        # the customer running themselves down is not said back
+        ("I am an idiot and I lost my debit card.", None),
         # British spelling is spelling
         (
             "I organised the colour scheme for my favourite centre.",

@@ -83,7 +83,12 @@ def called_at(ctx: Context, behaviour: str, findings: list[Finding]) -> int | No
         raised = [c for c in ctx.annotations.get("concerns", []) if c.kind != "question"]
         return _close(ctx, findings) if len(raised) >= SUMMARY_CONCERNS else None
     if behaviour in DETAILS:
-        return _reply_to_details(ctx)
+        turn = _reply_to_details(ctx)
+        if turn is not None and any(
+            f.behaviour == "resolution_check" and f.spans[0].turn == turn for f in findings
+        ):
+            return None  # "So you're late — anything else I can do?" personalises nothing
+        return turn
     if behaviour == "open_question":
         return _closed_reply_to_explanation(ctx, findings)
     if behaviour == "follow_up_question":

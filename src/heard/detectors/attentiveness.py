@@ -303,6 +303,16 @@ def asks(sentence: Sentence) -> list[tuple[str, Span]]:
     return found
 
 
+_NO_VALUE = re.compile(
+    r"^\W*(?:ok(?:ay)?|sure|yes|yeah|yep|no|nope|hold on|one (?:sec|second|moment)|wait|"
+    r"hmm+|um+|what)\W*$|\b(?:can'?t|cannot|don'?t|do not) (?:remember|recall|know)\b|"
+    r"\bnot sure\b|\bforg[eo]t\b|\bno idea\b",
+    re.IGNORECASE,
+)
+"""A short reply to "what's your date of birth?" that gives no value ("Ok", "I can't remember"):
+asking again is not a repeat ask."""
+
+
 def _note_given(turn: int, text: str, last_asked: list[str], given: dict[str, Given]) -> None:
     """Record the items a customer turn gives (first mention wins)."""
     if not last_asked and not _MAY_GIVE.search(text):
@@ -315,7 +325,12 @@ def _note_given(turn: int, text: str, last_asked: list[str], given: dict[str, Gi
         match = spec.value.search(text) if spec.value else None
         if match and (spec.cue is None or spec.cue.search(text) or item in last_asked):
             given[item] = Given(turn, match.start(), match.end())
-        elif item in last_asked and answer and len(stripped.split()) <= _SHORT_ANSWER:
+        elif (
+            item in last_asked
+            and answer
+            and len(stripped.split()) <= _SHORT_ANSWER
+            and not _NO_VALUE.search(stripped)
+        ):
             offset = len(text) - len(text.lstrip())
             given[item] = Given(turn, offset, offset + len(stripped))
     if "name" not in given:

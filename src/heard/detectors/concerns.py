@@ -273,6 +273,10 @@ class ConcernTracker(Detector):
     ) -> list[_Tracked]:
         """New concerns in a customer turn; one repeating an earlier concern raises it again
         (unless the customer is only answering the agent's question with the same details)."""
+        last_customer = max(t.index for t in ctx.turns if t.role == Role.CUSTOMER)
+        if turn == last_customer and lexicon("customer_done").search(ctx.turns[turn].text):
+            return []  # a parting message ("It's too late, I'm going to sleep. Goodbye") asks
+            # nothing more of the agent: the goodbye answers it
         turn_keys = list(zip(keyed(ctx)[turn], ctx.tokens[turn], strict=True))
         found: list[_Tracked] = []
         agent = next((t for t in reversed(ctx.turns[:turn]) if t.role == Role.AGENT), None)

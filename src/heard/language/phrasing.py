@@ -227,13 +227,13 @@ the agent, redaction placeholders, credentials (a PIN, an account number), a que
 its question mark: nothing of the customer's situation to say back."""
 _JOIN = _wordset(
     "and but so because since which who that when while after before as with for on at "
-    "in from by of until unless although though or if where"
+    "in from by until unless although though or if where"
 )
 """A long clause is cut before one of these: what comes before it still reads whole."""
 _DANGLING = _wordset(
     "and or but so because the a an to of with for which who my your our their his "
     "her its is are was were be been am at in on by from as if when then "
-    "also though than very really just even dr mr mrs ms st"
+    "also though than very really just even somehow suddenly basically actually dr mr mrs ms st"
 )
 _PRONOUN_CLAUSE = re.compile(
     r"\s+(?=(?:i'm|i've|i'd|i'll)\s|i\s+(?:like|will|really|wanna|recently|lost|need|want|"
@@ -353,7 +353,7 @@ def worth_saying_back(clause: str) -> bool:
     order to the agent, a verdict on the company, "as I said…", thanks, a name or a goodbye."""
     if clause.endswith("?") or len(_WORD.findall(clause)) < 3:
         return False
-    if misspelt(clause) or _MISTURNED.search(second_person(clause)):
+    if misspelt(clause) or _SELF_INSULT.search(clause) or _MISTURNED.search(second_person(clause)):
         return False
     if _SUBORDINATE.match(clause) and "," not in clause:
         return False  # "since there are no flights": a clause with no main clause
@@ -390,12 +390,39 @@ _NOT_A_SUBJECT = re.compile(
 )
 
 
+_NUMBER_WORDS = _wordset(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty fifty hundred"
+)
+_VERB_SIGN = re.compile(
+    r"\b(?:is|are|was|were|am|be|been|being|have|has|had|do|does|did|can|could|will|would|"
+    r"should|may|might|must|need|needs|want|wants|got|get|gets|keep|keeps|came|come|went|go|"
+    r"goes|took|take|takes|left|lost|paid|said|told|cost|costs|works|work)\b|\w(?:ed|n't)\b|"
+    r"\w'(?:s|re|m|ve|d|ll)\b",
+    re.IGNORECASE,
+)
+_TRAILING_SUBORDINATE = re.compile(
+    r"\s+(?:and|but|or)\s+(?:before|after|when|while|if|because|since|although|though|until|"
+    r"as soon as|unless)\b.*$",
+    re.IGNORECASE,
+)
+"""A subordinate clause joined at the end with no main clause of its own ("… and before you
+could cancel it"): said back without it."""
+_SELF_INSULT = re.compile(
+    r"\b(?:i'm|i am|im)\s+(?:such\s+)?(?:an?\s+)?(?:idiot|stupid|dumb|moron|fool|dummy|"
+    r"dimwit|loser)\b",
+    re.IGNORECASE,
+)
+"""The customer running themselves down: said back, it insults them."""
+
+
 def _has_subject(clause: str) -> bool:
     """Whether a clause starts with its subject: a pronoun, a determiner, a number or a name
     ("Snow isn't very good", "Amazon charged me"), not a verb or an adverb ("Still a little
     chilly", "Need a ride", "Waiting for my refund"): said back, it must read as a sentence."""
     first = clause.split(" ", 1)[0].strip("\"'“”").replace("’", "'")
-    if first.lower() in _SUBJECTS or first[:1].isdigit() or first[:1] in "$£€":
+    if first[:1].isdigit() or first.lower() in _NUMBER_WORDS:
+        return bool(_VERB_SIGN.search(clause))  # "3 people are coming", not "three course meal"
+    if first.lower() in _SUBJECTS or first[:1] in "$£€":
         return True
     return first[:1].isupper() and not _NOT_A_SUBJECT.search(first)
 
@@ -488,6 +515,7 @@ def say_back(turns: Iterable[str], *, max_words: int = MAX_WORDS) -> str | None:
         for clause in (c for whole in clauses(text) for c in _candidates(whole)):
             if not worth_saying_back(clause):
                 continue
+            clause = _TRAILING_SUBORDINATE.sub("", clause)
             first = clause.split(", ", 1)[0]
             if first != clause and worth_saying_back(first):
                 clause = first  # "I do need parking, also if there is any": the first part
