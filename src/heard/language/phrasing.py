@@ -523,6 +523,8 @@ def say_back(turns: Iterable[str], *, max_words: int = MAX_WORDS) -> str | None:
             if cut is None:
                 continue
             cut = _trim(_REPEATS.sub(r"\1", cut), whole=cut == clause)
+            if _DANGLING_END.search(cut + "."):
+                continue  # "an appointment with": something was left out
             if len(_WORD.findall(cut)) < 3:
                 continue
             if best is None or len(cut.split()) > len(best.split()):
