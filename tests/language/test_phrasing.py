@@ -13,6 +13,7 @@ from conftest import require_shared_data
 from heard.analysis import Analyzer
 from heard.coaching.samples import collect, load, markdown
 from heard.language.phrasing import (
+    agent_reply,
     agent_words,
     ask_back,
     fill,
@@ -184,6 +185,20 @@ def test_the_grammar_rules(text: str, broken: str | None) -> None:
 )
 def test_what_is_said_back(text: str, said: str | None) -> None:
     assert say_back([text]) == said
+
+
+def test_an_acknowledgement_tip_leads_into_the_agents_own_reply() -> None:
+    template = 'Show you heard: "I see — {customer_words}. {agent_reply}"'
+    reply = agent_reply("what time can you be at the clinic? We open at 8.")
+    assert fill(template, "you have had a cough for two days", reply=reply) == (
+        'Show you heard: "I see — you have had a cough for two days. What time can you be at '
+        'the clinic?"'
+    )
+    # the agent's reply alone is no example of what to add to it
+    assert fill(template, None, reply=reply) == "Show you heard."
+    assert fill(template, "you have had a cough", reply=None) == (
+        'Show you heard: "I see — you have had a cough."'
+    )
 
 
 def test_a_personalised_reply_tip_carries_on_with_the_agents_own_question() -> None:

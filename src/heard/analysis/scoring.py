@@ -9,7 +9,7 @@ from functools import partial
 from heard.analysis.context import Context
 from heard.analysis.moments import EXPLAINED_WORDS, NO_WORDS, called_at, words_from
 from heard.analysis.rubric import Behaviour, Rubric
-from heard.language.phrasing import agent_words, fill, say_back
+from heard.language.phrasing import agent_reply, agent_words, fill, say_back
 from heard.model import (
     ChecklistItem,
     ComponentScore,
@@ -175,16 +175,22 @@ def _said_before(ctx: Context, turn: int) -> list[Turn]:
     return run
 
 
-def render_tip(template: str, ctx: Context, turn: int) -> str:
+def render_tip(template: str, ctx: Context, turn: int, *, moment: int | None = None) -> str:
     """A rubric tip with the customer's words and first name filled in as a sentence (the
     example dropped when there is nothing to fill it with)."""
     customer = ctx.conversation.customer
     name = customer.name.split()[0] if customer and customer.name else None
     words = customer_words(ctx, turn) if "{customer_words}" in template else None
-    agent = None
-    if "{agent_words}" in template and ctx.turns[turn].role == Role.AGENT:
-        agent = agent_words(ctx.turns[turn].text)
-    return fill(template, words, name=name, agent=agent)
+    at = turn if moment is None else moment  # the agent's reply the tip is about
+    reply = ctx.turns[at] if 0 <= at < len(ctx.turns) else None
+    own = reply.text if reply is not None and reply.role == Role.AGENT else None
+    return fill(
+        template,
+        words,
+        name=name,
+        agent=agent_words(own) if own and "{agent_words}" in template else None,
+        reply=agent_reply(own) if own and "{agent_reply}" in template else None,
+    )
 
 
 def _quote(ctx: Context, span: Span, limit: int = 90) -> str:
@@ -415,7 +421,7 @@ def _missed_tip(
         behaviour=name,
         message=f"Missed: {behaviour.label.lower()} ({why}).",
         span=Span(turn=turn, start=0, end=len(ctx.turns[turn].text)),
-        suggestion=render_tip(behaviour.tip or "", ctx, words_from(ctx, name, turn)),
+        suggestion=render_tip(behaviour.tip or "", ctx, words_from(ctx, name, turn), moment=turn),
         priority=_priority(behaviour),
     )
 

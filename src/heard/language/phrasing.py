@@ -612,6 +612,16 @@ AGENT_WORDS = 20
 """The longest first sentence of the agent's own reply a tip's example carries on with."""
 
 
+def agent_reply(text: str) -> str | None:
+    """The first sentence of the agent's reply as they wrote it, to follow the words a tip
+    adds before it ("I see — your AC isn't working. I can send someone at 2."); None when it
+    is long."""
+    first = next((s for s in _SENTENCE_SPLIT.split(text.strip()) if s.strip()), "").strip()
+    if not first or len(first.split()) > AGENT_WORDS:
+        return None
+    return first[:1].upper() + first[1:]
+
+
 def agent_words(text: str) -> str | None:
     """The first sentence of the agent's reply, to follow the customer's words in a tip's
     example ("So you need to get to your interview fast — do you want to drive or take the
@@ -626,15 +636,25 @@ def agent_words(text: str) -> str | None:
 
 
 def fill(
-    template: str, words: str | None, *, name: str | None = None, agent: str | None = None
+    template: str,
+    words: str | None,
+    *,
+    name: str | None = None,
+    agent: str | None = None,
+    reply: str | None = None,
 ) -> str:
     """A tip template with the customer's words ({customer_words}, a clause), first name
-    ({customer_name}) and the agent's own words ({agent_words}, see `agent_words`) filled in,
-    as a sentence. When one is missing, the sentences of the
+    ({customer_name}) and the agent's own words ({agent_words} mid-sentence, {agent_reply} as a
+    sentence of its own: see `agent_words`, `agent_reply`) filled in, as a sentence. When one is missing, the sentences of the
     quoted example ('Instruction: "Example."') that need it are dropped: "Close by checking:
     "You told me {customer_words}. Does that solve it for you?"" → "Close by checking: "Does
     that solve it for you?""; the instruction alone when nothing of the example is left."""
-    values = {"{customer_words}": words, "{customer_name}": name, "{agent_words}": agent}
+    values = {
+        "{customer_words}": words,
+        "{customer_name}": name,
+        "{agent_words}": agent,
+        "{agent_reply}": reply,
+    }
     missing = [key for key, value in values.items() if key in template and not value]
     if missing:
         found = _EXAMPLE.search(template)
@@ -644,6 +664,8 @@ def fill(
             for part in _EXAMPLE_SENTENCE.findall(found.group(1) if found else "")
             if not any(key in part for key in missing)
         ]
+        if all(part.strip(" .") == "{agent_reply}" for part in kept):
+            kept = []  # the agent's own reply alone is no example of what to add to it
         if kept and not any(key in instruction for key in missing):
             example = " ".join(kept)
             template = f'{instruction}: "{example[:1].upper()}{example[1:]}"'
