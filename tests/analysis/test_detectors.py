@@ -243,6 +243,27 @@ def test_chat_reply_in_the_middle_of_a_burst() -> None:
     assert ("talk_over_in_chat", 3) not in found(conversation)
 
 
+def test_a_quick_single_answer_to_the_reply_is_not_talk_over() -> None:
+    """A customer who answers in 3 s and stops (second-resolution clocks, fast typists) was
+    not cut off: blind judges found 0 of 17 such tips right."""
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    lines = [
+        ("customer", "I want to make an appointment with Dr. Johnson for Monday at 1pm."),
+        ("agent", "Could you describe your symptoms, please?"),
+        ("customer", "headache, dizziness and muscle weakness"),
+        ("agent", "Unfortunately Dr. Johnson has no appointment available at 1 pm."),
+    ]
+    conversation = Conversation(
+        id="q",
+        channel=Channel.CHAT,
+        turns=[
+            Turn(index=i, role=Role(r), text=t, sent_at=start + timedelta(seconds=s))
+            for i, ((r, t), s) in enumerate(zip(lines, [0, 25, 28, 45], strict=True))
+        ],
+    )
+    assert ("talk_over_in_chat", 1) not in found(conversation)
+
+
 @pytest.mark.parametrize(
     ("customer", "reply", "present"),
     [

@@ -145,3 +145,13 @@ def test_a_closing_question_is_not_where_details_are_called_for() -> None:
         ("agent", "Is there anything else that I can do for you?"),
     )
     assert tips(conv).get("personalised_reply") != 1
+
+
+def test_no_acknowledgement_tip_where_the_reply_names_the_customers_details() -> None:
+    conv = chat(
+        ("customer", "My order 4411 arrived today and the TV screen is cracked right across."),
+        ("agent", "Order 4411 with the cracked TV screen: I'm sending a replacement today."),
+    )
+    card = ANALYZER.analyze(conv).scorecard
+    assert any(f.behaviour in ("uses_details", "personalised_reply") for f in card.findings)
+    assert "acknowledgement" not in tips(conv)

@@ -246,6 +246,11 @@ with I starts."""
 _CLAUSE_SPLIT = re.compile(
     r"\s*;\s*|,\s+(?=(?:but|so|and then|though)\b)|\s+[—–]\s+|[,\s]+(?=please\b)", re.IGNORECASE
 )
+_INTERJECTION = re.compile(
+    r"\s*[-–—]?\s*(?<![\w'])(?:ugh+|argh+|lol|lmao|haha+|hehe+|omg|yikes|meh)(?![\w'])[!.]*",
+    re.IGNORECASE,
+)
+"""An interjection inside a clause ("reorganizing my planner -ugh"): never said back."""
 _EMOTICON = re.compile(
     r"(?<!\w)(?:[:;=8][-'^]?[()\[\]DPpOo/\\|*3]+|<3+|xd+|\^_*\^)(?!\w)|"
     r"[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]",
@@ -311,7 +316,7 @@ def misspelt(text: str) -> list[str]:
 def clauses(text: str) -> list[str]:
     """The clauses of a customer's turn, openers and trailing fillers dropped."""
     found = []
-    text = _BRACKET.sub(" ", _EMOTICON.sub(" ", text))
+    text = _BRACKET.sub(" ", _INTERJECTION.sub(" ", _EMOTICON.sub(" ", text)))
     text = _SPACE_BEFORE.sub(r"\1", text.strip())
     for sentence in _SENTENCE_SPLIT.split(text):
         sentence = sentence.strip()
@@ -450,7 +455,8 @@ def _candidates(clause: str) -> list[str]:
 _NEEDS_MORE = _wordset(
     "need needs needed want wants wanted like would going have has had trying tried able "
     "planning hoping looking waiting pay paid asked supposed used get got make made is are was "
-    "were be been am you we i they it"
+    "were be been am you we i they it realized realised noticed think thought said says "
+    "hope hoped know knew found saw heard wonder wondered guess figured told"
 )
 """Words a clause cannot end on: a cut right after them leaves it unfinished ("you need")."""
 
@@ -645,10 +651,11 @@ def fill(
 ) -> str:
     """A tip template with the customer's words ({customer_words}, a clause), first name
     ({customer_name}) and the agent's own words ({agent_words} mid-sentence, {agent_reply} as a
-    sentence of its own: see `agent_words`, `agent_reply`) filled in, as a sentence. When one is missing, the sentences of the
-    quoted example ('Instruction: "Example."') that need it are dropped: "Close by checking:
-    "You told me {customer_words}. Does that solve it for you?"" → "Close by checking: "Does
-    that solve it for you?""; the instruction alone when nothing of the example is left."""
+    sentence of its own: see `agent_words`, `agent_reply`) filled in, as a sentence. When one
+    is missing, the sentences of the quoted example ('Instruction: "Example."') that need it
+    are dropped: "Close by checking: "You told me {customer_words}. Does that solve it for
+    you?"" → "Close by checking: "Does that solve it for you?""; the instruction alone when
+    nothing of the example is left."""
     values = {
         "{customer_words}": words,
         "{customer_name}": name,
