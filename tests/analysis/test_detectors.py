@@ -264,6 +264,26 @@ def test_a_quick_single_answer_to_the_reply_is_not_talk_over() -> None:
     assert ("talk_over_in_chat", 1) not in found(conversation)
 
 
+def test_a_new_question_after_the_reply_is_not_carrying_on() -> None:
+    """ "Also, what about…?" after an answer is a new question, and a trailing "…" a style."""
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    lines = [
+        ("customer", "What about the Old Town Inn in the East..."),
+        ("agent", "The Old Town Inn has an average rating of 2."),
+        ("customer", "Also, what about the Hilton Hotel also in the East?"),
+        ("agent", "The Hilton Hotel has an average rating of 2."),
+    ]
+    conversation = Conversation(
+        id="n",
+        channel=Channel.CHAT,
+        turns=[
+            Turn(index=i, role=Role(r), text=t, sent_at=start + timedelta(seconds=s))
+            for i, ((r, t), s) in enumerate(zip(lines, [0, 10, 18, 30], strict=True))
+        ],
+    )
+    assert ("talk_over_in_chat", 1) not in found(conversation)
+
+
 @pytest.mark.parametrize(
     ("customer", "reply", "present"),
     [

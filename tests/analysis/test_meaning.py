@@ -249,6 +249,13 @@ def test_ignores_last_turn_cues(reply: str, present: bool) -> None:
         ("Can I play some trivia?", "At what question would you like to start?"),
         ("OK, can you also help me search for a flight?", "Which city are you leaving from?"),
         ("Do you care if we play some trivia?", "At what question would you like to start?"),
+        # sample h: every request taken up by asking for what it needs
+        ("Okay, will you be able to schedule a meeting for me?", "Can I get your name, please?"),
+        ("Do you think you could reserve it for me?", "May I have your name, please?"),
+        ("Can you see if the West Bay Venue is free on Thursday?", "May I have your name?"),
+        ("Oh, that sounds good. Do they have an opening at 7pm?", "For how many people?"),
+        # answered first, then asked
+        ("Awesome. Do you ever go to parties?", "Sometimes, I really enjoy trivia, want to play?"),
         # no question asked
         ("I moved house last month.", "Would you like to hear about our new bundle?"),
         # a fragment proposing an answer

@@ -26,11 +26,13 @@ if TYPE_CHECKING:
 _LEAD = r"^(?:\W*(?:hi|hello|hey|ok(?:ay)?|so|and|also|please|well|oh|great|perfect)\b[\s,.!]*)*"
 _REQUEST = re.compile(
     _LEAD + r"(?:(?:can|could|would|will) (?:we|it)\b|is there (?:any|another)|"
-    r"(?:can|could|would|will) you (?:(?:please|also|just|maybe|now) )*(?:help|book|find|get|"
-    r"make|set|schedule|send|add|cancel|change|reserve|order|arrange|give|let|put|move|"
-    r"update|search|look|play|start)|"
+    r"(?:can|could|would|will) you (?:(?:please|also|just|maybe|now|actually) )*(?!tell\b|"
+    r"explain\b|say\b)\w+|"
     r"(?:can|could|may|might) i (?:(?:please|also|just|now) )*\w+|"
-    r"do you (?:care|mind) if|"
+    r"do you (?:care|mind) if|do you think (?:you|we) (?:could|can|would)|"
+    r"(?:will|would) you be able to|is it possible|"
+    r"(?:do|does) (?:you|they|that|it|the \w+) have (?:an? |any )?(?:opening|availability|"
+    r"room|table|slot|space|spot)|"
     r"(?:how|what) about\b|i (?:need|want|would like|'d like))",
     re.IGNORECASE,
 )
@@ -45,20 +47,22 @@ _QUESTION = re.compile(
 """A full question (not a fragment such as "3 pm on Monday?", which proposes an answer)."""
 _ANSWER_FIRST = re.compile(
     r"^\W*(?:yes|yeah|yep|no|nope|sure|of course|absolutely|certainly|unfortunately|sorry|"
-    r"i'm sorry|great|good|fine|well)\b",
+    r"i'm sorry|great|good|fine|well|sometimes|never|always|not really|maybe|definitely|"
+    r"probably|i do|i don't|i have|i haven't|ok|okay|alright)\b",
     re.IGNORECASE,
 )
 
 
-def open_questions(sentences: list[Sentence]) -> list[Sentence]:
-    """The questions in a customer turn that ask for an answer (not requests for service)."""
+def open_questions(sentences: list[Sentence], *, requests: bool = False) -> list[Sentence]:
+    """The questions in a customer turn that ask for an answer (with `requests`, requests for
+    service too: a sales pitch ignores those as much as any question)."""
     return [
         s
         for s in sentences
         if s.text.endswith("?")
         and len(s.text.split()) >= 3
         and _QUESTION.match(s.text)
-        and not _REQUEST.match(s.text)
+        and (requests or not _REQUEST.match(s.text))
     ]
 
 
@@ -71,7 +75,7 @@ def _pending_question(ctx: Context, reply: Turn) -> tuple[Turn, str] | None:
             if not all(s.text.endswith("?") for s in sentences):
                 return None
         elif turn.role == Role.CUSTOMER:
-            asked = open_questions(ctx.sentences[turn.index])
+            asked = open_questions(ctx.sentences[turn.index], requests=True)
             if asked:
                 return turn, asked[-1].text
     return None

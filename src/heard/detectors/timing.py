@@ -19,7 +19,9 @@ TYPING_CHARS_PER_SECOND = 16.0
 than it takes to type at this pace was being written before the reply came. At 8 (a steady
 fast typist) STAR customers answering a question in 3 s ("headache, dizziness and muscle
 weakness", second-resolution clocks) counted, and blind judges found 0 of 17 such tips right."""
-CARRY_ON = frozenset({"and", "but", "also", "plus", "or", "so", "because", "cause", "which"})
+CARRY_ON = frozenset({"and", "but", "plus", "or", "because", "cause", "which"})
+"""First words that carry on the customer's previous message ("so" and "also" start new
+questions and answers as often: "Also, what about the Hilton?", "so does an ant")."""
 """First words of a message that carries on the customer's previous one."""
 
 
@@ -180,5 +182,5 @@ def carries_on(before: str, after: str) -> bool:
     if not words:
         return False
     first = words[0].strip(",.…").lower()
-    opened = before.rstrip().endswith(("...", "…", ",", "-", "–"))
+    opened = before.rstrip().endswith((",", "-", "–"))  # a trailing "…" is a style, not a cut
     return first in CARRY_ON or after.lstrip().startswith(("...", "…")) or opened

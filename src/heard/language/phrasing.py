@@ -152,8 +152,8 @@ _GREETING = (
     r"(?: there| all| team| guys| folks| (?-i:[A-Z][a-z]+)(?=[,!.])| \w+(?=[,!]))?"
 )
 _ALWAYS = (
-    r"and|but|so|also|plus|um+|uh+|erm|er|oh|ah|anyway|anyways|basically|however|though|ugh+|"
-    r"argh+|omg|wow|gosh|geez|jeez|please|pls|plz|ok|okay|or|"
+    r"and|but|so|also|plus|um+|uh+|erm|er|oh no|uh oh|oh|ah|anyway|anyways|basically|however|"
+    r"though|ugh+|argh+|omg|wow|gosh|geez|jeez|please|pls|plz|ok|okay|or|"
     r"then|hmm+|lol|okay so|ok so"
 )
 _WITH_COMMA = (
