@@ -57,10 +57,13 @@ class Measured:
     voiced_seconds: float
 
 
-def pitch_track(samples: np.ndarray, rate: int) -> np.ndarray:
+def pitch_track(
+    samples: np.ndarray, rate: int, spans: Sequence[tuple[float, float]] | None = None
+) -> np.ndarray:
     """Pitch in Hz every HOP_SECONDS of `samples` (float in [-1, 1] at `rate`), 0 where the
-    frame is unvoiced: YIN's cumulative-mean-normalised difference, computed for all frames at
-    once through FFT cross-correlation, with parabolic interpolation of the chosen lag."""
+    frame is unvoiced (or outside `spans`, seconds, when given): YIN's cumulative-mean-
+    normalised difference, computed for all frames at once through FFT cross-correlation, with
+    parabolic interpolation of the chosen lag."""
     x = _at_pitch_rate(samples, rate)
     rate = PITCH_RATE if rate % PITCH_RATE == 0 else rate
     window = int(rate * FRAME_SECONDS)
@@ -75,7 +78,13 @@ def pitch_track(samples: np.ndarray, rate: int) -> np.ndarray:
     # only frames loud enough to be speech are searched (silence is half of a party's channel)
     power = np.add.reduceat(x[: count * hop].astype(np.float64) ** 2, starts) / hop
     level = 10 * np.log10(power + 1e-12)
-    keep = np.flatnonzero((level >= np.percentile(level, 99) - QUIET_DB) & (level > -70.0))
+    wanted = (level >= np.percentile(level, 99) - QUIET_DB) & (level > -70.0)
+    if spans is not None:
+        inside = np.zeros(count, dtype=bool)
+        for start, end in spans:
+            inside[int(start / HOP_SECONDS) : int(np.ceil(end / HOP_SECONDS))] = True
+        wanted &= inside
+    keep = np.flatnonzero(wanted)
     pitch = np.zeros(count, dtype=np.float32)
     if len(keep):
         pitch[keep] = _yin(x.astype(np.float32), starts[keep], rate, window, tau_min, tau_max)
@@ -169,7 +178,7 @@ def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
 
 def measure_turn(
     samples: np.ndarray,
-    weighted: np.ndarray,
+    weighted: np.ndarray | None,
     pitch: np.ndarray,
     rate: int,
     start: float,
@@ -177,8 +186,8 @@ def measure_turn(
     words: Sequence[tuple[float, float]] | None,
 ) -> Measured:
     """Pitch, loudness and rate of one turn from its party's channel (`samples`), the channel
-    K-weighted (`weighted`) and its pitch track; `words` are the turn's (start, end) word
-    times, None for a call read for timing only (no rate then)."""
+    K-weighted (`weighted`, None for no LUFS) and its pitch track; `words` are the turn's
+    (start, end) word times, None for a call read for timing only (no rate then)."""
     frame = int(rate * HOP_SECONDS)
     first, last = (
         int(start / HOP_SECONDS),
@@ -195,8 +204,10 @@ def measure_turn(
     if not active.any():
         return Measured(None, None, None, None, None, None, 0.0)
     dbfs = 10 * math.log10(float(np.mean(power[active])) + 1e-12)
-    kw = weighted[first * frame : (first + count) * frame].reshape(count, frame)
-    lufs = -0.691 + 10 * math.log10(float(np.mean(kw[active] ** 2)) + 1e-12)
+    lufs = None
+    if weighted is not None:
+        kw = weighted[first * frame : (first + count) * frame].reshape(count, frame)
+        lufs = -0.691 + 10 * math.log10(float(np.mean(kw[active] ** 2)) + 1e-12)
     track = pitch[first : first + count]
     voiced = track[active[: len(track)] & (track[: len(active)] > 0)]
     voiced_seconds = len(voiced) * HOP_SECONDS
@@ -307,13 +318,19 @@ def add_tone(
     """Put each turn's Tone on the conversation (in place, and returned) from the channel of
     its speaker (`channels` by turn.speaker_id), and each speaker's baseline in
     `metadata["tone_baseline"]`. Turns of a speaker without a channel get none. Without
-    `pitch` (a call read for timing only, where pitch tracking would cost more than all the
-    rest), loudness alone."""
+    `pitch` (a call read for timing only, where pitch tracking and K-weighting would cost more
+    than all the rest), loudness in dBFS alone. Pitch is only looked for inside turns."""
+    spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for turn in conversation.turns:
+        if turn.speaker_id in channels and turn.start is not None and turn.end is not None:
+            spans[turn.speaker_id].append((turn.start, turn.end))
     tracks = {
-        label: pitch_track(audio, rate) if pitch else np.zeros(0, dtype=np.float32)
+        label: pitch_track(audio, rate, spans[label]) if pitch else np.zeros(0, dtype=np.float32)
         for label, audio in channels.items()
     }
-    weighted = {label: k_weighted(audio, rate) for label, audio in channels.items()}
+    weighted = {
+        label: k_weighted(audio, rate) if pitch else None for label, audio in channels.items()
+    }
     measured: dict[int, Measured] = {}
     speakers: dict[int, str] = {}
     for turn in conversation.turns:
