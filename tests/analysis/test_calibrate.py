@@ -63,10 +63,10 @@ def test_the_table_scores_as_the_scorer_does_under_any_points_and_weights(analys
         rubric = changed.apply(base)
         scorer = Analyzer(rubric=rubric, outcome=False)
         expected = [scorer.analyze(c).scorecard.listening_score for c in conversations]
-        assert np.allclose(
+        assert np.allclose(  # (components and the total are each rounded to 0.1: 0.1 apart at most)
             table.scores(changed),
             [np.nan if s is None else s for s in expected],
-            atol=0.051,
+            atol=0.101,
             equal_nan=True,
         )
 

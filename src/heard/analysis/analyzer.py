@@ -77,6 +77,8 @@ def _met(requirement: Requirement, conversation: Conversation, encoder: Sentence
         return any(t.text.strip() for t in conversation.turns)
     if requirement == Requirement.EMBEDDINGS:
         return encoder.available()
+    if requirement == Requirement.TONE:
+        return any(t.tone is not None for t in conversation.turns)
     raise KeyError(requirement)
 
 

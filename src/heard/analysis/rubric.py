@@ -75,6 +75,16 @@ class Thresholds(_Strict):
     ignores_similarity: float = Field(default=0.37, ge=-1, le=1)
     emotion_model_confidence: float = Field(default=0.8, gt=0, le=1)
     """Probability a trained emotion model needs to label a turn the lexicon left neutral."""
+    flat_pitch_range_semitones: float = Field(default=2.0, gt=0, le=12)
+    """An agent turn whose pitch range (10th to 90th percentile) is under this is flat."""
+    flat_voiced_seconds: float = Field(default=1.5, gt=0)
+    """Voiced speech a turn needs before its pitch range can be called flat."""
+    fast_speech_ratio: float = Field(default=1.35, gt=1)
+    """An agent turn this many times the agent's own usual rate is fast…"""
+    fast_speech_words_per_second: float = Field(default=3.5, gt=0)
+    """…and at least this fast outright (conversational English: 2.5–3 words a second)."""
+    raised_voice_db: float = Field(default=6.0, gt=0)
+    """A turn this many dB louder than the speaker's own usual level is a raised voice."""
 
 
 MAX_COMPONENTS = 16

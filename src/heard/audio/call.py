@@ -15,6 +15,7 @@ import numpy as np
 
 from heard.audio.decode import SAMPLE_RATE, Recording
 from heard.audio.recognise import HeardWord, Recogniser, speech_segments
+from heard.audio.tone import add_tone
 from heard.errors import InputError, Location
 from heard.model import Channel, Conversation, Role, Turn, Word
 
@@ -259,21 +260,26 @@ def _conversation(
                 ],
             )
         )
+    conversation = Conversation(
+        id=id,
+        channel=Channel.CALL,
+        turns=turns,
+        source="audio",
+    )
+    add_tone(
+        conversation, {p.label: p.audio for p in parties}, parties[0].rate, pitch=not timing_only
+    )
     how: dict[str, str | float | bool] = (
         {"timing_only": True, "voice_activity": "webrtcvad"}
         if recogniser is None
         else {"asr_model": recogniser.name}
     )
-    return Conversation(
-        id=id,
-        channel=Channel.CALL,
-        turns=turns,
-        source="audio",
-        metadata={
-            **metadata,
-            "recording": recording.name,
-            "duration_seconds": round(recording.seconds, 2),
-            "source_sample_rate": recording.source_rate,
-            **how,
-        },
-    )
+    conversation.metadata = {
+        **metadata,
+        "recording": recording.name,
+        "duration_seconds": round(recording.seconds, 2),
+        "source_sample_rate": recording.source_rate,
+        **how,
+        **conversation.metadata,
+    }
+    return conversation

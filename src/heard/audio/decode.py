@@ -60,10 +60,12 @@ class Recording:
         return len(self.channels[0]) / self.rate if self.channels else 0.0
 
 
-def decode(data: bytes, name: str, *, rates: tuple[int, ...] = (SAMPLE_RATE,)) -> Recording:
+def decode(
+    data: bytes, name: str, *, rates: tuple[int, ...] = (SAMPLE_RATE,), native: bool = False
+) -> Recording:
     """Decode a recording's bytes; an InputError naming the file when it is not audio. The
     recording keeps its own sample rate when it is one of `rates` (then 16-bit PCM is read
-    without resampling), else it is resampled to the first of them."""
+    without resampling), or always with `native`, else it is resampled to the first of them."""
     where = Location(file=name)
     if not data:
         raise InputError(
@@ -93,7 +95,7 @@ def decode(data: bytes, name: str, *, rates: tuple[int, ...] = (SAMPLE_RATE,)) -
                     code="invalid_value",
                 )
             layout = "stereo" if count == 2 else "mono"
-            target = rate if rate in rates else rates[0]
+            target = rate if native or rate in rates else rates[0]
             resampler = av.AudioResampler(format="s16", layout=layout, rate=target)
             chunks: list[np.ndarray] = []
             try:

@@ -17,10 +17,14 @@ from heard.cli.importing import (
     EXIT_USAGE,
     AgentChannelOpt,
     AsrModelOpt,
+    RedactedAudioOpt,
     TimingOnlyOpt,
     build_options,
     check_format,
+    check_redacted_audio,
+    print_redacted_audio,
     run_imports,
+    save_redacted_audio,
 )
 from heard.cli.output import console, errors, write_atomically
 from heard.errors import InputError
@@ -79,6 +83,7 @@ def register(app: typer.Typer) -> None:
         agent_channel: AgentChannelOpt = None,
         asr_model: AsrModelOpt = None,
         timing_only: TimingOnlyOpt = False,
+        redacted_audio: RedactedAudioOpt = None,
     ) -> None:
         """Score each conversation: findings with evidence, scorecard, coaching tips.
 
@@ -91,6 +96,7 @@ def register(app: typer.Typer) -> None:
         from heard.analysis import Analyzer, load_rubric
 
         check_format(input_format, option="--input-format")
+        check_redacted_audio(redacted_audio, timing_only=timing_only)
         options = build_options(
             [],
             [],
@@ -117,9 +123,11 @@ def register(app: typer.Typer) -> None:
             files,
             format=input_format,
             options=options,
-            redact=False,
+            redact=redacted_audio is not None,  # the report shows what the copy hides
             show_progress=format == ReportFormat.TEXT or out is not None,
         )
+        if redacted_audio is not None:  # (on stderr: stdout may be the report)
+            print_redacted_audio(save_redacted_audio(results, redacted_audio, options), errors)
         loaded: list[tuple[str, Conversation]] = []
         failures: list[str] = []
         for result in results:

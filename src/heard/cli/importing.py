@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -36,6 +37,8 @@ class FileResult:
     conversations: list[Conversation] = field(default_factory=list)
     error: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
+    recording: Path | Source | None = None
+    """Where an audio call's recording is, for a redacted copy (`--redacted-audio`)."""
 
     @property
     def turns(self) -> int:
@@ -102,6 +105,8 @@ def import_one(path: Path, *, format: str, options: ImportOptions, redact: bool)
         else:
             source = load_source(path, max_bytes=options.max_bytes)
             result.format, conversations = read_source(source, format=format, options=options)
+        if result.format == "audio":
+            result.recording = source if str(path) == "-" else path
         result.warnings = source.warnings
         if redact:
             from heard.redact import redact_conversation
@@ -260,6 +265,83 @@ TimingOnlyOpt = Annotated[
 ]
 
 
+RedactedAudioOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--redacted-audio",
+        help="Audio: write a copy of each call's recording (WAV) with the redacted words "
+        "silenced; a folder for several calls. Implies --redact. Keep this copy, not the "
+        "original.",
+    ),
+]
+
+
+def check_redacted_audio(redacted_audio: Path | None, *, timing_only: bool) -> None:
+    if redacted_audio is not None and timing_only:
+        raise typer.BadParameter(
+            "--timing-only recognises no words, so nothing in the audio can be found to redact",
+            param_hint="--redacted-audio",
+        )
+    if redacted_audio is not None and str(redacted_audio) == "-":
+        raise typer.BadParameter("give a file or folder to write to", param_hint="--redacted-audio")
+
+
+def save_redacted_audio(
+    results: list[FileResult], out: Path, options: ImportOptions
+) -> list[dict[str, Any]]:
+    """Write each audio call's redacted recording (see heard.audio.redaction): to `out`, or
+    into it as <conversation id>.wav when it is a folder (or several calls were read). What
+    was written, or the error, per call; the result's error is set when writing fails."""
+    from heard.audio.redaction import write_redacted
+    from heard.importers.audio import call_recording
+
+    calls = [
+        (r, c)
+        for r in results
+        if r.error is None and r.recording is not None
+        for c in r.conversations
+    ]
+    into_folder = out.is_dir() or str(out).endswith(("/", os.sep)) or len(calls) > 1
+    written: list[dict[str, Any]] = []
+    for result, conversation in calls:
+        target = out / f"{conversation.id.replace('/', '_')}.wav" if into_folder else out
+        try:
+            assert result.recording is not None
+            recording = call_recording(result.recording, options)
+            spans = write_redacted(recording, conversation, target)
+        except InputError as exc:
+            result.error = exc.to_dict()
+            result.error["text"] = str(exc)
+            continue
+        except OSError as exc:
+            result.error = {
+                "code": "not_written",
+                "message": f"cannot write {target}: {exc.strerror or exc}",
+                "file": str(target),
+                "text": f"{target}: cannot write the redacted audio ({exc.strerror or exc})",
+            }
+            continue
+        written.append(
+            {
+                "file": result.file,
+                "conversation": conversation.id,
+                "out": str(target),
+                "silenced": [list(s) for s in spans],
+                "silenced_seconds": round(sum(e - s for s, e in spans), 2),
+            }
+        )
+    return written
+
+
+def print_redacted_audio(written: list[dict[str, Any]], target: Console = console) -> None:
+    for item in written:
+        count = len(item["silenced"])
+        target.print(
+            f"redacted audio: {escape(item['out'])} ({count} span{'s' if count != 1 else ''}, "
+            f"{item['silenced_seconds']:.1f} s silenced)"
+        )
+
+
 def run_imports(
     files: list[Path], *, format: str, options: ImportOptions, redact: bool, show_progress: bool
 ) -> list[FileResult]:
@@ -306,6 +388,7 @@ def register(app: typer.Typer) -> None:
         agent_channel: AgentChannelOpt = None,
         asr_model: AsrModelOpt = None,
         timing_only: TimingOnlyOpt = False,
+        redacted_audio: RedactedAudioOpt = None,
     ) -> None:
         """Import conversations from files in any supported format.
 
@@ -313,6 +396,8 @@ def register(app: typer.Typer) -> None:
         2 usage error.
         """
         check_format(format)
+        check_redacted_audio(redacted_audio, timing_only=timing_only)
+        redact = redact or redacted_audio is not None
         options = build_options(
             role,
             column,
@@ -329,6 +414,7 @@ def register(app: typer.Typer) -> None:
         results = run_imports(
             files, format=format, options=options, redact=redact, show_progress=not as_json
         )
+        audio = save_redacted_audio(results, redacted_audio, options) if redacted_audio else None
         written = None
         if out is not None:
             written = write_jsonl(
@@ -345,10 +431,12 @@ def register(app: typer.Typer) -> None:
                     "written": written,
                     "out": None if out is None else str(out),
                     "redacted": redact,
+                    **({"redacted_audio": audio} if audio is not None else {}),
                 }
             )
         elif out is None or str(out) != "-":
             _print_summary(results, out=out, written=written)
+            print_redacted_audio(audio or [])
         raise typer.Exit(EXIT_SOME_FAILED if failed else EXIT_OK)
 
     @app.command("formats")

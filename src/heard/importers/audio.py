@@ -13,7 +13,7 @@ from heard.importers.registry import load_source, register
 from heard.model import Conversation
 
 if TYPE_CHECKING:
-    from heard.audio import Recogniser
+    from heard.audio import Recogniser, Recording
 
 AGENT_NAMES = ("agent", "rep", "representative")
 CUSTOMER_NAMES = ("caller", "customer", "client")
@@ -122,3 +122,34 @@ def read_call_folder(path: Path, options: ImportOptions) -> list[Conversation]:
     if options.channel is not None:
         conversation.channel = options.channel
     return [conversation]
+
+
+def call_recording(where: Path | Source, options: ImportOptions) -> Recording:
+    """The call's audio at its own sample rate, for a redacted copy: a recording's channels as
+    they are, or for a folder of one recording a party, the agent left and the customer right
+    (the customer's at the agent's rate)."""
+    import numpy as np
+
+    from heard.audio import Recording, decode
+
+    if isinstance(where, Source):
+        return decode(where.data, where.name, native=True)
+    parts = call_folder(where)
+    if parts is None:
+        return decode(load_source(where, max_bytes=options.max_bytes).data, str(where), native=True)
+    agent = decode(
+        load_source(parts[0], max_bytes=options.max_bytes).data, str(parts[0]), native=True
+    )
+    customer = decode(
+        load_source(parts[1], max_bytes=options.max_bytes).data,
+        str(parts[1]),
+        rates=(agent.rate,),
+    )
+    mono = [
+        r.channels[0] if len(r.channels) == 1 else sum(r.channels) / 2 for r in (agent, customer)
+    ]
+    length = max(len(c) for c in mono)
+    left, right = (np.pad(c, (0, length - len(c))) for c in mono)
+    return Recording(
+        name=str(where), channels=(left, right), source_rate=agent.rate, rate=agent.rate
+    )

@@ -1,6 +1,6 @@
 """Plain data at the centre of heard. Imports nothing else of heard."""
 
-from heard.model.conversation import Agent, Channel, Conversation, Customer, Role, Turn, Word
+from heard.model.conversation import Agent, Channel, Conversation, Customer, Role, Tone, Turn, Word
 from heard.model.evidence import (
     ChecklistItem,
     ComponentScore,
@@ -32,6 +32,7 @@ __all__ = [
     "Scorecard",
     "Span",
     "Tip",
+    "Tone",
     "Turn",
     "TurnEmotion",
     "Verdict",

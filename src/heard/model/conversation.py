@@ -63,6 +63,46 @@ class Word(_Plain):
         return self
 
 
+Hz = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Change = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class Tone(_Plain):
+    """How a turn sounded, measured from the call's audio (docs/audio.md, "Tone"): pitch,
+    loudness and speaking rate, and each one's change against the speaker's own baseline
+    (their median over the call; None when they have fewer than three measured turns)."""
+
+    pitch_median_hz: Hz | None = Field(default=None, description="median pitch of voiced speech")
+    pitch_range_hz: Hz | None = Field(
+        default=None, description="pitch range: 90th minus 10th percentile of voiced frames"
+    )
+    pitch_range_semitones: Hz | None = Field(
+        default=None, description="the same range in semitones (12·log2 of high/low)"
+    )
+    loudness_dbfs: Annotated[float, Field(le=0, allow_inf_nan=False)] | None = Field(
+        default=None, description="RMS level of the active speech, dB below full scale"
+    )
+    loudness_lufs: Annotated[float, Field(le=5, allow_inf_nan=False)] | None = Field(
+        default=None, description="the same, K-weighted (ITU-R BS.1770), in LUFS"
+    )
+    words_per_second: Hz | None = Field(
+        default=None, description="words a second of speaking time (pauses of 0.5 s+ left out)"
+    )
+    voiced_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    pitch_change_semitones: Change | None = Field(
+        default=None, description="median pitch against the speaker's baseline, semitones"
+    )
+    pitch_range_change_semitones: Change | None = Field(
+        default=None, description="pitch range against the speaker's baseline, semitones"
+    )
+    loudness_change_db: Change | None = Field(
+        default=None, description="loudness against the speaker's baseline, dB"
+    )
+    rate_change_ratio: Hz | None = Field(
+        default=None, description="speaking rate divided by the speaker's baseline rate"
+    )
+
+
 class Turn(_Plain):
     """One utterance, message or email in a conversation."""
 
@@ -75,6 +115,9 @@ class Turn(_Plain):
     words: list[Word] | None = Field(default=None, description="word timings when known")
     sent_at: Moment | None = Field(default=None, description="when a message was sent")
     subject: Text | None = Field(default=None, description="email subject line")
+    tone: Tone | None = Field(
+        default=None, description="tone of voice measured from the call's audio"
+    )
     metadata: Metadata = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -86,8 +86,9 @@ def _inside_any(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 # --- payment cards ----------------------------------------------------------------------
 
-# A run of digit groups joined by single spaces or dashes, not glued to a word.
-_DIGIT_RUN = re.compile(r"(?<![\w])\d+(?:[ -]\d+)*(?!\w)")
+# A run of digit groups joined by single spaces, dashes or commas (speech recognition writes a
+# card read out in fours as "4539, 1726, 0528, 3919"), not glued to a word.
+_DIGIT_RUN = re.compile(r"(?<![\w])\d+(?:(?:[ -]|, ?)\d+)*(?!\w)")
 _GROUP = re.compile(r"\d+")
 
 
