@@ -109,6 +109,8 @@ def test_admin_adds_a_user_who_sets_a_password_by_link_and_signs_in(
     page.goto(f"{url}/admin/audit")
     log = page.locator("table.audit").inner_text()
     assert "reset_password" in log and "issue_reset" in log
+    dee = store.user_by_email("dee@x.test")
+    assert dee.role == UserRole.LEAD and len(dee.team_ids) == 1, "as the form chose"
     admin.close()
 
 

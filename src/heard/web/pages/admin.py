@@ -240,6 +240,7 @@ async def create_user(
     )
     errors = check_user_form(form, new=True)
     chosen = chosen_teams(form, errors)
+    status = 422
     if password:
         try:
             accounts.check_password(password)
@@ -258,12 +259,11 @@ async def create_user(
                 by=user.user.id,
             )
         except (Invalid, Conflict) as exc:
-            errors[exc.field if exc.field in ("email", "teams", "agent_id") else "email"] = human(
-                exc
-            )
+            field = exc.field if exc.field in ("email", "teams", "agent_id") else "email"
+            errors[field] = human(exc)
+            status = 409 if isinstance(exc, Conflict) else 422
         else:
             return see_other(f"/admin/users/{made.id}?created=1")
-    status = 409 if any("already" in e for e in errors.values()) else 422
     return render_users(request, store, user, form=form, errors=errors, status=status)
 
 
@@ -305,6 +305,7 @@ async def edit_user(
     form = views.UserForm(name=name, role=role, teams=teams, new_team=new_team, agent_id=agent_id)
     errors = check_user_form(form, new=False)
     chosen = chosen_teams(form, errors)
+    status = 422
     if not errors:
         try:
             await run_in_threadpool(
@@ -318,15 +319,14 @@ async def edit_user(
                 by=user.user.id,
             )
         except (Invalid, Conflict) as exc:
-            errors[exc.field if exc.field in ("name", "teams", "role", "agent_id") else "role"] = (
-                human(exc)
-            )
+            field = exc.field if exc.field in ("name", "teams", "role", "agent_id") else "role"
+            errors[field] = human(exc)
+            status = 409 if isinstance(exc, Conflict) else 422
         else:
             socket_guard(request.app).recheck_soon()
             return see_other(f"/admin/users/{user_id}?saved=1")
     current = store.get_user(user_id)
     form = form.model_copy(update={"email": current.email})
-    status = 409 if any("admin" in e and "left" in e for e in errors.values()) else 422
     return render_user(
         request, store, settings, user, user_id, status=status, form=form, errors=errors
     )
