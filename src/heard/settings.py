@@ -133,6 +133,12 @@ class Settings(BaseSettings):
         le=3650,
         description="how long a new API token works unless its maker chooses otherwise",
     )
+    reset_link_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 14,
+        description="how long a password reset link an admin issues works (once)",
+    )
     survey_link_days: float = Field(
         default=30.0,
         gt=0,

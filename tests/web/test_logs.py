@@ -35,6 +35,7 @@ TOKEN = "heard_" + "Ab3_dE-9" * 5
         ("/live/c-1/panel?key=eyJjIjoiYyJ9.Zx.sig", "/live/c-1/panel?key=***"),
         ("/api/v1/live/c-1/watch?since=0&key=abc.def", "/api/v1/live/c-1/watch?since=0&key=***"),
         ("/survey/eyJjb252ZXJzYXRpb24iOjF9.abc", "/survey/***"),
+        ('"POST /reset/Zk3-q_9aBc HTTP/1.1" 200', '"POST /reset/*** HTTP/1.1" 200'),
         ("POST /api/v1/feedback/eyJj.x HTTP/1.1", "POST /api/v1/feedback/*** HTTP/1.1"),
         (f"token {TOKEN} revoked", "token heard_*** revoked"),
         ("Authorization: Bearer abc.def", "Authorization: Bearer ***"),

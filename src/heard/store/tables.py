@@ -365,6 +365,10 @@ class FeedbackRow(Base):
 
 class AuditRow(Base):
     __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_user_id_id", "user_id", "id"),
+        Index("ix_audit_log_action_id", "action", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
@@ -430,3 +434,19 @@ class SavedViewRow(Base):
     filters: Mapped[str] = mapped_column(Text)
     """The page's query as a JSON object of strings (see `heard.store.saved_views.FIELDS`)."""
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PasswordResetRow(Base):
+    """A one-time link an admin issued so a user sets a new password (migration 0012): only
+    the SHA-256 of its secret is kept; it works once (`used_at`) and until `expires_at`."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    """When the link set a password, or was replaced by a newer one (None: still usable)."""
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -23,8 +23,10 @@ from heard.web import errors, swagger
 from heard.web.api import router as api_router
 from heard.web.assets import mount_static
 from heard.web.headers import SecurityHeaders, security_headers
+from heard.web.pages import admin as admin_pages
 from heard.web.pages import listing as list_pages
 from heard.web.pages import live as live_pages
+from heard.web.pages import passwords as password_pages
 from heard.web.pages import routes as page_routes
 from heard.web.sockets import SocketGuard
 from heard.web.throttle import SignInThrottle
@@ -188,6 +190,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(list_pages.router)
     app.include_router(page_routes.router)
     app.include_router(live_pages.router)
+    app.include_router(admin_pages.router)
+    app.include_router(password_pages.router)
     app.include_router(swagger.router)
     mount_static(app)
     app.add_middleware(

@@ -1,7 +1,8 @@
 """The server's logs, with no secret and no personal data in them: one line per record
 (key=value text or JSON), and a filter on every handler that masks tokens, keys and signed
-links in what is logged (`?token=`, `?key=`, `/survey/{token}`, `heard_…` tokens) and replaces
-card numbers, emails and phone numbers (`heard.redact`) in messages and tracebacks.
+links in what is logged (`?token=`, `?key=`, `/survey/{token}`, `/reset/{secret}`, `heard_…`
+tokens) and replaces card numbers, emails and phone numbers (`heard.redact`) in messages and
+tracebacks.
 
 `log_config` is the logging configuration `heard serve` and `heard demo` give uvicorn.
 """
@@ -25,20 +26,21 @@ _QUERY_SECRET = re.compile(
     r"(?i)([?&;](?:token|key|access_token|api_key|apikey|password|secret|signature|code)=)"
     r"[^&#\s\"'<>]*"
 )
-_PATH_SECRET = re.compile(r"(/(?:survey|api/v1/feedback)/)[^/?#\s\"'<>]+")
+_PATH_SECRET = re.compile(r"(/(?:survey|reset|api/v1/feedback)/)[^/?#\s\"'<>]+")
 _TOKEN = re.compile(r"heard_[A-Za-z0-9_\-]{20,}")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s\"',;]+")
 _PERSONAL = frozenset({Kind.CARD, Kind.EMAIL, Kind.PHONE, Kind.SSN, Kind.IBAN})
 
 
 def mask_secrets(text: str) -> str:
-    """`text` with API tokens, panel keys, survey and feedback tokens and bearer credentials
+    """`text` with API tokens, panel keys, survey, feedback and reset-link tokens and bearer
+    credentials
     replaced by `***` (the parameter or path segment's name is kept)."""
     if "heard_" in text:
         text = _TOKEN.sub("heard_" + MASK, text)
     if "=" in text:
         text = _QUERY_SECRET.sub(lambda m: m.group(1) + MASK, text)
-    if "/survey/" in text or "/feedback/" in text:
+    if "/survey/" in text or "/feedback/" in text or "/reset/" in text:
         text = _PATH_SECRET.sub(lambda m: m.group(1) + MASK, text)
     if "earer" in text:
         text = _BEARER.sub(lambda m: m.group(1) + MASK, text)

@@ -454,3 +454,125 @@ class LivePanelView(_View):
     def drafts(self) -> bool:
         """Whether the panel offers the reply checker (written channels only)."""
         return self.channel != Channel.CALL
+
+
+# --- administration and passwords ------------------------------------------------------------
+
+
+class UserLine(_View):
+    """A user as the admin pages list them."""
+
+    id: int
+    email: str
+    name: str | None = None
+    role: UserRole
+    active: bool
+    teams: list[str] = Field(default_factory=list)
+    created_at: datetime
+
+
+class UserForm(_View):
+    """The create or edit form of a user, as typed (never a password)."""
+
+    email: str = ""
+    name: str = ""
+    role: str = "agent"
+    teams: list[str] = Field(default_factory=list)
+    new_team: str = ""
+    agent_id: str = ""
+
+
+class TokenLine(_View):
+    """An API token as the user's admin page lists it (never the token itself)."""
+
+    id: int
+    name: str | None = None
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None = None
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    state: Literal["active", "revoked", "expired"]
+
+
+class TokenForm(_View):
+    """The new-token form, as typed."""
+
+    name: str = ""
+    scopes: list[str] = Field(default_factory=lambda: ["read"])
+    days: str = ""
+
+
+class AdminUsersView(_View):
+    """Every user, and the form that adds one (with its errors by field)."""
+
+    users: list[UserLine]
+    teams: list[str] = Field(default_factory=list, description="every team's name")
+    form: UserForm = Field(default_factory=UserForm)
+    errors: dict[str, str] = Field(default_factory=dict)
+
+
+class AdminUserView(_View):
+    """One user: the edit form, activation, a reset link, their tokens. `new_token` and
+    `reset_url` are shown once, on the page the POST that made them answers."""
+
+    user: UserLine
+    teams: list[str] = Field(default_factory=list)
+    form: UserForm
+    errors: dict[str, str] = Field(default_factory=dict)
+    message: str | None = Field(default=None, description="a refusal shown at the top")
+    notice: str | None = Field(default=None, description="what the last action did")
+    tokens: list[TokenLine] = Field(default_factory=list)
+    token_form: TokenForm = Field(default_factory=TokenForm)
+    token_errors: dict[str, str] = Field(default_factory=dict)
+    new_token: str | None = None
+    reset_url: str | None = None
+    reset_until: datetime | None = None
+    reset_hours: float = 24.0
+    token_days: int = 90
+    is_self: bool = False
+
+
+class AuditLine(_View):
+    id: int
+    at: datetime
+    user: str | None = None
+    action: str
+    object_type: str
+    object_id: str | None = None
+    detail: str | None = None
+
+
+class AuditFilters(_View):
+    """The audit log's filters as chosen (ids and ISO dates as the form sends them)."""
+
+    user: str = ""
+    action: str = ""
+    date_from: str = ""
+    date_to: str = ""
+
+
+class AuditView(_View):
+    entries: list[AuditLine]
+    filters: AuditFilters = Field(default_factory=AuditFilters)
+    users: list[tuple[str, str]] = Field(default_factory=list, description="(id, email)")
+    actions: list[str] = Field(default_factory=list)
+    newer_url: str | None = None
+    older_url: str | None = None
+
+
+class PasswordView(_View):
+    """The change-your-password form: errors by field, or that it is done. Passwords typed
+    are never sent back into the form."""
+
+    errors: dict[str, str] = Field(default_factory=dict)
+    done: bool = False
+
+
+class ResetView(_View):
+    """The page of a reset link: the form that sets a new password, or that it is set."""
+
+    action: str
+    email: str
+    errors: dict[str, str] = Field(default_factory=dict)
+    done: bool = False

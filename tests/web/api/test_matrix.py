@@ -30,6 +30,8 @@ PUBLIC = (200,) * 6
 PAGE_EVERYONE = (303, 200, 200, 200, 200, 200)
 PAGE_OWNER_LEAD_ADMIN = (303, 200, 404, 200, 404, 200)
 PAGE_LEAD_ADMIN = (303, 403, 403, 200, 200, 200)
+PAGE_ADMIN_ONLY = (303, 403, 403, 403, 403, 200)
+PAGE_ADMIN_WRITE = (303, 403, 403, 403, 403, 303)
 
 
 @dataclass
@@ -95,6 +97,15 @@ def view_name(api: Api) -> dict[str, Any]:
     return {"name": f"view {names}"}
 
 
+def reset_link(api: Api) -> dict[str, Any]:
+    """A fresh reset link of a user of its own (so no caller's password changes)."""
+    from heard.store import UserRole, accounts
+
+    user = api.store.create_user(f"reset{len(api.store.list_users())}@x.test", role=UserRole.AGENT)
+    _, secret = accounts.issue_reset(api.store, user.id, hours=1)
+    return {"secret": secret}
+
+
 def survey(api: Api) -> dict[str, Any]:
     return {"token": survey_token(api.settings, api.world.conversations["ann-1"])}
 
@@ -148,6 +159,51 @@ MATRIX: dict[tuple[str, str], Call] = {
         (303, 403, 403, 303, 404, 303),
         path=live_conversation,
         form=lambda api: {"text": "Slow down"},
+    ),
+    ("GET", "/admin"): Call((303, 403, 403, 403, 403, 303)),
+    ("GET", "/admin/users"): Call(PAGE_ADMIN_ONLY),
+    ("POST", "/admin/users"): Call(PAGE_ADMIN_WRITE, form=new_user),
+    ("GET", "/admin/users/{user_id}"): Call(
+        PAGE_ADMIN_ONLY, path=lambda api: {"user_id": api.world.users["ann"]}
+    ),
+    ("POST", "/admin/users/{user_id}"): Call(
+        PAGE_ADMIN_WRITE,
+        path=lambda api: {"user_id": api.world.users["rex"]},
+        form=lambda api: {"name": "Rex", "role": "lead", "teams": ["Red"]},
+    ),
+    ("POST", "/admin/users/{user_id}/active"): Call(
+        PAGE_ADMIN_WRITE,
+        path=lambda api: {"user_id": api.world.users["rex"]},
+        form=lambda api: {"active": "true"},
+    ),
+    ("POST", "/admin/users/{user_id}/reset-link"): Call(
+        PAGE_ADMIN_ONLY,
+        path=lambda api: {"user_id": api.world.users["abe"]},
+        form=lambda api: {},
+    ),
+    ("POST", "/admin/users/{user_id}/tokens"): Call(
+        (303, 403, 403, 403, 403, 201),
+        path=lambda api: {"user_id": api.world.users["ann"]},
+        form=lambda api: {"scopes": ["read"], "name": "matrix"},
+    ),
+    ("POST", "/admin/tokens/{token_id}/revoke"): Call(
+        PAGE_ADMIN_WRITE, path=fresh_token, form=lambda api: {}
+    ),
+    ("GET", "/admin/audit"): Call(PAGE_ADMIN_ONLY),
+    ("GET", "/account/password"): Call(PAGE_EVERYONE),
+    ("POST", "/account/password"): Call(
+        (303, 422, 422, 422, 422, 422),  # the new password typed twice differently
+        form=lambda api: {
+            "current_password": PASSWORD,
+            "new_password": "one new password",
+            "confirm": "another new password",
+        },
+    ),
+    ("GET", "/reset/{secret}"): Call(PUBLIC, path=reset_link),
+    ("POST", "/reset/{secret}"): Call(
+        PUBLIC,
+        path=reset_link,
+        form=lambda api: {"password": "a chosen password", "confirm": "a chosen password"},
     ),
     ("GET", "/survey/{token}"): Call(PUBLIC, path=survey),
     ("POST", "/survey/{token}"): Call(

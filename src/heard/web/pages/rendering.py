@@ -57,6 +57,8 @@ NAV: dict[UserRole, tuple[tuple[str, str, str], ...]] = {
         ("feedback", "Customer feedback", "/feedback"),
         ("upload", "Upload", "/upload"),
         ("live", "Live", "/live"),
+        ("users", "Users", "/admin/users"),
+        ("audit", "Audit log", "/admin/audit"),
     ),
 }
 """(key, label, path) of the navigation links each role sees."""
