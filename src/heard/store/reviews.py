@@ -168,6 +168,12 @@ def lead_id(viewer: Viewer) -> int:
     return viewer.user_id
 
 
+def may_export(viewer: Viewer) -> None:
+    """Forbidden unless the viewer is a lead or an admin (the CLI's system viewer is one)."""
+    if viewer.role not in (UserRole.LEAD, UserRole.ADMIN):
+        raise Forbidden("only team leads and admins export review labels")
+
+
 def reviewers(store: Store, viewer: Viewer) -> list[Reviewer]:
     """The active users the viewer may assign reviews to: the leads and agents of the viewer's
     teams (themselves included); every active user for an admin. By name."""
@@ -683,7 +689,7 @@ def export_labels(store: Store, viewer: Viewer) -> Iterator[dict[str, Any]]:
     label in the shape `heard train`'s examples take (id, group, text, context, label) with
     what it is about (task, behaviour, detector, place) and heard's own answer; texts as
     stored (redacted). Oldest first, read in chunks."""
-    lead_id(viewer)
+    may_export(viewer)
     last = 0
     while True:
         with store._session() as session:

@@ -25,6 +25,7 @@ from heard.web.assets import mount_static
 from heard.web.headers import SecurityHeaders, security_headers
 from heard.web.pages import listing as list_pages
 from heard.web.pages import live as live_pages
+from heard.web.pages import reviews as review_pages
 from heard.web.pages import routes as page_routes
 from heard.web.sockets import SocketGuard
 from heard.web.throttle import SignInThrottle
@@ -186,6 +187,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     page_routes.install(app)
     app.include_router(api_router)
     app.include_router(list_pages.router)
+    app.include_router(review_pages.router)
     app.include_router(page_routes.router)
     app.include_router(live_pages.router)
     app.include_router(swagger.router)
