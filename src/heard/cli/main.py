@@ -18,6 +18,7 @@ from heard.cli import (
     importing,
     live,
     replying,
+    reviewing,
     schema,
     securing,
     team,
@@ -80,6 +81,7 @@ securing.register(bench.app)
 app.add_typer(bench.app, name="bench")
 app.add_typer(live.app, name="live")
 app.add_typer(coaching.app, name="coach")
+app.add_typer(reviewing.app, name="reviews")
 
 
 def run() -> None:

@@ -450,3 +450,89 @@ class PasswordResetRow(Base):
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
     """When the link set a password, or was replaced by a newer one (None: still usable)."""
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class CalibrationSessionRow(Base):
+    """A calibration session (migration 0011): several reviewers score the same conversations
+    blind; its reviews are the `reviews` rows that name it. Closed by its lead or, in effect,
+    once every review is submitted."""
+
+    __tablename__ = "calibration_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ReviewRow(Base):
+    """A conversation assigned to a reviewer by a lead (migration 0011): by hand, by a rule or
+    in a calibration session; submitted once, with its answers in `review_labels`."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint(
+            "session_key", "conversation_id", "reviewer_id", name="uq_reviews_session_conversation"
+        ),
+        Index("ix_reviews_reviewer_status", "reviewer_id", "status"),
+        Index("ix_reviews_team_status", "team_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    """The conversation's team when assigned: its leads see the review."""
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calibration_sessions.id", ondelete="CASCADE"), index=True
+    )
+    session_key: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """The session's id (0 for none), kept with `session_id`: a reviewer reviews a conversation
+    once outside sessions and once in each session."""
+    rule: Mapped[str] = mapped_column(String(16))
+    """How it was chosen: hand, sample, lowest, escalated or calibration."""
+    status: Mapped[str] = mapped_column(String(16))
+    """assigned, then submitted."""
+    scorecard_id: Mapped[int | None] = mapped_column(Integer)
+    """heard's scorecard the answers were compared with (the current one when submitted)."""
+    note: Mapped[str | None] = mapped_column(Text)
+    """The reviewer's overall note, redacted as coaching notes are."""
+    assigned_at: Mapped[datetime] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ReviewLabelRow(Base):
+    """One answer of a submitted review (migration 0011): a checklist verdict on a behaviour
+    (done / missed / n/a: did well / needs work / not needed) or agreement with one of heard's
+    findings (agree / disagree), beside what heard said; the labels `heard reviews export`
+    writes."""
+
+    __tablename__ = "review_labels"
+    __table_args__ = (
+        UniqueConstraint(
+            "review_id", "kind", "behaviour", "finding", name="uq_review_labels_review_item"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    """behaviour or finding."""
+    behaviour: Mapped[str] = mapped_column(String(64))
+    finding: Mapped[str] = mapped_column(String(64), server_default=text("''"))
+    """A finding's place, "turn:start:end" of its first span ('' for a behaviour)."""
+    detector: Mapped[str | None] = mapped_column(String(200))
+    verdict: Mapped[str] = mapped_column(String(16))
+    heard: Mapped[str | None] = mapped_column(String(16))
+    """heard's verdict on the behaviour (done, missed, n/a; None: not in its checklist);
+    "found" for a finding."""
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

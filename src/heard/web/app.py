@@ -27,6 +27,7 @@ from heard.web.pages import admin as admin_pages
 from heard.web.pages import listing as list_pages
 from heard.web.pages import live as live_pages
 from heard.web.pages import passwords as password_pages
+from heard.web.pages import reviews as review_pages
 from heard.web.pages import routes as page_routes
 from heard.web.sockets import SocketGuard
 from heard.web.throttle import SignInThrottle
@@ -188,6 +189,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     page_routes.install(app)
     app.include_router(api_router)
     app.include_router(list_pages.router)
+    app.include_router(review_pages.router)
     app.include_router(page_routes.router)
     app.include_router(live_pages.router)
     app.include_router(admin_pages.router)

@@ -13,6 +13,7 @@ from heard import numbers
 from heard.live.events import Hint, LiveState, Nudge
 from heard.model import Channel, Conversation, Polarity, Role, Scorecard
 from heard.store.records import NoteStatus, Snippet, UserRole
+from heard.web.review_views import AssignForm
 
 Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 Answer = Annotated[int, Field(ge=1, le=5)]
@@ -249,6 +250,7 @@ class ConversationListView(_View):
     saved: list[SavedViewLink] = Field(default_factory=list, description="the viewer's views")
     save_name: str = Field(default="", description="the view name as typed")
     save_error: str | None = Field(default=None, description="why that name was refused")
+    assign: AssignForm | None = Field(default=None, description="for leads: assign for review")
 
 
 class ConversationView(_View):
@@ -263,6 +265,7 @@ class ConversationView(_View):
         default=None, description="the id in the page's URL, when not the conversation's own"
     )
     skipped: dict[str, str] = Field(default_factory=dict)
+    assign: AssignForm | None = Field(default=None, description="for leads: assign for review")
 
 
 class AgentHomeView(_View):

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.routing import Route
 
 from conftest import EXAMPLES
-from heard.store import saved_views
+from heard.store import calibration, reviews, saved_views
 from heard.store.records import Scope
 from heard.web.auth import survey_token
 from teamdata import PASSWORD, conversation
@@ -106,6 +106,39 @@ def reset_link(api: Api) -> dict[str, Any]:
     return {"secret": secret}
 
 
+def fresh_review(api: Api) -> dict[str, Any]:
+    """A new review of ann-1 by Abe, assigned by Bea (Blue's lead)."""
+    store, world = api.store, api.world
+    made = calibration.create_session(
+        store,
+        world.viewer("bea"),
+        name="matrix",
+        reviewer_ids=[world.users["abe"], world.users["bea"]],
+        conversation_ids=[world.conversations["ann-1"]],
+    )
+    found = reviews.list_reviews(store, world.viewer("abe"), session_id=made.id)
+    return {"review_id": found[0].id, "session_id": made.id}
+
+
+def review_answers(api: Api) -> dict[str, Any]:
+    """Every behaviour of ann-1's checklist answered "done"."""
+    card = api.store.get_conversation(api.world.viewer("admin"), api.world.conversations["ann-1"])
+    assert card.scorecard is not None
+    return {"behaviours": {i.behaviour: "done" for i in card.scorecard.checklist}}
+
+
+def assign_body(api: Api) -> dict[str, Any]:
+    return {"reviewer": api.world.users["bea"], "conversations": [api.world.conversations["ann-2"]]}
+
+
+def session_body(api: Api) -> dict[str, Any]:
+    return {
+        "name": "Calibrate",
+        "reviewers": [api.world.users["abe"], api.world.users["bea"]],
+        "conversations": [api.world.conversations["ann-1"]],
+    }
+
+
 def survey(api: Api) -> dict[str, Any]:
     return {"token": survey_token(api.settings, api.world.conversations["ann-1"])}
 
@@ -140,6 +173,25 @@ MATRIX: dict[tuple[str, str], Call] = {
         (303, 303, 404, 303, 404, 303), path=fresh_note, form=lambda api: {"text": "Thanks"}
     ),
     ("GET", "/me"): Call((303, 200, 200, 403, 403, 403)),
+    ("GET", "/reviews"): Call(PAGE_EVERYONE),
+    ("POST", "/reviews/assign"): Call(
+        (303, 403, 403, 303, 404, 303),
+        form=lambda api: {
+            "reviewer": str(api.world.users["bea"]),
+            "conversation": str(api.world.conversations["abe-1"]),
+        },
+    ),
+    # Abe reviews it, Bea leads Blue; Ann (whose conversation it is) and Rex (Red) see nothing
+    ("GET", "/reviews/{review_id}"): Call((303, 404, 200, 200, 404, 200), path=fresh_review),
+    ("POST", "/reviews/{review_id}"): Call(
+        (303, 404, 303, 403, 404, 403),
+        path=fresh_review,
+        form=lambda api: {f"b:{b}": v for b, v in review_answers(api)["behaviours"].items()},
+    ),
+    ("GET", "/calibrations/{session_id}"): Call((303, 404, 200, 200, 404, 200), path=fresh_review),
+    ("POST", "/calibrations/{session_id}/close"): Call(
+        (303, 404, 403, 303, 404, 303), path=fresh_review, form=lambda api: {}
+    ),
     ("GET", "/recognition"): Call(PAGE_EVERYONE),
     ("GET", "/feedback"): Call(PAGE_LEAD_ADMIN),
     ("GET", "/upload"): Call(PAGE_LEAD_ADMIN),
@@ -281,6 +333,22 @@ MATRIX: dict[tuple[str, str], Call] = {
         (401, 403, 404, 200, 404, 200), path=fresh_note, body=lambda api: {}
     ),
     ("GET", "/api/v1/recognition"): Call(EVERYONE),
+    ("GET", "/api/v1/reviewers"): Call((401, 403, 403, 200, 200, 200)),
+    ("GET", "/api/v1/reviews"): Call(EVERYONE),
+    ("POST", "/api/v1/reviews"): Call((401, 403, 403, 201, 404, 201), body=assign_body),
+    ("GET", "/api/v1/reviews/{review_id}"): Call((401, 404, 200, 200, 404, 200), path=fresh_review),
+    ("POST", "/api/v1/reviews/{review_id}/answers"): Call(
+        (401, 404, 200, 403, 404, 403), path=fresh_review, body=review_answers
+    ),
+    ("GET", "/api/v1/review-labels"): Call((401, 403, 403, 200, 200, 200)),
+    ("GET", "/api/v1/calibrations"): Call(EVERYONE),
+    ("POST", "/api/v1/calibrations"): Call((401, 403, 403, 201, 404, 201), body=session_body),
+    ("GET", "/api/v1/calibrations/{session_id}"): Call(
+        (401, 404, 200, 200, 404, 200), path=fresh_review
+    ),
+    ("POST", "/api/v1/calibrations/{session_id}/close"): Call(
+        (401, 404, 403, 200, 404, 200), path=fresh_review
+    ),
     ("POST", "/api/v1/replies/check"): Call(
         EVERYONE,
         body=lambda api: {

@@ -452,10 +452,11 @@ def test_navigation_depends_on_the_role() -> None:
         page = soup(render_error(status=404, message="x", user=user))
         return [a.get_text() for a in page.select("header.top nav a")]
 
-    assert nav(AGENT) == ["My home", "Conversations", "Recognition"]
+    assert nav(AGENT) == ["My home", "Conversations", "Reviews", "Recognition"]
     assert nav(LEAD) == [
         "Dashboard",
         "Conversations",
+        "Reviews",
         "Recognition",
         "Customer feedback",
         "Upload",

@@ -10,6 +10,7 @@ from heard.web.api import (
     live,
     notes,
     replies,
+    reviews,
     saved_views,
 )
 
@@ -17,7 +18,17 @@ PREFIX = "/api/v1"
 
 ROUTERS = tuple(
     m.router
-    for m in (conversations, dashboards, notes, feedback, admin, live, replies, saved_views)
+    for m in (
+        conversations,
+        dashboards,
+        notes,
+        feedback,
+        admin,
+        live,
+        replies,
+        saved_views,
+        reviews,
+    )
 )
 """The API's routers, each with paths relative to PREFIX."""
 

@@ -16,10 +16,11 @@ from fastapi.responses import Response
 
 from heard.model import Channel
 from heard.model.values import Text
-from heard.store import ConversationFilter, Store, Viewer
+from heard.store import ConversationFilter, Store, UserRole, Viewer
 from heard.store import saved_views as saved
 from heard.store.errors import Conflict, Invalid, NotFound
 from heard.store.paging import MAX_CURSOR
+from heard.store.records import AgentRecord, TeamRecord
 from heard.store.search import MAX_SEARCH
 from heard.web import views
 from heard.web.deps import StoreDep
@@ -35,6 +36,7 @@ from heard.web.pages.routes import (
     pages,
     see_other,
 )
+from heard.web.review_views import AssignForm, assign_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -85,18 +87,15 @@ def chosen_filters(query: dict[str, str | None]) -> views.ListFilters:
     )
 
 
-def list_view(
-    store: Store,
-    viewer: Viewer,
+def filter_of(
     chosen: views.ListFilters,
     *,
+    teams: list[TeamRecord],
+    agents: list[AgentRecord],
     behaviours: list[tuple[str, str]],
-    after: str | None = None,
-    before: str | None = None,
-) -> views.ConversationListView:
-    """The page's rows for the filters `chosen` (ids as the form sends them)."""
-    teams = store.list_teams(viewer)
-    agents = store.list_agents(viewer)
+) -> ConversationFilter:
+    """The store's filter for the page's filters `chosen` (ids as the form sends them), checked
+    against the viewer's teams and agents and the rubric's behaviours."""
     team_id = agent_id = None
     if chosen.team:
         team_id = next((t.id for t in teams if str(t.id) == chosen.team), None)
@@ -115,7 +114,7 @@ def list_view(
     low, high = chosen.min_score, chosen.max_score
     if low is not None and high is not None and high < low:
         raise Invalid("the highest score is below the lowest", field="max_score")
-    where = ConversationFilter(
+    return ConversationFilter(
         team_id=team_id,
         agent_id=agent_id,
         channel=Channel(chosen.channel) if chosen.channel else None,
@@ -127,6 +126,23 @@ def list_view(
         missed=[chosen.missed] if chosen.missed else [],
         search=chosen.q,
     )
+
+
+def list_view(
+    store: Store,
+    viewer: Viewer,
+    chosen: views.ListFilters,
+    *,
+    behaviours: list[tuple[str, str]],
+    after: str | None = None,
+    before: str | None = None,
+) -> views.ConversationListView:
+    """The page's rows for the filters `chosen` (ids as the form sends them)."""
+    teams = store.list_teams(viewer)
+    agents = store.list_agents(viewer)
+    where = filter_of(chosen, teams=teams, agents=agents, behaviours=behaviours)
+    team_id, agent_id = where.team_id, where.agent_id
+    low, high = where.min_score, where.max_score
     found = store.list_conversations(
         viewer, where, limit=PAGE_SIZE, order=chosen.order, after=after, before=before
     )
@@ -211,7 +227,7 @@ def _page_url(form: dict[str, str], **cursor: str) -> str:
     return "/conversations" + (f"?{query}" if query else "")
 
 
-def _behaviours(request: Request) -> list[tuple[str, str]]:
+def behaviours_of(request: Request) -> list[tuple[str, str]]:
     renderer = pages(request)
     return [
         (name, renderer.behaviour_label(name))
@@ -220,7 +236,7 @@ def _behaviours(request: Request) -> list[tuple[str, str]]:
     ]
 
 
-def _render(
+def render_list(
     request: Request,
     user: User,
     store: Store,
@@ -230,12 +246,17 @@ def _render(
     before: str | None = None,
     save_name: str = "",
     save_error: str | None = None,
+    assign: AssignForm | None = None,
     status: int = 200,
 ) -> Response:
     view = list_view(
-        store, user.viewer, chosen, behaviours=_behaviours(request), after=after, before=before
+        store, user.viewer, chosen, behaviours=behaviours_of(request), after=after, before=before
     )
-    view = view.model_copy(update={"save_name": save_name, "save_error": save_error})
+    if assign is None and user.role in (UserRole.LEAD, UserRole.ADMIN):
+        assign = assign_form(store, user.viewer)
+    view = view.model_copy(
+        update={"save_name": save_name, "save_error": save_error, "assign": assign}
+    )
     body = pages(request).conversations(view, user=user.page_user, csrf_token=user.csrf)
     return html(body, status)
 
@@ -274,7 +295,7 @@ def conversations(
             "order": order,
         }
     )
-    return _render(request, user, store, chosen, after=after, before=before)
+    return render_list(request, user, store, chosen, after=after, before=before)
 
 
 @router.post("/conversations/views")
@@ -321,7 +342,7 @@ async def save_view(
             raise
         status = 409 if isinstance(exc, Conflict) else 422
         return await run_in_threadpool(
-            _render,
+            render_list,
             request,
             user,
             store,

@@ -40,11 +40,13 @@ NAV: dict[UserRole, tuple[tuple[str, str, str], ...]] = {
     UserRole.AGENT: (
         ("home", "My home", "/me"),
         ("conversations", "Conversations", "/conversations"),
+        ("reviews", "Reviews", "/reviews"),
         ("recognition", "Recognition", "/recognition"),
     ),
     UserRole.LEAD: (
         ("dashboard", "Dashboard", "/dashboard"),
         ("conversations", "Conversations", "/conversations"),
+        ("reviews", "Reviews", "/reviews"),
         ("recognition", "Recognition", "/recognition"),
         ("feedback", "Customer feedback", "/feedback"),
         ("upload", "Upload", "/upload"),
@@ -53,6 +55,7 @@ NAV: dict[UserRole, tuple[tuple[str, str, str], ...]] = {
     UserRole.ADMIN: (
         ("dashboard", "Dashboard", "/dashboard"),
         ("conversations", "Conversations", "/conversations"),
+        ("reviews", "Reviews", "/reviews"),
         ("recognition", "Recognition", "/recognition"),
         ("feedback", "Customer feedback", "/feedback"),
         ("upload", "Upload", "/upload"),

@@ -30,6 +30,7 @@ from heard.web.deps import SettingsDep, StoreDep
 from heard.web.errors import ApiError
 from heard.web.pages import trends
 from heard.web.pages.rendering import Pages, default_pages
+from heard.web.review_views import AssignForm, assign_form
 from heard.web.sockets import socket_guard
 from heard.web.throttle import SignInRefused, SignInThrottle, client_address
 
@@ -468,6 +469,21 @@ def conversation(
     store: StoreDep,
     settings: SettingsDep,
 ) -> HTMLResponse:
+    return conversation_page(request, conversation_id, user, store, settings)
+
+
+def conversation_page(
+    request: Request,
+    conversation_id: int,
+    user: Signed,
+    store: Store,
+    settings: Settings,
+    *,
+    assign: AssignForm | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The conversation page; for leads with the "assign for review" form (`assign`: as typed
+    when it was refused)."""
     detail = store.get_conversation(user.viewer, conversation_id)
     if detail.scorecard is None:
         raise NotFound(f"conversation {conversation_id} has no scorecard yet")
@@ -489,8 +505,12 @@ def conversation(
         ],
         survey_url=f"/survey/{auth.survey_token(settings, conversation_id)}" if coach else None,
         url_id=str(conversation_id),
+        assign=(assign or assign_form(store, user.viewer, single=str(conversation_id)))
+        if coach
+        else None,
     )
-    return html(pages(request).conversation(view, user=user.page_user, csrf_token=user.csrf))
+    body = pages(request).conversation(view, user=user.page_user, csrf_token=user.csrf)
+    return html(body, status)
 
 
 def _turn(value: str | None) -> int | None:

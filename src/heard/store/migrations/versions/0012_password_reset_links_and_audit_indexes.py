@@ -1,7 +1,7 @@
 """password reset links, audit log indexes for the admin pages' filters
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-09
 
 - `password_resets`: a one-time link an admin issues so a user sets a new password. Only the
@@ -10,8 +10,8 @@ Create Date: 2026-12-09
 - Indexes on `audit_log` (`user_id`, `id`) and (`action`, `id`): the audit log viewer filters
   by user or action, newest first, a page at a time.
 
-Written beside migration 0011 (made at the same time on another branch): whichever is merged
-second must name the other as its `down_revision`.
+Written beside migration 0011 (made at the same time on another branch) and chained after it
+when both were merged.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
