@@ -79,3 +79,16 @@ def test_bench_analyze_without_usable_conversations_is_an_error(tmp_path: Path) 
     assert result.exit_code == 1
     assert "no conversation with both an agent and a customer turn" in result.output
     assert str(lonely) in result.output
+
+
+def test_bench_analyze_measures_each_engine_asked_for(star_extract: Path) -> None:
+    args = ["bench", "analyze", "--data", str(star_extract), "--n", "20", "--workers", "1"]
+    result = runner.invoke(app, [*args, "--engine", "local", "--json"])
+    assert result.exit_code == 0, result.output
+    (measured,) = json.loads(result.stdout)["engines"]
+    assert measured["engine"] == "local" and measured["workers"] == 1
+    assert measured["conversations"] == 20 and measured["conversations_per_s"] > 0
+    assert measured["worker_peak_rss_mb"] > 50
+    unknown = runner.invoke(app, [*args, "--engine", "spark"])
+    assert unknown.exit_code == 2
+    assert "--engine: unknown engine 'spark'" in unknown.output

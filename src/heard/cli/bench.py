@@ -146,19 +146,32 @@ def bench_analyze_command(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Processes for the throughput run.")
     ] = os.cpu_count() or 1,
+    engine: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--engine",
+            help="Also measure throughput on this engine (local or ray) with --workers "
+            "workers, in batches as heard analyze --out runs; repeat for several.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     write_docs: WriteDocsOpt = False,
 ) -> None:
     """Analysis speed with every default detector: conversations/s, latency, memory."""
     from heard.bench.analyzing import bench_analyze
+    from heard.engines import EngineError, engine_name
     from heard.errors import InputError
 
     path = data or _default_import_data()
     try:
-        result = bench_analyze(path, format=format, n=n, workers=workers).to_dict()
+        engines = tuple(engine_name(e) for e in engine or [])
+        result = bench_analyze(path, format=format, n=n, workers=workers, engines=engines).to_dict()
     except InputError as exc:
         errors.print(f"[red]error[/red] {exc}")
         raise typer.Exit(1) from None
+    except EngineError as exc:
+        errors.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(2 if exc.usage else 3) from None
     machine: dict[str, object] = result["machine"]  # type: ignore[assignment]
     latency: dict[str, float] = result["latency_ms"]  # type: ignore[assignment]
     detectors: dict[str, float] = result["detector_ms_per_conversation"]  # type: ignore[assignment]
@@ -185,6 +198,15 @@ def bench_analyze_command(
                 f"{result['workers']} processes",
                 f"{result['parallel_conversations_per_s']:,} conversations/s, "
                 f"{result['parallel_turns_per_s']:,} turns/s",
+            )
+        )
+    for measured in result.get("engines", []):  # type: ignore[attr-defined]
+        rows.append(
+            (
+                f"{measured['engine']} engine, {measured['workers']} workers",
+                f"{measured['conversations_per_s']:,} conversations/s (batches of 256; start "
+                f"{measured['start_seconds']} s, peak RSS {measured['worker_peak_rss_mb']} MB "
+                "per worker)",
             )
         )
     rows += [
@@ -220,7 +242,10 @@ def bench_analyze_command(
         body = (
             "## Analysis (`heard bench analyze`)\n\n"
             f"Command: `heard bench analyze --data {path.name} --n {n} --workers {workers} "
-            "--write-docs`\n\n" + table(rows) + "\n\nTime per stage, ms per conversation "
+            + "".join(f"--engine {e} " for e in engines)
+            + "--write-docs`\n\n"
+            + table(rows)
+            + "\n\nTime per stage, ms per conversation "
             "(single process):\n\n" + table([(k, str(v)) for k, v in detectors.items()])
         )
         write_section(DOCS, "bench-analyze", body)
