@@ -130,8 +130,11 @@ def bench_engine(
     """Throughput of engine `name` with `workers` workers on `conversations`, analysed in
     batches of `batch` as `heard analyze --out` does; the engine's start (for ray: a local
     cluster) and each worker's loading are timed apart."""
+    import os
+
     from heard.engines import PART_SIZE, open_engine
 
+    load = os.getloadavg()[0]
     began = time.perf_counter()
     with open_engine(name, workers=workers) as engine:
         warm = conversations[: PART_SIZE * engine.workers]
@@ -150,6 +153,7 @@ def bench_engine(
         "seconds": round(seconds, 2),
         "conversations_per_s": round(done / seconds, 1),
         "worker_peak_rss_mb": round(max(rss), 1) if rss else None,
+        "load_average": [round(load, 2), round(os.getloadavg()[0], 2)],
     }
 
 

@@ -206,7 +206,8 @@ def bench_analyze_command(
                 f"{measured['engine']} engine, {measured['workers']} workers",
                 f"{measured['conversations_per_s']:,} conversations/s (batches of 256; start "
                 f"{measured['start_seconds']} s, peak RSS {measured['worker_peak_rss_mb']} MB "
-                "per worker)",
+                f"per worker; machine load {measured['load_average'][0]} before, "  # type: ignore[index]
+                f"{measured['load_average'][1]} after)",  # type: ignore[index]
             )
         )
     rows += [

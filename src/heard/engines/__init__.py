@@ -22,8 +22,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-import orjson
-
 from heard.errors import HeardError
 from heard.model import Conversation, Scorecard
 
@@ -69,11 +67,6 @@ class Scored:
     @property
     def scorecard(self) -> Scorecard:
         return Scorecard.model_validate_json(self.scorecard_json)
-
-    @property
-    def listening_score(self) -> float | None:
-        value = orjson.loads(self.scorecard_json).get("listening_score")
-        return None if value is None else float(value)
 
 
 Progress = Callable[[int], None]

@@ -20,7 +20,7 @@ from heard.engines import Scored
 from heard.errors import InputError, Location
 from heard.importers.streaming import Position
 
-PART_ROWS = 8192
+PART_ROWS = 2048
 """Rows a Parquet part file holds (the last may hold fewer); rows not yet in a part when a run
 is killed are analysed again by the next run."""
 
