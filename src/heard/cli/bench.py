@@ -151,7 +151,8 @@ def bench_analyze_command(
         typer.Option(
             "--engine",
             help="Also measure throughput on this engine (local or ray) with --workers "
-            "workers, in batches as heard analyze --out runs; repeat for several.",
+            "workers, in batches as heard analyze --out runs; repeat for several. With "
+            "--write-docs, the figures go to their own section of docs/performance.md.",
         ),
     ] = None,
     as_json: JsonOpt = False,
@@ -203,7 +204,8 @@ def bench_analyze_command(
     for measured in result.get("engines", []):  # type: ignore[attr-defined]
         rows.append(
             (
-                f"{measured['engine']} engine, {measured['workers']} workers",
+                f"{measured['engine']} engine, {measured['workers']} worker"
+                + ("" if measured["workers"] == 1 else "s"),
                 f"{measured['conversations_per_s']:,} conversations/s (batches of 256; start "
                 f"{measured['start_seconds']} s, peak RSS {measured['worker_peak_rss_mb']} MB "
                 f"per worker; machine load {measured['load_average'][0]} before, "  # type: ignore[index]
@@ -239,14 +241,33 @@ def bench_analyze_command(
         print_json(result)
     else:
         show("heard bench analyze", rows)
-    if write_docs:
+    if write_docs and engines:
+        # engine figures get their own section: the single-process figures above stay as
+        # measured by a run without --engine
+        engine_rows = [rows[0], rows[1]]
+        engine_rows += [row for row in rows if " engine, " in row[0]]
+        engine_rows += [row for row in rows if row[0] in ("settings", "machine", "measured")]
+        engine_rows.append(
+            ("target", "ray with 2 workers ≥ 1.7 × ray with 1; ray ≥ 0.85 × local at equal workers")
+        )
+        body = (
+            "## Engines (`heard bench analyze --engine`)\n\n"
+            f"Command: `heard bench analyze --data {path.name} --n {n} --workers {workers} "
+            + "".join(f"--engine {e} " for e in engines)
+            + "--write-docs`\n\nEach engine analyses the same conversations in batches of "
+            "256 (parts of 64), as `heard analyze --out` does (docs/engines.md); ray runs a "
+            "local cluster started for the run. The machine load is the 1-minute load average "
+            "before and after the engine's run (2 cores: above 2, other work shared them).\n\n"
+            + table(engine_rows)
+        )
+        write_section(DOCS, "bench-engines", body)
+        if not as_json:
+            console.print(f"written to {DOCS}")
+    elif write_docs:
         body = (
             "## Analysis (`heard bench analyze`)\n\n"
             f"Command: `heard bench analyze --data {path.name} --n {n} --workers {workers} "
-            + "".join(f"--engine {e} " for e in engines)
-            + "--write-docs`\n\n"
-            + table(rows)
-            + "\n\nTime per stage, ms per conversation "
+            "--write-docs`\n\n" + table(rows) + "\n\nTime per stage, ms per conversation "
             "(single process):\n\n" + table([(k, str(v)) for k, v in detectors.items()])
         )
         write_section(DOCS, "bench-analyze", body)
