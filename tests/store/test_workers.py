@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from heard.store.workers import record, start_time, sweep
+from heard.engines.workers import record, start_time, sweep
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 

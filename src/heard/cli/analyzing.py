@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from heard.cli.archiving import EngineOpt, RayAddressOpt, WorkersOpt, run_archive
 from heard.cli.importing import (
     EXIT_OK,
     EXIT_SOME_FAILED,
@@ -22,6 +23,7 @@ from heard.cli.importing import (
     build_options,
     check_format,
     check_redacted_audio,
+    expand,
     print_redacted_audio,
     run_imports,
     save_redacted_audio,
@@ -29,8 +31,11 @@ from heard.cli.importing import (
 from heard.cli.output import console, errors, write_atomically
 from heard.errors import InputError
 from heard.importers.base import DEFAULT_MAX_BYTES
-from heard.model import Conversation
+from heard.model import Conversation, Scorecard
 from heard.report import ConversationReport
+
+if TYPE_CHECKING:
+    from heard.analysis import Analyzer
 
 REPORT_WIDTH = 100
 """Columns of a text report written to a file."""
@@ -43,6 +48,15 @@ class ReportFormat(StrEnum):
     JSON = "json"
     MARKDOWN = "markdown"
     HTML = "html"
+    JSONL = "jsonl"
+    PARQUET = "parquet"
+
+
+ARCHIVE_FORMATS = (ReportFormat.JSONL, ReportFormat.PARQUET)
+"""Formats written as results come, one row a conversation, resumable (`heard.cli.archiving`)."""
+
+SUFFIX_FORMATS = {".jsonl": ReportFormat.JSONL, ".ndjson": ReportFormat.JSONL}
+SUFFIX_FORMATS[".parquet"] = ReportFormat.PARQUET
 
 
 def render_text(reports: list[ConversationReport], *, target: Console) -> None:
@@ -59,14 +73,17 @@ def register(app: typer.Typer) -> None:
     def analyze_command(
         files: Annotated[list[Path], typer.Argument(help="Files or folders to analyse.")],
         format: Annotated[
-            ReportFormat,
+            ReportFormat | None,
             typer.Option(
                 "--format",
                 "-f",
                 help="Report format: text (terminal), json (scorecards for scripts), "
-                "markdown, or html (one self-contained file).",
+                "markdown, html (one self-contained file); or, for archives of any size, jsonl "
+                "or parquet (a scorecard a row, written as it comes, resumable). Default: from "
+                "the --out suffix (.jsonl, .parquet), else text.",
+                show_default=False,
             ),
-        ] = ReportFormat.TEXT,
+        ] = None,
         input_format: Annotated[
             str,
             typer.Option("--input-format", help="Input format name (see heard formats), or auto."),
@@ -84,19 +101,49 @@ def register(app: typer.Typer) -> None:
         asr_model: AsrModelOpt = None,
         timing_only: TimingOnlyOpt = False,
         redacted_audio: RedactedAudioOpt = None,
+        engine: EngineOpt = None,
+        workers: WorkersOpt = None,
+        ray_address: RayAddressOpt = None,
+        batch: Annotated[
+            int,
+            typer.Option(
+                "--batch",
+                min=1,
+                help="jsonl/parquet: conversations analysed together (template replies are "
+                "found among them).",
+            ),
+        ] = 256,
+        overwrite: Annotated[
+            bool,
+            typer.Option(
+                "--overwrite",
+                help="jsonl/parquet: replace the results in --out instead of resuming them.",
+            ),
+        ] = False,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="jsonl/parquet: print a JSON summary of the run.")
+        ] = False,
     ) -> None:
         """Score each conversation: findings with evidence, scorecard, coaching tips.
 
         Several conversations make one report: markdown and html put a summary table on top
         and a section per conversation; they are analysed together, so agent replies that are
-        near-duplicates of a reply in another of them are marked as template replies. Exit
-        codes: 0 all analysed, 1 some files could not be read (the rest are still reported),
-        2 usage error.
+        near-duplicates of a reply in another of them are marked as template replies.
+
+        Archives of any size: --out results.jsonl or results.parquet streams the inputs
+        (never all in memory), analyses them on --engine in batches, writes each batch's
+        scorecards as it is done and, run again, goes on after the last one written.
+
+        Exit codes: 0 all analysed, 1 some files or rows could not be read (the rest are still
+        analysed), 2 usage error, 3 the engine failed (rerun to resume), 130 interrupted.
         """
         from heard.analysis import Analyzer, load_rubric
 
         check_format(input_format, option="--input-format")
         check_redacted_audio(redacted_audio, timing_only=timing_only)
+        if format is None:
+            suffix = out.suffix.lower() if out is not None else ""
+            format = SUFFIX_FORMATS.get(suffix, ReportFormat.TEXT)
         options = build_options(
             [],
             [],
@@ -111,6 +158,35 @@ def register(app: typer.Typer) -> None:
                 f"{out.name!r} looks like a report format; use --format {out.name} "
                 "(--out/-o names the file to write)",
                 param_hint="--out",
+            )
+        if format in ARCHIVE_FORMATS:
+            if format == ReportFormat.PARQUET and out is None:
+                raise typer.BadParameter("parquet results need --out FOLDER", param_hint="--out")
+            if as_json and out is None:
+                raise typer.BadParameter(
+                    "--json and jsonl results both write to standard output; add --out FILE",
+                    param_hint="--json",
+                )
+            raise typer.Exit(
+                run_archive(
+                    expand(files),
+                    out=out,
+                    format=format.value,
+                    input_format=input_format,
+                    options=options,
+                    rubric=rubric,
+                    engine=engine,
+                    workers=workers,
+                    ray_address=ray_address,
+                    batch=batch,
+                    overwrite=overwrite,
+                    as_json=as_json,
+                )
+            )
+        if as_json:
+            raise typer.BadParameter(
+                "--json is for jsonl and parquet results; for a JSON report use --format json",
+                param_hint="--json",
             )
         if out is not None and out.is_dir():
             raise typer.BadParameter(f"{out} is a folder", param_hint="--out")
@@ -140,19 +216,12 @@ def register(app: typer.Typer) -> None:
             loaded.extend((result.file, c) for c in result.conversations)
         # several conversations are analysed together: replies copied between them are marked
         conversations = [c for _, c in loaded]
-        analyses = (
-            analyzer.analyze_many(conversations)
-            if len(conversations) > 1
-            else [analyzer.analyze(c) for c in conversations]
-        )
+        scored = _score(analyzer, conversations, engine, workers, ray_address)
         reports = [
             ConversationReport(
-                conversation=conversation,
-                scorecard=analysis.scorecard,
-                skipped=analysis.skipped,
-                file=file,
+                conversation=conversation, scorecard=card, skipped=skipped, file=file
             )
-            for (file, conversation), analysis in zip(loaded, analyses, strict=True)
+            for (file, conversation), (card, skipped) in zip(loaded, scored, strict=True)
         ]
         if format == ReportFormat.TEXT and out is None:
             render_text(reports, target=console)
@@ -169,6 +238,38 @@ def register(app: typer.Typer) -> None:
                 count = f"{len(reports)} conversation{'s' if len(reports) != 1 else ''}"
                 errors.print(f"wrote {format.value} report of {count} to {escape(str(out))}")
         raise typer.Exit(EXIT_SOME_FAILED if failures else EXIT_OK)
+
+
+def _score(
+    analyzer: Analyzer,
+    conversations: list[Conversation],
+    engine: str | None,
+    workers: int | None,
+    ray_address: str | None,
+) -> list[tuple[Scorecard, dict[str, str]]]:
+    """Scorecards and skip reasons: on the local engine in this process (a report is a few
+    conversations), on another engine as one batch."""
+    from heard.engines import EngineError, engine_name, open_engine
+
+    try:
+        name = engine_name(engine)
+        if name == "local" or not conversations:
+            if ray_address:
+                raise EngineError("--ray-address is for --engine ray", usage=True)
+            analyses = (
+                analyzer.analyze_many(conversations)
+                if len(conversations) > 1
+                else [analyzer.analyze(c) for c in conversations]
+            )
+            return [(a.scorecard, a.skipped) for a in analyses]
+        with open_engine(
+            name, workers=workers, rubric=analyzer.rubric, ray_address=ray_address
+        ) as chosen:
+            done = [s for batch in chosen.score([conversations]) for s in batch]
+        return [(s.scorecard, s.skipped) for s in done]
+    except EngineError as exc:
+        errors.print(f"[red]error[/red] {escape(str(exc))}")
+        raise typer.Exit(EXIT_USAGE if exc.usage else 3) from None
 
 
 def _render(reports: list[ConversationReport], format: ReportFormat, failures: list[str]) -> str:

@@ -146,19 +146,33 @@ def bench_analyze_command(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Processes for the throughput run.")
     ] = os.cpu_count() or 1,
+    engine: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--engine",
+            help="Also measure throughput on this engine (local or ray) with --workers "
+            "workers, in batches as heard analyze --out runs; repeat for several. With "
+            "--write-docs, the figures go to their own section of docs/performance.md.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     write_docs: WriteDocsOpt = False,
 ) -> None:
     """Analysis speed with every default detector: conversations/s, latency, memory."""
     from heard.bench.analyzing import bench_analyze
+    from heard.engines import EngineError, engine_name
     from heard.errors import InputError
 
     path = data or _default_import_data()
     try:
-        result = bench_analyze(path, format=format, n=n, workers=workers).to_dict()
+        engines = tuple(engine_name(e) for e in engine or [])
+        result = bench_analyze(path, format=format, n=n, workers=workers, engines=engines).to_dict()
     except InputError as exc:
         errors.print(f"[red]error[/red] {exc}")
         raise typer.Exit(1) from None
+    except EngineError as exc:
+        errors.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(2 if exc.usage else 3) from None
     machine: dict[str, object] = result["machine"]  # type: ignore[assignment]
     latency: dict[str, float] = result["latency_ms"]  # type: ignore[assignment]
     detectors: dict[str, float] = result["detector_ms_per_conversation"]  # type: ignore[assignment]
@@ -185,6 +199,17 @@ def bench_analyze_command(
                 f"{result['workers']} processes",
                 f"{result['parallel_conversations_per_s']:,} conversations/s, "
                 f"{result['parallel_turns_per_s']:,} turns/s",
+            )
+        )
+    for measured in result.get("engines", []):  # type: ignore[attr-defined]
+        rows.append(
+            (
+                f"{measured['engine']} engine, {measured['workers']} worker"
+                + ("" if measured["workers"] == 1 else "s"),
+                f"{measured['conversations_per_s']:,} conversations/s (batches of 256; start "
+                f"{measured['start_seconds']} s, peak RSS {measured['worker_peak_rss_mb']} MB "
+                f"per worker; machine load {measured['load_average'][0]} before, "  # type: ignore[index]
+                f"{measured['load_average'][1]} after)",  # type: ignore[index]
             )
         )
     rows += [
@@ -216,7 +241,29 @@ def bench_analyze_command(
         print_json(result)
     else:
         show("heard bench analyze", rows)
-    if write_docs:
+    if write_docs and engines:
+        # engine figures get their own section: the single-process figures above stay as
+        # measured by a run without --engine
+        engine_rows = [rows[0], rows[1]]
+        engine_rows += [row for row in rows if " engine, " in row[0]]
+        engine_rows += [row for row in rows if row[0] in ("settings", "machine", "measured")]
+        engine_rows.append(
+            ("target", "ray with 2 workers ≥ 1.7 × ray with 1; ray ≥ 0.85 × local at equal workers")
+        )
+        body = (
+            "## Engines (`heard bench analyze --engine`)\n\n"
+            f"Command: `heard bench analyze --data {path.name} --n {n} --workers {workers} "
+            + "".join(f"--engine {e} " for e in engines)
+            + "--write-docs`\n\nEach engine analyses the same conversations in batches of "
+            "256 (parts of 64), as `heard analyze --out` does (docs/engines.md); ray runs a "
+            "local cluster started for the run. The machine load is the 1-minute load average "
+            "before and after the engine's run (2 cores: above 2, other work shared them).\n\n"
+            + table(engine_rows)
+        )
+        write_section(DOCS, "bench-engines", body)
+        if not as_json:
+            console.print(f"written to {DOCS}")
+    elif write_docs:
         body = (
             "## Analysis (`heard bench analyze`)\n\n"
             f"Command: `heard bench analyze --data {path.name} --n {n} --workers {workers} "

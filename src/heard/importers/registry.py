@@ -17,7 +17,7 @@ _REGISTRY: Registry[Importer] = Registry(
     kind="importer",
     package="heard.importers",
     group=ENTRY_POINT_GROUP,
-    skip=frozenset({"base", "registry"}),  # modules of the package that hold no importer
+    skip=frozenset({"base", "registry", "streaming"}),  # modules holding no importer
 )
 register = _REGISTRY.register
 

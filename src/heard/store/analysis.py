@@ -24,9 +24,9 @@ import orjson
 from heard.analysis import Analyzer
 from heard.analysis.analyzer import TemplateHint
 from heard.analysis.rubric import Rubric
+from heard.engines.workers import forget, record, records_dir, sweep, watch_parent
 from heard.model import Conversation, Scorecard
 from heard.runtime import tune_gc
-from heard.store.workers import forget, record, records_dir, sweep, watch_parent
 
 PARALLEL_MIN = 32
 """Fewer conversations than this to analyse are analysed in the store's own process: shipping
@@ -100,8 +100,8 @@ def _warm(_: int) -> int:
 class AnalysisPool:
     """Worker processes (spawned, so safe beside threads and database connections), each with
     an Analyzer configured like `analyzer`. The workers end when this process does, even
-    when it is killed (`heard.store.workers`); each leaves a record in
-    `heard.store.workers.records_dir()`, and a new pool first ends the workers that crashed
+    when it is killed (`heard.engines.workers`); each leaves a record in
+    `heard.engines.workers.records_dir()`, and a new pool first ends the workers that crashed
     servers left behind there."""
 
     def __init__(self, analyzer: Analyzer, *, workers: int) -> None:

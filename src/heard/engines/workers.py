@@ -1,14 +1,14 @@
 """Analysis workers that die with the process that started them, and a record of them so the
 next start can end what a crash left.
 
-A spawned worker of `heard.store.analysis.AnalysisPool` blocks on its task queue, whose write
-end it holds itself: when its server is killed (`kill -9`, the OOM killer) nothing tells it,
-and it and multiprocessing's resource tracker (which lives while a worker holds its pipe) used
-to live on for good. Now each worker watches its parent (`watch_parent`: a thread that wakes
-when the parent exits, through a pidfd, or polls `os.getppid()` where there is none) and ends
-itself. A parent-death signal (`PR_SET_PDEATHSIG`) would not do: it fires when the *thread*
-that started the worker exits, and the pool starts workers from whichever request thread
-submits first.
+A spawned analysis worker (`heard.engines.local`, `heard.store.analysis.AnalysisPool`) blocks
+on its task queue, whose write end it holds itself: when its server is killed (`kill -9`, the
+OOM killer) nothing tells it, and it and multiprocessing's resource tracker (which lives while a
+worker holds its pipe) used to live on for good. Now each worker watches its parent
+(`watch_parent`: a thread that wakes when the parent exits, through a pidfd, or polls
+`os.getppid()` where there is none) and ends itself. A parent-death signal
+(`PR_SET_PDEATHSIG`) would not do: it fires when the *thread* that started the worker exits,
+and the pool starts workers from whichever request thread submits first.
 
 Each worker also leaves a record (`record`) in `records_dir()`: its pid and start time and its
 server's. `sweep`, run when a pool starts, kills the workers whose server is gone but which
