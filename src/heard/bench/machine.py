@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import platform
-import resource
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from heard import __version__
+from heard.runtime import peak_rss_mb
+
+__all__ = ["cpu_model", "machine", "memory_total_gib", "peak_rss_mb"]
 
 
 def cpu_model() -> str:
@@ -43,9 +45,3 @@ def machine() -> dict[str, object]:
         "heard": __version__,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB."""
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(kb / 1024, 1)

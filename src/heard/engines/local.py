@@ -40,7 +40,7 @@ def _start_worker(rubric: str, detectors: list[str], parent: int, records: str, 
 def _peak_rss_mb(_: int) -> tuple[int, float]:
     import time
 
-    from heard.bench.machine import peak_rss_mb
+    from heard.runtime import peak_rss_mb
 
     time.sleep(0.2)  # long enough that every worker takes one
     return os.getpid(), peak_rss_mb()

@@ -50,7 +50,7 @@ class _Scorer:
         return score_part(self.analyzer, part)
 
     def peak_rss_mb(self) -> float:
-        from heard.bench.machine import peak_rss_mb
+        from heard.runtime import peak_rss_mb
 
         return peak_rss_mb()
 
