@@ -151,10 +151,14 @@ def _explained(ctx: Context) -> tuple[bool, str]:
     return False, "the customer only asked for something or gave details"
 
 
-def customer_words(ctx: Context, turn: int) -> str | None:
+def customer_words(ctx: Context, turn: int, *, earlier: bool = False) -> str | None:
     """The customer's words to say back at the moment `turn`: a clause from the customer's
     turns it answers (see `_said_before`) that has one worth saying back, in the second person
-    (None when none has one). heard.language.phrasing chooses and turns them."""
+    (None when none has one). With `earlier`, for a reply that went wrong (blame, "as I
+    said…"), the nearest earlier customer turn with such a clause will do: what the customer
+    told the agent before is the point there. heard.language.phrasing chooses and turns them."""
+    if earlier:
+        return say_back(t.text for t in reversed(ctx.turns[: turn + 1]) if t.role == Role.CUSTOMER)
     return say_back(t.text for t in reversed(_said_before(ctx, turn)))
 
 
@@ -175,12 +179,14 @@ def _said_before(ctx: Context, turn: int) -> list[Turn]:
     return run
 
 
-def render_tip(template: str, ctx: Context, turn: int, *, moment: int | None = None) -> str:
+def render_tip(
+    template: str, ctx: Context, turn: int, *, moment: int | None = None, earlier: bool = False
+) -> str:
     """A rubric tip with the customer's words and first name filled in as a sentence (the
     example dropped when there is nothing to fill it with)."""
     customer = ctx.conversation.customer
     name = customer.name.split()[0] if customer and customer.name else None
-    words = customer_words(ctx, turn) if "{customer_words}" in template else None
+    words = customer_words(ctx, turn, earlier=earlier) if "{customer_words}" in template else None
     at = turn if moment is None else moment  # the agent's reply the tip is about
     reply = ctx.turns[at] if 0 <= at < len(ctx.turns) else None
     own = reply.text if reply is not None and reply.role == Role.AGENT else None
@@ -449,6 +455,6 @@ def _deducted_tip(ctx: Context, name: str, behaviour: Behaviour, finding: Findin
         message=message,
         span=span,
         suggestion=finding.suggestion
-        or (render_tip(behaviour.tip, ctx, words_at) if behaviour.tip else None),
+        or (render_tip(behaviour.tip, ctx, words_at, earlier=True) if behaviour.tip else None),
         priority=_priority(behaviour) + 1,
     )
