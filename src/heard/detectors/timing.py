@@ -153,10 +153,8 @@ class ChatTalkOver(Detector):
             # (a short answer — "29", "canton", a name — is typed in a moment; a clock that
             # puts the next message before the reply is out of order, not proof: 0 of 5 right;
             # typing faster than a fast typist's burst is the sign: 0 of 6 right at 8 chars/s)
-            still_going = i + 2 < len(turns) and turns[i + 2].role == Role.CUSTOMER
             typing = (
-                still_going  # the customer went on writing: a burst the reply cut into
-                and since_reply >= 0
+                since_reply >= 0
                 and len(after.text.split()) >= TYPED_WORDS
                 and since_reply * TYPING_CHARS_PER_SECOND < len(after.text.strip())
             )
