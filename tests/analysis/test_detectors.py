@@ -222,22 +222,28 @@ def test_dead_air_and_call_metrics() -> None:
     assert metrics["longest_monologue_seconds"] == 2.0
 
 
-def test_chat_reply_in_the_middle_of_a_burst() -> None:
+def sent_at(lines: list[tuple[str, str]], seconds: list[int]) -> Conversation:
+    """A chat whose messages were sent `seconds` after 09:00."""
     start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    times = [0, 5, 8, 60]
-    lines = [
-        ("customer", "My card was declined"),
-        ("agent", "Have you tried tapping it?"),
-        ("customer", "and I got a fraud text"),
-        ("agent", "Thanks, let me check."),
-    ]
-    conversation = Conversation(
-        id="b",
+    return Conversation(
+        id="sent",
         channel=Channel.CHAT,
         turns=[
             Turn(index=i, role=Role(r), text=t, sent_at=start + timedelta(seconds=s))
-            for i, ((r, t), s) in enumerate(zip(lines, times, strict=True))
+            for i, ((r, t), s) in enumerate(zip(lines, seconds, strict=True))
         ],
+    )
+
+
+def test_chat_reply_in_the_middle_of_a_burst() -> None:
+    conversation = sent_at(
+        [
+            ("customer", "My card was declined"),
+            ("agent", "Have you tried tapping it?"),
+            ("customer", "and I got a fraud text"),
+            ("agent", "Thanks, let me check."),
+        ],
+        [0, 5, 8, 60],
     )
     assert ("talk_over_in_chat", 1) in found(conversation)
     assert ("talk_over_in_chat", 3) not in found(conversation)
@@ -246,40 +252,28 @@ def test_chat_reply_in_the_middle_of_a_burst() -> None:
 def test_a_quick_single_answer_to_the_reply_is_not_talk_over() -> None:
     """A customer who answers in 3 s and stops (second-resolution clocks, fast typists) was
     not cut off: blind judges found 0 of 17 such tips right."""
-    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    lines = [
-        ("customer", "I want to make an appointment with Dr. Johnson for Monday at 1pm."),
-        ("agent", "Could you describe your symptoms, please?"),
-        ("customer", "headache, dizziness and muscle weakness"),
-        ("agent", "Unfortunately Dr. Johnson has no appointment available at 1 pm."),
-    ]
-    conversation = Conversation(
-        id="q",
-        channel=Channel.CHAT,
-        turns=[
-            Turn(index=i, role=Role(r), text=t, sent_at=start + timedelta(seconds=s))
-            for i, ((r, t), s) in enumerate(zip(lines, [0, 25, 28, 45], strict=True))
+    conversation = sent_at(
+        [
+            ("customer", "I want to make an appointment with Dr. Johnson for Monday at 1pm."),
+            ("agent", "Could you describe your symptoms, please?"),
+            ("customer", "headache, dizziness and muscle weakness"),
+            ("agent", "Unfortunately Dr. Johnson has no appointment available at 1 pm."),
         ],
+        [0, 25, 28, 45],
     )
     assert ("talk_over_in_chat", 1) not in found(conversation)
 
 
 def test_a_new_question_after_the_reply_is_not_carrying_on() -> None:
     """ "Also, what about…?" after an answer is a new question, and a trailing "…" a style."""
-    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    lines = [
-        ("customer", "What about the Old Town Inn in the East..."),
-        ("agent", "The Old Town Inn has an average rating of 2."),
-        ("customer", "Also, what about the Hilton Hotel also in the East?"),
-        ("agent", "The Hilton Hotel has an average rating of 2."),
-    ]
-    conversation = Conversation(
-        id="n",
-        channel=Channel.CHAT,
-        turns=[
-            Turn(index=i, role=Role(r), text=t, sent_at=start + timedelta(seconds=s))
-            for i, ((r, t), s) in enumerate(zip(lines, [0, 10, 18, 30], strict=True))
+    conversation = sent_at(
+        [
+            ("customer", "What about the Old Town Inn in the East..."),
+            ("agent", "The Old Town Inn has an average rating of 2."),
+            ("customer", "Also, what about the Hilton Hotel also in the East?"),
+            ("agent", "The Hilton Hotel has an average rating of 2."),
         ],
+        [0, 10, 18, 30],
     )
     assert ("talk_over_in_chat", 1) not in found(conversation)
 

@@ -60,15 +60,21 @@ _CLOSED = re.compile(
 )
 
 
+CLOSING_CHECK = frozenset({"resolution_check"})
+
+
+def _found_at(findings: list[Finding], behaviours: frozenset[str], turn: int) -> bool:
+    """Whether a finding of one of `behaviours` starts at agent turn `turn`."""
+    return any(f.behaviour in behaviours and f.spans[0].turn == turn for f in findings)
+
+
 def called_at(ctx: Context, behaviour: str, findings: list[Finding]) -> int | None:
     """The agent turn where the missed `behaviour` was most called for, or None when no moment
     clearly called for it. Reads what the detectors annotated (concerns, customer emotion,
     the customer's goodbye, a pending action) and found (a closing question)."""
     if behaviour == "acknowledgement":
         turn = _reply_to_explanation(ctx)
-        if turn is not None and any(
-            f.behaviour in HEARD_IN_REPLY and f.spans[0].turn == turn for f in findings
-        ):
+        if turn is not None and _found_at(findings, HEARD_IN_REPLY, turn):
             return None  # a reply that names the customer's details already shows it heard
         return turn
     if behaviour in EXPLAINED:  # saying back: only what the customer explained at length
@@ -94,9 +100,7 @@ def called_at(ctx: Context, behaviour: str, findings: list[Finding]) -> int | No
         return _close(ctx, findings) if len(raised) >= SUMMARY_CONCERNS else None
     if behaviour in DETAILS:
         turn = _reply_to_details(ctx)
-        if turn is not None and any(
-            f.behaviour == "resolution_check" and f.spans[0].turn == turn for f in findings
-        ):
+        if turn is not None and _found_at(findings, CLOSING_CHECK, turn):
             return None  # "So you're late — anything else I can do?" personalises nothing
         return turn
     if behaviour == "open_question":
@@ -198,9 +202,7 @@ def _close(ctx: Context, findings: list[Finding]) -> int | None:
     last = agents[-1]
     sentences = ctx.sentences[last.index]
     asking = bool(sentences) and sentences[-1].text.endswith("?")
-    closing = any(
-        f.behaviour == "resolution_check" and f.spans[0].turn == last.index for f in findings
-    )
+    closing = _found_at(findings, CLOSING_CHECK, last.index)
     return None if asking and not closing else last.index
 
 
@@ -244,7 +246,7 @@ def _closed_reply_to_explanation(ctx: Context, findings: list[Finding]) -> int |
     if turn is None:
         return None
     questions = [s.text for s in ctx.sentences[turn] if s.text.endswith("?")]
-    if any(f.behaviour == "resolution_check" and f.spans[0].turn == turn for f in findings):
+    if _found_at(findings, CLOSING_CHECK, turn):
         return None  # "Is there anything else I can do?" closes; it is not an interview
     return turn if questions and all(_CLOSED.match(q) for q in questions) else None
 

@@ -618,22 +618,26 @@ AGENT_WORDS = 20
 """The longest first sentence of the agent's own reply a tip's example carries on with."""
 
 
+def _first_sentence(text: str) -> str | None:
+    """The first sentence of an agent's reply; None when it is longer than AGENT_WORDS."""
+    first = next((s for s in _SENTENCE_SPLIT.split(text.strip()) if s.strip()), "").strip()
+    return first if first and len(first.split()) <= AGENT_WORDS else None
+
+
 def agent_reply(text: str) -> str | None:
     """The first sentence of the agent's reply as they wrote it, to follow the words a tip
     adds before it ("I see — your AC isn't working. I can send someone at 2."); None when it
     is long."""
-    first = next((s for s in _SENTENCE_SPLIT.split(text.strip()) if s.strip()), "").strip()
-    if not first or len(first.split()) > AGENT_WORDS:
-        return None
-    return first[:1].upper() + first[1:]
+    first = _first_sentence(text)
+    return None if first is None else first[:1].upper() + first[1:]
 
 
 def agent_words(text: str) -> str | None:
     """The first sentence of the agent's reply, to follow the customer's words in a tip's
     example ("So you need to get to your interview fast — do you want to drive or take the
     bus?"): in lower case unless it opens with I or a name; None when it is long."""
-    first = next((s for s in _SENTENCE_SPLIT.split(text.strip()) if s.strip()), "").strip()
-    if not first or len(first.split()) > AGENT_WORDS:
+    first = _first_sentence(text)
+    if first is None:
         return None
     opener = first.split(" ", 1)[0].replace("’", "'")
     if opener == "I" or opener.startswith("I'"):
