@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from heard.store import Store, UserRole, calibration, reviews
+from heard.store import saved_views as saved
 from heard.store.errors import Conflict, Invalid, NotFound, StoreError
 from heard.store.reviews import Answers, ReviewStatus
 from heard.web import review_views as rv
@@ -31,19 +32,6 @@ from heard.web.pages.routes import (
 
 router = APIRouter(include_in_schema=False)
 
-FILTER_FIELDS = (
-    "q",
-    "team",
-    "agent",
-    "channel",
-    "date_from",
-    "date_to",
-    "min_score",
-    "max_score",
-    "done",
-    "missed",
-    "order",
-)
 ASSIGN_FIELDS = {"reviewer", "reviewers", "rule", "count", "conversations", "name"}
 """Fields of the assign form whose refusal is shown by the field (others are errors of the page)."""
 
@@ -84,7 +72,7 @@ async def assign(
         single=_text(form, "single", 20) or None,
     )
     calibrate = _text(form, "action", 20) == "calibrate"
-    query = {key: _text(form, key) or None for key in FILTER_FIELDS}
+    query = {key: _text(form, key) or None for key in saved.FIELDS}
     chosen = chosen_filters(query)
     try:
         target = await run_in_threadpool(_assign, request, user, store, typed, chosen, calibrate)
