@@ -278,6 +278,21 @@ def test_a_new_question_after_the_reply_is_not_carrying_on() -> None:
     assert ("talk_over_in_chat", 1) not in found(conversation)
 
 
+@pytest.mark.parametrize("greeting", ["Hello", "hi there!", "Good morning", "Hey Sam"])
+def test_greeting_back_a_bare_greeting_is_not_talk_over(greeting: str) -> None:
+    """A customer who types "Hello" and then why they came was welcomed, not talked over
+    (star-2922); the same fast follow-up after a real message still counts."""
+    lines = [
+        ("customer", greeting),
+        ("agent", "Hello, how can I help?"),
+        ("customer", "I need to change the address on my last order please"),
+        ("agent", "Sure, which order is it?"),
+    ]
+    assert ("talk_over_in_chat", 1) not in found(sent_at(lines, [0, 2, 4, 30]))
+    lines[0] = ("customer", "Hello, my parcel never arrived")
+    assert ("talk_over_in_chat", 1) in found(sent_at(lines, [0, 2, 4, 30]))
+
+
 @pytest.mark.parametrize(
     ("customer", "reply", "present"),
     [

@@ -10,6 +10,7 @@ from typing import ClassVar
 from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
+from heard.language.lexicon import lexicon
 from heard.model import Finding, Polarity, Role, Span
 
 BURST_SECONDS = 30.0
@@ -145,6 +146,10 @@ class ChatTalkOver(Detector):
             assert before.sent_at and reply.sent_at and after.sent_at
             burst = (after.sent_at - before.sent_at).total_seconds()
             if not 0 <= burst <= BURST_SECONDS:
+                continue
+            # a bare "Hello" is the customer about to say why they came: greeting them back is
+            # a welcome, not talking over them (star-2922: "Hello" → "Hello, how can I help?")
+            if lexicon("greeting").pattern.fullmatch(before.text.strip()):
                 continue
             # A quick exchange is not talking over: the customer's next message must show
             # they were still writing — typed before the reply could be read, or carrying on
