@@ -7,7 +7,8 @@ judge who has not seen the code reads only these two files.
         --out data/judgements/2026-12-06-star
 
 Writes OUT/tips.jsonl (id, conversation, turn, behaviour, message, suggestion) and
-OUT/transcripts.jsonl (conversation, numbered turns). The judge writes OUT/judgements.jsonl
+OUT/transcripts.jsonl (conversation, numbered turns, with seconds since the first message where
+the chat has send times). The judge writes OUT/judgements.jsonl
 (id, finding_right, grammatical, usable: 0 or 1 each, note)."""
 
 from __future__ import annotations
@@ -59,11 +60,24 @@ def main() -> None:
     tips, transcripts = [], []
     for chat in chats:
         card = analyzer.analyze(chat).scorecard
+        first = chat.turns[0].sent_at if chat.turns else None
         transcripts.append(
             {
                 "conversation": chat.id,
                 "turns": [
-                    {"turn": t.index, "role": t.role.value, "text": t.text} for t in chat.turns
+                    {
+                        "turn": t.index,
+                        "role": t.role.value,
+                        "text": t.text,
+                        # seconds since the first message: timing tips (talk-over, holds)
+                        # cannot be judged without them
+                        **(
+                            {"seconds": round((t.sent_at - first).total_seconds())}
+                            if t.sent_at and first
+                            else {}
+                        ),
+                    }
+                    for t in chat.turns
                 ],
             }
         )

@@ -378,3 +378,49 @@ def test_pick_conversation_names_the_ids() -> None:
         pick_conversation([one, two], "c3", where=Where(file="f"))
     with pytest.raises(InputError, match="holds no conversation"):
         pick_conversation([], None, where=Where(file="f"))
+
+
+def test_a_goodbye_to_a_customer_who_signed_off_raises_nothing_open() -> None:
+    """ "Thank you and goodbye." to "Thank you." was told to address a venue the customer asked
+    for ten turns before and to acknowledge a long-gone upset (docs/coaching-samples.md)."""
+    conv = conversation(
+        "chat",
+        ("customer", "I want North Heights venue. Ugh, this is so frustrating!"),
+        ("agent", "Alright, what day would you like?"),
+        ("customer", "Thank you."),
+    )
+    result = check(conv, "Thank you and goodbye.")
+    assert not {"unaddressed_concern", "missing_acknowledgement", "no_next_step"} & set(
+        kinds(result)
+    )
+
+
+def test_asking_for_what_a_request_needs_is_working_on_it() -> None:
+    conv = conversation("chat", ("customer", "I need a ride"))
+    assert "unaddressed_concern" not in kinds(check(conv, "May I have your name, please?"))
+
+
+def test_an_older_concern_is_blamed_on_a_draft_only_when_it_closes() -> None:
+    conv = conversation(
+        "chat",
+        ("customer", "I need to make a reservation at the Shadyside Inn today."),
+        ("agent", "Sure."),
+        ("customer", "It's for two people."),
+    )
+    assert "unaddressed_concern" not in kinds(check(conv, "When are you arriving?"))
+    closing = check(conv, "Is there anything else I can do for you?")
+    assert "unaddressed_concern" in kinds(closing)
+
+
+def test_information_asked_for_needs_no_next_step_but_a_request_does() -> None:
+    weather = conversation(
+        "chat",
+        ("customer", "I want to know what the weather will be like in Detroit tomorrow."),
+    )
+    answer = "It will be raining all day on Tuesday in Detroit, around 28 degrees."
+    assert "no_next_step" not in kinds(check(weather, answer))
+    booking = conversation(
+        "chat", ("customer", "I need an appointment with Dr Morgan today at 5 pm.")
+    )
+    refusal = "Unfortunately Dr. Morgan has no appointment available at 5 pm."
+    assert "no_next_step" in kinds(check(booking, refusal))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from heard.analysis.context import Context
+from heard.language.lexicon import lexicon
 from heard.model import Finding, Role, Turn
 
 ANGRY = frozenset({"anger", "frustration"})
@@ -73,7 +74,7 @@ def called_at(ctx: Context, behaviour: str, findings: list[Finding]) -> int | No
     clearly called for it. Reads what the detectors annotated (concerns, customer emotion,
     the customer's goodbye, a pending action) and found (a closing question)."""
     if behaviour == "acknowledgement":
-        turn = _reply_to_explanation(ctx)
+        turn = _reply_to_explanation(ctx, answers_count=True)
         if turn is not None and _found_at(findings, HEARD_IN_REPLY, turn):
             return None  # a reply that names the customer's details already shows it heard
         return turn
@@ -154,18 +155,42 @@ def _problem_turns(ctx: Context) -> set[int]:
     return {c.span.turn for c in ctx.annotations.get("concerns", []) if c.kind == "problem"}
 
 
-def _reply_to_explanation(ctx: Context, *, long_only: bool = False) -> int | None:
+def _reply_to_explanation(
+    ctx: Context, *, long_only: bool = False, answers_count: bool = False
+) -> int | None:
     """The reply to where the customer described a problem (the first such), else to their
     longest explanation (25 words or more); with `long_only`, only the latter (a short
-    request is answered, not said back)."""
+    request is answered, not said back). With `answers_count`, a reply that answers the
+    question the customer ended on is no such moment: answering it shows they were heard
+    ("…Is Tuesday at 6pm available?" → "Great, there is still a viewing at that time")."""
     problems = set() if long_only else _problem_turns(ctx)
     exchanges = _exchanges(ctx)
+    if answers_count:
+        exchanges = [
+            (said, agent)
+            for said, agent in exchanges
+            if not _answers(ctx, said, agent) and not _goodbye(ctx, agent)
+        ]
     for said, agent in exchanges:
         if any(t.index in problems for t in said):
             return agent.index
     long = [(_words(said), agent.index) for said, agent in exchanges]
     long = [pair for pair in long if pair[0] >= EXPLAINED_WORDS]
     return max(long, key=lambda pair: (pair[0], -pair[1]))[1] if long else None
+
+
+def _goodbye(ctx: Context, agent: Turn) -> bool:
+    """A short closing reply ("Thank you and goodbye."): nothing to acknowledge with."""
+    return len(agent.text.split()) < CLOSE_WORDS and bool(
+        lexicon("closing").search(agent.text) or re.search(r"\bgoodbye\b|\bbye\b", agent.text, re.I)
+    )
+
+
+def _answers(ctx: Context, said: list[Turn], agent: Turn) -> bool:
+    """Whether `agent` opens with a statement after a customer run that ends on a question."""
+    last = ctx.sentences[said[-1].index] if said else []
+    reply = ctx.sentences[agent.index]
+    return bool(last and reply and last[-1].text.endswith("?") and not reply[0].text.endswith("?"))
 
 
 def _reply_to_feeling(
@@ -235,6 +260,8 @@ def _reply_to_details(ctx: Context) -> int | None:
     for said, agent in _exchanges(ctx):
         if not any(t.index in problems for t in said) and _words(said) < EXPLAINED_WORDS:
             continue
+        if _answers(ctx, said, agent) or _goodbye(ctx, agent):
+            continue  # answering their question, or saying goodbye: nothing to personalise
         if any(re.search(r"\d|\b[A-Z][a-z]+\b", t.text[1:]) for t in said):
             return agent.index
     return None
@@ -248,6 +275,8 @@ def _closed_reply_to_explanation(ctx: Context, findings: list[Finding]) -> int |
     questions = [s.text for s in ctx.sentences[turn] if s.text.endswith("?")]
     if _found_at(findings, CLOSING_CHECK, turn):
         return None  # "Is there anything else I can do?" closes; it is not an interview
+    if any(lexicon("offer_question").search(q) for q in questions):
+        return None  # "Should I book that for you?" closes a request: no open question needed
     return turn if questions and all(_CLOSED.match(q) for q in questions) else None
 
 

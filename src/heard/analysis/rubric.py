@@ -18,6 +18,7 @@ Applies = Literal[
     "customer_named",
     "long_or_multi",
     "questions_asked",
+    "closed_exploring",
     "long_call",
     "problem_vague",
     "written_reply",

@@ -9,6 +9,7 @@ from functools import partial
 from heard.analysis.context import Context
 from heard.analysis.moments import EXPLAINED_WORDS, NO_WORDS, called_at, words_from
 from heard.analysis.rubric import Behaviour, Rubric
+from heard.language.lexicon import lexicon
 from heard.language.phrasing import agent_reply, agent_words, fill, say_back
 from heard.model import (
     ChecklistItem,
@@ -98,6 +99,21 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
         case "questions_asked":
             asked = any(f.behaviour in ("open_question", "closed_question") for f in findings)
             return asked, "the agent asked questions" if asked else "the agent asked no questions"
+        case "closed_exploring":
+            explained = _explained(ctx)[0]
+            closed = [
+                f
+                for f in findings
+                if f.behaviour == "closed_question"
+                and not lexicon("offer_question").search(_quote(ctx, f.spans[0], limit=10_000))
+            ]
+            if not closed:
+                return False, "the agent asked no yes/no question that explores the problem"
+            return explained, (
+                "the agent asked yes/no questions about a problem the customer described"
+                if explained
+                else "the customer only asked for something or gave details"
+            )
         case "problem_vague":
             vague = ctx.annotations.get("problem_vague")
             return (

@@ -22,6 +22,7 @@ from heard.analysis.scoring import render_tip
 from heard.detectors._details import SPECIFIC, keyed
 from heard.detectors._words import content_words
 from heard.errors import InputError, Location
+from heard.language.lexicon import lexicon
 from heard.language.phrasing import join_words, quoted, say_back
 from heard.live.nudges import plain_words
 from heard.model import Concern, Conversation, Finding, Polarity, Role, Scorecard, Span, Turn
@@ -155,14 +156,16 @@ def check_reply(conversation: Conversation, draft: str, *, analyzer: Analyzer) -
     ctx = analyzer.context(whole)
     reply = len(whole.turns) - 1
     mine = [f for f in card.findings if any(s.turn == reply for s in f.spans)]
-    issues = [
-        *_unaddressed(ctx, card.concerns, reply),
-        *_acknowledgement(ctx, card, reply),
-        *_jargon(ctx, mine, reply),
-        *_template(ctx, mine, reply),
-        *_next_step(ctx, card, mine, reply),
-        *_negative(ctx, analyzer, mine, reply),
-    ]
+    issues = [*_jargon(ctx, mine, reply), *_template(ctx, mine, reply)]
+    if not _signed_off(ctx, reply):
+        # a customer who has said goodbye or "that's all" is not asked to be acknowledged,
+        # promised a next step or reminded of a concern the tracker thinks is still open
+        issues += [
+            *_unaddressed(ctx, card.concerns, reply),
+            *_acknowledgement(ctx, card, reply),
+            *_next_step(ctx, card, mine, reply),
+        ]
+    issues += _negative(ctx, analyzer, mine, reply)
     if any(i.kind == "missing_acknowledgement" for i in issues):
         issues = [i for i in issues if i.kind != "premature_solution"]
     rank = {kind: n for n, kind in enumerate(ORDER)}
@@ -182,12 +185,48 @@ def _asks(ctx: Context, reply: int) -> list[str]:
     ]
 
 
+def _answering(ctx: Context, reply: int) -> list[int]:
+    """The customer turns the draft answers: those since the agent's previous reply."""
+    turns: list[int] = []
+    for turn in reversed(ctx.turns[:reply]):
+        if turn.role == Role.AGENT:
+            break
+        if turn.role == Role.CUSTOMER:
+            turns.append(turn.index)
+    return turns[::-1]
+
+
+def _signed_off(ctx: Context, reply: int) -> bool:
+    """Whether the customer's last message before the draft says goodbye or that they have
+    everything ("Thank you.", "Ok. Goodbye.", "No, thanks that's it")."""
+    answering = _answering(ctx, reply)
+    return bool(answering) and bool(lexicon("customer_done").search(ctx.turns[answering[-1]].text))
+
+
+def _closes(ctx: Context, reply: int) -> bool:
+    """Whether the draft closes the conversation ("anything else?", "goodbye")."""
+    text = ctx.turns[reply].text
+    return bool(_CLOSING.search(text) or lexicon("closing").search(text))
+
+
 def _unaddressed(ctx: Context, concerns: list[Concern], reply: int) -> Iterator[ReplyIssue]:
-    """Concerns still open after the draft, unless the draft asks the customer about them."""
-    questions = [content_words(q) for q in _asks(ctx, reply)]
+    """Concerns the draft leaves open: those raised in the messages it answers, unless it asks
+    the customer something (taking a request starts with questions: "May I have your name?")
+    — a question they asked still wants its answer — and, when the draft closes the
+    conversation, every concern still open. A concern from before the agent's previous reply
+    was that reply's to answer: the draft is not blamed for it unless it closes."""
+    answering = set(_answering(ctx, reply))
+    asks = _asks(ctx, reply)
+    questions = [content_words(q) for q in asks]
+    closes = _closes(ctx, reply)
     for concern in concerns:
         if concern.addressed is not None:
             continue
+        raised = {concern.span.turn, *concern.raised_again}
+        if not (raised & answering or closes):
+            continue
+        if asks and concern.kind != "question":
+            continue  # the draft is working on the request: it asks what it needs for it
         words = content_words(concern.quote)
         if any(words & asked for asked in questions):
             continue  # the draft is working on it: it asks the customer about it
@@ -220,6 +259,9 @@ def _acknowledgement(ctx: Context, card: Scorecard, reply: int) -> Iterator[Repl
             upset.setdefault(span.turn, (str(finding.data["emotion"]), _sentence(ctx, span)))
         elif finding.behaviour in UPSET_CUES:
             upset.setdefault(span.turn, (finding.behaviour, _sentence(ctx, span)))
+    # an upset older than the message before the agent's previous reply has had its reply
+    answering = _answering(ctx, reply)
+    upset = {t: u for t, u in upset.items() if answering and t >= answering[0] - 2}
     if not upset:
         return
     last = max(upset)
@@ -336,19 +378,33 @@ def _mention(ctx: Context, details: list[str], reply: int) -> str:
 def _next_step(
     ctx: Context, card: Scorecard, mine: list[Finding], reply: int
 ) -> Iterator[ReplyIssue]:
-    """A draft that says nothing of what happens next to a customer with a problem or request
-    still unconfirmed, or who is upset; not when it asks the customer something (their answer
-    is the next step) or the customer has just thanked the agent."""
+    """A draft that says nothing of what happens next to a customer who has just raised a
+    problem or asked for something to be done, or who is upset; not when it asks the customer
+    something (their answer is the next step) or the customer has just thanked the agent."""
     if any(f.behaviour == "next_step" for f in mine) or _asks(ctx, reply):
         return
     emotions = {e.turn: e.label for e in card.emotions}
     customer = [t.index for t in ctx.turns[:reply] if t.role == Role.CUSTOMER]
     if customer and emotions.get(customer[-1]) == "satisfaction":
         return  # thanks: the conversation is closing
-    upset = any(emotions.get(t) in UPSET for t in customer)
-    if not upset and not any(c.kind != "question" and c.confirmed is None for c in card.concerns):
-        return  # a question answered needs no next step; a problem or request does
-    about = next((c for c in reversed(card.concerns) if c.addressed == reply), None)
+    answering = set(_answering(ctx, reply))
+    upset = any(emotions.get(t) in UPSET for t in answering)
+    open_ = [
+        c
+        for c in card.concerns
+        if c.kind != "question"
+        and c.confirmed is None
+        and c.span.turn in answering
+        and not lexicon("ask_to_know").search(c.quote)
+    ]
+    if not upset and not open_:
+        # a question answered needs no next step, nor does "I want to know the weather";
+        # a problem or a request for something to be done does
+        return
+    about = next(
+        (c for c in reversed(card.concerns) if c.addressed == reply and c.kind == "problem"),
+        None,
+    )
     words = say_back([about.quote]) if about else None
     example = quoted(
         *([f"You told me {words}"] if words else []),

@@ -115,7 +115,8 @@ _DATE = re.compile(
     r"|\b[A-Z][a-z]+\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b|\[DATE\]",
 )
 _NAME = re.compile(
-    r"\b(?:[Mm]y name is|[Mm]y name's|[Tt]his is|[Ii]'m|[Ii] am|[Nn]ame is)\s+"
+    r"\b(?:[Mm]y name is|[Mm]y name's|[Tt]his is|[Ii]'m|[Ii] am|"
+    r"(?<!maiden )(?<!pet's )(?<!dog's )(?<!cat's )(?<!son's )(?<!daughter's )[Nn]ame is)\s+"
     r"[A-Z][a-z'’-]+|\[NAME\]|\[PERSON\]"
 )
 _SIGN_OFF = re.compile(r"\n\s*([A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+){0,2})\s*$")

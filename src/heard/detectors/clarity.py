@@ -100,7 +100,14 @@ class PrematureSolution(Detector):
                 continue
             if any(p.search(reply.text) for p in feeling):
                 return []  # acknowledged the feeling first: nothing premature
-            fix = lexicon("solution").search(reply.text)
+            fix = next(
+                (
+                    m
+                    for m in lexicon("solution").finditer(reply.text)
+                    if not _asks_where(ctx, reply.index, m.start())
+                ),
+                None,
+            )
             if fix:
                 return [
                     ctx.finding(
@@ -115,6 +122,18 @@ class PrematureSolution(Detector):
                     )
                 ]
         return []
+
+
+_WH = re.compile(r"^\W*(?:where|what|when|which|who|how)\b", re.IGNORECASE)
+
+
+def _asks_where(ctx: Context, turn: int, at: int) -> bool:
+    """Whether position `at` of the turn is inside a wh-question ("Where do you need to go?"
+    gathers a detail; it offers no fix)."""
+    return any(
+        s.start <= at < s.end and s.text.endswith("?") and bool(_WH.match(s.text))
+        for s in ctx.sentences[turn]
+    )
 
 
 _NEXT_TO_NUMBER = re.compile(r"[\s-]*\d")

@@ -221,13 +221,21 @@ class ConcernTracker(Detector):
                 if acknowledged or overlap.get(concern.id):
                     concern.acknowledged = turn.index
             unacknowledged = [c for c in unacknowledged if c.acknowledged is None]
+            done = lexicon("done_statement").search(text) is not None
             for concern in unaddressed:
                 weight = sum(concern.own.values())
-                if overlap.get(concern.id, 0) >= min(needed, weight) or (
-                    concern.due == turn.index
-                    and concern.short
-                    and direct
-                    and (len(waiting_reply) == 1 or overlap.get(concern.id, 0) > 0)
+                if (
+                    overlap.get(concern.id, 0) >= min(needed, weight)
+                    or (
+                        # "Your BMW has been booked.": a request done, in one of its own words
+                        done and concern.kind == "request" and overlap.get(concern.id, 0) > 0
+                    )
+                    or (
+                        concern.due == turn.index
+                        and concern.short
+                        and direct
+                        and (len(waiting_reply) == 1 or overlap.get(concern.id, 0) > 0)
+                    )
                 ):
                     _address(concern, turn.index, unconfirmed)
             unaddressed = [c for c in unaddressed if c.addressed is None]
@@ -429,10 +437,23 @@ _ACCEPTS = re.compile(
 the agent; it raises nothing of its own."""
 
 
+_REACTION = re.compile(
+    r"^\W*(?:oh,?\s+)?(?:really|seriously|honestly|huh|wow|what|why not|is that so|are you sure|"
+    r"no way|oh no|you sure|is it|are you serious)\W*$",
+    re.IGNORECASE,
+)
+"""Surprise, not a question to answer ("Really?", "Seriously?!", "Oh, really?")."""
+
+
 def _kind(sentence: str) -> str | None:
     """question, request or problem when the sentence raises a concern, else None (a
     sign-off, "That will be all I need today", raises none)."""
-    if _ACCEPTS.match(sentence) or lexicon("customer_done").search(sentence):
+    if (
+        _ACCEPTS.match(sentence)
+        or lexicon("customer_done").search(sentence)
+        or _REACTION.match(sentence)
+        or lexicon("small_talk").search(sentence)
+    ):
         return None
     if sentence.endswith("?"):
         kind = "question"

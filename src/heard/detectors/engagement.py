@@ -48,7 +48,7 @@ _QUESTION = re.compile(
 _ANSWER_FIRST = re.compile(
     r"^\W*(?:yes|yeah|yep|no|nope|sure|of course|absolutely|certainly|unfortunately|sorry|"
     r"i'm sorry|great|good|fine|well|sometimes|never|always|not really|maybe|definitely|"
-    r"probably|i do|i don't|i have|i haven't|ok|okay|alright)\b",
+    r"probably|i do|i don't|i have|i haven't|ok|okay|alright|not yet|already)\b",
     re.IGNORECASE,
 )
 
@@ -62,7 +62,7 @@ def open_questions(sentences: list[Sentence], *, requests: bool = False) -> list
         if s.text.endswith("?")
         and len(s.text.split()) >= 3
         and _QUESTION.match(s.text)
-        and (requests or not _REQUEST.match(s.text))
+        and (requests or not _REQUEST.match(" ".join(s.text.split())))
     ]
 
 
@@ -132,6 +132,10 @@ class IgnoresLastTurn(EmbeddingJudge[Candidate]):
                 continue  # "Yes, …?" / "Unfortunately …?" answers before asking
             if lexicon("clarify_request").search(reply.text):
                 continue  # asking the customer to explain engages with what they said
+            if any(lexicon("detail_question").search(s.text) for s in reply_sentences):
+                continue  # "For which city?", "PM or AM?": a detail needed to answer them
+            if any(_REQUEST.match(" ".join(s.text.split())) for s in ctx.sentences[last.index]):
+                continue  # the turn asks for service too: the reply takes the request up
             recent = [t for t in ctx.turns[: reply.index] if t.role == Role.CUSTOMER][-2:]
             said = " ".join(t.text for t in recent)
             if (content_words(reply.text) & content_words(said)) or (

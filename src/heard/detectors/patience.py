@@ -15,6 +15,9 @@ from heard.language.lexicon import lexicon
 from heard.model import Finding, Polarity, Role, Span, Turn
 
 UPSET = {"anger", "frustration", "worry"}
+WORRY = {"worry"}
+"""Upsets that are no complaint: a nervous or scared customer wants a kind word, not a sorry."""
+_THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers)\b", re.IGNORECASE)
 FEELING = ("empathy", "reflection_of_feeling", "apology", "reassurance")
 ANSWER_WORDS = 4
 """A reply that closes with fewer words than this besides the closing ("We'll see. Anything
@@ -60,11 +63,15 @@ class Rushing(Detector):
             elif closing and customer_turns and not _says_done(customer_turns):
                 # (the customer closed first: answering their goodbye is not rushing them)
                 rest = reply.text[: closing.start()] + reply.text[closing.end() :]
+                # a question in a message that also thanks the agent ("Oh, it was an access
+                # code? … Thanks computer.") was said in passing, not left open
+                thanked = any(_THANKS.search(t.text) for t in customer_turns)
                 asked = [
                     s.text
                     for t in customer_turns
                     for s in ctx.sentences[t.index]
                     if s.text.endswith("?")
+                    and not thanked
                     and not _REQUEST.search(s.text)
                     and not lexicon("small_talk").search(s.text)
                 ]
@@ -72,11 +79,20 @@ class Rushing(Detector):
                     why = "moves to close while the customer's question is still open"
                     advice = f"Answer the customer's question before you close: “{asked[-1]}”"
                 elif upset_now and not any(p.search(reply.text) for p in feeling):
-                    why = "moves to close before acknowledging the customer's complaint"
-                    advice = (
-                        "Acknowledge the complaint before you close: “I'm sorry — I can see "
-                        "why that's frustrating.” Then ask if anything is still open."
-                    )
+                    worried = {emotions[t.index]["label"] for t in upset} <= WORRY
+                    if worried and upset:  # nervous, scared, worried: not a complaint
+                        why = "moves to close without a word for the worry the customer shared"
+                        advice = (
+                            "Answer what they shared before you close: “I can hear that's on "
+                            "your mind, and I hope it goes well.” Then ask if anything is "
+                            "still open."
+                        )
+                    else:
+                        why = "moves to close before acknowledging the customer's complaint"
+                        advice = (
+                            "Acknowledge the complaint before you close: “I'm sorry — I can "
+                            "see why that's frustrating.” Then ask if anything is still open."
+                        )
                 span = (closing.start(), closing.end())
             elif upset and not _overlaps(reply, customer_turns):
                 said = sum(len(t.text.split()) for t in customer_turns)

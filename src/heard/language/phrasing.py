@@ -214,7 +214,10 @@ _NOT_SAID_BACK = re.compile(
     r"^(?:annoying|frustrating|confusing|ridiculous|unbelievable|terrible|awful|great|sad|"
     r"weird|strange|crazy|funny|interesting|nice|cool|good|bad|amazing|lovely)\b|"
     r"\b(?:pin|password|passcode|security (?:code|answer|question)|(?:account|card|routing) "
-    r"number|social security|ssn|cvv)\b|"
+    r"number|social security|ssn|cvv|maiden name|pet as a child|date of birth|dob)\b|"
+    r"\b(?:was|were) going to (?:say|ask|book|go|do|come)\b|\bi mean\b|"
+    r"\bcan'?t believe\b|^(?:i'm|i am|im) (?:so|such) |"
+    r"^you (?:can|may|could) (?:proceed|go ahead|continue|carry on|book|do)\b|"
     r"^(?:i|we) (?:just )?(?:need|want|would like|'d like) (?:your |some |a little )?help$|"
     r"^(?:what|when|where|why|how|which|who)(?:'s| (?:is|are|was|were|do|does|did|can|could|"
     r"will|would|should|about|time|much|many|long))\b|"
@@ -223,8 +226,11 @@ _NOT_SAID_BACK = re.compile(
     re.IGNORECASE,
 )
 """Names, a bare "this is Sam", "I have a question", goodbyes, praise, fillers, requests of
-the agent, redaction placeholders, credentials (a PIN, an account number), a question without
-its question mark: nothing of the customer's situation to say back."""
+the agent, redaction placeholders, credentials and security answers (a PIN, an account number,
+a mother's maiden name), a question without its question mark: nothing of the customer's
+situation to say back. Nor a plan they dropped ("I was going to say Thursday… how about
+Friday?"), "I mean", or a state said back that mocks ("so you can't believe you got lost
+again", "so you are so lost")."""
 _JOIN = _wordset(
     "and but so because since which who that when while after before as with for on at "
     "in from by until unless although though or if where"
@@ -244,7 +250,9 @@ _PRONOUN_CLAUSE = re.compile(
 """In an unpunctuated transcript ("my card was stolen i need a new one"), where a new clause
 with I starts."""
 _CLAUSE_SPLIT = re.compile(
-    r"\s*;\s*|,\s+(?=(?:but|so|and then|though)\b)|\s+[—–]\s+|[,\s]+(?=please\b)", re.IGNORECASE
+    r"\s*(?:\.{2,}|…)\s*|\s*;\s*|,\s+(?=(?:but|so|and then|though)\b)|\s+[—–]\s+|"
+    r"[,\s]+(?=please\b)",
+    re.IGNORECASE,
 )
 _INTERJECTION = re.compile(
     r"\s*[-–—]?\s*(?<![\w'])(?:ugh+|argh+|lol|lmao|haha+|hehe+|omg|yikes|meh)(?![\w'])[!.]*",
@@ -618,10 +626,27 @@ AGENT_WORDS = 20
 """The longest first sentence of the agent's own reply a tip's example carries on with."""
 
 
+_OPENER = re.compile(
+    r"^\W*(?:hi|hello|hey|good (?:morning|afternoon|evening))\b|"
+    r"\bhow (?:can|may) i (?:help|assist)",
+    re.IGNORECASE,
+)
+"""A greeting or "how can I help?": no words to carry a tip's example on with."""
+_INTERJECTED = re.compile(
+    r"^(?:great|excellent|alright|all right|ok|okay|sure|right|perfect|well|wonderful)"
+    r"\s*[,!.]\s+(?=\S)",
+    re.IGNORECASE,
+)
+_DOUBLED_THE = re.compile(r"\b[Tt]he (The)\b")
+
+
 def _first_sentence(text: str) -> str | None:
-    """The first sentence of an agent's reply; None when it is longer than AGENT_WORDS."""
+    """The first sentence of an agent's reply ("the The Porch" as "The Porch"); None when it
+    is longer than AGENT_WORDS or only a greeting."""
     first = next((s for s in _SENTENCE_SPLIT.split(text.strip()) if s.strip()), "").strip()
-    return first if first and len(first.split()) <= AGENT_WORDS else None
+    if not first or len(first.split()) > AGENT_WORDS or _OPENER.search(first):
+        return None
+    return _DOUBLED_THE.sub(r"\1", first)
 
 
 def agent_reply(text: str) -> str | None:
@@ -639,6 +664,7 @@ def agent_words(text: str) -> str | None:
     first = _first_sentence(text)
     if first is None:
         return None
+    first = _INTERJECTED.sub("", first) or first  # "— great, the Porch…": "— the Porch…"
     opener = first.split(" ", 1)[0].replace("’", "'")
     if opener == "I" or opener.startswith("I'"):
         return first

@@ -391,7 +391,8 @@ def open_concern(sit: Situation) -> list[Candidate]:
                 message=message,
                 evidence=concern.span,
                 suggestion=_open_concern_phrasing(concern.kind, concern.quote),
-                turn=concern.span.turn,
+                # where they raised it again, not where they first did
+                turn=concern.raised_again[-1] if concern.raised_again else concern.span.turn,
                 data={"concern": concern.id},
             )
         )
