@@ -24,7 +24,12 @@ from heard.coaching.samples import STAR
 from heard.importers import Source, read_source
 
 ROOT = Path(__file__).resolve().parent.parent
-COACHING_SAMPLES = ({"star": 300, "seed": 19}, {"star": 450, "seed": 19}, {"star": 500, "seed": 19})
+COACHING_SAMPLES = (
+    {"star": 300, "seed": 19},
+    {"star": 450, "seed": 19},
+    {"star": 500, "seed": 19},
+    {"star": 600, "seed": 19},
+)
 """What `heard coach samples` read with its defaults, then and now (tips were tuned by reading
 them): those chats are left out here."""
 

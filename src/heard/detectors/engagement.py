@@ -18,6 +18,7 @@ from heard.analysis.detector import EmbeddingJudge, Requirement
 from heard.analysis.registry import register
 from heard.detectors._content import content_words, key_items
 from heard.language.lexicon import lexicon
+from heard.language.phrasing import verbatim
 from heard.model import Finding, Polarity, Role, Span, Turn
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ class IgnoresLastTurn(EmbeddingJudge[Candidate]):
             confidence=0.8,
             explanation=f"pitches “{pitch.group(0)}” while the customer's question in turn "
             f"{asked_in.index} is unanswered: “{question}”",
-            suggestion=f"Answer the customer's question first: “{question}”",
+            suggestion=f"Answer the customer's question first: “{verbatim(question)}”",
             customer_turn=asked_in.index,
         )
 
@@ -179,7 +180,8 @@ class IgnoresLastTurn(EmbeddingJudge[Candidate]):
                     confidence=round(min(1.0, 0.6 + (0.3 - similarity)), 3),
                     explanation=f"does not engage with the customer's question in turn "
                     f"{last.index}: “{asked[-1].text}”",
-                    suggestion=f"Answer the customer's question first: “{asked[-1].text}”",
+                    suggestion="Answer the customer's question first: "
+                    f"“{verbatim(asked[-1].text)}”",
                     customer_turn=last.index,
                     similarity=round(similarity, 3),
                 )

@@ -12,6 +12,7 @@ from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.language.lexicon import lexicon
+from heard.language.phrasing import verbatim
 from heard.model import Finding, Polarity, Role, Span, Turn
 
 UPSET = {"anger", "frustration", "worry"}
@@ -77,7 +78,9 @@ class Rushing(Detector):
                 ]
                 if asked and not _answers(rest):
                     why = "moves to close while the customer's question is still open"
-                    advice = f"Answer the customer's question before you close: “{asked[-1]}”"
+                    advice = (
+                        f"Answer the customer's question before you close: “{verbatim(asked[-1])}”"
+                    )
                 elif upset_now and not any(p.search(reply.text) for p in feeling):
                     worried = {emotions[t.index]["label"] for t in upset} <= WORRY
                     if worried and upset:  # nervous, scared, worried: not a complaint

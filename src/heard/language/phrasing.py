@@ -607,9 +607,11 @@ _JOINING_OPENER = re.compile(
 def verbatim(text: str) -> str:
     """The customer's own words to quote inside a suggestion: emoticons, a joining opener
     ("Also, …", "And …": the customer's link to what came before) and the final full stop
-    dropped (the suggestion's own punctuation follows), spaces closed."""
+    dropped (the suggestion's own punctuation follows), spaces closed and put after commas."""
     words = " ".join(_EMOTICON.sub(" ", text).split())
     words = _JOINING_OPENER.sub("", words)
+    words = _SPACE_BEFORE.sub(r"\1", words)  # "information ,other" → "information,other"
+    words = re.sub(r"([,;:])(?=[A-Za-z])", r"\1 ", words)
     return (words[:1].upper() + words[1:]).rstrip(".!,;: ")
 
 
