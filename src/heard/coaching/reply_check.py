@@ -179,9 +179,13 @@ def _span(finding: Finding, reply: int) -> DraftSpan:
 
 
 def _asks(ctx: Context, reply: int) -> list[str]:
-    """The draft's questions to the customer (not a stock "anything else?")."""
+    """The draft's questions to the customer (not a stock "anything else?"), and its requests
+    for information ("Please provide the name of the lock manufacturer.")."""
     return [
-        s.text for s in ctx.sentences[reply] if s.text.endswith("?") and not _CLOSING.search(s.text)
+        s.text
+        for s in ctx.sentences[reply]
+        if (s.text.endswith("?") or lexicon("asks").search(s.text))
+        and not _CLOSING.search(s.text)
     ]
 
 
@@ -213,8 +217,9 @@ def _unaddressed(ctx: Context, concerns: list[Concern], reply: int) -> Iterator[
     """Concerns the draft leaves open: those raised in the messages it answers, unless it asks
     the customer something (taking a request starts with questions: "May I have your name?")
     — a question they asked still wants its answer — and, when the draft closes the
-    conversation, every concern still open. A concern from before the agent's previous reply
-    was that reply's to answer: the draft is not blamed for it unless it closes."""
+    conversation, any the customer had to raise again. A concern from before the agent's
+    previous reply was that reply's to answer (whether a later reply answered it in other
+    words the tracker cannot always tell: "I need a ride" long since booked)."""
     answering = set(_answering(ctx, reply))
     asks = _asks(ctx, reply)
     questions = [content_words(q) for q in asks]
@@ -222,8 +227,11 @@ def _unaddressed(ctx: Context, concerns: list[Concern], reply: int) -> Iterator[
     for concern in concerns:
         if concern.addressed is not None:
             continue
-        raised = {concern.span.turn, *concern.raised_again}
-        if not (raised & answering or closes):
+        if not (
+            concern.span.turn in answering
+            or set(concern.raised_again) & answering
+            or (closes and concern.raised_again)
+        ):
             continue
         if asks and concern.kind != "question":
             continue  # the draft is working on the request: it asks what it needs for it
@@ -383,6 +391,8 @@ def _next_step(
     something (their answer is the next step) or the customer has just thanked the agent."""
     if any(f.behaviour == "next_step" for f in mine) or _asks(ctx, reply):
         return
+    if lexicon("done_statement").search(ctx.turns[reply].text):
+        return  # "Yes, that is confirmed for the two of you.": done is what happens
     emotions = {e.turn: e.label for e in card.emotions}
     customer = [t.index for t in ctx.turns[:reply] if t.role == Role.CUSTOMER]
     if customer and emotions.get(customer[-1]) == "satisfaction":

@@ -227,8 +227,23 @@ class ConcernTracker(Detector):
                 if (
                     overlap.get(concern.id, 0) >= min(needed, weight)
                     or (
-                        # "Your BMW has been booked.": a request done, in one of its own words
-                        done and concern.kind == "request" and overlap.get(concern.id, 0) > 0
+                        # "Your BMW has been booked.": a request done, in one of its own words,
+                        # or the only request waiting for this reply ("Please book that")
+                        done
+                        and concern.kind == "request"
+                        and (
+                            overlap.get(concern.id, 0) > 0
+                            or (concern.due == turn.index and len(waiting_reply) == 1)
+                        )
+                    )
+                    or (
+                        # "Yes, that is confirmed": a yes or no answers the customer's one
+                        # yes/no question (with two waiting, which it answers is a guess)
+                        concern.due == turn.index
+                        and concern.kind == "question"
+                        and len(waiting_reply) == 1
+                        and _YES_NO_QUESTION.match(concern.quote) is not None
+                        and _YES_NO_ANSWER.match(text) is not None
                     )
                     or (
                         concern.due == turn.index
@@ -437,6 +452,16 @@ _ACCEPTS = re.compile(
 the agent; it raises nothing of its own."""
 
 
+_YES_NO_QUESTION = re.compile(
+    r"^\W*(?:(?:so|and|but|ok|okay|also)\W+)?(?:can|could|will|would|is|are|do|does|did|may|"
+    r"should|have|has)\b",
+    re.IGNORECASE,
+)
+_YES_NO_ANSWER = re.compile(
+    r"^\W*(?:yes|yeah|yep|no|nope|sure|certainly|of course|absolutely|unfortunately not|"
+    r"i'm afraid not)\b",
+    re.IGNORECASE,
+)
 _REACTION = re.compile(
     r"^\W*(?:oh,?\s+)?(?:really|seriously|honestly|huh|wow|what|why not|is that so|are you sure|"
     r"no way|oh no|you sure|is it|are you serious)\W*$",
