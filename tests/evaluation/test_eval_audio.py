@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from conftest import require_shared_data
+from heard.audio.der import DiarizationError
 from heard.evaluation.audio import (
     AudioEvaluation,
     CallFigures,
+    Diarized,
     Timing,
     evaluate_audio,
     human_call,
@@ -63,6 +65,34 @@ def test_the_figures_render_per_call_and_against_the_targets() -> None:
     assert figures["calls"]["b2"]["recognised"]["talk_ratio"] == 0.77
     assert figures["timing_only"]["met"] == {"talk_ratio": True, "overlaps": False}
     assert Evaluation(Path("."), [], audio=audio).to_json()["audio"]["wer"] == 0.2
+
+
+def test_the_diarization_error_renders_per_call_and_overall() -> None:
+    audio = _figures()
+    assert "Mono calls" not in "\n".join(section(audio))  # not measured: no part on it
+    for call, (missed, confusion, found) in zip(
+        audio.calls, [(1.0, 1.0, True), (3.0, 5.0, False)], strict=True
+    ):
+        call.diarized = Diarized(
+            error=DiarizationError(20.0, missed, 0.0, confusion),
+            strict=DiarizationError(30.0, missed + 3, 1.0, confusion),
+            activity_error=DiarizationError(20.0, 2.0, 0.0, 0.0),
+            agent_found=found,
+            talk_ratio=0.61,
+            seconds=0.05,
+        )
+    assert audio.diarization().rate == pytest.approx(10 / 40)
+    text = "\n".join(section(audio))
+    assert "Overall DER: **25.0%** (missed 10.0%, false alarm 0.0%, confusion 15.0%; 40 s" in text
+    assert "with no collar 30.0%; voice activity alone 10.0%" in text
+    assert "agent on 1 of 2 calls" in text
+    assert "| a1 | 10.0% | 5.0% / 0.0% / 5.0% | 20.0% | 10.0% | yes | 0.6 · 0.61 |" in text
+    assert "| b2 | 40.0% | 15.0% / 0.0% / 25.0% | 40.0% | 10.0% | **no** | 0.7 · 0.61 |" in text
+    assert "took 0.10 s for 100 s of calls (1,000× real time)" in text
+    figures = json.loads(json.dumps(audio.to_json()))
+    assert figures["mono"]["der"] == 0.25 and figures["mono"]["agent_found"] == 1
+    assert figures["mono"]["collar_seconds"] == 0.25
+    assert figures["calls"]["b2"]["mono"]["confusion"] == 0.25
 
 
 def test_without_the_audio_run_the_section_says_how_to_ask_for_it(tmp_path: Path) -> None:

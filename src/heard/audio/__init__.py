@@ -3,7 +3,7 @@ faster-whisper (or, for timing only, find each party's voice activity), and buil
 Conversation. Needs the `audio` extra (pip install
 'heard[audio]'); nothing is downloaded at run time."""
 
-from heard.audio.call import Side, stereo_call, two_file_call
+from heard.audio.call import Side, mono_call, stereo_call, two_file_call
 from heard.audio.decode import EXTENSIONS, SAMPLE_RATE, Recording, decode, looks_like_audio
 from heard.audio.recognise import ASR_MODEL_ENV, HeardWord, Recogniser, model_path
 from heard.audio.wer import word_error_rate
@@ -19,6 +19,7 @@ __all__ = [
     "decode",
     "looks_like_audio",
     "model_path",
+    "mono_call",
     "stereo_call",
     "two_file_call",
     "word_error_rate",

@@ -1,12 +1,13 @@
 """A two-party call from audio: each party's channel recognised, word times snapped to voice
 activity, and both merged into one timed Conversation (channel `call`) that every timed
 detector reads (interruptions, dead air, talk ratio…). Without a recogniser the call is read
-for timing only: turns cut from each party's voice activity, with times and no words."""
+for timing only: turns cut from each party's voice activity, with times and no words. A mono
+recording's parties are told apart by speaker turns from a side file or the diarizer."""
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -15,6 +16,7 @@ import numpy as np
 
 from heard.audio.decode import SAMPLE_RATE, Recording
 from heard.audio.recognise import HeardWord, Recogniser, speech_segments
+from heard.audio.speakers import SpeakerTurn
 from heard.audio.tone import add_tone
 from heard.errors import InputError, Location
 from heard.model import Channel, Conversation, Role, Turn, Word
@@ -93,10 +95,9 @@ def stereo_call(
     where = Location(file=recording.name)
     if len(recording.channels) != 2:
         raise InputError(
-            "a mono recording: telling the speakers apart in one channel is not supported yet",
+            "a mono recording: its speakers are told apart by heard.audio.call.mono_call",
             where=where,
-            expected="a stereo recording with one party a channel, or a folder with the agent's "
-            "and the caller's recordings (agent.wav, caller.wav)",
+            expected="a stereo recording with one party a channel",
             code="unsupported",
         )
     left, right = (
@@ -135,6 +136,98 @@ def two_file_call(
     return _conversation(
         parties, agent, recogniser, id=id, metadata={"customer_recording": customer.name}
     )
+
+
+def mono_call(
+    recording: Recording,
+    *,
+    recogniser: Recogniser | None,
+    speakers: Sequence[SpeakerTurn] | None = None,
+    speakers_from: str = "",
+    role_for: Callable[[str], Role | None] | None = None,
+    id: str,
+) -> Conversation:
+    """A call recorded in one channel (a stereo recording is mixed down): who spoke when from
+    `speakers` (a side file's turns, named in `speakers_from`), else from the diarizer
+    (heard.audio.diarize). A speaker whose label `role_for` knows (agent, caller, or a --role
+    mapping) has that role; otherwise the agent is the speaker whose first words open a call
+    (thank you for calling, how can I help…), else the one who speaks first, and the others are
+    customers. Recognition runs once over the whole recording and each word goes to the speaker
+    whose turns it overlaps most. Said in the conversation's metadata."""
+    audio = _mono(recording)
+    if speakers is None:
+        from heard.audio.diarize import diarize
+
+        turns = diarize(audio, recording.rate)
+        how = "heard.audio.diarize (MFCC, BIC clustering into two speakers)"
+    else:
+        turns = [t for t in speakers if t.start < recording.seconds]
+        how = f"side file {speakers_from}" if speakers_from else "side file"
+    labels = list(dict.fromkeys(t.speaker for t in sorted(turns, key=lambda t: t.start)))
+    parties = [Party(Role.CUSTOMER, label, audio, recording.rate) for label in labels]
+    for party in parties:
+        party.speech = [
+            (t.start, min(t.end, recording.seconds)) for t in turns if t.speaker == party.label
+        ]
+    if recogniser is not None and parties:
+        _assign(recogniser.words(audio), parties)
+    chosen_by = _choose_roles(parties, role_for)
+    metadata: dict[str, str | float | bool] = {
+        "speakers_from": how,
+        "agent_speaker": next((p.label for p in parties if p.role == Role.AGENT), ""),
+        "agent_speaker_chosen_by": chosen_by,
+    }
+    return _conversation(parties, recording, recogniser, id=id, metadata=metadata)
+
+
+def _assign(words: list[HeardWord], parties: Sequence[Party]) -> None:
+    """Each recognised word to the speaker whose turns it overlaps most (the nearest turn when
+    it overlaps none), its edges snapped to that speaker's turns."""
+    spans = [(s, e, k) for k, p in enumerate(parties) for s, e in p.speech]
+    found: list[list[HeardWord]] = [[] for _ in parties]
+    for word in words:
+        shared = [0.0] * len(parties)
+        for start, end, k in spans:
+            shared[k] += max(0.0, min(end, word.end) - max(start, word.start))
+        if max(shared) > 0:
+            found[shared.index(max(shared))].append(word)
+        else:
+            middle = (word.start + word.end) / 2
+            nearest = min(spans, key=lambda s: min(abs(s[0] - middle), abs(s[1] - middle)))
+            found[nearest[2]].append(word)
+    for party, own in zip(parties, found, strict=True):
+        party.words = _snap(own, party.speech)
+
+
+def _choose_roles(parties: Sequence[Party], role_for: Callable[[str], Role | None] | None) -> str:
+    """Set each party's role (see mono_call) and say how the agent was chosen."""
+    from heard.language.lexicon import lexicon
+
+    known = {p.label: role_for(p.label) if role_for else None for p in parties}
+    for party in parties:
+        party.role = known[party.label] or Role.CUSTOMER
+    if any(p.role == Role.AGENT for p in parties):
+        return "speaker label"
+    unknown = [p for p in parties if known[p.label] is None]
+    if not unknown:
+        return "none: no speaker is the agent"
+    opening = lexicon("agent_opening")
+    openers = []
+    for party in unknown:
+        found = opening.search(" ".join(w.text for w in party.words[:OPENING_WORDS]))
+        if found:
+            openers.append((party, found.group(0)))
+    if len(openers) == 1:
+        agent, said = openers[0]
+        agent.role = Role.AGENT
+        return f"greeting words ({said.lower()!r})"
+    agent = min(unknown, key=_first_speech)
+    agent.role = Role.AGENT
+    return "spoke first"
+
+
+OPENING_WORDS = 30
+"""How many of a speaker's first recognised words are searched for an agent's opening."""
 
 
 def _mono(recording: Recording) -> np.ndarray:

@@ -17,8 +17,8 @@ from heard.errors import InputError, Location
 
 CALLS = "harper_valley_bank"
 DENSE = "aws_pca_sample"
-"""A mono recording of dense speech: recognition alone is timed on it (a mono call cannot be
-split into parties yet, so the full pipeline is timed on the two-party calls)."""
+"""A mono recording of dense speech: recognition alone is timed on it (the full pipeline is
+timed on the two-party calls, whose parties need no diarizer)."""
 
 
 @dataclass

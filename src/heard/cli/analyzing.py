@@ -19,6 +19,8 @@ from heard.cli.importing import (
     AgentChannelOpt,
     AsrModelOpt,
     RedactedAudioOpt,
+    RoleOpt,
+    SpeakersOpt,
     TimingOnlyOpt,
     build_options,
     check_format,
@@ -100,6 +102,8 @@ def register(app: typer.Typer) -> None:
         agent_channel: AgentChannelOpt = None,
         asr_model: AsrModelOpt = None,
         timing_only: TimingOnlyOpt = False,
+        speakers: SpeakersOpt = None,
+        role: RoleOpt = [],  # noqa: B006 - typer reads the default, never mutated
         redacted_audio: RedactedAudioOpt = None,
         engine: EngineOpt = None,
         workers: WorkersOpt = None,
@@ -145,13 +149,14 @@ def register(app: typer.Typer) -> None:
             suffix = out.suffix.lower() if out is not None else ""
             format = SUFFIX_FORMATS.get(suffix, ReportFormat.TEXT)
         options = build_options(
-            [],
+            role,
             [],
             None,
             DEFAULT_MAX_BYTES / 1024 / 1024,
             agent_channel=agent_channel,
             asr_model=asr_model,
             timing_only=timing_only,
+            speakers=speakers,
         )
         if out is not None and not out.suffix and out.name in {f.value for f in ReportFormat}:
             raise typer.BadParameter(

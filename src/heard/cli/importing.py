@@ -145,6 +145,7 @@ def build_options(
     agent_channel: str | None = None,
     asr_model: Path | None = None,
     timing_only: bool = False,
+    speakers: Path | None = None,
 ) -> ImportOptions:
     speaker_roles = {}
     for label, role in parse_pairs(roles, "--role").items():
@@ -180,7 +181,10 @@ def build_options(
             f"{asr_model} is not a CTranslate2 Whisper model folder (no model.bin)",
             param_hint="--asr-model",
         )
+    if speakers is not None:
+        check_speakers(speakers)
     return ImportOptions(
+        speakers=str(speakers) if speakers else None,
         agent_channel=agent_channel.lower() if agent_channel else None,
         asr_model=str(asr_model) if asr_model else None,
         timing_only=timing_only,
@@ -189,6 +193,20 @@ def build_options(
         channel=chosen_channel,
         max_bytes=int(max_size_mb * 1024 * 1024),
     )
+
+
+def check_speakers(speakers: Path) -> None:
+    """A usage error naming the file, line or JSON path and field of a bad --speakers file."""
+    from heard.audio.speakers import speaker_files
+
+    try:
+        speaker_files(speakers.read_bytes(), str(speakers))
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot read {speakers} ({exc.strerror or exc})", param_hint="--speakers"
+        ) from None
+    except InputError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--speakers") from None
 
 
 def check_format(format: str, *, option: str = "--format") -> None:
@@ -261,6 +279,14 @@ TimingOnlyOpt = Annotated[
         "--timing-only",
         help="Audio: voice activity only, no speech recognition: turns with times and no "
         "words, for the timed detectors (interruptions, dead air, talk ratio…); far faster.",
+    ),
+]
+SpeakersOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--speakers",
+        help="Mono audio: who spoke when, from an RTTM file or heard's speaker JSON (default: "
+        "the built-in diarizer tells two speakers apart); map its labels with --role.",
     ),
 ]
 
@@ -388,6 +414,7 @@ def register(app: typer.Typer) -> None:
         agent_channel: AgentChannelOpt = None,
         asr_model: AsrModelOpt = None,
         timing_only: TimingOnlyOpt = False,
+        speakers: SpeakersOpt = None,
         redacted_audio: RedactedAudioOpt = None,
     ) -> None:
         """Import conversations from files in any supported format.
@@ -406,6 +433,7 @@ def register(app: typer.Typer) -> None:
             agent_channel=agent_channel,
             asr_model=asr_model,
             timing_only=timing_only,
+            speakers=speakers,
         )
         if as_json and out is not None and str(out) == "-":
             raise typer.BadParameter(
@@ -477,6 +505,7 @@ def register(app: typer.Typer) -> None:
         agent_channel: AgentChannelOpt = None,
         asr_model: AsrModelOpt = None,
         timing_only: TimingOnlyOpt = False,
+        speakers: SpeakersOpt = None,
     ) -> None:
         """Print conversations as readable transcripts."""
         check_format(format)
@@ -488,6 +517,7 @@ def register(app: typer.Typer) -> None:
             agent_channel=agent_channel,
             asr_model=asr_model,
             timing_only=timing_only,
+            speakers=speakers,
         )
         results = run_imports(
             files, format=format, options=options, redact=redact, show_progress=True

@@ -1,6 +1,7 @@
 """Call recordings: a stereo file with one party a channel (WAV, FLAC, OGG, MP3… at any sample
-rate), or a folder holding one recording a party (Harper Valley Bank's agent.wav and
-caller.wav), recognised offline into a timed call. See docs/audio.md."""
+rate), a mono file whose speakers come from a side file or the diarizer, or a folder holding
+one recording a party (Harper Valley Bank's agent.wav and caller.wav), recognised offline into
+a timed call. See docs/audio.md."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from heard.model import Conversation
 
 if TYPE_CHECKING:
     from heard.audio import Recogniser, Recording
+    from heard.audio.speakers import SpeakerTurn
 
 AGENT_NAMES = ("agent", "rep", "representative")
 CUSTOMER_NAMES = ("caller", "customer", "client")
@@ -23,8 +25,8 @@ CUSTOMER_NAMES = ("caller", "customer", "client")
 class AudioImporter(Importer):
     name: ClassVar[str] = "audio"
     title: ClassVar[str] = (
-        "Call recording: stereo audio, one party a channel (WAV, FLAC, OGG, MP3), recognised "
-        "offline"
+        "Call recording: stereo audio, one party a channel, or mono with speakers told apart "
+        "(WAV, FLAC, OGG, MP3), recognised offline"
     )
     extensions: ClassVar[tuple[str, ...]] = (".wav", ".flac", ".ogg", ".mp3")
     sample: ClassVar[str] = "made in the tests with espeak-ng and sox"
@@ -41,6 +43,8 @@ class AudioImporter(Importer):
         from heard.audio import decode, stereo_call
 
         recording = decode(source.data, source.name, rates=_rates(options))
+        if len(recording.channels) == 1 or options.speakers:
+            return [self._mono(recording, source, options)]
         conversation = stereo_call(
             recording,
             recogniser=_recogniser(options),
@@ -56,6 +60,47 @@ class AudioImporter(Importer):
         if options.channel is not None:
             conversation.channel = options.channel
         return [conversation]
+
+    def _mono(self, recording: Recording, source: Source, options: ImportOptions) -> Conversation:
+        from heard.audio import mono_call
+
+        speakers = read_speakers(options.speakers, source.name) if options.speakers else None
+        if speakers is not None and len(recording.channels) == 2:
+            source.warn("a stereo recording read as one channel: --speakers says who spoke when")
+        conversation = mono_call(
+            recording,
+            recogniser=_recogniser(options),
+            speakers=speakers,
+            speakers_from=options.speakers or "",
+            role_for=options.role_for,
+            id=conversation_id(None, source),
+        )
+        agent = conversation.metadata.get("agent_speaker")
+        chosen = conversation.metadata.get("agent_speaker_chosen_by")
+        if chosen == "spoke first" or str(chosen).startswith("greeting"):
+            source.warn(
+                f"one channel: speakers from {conversation.metadata['speakers_from']}; the agent "
+                f"is {agent} (chosen by: {chosen}; set --role LABEL=agent to change)"
+            )
+        if options.channel is not None:
+            conversation.channel = options.channel
+        return conversation
+
+
+def read_speakers(path: str, recording: str) -> list[SpeakerTurn]:
+    """The speaker turns for `recording` in the side file at `path` (RTTM or heard's JSON)."""
+    from heard.audio.speakers import read_speaker_turns
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the speakers file ({exc.strerror or exc})",
+            where=Location(file=path),
+            expected="an RTTM or heard speaker JSON file",
+            code="not_a_file",
+        ) from exc
+    return read_speaker_turns(data, path, recording=PurePath(recording).name)
 
 
 def _rates(options: ImportOptions) -> tuple[int, ...]:

@@ -65,6 +65,9 @@ class ImportOptions:
     timing_only: bool = False
     """Audio: voice activity only, no speech recognition: turns with times and no words, for
     the timed detectors (docs/audio.md, "Timing only")."""
+    speakers: str | None = None
+    """Audio: a side file (RTTM or heard's speaker JSON) saying who spoke when in a mono
+    recording, instead of the diarizer (docs/audio.md, "Mono recordings")."""
 
     def role_for(self, label: str) -> Role | None:
         """The role for a speaker label, or None when the label is unknown."""
