@@ -179,14 +179,17 @@ def test_no_open_concern_when_both_are_answered(analyzer) -> None:
 
 
 def test_paraphrase_after_a_long_turn_with_no_reflection(analyzer) -> None:
-    fed = feed(analyzer, [("customer", LONG), ("agent", "Let me check your line.")])
+    turns = [("customer", LONG), ("agent", "Let me check your line.")]
+    fed = feed(analyzer, turns, channel=Channel.EMAIL)
     [nudge] = fed.of("paraphrase")
     assert nudge.suggestion is not None and nudge.suggestion.startswith("“So your router keeps")
+    # in a chat the customer's words are on screen: saying them back adds nothing
+    assert feed(analyzer, turns).of("paraphrase") == []
 
 
 def test_no_paraphrase_when_the_agent_reflects(analyzer) -> None:
     reply = "That sounds really frustrating. Let me check your line."
-    fed = feed(analyzer, [("customer", LONG), ("agent", reply)])
+    fed = feed(analyzer, [("customer", LONG), ("agent", reply)], channel=Channel.EMAIL)
     assert fed.of("paraphrase") == []
 
 

@@ -184,8 +184,7 @@ def _asks(ctx: Context, reply: int) -> list[str]:
     return [
         s.text
         for s in ctx.sentences[reply]
-        if (s.text.endswith("?") or lexicon("asks").search(s.text))
-        and not _CLOSING.search(s.text)
+        if (s.text.endswith("?") or lexicon("asks").search(s.text)) and not _CLOSING.search(s.text)
     ]
 
 
