@@ -239,3 +239,149 @@ def test_an_ellipsis_ends_what_is_said_back() -> None:
 )
 def test_agent_words_skip_greetings_and_interjections(reply: str, expected: str | None) -> None:
     assert agent_words(reply) == expected
+
+
+# Sample j (2026-12-06j-star): 68% right, 84% grammatical, 50% usable.
+
+
+def test_an_answer_to_the_agents_ask_is_not_talked_over() -> None:
+    """Chat talk-over was judged wrong 4 of 4 in sample j (0 of 42 in all samples): a greeting
+    back to "Hullo", or the customer's short answer to what the reply asked ("Diebold",
+    "Which day?")."""
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+    def at(lines: list[tuple[str, str, int]]) -> Conversation:
+        return Conversation(
+            id="t",
+            channel=Channel.CHAT,
+            turns=[
+                Turn(index=i, role=Role(r), text=t, sent_at=start + timedelta(seconds=s))
+                for i, (r, t, s) in enumerate(lines)
+            ],
+        )
+
+    hello = at(
+        [
+            ("customer", "Hullo", 0),
+            ("agent", "Hello, how can I help?", 13),
+            ("customer", "I would like to plan a surprise party for my colleague Mark", 17),
+        ]
+    )
+    answered = at(
+        [
+            ("customer", "The life support is failing! I need the repair-bot to help me,", 0),
+            ("agent", "Please provide the name of the lock manufacturer.", 9),
+            ("customer", "Diebold", 24),
+        ]
+    )
+    for conversation in (hello, answered):
+        card = ANALYZER.analyze(conversation).scorecard
+        assert not findings(card, "talk_over_in_chat")
+
+
+@pytest.mark.parametrize(
+    ("customer", "reply"),
+    [
+        (
+            "Sorry!! I think I will just take this scooter instead. Sorry for the trouble!",
+            "Goodbye. Enjoy your ride!",
+        ),
+        ("Nope, I've got what I need.", "Thank you, goodbye."),
+        ("Yes, please book", "Your event has been scheduled. Is there anything else?"),
+        ("I want AC and a BMW", "Unfortunately I wasn't able to update your booking, sorry."),
+        (
+            "I lost my debit card and somebody used it to steal $300 from an ATM.",
+            "Your report has been successfully submitted.",
+        ),
+    ],
+)
+def test_replies_that_answer_or_withdrawals_leave_no_concern_unaddressed(
+    customer: str, reply: str
+) -> None:
+    """7 of 9 "unaddressed concern" tips in sample j: a request taken back, a goodbye, a
+    yes to an offer, a request refused or done in other words."""
+    scorecard = card(
+        ("customer", "Hi, I need some help today."),
+        ("agent", "Sure, what can I do for you?"),
+        ("customer", customer),
+        ("agent", reply),
+    )
+    assert 3 not in findings(scorecard, "unaddressed_concern")
+
+
+def test_a_reply_that_asks_is_working_on_the_request() -> None:
+    scorecard = card(
+        ("customer", "Please book a table at The Porch."),
+        ("agent", "I am sorry, but the reservation request was not successful."),
+        ("customer", "No reservation? Can you try to book later times until one works?"),
+        ("agent", "For what time should the reservation be made?"),
+    )
+    assert 3 not in findings(scorecard, "unaddressed_concern")
+
+
+@pytest.mark.parametrize(
+    ("customer", "reply", "expected"),
+    [
+        (
+            "I am at the hospital and I need my regular Lyft to go home this afternoon, but I "
+            "do not want Mark as my driver please, he was not very good last time.",
+            "May I have your name, please?",
+            "Sure, I can help with that. May I have your name, please?",
+        ),
+        (
+            "Someone just stole $300 from me, I lost my debit card and I'm so worried!",
+            "Could I get your full name, please?",
+            "I'm sorry to hear that. Could I get your full name, please?",
+        ),
+        (
+            "As late as possible, I'm thinking 8 pm or later at the Porch, and it will be for "
+            "just two people, my wife and me, for our anniversary dinner this Friday.",
+            "Unfortunately there is nothing free then.",
+            "I understand. Unfortunately there is nothing free then.",
+        ),
+    ],
+)
+def test_a_chat_acknowledgement_opens_plainly_instead_of_parroting(
+    customer: str, reply: str, expected: str
+) -> None:
+    """Acknowledgement tips that said the customer's words back were usable 8 times in 26 in
+    sample j (pasted typos, wrong pronouns, echoed remarks): in a chat, where the words are on
+    screen, the example opens with a plain acknowledgement fitting what they said."""
+    scorecard = card(("customer", customer), ("agent", reply), ("customer", "ok"))
+    [tip] = [t for t in scorecard.tips if t.behaviour == "acknowledgement"]
+    assert tip.suggestion is not None and tip.suggestion.endswith(f'"{expected}"')
+
+
+def test_on_a_call_the_acknowledgement_still_says_their_words_back() -> None:
+    lines = [
+        ("customer", "My card was declined at the till this morning and I had to leave."),
+        ("agent", "Can I take your account number, please?"),
+        ("customer", "It's 4471."),
+    ]
+    call = Conversation(
+        id="call",
+        channel=Channel.CALL,
+        turns=[Turn(index=i, role=Role(r), text=t) for i, (r, t) in enumerate(lines)],
+    )
+    tips_ = [t for t in ANALYZER.analyze(call).scorecard.tips if t.behaviour == "acknowledgement"]
+    assert tips_ and "I see — your card was declined" in (tips_[0].suggestion or "")
+
+
+def test_another_booking_needs_its_own_id_and_a_full_name_is_quoted_whole() -> None:
+    scorecard = card(
+        ("customer", "My name is Jane Doe and I want to check my ride."),
+        ("agent", "Could you provide your booking ID, please?"),
+        ("customer", "274"),
+        ("agent", "Your ride is on its way."),
+        ("customer", "Can you check on another ride ID"),
+        ("agent", "Could you provide your booking ID, please?"),
+        ("customer", "648"),
+        ("agent", "May I have your name, please?"),
+    )
+    asked = {f.spans[0].turn: f for f in scorecard.findings if f.behaviour == "repeat_ask"}
+    assert 5 not in asked
+    assert 7 in asked and asked[7].data["value"] == "My name is Jane Doe"
+
+
+def test_a_guess_about_others_is_not_said_back() -> None:
+    assert say_back(["I bet the bank is tired of me filing fraud reports."]) is None

@@ -161,8 +161,9 @@ def _reply_to_explanation(
     """The reply to where the customer described a problem (the first such), else to their
     longest explanation (25 words or more); with `long_only`, only the latter (a short
     request is answered, not said back). With `answers_count`, a reply that answers the
-    question the customer ended on is no such moment: answering it shows they were heard
-    ("…Is Tuesday at 6pm available?" → "Great, there is still a viewing at that time")."""
+    question the customer ended on, or says goodbye, is no such moment: answering shows
+    they were heard ("…Is Tuesday at 6pm available?" →
+    "Great, there is still a viewing at that time")."""
     problems = set() if long_only else _problem_turns(ctx)
     exchanges = _exchanges(ctx)
     if answers_count:

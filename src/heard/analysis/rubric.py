@@ -29,6 +29,9 @@ Applies = Literal[
 ]
 
 
+ON_SCREEN = frozenset({"chat", "sms", "social"})
+"""Channels whose turns stay on the customer's screen."""
+
 MODEL_USES = ("customer_emotion",)
 """Where a rubric may select a trained model."""
 
@@ -52,6 +55,16 @@ class Behaviour(_Strict):
     applies: Applies = "always"
     label: str
     tip: str | None = None
+    chat_tip: str | None = None
+    """The tip in a chat, SMS or social thread, where the customer's words are on screen:
+    saying them back there reads as parroting (judged usable 8 times in 26), so a behaviour
+    may give other words for it; `tip` when not given."""
+
+    def tip_for(self, channel: str) -> str | None:
+        """The tip for a conversation on `channel`."""
+        if self.chat_tip is not None and channel in ON_SCREEN:
+            return self.chat_tip
+        return self.tip
 
 
 class Thresholds(_Strict):

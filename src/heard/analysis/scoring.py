@@ -10,7 +10,7 @@ from heard.analysis.context import Context
 from heard.analysis.moments import EXPLAINED_WORDS, NO_WORDS, called_at, words_from
 from heard.analysis.rubric import Behaviour, Rubric
 from heard.language.lexicon import lexicon
-from heard.language.phrasing import agent_reply, agent_words, fill, say_back
+from heard.language.phrasing import agent_reply, agent_words, fill, heard_it, say_back
 from heard.model import (
     ChecklistItem,
     ComponentScore,
@@ -212,7 +212,18 @@ def render_tip(
         name=name,
         agent=agent_words(own) if own and "{agent_words}" in template else None,
         reply=agent_reply(own) if own and "{agent_reply}" in template else None,
+        heard=_heard_it(ctx, at, own) if "{acknowledgement}" in template else None,
     )
+
+
+def _heard_it(ctx: Context, turn: int, reply: str | None) -> str:
+    """The plain acknowledgement for the moment `turn` (`heard_it`): from the feelings and
+    concerns of the customer turns it answers."""
+    emotions = customer_emotions(ctx)
+    said = {t.index for t in _said_before(ctx, turn)}
+    kinds = {c.kind for c in ctx.annotations.get("concerns", []) if c.span.turn in said}
+    upset = any(emotions.get(t) in UPSET for t in said) or "problem" in kinds
+    return heard_it(reply, upset=upset, request="request" in kinds)
 
 
 def _quote(ctx: Context, span: Span, limit: int = 90) -> str:
@@ -310,7 +321,7 @@ def score(
                 counted[behaviour.component] += len(seen)
             if verdict == Verdict.DONE:
                 credit[behaviour.component] += behaviour.points
-            if verdict == Verdict.MISSED and behaviour.tip:
+            if verdict == Verdict.MISSED and behaviour.tip_for(ctx.conversation.channel):
                 make = partial(_missed_tip, ctx, name, behaviour, why, findings)
                 tips.append((_priority(behaviour), name, make))
             checklist.append(
@@ -443,7 +454,12 @@ def _missed_tip(
         behaviour=name,
         message=f"Missed: {behaviour.label.lower()} ({why}).",
         span=Span(turn=turn, start=0, end=len(ctx.turns[turn].text)),
-        suggestion=render_tip(behaviour.tip or "", ctx, words_from(ctx, name, turn), moment=turn),
+        suggestion=render_tip(
+            behaviour.tip_for(ctx.conversation.channel) or "",
+            ctx,
+            words_from(ctx, name, turn),
+            moment=turn,
+        ),
         priority=_priority(behaviour),
     )
 
@@ -471,6 +487,6 @@ def _deducted_tip(ctx: Context, name: str, behaviour: Behaviour, finding: Findin
         message=message,
         span=span,
         suggestion=finding.suggestion
-        or (render_tip(behaviour.tip, ctx, words_at, earlier=True) if behaviour.tip else None),
+        or (render_tip(tip, ctx, words_at, earlier=True) if (tip := behaviour.tip) else None),
         priority=_priority(behaviour) + 1,
     )

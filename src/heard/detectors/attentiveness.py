@@ -114,10 +114,20 @@ _DATE = re.compile(
     r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[A-Z][a-z]+\s+\d{4}"
     r"|\b[A-Z][a-z]+\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b|\[DATE\]",
 )
+_ANOTHER = re.compile(
+    r"\b(?:another|a different|a new|a second|my other|someone else's)\s+(?:\w+\s+)?"
+    r"(?:ride|booking|order|account|card|reservation|flight|ticket|id|number|appointment|"
+    r"person|friend|room)\b",
+    re.IGNORECASE,
+)
+"""A customer turning to another booking, account or person: what they gave before is about
+the first one."""
+_WHO = ("name", "email", "phone", "date_of_birth", "address", "postcode")
+"""Items that say who the customer is, not which booking they mean."""
 _NAME = re.compile(
     r"\b(?:[Mm]y name is|[Mm]y name's|[Tt]his is|[Ii]'m|[Ii] am|"
     r"(?<!maiden )(?<!pet's )(?<!dog's )(?<!cat's )(?<!son's )(?<!daughter's )[Nn]ame is)\s+"
-    r"[A-Z][a-z'’-]+|\[NAME\]|\[PERSON\]"
+    r"[A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+)?|\[NAME\]|\[PERSON\]"
 )
 _SIGN_OFF = re.compile(r"\n\s*([A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+){0,2})\s*$")
 _CONFIRM = re.compile(
@@ -248,6 +258,11 @@ class RepeatAsk(Detector):
         findings = []
         for turn in ctx.turns:
             if turn.role == Role.CUSTOMER:
+                if other := _ANOTHER.search(turn.text):
+                    # "Can you check on another ride ID": the old booking's details no longer
+                    # do (who the customer is still does, unless it is about another person)
+                    keep = () if re.search(r"person|friend", other.group(0), re.I) else _WHO
+                    given = {item: g for item, g in given.items() if item in keep}
                 _note_given(turn.index, turn.text, last_asked, given)
                 last_asked = []
                 continue

@@ -137,6 +137,8 @@ class _Tracked:
         if any(self.addressed is None or t < self.addressed for t in self.told_again):
             return True
         never = self.addressed is None and not self.settled
+        if self.engaged and not self.told_again:
+            return False  # its first reply asked the customer something: working on it
         if not self.sibling_answered:
             # whether a later reply in other words answered it is guesswork; only a last reply
             # that asked nothing, ending the conversation, left it unanswered for good
@@ -221,7 +223,7 @@ class ConcernTracker(Detector):
                 if acknowledged or overlap.get(concern.id):
                     concern.acknowledged = turn.index
             unacknowledged = [c for c in unacknowledged if c.acknowledged is None]
-            done = lexicon("done_statement").search(text) is not None
+            done = bool(lexicon("done_statement").search(text) or lexicon("bad_news").search(text))
             for concern in unaddressed:
                 weight = sum(concern.own.values())
                 if (
@@ -230,9 +232,8 @@ class ConcernTracker(Detector):
                         # "Your BMW has been booked.": a request done, in one of its own words,
                         # or the only request waiting for this reply ("Please book that")
                         done
-                        and concern.kind == "request"
                         and (
-                            overlap.get(concern.id, 0) > 0
+                            (concern.kind == "request" and overlap.get(concern.id, 0) > 0)
                             or (concern.due == turn.index and len(waiting_reply) == 1)
                         )
                     )
@@ -445,7 +446,8 @@ def _echoes(sentence: str, agent_words: set[str]) -> bool:
 
 _ACCEPTS = re.compile(
     r"^\W*(?:yes|yeah|yep|sure|ok(?:ay)?|great|perfect|sounds good)\b[\s,.!]*"
-    r"(?:please\b)?[\s,.!]*(?:do (?:it|that)|book it|go ahead|proceed|confirm(?: it)?)?[\s.!]*$",
+    r"(?:please\b)?[\s,.!]*(?:do (?:it|that)|book(?: it)?|go ahead|proceed|confirm(?: it)?)?"
+    r"[\s.!]*$",
     re.IGNORECASE,
 )
 """A bare acceptance of the agent's offer ("Yes, please do that.", "Sure, book it!") answers
@@ -462,6 +464,13 @@ _YES_NO_ANSWER = re.compile(
     r"i'm afraid not)\b",
     re.IGNORECASE,
 )
+_WITHDRAWS = re.compile(
+    r"\b(?:(?:i'll|i will|i'm going to|i am going to|i think i'll|i think i will) "
+    r"[^.?!]*\binstead|never ?mind|forget (?:it|about it)|no longer need|won't be needing|"
+    r"don't need (?:it|that|one) (?:any ?more|now))\b",
+    re.IGNORECASE,
+)
+"""A customer taking a request back ("I think I will just take this scooter instead")."""
 _REACTION = re.compile(
     r"^\W*(?:oh,?\s+)?(?:really|seriously|honestly|huh|wow|what|why not|is that so|are you sure|"
     r"no way|oh no|you sure|is it|are you serious)\W*$",
@@ -477,6 +486,7 @@ def _kind(sentence: str) -> str | None:
         _ACCEPTS.match(sentence)
         or lexicon("customer_done").search(sentence)
         or _REACTION.match(sentence)
+        or _WITHDRAWS.search(sentence)
         or lexicon("small_talk").search(sentence)
     ):
         return None

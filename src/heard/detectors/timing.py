@@ -4,6 +4,7 @@ chat messages."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -163,6 +164,8 @@ class ChatTalkOver(Detector):
                 and len(after.text.split()) >= TYPED_WORDS
                 and since_reply * TYPING_CHARS_PER_SECOND < len(after.text.strip())
             )
+            if _answers_the_reply(reply.text, after.text):
+                continue  # "Please provide the lock's maker." → "Diebold": an answer to it
             if typing or carries_on(before.text, after.text):
                 findings.append(
                     ctx.finding(
@@ -179,11 +182,27 @@ class ChatTalkOver(Detector):
         return findings
 
 
+ANSWER_WORDS = 4
+"""A message this short after a reply that asked something answers it ("Diebold", "Which
+day?", "yes please")."""
+_YES_NO = re.compile(r"^\W*(?:yes|yeah|yep|no|nope|sure|ok(?:ay)?)\b", re.IGNORECASE)
+
+
+def _answers_the_reply(reply: str, after: str) -> bool:
+    """Whether the customer's next message answers the reply: the reply asked something (a
+    question, or "please provide…") and the message is short or opens with yes or no."""
+    asked = "?" in reply or lexicon("asks").search(reply) is not None
+    return asked and (len(after.split()) <= ANSWER_WORDS or bool(_YES_NO.match(after)))
+
+
 def carries_on(before: str, after: str) -> bool:
-    """Whether `after` continues `before` (a joining first word, or an open ending)."""
+    """Whether `after` continues `before` (a joining first word, or an open ending); a
+    question ("Which day?") asks something of its own."""
     words = after.strip().split()
     if not words:
         return False
     first = words[0].strip(",.…").lower()
+    if first == "which" and after.rstrip().endswith("?"):
+        return False
     opened = before.rstrip().endswith((",", "-", "–"))  # a trailing "…" is a style, not a cut
     return first in CARRY_ON or after.lstrip().startswith(("...", "…")) or opened

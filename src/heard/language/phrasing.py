@@ -216,7 +216,7 @@ _NOT_SAID_BACK = re.compile(
     r"\b(?:pin|password|passcode|security (?:code|answer|question)|(?:account|card|routing) "
     r"number|social security|ssn|cvv|maiden name|pet as a child|date of birth|dob)\b|"
     r"\b(?:was|were) going to (?:say|ask|book|go|do|come)\b|\bi mean\b|"
-    r"\bcan'?t believe\b|^(?:i'm|i am|im) (?:so|such) |"
+    r"\bcan'?t believe\b|^(?:i'm|i am|im) (?:so|such) |^i bet\b|"
     r"^you (?:can|may|could) (?:proceed|go ahead|continue|carry on|book|do)\b|"
     r"^(?:i|we) (?:just )?(?:need|want|would like|'d like) (?:your |some |a little )?help$|"
     r"^(?:what|when|where|why|how|which|who)(?:'s| (?:is|are|was|were|do|does|did|can|could|"
@@ -673,6 +673,41 @@ def agent_words(text: str) -> str | None:
     return _lower_first(first, text)
 
 
+HEARD_IT = {
+    "bad_news": "I understand",
+    "upset": "I'm sorry to hear that",
+    "request": "Sure, I can help with that",
+    "other": "Thanks for letting me know",
+}
+"""Plain acknowledgements, by what the customer said and what the reply goes on to say."""
+_BAD_NEWS = re.compile(
+    r"^\W*(?:(?:i'm|i am|we're|we are) (?:very |so |really )?sorry|sorry|unfortunately|"
+    r"i'm afraid|i am afraid)\b",
+    re.IGNORECASE,
+)
+
+
+_DONE = re.compile(
+    r"\b(?:is|are|has been|have been) (?:now |all |successfully |just )?(?:done|booked|"
+    r"reserved|scheduled|confirmed|submitted|filed|sent|cancell?ed|updated|changed)\b",
+    re.IGNORECASE,
+)
+
+
+def heard_it(reply: str | None, *, upset: bool, request: bool) -> str:
+    """A plain acknowledgement to open the agent's `reply` with, where saying the customer's
+    words back would parrot them (a chat, where they are on screen): sorry for a problem or a
+    feeling, "I can help" for a request, thanks for anything else — and a plain "I
+    understand" before a reply that brings bad news itself ("I'm sorry, but…")."""
+    if reply and _BAD_NEWS.match(reply):
+        return HEARD_IT["bad_news"]
+    if upset:
+        return HEARD_IT["upset"]
+    if request and not (reply and _DONE.search(reply)):  # "I can help" before "it's done"
+        return HEARD_IT["request"]
+    return HEARD_IT["other"]
+
+
 def fill(
     template: str,
     words: str | None,
@@ -680,10 +715,12 @@ def fill(
     name: str | None = None,
     agent: str | None = None,
     reply: str | None = None,
+    heard: str | None = None,
 ) -> str:
     """A tip template with the customer's words ({customer_words}, a clause), first name
-    ({customer_name}) and the agent's own words ({agent_words} mid-sentence, {agent_reply} as a
-    sentence of its own: see `agent_words`, `agent_reply`) filled in, as a sentence. When one
+    ({customer_name}), the agent's own words ({agent_words} mid-sentence, {agent_reply} as a
+    sentence of its own: see `agent_words`, `agent_reply`) and a plain acknowledgement
+    ({acknowledgement}: `heard_it`) filled in, as a sentence. When one
     is missing, the sentences of the quoted example ('Instruction: "Example."') that need it
     are dropped: "Close by checking: "You told me {customer_words}. Does that solve it for
     you?"" → "Close by checking: "Does that solve it for you?""; the instruction alone when
@@ -693,6 +730,7 @@ def fill(
         "{customer_name}": name,
         "{agent_words}": agent,
         "{agent_reply}": reply,
+        "{acknowledgement}": heard,
     }
     missing = [key for key, value in values.items() if key in template and not value]
     if missing:
