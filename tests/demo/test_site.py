@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from conftest import EXAMPLES
 from heard.cli.main import app
 from heard.demo.site import DEMO_PASSWORD, example_conversations, lead_email, seed_store
-from heard.store import Store, UserRole, Viewer
+from heard.store import Store, UserRole, Viewer, disputes
 from teamdata import open_store
 
 runner = CliRunner()
@@ -47,6 +47,8 @@ def test_seed_store_fills_every_page(store: Store) -> None:
     statuses = Counter(n.status.value for n in store.list_notes(billing.viewer()))
     assert statuses == {"open": 1, "disputed": 1, "acknowledged": 1}
     assert demo.notes == 6
+    assert demo.disputes == len({a.team for a in demo.team.agents})  # one per demo team
+    assert disputes.open_count(store, billing.viewer()) == 1
     pairs = store.feedback_pairs(system)
     assert len(pairs) == demo.surveys == 4 * 4  # each agent has 4, fewer than SURVEYS_PER_AGENT
     assert all(1 <= p.csat <= 5 and 1 <= p.felt_heard <= 5 for p in pairs)  # type: ignore[operator]

@@ -1,5 +1,5 @@
-"""`heard reviews export`: the answers reviewers gave in the team app, as JSON lines shaped like
-`heard train`'s examples (docs/web.md: reviews)."""
+"""`heard reviews export`: the answers reviewers gave in the team app and the decided disputes,
+as JSON lines shaped like `heard train`'s examples (docs/web.md: reviews, disputes)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def export_command(
     database: DatabaseOpt = None,
 ) -> None:
     """Write every answer of the submitted reviews (a checklist verdict per behaviour, an agree
-    or disagree per finding, beside heard's answer) to OUT, one JSON object a line."""
+    or disagree per finding, beside heard's answer), then every decided dispute (an agent's
+    disagreement a lead accepted or rejected), to OUT, one JSON object a line."""
     from heard.store.records import Viewer
     from heard.store.reviews import export_jsonl
 

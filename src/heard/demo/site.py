@@ -1,6 +1,7 @@
 """The demo site's store: the bundled examples and a generated team ingested with analysis,
-users to sign in as (a lead per team, every demo agent, an admin), a few coaching notes and
-simulated survey answers so every page of the team app has something to show."""
+users to sign in as (a lead per team, every demo agent, an admin), a few coaching notes, an open
+dispute per team and simulated survey answers so every page of the team app has something to
+show."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from heard.demo.team import TEAMS, DemoTeam, generate_team
 from heard.model import Conversation, Polarity, Scorecard
-from heard.store import ConversationFilter, Store, UserRole, Viewer
+from heard.store import ConversationFilter, Store, UserRole, Viewer, disputes
 from heard.store.records import NoteStatus
 
 DEMO_PASSWORD = "listen-well"
@@ -45,6 +46,7 @@ class DemoSite:
     conversations: int
     sign_ins: list[SignIn] = field(default_factory=list)
     notes: int = 0
+    disputes: int = 0
     surveys: int = 0
 
     def first(self, role: UserRole) -> SignIn:
@@ -130,6 +132,7 @@ def seed_store(
     )
     site.sign_ins.append(SignIn(UserRole.ADMIN, admin.email, password, "Demo admin", "sees all"))
     site.notes = _coaching_notes(store, team, leads, agent_users)
+    site.disputes = _disputes(store, team, agent_users)
     site.surveys = _surveys(store, team, seed=seed)
     return site
 
@@ -171,6 +174,32 @@ def _coaching_notes(
                 elif position == 1:
                     store.respond_to_note(agent, note.id, status=NoteStatus.ACKNOWLEDGED)
     return written
+
+
+def _disputes(store: Store, team: DemoTeam, agent_users: dict[str, int]) -> int:
+    """An open dispute for each team's first agent: they disagree with a poor-listening
+    finding on their weakest conversation, so each lead's inbox has one to decide."""
+    raised = 0
+    for team_name in dict.fromkeys(a.team for a in team.agents):
+        member = next(a for a in team.agents if a.team == team_name)
+        agent = store.get_user(agent_users[member.id]).viewer()
+        for summary in store.list_conversations(agent, limit=5, order="score").items:
+            found = [
+                t
+                for t in disputes.targets(store, agent, summary.id)
+                if t.kind == disputes.DisputeKind.FINDING and t.polarity == "negative"
+            ]
+            if found:
+                disputes.raise_dispute(
+                    store,
+                    agent,
+                    summary.id,
+                    finding=found[0].key.removeprefix("finding:"),
+                    reason="The customer asked me to keep it short; I was not brushing them off.",
+                )
+                raised += 1
+                break
+    return raised
 
 
 def _coachable_turn(scorecard: Scorecard | None) -> int | None:

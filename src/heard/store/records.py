@@ -244,6 +244,10 @@ class Note(_Record):
     created_at: datetime
     updated_at: datetime
     events: list[NoteEvent] = Field(default_factory=list)
+    quote: str | None = Field(
+        default=None,
+        description="the words the note was made on (its span, else its turn, cut), as stored",
+    )
 
 
 class Feedback(_Record):

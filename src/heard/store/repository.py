@@ -41,7 +41,7 @@ from heard.analysis.detector import Requirement
 from heard.analysis.rubric import Rubric
 from heard.learn import default_outcome_path, outcome_model_path
 from heard.model import Channel, Conversation, Scorecard
-from heard.store import access, credentials, paging, placement, search, signins, surveys
+from heard.store import access, credentials, paging, placement, quotes, search, signins, surveys
 from heard.store.access import Lifetimes
 from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
 from heard.store.bulk import insert_missing, write_rows
@@ -1758,6 +1758,7 @@ class Store:
             return []
         users = dict(session.execute(select(UserRow.id, UserRow.name)).all())
         emails = dict(session.execute(select(UserRow.id, UserRow.email)).all())
+        turns = quotes.turn_texts(session, {r.conversation_id for r in rows if r.turn is not None})
         events: dict[int, list[NoteEvent]] = defaultdict(list)
         for event in session.scalars(
             select(NoteEventRow)
@@ -1789,6 +1790,9 @@ class Store:
                 created_at=from_db(r.created_at),  # type: ignore[arg-type]
                 updated_at=from_db(r.updated_at),  # type: ignore[arg-type]
                 events=events.get(r.id, []),
+                quote=quotes.quoted(
+                    turns.get(r.conversation_id, []), r.turn, r.span_start, r.span_end
+                ),
             )
             for r in rows
         ]

@@ -481,7 +481,7 @@ def finding_key(finding: Finding) -> str:
     return f"{finding.behaviour}:{span.turn}:{span.start}:{span.end}"
 
 
-def _findings(conversation: Conversation, card: Scorecard) -> list[FindingItem]:
+def finding_items(conversation: Conversation, card: Scorecard) -> list[FindingItem]:
     """heard's findings a reviewer judges: the good and poor listening ones (not the measured
     ones, such as each customer turn's emotion), one per behaviour and place."""
     items: dict[str, FindingItem] = {}
@@ -544,7 +544,7 @@ def get_review(store: Store, viewer: Viewer, review_id: int) -> ReviewDetail:
             behaviours=checklist_behaviours(card),
             blind=blind,
             scorecard=None if blind else card,
-            findings=[] if blind or card is None else _findings(conversation, card),
+            findings=[] if blind or card is None else finding_items(conversation, card),
         )
 
 
@@ -593,7 +593,9 @@ def submit(store: Store, viewer: Viewer, review_id: int, answers: Answers) -> Re
                 field="behaviours",
             )
         blind = row.session_id is not None
-        items = {} if blind or card is None else {f.key: f for f in _findings(conversation, card)}
+        items = (
+            {} if blind or card is None else {f.key: f for f in finding_items(conversation, card)}
+        )
         unknown = sorted(set(answers.findings) - set(items))
         if unknown:
             raise Invalid(f"no finding {', '.join(unknown)} to judge here", field="findings")
@@ -669,11 +671,11 @@ EXPORT_CHUNK = 500
 """Labels read per query while exporting."""
 
 
-def _transcript(conversation: Conversation) -> str:
+def transcript_text(conversation: Conversation) -> str:
     return "\n".join(f"{t.role.value}: {t.text}" for t in conversation.turns)
 
 
-def _before(conversation: Conversation, turn: int) -> str:
+def turn_before(conversation: Conversation, turn: int) -> str:
     """The last turn before `turn` of another role (what the turn answers), or ''."""
     if turn >= len(conversation.turns):
         return ""
@@ -688,7 +690,8 @@ def export_labels(store: Store, viewer: Viewer) -> Iterator[dict[str, Any]]:
     """Every label of the submitted reviews the viewer may see (leads and admins), one dict per
     label in the shape `heard train`'s examples take (id, group, text, context, label) with
     what it is about (task, behaviour, detector, place) and heard's own answer; texts as
-    stored (redacted). Oldest first, read in chunks."""
+    stored (redacted). Oldest first, read in chunks; then the decided disputes' labels
+    (`heard.store.disputes.export_labels`)."""
     may_export(viewer)
     last = 0
     while True:
@@ -701,7 +704,7 @@ def export_labels(store: Store, viewer: Viewer) -> Iterator[dict[str, Any]]:
                 .limit(EXPORT_CHUNK)
             ).all()
             if not found:
-                return
+                break
             wanted = {label.conversation_id for label, _, _ in found}
             bodies = dict(
                 session.execute(
@@ -736,10 +739,10 @@ def export_labels(store: Store, viewer: Viewer) -> Iterator[dict[str, Any]]:
                     end=end,
                     quote=text[start:end],
                     text=text,
-                    context=_before(conversation, turn),
+                    context=turn_before(conversation, turn),
                 )
             else:
-                line.update(text=_transcript(conversation), context="")
+                line.update(text=transcript_text(conversation), context="")
             line.update(
                 note=label.note,
                 reviewer_id=label.reviewer_id,
@@ -749,6 +752,9 @@ def export_labels(store: Store, viewer: Viewer) -> Iterator[dict[str, Any]]:
                 submitted_at=submitted_at.isoformat() if submitted_at else None,
             )
             yield line
+    from heard.store import disputes  # disputes builds on this module
+
+    yield from disputes.export_labels(store, viewer)
 
 
 def export_jsonl(store: Store, viewer: Viewer) -> Iterator[bytes]:

@@ -536,3 +536,52 @@ class ReviewLabelRow(Base):
     "found" for a finding."""
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DisputeRow(Base):
+    """An agent disagreeing with one of heard's findings or scores on their conversation
+    (migration 0013), with their reason; a lead of the conversation's team (or an admin)
+    accepts it (heard was wrong: the finding or score is overturned) or rejects it with a
+    reply (heard stands: upheld). Decided disputes are labels `heard reviews export` writes
+    beside the review labels."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (
+        UniqueConstraint(
+            "conversation_id", "kind", "behaviour", "finding", name="uq_disputes_target"
+        ),
+        Index("ix_disputes_status_created", "status", "created_at"),
+        Index("ix_disputes_agent_status", "agent_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    """The agent whose conversation it is (who raised it)."""
+    raised_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))
+    """finding (one of heard's findings) or score (the Listening Score or a checklist verdict)."""
+    behaviour: Mapped[str] = mapped_column(String(64))
+    """The finding's or checklist item's behaviour; `listening_score` for the score itself."""
+    finding: Mapped[str] = mapped_column(String(64), server_default=text("''"))
+    """A finding's place, "turn:start:end" of its first span ('' for a score)."""
+    turn: Mapped[int | None] = mapped_column(Integer)
+    span_start: Mapped[int | None] = mapped_column(Integer)
+    span_end: Mapped[int | None] = mapped_column(Integer)
+    detector: Mapped[str | None] = mapped_column(String(200))
+    heard: Mapped[str | None] = mapped_column(String(16))
+    """What heard said: "found" for a finding, the checklist verdict, or the score."""
+    scorecard_id: Mapped[int | None] = mapped_column(Integer)
+    """The scorecard disputed (the conversation's current one when raised)."""
+    quote: Mapped[str | None] = mapped_column(Text)
+    """The words disputed, as stored (redacted): the finding's span or the turn pointed at."""
+    reason: Mapped[str] = mapped_column(Text)
+    """The agent's reason, redacted as coaching notes are."""
+    status: Mapped[str] = mapped_column(String(16))
+    """open, then accepted (overturned) or rejected (upheld)."""
+    reply: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -24,6 +24,8 @@ from heard.web.api import router as api_router
 from heard.web.assets import mount_static
 from heard.web.headers import SecurityHeaders, security_headers
 from heard.web.pages import admin as admin_pages
+from heard.web.pages import agents as agent_pages
+from heard.web.pages import disputes as dispute_pages
 from heard.web.pages import listing as list_pages
 from heard.web.pages import live as live_pages
 from heard.web.pages import passwords as password_pages
@@ -190,6 +192,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(api_router)
     app.include_router(list_pages.router)
     app.include_router(review_pages.router)
+    app.include_router(dispute_pages.router)
+    app.include_router(agent_pages.router)
     app.include_router(page_routes.router)
     app.include_router(live_pages.router)
     app.include_router(admin_pages.router)

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Literal
+from urllib.parse import quote as quote_url
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from heard import numbers
 from heard.live.events import Hint, LiveState, Nudge
 from heard.model import Channel, Conversation, Polarity, Role, Scorecard
+from heard.store.agent_home import BehaviourTrend
+from heard.store.disputes import Dispute, Target
 from heard.store.records import NoteStatus, Snippet, UserRole
 from heard.web.review_views import AssignForm
 
@@ -30,6 +33,9 @@ class PageUser(_View):
     email: str
     role: UserRole
     agent_id: str | None = Field(default=None, description="the agent row linked to the user")
+    open_disputes: int = Field(
+        default=0, ge=0, description="disputes waiting for the user's decision (leads, admins)"
+    )
 
 
 # --- shared pieces ---------------------------------------------------------------------------
@@ -112,6 +118,60 @@ class Note(_View):
     status: NoteStatus = NoteStatus.OPEN
     created_at: datetime
     events: list[NoteEvent] = Field(default_factory=list)
+    quote: str | None = Field(default=None, description="the words the note was made on")
+
+    @property
+    def url(self) -> str:
+        """The conversation at the note's turn (its notes without one)."""
+        at = f"t{self.turn}" if self.turn is not None else "notes"
+        return f"/conversations/{quote_url(self.conversation_id, safe='')}#{at}"
+
+
+class DecideForm(_View):
+    """A lead's accept / reject form of a dispute, as typed when it was refused."""
+
+    reply: str = ""
+    error: str | None = None
+
+
+class DisputeLine(_View):
+    """A dispute as a page lists it: how old it is, and for a lead who may decide it, the form."""
+
+    dispute: Dispute
+    age: str = Field(description="how long ago it was raised, in words")
+    can_decide: bool = False
+    form: DecideForm = Field(default_factory=DecideForm)
+
+    @property
+    def url(self) -> str:
+        """The conversation at the disputed turn (its disputes without one)."""
+        d = self.dispute
+        at = f"t{d.turn}" if d.turn is not None else "disputes"
+        return f"/conversations/{d.conversation_id}#{at}"
+
+
+class RaiseForm(_View):
+    """The agent's "I disagree" form on their conversation, as typed when it was refused."""
+
+    targets: list[Target] = Field(default_factory=list, description="what may be disputed")
+    target: str = Field(default="", description="the chosen target's key")
+    turn: str = ""
+    reason: str = ""
+    errors: dict[str, str] = Field(default_factory=dict, description="target, turn, reason")
+
+    @property
+    def open_targets(self) -> list[Target]:
+        """Targets not disputed yet."""
+        return [t for t in self.targets if t.disputed is None]
+
+
+class ConversationDisputes(_View):
+    """The conversation page's disputes: each listed, the agent's form, and the status of each
+    disputed finding by its key ("behaviour:turn:start:end") for the transcript."""
+
+    lines: list[DisputeLine] = Field(default_factory=list)
+    form: RaiseForm | None = Field(default=None, description="for the conversation's agent")
+    findings: dict[str, Dispute] = Field(default_factory=dict)
 
 
 class FeedbackAnswer(_View):
@@ -266,19 +326,27 @@ class ConversationView(_View):
     )
     skipped: dict[str, str] = Field(default_factory=dict)
     assign: AssignForm | None = Field(default=None, description="for leads: assign for review")
+    disputes: ConversationDisputes = Field(default_factory=ConversationDisputes)
 
 
 class AgentHomeView(_View):
-    """An agent's own page: their trend, best moments and the notes waiting for them."""
+    """An agent's page, for them or a lead of their team: their trend, per-behaviour scorecard
+    by week, best moments, disputes, the notes still open and recent conversations."""
 
     agent_id: str
     name: str
     team: str | None = None
     mean: Score | None = None
+    is_self: bool = Field(default=True, description="the agent's own page (else a lead's view)")
     trend: list[TrendPoint] = Field(default_factory=list)
+    behaviours: list[BehaviourTrend] = Field(
+        default_factory=list, description="per behaviour, how often they did well by week"
+    )
     best: list[Moment] = Field(default_factory=list)
-    waiting: list[Note] = Field(default_factory=list, description="notes to acknowledge")
+    waiting: list[Note] = Field(default_factory=list, description="notes open or disputed")
+    disputes: list[DisputeLine] = Field(default_factory=list)
     recent: list[ConversationSummary] = Field(default_factory=list)
+    weeks_shown: int = Field(default=6, ge=1, description="weeks the scorecard table shows")
 
 
 class Listener(_View):

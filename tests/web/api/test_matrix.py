@@ -11,10 +11,10 @@ from typing import Any
 from starlette.routing import Route
 
 from conftest import EXAMPLES
-from heard.store import calibration, reviews, saved_views
+from heard.store import calibration, disputes, reviews, saved_views
 from heard.store.records import Scope
 from heard.web.auth import survey_token
-from teamdata import PASSWORD, conversation
+from teamdata import PASSWORD, analyzer, conversation
 from web.api.conftest import ROLES, USER_OF_ROLE, Api
 
 # Expected status per caller, in ROLES order:
@@ -139,6 +139,23 @@ def session_body(api: Api) -> dict[str, Any]:
     }
 
 
+def ann_conversation(api: Api) -> dict[str, Any]:
+    """A new conversation of Ann's (Blue), so she can dispute its score once per caller."""
+    count = len(api.store.list_conversations(api.world.viewer("admin"), limit=500).items)
+    made = conversation(f"matrix-d{count}", agent="ann", agent_name="Ann", team="Blue")
+    report = api.store.ingest([made], analyzer=analyzer())
+    return {"conversation_id": report.items[0].id}
+
+
+def fresh_dispute(api: Api) -> dict[str, Any]:
+    """A new open dispute of Ann's on a new conversation of hers, so every caller finds it open."""
+    conversation_id = ann_conversation(api)["conversation_id"]
+    made = disputes.raise_dispute(
+        api.store, api.world.viewer("ann"), conversation_id, score="listening_score", reason="Low"
+    )
+    return {"dispute_id": made.id}
+
+
 def survey(api: Api) -> dict[str, Any]:
     return {"token": survey_token(api.settings, api.world.conversations["ann-1"])}
 
@@ -173,6 +190,21 @@ MATRIX: dict[tuple[str, str], Call] = {
         (303, 303, 404, 303, 404, 303), path=fresh_note, form=lambda api: {"text": "Thanks"}
     ),
     ("GET", "/me"): Call((303, 200, 200, 403, 403, 403)),
+    ("GET", "/agents/{agent_id}"): Call(
+        PAGE_OWNER_LEAD_ADMIN, path=lambda api: {"agent_id": api.world.agents["ann"]}
+    ),
+    ("GET", "/disputes"): Call(PAGE_EVERYONE),
+    ("POST", "/disputes/{dispute_id}/accept"): Call(
+        (303, 403, 404, 303, 404, 303), path=fresh_dispute, form=lambda api: {}
+    ),
+    ("POST", "/disputes/{dispute_id}/reject"): Call(
+        (303, 403, 404, 303, 404, 303), path=fresh_dispute, form=lambda api: {"reply": "Stands"}
+    ),
+    ("POST", "/conversations/{conversation_id}/disputes"): Call(
+        (303, 303, 404, 403, 404, 403),
+        path=ann_conversation,
+        form=lambda api: {"target": "score:listening_score", "reason": "Too low"},
+    ),
     ("GET", "/reviews"): Call(PAGE_EVERYONE),
     ("POST", "/reviews/assign"): Call(
         (303, 403, 403, 303, 404, 303),
@@ -285,6 +317,26 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("GET", "/api/v1/conversations/{conversation_id}/survey-link"): Call(
         (401, 403, 403, 200, 404, 200), path=conv
+    ),
+    ("GET", "/api/v1/conversations/{conversation_id}/disputes"): Call(OWNER_LEAD_ADMIN, path=conv),
+    ("GET", "/api/v1/conversations/{conversation_id}/dispute-targets"): Call(
+        OWNER_LEAD_ADMIN, path=conv
+    ),
+    ("POST", "/api/v1/conversations/{conversation_id}/disputes"): Call(
+        (401, 201, 404, 403, 404, 403),
+        path=ann_conversation,
+        body=lambda api: {"score": "listening_score", "reason": "Too low"},
+    ),
+    ("GET", "/api/v1/disputes"): Call(EVERYONE),
+    ("GET", "/api/v1/disputes/{dispute_id}"): Call(OWNER_LEAD_ADMIN, path=fresh_dispute),
+    ("POST", "/api/v1/disputes/{dispute_id}/accept"): Call(
+        (401, 403, 404, 200, 404, 200), path=fresh_dispute, body=lambda api: {}
+    ),
+    ("POST", "/api/v1/disputes/{dispute_id}/reject"): Call(
+        (401, 403, 404, 200, 404, 200), path=fresh_dispute, body=lambda api: {"reply": "Stands"}
+    ),
+    ("GET", "/api/v1/agents/{agent_id}/home"): Call(
+        OWNER_LEAD_ADMIN, path=lambda api: {"agent_id": api.world.agents["ann"]}
     ),
     ("GET", "/api/v1/distribution"): Call(EVERYONE),
     ("GET", "/api/v1/export"): Call(EVERYONE, params={"format": "csv"}),

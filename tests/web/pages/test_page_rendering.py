@@ -457,12 +457,15 @@ def test_navigation_depends_on_the_role() -> None:
         "Dashboard",
         "Conversations",
         "Reviews",
+        "Disputes",
         "Recognition",
         "Customer feedback",
         "Upload",
         "Live",
     ]
     assert "Dashboard" in nav(ADMIN)
+    waiting = LEAD.model_copy(update={"open_disputes": 3})
+    assert "Disputes 3 open" in nav(waiting)  # the count of open disputes, read out
     signed_out = soup(render_sign_in(SignInView()))
     assert signed_out.select_one("header.top") is None
 

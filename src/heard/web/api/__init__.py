@@ -6,6 +6,7 @@ from heard.web.api import (
     admin,
     conversations,
     dashboards,
+    disputes,
     feedback,
     live,
     notes,
@@ -28,6 +29,7 @@ ROUTERS = tuple(
         replies,
         saved_views,
         reviews,
+        disputes,
     )
 )
 """The API's routers, each with paths relative to PREFIX."""

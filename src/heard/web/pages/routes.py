@@ -21,11 +21,11 @@ from heard.importers.registry import read_source
 from heard.model import Channel, Polarity
 from heard.model.values import FIRST_DAY, LAST_DAY, Text, check_day
 from heard.settings import Settings
-from heard.store import ConversationFilter, Store, UserRole, Viewer
+from heard.store import ConversationFilter, Store, UserRole, Viewer, disputes
 from heard.store import records as store_records
 from heard.store.errors import Conflict, Invalid, NotFound, StoreError
 from heard.store.records import IngestStatus, NoteStatus
-from heard.web import auth, views
+from heard.web import auth, dispute_views, views
 from heard.web.deps import SettingsDep, StoreDep
 from heard.web.errors import ApiError
 from heard.web.pages import trends
@@ -36,9 +36,6 @@ from heard.web.throttle import SignInRefused, SignInThrottle, client_address
 
 CSRF_KEY = "csrf"
 """The session cookie's key that holds the session's CSRF token."""
-
-RECENT = 10
-"""Conversations listed on an agent's home page."""
 
 router = APIRouter(include_in_schema=False)
 
@@ -86,6 +83,8 @@ CsrfChecked = Annotated[None, Depends(csrf_checked)]
 
 
 def page_user(user: store_records.UserRecord, store: Store) -> views.PageUser:
+    """What the layout shows of the signed-in person; for leads and admins, how many
+    disputes wait for them (the navigation's count)."""
     agent_id = None
     if user.agent_id is not None:
         agent_id = str(user.agent_id)
@@ -94,6 +93,7 @@ def page_user(user: store_records.UserRecord, store: Store) -> views.PageUser:
         email=user.email,
         role=user.role,
         agent_id=agent_id,
+        open_disputes=disputes.open_count(store, user.viewer()),
     )
 
 
@@ -444,6 +444,7 @@ def note_view(note: store_records.Note, agents: dict[int, str]) -> views.Note:
         text=note.text,
         status=note.status,
         created_at=note.created_at,
+        quote=note.quote,
         events=[
             views.NoteEvent(
                 author=e.user or f"user {e.user_id}",
@@ -468,8 +469,12 @@ def conversation(
     user: User,
     store: StoreDep,
     settings: SettingsDep,
+    dispute: Annotated[Text | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
-    return conversation_page(request, conversation_id, user, store, settings)
+    """The conversation; `dispute` (a finding's or score's key) chooses it in the agent's
+    "Disagree with heard" form."""
+    form = views.RaiseForm(target=dispute) if dispute else None
+    return conversation_page(request, conversation_id, user, store, settings, dispute=form)
 
 
 def conversation_page(
@@ -480,10 +485,13 @@ def conversation_page(
     settings: Settings,
     *,
     assign: AssignForm | None = None,
+    dispute: views.RaiseForm | None = None,
+    decided: dict[int, views.DecideForm] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     """The conversation page; for leads with the "assign for review" form (`assign`: as typed
-    when it was refused)."""
+    when it was refused) and each open dispute's decide form (`decided`: as typed), for its
+    agent the "Disagree with heard" form (`dispute`: as typed)."""
     detail = store.get_conversation(user.viewer, conversation_id)
     if detail.scorecard is None:
         raise NotFound(f"conversation {conversation_id} has no scorecard yet")
@@ -508,6 +516,14 @@ def conversation_page(
         assign=(assign or assign_form(store, user.viewer, single=str(conversation_id)))
         if coach
         else None,
+        disputes=dispute_views.for_conversation(
+            store,
+            user.viewer,
+            conversation_id,
+            agent_id=detail.summary.agent_id,
+            form=dispute,
+            typed=decided,
+        ),
     )
     body = pages(request).conversation(view, user=user.page_user, csrf_token=user.csrf)
     return html(body, status)
@@ -605,38 +621,7 @@ async def reply_to_note(
     return _after_note(request, note)
 
 
-# --- the agent's home, recognition, feedback ------------------------------------------------
-
-
-@router.get("/me")
-def agent_home(request: Request, user: Agent, store: StoreDep) -> HTMLResponse:
-    agent_id = user.user.agent_id
-    assert agent_id is not None
-    agent = store.get_agent(user.viewer, agent_id)
-    mine = ConversationFilter(agent_id=agent_id)
-    names = {agent.id: agent.name or agent.external_id}
-    waiting = store.list_notes(user.viewer, agent_id=agent_id, status=NoteStatus.OPEN)
-    recent = store.list_conversations(user.viewer, mine, limit=RECENT)
-    view = views.AgentHomeView(
-        agent_id=str(agent.id),
-        name=agent.name or user.page_user.name,
-        team=agent.team,
-        mean=agent.mean_score,
-        trend=trends.trend(store.trends(user.viewer, mine)),
-        best=varied(store.moments(user.viewer, mine, limit=4 * MOMENTS_SHOWN).best),
-        waiting=[note_view(n, names) for n in waiting],
-        recent=[
-            views.ConversationSummary(
-                id=str(c.id),
-                channel=c.channel.value,
-                started_at=c.started_at,
-                agent=c.agent,
-                listening_score=c.listening_score,
-            )
-            for c in recent.items
-        ],
-    )
-    return html(pages(request).agent_home(view, user=user.page_user, csrf_token=user.csrf))
+# --- recognition, feedback -------------------------------------------------------------------
 
 
 def board_viewer(user: Signed) -> Viewer:

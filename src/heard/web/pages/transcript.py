@@ -28,6 +28,13 @@ class FindingItem:
     turn: int
     detail: str | None = None
     """what the behaviour label leaves out, e.g. the emotion of customer_emotion"""
+    start: int = 0
+    end: int = 0
+
+    @property
+    def key(self) -> str:
+        """ "behaviour:turn:start:end" of its first span, as reviews and disputes name it."""
+        return f"{self.behaviour}:{self.turn}:{self.start}:{self.end}"
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,8 @@ def finding_items(conversation: Conversation, card: Scorecard) -> list[FindingIt
                 quote=quote(conversation, span),
                 turn=span.turn,
                 detail=str(finding.data["emotion"]) if finding.data.get("emotion") else None,
+                start=span.start,
+                end=span.end,
             )
         )
     return items
