@@ -25,7 +25,7 @@ def samples_command(
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="The Markdown file to write.")] = DOCS,
     count: Annotated[int, typer.Option("--count", min=1, help="Suggestions to write.")] = 150,
-    star: Annotated[int, typer.Option("--star", min=1, help="STAR chats to sample.")] = 700,
+    star: Annotated[int, typer.Option("--star", min=1, help="STAR chats to sample.")] = 800,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the sample.")] = 19,
 ) -> None:
     """Write COUNT suggestions (tips, nudges and reply-check suggestions) for real STAR chats
@@ -42,7 +42,7 @@ def samples_command(
     conversations = load(folder, star=star, seed=seed)
     samples = collect(conversations, Analyzer(), count=count, seed=seed)
     command = f"heard coach samples --data ../shared/data --out {out}"
-    if (count, star, seed) != (150, 700, 19):
+    if (count, star, seed) != (150, 800, 19):
         command += f" --count {count} --star {star} --seed {seed}"
     out.write_text(markdown(samples, command=command, conversations=len(conversations)) + "\n")
     broken = [s for s in samples if s.problems]
