@@ -385,3 +385,9 @@ def test_another_booking_needs_its_own_id_and_a_full_name_is_quoted_whole() -> N
 
 def test_a_guess_about_others_is_not_said_back() -> None:
     assert say_back(["I bet the bank is tired of me filing fraud reports."]) is None
+
+
+def test_an_agent_typo_is_not_copied_into_an_example() -> None:
+    """ "…not able to accomodate you" in a line to send was judged ungrammatical (sample j)."""
+    assert agent_words("It looks like the restaurant is not able to accomodate you.") is None
+    assert agent_words("It looks like the restaurant cannot take you.") is not None

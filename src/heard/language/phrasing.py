@@ -644,10 +644,12 @@ _DOUBLED_THE = re.compile(r"\b[Tt]he (The)\b")
 
 def _first_sentence(text: str) -> str | None:
     """The first sentence of an agent's reply ("the The Porch" as "The Porch"); None when it
-    is longer than AGENT_WORDS or only a greeting."""
+    is longer than AGENT_WORDS, only a greeting or misspelt."""
     first = next((s for s in _SENTENCE_SPLIT.split(text.strip()) if s.strip()), "").strip()
     if not first or len(first.split()) > AGENT_WORDS or _OPENER.search(first):
         return None
+    if misspelt(first):
+        return None  # "not able to accomodate you": a typo copied into the example reads as ours
     return _DOUBLED_THE.sub(r"\1", first)
 
 
