@@ -139,7 +139,7 @@ def test_closing_on_a_nervous_customer_asks_for_a_kind_word_not_a_sorry() -> Non
         ("agent", "Thank you and goodbye."),
     )
     rushing = [f for f in scorecard.findings if f.behaviour == "rushing"]
-    assert rushing and "hope it goes well" in (rushing[0].suggestion or "")
+    assert rushing and "a lot to have on your mind" in (rushing[0].suggestion or "")
     assert "frustrating" not in (rushing[0].suggestion or "")
 
 

@@ -105,6 +105,9 @@ def called_at(ctx: Context, behaviour: str, findings: list[Finding]) -> int | No
             return None  # "So you're late — anything else I can do?" personalises nothing
         return turn
     if behaviour == "open_question":
+        if ctx.conversation.channel not in RECAP_CHANNELS:
+            return None  # a chat agent taking a request asks what it needs ("Do you want to
+            # drive, walk or take transit?"), not the story again (0 of 6 judged right)
         return _closed_reply_to_explanation(ctx, findings)
     if behaviour == "follow_up_question":
         if ctx.conversation.channel not in RECAP_CHANNELS:

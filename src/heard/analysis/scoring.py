@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -10,7 +11,14 @@ from heard.analysis.context import Context
 from heard.analysis.moments import EXPLAINED_WORDS, NO_WORDS, called_at, words_from
 from heard.analysis.rubric import Behaviour, Rubric
 from heard.language.lexicon import lexicon
-from heard.language.phrasing import agent_reply, agent_words, fill, heard_it, say_back
+from heard.language.phrasing import (
+    agent_reply,
+    agent_words,
+    fill,
+    heard_it,
+    join_words,
+    say_back,
+)
 from heard.model import (
     ChecklistItem,
     ComponentScore,
@@ -213,6 +221,12 @@ def render_tip(
         agent=agent_words(own) if own and "{agent_words}" in template else None,
         reply=agent_reply(own) if own and "{agent_reply}" in template else None,
         heard=_heard_it(ctx, at, own) if "{acknowledgement}" in template else None,
+        details=join_words(
+            [f"“{d}”" for d in ctx.annotations.get("unused_details", {}).get(at, [])]
+        )
+        or None
+        if "{customer_details}" in template
+        else None,
     )
 
 
@@ -220,10 +234,30 @@ def _heard_it(ctx: Context, turn: int, reply: str | None) -> str:
     """The plain acknowledgement for the moment `turn` (`heard_it`): from the feelings and
     concerns of the customer turns it answers."""
     emotions = customer_emotions(ctx)
-    said = {t.index for t in _said_before(ctx, turn)}
-    kinds = {c.kind for c in ctx.annotations.get("concerns", []) if c.span.turn in said}
-    upset = any(emotions.get(t) in UPSET for t in said) or "problem" in kinds
-    return heard_it(reply, upset=upset, request="request" in kinds)
+    turns = _said_before(ctx, turn)
+    said = {t.index for t in turns}
+    concerns = [c for c in ctx.annotations.get("concerns", []) if c.span.turn in said]
+    # a problem said in words of loss or failure ("I lost my debit card"), not any "wrong" or
+    # "late" ("I never get the answers wrong", "I like to show up late")
+    upset = any(emotions.get(t) in UPSET for t in said) or any(
+        c.kind == "problem" and _LOSS.search(c.quote) for c in concerns
+    )
+    return heard_it(
+        reply,
+        upset=upset,
+        request=any(c.kind == "request" for c in concerns),
+        glad=any(emotions.get(t) == "satisfaction" for t in said),
+        thanked=any(_THANKS.search(t.text) for t in turns),
+    )
+
+
+_LOSS = re.compile(
+    r"\b(?:lost|stolen|stole|broken|broke|not working|isn't working|doesn't work|won't work|"
+    r"declined|missing|charged|overcharged|cancell?ed|failed|never (?:arrived|came)|"
+    r"didn't (?:arrive|come|work)|wrong bus|damaged|locked out|stuck)\b",
+    re.IGNORECASE,
+)
+_THANKS = re.compile(r"\b(?:thanks|thank you|thx)\b", re.IGNORECASE)
 
 
 def _quote(ctx: Context, span: Span, limit: int = 90) -> str:

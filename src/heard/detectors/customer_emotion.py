@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 EMOTIONS = ("anger", "frustration", "worry", "confusion", "satisfaction")
 _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
+_JOKING = re.compile(r"\b(?:just kidding|just joking|jk|j/k|kidding!|lol|lmao|haha+|hehe+)\b", re.I)
 TEXTS_KEPT = 50_000
 """Customer turns whose emotion (lexicon and model) is kept, by text: a live session analyses
 the conversation so far after every turn, so each turn's text comes back every time."""
@@ -39,6 +40,8 @@ def emotion_of(text: str) -> tuple[str, float, tuple[int, int] | None]:
     Cues of different emotions may overlap ("how do I know it won't get stuck again?" is worry,
     though "again?" alone would be frustration): the longer cue wins. Shouting (capitals, "!!")
     adds intensity to anger; a shouted word ("A FORM?") turns frustration into anger."""
+    if _JOKING.search(text):
+        return "neutral", 0.0, None  # "I'm so nervous! Just kidding!": said in jest
     found = [(e, m) for e in EMOTIONS for m in lexicon(f"emotion_{e}").finditer(text)]
     # having to repeat yourself ("I've asked twice now", "did anyone read my email?") frustrates
     found += [("frustration", m) for m in lexicon("not_heard").finditer(text)]

@@ -86,8 +86,8 @@ class Rushing(Detector):
                     if worried and upset:  # nervous, scared, worried: not a complaint
                         why = "moves to close without a word for the worry the customer shared"
                         advice = (
-                            "Answer what they shared before you close: “I can hear that's on "
-                            "your mind, and I hope it goes well.” Then ask if anything is "
+                            "Answer what they shared before you close: “I understand — "
+                            "that's a lot to have on your mind.” Then ask if anything is "
                             "still open."
                         )
                     else:

@@ -3,12 +3,14 @@ personalised reply (names the specifics the customer gave: their numbers, items,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import ClassVar
 
 from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
+from heard.detectors._details import SPECIFIC, keyed
 from heard.detectors._words import content_words, stem, tokens
 from heard.language.lexicon import lexicon
 from heard.model import Channel, Finding, Polarity, Role, Span
@@ -27,10 +29,12 @@ class WrittenReplies(Detector):
     requires: ClassVar[frozenset[Requirement]] = frozenset(
         {Requirement.AGENT_TURNS, Requirement.CUSTOMER_TURNS, Requirement.WORDS}
     )
+    assigns: ClassVar[tuple[str, ...]] = ("unused_details",)
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
         if ctx.conversation.channel == Channel.CALL:
             return []
+        ctx.annotations["unused_details"] = unused_details(ctx)
         findings = []
         customer = ctx.conversation.customer
         name = content_words(customer.name) if customer and customer.name else set()
@@ -89,3 +93,78 @@ class WrittenReplies(Detector):
                     )
             used |= words
         return findings
+
+
+MAX_DETAILS = 4
+_UNIT = re.compile(
+    r"(?:am|pm|a\.m\.|p\.m\.|%|percent|dollars|euros|pounds|credits|guests|people)", re.IGNORECASE
+)
+"""A word that belongs with the number before it ("4 pm", "300 dollars")."""
+
+
+def _joined(details: list[str], turns: list[int], ctx: Context) -> list[str]:
+    """Neighbouring names joined as the customer wrote them ("Broadway" and "Main" →
+    "Broadway and Main")."""
+    said = " ".join(ctx.turns[i].text for i in turns)
+    out: list[str] = []
+    for detail in details:
+        if out and out[-1][:1].isupper() and detail[:1].isupper():
+            for link in (" and ", " & "):
+                if f"{out[-1]}{link}{detail}" in said:
+                    out[-1] = f"{out[-1]}{link}{detail}"
+                    break
+            else:
+                out.append(detail)
+        else:
+            out.append(detail)
+    return out
+
+
+def _detail(text: str, run: list[tuple[int, int]]) -> str:
+    """The words of a run of specifics, with a currency sign right before it ("$300")."""
+    start = run[0][0]
+    if start and text[start - 1] in "$£€":
+        start -= 1
+    return text[start : run[-1][1]].strip(".,;:!?")
+
+
+def unused_details(ctx: Context) -> dict[int, list[str]]:
+    """Agent turn → the customer's specifics (numbers, dates, names of places and things, each
+    run of them as one: "North Heights Venue", "4 pm") from the turns it answers that it does
+    not name: what a tip can tell the agent to put in, in the customer's own spelling."""
+    keys = keyed(ctx)
+    found: dict[int, list[str]] = {}
+    waiting: list[int] = []
+    for turn in ctx.turns:
+        if turn.role == Role.CUSTOMER:
+            waiting.append(turn.index)
+            continue
+        if turn.role != Role.AGENT:
+            continue
+        used = {key for key, _ in keys[turn.index]}
+        details: list[str] = []
+        for index in waiting:
+            text = ctx.turns[index].text
+            run: list[tuple[int, int]] = []
+            for (key, weight), token in zip(keys[index], ctx.tokens[index], strict=True):
+                fresh = weight >= SPECIFIC and key not in used
+                between = text[run[-1][1] : token.start] if run else ""
+                unit = bool(run) and _UNIT.fullmatch(token.text) is not None
+                joined = between.strip() == "" or (
+                    between.strip().lower() in ("and", "&")
+                    and text[run[-1][0]].isupper()
+                    and token.text[:1].isupper()
+                )
+                if run and joined and (fresh or (unit and between.strip() == "")):
+                    run.append((token.start, token.end))  # "North Heights Venue", "4 pm"
+                    continue
+                if run:
+                    details.append(_detail(text, run))
+                run = [(token.start, token.end)] if fresh else []
+            if run:
+                details.append(_detail(text, run))
+        unique = list(dict.fromkeys(d for d in _joined(details, waiting, ctx) if d))
+        if unique:
+            found[turn.index] = unique[:MAX_DETAILS]
+        waiting = []
+    return found

@@ -678,6 +678,8 @@ def agent_words(text: str) -> str | None:
 HEARD_IT = {
     "bad_news": "I understand",
     "upset": "I'm sorry to hear that",
+    "thanks": "You're welcome",
+    "glad": "That sounds great",
     "request": "Sure, I can help with that",
     "other": "Thanks for letting me know",
 }
@@ -696,15 +698,22 @@ _DONE = re.compile(
 )
 
 
-def heard_it(reply: str | None, *, upset: bool, request: bool) -> str:
+def heard_it(
+    reply: str | None, *, upset: bool, request: bool, glad: bool = False, thanked: bool = False
+) -> str:
     """A plain acknowledgement to open the agent's `reply` with, where saying the customer's
     words back would parrot them (a chat, where they are on screen): sorry for a problem or a
-    feeling, "I can help" for a request, thanks for anything else — and a plain "I
-    understand" before a reply that brings bad news itself ("I'm sorry, but…")."""
+    feeling, "you're welcome" for thanks, "that sounds great" for good news, "I can help" for
+    a request, thanks for anything else — and a plain "I understand" before a reply that
+    brings bad news itself ("I'm sorry, but…")."""
     if reply and _BAD_NEWS.match(reply):
         return HEARD_IT["bad_news"]
     if upset:
         return HEARD_IT["upset"]
+    if thanked:
+        return HEARD_IT["thanks"]
+    if glad:
+        return HEARD_IT["glad"]
     if request and not (reply and _DONE.search(reply)):  # "I can help" before "it's done"
         return HEARD_IT["request"]
     return HEARD_IT["other"]
@@ -718,11 +727,14 @@ def fill(
     agent: str | None = None,
     reply: str | None = None,
     heard: str | None = None,
+    details: str | None = None,
 ) -> str:
     """A tip template with the customer's words ({customer_words}, a clause), first name
     ({customer_name}), the agent's own words ({agent_words} mid-sentence, {agent_reply} as a
     sentence of its own: see `agent_words`, `agent_reply`) and a plain acknowledgement
-    ({acknowledgement}: `heard_it`) filled in, as a sentence. When one
+    ({acknowledgement}: `heard_it`) and the customer's specifics ({customer_details}, quoted
+    and joined) filled in, as a sentence. An instruction's own " — {placeholder}" part goes when
+    it has no value. When one
     is missing, the sentences of the quoted example ('Instruction: "Example."') that need it
     are dropped: "Close by checking: "You told me {customer_words}. Does that solve it for
     you?"" → "Close by checking: "Does that solve it for you?""; the instruction alone when
@@ -733,8 +745,15 @@ def fill(
         "{agent_words}": agent,
         "{agent_reply}": reply,
         "{acknowledgement}": heard,
+        "{customer_details}": details,
     }
     missing = [key for key, value in values.items() if key in template and not value]
+    found = _EXAMPLE.search(template)
+    head, tail = (template[: found.start()], template[found.start() :]) if found else (template, "")
+    for key in missing:  # the instruction's own " — {placeholder}" (not the example's)
+        head = head.replace(f" — {key}", "")
+    template = head + tail
+    missing = [key for key in missing if key in template]
     if missing:
         found = _EXAMPLE.search(template)
         instruction = template[: found.start()] if found else template
