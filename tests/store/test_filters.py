@@ -1,7 +1,7 @@
 """The filters on what was read in a conversation and what people did about it (the customer's
 strongest emotion, an escalation, coaching notes, the survey answer, the predicted outcome) on
 SQLite and PostgreSQL: the copies on `conversations` equal what the current scorecards say
-after ingest, update, rescore and migration 0013, and every list, count, chart and page of
+after ingest, update, rescore and migration 0014, and every list, count, chart and page of
 cursors answers as a reference computed here from the scorecard bodies, the notes and the
 survey answers would — alone, together and with the older filters, for every viewer."""
 

@@ -2,7 +2,7 @@
 the customer's strongest emotion, an escalation, coaching notes, the survey answer and the
 predicted outcome. The first three read `conversations`' copies of the current scorecard's
 emotion, escalation and felt-heard probability (indexed, kept by every ingest and rescore,
-filled by migration 0013); notes and survey answers are looked up by their indexed
+filled by migration 0014); notes and survey answers are looked up by their indexed
 conversation id. The store adds these conditions to every list, count, chart and export that
 takes a ConversationFilter, next to the team, agent, channel, date, score and behaviour ones."""
 

@@ -887,7 +887,7 @@ class Store:
         conversation filters read them by index: `conversations.scorecard_id` and
         `.listening_score`, and `conversation_verdicts` (migration 0005 fills both the same
         way); its component scores to `conversation_components` (as migration 0007); and its
-        emotion, escalation and felt-heard probability to `conversations` (as migration 0013).
+        emotion, escalation and felt-heard probability to `conversations` (as migration 0014).
         Run after their scorecards or their columns change."""
         table = ConversationRow.__table__
         copies = ConversationVerdictRow.__table__

@@ -148,7 +148,7 @@ class ConversationRow(Base):
     """The team's id (0 for none), kept with `team_id`: (scope, source, external_id) is the
     ingest key, so one team's ids never collide with another's."""
     emotion: Mapped[str | None] = mapped_column(String(16))
-    """A copy of the current scorecard's `emotion`, kept like `scorecard_id` (migration 0013)."""
+    """A copy of the current scorecard's `emotion`, kept like `scorecard_id` (migration 0014)."""
     escalated: Mapped[bool | None] = mapped_column(Boolean)
     """A copy of the current scorecard's `escalated`, kept like `scorecard_id`."""
     felt_heard: Mapped[float | None] = mapped_column(Float)
@@ -178,7 +178,7 @@ class ScorecardRow(Base):
     emotion: Mapped[str | None] = mapped_column(String(16))
     """The customer's strongest emotion (`heard.model.strongest_emotion`; None: not read).
     This and the next two are the body's in short, for the conversation filters (None on
-    scorecards that stopped being current before migration 0013)."""
+    scorecards that stopped being current before migration 0014)."""
     escalated: Mapped[bool | None] = mapped_column(Boolean)
     """Whether the body holds a customer escalation cue finding."""
     felt_heard: Mapped[float | None] = mapped_column(Float)

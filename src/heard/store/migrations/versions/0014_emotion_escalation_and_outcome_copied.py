@@ -1,7 +1,7 @@
 """the customer's strongest emotion, escalation and predicted outcome kept for the filters
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-10
 
 The conversations page filters by the customer's strongest emotion, by an escalation and by the
@@ -22,8 +22,8 @@ import orjson
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
