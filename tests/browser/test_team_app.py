@@ -277,8 +277,9 @@ def test_pages_and_api_docs_run_under_the_security_headers(browser, team_site, s
 
 
 def test_lead_finds_a_conversation_on_the_list_and_on_a_phone(browser, team_site, screenshot):
-    """The conversations page: filter by agent and score, sort worst first, open one; at 390 px
-    the page does not overflow sideways (the table scrolls in its own box)."""
+    """The conversations page: filter by agent and score, sort worst first; by notes and the
+    customer's emotion; a refused score; open one; at 390 px the page does not overflow
+    sideways (the table scrolls in its own box)."""
     lead = team_site.lead()
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -298,6 +299,10 @@ def test_lead_finds_a_conversation_on_the_list_and_on_a_phone(browser, team_site
     scores = [float(shown.nth(i).locator("td").nth(6).inner_text()) for i in range(shown.count())]
     assert scores == sorted(scores)  # lowest first
     screenshot(page, "team-conversations")
+    filter_by_what_was_read_and_done(page, team_site, screenshot)
+    page.get_by_role("link", name="Clear").click()
+    page.wait_for_load_state("load")
+    shown = page.locator("table.conversations tbody tr")
     first = shown.first.locator("a").inner_text()
     shown.first.locator("a").click()
     page.wait_for_load_state("load")
@@ -312,6 +317,40 @@ def test_lead_finds_a_conversation_on_the_list_and_on_a_phone(browser, team_site
     assert width <= 390, f"the page is {width}px wide on a 390px phone"
     screenshot(small, "team-conversations-phone")
     phone.close()
+
+
+def filter_by_what_was_read_and_done(page, site: TeamSite, screenshot, *, prefix: str = "") -> None:
+    """The new filters in the browser: the conversations with coaching notes whose customer was
+    upset, as the store counts them; the choices stay in the form and go to the export; a
+    score out of range is refused by its field, with what was typed and chosen kept."""
+    viewer = site.store.user_by_email(site.lead().email).viewer()
+    where = ConversationFilter(has_notes=True, emotion="upset")
+    expected = site.store.list_conversations(viewer, where, limit=50)
+    assert expected.total > 0  # the demo's coaching notes are on upset customers' chats
+    page.goto(f"{site.url}/conversations")
+    page.get_by_label("Has coaching notes").select_option(label="yes")
+    page.get_by_label("Customer’s strongest emotion").select_option(value="upset")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_load_state("load")
+    shown = page.locator("table.conversations tbody tr td:nth-of-type(2) a")
+    assert shown.all_inner_texts() == [i.conversation_id for i in expected.items]
+    assert f"{expected.total} conversation" in page.locator(".page-head .meta").inner_text()
+    assert page.get_by_label("Has coaching notes").input_value() == "yes"
+    export = page.locator(".exports a", has_text="CSV").get_attribute("href") or ""
+    assert "has_notes=yes" in export and "emotion=upset" in export
+    answer = page.request.get(f"{site.url}{export}")
+    assert answer.ok and answer.text().count("\n") == expected.total + 1  # header + rows
+    screenshot(page, f"{prefix}team-conversations-filters")
+
+    page.get_by_label("Score from").fill("150")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_load_state("load")
+    score = page.get_by_label("Score from")
+    assert score.get_attribute("aria-invalid") == "true" and score.input_value() == "150"
+    assert page.locator("#filter-min_score-error").inner_text() == "Type a score from 0 to 100."
+    assert page.get_by_label("Customer’s strongest emotion").input_value() == "upset"
+    assert page.locator("table.conversations").count() == 0
+    screenshot(page, f"{prefix}team-conversations-refused-filter")
 
 
 def _a_word_of(store: Store, viewer: Viewer) -> str:
@@ -388,6 +427,12 @@ def test_search_and_saved_view_on_postgresql(browser, database_url: str, screens
         demo = seed_store(store, weeks=1, agents_per_team=1, per_agent_per_week=3)
         settings = Settings(database_url=database_url, secret_key="browser-test-secret")
         with serve(create_app(settings, store=store)) as base:
-            search_and_save_a_view(browser, TeamSite(base, store, demo), screenshot, prefix="pg-")
+            site = TeamSite(base, store, demo)
+            search_and_save_a_view(browser, site, screenshot, prefix="pg-")
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            sign_in(page, site, site.lead().email, site.lead().password)
+            filter_by_what_was_read_and_done(page, site, screenshot, prefix="pg-")
+            context.close()
     finally:
         store.close()

@@ -467,7 +467,18 @@ def _latencies(  # type: ignore[no-untyped-def]
     behaviours = ["paraphrase", "open_question", "empathy", "reflection_of_feeling"]
 
     def filters() -> dict[str, object]:
-        choice = rng.randrange(5)
+        choice = rng.randrange(6)
+        if choice == 5:  # what was read and done (heard.store.filters), one or two
+            return rng.choice(
+                [
+                    {"emotion": rng.choice(["anger", "upset", "satisfaction"])},
+                    {"escalated": "true"},
+                    {"outcome": rng.choice(["at_risk", "likely_heard"])},
+                    {"has_notes": "true"},
+                    {"survey": "answered"},
+                    {"emotion": "upset", "outcome": "at_risk"},
+                ]
+            )
         if choice == 0:
             return {}
         if choice == 1:

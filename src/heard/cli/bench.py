@@ -472,7 +472,8 @@ def bench_store_command(
         + "; ANALYZE after the seed (VACUUM ANALYZE on PostgreSQL), then a checkpoint (on "
         "PostgreSQL where the role may); "
         "filters drawn at random "
-        "(none, agent, channel, date range, score + behaviour done); moments over one week"
+        "(none, agent, channel, date range, score + behaviour done, emotion / escalation / "
+        "predicted outcome / notes / survey answer); moments over one week"
     )
     if as_json:
         print_json(results if len(results) > 1 else results[0])

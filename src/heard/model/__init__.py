@@ -2,6 +2,8 @@
 
 from heard.model.conversation import Agent, Channel, Conversation, Customer, Role, Tone, Turn, Word
 from heard.model.evidence import (
+    EMOTIONS,
+    NEGATIVE_EMOTIONS,
     ChecklistItem,
     ComponentScore,
     Concern,
@@ -14,9 +16,13 @@ from heard.model.evidence import (
     Tip,
     TurnEmotion,
     Verdict,
+    peak_emotion,
+    strongest_emotion,
 )
 
 __all__ = [
+    "EMOTIONS",
+    "NEGATIVE_EMOTIONS",
     "Agent",
     "Channel",
     "ChecklistItem",
@@ -37,4 +43,6 @@ __all__ = [
     "TurnEmotion",
     "Verdict",
     "Word",
+    "peak_emotion",
+    "strongest_emotion",
 ]

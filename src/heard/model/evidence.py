@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated
 
@@ -110,12 +111,36 @@ class Concern(_Plain):
     )
 
 
+NEGATIVE_EMOTIONS = ("anger", "frustration", "worry", "confusion")
+"""The customer emotions that mean they are upset."""
+EMOTIONS = (*NEGATIVE_EMOTIONS, "satisfaction", "neutral")
+"""Every customer emotion heard reads."""
+
+
 class TurnEmotion(_Plain):
     """The customer's emotion in one of their turns, with its intensity."""
 
     turn: Annotated[int, Field(ge=0)]
     label: str = Field(description="anger, frustration, worry, confusion, satisfaction or neutral")
     intensity: Probability = 0.0
+
+
+def peak_emotion(emotions: Sequence[TurnEmotion]) -> TurnEmotion | None:
+    """The customer's strongest emotion: the most intense negative one (the earliest of
+    equals); when they showed none, the most intense of any kind other than neutral; None when
+    every reading is neutral or there is none."""
+    negative = [e for e in emotions if e.label in NEGATIVE_EMOTIONS]
+    felt = negative or [e for e in emotions if e.label != "neutral"]
+    return max(felt, key=lambda e: (e.intensity, -e.turn)) if felt else None
+
+
+def strongest_emotion(emotions: Sequence[TurnEmotion]) -> str | None:
+    """The label of `peak_emotion`; "neutral" when the customer showed none; None when their
+    emotion was not read (no customer turn, or no emotion detector ran)."""
+    if not emotions:
+        return None
+    peak = peak_emotion(emotions)
+    return peak.label if peak is not None else "neutral"
 
 
 class OutcomePrediction(_Plain):

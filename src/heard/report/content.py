@@ -17,9 +17,9 @@ from heard.model import (
     Turn,
     TurnEmotion,
     Verdict,
+    peak_emotion,
 )
 
-NEGATIVE_EMOTIONS = ("anger", "frustration", "worry", "confusion")
 POLARITY_MARK = {Polarity.POSITIVE: "✓", Polarity.NEGATIVE: "✗", Polarity.NEUTRAL: "•"}
 VERDICT_MARK = {Verdict.DONE: "✓", Verdict.MISSED: "✗", Verdict.NOT_APPLICABLE: "–"}
 VERDICT_WORD = {Verdict.DONE: "done", Verdict.MISSED: "missed", Verdict.NOT_APPLICABLE: "n/a"}
@@ -77,10 +77,7 @@ def trajectory(emotions: Sequence[TurnEmotion]) -> Trajectory:
     """
     if not emotions:
         return Trajectory(None, None, None)
-    negative = [e for e in emotions if e.label in NEGATIVE_EMOTIONS]
-    felt = negative or [e for e in emotions if e.label != "neutral"]
-    peak = max(felt, key=lambda e: (e.intensity, -e.turn)) if felt else None
-    return Trajectory(emotions[0], emotions[-1], peak)
+    return Trajectory(emotions[0], emotions[-1], peak_emotion(emotions))
 
 
 def label(finding: Finding) -> str:

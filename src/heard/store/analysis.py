@@ -25,9 +25,11 @@ from heard.analysis import Analyzer
 from heard.analysis.analyzer import TemplateHint
 from heard.analysis.rubric import Rubric
 from heard.engines.workers import forget, record, records_dir, sweep, watch_parent
-from heard.model import Conversation, Scorecard
+from heard.model import Conversation, Scorecard, strongest_emotion
 from heard.runtime import tune_gc
 
+ESCALATION = "escalation_cue"
+"""The behaviour of a customer escalation cue: a scorecard with one is escalated."""
 PARALLEL_MIN = 32
 """Fewer conversations than this to analyse are analysed in the store's own process: shipping
 them to workers costs more than it saves."""
@@ -43,6 +45,12 @@ class CardRows:
     components: list[tuple[str, float | None]]
     verdicts: list[tuple[str, str, str, int]]
     """(behaviour, component, verdict, findings of the behaviour)."""
+    emotion: str | None = None
+    """The customer's strongest emotion (`heard.model.strongest_emotion`)."""
+    escalated: bool = False
+    """Whether a customer escalation cue was found."""
+    felt_heard: float | None = None
+    """The outcome model's felt-heard probability (None: no outcome model)."""
 
 
 def card_rows(scorecard: Scorecard) -> CardRows:
@@ -58,6 +66,9 @@ def card_rows(scorecard: Scorecard) -> CardRows:
             (item.behaviour, item.component, item.verdict.value, counts.get(item.behaviour, 0))
             for item in scorecard.checklist
         ],
+        emotion=strongest_emotion(scorecard.emotions),
+        escalated=counts.get(ESCALATION, 0) > 0,
+        felt_heard=scorecard.outcome.felt_heard if scorecard.outcome else None,
     )
 
 

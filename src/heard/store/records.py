@@ -135,6 +135,26 @@ class Behaviour(_Record):
     verdict: Literal["done", "missed"]
 
 
+EmotionChoice = Literal[
+    "anger", "frustration", "worry", "confusion", "satisfaction", "neutral", "upset"
+]
+"""The customer's strongest emotion a filter asks for (`heard.model.strongest_emotion`);
+upset: any of the negative ones."""
+SurveyChoice = Literal["answered", "unanswered", "satisfied", "unsatisfied", "heard", "not_heard"]
+"""A survey answer a filter asks for: any or none; CSAT 4–5 or 1–3; felt heard 4–5 or 1–3."""
+OutcomeBand = Literal["likely_heard", "unsure", "at_risk"]
+"""A band of the outcome model's predicted probability that the customer felt heard."""
+OUTCOME_BANDS: dict[str, tuple[float, float]] = {
+    "likely_heard": (0.9, 1.0),
+    "unsure": (0.8, 0.9),
+    "at_risk": (0.0, 0.8),
+}
+"""Each band's felt-heard probabilities, from low (in) to high (out; 1.0 is in the top band).
+Set on the shipped outcome model (trained on STAR, where 97% felt heard): on the generated demo
+team it puts the lowest sixth of conversations at risk and the top half likely heard. A team
+whose own refitted model reads otherwise filters by `min_felt_heard` / `max_felt_heard`."""
+
+
 class ConversationFilter(_Record):
     agent_id: int | None = None
     team_id: int | None = None
@@ -149,6 +169,33 @@ class ConversationFilter(_Record):
         default=None,
         description="words the conversation holds, each as a word or a word's start (all of "
         "them, in its turns or its agent's or customer's name, as stored: redacted)",
+    )
+    emotion: EmotionChoice | None = Field(
+        default=None,
+        description="the customer's strongest emotion: the most intense upset one, else "
+        "satisfaction, else neutral; upset: any of anger, frustration, worry or confusion",
+    )
+    escalated: bool | None = Field(
+        default=None,
+        description="whether a customer escalation cue was found (asked for a manager, "
+        "threatened to leave, raised their voice in anger)",
+    )
+    has_notes: bool | None = Field(default=None, description="whether it has coaching notes")
+    survey: SurveyChoice | None = Field(
+        default=None,
+        description="the customer's survey answer: answered or unanswered; satisfied (CSAT 4–5) "
+        "or unsatisfied (1–3); heard (felt heard 4–5) or not_heard (1–3)",
+    )
+    outcome: OutcomeBand | None = Field(
+        default=None,
+        description="the band of the predicted probability that the customer felt heard: "
+        + "; ".join(f"{b} {low:g} to {high:g}" for b, (low, high) in OUTCOME_BANDS.items()),
+    )
+    min_felt_heard: float | None = Field(
+        default=None, ge=0, le=1, description="predicted felt-heard probability at least this"
+    )
+    max_felt_heard: float | None = Field(
+        default=None, ge=0, le=1, description="predicted felt-heard probability at most this"
     )
 
 
@@ -182,6 +229,15 @@ class ConversationSummary(_Record):
     redacted: bool
     listening_score: float | None
     components: dict[str, float | None] = Field(default_factory=dict)
+    emotion: str | None = Field(
+        default=None, description="the customer's strongest emotion (None: not read)"
+    )
+    escalated: bool | None = Field(
+        default=None, description="whether a customer escalation cue was found"
+    )
+    felt_heard: float | None = Field(
+        default=None, description="the outcome model's predicted felt-heard probability"
+    )
     snippet: Snippet | None = Field(default=None, description="with a search: where it matched")
 
 

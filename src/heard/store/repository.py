@@ -41,7 +41,17 @@ from heard.analysis.detector import Requirement
 from heard.analysis.rubric import Rubric
 from heard.learn import default_outcome_path, outcome_model_path
 from heard.model import Channel, Conversation, Scorecard
-from heard.store import access, credentials, paging, placement, quotes, search, signins, surveys
+from heard.store import (
+    access,
+    credentials,
+    filters,
+    paging,
+    placement,
+    quotes,
+    search,
+    signins,
+    surveys,
+)
 from heard.store.access import Lifetimes
 from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
 from heard.store.bulk import insert_missing, write_rows
@@ -173,6 +183,14 @@ ROLLUPS: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {
 """The rollup tables: row class, group key columns, count columns (the first counts rows)."""
 BAND_WIDTH = 10
 """The score distribution's band width that `daily_bands` holds."""
+CURRENT_COPIES = {
+    "scorecard_id": "id",
+    "listening_score": "listening_score",
+    "emotion": "emotion",
+    "escalated": "escalated",
+    "felt_heard": "felt_heard",
+}
+"""Columns of `conversations` that copy a column of their current scorecard (`scorecards`)."""
 
 
 def now() -> datetime:
@@ -760,6 +778,9 @@ class Store:
                         "created_at": stamp,
                         "current": True,
                         "moments": moment_candidates(card.body),
+                        "emotion": card.emotion,
+                        "escalated": card.escalated,
+                        "felt_heard": card.felt_heard,
                     }
                     for conversation_id, card in cards
                 ],
@@ -810,13 +831,22 @@ class Store:
         session.execute(
             update(table)
             .where(table.c.id == bindparam("copy_id"))
-            .values(scorecard_id=bindparam("copy_card"), listening_score=bindparam("copy_score"))
+            .values(
+                scorecard_id=bindparam("copy_card"),
+                listening_score=bindparam("copy_score"),
+                emotion=bindparam("copy_emotion"),
+                escalated=bindparam("copy_escalated"),
+                felt_heard=bindparam("copy_felt_heard"),
+            )
             .execution_options(synchronize_session=False),
             [
                 {
                     "copy_id": conversation_id,
                     "copy_card": card_id,
                     "copy_score": card.listening_score,
+                    "copy_emotion": card.emotion,
+                    "copy_escalated": card.escalated,
+                    "copy_felt_heard": card.felt_heard,
                 }
                 for card_id, (conversation_id, card), _ in entries
             ],
@@ -857,7 +887,8 @@ class Store:
         these conversations (with the conversation's time, agent, team and channel) to where
         conversation filters read them by index: `conversations.scorecard_id` and
         `.listening_score`, and `conversation_verdicts` (migration 0005 fills both the same
-        way); and its component scores to `conversation_components` (as migration 0007).
+        way); its component scores to `conversation_components` (as migration 0007); and its
+        emotion, escalation and felt-heard probability to `conversations` (as migration 0014).
         Run after their scorecards or their columns change."""
         table = ConversationRow.__table__
         copies = ConversationVerdictRow.__table__
@@ -870,10 +901,12 @@ class Store:
                 update(table)
                 .where(table.c.id.in_(ids))
                 .values(
-                    scorecard_id=select(ScorecardRow.id).where(current).scalar_subquery(),
-                    listening_score=select(ScorecardRow.listening_score)
-                    .where(current)
-                    .scalar_subquery(),
+                    {
+                        column: select(ScorecardRow.__table__.c[source])
+                        .where(current)
+                        .scalar_subquery()
+                        for column, source in CURRENT_COPIES.items()
+                    }
                 )
             )
             _delete_copies(session, copies, ids)
@@ -1104,9 +1137,10 @@ class Store:
             stmt = stmt.where(rows.listening_score >= where.min_score)
         if where.max_score is not None:
             stmt = stmt.where(rows.listening_score <= where.max_score)
+        key = Store._row_id(rows)
         if where.search:
-            key = Store._row_id(rows)
             stmt = stmt.where(search.matches(key, where.search, direct=rows is ConversationRow))
+        stmt = stmt.where(*filters.conditions(where, key))
         wanted = [
             (v, b)
             for v, behaviours in (("done", where.done), ("missed", where.missed))
@@ -1137,11 +1171,13 @@ class Store:
     ) -> Select[Any]:
         """`columns` of the conversations the viewer may see matching `where`, filtered on
         `rows` (from `_filter_rows(where)`; they may be named in `columns`). Copied verdict
-        rows are joined to `conversations` when `conversations` is true; when it is false,
-        `columns` must name only columns of `rows` (a count or a chart reads the copies alone)."""
+        rows are joined to `conversations` when `conversations` is true or a filter reads it;
+        when it is false, `columns` must name only columns of `rows` (a count or a chart reads
+        the copies alone)."""
         rows = self._filter_rows(where) if rows is None else rows
         stmt = select(*columns).select_from(rows)
-        if conversations and rows is not ConversationRow:
+        joined = conversations or filters.reads_scorecard(where)
+        if joined and rows is not ConversationRow:
             stmt = stmt.join(ConversationRow, ConversationRow.id == rows.conversation_id)
         return self._filtered(self._scoped(stmt, viewer, rows), where, rows)
 
@@ -1156,14 +1192,16 @@ class Store:
 
     @staticmethod
     def _rolls_up(where: ConversationFilter) -> bool:
-        """Whether `daily_scores` answers for `where`: no score or behaviour filter, and dates
-        (if any) at midnight, so whole days are in or out."""
+        """Whether `daily_scores` answers for `where`: no score, behaviour, search or
+        `heard.store.filters` filter, and dates (if any) at midnight, so whole days are in or
+        out."""
         return (
             where.min_score is None
             and where.max_score is None
             and not where.search
             and not where.done
             and not where.missed
+            and not filters.narrows(where)
             and all(
                 moment is None or to_db(moment).time() == datetime.min.time()  # type: ignore[union-attr]
                 for moment in (where.start, where.end)
@@ -1351,6 +1389,9 @@ class Store:
             redacted=row.redacted,
             listening_score=score,
             components=components or {},
+            emotion=row.emotion,
+            escalated=row.escalated,
+            felt_heard=row.felt_heard,
         )
 
     def get_conversation(self, viewer: Viewer, conversation_id: int) -> ConversationDetail:

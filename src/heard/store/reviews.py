@@ -49,8 +49,6 @@ NOTE_LENGTH = 2000
 VERDICTS = ("done", "missed", "n/a")
 """A reviewer's checklist answers, heard's own words: did well, needs work, not needed."""
 FINDING_VERDICTS = ("agree", "disagree")
-ESCALATION = '%"behaviour":"escalation_cue"%'
-"""A current scorecard whose body holds this found a customer escalation cue."""
 
 
 class _Record(BaseModel):
@@ -262,12 +260,9 @@ def choose(
             ConversationRow.listening_score, ConversationRow.id
         )
     else:
-        stmt = stmt.where(
-            exists().where(
-                ScorecardRow.id == ConversationRow.scorecard_id,
-                ScorecardRow.body.like(ESCALATION),
-            )
-        ).order_by(ConversationRow.occurred_at.desc(), ConversationRow.id.desc())
+        stmt = stmt.where(ConversationRow.escalated.is_(True)).order_by(
+            ConversationRow.occurred_at.desc(), ConversationRow.id.desc()
+        )
     with store._session() as session:
         return list(session.scalars(stmt.limit(count)))
 

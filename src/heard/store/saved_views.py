@@ -6,14 +6,20 @@ shows what its owner may see now."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 import orjson
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from heard.store.errors import Conflict, Invalid, NotFound
-from heard.store.records import SavedView, Viewer
+from heard.store.records import (
+    EmotionChoice,
+    OutcomeBand,
+    SavedView,
+    SurveyChoice,
+    Viewer,
+)
 from heard.store.redaction import free_text
 from heard.store.tables import SavedViewRow
 
@@ -31,6 +37,11 @@ FIELDS = (
     "max_score",
     "done",
     "missed",
+    "emotion",
+    "escalated",
+    "has_notes",
+    "survey",
+    "outcome",
     "order",
 )
 """The conversations page's query parameters a view keeps (its page position is not one)."""
@@ -38,6 +49,15 @@ NAME_LENGTH = 100
 """The longest view name."""
 VALUE_LENGTH = 300
 """The longest value of one filter."""
+CHOICES: dict[str, tuple[str, ...]] = {
+    "emotion": get_args(EmotionChoice),
+    "survey": get_args(SurveyChoice),
+    "outcome": get_args(OutcomeBand),
+    "escalated": ("yes", "no"),
+    "has_notes": ("yes", "no"),
+}
+"""The filters a view keeps only with one of these values (the others are checked when the
+page opens the view: a team the owner no longer leads may be one)."""
 MAX_VIEWS = 50
 """The most views one user keeps."""
 
@@ -86,6 +106,11 @@ def clean_filters(filters: dict[str, str]) -> dict[str, str]:
         if len(value) > VALUE_LENGTH or any(not c.isprintable() for c in value):
             raise Invalid(
                 f"the {field} filter must be at most {VALUE_LENGTH} printable characters",
+                field=field,
+            )
+        if field in CHOICES and value not in CHOICES[field]:
+            raise Invalid(
+                f"the {field} filter is one of {', '.join(CHOICES[field])}; not {value!r}",
                 field=field,
             )
     return kept

@@ -118,6 +118,9 @@ class ConversationRow(Base):
         Index("ix_conversations_team_occurred", "team_id", "occurred_at"),
         Index("ix_conversations_agent_occurred", "agent_id", "occurred_at"),
         Index("ix_conversations_channel_occurred", "channel", "occurred_at"),
+        Index("ix_conversations_emotion_occurred", "emotion", "occurred_at"),
+        Index("ix_conversations_escalated_occurred", "escalated", "occurred_at"),
+        Index("ix_conversations_felt_heard", "felt_heard"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -144,6 +147,12 @@ class ConversationRow(Base):
     scope: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     """The team's id (0 for none), kept with `team_id`: (scope, source, external_id) is the
     ingest key, so one team's ids never collide with another's."""
+    emotion: Mapped[str | None] = mapped_column(String(16))
+    """A copy of the current scorecard's `emotion`, kept like `scorecard_id` (migration 0014)."""
+    escalated: Mapped[bool | None] = mapped_column(Boolean)
+    """A copy of the current scorecard's `escalated`, kept like `scorecard_id`."""
+    felt_heard: Mapped[float | None] = mapped_column(Float)
+    """A copy of the current scorecard's `felt_heard`, kept like `scorecard_id`."""
 
 
 class ScorecardRow(Base):
@@ -166,6 +175,14 @@ class ScorecardRow(Base):
     """The body's candidate moments in short (see `moment_candidates`), so the best and worst
     moments of hundreds of conversations are read without their whole scorecards; None on
     scorecards that stopped being current before migration 0005."""
+    emotion: Mapped[str | None] = mapped_column(String(16))
+    """The customer's strongest emotion (`heard.model.strongest_emotion`; None: not read).
+    This and the next two are the body's in short, for the conversation filters (None on
+    scorecards that stopped being current before migration 0014)."""
+    escalated: Mapped[bool | None] = mapped_column(Boolean)
+    """Whether the body holds a customer escalation cue finding."""
+    felt_heard: Mapped[float | None] = mapped_column(Float)
+    """The outcome model's felt-heard probability (None: no outcome model)."""
 
 
 class ComponentScoreRow(Base):

@@ -11,11 +11,12 @@ from urllib.parse import quote as quote_url
 from pydantic import BaseModel, ConfigDict, Field
 
 from heard import numbers
+from heard.language import names
 from heard.live.events import Hint, LiveState, Nudge
 from heard.model import Channel, Conversation, Polarity, Role, Scorecard
 from heard.store.agent_home import BehaviourTrend
 from heard.store.disputes import Dispute, Target
-from heard.store.records import NoteStatus, Snippet, UserRole
+from heard.store.records import OUTCOME_BANDS, NoteStatus, Snippet, UserRole
 from heard.web.review_views import AssignForm
 
 Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
@@ -247,30 +248,60 @@ class DashboardView(_View):
     worst: list[Moment] = Field(default_factory=list)
 
 
-class ListFilters(_View):
-    """The conversations page's filter form: what is chosen and what can be chosen."""
+def _band_name(band: str) -> str:
+    low, high = OUTCOME_BANDS[band]
+    if low <= 0:
+        share = f"below {high:.0%}"
+    elif high >= 1:
+        share = f"{low:.0%} or more"
+    else:
+        share = f"{low:.0%} to {high:.0%}"
+    return f"{names.name('outcome', band)} ({share})"
 
-    q: str | None = Field(default=None, description="the words searched for")
-    team: str | None = None
-    agent: str | None = None
-    channel: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    min_score: float | None = None
-    max_score: float | None = None
-    done: str | None = None
-    missed: str | None = None
-    order: Literal["newest", "oldest", "score", "-score"] = "newest"
+
+class ListFilters(_View):
+    """The conversations page's filter form: each filter as sent (the text of its query
+    parameter, trimmed, so a refused value is shown again as it was typed), why any was refused,
+    and what can be chosen (values with their human names)."""
+
+    q: str = Field(default="", description="the words searched for")
+    team: str = ""
+    agent: str = ""
+    channel: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    min_score: str = ""
+    max_score: str = ""
+    done: str = ""
+    missed: str = ""
+    emotion: str = ""
+    escalated: str = ""
+    has_notes: str = ""
+    survey: str = ""
+    outcome: str = ""
+    order: str = "newest"
+    errors: dict[str, str] = Field(
+        default_factory=dict, description="filter → why its value was refused"
+    )
     teams: list[tuple[str, str]] = Field(
         default_factory=list, description="(team id, name) pairs to choose from"
     )
     agents: list[tuple[str, str]] = Field(
         default_factory=list, description="(agent id, name) pairs to choose from"
     )
-    channels: list[str] = Field(default_factory=lambda: [c.value for c in Channel])
+    channels: list[tuple[str, str]] = Field(
+        default_factory=lambda: [(c.value, c.value) for c in Channel]
+    )
     behaviours: list[tuple[str, str]] = Field(
         default_factory=list, description="(behaviour, label) pairs to choose from"
     )
+    emotions: list[tuple[str, str]] = Field(default_factory=lambda: names.choices("emotion"))
+    surveys: list[tuple[str, str]] = Field(default_factory=lambda: names.choices("survey"))
+    outcomes: list[tuple[str, str]] = Field(
+        default_factory=lambda: [(band, _band_name(band)) for band in OUTCOME_BANDS]
+    )
+    yes_no: list[tuple[str, str]] = Field(default_factory=lambda: names.choices("yes_no"))
+    orders: list[tuple[str, str]] = Field(default_factory=lambda: names.choices("order"))
 
 
 class ListRow(_View):

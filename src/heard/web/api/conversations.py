@@ -238,6 +238,9 @@ EXPORT_COLUMNS = [
     "turns",
     "redacted",
     "listening_score",
+    "emotion",
+    "escalated",
+    "felt_heard",
 ]
 
 
@@ -320,6 +323,8 @@ def _parquet_schema(columns: list[str], pa):  # type: ignore[no-untyped-def]
         "turns": pa.int64(),
         "redacted": pa.bool_(),
         "listening_score": pa.float64(),
+        "escalated": pa.bool_(),
+        "felt_heard": pa.float64(),
     }
     return pa.schema(
         [
