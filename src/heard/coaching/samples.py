@@ -146,7 +146,7 @@ def collect(
     *,
     count: int = 150,
     seed: int = 19,
-    per_kind: int = 10,
+    per_kind: int = 12,
 ) -> list[Sample]:
     """`count` suggestions from the conversations: tips, nudges and reply checks in turn, at
     most `per_kind` of one source and kind and never the same text twice, so the sample shows
