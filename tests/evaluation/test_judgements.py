@@ -75,3 +75,40 @@ def test_the_checked_in_samples_are_complete() -> None:
     judged = judgements.read_all()
     assert judged, "data/judgements holds at least one judged sample"
     assert all(sample.n >= 80 for sample in judged)  # JUDGING.md: keep 80 or more
+
+
+def test_a_second_judge_adds_rates_and_agreement(tmp_path: Path) -> None:
+    first = [
+        {"id": 1, "finding_right": 1, "grammatical": 1, "usable": 1},
+        {"id": 2, "finding_right": 0, "grammatical": 1, "usable": 0},
+        {"id": 3, "finding_right": 1, "grammatical": 0, "usable": 0},
+    ]
+    second = [
+        {"id": 1, "finding_right": 1, "grammatical": 1, "usable": 0},
+        {"id": 2, "finding_right": 0, "grammatical": 1, "usable": 0},
+        {"id": 3, "finding_right": 1, "grammatical": 0, "usable": 0},
+    ]
+    folder = tmp_path / "2026-01-02-y"
+    _write(folder, TIPS, first)
+    (folder / judgements.SECOND).write_text("".join(json.dumps(v) + "\n" for v in second))
+    (judged,) = judgements.read_all(tmp_path)
+    assert judged.second == pytest.approx(
+        {"finding_right": 2 / 3, "grammatical": 2 / 3, "usable": 0.0}
+    )
+    agree, kappa = judged.agreement["finding_right"]
+    assert agree == 1.0 and kappa == pytest.approx(1.0)
+    agree, kappa = judged.agreement["usable"]
+    assert agree == pytest.approx(2 / 3)
+    assert kappa == pytest.approx(0.0, abs=1e-9)  # no better than chance: one said 0 to all
+    text = "\n".join(judgements.section([judged]))
+    assert (
+        "| 2026-01-02-y | 67% / 67% / 0% | 100% (κ 1.00) | 100% (κ 1.00) | 67% (κ 0.00) |" in text
+    )
+
+
+def test_a_second_judge_missing_a_tip_is_refused(tmp_path: Path) -> None:
+    verdicts = [{"id": i, "finding_right": 1, "grammatical": 1, "usable": 1} for i in (1, 2, 3)]
+    _write(tmp_path / "s", TIPS, verdicts)
+    (tmp_path / "s" / judgements.SECOND).write_text(json.dumps(verdicts[0]) + "\n")
+    with pytest.raises(ValueError, match=r"second-judge\.jsonl: no verdict for tips"):
+        judgements.read_all(tmp_path)

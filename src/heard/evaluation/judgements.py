@@ -14,6 +14,8 @@ from pathlib import Path
 
 ASKED = ("finding_right", "grammatical", "usable")
 TARGETS = {"finding_right": 0.85, "grammatical": 1.0, "usable": 0.75}
+SECOND = "second-judge.jsonl"
+"""A second judge's verdicts on the same sample, judged blind to the first."""
 """Issue 19's targets for tips on real conversations."""
 
 
@@ -34,11 +36,45 @@ class Judged:
     """How the sample was drawn (meta.json: seed, heard's commit, command)."""
     failures: list[dict[str, str]] = field(default_factory=list)
     """The judged-wrong tips with a note, commonest behaviour first (one example each)."""
+    second: dict[str, float] | None = None
+    """A second judge's rates, when the sample has one."""
+    agreement: dict[str, tuple[float, float | None]] = field(default_factory=dict)
+    """Per question: the share of tips both judges answered alike, and Cohen's kappa."""
+
+
+def _verdicts(path: Path, tips: dict[int, dict]) -> dict[int, dict]:
+    """The verdicts of one judge's file, checked against the sample's tips: a verdict for a tip
+    the sample does not hold, a missing verdict or a value other than 0 or 1 is an error naming
+    the file and line."""
+    verdicts = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        verdict = json.loads(line)
+        if verdict.get("id") not in tips:
+            raise ValueError(f"{path}:{number}: no tip {verdict.get('id')!r} in tips.jsonl")
+        for key in ASKED:
+            if verdict.get(key) not in (0, 1):
+                raise ValueError(f"{path}:{number}: {key} must be 0 or 1")
+        verdicts[verdict["id"]] = verdict
+    missing = sorted(set(tips) - set(verdicts))
+    if missing:
+        raise ValueError(f"{path}: no verdict for tips {missing[:5]}")
+    return verdicts
+
+
+def _kappa(first: list[int], second: list[int]) -> float | None:
+    """Cohen's kappa of two judges' 0/1 answers; None when chance agreement is total."""
+    n = len(first)
+    observed = sum(a == b for a, b in zip(first, second, strict=True)) / n
+    p1, p2 = sum(first) / n, sum(second) / n
+    chance = p1 * p2 + (1 - p1) * (1 - p2)
+    return None if chance == 1 else (observed - chance) / (1 - chance)
 
 
 def read(folder: Path) -> Judged | None:
     """The sample in `folder`, or None when it has no verdicts yet. A verdict for a tip the
-    sample does not hold, or a tip without a verdict, is an error naming the file and line."""
+    sample does not hold, or a tip without a verdict, is an error naming the file and line. A
+    second judge's verdicts (second-judge.jsonl, judged blind to the first) add their rates
+    and the agreement of the two per question."""
     tips_path, verdicts_path = folder / "tips.jsonl", folder / "judgements.jsonl"
     if not verdicts_path.is_file() or not tips_path.is_file():
         return None
@@ -46,20 +82,7 @@ def read(folder: Path) -> Judged | None:
     for line in tips_path.read_text(encoding="utf-8").splitlines():
         tip = json.loads(line)
         tips[tip["id"]] = tip
-    verdicts = {}
-    for number, line in enumerate(verdicts_path.read_text(encoding="utf-8").splitlines(), 1):
-        verdict = json.loads(line)
-        if verdict.get("id") not in tips:
-            raise ValueError(
-                f"{verdicts_path}:{number}: no tip {verdict.get('id')!r} in tips.jsonl"
-            )
-        for key in ASKED:
-            if verdict.get(key) not in (0, 1):
-                raise ValueError(f"{verdicts_path}:{number}: {key} must be 0 or 1")
-        verdicts[verdict["id"]] = verdict
-    missing = sorted(set(tips) - set(verdicts))
-    if missing:
-        raise ValueError(f"{verdicts_path}: no verdict for tips {missing[:5]}")
+    verdicts = _verdicts(verdicts_path, tips)
     groups: dict[str, list[dict]] = defaultdict(list)
     for tip_id, verdict in verdicts.items():
         groups[tips[tip_id]["behaviour"]].append(verdict)
@@ -85,7 +108,18 @@ def read(folder: Path) -> Judged | None:
             )
     meta_path = folder / "meta.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
-    return Judged(folder.name, n, rates, by_behaviour, meta, failures[:5])
+    judged = Judged(folder.name, n, rates, by_behaviour, meta, failures[:5])
+    second_path = folder / SECOND
+    if second_path.is_file():
+        second = _verdicts(second_path, tips)
+        ids = sorted(verdicts)
+        judged.second = {key: sum(second[i][key] for i in ids) / n for key in ASKED}
+        for key in ASKED:
+            a = [verdicts[i][key] for i in ids]
+            b = [second[i][key] for i in ids]
+            agree = sum(x == y for x, y in zip(a, b, strict=True)) / n
+            judged.agreement[key] = (agree, _kappa(a, b))
+    return judged
 
 
 def read_all(root: Path | None = None) -> list[Judged]:
@@ -124,6 +158,27 @@ def section(judged: list[Judged]) -> list[str]:
         )
     targets = " · ".join(f"{k.replace('_', ' ')} ≥ {_pct(v)}" for k, v in TARGETS.items())
     lines += ["", f"Targets (issue 19): {targets}.", ""]
+    doubled = [sample for sample in judged if sample.second is not None]
+    if doubled:
+        lines += [
+            "Samples a second judge read too, blind to the first (`second-judge.jsonl`): the "
+            "second judge's rates, and per question the share of tips both answered alike "
+            "with Cohen's kappa.",
+            "",
+            "| sample | second judge: right / grammatical / usable | agree: right | "
+            "agree: grammatical | agree: usable |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for sample in doubled:
+            assert sample.second is not None
+            rates = " / ".join(_pct(sample.second[k]) for k in ASKED)
+            cells = []
+            for key in ASKED:
+                agree, kappa = sample.agreement[key]
+                shown = 0.0 if kappa is not None and abs(kappa) < 0.005 else kappa  # not "-0.00"
+                cells.append(f"{_pct(agree)} (κ {shown:.2f})" if shown is not None else _pct(agree))
+            lines.append(f"| {sample.name} | {rates} | " + " | ".join(cells) + " |")
+        lines.append("")
     for sample in judged:
         lines += [
             f"### {sample.name}: per behaviour",
