@@ -41,7 +41,16 @@ from heard.analysis.detector import Requirement
 from heard.analysis.rubric import Rubric
 from heard.learn import default_outcome_path, outcome_model_path
 from heard.model import Channel, Conversation, Scorecard
-from heard.store import access, credentials, paging, placement, search, signins, surveys
+from heard.store import (
+    access,
+    credentials,
+    paging,
+    placement,
+    recordings,
+    search,
+    signins,
+    surveys,
+)
 from heard.store.access import Lifetimes
 from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
 from heard.store.bulk import insert_missing, write_rows
@@ -1392,6 +1401,7 @@ class Store:
                 versions=[self._card_info(c) for c in cards],
                 notes=notes,
                 feedback=feedback,
+                recording=recordings.describe(session, row.id),
             )
 
     @staticmethod

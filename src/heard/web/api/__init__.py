@@ -9,6 +9,7 @@ from heard.web.api import (
     feedback,
     live,
     notes,
+    recordings,
     replies,
     reviews,
     saved_views,
@@ -20,6 +21,7 @@ ROUTERS = tuple(
     m.router
     for m in (
         conversations,
+        recordings,
         dashboards,
         notes,
         feedback,
