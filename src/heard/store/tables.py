@@ -540,7 +540,7 @@ class ReviewLabelRow(Base):
 
 
 class RecordingRow(Base):
-    """A call's audio as the store keeps it (migration 0013): the redacted copy, with every
+    """A call's audio as the store keeps it (migration 0015): the redacted copy, with every
     redacted word's stretch of time silenced (heard.audio.redaction), one per conversation.
     `audio` is read in pieces (`heard.store.recordings`), never with the row."""
 
