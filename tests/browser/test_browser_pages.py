@@ -41,12 +41,18 @@ def test_conversation_viewer_highlights_and_explains(page, site, screenshot) -> 
     assert not page.errors
 
 
-def test_emotion_chart_and_talk_time_render(page, site, screenshot) -> None:
+def test_emotion_chart_and_call_timeline_render(page, site, screenshot) -> None:
     page.goto(f"{site}/conversations/{CALL}")
     _charts_drawn(page, "#emotion-chart")
-    _charts_drawn(page, "#talk-chart")
     assert page.locator("#emotion-chart svg.main-svg .scatterlayer .point").count() > 3
-    assert page.locator("#talk-chart .barlayer .point").count() > 5
+    assert page.locator(".timeline svg.track rect.bar").count() > 5
+    assert page.locator(".timeline a.mark.interruption").count() >= 1
+    assert page.locator("audio").count() == 0, "no audio kept: no player"
+    # without audio, a mark of the timeline leads to its turn
+    mark = page.locator(".timeline a.mark").first
+    turn = mark.get_attribute("data-turn")
+    mark.click()
+    page.wait_for_function("t => location.hash === '#t' + t", arg=turn)
     screenshot(page, "conversation-call")
     assert not page.errors
 

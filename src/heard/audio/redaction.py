@@ -5,9 +5,11 @@ transcript. See docs/audio.md, "Redacted audio"."""
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import wave
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -69,18 +71,27 @@ def redact_channels(
     return out
 
 
-def write_wav(path: Path, channels: tuple[np.ndarray, ...], rate: int) -> None:
-    """16-bit PCM WAV, written atomically (a failed write leaves no half file)."""
+def wav_bytes(channels: tuple[np.ndarray, ...], rate: int) -> bytes:
+    """The channels as a 16-bit PCM WAV file's bytes."""
     pcm = np.stack(channels, axis=1).astype(np.float64) * 32768  # decode's scale: 16-bit input
     frames = np.clip(np.round(pcm), -32768, 32767).astype("<i2")  # comes back sample for sample
+    out = io.BytesIO()
+    with wave.open(out, "wb") as handle:
+        handle.setnchannels(len(channels))
+        handle.setsampwidth(2)
+        handle.setframerate(rate)
+        handle.writeframes(frames.tobytes())
+    return out.getvalue()
+
+
+def write_wav(path: Path, channels: tuple[np.ndarray, ...], rate: int) -> None:
+    """16-bit PCM WAV, written atomically (a failed write leaves no half file)."""
+    data = wav_bytes(channels, rate)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle, wave.open(handle, "wb") as out:
-            out.setnchannels(len(channels))
-            out.setsampwidth(2)
-            out.setframerate(rate)
-            out.writeframes(frames.tobytes())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -101,3 +112,41 @@ def write_redacted(
         path, redact_channels(recording.channels, recording.rate, spans, fill=fill), recording.rate
     )
     return spans
+
+
+@dataclass(frozen=True)
+class RedactedCopy:
+    """A recording's redacted copy in memory, as the team app keeps it (heard.store.recordings)."""
+
+    wav: bytes
+    spans: list[tuple[float, float]]
+    """(start, end) seconds silenced."""
+    seconds: float
+    channels: int
+    rate: int
+    content_type: str = "audio/wav"
+
+    @property
+    def silenced_seconds(self) -> float:
+        return round(sum(end - start for start, end in self.spans), 2)
+
+
+def redacted_copy(
+    recording: Recording, conversation: Conversation, *, fill: Fill = "silence"
+) -> RedactedCopy:
+    """`recording` as WAV bytes with the spans of `conversation`'s redacted words silenced
+    (the conversation must have been redacted, and recognised: a call read for timing only has
+    no words to find personal data in, so no copy of it can be called redacted)."""
+    if any(turn.text.strip() and not turn.words for turn in conversation.turns) or (
+        conversation.turns and not any(turn.words for turn in conversation.turns)
+    ):
+        raise ValueError("a call without recognised words cannot be redacted")
+    spans = redacted_spans(conversation)
+    channels = redact_channels(recording.channels, recording.rate, spans, fill=fill)
+    return RedactedCopy(
+        wav=wav_bytes(channels, recording.rate),
+        spans=spans,
+        seconds=round(recording.seconds, 3),
+        channels=len(channels),
+        rate=recording.rate,
+    )

@@ -332,6 +332,22 @@ class ScorecardInfo(_Record):
     current: bool
 
 
+class RecordingInfo(_Record):
+    """A call's stored audio, without its bytes: always the redacted copy (every redacted
+    word's stretch of time silenced)."""
+
+    conversation_id: int
+    content_type: str = Field(description="the audio's media type, audio/wav")
+    size: int = Field(description="bytes")
+    digest: str = Field(description="SHA-256 of the bytes (hex), the answer's ETag")
+    seconds: float
+    channels: int
+    sample_rate: int
+    redacted: bool = Field(description="the transcript's redacted words are silenced in it")
+    silenced_seconds: float
+    created_at: datetime
+
+
 class ConversationDetail(_Record):
     summary: ConversationSummary
     conversation: Conversation
@@ -340,6 +356,9 @@ class ConversationDetail(_Record):
     versions: list[ScorecardInfo] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
     feedback: list[Feedback] = Field(default_factory=list)
+    recording: RecordingInfo | None = Field(
+        default=None, description="the call's audio (redacted copy), when it was kept"
+    )
 
 
 class TrendPoint(_Record):

@@ -48,6 +48,7 @@ from heard.store import (
     paging,
     placement,
     quotes,
+    recordings,
     search,
     signins,
     surveys,
@@ -1433,6 +1434,7 @@ class Store:
                 versions=[self._card_info(c) for c in cards],
                 notes=notes,
                 feedback=feedback,
+                recording=recordings.describe(session, row.id),
             )
 
     @staticmethod

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -602,3 +603,29 @@ class DisputeRow(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RecordingRow(Base):
+    """A call's audio as the store keeps it (migration 0015): the redacted copy, with every
+    redacted word's stretch of time silenced (heard.audio.redaction), one per conversation.
+    `audio` is read in pieces (`heard.store.recordings`), never with the row."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (UniqueConstraint("conversation_id", name="uq_recordings_conversation_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    """Bytes of `audio`."""
+    digest: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of `audio` (hex): the answer's ETag."""
+    seconds: Mapped[float] = mapped_column(Float)
+    channels: Mapped[int] = mapped_column(Integer)
+    sample_rate: Mapped[int] = mapped_column(Integer)
+    redacted: Mapped[bool] = mapped_column(Boolean)
+    """Whether the transcript's redacted words were silenced (the only copy heard keeps)."""
+    silenced_seconds: Mapped[float] = mapped_column(Float)
+    """Seconds of audio silenced over the redacted words."""
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    audio: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)

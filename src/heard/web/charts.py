@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from heard.model import Conversation, Role, Scorecard, TurnEmotion
+from heard.model import TurnEmotion
 from heard.report.chart import style_of
 from heard.web.views import ComponentTrend, FeedbackPoint, HistogramBin, TrendPoint
 
@@ -26,7 +26,6 @@ COMPONENT_COLOURS: dict[str, str] = {
 """One colour per rubric component (Okabe–Ito based, distinguishable with colour blindness);
 the page's CSS uses the same colours for the transcript highlights."""
 OTHER_COLOUR = "#555555"
-ROLE_COLOURS = {Role.AGENT: "#00695c", Role.CUSTOMER: "#6a1b9a"}
 _MARKER_SYMBOLS = {
     "triangle": "triangle-up",
     "triangle-down": "triangle-down",
@@ -172,74 +171,6 @@ def emotion_chart(emotions: Sequence[TurnEmotion], *, turns: int) -> Figure:
             yaxis={"title": {"text": "intensity"}, "range": [0, 1.05], "gridcolor": "#e0e0e0"},
         ),
     }
-
-
-def talk_timeline(conversation: Conversation, scorecard: Scorecard) -> Figure | None:
-    """For a timed call: who spoke when (a bar per turn on the agent's and the customer's row)
-    with the agent's interruptions marked; None when the turns have no times."""
-    if not conversation.timed:
-        return None
-    data: list[dict[str, Any]] = []
-    for role in (Role.CUSTOMER, Role.AGENT):
-        turns = [t for t in conversation.turns if t.role == role]
-        if not turns:
-            continue
-        data.append(
-            {
-                "type": "bar",
-                "orientation": "h",
-                "name": role.value,
-                "y": [role.value] * len(turns),
-                "base": [t.start for t in turns],
-                "x": [t.duration for t in turns],
-                "customdata": [t.index for t in turns],
-                "hovertemplate": "turn %{customdata}: %{base:.1f}–%{x:.1f} s<extra></extra>",
-                "marker": {"color": ROLE_COLOURS[role]},
-            }
-        )
-    interrupted = [
-        conversation.turns[f.spans[0].turn]
-        for f in scorecard.findings
-        if f.behaviour == "interruption" and f.spans[0].turn < len(conversation.turns)
-    ]
-    if interrupted:
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "name": "interruption",
-                "y": [t.role.value for t in interrupted],
-                "x": [t.start for t in interrupted],
-                "customdata": [t.index for t in interrupted],
-                "hovertemplate": "interruption at %{x:.1f} s (turn %{customdata})<extra></extra>",
-                "marker": {
-                    "symbol": "x",
-                    "size": 14,
-                    "color": "#d50000",
-                    "line": {"width": 2, "color": "#ffffff"},
-                },
-            }
-        )
-    return {
-        "data": data,
-        "layout": _layout(
-            height=200,
-            barmode="overlay",
-            showlegend=True,
-            legend={"orientation": "h", "y": -0.45},
-            margin={"l": 72, "r": 16, "t": 8, "b": 72},
-            xaxis={"title": {"text": "seconds"}, "gridcolor": "#e0e0e0", "rangemode": "tozero"},
-        ),
-    }
-
-
-def talk_seconds(conversation: Conversation) -> dict[str, float]:
-    """Seconds spoken per role in a timed call (for the caption under the timeline)."""
-    spoken: dict[str, float] = {}
-    for turn in conversation.turns:
-        if turn.duration is not None:
-            spoken[turn.role.value] = spoken.get(turn.role.value, 0.0) + turn.duration
-    return spoken
 
 
 def feedback_scatter(points: Sequence[FeedbackPoint], *, answer: str) -> Figure:

@@ -344,6 +344,14 @@ class ConversationListView(_View):
     assign: AssignForm | None = Field(default=None, description="for leads: assign for review")
 
 
+class CallAudio(_View):
+    """A call's stored audio as the viewer's player loads it (always the redacted copy)."""
+
+    url: str = Field(description="the audio route, GET /api/v1/conversations/{id}/audio")
+    seconds: float = Field(ge=0)
+    silenced_seconds: float = Field(default=0, ge=0)
+
+
 class ConversationView(_View):
     """One conversation with its current scorecard, coaching notes and customer feedback."""
 
@@ -358,6 +366,7 @@ class ConversationView(_View):
     skipped: dict[str, str] = Field(default_factory=dict)
     assign: AssignForm | None = Field(default=None, description="for leads: assign for review")
     disputes: ConversationDisputes = Field(default_factory=ConversationDisputes)
+    audio: CallAudio | None = Field(default=None, description="the call's audio, when kept")
 
 
 class AgentHomeView(_View):
@@ -474,6 +483,8 @@ class UploadResult(_View):
     created: int = Field(default=0, ge=0)
     updated: int = Field(default=0, ge=0)
     unchanged: int = Field(default=0, ge=0)
+    recordings: int = Field(default=0, ge=0, description="calls whose redacted audio was kept")
+    notes: list[str] = Field(default_factory=list, description="e.g. why audio was not kept")
     error: str | None = Field(default=None, description="why it failed, naming line and field")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.routing import Route
 
 from conftest import EXAMPLES
-from heard.store import calibration, disputes, reviews, saved_views
+from heard.store import calibration, disputes, recordings, reviews, saved_views
 from heard.store.records import Scope
 from heard.web.auth import survey_token
 from teamdata import PASSWORD, analyzer, conversation
@@ -46,6 +46,22 @@ class Call:
 
 def conv(api: Api) -> dict[str, Any]:
     return {"conversation_id": api.world.conversations["ann-1"]}
+
+
+def recorded(api: Api) -> dict[str, Any]:
+    """Ann's conversation, with audio kept (the same bytes each time: kept once)."""
+    recordings.keep(
+        api.store,
+        api.world.conversations["ann-1"],
+        b"RIFF....WAVEfmt ",
+        content_type="audio/wav",
+        seconds=1.0,
+        channels=1,
+        sample_rate=8000,
+        silenced_seconds=0.0,
+        redacted=True,
+    )
+    return conv(api)
 
 
 def fresh_note(api: Api) -> dict[str, Any]:
@@ -315,6 +331,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/conversations/{conversation_id}/notes"): Call(
         (401, 403, 404, 201, 404, 201), path=conv, body=lambda api: {"text": "Nice paraphrase"}
     ),
+    ("GET", "/api/v1/conversations/{conversation_id}/audio"): Call(OWNER_LEAD_ADMIN, path=recorded),
     ("GET", "/api/v1/conversations/{conversation_id}/survey-link"): Call(
         (401, 403, 403, 200, 404, 200), path=conv
     ),

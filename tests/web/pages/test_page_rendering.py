@@ -395,17 +395,22 @@ def test_scorecard_checklist_concerns_and_tips() -> None:
     assert "Say sorry" in page.select_one("ol.tips").get_text()
 
 
-def test_emotion_chart_spec_and_talk_timeline_for_calls() -> None:
+def test_emotion_chart_spec_and_call_timeline_for_calls() -> None:
     chat = soup(render_conversation(conversation_view(), user=LEAD))
     spec = json.loads(chat.select_one("#emotion-chart script.chart-spec").string)
     assert spec["data"][0]["x"] == [0, 2] and spec["data"][0]["text"] == ["anger", "neutral"]
-    assert chat.select_one("#talk-chart") is None, "no timeline without timings"
+    assert chat.select_one(".timeline") is None, "no timeline without timings"
     call = soup(render_conversation(conversation_view(timed=True), user=LEAD))
-    timeline = json.loads(call.select_one("#talk-chart script.chart-spec").string)
-    names = [trace["name"] for trace in timeline["data"]]
-    assert names == ["customer", "agent", "interruption"]
-    assert timeline["data"][2]["x"] == [10.0]
-    assert "1 interruption" in call.select_one("#talk-h").find_next("p").get_text()
+    bars = call.select(".timeline rect.bar")
+    assert [(b["data-turn"], b["class"][1]) for b in bars] == [
+        ("0", "customer"),
+        ("1", "agent"),
+        ("2", "customer"),
+    ]
+    [mark] = call.select(".timeline a.mark.interruption")
+    assert mark["href"] == "#t1" and mark["data-seek"] == "10.00"
+    assert "1 interruption" in call.select_one("p.figures").get_text()
+    assert call.select_one("audio") is None, "no audio kept: no player"
 
 
 def test_lead_can_add_notes_and_resolve_agent_can_acknowledge_or_dispute() -> None:

@@ -10,6 +10,7 @@ from heard.web.api import (
     feedback,
     live,
     notes,
+    recordings,
     replies,
     reviews,
     saved_views,
@@ -21,6 +22,7 @@ ROUTERS = tuple(
     m.router
     for m in (
         conversations,
+        recordings,
         dashboards,
         notes,
         feedback,

@@ -18,6 +18,7 @@ from heard.model import Conversation
 from heard.store import ConversationFilter, Store, UserRole
 from heard.store.paging import MAX_CURSOR, Order
 from heard.store.records import ConversationPage, IngestReport, IngestStatus
+from heard.web import recordings
 from heard.web.api.filters import Filter, Id
 from heard.web.api.schemas import (
     BatchIn,
@@ -135,7 +136,7 @@ async def ingest_files(
         )
     chosen = _redact(principal, redact, settings.redact)
     options = ImportOptions(max_bytes=settings.max_upload_bytes)
-    conversations: list[Conversation] = []
+    parts: list[recordings.Part] = []
     failed: list[FileError] = []
     for upload in files:
         name = upload.filename or "upload"
@@ -147,10 +148,10 @@ async def ingest_files(
                     where=Source(name, b"").where(),
                     code="too_large",
                 )
-            _, found = await run_in_threadpool(
+            fmt, found = await run_in_threadpool(
                 read_source, Source(name, data), format=format, options=options
             )
-            conversations.extend(found)
+            parts.append(recordings.part(found, Source(name, data), fmt))
         except InputError as exc:
             failed.append(
                 FileError(
@@ -171,9 +172,21 @@ async def ingest_files(
             files=[f.model_dump() for f in failed],
         )
         return JSONResponse(body, status_code=status)
-    if not conversations:
+    if not any(p.conversations for p in parts):
         raise ApiError(422, "empty", "the files hold no conversations", field="files")
-    return await _ingest(store, principal, conversations, chosen)
+    stored = await run_in_threadpool(
+        recordings.store_parts,
+        store,
+        parts,
+        redact=chosen,
+        user_id=principal.user.id,
+        viewer=principal.viewer,
+        options=options,
+    )
+    out = _out(stored.report, chosen)
+    out.recordings = [r.conversation_id for r in stored.recordings]
+    out.notes = stored.notes
+    return out
 
 
 Cursor = Annotated[

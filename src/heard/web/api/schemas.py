@@ -14,6 +14,7 @@ from heard.store.records import (
     Feedback,
     IngestItem,
     Note,
+    RecordingInfo,
     Scope,
     ScorecardInfo,
     TokenRecord,
@@ -64,6 +65,12 @@ class IngestOut(BaseModel):
     unchanged: int
     redacted: bool
     items: list[IngestItem]
+    recordings: list[int] = Field(
+        default_factory=list,
+        description="conversations whose call audio was kept (the redacted copy): "
+        "GET /api/v1/conversations/{id}/audio plays it",
+    )
+    notes: list[str] = Field(default_factory=list, description="e.g. why audio was not kept")
 
 
 class FileError(BaseModel):
@@ -85,6 +92,11 @@ class ConversationOut(BaseModel):
     versions: list[ScorecardInfo]
     notes: list[Note]
     feedback: list[Feedback]
+    recording: RecordingInfo | None = Field(
+        default=None,
+        description="the call's audio (the redacted copy), when it was kept: "
+        "GET /api/v1/conversations/{id}/audio",
+    )
 
 
 class SurveyLinkOut(BaseModel):

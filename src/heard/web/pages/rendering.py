@@ -19,6 +19,7 @@ from heard.model import Concern, ConcernStatus
 from heard.report.content import VERDICT_WORD, metric_text, outcome_text, score_text, trajectory
 from heard.web import charts
 from heard.web.pages.transcript import concern_rows, transcript
+from heard.web.timeline import call_timeline, clock
 from heard.web.views import (
     AgentHomeView,
     ConversationListView,
@@ -142,6 +143,7 @@ class Pages:
             component_colour=charts.component_colour,
             verdict_word=VERDICT_WORD,
             live_for=live_for,
+            clock=clock,
         )
 
     def component_label(self, name: str) -> str:
@@ -195,7 +197,7 @@ class Pages:
 
     def conversation(self, view: ConversationView, *, user: PageUser, csrf_token: str = "") -> str:
         conversation, card = view.conversation, view.scorecard
-        lines = transcript(conversation, card, notes=view.notes)
+        lines = transcript(conversation, card, notes=view.notes, words=view.audio is not None)
         components = sorted({f.component for f in card.findings})
         checklist: dict[str, list] = {"done": [], "missed": [], "n/a": []}
         for item in card.checklist:
@@ -217,9 +219,9 @@ class Pages:
                 if card.emotions
                 else None
             ),
-            timeline_chart=charts.talk_timeline(conversation, card),
-            talk_seconds=charts.talk_seconds(conversation),
-            interruptions=[f for f in card.findings if f.behaviour == "interruption"],
+            timeline=call_timeline(
+                conversation, card, seconds=view.audio.seconds if view.audio else None
+            ),
             can_coach=user.role in (UserRole.LEAD, UserRole.ADMIN),
             is_agent=user.role == UserRole.AGENT,
         )

@@ -25,7 +25,7 @@ from heard.store import ConversationFilter, Store, UserRole, Viewer, disputes
 from heard.store import records as store_records
 from heard.store.errors import Conflict, Invalid, NotFound, StoreError
 from heard.store.records import IngestStatus, NoteStatus
-from heard.web import auth, dispute_views, views
+from heard.web import auth, dispute_views, recordings, views
 from heard.web.deps import SettingsDep, StoreDep
 from heard.web.errors import ApiError
 from heard.web.pages import trends
@@ -524,6 +524,13 @@ def conversation_page(
             form=dispute,
             typed=decided,
         ),
+        audio=views.CallAudio(
+            url=f"/api/v1/conversations/{conversation_id}/audio",
+            seconds=detail.recording.seconds,
+            silenced_seconds=detail.recording.silenced_seconds,
+        )
+        if detail.recording is not None
+        else None,
     )
     body = pages(request).conversation(view, user=user.page_user, csrf_token=user.csrf)
     return html(body, status)
@@ -743,6 +750,7 @@ async def import_one(
     """One uploaded file read and stored on its own: a file that fails changes nothing."""
     name = upload.filename or "upload"
     data = await upload.read()
+    options = ImportOptions(max_bytes=settings.max_upload_bytes)
     try:
         if len(data) > settings.max_upload_bytes:
             raise InputError(
@@ -751,21 +759,25 @@ async def import_one(
                 code="too_large",
             )
         fmt, found = await run_in_threadpool(
-            read_source,
-            Source(name, data),
-            format=format,
-            options=ImportOptions(max_bytes=settings.max_upload_bytes),
+            read_source, Source(name, data), format=format, options=options
         )
     except InputError as exc:
         return views.UploadResult(file=name, ok=False, error=str(exc))
     if not found:
         return views.UploadResult(file=name, ok=False, format=fmt, error="no conversations")
     try:
-        report = await run_in_threadpool(
-            store.ingest, found, redact=settings.redact, user_id=user.user.id, viewer=user.viewer
+        stored = await run_in_threadpool(
+            recordings.store_parts,
+            store,
+            [recordings.part(found, Source(name, data), fmt)],
+            redact=settings.redact,
+            user_id=user.user.id,
+            viewer=user.viewer,
+            options=options,
         )
     except StoreError as exc:  # refused (another team's, a duplicate, busy): nothing stored
         return views.UploadResult(file=name, ok=False, format=fmt, error=exc.message)
+    report = stored.report
     return views.UploadResult(
         file=name,
         ok=True,
@@ -775,6 +787,8 @@ async def import_one(
         created=report.count(IngestStatus.CREATED),
         updated=report.count(IngestStatus.UPDATED),
         unchanged=report.count(IngestStatus.UNCHANGED),
+        recordings=len(stored.recordings),
+        notes=stored.notes,
     )
 
 

@@ -1,12 +1,13 @@
 """The conversation viewer's transcript worked out for the template: each turn cut into pieces
-at the findings' spans (overlaps kept), every piece knowing its findings and component, and the
-concern tracker's steps. Text stays text here; the template escapes it."""
+at the findings' spans (overlaps kept), every piece knowing its findings and component, and
+for a call with audio each piece cut again into its recognised words with their times (the
+player's spans); the concern tracker's steps. Text stays text here; the template escapes it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from heard.model import Concern, Conversation, Finding, Polarity, Scorecard
+from heard.model import Concern, Conversation, Finding, Polarity, Scorecard, Turn
 from heard.report.content import findings_by_turn, label, quote, segments, stamp, whole_turn
 from heard.web.views import Note
 
@@ -38,6 +39,15 @@ class FindingItem:
 
 
 @dataclass(frozen=True)
+class Run:
+    """A stretch of a piece's text: a recognised word (with its times) or what lies between."""
+
+    text: str
+    start: float | None = None
+    end: float | None = None
+
+
+@dataclass(frozen=True)
 class Piece:
     """A run of a turn's text and the findings whose spans cover all of it."""
 
@@ -45,6 +55,8 @@ class Piece:
     findings: tuple[int, ...] = ()
     component: str | None = None
     polarity: str | None = None
+    runs: tuple[Run, ...] = ()
+    """The piece cut at its words, for the player (empty: show `text` as it is)."""
 
     @property
     def overlap(self) -> bool:
@@ -57,6 +69,8 @@ class TurnLine:
     role: str
     text_pieces: list[Piece]
     when: str = ""
+    start: float | None = None
+    end: float | None = None
     subject: str | None = None
     findings: list[FindingItem] = field(default_factory=list)
     whole: list[FindingItem] = field(default_factory=list)
@@ -104,10 +118,56 @@ def _primary(findings: tuple[Finding, ...]) -> Finding:
     return next(f for f in findings if _STRENGTH[f.polarity] == strongest)
 
 
+WORD_REACH = 80
+"""How far past the last word a recognised word is looked for in the turn's text; farther,
+the text was edited and the word is left without a span."""
+
+
+def word_places(turn: Turn) -> list[tuple[int, int, float, float]]:
+    """(first, end) characters of each recognised word in the turn's text, with its times:
+    found in order (speech recognition joins the words with spaces; redaction replaces a word
+    in both)."""
+    places = []
+    at = 0
+    for word in turn.words or ():
+        token = word.text.strip()
+        if not token:
+            continue
+        found = turn.text.find(token, at, at + WORD_REACH + len(token))
+        if found < 0:
+            continue
+        places.append((found, found + len(token), word.start, word.end))
+        at = found + len(token)
+    return places
+
+
+def _runs(text: str, offset: int, places: list[tuple[int, int, float, float]]) -> tuple[Run, ...]:
+    """The piece `text` (starting at character `offset` of its turn) cut at the words."""
+    runs: list[Run] = []
+    at = offset
+    end = offset + len(text)
+    for first, last, start, stop in places:
+        if last <= at or first >= end:
+            continue
+        first, last = max(first, at), min(last, end)
+        if first > at:
+            runs.append(Run(text[at - offset : first - offset]))
+        runs.append(Run(text[first - offset : last - offset], start, stop))
+        at = last
+    if at < end:
+        runs.append(Run(text[at - offset :]))
+    return tuple(runs)
+
+
 def transcript(
-    conversation: Conversation, card: Scorecard, *, notes: list[Note] | None = None
+    conversation: Conversation,
+    card: Scorecard,
+    *,
+    notes: list[Note] | None = None,
+    words: bool = False,
 ) -> list[TurnLine]:
-    """Every turn of the conversation with its highlighted pieces, findings and note ids."""
+    """Every turn of the conversation with its highlighted pieces, findings and note ids; with
+    `words` (a call with audio), each piece cut at its recognised words."""
     items = finding_items(conversation, card)
     position = {id(f): i for i, f in enumerate(card.findings)}
     by_turn = findings_by_turn(card)
@@ -118,10 +178,14 @@ def transcript(
     lines = []
     for turn in conversation.turns:
         marks = by_turn.get(turn.index, [])
+        places = word_places(turn) if words else []
         pieces = []
+        offset = 0
         for segment in segments(turn, marks):
+            runs = _runs(segment.text, offset, places) if places else ()
+            offset += len(segment.text)
             if not segment.findings:
-                pieces.append(Piece(segment.text))
+                pieces.append(Piece(segment.text, runs=runs))
                 continue
             primary = _primary(segment.findings)
             pieces.append(
@@ -130,6 +194,7 @@ def transcript(
                     tuple(position[id(f)] for f in segment.findings),
                     primary.component,
                     primary.polarity.value,
+                    runs,
                 )
             )
         whole = [
@@ -143,6 +208,8 @@ def transcript(
                 role=turn.role.value,
                 text_pieces=pieces,
                 when=stamp(turn),
+                start=turn.start,
+                end=turn.end,
                 subject=turn.subject,
                 findings=[items[position[id(f)]] for f in marks],
                 whole=whole,

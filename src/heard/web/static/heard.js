@@ -180,7 +180,9 @@
             var r = answer.results[0];
             if (r.ok) {
               done(true, r.conversations + " conversation" + (r.conversations === 1 ? "" : "s") +
-                ", " + r.turns + " turns" + (r.format ? " (" + r.format + ")" : ""));
+                ", " + r.turns + " turns" + (r.format ? " (" + r.format + ")" : "") +
+                (r.recordings ? "; audio kept (redacted copy)" : "") +
+                (r.notes || []).map(function (note) { return "; " + note; }).join(""));
             } else {
               done(false, r.error || "could not be imported");
             }
