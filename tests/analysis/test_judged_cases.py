@@ -391,3 +391,92 @@ def test_an_agent_typo_is_not_copied_into_an_example() -> None:
     """ "…not able to accomodate you" in a line to send was judged ungrammatical (sample j)."""
     assert agent_words("It looks like the restaurant is not able to accomodate you.") is None
     assert agent_words("It looks like the restaurant cannot take you.") is not None
+
+
+# Sample l (2026-12-06l-star), two judges: 68% / 73% right, 98% grammatical, 66% / 64% usable.
+
+
+@pytest.mark.parametrize("reply", ["HAHHAH!!! Poem was the answer.", "BMW"])
+def test_laughter_and_a_car_make_are_not_jargon(reply: str) -> None:
+    scorecard = card(
+        ("customer", "What type of car is it, and what is an epithalamium?"),
+        ("agent", reply),
+    )
+    assert not findings(scorecard, "jargon")
+
+
+def test_jargon_advice_is_to_explain_it() -> None:
+    """ "Explain or drop SCHUFA" was bad advice: the customer must bring the document."""
+    scorecard = card(
+        ("customer", "Please book the viewing."),
+        ("agent", "Done. Please bring your SCHUFA certificate with you."),
+    )
+    [jargon] = [f for f in scorecard.findings if f.behaviour == "jargon"]
+    assert jargon.suggestion == "Explain SCHUFA in everyday words the first time you use it."
+
+
+@pytest.mark.parametrize(
+    "customer",
+    [
+        "No, no. Thank you! I'll leave an excellent feedback rating.",
+        "When is summer ever going to get here?",
+        "Cool! Maybe this could be a new thing?",
+    ],
+)
+def test_a_goodbye_after_thanks_or_musing_is_not_rushing(customer: str) -> None:
+    scorecard = card(
+        ("customer", "What is the weather in Pittsburgh on Monday?"),
+        ("agent", "It will be cloudy all day on Monday, around -5 degrees."),
+        ("customer", customer),
+        ("agent", "Is there anything else that I can do for you?"),
+    )
+    assert 3 not in findings(scorecard, "rushing")
+    assert 3 not in findings(scorecard, "ignores_last_turn")
+
+
+def test_an_account_number_is_never_a_detail_to_write_back() -> None:
+    from heard.detectors.templates import unused_details
+
+    conversation = chat(
+        ("customer", "My account number is 84318931431 and I'm at the Hyatt in Lucca."),
+        ("agent", "Right, and your PIN as well please."),
+    )
+    details = unused_details(ANALYZER.context(conversation))
+    assert details[1] and not any("8431" in d for d in details[1])
+
+
+@pytest.mark.parametrize(
+    ("reply", "kwargs", "expected"),
+    [
+        (
+            "Great, there is still a viewing available.",
+            {"glad": True, "request": False},
+            "Thanks for letting me know",
+        ),
+        (
+            "Is there anything else that I can do for you?",
+            {"request": True},
+            "Thanks for letting me know",
+        ),
+        ("May I have your name, please?", {"request": True}, "Sure, I can help with that"),
+    ],
+)
+def test_a_plain_acknowledgement_does_not_echo_or_contradict_the_reply(
+    reply: str, kwargs: dict, expected: str
+) -> None:
+    """ "That sounds great. Great, …" and "Sure, I can help with that. Is there anything else…"
+    were judged unusable."""
+    from heard.language.phrasing import heard_it
+
+    assert heard_it(reply, upset=False, **kwargs) == expected
+
+
+def test_in_a_chat_a_repeat_is_owned_without_saying_back_the_wrong_detail() -> None:
+    scorecard = card(
+        ("customer", "I need an appointment with Dr Johnson, I thin I have corona."),
+        ("agent", "Who is your doctor?"),
+        ("customer", "I already told you, Dr Johnson!"),
+        ("agent", "Thanks."),
+    )
+    [tip] = [t for t in scorecard.tips if t.behaviour == "not_heard_cue"]
+    assert tip.suggestion and "you did tell me — thank you for your patience" in tip.suggestion

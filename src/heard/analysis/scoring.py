@@ -521,6 +521,10 @@ def _deducted_tip(ctx: Context, name: str, behaviour: Behaviour, finding: Findin
         message=message,
         span=span,
         suggestion=finding.suggestion
-        or (render_tip(tip, ctx, words_at, earlier=True) if (tip := behaviour.tip) else None),
+        or (
+            render_tip(tip, ctx, words_at, earlier=True)
+            if (tip := behaviour.tip_for(ctx.conversation.channel))
+            else None
+        ),
         priority=_priority(behaviour) + 1,
     )

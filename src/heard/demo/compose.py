@@ -10,6 +10,7 @@ overlaps when the agent interrupts), chats and emails get send times.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -256,6 +257,8 @@ class _Builder:
             script.append((Role.CUSTOMER, first + "."))
             talk_over_at = len(script)
             script.append((Role.AGENT, self.rng.choice(lib.CHAT_INTERJECTIONS)))
+            if not re.match(r"(?i)(and|but|or|because|sorry, hit enter)\b", rest):
+                rest = "and " + rest[:1].lower() + rest[1:]  # carrying on the first half
             script.append((Role.CUSTOMER, rest))
         else:
             script.append((Role.CUSTOMER, answer))

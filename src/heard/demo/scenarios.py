@@ -984,7 +984,7 @@ NOT_ANSWERED = (
     "That's not what I asked. {question}",
 )
 """The customer raises a question again after a reply that ignored it."""
-AFTERTHOUGHTS = ("Sorry, hit enter too early.", "That's all I know, really.")
+AFTERTHOUGHTS = ("Sorry, hit enter too early.", "And that's all I know, really.")
 """The second half of a chat answer when the first half was one sentence."""
 CHAT_INTERJECTIONS = (
     "Let me look.",

@@ -14,6 +14,7 @@ from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.language.lexicon import lexicon
+from heard.language.phrasing import join_words
 from heard.model import Finding, Polarity, Role, Span
 
 ACRONYM = re.compile(r"(?<![\^\w])[A-Z][A-Z0-9]{1,5}\b")
@@ -47,7 +48,11 @@ class Jargon(Detector):
                 terms.append((match.start(), match.end(), match.group(0)))
             for match in ACRONYM.finditer(turn.text):
                 word = match.group(0)
-                if word not in plain_acronyms() and not _code(turn.text, match):
+                if (
+                    word not in plain_acronyms()
+                    and not _LAUGH.fullmatch(word)
+                    and not _code(turn.text, match)
+                ):
                     terms.append((match.start(), match.end(), word))
             # only terms the customer had not used before this turn
             earlier = " ".join(
@@ -66,9 +71,10 @@ class Jargon(Detector):
                     [Span(turn=turn.index, start=s, end=e) for s, e, _ in fresh],
                     confidence=0.7,
                     explanation=f"jargon the customer never used: {', '.join(names)}",
-                    suggestion="Say it in the customer's words; explain or drop "
-                    + ", ".join(names[:4])
-                    + ".",
+                    suggestion="Explain "
+                    + join_words(names[:4])
+                    + " in everyday words the first time you use "
+                    + ("it." if len(names) == 1 else "them."),
                     terms=names,
                 )
             )
@@ -136,6 +142,8 @@ def _asks_where(ctx: Context, turn: int, at: int) -> bool:
     )
 
 
+_LAUGH = re.compile(r"(?=[HA]*A)(?=[HA]*H)[HA]{4,}|(?:HE){2,}|(?:HI){2,}|L+O+L+|L+M+A+O+")
+"""Laughter in capitals ("HAHHAH!!!"), not an acronym."""
 _NEXT_TO_NUMBER = re.compile(r"[\s-]*\d")
 
 

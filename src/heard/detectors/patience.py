@@ -61,18 +61,21 @@ class Rushing(Detector):
             closing = _closing(ctx, reply)
             if push:
                 why, span = "pushes the customer along", (push.start(), push.end())
-            elif closing and customer_turns and not _says_done(customer_turns):
+            elif (
+                closing
+                and customer_turns
+                and not _says_done(customer_turns)
+                # a goodbye to the customer's thanks or praise ("No, no. Thank you! I'll leave
+                # an excellent rating.") is a close they invited
+                and not any(_THANKS.search(t.text) for t in customer_turns)
+            ):
                 # (the customer closed first: answering their goodbye is not rushing them)
                 rest = reply.text[: closing.start()] + reply.text[closing.end() :]
-                # a question in a message that also thanks the agent ("Oh, it was an access
-                # code? … Thanks computer.") was said in passing, not left open
-                thanked = any(_THANKS.search(t.text) for t in customer_turns)
                 asked = [
                     s.text
                     for t in customer_turns
                     for s in ctx.sentences[t.index]
                     if s.text.endswith("?")
-                    and not thanked
                     and not _REQUEST.search(s.text)
                     and not lexicon("small_talk").search(s.text)
                 ]

@@ -96,6 +96,8 @@ class WrittenReplies(Detector):
 
 
 MAX_DETAILS = 4
+_LONG_NUMBER = re.compile(r"\d{6,}")
+"""An account or card number: never a detail to write back into a chat."""
 _UNIT = re.compile(
     r"(?:am|pm|a\.m\.|p\.m\.|%|percent|dollars|euros|pounds|credits|guests|people)", re.IGNORECASE
 )
@@ -163,7 +165,11 @@ def unused_details(ctx: Context) -> dict[int, list[str]]:
                 run = [(token.start, token.end)] if fresh else []
             if run:
                 details.append(_detail(text, run))
-        unique = list(dict.fromkeys(d for d in _joined(details, waiting, ctx) if d))
+        unique = list(
+            dict.fromkeys(
+                d for d in _joined(details, waiting, ctx) if d and not _LONG_NUMBER.search(d)
+            )
+        )
         if unique:
             found[turn.index] = unique[:MAX_DETAILS]
         waiting = []

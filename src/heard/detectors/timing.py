@@ -16,11 +16,6 @@ from heard.model import Finding, Polarity, Role, Span
 
 BURST_SECONDS = 30.0
 """Customer messages this close together are one burst (tuned on: examples/08)."""
-TYPING_CHARS_PER_SECOND = 16.0
-"""Faster than a fast typist's burst: a message that arrives sooner after the agent's reply
-than it takes to type at this pace was being written before the reply came. At 8 (a steady
-fast typist) STAR customers answering a question in 3 s ("headache, dizziness and muscle
-weakness", second-resolution clocks) counted, and blind judges found 0 of 17 such tips right."""
 CARRY_ON = frozenset({"and", "but", "plus", "or", "because", "cause", "which"})
 """First words that carry on the customer's previous message ("so" and "also" start new
 questions and answers as often: "Also, what about the Hilton?", "so does an ant")."""
@@ -124,11 +119,6 @@ def call_metrics(ctx: Context) -> dict[str, float | None]:
     }
 
 
-TYPED_WORDS = 4
-"""A next message this long cannot be typed in the seconds since the reply without having
-been started before it."""
-
-
 @register
 class ChatTalkOver(Detector):
     name: ClassVar[str] = "heard.chat_talk_over.v1"
@@ -152,21 +142,14 @@ class ChatTalkOver(Detector):
             # a welcome, not talking over them (star-2922: "Hello" → "Hello, how can I help?")
             if lexicon("greeting").pattern.fullmatch(before.text.strip()):
                 continue
-            # A quick exchange is not talking over: the customer's next message must show
-            # they were still writing — typed before the reply could be read, or carrying on
-            # their previous message rather than answering the reply.
-            since_reply = (after.sent_at - reply.sent_at).total_seconds()
-            # (a short answer — "29", "canton", a name — is typed in a moment; a clock that
-            # puts the next message before the reply is out of order, not proof: 0 of 5 right;
-            # typing faster than a fast typist's burst is the sign: 0 of 6 right at 8 chars/s)
-            typing = (
-                since_reply >= 0
-                and len(after.text.split()) >= TYPED_WORDS
-                and since_reply * TYPING_CHARS_PER_SECOND < len(after.text.strip())
-            )
+            # A quick exchange is not talking over: the customer's next message must carry on
+            # their previous one ("and I got a fraud text"). How fast it came is no sign: a
+            # new request typed while the agent worked ("Can I also schedule a ride?", 3 s
+            # after the reply) was judged wrong every time (0 of 8 in samples j–l, 0 of 42 in
+            # all), and so was a burst at a fast typist's pace.
             if _answers_the_reply(reply.text, after.text):
                 continue  # "Please provide the lock's maker." → "Diebold": an answer to it
-            if typing or carries_on(before.text, after.text):
+            if carries_on(before.text, after.text):
                 findings.append(
                     ctx.finding(
                         self.name,
@@ -195,6 +178,14 @@ def _answers_the_reply(reply: str, after: str) -> bool:
     return asked and (len(after.split()) <= ANSWER_WORDS or bool(_YES_NO.match(after)))
 
 
+_CUT_OFF = re.compile(
+    r"\b(?:hit (?:enter|send) too (?:early|soon)|(?:i )?wasn't (?:finished|done)|let me finish|"
+    r"as i was saying|not finished yet)\b",
+    re.IGNORECASE,
+)
+"""The customer saying they had not finished ("Sorry, hit enter too early.")."""
+
+
 def carries_on(before: str, after: str) -> bool:
     """Whether `after` continues `before` (a joining first word, or an open ending); a
     question ("Which day?") asks something of its own."""
@@ -205,4 +196,9 @@ def carries_on(before: str, after: str) -> bool:
     if first == "which" and after.rstrip().endswith("?"):
         return False
     opened = before.rstrip().endswith((",", "-", "–"))  # a trailing "…" is a style, not a cut
-    return first in CARRY_ON or after.lstrip().startswith(("...", "…")) or opened
+    return (
+        first in CARRY_ON
+        or after.lstrip().startswith(("...", "…"))
+        or opened
+        or _CUT_OFF.search(after) is not None
+    )

@@ -698,6 +698,10 @@ _DONE = re.compile(
 )
 
 
+_CHEERS = re.compile(r"^\W*(?:great|excellent|perfect|wonderful|awesome|fantastic)\b", re.I)
+_ANYTHING_ELSE = re.compile(r"\b(?:anything|something) else\b", re.I)
+
+
 def heard_it(
     reply: str | None, *, upset: bool, request: bool, glad: bool = False, thanked: bool = False
 ) -> str:
@@ -712,10 +716,12 @@ def heard_it(
         return HEARD_IT["upset"]
     if thanked:
         return HEARD_IT["thanks"]
-    if glad:
+    cheered = bool(reply and _CHEERS.match(reply))  # "Great, …" / "Excellent, …": glad already
+    if glad and not cheered:
         return HEARD_IT["glad"]
-    if request and not (reply and _DONE.search(reply)):  # "I can help" before "it's done"
-        return HEARD_IT["request"]
+    closing = bool(reply and _ANYTHING_ELSE.search(reply))
+    if request and not closing and not (reply and _DONE.search(reply)):
+        return HEARD_IT["request"]  # not before "it's done" nor before "anything else?"
     return HEARD_IT["other"]
 
 
