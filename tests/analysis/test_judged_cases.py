@@ -480,3 +480,51 @@ def test_in_a_chat_a_repeat_is_owned_without_saying_back_the_wrong_detail() -> N
     )
     [tip] = [t for t in scorecard.tips if t.behaviour == "not_heard_cue"]
     assert tip.suggestion and "you did tell me — thank you for your patience" in tip.suggestion
+
+
+# Sample m (2026-12-06m-star), two judges: 79% / 70% right, 99% / 89% grammatical, 66% / 68%
+# usable.
+
+
+def test_a_repeat_ask_message_says_which_turn_is_whose() -> None:
+    """ "Asks again for information the customer already gave at turn 13" read as if the
+    customer gave it at turn 13 (the agent's ask): all 8 repeat-ask messages marked wrong."""
+    scorecard = card(
+        ("customer", "My name is Angela Smith and I need a ride."),
+        ("agent", "Where to?"),
+        ("customer", "To the airport."),
+        ("agent", "May I have your name, please?"),
+    )
+    [tip] = [t for t in scorecard.tips if t.behaviour == "repeat_ask"]
+    assert tip.message.startswith("Asks again for a detail the customer gave at turn 3:")
+    assert "— the customer earlier, at turn 0:" in tip.message
+
+
+def test_a_first_name_is_not_a_full_name() -> None:
+    scorecard = card(
+        ("customer", "I'm John and I want to book a viewing."),
+        ("agent", "Could I get your full name, please?"),
+    )
+    assert not findings(scorecard, "repeat_ask")
+
+
+def test_a_complaint_in_plain_words_gets_a_sorry() -> None:
+    from heard.language.phrasing import HEARD_IT
+
+    scorecard = card(
+        (
+            "customer",
+            "I booked a ride to the station an hour ago from the hotel on Forbes Avenue and "
+            "now it is too late for the train I needed to catch this morning.",
+        ),
+        ("agent", "Could you provide your booking ID, please?"),
+        ("customer", "It's 648."),
+    )
+    [tip] = [t for t in scorecard.tips if t.behaviour == "acknowledgement"]
+    assert HEARD_IT["upset"] in (tip.suggestion or "")
+
+
+@pytest.mark.parametrize("text", ["I'd say a fraud report, but NEVER MIND! <3", "so scary :)"])
+def test_a_smiley_or_a_heart_carries_no_worry(text: str) -> None:
+    scorecard = ANALYZER.analyze(chat(("customer", text), ("agent", "Sure."))).scorecard
+    assert all(e.label != "worry" for e in scorecard.emotions)

@@ -239,14 +239,18 @@ def _heard_it(ctx: Context, turn: int, reply: str | None) -> str:
     concerns = [c for c in ctx.annotations.get("concerns", []) if c.span.turn in said]
     # a problem said in words of loss or failure ("I lost my debit card"), not any "wrong" or
     # "late" ("I never get the answers wrong", "I like to show up late")
-    upset = any(emotions.get(t) in UPSET for t in said) or any(
-        c.kind == "problem" and _LOSS.search(c.quote) for c in concerns
+    glad = any(emotions.get(t) == "satisfaction" for t in said)
+    upset = (
+        any(emotions.get(t) in UPSET for t in said)
+        or any(c.kind == "problem" and _LOSS.search(c.quote) for c in concerns)
+        # a complaint or a bad day in words no emotion reading caught ("It's too late")
+        or (not glad and any(_SETBACK.search(t.text) for t in turns))
     )
     return heard_it(
         reply,
         upset=upset,
         request=any(c.kind == "request" for c in concerns),
-        glad=any(emotions.get(t) == "satisfaction" for t in said),
+        glad=glad,
         thanked=any(_THANKS.search(t.text) for t in turns),
     )
 
@@ -258,6 +262,13 @@ _LOSS = re.compile(
     re.IGNORECASE,
 )
 _THANKS = re.compile(r"\b(?:thanks|thank you|thx)\b", re.IGNORECASE)
+_SETBACK = re.compile(
+    r"\b(?:too late|bad day|rough day|long day|terrible|awful|horrible|annoying|annoyed|"
+    r"unacceptable|ridiculous|disappointed|disappointing|fed up|upset|sick|ill|not happy|"
+    r"late again|still (?:waiting|not|no)|waited|been waiting)\b",
+    re.IGNORECASE,
+)
+"""A setback or a complaint in plain words: "I'm sorry to hear that", never "thanks"."""
 
 
 def _quote(ctx: Context, span: Span, limit: int = 90) -> str:
@@ -511,7 +522,7 @@ def _deducted_tip(ctx: Context, name: str, behaviour: Behaviour, finding: Findin
             # what the customer had said, so the reader sees both sides ("already gave", "asked")
             value = finding.data.get("value")
             words = value if isinstance(value, str) else ctx.turns[raised].text
-            message += f" — the customer at turn {raised}: “{_clip(words.strip(), 60)}”"
+            message += f" — the customer earlier, at turn {raised}: “{_clip(words.strip(), 60)}”"
     words_at = span.turn
     if name == "rushing":  # "Before we finish: you told me …": the request still open, if any
         still_open = [c for c in ctx.annotations.get("concerns", []) if c.addressed is None]

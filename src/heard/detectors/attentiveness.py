@@ -114,6 +114,9 @@ _DATE = re.compile(
     r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[A-Z][a-z]+\s+\d{4}"
     r"|\b[A-Z][a-z]+\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b|\[DATE\]",
 )
+_FULL = re.compile(r"\b(?:full|last|sur) ?name\b", re.IGNORECASE)
+_INTRO = re.compile(r"^.*?\b(?:my name is|my name's|this is|i'm|i am|name is)\s+", re.I)
+_TWO_NAMES = re.compile(r"[A-Z][a-z'’-]+\s+[A-Z][a-z'’-]+|\[NAME\]|\[PERSON\]")
 _ANOTHER = re.compile(
     r"\b(?:another|a different|a new|a second|my other|someone else's)\s+(?:\w+\s+)?"
     r"(?:ride|booking|order|account|card|reservation|flight|ticket|id|number|appointment|"
@@ -276,6 +279,12 @@ class RepeatAsk(Detector):
                         continue
                     source = given[item]
                     value = ctx.turns[source.turn].text[source.start : source.end]
+                    if (
+                        item == "name"
+                        and _FULL.search(sentence.text)
+                        and not _TWO_NAMES.search(_INTRO.sub("", value))
+                    ):
+                        continue  # "I'm John" gave no full name: asking for it is no repeat
                     findings.append(
                         ctx.finding(
                             self.name,

@@ -27,7 +27,10 @@ if TYPE_CHECKING:
 
 EMOTIONS = ("anger", "frustration", "worry", "confusion", "satisfaction")
 _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
-_JOKING = re.compile(r"\b(?:just kidding|just joking|jk|j/k|kidding!|lol|lmao|haha+|hehe+)\b", re.I)
+_JOKING = re.compile(
+    r"\b(?:just kidding|just joking|jk|j/k|kidding!|lol|lmao|haha+|hehe+)\b|<3|:\)|;\)|:D\b",
+    re.I,
+)
 TEXTS_KEPT = 50_000
 """Customer turns whose emotion (lexicon and model) is kept, by text: a live session analyses
 the conversation so far after every turn, so each turn's text comes back every time."""
@@ -171,7 +174,11 @@ class CustomerEmotion(Detector):
         customer = [t for t in ctx.turns if t.role == Role.CUSTOMER]
         lexical = [emotion_of(t.text) for t in customer]
         model = emotion_model(ctx.rubric.models.get("customer_emotion"))
-        unlabelled = [i for i, (label, _, _) in enumerate(lexical) if label == "neutral"]
+        unlabelled = [
+            i
+            for i, (label, _, _) in enumerate(lexical)
+            if label == "neutral" and not _JOKING.search(customer[i].text)  # in jest: no reading
+        ]
         from_model: set[int] = set()
         if model is not None and unlabelled:
             guesses = model_emotions(

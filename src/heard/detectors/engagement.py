@@ -41,7 +41,8 @@ _REQUEST = re.compile(
 search for a flight?"): the agent may take it up by asking for details, rather than a question
 to answer (3 of 7 judged wrong in sample e were such requests taken up with a question)."""
 _RHETORICAL = re.compile(
-    r"\b(?:did you know|you know what i mean|guess what|know what i mean|ever going to)\b",
+    r"\b(?:did you know|you know what i mean|guess what|know what i mean|ever going to|"
+    r"did you hear that)\b",
     re.IGNORECASE,
 )
 """A quip put as a question ("Did you know what goes up must come down?"): nothing to answer."""

@@ -698,7 +698,11 @@ _DONE = re.compile(
 )
 
 
-_CHEERS = re.compile(r"^\W*(?:great|excellent|perfect|wonderful|awesome|fantastic)\b", re.I)
+_CHEERS = re.compile(
+    r"^\W*(?:great|excellent|perfect|wonderful|awesome|fantastic|(?:that's|that is|sounds) "
+    r"(?:great|good|wonderful|awesome|fantastic))\b",
+    re.I,
+)
 _ANYTHING_ELSE = re.compile(r"\b(?:anything|something) else\b", re.I)
 
 
