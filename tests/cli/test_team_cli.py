@@ -149,3 +149,115 @@ def test_bad_values_are_usage_errors_naming_the_option(
         assert store.counts()["users"] == 0
     finally:
         store.close()
+
+
+def test_user_edit_changes_what_the_admin_pages_change(database: str) -> None:
+    store = open_store(database)
+    try:
+        store.create_user("root@x.test", role=UserRole.ADMIN, password="a long password")
+        lee = store.create_user("lee@x.test", role=UserRole.LEAD, teams=["Blue"])
+    finally:
+        store.close()
+    edited = runner.invoke(
+        app, ["user", "edit", "Lee@x.test", "--name", "Lee Q", "--team", "Red", "--team", "Green"]
+    )
+    assert (edited.exit_code, edited.output) == (
+        0,
+        "lee@x.test: lead, Red, Green, active, named Lee Q\n",
+    )
+    two = runner.invoke(app, ["user", "edit", "lee@x.test", "--role", "agent"])
+    assert two.exit_code == 1
+    assert two.output == "error An agent is in one team: choose one. (field teams)\n"
+    agent = runner.invoke(
+        app, ["user", "edit", "lee@x.test", "--role", "agent", "--team", "Red", "--disable"]
+    )
+    assert agent.output == "lee@x.test: agent, Red, deactivated, named Lee Q\n"
+    shown = runner.invoke(
+        app, ["user", "edit", "lee@x.test", "--role", "lead", "--enable", "--no-teams", "--json"]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert {k: v for k, v in json.loads(shown.output).items() if k != "created_at"} == {
+        "id": lee.id,
+        "email": "lee@x.test",
+        "name": "Lee Q",
+        "role": "lead",
+        "active": True,
+        "agent_id": None,
+        "team_ids": [],
+    }
+    store = open_store(database)
+    try:
+        from heard.store import Viewer, audit_log
+
+        entries = audit_log.search(store, Viewer.system(), limit=50).entries
+        done = [(e.action, e.detail) for e in reversed(entries) if e.object_id == str(lee.id)]
+        assert done[1:] == [
+            ("edit", "name changed; teams Blue → Red, Green"),
+            ("deactivate", None),
+            ("edit", "role lead → agent; teams Red, Green → Red"),
+            ("edit", "role agent → lead; teams Red → none"),
+            ("activate", None),
+        ]
+    finally:
+        store.close()
+    last = runner.invoke(app, ["user", "edit", "root@x.test", "--role", "lead"])
+    assert last.exit_code == 1 and "no active admin would be left" in last.output
+    assert "(field role)" in last.output
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["nobody@x.test", "--name", "X"], 1, "error no user nobody@x.test (field email)"),
+        (["lee@x.test"], 2, "nothing to change"),
+        (["lee@x.test", "--role", "boss"], 2, "'boss' is not a role"),
+        (["lee@x.test", "--team", "Red", "--no-teams"], 2, "--team or --no-teams"),
+        (["lee@x.test", "--name", "x" * 201], 2, "--name"),
+    ],
+)
+def test_user_edit_refusals_name_the_field(
+    database: str, args: list[str], code: int, words: str
+) -> None:
+    store = open_store(database)
+    try:
+        store.create_user("lee@x.test", role=UserRole.LEAD, teams=["Blue"])
+    finally:
+        store.close()
+    result = runner.invoke(app, ["user", "edit", *args])
+    assert result.exit_code == code, result.output
+    assert words in " ".join(result.output.split())
+
+
+def test_user_reset_link_is_printed_once_and_kept_hashed(database: str) -> None:
+    from heard.store import accounts
+
+    store = open_store(database)
+    try:
+        lee = store.create_user("lee@x.test", role=UserRole.LEAD, teams=["Blue"])
+    finally:
+        store.close()
+    plain = runner.invoke(
+        app, ["user", "reset-link", "lee@x.test", "--base-url", "https://heard.example.com/"]
+    )
+    assert plain.exit_code == 0, plain.output
+    url = plain.stdout.strip()
+    assert url.startswith("https://heard.example.com/reset/")
+    assert "for lee@x.test, working once until" in plain.stderr
+    made = runner.invoke(app, ["user", "reset-link", "lee@x.test", "--json"])
+    link = json.loads(made.stdout)
+    assert set(link) == {"id", "user_id", "created_at", "expires_at", "url"}
+    assert link["url"].startswith("/reset/") and link["user_id"] == lee.id
+    store = open_store(database)
+    try:
+        secret = link["url"].removeprefix("/reset/")
+        assert accounts.reset_user(store, secret).id == lee.id
+        with pytest.raises(accounts.ResetLinkUnusable):
+            accounts.reset_user(store, url.rsplit("/", 1)[1])  # replaced by the newer link
+        assert [k.id for k in accounts.reset_links(store, lee.id)] == [link["id"], link["id"] - 1]
+        store.set_active(lee.id, active=False)
+    finally:
+        store.close()
+    off = runner.invoke(app, ["user", "reset-link", "lee@x.test"])
+    assert off.exit_code == 1 and "deactivated" in off.output and "(field user_id)" in off.output
+    bad = runner.invoke(app, ["user", "reset-link", "lee@x.test", "--base-url", "heard.example"])
+    assert bad.exit_code == 2 and "--base-url" in bad.output

@@ -1,5 +1,5 @@
-"""`heard user add|deactivate|activate`, `heard token create|revoke`, `heard rescore`, `heard
-serve`: the team app's store."""
+"""`heard user add|edit|reset-link|deactivate|activate`, `heard token create|revoke`, `heard
+rescore`, `heard serve`: the team app's store."""
 
 from __future__ import annotations
 
@@ -165,6 +165,138 @@ def user_activate(
 ) -> None:
     """Let a deactivated user sign in again (their old sessions stay revoked)."""
     _set_active(email, active=True, database=database, as_json=as_json)
+
+
+@user_app.command("edit")
+def user_edit(
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    name: Annotated[str | None, typer.Option("--name", help="Display name ('' clears it).")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="agent, lead or admin.")] = None,
+    team: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--team",
+            help="A team the lead leads, or the agent's team; repeatable; replaces their teams.",
+            show_default=False,
+        ),
+    ] = None,
+    no_teams: Annotated[
+        bool, typer.Option("--no-teams", help="Take the user out of every team.")
+    ] = False,
+    agent_id: Annotated[
+        str | None,
+        typer.Option(
+            "--agent-id", help="For a user becoming an agent: their agent id (default: email)."
+        ),
+    ] = None,
+    active: Annotated[
+        bool | None,
+        typer.Option(
+            "--enable/--disable",
+            help="Let the user sign in again, or deactivate them (sessions revoked, tokens "
+            "refused).",
+            show_default=False,
+        ),
+    ] = None,
+    database: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a user's name, role, teams or whether they may sign in, as the admin pages do
+    (refused when no other active admin could act)."""
+    from heard.model.values import AgentKey, Name, Text
+    from heard.store import StoreError, UserRole, Viewer, accounts
+
+    email = _checked(Text, email, "EMAIL")
+    chosen = None
+    if role is not None:
+        try:
+            chosen = UserRole(role.lower())
+        except ValueError:
+            raise typer.BadParameter(
+                f"{role!r} is not a role; use agent, lead or admin", param_hint="--role"
+            ) from None
+    name = _checked(Name | None, name, "--name")
+    agent_id = _checked(AgentKey | None, agent_id, "--agent-id")
+    if no_teams and team:
+        raise typer.BadParameter("give --team or --no-teams, not both", param_hint="--no-teams")
+    teams = [] if no_teams else _checked(list[Name] | None, team or None, "--team")
+    if (name, chosen, teams, agent_id, active) == (None, None, None, None, None):
+        raise typer.BadParameter(
+            "nothing to change: give --name, --role, --team, --no-teams, --agent-id, --enable "
+            "or --disable",
+            param_hint="EMAIL",
+        )
+    store = _store(database)
+    try:
+        user = accounts.change_user(
+            store,
+            store.user_by_email(email).id,
+            name=name,
+            role=chosen,
+            teams=teams,
+            agent_external_id=agent_id or None,
+            active=active,
+        )
+        team_names = {t.id: t.name for t in store.list_teams(Viewer.system())}
+    except StoreError as exc:
+        raise _fail(exc) from None
+    finally:
+        store.close()
+    if as_json:
+        print_json(user.model_dump(mode="json"))
+        return
+    teams_shown = ", ".join(team_names[t] for t in user.team_ids if t in team_names) or "no team"
+    state = "active" if user.active else "deactivated"
+    console.print(
+        f"{escape(user.email)}: {user.role.value}, {escape(teams_shown)}, {state}"
+        + (f", named {escape(user.name)}" if user.name else "")
+    )
+
+
+@user_app.command("reset-link")
+def user_reset_link(
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="The team app's address, e.g. https://heard.example.com (else the link's path "
+            "is printed).",
+            show_default=False,
+        ),
+    ] = None,
+    database: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Issue a one-time link that lets the user set a new password, working for
+    $HEARD_RESET_LINK_HOURS (default 24); it is printed this once (only its hash is kept) and
+    their earlier unused link stops working."""
+    from heard.model.values import Text
+    from heard.store import StoreError, accounts
+
+    email = _checked(Text, email, "EMAIL")
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise typer.BadParameter(f"{base_url!r} is not an http(s) address", param_hint="--base-url")
+    settings = _settings(database)
+    store = _store(database)
+    try:
+        user = store.user_by_email(email)
+        link, secret = accounts.issue_reset(store, user.id, hours=settings.reset_link_hours)
+    except StoreError as exc:
+        raise _fail(exc) from None
+    finally:
+        store.close()
+    path = accounts.reset_path(secret)
+    url = base_url.rstrip("/") + path if base_url else path
+    if as_json:
+        print_json({**link.model_dump(mode="json", exclude={"used_at"}), "url": url})
+        return
+    sys.stdout.write(url + "\n")
+    errors.print(
+        f"reset link {link.id} for {escape(user.email)}, working once until "
+        f"{link.expires_at:%Y-%m-%d %H:%M} UTC; it is not shown again"
+        + ("" if base_url else " (put the team app's address before it)")
+    )
 
 
 @token_app.command("create")

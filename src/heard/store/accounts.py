@@ -189,6 +189,46 @@ def edit_user(
         return store._user(session, row)
 
 
+def change_user(
+    store: Store,
+    user_id: int,
+    *,
+    name: str | None = None,
+    role: UserRole | None = None,
+    teams: Iterable[str] | None = None,
+    agent_external_id: str | None = None,
+    active: bool | None = None,
+    by: int | None = None,
+) -> UserRecord:
+    """`edit_user` and `Store.set_active` together, as the API and `heard user edit` ask (the
+    admin pages send them as two forms). None keeps what is there. The teams are checked
+    first; a deactivation is applied before the edit (so its refusal, Conflict when no active
+    admin would be left able to act, leaves the user as they were) and an activation after
+    it. The active state is written (and audited) only when it changes."""
+    current = store.get_user(user_id)
+    if teams is not None:
+        teams = clean_teams(teams)
+        if (role or current.role) == UserRole.AGENT and len(teams) > 1:
+            raise Invalid("An agent is in one team: choose one.", field="teams")
+    editing = any(v is not None for v in (name, role, teams, agent_external_id))
+    switch = active is not None and active != current.active
+    if switch and active is False:
+        current = store.set_active(user_id, active=False, by=by)
+    if editing:
+        current = edit_user(
+            store,
+            user_id,
+            name=name,
+            role=role,
+            teams=teams,
+            agent_external_id=agent_external_id,
+            by=by,
+        )
+    if switch and active is True:
+        current = store.set_active(user_id, active=True, by=by)
+    return current
+
+
 def _place(
     store: Store,
     session: Session,
@@ -342,6 +382,11 @@ def issue_reset(
             detail += f"; {replaced} earlier link{'s' if replaced != 1 else ''} replaced"
         store._audit(session, by, "issue_reset", "user", str(user_id), detail)
         return _link(row), secret
+
+
+def reset_path(secret: str) -> str:
+    """Where the team app takes a reset link's secret (the page that sets the password)."""
+    return f"/reset/{secret}"
 
 
 UNUSABLE = "This link has expired or was used already. Ask an admin for a new one."

@@ -440,7 +440,10 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("PATCH", "/api/v1/users/{user_id}"): Call(
         ADMIN_ONLY,
         path=lambda api: {"user_id": api.world.users["rex"]},
-        body=lambda api: {"active": True},
+        body=lambda api: {"name": "Rex", "role": "lead", "teams": ["Red"], "active": True},
+    ),
+    ("POST", "/api/v1/users/{user_id}/reset-link"): Call(
+        (401, 403, 403, 403, 403, 201), path=lambda api: {"user_id": api.world.users["abe"]}
     ),
     ("GET", "/api/v1/users/{user_id}/tokens"): Call(
         ADMIN_ONLY, path=lambda api: {"user_id": api.world.users["ann"]}

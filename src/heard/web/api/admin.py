@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from heard.store import accounts
 from heard.store.records import AuditEntry, UserRecord
 from heard.web.api.conversations import ERRORS
 from heard.web.api.filters import Id, IdQuery
 from heard.web.api.schemas import (
     ErrorOut,
+    ResetLinkOut,
     SessionIn,
     TokenCreatedOut,
     TokenIn,
@@ -67,13 +69,46 @@ def get_user(user_id: Id, principal: Admin, store: StoreDep) -> UserOut:
 def patch_user(
     user_id: Id, body: UserPatch, principal: Admin, store: StoreDep, request: Request
 ) -> UserOut:
-    """Deactivate (or reactivate) a user: their tokens stop working, their sign-in sessions
+    """Change a user's name (`""` clears it), role and teams, or deactivate (or reactivate)
+    them, as the admin pages do; a field left out is kept. A lead leads `teams`; an agent is
+    in one; an admin in none. Deactivated: their tokens stop working, their sign-in sessions
     are revoked and their open live sockets are closed. 409 when it would leave no active
     admin able to act (yourself included)."""
-    user = store.set_active(user_id, active=body.active, by=principal.user.id)
-    if not user.active:
+    before = store.get_user(user_id)
+    user = accounts.change_user(
+        store,
+        user_id,
+        name=body.name,
+        role=body.role,
+        teams=body.teams,
+        agent_external_id=body.agent_id or None,
+        active=body.active,
+        by=principal.user.id,
+    )
+    if before.active and not user.active:
         socket_guard(request.app).deactivated(user_id=user.id)
+    elif user.role != before.role or user.team_ids != before.team_ids:
+        socket_guard(request.app).recheck_soon()
     return UserOut.of(user)
+
+
+@router.post(
+    "/users/{user_id}/reset-link",
+    response_model=ResetLinkOut,
+    status_code=201,
+    responses=ERRORS,
+)
+def create_reset_link(
+    user_id: Id, principal: Admin, store: StoreDep, settings: SettingsDep, request: Request
+) -> ResetLinkOut:
+    """A one-time link that lets the user set a new password, working for
+    `HEARD_RESET_LINK_HOURS`; it is in this answer only (heard keeps its hash). The user's
+    earlier unused link stops working. 422 for a deactivated user."""
+    link, secret = accounts.issue_reset(
+        store, user_id, hours=settings.reset_link_hours, by=principal.user.id
+    )
+    url = str(request.base_url).rstrip("/") + accounts.reset_path(secret)
+    return ResetLinkOut(**link.model_dump(exclude={"used_at"}), url=url)
 
 
 @router.get("/users/{user_id}/tokens", response_model=list[TokenOut], responses=ERRORS)

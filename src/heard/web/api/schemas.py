@@ -138,7 +138,35 @@ class UserIn(_In):
 
 
 class UserPatch(_In):
-    active: bool
+    """What to change about a user; a field left out is kept."""
+
+    name: Name | None = Field(default=None, description="the display name ('' clears it)")
+    role: UserRole | None = None
+    teams: list[Name] | None = Field(
+        default=None,
+        max_length=50,
+        description="the teams a lead leads, or the agent's one team (an admin is in none)",
+    )
+    agent_id: AgentKey | None = Field(
+        default=None,
+        description="the agent's id in the conversations, for a user becoming an agent "
+        "(default: their email)",
+    )
+    active: bool | None = Field(
+        default=None,
+        description="false: their sessions are revoked, tokens refused, live sockets closed",
+    )
+
+
+class ResetLinkOut(BaseModel):
+    id: int
+    user_id: int
+    created_at: datetime
+    expires_at: datetime = Field(description="after this the link no longer works")
+    url: str = Field(
+        description="the link to send the user; it works once and is shown this once only "
+        "(heard keeps its SHA-256)"
+    )
 
 
 class UserOut(BaseModel):

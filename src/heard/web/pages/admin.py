@@ -206,6 +206,13 @@ def human(exc: StoreError) -> str:
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
+def refused(exc: Invalid | Conflict, errors: dict[str, str], *, fields: tuple[str, ...]) -> int:
+    """Put a store refusal under the form field it is about (else the first of `fields`, which
+    the form shows), in the form's words; the status to answer with (409 for a conflict)."""
+    errors[exc.field if exc.field in fields else fields[0]] = human(exc)
+    return 409 if isinstance(exc, Conflict) else 422
+
+
 # --- users -------------------------------------------------------------------------------------
 
 
@@ -259,9 +266,7 @@ async def create_user(
                 by=user.user.id,
             )
         except (Invalid, Conflict) as exc:
-            field = exc.field if exc.field in ("email", "teams", "agent_id") else "email"
-            errors[field] = human(exc)
-            status = 409 if isinstance(exc, Conflict) else 422
+            status = refused(exc, errors, fields=("email", "teams", "agent_id"))
         else:
             return see_other(f"/admin/users/{made.id}?created=1")
     return render_users(request, store, user, form=form, errors=errors, status=status)
@@ -319,9 +324,7 @@ async def edit_user(
                 by=user.user.id,
             )
         except (Invalid, Conflict) as exc:
-            field = exc.field if exc.field in ("name", "teams", "role", "agent_id") else "role"
-            errors[field] = human(exc)
-            status = 409 if isinstance(exc, Conflict) else 422
+            status = refused(exc, errors, fields=("role", "name", "teams", "agent_id"))
         else:
             socket_guard(request.app).recheck_soon()
             return see_other(f"/admin/users/{user_id}?saved=1")
@@ -374,7 +377,7 @@ async def reset_link(
         )
     except Invalid as exc:
         return render_user(request, store, settings, user, user_id, status=422, message=human(exc))
-    url = str(request.base_url).rstrip("/") + f"/reset/{secret}"
+    url = str(request.base_url).rstrip("/") + accounts.reset_path(secret)
     return render_user(
         request, store, settings, user, user_id, reset_url=url, reset_until=link.expires_at
     )
