@@ -450,3 +450,13 @@ def test_information_asked_for_needs_no_next_step_but_a_request_does() -> None:
     )
     refusal = "Unfortunately Dr. Morgan has no appointment available at 5 pm."
     assert "no_next_step" in kinds(check(booking, refusal))
+
+
+def test_a_second_message_in_a_row_still_answers_the_customer() -> None:
+    """A draft sent after the agent's own message answers the customer turns before it."""
+    conv = conversation(
+        "chat",
+        ("customer", "A FORM? I don't want a form. This is ridiculous, I lost a day's pay!"),
+        ("agent", "Sir, please calm down."),
+    )
+    assert "missing_acknowledgement" in kinds(check(conv, "Please fill in the form."))

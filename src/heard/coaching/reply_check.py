@@ -189,11 +189,14 @@ def _asks(ctx: Context, reply: int) -> list[str]:
 
 
 def _answering(ctx: Context, reply: int) -> list[int]:
-    """The customer turns the draft answers: those since the agent's previous reply."""
+    """The customer turns the draft answers: those since the agent's previous reply (when
+    the draft follows the agent's own message, those before that run of agent messages)."""
     turns: list[int] = []
     for turn in reversed(ctx.turns[:reply]):
         if turn.role == Role.AGENT:
-            break
+            if turns:
+                break
+            continue
         if turn.role == Role.CUSTOMER:
             turns.append(turn.index)
     return turns[::-1]
