@@ -25,12 +25,9 @@ from heard.store.quotes import quoted
 from heard.store.records import UserRole, Viewer
 from heard.store.redaction import free_text
 from heard.store.tables import (
-    AgentRow,
     ConversationRow,
     DisputeRow,
     ScorecardRow,
-    TeamRow,
-    UserRow,
 )
 
 if TYPE_CHECKING:
@@ -142,30 +139,8 @@ def _row(store: Store, session: Session, viewer: Viewer, dispute_id: int) -> Dis
 def _records(session: Session, rows: Sequence[DisputeRow]) -> list[Dispute]:
     if not rows:
         return []
-    conversations = {
-        c.id: c
-        for c in session.execute(
-            select(
-                ConversationRow.id,
-                ConversationRow.conversation_id,
-                AgentRow.name.label("agent"),
-                AgentRow.external_id,
-                TeamRow.name.label("team"),
-            )
-            .outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
-            .outerjoin(TeamRow, TeamRow.id == ConversationRow.team_id)
-            .where(ConversationRow.id.in_({r.conversation_id for r in rows}))
-        )
-    }
-    people = {r.raised_by for r in rows} | {r.decided_by for r in rows}
-    names = {
-        u.id: u.name or u.email
-        for u in session.execute(
-            select(UserRow.id, UserRow.name, UserRow.email).where(
-                UserRow.id.in_({p for p in people if p is not None})
-            )
-        )
-    }
+    conversations = reviews.conversation_heads(session, {r.conversation_id for r in rows})
+    names = reviews.user_names(session, {r.raised_by for r in rows} | {r.decided_by for r in rows})
     found = []
     for r in rows:
         c = conversations[r.conversation_id]

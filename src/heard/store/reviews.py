@@ -353,36 +353,54 @@ def new_review(
 # --- reading -----------------------------------------------------------------------------------
 
 
-def review_records(
-    session: Session, rows: Sequence[ReviewRow], *, viewer: Viewer, reveal: set[int]
-) -> list[Review]:
-    """Records of `rows`, with the labels of those in `reveal` (their answers may be shown)."""
-    if not rows:
-        return []
-    conversations = {
+def conversation_heads(session: Session, ids: set[int], *extra: Any) -> dict[int, Any]:
+    """Conversation row id → its external id, agent (name, external id), team and the
+    `extra` columns, for records that name the conversation they are about."""
+    return {
         c.id: c
         for c in session.execute(
             select(
                 ConversationRow.id,
                 ConversationRow.conversation_id,
-                ConversationRow.occurred_at,
-                ConversationRow.listening_score,
+                *extra,
                 AgentRow.name.label("agent"),
                 AgentRow.external_id,
                 TeamRow.name.label("team"),
             )
             .outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
             .outerjoin(TeamRow, TeamRow.id == ConversationRow.team_id)
-            .where(ConversationRow.id.in_({r.conversation_id for r in rows}))
+            .where(ConversationRow.id.in_(ids))
         )
     }
-    people = {r.reviewer_id for r in rows} | {r.assigned_by for r in rows if r.assigned_by}
-    names = {
+
+
+def user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    """User id → the name to show (the email when the user has no name)."""
+    return {
         u.id: u.name or u.email
         for u in session.execute(
-            select(UserRow.id, UserRow.name, UserRow.email).where(UserRow.id.in_(people))
+            select(UserRow.id, UserRow.name, UserRow.email).where(
+                UserRow.id.in_({i for i in ids if i is not None})
+            )
         )
     }
+
+
+def review_records(
+    session: Session, rows: Sequence[ReviewRow], *, viewer: Viewer, reveal: set[int]
+) -> list[Review]:
+    """Records of `rows`, with the labels of those in `reveal` (their answers may be shown)."""
+    if not rows:
+        return []
+    conversations = conversation_heads(
+        session,
+        {r.conversation_id for r in rows},
+        ConversationRow.occurred_at,
+        ConversationRow.listening_score,
+    )
+    names = user_names(
+        session, {r.reviewer_id for r in rows} | {r.assigned_by for r in rows if r.assigned_by}
+    )
     labels: dict[int, list[ReviewLabel]] = {}
     shown = [r.id for r in rows if r.id in reveal]
     if shown:
