@@ -496,8 +496,13 @@ def test_a_repeat_ask_message_says_which_turn_is_whose() -> None:
         ("agent", "May I have your name, please?"),
     )
     [tip] = [t for t in scorecard.tips if t.behaviour == "repeat_ask"]
-    assert tip.message.startswith("Asks again for a detail the customer gave at turn 3:")
-    assert "— the customer earlier, at turn 0:" in tip.message
+    # and "the customer gave at turn 21: “May I have your name” — the customer earlier, at
+    # turn 12: “Ben”" still did (all 9 such messages judged ungrammatical, sample n): each
+    # side is named with its own turn
+    assert tip.message == (
+        "Asks again for a detail the customer gave: the customer said “My name is Angela Smith” at"
+        " turn 0, and at turn 3 the agent says “May I have your name”."
+    )
 
 
 def test_a_first_name_is_not_a_full_name() -> None:
@@ -528,3 +533,94 @@ def test_a_complaint_in_plain_words_gets_a_sorry() -> None:
 def test_a_smiley_or_a_heart_carries_no_worry(text: str) -> None:
     scorecard = ANALYZER.analyze(chat(("customer", text), ("agent", "Sure."))).scorecard
     assert all(e.label != "worry" for e in scorecard.emotions)
+
+
+# Sample n (data/judgements/2026-12-06n-star): two judges, blind to each other.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not really too worried about it so if things don't work just change it for me.",
+        "Don't worry about the date, any day next week works for me.",
+    ],
+)
+def test_a_feeling_said_only_to_deny_it_is_no_feeling(text: str) -> None:
+    """Reassurance was asked of "I'm not really too worried about it" (both judges: wrong);
+    the model must not read the denied worry back in either."""
+    scorecard = card(("customer", text), ("agent", "On what day do you want to fly?"))
+    assert all(e.label == "neutral" for e in scorecard.emotions)
+    assert not tips(scorecard, "reassurance")
+
+
+def test_a_worry_that_is_not_denied_still_calls_for_reassurance() -> None:
+    scorecard = card(
+        ("customer", "I'm really worried, someone took money out of my account last night."),
+        ("agent", "Could you provide your account number, please?"),
+    )
+    assert [e.label for e in scorecard.emotions] == ["worry"]
+    [tip] = tips(scorecard, "reassurance")
+    assert "I'll do all I can" not in tip  # it read as a promise before "I'm not able to"
+
+
+@pytest.mark.parametrize(
+    "text", ["Hello. I want to submit a fraud report", "great, let's get that fraud report filed."]
+)
+def test_a_routine_fraud_report_is_no_worry(text: str) -> None:
+    scorecard = card(("customer", text), ("agent", "Could I get your full name and PIN?"))
+    assert all(e.label != "worry" for e in scorecard.emotions)
+
+
+def test_no_details_to_name_no_personalised_reply_tip() -> None:
+    """'Name the customer's own details in your reply.' with no detail to name (six tips
+    unusable to both judges) is not shown, nor a say-back of the customer's words instead."""
+    scorecard = card(
+        ("customer", "I got lost again, I can't believe I took the wrong way again today."),
+        ("agent", "Where are you now?"),
+    )
+    assert not tips(scorecard, "personalised_reply")
+    assert not tips(scorecard, "uses_details")
+
+
+def test_a_hope_or_plans_in_a_goodbye_are_no_concerns() -> None:
+    for parting in (
+        "Thank you so much! I can't wait to get this out of my system!",
+        "Nah Phil and I need to start getting ready for dinner. Thank you for all your help!",
+    ):
+        scorecard = card(
+            ("customer", "Can you book me an appointment with Dr. Alexis for tomorrow?"),
+            ("agent", "Great, your appointment with Dr. Alexis is booked for tomorrow at 9!"),
+            ("customer", parting),
+            ("agent", "Be well and good bye."),
+        )
+        assert not findings(scorecard, "unaddressed_concern"), parting
+
+
+def test_a_different_detail_given_is_not_the_one_asked_for() -> None:
+    """Asked for the date of birth, the customer gave their mother's maiden name: asking
+    again for the date of birth is no repeat (both judges: wrong)."""
+    scorecard = card(
+        ("customer", "Someone has been taking $10 from my account."),
+        ("agent", "Could you provide your date of birth, please?"),
+        ("customer", "My mother's name is Miller"),
+        ("agent", "I need your date of birth as well."),
+    )
+    assert not findings(scorecard, "repeat_ask")
+    again = card(
+        ("customer", "Someone has been taking $10 from my account."),
+        ("agent", "Could you provide your date of birth, please?"),
+        ("customer", "March 3rd 1970"),
+        ("agent", "I need your date of birth as well."),
+    )
+    assert findings(again, "repeat_ask") == [3]
+
+
+def test_a_short_reaction_gets_a_short_answer_before_the_close() -> None:
+    scorecard = card(
+        ("customer", "can you check what the weather in chicago will be today"),
+        ("agent", "It will be snowing all day in Chicago, around 20 degrees."),
+        ("customer", "oh terrible!!"),
+        ("agent", "Is there anything else that I can do for you?"),
+    )
+    [tip] = tips(scorecard, "rushing")  # "that's a lot to have on your mind" overstated it
+    assert tip.startswith("Answer their reaction before you close: “Oh no")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from heard.analysis.context import Context
+from heard.analysis.rubric import ON_SCREEN
 from heard.language.lexicon import lexicon
 from heard.model import Finding, Role, Turn
 
@@ -103,6 +104,14 @@ def called_at(ctx: Context, behaviour: str, findings: list[Finding]) -> int | No
         turn = _reply_to_details(ctx)
         if turn is not None and _found_at(findings, CLOSING_CHECK, turn):
             return None  # "So you're late — anything else I can do?" personalises nothing
+        if (
+            turn is not None
+            and ctx.conversation.channel in ON_SCREEN
+            and not ctx.annotations.get("unused_details", {}).get(turn)
+        ):
+            return None  # no specifics left to name: "Name the customer's own details in your
+            # reply." alone gives the agent nothing to put in (6 of 17 unusable, sample n), and
+            # the customer's words said back on their own screen read as parroting
         return turn
     if behaviour == "open_question":
         if ctx.conversation.channel not in RECAP_CHANNELS:

@@ -516,13 +516,20 @@ def _deducted_tip(ctx: Context, name: str, behaviour: Behaviour, finding: Findin
     if isinstance(said, str) and isinstance(raised, int):
         # a finding about the customer's words (a concern left unanswered) quotes them
         message = f"{behaviour.label} at turn {span.turn}: “{_clip(said)}” (turn {raised})"
+    elif isinstance(raised, int) and 0 <= raised < len(ctx.turns) and raised != span.turn:
+        # both sides, each with its own turn, in the order they were said: "the customer gave
+        # at turn 21: “May I have your name”" read the agent's ask as the customer's words
+        # (every such message judged ungrammatical, sample n)
+        value = finding.data.get("value")
+        words = value if isinstance(value, str) else ctx.turns[raised].text
+        agent = _said(ctx, span)
+        message = (
+            f"{behaviour.label}: the customer said “{_clip(words.strip(), 60)}” at turn "
+            f"{raised}, and at turn {span.turn} the agent says {agent}"
+            + ("" if agent[-2:-1] in ("?", "!", ".", "…") else ".")
+        )
     else:
         message = f"{behaviour.label} at turn {span.turn}: {_said(ctx, span)}"
-        if isinstance(raised, int) and 0 <= raised < len(ctx.turns) and raised != span.turn:
-            # what the customer had said, so the reader sees both sides ("already gave", "asked")
-            value = finding.data.get("value")
-            words = value if isinstance(value, str) else ctx.turns[raised].text
-            message += f" — the customer earlier, at turn {raised}: “{_clip(words.strip(), 60)}”"
     words_at = span.turn
     if name == "rushing":  # "Before we finish: you told me …": the request still open, if any
         still_open = [c for c in ctx.annotations.get("concerns", []) if c.addressed is None]

@@ -338,6 +338,21 @@ _NO_VALUE = re.compile(
 asking again is not a repeat ask."""
 
 
+_SECURITY = re.compile(
+    r"\b(?:mother'?s?|maiden|pin|password|passcode|security (?:question|answer))\b", _I
+)
+"""A security detail, not one of `ITEMS`: a short answer naming one ("My mother's name is
+Miller") gives it, not the date of birth that was asked for (judged a wrong repeat-ask,
+sample n)."""
+
+
+def _names_other(item: str, answer: str) -> bool:
+    """Whether a short answer to the ask for `item` names another detail instead."""
+    return bool(_SECURITY.search(answer)) or any(
+        spec.asked.search(answer) for other, spec in ITEMS.items() if other != item
+    )
+
+
 def _note_given(turn: int, text: str, last_asked: list[str], given: dict[str, Given]) -> None:
     """Record the items a customer turn gives (first mention wins)."""
     if not last_asked and not _MAY_GIVE.search(text):
@@ -355,6 +370,7 @@ def _note_given(turn: int, text: str, last_asked: list[str], given: dict[str, Gi
             and answer
             and len(stripped.split()) <= _SHORT_ANSWER
             and not _NO_VALUE.search(stripped)
+            and not _names_other(item, stripped)
         ):
             offset = len(text) - len(text.lstrip())
             given[item] = Given(turn, offset, offset + len(stripped))

@@ -488,6 +488,7 @@ def _kind(sentence: str) -> str | None:
         or _REACTION.match(sentence)
         or _WITHDRAWS.search(sentence)
         or lexicon("small_talk").search(sentence)
+        or lexicon("looking_forward").search(sentence)
     ):
         return None
     if sentence.endswith("?"):

@@ -45,7 +45,12 @@ def emotion_of(text: str) -> tuple[str, float, tuple[int, int] | None]:
     adds intensity to anger; a shouted word ("A FORM?") turns frustration into anger."""
     if _JOKING.search(text):
         return "neutral", 0.0, None  # "I'm so nervous! Just kidding!": said in jest
-    found = [(e, m) for e in EMOTIONS for m in lexicon(f"emotion_{e}").finditer(text)]
+    found = [
+        (e, m)
+        for e in EMOTIONS
+        for m in lexicon(f"emotion_{e}").finditer(text)
+        if not negated(text, m.start())
+    ]
     # having to repeat yourself ("I've asked twice now", "did anyone read my email?") frustrates
     found += [("frustration", m) for m in lexicon("not_heard").finditer(text)]
     kept: list[tuple[str, re.Match[str]]] = []
@@ -69,6 +74,28 @@ def emotion_of(text: str) -> tuple[str, float, tuple[int, int] | None]:
     intensity = min(1.0, 0.4 + 0.2 * scores[label] + (0.2 if shouting and label == "anger" else 0))
     first = hits[label][0]
     return label, round(intensity, 2), (first.start(), first.end())
+
+
+NEGATION_WORDS = 3
+"""A negation at most this many words before a feeling word turns it around ("not really too
+worried"); further back it is about something else ("I don't know why I'm so angry")."""
+_CLAUSE_END = re.compile(r"[.,;:!?\n]")
+
+
+def negated(text: str, start: int) -> bool:
+    """Whether the feeling word at `start` is negated: "I'm not really too worried about it"
+    (reassurance was asked of a relaxed customer, sample n), "don't worry"."""
+    before = text[max(0, start - 40) : start]
+    clause = before[max((m.end() for m in _CLAUSE_END.finditer(before)), default=0) :]
+    last = max((m.end() for m in lexicon("negation").finditer(clause)), default=None)
+    return last is not None and len(clause[last:].split()) <= NEGATION_WORDS
+
+
+def negated_feeling(text: str) -> bool:
+    """Whether the turn names a feeling only to deny it ("I'm not worried"): no model guess."""
+    return any(
+        negated(text, m.start()) for e in EMOTIONS for m in lexicon(f"emotion_{e}").finditer(text)
+    )
 
 
 @cache
@@ -177,7 +204,10 @@ class CustomerEmotion(Detector):
         unlabelled = [
             i
             for i, (label, _, _) in enumerate(lexical)
-            if label == "neutral" and not _JOKING.search(customer[i].text)  # in jest: no reading
+            # in jest, or a feeling denied ("I'm not too worried"): no reading
+            if label == "neutral"
+            and not _JOKING.search(customer[i].text)
+            and not negated_feeling(customer[i].text)
         ]
         from_model: set[int] = set()
         if model is not None and unlabelled:

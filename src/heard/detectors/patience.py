@@ -31,6 +31,11 @@ MARKER_REACH = 3
 """A system hold marker this many turns after an announcement belongs to it."""
 
 
+REACTION_WORDS = 4
+"""A customer message this short ("oh terrible!!") is a reaction: "that's a lot to have on your
+mind" overstates it (judged unusable, sample n)."""
+
+
 @register
 class Rushing(Detector):
     name: ClassVar[str] = "heard.rushing.v1"
@@ -86,7 +91,14 @@ class Rushing(Detector):
                     )
                 elif upset_now and not any(p.search(reply.text) for p in feeling):
                     worried = {emotions[t.index]["label"] for t in upset} <= WORRY
-                    if worried and upset:  # nervous, scared, worried: not a complaint
+                    reaction = sum(len(t.text.split()) for t in customer_turns) <= REACTION_WORDS
+                    if upset and reaction:  # "oh terrible!!" at a snowy forecast
+                        why = "moves to close without a word for the customer's reaction"
+                        advice = (
+                            "Answer their reaction before you close: “Oh no — I'm sorry to hear "
+                            "that.” Then ask if anything is still open."
+                        )
+                    elif worried and upset:  # nervous, scared, worried: not a complaint
                         why = "moves to close without a word for the worry the customer shared"
                         advice = (
                             "Answer what they shared before you close: “I understand — "
