@@ -27,13 +27,16 @@ if TYPE_CHECKING:
 
 EMOTIONS = ("anger", "frustration", "worry", "confusion", "satisfaction")
 _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
-_JOKING = re.compile(
-    r"\b(?:just kidding|just joking|jk|j/k|kidding!|lol|lmao|haha+|hehe+)\b|<3|:\)|;\)|:D\b",
-    re.I,
-)
+_EMOTICON = re.compile(r"<3|:\)|;\)|:D\b", re.I)
+"""A smiley or a heart: with the words of `lexicons/joking.txt`, a sign of jest."""
 TEXTS_KEPT = 50_000
 """Customer turns whose emotion (lexicon and model) is kept, by text: a live session analyses
 the conversation so far after every turn, so each turn's text comes back every time."""
+
+
+def _joking(text: str) -> bool:
+    """Whether the customer says they are joking ("Just kidding!", "lol", ":)")."""
+    return bool(lexicon("joking").search(text) or _EMOTICON.search(text))
 
 
 @lru_cache(maxsize=TEXTS_KEPT)
@@ -43,7 +46,7 @@ def emotion_of(text: str) -> tuple[str, float, tuple[int, int] | None]:
     Cues of different emotions may overlap ("how do I know it won't get stuck again?" is worry,
     though "again?" alone would be frustration): the longer cue wins. Shouting (capitals, "!!")
     adds intensity to anger; a shouted word ("A FORM?") turns frustration into anger."""
-    if _JOKING.search(text):
+    if _joking(text):
         return "neutral", 0.0, None  # "I'm so nervous! Just kidding!": said in jest
     found = [(e, m) for e in EMOTIONS for m in lexicon(f"emotion_{e}").finditer(text)]
     # having to repeat yourself ("I've asked twice now", "did anyone read my email?") frustrates
@@ -177,7 +180,7 @@ class CustomerEmotion(Detector):
         unlabelled = [
             i
             for i, (label, _, _) in enumerate(lexical)
-            if label == "neutral" and not _JOKING.search(customer[i].text)  # in jest: no reading
+            if label == "neutral" and not _joking(customer[i].text)  # in jest: no reading
         ]
         from_model: set[int] = set()
         if model is not None and unlabelled:
