@@ -459,6 +459,8 @@ def test_an_account_number_is_never_a_detail_to_write_back() -> None:
             "Thanks for letting me know",
         ),
         ("May I have your name, please?", {"request": True}, "Sure, I can help with that"),
+        # "any other questions?" is the same stock closing as "anything else?"
+        ("Do you have any other questions?", {"request": True}, "Thanks for letting me know"),
     ],
 )
 def test_a_plain_acknowledgement_does_not_echo_or_contradict_the_reply(
@@ -469,6 +471,16 @@ def test_a_plain_acknowledgement_does_not_echo_or_contradict_the_reply(
     from heard.language.phrasing import heard_it
 
     assert heard_it(reply, upset=False, **kwargs) == expected
+
+
+@pytest.mark.parametrize("thanks", ["Thanks, that's the one.", "Cheers, that's the one."])
+def test_a_cheers_is_thanked_back_like_a_thanks(thanks: str) -> None:
+    """One thanks lexicon for rushing and the acknowledgement: "cheers" is a thanks in British
+    chat, so the reply to it opens "You're welcome", not "Thanks for letting me know"."""
+    from heard.analysis.scoring import _heard_it
+
+    ctx = ANALYZER.context(chat(("customer", thanks), ("agent", "Have a good day.")))
+    assert _heard_it(ctx, 1, "Have a good day.") == "You're welcome"
 
 
 def test_in_a_chat_a_repeat_is_owned_without_saying_back_the_wrong_detail() -> None:

@@ -194,9 +194,7 @@ def _reply_to_explanation(
 
 def _goodbye(ctx: Context, agent: Turn) -> bool:
     """A short closing reply ("Thank you and goodbye."): nothing to acknowledge with."""
-    return len(agent.text.split()) < CLOSE_WORDS and bool(
-        lexicon("closing").search(agent.text) or re.search(r"\bgoodbye\b|\bbye\b", agent.text, re.I)
-    )
+    return len(agent.text.split()) < CLOSE_WORDS and bool(lexicon("closing").search(agent.text))
 
 
 def _answers(ctx: Context, said: list[Turn], agent: Turn) -> bool:

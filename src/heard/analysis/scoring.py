@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -242,33 +241,17 @@ def _heard_it(ctx: Context, turn: int, reply: str | None) -> str:
     glad = any(emotions.get(t) == "satisfaction" for t in said)
     upset = (
         any(emotions.get(t) in UPSET for t in said)
-        or any(c.kind == "problem" and _LOSS.search(c.quote) for c in concerns)
+        or any(c.kind == "problem" and lexicon("loss").search(c.quote) for c in concerns)
         # a complaint or a bad day in words no emotion reading caught ("It's too late")
-        or (not glad and any(_SETBACK.search(t.text) for t in turns))
+        or (not glad and any(lexicon("setback").search(t.text) for t in turns))
     )
     return heard_it(
         reply,
         upset=upset,
         request=any(c.kind == "request" for c in concerns),
         glad=glad,
-        thanked=any(_THANKS.search(t.text) for t in turns),
+        thanked=any(lexicon("thanks").search(t.text) for t in turns),
     )
-
-
-_LOSS = re.compile(
-    r"\b(?:lost|stolen|stole|broken|broke|not working|isn't working|doesn't work|won't work|"
-    r"declined|missing|charged|overcharged|cancell?ed|failed|never (?:arrived|came)|"
-    r"didn't (?:arrive|come|work)|wrong bus|damaged|locked out|stuck)\b",
-    re.IGNORECASE,
-)
-_THANKS = re.compile(r"\b(?:thanks|thank you|thx)\b", re.IGNORECASE)
-_SETBACK = re.compile(
-    r"\b(?:too late|bad day|rough day|long day|terrible|awful|horrible|annoying|annoyed|"
-    r"unacceptable|ridiculous|disappointed|disappointing|fed up|upset|sick|ill|not happy|"
-    r"late again|still (?:waiting|not|no)|waited|been waiting)\b",
-    re.IGNORECASE,
-)
-"""A setback or a complaint in plain words: "I'm sorry to hear that", never "thanks"."""
 
 
 def _quote(ctx: Context, span: Span, limit: int = 90) -> str:

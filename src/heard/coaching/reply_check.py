@@ -9,7 +9,6 @@ suggestion built from the customer's own words. Nothing is stored.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
@@ -57,7 +56,6 @@ ORDER = (
 """Issue kinds by importance: what hurts the customer most first; other kinds follow."""
 HANDLED = frozenset({"jargon", "template_reply", "unaddressed_concern"})
 """Negative behaviours reported as issues of their own kind, not as themselves."""
-_CLOSING = re.compile(r"\b(?:anything|something) else\b|\bany other questions\b", re.I)
 _FEELING_WORDS = {
     "anger": "I understand why you're upset",
     "frustration": "I can see how frustrating that is",
@@ -184,7 +182,8 @@ def _asks(ctx: Context, reply: int) -> list[str]:
     return [
         s.text
         for s in ctx.sentences[reply]
-        if (s.text.endswith("?") or lexicon("asks").search(s.text)) and not _CLOSING.search(s.text)
+        if (s.text.endswith("?") or lexicon("asks").search(s.text))
+        and not lexicon("anything_else").search(s.text)
     ]
 
 
@@ -212,7 +211,7 @@ def _signed_off(ctx: Context, reply: int) -> bool:
 def _closes(ctx: Context, reply: int) -> bool:
     """Whether the draft closes the conversation ("anything else?", "goodbye")."""
     text = ctx.turns[reply].text
-    return bool(_CLOSING.search(text) or lexicon("closing").search(text))
+    return bool(lexicon("anything_else").search(text) or lexicon("closing").search(text))
 
 
 def _unaddressed(ctx: Context, concerns: list[Concern], reply: int) -> Iterator[ReplyIssue]:

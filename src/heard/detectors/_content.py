@@ -7,12 +7,9 @@ import re
 from functools import cache, lru_cache
 from importlib.resources import files
 
+from heard.language.lexicon import lexicon
+
 _WORD = re.compile(r"[A-Za-z0-9$£€][A-Za-z0-9'$£€.,:-]*[A-Za-z0-9]|[A-Za-z0-9]")
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|nothing|none|nobody|cannot|(?:is|are|was|were|do|does|did|has|have|had|"
-    r"can|could|wo|would|should|wont|ca|must)n[’']?t|haven't|hasn't|didn't|doesn't|won't|can't)\b",
-    re.IGNORECASE,
-)
 NUMBER_WORDS = {
     "one": "1",
     "two": "2",
@@ -120,9 +117,10 @@ NEGATION_SCOPE = 3
 def negated_words(text: str) -> set[str]:
     """Stems of the content words a negation covers: "still haven't arrived" → {arriv}."""
     words = tokens(text)
+    negation = lexicon("negation").pattern
     out = set()
     for i, word in enumerate(words):
-        if _NEGATION.fullmatch(word):
+        if negation.fullmatch(word):
             out.update(content_words(" ".join(words[i + 1 : i + 1 + NEGATION_SCOPE])))
     return out
 

@@ -117,14 +117,6 @@ _DATE = re.compile(
 _FULL = re.compile(r"\b(?:full|last|sur) ?name\b", re.IGNORECASE)
 _INTRO = re.compile(r"^.*?\b(?:my name is|my name's|this is|i'm|i am|name is)\s+", re.I)
 _TWO_NAMES = re.compile(r"[A-Z][a-z'’-]+\s+[A-Z][a-z'’-]+|\[NAME\]|\[PERSON\]")
-_ANOTHER = re.compile(
-    r"\b(?:another|a different|a new|a second|my other|someone else's)\s+(?:\w+\s+)?"
-    r"(?:ride|booking|order|account|card|reservation|flight|ticket|id|number|appointment|"
-    r"person|friend|room)\b",
-    re.IGNORECASE,
-)
-"""A customer turning to another booking, account or person: what they gave before is about
-the first one."""
 _WHO = ("name", "email", "phone", "date_of_birth", "address", "postcode")
 """Items that say who the customer is, not which booking they mean."""
 _NAME = re.compile(
@@ -261,7 +253,7 @@ class RepeatAsk(Detector):
         findings = []
         for turn in ctx.turns:
             if turn.role == Role.CUSTOMER:
-                if other := _ANOTHER.search(turn.text):
+                if other := lexicon("another_one").search(turn.text):
                     # "Can you check on another ride ID": the old booking's details no longer
                     # do (who the customer is still does, unless it is about another person)
                     keep = () if re.search(r"person|friend", other.group(0), re.I) else _WHO
@@ -328,27 +320,11 @@ def asks(sentence: Sentence) -> list[tuple[str, Span]]:
     return found
 
 
-_NO_VALUE = re.compile(
-    r"^\W*(?:ok(?:ay)?|sure|yes|yeah|yep|no|nope|hold on|one (?:sec|second|moment)|wait|"
-    r"hmm+|um+|what)\W*$|\b(?:can'?t|cannot|don'?t|do not) (?:remember|recall|know)\b|"
-    r"\bnot sure\b|\bforg[eo]t\b|\bno idea\b",
-    re.IGNORECASE,
-)
-"""A short reply to "what's your date of birth?" that gives no value ("Ok", "I can't remember"):
-asking again is not a repeat ask."""
-
-
-_SECURITY = re.compile(
-    r"\b(?:mother'?s?|maiden|pin|password|passcode|security (?:question|answer))\b", _I
-)
-"""A security detail, not one of `ITEMS`: a short answer naming one ("My mother's name is
-Miller") gives it, not the date of birth that was asked for (judged a wrong repeat-ask,
-sample n)."""
-
-
 def _names_other(item: str, answer: str) -> bool:
-    """Whether a short answer to the ask for `item` names another detail instead."""
-    return bool(_SECURITY.search(answer)) or any(
+    """Whether a short answer to the ask for `item` names another detail instead: a security
+    detail ("My mother's name is Miller" when the date of birth was asked for: judged a wrong
+    repeat-ask, sample n) or another item."""
+    return bool(lexicon("security_detail").search(answer)) or any(
         spec.asked.search(answer) for other, spec in ITEMS.items() if other != item
     )
 
@@ -369,7 +345,7 @@ def _note_given(turn: int, text: str, last_asked: list[str], given: dict[str, Gi
             item in last_asked
             and answer
             and len(stripped.split()) <= _SHORT_ANSWER
-            and not _NO_VALUE.search(stripped)
+            and not lexicon("cannot_give").search(stripped)
             and not _names_other(item, stripped)
         ):
             offset = len(text) - len(text.lstrip())

@@ -6,27 +6,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
-from importlib.resources import files
 from typing import ClassVar
 
 from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
-from heard.language.lexicon import lexicon
+from heard.language.lexicon import lexicon, wordlist
 from heard.language.phrasing import join_words
 from heard.model import Finding, Polarity, Role, Span
 
 ACRONYM = re.compile(r"(?<![\^\w])[A-Z][A-Z0-9]{1,5}\b")
 """Upper-case words of 2–6 characters; not a sign-off like ^DO."""
-
-
-@cache
-def plain_acronyms() -> frozenset[str]:
-    text = files("heard.language").joinpath("lexicons", "plain_acronyms.txt").read_text("utf-8")
-    return frozenset(
-        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
 
 
 @register
@@ -49,7 +39,7 @@ class Jargon(Detector):
             for match in ACRONYM.finditer(turn.text):
                 word = match.group(0)
                 if (
-                    word not in plain_acronyms()
+                    word not in wordlist("plain_acronyms")
                     and not _LAUGH.fullmatch(word)
                     and not _code(turn.text, match)
                 ):

@@ -30,21 +30,6 @@ from heard.language.phrasing import verbatim
 from heard.model import Channel, Concern, ConcernStatus, Finding, Polarity, Role, Span
 
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
-_NEW_POINT = re.compile(
-    r"^(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|also|finally|lastly|plus|another thing|"
-    r"one more thing|oh,? and|and also|p\.?s\.?)\b",
-    re.IGNORECASE,
-)
-_META = re.compile(
-    r"\b(?:few|two|three|four|couple of|some|several) (?:things|questions|issues)\b", re.I
-)
-_CONFIRMS = re.compile(
-    r"\b(?:yes|yeah|yep|thanks|thank you|that works|perfect|great|sorted|sorts it|exactly|"
-    r"got it|makes sense|brilliant|cheers|that's (?:right|it|fine))\b",
-    re.IGNORECASE,
-)
-_CLOSING = re.compile(r"\b(?:anything|something) else\b|\bany other questions\b", re.I)
-"""A stock closing question asks nothing about the concern."""
 _ACKNOWLEDGES = ("acknowledgement", "empathy", "apology", "reflection_of_feeling")
 SHORT_QUESTION = 3
 """A question whose details weigh at most this much is answered by a direct reply."""
@@ -63,11 +48,6 @@ _SECOND_REQUEST = re.compile(
 """Where a second request starts inside one sentence: "Can I get a replacement, and will I
 be refunded…?", "…and can you…", "…; also …" (not "…never arrived and I need it…": one
 concern)."""
-_FIRST = re.compile(
-    r"^(?:(?:but|and|so|ok|okay)\W+)?first(?:ly)?\b(?!\s+(?:time|name|class|one))", re.I
-)
-"""A concern asked for first ("But first, can I check my balance?") puts off the others of its
-turn raised before it."""
 ECHO_WORDS = 3
 """A question of at most this many words, every one of them the agent's own from the turn
 before ("A FORM?", "Calm down?"), echoes the agent: disbelief or a check, not a new concern."""
@@ -174,11 +154,11 @@ class ConcernTracker(Detector):
         for turn in ctx.turns:
             text = turn.text
             if turn.role == Role.CUSTOMER:
-                if _CONFIRMS.search(text):
+                if lexicon("confirms").search(text):
                     for concern in replied:
                         concern.settled = True
                 replied = []
-                if unconfirmed and _CONFIRMS.search(text):
+                if unconfirmed and lexicon("confirms").search(text):
                     for concern in unconfirmed:
                         concern.confirmed = turn.index
                     unconfirmed = []
@@ -212,7 +192,10 @@ class ConcernTracker(Detector):
                 and not sentences[0].text.endswith("?")
                 and not dismissive.search(text)
             )
-            asks = any(s.text.endswith("?") and not _CLOSING.search(s.text) for s in sentences)
+            asks = any(
+                s.text.endswith("?") and not lexicon("anything_else").search(s.text)
+                for s in sentences
+            )
             answering = asks
             for concern in waiting_reply:
                 concern.due = turn.index
@@ -338,7 +321,7 @@ class ConcernTracker(Detector):
                     sum(w for (_, w), t in turn_keys if question.start <= t.start < question.end)
                     <= SHORT_QUESTION
                 )
-            if _FIRST.match(group[0].text) and found:
+            if lexicon("asked_first").match(group[0].text) and found:
                 for earlier in found:
                     earlier.deferred = True
             found.append(concern)
@@ -396,8 +379,8 @@ def _groups(ctx: Context, turn: int) -> list[list[Sentence]]:
             if (
                 n > 0
                 or here != paragraph
-                or _NEW_POINT.match(sentence.text)
-                or _FIRST.match(sentence.text)
+                or lexicon("new_point").match(sentence.text)
+                or lexicon("asked_first").match(sentence.text)
                 or not groups
                 or (_asks_anew(sentence) and any(s.text.endswith("?") for s in groups[-1]))
             ):
@@ -444,16 +427,6 @@ def _echoes(sentence: str, agent_words: set[str]) -> bool:
     )
 
 
-_ACCEPTS = re.compile(
-    r"^\W*(?:yes|yeah|yep|sure|ok(?:ay)?|great|perfect|sounds good)\b[\s,.!]*"
-    r"(?:please\b)?[\s,.!]*(?:do (?:it|that)|book(?: it)?|go ahead|proceed|confirm(?: it)?)?"
-    r"[\s.!]*$",
-    re.IGNORECASE,
-)
-"""A bare acceptance of the agent's offer ("Yes, please do that.", "Sure, book it!") answers
-the agent; it raises nothing of its own."""
-
-
 _YES_NO_QUESTION = re.compile(
     r"^\W*(?:(?:so|and|but|ok|okay|also)\W+)?(?:can|could|will|would|is|are|do|does|did|may|"
     r"should|have|has)\b",
@@ -464,29 +437,16 @@ _YES_NO_ANSWER = re.compile(
     r"i'm afraid not)\b",
     re.IGNORECASE,
 )
-_WITHDRAWS = re.compile(
-    r"\b(?:(?:i'll|i will|i'm going to|i am going to|i think i'll|i think i will) "
-    r"[^.?!]*\binstead|never ?mind|forget (?:it|about it)|no longer need|won't be needing|"
-    r"don't need (?:it|that|one) (?:any ?more|now))\b",
-    re.IGNORECASE,
-)
-"""A customer taking a request back ("I think I will just take this scooter instead")."""
-_REACTION = re.compile(
-    r"^\W*(?:oh,?\s+)?(?:really|seriously|honestly|huh|wow|what|why not|is that so|are you sure|"
-    r"no way|oh no|you sure|is it|are you serious)\W*$",
-    re.IGNORECASE,
-)
-"""Surprise, not a question to answer ("Really?", "Seriously?!", "Oh, really?")."""
 
 
 def _kind(sentence: str) -> str | None:
     """question, request or problem when the sentence raises a concern, else None (a
     sign-off, "That will be all I need today", raises none)."""
     if (
-        _ACCEPTS.match(sentence)
+        lexicon("accepts_offer").match(sentence)
         or lexicon("customer_done").search(sentence)
-        or _REACTION.match(sentence)
-        or _WITHDRAWS.search(sentence)
+        or lexicon("surprise").match(sentence)
+        or lexicon("withdraws").search(sentence)
         or lexicon("small_talk").search(sentence)
         or lexicon("looking_forward").search(sentence)
     ):
@@ -499,7 +459,7 @@ def _kind(sentence: str) -> str | None:
         kind = "problem"
     else:
         return None
-    if lexicon("not_heard").search(sentence) or _META.search(sentence):
+    if lexicon("not_heard").search(sentence) or lexicon("several_points").search(sentence):
         return None
     return kind
 

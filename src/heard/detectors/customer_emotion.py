@@ -27,13 +27,16 @@ if TYPE_CHECKING:
 
 EMOTIONS = ("anger", "frustration", "worry", "confusion", "satisfaction")
 _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
-_JOKING = re.compile(
-    r"\b(?:just kidding|just joking|jk|j/k|kidding!|lol|lmao|haha+|hehe+)\b|<3|:\)|;\)|:D\b",
-    re.I,
-)
+_EMOTICON = re.compile(r"<3|:\)|;\)|:D\b", re.I)
+"""A smiley or a heart: with the words of `lexicons/joking.txt`, a sign of jest."""
 TEXTS_KEPT = 50_000
 """Customer turns whose emotion (lexicon and model) is kept, by text: a live session analyses
 the conversation so far after every turn, so each turn's text comes back every time."""
+
+
+def _joking(text: str) -> bool:
+    """Whether the customer says they are joking ("Just kidding!", "lol", ":)")."""
+    return bool(lexicon("joking").search(text) or _EMOTICON.search(text))
 
 
 @lru_cache(maxsize=TEXTS_KEPT)
@@ -43,7 +46,7 @@ def emotion_of(text: str) -> tuple[str, float, tuple[int, int] | None]:
     Cues of different emotions may overlap ("how do I know it won't get stuck again?" is worry,
     though "again?" alone would be frustration): the longer cue wins. Shouting (capitals, "!!")
     adds intensity to anger; a shouted word ("A FORM?") turns frustration into anger."""
-    if _JOKING.search(text):
+    if _joking(text):
         return "neutral", 0.0, None  # "I'm so nervous! Just kidding!": said in jest
     found = [
         (e, m)
@@ -87,7 +90,7 @@ def negated(text: str, start: int) -> bool:
     (reassurance was asked of a relaxed customer, sample n), "don't worry"."""
     before = text[max(0, start - 40) : start]
     clause = before[max((m.end() for m in _CLAUSE_END.finditer(before)), default=0) :]
-    last = max((m.end() for m in lexicon("negation").finditer(clause)), default=None)
+    last = max((m.end() for m in lexicon("denies_feeling").finditer(clause)), default=None)
     return last is not None and len(clause[last:].split()) <= NEGATION_WORDS
 
 
@@ -206,7 +209,7 @@ class CustomerEmotion(Detector):
             for i, (label, _, _) in enumerate(lexical)
             # in jest, or a feeling denied ("I'm not too worried"): no reading
             if label == "neutral"
-            and not _JOKING.search(customer[i].text)
+            and not _joking(customer[i].text)
             and not negated_feeling(customer[i].text)
         ]
         from_model: set[int] = set()

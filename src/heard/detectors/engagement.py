@@ -40,12 +40,6 @@ _REQUEST = re.compile(
 """A request for service or permission ("can I play some trivia?", "can you also help me
 search for a flight?"): the agent may take it up by asking for details, rather than a question
 to answer (3 of 7 judged wrong in sample e were such requests taken up with a question)."""
-_RHETORICAL = re.compile(
-    r"\b(?:did you know|you know what i mean|guess what|know what i mean|ever going to|"
-    r"did you hear that)\b",
-    re.IGNORECASE,
-)
-"""A quip put as a question ("Did you know what goes up must come down?"): nothing to answer."""
 _QUESTION = re.compile(
     _LEAD + r"(?:what|why|how|when|where|who|which|is|are|was|were|do|does|did|will|would|can|"
     r"could|have|has|had|should)\b",
@@ -70,7 +64,7 @@ def open_questions(sentences: list[Sentence], *, requests: bool = False) -> list
         and len(s.text.split()) >= 3
         and _QUESTION.match(s.text)
         and (requests or not _REQUEST.match(" ".join(s.text.split())))
-        and not _RHETORICAL.search(s.text)
+        and not lexicon("rhetorical").search(s.text)
     ]
 
 

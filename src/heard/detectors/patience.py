@@ -18,7 +18,6 @@ from heard.model import Finding, Polarity, Role, Span, Turn
 UPSET = {"anger", "frustration", "worry"}
 WORRY = {"worry"}
 """Upsets that are no complaint: a nervous or scared customer wants a kind word, not a sorry."""
-_THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers)\b", re.IGNORECASE)
 FEELING = ("empathy", "reflection_of_feeling", "apology", "reassurance")
 ANSWER_WORDS = 4
 """A reply that closes with fewer words than this besides the closing ("We'll see. Anything
@@ -72,7 +71,7 @@ class Rushing(Detector):
                 and not _says_done(customer_turns)
                 # a goodbye to the customer's thanks or praise ("No, no. Thank you! I'll leave
                 # an excellent rating.") is a close they invited
-                and not any(_THANKS.search(t.text) for t in customer_turns)
+                and not any(lexicon("thanks").search(t.text) for t in customer_turns)
             ):
                 # (the customer closed first: answering their goodbye is not rushing them)
                 rest = reply.text[: closing.start()] + reply.text[closing.end() :]

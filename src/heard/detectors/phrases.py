@@ -47,8 +47,6 @@ _ACK_WINDOW = 60
 """An acknowledgement counts in the first this-many characters of a reply, or at the start of
 its second sentence (after an opening apology: "Sorry, I replied too soon. Thanks for the
 extra detail…")."""
-_OPENER = re.compile(r"\W*(?:hi|hello|hey|sorry|apologies|(?:i'm|i am) sorry)\b", re.IGNORECASE)
-"""A first sentence that greets or apologises, after which the second may acknowledge."""
 _TITLES = r"(?:mr|mrs|ms|miss|mx|dr|sir|madam)\.?"
 
 
@@ -115,7 +113,7 @@ class AgentPhrases(Detector):
 def _acknowledgement(text: str, sentences: list[Sentence]) -> re.Match[str] | None:
     """An acknowledgement near the start of a reply (see `_ACK_WINDOW`)."""
     match = lexicon("acknowledgement").search(text[:_ACK_WINDOW])
-    if match or len(sentences) < 2 or not _OPENER.match(sentences[0].text):
+    if match or len(sentences) < 2 or not lexicon("greeting_or_apology").match(sentences[0].text):
         return match
     return lexicon("acknowledgement").match(text, sentences[1].start, sentences[1].end)
 

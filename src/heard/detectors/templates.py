@@ -98,10 +98,6 @@ class WrittenReplies(Detector):
 MAX_DETAILS = 4
 _LONG_NUMBER = re.compile(r"\d{6,}")
 """An account or card number: never a detail to write back into a chat."""
-_UNIT = re.compile(
-    r"(?:am|pm|a\.m\.|p\.m\.|%|percent|dollars|euros|pounds|credits|guests|people)", re.IGNORECASE
-)
-"""A word that belongs with the number before it ("4 pm", "300 dollars")."""
 
 
 def _joined(details: list[str], turns: list[int], ctx: Context) -> list[str]:
@@ -135,6 +131,7 @@ def unused_details(ctx: Context) -> dict[int, list[str]]:
     run of them as one: "North Heights Venue", "4 pm") from the turns it answers that it does
     not name: what a tip can tell the agent to put in, in the customer's own spelling."""
     keys = keyed(ctx)
+    number_unit = lexicon("number_unit").pattern
     found: dict[int, list[str]] = {}
     waiting: list[int] = []
     for turn in ctx.turns:
@@ -151,7 +148,7 @@ def unused_details(ctx: Context) -> dict[int, list[str]]:
             for (key, weight), token in zip(keys[index], ctx.tokens[index], strict=True):
                 fresh = weight >= SPECIFIC and key not in used
                 between = text[run[-1][1] : token.start] if run else ""
-                unit = bool(run) and _UNIT.fullmatch(token.text) is not None
+                unit = bool(run) and number_unit.fullmatch(token.text) is not None
                 joined = between.strip() == "" or (
                     between.strip().lower() in ("and", "&")
                     and text[run[-1][0]].isupper()

@@ -178,14 +178,6 @@ def _answers_the_reply(reply: str, after: str) -> bool:
     return asked and (len(after.split()) <= ANSWER_WORDS or bool(_YES_NO.match(after)))
 
 
-_CUT_OFF = re.compile(
-    r"\b(?:hit (?:enter|send) too (?:early|soon)|(?:i )?wasn't (?:finished|done)|let me finish|"
-    r"as i was saying|not finished yet)\b",
-    re.IGNORECASE,
-)
-"""The customer saying they had not finished ("Sorry, hit enter too early.")."""
-
-
 def carries_on(before: str, after: str) -> bool:
     """Whether `after` continues `before` (a joining first word, or an open ending); a
     question ("Which day?") asks something of its own."""
@@ -200,5 +192,5 @@ def carries_on(before: str, after: str) -> bool:
         first in CARRY_ON
         or after.lstrip().startswith(("...", "…"))
         or opened
-        or _CUT_OFF.search(after) is not None
+        or lexicon("cut_off").search(after) is not None
     )

@@ -703,7 +703,6 @@ _CHEERS = re.compile(
     r"(?:great|good|wonderful|awesome|fantastic))\b",
     re.I,
 )
-_ANYTHING_ELSE = re.compile(r"\b(?:anything|something) else\b", re.I)
 
 
 def heard_it(
@@ -723,7 +722,7 @@ def heard_it(
     cheered = bool(reply and _CHEERS.match(reply))  # "Great, …" / "Excellent, …": glad already
     if glad and not cheered:
         return HEARD_IT["glad"]
-    closing = bool(reply and _ANYTHING_ELSE.search(reply))
+    closing = bool(reply and lexicon("anything_else").search(reply))
     if request and not closing and not (reply and _DONE.search(reply)):
         return HEARD_IT["request"]  # not before "it's done" nor before "anything else?"
     return HEARD_IT["other"]
