@@ -1,5 +1,5 @@
-"""The pages in a real browser: highlights explain themselves, plotly draws the charts from
-the app's own copy of plotly.js, and the survey works on a phone."""
+"""The pages in a real browser: highlights explain themselves, the charts are inline SVG
+images with their titles, and the survey works on a phone."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ CALL = "ex-01-call-interruptions"
 CHAT = "ex-03-chat-angry-handled-badly"
 
 
-def _charts_drawn(page, selector: str, *, count: int = 1) -> None:
-    page.wait_for_function(
-        "([s, n]) => document.querySelectorAll(s + ' .main-svg').length >= n", arg=[selector, count]
-    )
+def _charts_drawn(page, selector: str) -> None:
+    """The chart is an SVG image named by its title, drawn at a usable size."""
+    chart = page.locator(f"{selector} svg.plot[role=img]")
+    title = chart.locator("title").first.text_content()
+    assert title and page.get_by_role("img", name=title, exact=True).count() == 1
+    box = chart.bounding_box()
+    assert box and box["width"] > 200 and box["height"] > 100, (selector, box)
 
 
 def test_conversation_viewer_highlights_and_explains(page, site, screenshot) -> None:
@@ -44,7 +47,7 @@ def test_conversation_viewer_highlights_and_explains(page, site, screenshot) -> 
 def test_emotion_chart_and_call_timeline_render(page, site, screenshot) -> None:
     page.goto(f"{site}/conversations/{CALL}")
     _charts_drawn(page, "#emotion-chart")
-    assert page.locator("#emotion-chart svg.main-svg .scatterlayer .point").count() > 3
+    assert page.locator("#emotion-chart svg.plot rect.slot").count() > 3, "a column a turn"
     assert page.locator(".timeline svg.track rect.bar").count() > 5
     assert page.locator(".timeline a.mark.interruption").count() >= 1
     assert page.locator("audio").count() == 0, "no audio kept: no player"
@@ -83,8 +86,8 @@ def test_dashboard_charts_render(page, site, screenshot) -> None:
 def test_other_pages_load_without_errors(page, site, screenshot, path: str) -> None:
     page.goto(f"{site}{path}")
     page.wait_for_load_state("load")
-    for chart in page.locator(".chart").all():
-        chart.locator(".main-svg").first.wait_for()
+    for chart in page.locator("figure.chart").all():
+        _charts_drawn(page, f"#{chart.get_attribute('id')}")
     screenshot(page, path.strip("/"))
     assert not page.errors
 

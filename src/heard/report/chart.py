@@ -23,17 +23,18 @@ EMOTION_STYLE: dict[str, tuple[str, str]] = {
 OTHER_STYLE = ("#37474f", "cross")
 
 
-_POLYGONS = {
+MARKER_POLYGONS: dict[str, tuple[tuple[float, float], ...]] = {
     "triangle": ((0, -1), (1, 0.8), (-1, 0.8)),
     "triangle-down": ((0, 1), (1, -0.8), (-1, -0.8)),
     "diamond": ((0, -1), (1, 0), (0, 1), (-1, 0)),
     "square": ((-0.85, -0.85), (0.85, -0.85), (0.85, 0.85), (-0.85, 0.85)),
 }
+"""Marker outlines around (0, 0) at radius 1, shared with the web pages' charts."""
 
 
 def _marker(shape: str, x: float, y: float, colour: str, r: float = 6) -> str:
-    if shape in _POLYGONS:
-        points = " ".join(f"{x + dx * r:.1f},{y + dy * r:.1f}" for dx, dy in _POLYGONS[shape])
+    if shape in MARKER_POLYGONS:
+        points = " ".join(f"{x + dx * r:.1f},{y + dy * r:.1f}" for dx, dy in MARKER_POLYGONS[shape])
         return f'<polygon points="{points}" fill="{colour}" stroke="#ffffff" stroke-width="1"/>'
     if shape == "circle":
         return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r * 0.9:.1f}" fill="{colour}"/>'

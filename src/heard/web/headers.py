@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from heard.web.assets import plotly_style_sources
-
 CSP_SOURCES: dict[str, str] = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -24,11 +22,11 @@ CSP_SOURCES: dict[str, str] = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
-"""The policy's directives. Scripts only from this site, never inline (charts travel as
-`<script type="application/json">`, which is data, not script). Styles only from this site too,
-no 'unsafe-inline': the templates carry no style attribute (a bar's length is `data-width`, set
-by the page's script through the CSSOM, which CSP does not govern), and the `<style>` elements
-plotly.js writes are allowed by their hashes (`heard.web.assets.plotly_style_sources`).
+"""The policy's directives. Scripts only from this site, never inline. Styles only from this
+site too, with no 'unsafe-inline' and no hashes: the templates carry no style attribute (a
+bar's length is `data-width`, set by the page's script through the CSSOM, which CSP does not
+govern), and the charts are inline SVG drawn on the server (heard.web.svgplot) whose
+presentation attributes are not styles.
 `connect-src 'self'` covers the live pages' WebSocket (same host, ws: or wss:)."""
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
@@ -40,8 +38,7 @@ HSTS = "max-age=31536000"
 
 def content_security_policy(*, frame_ancestors: str = "'none'") -> str:
     """The app's policy, with `frame-ancestors` as given (the live pages' own framing)."""
-    styles = " ".join((CSP_SOURCES["style-src"], *plotly_style_sources()))
-    sources = {**CSP_SOURCES, "style-src": styles, "frame-ancestors": frame_ancestors}
+    sources = {**CSP_SOURCES, "frame-ancestors": frame_ancestors}
     return "; ".join(f"{name} {value}" for name, value in sources.items())
 
 

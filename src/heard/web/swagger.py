@@ -1,6 +1,7 @@
 """The API's interactive page, /api/docs: Swagger UI from the installed swagger-ui-bundle-v2
-package (/static/vendor/swagger-ui/), started by our own /static/api-docs.js, so the page loads
-nothing from another host and runs under the app's Content-Security-Policy (no inline script)."""
+package (/static/vendor/swagger-ui/), started by our own /static/api-docs.js (each linked by
+its hashed name, heard.web.assets), so the page loads nothing from another host and runs under
+the app's Content-Security-Policy (no inline script)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from html import escape
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from heard import __version__
-from heard.web.assets import SWAGGER_DIR
+from heard.web.assets import SWAGGER_DIR, asset_url
 
 DOCS_PATH = "/api/docs"
 OAUTH2_REDIRECT_PATH = "/docs/oauth2-redirect"
@@ -23,10 +23,10 @@ _PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/static/{vendor}swagger-ui.css">
-<script src="/static/{vendor}swagger-ui-bundle.js" defer></script>
-<script src="/static/api-docs.js?v={version}" defer></script>
+<link rel="icon" href="{favicon}" type="image/svg+xml">
+<link rel="stylesheet" href="{css}">
+<script src="{bundle}" defer></script>
+<script src="{starter}" defer></script>
 </head>
 <body>
 <div id="swagger-ui" data-openapi="{openapi}" data-oauth2-redirect="{redirect}"></div>
@@ -37,7 +37,7 @@ _PAGE = """<!doctype html>
 _REDIRECT = """<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Swagger UI: OAuth2 redirect</title></head>
-<body><script src="/static/{vendor}oauth2-redirect.js"></script></body>
+<body><script src="{script}"></script></body>
 </html>
 """
 
@@ -47,8 +47,10 @@ def api_docs(request: Request) -> HTMLResponse:
     app = request.app
     page = _PAGE.format(
         title=escape(f"{app.title} API"),
-        vendor=SWAGGER_DIR,
-        version=escape(__version__),
+        favicon=asset_url("favicon.svg"),
+        css=asset_url(f"{SWAGGER_DIR}swagger-ui.css"),
+        bundle=asset_url(f"{SWAGGER_DIR}swagger-ui-bundle.js"),
+        starter=asset_url("api-docs.js"),
         openapi=escape(app.openapi_url or "/openapi.json"),
         redirect=OAUTH2_REDIRECT_PATH,
     )
@@ -57,4 +59,4 @@ def api_docs(request: Request) -> HTMLResponse:
 
 @router.get(OAUTH2_REDIRECT_PATH)
 def oauth2_redirect() -> HTMLResponse:
-    return HTMLResponse(_REDIRECT.format(vendor=SWAGGER_DIR))
+    return HTMLResponse(_REDIRECT.format(script=asset_url(f"{SWAGGER_DIR}oauth2-redirect.js")))

@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from heard.web import create_app
 from heard.web.app import SESSION_COOKIE
+from heard.web.assets import IMMUTABLE, asset_url, load_asset, source_of
 from heard.web.auth import survey_token
 from teamdata import PASSWORD
 from web.api.conftest import Api, make_settings
@@ -36,6 +37,7 @@ def assert_secured(answer, *, frame: str = "'none'") -> None:
     policy = answer.headers["content-security-policy"]
     directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
     assert directives["script-src"] == "'self'", "no inline script, no other host"
+    assert directives["style-src"] == "'self'", "no inline style, no hash exceptions"
     assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
     assert directives["object-src"] == "'none'" and directives["base-uri"] == "'none'"
     assert directives["form-action"] == "'self'"
@@ -62,7 +64,7 @@ def test_every_kind_of_answer_carries_the_headers(api: Api) -> None:
         client.get(f"{V1}/me"),  # an API error (401)
         client.get(f"{V1}/me", headers=api.headers("lead")),  # an API answer
         client.get("/static/heard.css"),  # a static file
-        client.get("/static/vendor/plotly.min.js"),
+        client.get(asset_url("vendor/swagger-ui/swagger-ui-bundle.js")),
         client.get("/nowhere"),  # an HTML error page
         client.get("/", follow_redirects=False),  # a redirect
         client.post(f"{V1}/conversations", content=b"x" * 300_000),  # the body limit's 413
@@ -271,6 +273,26 @@ def test_survey_links_expire_and_old_untimed_links_are_refused(
     assert api.client.post(f"{V1}/feedback/{fresh}", json={"csat": 3}).status_code == 201
     api.app.state.settings = make_settings(survey_link_days=40)
     assert api.client.post(f"{V1}/feedback/{old}", json={"csat": 3}).status_code == 200
+
+
+def test_static_files_are_cached_by_hash_and_gzipped_but_pages_are_not(api: Api) -> None:
+    """Through the whole app: a hashed file is kept a year and sent gzipped, under the same
+    security headers as everything else; a page is neither (it carries the CSRF token)."""
+    sign_in(api.client, "bea")
+    page = api.client.get("/dashboard", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200 and "content-encoding" not in page.headers
+    for url in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text):
+        answer = api.client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert answer.status_code == 200, url
+        assert answer.headers["cache-control"] == IMMUTABLE, url
+        assert answer.headers["content-encoding"] == "gzip", url
+        assert_secured(answer)
+    stylesheet = asset_url("heard.css")
+    assert stylesheet in page.text
+    assert api.client.get(stylesheet).content == source_of("heard.css").read_bytes()
+    plain = api.client.get("/static/heard.css")
+    assert plain.headers["cache-control"] == "no-cache" and plain.headers["etag"]
+    assert load_asset(source_of("heard.css")).digest in stylesheet
 
 
 def test_swagger_ui_comes_from_the_app_itself(api: Api) -> None:

@@ -290,7 +290,7 @@ def test_panel_lists_open_concerns_first_and_escapes_text() -> None:
     assert html.index("second") < html.index("first")  # newest hint on top
     assert "from your lead" in html and "from Bea" in html
     assert 'data-since="9"' in html
-    assert '<script src="/static/live.js' in html
+    assert '<script src="/static/live.' in html
     assert "http://" not in html and "https://" not in html  # only our own assets
 
 

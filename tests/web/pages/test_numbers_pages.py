@@ -5,7 +5,6 @@ recognition page falls back to the last complete week with a board."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from heard.web.pages.routes import dashboard_view
 from heard.web.views import PageUser, TrendPoint
 from teamdata import MONDAY, analyzer, conversation, open_store
 from web.api.conftest import Api
+from web.chartsvg import plot_of, points, segments, slots
 from web.pages.test_page_routes import sign_in
 
 MIN = numbers.MIN_CONVERSATIONS
@@ -120,25 +120,43 @@ def test_empty_and_thin_weeks_are_gaps_not_zeros(store: Store) -> None:
     )
     assert [p.n for p in view.trend] == [MIN, 0, 0, 0, MIN, 1]
     assert [p.period for p in view.trend] == [(MONDAY + i * WEEK).date() for i in range(6)]
-    figure = charts.score_trend(view.trend)
-    [line] = figure["data"]
-    assert line["connectgaps"] is False and line["customdata"] == [MIN, 0, 0, 0, MIN, 1]
-    assert line["y"] == [round(good, 1), None, None, None, round(good, 1), None]
-    for component in charts.component_trends(view.components)["data"]:
-        assert component["y"][1:4] == [None, None, None] and component["y"][5] is None
+    trend = plot_of(charts.score_trend(view.trend).svg(id="t", title="trend"))
+    columns = slots(trend)
+    assert [gap for _, gap in columns] == [False, True, True, True, False, True]
+    assert [title.rsplit(": ", 1)[1] for title, _ in columns] == [
+        f"{good:.0f} ({MIN} conversations)",
+        "no conversations",
+        "no conversations",
+        "no conversations",
+        f"{good:.0f} ({MIN} conversations)",
+        f"1 conversation, too few for a mean (a week needs {MIN})",
+    ]
+    assert len(points(trend)) == 2, "a point for each week with enough conversations"
+    assert segments(trend) == [], "the two weeks with a mean are not joined over the gap"
+    components = plot_of(charts.component_trends(view.components).svg(id="c", title="c"))
+    assert [gap for _, gap in slots(components)] == [False, True, True, True, False, True]
+    assert segments(components) == []
     [row] = view.agents
     assert row.weekly == [pytest.approx(good), None, None, None, pytest.approx(good), None]
-    page = render_dashboard(view, user=LEAD)
-    spec = json.loads(BeautifulSoup(page, "html.parser").select_one("#trend-chart script").string)
-    assert spec["data"][0]["y"][1] is None
+    page = plot_of(render_dashboard(view, user=LEAD), "#trend-chart svg.plot")
+    assert slots(page) == columns and len(points(page)) == 2
+    assert [t.get_text() for t in page.find_all("text") if t.get_text().startswith("n=")] == [
+        f"n={n}" for n in (MIN, 0, 0, 0, MIN, 1)
+    ], "every week's n under its label"
 
 
 def test_a_period_with_conversations_but_no_score_is_not_zero() -> None:
-    points = [
+    trend = [
         TrendPoint(period=MONDAY.date(), mean=70, n=MIN),
         TrendPoint(period=(MONDAY + WEEK).date(), mean=None, n=12),
     ]
-    assert charts.score_trend(points)["data"][0]["y"] == [70.0, None]
+    svg = plot_of(charts.score_trend(trend).svg(id="t", title="trend"))
+    second = MONDAY + WEEK
+    assert slots(svg)[1] == (
+        f"week of {second.day} {second:%b %Y}: 12 conversations, none scored",
+        True,
+    )
+    assert points(svg) == [f"week of {MONDAY.day} {MONDAY:%b %Y}: 70 ({MIN} conversations)"]
 
 
 def test_a_decliner_or_noise_is_never_most_improved(store: Store) -> None:

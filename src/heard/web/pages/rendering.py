@@ -18,6 +18,7 @@ from heard.analysis.rubric import Rubric, load_rubric
 from heard.model import Concern, ConcernStatus
 from heard.report.content import VERDICT_WORD, metric_text, outcome_text, score_text, trajectory
 from heard.web import charts
+from heard.web.assets import asset_url
 from heard.web.pages.transcript import concern_rows, transcript
 from heard.web.timeline import call_timeline, clock
 from heard.web.views import (
@@ -76,13 +77,10 @@ def path_part(value: object) -> str:
 
 
 def chart(figure: charts.Figure | None, *, id: str, label: str) -> Markup:
-    """A chart placeholder: the figure as JSON for heard.js to draw, and its accessible name."""
+    """A chart drawn as inline SVG (heard.web.svgplot) with `label` as its title."""
     if figure is None:
         return Markup("")
-    return Markup(
-        '<div class="chart" id="{id}" role="img" aria-label="{label}">'
-        '<script type="application/json" class="chart-spec">{spec}</script></div>'
-    ).format(id=id, label=label, spec=Markup(charts.figure_json(figure)))
+    return Markup(figure.html(id=id, title=label))
 
 
 CONCERN_ORDER = {
@@ -139,6 +137,7 @@ class Pages:
             version=__version__,
             min_n=numbers.MIN_CONVERSATIONS,
             chart=chart,
+            asset=asset_url,
             charts=charts,
             component_colour=charts.component_colour,
             verdict_word=VERDICT_WORD,

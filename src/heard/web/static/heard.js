@@ -1,23 +1,23 @@
-// heard's pages: draw the plotly charts embedded as JSON, explain highlights on hover, focus
-// or tap, prefill coaching notes, and upload files one by one with progress. No build step.
+// heard's pages: say a chart point's details on tap, explain highlights on hover, focus or tap,
+// prefill coaching notes, and upload files one by one with progress. No build step.
 "use strict";
 
 (function () {
-  function drawCharts() {
-    document.querySelectorAll(".chart").forEach(function (box) {
-      var spec = box.querySelector("script.chart-spec");
-      if (!spec || box.dataset.drawn) return;
-      if (typeof window.Plotly === "undefined") {
-        box.classList.add("chart-missing");
-        box.textContent = "Chart unavailable: plotly.js did not load.";
-        return;
-      }
-      var figure = JSON.parse(spec.textContent);
-      window.Plotly.newPlot(box, figure.data, figure.layout, {
-        displayModeBar: false,
-        responsive: true,
-      }).then(function () {
-        box.dataset.drawn = "1";
+  // Charts are inline SVG drawn by the server; each point, bar and week carries a <title>
+  // that a pointer shows on hover. A tap (no hover on a phone) or a click writes it under the
+  // chart instead, where a screen reader hears it too (aria-live).
+  function setUpCharts() {
+    document.querySelectorAll("figure.chart").forEach(function (figure) {
+      var readout = figure.querySelector(".chart-readout");
+      var svg = figure.querySelector("svg.plot");
+      if (!readout || !svg) return;
+      svg.addEventListener("click", function (event) {
+        var target = event.target;
+        while (target && target !== svg) {
+          var title = target.querySelector && target.querySelector(":scope > title");
+          if (title) { readout.textContent = title.textContent; return; }
+          target = target.parentNode;
+        }
       });
     });
   }
@@ -200,7 +200,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     sizeBars(document);
-    drawCharts();
+    setUpCharts();
     setUpHighlights();
     setUpNotes();
     setUpUpload();
