@@ -4,7 +4,9 @@ shows; with the nearest case that must still show, so no fix is a blanket silenc
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -636,3 +638,33 @@ def test_a_short_reaction_gets_a_short_answer_before_the_close() -> None:
     )
     [tip] = tips(scorecard, "rushing")  # "that's a lot to have on your mind" overstated it
     assert tip.startswith("Answer their reaction before you close: “Oh no")
+
+
+SAMPLE_N = Path(__file__).parents[2] / "data" / "judgements" / "2026-12-06n-star"
+
+
+def judged_chat(chat_id: str, upto: int) -> tuple[tuple[str, str], ...]:
+    """A chat of sample n as its judges read it, up to the turn a tip was on."""
+    for line in (SAMPLE_N / "transcripts.jsonl").read_text().splitlines():
+        chat = json.loads(line)
+        if chat["conversation"] == chat_id:
+            return tuple((t["role"], t["text"]) for t in chat["turns"] if t["turn"] <= upto)
+    raise LookupError(chat_id)
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "upto", "opens"),
+    [
+        ("star-2781", 9, "I'm sorry to hear that. The door is now unlocked."),
+        ("star-6090", 15, "Thanks for letting me know. For how many people"),
+        ("star-4523", 11, "Good luck. The viewing is scheduled now!"),
+    ],
+)
+def test_the_acknowledgement_fits_what_the_customer_said(
+    chat_id: str, upto: int, opens: str
+) -> None:
+    """Sample n: "Thanks for letting me know" after "Rey is dead", "I'm sorry to hear that"
+    after "if that doesn't work, later is okay", and "Thanks for letting me know. Excellent,
+    the viewing is scheduled" to "wish me luck" (all unusable to both judges)."""
+    [tip] = tips(card(*judged_chat(chat_id, upto)), "acknowledgement")
+    assert opens in tip

@@ -239,11 +239,18 @@ def _heard_it(ctx: Context, turn: int, reply: str | None) -> str:
     # a problem said in words of loss or failure ("I lost my debit card"), not any "wrong" or
     # "late" ("I never get the answers wrong", "I like to show up late")
     glad = any(emotions.get(t) == "satisfaction" for t in said)
+    unconditional = lexicon("conditional").pattern  # "if that doesn't work, later is okay"
     upset = (
         any(emotions.get(t) in UPSET for t in said)
-        or any(c.kind == "problem" and lexicon("loss").search(c.quote) for c in concerns)
+        or any(
+            c.kind == "problem" and lexicon("loss").search(unconditional.sub("", c.quote))
+            for c in concerns
+        )
         # a complaint or a bad day in words no emotion reading caught ("It's too late")
-        or (not glad and any(lexicon("setback").search(t.text) for t in turns))
+        or (
+            not glad
+            and any(lexicon("setback").search(unconditional.sub("", t.text)) for t in turns)
+        )
     )
     return heard_it(
         reply,
@@ -251,6 +258,7 @@ def _heard_it(ctx: Context, turn: int, reply: str | None) -> str:
         request=any(c.kind == "request" for c in concerns),
         glad=glad,
         thanked=any(lexicon("thanks").search(t.text) for t in turns),
+        luck=any(lexicon("wish_luck").search(t.text) for t in turns),
     )
 
 

@@ -656,9 +656,14 @@ def _first_sentence(text: str) -> str | None:
 def agent_reply(text: str) -> str | None:
     """The first sentence of the agent's reply as they wrote it, to follow the words a tip
     adds before it ("I see — your AC isn't working. I can send someone at 2."); None when it
-    is long."""
+    is long. An interjection it opens with goes: after the tip's own acknowledgement, "Thanks
+    for letting me know. Great, there is still a viewing…" stacks two (judged clunky,
+    sample n)."""
     first = _first_sentence(text)
-    return None if first is None else first[:1].upper() + first[1:]
+    if first is None:
+        return None
+    first = _INTERJECTED.sub("", first) or first
+    return first[:1].upper() + first[1:]
 
 
 def agent_words(text: str) -> str | None:
@@ -682,6 +687,7 @@ HEARD_IT = {
     "glad": "That sounds great",
     "request": "Sure, I can help with that",
     "other": "Thanks for letting me know",
+    "luck": "Good luck",
 }
 """Plain acknowledgements, by what the customer said and what the reply goes on to say."""
 _BAD_NEWS = re.compile(
@@ -706,15 +712,24 @@ _CHEERS = re.compile(
 
 
 def heard_it(
-    reply: str | None, *, upset: bool, request: bool, glad: bool = False, thanked: bool = False
+    reply: str | None,
+    *,
+    upset: bool,
+    request: bool,
+    glad: bool = False,
+    thanked: bool = False,
+    luck: bool = False,
 ) -> str:
     """A plain acknowledgement to open the agent's `reply` with, where saying the customer's
     words back would parrot them (a chat, where they are on screen): sorry for a problem or a
     feeling, "you're welcome" for thanks, "that sounds great" for good news, "I can help" for
-    a request, thanks for anything else — and a plain "I understand" before a reply that
-    brings bad news itself ("I'm sorry, but…")."""
+    a request, thanks for anything else, "good luck" to a customer who asks for it ("wish me
+    luck on my job interview?") — and a plain "I understand" before a reply that brings bad
+    news itself ("I'm sorry, but…")."""
     if reply and _BAD_NEWS.match(reply):
         return HEARD_IT["bad_news"]
+    if luck:
+        return HEARD_IT["luck"]
     if upset:
         return HEARD_IT["upset"]
     if thanked:
