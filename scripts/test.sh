@@ -38,7 +38,7 @@ echo "== ruff =="
 "$VENV/bin/ruff" format --check src tests
 echo "== pytest =="
 set +e
-"$VENV/bin/pytest" -n "${HEARD_TEST_WORKERS:-2}" "$@"
+"$VENV/bin/pytest" -n "${HEARD_TEST_WORKERS:-2}" --dist worksteal "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -39,7 +39,9 @@ def test_heard_eval_json_on_shared_data() -> None:
     heard = Path(sys.executable).with_name("heard")
     started = time.perf_counter()
     done = subprocess.run(
-        [str(heard), "eval", "--data", str(data), "--json"],
+        # the trained models' fits (two thirds of the run) are tested on small folders in
+        # test_eval_test_data.py; `heard eval --write-docs` runs them on all of the data
+        [str(heard), "eval", "--data", str(data), "--json", "--no-trained"],
         capture_output=True,
         text=True,
         timeout=600,
@@ -48,7 +50,6 @@ def test_heard_eval_json_on_shared_data() -> None:
     seconds = time.perf_counter() - started
     assert done.returncode == 0, done.stderr[-2000:]
     printed = json.loads(done.stdout)
-    models = _installed("heard.learn.classifier")
     shipped = _installed("heard.learn", "default_model")
     for task in TASKS.values():
         entry = printed[task.dataset][task.name]
@@ -56,11 +57,7 @@ def test_heard_eval_json_on_shared_data() -> None:
             assert task.name == "goemotions.ekman" and not shipped, entry
         else:
             _sane_report(entry, task.labels)
-        trained = printed[task.dataset][task.name + ".trained"]
-        if "skipped" in trained:
-            assert not models, trained
-        else:
-            _sane_report(trained, task.labels)
+        assert "--no-trained" in printed[task.dataset][task.name + ".trained"]["skipped"]
     for task in VALIDITY.values():
         entry = printed[task.dataset][task.name]
         value = entry[task.statistic]

@@ -149,7 +149,9 @@ def test_a_restarted_server_rebuilds_the_conversation_from_the_store(database_ur
         before = asyncio.run(first_half(site))
         world = site.world
     with live_site(database_url, world=world) as again:
-        other = httpx.get(f"{again.url}/api/v1/live/c-restart", headers=again.auth("other_agent"))
+        other = httpx.get(
+            f"{again.url}/api/v1/live/c-restart", headers=again.auth("other_agent"), timeout=60
+        )
         assert other.status_code == 404
         assert "c-restart" not in again.app.state.live.conversations, "rebuilt for a stranger"
         hello, after = asyncio.run(second_half(again))

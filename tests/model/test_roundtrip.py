@@ -110,7 +110,7 @@ def conversations(draw: st.DrawFn) -> Conversation:
     )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(conversations())
 def test_json_round_trip_is_lossless(conversation: Conversation) -> None:
     text = conversation.to_json()
@@ -119,7 +119,7 @@ def test_json_round_trip_is_lossless(conversation: Conversation) -> None:
     assert again.to_json() == text
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(conversations())
 def test_full_dump_round_trip(conversation: Conversation) -> None:
     assert Conversation.model_validate(conversation.model_dump(mode="json")) == conversation
