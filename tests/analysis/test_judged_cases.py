@@ -643,9 +643,9 @@ def test_a_short_reaction_gets_a_short_answer_before_the_close() -> None:
 SAMPLE_N = Path(__file__).parents[2] / "data" / "judgements" / "2026-12-06n-star"
 
 
-def judged_chat(chat_id: str, upto: int) -> tuple[tuple[str, str], ...]:
-    """A chat of sample n as its judges read it, up to the turn a tip was on."""
-    for line in (SAMPLE_N / "transcripts.jsonl").read_text().splitlines():
+def judged_chat(chat_id: str, upto: int, sample: Path = SAMPLE_N) -> tuple[tuple[str, str], ...]:
+    """A chat of a judged sample as its judges read it, up to the turn a tip was on."""
+    for line in (sample / "transcripts.jsonl").read_text().splitlines():
         chat = json.loads(line)
         if chat["conversation"] == chat_id:
             return tuple((t["role"], t["text"]) for t in chat["turns"] if t["turn"] <= upto)
@@ -657,14 +657,76 @@ def judged_chat(chat_id: str, upto: int) -> tuple[tuple[str, str], ...]:
     [
         ("star-2781", 9, "I'm sorry to hear that. The door is now unlocked."),
         ("star-6090", 15, "Thanks for letting me know. For how many people"),
-        ("star-4523", 11, "Good luck. The viewing is scheduled now!"),
+        # "Excellent, the viewing is scheduled now!" opens with a cheer: no second opener is
+        # asked of it (sample o), so no "Thanks for letting me know. Excellent, …" either
+        ("star-4523", 11, None),
     ],
 )
 def test_the_acknowledgement_fits_what_the_customer_said(
-    chat_id: str, upto: int, opens: str
+    chat_id: str, upto: int, opens: str | None
 ) -> None:
     """Sample n: "Thanks for letting me know" after "Rey is dead", "I'm sorry to hear that"
     after "if that doesn't work, later is okay", and "Thanks for letting me know. Excellent,
     the viewing is scheduled" to "wish me luck" (all unusable to both judges)."""
-    [tip] = tips(card(*judged_chat(chat_id, upto)), "acknowledgement")
-    assert opens in tip
+    shown = tips(card(*judged_chat(chat_id, upto)), "acknowledgement")
+    if opens is None:
+        assert not shown
+    else:
+        [tip] = shown
+        assert opens in tip
+
+
+def test_a_customer_who_asks_for_luck_gets_it() -> None:
+    from heard.language.phrasing import HEARD_IT, heard_it
+
+    said = heard_it("The viewing is scheduled now!", upset=False, request=True, luck=True)
+    assert said == HEARD_IT["luck"] == "Good luck"
+
+
+# Sample o (data/judgements/2026-12-06o-star): two judges, blind to each other.
+
+
+def test_credentials_are_no_details_to_write_back() -> None:
+    """'Name the customer's own details — “06/08/1985” and “Molly”': a date of birth and a
+    childhood pet's name, given to verify the customer (a security misstep to both judges)."""
+    scorecard = card(
+        ("customer", "Hi, I want to check my balance before I go shopping for a new couch."),
+        ("agent", "Could you provide your date of birth and the name of your childhood pet?"),
+        ("customer", "06/08/1985 and Molly"),
+        ("agent", "Your current balance is 5466 in credit."),
+    )
+    for tip in tips(scorecard, "personalised_reply"):
+        assert "1985" not in tip and "Molly" not in tip
+
+
+def test_a_short_check_or_answer_with_a_question_mark_is_no_concern() -> None:
+    for said in ("This evening, maybe 6PM?", "I have an assistant?"):
+        scorecard = card(
+            ("customer", "I want to book a table at The Porch House."),
+            ("agent", "For what time should the reservation be made?"),
+            ("customer", said),
+            ("agent", "For how many people should the reservation be made?"),
+        )
+        assert not findings(scorecard, "unaddressed_concern"), said
+
+
+def test_an_emergency_gets_right_away() -> None:
+    """ "Sure, I can help with that" to a failing life support was too breezy (sample o)."""
+    sample_o = SAMPLE_N.with_name("2026-12-06o-star")
+    [tip] = tips(card(*judged_chat("star-2642", 99, sample_o)), "acknowledgement")
+    assert '"Right away. Please provide your name."' in tip
+
+
+def test_a_one_word_reply_is_not_quoted_after_the_acknowledgement() -> None:
+    """ "I'm sorry to hear that. Name." (both judges: ungrammatical, sample o)."""
+    sample_o = SAMPLE_N.with_name("2026-12-06o-star")
+    [tip] = tips(card(*judged_chat("star-1216", 99, sample_o)), "acknowledgement")
+    assert tip.endswith('"I\'m sorry to hear that."')
+
+
+def test_ai_is_no_jargon() -> None:
+    scorecard = card(
+        ("customer", "Are we both users?"),
+        ("agent", "No, I'm the AI Assistant. Can I have your account number please?"),
+    )
+    assert not findings(scorecard, "jargon")

@@ -182,7 +182,9 @@ def _reply_to_explanation(
         exchanges = [
             (said, agent)
             for said, agent in exchanges
-            if not _answers(ctx, said, agent) and not _goodbye(ctx, agent)
+            if not _answers(ctx, said, agent)
+            and not _goodbye(ctx, agent)
+            and not lexicon("cheerful_opener").match(agent.text.lstrip())
         ]
     for said, agent in exchanges:
         if any(t.index in problems for t in said):

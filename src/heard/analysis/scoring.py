@@ -259,6 +259,7 @@ def _heard_it(ctx: Context, turn: int, reply: str | None) -> str:
         glad=glad,
         thanked=any(lexicon("thanks").search(t.text) for t in turns),
         luck=any(lexicon("wish_luck").search(t.text) for t in turns),
+        urgent=any(lexicon("urgent").search(t.text) for t in turns),
     )
 
 

@@ -347,6 +347,8 @@ def _note_given(turn: int, text: str, last_asked: list[str], given: dict[str, Gi
             and len(stripped.split()) <= _SHORT_ANSWER
             and not lexicon("cannot_give").search(stripped)
             and not _names_other(item, stripped)
+            # "Are we both users" asks back, with or without its question mark (sample o)
+            and not lexicon("question_opener").match(stripped)
         ):
             offset = len(text) - len(text.lstrip())
             given[item] = Given(turn, offset, offset + len(stripped))

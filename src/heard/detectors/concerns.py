@@ -439,6 +439,11 @@ _YES_NO_ANSWER = re.compile(
 )
 
 
+CHECK_WORDS = 5
+"""A question this short that opens with no question word ("Tomorrow at 5?") checks or answers
+rather than asks."""
+
+
 def _kind(sentence: str) -> str | None:
     """question, request or problem when the sentence raises a concern, else None (a
     sign-off, "That will be all I need today", raises none)."""
@@ -449,9 +454,15 @@ def _kind(sentence: str) -> str | None:
         or lexicon("withdraws").search(sentence)
         or lexicon("small_talk").search(sentence)
         or lexicon("looking_forward").search(sentence)
+        or lexicon("keep_me_posted").search(sentence)
     ):
         return None
     if sentence.endswith("?"):
+        if len(sentence.split()) <= CHECK_WORDS and not lexicon("question_opener").match(
+            sentence.lstrip(" \"'(")
+        ):
+            return None  # "This evening, maybe 6PM?", "I have an assistant?": a check or an
+            # answer said with a question mark, not a question to answer (sample o)
         kind = "question"
     elif lexicon("concern_request").search(sentence):
         kind = "request"

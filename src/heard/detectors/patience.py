@@ -111,7 +111,9 @@ class Rushing(Detector):
                             "see why that's frustrating.” Then ask if anything is still open."
                         )
                 span = (closing.start(), closing.end())
-            elif upset and not _overlaps(reply, customer_turns):
+            elif upset and not _overlaps(reply, customer_turns) and not _says_done(customer_turns):
+                # (a bare goodbye to "Ugh… Alright that's all for today" answers a customer
+                # who closed the chat themselves: judged no rush, sample o)
                 said = sum(len(t.text.split()) for t in customer_turns)
                 answer = sum(len(t.text.split()) for t in _agent_run(ctx, reply))
                 if (

@@ -100,6 +100,11 @@ _LONG_NUMBER = re.compile(r"\d{6,}")
 """An account or card number: never a detail to write back into a chat."""
 
 
+_BARE_NUMBER = re.compile(r"\d+(?:st|nd|rd|th)")
+"""An ordinal alone ("2nd"): meaningless written back without what it counts (judged so by
+both judges, sample o; an amount, "632" or "300", was usable)."""
+
+
 def _joined(details: list[str], turns: list[int], ctx: Context) -> list[str]:
     """Neighbouring names joined as the customer wrote them ("Broadway" and "Main" →
     "Broadway and Main")."""
@@ -134,9 +139,11 @@ def unused_details(ctx: Context) -> dict[int, list[str]]:
     number_unit = lexicon("number_unit").pattern
     found: dict[int, list[str]] = {}
     waiting: list[int] = []
+    identity = False  # the agent's last turn asked for what verifies the customer
     for turn in ctx.turns:
         if turn.role == Role.CUSTOMER:
-            waiting.append(turn.index)
+            if not identity:  # credentials are no specifics to write back
+                waiting.append(turn.index)
             continue
         if turn.role != Role.AGENT:
             continue
@@ -164,10 +171,13 @@ def unused_details(ctx: Context) -> dict[int, list[str]]:
                 details.append(_detail(text, run))
         unique = list(
             dict.fromkeys(
-                d for d in _joined(details, waiting, ctx) if d and not _LONG_NUMBER.search(d)
+                d
+                for d in _joined(details, waiting, ctx)
+                if d and not _LONG_NUMBER.search(d) and not _BARE_NUMBER.fullmatch(d)
             )
         )
         if unique:
             found[turn.index] = unique[:MAX_DETAILS]
         waiting = []
+        identity = bool(lexicon("identity_ask").search(turn.text))
     return found

@@ -660,8 +660,8 @@ def agent_reply(text: str) -> str | None:
     for letting me know. Great, there is still a viewing…" stacks two (judged clunky,
     sample n)."""
     first = _first_sentence(text)
-    if first is None:
-        return None
+    if first is None or len(first.split()) < 2:
+        return None  # "Name." after the tip's acknowledgement is no reply to send (sample o)
     first = _INTERJECTED.sub("", first) or first
     return first[:1].upper() + first[1:]
 
@@ -688,6 +688,7 @@ HEARD_IT = {
     "request": "Sure, I can help with that",
     "other": "Thanks for letting me know",
     "luck": "Good luck",
+    "urgent": "Right away",
 }
 """Plain acknowledgements, by what the customer said and what the reply goes on to say."""
 _BAD_NEWS = re.compile(
@@ -719,17 +720,20 @@ def heard_it(
     glad: bool = False,
     thanked: bool = False,
     luck: bool = False,
+    urgent: bool = False,
 ) -> str:
     """A plain acknowledgement to open the agent's `reply` with, where saying the customer's
     words back would parrot them (a chat, where they are on screen): sorry for a problem or a
     feeling, "you're welcome" for thanks, "that sounds great" for good news, "I can help" for
     a request, thanks for anything else, "good luck" to a customer who asks for it ("wish me
-    luck on my job interview?") — and a plain "I understand" before a reply that brings bad
-    news itself ("I'm sorry, but…")."""
+    luck on my job interview?"), "right away" in an emergency — and a plain "I understand"
+    before a reply that brings bad news itself ("I'm sorry, but…")."""
     if reply and _BAD_NEWS.match(reply):
         return HEARD_IT["bad_news"]
     if luck:
         return HEARD_IT["luck"]
+    if urgent:
+        return HEARD_IT["urgent"]  # an emergency: not "Sure, I can help" nor "thanks"
     if upset:
         return HEARD_IT["upset"]
     if thanked:
