@@ -175,3 +175,28 @@ def test_redaction_round_trips_through_a_dict() -> None:
         "original_start": 0,
         "original_end": 6,
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        # tiny.en on "my email is maria at yahoo dot com" (docs/audio.md)
+        ("my email is merielatyahoo .com thanks", "merielatyahoo .com"),
+        ("my email is maria at yahoo .com", "maria at yahoo .com"),
+        ("send it to bob.smith at hotmail.com please", "bob.smith at hotmail.com"),
+    ],
+)
+def test_a_spoken_address_recognition_garbled_is_still_found(text: str, address: str) -> None:
+    [hit] = find_pii(text)
+    assert (hit.kind, text[hit.start : hit.end]) == (Kind.EMAIL, address)
+    assert address not in redact_text(text).text
+
+
+def test_a_mail_provider_named_without_an_address_is_left_alone() -> None:
+    assert find_pii("I like yahoo news and my gmail app, they work fine.") == []
+
+
+def test_a_whole_spoken_address_beats_its_garbled_tail() -> None:
+    text = "it is jane dot doe at gmail dot com"
+    [hit] = find_pii(text)
+    assert text[hit.start : hit.end] == "jane dot doe at gmail dot com"

@@ -182,6 +182,20 @@ _SPOKEN_EMAIL = re.compile(
 _SPOKEN_EMAIL_HINT = re.compile(rf"\bdot\s+{_SPOKEN_TLD}\b", re.IGNORECASE)
 
 
+# "merielatyahoo .com", "maria at yahoo .com": a spoken address speech recognition garbled
+# (tiny.en on "my email is maria at yahoo dot com"), found by a mail provider's name before a
+# top-level domain; with the words glued to it and an "at" before it, when there is one.
+_MAIL_PROVIDERS = (
+    r"(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|aol|icloud|me|mac|protonmail|"
+    r"proton|gmx|zoho|comcast|verizon|att|sbcglobal|btinternet|mail)"
+)
+_GARBLED_EMAIL = re.compile(
+    r"(?<![\w'@.])(?:[a-z0-9][a-z0-9._-]*\s+at\s+)?[a-z0-9._-]*?"
+    rf"{_MAIL_PROVIDERS}\s*(?:\.|\s+dot)\s*(?:com|net|org|co\.uk|de|fr|ca)\b",
+    re.IGNORECASE,
+)
+
+
 def find_emails(text: str) -> list[Hit]:
     hits: list[Hit] = []
     if "@" in text:
@@ -194,6 +208,9 @@ def find_emails(text: str) -> list[Hit]:
                 m = later
             hits.append(Hit(Kind.EMAIL, m.start(), m.end()))
             pos = m.end()
+    for m in _GARBLED_EMAIL.finditer(text):  # what the spoken and written forms left
+        if not any(h.start < m.end() and m.start() < h.end for h in hits):
+            hits.append(Hit(Kind.EMAIL, m.start(), m.end()))
     return hits
 
 
