@@ -143,9 +143,12 @@ def may_hold_pii(text: str) -> bool:
     return "@" in text or sum(map(str.isdigit, text)) >= 4 or _SPOKEN_HINT.search(text) is not None
 
 
-# Digit words or a spoken "dot": worth running the spoken-form finders.
+# Digit words, a spoken "dot" or a top-level domain ("merielatyahoo .com"): worth running the
+# spoken-form finders.
 _SPOKEN_HINT = re.compile(
-    r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|dot)\b", re.IGNORECASE
+    r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|dot)\b"
+    r"|\.\s?(?:com|net|org|de|fr|ca|co\.uk)\b",
+    re.IGNORECASE,
 )
 
 
