@@ -339,18 +339,24 @@ def test_a_reply_that_asks_is_working_on_the_request() -> None:
             "As late as possible, I'm thinking 8 pm or later at the Porch, and it will be for "
             "just two people, my wife and me, for our anniversary dinner this Friday.",
             "Unfortunately there is nothing free then.",
-            "I understand. Unfortunately there is nothing free then.",
+            # "I understand." before bad news added nothing (4 tips unusable, sample p): no
+            # acknowledgement tip on such a reply
+            None,
         ),
     ],
 )
 def test_a_chat_acknowledgement_opens_plainly_instead_of_parroting(
-    customer: str, reply: str, expected: str
+    customer: str, reply: str, expected: str | None
 ) -> None:
     """Acknowledgement tips that said the customer's words back were usable 8 times in 26 in
     sample j (pasted typos, wrong pronouns, echoed remarks): in a chat, where the words are on
     screen, the example opens with a plain acknowledgement fitting what they said."""
     scorecard = card(("customer", customer), ("agent", reply), ("customer", "ok"))
-    [tip] = [t for t in scorecard.tips if t.behaviour == "acknowledgement"]
+    shown = [t for t in scorecard.tips if t.behaviour == "acknowledgement"]
+    if expected is None:
+        assert not shown
+        return
+    [tip] = shown
     assert tip.suggestion is not None and tip.suggestion.endswith(f'"{expected}"')
 
 
@@ -730,3 +736,31 @@ def test_ai_is_no_jargon() -> None:
         ("agent", "No, I'm the AI Assistant. Can I have your account number please?"),
     )
     assert not findings(scorecard, "jargon")
+
+
+# Sample p (data/judgements/2026-12-06p-star): two judges, blind to each other.
+
+
+def test_as_i_said_is_about_what_it_repeats_not_every_open_concern() -> None:
+    """ "Ok, I already said 6 pm make sure to read." repeats the time asked for, not the RSVP
+    raised at the start, which the agent was working on (both judges: wrong)."""
+    sample_p = SAMPLE_N.with_name("2026-12-06p-star")
+    scorecard = card(*judged_chat("star-4081", 99, sample_p))
+    assert not findings(scorecard, "unaddressed_concern")
+
+
+def test_an_evasive_answer_gives_no_date_of_birth() -> None:
+    scorecard = card(
+        ("customer", "I want to check my balance, my PIN is 5380."),
+        ("agent", "Could you provide your date of birth, please?"),
+        ("customer", "I was born long ago"),
+        ("agent", "Could you provide your date of birth, please?"),
+    )
+    assert not findings(scorecard, "repeat_ask")
+
+
+@pytest.mark.parametrize("said", ["Not right now. I gotta head out.", "Can you help me?"])
+def test_not_right_now_and_help_me_are_no_emergency(said: str) -> None:
+    from heard.language.lexicon import lexicon
+
+    assert lexicon("urgent").search(said) is None

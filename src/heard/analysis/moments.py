@@ -185,6 +185,7 @@ def _reply_to_explanation(
             if not _answers(ctx, said, agent)
             and not _goodbye(ctx, agent)
             and not lexicon("cheerful_opener").match(agent.text.lstrip())
+            and not _brings_bad_news(ctx, agent)
         ]
     for said, agent in exchanges:
         if any(t.index in problems for t in said):
@@ -192,6 +193,15 @@ def _reply_to_explanation(
     long = [(_words(said), agent.index) for said, agent in exchanges]
     long = [pair for pair in long if pair[0] >= EXPLAINED_WORDS]
     return max(long, key=lambda pair: (pair[0], -pair[1]))[1] if long else None
+
+
+def _brings_bad_news(ctx: Context, agent: Turn) -> bool:
+    """A reply whose first sentence says the request cannot be done ("I'm sorry, but the
+    restaurant is not able to accommodate you"): "I understand." put before it adds nothing
+    (4 such tips unusable to both judges, sample p); what such a reply lacks is another way,
+    not an acknowledgement."""
+    sentences = ctx.sentences[agent.index]
+    return bool(sentences) and bool(lexicon("bad_news").search(sentences[0].text))
 
 
 def _goodbye(ctx: Context, agent: Turn) -> bool:

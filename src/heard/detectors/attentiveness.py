@@ -320,6 +320,10 @@ def asks(sentence: Sentence) -> list[tuple[str, Span]]:
     return found
 
 
+_WORDY_ITEMS = frozenset({"name", "address", "email"})
+"""Items a customer gives in words; the others are numbers and dates."""
+
+
 def _names_other(item: str, answer: str) -> bool:
     """Whether a short answer to the ask for `item` names another detail instead: a security
     detail ("My mother's name is Miller" when the date of birth was asked for: judged a wrong
@@ -349,6 +353,12 @@ def _note_given(turn: int, text: str, last_asked: list[str], given: dict[str, Gi
             and not _names_other(item, stripped)
             # "Are we both users" asks back, with or without its question mark (sample o)
             and not lexicon("question_opener").match(stripped)
+            # a number's item needs a digit: "I was born long ago" gives no date (sample p)
+            and (
+                item in _WORDY_ITEMS
+                or any(c.isdigit() for c in stripped)
+                or bool(lexicon("digit_word").search(stripped))
+            )
         ):
             offset = len(text) - len(text.lstrip())
             given[item] = Given(turn, offset, offset + len(stripped))

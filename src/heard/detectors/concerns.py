@@ -163,8 +163,12 @@ class ConcernTracker(Detector):
                         concern.confirmed = turn.index
                     unconfirmed = []
                 if not_heard.search(text):
+                    # "as I said…" about this concern: one that shares words with the turn ("I
+                    # already said 6 pm" is about the time asked for, not the RSVP raised at
+                    # the start: judged wrong as its repeat, sample p)
+                    said = {key for key, weight in keys[turn.index] if weight}
                     for concern in unaddressed:
-                        if concern.due is not None:
+                        if concern.due is not None and said.intersection(concern.keys):
                             concern.raised_again.append(turn.index)
                             concern.told_again.append(turn.index)
                 for concern in self._raised(ctx, turn.index, tracked, index, answering=answering):
