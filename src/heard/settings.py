@@ -109,6 +109,26 @@ class Settings(BaseSettings):
     live_silence_seconds: float = Field(
         default=20.0, gt=0, description="live coaching: silence that raises a nudge"
     )
+    live_audio_workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="live calls' audio: utterances recognised at once (worker threads sharing "
+        "one speech model and the machine's cores; default one per two cores)",
+    )
+    live_audio_window: float = Field(
+        default=10.0,
+        ge=1,
+        le=30,
+        description="live calls' audio: seconds of the speech model's encoder window for one "
+        "utterance (30: Whisper's own, most accurate, about 4× slower)",
+    )
+    live_audio_pause: float = Field(
+        default=0.5,
+        ge=0.1,
+        le=5,
+        description="live calls' audio: a pause this long (seconds) ends an utterance",
+    )
 
     https: bool = Field(
         default=False,

@@ -70,3 +70,34 @@ def test_bench_live_runs_sessions_against_a_real_server(
     assert "stale" not in text and "## Live coaching (`heard bench live`)" in text
     assert "event → nudge, all 3 sessions running" in text
     assert "event → ack" in text and "--sessions 3" in text and "CPU pressure" in text
+
+
+@pytest.mark.slow
+def test_bench_live_audio_streams_calls_to_a_real_server(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two Harper Valley calls at a time, at 4× real time for 12 s, against `heard serve`:
+    turns come back for both parties with latencies, and the docs section is written."""
+    pytest.importorskip("faster_whisper", reason="needs the audio extra")
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    for name in ("0002f70f7386445b", "0091a706bc604188"):
+        (calls / name).symlink_to(shared_data / "audio" / "harper_valley_bank" / name)
+    monkeypatch.chdir(tmp_path)
+    docs = tmp_path / "docs" / "performance.md"
+    docs.parent.mkdir()
+    docs.write_text("# Perf\n")
+    args = ["bench", "live", "--audio", "--sessions", "2", "--speed", "4", "--duration", "12"]
+    result = runner.invoke(app, [*args, "--data", str(calls), "--json", "--write-docs"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["sessions"] == 2 and figures["errors"] == 0
+    assert figures["calls_streamed"] >= 2 and figures["calls_ended"] == figures["calls_streamed"]
+    customer, agent = figures["customer_turn_ms"], figures["agent_turn_ms"]
+    assert customer["n"] >= 2 and agent["n"] >= 2
+    assert 0 < customer["p50"] <= customer["p95"] <= customer["max"]
+    assert figures["server_metrics"]["phases_ms"]["recognise"]["n"] >= 4
+    assert figures["settings"]["live_audio_window"] == 10.0
+    text = docs.read_text()
+    assert "## Live audio (`heard bench live --audio`)" in text
+    assert "end of a customer utterance → its turn" in text and "--sessions 2" in text

@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from heard.live import conversations as conversations_module
 from heard.live import hub as hub_module
+from heard.live.conversations import Subscriber, need
+from heard.live.errors import LiveError
 from heard.live.events import LiveState, Nudge
-from heard.live.hub import LiveError, LiveHub, Subscriber, need, parse_event
+from heard.live.hub import LiveHub, parse_event
 from heard.live.limits import LiveLimits
 from teamdata import build_world, open_store
 
@@ -67,7 +70,7 @@ def test_events_over_the_limits_are_refused_naming_field_size_limit_and_setting(
 
 def test_a_since_older_than_the_log_is_refused(hub, monkeypatch: pytest.MonkeyPatch) -> None:
     live_hub, ann = hub
-    monkeypatch.setattr(hub_module, "FRAME_LOG", 3)
+    monkeypatch.setattr(conversations_module, "FRAME_LOG", 3)
 
     async def run() -> tuple[list[str], LiveError]:
         own = Subscriber(watch=False)

@@ -10,7 +10,8 @@ import json
 import pytest
 
 from databases import database_url
-from heard.live.hub import LiveHub, Subscriber
+from heard.live.conversations import Subscriber
+from heard.live.hub import LiveHub
 from heard.store import Scope
 from heard.web import sockets
 from heard.web.auth import from_bearer

@@ -414,3 +414,85 @@ def bench_live(
             result.server_rss_mb = rss
             result.server_peak_rss_mb = max(hwm, peak)
     return result
+
+
+def rows(result: dict[str, object]) -> list[tuple[str, str]]:
+    """The benchmark's table (for the terminal and docs/performance.md)."""
+
+    def latency(key: str) -> str:
+        found: dict[str, object] = result[key]  # type: ignore[assignment]
+        if not found["n"]:
+            return "none measured"
+        return (
+            f"p50 {found['p50']} ms, p95 {found['p95']} ms, p99 {found['p99']} ms, "
+            f"max {found['max']} ms ({found['n']:,})"
+        )
+
+    server: dict[str, Any] = result.get("server_metrics") or {}  # type: ignore[assignment]
+
+    def inside(found: dict[str, Any] | None) -> str:
+        if not found or not found.get("n"):
+            return "none measured"
+        return f"p50 {found['p50']} ms, p99 {found['p99']} ms, max {found['max']} ms"
+
+    phases: dict[str, Any] = server.get("phases_ms", {})
+    measured_inside = (
+        [
+            ("server: event-loop lag", inside(server.get("loop_lag_ms"))),
+            ("server: one event on the loop", inside(phases.get("event"))),
+            ("server: CPU time of one event", inside(phases.get("event_cpu"))),
+            (
+                "server: of which",
+                "; ".join(
+                    f"{p} p50 {phases[p]['p50']} / p99 {phases[p]['p99']} ms"
+                    for p in ("redact", "store", "analyse", "publish")
+                    if phases.get(p, {}).get("n")
+                )
+                or "none measured",
+            ),
+            ("server: end-of-conversation save", inside(phases.get("end_save"))),
+        ]
+        if server
+        else []
+    )
+    client_lag: dict[str, Any] | None = result.get("client_lag_ms")  # type: ignore[assignment]
+    if client_lag:
+        measured_inside.append(("client (benchmark) event-loop lag", inside(client_lag)))
+    return [
+        (
+            "sessions",
+            f"{result['sessions']} concurrent for {result['duration_s']} s at speed "
+            f"{result['speed']}, starting over the first {result.get('stagger_s', 0)} s "
+            f"(conversations from `{result['conversations_file']}`)",
+        ),
+        (
+            "events applied",
+            f"{result['events']:,} in {result['wall_s']} s: {result['events_per_s']} events/s; "
+            f"{result['conversations_ended']:,} conversations ended and stored",
+        ),
+        (
+            f"event → nudge, all {result['sessions']} sessions running "
+            f"(the last {result['steady_s']} s)",
+            latency("steady_nudge_ms"),
+        ),
+        ("event → ack, all sessions running", latency("steady_ack_ms")),
+        ("event → nudge, whole run", latency("nudge_ms")),
+        ("event → ack, whole run", latency("ack_ms")),
+        ("event → state, whole run", latency("state_ms")),
+        *measured_inside,
+        (
+            "nudges, error frames, reconnects",
+            f"{result['nudges']:,}, {result['errors']}, {result['reconnects']}",
+        ),
+        (
+            "server (one uvicorn process)",
+            f"CPU {result['server_cpu_percent']} % of one core, RSS {result['server_rss_mb']} MB "
+            f"(peak {result['server_peak_rss_mb']} MB)",
+        ),
+        (
+            "machine busy (CPU pressure)",
+            "not available"
+            if result["cpu_pressure_percent"] is None
+            else f"some task waited for a CPU {result['cpu_pressure_percent']} % of the run",
+        ),
+    ]

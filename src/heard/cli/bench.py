@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -511,95 +511,23 @@ def bench_store_command(
             console.print(f"written to {DOCS}")
 
 
-def _live_rows(result: dict[str, object]) -> list[tuple[str, str]]:
-    def latency(key: str) -> str:
-        found: dict[str, object] = result[key]  # type: ignore[assignment]
-        if not found["n"]:
-            return "none measured"
-        return (
-            f"p50 {found['p50']} ms, p95 {found['p95']} ms, p99 {found['p99']} ms, "
-            f"max {found['max']} ms ({found['n']:,})"
-        )
-
-    server: dict[str, Any] = result.get("server_metrics") or {}  # type: ignore[assignment]
-
-    def inside(found: dict[str, Any] | None) -> str:
-        if not found or not found.get("n"):
-            return "none measured"
-        return f"p50 {found['p50']} ms, p99 {found['p99']} ms, max {found['max']} ms"
-
-    phases: dict[str, Any] = server.get("phases_ms", {})
-    measured_inside = (
-        [
-            ("server: event-loop lag", inside(server.get("loop_lag_ms"))),
-            ("server: one event on the loop", inside(phases.get("event"))),
-            ("server: CPU time of one event", inside(phases.get("event_cpu"))),
-            (
-                "server: of which",
-                "; ".join(
-                    f"{p} p50 {phases[p]['p50']} / p99 {phases[p]['p99']} ms"
-                    for p in ("redact", "store", "analyse", "publish")
-                    if phases.get(p, {}).get("n")
-                )
-                or "none measured",
-            ),
-            ("server: end-of-conversation save", inside(phases.get("end_save"))),
-        ]
-        if server
-        else []
-    )
-    client_lag: dict[str, Any] | None = result.get("client_lag_ms")  # type: ignore[assignment]
-    if client_lag:
-        measured_inside.append(("client (benchmark) event-loop lag", inside(client_lag)))
-    return [
-        (
-            "sessions",
-            f"{result['sessions']} concurrent for {result['duration_s']} s at speed "
-            f"{result['speed']}, starting over the first {result.get('stagger_s', 0)} s "
-            f"(conversations from `{result['conversations_file']}`)",
-        ),
-        (
-            "events applied",
-            f"{result['events']:,} in {result['wall_s']} s: {result['events_per_s']} events/s; "
-            f"{result['conversations_ended']:,} conversations ended and stored",
-        ),
-        (
-            f"event → nudge, all {result['sessions']} sessions running "
-            f"(the last {result['steady_s']} s)",
-            latency("steady_nudge_ms"),
-        ),
-        ("event → ack, all sessions running", latency("steady_ack_ms")),
-        ("event → nudge, whole run", latency("nudge_ms")),
-        ("event → ack, whole run", latency("ack_ms")),
-        ("event → state, whole run", latency("state_ms")),
-        *measured_inside,
-        (
-            "nudges, error frames, reconnects",
-            f"{result['nudges']:,}, {result['errors']}, {result['reconnects']}",
-        ),
-        (
-            "server (one uvicorn process)",
-            f"CPU {result['server_cpu_percent']} % of one core, RSS {result['server_rss_mb']} MB "
-            f"(peak {result['server_peak_rss_mb']} MB)",
-        ),
-        (
-            "machine busy (CPU pressure)",
-            "not available"
-            if result["cpu_pressure_percent"] is None
-            else f"some task waited for a CPU {result['cpu_pressure_percent']} % of the run",
-        ),
-    ]
-
-
 @app.command("live")
 def bench_live_command(
     sessions: Annotated[
-        int, typer.Option("--sessions", min=1, help="Concurrent live sessions.")
-    ] = 50,
+        int | None,
+        typer.Option(
+            "--sessions", min=1, help="Concurrent live sessions (default 50; with --audio 4)."
+        ),
+    ] = None,
     speed: Annotated[
-        float,
-        typer.Option("--speed", min=0.01, help="Replay pace: × the real time of STAR's turns."),
-    ] = 6.0,
+        float | None,
+        typer.Option(
+            "--speed",
+            min=0.01,
+            help="Replay pace: × the real time of STAR's turns (default 6); with --audio, × "
+            "real time of the calls (default 1).",
+        ),
+    ] = None,
     duration: Annotated[
         float,
         typer.Option(
@@ -613,13 +541,63 @@ def bench_live_command(
         Path | None,
         typer.Option("--conversations", help="Conversations to replay (default: STAR)."),
     ] = None,
+    audio: Annotated[
+        bool,
+        typer.Option(
+            "--audio",
+            help="Stream stereo calls as live audio (the Harper Valley Bank calls of "
+            "../shared/data/audio) and measure end of a customer utterance → its turn and nudge.",
+        ),
+    ] = False,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="With --audio: a folder of calls, one folder a call with agent.wav and "
+            "caller.wav (default: ../shared/data/audio/harper_valley_bank).",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, help="With --audio: the server's HEARD_LIVE_AUDIO_WORKERS."
+        ),
+    ] = None,
+    window: Annotated[
+        float | None,
+        typer.Option(
+            "--window", min=1, max=30, help="With --audio: the server's HEARD_LIVE_AUDIO_WINDOW."
+        ),
+    ] = None,
+    pause: Annotated[
+        float | None,
+        typer.Option(
+            "--pause", min=0.1, max=5, help="With --audio: the server's HEARD_LIVE_AUDIO_PAUSE."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     write_docs: WriteDocsOpt = False,
 ) -> None:
-    """Live coaching under load: N sessions through the WebSocket of a real `heard serve`."""
-    from heard.bench.live import bench_live
+    """Live coaching under load: N sessions through the WebSocket of a real `heard serve`;
+    with --audio, N concurrent calls streamed as live audio."""
+    from heard.bench.live import DEFAULT_SPEED, bench_live, rows
     from heard.errors import InputError
 
+    if audio:
+        _bench_live_audio(
+            sessions=sessions,
+            speed=speed,
+            duration=duration,
+            data=data,
+            workers=workers,
+            window=window,
+            pause=pause,
+            as_json=as_json,
+            write_docs=write_docs,
+        )
+        return
+    sessions = sessions or 50
+    speed = speed or DEFAULT_SPEED
     path = conversations or _default_import_data()
     try:
         result = bench_live(
@@ -634,7 +612,7 @@ def bench_live_command(
         raise typer.Exit(1) from None
     machine: dict[str, object] = result["machine"]  # type: ignore[assignment]
     rows = [
-        *_live_rows(result),
+        *rows(result),
         (
             "settings",
             "client and server on this machine (loopback), SQLite store, each event stored "
@@ -656,6 +634,80 @@ def bench_live_command(
             f"--duration {duration:g} --conversations {path.name} --write-docs`\n\n" + table(rows)
         )
         write_section(DOCS, f"bench-live-{sessions}", body)
+        if not as_json:
+            console.print(f"written to {DOCS}")
+
+
+def _bench_live_audio(
+    *,
+    sessions: int | None,
+    speed: float | None,
+    duration: float,
+    data: Path | None,
+    workers: int | None,
+    window: float | None,
+    pause: float | None,
+    as_json: bool,
+    write_docs: bool,
+) -> None:
+    """`heard bench live --audio` (heard.bench.live_audio)."""
+    from heard.bench.live_audio import CALLS, DEFAULT_SESSIONS, bench_live_audio, rows
+    from heard.errors import InputError
+
+    sessions = sessions or DEFAULT_SESSIONS
+    speed = speed or 1.0
+    folder = data
+    if folder is None:
+        shared = shared_data_dir()
+        if shared is None or not (shared / "audio" / CALLS).is_dir():
+            raise typer.BadParameter(
+                f"no --data given and ../shared/data/audio/{CALLS} not found (set "
+                "HEARD_SHARED_DATA or pass --data FOLDER)",
+                param_hint="--data",
+            )
+        folder = shared / "audio" / CALLS
+    try:
+        result = bench_live_audio(
+            sessions=sessions,
+            speed=speed,
+            duration=duration,
+            calls=folder,
+            workers=workers,
+            window=window,
+            pause=pause,
+            progress=None if as_json else (lambda text: errors.print(f"[dim]{text}[/dim]")),
+        ).to_dict()
+    except InputError as exc:
+        errors.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from None
+    machine: dict[str, object] = result["machine"]  # type: ignore[assignment]
+    found = [
+        *rows(result),
+        ("machine", machine_text(machine)),
+        ("measured", str(machine["date"])),
+        (
+            "target",
+            "end of a customer utterance → its turn and any nudge on the panel p95 ≤ 1.5 s "
+            "with 4 concurrent stereo calls on 2 cores",
+        ),
+    ]
+    if as_json:
+        print_json(result)
+    else:
+        show("heard bench live --audio", found)
+    if write_docs:
+        options = "".join(
+            f" --{name} {value:g}"
+            for name, value in (("workers", workers), ("window", window), ("pause", pause))
+            if value is not None
+        )
+        body = (
+            "## Live audio (`heard bench live --audio`)\n\n"
+            f"Command: `heard bench live --audio --sessions {sessions} --speed {speed:g} "
+            f"--duration {duration:g} --data {folder.name}{options} --write-docs`\n\n"
+            + table(found)
+        )
+        write_section(DOCS, "bench-live-audio", body)
         if not as_json:
             console.print(f"written to {DOCS}")
 

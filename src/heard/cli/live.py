@@ -1,5 +1,6 @@
 """`heard live …`: live coaching from the command line; `heard live replay` streams stored
-conversations as live events and prints the nudges as they arrive."""
+conversations as live events (and call recordings as live audio, to a server) and prints the
+turns and nudges as they arrive."""
 
 from __future__ import annotations
 
@@ -123,6 +124,36 @@ def in_process(conversation: Conversation) -> EventSink:
     return session_sink(conversation.id, analyzer=_analyzer(), policy=NudgePolicy.from_settings())
 
 
+def frame_printer() -> Callable[[dict[str, object]], None]:
+    """Prints the frames of the live WebSocket as they arrive: recognised turns, nudges,
+    adoptions, error frames and the end."""
+    from heard.live.events import Adoption, Nudge
+
+    show = _printer()
+
+    def on_frame(frame: dict[str, object]) -> None:
+        kind = frame["type"]
+        if kind == "turn":
+            turn: dict[str, object] = frame["turn"]  # type: ignore[assignment]
+            start = turn["start"]
+            console.print(
+                f"  {_clock(start if isinstance(start, float | int) else None)} "
+                f"{turn['role']:>8}  {escape(str(turn['text']))}",
+                soft_wrap=True,
+                highlight=False,
+            )
+        elif kind == "nudge":
+            show(None, LiveUpdate(nudges=[Nudge.model_validate(frame["nudge"])]))  # type: ignore[arg-type]
+        elif kind == "adoption":
+            show(None, LiveUpdate(adoptions=[Adoption.model_validate(frame["adoption"])]))  # type: ignore[arg-type]
+        elif kind == "error":
+            errors.print(f"[red]error frame[/red] {escape(str(frame['message']))}")
+        elif kind == "ended":
+            console.print(f"  ended: stored as conversation {frame['stored_id']}")
+
+    return on_frame
+
+
 ReplayRunner = Callable[[Conversation], ReplayRun]
 """Replays one conversation somewhere (over the WebSocket) and reports what came back."""
 
@@ -136,17 +167,7 @@ def over_websocket(url: str, token: str, *, speed: float, as_json: bool) -> Repl
     from heard.live.events import Adoption, LiveState, Nudge
     from heard.live.replay import events
 
-    show = _printer()
-
-    def on_frame(frame: dict[str, object]) -> None:
-        if frame["type"] == "nudge":
-            show(None, LiveUpdate(nudges=[Nudge.model_validate(frame["nudge"])]))  # type: ignore[arg-type]
-        elif frame["type"] == "adoption":
-            show(None, LiveUpdate(adoptions=[Adoption.model_validate(frame["adoption"])]))  # type: ignore[arg-type]
-        elif frame["type"] == "error":
-            errors.print(f"[red]error frame[/red] {escape(str(frame['message']))}")
-        elif frame["type"] == "ended":
-            console.print(f"  ended: stored as conversation {frame['stored_id']}")
+    on_frame = frame_printer()
 
     def run(conversation: Conversation) -> ReplayRun:
         result = asyncio.run(
@@ -177,6 +198,78 @@ def over_websocket(url: str, token: str, *, speed: float, as_json: bool) -> Repl
         )
 
     return run
+
+
+def call_over_websocket(
+    url: str, token: str, *, speed: float, as_json: bool, agent_channel: str | None
+) -> Callable[[Path], tuple[ReplayRun, list[dict[str, object]], list[dict[str, object]]]]:
+    """Streams a call recording's audio to the live WebSocket at `url` (heard.live.call_client)
+    at `speed`, printing the recognised turns and the nudges as their frames arrive."""
+    import asyncio
+
+    from heard.importers.audio import call_channels
+    from heard.live.call_client import stream_call
+    from heard.live.events import Adoption, LiveState, Nudge, StartEvent
+    from heard.model import Channel
+
+    on_frame = frame_printer()
+
+    def run(path: Path) -> tuple[ReplayRun, list[dict[str, object]], list[dict[str, object]]]:
+        channels, chosen = call_channels(path, agent_channel=agent_channel)
+        seconds = max(len(c) for c in channels.values()) / 16_000
+        if not as_json:
+            console.print(
+                f"[bold]{escape(path.name)}[/bold] (call audio, {seconds:.1f} s, the agent: "
+                f"{escape(chosen)}) → {escape(url)}",
+                soft_wrap=True,
+            )
+        result = asyncio.run(
+            stream_call(
+                url,
+                token,
+                _call_id(path),
+                channels,
+                start=StartEvent(seq=1, channel=Channel.CALL, time=0.0),
+                speed=speed,
+                on_frame=None if as_json else on_frame,
+            )
+        )
+        states = [f["state"] for f in result.frames if f["type"] == "state"]
+        nudges = [f for f in result.frames if f["type"] == "nudge"]
+        replayed = ReplayRun(
+            conversation_id=result.conversation_id,
+            events=sum(1 for f in result.frames if f["type"] in ("ack", "turn")),
+            nudges=[
+                (int(f.get("audio_seq") or f.get("event") or 0), Nudge.model_validate(f["nudge"]))
+                for f in nudges
+            ],
+            adoptions=[
+                Adoption.model_validate(f["adoption"])
+                for f in result.frames
+                if f["type"] == "adoption"
+            ],
+            latencies=[t["latency_ms"] / 1000 for t in result.turns if t["latency_ms"] is not None],
+            state=LiveState.model_validate(states[-1]) if states else None,
+        )
+        keep = ("audio_seq", "index", "role", "text", "start", "end", "latency_ms")
+        return (
+            replayed,
+            [{k: t.get(k) for k in keep} for t in result.turns],
+            [
+                {"event": f.get("event"), "audio_seq": f.get("audio_seq"), **f["nudge"]}
+                for f in nudges
+            ],
+        )
+
+    return run
+
+
+def _call_id(path: Path) -> str:
+    """A live id for a streamed recording: its name and the time it started."""
+    import time
+
+    stem = path.resolve().name if path.is_dir() else path.stem
+    return f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 @cache
@@ -234,6 +327,14 @@ def replay_command(
             "--token", envvar="HEARD_TOKEN", help="API token with scope write (for --url)."
         ),
     ] = None,
+    agent_channel: Annotated[
+        str | None,
+        typer.Option(
+            "--agent-channel",
+            help="Stereo recordings with --url: the agent's channel, left or right "
+            "(default: the one that speaks first).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Stream stored conversations as live events through a live session in this process (or
@@ -241,33 +342,79 @@ def replay_command(
     adoption per nudge kind and the per-event latency (with --url: event to ack, client clock).
 
     Calls are paced by their turn timings (partials from word timings, ticks in silences),
-    chats by their message times, and anything else by a typing-speed estimate. Exit codes:
-    0 all replayed, 1 some files could not be read, 2 usage error.
+    chats by their message times, and anything else by a typing-speed estimate.
+
+    With --url, a call recording (a stereo WAV, FLAC, OGG or MP3 with one party a channel,
+    or a folder with agent.wav and caller.wav) is streamed as live audio: 16 kHz frames of
+    both channels at --speed × real time; the server recognises the utterances and the
+    turns and nudges are printed as they come back, then the latency from the end of each
+    utterance to its turn. Without --url a recording is recognised here first and its
+    turns replayed in this process. Exit codes: 0 all replayed, 1 some files could not be
+    read, 2 usage error.
     """
     check_format(input_format, option="--input-format")
     if url is not None and not token:
         raise typer.BadParameter("--url needs --token (or HEARD_TOKEN)", param_hint="--token")
-    results = run_imports(
-        files, format=input_format, options=ImportOptions(), redact=False, show_progress=False
-    )
-    conversations: list[Conversation] = []
+    if agent_channel not in (None, "left", "right"):
+        raise typer.BadParameter(
+            f"expected left or right, got {agent_channel!r}", param_hint="--agent-channel"
+        )
+    recordings: list[Path] = []
+    if url is not None:
+        from heard.cli.importing import expand
+        from heard.importers.audio import is_call_recording
+
+        expanded = expand(files)
+        recordings = [p for p in expanded if is_call_recording(p)]
+        files = [p for p in expanded if p not in recordings]
+        if limit is not None:
+            recordings = recordings[:limit]
+            limit = max(0, limit - len(recordings))
+    runs: list[ReplayRun] = []
+    heard: dict[str, list[dict[str, object]]] = {}
+    """Per streamed recording, the turns recognised from its audio (with their latency)."""
+    heard_nudges: dict[str, list[dict[str, object]]] = {}
     failed = False
-    for result in results:
-        if result.error is not None:
-            failed = True
-            errors.print(f"[red]error[/red] {escape(result.error['text'])}")
-            continue
-        conversations.extend(result.conversations)
+    if recordings:
+        from heard.errors import InputError
+        from heard.live.client import LiveClientError
+
+        call_runner = call_over_websocket(
+            url or "", token or "", speed=speed, as_json=as_json, agent_channel=agent_channel
+        )
+        for path in recordings:
+            try:
+                run, turns, nudges = call_runner(path)
+            except InputError as exc:
+                failed = True
+                errors.print(f"[red]error[/red] {escape(str(exc))}")
+                continue
+            except (LiveClientError, OSError, ValueError) as exc:
+                errors.print(f"[red]error[/red] {escape(str(exc))}")
+                raise typer.Exit(EXIT_SOME_FAILED) from None
+            runs.append(run)
+            heard[run.conversation_id] = turns
+            heard_nudges[run.conversation_id] = nudges
+    conversations: list[Conversation] = []
+    if files and limit != 0:
+        results = run_imports(
+            files, format=input_format, options=ImportOptions(), redact=False, show_progress=False
+        )
+        for result in results:
+            if result.error is not None:
+                failed = True
+                errors.print(f"[red]error[/red] {escape(result.error['text'])}")
+                continue
+            conversations.extend(result.conversations)
     if limit is not None:
         conversations = conversations[:limit]
-    if not conversations:
+    if not conversations and not runs:
         errors.print("[red]error[/red] no conversations to replay")
         raise typer.Exit(EXIT_USAGE if not failed else EXIT_SOME_FAILED)
-    if url is not None:
+    if url is not None and conversations:
         from heard.live.client import LiveClientError
 
         runner = over_websocket(url, token or "", speed=speed, as_json=as_json)
-        runs = []
         for conversation in conversations:
             if not as_json:
                 console.print(
@@ -279,18 +426,33 @@ def replay_command(
             except (LiveClientError, OSError, ValueError) as exc:
                 errors.print(f"[red]error[/red] {escape(str(exc))}")
                 raise typer.Exit(EXIT_SOME_FAILED) from None
-    else:
-        runs = run_replays(conversations, speed=speed, as_json=as_json, sink_for=in_process)
-    figures = summary(runs)
+    elif conversations:
+        runs += run_replays(conversations, speed=speed, as_json=as_json, sink_for=in_process)
+    text_runs = [run for run in runs if run.conversation_id not in heard]
+    figures = summary(text_runs) if text_runs else {}
+    turn_ms = [t["latency_ms"] for turns in heard.values() for t in turns]
+    heard_figures = {
+        "calls": len(heard),
+        "turns": len(turn_ms),
+        "nudges": sum(len(r.nudges) for r in runs if r.conversation_id in heard),
+        "utterance_to_turn_ms": _spread([float(ms) for ms in turn_ms if ms is not None]),  # type: ignore[arg-type]
+    }
     if as_json:
         print_json(
             {
                 **figures,
+                **({"audio": heard_figures} if heard else {}),
                 "replays": [
                     {
                         "conversation_id": run.conversation_id,
                         "events": run.events,
-                        "nudges": [
+                        **(
+                            {"turns": heard[run.conversation_id]}
+                            if run.conversation_id in heard
+                            else {}
+                        ),
+                        "nudges": heard_nudges.get(run.conversation_id)
+                        or [
                             {"event": seq, **nudge.model_dump(mode="json")}
                             for seq, nudge in run.nudges
                         ],
@@ -304,12 +466,33 @@ def replay_command(
         report = combine([r.adoption_report() for r in runs])
         if report:
             console.print(adoption_table(report))
-        latency = figures["latency_ms"]
-        assert isinstance(latency, dict)
-        console.print(
-            f"{figures['conversations']} conversations, {figures['events']} events, "
-            f"{figures['nudges']} nudges ({figures['nudges_per_conversation']} per "
-            f"conversation); per-event latency p50 {latency['p50']} ms, p99 {latency['p99']} ms",
-            soft_wrap=True,
-        )
+        if figures:
+            latency = figures["latency_ms"]
+            assert isinstance(latency, dict)
+            console.print(
+                f"{figures['conversations']} conversations, {figures['events']} events, "
+                f"{figures['nudges']} nudges ({figures['nudges_per_conversation']} per "
+                f"conversation); per-event latency p50 {latency['p50']} ms, "
+                f"p99 {latency['p99']} ms",
+                soft_wrap=True,
+            )
+        if heard:
+            spread = heard_figures["utterance_to_turn_ms"]
+            assert isinstance(spread, dict)
+            console.print(
+                f"{heard_figures['calls']} calls streamed as audio, {heard_figures['turns']} "
+                f"turns recognised, {heard_figures['nudges']} nudges; end of utterance → turn "
+                f"p50 {spread['p50']} ms, p95 {spread['p95']} ms, max {spread['max']} ms",
+                soft_wrap=True,
+            )
     raise typer.Exit(EXIT_SOME_FAILED if failed else EXIT_OK)
+
+
+def _spread(values: list[float]) -> dict[str, float | None]:
+    """p50, p95 and max of latencies in ms (None when there are none)."""
+    p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
+    return {
+        "p50": round(p50, 1) if p50 is not None else None,
+        "p95": round(p95, 1) if p95 is not None else None,
+        "max": round(max(values), 1) if values else None,
+    }

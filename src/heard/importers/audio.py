@@ -14,6 +14,8 @@ from heard.importers.registry import load_source, register
 from heard.model import Conversation
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from heard.audio import Recogniser, Recording
     from heard.audio.speakers import SpeakerTurn
 
@@ -198,3 +200,64 @@ def call_recording(where: Path | Source, options: ImportOptions) -> Recording:
     return Recording(
         name=str(where), channels=(left, right), source_rate=agent.rate, rate=agent.rate
     )
+
+
+def is_call_recording(path: Path) -> bool:
+    """Whether `path` is a call recording (an audio file, or a folder of one recording a
+    party) rather than a transcript."""
+    from heard.audio import EXTENSIONS, looks_like_audio
+
+    if path.is_dir():
+        return call_folder(path) is not None
+    if path.suffix.lower() in EXTENSIONS:
+        return True
+    try:
+        with path.open("rb") as handle:
+            return looks_like_audio(handle.read(16))
+    except OSError:
+        return False
+
+
+def call_channels(
+    path: Path, *, agent_channel: str | None = None, max_bytes: int = 1 << 31
+) -> tuple[dict[str, np.ndarray], str]:
+    """A call's two parties as 16-bit samples at 16 kHz, to stream them live ({"agent": …,
+    "customer": …}, and how the agent's channel was chosen): a stereo recording (the agent's
+    channel given, else the one that speaks first) or a folder of one recording a party. A
+    mono recording is refused (its parties are not on channels of their own)."""
+    import numpy as np
+
+    from heard.audio import SAMPLE_RATE, decode
+    from heard.audio.activity import voice_activity
+
+    def pcm(samples: np.ndarray) -> np.ndarray:
+        return (np.clip(samples, -1.0, 32767 / 32768) * 32768).astype(np.int16)
+
+    def one(recording: Recording) -> np.ndarray:
+        return pcm(sum(recording.channels) / len(recording.channels))
+
+    parts = call_folder(path)
+    if parts is not None:
+        agent, customer = (decode(load_source(p, max_bytes=max_bytes).data, str(p)) for p in parts)
+        return {"agent": one(agent), "customer": one(customer)}, f"files {parts[0].name}"
+    recording = decode(load_source(path, max_bytes=max_bytes).data, str(path))
+    if len(recording.channels) != 2:
+        raise InputError(
+            "a mono recording: live audio needs each party on a channel of its own",
+            where=Location(file=str(path)),
+            expected="a stereo recording (one party a channel) or a folder with agent.wav "
+            "and caller.wav",
+            code="unsupported",
+        )
+    left, right = (pcm(c) for c in recording.channels)
+    if agent_channel is None:
+        firsts = [
+            (spans[0][0] if (spans := voice_activity(c, SAMPLE_RATE)) else float("inf"))
+            for c in recording.channels
+        ]
+        side, how = ("right" if firsts[1] < firsts[0] else "left"), "spoke first"
+    else:
+        side, how = agent_channel, "--agent-channel"
+    if side == "right":
+        left, right = right, left
+    return {"agent": left, "customer": right}, f"the {side} channel ({how})"

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from heard.model import Channel, Concern, Role, Scorecard, Span, Word
+from heard.model import Channel, Concern, Role, Scorecard, Span, Turn, Word
 from heard.model.conversation import Seconds
 from heard.model.values import AgentKey, Metadata, Name, Text
 
@@ -160,6 +160,9 @@ ErrorCode = Literal[
     "store_error",
     "too_large",
     "ambiguous",
+    "bad_audio",
+    "audio_unavailable",
+    "recognition_failed",
 ]
 
 
@@ -178,6 +181,12 @@ class HelloFrame(_Frame):
     conversation_id: str
     last_event: int = Field(description="the last client event applied (0: none yet)")
     last_frame: int = Field(description="the last server frame sent (0: none yet)")
+    audio: dict[str, int] | None = Field(
+        default=None,
+        description="calls streaming audio: per channel (agent, customer), the sample offset "
+        "to send from (what the server holds; after a restart, the end of the last "
+        "recognised turn or audio tick)",
+    )
 
 
 class AckFrame(_Frame):
@@ -188,22 +197,41 @@ class AckFrame(_Frame):
     duplicate: bool = False
 
 
+_AUDIO_SEQ = Field(
+    default=None,
+    description="the event the server made from the call's audio (a recognised turn or a "
+    "tick of the audio clock) that caused this frame; `event` is then null",
+)
+
+
 class NudgeFrame(_Frame):
     type: Literal["nudge"] = "nudge"
-    event: int = Field(description="the client event that raised it")
+    event: int | None = Field(description="the client event that raised it")
+    audio_seq: int | None = _AUDIO_SEQ
     nudge: Nudge
 
 
 class StateFrame(_Frame):
     type: Literal["state"] = "state"
-    event: int
+    event: int | None
+    audio_seq: int | None = _AUDIO_SEQ
     state: LiveState
 
 
 class AdoptionFrame(_Frame):
     type: Literal["adoption"] = "adoption"
-    event: int
+    event: int | None
+    audio_seq: int | None = _AUDIO_SEQ
     adoption: Adoption
+
+
+class TurnFrame(_Frame):
+    """A turn recognised from the call's audio, as applied (redacted); the nudge, adoption
+    and state frames it causes follow with the same `audio_seq`."""
+
+    type: Literal["turn"] = "turn"
+    audio_seq: int = Field(description="1, 2, 3, … per conversation: the server's own events")
+    turn: Turn
 
 
 class HintFrame(_Frame):
@@ -234,6 +262,7 @@ Frame = Annotated[
     | NudgeFrame
     | StateFrame
     | AdoptionFrame
+    | TurnFrame
     | HintFrame
     | EndedFrame
     | ErrorFrame,

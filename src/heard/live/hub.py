@@ -20,50 +20,60 @@ import gc
 import logging
 import secrets
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from heard.live.audio import (
+    AudioEvent,
+    AudioFrame,
+    AudioSettings,
+    CallAudio,
+    Recognition,
+    is_audio,
+)
+from heard.live.conversations import (
+    LiveConversation,
+    LiveKey,
+    Subscriber,
+    live_scopes,
+    may_feed,
+    may_watch,
+)
+from heard.live.errors import LiveError
 from heard.live.events import (
     AckFrame,
     AdoptionFrame,
     EndedFrame,
     EndEvent,
-    ErrorFrame,
     Event,
     Hint,
     HintFrame,
-    LiveState,
-    Nudge,
     NudgeFrame,
     PartialEvent,
     StartEvent,
     StateFrame,
+    TickEvent,
     TurnEvent,
+    TurnFrame,
 )
 from heard.live.limits import LiveLimits
 from heard.live.metrics import LiveMetrics
 from heard.live.nudges import NudgePolicy
 from heard.live.redaction import LiveRedaction
 from heard.live.session import LiveSession, LiveUpdate
-from heard.model import Conversation, Turn
+from heard.model import Channel, Conversation, Role, Turn
 from heard.model.values import describe
-from heard.redact import CustomerName
 from heard.store import Conflict, Store, StoreError, UserRole, Viewer
 from heard.store.analysis import card_rows
 from heard.store.records import LiveSessionRecord
 
 log = logging.getLogger(__name__)
 
-FRAME_LOG = 1000
-"""Server frames kept per conversation for `since=N` resumes."""
-QUEUE_LIMIT = 2000
-"""Frames waiting for one slow socket before the hub drops that socket."""
 ENDED_KEPT_SECONDS = 600.0
 """How long an ended conversation stays in memory (for late watchers and the REST view)."""
 IDLE_SECONDS = 1800.0
@@ -87,161 +97,6 @@ COLLECT_OLDER_EVERY = 10
 every `COLLECT_OLDER_EVERY`-th the middle one too (see `LiveHub._collect_soon`)."""
 
 _EVENT = TypeAdapter(Event)
-
-
-class LiveError(Exception):
-    """A refusal the client should see as an error frame."""
-
-    def __init__(
-        self, code: str, message: str, *, event: int | None = None, expected: int | None = None
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.event = event
-        self.expected = expected
-
-    def frame(self) -> str:
-        return ErrorFrame(
-            code=self.code,  # type: ignore[arg-type]
-            message=self.message,
-            event=self.event,
-            expected=self.expected,
-        ).model_dump_json()
-
-
-@dataclass(eq=False)
-class Subscriber:
-    """One socket listening to a conversation: frames queue here for its writer task."""
-
-    watch: bool
-    """A watch stream (gets hint frames); a feed socket does not."""
-    queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
-    dropped: bool = False
-
-    close_code: int = 4408
-    """How the socket is closed when it is dropped (4408: too slow; 4401, 4403: its
-    credentials no longer stand)."""
-    close_reason: str = "too slow"
-
-    def put(self, text: str) -> None:
-        if self.dropped:
-            return
-        if self.queue.qsize() >= QUEUE_LIMIT:
-            self.close(4408, "too slow")
-            return
-        self.queue.put_nowait(text)
-
-    def close(self, code: int, reason: str) -> None:
-        """Ask the socket's writer to close it (after the frames already queued)."""
-        if not self.dropped:
-            self.dropped = True
-            self.close_code = code
-            self.close_reason = reason
-            self.queue.put_nowait(None)
-
-    def shut_out(self, frame: str, code: int, reason: str) -> None:
-        """Close the socket now with `frame` as the last it gets: frames queued and not yet
-        sent are dropped, and nothing published later reaches it (its credentials no longer
-        stand)."""
-        if self.dropped:
-            return
-        while not self.queue.empty():
-            self.queue.get_nowait()
-        self.queue.put_nowait(frame)
-        self.close(code, reason)
-
-
-@dataclass
-class LiveConversation:
-    """A conversation in progress and what the hub knows about it."""
-
-    conversation_id: str
-    record: LiveSessionRecord
-    session: LiveSession
-    last_event: int = 0
-    last_frame: int = 0
-    frames: deque[tuple[int, str, str]] = field(default_factory=lambda: deque(maxlen=FRAME_LOG))
-    """(seq, type, JSON) of the latest frames."""
-    subscribers: set[Subscriber] = field(default_factory=set)
-    nudges: list[Nudge] = field(default_factory=list)
-    hints: list[Hint] = field(default_factory=list)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    ended_at: float | None = None
-    stored_id: int | None = None
-    touched: float = field(default_factory=time.monotonic)
-    """When the last event arrived (monotonic clock)."""
-    name: CustomerName | None = None
-    """The customer's name, replaced in each turn as it arrives (with names redacted)."""
-
-    @property
-    def key(self) -> LiveKey:
-        """(team id or 0, conversation id): where the hub keeps it."""
-        return (self.record.scope, self.conversation_id)
-
-    @property
-    def state(self) -> LiveState:
-        return self.session.state()
-
-    def publish(self, frame: Any) -> None:
-        """Number a frame, keep it in the log and send it to every subscriber."""
-        self.last_frame += 1
-        frame.seq = self.last_frame
-        text = frame.model_dump_json()
-        self.frames.append((frame.seq, frame.type, text))
-        for subscriber in list(self.subscribers):
-            if frame.type == "hint" and not subscriber.watch:
-                continue
-            subscriber.put(text)
-
-    def since(self, n: int, *, watch: bool) -> list[str]:
-        """The logged frames after `n` (LiveError when some of them are no longer kept)."""
-        if n >= self.last_frame:
-            return []
-        oldest = self.frames[0][0] if self.frames else self.last_frame + 1
-        if n + 1 < oldest:
-            raise LiveError(
-                "since_too_old",
-                f"frames after {n} are no longer kept: the oldest kept is {oldest} "
-                f"(the last {FRAME_LOG} frames are kept)",
-            )
-        return [text for seq, kind, text in self.frames if seq > n and (watch or kind != "hint")]
-
-    def may_watch(self, viewer: Viewer) -> bool:
-        return may_watch(self.record, viewer)
-
-    def may_feed(self, viewer: Viewer) -> bool:
-        return may_feed(self.record, viewer)
-
-
-LiveKey = tuple[int, str]
-"""(team id or 0, conversation id): a live conversation's id holds within its team."""
-
-
-def live_scopes(viewer: Viewer | None) -> list[int] | None:
-    """The teams (0: none) whose live conversations `viewer` reaches by id: every team for an
-    admin or the hub itself (None), the teams they lead for a lead, their own for an agent."""
-    if viewer is None or viewer.role == UserRole.ADMIN:
-        return None
-    if viewer.role == UserRole.LEAD:
-        return list(viewer.team_ids)
-    return list(viewer.team_ids) or [0]
-
-
-def may_watch(record: LiveSessionRecord, viewer: Viewer) -> bool:
-    """The conversation's agent, a lead of its team, an admin."""
-    if viewer.role == UserRole.ADMIN:
-        return True
-    if viewer.role == UserRole.LEAD:
-        return record.team_id is not None and record.team_id in viewer.team_ids
-    return viewer.agent_id is not None and viewer.agent_id == record.agent_id
-
-
-def may_feed(record: LiveSessionRecord, viewer: Viewer) -> bool:
-    """Who may watch, and whoever started it."""
-    return may_watch(record, viewer) or (
-        viewer.user_id is not None and viewer.user_id == record.user_id
-    )
 
 
 def parse_event(
@@ -285,6 +140,7 @@ class LiveHub:
         policy: NudgePolicy | None = None,
         limits: LiveLimits | None = None,
         name_key: bytes | None = None,
+        audio: AudioSettings | None = None,
     ) -> None:
         self.store = store
         self.redact = redact
@@ -304,6 +160,8 @@ class LiveHub:
         """Conversation id → the teams (0: none) whose conversation of that id is in memory."""
         self.metrics = LiveMetrics()
         """Event-loop lag and per-phase time of each event (`GET /api/v1/live-metrics`)."""
+        self.recognition = Recognition(audio)
+        """Speech recognition of calls' audio frames (the `HEARD_LIVE_AUDIO_*` settings)."""
         self._loading: dict[str, asyncio.Lock] = {}
         self._applied = 0
 
@@ -405,6 +263,9 @@ class LiveHub:
         live.session.started_at = record.started_at
         live.publish(AckFrame(event=start.seq))
         for stored in events[1:]:
+            if stored.type == "audio":
+                self._rebuild_audio(live, AudioEvent.model_validate_json(stored.payload))
+                continue
             if stored.seq is None:
                 hint = Hint.model_validate_json(stored.payload)
                 live.hints.append(hint)
@@ -413,7 +274,7 @@ class LiveHub:
             event = _EVENT.validate_json(stored.payload)
             live.last_event = event.seq
             update = self._apply(live, event)
-            self._publish_update(live, event.seq, update)
+            self._publish_update(live, update, event=event.seq)
         if record.status == "ended":
             live.stored_id = record.stored_id
             live.ended_at = time.monotonic()
@@ -426,6 +287,19 @@ class LiveHub:
                     )
                 )
         return live
+
+    def _rebuild_audio(self, live: LiveConversation, stored: AudioEvent) -> None:
+        """Apply a stored event made from the audio again; note how far the audio got."""
+        event = stored.event
+        live.audio_seq = stored.audio_seq
+        update = self._apply(live, event)
+        self._publish_update(live, update, audio_seq=stored.audio_seq, turn=event)
+        if isinstance(event, TurnEvent) and event.end is not None:
+            covered = {event.role: round(event.end * 16_000)}
+        else:
+            covered = dict.fromkeys((Role.AGENT, Role.CUSTOMER), round(event.time * 16_000))
+        for role, samples in covered.items():
+            live.audio_from[role] = max(live.audio_from.get(role, 0), samples)
 
     def _session(self, conversation_id: str, start: StartEvent) -> LiveSession:
         return LiveSession(
@@ -543,6 +417,8 @@ class LiveHub:
         """Handle one message of a feed socket: frames go to the conversation's subscribers
         (`own` among them once the conversation exists), refusals to `own` only. Returns the
         conversation (None while it does not exist)."""
+        if is_audio(raw):
+            return await self._feed_audio(conversation_id, bytes(raw), viewer, own)
         live: LiveConversation | None = None
         try:
             live = await self.find(conversation_id, viewer=viewer, feed=True)
@@ -565,11 +441,85 @@ class LiveHub:
                 if not live.may_feed(viewer):  # started by someone else meanwhile
                     raise LiveError("forbidden", "you may not feed this conversation")
             live.subscribers.add(own)
+            if (
+                isinstance(event, EndEvent)
+                and live.audio is not None
+                and event.seq == live.last_event + 1
+                and not live.session.ended
+            ):
+                await live.audio.finish()  # the last utterances are turns before the end
             async with live.lock:
                 await self._feed_event(live, event, own)
         except LiveError as exc:
             own.put(exc.frame())
         return live
+
+    async def _feed_audio(
+        self, conversation_id: str, raw: bytes, viewer: Viewer, own: Subscriber
+    ) -> LiveConversation | None:
+        """Handle one audio frame of a feed socket (heard.live.audio): refusals go to `own`."""
+        live: LiveConversation | None = None
+        try:
+            frame = AudioFrame.parse(raw)
+            live = await self.find(conversation_id, viewer=viewer, feed=True)
+            if live is None:
+                raise LiveError(
+                    "unknown_conversation",
+                    f"conversation {conversation_id!r} was never started: send a start event "
+                    "(JSON, seq 1) before its audio",
+                    expected=1,
+                )
+            live.subscribers.add(own)
+            if live.session.ended:
+                raise LiveError("ended", "the conversation has ended: no more audio is taken")
+            if live.session.start.channel != Channel.CALL:
+                raise LiveError(
+                    "bad_audio",
+                    f"audio frames are for calls; this conversation's channel is "
+                    f"{live.session.start.channel.value}",
+                )
+            if live.audio is None:
+                self.recognition.recogniser()  # LiveError audio_unavailable without the extra
+                live.audio = CallAudio(
+                    apply=partial(self.apply_audio, live),
+                    complain=partial(self._complain, live),
+                    recognition=self.recognition,
+                    metrics=self.metrics,
+                    start=dict(live.audio_from),
+                )
+                self.recognition.warm()
+            live.touched = time.monotonic()
+            await live.audio.take(frame)
+        except LiveError as exc:
+            own.put(exc.frame())
+        return live
+
+    @staticmethod
+    def _complain(live: LiveConversation, error: LiveError) -> None:
+        """Tell the conversation's feed sockets about a failure of the audio's own events."""
+        for subscriber in list(live.subscribers):
+            if not subscriber.watch:
+                subscriber.put(error.frame())
+
+    @staticmethod
+    def audio_positions(live: LiveConversation | None) -> dict[str, int] | None:
+        """Per channel, the sample offset a feed streaming the call's audio sends from (None
+        for a conversation without audio)."""
+        if live is None:
+            return None
+        if live.audio is not None:
+            return live.audio.positions()
+        if live.audio_seq or live.audio_from:
+            return {r.value: live.audio_from.get(r, 0) for r in (Role.AGENT, Role.CUSTOMER)}
+        return None
+
+    async def apply_audio(self, live: LiveConversation, event: TurnEvent | TickEvent) -> None:
+        """Apply an event made from the call's audio: numbered (`audio_seq`), redacted, stored,
+        analysed and published like a client's event, with a turn frame for a turn."""
+        async with live.lock:
+            if live.session.ended:
+                return
+            await self._take(live, event, audio_seq=live.audio_seq + 1)
 
     async def _feed_event(self, live: LiveConversation, event: Any, own: Subscriber) -> None:
         if event.seq <= live.last_event:
@@ -588,6 +538,21 @@ class LiveHub:
             raise LiveError(
                 "already_started", "the conversation has started already", event=event.seq
             )
+        update = await self._take(live, event, seq=event.seq)
+        if isinstance(event, EndEvent):
+            with self.metrics.timed("end_save"):
+                await self._end(live, event.seq, update)
+
+    async def _take(
+        self,
+        live: LiveConversation,
+        event: Any,
+        *,
+        seq: int | None = None,
+        audio_seq: int | None = None,
+    ) -> LiveUpdate:
+        """Redact, store, analyse and publish one event: the client's event `seq`, or the
+        event `audio_seq` made from the audio."""
         metrics = self.metrics
         metrics.watch_loop()
         began, began_cpu = time.perf_counter(), time.thread_time()
@@ -601,20 +566,28 @@ class LiveHub:
         # Written before anything is sent, so an ack means the event is durable. The write
         # runs on the event loop: a commit takes 1–3 ms, and on a thread it would wait for
         # the GIL behind every analysis (measured: p50 30 ms instead of 2.4 ms at 50 sessions).
+        if audio_seq is None:
+            row = (live.record.id, seq, event.type, event.model_dump_json())
+        else:
+            stored = AudioEvent(audio_seq=audio_seq, event=event).model_dump_json()
+            row = (live.record.id, None, "audio", stored)
         try:
             with metrics.timed("store"):
-                self.store.add_live_events(
-                    [(live.record.id, event.seq, event.type, event.model_dump_json())]
-                )
+                self.store.add_live_events([row])
         except Exception as exc:
-            log.warning("live: event %s of %s not stored: %s", event.seq, live.conversation_id, exc)
+            which = f"event {seq}" if audio_seq is None else f"audio event {audio_seq}"
+            log.warning("live: %s of %s not stored: %s", which, live.conversation_id, exc)
             raise LiveError(
                 "store_error",
-                f"event {event.seq} could not be stored ({type(exc).__name__}); send it again",
-                event=event.seq,
-                expected=event.seq,
+                f"{which} could not be stored ({type(exc).__name__})"
+                + ("; send it again" if audio_seq is None else ": it is left out"),
+                event=seq,
+                expected=seq,
             ) from None
-        live.last_event = event.seq
+        if audio_seq is None:
+            live.last_event = event.seq
+        else:
+            live.audio_seq = audio_seq
         live.touched = time.monotonic()
         with metrics.timed("analyse"):
             if heavy:
@@ -622,13 +595,11 @@ class LiveHub:
             else:
                 update = await self._apply_deferred(live, event)
         with metrics.timed("publish"):
-            self._publish_update(live, event.seq, update)
+            self._publish_update(live, update, event=seq, audio_seq=audio_seq, turn=event)
         metrics.add("event", (time.perf_counter() - began) * 1000)
         metrics.add("event_cpu", (time.thread_time() - began_cpu) * 1000)
         self._collect_soon()
-        if isinstance(event, EndEvent):
-            with metrics.timed("end_save"):
-                await self._end(live, event.seq, update)
+        return update
 
     def _collect_soon(self) -> None:
         """Collect the young garbage right after this event's frames go out, while it is small.
@@ -692,15 +663,29 @@ class LiveHub:
         return LiveUpdate()
 
     @staticmethod
-    def _publish_update(live: LiveConversation, seq: int, update: LiveUpdate) -> None:
-        live.publish(AckFrame(event=seq))
+    def _publish_update(
+        live: LiveConversation,
+        update: LiveUpdate,
+        *,
+        event: int | None = None,
+        audio_seq: int | None = None,
+        turn: Any = None,
+    ) -> None:
+        """The frames of an applied event: an ack of the client's event `event`, or for the
+        event `audio_seq` made from the audio a turn frame when it was a turn; then nudges,
+        adoptions and the state."""
+        if audio_seq is None:
+            live.publish(AckFrame(event=event))
+        elif isinstance(turn, TurnEvent) and live.session.turns:
+            live.publish(TurnFrame(audio_seq=audio_seq, turn=live.session.turns[-1]))
+        cause = {"event": event, "audio_seq": audio_seq}
         for nudge in update.nudges:
             live.nudges.append(nudge)
-            live.publish(NudgeFrame(event=seq, nudge=nudge))
+            live.publish(NudgeFrame(**cause, nudge=nudge))
         for adoption in update.adoptions:
-            live.publish(AdoptionFrame(event=seq, adoption=adoption))
+            live.publish(AdoptionFrame(**cause, adoption=adoption))
         if update.state is not None:
-            live.publish(StateFrame(event=seq, state=update.state))
+            live.publish(StateFrame(**cause, state=update.state))
 
     async def _end(self, live: LiveConversation, seq: int, update: LiveUpdate) -> None:
         """Store the finished conversation through the normal ingest, then say so."""
@@ -797,19 +782,3 @@ class LiveHub:
     @staticmethod
     def transcript(live: LiveConversation) -> list[Turn]:
         return list(live.session.turns)
-
-
-def need(state: LiveState, nudges: list[Nudge]) -> float:
-    """How much a live conversation needs a supervisor's eye, 0–1 (the board sorts by it):
-    escalation risk weighs most, then a low Listening Score, a strong customer emotion and
-    an urgent last nudge."""
-    score = state.listening_score
-    low_score = 0.0 if score is None else max(0.0, min(1.0, (100.0 - score) / 100.0))
-    urgent = 1.0 if nudges and nudges[-1].severity == "urgent" else 0.0
-    value = (
-        0.5 * state.escalation_risk
-        + 0.25 * low_score
-        + 0.15 * state.emotion_intensity
-        + 0.1 * urgent
-    )
-    return round(min(1.0, value), 3)

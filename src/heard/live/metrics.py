@@ -29,12 +29,17 @@ PHASES = (
     "end_save",
     "gc_young",
     "gc_full",
+    "audio_cut",
+    "recognise_wait",
+    "recognise",
 )
 """Per event: redact, store (the durable write before the ack), analyse (LiveSession.apply),
 publish (frame JSON and queueing), event (all of it, on the loop), event_cpu (the CPU time
 of it: far below `event` means the process waited for a CPU or for the GIL); per ended conversation:
 end_save (ingest and closing the session); per garbage collection while the
-loop-lag probe runs: gc_young (generations 0 and 1) and gc_full (generation 2)."""
+loop-lag probe runs: gc_young (generations 0 and 1) and gc_full (generation 2); per audio
+frame of a call: audio_cut (cutting it into utterances, on the loop); per utterance:
+recognise_wait (waiting for a recognition worker) and recognise (speech recognition, on it)."""
 
 
 def _summary(values: deque[float] | list[float]) -> dict[str, float | int | None]:

@@ -467,7 +467,8 @@ class LiveSessionRecord(_Record):
 
 
 class LiveEventRecord(_Record):
-    """A stored live event (`seq` None: a supervisor's hint); `payload` is its JSON."""
+    """A stored live event (`seq` None: a supervisor's hint, or type `audio`: an event the
+    server made from a call's audio); `payload` is its JSON."""
 
     seq: int | None
     type: str

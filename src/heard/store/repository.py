@@ -2924,9 +2924,10 @@ class Store:
         except IntegrityError as exc:
             raise Conflict(f"live conversation {conversation.id!r} exists already") from exc
 
-    def add_live_events(self, events: Sequence[tuple[int, int, str, str]]) -> None:
+    def add_live_events(self, events: Sequence[tuple[int, int | None, str, str]]) -> None:
         """Store applied events — (session id, seq, type, payload) — in one transaction
-        (committed when this returns); Conflict when a (session, seq) is stored already."""
+        (committed when this returns); Conflict when a (session, seq) is stored already.
+        An event the server made itself (from a call's audio) has no seq."""
         try:
             # Core on one connection, not an ORM session: this runs once per live event on
             # the server's event loop (measured 2.7 → see the commit message, ms per event).
@@ -2941,7 +2942,8 @@ class Store:
                 )
                 last: dict[int, int] = {}
                 for session_id, seq, _, _ in events:
-                    last[session_id] = max(seq, last.get(session_id, 0))
+                    if seq is not None:
+                        last[session_id] = max(seq, last.get(session_id, 0))
                 for session_id, seq in last.items():
                     session.execute(
                         update(LiveSessionRow.__table__)

@@ -425,7 +425,8 @@ class LiveSessionRow(Base):
 
 
 class LiveEventRow(Base):
-    """One applied client event (or a supervisor's hint: seq NULL), text already redacted."""
+    """One applied client event (or seq NULL: a supervisor's hint, or an event the server made
+    from a call's audio), text already redacted."""
 
     __tablename__ = "live_events"
     __table_args__ = (UniqueConstraint("session_id", "seq", name="uq_live_events_session_seq"),)

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from heard import __version__
+from heard.live.audio import AudioSettings
 from heard.live.hub import LiveHub
 from heard.live.limits import LiveLimits
 from heard.live.nudges import NudgePolicy
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
         yield
         app_.state.live.metrics.stop()
+        app_.state.live.recognition.close()
         app_.state.sign_in.close()
         if owned:
             store.close()
@@ -185,6 +187,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         policy=NudgePolicy.from_settings(settings),
         limits=LiveLimits.from_settings(settings),
         name_key=name_key(settings.key()),
+        audio=AudioSettings.from_settings(settings),
     )
     app.state.live_sockets = SocketGuard(store, app.state.live)
     errors.install(app, page_error=page_routes.error_page)

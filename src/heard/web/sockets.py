@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from heard.live.conversations import Subscriber, may_feed, may_watch
 from heard.live.events import ErrorFrame
-from heard.live.hub import LiveHub, Subscriber, may_feed, may_watch
+from heard.live.hub import LiveHub
 from heard.store import Scope, Store
 from heard.web.auth import Lapse, Principal, recheck
 

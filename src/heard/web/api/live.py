@@ -14,8 +14,10 @@ from fastapi import APIRouter, Depends, Path, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from heard.live.conversations import LiveConversation, Subscriber, need
+from heard.live.errors import LiveError
 from heard.live.events import ErrorFrame, HelloFrame, Hint, LiveState, Nudge
-from heard.live.hub import LiveConversation, LiveError, LiveHub, Subscriber, need
+from heard.live.hub import LiveHub
 from heard.model import Turn
 from heard.model.values import ConversationKey, Text, describe
 from heard.store import Scope, Store, UserRole
@@ -355,13 +357,13 @@ async def _serve(
             backlog = live.since(since, watch=own.watch)
         except LiveError as exc:
             backlog = [exc.frame()]
-    own.put(
-        HelloFrame(
-            conversation_id=conversation_id,
-            last_event=live.last_event if live else 0,
-            last_frame=live.last_frame if live else 0,
-        ).model_dump_json()
+    hello = HelloFrame(
+        conversation_id=conversation_id,
+        last_event=live.last_event if live else 0,
+        last_frame=live.last_frame if live else 0,
+        audio=hub.audio_positions(live),
     )
+    own.put(hello.model_dump_json(exclude={"audio"} if hello.audio is None else None))
     for text in backlog:
         own.put(text)
     guard = socket_guard(websocket.app)
@@ -401,7 +403,8 @@ async def _serve(
 
 @router.websocket("/live/{conversation_id}")
 async def feed_socket(websocket: WebSocket, conversation_id: str) -> None:
-    """The feed: turn events in, ack / nudge / adoption / state / ended frames out."""
+    """The feed: turn events (and a call's audio frames) in, ack / turn / nudge / adoption /
+    state / ended frames out."""
     opened = await _open(websocket, conversation_id, scope=Scope.WRITE)
     if opened is None:
         return

@@ -36,7 +36,8 @@ from heard.web.pages.routes import (
 )
 
 if TYPE_CHECKING:
-    from heard.live.hub import LiveConversation, LiveHub
+    from heard.live.conversations import LiveConversation
+    from heard.live.hub import LiveHub
 
 router = APIRouter(include_in_schema=False)
 
@@ -83,7 +84,7 @@ def agent_name(live: LiveConversation) -> str | None:
 
 
 def board_rows(request: Request, user: User) -> list[views.LiveRow]:
-    from heard.live.hub import need
+    from heard.live.conversations import need
 
     rows = []
     for live in hub(request).visible(user.viewer):
