@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from heard import numbers
 from heard.analysis.rubric import load_rubric
+from heard.store import scoping
 from heard.store.disputes import Dispute, DisputeStatus, list_disputes
 from heard.store.records import (
     AgentRecord,
@@ -95,7 +96,9 @@ def behaviour_trends(
         func.sum(DailyVerdictRow.judged),
         func.sum(DailyVerdictRow.done),
     ).group_by(period, DailyVerdictRow.behaviour)
-    stmt = store._rollup_where(stmt, DailyVerdictRow, viewer, ConversationFilter(agent_id=agent_id))
+    stmt = scoping.rollup_where(
+        stmt, DailyVerdictRow, viewer, ConversationFilter(agent_id=agent_id)
+    )
     with store._session() as session:
         rows = [
             (p if isinstance(p, date) else date.fromisoformat(str(p)), b, int(j), int(d))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from heard.learn.agreement import fleiss_kappa, percent_agreement
 from heard.learn.corpus import cohen_kappa
+from heard.store import scoping
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.records import UserRole, Viewer
 from heard.store.redaction import free_text
@@ -160,7 +161,7 @@ def create_session(
         session.add(row)
         session.flush()
         for conversation_id in wanted:
-            conversation = store._visible(session, viewer, conversation_id)
+            conversation = scoping.visible(session, viewer, conversation_id)
             for person in people:
                 new_review(
                     session, conversation, person, by, rule="calibration", calibration=row.id

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import LargeBinary, delete, func, select
 from sqlalchemy.orm import Session
 
+from heard.store import scoping
 from heard.store.errors import Invalid, NotFound
 from heard.store.records import RecordingInfo, Viewer
 from heard.store.tables import ConversationRow, RecordingRow
@@ -120,7 +121,7 @@ def recording(store: Store, viewer: Viewer, conversation_id: int) -> RecordingIn
     """The recording of a conversation the viewer may see; NotFound when they may not see it
     or it has none."""
     with store._session() as session:
-        store._visible(session, viewer, conversation_id)
+        scoping.visible(session, viewer, conversation_id)
         found = describe(session, conversation_id)
         if found is None:
             raise NotFound(

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -24,7 +24,6 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    exists,
     func,
     insert,
     select,
@@ -44,11 +43,11 @@ from heard.model import Channel, Conversation, Scorecard
 from heard.store import (
     access,
     credentials,
-    filters,
     paging,
     placement,
     quotes,
     recordings,
+    scoping,
     search,
     signins,
     surveys,
@@ -56,6 +55,7 @@ from heard.store import (
 from heard.store.access import Lifetimes
 from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
 from heard.store.bulk import insert_missing, write_rows
+from heard.store.clock import from_db, now, to_db
 from heard.store.database import collided, make_engine, sqlstate, upgrade
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.fitting import audit_object_id
@@ -192,22 +192,6 @@ CURRENT_COPIES = {
     "felt_heard": "felt_heard",
 }
 """Columns of `conversations` that copy a column of their current scorecard (`scorecards`)."""
-
-
-def now() -> datetime:
-    """The current time as naive UTC, the way every datetime is stored."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def to_db(moment: datetime | None) -> datetime | None:
-    """A datetime as naive UTC (naive input is taken to be UTC already)."""
-    if moment is None or moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def from_db(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.replace(tzinfo=UTC)
 
 
 def digest(text: str | bytes) -> str:
@@ -1095,172 +1079,6 @@ class Store:
                 self._audit(session, user_id, "rescore", "conversation", None, f"{len(stale)}")
         return RescoreReport(checked=checked, rescored=len(stale))
 
-    # ------------------------------------------------------------------ scoping
-
-    @staticmethod
-    def _scoped(stmt: Select[Any], viewer: Viewer, rows: Any = ConversationRow) -> Select[Any]:
-        """`stmt` limited to the conversations the viewer may see (by the team and agent
-        columns of `rows`: conversations or their copied verdicts)."""
-        if viewer.role == UserRole.ADMIN:
-            return stmt
-        if viewer.role == UserRole.LEAD:
-            return stmt.where(rows.team_id.in_(viewer.team_ids or [-1]))
-        return stmt.where(rows.agent_id == (viewer.agent_id or -1))
-
-    @staticmethod
-    def _filter_rows(where: ConversationFilter) -> Any:
-        """The rows a query for `where` filters on: with a behaviour filter, the copied verdicts
-        of its first behaviour (`conversation_verdicts`, one row per conversation, read as one
-        range of its key), else `conversations`. Both hold the columns filters and charts read:
-        occurred_at, agent_id, team_id, channel, scorecard_id and listening_score."""
-        if where.done or where.missed:
-            return aliased(ConversationVerdictRow)
-        return ConversationRow
-
-    @staticmethod
-    def _row_id(rows: Any) -> Any:
-        """The conversation id column of `_filter_rows`' rows."""
-        return ConversationRow.id if rows is ConversationRow else rows.conversation_id
-
-    @staticmethod
-    def _filtered(stmt: Select[Any], where: ConversationFilter, rows: Any) -> Select[Any]:
-        if where.agent_id is not None:
-            stmt = stmt.where(rows.agent_id == where.agent_id)
-        if where.team_id is not None:
-            stmt = stmt.where(rows.team_id == where.team_id)
-        if where.channel is not None:
-            stmt = stmt.where(rows.channel == where.channel.value)
-        if where.start is not None:
-            stmt = stmt.where(rows.occurred_at >= to_db(where.start))
-        if where.end is not None:
-            stmt = stmt.where(rows.occurred_at < to_db(where.end))
-        if where.min_score is not None:
-            stmt = stmt.where(rows.listening_score >= where.min_score)
-        if where.max_score is not None:
-            stmt = stmt.where(rows.listening_score <= where.max_score)
-        key = Store._row_id(rows)
-        if where.search:
-            stmt = stmt.where(search.matches(key, where.search, direct=rows is ConversationRow))
-        stmt = stmt.where(*filters.conditions(where, key))
-        wanted = [
-            (v, b)
-            for v, behaviours in (("done", where.done), ("missed", where.missed))
-            for b in behaviours
-        ]
-        if wanted and rows is not ConversationRow:
-            verdict, behaviour = wanted.pop(0)
-            stmt = stmt.where(rows.behaviour == behaviour, rows.verdict == verdict)
-        for verdict, behaviour in wanted:
-            other = aliased(ConversationVerdictRow)
-            stmt = stmt.where(
-                exists().where(
-                    other.conversation_id == Store._row_id(rows),
-                    other.behaviour == behaviour,
-                    other.verdict == verdict,
-                )
-            )
-        return stmt
-
-    def _conversation_query(
-        self,
-        columns: Sequence[Any],
-        viewer: Viewer,
-        where: ConversationFilter,
-        rows: Any = None,
-        *,
-        conversations: bool = True,
-    ) -> Select[Any]:
-        """`columns` of the conversations the viewer may see matching `where`, filtered on
-        `rows` (from `_filter_rows(where)`; they may be named in `columns`). Copied verdict
-        rows are joined to `conversations` when `conversations` is true or a filter reads it;
-        when it is false, `columns` must name only columns of `rows` (a count or a chart reads
-        the copies alone)."""
-        rows = self._filter_rows(where) if rows is None else rows
-        stmt = select(*columns).select_from(rows)
-        joined = conversations or filters.reads_scorecard(where)
-        if joined and rows is not ConversationRow:
-            stmt = stmt.join(ConversationRow, ConversationRow.id == rows.conversation_id)
-        return self._filtered(self._scoped(stmt, viewer, rows), where, rows)
-
-    def _visible(self, session: Session, viewer: Viewer, conversation_id: int) -> ConversationRow:
-        stmt = self._scoped(
-            select(ConversationRow).where(ConversationRow.id == conversation_id), viewer
-        )
-        row = session.scalars(stmt).one_or_none()
-        if row is None:
-            raise NotFound(f"no conversation {conversation_id}", field="conversation_id")
-        return row
-
-    @staticmethod
-    def _rolls_up(where: ConversationFilter) -> bool:
-        """Whether `daily_scores` answers for `where`: no score, behaviour, search or
-        `heard.store.filters` filter, and dates (if any) at midnight, so whole days are in or
-        out."""
-        return (
-            where.min_score is None
-            and where.max_score is None
-            and not where.search
-            and not where.done
-            and not where.missed
-            and not filters.narrows(where)
-            and all(
-                moment is None or to_db(moment).time() == datetime.min.time()  # type: ignore[union-attr]
-                for moment in (where.start, where.end)
-            )
-        )
-
-    @staticmethod
-    def _by_days(
-        where: ConversationFilter,
-    ) -> tuple[ConversationFilter | None, list[ConversationFilter]]:
-        """`where` as the whole days (UTC) the rollups answer and the parts the conversations
-        must: (the filter of the whole days or None, the filters of the rest). A date that is
-        not at midnight leaves part of its day at the range's end; a score or behaviour filter
-        leaves it all to the conversations."""
-        start, end = to_db(where.start), to_db(where.end)
-        first = start if start is None else _midnight(start, up=True)
-        last = end if end is None else _midnight(end, up=False)
-        if first is not None and last is not None and first >= last:
-            return None, [where]
-        whole = where.model_copy(update={"start": first, "end": last})
-        if not Store._rolls_up(whole):
-            return None, [where]
-        parts = []
-        if start is not None and first != start:
-            parts.append(where.model_copy(update={"start": start, "end": first}))
-        if end is not None and last != end:
-            parts.append(where.model_copy(update={"start": last, "end": end}))
-        return whole, parts
-
-    @staticmethod
-    def _rollup_query(
-        columns: Sequence[Any], viewer: Viewer, where: ConversationFilter
-    ) -> Select[Any]:
-        """`daily_scores` rows the viewer may see (the conversations' team and agent, as
-        `_scoped`) matching `where` (which `_rolls_up`)."""
-        return Store._rollup_where(select(*columns), DailyScoreRow, viewer, where)
-
-    @staticmethod
-    def _rollup_where(
-        stmt: Select[Any], row: Any, viewer: Viewer, where: ConversationFilter
-    ) -> Select[Any]:
-        """`stmt` over a rollup table limited to what the viewer may see and `where`."""
-        if viewer.role == UserRole.LEAD:
-            stmt = stmt.where(row.team_id.in_(viewer.team_ids or [-1]))
-        elif viewer.role != UserRole.ADMIN:
-            stmt = stmt.where(row.agent_id == (viewer.agent_id or -1))
-        if where.agent_id is not None:
-            stmt = stmt.where(row.agent_id == where.agent_id)
-        if where.team_id is not None:
-            stmt = stmt.where(row.team_id == where.team_id)
-        if where.channel is not None:
-            stmt = stmt.where(row.channel == where.channel.value)
-        if where.start is not None:
-            stmt = stmt.where(row.day >= to_db(where.start).date())  # type: ignore[union-attr]
-        if where.end is not None:
-            stmt = stmt.where(row.day < to_db(where.end).date())  # type: ignore[union-attr]
-        return stmt
-
     # ------------------------------------------------------------------ conversations
 
     def list_conversations(
@@ -1285,8 +1103,8 @@ class Store:
         team = aliased(TeamRow)
         with self._session() as session:
             total = self._count(session, viewer, where)
-            source = self._filter_rows(where)
-            stmt = self._conversation_query(
+            source = scoping.filter_rows(where)
+            stmt = scoping.conversation_query(
                 [ConversationRow, AgentRow.name, AgentRow.external_id, team.name],
                 viewer,
                 where,
@@ -1297,7 +1115,7 @@ class Store:
                 .outerjoin(team, team.id == ConversationRow.team_id)
                 .options(defer(ConversationRow.body))
             )
-            key = self._row_id(source)  # on the filtered rows' copies, so their index orders
+            key = scoping.row_id(source)  # on the filtered rows' copies, so their index orders
             found = stmt.order_by(*paging.ordering(order, source, key, backwards=backwards))
             if at is not None:
                 found = found.where(paging.beyond(order, source, key, at, backwards=backwards))
@@ -1336,16 +1154,16 @@ class Store:
     def _count(self, session: Session, viewer: Viewer, where: ConversationFilter) -> int:
         """Conversations the viewer may see matching `where`: whole days from `daily_scores`,
         the rest from the conversations (or their copied verdicts)."""
-        whole, parts = self._by_days(where)
+        whole, parts = scoping.by_days(where)
         statements = [
-            self._conversation_query(
-                [func.count()], viewer, part, self._filter_rows(part), conversations=False
+            scoping.conversation_query(
+                [func.count()], viewer, part, scoping.filter_rows(part), conversations=False
             )
             for part in parts
         ]
         if whole is not None:
             statements.append(
-                self._rollup_query([func.sum(DailyScoreRow.conversations)], viewer, whole).where(
+                scoping.rollup_query([func.sum(DailyScoreRow.conversations)], viewer, whole).where(
                     DailyScoreRow.component == ""
                 )
             )
@@ -1399,7 +1217,7 @@ class Store:
         """One conversation with its current scorecard, versions, notes and feedback; the view
         is written to the audit log."""
         with self._session() as session:
-            row = self._visible(session, viewer, conversation_id)
+            row = scoping.visible(session, viewer, conversation_id)
             agent = session.get(AgentRow, row.agent_id) if row.agent_id else None
             team = session.get(TeamRow, row.team_id) if row.team_id else None
             cards = session.scalars(
@@ -1572,7 +1390,7 @@ class Store:
         where = where or ConversationFilter()
         sums: Sums = defaultdict(lambda: [0, 0, 0])
         """(period, component) → [conversations, scored, total]; component "" is the score."""
-        whole, parts = self._by_days(where)
+        whole, parts = scoping.by_days(where)
         with self._session() as session:
             if whole is not None:
                 self._rolled_trend_sums(session, viewer, whole, by, sums)
@@ -1599,7 +1417,7 @@ class Store:
     ) -> None:
         """Add `trends`' sums for `where` (which `_rolls_up`) from `daily_scores`."""
         period = self._period(by, DailyScoreRow.day).label("period")
-        stmt = self._rollup_query(
+        stmt = scoping.rollup_query(
             [
                 period,
                 DailyScoreRow.component,
@@ -1623,9 +1441,9 @@ class Store:
     ) -> None:
         """Add `trends`' sums for `where` from the conversations' copied current scores and
         their scorecards' component scores."""
-        rows = self._filter_rows(where)
+        rows = scoping.filter_rows(where)
         period = self._period(by, rows.occurred_at).label("period")
-        stmt = self._conversation_query(
+        stmt = scoping.conversation_query(
             [period, *_tally(rows.listening_score)], viewer, where, rows, conversations=False
         )
         for p, n, scored, total in session.execute(stmt.group_by(period)):
@@ -1635,7 +1453,7 @@ class Store:
             return
         copies = ConversationComponentsRow.__table__
         slots = [copies.c[f"s{i}"] for i in range(max(len(names) for names in layouts.values()))]
-        stmt = self._conversation_query(
+        stmt = scoping.conversation_query(
             [
                 period,
                 copies.c.layout_id,
@@ -1646,7 +1464,7 @@ class Store:
             where,
             rows,
             conversations=False,
-        ).join(copies, copies.c.conversation_id == self._row_id(rows))
+        ).join(copies, copies.c.conversation_id == scoping.row_id(rows))
         for p, layout, n, *tallies in session.execute(stmt.group_by(period, copies.c.layout_id)):
             for i, component in enumerate(layouts[layout]):
                 _add(sums[(_as_date(p), component)], n, tallies[2 * i], tallies[2 * i + 1])
@@ -1667,11 +1485,11 @@ class Store:
                 else_=len(edges) - 1,
             ).label("band")
 
-        whole, parts = self._by_days(where) if width == BAND_WIDTH else (None, [where])
+        whole, parts = scoping.by_days(where) if width == BAND_WIDTH else (None, [where])
         statements = []
         if whole is not None:
             statements.append(
-                self._rollup_where(
+                scoping.rollup_where(
                     select(DailyBandRow.band, func.sum(DailyBandRow.conversations)).group_by(
                         DailyBandRow.band
                     ),
@@ -1681,9 +1499,9 @@ class Store:
                 )
             )
         for part in parts:
-            rows = self._filter_rows(part)
+            rows = scoping.filter_rows(part)
             statements.append(
-                self._conversation_query(
+                scoping.conversation_query(
                     [band(rows), func.count()], viewer, part, rows, conversations=False
                 ).group_by(text("band"))
             )
@@ -1720,8 +1538,8 @@ class Store:
         Candidate = tuple[float, float, int, Any, list[Any]]
         found: dict[str, list[Candidate]] = {"positive": [], "negative": []}
         with self._session() as session:
-            source = self._filter_rows(where)
-            stmt = self._conversation_query(
+            source = scoping.filter_rows(where)
+            stmt = scoping.conversation_query(
                 [
                     ConversationRow.id,
                     ConversationRow.agent_id,
@@ -1736,7 +1554,7 @@ class Store:
             )
             stmt = stmt.outerjoin(ScorecardRow, ScorecardRow.id == ConversationRow.scorecard_id)
             stmt = stmt.outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
-            key = self._row_id(source)
+            key = scoping.row_id(source)
             rows = session.execute(
                 stmt.order_by(source.occurred_at.desc(), key.desc()).limit(scan)
             ).all()
@@ -1847,7 +1665,7 @@ class Store:
         if note is None:
             raise NotFound(f"no note {note_id}", field="note_id")
         try:
-            conversation = self._visible(session, viewer, note.conversation_id)
+            conversation = scoping.visible(session, viewer, note.conversation_id)
         except NotFound:
             raise NotFound(f"no note {note_id}", field="note_id") from None
         return note, conversation
@@ -1892,7 +1710,7 @@ class Store:
             raise Invalid("a note needs some text", field="text")
         text, detail = free_text(text, redact=self.redact)
         with self._session() as session:
-            conversation = self._visible(session, viewer, conversation_id)
+            conversation = scoping.visible(session, viewer, conversation_id)
             if viewer.role == UserRole.AGENT or viewer.user_id is None:
                 raise Forbidden("only leads and admins write coaching notes")
             # heard JSON leaves out an empty list of turns (a live call that ended unheard)
@@ -1947,10 +1765,10 @@ class Store:
         agent_id: int | None = None,
     ) -> list[Note]:
         with self._session() as session:
-            visible = self._scoped(select(ConversationRow.id), viewer)
+            visible = scoping.scoped(select(ConversationRow.id), viewer)
             stmt = select(NoteRow).where(NoteRow.conversation_id.in_(visible))
             if conversation_id is not None:
-                self._visible(session, viewer, conversation_id)  # NotFound unless visible
+                scoping.visible(session, viewer, conversation_id)  # NotFound unless visible
                 stmt = stmt.where(NoteRow.conversation_id == conversation_id)
             if status is not None:
                 stmt = stmt.where(NoteRow.status == status.value)
@@ -2118,9 +1936,9 @@ class Store:
     ) -> list[Feedback]:
         where = where or ConversationFilter()
         with self._session() as session:
-            source = self._filter_rows(where)
-            ids = self._conversation_query(
-                [self._row_id(source)], viewer, where, source, conversations=False
+            source = scoping.filter_rows(where)
+            ids = scoping.conversation_query(
+                [scoping.row_id(source)], viewer, where, source, conversations=False
             )
             rows = session.scalars(
                 select(FeedbackRow)
@@ -2136,7 +1954,7 @@ class Store:
         """Listening Score beside the customer's answers, one pair per survey."""
         where = where or ConversationFilter()
         with self._session() as session:
-            stmt = self._conversation_query(
+            stmt = scoping.conversation_query(
                 [
                     ConversationRow.id,
                     ConversationRow.listening_score,
@@ -2185,9 +2003,9 @@ class Store:
             }
 
             def means(filter_: ConversationFilter) -> dict[int, tuple[int, float]]:
-                if self._rolls_up(filter_):
+                if scoping.rolls_up(filter_):
                     rolled = (
-                        self._rollup_query(
+                        scoping.rollup_query(
                             [
                                 DailyScoreRow.agent_id,
                                 func.sum(DailyScoreRow.scored),
@@ -2204,8 +2022,8 @@ class Store:
                         for a, n, total in session.execute(rolled)
                         if n
                     }
-                rows = self._filter_rows(filter_)
-                stmt = self._conversation_query(
+                rows = scoping.filter_rows(filter_)
+                stmt = scoping.conversation_query(
                     [rows.agent_id, func.count(), func.avg(rows.listening_score)],
                     viewer,
                     filter_,
@@ -2220,9 +2038,9 @@ class Store:
             def spreads(filter_: ConversationFilter) -> dict[int, tuple[int, float, float]]:
                 """Per agent: (conversations, mean, sample variance) of the scores, for the
                 improvement's interval (the rollups keep no sums of squares)."""
-                rows = self._filter_rows(filter_)
+                rows = scoping.filter_rows(filter_)
                 score = rows.listening_score
-                stmt = self._conversation_query(
+                stmt = scoping.conversation_query(
                     [rows.agent_id, func.count(score), func.sum(score), func.sum(score * score)],
                     viewer,
                     filter_,
@@ -2275,7 +2093,7 @@ class Store:
                 key=lambda x: (-(x.improvement_low or 0), -(x.improvement or 0), x.agent_id),
             )[:limit]
             tally: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-            if self._rolls_up(where):
+            if scoping.rolls_up(where):
                 rolled = (
                     select(
                         DailyVerdictRow.behaviour,
@@ -2291,7 +2109,7 @@ class Store:
                     .group_by(DailyVerdictRow.behaviour, DailyVerdictRow.agent_id)
                 )
                 for behaviour, agent, n, done, findings in session.execute(
-                    self._rollup_where(rolled, DailyVerdictRow, viewer, where)
+                    scoping.rollup_where(rolled, DailyVerdictRow, viewer, where)
                 ):
                     tally[(behaviour, agent)] = [int(n), int(done), int(findings)]
             else:
@@ -2335,8 +2153,8 @@ class Store:
         """Badge behaviours' (judged, done, findings) per agent from the scorecards."""
         # the week's scorecards first (by date), then their verdicts by key: a join lets the
         # planner start from every verdict of the behaviours instead
-        rows = self._filter_rows(where)
-        stmt = self._conversation_query(
+        rows = scoping.filter_rows(where)
+        stmt = scoping.conversation_query(
             [rows.scorecard_id, rows.agent_id], viewer, where, rows, conversations=False
         )
         agent_of = dict(
@@ -2800,12 +2618,12 @@ class Store:
         where = where or ConversationFilter()
         sums: Sums = defaultdict(lambda: [0, 0, 0])
         """(agent, period) → [conversations, scored, total]."""
-        whole, parts = self._by_days(where)
+        whole, parts = scoping.by_days(where)
         statements = []
         if whole is not None:
             period = self._period(by, DailyScoreRow.day).label("period")
             statements.append(
-                self._rollup_query(
+                scoping.rollup_query(
                     [
                         DailyScoreRow.agent_id,
                         period,
@@ -2820,10 +2638,10 @@ class Store:
                 .group_by(DailyScoreRow.agent_id, period)
             )
         for part in parts:
-            rows = self._filter_rows(part)
+            rows = scoping.filter_rows(part)
             period = self._period(by, rows.occurred_at).label("period")
             statements.append(
-                self._conversation_query(
+                scoping.conversation_query(
                     [rows.agent_id, period, *_tally(rows.listening_score)],
                     viewer,
                     part,
@@ -3175,12 +2993,6 @@ def band_of(score: float | None) -> int:
 def _mean(total: Any, scored: Any) -> float | None:
     """A rounded mean from a rollup's sum and count (None when nothing was scored)."""
     return round(float(total) / int(scored), 2) if scored else None
-
-
-def _midnight(moment: datetime, *, up: bool) -> datetime:
-    """`moment` if at midnight, else the midnight after it (`up`) or before it."""
-    day = datetime.combine(moment.date(), datetime.min.time())
-    return day + timedelta(days=1) if up and day != moment else day
 
 
 def _add(into: list[float], n: Any, scored: Any, total: Any) -> None:

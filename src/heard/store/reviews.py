@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from heard.analysis.rubric import load_rubric
 from heard.model import Conversation, Finding, Scorecard
-from heard.store import credentials
+from heard.store import credentials, scoping
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.records import ConversationFilter, UserRole, Viewer
 from heard.store.redaction import free_text
@@ -240,7 +240,7 @@ def choose(
         raise Invalid("a rule chooses a sample, the lowest scores or escalations", field="rule")
     if not 1 <= count <= MAX_ASSIGN:
         raise Invalid(f"choose from 1 to {MAX_ASSIGN} conversations", field="count")
-    stmt = store._conversation_query([ConversationRow.id], viewer, where)
+    stmt = scoping.conversation_query([ConversationRow.id], viewer, where)
     if reviewer_id is not None:
         stmt = stmt.where(
             ~exists().where(
@@ -305,7 +305,7 @@ def assign(
     try:
         with store._session() as session:
             for conversation_id in wanted:
-                conversation = store._visible(session, viewer, conversation_id)
+                conversation = scoping.visible(session, viewer, conversation_id)
                 taken = session.scalar(
                     select(ReviewRow.id).where(
                         ReviewRow.conversation_id == conversation.id,
