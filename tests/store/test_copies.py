@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from heard.analysis import Analyzer, load_rubric
 from heard.model import Channel
-from heard.store import ConversationFilter, Store, UserRole, Viewer
+from heard.store import ConversationFilter, Store, UserRole, Viewer, copies
 from heard.store.repository import moment_candidates
 from heard.store.tables import (
     COMPONENT_SLOTS,
@@ -277,7 +277,7 @@ def test_a_scorecard_with_more_components_than_slots_stores_nothing(world: World
 
 def test_ingest_writes_the_copies_the_sql_copy_writes(world: World) -> None:
     """Ingest copies new scorecards from the values at hand; copying them again from the
-    tables (`_copy_current`, as rescore and migration 0005 do) changes nothing, to the text
+    tables (`copies.copy_current`, as rescore and migration 0005 do) changes nothing, to the text
     of the stored times (SQLite compares them as text)."""
     store = world.store
     moved = conversation(
@@ -287,7 +287,7 @@ def test_ingest_writes_the_copies_the_sql_copy_writes(world: World) -> None:
     written = copied(store, times_as_text=True)
     assert written[1] and {r[1] for r in written[1]} == {"done", "missed"}
     with Session(store.engine) as session, session.begin():
-        Store._copy_current(session, [row[0] for row in written[0]])
+        copies.copy_current(session, [row[0] for row in written[0]])
     assert copied(store, times_as_text=True) == written
     assert_copies_match(store)
 

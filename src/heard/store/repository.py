@@ -21,7 +21,6 @@ from sqlalchemy import (
     Engine,
     Select,
     and_,
-    bindparam,
     case,
     delete,
     func,
@@ -47,7 +46,9 @@ from heard.store import (
     placement,
     quotes,
     recordings,
+    rollups,
     scoping,
+    scorecards,
     search,
     signins,
     surveys,
@@ -56,6 +57,8 @@ from heard.store.access import Lifetimes
 from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
 from heard.store.bulk import insert_missing, write_rows
 from heard.store.clock import from_db, now, to_db
+from heard.store.copies import copy_cards, copy_current
+from heard.store.copies import layouts as current_layouts
 from heard.store.database import collided, make_engine, sqlstate, upgrade
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.fitting import audit_object_id
@@ -97,15 +100,12 @@ from heard.store.records import (
 )
 from heard.store.redaction import free_text, with_note
 from heard.store.tables import (
-    COMPONENT_SLOTS,
     AgentRow,
     ApiTokenRow,
     AuditRow,
-    ComponentLayoutRow,
     ComponentScoreRow,
     ConversationComponentsRow,
     ConversationRow,
-    ConversationVerdictRow,
     DailyBandRow,
     DailyScoreRow,
     DailyVerdictRow,
@@ -157,41 +157,9 @@ BADGES = {
 """Behaviour badges of the recognition page: badge → the behaviour whose done-rate wins it."""
 
 
-Rollup = dict[tuple[str, tuple[Any, ...]], list[float]]
-"""Contributions to the rollup tables: (table, group key) → its three counts."""
-
 Sums = dict[tuple[Any, ...], list[float]]
 """Counts and sums that answers add up from a rollup and from conversations: key → [rows,
 rows with a score, sum of the scores]."""
-
-ROLLUPS: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {
-    "daily_scores": (
-        DailyScoreRow,
-        ("day", "agent_id", "team_id", "channel", "component"),
-        ("conversations", "scored", "total"),
-    ),
-    "daily_verdicts": (
-        DailyVerdictRow,
-        ("day", "agent_id", "team_id", "channel", "behaviour"),
-        ("judged", "done", "findings"),
-    ),
-    "daily_bands": (
-        DailyBandRow,
-        ("day", "agent_id", "team_id", "channel", "band"),
-        ("conversations",),
-    ),
-}
-"""The rollup tables: row class, group key columns, count columns (the first counts rows)."""
-BAND_WIDTH = 10
-"""The score distribution's band width that `daily_bands` holds."""
-CURRENT_COPIES = {
-    "scorecard_id": "id",
-    "listening_score": "listening_score",
-    "emotion": "emotion",
-    "escalated": "escalated",
-    "felt_heard": "felt_heard",
-}
-"""Columns of `conversations` that copy a column of their current scorecard (`scorecards`)."""
 
 
 def digest(text: str | bytes) -> str:
@@ -619,7 +587,7 @@ class Store:
                 for (_, i, _), new_id in zip(inserts, returned, strict=True):
                     ids[i] = new_id
             replaced = [row_id for row_id, _, _ in updates]
-            before = self._contributions(session, replaced)
+            before = rollups.contributions(session, replaced)
             if updates:
                 session.execute(update(ConversationRow), [values for _, _, values in updates])
                 ids.update((i, row_id) for row_id, i, _ in updates)
@@ -651,8 +619,8 @@ class Store:
                 raise RuntimeError(
                     f"{done} scorecards for {len(scored.changed)} changed conversations"
                 )
-            after = _new_contributions((written[i], cards[i]) for i in sorted(ids))
-            self._roll(session, before, after)
+            after = rollups.new_contributions((written[i], cards[i]) for i in sorted(ids))
+            rollups.roll(session, before, after)
             report = IngestReport()
             for i, (conversation, where) in enumerate(zip(conversations, places, strict=True)):
                 source, external_id = placement.ingest_key(conversation)
@@ -731,7 +699,7 @@ class Store:
         bulk; the current scorecards of the conversations in `replace` stop being current.
 
         With `copies` (each conversation's stored column values, as `cards`), the new scorecards
-        are also copied where conversation filters read them, as `_copy_current` would do, but
+        are also copied where conversation filters read them, as `copy_current` would do, but
         from the values at hand instead of reading them back; `stale` names the conversations
         whose earlier copies must go first."""
         for chunk in range(0, len(replace), 500):
@@ -793,221 +761,11 @@ class Store:
         write_rows(session, ComponentScoreRow.__table__, components)
         write_rows(session, VerdictRow.__table__, verdicts)
         if copies is not None:
-            self._copy_cards(
+            copy_cards(
                 session,
                 list(zip(card_ids, cards, copies, strict=True)),
                 stale=stale or set(),
             )
-
-    @staticmethod
-    def _copy_cards(
-        session: Session,
-        entries: list[tuple[int, tuple[int, CardRows], dict[str, Any]]],
-        *,
-        stale: set[int],
-    ) -> None:
-        """`_copy_current` for new current scorecards, from what is at hand: each entry is the
-        scorecard's id, (conversation id, its rows) and the conversation's stored values
-        (occurred_at, agent_id, team_id, channel). The same rows, without reading back the
-        conversations, scorecards and verdicts just written (a third of an ingest's writing)."""
-        if not entries:
-            return
-        table = ConversationRow.__table__
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("copy_id"))
-            .values(
-                scorecard_id=bindparam("copy_card"),
-                listening_score=bindparam("copy_score"),
-                emotion=bindparam("copy_emotion"),
-                escalated=bindparam("copy_escalated"),
-                felt_heard=bindparam("copy_felt_heard"),
-            )
-            .execution_options(synchronize_session=False),
-            [
-                {
-                    "copy_id": conversation_id,
-                    "copy_card": card_id,
-                    "copy_score": card.listening_score,
-                    "copy_emotion": card.emotion,
-                    "copy_escalated": card.escalated,
-                    "copy_felt_heard": card.felt_heard,
-                }
-                for card_id, (conversation_id, card), _ in entries
-            ],
-        )
-        copies = ConversationVerdictRow.__table__
-        gone = [
-            conversation_id for _, (conversation_id, _), _ in entries if conversation_id in stale
-        ]
-        _delete_copies(session, copies, gone)
-        rows = [
-            {
-                "behaviour": behaviour,
-                "verdict": verdict,
-                "occurred_at": values["occurred_at"],
-                "conversation_id": conversation_id,
-                "agent_id": values["agent_id"],
-                "team_id": values["team_id"],
-                "channel": values["channel"],
-                "scorecard_id": card_id,
-                "listening_score": card.listening_score,
-            }
-            for card_id, (conversation_id, card), values in entries
-            for behaviour, _, verdict, _ in card.verdicts
-            if verdict in ("done", "missed")
-        ]
-        # in key order, as _copy_current writes them
-        rows.sort(key=itemgetter(*(c.name for c in copies.primary_key)))
-        write_rows(session, copies, rows)
-        _write_component_copies(
-            session,
-            [(conversation_id, card.components) for _, (conversation_id, card), _ in entries],
-            gone,
-        )
-
-    @staticmethod
-    def _copy_current(session: Session, conversation_ids: list[int]) -> None:
-        """Copy the current scorecard's id, Listening Score and done and missed verdicts of
-        these conversations (with the conversation's time, agent, team and channel) to where
-        conversation filters read them by index: `conversations.scorecard_id` and
-        `.listening_score`, and `conversation_verdicts` (migration 0005 fills both the same
-        way); its component scores to `conversation_components` (as migration 0007); and its
-        emotion, escalation and felt-heard probability to `conversations` (as migration 0014).
-        Run after their scorecards or their columns change."""
-        table = ConversationRow.__table__
-        copies = ConversationVerdictRow.__table__
-        for chunk in range(0, len(conversation_ids), 500):
-            ids = conversation_ids[chunk : chunk + 500]
-            current = and_(
-                ScorecardRow.conversation_id == table.c.id, ScorecardRow.current.is_(True)
-            )
-            session.execute(
-                update(table)
-                .where(table.c.id.in_(ids))
-                .values(
-                    {
-                        column: select(ScorecardRow.__table__.c[source])
-                        .where(current)
-                        .scalar_subquery()
-                        for column, source in CURRENT_COPIES.items()
-                    }
-                )
-            )
-            _delete_copies(session, copies, ids)
-            session.execute(
-                insert(copies).from_select(
-                    [
-                        "behaviour",
-                        "verdict",
-                        "occurred_at",
-                        "conversation_id",
-                        "agent_id",
-                        "team_id",
-                        "channel",
-                        "scorecard_id",
-                        "listening_score",
-                    ],
-                    select(
-                        VerdictRow.behaviour,
-                        VerdictRow.verdict,
-                        ConversationRow.occurred_at,
-                        ConversationRow.id,
-                        ConversationRow.agent_id,
-                        ConversationRow.team_id,
-                        ConversationRow.channel,
-                        ScorecardRow.id,
-                        ScorecardRow.listening_score,
-                    )
-                    .join(
-                        ScorecardRow,
-                        and_(
-                            ScorecardRow.conversation_id == ConversationRow.id,
-                            ScorecardRow.current.is_(True),
-                        ),
-                    )
-                    .join(VerdictRow, VerdictRow.scorecard_id == ScorecardRow.id)
-                    .where(ConversationRow.id.in_(ids), VerdictRow.verdict.in_(["done", "missed"]))
-                    # in key order: on PostgreSQL a behaviour's rows then sit together on disk
-                    .order_by(
-                        VerdictRow.behaviour,
-                        VerdictRow.verdict,
-                        ConversationRow.occurred_at,
-                        ConversationRow.id,
-                    ),
-                )
-            )
-            scores: dict[int, list[tuple[str, float | None]]] = defaultdict(list)
-            for conversation_id, component, score in session.execute(
-                select(ConversationRow.id, ComponentScoreRow.component, ComponentScoreRow.score)
-                .join(
-                    ComponentScoreRow,
-                    ComponentScoreRow.scorecard_id == ConversationRow.scorecard_id,
-                )
-                .where(ConversationRow.id.in_(ids))
-            ):
-                scores[conversation_id].append((component, score))
-            _write_component_copies(session, list(scores.items()), ids)
-
-    def _contributions(self, session: Session, conversation_ids: list[int]) -> Rollup:
-        """What these conversations add to the rollups now: ("daily_scores", (day, agent, team,
-        channel, component)) → [conversations, scored, total] and ("daily_verdicts", (day,
-        agent, team, channel, behaviour)) → [judged, done, findings]."""
-        found: Rollup = defaultdict(lambda: [0, 0, 0])
-        for chunk in range(0, len(conversation_ids), 500):
-            ids = conversation_ids[chunk : chunk + 500]
-            current = aliased(ScorecardRow)
-            rows = session.execute(
-                select(
-                    ConversationRow.occurred_at,
-                    ConversationRow.agent_id,
-                    ConversationRow.team_id,
-                    ConversationRow.channel,
-                    current.id,
-                    current.listening_score,
-                )
-                .outerjoin(
-                    current,
-                    and_(current.conversation_id == ConversationRow.id, current.current.is_(True)),
-                )
-                .where(ConversationRow.id.in_(ids))
-            ).all()
-            verdicts: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
-            card_ids = [r[4] for r in rows if r[4] is not None]
-            components = self._components(session, card_ids)
-            for card_id, behaviour, verdict, findings in self._judged(session, card_ids):
-                verdicts[card_id].append((behaviour, verdict, findings))
-            for occurred, agent_id, team_id, channel, card_id, score in rows:
-                _contribute(
-                    found,
-                    (occurred.date(), agent_id or 0, team_id or 0, channel),
-                    score,
-                    components.get(card_id or 0, {}).items(),
-                    verdicts.get(card_id or 0, []),
-                )
-        return found
-
-    def _roll(self, session: Session, before: Rollup, after: Rollup) -> None:
-        """Move the rollups from the `before` contributions of some conversations to their
-        `after` ones (an upsert per changed group; emptied groups are deleted)."""
-        changes: dict[tuple[str, tuple[Any, ...]], list[float]] = {}
-        for sign, contributions in ((-1, before), (1, after)):
-            for key, numbers in contributions.items():
-                into = changes.setdefault(key, [0, 0, 0])
-                for i, number in enumerate(numbers):
-                    into[i] += sign * number
-        for name, (row, keys, counts) in ROLLUPS.items():
-            values = []
-            shrank = False
-            for (table_name, key), numbers in sorted(changes.items(), key=_rollup_order):
-                if table_name == name and any(numbers):
-                    values.append(
-                        dict(zip(keys, key, strict=True)) | dict(zip(counts, numbers, strict=False))
-                    )
-                    shrank = shrank or numbers[0] < 0
-            write_rows(session, row.__table__, values, keys=keys, adds=counts)
-            if shrank:  # only a conversation scored again or moved empties a group
-                session.execute(delete(row).where(row.__table__.c[counts[0]] <= 0))
 
     def _team_id(self, session: Session, name: str) -> int:
         query = select(TeamRow.id).where(TeamRow.name == name)
@@ -1056,7 +814,7 @@ class Store:
                 ).all()
                 conversations = [Conversation.model_validate_json(body) for _, body in rows]
                 cards = self._score_cards(conversations, [body for _, body in rows], analyzer)
-                before = self._contributions(
+                before = rollups.contributions(
                     session, [conversation_id for conversation_id, _ in rows]
                 )
                 self._add_scorecards(
@@ -1068,11 +826,13 @@ class Store:
                     version,
                     replace=[conversation_id for conversation_id, _ in rows],
                 )
-                self._copy_current(session, [conversation_id for conversation_id, _ in rows])
-                self._roll(
+                copy_current(session, [conversation_id for conversation_id, _ in rows])
+                rollups.roll(
                     session,
                     before,
-                    self._contributions(session, [conversation_id for conversation_id, _ in rows]),
+                    rollups.contributions(
+                        session, [conversation_id for conversation_id, _ in rows]
+                    ),
                 )
         if stale:
             with self._session() as session:
@@ -1125,7 +885,7 @@ class Store:
             if backwards:
                 rows.reverse()
             cards = [r[0].scorecard_id for r in rows if r[0].scorecard_id is not None]
-            components = self._components(session, cards)
+            components = scorecards.components(session, cards)
             items = [
                 self._summary(
                     row,
@@ -1169,21 +929,6 @@ class Store:
             )
         return sum(int(session.scalar(stmt) or 0) for stmt in statements)
 
-    def _components(
-        self, session: Session, scorecard_ids: list[int]
-    ) -> dict[int, dict[str, float | None]]:
-        found: dict[int, dict[str, float | None]] = defaultdict(dict)
-        if scorecard_ids:
-            for sc, component, score in session.execute(
-                select(
-                    ComponentScoreRow.scorecard_id,
-                    ComponentScoreRow.component,
-                    ComponentScoreRow.score,
-                ).where(ComponentScoreRow.scorecard_id.in_(scorecard_ids))
-            ):
-                found[sc][component] = score
-        return found
-
     @staticmethod
     def _summary(
         row: ConversationRow,
@@ -1226,7 +971,7 @@ class Store:
                 .order_by(ScorecardRow.id.desc())
             ).all()
             current = next((c for c in cards if c.current), None)
-            components = self._components(session, [current.id] if current else [])
+            components = scorecards.components(session, [current.id] if current else [])
             summary = self._summary(
                 row,
                 current.listening_score if current else None,
@@ -1448,7 +1193,7 @@ class Store:
         )
         for p, n, scored, total in session.execute(stmt.group_by(period)):
             _add(sums[(_as_date(p), "")], n, scored, total)
-        layouts = _layouts(session)
+        layouts = current_layouts(session)
         if not layouts:
             return
         copies = ConversationComponentsRow.__table__
@@ -1485,7 +1230,7 @@ class Store:
                 else_=len(edges) - 1,
             ).label("band")
 
-        whole, parts = scoping.by_days(where) if width == BAND_WIDTH else (None, [where])
+        whole, parts = scoping.by_days(where) if width == rollups.BAND_WIDTH else (None, [where])
         statements = []
         if whole is not None:
             statements.append(
@@ -2162,26 +1907,9 @@ class Store:
                 stmt.where(rows.scorecard_id.is_not(None), rows.agent_id.is_not(None))
             ).all()
         )
-        judged = self._judged(session, list(agent_of), behaviours=list(BADGES.values()))
+        judged = scorecards.judged(session, list(agent_of), behaviours=list(BADGES.values()))
         for card_id, behaviour, verdict, findings in judged:
-            _count(tally[(behaviour, agent_of[card_id])], verdict, findings)
-
-    @staticmethod
-    def _judged(
-        session: Session, card_ids: list[int], *, behaviours: list[str] | None = None
-    ) -> Iterator[tuple[int, str, str, int]]:
-        """(scorecard id, behaviour, verdict, findings) of the done and missed verdicts of
-        these scorecards (of `behaviours` only, when given), 500 scorecards per query."""
-        for chunk in range(0, len(card_ids), 500):
-            stmt = select(
-                VerdictRow.scorecard_id,
-                VerdictRow.behaviour,
-                VerdictRow.verdict,
-                VerdictRow.findings,
-            ).where(VerdictRow.scorecard_id.in_(card_ids[chunk : chunk + 500]))
-            if behaviours is not None:
-                stmt = stmt.where(VerdictRow.behaviour.in_(behaviours))
-            yield from session.execute(stmt.where(VerdictRow.verdict.in_(["done", "missed"])))
+            rollups.count_verdict(tally[(behaviour, agent_of[card_id])], verdict, findings)
 
     # ------------------------------------------------------------------ audit
 
@@ -2836,121 +2564,6 @@ class Store:
             ]
 
 
-def _rollup_order(item: tuple[tuple[str, tuple[Any, ...]], list[float]]) -> tuple[Any, ...]:
-    """Rollup changes in one order for every ingest (table, then group key with None as
-    ""), so two ingests upserting the same groups lock them in the same order."""
-    (table, key), _ = item
-    return (table, *("" if part is None else part for part in key))
-
-
-def _contribute(
-    found: Rollup,
-    group: tuple[Any, ...],
-    score: float | None,
-    components: Iterable[tuple[str, float | None]],
-    verdicts: Iterable[tuple[str, str, int]],
-) -> None:
-    """Add one conversation's scorecard to rollup contributions: `group` is (day, agent id,
-    team id, channel) with 0 for none; `verdicts` its done and missed (behaviour, verdict,
-    findings)."""
-    found[("daily_bands", (*group, band_of(score)))][0] += 1
-    for component, value in [("", score), *components]:
-        into = found[("daily_scores", (*group, component))]
-        into[0] += 1
-        if value is not None:
-            into[1] += 1
-            into[2] += value
-    for behaviour, verdict, findings in verdicts:
-        _count(found[("daily_verdicts", (*group, behaviour))], verdict, findings)
-
-
-def _new_contributions(
-    written: Iterable[tuple[dict[str, Any], CardRows]],
-) -> Rollup:
-    """What conversations just written add to the rollups, from the rows written (conversation
-    values, scorecard rows) rather than read back: the same as `Store._contributions` gives
-    once they are stored."""
-    found: Rollup = defaultdict(lambda: [0, 0, 0])
-    for values, card in written:
-        _contribute(
-            found,
-            (
-                values["occurred_at"].date(),
-                values["agent_id"] or 0,
-                values["team_id"] or 0,
-                values["channel"],
-            ),
-            card.listening_score,
-            card.components,
-            [(b, v, n) for b, _, v, n in card.verdicts if v in ("done", "missed")],
-        )
-    return found
-
-
-def _delete_copies(session: Session, table: Any, conversation_ids: Sequence[int]) -> None:
-    """Delete the rows of a copy table (`conversation_verdicts`, `conversation_components`)
-    that belong to these conversations."""
-    for chunk in range(0, len(conversation_ids), 500):
-        ids = conversation_ids[chunk : chunk + 500]
-        session.execute(delete(table).where(table.c.conversation_id.in_(ids)))
-
-
-def _layouts(session: Session) -> dict[int, tuple[str, ...]]:
-    """The stored component layouts: id → component names (slot order)."""
-    table = ComponentLayoutRow.__table__
-    return {
-        layout_id: tuple(orjson.loads(names))
-        for layout_id, names in session.execute(select(table.c.id, table.c.components))
-    }
-
-
-def _write_component_copies(
-    session: Session,
-    scores: Sequence[tuple[int, Sequence[tuple[str, float | None]]]],
-    stale: Sequence[int],
-) -> None:
-    """Copy each conversation's current component scores (conversation id, [(component,
-    score)]) to `conversation_components`, in the slots of the layout of its component names
-    (created when new), after deleting the copies of the conversations in `stale`."""
-    copies = ConversationComponentsRow.__table__
-    _delete_copies(session, copies, stale)
-    if not scores:
-        return
-    wanted = {tuple(sorted(name for name, _ in components)) for _, components in scores}
-    ids = {names: layout_id for layout_id, names in _layouts(session).items()}
-    missing = sorted(wanted - ids.keys())
-    for names in missing:
-        if len(names) > COMPONENT_SLOTS:
-            raise Invalid(
-                f"a scorecard scores {len(names)} components; the store keeps at most "
-                f"{COMPONENT_SLOTS} (as many as a rubric may have)",
-                field="components",
-            )
-        text = orjson.dumps(list(names)).decode()
-        insert_missing(session, ComponentLayoutRow.__table__, {"components": text}, "components")
-    if missing:
-        ids = {names: layout_id for layout_id, names in _layouts(session).items()}
-    empty = dict.fromkeys((f"s{i}" for i in range(COMPONENT_SLOTS)), None)
-    rows = []
-    for conversation_id, components in scores:
-        by_name = dict(components)
-        names = tuple(sorted(by_name))
-        rows.append(
-            {"conversation_id": conversation_id, "layout_id": ids[names]}
-            | empty
-            | {f"s{i}": by_name[name] for i, name in enumerate(names)}
-        )
-    rows.sort(key=itemgetter("conversation_id"))
-    write_rows(session, copies, rows)
-
-
-def _count(into: list[Any], verdict: str, findings: int) -> None:
-    """Add one judged verdict to a [judged, done, findings] tally."""
-    into[0] += 1
-    into[1] += verdict == "done"
-    into[2] += findings
-
-
 def _tally(score: Any) -> list[Any]:
     """Conversations, how many of them have `score`, and its sum: what `_add` adds up."""
     return [func.count(), func.count(score), func.sum(score)]
@@ -2981,13 +2594,6 @@ def moment_candidates(body: str) -> str:
             ]
         )
     return orjson.dumps(found).decode()
-
-
-def band_of(score: float | None) -> int:
-    """The distribution band (of BAND_WIDTH points) a Listening Score falls in; -1 unscored."""
-    if score is None:
-        return -1
-    return min(int(score // BAND_WIDTH), 100 // BAND_WIDTH - 1)
 
 
 def _mean(total: Any, scored: Any) -> float | None:
