@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from heard.demo.team import iter_conversations
 from heard.model import NEGATIVE_EMOTIONS, Agent, Scorecard, strongest_emotion
-from heard.store import ConversationFilter, Invalid, Store, Viewer
+from heard.store import ConversationFilter, Invalid, Store, Viewer, dashboards
 from heard.store.records import OUTCOME_BANDS, EmotionChoice, OutcomeBand, SurveyChoice
 from heard.store.tables import ConversationRow, ScorecardRow
 from store.test_copies import (
@@ -291,10 +291,10 @@ def test_the_new_filters_answer_as_the_scorecards_notes_and_surveys_do(noted: Wo
             assert [c.id for c in page.items] == [i.id for i in sorted(expected, key=key)]
         days = [
             (p.period, p.conversations, p.listening_score, p.components)
-            for p in store.trends(viewer, where, by="day")
+            for p in dashboards.trends(store, viewer, where, by="day")
         ]
         assert close(days, reference_trends(expected, "day")), where
-        distribution = store.distribution(viewer, where)
+        distribution = dashboards.distribution(store, viewer, where)
         assert (
             [b.conversations for b in distribution.bins],
             distribution.unscored,

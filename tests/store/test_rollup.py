@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from heard.analysis import Analyzer, load_rubric
 from heard.model import Channel
-from heard.store import ConversationFilter, Store, Viewer, rollups, scoping
+from heard.store import ConversationFilter, Store, Viewer, dashboards, rollups, scoping
 from heard.store.tables import ConversationRow, DailyScoreRow
 from teamdata import MONDAY, World, analyzer, build_world, conversation, open_store
 
@@ -40,10 +40,10 @@ def answers(store: Store, world: World) -> list[object]:
     for who in ("admin", "bea", "rex", "ann", "ray"):
         viewer = world.viewer(who)
         for where in filters:
-            found.append(store.distribution(viewer, where))
+            found.append(dashboards.distribution(store, viewer, where))
             for by in ("day", "week"):
-                found.append(store.trends(viewer, where, by=by))  # type: ignore[arg-type]
-                found.append(store.agent_trends(viewer, where, by=by))  # type: ignore[arg-type]
+                found.append(dashboards.trends(store, viewer, where, by=by))  # type: ignore[arg-type]
+                found.append(dashboards.agent_trends(store, viewer, where, by=by))  # type: ignore[arg-type]
         for week in (MONDAY.date(), MONDAY.date() + timedelta(days=7)):
             found.append(store.recognition(viewer, week=week, min_conversations=1))
     return found

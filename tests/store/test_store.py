@@ -8,7 +8,16 @@ import pytest
 from sqlalchemy import inspect
 
 from heard.analysis import Analyzer, load_rubric
-from heard.store import Conflict, ConversationFilter, Forbidden, Invalid, NotFound, Store, UserRole
+from heard.store import (
+    Conflict,
+    ConversationFilter,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Store,
+    UserRole,
+    dashboards,
+)
 from heard.store.records import IngestStatus, NoteStatus, Scope, Viewer
 from heard.store.tables import Base
 from teamdata import (
@@ -136,14 +145,14 @@ def test_filters_and_pagination(world: World) -> None:
 
 def test_trends_distribution_and_moments(world: World) -> None:
     store, bea = world.store, world.viewer("bea")
-    weeks = store.trends(bea, by="week")
+    weeks = dashboards.trends(store, bea, by="week")
     assert [(p.period, p.conversations) for p in weeks] == [(MONDAY.date(), 3)]
     assert "empathy" in weeks[0].components and weeks[0].listening_score is not None
-    days = store.trends(bea, ConversationFilter(agent_id=world.agents["ann"]), by="day")
+    days = dashboards.trends(store, bea, ConversationFilter(agent_id=world.agents["ann"]), by="day")
     assert [p.period for p in days] == [MONDAY.date(), (MONDAY + timedelta(days=1)).date()]
-    distribution = store.distribution(world.viewer("admin"))
+    distribution = dashboards.distribution(store, world.viewer("admin"))
     assert distribution.total == 4 and sum(b.conversations for b in distribution.bins) == 4
-    moments = store.moments(bea)
+    moments = dashboards.moments(store, bea)
     assert moments.best and moments.worst
     worst_behaviours = {m.behaviour for m in moments.worst}
     assert worst_behaviours & {"dismissive", "blame", "unaddressed_concern"}

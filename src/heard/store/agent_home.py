@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from heard import numbers
 from heard.analysis.rubric import load_rubric
-from heard.store import scoping
+from heard.store import dashboards, scoping
 from heard.store.disputes import Dispute, DisputeStatus, list_disputes
 from heard.store.records import (
     AgentRecord,
@@ -89,7 +89,7 @@ def behaviour_trends(
     """Per checklist behaviour, the agent's last `weeks` weeks (ending with their latest week
     with a judged behaviour), from the daily verdict rollup as the viewer may see it; in the
     rubric's order."""
-    period = store._period("week", DailyVerdictRow.day).label("period")
+    period = dashboards.period_start(store.dialect, "week", DailyVerdictRow.day).label("period")
     stmt = select(
         period,
         DailyVerdictRow.behaviour,
@@ -153,7 +153,7 @@ def agent_home(store: Store, viewer: Viewer, agent_id: int, *, recent: int = REC
     return AgentHome(
         agent=agent,
         min_conversations=numbers.MIN_CONVERSATIONS,
-        trend=store.trends(viewer, mine),
+        trend=dashboards.trends(store, viewer, mine),
         behaviours=behaviour_trends(store, viewer, agent_id),
         recent=store.list_conversations(viewer, mine, limit=recent).items,
         disputes=still_open + decided,

@@ -21,7 +21,7 @@ from heard.importers.registry import read_source
 from heard.model import Channel, Polarity
 from heard.model.values import FIRST_DAY, LAST_DAY, Text, check_day
 from heard.settings import Settings
-from heard.store import ConversationFilter, Store, UserRole, Viewer, disputes
+from heard.store import ConversationFilter, Store, UserRole, Viewer, dashboards, disputes
 from heard.store import records as store_records
 from heard.store.errors import Conflict, Invalid, NotFound, StoreError
 from heard.store.records import IngestStatus, NoteStatus
@@ -334,11 +334,11 @@ def dashboard_view(
         start=_start_of(date_from),
         end=_start_of(date_to + timedelta(days=1)) if date_to else None,
     )
-    trend = store.trends(viewer, where)
-    distribution = store.distribution(viewer, where)
-    moments = store.moments(viewer, where, limit=4 * MOMENTS_SHOWN)
+    trend = dashboards.trends(store, viewer, where)
+    distribution = dashboards.distribution(store, viewer, where)
+    moments = dashboards.moments(store, viewer, where, limit=4 * MOMENTS_SHOWN)
     weeks = trends.weeks_of(trend)
-    per_agent = store.agent_trends(viewer, where)
+    per_agent = dashboards.agent_trends(store, viewer, where)
     rows = []
     for a in agents:
         if (team_id is not None and a.team_id != team_id) or (
@@ -663,7 +663,7 @@ def recognition(
     viewer = board_viewer(user)
     chosen = _optional_date(week, "week")
     today = datetime.now(UTC).date()
-    complete = trends.complete_weeks(store.trends(viewer), today)
+    complete = trends.complete_weeks(dashboards.trends(store, viewer), today)
     if chosen is None:
         board_week = trends.board_week(
             complete, lambda w: bool(store.recognition(viewer, week=w).by_score), today
@@ -671,7 +671,8 @@ def recognition(
         board = store.recognition(viewer, week=board_week)
     else:
         board = store.recognition(viewer, week=chosen)
-    in_week = store.agent_trends(
+    in_week = dashboards.agent_trends(
+        store,
         viewer,
         ConversationFilter(
             start=_start_of(board.week), end=_start_of(board.week + timedelta(days=7))
