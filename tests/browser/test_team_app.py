@@ -14,7 +14,7 @@ from browser.example_site import EXAMPLES
 from databases import database_url
 from heard.demo.site import DemoSite, example_conversations, seed_store
 from heard.settings import Settings
-from heard.store import ConversationFilter, Store, UserRole, Viewer
+from heard.store import ConversationFilter, Store, UserRole, Viewer, coaching_notes, surveys
 from heard.web import create_app
 from loopback import serve
 from teamdata import conversation, open_store
@@ -114,7 +114,7 @@ def coach_and_acknowledge(browser, site: TeamSite, screenshot, *, prefix: str) -
     assert found, page.url
     note_id = int(found.group(1))
     assert "Say back what they told you" in page.locator(f"#note-{note_id}").inner_text()
-    assert site.store.get_note(Viewer.system(), note_id).turn == 1
+    assert coaching_notes.get_note(site.store, Viewer.system(), note_id).turn == 1
     screenshot(page, f"{prefix}-conversation-note")
 
     agent_context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -127,7 +127,9 @@ def coach_and_acknowledge(browser, site: TeamSite, screenshot, *, prefix: str) -
     waiting.get_by_role("button", name="Acknowledge").click()
     mine.wait_for_load_state("load")
     assert mine.locator(f"#note-{note_id}").count() == 0, "no longer waiting"
-    assert site.store.get_note(Viewer.system(), note_id).status.value == "acknowledged"
+    assert (
+        coaching_notes.get_note(site.store, Viewer.system(), note_id).status.value == "acknowledged"
+    )
 
     page.goto(f"{site.url}/conversations/{conversation}")
     assert "acknowledged" in page.locator(f"#note-{note_id}").inner_text().lower()
@@ -154,7 +156,7 @@ def test_survey_answer_reaches_the_feedback_chart(browser, team_site, screenshot
     page = context.new_page()
     sign_in(page, team_site, lead.email, lead.password)
     conversation = team_site.agents_conversation()
-    answered = team_site.store.survey_answer(conversation) is not None  # by the seed
+    answered = surveys.survey_answer(team_site.store, conversation) is not None  # by the seed
     link = page.request.get(
         f"{team_site.url}/api/v1/conversations/{conversation}/survey-link"
     ).json()["path"]
@@ -177,7 +179,9 @@ def test_survey_answer_reaches_the_feedback_chart(browser, team_site, screenshot
     phone.get_by_role("button", name="Send").tap()
     phone.get_by_role("heading", name="Thank you!").wait_for()
     screenshot(phone, "team-survey-phone")
-    answers = team_site.store.list_feedback(Viewer.system(), ConversationFilter(), limit=1000)
+    answers = surveys.list_feedback(
+        team_site.store, Viewer.system(), ConversationFilter(), limit=1000
+    )
     assert any(
         a.conversation_id == conversation and (a.csat, a.felt_heard) == (2, 1) for a in answers
     )

@@ -191,18 +191,20 @@ def test_a_conversation_takes_one_survey_answer_replaced_within_the_window(
     report = store.ingest([conversation("c-1")])
     conv = report.items[0].id
     window = timedelta(minutes=30)
-    first = store.submit_feedback(conv, csat=2, felt_heard=2, comment="meh", edit_window=window)
+    first = surveys.submit_feedback(
+        store, conv, csat=2, felt_heard=2, comment="meh", edit_window=window
+    )
     assert first.edited_at is None
     clock.forward(minutes=29)
-    second = store.submit_feedback(conv, csat=5, felt_heard=4, edit_window=window)
+    second = surveys.submit_feedback(store, conv, csat=5, felt_heard=4, edit_window=window)
     assert (second.id, second.csat, second.comment) == (first.id, 5, None)
     assert second.edited_at is not None and second.submitted_at == first.submitted_at
     clock.forward(minutes=2)
     with pytest.raises(Conflict, match="can no longer be changed"):
-        store.submit_feedback(conv, csat=1, felt_heard=1, edit_window=window)
-    answers = store.list_feedback(_admin(store).viewer())
+        surveys.submit_feedback(store, conv, csat=1, felt_heard=1, edit_window=window)
+    answers = surveys.list_feedback(store, _admin(store).viewer())
     assert [(a.csat, a.felt_heard) for a in answers] == [(5, 4)]
-    assert store.survey_answer(conv).id == first.id
+    assert surveys.survey_answer(store, conv).id == first.id
     actions = [e.action for e in store.list_audit(_admin(store).viewer())]
     assert actions.count("edit") == 1 and actions.count("submit") == 1
 
@@ -253,7 +255,7 @@ def test_first_answers_at_once_leave_one_answer(store: Store) -> None:
     def answer(n: int) -> None:
         barrier.wait()
         try:
-            results.append(store.submit_feedback(conv, csat=n, felt_heard=n))
+            results.append(surveys.submit_feedback(store, conv, csat=n, felt_heard=n))
         except Exception as exc:  # the test reports whatever went wrong
             results.append(exc)
 
@@ -263,5 +265,5 @@ def test_first_answers_at_once_leave_one_answer(store: Store) -> None:
     for thread in threads:
         thread.join()
     assert not [r for r in results if isinstance(r, Exception)], results
-    assert len(store.list_feedback(_admin(store).viewer())) == 1
+    assert len(surveys.list_feedback(store, _admin(store).viewer())) == 1
     assert sum(1 for r in results if r.edited_at is None) == 1  # type: ignore[union-attr]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from heard.model import Conversation
-from heard.store import Scope, Store, UserRole
+from heard.store import Scope, Store, UserRole, coaching_notes, surveys
 from heard.store.records import NoteStatus
 from teamdata import World, analyzer, build_world, conversation, open_store
 
@@ -43,14 +43,18 @@ def _audit(store: Store, world: World) -> list[str]:
 def test_notes_replies_responses_and_resolutions_are_redacted(store: Store, world: World) -> None:
     lead, agent = world.viewer("bea"), world.viewer("ann")
     conversation_id = world.conversations["ann-1"]
-    note = store.create_note(lead, conversation_id, text=f"note: {PII}", turn=1)
+    note = coaching_notes.create_note(store, lead, conversation_id, text=f"note: {PII}", turn=1)
     assert note.text == "note: card [CARD], mail [EMAIL], call [PHONE]"
-    note = store.edit_note(lead, note.id, text=f"edited: {PII}")
-    note = store.reply_to_note(agent, note.id, text=f"reply: {PII}")
-    note = store.respond_to_note(agent, note.id, status=NoteStatus.DISPUTED, text=f"no: {PII}")
-    note = store.respond_to_note(agent, note.id, status=NoteStatus.ACKNOWLEDGED, text=f"ok: {PII}")
-    note = store.resolve_note(lead, note.id, text=f"done: {PII}")
-    stored = store.get_note(lead, note.id)
+    note = coaching_notes.edit_note(store, lead, note.id, text=f"edited: {PII}")
+    note = coaching_notes.reply_to_note(store, agent, note.id, text=f"reply: {PII}")
+    note = coaching_notes.respond_to_note(
+        store, agent, note.id, status=NoteStatus.DISPUTED, text=f"no: {PII}"
+    )
+    note = coaching_notes.respond_to_note(
+        store, agent, note.id, status=NoteStatus.ACKNOWLEDGED, text=f"ok: {PII}"
+    )
+    note = coaching_notes.resolve_note(store, lead, note.id, text=f"done: {PII}")
+    stored = coaching_notes.get_note(store, lead, note.id)
     texts = [stored.text, *(e.text for e in stored.events)]
     assert not any(_raw(t) for t in texts), texts
     assert stored.text == "edited: card [CARD], mail [EMAIL], call [PHONE]"
@@ -64,8 +68,8 @@ def test_notes_replies_responses_and_resolutions_are_redacted(store: Store, worl
 
 
 def test_survey_comments_user_and_token_names_are_redacted(store: Store, world: World) -> None:
-    feedback = store.submit_feedback(
-        world.conversations["ann-1"], csat=2, felt_heard=1, comment=f"  {PII}  "
+    feedback = surveys.submit_feedback(
+        store, world.conversations["ann-1"], csat=2, felt_heard=1, comment=f"  {PII}  "
     )
     assert feedback.comment == "card [CARD], mail [EMAIL], call [PHONE]"
     user = store.create_user("new@x.test", role=UserRole.AGENT, name=f"New {EMAIL}")
@@ -123,10 +127,12 @@ def test_the_store_setting_turns_it_all_off(database_url: str) -> None:
     store.redact = False
     try:
         world = build_world(store)
-        note = store.create_note(world.viewer("bea"), world.conversations["ann-1"], text=PII)
+        note = coaching_notes.create_note(
+            store, world.viewer("bea"), world.conversations["ann-1"], text=PII
+        )
         assert note.text == PII
-        feedback = store.submit_feedback(
-            world.conversations["ann-1"], csat=3, felt_heard=3, comment=PII
+        feedback = surveys.submit_feedback(
+            store, world.conversations["ann-1"], csat=3, felt_heard=3, comment=PII
         )
         assert feedback.comment == PII
         report = store.ingest([_named("n-4")], analyzer=analyzer())

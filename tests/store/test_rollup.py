@@ -45,7 +45,7 @@ def answers(store: Store, world: World) -> list[object]:
                 found.append(dashboards.trends(store, viewer, where, by=by))  # type: ignore[arg-type]
                 found.append(dashboards.agent_trends(store, viewer, where, by=by))  # type: ignore[arg-type]
         for week in (MONDAY.date(), MONDAY.date() + timedelta(days=7)):
-            found.append(store.recognition(viewer, week=week, min_conversations=1))
+            found.append(dashboards.recognition(store, viewer, week=week, min_conversations=1))
     return found
 
 

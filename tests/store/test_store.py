@@ -16,7 +16,9 @@ from heard.store import (
     NotFound,
     Store,
     UserRole,
+    coaching_notes,
     dashboards,
+    surveys,
 )
 from heard.store.records import IngestStatus, NoteStatus, Scope, Viewer
 from heard.store.tables import Base
@@ -165,7 +167,8 @@ def test_trends_distribution_and_moments(world: World) -> None:
 def test_coaching_note_lifecycle(world: World) -> None:
     store = world.store
     ann_conv = world.conversations["ann-2"]
-    note = store.create_note(
+    note = coaching_notes.create_note(
+        store,
         world.viewer("bea"),
         ann_conv,
         text="Try acknowledging first",
@@ -175,46 +178,59 @@ def test_coaching_note_lifecycle(world: World) -> None:
     )
     assert note.status == NoteStatus.OPEN and note.agent_id == world.agents["ann"]
     with pytest.raises(Forbidden):
-        store.create_note(world.viewer("ann"), ann_conv, text="self note")
+        coaching_notes.create_note(store, world.viewer("ann"), ann_conv, text="self note")
     with pytest.raises(NotFound):
-        store.create_note(world.viewer("rex"), ann_conv, text="not my team")
+        coaching_notes.create_note(store, world.viewer("rex"), ann_conv, text="not my team")
     with pytest.raises(Invalid):
-        store.create_note(
-            world.viewer("bea"), ann_conv, text="x", turn=1, span_start=0, span_end=999
+        coaching_notes.create_note(
+            store, world.viewer("bea"), ann_conv, text="x", turn=1, span_start=0, span_end=999
         )
     with pytest.raises(NotFound):  # Abe is in the team but sees only his own conversations
-        store.respond_to_note(world.viewer("abe"), note.id, status=NoteStatus.ACKNOWLEDGED)
+        coaching_notes.respond_to_note(
+            store, world.viewer("abe"), note.id, status=NoteStatus.ACKNOWLEDGED
+        )
     with pytest.raises(Forbidden):  # the lead sees it but it is not for her to acknowledge
-        store.respond_to_note(world.viewer("bea"), note.id, status=NoteStatus.ACKNOWLEDGED)
-    disputed = store.respond_to_note(
-        world.viewer("ann"), note.id, status=NoteStatus.DISPUTED, text="The customer was rude"
+        coaching_notes.respond_to_note(
+            store, world.viewer("bea"), note.id, status=NoteStatus.ACKNOWLEDGED
+        )
+    disputed = coaching_notes.respond_to_note(
+        store,
+        world.viewer("ann"),
+        note.id,
+        status=NoteStatus.DISPUTED,
+        text="The customer was rude",
     )
     assert disputed.status == NoteStatus.DISPUTED
     with pytest.raises(Conflict):
-        store.respond_to_note(world.viewer("ann"), note.id, status=NoteStatus.DISPUTED)
-    store.reply_to_note(world.viewer("bea"), note.id, text="Let's talk on Friday")
-    resolved = store.resolve_note(world.viewer("bea"), note.id, text="Agreed")
+        coaching_notes.respond_to_note(
+            store, world.viewer("ann"), note.id, status=NoteStatus.DISPUTED
+        )
+    coaching_notes.reply_to_note(store, world.viewer("bea"), note.id, text="Let's talk on Friday")
+    resolved = coaching_notes.resolve_note(store, world.viewer("bea"), note.id, text="Agreed")
     assert [e.kind for e in resolved.events] == ["created", "disputed", "reply", "resolved"]
-    assert store.list_notes(world.viewer("ann"), status=NoteStatus.RESOLVED)[0].id == note.id
-    assert store.list_notes(world.viewer("rex")) == []
+    assert (
+        coaching_notes.list_notes(store, world.viewer("ann"), status=NoteStatus.RESOLVED)[0].id
+        == note.id
+    )
+    assert coaching_notes.list_notes(store, world.viewer("rex")) == []
     with pytest.raises(Forbidden):
-        store.delete_note(world.viewer("ann"), note.id)
-    store.delete_note(world.viewer("bea"), note.id)
-    assert store.list_notes(world.viewer("admin")) == []
+        coaching_notes.delete_note(store, world.viewer("ann"), note.id)
+    coaching_notes.delete_note(store, world.viewer("bea"), note.id)
+    assert coaching_notes.list_notes(store, world.viewer("admin")) == []
 
 
 def test_feedback_and_pairs(world: World) -> None:
     store = world.store
     conv = world.conversations["ann-1"]
-    store.submit_feedback(conv, csat=5, felt_heard=4, comment="  lovely ")
+    surveys.submit_feedback(store, conv, csat=5, felt_heard=4, comment="  lovely ")
     with pytest.raises(Invalid):
-        store.submit_feedback(conv, csat=6, felt_heard=None)
+        surveys.submit_feedback(store, conv, csat=6, felt_heard=None)
     with pytest.raises(NotFound):
-        store.submit_feedback(99999, csat=3, felt_heard=3)
-    [feedback] = store.list_feedback(world.viewer("ann"))
+        surveys.submit_feedback(store, 99999, csat=3, felt_heard=3)
+    [feedback] = surveys.list_feedback(store, world.viewer("ann"))
     assert feedback.comment == "lovely"
-    assert store.list_feedback(world.viewer("rex")) == []
-    [pair] = store.feedback_pairs(world.viewer("bea"))
+    assert surveys.list_feedback(store, world.viewer("rex")) == []
+    [pair] = surveys.feedback_pairs(store, world.viewer("bea"))
     assert (pair.csat, pair.felt_heard) == (5, 4) and pair.listening_score is not None
 
 
@@ -231,14 +247,18 @@ def test_recognition_needs_enough_conversations(store: Store) -> None:
     convs.append(conversation("max-b0", agent="max", at=week2))  # too few to rank
     store.ingest(convs, analyzer=analyzer())
     viewer = Viewer.system()
-    result = store.recognition(viewer, week=(week2 + timedelta(days=3)).date(), min_conversations=3)
+    result = dashboards.recognition(
+        store, viewer, week=(week2 + timedelta(days=3)).date(), min_conversations=3
+    )
     assert result.week == week2.date()
     assert {x.agent for x in result.by_score} == {"Agent kim", "Agent lou"}
     assert (
         result.by_improvement[0].agent == "Agent kim" and result.by_improvement[0].improvement > 0
     )
     assert any(b.behaviour == "open_question" for b in result.badges)
-    assert store.recognition(viewer, week=week2.date(), min_conversations=4).by_score == []
+    assert (
+        dashboards.recognition(store, viewer, week=week2.date(), min_conversations=4).by_score == []
+    )
 
 
 def test_users_tokens_and_audit(store: Store) -> None:

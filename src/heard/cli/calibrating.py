@@ -18,6 +18,7 @@ from rich.table import Table
 from heard.cli.output import JsonOpt, console, errors, print_json, write_atomically
 from heard.cli.team import DatabaseOpt
 from heard.errors import InputError, Location
+from heard.store import surveys
 
 if TYPE_CHECKING:
     from heard.analysis.rubric import Rubric
@@ -159,7 +160,7 @@ def _store(database: str | None) -> Outcomes:
 
     store = open_store(database)
     try:
-        answers = store.felt_heard_answers()
+        answers = surveys.felt_heard_answers(store)
     finally:
         store.close()
     return Outcomes(

@@ -14,6 +14,7 @@ from rich.table import Table
 from heard.cli.importing import EXIT_OK, EXIT_USAGE
 from heard.cli.output import console, errors, print_json
 from heard.errors import InputError, Location
+from heard.store import surveys
 
 if TYPE_CHECKING:
     from heard.model import Conversation, Scorecard
@@ -172,7 +173,7 @@ def _train_outcome(store_url: str | None, *, out: Path | None, as_json: bool) ->
         errors.print(f"[red]error[/red] store not opened: {escape(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
     try:
-        answers = store.felt_heard_answers()
+        answers = surveys.felt_heard_answers(store)
     finally:
         store.close()
     why = too_few([rating for _, _, rating in answers])

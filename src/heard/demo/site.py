@@ -13,7 +13,15 @@ from pathlib import Path
 
 from heard.demo.team import TEAMS, DemoTeam, generate_team
 from heard.model import Conversation, Polarity, Scorecard
-from heard.store import ConversationFilter, Store, UserRole, Viewer, disputes
+from heard.store import (
+    ConversationFilter,
+    Store,
+    UserRole,
+    Viewer,
+    coaching_notes,
+    disputes,
+    surveys,
+)
 from heard.store.records import NoteStatus
 
 DEMO_PASSWORD = "listen-well"
@@ -161,18 +169,23 @@ def _coaching_notes(
             for number, summary in enumerate(weakest[: 2 if position == 0 else 1]):
                 detail = store.get_conversation(lead, summary.id)
                 turn = _coachable_turn(detail.scorecard)
-                note = store.create_note(lead, summary.id, text=texts[number % 2], turn=turn)
+                note = coaching_notes.create_note(
+                    store, lead, summary.id, text=texts[number % 2], turn=turn
+                )
                 written += 1
                 agent = store.get_user(agent_users[member.id]).viewer()
                 if position == 0 and number == 1:
-                    store.respond_to_note(
+                    coaching_notes.respond_to_note(
+                        store,
                         agent,
                         note.id,
                         status=NoteStatus.DISPUTED,
                         text="The customer had already hung up by then.",
                     )
                 elif position == 1:
-                    store.respond_to_note(agent, note.id, status=NoteStatus.ACKNOWLEDGED)
+                    coaching_notes.respond_to_note(
+                        store, agent, note.id, status=NoteStatus.ACKNOWLEDGED
+                    )
     return written
 
 
@@ -230,6 +243,6 @@ def _surveys(store: Store, team: DemoTeam, *, seed: int) -> int:
             base = 1 + summary.listening_score / 25
             csat = max(1, min(5, round(base + rng.gauss(0, 0.7))))
             felt = max(1, min(5, round(base + rng.gauss(0, 0.6))))
-            store.submit_feedback(summary.id, csat=csat, felt_heard=felt, comment=None)
+            surveys.submit_feedback(store, summary.id, csat=csat, felt_heard=felt, comment=None)
             answered += 1
     return answered

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from heard import numbers
 from heard.analysis.rubric import load_rubric
-from heard.store import dashboards, scoping
+from heard.store import coaching_notes, dashboards, scoping
 from heard.store.disputes import Dispute, DisputeStatus, list_disputes
 from heard.store.records import (
     AgentRecord,
@@ -149,7 +149,7 @@ def agent_home(store: Store, viewer: Viewer, agent_id: int, *, recent: int = REC
     disputes = list_disputes(store, viewer, agent_id=agent_id)
     still_open = [d for d in disputes if d.status == DisputeStatus.OPEN]
     decided = [d for d in disputes if d.status != DisputeStatus.OPEN][:DECIDED_SHOWN]
-    notes = store.list_notes(viewer, agent_id=agent_id)
+    notes = coaching_notes.list_notes(store, viewer, agent_id=agent_id)
     return AgentHome(
         agent=agent,
         min_conversations=numbers.MIN_CONVERSATIONS,

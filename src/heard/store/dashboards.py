@@ -1,27 +1,33 @@
 """The dashboards' numbers, each for what a viewer may see of the conversations a filter picks:
 conversations and mean scores per day or week (`trends`, and per agent `agent_trends`), the
 score distribution in bands (`distribution`) and the best and worst moments (`moments`, from
-the candidates each scorecard keeps, see `moment_candidates`). Whole days are read from the
-daily rollups (heard.store.rollups), the rest from the conversations and their copies."""
+the candidates each scorecard keeps, see `moment_candidates`), and the recognition board
+(`recognition`: listeners of the week, most improved, behaviour badges). Whole days are read
+from the daily rollups (heard.store.rollups), the rest from the conversations and their
+copies."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from heard.store import copies, rollups, scoping
+from heard import numbers as rules
+from heard.store import copies, rollups, scoping, scorecards
 from heard.store.clock import from_db
 from heard.store.records import (
+    Badge,
     ConversationFilter,
     Distribution,
     DistributionBin,
+    Listener,
     Moment,
     Moments,
+    Recognition,
     TrendPoint,
     Viewer,
 )
@@ -31,7 +37,9 @@ from heard.store.tables import (
     ConversationRow,
     DailyBandRow,
     DailyScoreRow,
+    DailyVerdictRow,
     ScorecardRow,
+    TeamRow,
 )
 
 if TYPE_CHECKING:
@@ -40,6 +48,15 @@ if TYPE_CHECKING:
 Sums = dict[tuple[Any, ...], list[float]]
 """Counts and sums that answers add up from a rollup and from conversations: key → [rows,
 rows with a score, sum of the scores]."""
+
+BADGES = {
+    "Paraphraser": "paraphrase",
+    "Feelings first": "reflection_of_feeling",
+    "Open questions": "open_question",
+    "Concern closer": "unaddressed_concern",
+    "Empathy": "empathy",
+}
+"""Behaviour badges of the recognition page: badge → the behaviour whose done-rate wins it."""
 
 
 def period_start(
@@ -345,6 +362,193 @@ def agent_trends(
         if n:
             found[agent][p] = (int(n), _mean(total, scored))
     return dict(found)
+
+
+def recognition(
+    store: Store,
+    viewer: Viewer,
+    *,
+    week: date,
+    team_id: int | None = None,
+    limit: int = 5,
+    min_conversations: int | None = None,
+) -> Recognition:
+    """Listeners of the week starting `week` (moved back to its Monday): by mean score and
+    by improvement on the week before, each needing `min_conversations` in the week (and
+    the week before, for improvement); an improvement is listed only when its 95% interval
+    (Welch, heard.numbers) lies above 0, so a decliner or noise is never "most improved".
+    A badge per behaviour goes to the agent who did it in the largest share of their
+    conversations, having done it in at least `min_conversations` of them."""
+    minimum = min_conversations or store.recognition_min_conversations
+    monday = week - timedelta(days=week.weekday())
+    start = datetime.combine(monday, datetime.min.time())
+    where = ConversationFilter(team_id=team_id, start=start, end=start + timedelta(days=7))
+    before = ConversationFilter(team_id=team_id, start=start - timedelta(days=7), end=start)
+    with store._session() as session:
+        names = {
+            a.id: (a.name or a.external_id, t)
+            for a, t in session.execute(
+                select(AgentRow, TeamRow.name).outerjoin(TeamRow, TeamRow.id == AgentRow.team_id)
+            )
+        }
+
+        def means(filter_: ConversationFilter) -> dict[int, tuple[int, float]]:
+            if scoping.rolls_up(filter_):
+                rolled = (
+                    scoping.rollup_query(
+                        [
+                            DailyScoreRow.agent_id,
+                            func.sum(DailyScoreRow.scored),
+                            func.sum(DailyScoreRow.total),
+                        ],
+                        viewer,
+                        filter_,
+                    )
+                    .where(DailyScoreRow.component == "", DailyScoreRow.agent_id != 0)
+                    .group_by(DailyScoreRow.agent_id)
+                )
+                return {
+                    a: (int(n), float(total) / int(n))
+                    for a, n, total in session.execute(rolled)
+                    if n
+                }
+            rows = scoping.filter_rows(filter_)
+            stmt = scoping.conversation_query(
+                [rows.agent_id, func.count(), func.avg(rows.listening_score)],
+                viewer,
+                filter_,
+                rows,
+                conversations=False,
+            )
+            stmt = stmt.where(
+                rows.agent_id.is_not(None), rows.listening_score.is_not(None)
+            ).group_by(rows.agent_id)
+            return {a: (n, float(m)) for a, n, m in session.execute(stmt)}
+
+        def spreads(filter_: ConversationFilter) -> dict[int, tuple[int, float, float]]:
+            """Per agent: (conversations, mean, sample variance) of the scores, for the
+            improvement's interval (the rollups keep no sums of squares)."""
+            rows = scoping.filter_rows(filter_)
+            score = rows.listening_score
+            stmt = scoping.conversation_query(
+                [rows.agent_id, func.count(score), func.sum(score), func.sum(score * score)],
+                viewer,
+                filter_,
+                rows,
+                conversations=False,
+            )
+            stmt = stmt.where(rows.agent_id.is_not(None), score.is_not(None))
+            return {
+                a: (int(n), float(t) / int(n), rules.variance(int(n), float(t), float(q)))
+                for a, n, t, q in session.execute(stmt.group_by(rows.agent_id))
+                if n
+            }
+
+        this_week, last_week = means(where), means(before)
+        ranked = {a for a, (n, _) in this_week.items() if n >= minimum}
+        compared = {a for a in ranked if a in last_week and last_week[a][0] >= minimum}
+        now_spread = spreads(where) if compared else {}
+        then_spread = spreads(before) if compared else {}
+        intervals: dict[int, tuple[float, float]] = {}
+        for a in compared:
+            if a in now_spread and a in then_spread:
+                found = rules.difference_interval(then_spread[a], now_spread[a])
+                if found is not None:
+                    intervals[a] = found
+        listeners = [
+            Listener(
+                agent_id=agent,
+                agent=names.get(agent, (None, None))[0],
+                team=names.get(agent, (None, None))[1],
+                conversations=n,
+                mean_score=round(mean, 2),
+                previous_mean=None if agent not in last_week else round(last_week[agent][1], 2),
+                previous_conversations=last_week.get(agent, (0, 0.0))[0],
+                improvement=None if agent not in compared else round(mean - last_week[agent][1], 2),
+                improvement_low=None if agent not in intervals else round(intervals[agent][0], 2),
+                improvement_high=None if agent not in intervals else round(intervals[agent][1], 2),
+            )
+            for agent, (n, mean) in this_week.items()
+            if agent in ranked
+        ]
+        by_score = sorted(listeners, key=lambda x: (-x.mean_score, x.agent_id))[:limit]
+        by_improvement = sorted(
+            (x for x in listeners if rules.improved(intervals.get(x.agent_id))),
+            key=lambda x: (-(x.improvement_low or 0), -(x.improvement or 0), x.agent_id),
+        )[:limit]
+        tally: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+        if scoping.rolls_up(where):
+            rolled = (
+                select(
+                    DailyVerdictRow.behaviour,
+                    DailyVerdictRow.agent_id,
+                    func.sum(DailyVerdictRow.judged),
+                    func.sum(DailyVerdictRow.done),
+                    func.sum(DailyVerdictRow.findings),
+                )
+                .where(
+                    DailyVerdictRow.behaviour.in_(list(BADGES.values())),
+                    DailyVerdictRow.agent_id != 0,
+                )
+                .group_by(DailyVerdictRow.behaviour, DailyVerdictRow.agent_id)
+            )
+            for behaviour, agent, n, done, findings in session.execute(
+                scoping.rollup_where(rolled, DailyVerdictRow, viewer, where)
+            ):
+                tally[(behaviour, agent)] = [int(n), int(done), int(findings)]
+        else:
+            _tally_verdicts(session, viewer, where, tally)
+        rates: dict[str, list[tuple[float, int, int, int, int]]] = defaultdict(list)
+        for (behaviour, agent), (n, done, findings) in tally.items():
+            if n >= minimum and done >= minimum:
+                rates[behaviour].append((done / n, done, findings, agent, n))
+        badges = []
+        for badge, behaviour in BADGES.items():
+            leaders = sorted(rates[behaviour], key=lambda r: (-r[0], -r[1], r[3]))
+            if leaders:
+                rate, done, findings, agent, judged = leaders[0]
+                badges.append(
+                    Badge(
+                        badge=badge,
+                        behaviour=behaviour,
+                        agent_id=agent,
+                        agent=names.get(agent, (None, None))[0],
+                        rate=round(rate, 3),
+                        findings=findings,
+                        done=done,
+                        judged=judged,
+                    )
+                )
+    return Recognition(
+        week=monday,
+        min_conversations=minimum,
+        by_score=by_score,
+        by_improvement=by_improvement,
+        badges=badges,
+    )
+
+
+def _tally_verdicts(
+    session: Session,
+    viewer: Viewer,
+    where: ConversationFilter,
+    tally: dict[tuple[str, int], list[int]],
+) -> None:
+    """Badge behaviours' (judged, done, findings) per agent from the scorecards."""
+    # the week's scorecards first (by date), then their verdicts by key: a join lets the
+    # planner start from every verdict of the behaviours instead
+    rows = scoping.filter_rows(where)
+    stmt = scoping.conversation_query(
+        [rows.scorecard_id, rows.agent_id], viewer, where, rows, conversations=False
+    )
+    agent_of = dict(
+        session.execute(
+            stmt.where(rows.scorecard_id.is_not(None), rows.agent_id.is_not(None))
+        ).all()
+    )
+    judged = scorecards.judged(session, list(agent_of), behaviours=list(BADGES.values()))
+    for card_id, behaviour, verdict, findings in judged:
+        rollups.count_verdict(tally[(behaviour, agent_of[card_id])], verdict, findings)
 
 
 def _tally(score: Any) -> list[Any]:

@@ -7,13 +7,12 @@ import logging
 import secrets
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from argon2 import PasswordHasher
@@ -21,7 +20,6 @@ from sqlalchemy import (
     Engine,
     Select,
     and_,
-    delete,
     func,
     insert,
     select,
@@ -31,7 +29,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, aliased, defer
 
 from heard import embed
-from heard import numbers as rules
 from heard.analysis import Analyzer
 from heard.analysis.detector import Requirement
 from heard.analysis.rubric import Rubric
@@ -39,10 +36,10 @@ from heard.learn import default_outcome_path, outcome_model_path
 from heard.model import Channel, Conversation, Scorecard
 from heard.store import (
     access,
+    coaching_notes,
     credentials,
     paging,
     placement,
-    quotes,
     recordings,
     rollups,
     scoping,
@@ -63,24 +60,15 @@ from heard.store.fitting import audit_object_id
 from heard.store.records import (
     AgentRecord,
     AuditEntry,
-    Badge,
     ConversationDetail,
     ConversationFilter,
     ConversationPage,
     ConversationSummary,
-    Feedback,
-    FeedbackPair,
     IngestItem,
     IngestReport,
     IngestStatus,
-    Listener,
     LiveEventRecord,
     LiveSessionRecord,
-    Note,
-    NoteEvent,
-    NoteEventKind,
-    NoteStatus,
-    Recognition,
     RescoreReport,
     Scope,
     ScorecardInfo,
@@ -99,7 +87,6 @@ from heard.store.tables import (
     ComponentScoreRow,
     ConversationRow,
     DailyScoreRow,
-    DailyVerdictRow,
     FeedbackRow,
     LiveEventRow,
     LiveSessionRow,
@@ -137,15 +124,6 @@ RETRY_PAUSE_SECONDS = 0.05
 """The pause before the second try of a write (twice it before the third, and so on)."""
 RETRY_AFTER_SECONDS = 1
 """When a refused ingest should be sent again (the API's Retry-After)."""
-
-BADGES = {
-    "Paraphraser": "paraphrase",
-    "Feelings first": "reflection_of_feeling",
-    "Open questions": "open_question",
-    "Concern closer": "unaddressed_concern",
-    "Empathy": "empathy",
-}
-"""Behaviour badges of the recognition page: badge → the behaviour whose done-rate wins it."""
 
 
 def digest(text: str | bytes) -> str:
@@ -965,9 +943,11 @@ class Store:
                 team.name if team else None,
                 components.get(current.id) if current else None,
             )
-            notes = self._notes(session, select(NoteRow).where(NoteRow.conversation_id == row.id))
+            notes = coaching_notes.note_records(
+                session, select(NoteRow).where(NoteRow.conversation_id == row.id)
+            )
             feedback = [
-                self._feedback(f)
+                surveys.record(f)
                 for f in session.scalars(
                     select(FeedbackRow)
                     .where(FeedbackRow.conversation_id == row.id)
@@ -1104,558 +1084,9 @@ class Store:
 
     # ------------------------------------------------------------------ coaching notes
 
-    def _notes(self, session: Session, stmt: Select[Any]) -> list[Note]:
-        rows = session.scalars(stmt.order_by(NoteRow.created_at, NoteRow.id)).all()
-        if not rows:
-            return []
-        users = dict(session.execute(select(UserRow.id, UserRow.name)).all())
-        emails = dict(session.execute(select(UserRow.id, UserRow.email)).all())
-        turns = quotes.turn_texts(session, {r.conversation_id for r in rows if r.turn is not None})
-        events: dict[int, list[NoteEvent]] = defaultdict(list)
-        for event in session.scalars(
-            select(NoteEventRow)
-            .where(NoteEventRow.note_id.in_([r.id for r in rows]))
-            .order_by(NoteEventRow.at, NoteEventRow.id)
-        ):
-            events[event.note_id].append(
-                NoteEvent(
-                    id=event.id,
-                    user_id=event.user_id,
-                    user=users.get(event.user_id) or emails.get(event.user_id),
-                    kind=NoteEventKind(event.kind),
-                    text=event.text,
-                    at=from_db(event.at),  # type: ignore[arg-type]
-                )
-            )
-        return [
-            Note(
-                id=r.id,
-                conversation_id=r.conversation_id,
-                turn=r.turn,
-                span_start=r.span_start,
-                span_end=r.span_end,
-                author_id=r.author_id,
-                author=users.get(r.author_id) or emails.get(r.author_id),
-                agent_id=r.agent_id,
-                text=r.text,
-                status=NoteStatus(r.status),
-                created_at=from_db(r.created_at),  # type: ignore[arg-type]
-                updated_at=from_db(r.updated_at),  # type: ignore[arg-type]
-                events=events.get(r.id, []),
-                quote=quotes.quoted(
-                    turns.get(r.conversation_id, []), r.turn, r.span_start, r.span_end
-                ),
-            )
-            for r in rows
-        ]
-
-    def _note(
-        self, session: Session, viewer: Viewer, note_id: int
-    ) -> tuple[NoteRow, ConversationRow]:
-        note = session.get(NoteRow, note_id)
-        if note is None:
-            raise NotFound(f"no note {note_id}", field="note_id")
-        try:
-            conversation = scoping.visible(session, viewer, note.conversation_id)
-        except NotFound:
-            raise NotFound(f"no note {note_id}", field="note_id") from None
-        return note, conversation
-
-    def _note_event(
-        self,
-        session: Session,
-        note: NoteRow,
-        viewer: Viewer,
-        kind: NoteEventKind,
-        text: str | None,
-        *,
-        detail: str | None = None,
-    ) -> None:
-        """Record an event of a note (its `text` redacted as the store redacts), audited with
-        `detail` or what redaction replaced in `text`."""
-        if viewer.user_id is None:
-            raise Forbidden("coaching notes need a signed-in user")
-        if text is not None:
-            text, detail = free_text(text, redact=self.redact)
-        stamp = now()
-        session.add(
-            NoteEventRow(
-                note_id=note.id, user_id=viewer.user_id, kind=kind.value, text=text, at=stamp
-            )
-        )
-        note.updated_at = stamp
-        self._audit(session, viewer.user_id, kind.value, "note", str(note.id), detail)
-
-    def create_note(
-        self,
-        viewer: Viewer,
-        conversation_id: int,
-        *,
-        text: str,
-        turn: int | None = None,
-        span_start: int | None = None,
-        span_end: int | None = None,
-    ) -> Note:
-        """A lead's (or admin's) coaching note on a conversation, a turn, or a span of a turn."""
-        if not text.strip():
-            raise Invalid("a note needs some text", field="text")
-        text, detail = free_text(text, redact=self.redact)
-        with self._session() as session:
-            conversation = scoping.visible(session, viewer, conversation_id)
-            if viewer.role == UserRole.AGENT or viewer.user_id is None:
-                raise Forbidden("only leads and admins write coaching notes")
-            # heard JSON leaves out an empty list of turns (a live call that ended unheard)
-            turns = [t["text"] for t in orjson.loads(conversation.body).get("turns", [])]
-            if turn is not None and not 0 <= turn < len(turns):
-                raise Invalid(
-                    f"turn {turn} is not in the conversation (0–{len(turns) - 1})"
-                    if turns
-                    else f"turn {turn} is not in the conversation: it has no turns",
-                    field="turn",
-                )
-            if (span_start is None) != (span_end is None):
-                raise Invalid("give both span_start and span_end, or neither", field="span_start")
-            if span_start is not None and span_end is not None:
-                if turn is None:
-                    raise Invalid("a span needs its turn", field="turn")
-                if not 0 <= span_start <= span_end <= len(turns[turn]):
-                    raise Invalid(
-                        f"span {span_start}–{span_end} is outside turn {turn} "
-                        f"(0–{len(turns[turn])})",
-                        field="span_end",
-                    )
-            stamp = now()
-            note = NoteRow(
-                conversation_id=conversation.id,
-                turn=turn,
-                span_start=span_start,
-                span_end=span_end,
-                author_id=viewer.user_id,
-                agent_id=conversation.agent_id,
-                text=text,
-                status=NoteStatus.OPEN.value,
-                created_at=stamp,
-                updated_at=stamp,
-            )
-            session.add(note)
-            session.flush()
-            self._note_event(session, note, viewer, NoteEventKind.CREATED, None, detail=detail)
-            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
-
-    def get_note(self, viewer: Viewer, note_id: int) -> Note:
-        with self._session() as session:
-            note, _ = self._note(session, viewer, note_id)
-            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
-
-    def list_notes(
-        self,
-        viewer: Viewer,
-        *,
-        conversation_id: int | None = None,
-        status: NoteStatus | None = None,
-        agent_id: int | None = None,
-    ) -> list[Note]:
-        with self._session() as session:
-            visible = scoping.scoped(select(ConversationRow.id), viewer)
-            stmt = select(NoteRow).where(NoteRow.conversation_id.in_(visible))
-            if conversation_id is not None:
-                scoping.visible(session, viewer, conversation_id)  # NotFound unless visible
-                stmt = stmt.where(NoteRow.conversation_id == conversation_id)
-            if status is not None:
-                stmt = stmt.where(NoteRow.status == status.value)
-            if agent_id is not None:
-                stmt = stmt.where(NoteRow.agent_id == agent_id)
-            return self._notes(session, stmt)
-
-    def reply_to_note(self, viewer: Viewer, note_id: int, *, text: str) -> Note:
-        if not text.strip():
-            raise Invalid("a reply needs some text", field="text")
-        with self._session() as session:
-            note, _ = self._note(session, viewer, note_id)
-            self._note_event(session, note, viewer, NoteEventKind.REPLY, text)
-            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
-
-    def edit_note(self, viewer: Viewer, note_id: int, *, text: str) -> Note:
-        if not text.strip():
-            raise Invalid("a note needs some text", field="text")
-        with self._session() as session:
-            note, _ = self._note(session, viewer, note_id)
-            if note.author_id != viewer.user_id and not viewer.is_admin:
-                raise Forbidden("only the note's author or an admin may edit it")
-            note.text, detail = free_text(text, redact=self.redact)
-            self._note_event(session, note, viewer, NoteEventKind.EDITED, None, detail=detail)
-            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
-
-    def delete_note(self, viewer: Viewer, note_id: int) -> None:
-        with self._session() as session:
-            note, _ = self._note(session, viewer, note_id)
-            if note.author_id != viewer.user_id and not viewer.is_admin:
-                raise Forbidden("only the note's author or an admin may delete it")
-            session.execute(delete(NoteEventRow).where(NoteEventRow.note_id == note.id))
-            session.delete(note)
-            self._audit(session, viewer.user_id, "delete", "note", str(note_id), None)
-
-    def respond_to_note(
-        self,
-        viewer: Viewer,
-        note_id: int,
-        *,
-        status: Literal[NoteStatus.ACKNOWLEDGED, NoteStatus.DISPUTED],
-        text: str | None = None,
-    ) -> Note:
-        """The agent the note is for acknowledges or disputes it (from open; a disputed note may
-        still be acknowledged)."""
-        with self._session() as session:
-            note, _ = self._note(session, viewer, note_id)
-            if viewer.role != UserRole.AGENT or viewer.agent_id != note.agent_id:
-                raise Forbidden("only the agent the note is for may acknowledge or dispute it")
-            allowed = {
-                NoteStatus.ACKNOWLEDGED: {NoteStatus.OPEN, NoteStatus.DISPUTED},
-                NoteStatus.DISPUTED: {NoteStatus.OPEN},
-            }[status]
-            if NoteStatus(note.status) not in allowed:
-                raise Conflict(
-                    f"the note is {note.status}; it cannot become {status.value}", field="status"
-                )
-            note.status = status.value
-            kind = (
-                NoteEventKind.ACKNOWLEDGED
-                if status == NoteStatus.ACKNOWLEDGED
-                else NoteEventKind.DISPUTED
-            )
-            self._note_event(session, note, viewer, kind, text)
-            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
-
-    def resolve_note(self, viewer: Viewer, note_id: int, *, text: str | None = None) -> Note:
-        """A lead (or admin) closes a note, settling a dispute."""
-        with self._session() as session:
-            note, _ = self._note(session, viewer, note_id)
-            if viewer.role == UserRole.AGENT:
-                raise Forbidden("only leads and admins resolve notes")
-            if note.status == NoteStatus.RESOLVED.value:
-                raise Conflict("the note is already resolved", field="status")
-            note.status = NoteStatus.RESOLVED.value
-            self._note_event(session, note, viewer, NoteEventKind.RESOLVED, text)
-            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
-
     # ------------------------------------------------------------------ feedback
 
-    @staticmethod
-    def _feedback(row: FeedbackRow) -> Feedback:
-        return Feedback(
-            id=row.id,
-            conversation_id=row.conversation_id,
-            csat=row.csat,
-            felt_heard=row.felt_heard,
-            comment=row.comment,
-            submitted_at=from_db(row.submitted_at),  # type: ignore[arg-type]
-            edited_at=from_db(row.edited_at),
-        )
-
-    def submit_feedback(
-        self,
-        conversation_id: int,
-        *,
-        csat: int | None,
-        felt_heard: int | None,
-        comment: str | None = None,
-        edit_window: timedelta = timedelta(hours=1),
-    ) -> Feedback:
-        """The customer's survey answer (the caller has checked the signed survey link). A
-        conversation takes one: a second replaces the first within `edit_window` of it (the
-        answer's `edited_at` is set) and is refused (Conflict) after."""
-        for field, value in (("csat", csat), ("felt_heard", felt_heard)):
-            if value is not None and not 1 <= value <= 5:
-                raise Invalid(f"{field} must be 1 to 5, got {value}", field=field)
-        if csat is None and felt_heard is None and not (comment or "").strip():
-            raise Invalid("the survey is empty", field="csat")
-        answer, redacted = free_text((comment or "").strip(), redact=self.redact)
-        args = (conversation_id, csat, felt_heard, answer or None, edit_window, redacted)
-        try:
-            return self._answer_survey(*args)
-        except IntegrityError:  # another first answer came in at once: this one replaces it
-            return self._answer_survey(*args)
-
-    def _answer_survey(
-        self,
-        conversation_id: int,
-        csat: int | None,
-        felt_heard: int | None,
-        comment: str | None,
-        edit_window: timedelta,
-        redacted: str | None,
-    ) -> Feedback:
-        with self._session() as session:
-            if session.get(ConversationRow, conversation_id) is None:
-                raise NotFound(f"no conversation {conversation_id}", field="conversation_id")
-            row = surveys.answer(
-                session,
-                conversation_id,
-                csat=csat,
-                felt_heard=felt_heard,
-                comment=comment,
-                edit_window=edit_window,
-            )
-            action = "edit" if row.edited_at else "submit"
-            detail = with_note(f"conversation {conversation_id}", redacted)
-            self._audit(session, None, action, "feedback", str(row.id), detail)
-            return self._feedback(row)
-
-    def survey_answer(self, conversation_id: int) -> Feedback | None:
-        """The conversation's one survey answer, if it has one (answers from before migration
-        0009, several a conversation, are not it)."""
-        with self._session() as session:
-            row = surveys.answered(session, conversation_id)
-            return None if row is None else self._feedback(row)
-
-    def felt_heard_answers(self) -> list[tuple[Conversation, Scorecard | None, int]]:
-        """Every conversation rated on "did you feel heard?" (1–5) with its current scorecard
-        and the rating, in the whole store: what `heard train --task outcome` fits a team's
-        outcome model on (the CLI's system access; no viewer)."""
-        with self._session() as session:
-            return [
-                (
-                    Conversation.model_validate_json(body),
-                    None if card is None else Scorecard.model_validate_json(card),
-                    rating,
-                )
-                for body, card, rating in surveys.felt_heard_answers(session)
-            ]
-
-    def list_feedback(
-        self, viewer: Viewer, where: ConversationFilter | None = None, *, limit: int = 200
-    ) -> list[Feedback]:
-        where = where or ConversationFilter()
-        with self._session() as session:
-            source = scoping.filter_rows(where)
-            ids = scoping.conversation_query(
-                [scoping.row_id(source)], viewer, where, source, conversations=False
-            )
-            rows = session.scalars(
-                select(FeedbackRow)
-                .where(FeedbackRow.conversation_id.in_(ids))
-                .order_by(FeedbackRow.submitted_at.desc(), FeedbackRow.id.desc())
-                .limit(limit)
-            )
-            return [self._feedback(r) for r in rows]
-
-    def feedback_pairs(
-        self, viewer: Viewer, where: ConversationFilter | None = None
-    ) -> list[FeedbackPair]:
-        """Listening Score beside the customer's answers, one pair per survey."""
-        where = where or ConversationFilter()
-        with self._session() as session:
-            stmt = scoping.conversation_query(
-                [
-                    ConversationRow.id,
-                    ConversationRow.listening_score,
-                    FeedbackRow.csat,
-                    FeedbackRow.felt_heard,
-                ],
-                viewer,
-                where,
-            )
-            stmt = stmt.join(FeedbackRow, FeedbackRow.conversation_id == ConversationRow.id)
-            return [
-                FeedbackPair(conversation_id=i, listening_score=s, csat=c, felt_heard=f)
-                for i, s, c, f in session.execute(stmt.order_by(FeedbackRow.id))
-            ]
-
     # ------------------------------------------------------------------ recognition
-
-    def recognition(
-        self,
-        viewer: Viewer,
-        *,
-        week: date,
-        team_id: int | None = None,
-        limit: int = 5,
-        min_conversations: int | None = None,
-    ) -> Recognition:
-        """Listeners of the week starting `week` (moved back to its Monday): by mean score and
-        by improvement on the week before, each needing `min_conversations` in the week (and
-        the week before, for improvement); an improvement is listed only when its 95% interval
-        (Welch, heard.numbers) lies above 0, so a decliner or noise is never "most improved".
-        A badge per behaviour goes to the agent who did it in the largest share of their
-        conversations, having done it in at least `min_conversations` of them."""
-        minimum = min_conversations or self.recognition_min_conversations
-        monday = week - timedelta(days=week.weekday())
-        start = datetime.combine(monday, datetime.min.time())
-        where = ConversationFilter(team_id=team_id, start=start, end=start + timedelta(days=7))
-        before = ConversationFilter(team_id=team_id, start=start - timedelta(days=7), end=start)
-        with self._session() as session:
-            names = {
-                a.id: (a.name or a.external_id, t)
-                for a, t in session.execute(
-                    select(AgentRow, TeamRow.name).outerjoin(
-                        TeamRow, TeamRow.id == AgentRow.team_id
-                    )
-                )
-            }
-
-            def means(filter_: ConversationFilter) -> dict[int, tuple[int, float]]:
-                if scoping.rolls_up(filter_):
-                    rolled = (
-                        scoping.rollup_query(
-                            [
-                                DailyScoreRow.agent_id,
-                                func.sum(DailyScoreRow.scored),
-                                func.sum(DailyScoreRow.total),
-                            ],
-                            viewer,
-                            filter_,
-                        )
-                        .where(DailyScoreRow.component == "", DailyScoreRow.agent_id != 0)
-                        .group_by(DailyScoreRow.agent_id)
-                    )
-                    return {
-                        a: (int(n), float(total) / int(n))
-                        for a, n, total in session.execute(rolled)
-                        if n
-                    }
-                rows = scoping.filter_rows(filter_)
-                stmt = scoping.conversation_query(
-                    [rows.agent_id, func.count(), func.avg(rows.listening_score)],
-                    viewer,
-                    filter_,
-                    rows,
-                    conversations=False,
-                )
-                stmt = stmt.where(
-                    rows.agent_id.is_not(None), rows.listening_score.is_not(None)
-                ).group_by(rows.agent_id)
-                return {a: (n, float(m)) for a, n, m in session.execute(stmt)}
-
-            def spreads(filter_: ConversationFilter) -> dict[int, tuple[int, float, float]]:
-                """Per agent: (conversations, mean, sample variance) of the scores, for the
-                improvement's interval (the rollups keep no sums of squares)."""
-                rows = scoping.filter_rows(filter_)
-                score = rows.listening_score
-                stmt = scoping.conversation_query(
-                    [rows.agent_id, func.count(score), func.sum(score), func.sum(score * score)],
-                    viewer,
-                    filter_,
-                    rows,
-                    conversations=False,
-                )
-                stmt = stmt.where(rows.agent_id.is_not(None), score.is_not(None))
-                return {
-                    a: (int(n), float(t) / int(n), rules.variance(int(n), float(t), float(q)))
-                    for a, n, t, q in session.execute(stmt.group_by(rows.agent_id))
-                    if n
-                }
-
-            this_week, last_week = means(where), means(before)
-            ranked = {a for a, (n, _) in this_week.items() if n >= minimum}
-            compared = {a for a in ranked if a in last_week and last_week[a][0] >= minimum}
-            now_spread = spreads(where) if compared else {}
-            then_spread = spreads(before) if compared else {}
-            intervals: dict[int, tuple[float, float]] = {}
-            for a in compared:
-                if a in now_spread and a in then_spread:
-                    found = rules.difference_interval(then_spread[a], now_spread[a])
-                    if found is not None:
-                        intervals[a] = found
-            listeners = [
-                Listener(
-                    agent_id=agent,
-                    agent=names.get(agent, (None, None))[0],
-                    team=names.get(agent, (None, None))[1],
-                    conversations=n,
-                    mean_score=round(mean, 2),
-                    previous_mean=None if agent not in last_week else round(last_week[agent][1], 2),
-                    previous_conversations=last_week.get(agent, (0, 0.0))[0],
-                    improvement=None
-                    if agent not in compared
-                    else round(mean - last_week[agent][1], 2),
-                    improvement_low=None
-                    if agent not in intervals
-                    else round(intervals[agent][0], 2),
-                    improvement_high=None
-                    if agent not in intervals
-                    else round(intervals[agent][1], 2),
-                )
-                for agent, (n, mean) in this_week.items()
-                if agent in ranked
-            ]
-            by_score = sorted(listeners, key=lambda x: (-x.mean_score, x.agent_id))[:limit]
-            by_improvement = sorted(
-                (x for x in listeners if rules.improved(intervals.get(x.agent_id))),
-                key=lambda x: (-(x.improvement_low or 0), -(x.improvement or 0), x.agent_id),
-            )[:limit]
-            tally: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-            if scoping.rolls_up(where):
-                rolled = (
-                    select(
-                        DailyVerdictRow.behaviour,
-                        DailyVerdictRow.agent_id,
-                        func.sum(DailyVerdictRow.judged),
-                        func.sum(DailyVerdictRow.done),
-                        func.sum(DailyVerdictRow.findings),
-                    )
-                    .where(
-                        DailyVerdictRow.behaviour.in_(list(BADGES.values())),
-                        DailyVerdictRow.agent_id != 0,
-                    )
-                    .group_by(DailyVerdictRow.behaviour, DailyVerdictRow.agent_id)
-                )
-                for behaviour, agent, n, done, findings in session.execute(
-                    scoping.rollup_where(rolled, DailyVerdictRow, viewer, where)
-                ):
-                    tally[(behaviour, agent)] = [int(n), int(done), int(findings)]
-            else:
-                self._tally_verdicts(session, viewer, where, tally)
-            rates: dict[str, list[tuple[float, int, int, int, int]]] = defaultdict(list)
-            for (behaviour, agent), (n, done, findings) in tally.items():
-                if n >= minimum and done >= minimum:
-                    rates[behaviour].append((done / n, done, findings, agent, n))
-            badges = []
-            for badge, behaviour in BADGES.items():
-                leaders = sorted(rates[behaviour], key=lambda r: (-r[0], -r[1], r[3]))
-                if leaders:
-                    rate, done, findings, agent, judged = leaders[0]
-                    badges.append(
-                        Badge(
-                            badge=badge,
-                            behaviour=behaviour,
-                            agent_id=agent,
-                            agent=names.get(agent, (None, None))[0],
-                            rate=round(rate, 3),
-                            findings=findings,
-                            done=done,
-                            judged=judged,
-                        )
-                    )
-        return Recognition(
-            week=monday,
-            min_conversations=minimum,
-            by_score=by_score,
-            by_improvement=by_improvement,
-            badges=badges,
-        )
-
-    def _tally_verdicts(
-        self,
-        session: Session,
-        viewer: Viewer,
-        where: ConversationFilter,
-        tally: dict[tuple[str, int], list[int]],
-    ) -> None:
-        """Badge behaviours' (judged, done, findings) per agent from the scorecards."""
-        # the week's scorecards first (by date), then their verdicts by key: a join lets the
-        # planner start from every verdict of the behaviours instead
-        rows = scoping.filter_rows(where)
-        stmt = scoping.conversation_query(
-            [rows.scorecard_id, rows.agent_id], viewer, where, rows, conversations=False
-        )
-        agent_of = dict(
-            session.execute(
-                stmt.where(rows.scorecard_id.is_not(None), rows.agent_id.is_not(None))
-            ).all()
-        )
-        judged = scorecards.judged(session, list(agent_of), behaviours=list(BADGES.values()))
-        for card_id, behaviour, verdict, findings in judged:
-            rollups.count_verdict(tally[(behaviour, agent_of[card_id])], verdict, findings)
 
     # ------------------------------------------------------------------ audit
 

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.routing import Route
 
 from conftest import EXAMPLES
-from heard.store import calibration, disputes, recordings, reviews, saved_views
+from heard.store import calibration, coaching_notes, disputes, recordings, reviews, saved_views
 from heard.store.records import Scope
 from heard.web.auth import survey_token
 from teamdata import PASSWORD, analyzer, conversation
@@ -66,8 +66,11 @@ def recorded(api: Api) -> dict[str, Any]:
 
 def fresh_note(api: Api) -> dict[str, Any]:
     """A new open note by Bea on Ann's conversation, so every caller finds it open."""
-    note = api.store.create_note(
-        api.world.viewer("bea"), api.world.conversations["ann-1"], text="Try a reflection here"
+    note = coaching_notes.create_note(
+        api.store,
+        api.world.viewer("bea"),
+        api.world.conversations["ann-1"],
+        text="Try a reflection here",
     )
     return {"note_id": note.id}
 

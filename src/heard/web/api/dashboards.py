@@ -76,7 +76,8 @@ def recognition(
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> Recognition:
     """Listeners of the week by score and by improvement, and behaviour badges."""
-    return store.recognition(
+    return dashboards.recognition(
+        store,
         principal.viewer,
         week=week or date.today(),
         team_id=team,

@@ -21,7 +21,16 @@ from heard.importers.registry import read_source
 from heard.model import Channel, Polarity
 from heard.model.values import FIRST_DAY, LAST_DAY, Text, check_day
 from heard.settings import Settings
-from heard.store import ConversationFilter, Store, UserRole, Viewer, dashboards, disputes
+from heard.store import (
+    ConversationFilter,
+    Store,
+    UserRole,
+    Viewer,
+    coaching_notes,
+    dashboards,
+    disputes,
+    surveys,
+)
 from heard.store import records as store_records
 from heard.store.errors import Conflict, Invalid, NotFound, StoreError
 from heard.store.records import IngestStatus, NoteStatus
@@ -556,7 +565,8 @@ async def add_note(
     start: Annotated[str | None, Form(max_length=12)] = None,
     end: Annotated[str | None, Form(max_length=12)] = None,
 ) -> Response:
-    note = store.create_note(
+    note = coaching_notes.create_note(
+        store,
         user.viewer,
         conversation_id,
         text=text,
@@ -581,8 +591,8 @@ async def acknowledge_note(
     _: CsrfChecked,
     text: Annotated[Text | None, Form(max_length=10_000)] = None,
 ) -> Response:
-    note = store.respond_to_note(
-        user.viewer, note_id, status=NoteStatus.ACKNOWLEDGED, text=text or None
+    note = coaching_notes.respond_to_note(
+        store, user.viewer, note_id, status=NoteStatus.ACKNOWLEDGED, text=text or None
     )
     return _after_note(request, note)
 
@@ -596,8 +606,8 @@ async def dispute_note(
     _: CsrfChecked,
     text: Annotated[Text | None, Form(max_length=10_000)] = None,
 ) -> Response:
-    note = store.respond_to_note(
-        user.viewer, note_id, status=NoteStatus.DISPUTED, text=text or None
+    note = coaching_notes.respond_to_note(
+        store, user.viewer, note_id, status=NoteStatus.DISPUTED, text=text or None
     )
     return _after_note(request, note)
 
@@ -611,7 +621,7 @@ async def resolve_note(
     _: CsrfChecked,
     text: Annotated[Text | None, Form(max_length=10_000)] = None,
 ) -> Response:
-    note = store.resolve_note(user.viewer, note_id, text=text or None)
+    note = coaching_notes.resolve_note(store, user.viewer, note_id, text=text or None)
     return _after_note(request, note)
 
 
@@ -624,7 +634,7 @@ async def reply_to_note(
     _: CsrfChecked,
     text: Annotated[Text, Form(max_length=10_000)],
 ) -> Response:
-    note = store.reply_to_note(user.viewer, note_id, text=text)
+    note = coaching_notes.reply_to_note(store, user.viewer, note_id, text=text)
     return _after_note(request, note)
 
 
@@ -666,11 +676,11 @@ def recognition(
     complete = trends.complete_weeks(dashboards.trends(store, viewer), today)
     if chosen is None:
         board_week = trends.board_week(
-            complete, lambda w: bool(store.recognition(viewer, week=w).by_score), today
+            complete, lambda w: bool(dashboards.recognition(store, viewer, week=w).by_score), today
         )
-        board = store.recognition(viewer, week=board_week)
+        board = dashboards.recognition(store, viewer, week=board_week)
     else:
-        board = store.recognition(viewer, week=chosen)
+        board = dashboards.recognition(store, viewer, week=chosen)
     in_week = dashboards.agent_trends(
         store,
         viewer,
@@ -710,7 +720,7 @@ def recognition(
 
 @router.get("/feedback")
 def feedback(request: Request, user: Lead, store: StoreDep) -> HTMLResponse:
-    pairs = store.feedback_pairs(user.viewer)
+    pairs = surveys.feedback_pairs(store, user.viewer)
     view = views.FeedbackChartView(
         points=[
             views.FeedbackPoint(
@@ -864,7 +874,7 @@ def survey_form(
 ) -> HTMLResponse:
     target = _survey_target(store, settings, token)
     view = views.SurveyView(action=f"/survey/{token}", agent=_first_name(target.agent))
-    earlier = store.survey_answer(target.id)
+    earlier = surveys.survey_answer(store, target.id)
     if earlier is not None:
         until = earlier.submitted_at + _edit_window(settings)
         if datetime.now(UTC) > until:
@@ -910,7 +920,8 @@ async def survey_answer(
         )
         return _survey_html(request, view, 422)
     try:
-        store.submit_feedback(
+        surveys.submit_feedback(
+            store,
             target.id,
             csat=answers[0],
             felt_heard=answers[1],
