@@ -14,7 +14,15 @@ from browser.example_site import EXAMPLES
 from databases import database_url
 from heard.demo.site import DemoSite, example_conversations, seed_store
 from heard.settings import Settings
-from heard.store import ConversationFilter, Store, UserRole, Viewer, coaching_notes, surveys
+from heard.store import (
+    ConversationFilter,
+    Store,
+    UserRole,
+    Viewer,
+    accounts,
+    coaching_notes,
+    surveys,
+)
 from heard.web import create_app
 from loopback import serve
 from teamdata import conversation, open_store
@@ -202,7 +210,7 @@ def test_upload_through_the_page(browser, team_site, tmp_path, screenshot) -> No
     sign_in(page, team_site, lead.email, lead.password)
     before = team_site.store.list_conversations(Viewer.system()).total
     good = tmp_path / "new-chat.json"
-    led = team_site.store.user_by_email(lead.email).team_ids
+    led = accounts.user_by_email(team_site.store, lead.email).team_ids
     (team,) = [t.name for t in team_site.store.list_teams(Viewer.system()) if t.id in led]
     uploaded = conversation("uploaded-1", agent="ag-upload", team=team)  # a lead stores their own
     good.write_text(uploaded.to_json(), encoding="utf-8")
@@ -327,7 +335,7 @@ def filter_by_what_was_read_and_done(page, site: TeamSite, screenshot, *, prefix
     """The new filters in the browser: the conversations with coaching notes whose customer was
     upset, as the store counts them; the choices stay in the form and go to the export; a
     score out of range is refused by its field, with what was typed and chosen kept."""
-    viewer = site.store.user_by_email(site.lead().email).viewer()
+    viewer = accounts.user_by_email(site.store, site.lead().email).viewer()
     where = ConversationFilter(has_notes=True, emotion="upset")
     expected = site.store.list_conversations(viewer, where, limit=50)
     assert expected.total > 0  # the demo's coaching notes are on upset customers' chats
@@ -370,7 +378,7 @@ def search_and_save_a_view(browser, site: TeamSite, screenshot, *, prefix: str =
     search under a name (a missing or taken name is shown by the field, what was typed kept),
     opens it again from the saved views, and deletes it."""
     lead = site.lead()
-    viewer = site.store.user_by_email(lead.email).viewer()
+    viewer = accounts.user_by_email(site.store, lead.email).viewer()
     word = _a_word_of(site.store, viewer)
     expected = site.store.list_conversations(viewer, ConversationFilter(search=word)).total
     context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from databases import database_url
-from heard.store import Scope, Viewer
+from heard.store import Scope, Viewer, api_tokens
 from live.liveserver import Site, Socket, live_site, open_socket
 from teamdata import GOOD_TURNS, conversation
 
@@ -25,8 +25,8 @@ __all__ = ["database_url"]
 @pytest.fixture
 def site(database_url: str) -> Iterator[Site]:
     with live_site(database_url) as site:
-        _, site.tokens["red_agent"] = site.store.create_token(
-            site.world.users["ray"], scopes=[Scope.READ, Scope.WRITE], name="ray"
+        _, site.tokens["red_agent"] = api_tokens.create_token(
+            site.store, site.world.users["ray"], scopes=[Scope.READ, Scope.WRITE], name="ray"
         )
         yield site
 

@@ -8,7 +8,16 @@ from collections.abc import Iterator
 import pytest
 
 from heard.model import Conversation
-from heard.store import Scope, Store, UserRole, coaching_notes, surveys
+from heard.store import (
+    Scope,
+    Store,
+    UserRole,
+    accounts,
+    api_tokens,
+    audit_log,
+    coaching_notes,
+    surveys,
+)
 from heard.store.records import NoteStatus
 from teamdata import World, analyzer, build_world, conversation, open_store
 
@@ -37,7 +46,10 @@ def _raw(text: str | None) -> bool:
 
 def _audit(store: Store, world: World) -> list[str]:
     admin = world.viewer("admin")
-    return [f"{e.action} {e.object_type} {e.detail}" for e in store.list_audit(admin, limit=500)]
+    return [
+        f"{e.action} {e.object_type} {e.detail}"
+        for e in audit_log.list_audit(store, admin, limit=500)
+    ]
 
 
 def test_notes_replies_responses_and_resolutions_are_redacted(store: Store, world: World) -> None:
@@ -72,14 +84,14 @@ def test_survey_comments_user_and_token_names_are_redacted(store: Store, world: 
         store, world.conversations["ann-1"], csat=2, felt_heard=1, comment=f"  {PII}  "
     )
     assert feedback.comment == "card [CARD], mail [EMAIL], call [PHONE]"
-    user = store.create_user("new@x.test", role=UserRole.AGENT, name=f"New {EMAIL}")
+    user = accounts.create_user(store, "new@x.test", role=UserRole.AGENT, name=f"New {EMAIL}")
     assert user.name == "New [EMAIL]"
-    record, _ = store.create_token(user.id, scopes=[Scope.READ], name=f"laptop {PHONE}")
+    record, _ = api_tokens.create_token(store, user.id, scopes=[Scope.READ], name=f"laptop {PHONE}")
     assert record.name == "laptop [PHONE]"
     agent = store.get_agent(world.viewer("admin"), user.agent_id)  # type: ignore[arg-type]
     assert agent.name == "New [EMAIL]"
     longest = "n" * 193 + " a@b.cd"  # 200 characters; "[EMAIL]" is one more than "a@b.cd"
-    clipped = store.create_user("long@x.test", role=UserRole.LEAD, name=longest)
+    clipped = accounts.create_user(store, "long@x.test", role=UserRole.LEAD, name=longest)
     assert clipped.name == ("n" * 193 + " [EMAIL]")[:200]
     audit = _audit(store, world)
     assert f"submit feedback conversation {world.conversations['ann-1']}; " in "\n".join(audit)
@@ -103,7 +115,9 @@ def _named(external_id: str) -> Conversation:
 def test_ingest_redacts_metadata_and_names_with_the_same_switch(database_url: str) -> None:
     store = open_store(database_url)
     try:
-        admin = store.get_user(store.create_user("a@x.test", role=UserRole.ADMIN).id).viewer()
+        admin = accounts.get_user(
+            store, accounts.create_user(store, "a@x.test", role=UserRole.ADMIN).id
+        ).viewer()
         report = store.ingest([_named("n-1")], analyzer=analyzer())
         body = store.get_conversation(admin, report.items[0].id).conversation.to_json()
         assert not _raw(body) and "Jane" not in body and "Collins" not in body, body
@@ -115,7 +129,7 @@ def test_ingest_redacts_metadata_and_names_with_the_same_switch(database_url: st
         report = store.ingest([_named("n-3")], analyzer=analyzer(), redact=False)
         detail = store.get_conversation(admin, report.items[0].id)
         assert _raw(detail.conversation.to_json()) and not detail.summary.redacted
-        ingests = [e.detail for e in store.list_audit(admin) if e.action == "ingest"]
+        ingests = [e.detail for e in audit_log.list_audit(store, admin) if e.action == "ingest"]
         assert ingests[0] == "1 created, 0 updated, 0 unchanged; stored unredacted"
         assert ingests[1] == "1 created, 0 updated, 0 unchanged"
     finally:

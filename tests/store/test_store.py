@@ -16,8 +16,12 @@ from heard.store import (
     NotFound,
     Store,
     UserRole,
+    accounts,
+    api_tokens,
+    audit_log,
     coaching_notes,
     dashboards,
+    signins,
     surveys,
 )
 from heard.store.records import IngestStatus, NoteStatus, Scope, Viewer
@@ -262,32 +266,36 @@ def test_recognition_needs_enough_conversations(store: Store) -> None:
 
 
 def test_users_tokens_and_audit(store: Store) -> None:
-    admin = store.create_user("Root@X.test", role=UserRole.ADMIN, password=PASSWORD)
+    admin = accounts.create_user(store, "Root@X.test", role=UserRole.ADMIN, password=PASSWORD)
     assert admin.email == "root@x.test"
     with pytest.raises(Conflict):
-        store.create_user("root@x.test", role=UserRole.LEAD, password=PASSWORD)
+        accounts.create_user(store, "root@x.test", role=UserRole.LEAD, password=PASSWORD)
     with pytest.raises(Invalid):
-        store.create_user("short@x.test", role=UserRole.LEAD, password="short")
-    assert store.verify_password("root@x.test", PASSWORD).id == admin.id
-    assert store.verify_password("root@x.test", "wrong password") is None
-    assert store.verify_password("nobody@x.test", PASSWORD) is None
-    record, token = store.create_token(admin.id, scopes=[Scope.READ, Scope.ADMIN], name="ci")
-    assert token.startswith("heard_") and token not in str(store.list_tokens())
-    user, scopes = store.verify_token(token)
+        accounts.create_user(store, "short@x.test", role=UserRole.LEAD, password="short")
+    assert signins.verify_password(store, "root@x.test", PASSWORD).id == admin.id
+    assert signins.verify_password(store, "root@x.test", "wrong password") is None
+    assert signins.verify_password(store, "nobody@x.test", PASSWORD) is None
+    record, token = api_tokens.create_token(
+        store, admin.id, scopes=[Scope.READ, Scope.ADMIN], name="ci"
+    )
+    assert token.startswith("heard_") and token not in str(api_tokens.list_tokens(store))
+    user, scopes = api_tokens.verify_token(store, token)
     assert user.id == admin.id and scopes == [Scope.READ, Scope.ADMIN]
-    assert store.verify_token(token + "x") is None
-    store.revoke_token(record.id)
-    assert store.verify_token(token) is None
-    agent = store.create_user("a@x.test", role=UserRole.AGENT, password=PASSWORD, teams=["T"])
+    assert api_tokens.verify_token(store, token + "x") is None
+    api_tokens.revoke_token(store, record.id)
+    assert api_tokens.verify_token(store, token) is None
+    agent = accounts.create_user(
+        store, "a@x.test", role=UserRole.AGENT, password=PASSWORD, teams=["T"]
+    )
     with pytest.raises(Invalid):
-        store.create_token(agent.id, scopes=[Scope.ADMIN])
-    store.set_active(agent.id, active=False)
-    assert store.verify_password("a@x.test", PASSWORD) is None
-    actions = [(e.action, e.object_type) for e in store.list_audit(admin.viewer())]
+        api_tokens.create_token(store, agent.id, scopes=[Scope.ADMIN])
+    accounts.set_active(store, agent.id, active=False)
+    assert signins.verify_password(store, "a@x.test", PASSWORD) is None
+    actions = [(e.action, e.object_type) for e in audit_log.list_audit(store, admin.viewer())]
     assert ("create", "user") in actions and ("revoke", "token") in actions
     assert ("sign_in", "user") in actions
     with pytest.raises(Forbidden):
-        store.list_audit(agent.viewer())
+        audit_log.list_audit(store, agent.viewer())
 
 
 def test_migrate_down_and_up_again(database_url: str) -> None:

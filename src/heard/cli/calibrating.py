@@ -18,7 +18,6 @@ from rich.table import Table
 from heard.cli.output import JsonOpt, console, errors, print_json, write_atomically
 from heard.cli.team import DatabaseOpt
 from heard.errors import InputError, Location
-from heard.store import surveys
 
 if TYPE_CHECKING:
     from heard.analysis.rubric import Rubric
@@ -157,6 +156,7 @@ def _star(data: Path) -> Outcomes:
 def _store(database: str | None) -> Outcomes:
     from heard.analysis.calibrate import digest
     from heard.cli.team import _store as open_store
+    from heard.store import surveys
 
     store = open_store(database)
     try:

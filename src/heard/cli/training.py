@@ -14,7 +14,6 @@ from rich.table import Table
 from heard.cli.importing import EXIT_OK, EXIT_USAGE
 from heard.cli.output import console, errors, print_json
 from heard.errors import InputError, Location
-from heard.store import surveys
 
 if TYPE_CHECKING:
     from heard.model import Conversation, Scorecard
@@ -164,7 +163,7 @@ def _train_outcome(store_url: str | None, *, out: Path | None, as_json: bool) ->
     from heard.learn.outcome import MODEL_ENV
     from heard.learn.outcome_team import fit_team_outcome, too_few
     from heard.settings import Settings
-    from heard.store import Store, StoreError
+    from heard.store import Store, StoreError, surveys
 
     settings = Settings(database_url=store_url) if store_url else Settings()
     try:

@@ -18,6 +18,7 @@ from heard.store import (
     Store,
     UserRole,
     Viewer,
+    accounts,
     coaching_notes,
     disputes,
     surveys,
@@ -111,7 +112,8 @@ def seed_store(
     teams = [t.name for t in store.list_teams(system)]
     leads: dict[str, int] = {}
     for name in sorted(teams, key=lambda t: (t not in TEAMS, t)):
-        user = store.create_user(
+        user = accounts.create_user(
+            store,
             lead_email(name),
             role=UserRole.LEAD,
             password=password,
@@ -124,7 +126,8 @@ def seed_store(
         )
     agent_users: dict[str, int] = {}
     for agent in team.agents:
-        user = store.create_user(
+        user = accounts.create_user(
+            store,
             agent.email,
             role=UserRole.AGENT,
             password=password,
@@ -135,8 +138,8 @@ def seed_store(
         site.sign_ins.append(
             SignIn(UserRole.AGENT, user.email, password, agent.name, f"agent in {agent.team}")
         )
-    admin = store.create_user(
-        f"admin@{DOMAIN}", role=UserRole.ADMIN, password=password, name="Demo admin"
+    admin = accounts.create_user(
+        store, f"admin@{DOMAIN}", role=UserRole.ADMIN, password=password, name="Demo admin"
     )
     site.sign_ins.append(SignIn(UserRole.ADMIN, admin.email, password, "Demo admin", "sees all"))
     site.notes = _coaching_notes(store, team, leads, agent_users)
@@ -154,7 +157,7 @@ def _coaching_notes(
     by_external = {a.external_id: a.id for a in store.list_agents(Viewer.system())}
     for team_name, lead_id in leads.items():
         members = [a for a in team.agents if a.team == team_name][:2]
-        lead = store.get_user(lead_id).viewer()
+        lead = accounts.get_user(store, lead_id).viewer()
         for position, member in enumerate(members):
             agent_row = by_external.get(member.id)
             if agent_row is None:
@@ -173,7 +176,7 @@ def _coaching_notes(
                     store, lead, summary.id, text=texts[number % 2], turn=turn
                 )
                 written += 1
-                agent = store.get_user(agent_users[member.id]).viewer()
+                agent = accounts.get_user(store, agent_users[member.id]).viewer()
                 if position == 0 and number == 1:
                     coaching_notes.respond_to_note(
                         store,
@@ -195,7 +198,7 @@ def _disputes(store: Store, team: DemoTeam, agent_users: dict[str, int]) -> int:
     raised = 0
     for team_name in dict.fromkeys(a.team for a in team.agents):
         member = next(a for a in team.agents if a.team == team_name)
-        agent = store.get_user(agent_users[member.id]).viewer()
+        agent = accounts.get_user(store, agent_users[member.id]).viewer()
         for summary in store.list_conversations(agent, limit=5, order="score").items:
             found = [
                 t

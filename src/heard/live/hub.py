@@ -54,7 +54,7 @@ from heard.live.session import LiveSession, LiveUpdate
 from heard.model import Conversation, Turn
 from heard.model.values import describe
 from heard.redact import CustomerName
-from heard.store import Conflict, Store, StoreError, UserRole, Viewer
+from heard.store import Conflict, Store, StoreError, UserRole, Viewer, accounts
 from heard.store.analysis import card_rows
 from heard.store.records import LiveSessionRecord
 
@@ -718,7 +718,9 @@ class LiveHub:
         else:
             redacted = self._redacted_again(conversation)
         # stored as whoever started it may store it (checked at the start already)
-        viewer = self.store.get_user(owner).viewer() if owner is not None else Viewer.system()
+        viewer = (
+            accounts.get_user(self.store, owner).viewer() if owner is not None else Viewer.system()
+        )
         try:
             if analysis is not None and redacted is not None:
                 report = self.store.ingest(

@@ -12,7 +12,7 @@ import orjson
 from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
-from heard.store import quotes, scoping
+from heard.store import audit_log, quotes, scoping
 from heard.store.clock import from_db, now
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.records import Note, NoteEvent, NoteEventKind, NoteStatus, UserRole, Viewer
@@ -100,7 +100,7 @@ def _note_event(
         NoteEventRow(note_id=note.id, user_id=viewer.user_id, kind=kind.value, text=text, at=stamp)
     )
     note.updated_at = stamp
-    store._audit(session, viewer.user_id, kind.value, "note", str(note.id), detail)
+    audit_log.write(session, viewer.user_id, kind.value, "note", str(note.id), detail)
 
 
 def create_note(
@@ -214,7 +214,7 @@ def delete_note(store: Store, viewer: Viewer, note_id: int) -> None:
             raise Forbidden("only the note's author or an admin may delete it")
         session.execute(delete(NoteEventRow).where(NoteEventRow.note_id == note.id))
         session.delete(note)
-        store._audit(session, viewer.user_id, "delete", "note", str(note_id), None)
+        audit_log.write(session, viewer.user_id, "delete", "note", str(note_id), None)
 
 
 def respond_to_note(

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from heard.model import Conversation, Scorecard
-from heard.store import reviews, scoping
+from heard.store import audit_log, reviews, scoping
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.quotes import quoted
 from heard.store.records import UserRole, Viewer
@@ -339,7 +339,7 @@ def raise_dispute(
             field = "finding" if finding is not None else "score"
             raise Conflict("You have disputed this already.", field=field) from None
         detail = f"{target.kind.value} {target.behaviour} on conversation {conversation_row.id}"
-        store._audit(
+        audit_log.write(
             session,
             viewer.user_id,
             "raise",
@@ -440,7 +440,7 @@ def decide(
             raise Conflict("Someone decided this dispute at the same moment.", field="status")
         session.refresh(row)
         outcome = OUTCOMES[DisputeStatus(row.status)]
-        store._audit(
+        audit_log.write(
             session,
             viewer.user_id,
             "accept" if accept else "reject",

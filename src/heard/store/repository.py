@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 import threading
 import time
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -35,9 +33,8 @@ from heard.analysis.rubric import Rubric
 from heard.learn import default_outcome_path, outcome_model_path
 from heard.model import Channel, Conversation, Scorecard
 from heard.store import (
-    access,
+    audit_log,
     coaching_notes,
-    credentials,
     paging,
     placement,
     recordings,
@@ -45,21 +42,17 @@ from heard.store import (
     scoping,
     scorecards,
     search,
-    signins,
     surveys,
 )
-from heard.store.access import Lifetimes
 from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
 from heard.store.bulk import insert_missing, write_rows
 from heard.store.clock import from_db, now, to_db
 from heard.store.copies import copy_cards, copy_current
 from heard.store.dashboards import moment_candidates
 from heard.store.database import collided, make_engine, sqlstate, upgrade
-from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
-from heard.store.fitting import audit_object_id
+from heard.store.errors import Conflict, Invalid, NotFound
 from heard.store.records import (
     AgentRecord,
-    AuditEntry,
     ConversationDetail,
     ConversationFilter,
     ConversationPage,
@@ -70,16 +63,11 @@ from heard.store.records import (
     LiveEventRecord,
     LiveSessionRecord,
     RescoreReport,
-    Scope,
     ScorecardInfo,
-    Standing,
     TeamRecord,
-    TokenRecord,
-    UserRecord,
     UserRole,
     Viewer,
 )
-from heard.store.redaction import free_text, with_note
 from heard.store.tables import (
     AgentRow,
     ApiTokenRow,
@@ -93,7 +81,6 @@ from heard.store.tables import (
     NoteEventRow,
     NoteRow,
     ScorecardRow,
-    TeamLeadRow,
     TeamRow,
     UserRow,
     VerdictRow,
@@ -104,9 +91,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TOKEN_PREFIX = "heard_"
-TOKEN_DAYS = 90
-"""How long a new API token works unless its maker says otherwise (`HEARD_TOKEN_DAYS`)."""
 NAME_LENGTH = 200
 """The longest user, agent or token name the tables hold."""
 ANALYSIS_BATCH = 200
@@ -128,10 +112,6 @@ RETRY_AFTER_SECONDS = 1
 
 def digest(text: str | bytes) -> str:
     return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
-
-
-def hash_token(token: str) -> str:
-    return digest(token)
 
 
 def analysis_version(analyzer: Analyzer) -> tuple[str, str, str]:
@@ -607,7 +587,7 @@ class Store:
             if report.items:
                 created = report.count(IngestStatus.CREATED)
                 updated = report.count(IngestStatus.UPDATED)
-                self._audit(
+                audit_log.write(
                     session,
                     user_id,
                     "ingest",
@@ -800,7 +780,7 @@ class Store:
                 )
         if stale:
             with self._session() as session:
-                self._audit(session, user_id, "rescore", "conversation", None, f"{len(stale)}")
+                audit_log.write(session, user_id, "rescore", "conversation", None, f"{len(stale)}")
         return RescoreReport(checked=checked, rescored=len(stale))
 
     # ------------------------------------------------------------------ conversations
@@ -954,7 +934,7 @@ class Store:
                     .order_by(FeedbackRow.id)
                 )
             ]
-            self._audit(session, viewer.user_id, "view", "conversation", str(row.id), None)
+            audit_log.write(session, viewer.user_id, "view", "conversation", str(row.id), None)
             return ConversationDetail(
                 summary=summary,
                 conversation=Conversation.model_validate_json(row.body),
@@ -1090,382 +1070,9 @@ class Store:
 
     # ------------------------------------------------------------------ audit
 
-    @staticmethod
-    def _audit(
-        session: Session,
-        user_id: int | None,
-        action: str,
-        object_type: str,
-        object_id: str | None,
-        detail: str | None,
-    ) -> None:
-        session.add(
-            AuditRow(
-                at=now(),
-                user_id=user_id,
-                action=action,
-                object_type=object_type,
-                object_id=audit_object_id(object_id),
-                detail=detail,
-            )
-        )
-
-    def audit(
-        self,
-        *,
-        user_id: int | None,
-        action: str,
-        object_type: str,
-        object_id: str | None = None,
-        detail: str | None = None,
-    ) -> None:
-        """Write one audit entry (the web layer records views the store does not see)."""
-        with self._session() as session:
-            self._audit(session, user_id, action, object_type, object_id, detail)
-
-    def list_audit(
-        self, viewer: Viewer, *, offset: int = 0, limit: int = 100, user_id: int | None = None
-    ) -> list[AuditEntry]:
-        if not viewer.is_admin:
-            raise Forbidden("only admins read the audit log")
-        with self._session() as session:
-            stmt = (
-                select(AuditRow, UserRow.email)
-                .outerjoin(UserRow, UserRow.id == AuditRow.user_id)
-                .order_by(AuditRow.id.desc())
-                .offset(offset)
-                .limit(limit)
-            )
-            if user_id is not None:
-                stmt = stmt.where(AuditRow.user_id == user_id)
-            return [
-                AuditEntry(
-                    id=row.id,
-                    at=from_db(row.at),  # type: ignore[arg-type]
-                    user_id=row.user_id,
-                    user=email,
-                    action=row.action,
-                    object_type=row.object_type,
-                    object_id=row.object_id,
-                    detail=row.detail,
-                )
-                for row, email in session.execute(stmt)
-            ]
-
     # ------------------------------------------------------------------ users and tokens
 
-    def _user(self, session: Session, row: UserRow) -> UserRecord:
-        return self._user_record(row, credentials.links(session, [row])[row.id])
-
-    @staticmethod
-    def _user_record(row: UserRow, links: credentials.Links) -> UserRecord:
-        agent_id, teams = links
-        return UserRecord(
-            id=row.id,
-            email=row.email,
-            name=row.name,
-            role=UserRole(row.role),
-            active=row.active,
-            agent_id=agent_id,
-            team_ids=teams,
-            created_at=from_db(row.created_at),  # type: ignore[arg-type]
-        )
-
-    def create_user(
-        self,
-        email: str,
-        *,
-        role: UserRole,
-        password: str | None = None,
-        name: str | None = None,
-        agent_external_id: str | None = None,
-        teams: Iterable[str] = (),
-        by: int | None = None,
-    ) -> UserRecord:
-        """A user; an agent is linked to the agent row `agent_external_id` (created when new,
-        in the first of `teams`); a lead leads `teams` (created when new)."""
-        email = email.strip().lower()
-        if "@" not in email or len(email) > 320:
-            raise Invalid(f"{email!r} is not an email address", field="email")
-        if password is not None and len(password) < 8:
-            raise Invalid("a password needs at least 8 characters", field="password")
-        teams = [t.strip() for t in teams if t.strip()]
-        if agent_external_id is not None and role != UserRole.AGENT:
-            raise Invalid("only agents are linked to an agent id", field="agent_id")
-        redacted = None
-        if name is not None:
-            name, redacted = free_text(name, redact=self.redact, limit=NAME_LENGTH)
-        try:
-            with self._session() as session:
-                if session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
-                    raise Conflict(f"a user {email} already exists", field="email")
-                row = UserRow(
-                    email=email,
-                    name=name,
-                    role=role.value,
-                    password_hash=self.hasher.hash(password) if password else None,
-                    active=True,
-                    created_at=now(),
-                )
-                session.add(row)
-                session.flush()
-                team_ids = [self._team_id(session, t) for t in teams]
-                if role == UserRole.AGENT:
-                    agent = self._user_agent(
-                        session, agent_external_id or email, name, team_ids[0] if team_ids else None
-                    )
-                    agent.user_id = row.id
-                    session.flush()
-                elif role == UserRole.LEAD:
-                    session.add_all(TeamLeadRow(user_id=row.id, team_id=t) for t in team_ids)
-                    session.flush()
-                detail = with_note(f"{email} as {role.value}", redacted)
-                self._audit(session, by, "create", "user", str(row.id), detail)
-                return self._user(session, row)
-        except IntegrityError as exc:
-            raise Conflict(f"a user {email} already exists", field="email") from exc
-
-    @staticmethod
-    def _user_agent(
-        session: Session, external: str, name: str | None, team_id: int | None
-    ) -> AgentRow:
-        """The agent row a new agent user is linked to: the agent with this external id in
-        `team_id` (or without a team, who joins it), else — no team given — the one agent with
-        this id in any team; created when there is none (agent ids hold within a team)."""
-        rows = list(
-            session.scalars(
-                select(AgentRow).where(AgentRow.external_id == external).order_by(AgentRow.id)
-            )
-        )
-        if team_id is not None:
-            rows = [r for r in rows if r.team_id in (team_id, None)]
-            rows.sort(key=lambda r: r.team_id is None)  # the team's own agent first
-        elif len(rows) > 1:
-            raise Invalid(
-                f"agent {external} is in {len(rows)} teams: name the team (teams)", field="teams"
-            )
-        agent = rows[0] if rows else None
-        if agent is None:
-            agent = AgentRow(external_id=external, name=name, team_id=team_id, scope=team_id or 0)
-            session.add(agent)
-        elif agent.user_id is not None:
-            raise Conflict(f"agent {external} already has a user", field="agent_id")
-        elif team_id is not None and agent.team_id is None:
-            agent.team_id = team_id
-            agent.scope = team_id
-        return agent
-
-    def list_users(self) -> list[UserRecord]:
-        with self._session() as session:
-            return [
-                self._user(session, r)
-                for r in session.scalars(select(UserRow).order_by(UserRow.id))
-            ]
-
-    def get_user(self, user_id: int) -> UserRecord:
-        with self._session() as session:
-            row = session.get(UserRow, user_id)
-            if row is None:
-                raise NotFound(f"no user {user_id}", field="user_id")
-            return self._user(session, row)
-
-    def user_by_email(self, email: str) -> UserRecord:
-        with self._session() as session:
-            row = session.scalars(
-                select(UserRow).where(UserRow.email == email.strip().lower())
-            ).one_or_none()
-            if row is None:
-                raise NotFound(f"no user {email}", field="email")
-            return self._user(session, row)
-
-    def set_active(self, user_id: int, *, active: bool, by: int | None = None) -> UserRecord:
-        """Deactivate (or reactivate) a user: a deactivated user's sessions are revoked and
-        their tokens refused. Refused (Conflict) when it would leave no active admin able to
-        act, the caller included."""
-        with self._session() as session:
-            access.lock_admins(session)
-            row = session.get(UserRow, user_id)
-            if row is None:
-                raise NotFound(f"no user {user_id}", field="user_id")
-            was_admin = row.active and row.role == UserRole.ADMIN.value
-            row.active = active
-            if not active:
-                if was_admin:
-                    access.keep_an_admin(session, field="active")
-                ended = access.revoke_sessions(session, user_id=user_id)
-                detail = f"{ended} sessions revoked" if ended else None
-            else:
-                detail = None
-            self._audit(
-                session, by, "activate" if active else "deactivate", "user", str(user_id), detail
-            )
-            return self._user(session, row)
-
     # ------------------------------------------------------------------ sign-in sessions
-
-    def start_session(self, user_id: int, *, lifetimes: Lifetimes) -> tuple[int, str]:
-        """A new sign-in session of the user: (its id, the secret the cookie carries; only
-        its hash is kept)."""
-        with self._session() as session:
-            return access.start_session(session, user_id, lifetimes)
-
-    def session_user(self, secret: str, *, lifetimes: Lifetimes) -> tuple[UserRecord, int] | None:
-        """The active user of the live session that `secret` opens, and the session's id; None
-        when it is unknown, revoked, expired, or the user is inactive."""
-        with self._session() as session:
-            found = access.session_by_secret(session, secret, lifetimes)
-            if found is None:
-                return None
-            row, user = found
-            return self._user(session, user), row.id
-
-    def end_session(self, session_id: int, *, by: int | None = None) -> None:
-        """Sign-out: revoke the session, so its cookie, copied or not, stops working."""
-        with self._session() as session:
-            if access.revoke_sessions(session, session_id=session_id):
-                self._audit(session, by, "sign_out", "session", str(session_id), None)
-
-    def valid_session_ids(self, session_ids: Iterable[int]) -> set[int]:
-        """Which of `session_ids` (`Principal.session_id`) are still live: not revoked (sign-out,
-        user deactivated), not expired, their user active. One query per 500 ids, no writes:
-        for re-checking many open connections at once."""
-        with self._session() as session:
-            return access.valid_session_ids(session, session_ids)
-
-    def verify_password(
-        self,
-        email: str,
-        password: str,
-        *,
-        address: str | None = None,
-        hasher: signins.Hasher | None = None,
-    ) -> UserRecord | None:
-        """The active user with this email and password, or None; see
-        `heard.store.signins.verify_password` (failures audited, no timing hint, argon2
-        outside any transaction, by `hasher` when given)."""
-        return signins.verify_password(self, email, password, address=address, hasher=hasher)
-
-    def create_token(
-        self,
-        user_id: int,
-        *,
-        scopes: Iterable[Scope] = (Scope.READ,),
-        name: str | None = None,
-        days: int = TOKEN_DAYS,
-        by: int | None = None,
-    ) -> tuple[TokenRecord, str]:
-        """A new API token for the user, working for `days`: the record and the token itself
-        (shown only once)."""
-        chosen = sorted({Scope(s) for s in scopes}, key=list(Scope).index)
-        if not chosen:
-            raise Invalid("a token needs at least one scope", field="scopes")
-        if not 1 <= days <= 3650:
-            raise Invalid(f"a token works 1 to 3650 days, got {days}", field="days")
-        redacted = None
-        if name is not None:
-            name, redacted = free_text(name, redact=self.redact, limit=NAME_LENGTH)
-        with self._session() as session:
-            user = session.get(UserRow, user_id)
-            if user is None:
-                raise NotFound(f"no user {user_id}", field="user_id")
-            if Scope.ADMIN in chosen and user.role != UserRole.ADMIN.value:
-                raise Invalid("only admins may hold an admin-scoped token", field="scopes")
-            token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-            stamp = now()
-            row = ApiTokenRow(
-                user_id=user_id,
-                token_hash=hash_token(token),
-                scopes=" ".join(s.value for s in chosen),
-                name=name,
-                created_at=stamp,
-                expires_at=stamp + timedelta(days=days),
-            )
-            session.add(row)
-            session.flush()
-            detail = with_note(f"for user {user_id}", redacted)
-            self._audit(session, by, "create", "token", str(row.id), detail)
-            return self._token(row), token
-
-    @staticmethod
-    def _token(row: ApiTokenRow) -> TokenRecord:
-        return TokenRecord(
-            id=row.id,
-            user_id=row.user_id,
-            name=row.name,
-            scopes=[Scope(s) for s in row.scopes.split()],
-            created_at=from_db(row.created_at),  # type: ignore[arg-type]
-            last_used_at=from_db(row.last_used_at),
-            revoked_at=from_db(row.revoked_at),
-            expires_at=from_db(row.expires_at),  # type: ignore[arg-type]
-        )
-
-    def verify_token(self, token: str) -> tuple[UserRecord, list[Scope]] | None:
-        """The active user and the scopes of a usable (unrevoked, unexpired) token, or None."""
-        found = self.authenticate_token(token)
-        return None if found is None else (found[0], found[1].scopes)
-
-    def authenticate_token(self, token: str) -> tuple[UserRecord, TokenRecord] | None:
-        """The active user and the record of a usable (unrevoked, unexpired) token, or None."""
-        if not token.startswith(TOKEN_PREFIX):
-            return None
-        with self._session() as session:
-            row = session.scalars(
-                select(ApiTokenRow).where(
-                    ApiTokenRow.token_hash == hash_token(token), credentials.usable_token()
-                )
-            ).one_or_none()
-            stamp = now()
-            if row is None:
-                return None
-            user = session.get(UserRow, row.user_id)
-            if user is None or not user.active:
-                return None
-            if row.last_used_at is None or stamp - row.last_used_at > timedelta(minutes=1):
-                row.last_used_at = stamp
-            return self._user(session, user), self._token(row)
-
-    def standing(
-        self,
-        *,
-        token_ids: Collection[int] = (),
-        user_ids: Collection[int] = (),
-        session_ids: Collection[int] = (),
-    ) -> Standing:
-        """How credentials stand now, in a few queries however many are asked about: the
-        usable tokens among `token_ids`, the users among `user_ids` as stored now (their
-        active flag, role, agent and teams) and the live sign-in sessions among
-        `session_ids`. The open live sockets' re-check."""
-        with self._session() as session:
-            rows = credentials.user_rows(session, user_ids)
-            links = credentials.links(session, rows)
-            return Standing(
-                tokens=credentials.usable_tokens(session, token_ids),
-                users={row.id: self._user_record(row, links[row.id]) for row in rows},
-                sessions=access.valid_session_ids(session, session_ids) if session_ids else set(),
-            )
-
-    def list_tokens(self, user_id: int | None = None) -> list[TokenRecord]:
-        with self._session() as session:
-            stmt = select(ApiTokenRow).order_by(ApiTokenRow.id)
-            if user_id is not None:
-                stmt = stmt.where(ApiTokenRow.user_id == user_id)
-            return [self._token(r) for r in session.scalars(stmt)]
-
-    def revoke_token(self, token_id: int, *, by: int | None = None) -> TokenRecord:
-        """Revoke a token (again: no change). Refused (Conflict) when it is the last thing that
-        let an active admin act (their last live admin token, and no password) and no other
-        active admin could act."""
-        with self._session() as session:
-            access.lock_admins(session)
-            row = session.get(ApiTokenRow, token_id)
-            if row is None:
-                raise NotFound(f"no token {token_id}", field="token_id")
-            if row.revoked_at is None:
-                row.revoked_at = now()
-                if Scope.ADMIN.value in row.scopes.split():
-                    access.keep_an_admin(session, field="token_id")
-                self._audit(session, by, "revoke", "token", str(token_id), None)
-            return self._token(row)
 
     def after_bulk_load(self) -> None:
         """What an operator runs after a bulk load: ANALYZE (the query planner's statistics),
@@ -1587,7 +1194,7 @@ class Store:
                         at=stamp,
                     )
                 )
-                self._audit(session, user_id, "live_start", "live", conversation.id[:64], None)
+                audit_log.write(session, user_id, "live_start", "live", conversation.id[:64], None)
                 return self._live(row)
         except IntegrityError as exc:
             raise Conflict(f"live conversation {conversation.id!r} exists already") from exc
@@ -1637,7 +1244,7 @@ class Store:
             conversation_id = session.scalar(
                 select(LiveSessionRow.conversation_id).where(LiveSessionRow.id == session_id)
             )
-            self._audit(
+            audit_log.write(
                 session, user_id, "live_hint", "live", (conversation_id or "")[:64] or None, detail
             )
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from heard.analysis.rubric import load_rubric
 from heard.model import Conversation, Finding, Scorecard
-from heard.store import credentials, scoping
+from heard.store import audit_log, credentials, scoping
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.records import ConversationFilter, UserRole, Viewer
 from heard.store.redaction import free_text
@@ -317,7 +317,7 @@ def assign(
                     skipped += 1
                     continue
                 made.append(new_review(session, conversation, reviewer, by, rule=rule).id)
-            store._audit(
+            audit_log.write(
                 session, by, "assign", "review", None, f"{len(made)} to user {reviewer} ({rule})"
             )
     except IntegrityError:  # the same assignment made at the same moment
@@ -667,7 +667,7 @@ def submit(store: Store, viewer: Viewer, review_id: int, answers: Answers) -> Re
         row.submitted_at = stamp
         row.scorecard_id = conversation_row.scorecard_id
         session.flush()
-        store._audit(
+        audit_log.write(
             session,
             viewer.user_id,
             "submit",

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from heard.model import Conversation, Scorecard
-from heard.store import scoping
+from heard.store import audit_log, scoping
 from heard.store.clock import from_db
 from heard.store.errors import Conflict, Invalid, NotFound
 from heard.store.records import ConversationFilter, Feedback, FeedbackPair, Viewer
@@ -180,7 +180,7 @@ def _answer_survey(
         )
         action = "edit" if row.edited_at else "submit"
         detail = with_note(f"conversation {conversation_id}", redacted)
-        store._audit(session, None, action, "feedback", str(row.id), detail)
+        audit_log.write(session, None, action, "feedback", str(row.id), detail)
         return record(row)
 
 

@@ -29,6 +29,7 @@ from heard.store import (
     coaching_notes,
     dashboards,
     disputes,
+    signins,
     surveys,
 )
 from heard.store import records as store_records
@@ -237,7 +238,9 @@ async def sign_in(
     checking = throttle.low_priority(store.hasher)
     try:
         user = await throttle.attempt(
-            lambda: store.verify_password(email, password, address=address, hasher=checking),
+            lambda: signins.verify_password(
+                store, email, password, address=address, hasher=checking
+            ),
             email=email,
             address=address,
         )
