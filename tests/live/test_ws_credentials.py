@@ -17,7 +17,7 @@ from sqlalchemy import delete, event, update
 from websockets.exceptions import ConnectionClosed
 
 from databases import database_url
-from heard.store import Scope, Store, accounts, api_tokens
+from heard.store import Scope, Store, accounts, api_tokens, live_sessions
 from heard.store.tables import AgentRow, TeamLeadRow, UserRow
 from heard.web.app import SESSION_COOKIE
 from live.liveserver import Site, Socket, live_site, open_socket
@@ -72,9 +72,9 @@ async def started(site: Site, conversation_id: str, headers: dict[str, str]) -> 
 
 
 def stored_events(store: Store, conversation_id: str) -> list[int]:
-    record = store.live_session(conversation_id)
+    record = live_sessions.live_session(store, conversation_id)
     assert record is not None
-    return [e.seq for e in store.live_events(record.id) if e.seq is not None]
+    return [e.seq for e in live_sessions.live_events(store, record.id) if e.seq is not None]
 
 
 def as_admin(site: Site) -> httpx.AsyncClient:

@@ -54,7 +54,7 @@ from heard.live.session import LiveSession, LiveUpdate
 from heard.model import Conversation, Turn
 from heard.model.values import describe
 from heard.redact import CustomerName
-from heard.store import Conflict, Store, StoreError, UserRole, Viewer, accounts
+from heard.store import Conflict, Store, StoreError, UserRole, Viewer, accounts, live_sessions
 from heard.store.analysis import card_rows
 from heard.store.records import LiveSessionRecord
 
@@ -373,7 +373,7 @@ class LiveHub:
             if found:
                 return found
             records = await asyncio.to_thread(
-                self.store.live_sessions, conversation_id, scopes=scopes
+                live_sessions.live_sessions, self.store, conversation_id, scopes=scopes
             )
             if not records:
                 return []
@@ -393,7 +393,7 @@ class LiveHub:
     def _rebuild(self, record: LiveSessionRecord) -> LiveConversation:
         """Replay the stored events of a session through a new LiveSession: the same state
         and the same numbered frames as before the restart."""
-        events = self.store.live_events(record.id)
+        events = live_sessions.live_events(self.store, record.id)
         start, name = self.redaction.read_start(events[0].payload)
         live = LiveConversation(
             conversation_id=record.conversation_id,
@@ -476,7 +476,8 @@ class LiveHub:
         session = self._session(conversation_id, event)
         try:
             # inline, like the event writes: on a thread it would queue for the GIL
-            record = self.store.start_live_session(
+            record = live_sessions.start_live_session(
+                self.store,
                 session.conversation,
                 seq=event.seq,
                 payload=self.redaction.start_payload(event, name),
@@ -513,7 +514,9 @@ class LiveHub:
             return event
         if viewer.role == UserRole.AGENT:
             mine = (
-                await asyncio.to_thread(self.store.agent_external_id, viewer.agent_id)
+                await asyncio.to_thread(
+                    live_sessions.agent_external_id, self.store, viewer.agent_id
+                )
                 if viewer.agent_id is not None
                 else None
             )
@@ -529,7 +532,7 @@ class LiveHub:
         if event.agent_id is None:
             raise LiveError("forbidden", "start.agent_id is needed: an agent of your teams")
         found = await asyncio.to_thread(
-            self.store.live_agent, event.agent_id, teams=viewer.team_ids
+            live_sessions.live_agent, self.store, event.agent_id, teams=viewer.team_ids
         )
         if found is None:
             raise LiveError(
@@ -603,8 +606,8 @@ class LiveHub:
         # the GIL behind every analysis (measured: p50 30 ms instead of 2.4 ms at 50 sessions).
         try:
             with metrics.timed("store"):
-                self.store.add_live_events(
-                    [(live.record.id, event.seq, event.type, event.model_dump_json())]
+                live_sessions.add_live_events(
+                    self.store, [(live.record.id, event.seq, event.type, event.model_dump_json())]
                 )
         except Exception as exc:
             log.warning("live: event %s of %s not stored: %s", event.seq, live.conversation_id, exc)
@@ -738,7 +741,7 @@ class LiveHub:
             message = f"the conversation was not stored: {exc.message}"
             raise LiveError("store_error", message, event=seq) from None
         live.stored_id = report.items[0].id if report.items else None
-        self.store.end_live_session(live.record.id, stored_id=live.stored_id)
+        live_sessions.end_live_session(self.store, live.record.id, stored_id=live.stored_id)
         live.ended_at = time.monotonic()
         scorecard = update.scorecard or (
             live.session.analysis.scorecard if live.session.analysis else None
@@ -778,7 +781,8 @@ class LiveHub:
         async with live.lock:
             hint = Hint(id=f"h{len(live.hints) + 1}", text=text, author=author)
             await asyncio.to_thread(
-                self.store.add_live_hint,
+                live_sessions.add_live_hint,
+                self.store,
                 live.record.id,
                 payload=hint.model_dump_json(),
                 user_id=user_id,
