@@ -1,5 +1,5 @@
-"""How credentials stand, many at once (Store.standing, the open live sockets' re-check) and
-one token at sign-in (Store.authenticate_token), on SQLite and PostgreSQL."""
+"""How credentials stand, many at once (api_tokens.standing, the open live sockets' re-check)
+and one token at sign-in (api_tokens.authenticate_token), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,11 @@
-"""The store: conversations, scorecards, coaching, feedback, users; queries scoped by a Viewer."""
+"""The store: conversations and their scorecards — ingest (placed, redacted, analysed, written
+with their copies and rollups), rescore, reading them as a Viewer may, agents and teams.
+
+The store's other aggregates are modules of functions that take the `Store`:
+`heard.store.coaching_notes`, `surveys` (customer feedback), `dashboards` (trends, distribution,
+moments, recognition), `accounts` (users), `api_tokens`, `signins` (passwords and sign-in
+sessions), `audit_log`, `live_sessions`, `disputes`, `reviews`, `calibration`, `saved_views`,
+`recordings` and `agent_home`; `scoping` says which conversations a viewer sees."""
 
 from __future__ import annotations
 
@@ -87,8 +94,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NAME_LENGTH = 200
-"""The longest user, agent or token name the tables hold."""
 ANALYSIS_BATCH = 200
 """Conversations analysed together by ingest and rescore (near-duplicate replies are found
 within a batch)."""
@@ -153,7 +158,10 @@ class _Scored:
 
 
 class Store:
-    """The repository of the team app. Open with `Store.open(url)`; it migrates to head."""
+    """The repository of the team app. Open with `Store.open(url)`; it migrates to head. It
+    holds the engine, the settings every aggregate reads (redaction, the password hasher, the
+    recognition minimum) and the analysis pool; `_session` is the transaction every aggregate's
+    functions open."""
 
     def __init__(
         self,
@@ -1056,19 +1064,7 @@ class Store:
                 for t in teams
             ]
 
-    # ------------------------------------------------------------------ dashboards
-
-    # ------------------------------------------------------------------ coaching notes
-
-    # ------------------------------------------------------------------ feedback
-
-    # ------------------------------------------------------------------ recognition
-
-    # ------------------------------------------------------------------ audit
-
-    # ------------------------------------------------------------------ users and tokens
-
-    # ------------------------------------------------------------------ sign-in sessions
+    # ------------------------------------------------------------------ operations
 
     def after_bulk_load(self) -> None:
         """What an operator runs after a bulk load: ANALYZE (the query planner's statistics),
@@ -1111,7 +1107,3 @@ class Store:
                     AuditRow,
                 )
             }
-
-    # ------------------------------------------------------------------ pages
-
-    # ------------------------------------------------------------------ live sessions

@@ -43,7 +43,7 @@ class Principal:
     live: str | None = None
     """For a panel key: the one live conversation it opens (read only); None otherwise."""
     session_id: int | None = None
-    """For a session cookie: the store's id of the sign-in session (`Store.valid_session_ids`
+    """For a session cookie: the store's id of the sign-in session (`signins.valid_session_ids`
     says whether it is still live); None otherwise."""
     token_id: int | None = None
     """For a bearer token: its id (what `recheck` asks the store about)."""
