@@ -108,7 +108,7 @@ def _rolled_trend_sums(
     by: Literal["day", "week"],
     sums: Sums,
 ) -> None:
-    """Add `trends`' sums for `where` (which `_rolls_up`) from `daily_scores`."""
+    """Add `trends`' sums for `where` (which `scoping.rolls_up`) from `daily_scores`."""
     period = period_start(store.dialect, by, DailyScoreRow.day).label("period")
     stmt = scoping.rollup_query(
         [
