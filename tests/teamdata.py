@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 
 from heard.analysis import Analyzer
 from heard.model import Conversation
-from heard.store import Store, UserRole
+from heard.store import Store, UserRole, accounts
 
 GOOD_TURNS = [
     ("customer", "My card was charged twice for order 5521 and I'm really upset about it."),
@@ -89,7 +89,7 @@ class World:
     conversations: dict[str, int] = field(default_factory=dict)
 
     def viewer(self, who: str):
-        return self.store.get_user(self.users[who]).viewer()
+        return accounts.get_user(self.store, self.users[who]).viewer()
 
 
 PASSWORD = "correct horse battery"
@@ -123,17 +123,18 @@ def build_world(store: Store) -> World:
     report = store.ingest(convs, analyzer=analyzer())
     for conv, item in zip(convs, report.items, strict=True):
         world.conversations[conv.id] = item.id
-    world.users["admin"] = store.create_user(
-        "admin@x.test", role=UserRole.ADMIN, password=PASSWORD
+    world.users["admin"] = accounts.create_user(
+        store, "admin@x.test", role=UserRole.ADMIN, password=PASSWORD
     ).id
-    world.users["bea"] = store.create_user(
-        "bea@x.test", role=UserRole.LEAD, password=PASSWORD, name="Bea", teams=["Blue"]
+    world.users["bea"] = accounts.create_user(
+        store, "bea@x.test", role=UserRole.LEAD, password=PASSWORD, name="Bea", teams=["Blue"]
     ).id
-    world.users["rex"] = store.create_user(
-        "rex@x.test", role=UserRole.LEAD, password=PASSWORD, name="Rex", teams=["Red"]
+    world.users["rex"] = accounts.create_user(
+        store, "rex@x.test", role=UserRole.LEAD, password=PASSWORD, name="Rex", teams=["Red"]
     ).id
     for name in ("ann", "abe", "ray"):
-        user = store.create_user(
+        user = accounts.create_user(
+            store,
             f"{name}@x.test",
             role=UserRole.AGENT,
             password=PASSWORD,
@@ -143,6 +144,7 @@ def build_world(store: Store) -> World:
         world.users[name] = user.id
         world.agents[name] = user.agent_id  # type: ignore[assignment]
     world.teams = {
-        t.name: t.id for t in store.list_teams(store.get_user(world.users["admin"]).viewer())
+        t.name: t.id
+        for t in store.list_teams(accounts.get_user(store, world.users["admin"]).viewer())
     }
     return world

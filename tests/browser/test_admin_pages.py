@@ -12,7 +12,7 @@ import pytest
 
 from databases import database_url
 from heard.settings import Settings
-from heard.store import Store, UserRole
+from heard.store import Store, UserRole, accounts
 from heard.web import create_app
 from loopback import serve
 from teamdata import PASSWORD, open_store
@@ -23,8 +23,8 @@ __all__ = ["database_url"]
 @pytest.fixture
 def admin_site(database_url: str) -> Iterator[tuple[str, Store]]:
     store = open_store(database_url)
-    store.create_user("root@x.test", role=UserRole.ADMIN, password=PASSWORD, name="Root")
-    store.create_user("lee@x.test", role=UserRole.LEAD, password=PASSWORD, teams=["Blue"])
+    accounts.create_user(store, "root@x.test", role=UserRole.ADMIN, password=PASSWORD, name="Root")
+    accounts.create_user(store, "lee@x.test", role=UserRole.LEAD, password=PASSWORD, teams=["Blue"])
     settings = Settings(database_url=database_url, secret_key="browser-admin-secret")
     with serve(create_app(settings, store=store)) as url:
         yield url, store
@@ -109,14 +109,14 @@ def test_admin_adds_a_user_who_sets_a_password_by_link_and_signs_in(
     page.goto(f"{url}/admin/audit")
     log = page.locator("table.audit").inner_text()
     assert "reset_password" in log and "issue_reset" in log
-    dee = store.user_by_email("dee@x.test")
+    dee = accounts.user_by_email(store, "dee@x.test")
     assert dee.role == UserRole.LEAD and len(dee.team_ids) == 1, "as the form chose"
     admin.close()
 
 
 def test_admin_creates_a_token_shown_once_and_revokes_it(browser, admin_site, screenshot) -> None:
     url, store = admin_site
-    lee = store.user_by_email("lee@x.test")
+    lee = accounts.user_by_email(store, "lee@x.test")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     sign_in(page, url, "root@x.test", PASSWORD)
@@ -146,7 +146,7 @@ def test_admin_creates_a_token_shown_once_and_revokes_it(browser, admin_site, sc
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_admin_pages_fit_a_phone(browser, admin_site, screenshot) -> None:
     url, store = admin_site
-    lee = store.user_by_email("lee@x.test")
+    lee = accounts.user_by_email(store, "lee@x.test")
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     sign_in(page, url, "root@x.test", PASSWORD)

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import require_shared_data
 from heard.settings import Settings
-from heard.store import Store, UserRole, Viewer
+from heard.store import Store, UserRole, Viewer, accounts
 from heard.web import create_app
 from loopback import serve
 from teamdata import PASSWORD, open_store
@@ -63,7 +63,7 @@ def call_site(browser, tmp_path_factory) -> Iterator[CallSite]:
     path.write_bytes(stereo_call(folder))
     url = f"sqlite:///{folder / 'heard.db'}"
     store = open_store(url)
-    store.create_user(ADMIN, role=UserRole.ADMIN, password=PASSWORD)
+    accounts.create_user(store, ADMIN, role=UserRole.ADMIN, password=PASSWORD)
     settings = Settings(database_url=url, secret_key="browser-test-secret")
     with serve(create_app(settings, store=store)) as base:
         context = browser.new_context(viewport={"width": 1280, "height": 900})

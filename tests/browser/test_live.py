@@ -21,7 +21,7 @@ from websockets.asyncio.client import connect
 
 from browser.example_site import EXAMPLES
 from heard.importers import read_file
-from heard.store import Scope, Store
+from heard.store import Scope, Store, api_tokens
 from heard.web import create_app
 from loopback import serve
 from teamdata import PASSWORD, World, build_world, open_store
@@ -72,8 +72,10 @@ def live_site(tmp_path: Path) -> Iterator[LiveSite]:
             headers={"Content-Security-Policy": "frame-src http://127.0.0.1:*"},
         )
 
-    _, token = store.create_token(world.users["ann"], scopes=[Scope.READ, Scope.WRITE])
-    _, lead_token = store.create_token(world.users["bea"], scopes=[Scope.READ, Scope.WRITE])
+    _, token = api_tokens.create_token(store, world.users["ann"], scopes=[Scope.READ, Scope.WRITE])
+    _, lead_token = api_tokens.create_token(
+        store, world.users["bea"], scopes=[Scope.READ, Scope.WRITE]
+    )
     with serve(app) as url:
         yield LiveSite(url=url, store=store, world=world, token=token, lead_token=lead_token)
     store.close()

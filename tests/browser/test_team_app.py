@@ -14,7 +14,15 @@ from browser.example_site import EXAMPLES
 from databases import database_url
 from heard.demo.site import DemoSite, example_conversations, seed_store
 from heard.settings import Settings
-from heard.store import ConversationFilter, Store, UserRole, Viewer
+from heard.store import (
+    ConversationFilter,
+    Store,
+    UserRole,
+    Viewer,
+    accounts,
+    coaching_notes,
+    surveys,
+)
 from heard.web import create_app
 from loopback import serve
 from teamdata import conversation, open_store
@@ -115,7 +123,7 @@ def coach_and_acknowledge(browser, site: TeamSite, screenshot, *, prefix: str) -
     assert found, page.url
     note_id = int(found.group(1))
     assert "Say back what they told you" in page.locator(f"#note-{note_id}").inner_text()
-    assert site.store.get_note(Viewer.system(), note_id).turn == 1
+    assert coaching_notes.get_note(site.store, Viewer.system(), note_id).turn == 1
     screenshot(page, f"{prefix}-conversation-note")
 
     agent_context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -128,7 +136,9 @@ def coach_and_acknowledge(browser, site: TeamSite, screenshot, *, prefix: str) -
     waiting.get_by_role("button", name="Acknowledge").click()
     mine.wait_for_load_state("load")
     assert mine.locator(f"#note-{note_id}").count() == 0, "no longer waiting"
-    assert site.store.get_note(Viewer.system(), note_id).status.value == "acknowledged"
+    assert (
+        coaching_notes.get_note(site.store, Viewer.system(), note_id).status.value == "acknowledged"
+    )
 
     page.goto(f"{site.url}/conversations/{conversation}")
     assert "acknowledged" in page.locator(f"#note-{note_id}").inner_text().lower()
@@ -155,7 +165,7 @@ def test_survey_answer_reaches_the_feedback_chart(browser, team_site, screenshot
     page = context.new_page()
     sign_in(page, team_site, lead.email, lead.password)
     conversation = team_site.agents_conversation()
-    answered = team_site.store.survey_answer(conversation) is not None  # by the seed
+    answered = surveys.survey_answer(team_site.store, conversation) is not None  # by the seed
     link = page.request.get(
         f"{team_site.url}/api/v1/conversations/{conversation}/survey-link"
     ).json()["path"]
@@ -178,7 +188,9 @@ def test_survey_answer_reaches_the_feedback_chart(browser, team_site, screenshot
     phone.get_by_role("button", name="Send").tap()
     phone.get_by_role("heading", name="Thank you!").wait_for()
     screenshot(phone, "team-survey-phone")
-    answers = team_site.store.list_feedback(Viewer.system(), ConversationFilter(), limit=1000)
+    answers = surveys.list_feedback(
+        team_site.store, Viewer.system(), ConversationFilter(), limit=1000
+    )
     assert any(
         a.conversation_id == conversation and (a.csat, a.felt_heard) == (2, 1) for a in answers
     )
@@ -199,7 +211,7 @@ def test_upload_through_the_page(browser, team_site, tmp_path, screenshot) -> No
     sign_in(page, team_site, lead.email, lead.password)
     before = team_site.store.list_conversations(Viewer.system()).total
     good = tmp_path / "new-chat.json"
-    led = team_site.store.user_by_email(lead.email).team_ids
+    led = accounts.user_by_email(team_site.store, lead.email).team_ids
     (team,) = [t.name for t in team_site.store.list_teams(Viewer.system()) if t.id in led]
     uploaded = conversation("uploaded-1", agent="ag-upload", team=team)  # a lead stores their own
     good.write_text(uploaded.to_json(), encoding="utf-8")
@@ -324,7 +336,7 @@ def filter_by_what_was_read_and_done(page, site: TeamSite, screenshot, *, prefix
     """The new filters in the browser: the conversations with coaching notes whose customer was
     upset, as the store counts them; the choices stay in the form and go to the export; a
     score out of range is refused by its field, with what was typed and chosen kept."""
-    viewer = site.store.user_by_email(site.lead().email).viewer()
+    viewer = accounts.user_by_email(site.store, site.lead().email).viewer()
     where = ConversationFilter(has_notes=True, emotion="upset")
     expected = site.store.list_conversations(viewer, where, limit=50)
     assert expected.total > 0  # the demo's coaching notes are on upset customers' chats
@@ -367,7 +379,7 @@ def search_and_save_a_view(browser, site: TeamSite, screenshot, *, prefix: str =
     search under a name (a missing or taken name is shown by the field, what was typed kept),
     opens it again from the saved views, and deletes it."""
     lead = site.lead()
-    viewer = site.store.user_by_email(lead.email).viewer()
+    viewer = accounts.user_by_email(site.store, lead.email).viewer()
     word = _a_word_of(site.store, viewer)
     expected = site.store.list_conversations(viewer, ConversationFilter(search=word)).total
     context = browser.new_context(viewport={"width": 1280, "height": 900})

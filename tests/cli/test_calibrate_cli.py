@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from heard.analysis.calibrate import MIN_ANSWERS
 from heard.analysis.rubric import load_rubric
 from heard.cli.main import app
+from heard.store import surveys
 from teamdata import conversation, open_store
 
 runner = CliRunner()
@@ -38,8 +39,8 @@ def _answered(url: str, good: int, bad: int) -> None:
             looks_good = felt != (k % 5 == 4)
             ids.append(store.ingest([conversation(f"c-{k}", good=looks_good)]).items[0].id)
         for k, conversation_id in enumerate(ids):
-            store.submit_feedback(
-                conversation_id, csat=3, felt_heard=5 - k % 2 if k < good else 1 + k % 3
+            surveys.submit_feedback(
+                store, conversation_id, csat=3, felt_heard=5 - k % 2 if k < good else 1 + k % 3
             )
     finally:
         store.close()

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from heard.cli.main import app
-from heard.store import Store, UserRole
+from heard.store import Store, UserRole, accounts, api_tokens, signins
 from teamdata import conversation, open_store
 
 runner = CliRunner()
@@ -46,13 +46,13 @@ def test_user_add_and_token_create(database: str) -> None:
     token = json.loads(created.output)
     store = Store.open(database)
     try:
-        user, scopes = store.verify_token(token["token"])
+        user, scopes = api_tokens.verify_token(store, token["token"])
         assert (user.email, user.role, [s.value for s in scopes]) == (
             "lee@x.test",
             UserRole.LEAD,
             ["read", "write"],
         )
-        assert store.verify_password("lee@x.test", "a long password") is not None
+        assert signins.verify_password(store, "lee@x.test", "a long password") is not None
         assert [t.name for t in store.list_teams(user.viewer())] == ["Blue"]
     finally:
         store.close()
@@ -108,8 +108,8 @@ def test_token_lifetime_revoke_and_the_last_admin(database: str) -> None:
     assert (revoked.exit_code, revoked.output) == (0, f"token {made['id']} is revoked\n")
     store = open_store(database)
     try:
-        bot = store.create_user("bot@x.test", role=UserRole.ADMIN)
-        record, _ = store.create_token(bot.id, scopes=["read", "admin"])
+        bot = accounts.create_user(store, "bot@x.test", role=UserRole.ADMIN)
+        record, _ = api_tokens.create_token(store, bot.id, scopes=["read", "admin"])
     finally:
         store.close()
     out = runner.invoke(app, ["user", "deactivate", "root@x.test"])
@@ -154,8 +154,8 @@ def test_bad_values_are_usage_errors_naming_the_option(
 def test_user_edit_changes_what_the_admin_pages_change(database: str) -> None:
     store = open_store(database)
     try:
-        store.create_user("root@x.test", role=UserRole.ADMIN, password="a long password")
-        lee = store.create_user("lee@x.test", role=UserRole.LEAD, teams=["Blue"])
+        accounts.create_user(store, "root@x.test", role=UserRole.ADMIN, password="a long password")
+        lee = accounts.create_user(store, "lee@x.test", role=UserRole.LEAD, teams=["Blue"])
     finally:
         store.close()
     edited = runner.invoke(
@@ -220,7 +220,7 @@ def test_user_edit_refusals_name_the_field(
 ) -> None:
     store = open_store(database)
     try:
-        store.create_user("lee@x.test", role=UserRole.LEAD, teams=["Blue"])
+        accounts.create_user(store, "lee@x.test", role=UserRole.LEAD, teams=["Blue"])
     finally:
         store.close()
     result = runner.invoke(app, ["user", "edit", *args])
@@ -233,7 +233,7 @@ def test_user_reset_link_is_printed_once_and_kept_hashed(database: str) -> None:
 
     store = open_store(database)
     try:
-        lee = store.create_user("lee@x.test", role=UserRole.LEAD, teams=["Blue"])
+        lee = accounts.create_user(store, "lee@x.test", role=UserRole.LEAD, teams=["Blue"])
     finally:
         store.close()
     plain = runner.invoke(
@@ -254,7 +254,7 @@ def test_user_reset_link_is_printed_once_and_kept_hashed(database: str) -> None:
         with pytest.raises(accounts.ResetLinkUnusable):
             accounts.reset_user(store, url.rsplit("/", 1)[1])  # replaced by the newer link
         assert [k.id for k in accounts.reset_links(store, lee.id)] == [link["id"], link["id"] - 1]
-        store.set_active(lee.id, active=False)
+        accounts.set_active(store, lee.id, active=False)
     finally:
         store.close()
     off = runner.invoke(app, ["user", "reset-link", "lee@x.test"])

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from conftest import EXAMPLES
 from heard.cli.main import app
 from heard.demo.site import DEMO_PASSWORD, example_conversations, lead_email, seed_store
-from heard.store import Store, UserRole, Viewer, disputes
+from heard.store import Store, UserRole, Viewer, coaching_notes, disputes, signins, surveys
 from teamdata import open_store
 
 runner = CliRunner()
@@ -36,20 +36,20 @@ def test_seed_store_fills_every_page(store: Store) -> None:
     teams = store.list_teams(system)
     assert roles == {UserRole.LEAD: len(teams), UserRole.AGENT: 4, UserRole.ADMIN: 1}
     for sign_in in demo.sign_ins:
-        user = store.verify_password(sign_in.email, DEMO_PASSWORD)
+        user = signins.verify_password(store, sign_in.email, DEMO_PASSWORD)
         assert user is not None and user.role == sign_in.role
         if sign_in.role == UserRole.AGENT:
             assert store.list_conversations(user.viewer()).total == 4, sign_in.email
         if sign_in.role == UserRole.LEAD:
             assert len(user.team_ids) == 1
-    billing = store.verify_password(lead_email("Billing"), DEMO_PASSWORD)
+    billing = signins.verify_password(store, lead_email("Billing"), DEMO_PASSWORD)
     assert billing is not None
-    statuses = Counter(n.status.value for n in store.list_notes(billing.viewer()))
+    statuses = Counter(n.status.value for n in coaching_notes.list_notes(store, billing.viewer()))
     assert statuses == {"open": 1, "disputed": 1, "acknowledged": 1}
     assert demo.notes == 6
     assert demo.disputes == len({a.team for a in demo.team.agents})  # one per demo team
     assert disputes.open_count(store, billing.viewer()) == 1
-    pairs = store.feedback_pairs(system)
+    pairs = surveys.feedback_pairs(store, system)
     assert len(pairs) == demo.surveys == 4 * 4  # each agent has 4, fewer than SURVEYS_PER_AGENT
     assert all(1 <= p.csat <= 5 and 1 <= p.felt_heard <= 5 for p in pairs)  # type: ignore[operator]
 

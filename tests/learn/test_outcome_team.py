@@ -25,7 +25,7 @@ from heard.learn.datasets import in_holdout
 from heard.learn.outcome import OutcomeModel, default_outcome_model, default_outcome_path
 from heard.learn.outcome_team import MIN_ANSWERS, MIN_EACH, YES_FROM, too_few
 from heard.model import Conversation
-from heard.store import Store
+from heard.store import Store, surveys
 from heard.store.repository import analysis_version
 from teamdata import open_store
 
@@ -73,7 +73,7 @@ def _seed(store: Store, chats: list[tuple[Conversation, bool]]) -> dict[str, int
     ratings = {}
     for k, (item, (conversation, calm)) in enumerate(zip(report.items, chats, strict=True)):
         rating = (YES_FROM + k % 2) if calm else 1 + k % 3
-        store.submit_feedback(item.id, csat=3, felt_heard=rating)
+        surveys.submit_feedback(store, item.id, csat=3, felt_heard=rating)
         ratings[_key(conversation)] = rating
     return ratings
 
@@ -99,8 +99,8 @@ def test_refit_on_the_stores_answers_prints_held_out_figures_and_is_used(
         extra = store.ingest(
             [star_chats[0][0].model_copy(update={"id": "no-rating", "external_id": "no-rating"})]
         )
-        store.submit_feedback(extra.items[0].id, csat=4, felt_heard=None)
-        answers = store.felt_heard_answers()
+        surveys.submit_feedback(store, extra.items[0].id, csat=4, felt_heard=None)
+        answers = surveys.felt_heard_answers(store)
     finally:
         store.close()
     assert {_key(c): rating for c, _, rating in answers} == ratings

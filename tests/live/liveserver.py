@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 
 from heard.settings import Settings
-from heard.store import Scope, Store
+from heard.store import Scope, Store, api_tokens
 from heard.web import create_app
 from loopback import serve
 from teamdata import World, build_world, open_store
@@ -68,10 +68,12 @@ def live_site(database_url: str, *, world: World | None = None, **changes: Any) 
             site = Site(url=url, store=store, world=world, settings=settings, app=app)
             for role, user in {**ROLE_USERS, "admin": "admin"}.items():
                 scopes = [Scope.READ, Scope.WRITE] + ([Scope.ADMIN] if role == "admin" else [])
-                _, token = store.create_token(world.users[user], scopes=scopes, name=role)
+                _, token = api_tokens.create_token(
+                    store, world.users[user], scopes=scopes, name=role
+                )
                 site.tokens[role] = token
-            _, site.tokens["reader"] = store.create_token(
-                world.users["ann"], scopes=[Scope.READ], name="read only"
+            _, site.tokens["reader"] = api_tokens.create_token(
+                store, world.users["ann"], scopes=[Scope.READ], name="read only"
             )
             yield site
     finally:

@@ -16,6 +16,7 @@ from heard.live.errors import LiveError
 from heard.live.events import LiveState, Nudge
 from heard.live.hub import LiveHub, parse_event
 from heard.live.limits import LiveLimits
+from heard.store import live_sessions
 from teamdata import build_world, open_store
 
 
@@ -118,7 +119,9 @@ def test_concurrent_messages_are_applied_once_in_order(hub) -> None:
 
     acks = asyncio.run(run())
     assert acks == list(range(1, 12))
-    stored = live_hub.store.live_events(live_hub.store.live_session("c-burst").id)
+    stored = live_sessions.live_events(
+        live_hub.store, live_sessions.live_session(live_hub.store, "c-burst").id
+    )
     assert [r.seq for r in stored] == list(range(1, 12))
 
 
@@ -126,17 +129,17 @@ def test_an_event_the_store_refused_is_not_acknowledged_and_can_be_sent_again(
     hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     live_hub, ann = hub
-    real = live_hub.store.add_live_events
+    real = live_sessions.add_live_events
     failures = iter([OSError("disk full")])
 
-    def flaky(rows):
+    def flaky(store, rows):
         if any(seq == 3 for _, seq, _, _ in rows):
             error = next(failures, None)
             if error is not None:
                 raise error
-        return real(rows)
+        return real(store, rows)
 
-    monkeypatch.setattr(live_hub.store, "add_live_events", flaky)
+    monkeypatch.setattr(live_sessions, "add_live_events", flaky)
 
     async def run() -> list[dict]:
         own = Subscriber(watch=False)
@@ -156,7 +159,9 @@ def test_an_event_the_store_refused_is_not_acknowledged_and_can_be_sent_again(
         ("ack", 3, None),
         ("ack", 4, None),
     ]
-    stored = live_hub.store.live_events(live_hub.store.live_session("c-flaky").id)
+    stored = live_sessions.live_events(
+        live_hub.store, live_sessions.live_session(live_hub.store, "c-flaky").id
+    )
     assert [r.seq for r in stored] == [1, 2, 3, 4]
 
 

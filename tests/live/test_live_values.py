@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from databases import database_url
 from heard.model.values import NUL_MESSAGE
-from heard.store import Viewer
+from heard.store import Viewer, audit_log
 from live.liveserver import Site, live_site, open_socket
 
 __all__ = ["database_url"]
@@ -99,7 +99,9 @@ def test_a_live_id_longer_than_the_audit_column_gets_its_panel_link(site: Site) 
     link = asyncio.run(run())
     assert link.status_code == 201, link.text
     [entry] = [
-        e for e in site.store.list_audit(Viewer.system(), limit=50) if e.action == "panel_link"
+        e
+        for e in audit_log.list_audit(site.store, Viewer.system(), limit=50)
+        if e.action == "panel_link"
     ]
     digest = hashlib.sha256(long_id.encode()).hexdigest()[:16]
     assert entry.object_id is not None and len(entry.object_id) == 64

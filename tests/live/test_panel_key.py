@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from databases import database_url
 from heard.settings import Settings
-from heard.store import UserRole
+from heard.store import UserRole, accounts, audit_log
 from heard.web.auth import PANEL_HEADER, BadCredentials, from_panel_key, panel_key
 from live.liveserver import Site, live_site, open_socket, site_settings
 from live.test_ws_feed import events
@@ -124,13 +124,13 @@ def test_a_key_opens_one_conversation_read_only(site: Site) -> None:
         assert got[refused].status_code == 401, refused
     assert got["hello"]["type"] == "hello"
     assert got["refusals"] == {"feed": ("forbidden", 4403), "other watch": ("unauthorised", 4401)}
-    audit = site.store.list_audit(site.world.viewer("admin"))
+    audit = audit_log.list_audit(site.store, site.world.viewer("admin"))
     assert any(e.action == "panel_link" and e.object_id == "c-key" for e in audit)
 
 
 def test_keys_expire_and_die_with_their_user(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = site_settings(panel_link_hours=1.0)
-    ann = site.store.get_user(site.world.users["ann"])
+    ann = accounts.get_user(site.store, site.world.users["ann"])
     fresh = panel_key(settings, "c-1", ann.id)
     assert from_panel_key(site.store, settings, fresh, "c-1").live == "c-1"
     assert from_panel_key(site.store, settings, fresh, None).user.id == ann.id
@@ -142,7 +142,7 @@ def test_keys_expire_and_die_with_their_user(site: Site, monkeypatch: pytest.Mon
     other_secret = Settings(database_url="sqlite://", secret_key="another-secret-key")
     with pytest.raises(BadCredentials, match="not one heard signed"):
         from_panel_key(site.store, other_secret, fresh, "c-1")
-    site.store.set_active(ann.id, active=False)
+    accounts.set_active(site.store, ann.id, active=False)
     with pytest.raises(BadCredentials, match="inactive"):
         from_panel_key(site.store, settings, fresh, "c-1")
     assert ann.role == UserRole.AGENT

@@ -18,6 +18,7 @@ from heard.live.audio import encode_frame
 from heard.live.call_client import stream_call
 from heard.live.events import StartEvent
 from heard.model import Role
+from heard.store import live_sessions
 from live.liveserver import Site, live_site, open_socket
 from speech import RATE, Placed, place, require_tools, say
 
@@ -92,8 +93,8 @@ def test_a_streamed_call_gives_its_turns_in_order_redacted_with_a_nudge(site: Si
     assert [t.role for t in stored.conversation.turns] == [Role.AGENT, Role.CUSTOMER, Role.AGENT]
     assert [t.text for t in stored.conversation.turns] == [t["text"] for t in turns]
     assert stored.conversation.timed
-    record = site.store.live_session("audio-1")
-    events = site.store.live_events(record.id)
+    record = live_sessions.live_session(site.store, "audio-1")
+    events = live_sessions.live_events(site.store, record.id)
     assert [e.type for e in events].count("audio") == 3
     assert not any("Patricia" in e.payload for e in events)
 

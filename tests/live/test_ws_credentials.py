@@ -17,7 +17,7 @@ from sqlalchemy import delete, event, update
 from websockets.exceptions import ConnectionClosed
 
 from databases import database_url
-from heard.store import Scope, Store
+from heard.store import Scope, Store, accounts, api_tokens, live_sessions
 from heard.store.tables import AgentRow, TeamLeadRow, UserRow
 from heard.web.app import SESSION_COOKIE
 from live.liveserver import Site, Socket, live_site, open_socket
@@ -37,8 +37,8 @@ def site(database_url: str) -> Iterator[Site]:
 
 def token(site: Site, user: str, *scopes: Scope) -> tuple[int, dict[str, str]]:
     """A fresh token of `user` (its id and the Authorization header)."""
-    record, secret = site.store.create_token(
-        site.world.users[user], scopes=scopes or (Scope.READ, Scope.WRITE), name="test"
+    record, secret = api_tokens.create_token(
+        site.store, site.world.users[user], scopes=scopes or (Scope.READ, Scope.WRITE), name="test"
     )
     return record.id, {"Authorization": f"Bearer {secret}"}
 
@@ -72,9 +72,9 @@ async def started(site: Site, conversation_id: str, headers: dict[str, str]) -> 
 
 
 def stored_events(store: Store, conversation_id: str) -> list[int]:
-    record = store.live_session(conversation_id)
+    record = live_sessions.live_session(store, conversation_id)
     assert record is not None
-    return [e.seq for e in store.live_events(record.id) if e.seq is not None]
+    return [e.seq for e in live_sessions.live_events(store, record.id) if e.seq is not None]
 
 
 def as_admin(site: Site) -> httpx.AsyncClient:
@@ -133,7 +133,7 @@ def test_a_revocation_in_the_store_closes_the_socket_by_the_timer(site: Site) ->
         watch = await open_socket(site.watch_url("c-cli"), headers)
         await watch.until("hello")
         began = time.perf_counter()
-        await asyncio.to_thread(site.store.revoke_token, token_id)
+        await asyncio.to_thread(api_tokens.revoke_token, site.store, token_id)
         found = {"feed": await closed(feed, began=began)}
         found["watch"] = await closed(watch, began=began)
         return found
@@ -164,7 +164,7 @@ def test_deactivating_the_user_closes_their_watch_and_a_later_hint_never_reaches
                 answer = await client.patch(f"/api/v1/users/{ann}", json={"active": False})
                 assert answer.status_code == 200 and answer.json()["active"] is False
             else:
-                await asyncio.to_thread(site.store.set_active, ann, active=False)
+                await asyncio.to_thread(accounts.set_active, site.store, ann, active=False)
             hint = await client.post("/api/v1/live/c-gone/hints", json={"text": "Say sorry"})
             assert hint.status_code == 201
         found = await closed(panel, began=began)
@@ -338,7 +338,9 @@ def test_a_session_socket_closes_when_its_user_is_deactivated(site: Site) -> Non
         )
         await watch.until("hello")
         began = time.perf_counter()
-        await asyncio.to_thread(site.store.set_active, site.world.users["bea"], active=False)
+        await asyncio.to_thread(
+            accounts.set_active, site.store, site.world.users["bea"], active=False
+        )
         found = await closed(watch, began=began)
         await feed.close()
         return found

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from databases import database_url
-from heard.store import Scope, Viewer
+from heard.store import Scope, Viewer, api_tokens, live_sessions
 from live.liveserver import Site, Socket, live_site, open_socket
 from teamdata import GOOD_TURNS, conversation
 
@@ -25,8 +25,8 @@ __all__ = ["database_url"]
 @pytest.fixture
 def site(database_url: str) -> Iterator[Site]:
     with live_site(database_url) as site:
-        _, site.tokens["red_agent"] = site.store.create_token(
-            site.world.users["ray"], scopes=[Scope.READ, Scope.WRITE], name="ray"
+        _, site.tokens["red_agent"] = api_tokens.create_token(
+            site.store, site.world.users["ray"], scopes=[Scope.READ, Scope.WRITE], name="ray"
         )
         yield site
 
@@ -79,8 +79,8 @@ def test_another_teams_live_id_is_answered_as_a_missing_one(site: Site) -> None:
     assert found["ann_next"]["duplicate"] is False
     blue = site.world.teams["Blue"]
     red = site.world.teams["Red"]
-    (anns,) = site.store.live_sessions("shared-1", scopes=[blue])
-    (rays,) = site.store.live_sessions("shared-1", scopes=[red])
+    (anns,) = live_sessions.live_sessions(site.store, "shared-1", scopes=[blue])
+    (rays,) = live_sessions.live_sessions(site.store, "shared-1", scopes=[red])
     assert (anns.status, anns.last_event, anns.agent_id) == ("live", 5, site.world.agents["ann"])
     assert (rays.status, rays.agent_id) == ("ended", site.world.agents["ray"])
     stored = site.store.get_conversation(Viewer.system(), found["shared-1"]["stored"])

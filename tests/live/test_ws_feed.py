@@ -10,6 +10,7 @@ import pytest
 
 from databases import database_url
 from heard.analysis import Analyzer
+from heard.store import live_sessions
 from live.liveserver import Site, live_site, open_socket
 from teamdata import GOOD_TURNS, PII_TURNS
 
@@ -90,7 +91,7 @@ def test_turn_text_is_redacted_before_it_is_sent_or_stored(site: Site) -> None:
     text = stored.conversation.turns[0].text
     assert "4111" not in text and "jo@example.com" not in text
     assert "[CARD]" in text and "[EMAIL]" in text
-    rows = site.store.live_events(site.store.live_session("c-pii").id)
+    rows = live_sessions.live_events(site.store, live_sessions.live_session(site.store, "c-pii").id)
     assert all("4111" not in r.payload and "jo@example.com" not in r.payload for r in rows)
 
 
@@ -143,7 +144,9 @@ def test_a_dropped_connection_resumes_with_nothing_lost_or_doubled(site: Site) -
     ended = after[-1]
     stored = site.store.get_conversation(site.world.viewer("ann"), ended["stored_id"])
     assert [(t.role.value, t.text) for t in stored.conversation.turns] == GOOD_TURNS
-    rows = site.store.live_events(site.store.live_session("c-drop").id)
+    rows = live_sessions.live_events(
+        site.store, live_sessions.live_session(site.store, "c-drop").id
+    )
     assert [r.seq for r in rows] == [e["seq"] for e in sent]
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from databases import database_url
-from heard.store import Store
+from heard.store import Store, live_sessions
 from live.liveserver import Site, Socket, live_site, open_socket
 from teamdata import GOOD_TURNS
 
@@ -33,9 +33,9 @@ def site(database_url: str) -> Iterator[Site]:
 
 
 def stored_events(store: Store, conversation_id: str) -> list[int]:
-    record = store.live_session(conversation_id)
+    record = live_sessions.live_session(store, conversation_id)
     assert record is not None
-    return [e.seq for e in store.live_events(record.id) if e.seq is not None]
+    return [e.seq for e in live_sessions.live_events(store, record.id) if e.seq is not None]
 
 
 async def other_conversation(site: Site, stop: asyncio.Event, acks: list[float]) -> None:

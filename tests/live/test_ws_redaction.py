@@ -10,6 +10,7 @@ import httpx
 
 from databases import database_url
 from heard.analysis import Analyzer
+from heard.store import audit_log, live_sessions
 from live.liveserver import Site, live_site, open_socket
 
 __all__ = ["database_url"]
@@ -90,12 +91,12 @@ def test_names_and_personal_data_never_reach_the_live_tables(database_url: str) 
         world = site.world
     with live_site(database_url, world=world) as again:  # a restart: the name is not kept
         frames += asyncio.run(_feed(again, SECOND, since=0))
-        record = again.store.live_session("c-pii-names")
+        record = live_sessions.live_session(again.store, "c-pii-names")
         assert record is not None
-        stored_events = again.store.live_events(record.id)
+        stored_events = live_sessions.live_events(again.store, record.id)
         ended = next(f for f in frames if f["type"] == "ended")
         stored = again.store.get_conversation(world.viewer("ann"), ended["stored_id"])
-        audit = again.store.list_audit(world.viewer("admin"))
+        audit = audit_log.list_audit(again.store, world.viewer("admin"))
     for event in stored_events:
         assert not _raw(event.payload), event.payload
     assert "name_digests" in stored_events[0].payload

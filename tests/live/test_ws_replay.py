@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from conftest import EXAMPLES
 from heard.cli.main import app
+from heard.store import live_sessions
 from live.liveserver import Site, live_site
 
 runner = CliRunner()
@@ -49,7 +50,7 @@ def test_replay_over_the_websocket_gives_the_nudges_of_the_in_process_replay(sit
     figures = json.loads(remote.output)
     assert figures["events"] == json.loads(local.output)["events"]
     for run in figures["replays"]:
-        stored = site.store.live_session(run["conversation_id"])
+        stored = live_sessions.live_session(site.store, run["conversation_id"])
         assert stored is not None and stored.status == "ended" and stored.stored_id
 
 

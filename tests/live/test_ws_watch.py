@@ -11,6 +11,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from databases import database_url
+from heard.store import audit_log
 from live.liveserver import Site, live_site, open_socket
 from live.test_ws_feed import events
 from teamdata import GOOD_TURNS
@@ -118,7 +119,7 @@ def test_watchers_see_frames_and_hints_reach_the_agent_panel(site: Site) -> None
     assert found["one"]["hints"][0]["id"] == "h1"
     assert [t["text"] for t in found["one"]["transcript"]] == [GOOD_TURNS[0][1]]
     assert all(f["type"] != "hint" for f in found["feed_frames"]), "the feed got a private hint"
-    audit = site.store.list_audit(site.world.viewer("admin"))
+    audit = audit_log.list_audit(site.store, site.world.viewer("admin"))
     assert {"live_start", "live_hint"} <= {a.action for a in audit}
 
 

@@ -11,7 +11,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from heard.store import Conflict, Scope, Store, UserRole, access, surveys
+from heard.store import (
+    Conflict,
+    Scope,
+    Store,
+    UserRole,
+    access,
+    accounts,
+    api_tokens,
+    audit_log,
+    signins,
+    surveys,
+)
 from heard.store.access import Lifetimes
 from heard.store.tables import SignInSessionRow
 from teamdata import PASSWORD, conversation, open_store
@@ -34,7 +45,7 @@ class Clock:
 
         self.shift = timedelta()
         real = access.now
-        for module in (access, surveys, repository):
+        for module in (access, surveys, repository, api_tokens, audit_log):
             monkeypatch.setattr(module, "now", lambda: real() + self.shift)
 
     def forward(self, **delta: float) -> None:
@@ -56,133 +67,137 @@ def session_row(store: Store, session_id: int) -> SignInSessionRow:
 
 
 def test_a_session_keeps_only_the_secrets_hash_and_ends_on_sign_out(store: Store) -> None:
-    user = store.create_user("lee@x.test", role=UserRole.LEAD, password=PASSWORD)
-    session_id, secret = store.start_session(user.id, lifetimes=LIFETIMES)
+    user = accounts.create_user(store, "lee@x.test", role=UserRole.LEAD, password=PASSWORD)
+    session_id, secret = signins.start_session(store, user.id, lifetimes=LIFETIMES)
     assert len(secret) >= 40
     row = session_row(store, session_id)
     assert row.secret_hash == access.secret_hash(secret) and secret not in row.secret_hash
-    found, found_id = store.session_user(secret, lifetimes=LIFETIMES)
+    found, found_id = signins.session_user(store, secret, lifetimes=LIFETIMES)
     assert (found.email, found_id) == ("lee@x.test", session_id)
-    assert store.session_user(secret + "x", lifetimes=LIFETIMES) is None
-    store.end_session(session_id, by=user.id)
-    assert store.session_user(secret, lifetimes=LIFETIMES) is None
-    actions = [(e.action, e.object_type) for e in store.list_audit(_admin(store).viewer())]
+    assert signins.session_user(store, secret + "x", lifetimes=LIFETIMES) is None
+    signins.end_session(store, session_id, by=user.id)
+    assert signins.session_user(store, secret, lifetimes=LIFETIMES) is None
+    actions = [
+        (e.action, e.object_type) for e in audit_log.list_audit(store, _admin(store).viewer())
+    ]
     assert ("sign_out", "session") in actions
 
 
 def _admin(store: Store):
     try:
-        return store.user_by_email("root@x.test")
+        return accounts.user_by_email(store, "root@x.test")
     except Exception:
-        return store.create_user("root@x.test", role=UserRole.ADMIN, password=PASSWORD)
+        return accounts.create_user(store, "root@x.test", role=UserRole.ADMIN, password=PASSWORD)
 
 
 def test_idle_and_absolute_lifetimes_and_last_use_written_once_a_minute(
     store: Store, clock: Clock
 ) -> None:
-    user = store.create_user("lee@x.test", role=UserRole.LEAD, password=PASSWORD)
-    session_id, secret = store.start_session(user.id, lifetimes=LIFETIMES)
+    user = accounts.create_user(store, "lee@x.test", role=UserRole.LEAD, password=PASSWORD)
+    session_id, secret = signins.start_session(store, user.id, lifetimes=LIFETIMES)
     first = session_row(store, session_id)
     assert first.expires_at - first.created_at == timedelta(hours=1)
     clock.forward(seconds=30)
-    assert store.session_user(secret, lifetimes=LIFETIMES) is not None
+    assert signins.session_user(store, secret, lifetimes=LIFETIMES) is not None
     assert session_row(store, session_id).last_seen_at == first.last_seen_at, "no write"
     clock.forward(seconds=40)
-    assert store.session_user(secret, lifetimes=LIFETIMES) is not None
+    assert signins.session_user(store, secret, lifetimes=LIFETIMES) is not None
     moved = session_row(store, session_id)
     assert moved.last_seen_at > first.last_seen_at and moved.expires_at > first.expires_at
     for _ in range(8):  # used every 50 minutes: idle never ends it, the absolute limit does
         clock.forward(minutes=50)
-        if store.session_user(secret, lifetimes=LIFETIMES) is None:
+        if signins.session_user(store, secret, lifetimes=LIFETIMES) is None:
             break
     assert timedelta(hours=5) < clock.shift < timedelta(hours=6)
-    assert store.session_user(secret, lifetimes=LIFETIMES) is None
+    assert signins.session_user(store, secret, lifetimes=LIFETIMES) is None
     assert session_row(store, session_id).expires_at == first.created_at + timedelta(hours=5)
-    other_id, other = store.start_session(user.id, lifetimes=LIFETIMES)
+    other_id, other = signins.start_session(store, user.id, lifetimes=LIFETIMES)
     clock.forward(minutes=61)
-    assert store.session_user(other, lifetimes=LIFETIMES) is None, "idle for over an hour"
-    assert store.valid_session_ids([session_id, other_id]) == set()
+    assert signins.session_user(store, other, lifetimes=LIFETIMES) is None, "idle for over an hour"
+    assert signins.valid_session_ids(store, [session_id, other_id]) == set()
 
 
 def test_valid_session_ids_in_one_batch(store: Store) -> None:
-    lee = store.create_user("lee@x.test", role=UserRole.LEAD, password=PASSWORD)
-    kim = store.create_user("kim@x.test", role=UserRole.LEAD, password=PASSWORD)
-    lee_ids = [store.start_session(lee.id, lifetimes=LIFETIMES)[0] for _ in range(3)]
-    kim_id, _ = store.start_session(kim.id, lifetimes=LIFETIMES)
-    store.end_session(lee_ids[0])
-    assert store.valid_session_ids([*lee_ids, kim_id, 999_999]) == {*lee_ids[1:], kim_id}
-    assert store.valid_session_ids([]) == set()
+    lee = accounts.create_user(store, "lee@x.test", role=UserRole.LEAD, password=PASSWORD)
+    kim = accounts.create_user(store, "kim@x.test", role=UserRole.LEAD, password=PASSWORD)
+    lee_ids = [signins.start_session(store, lee.id, lifetimes=LIFETIMES)[0] for _ in range(3)]
+    kim_id, _ = signins.start_session(store, kim.id, lifetimes=LIFETIMES)
+    signins.end_session(store, lee_ids[0])
+    assert signins.valid_session_ids(store, [*lee_ids, kim_id, 999_999]) == {*lee_ids[1:], kim_id}
+    assert signins.valid_session_ids(store, []) == set()
     many = list(range(1, 1200)) + lee_ids
-    assert store.valid_session_ids(many) == {*lee_ids[1:], kim_id}
+    assert signins.valid_session_ids(store, many) == {*lee_ids[1:], kim_id}
     _admin(store)
-    store.set_active(kim.id, active=False)
-    assert store.valid_session_ids([*lee_ids, kim_id]) == set(lee_ids[1:])
-    store.set_active(kim.id, active=True)
-    assert kim_id not in store.valid_session_ids([kim_id]), "reactivating revives no session"
+    accounts.set_active(store, kim.id, active=False)
+    assert signins.valid_session_ids(store, [*lee_ids, kim_id]) == set(lee_ids[1:])
+    accounts.set_active(store, kim.id, active=True)
+    assert kim_id not in signins.valid_session_ids(store, [kim_id]), (
+        "reactivating revives no session"
+    )
 
 
 def test_deactivating_a_user_revokes_their_sessions(store: Store) -> None:
     admin = _admin(store)
-    lee = store.create_user("lee@x.test", role=UserRole.LEAD, password=PASSWORD)
-    _, secret = store.start_session(lee.id, lifetimes=LIFETIMES)
-    store.set_active(lee.id, active=False, by=admin.id)
-    store.set_active(lee.id, active=True, by=admin.id)
-    assert store.session_user(secret, lifetimes=LIFETIMES) is None
-    entry = next(e for e in store.list_audit(admin.viewer()) if e.action == "deactivate")
+    lee = accounts.create_user(store, "lee@x.test", role=UserRole.LEAD, password=PASSWORD)
+    _, secret = signins.start_session(store, lee.id, lifetimes=LIFETIMES)
+    accounts.set_active(store, lee.id, active=False, by=admin.id)
+    accounts.set_active(store, lee.id, active=True, by=admin.id)
+    assert signins.session_user(store, secret, lifetimes=LIFETIMES) is None
+    entry = next(e for e in audit_log.list_audit(store, admin.viewer()) if e.action == "deactivate")
     assert entry.detail == "1 sessions revoked"
 
 
 def test_signing_in_again_deletes_the_users_ended_sessions(store: Store) -> None:
-    lee = store.create_user("lee@x.test", role=UserRole.LEAD, password=PASSWORD)
-    old_id, _ = store.start_session(lee.id, lifetimes=LIFETIMES)
-    live_id, _ = store.start_session(lee.id, lifetimes=LIFETIMES)
-    store.end_session(old_id)
-    new_id, _ = store.start_session(lee.id, lifetimes=LIFETIMES)
+    lee = accounts.create_user(store, "lee@x.test", role=UserRole.LEAD, password=PASSWORD)
+    old_id, _ = signins.start_session(store, lee.id, lifetimes=LIFETIMES)
+    live_id, _ = signins.start_session(store, lee.id, lifetimes=LIFETIMES)
+    signins.end_session(store, old_id)
+    new_id, _ = signins.start_session(store, lee.id, lifetimes=LIFETIMES)
     with store.engine.connect() as connection:
         ids = connection.execute(text("SELECT id FROM sign_in_sessions ORDER BY id")).scalars()
         assert list(ids) == [live_id, new_id]
 
 
 def test_tokens_expire(store: Store, clock: Clock) -> None:
-    lee = store.create_user("lee@x.test", role=UserRole.LEAD, password=PASSWORD)
-    record, token = store.create_token(lee.id, scopes=[Scope.READ], days=2)
+    lee = accounts.create_user(store, "lee@x.test", role=UserRole.LEAD, password=PASSWORD)
+    record, token = api_tokens.create_token(store, lee.id, scopes=[Scope.READ], days=2)
     assert record.expires_at - record.created_at == timedelta(days=2)
-    default, default_token = store.create_token(lee.id)
+    default, default_token = api_tokens.create_token(store, lee.id)
     assert default.expires_at - default.created_at == timedelta(days=90)
     clock.forward(days=1)
-    assert store.verify_token(token) is not None
+    assert api_tokens.verify_token(store, token) is not None
     clock.forward(days=1, seconds=1)
-    assert store.verify_token(token) is None, "expired: refused like a revoked token"
-    assert store.verify_token(default_token) is not None
+    assert api_tokens.verify_token(store, token) is None, "expired: refused like a revoked token"
+    assert api_tokens.verify_token(store, default_token) is not None
     with pytest.raises(Exception, match="1 to 3650 days"):
-        store.create_token(lee.id, days=0)
+        api_tokens.create_token(store, lee.id, days=0)
 
 
 def test_the_last_admin_able_to_act_cannot_be_removed(store: Store) -> None:
-    root = store.create_user("root@x.test", role=UserRole.ADMIN, password=PASSWORD)
+    root = accounts.create_user(store, "root@x.test", role=UserRole.ADMIN, password=PASSWORD)
     with pytest.raises(Conflict, match="no active admin would be left"):
-        store.set_active(root.id, active=False, by=root.id)
-    assert store.get_user(root.id).active
-    bot = store.create_user("bot@x.test", role=UserRole.ADMIN)  # no password
+        accounts.set_active(store, root.id, active=False, by=root.id)
+    assert accounts.get_user(store, root.id).active
+    bot = accounts.create_user(store, "bot@x.test", role=UserRole.ADMIN)  # no password
     with pytest.raises(Conflict):  # bot cannot act: no password, no token
-        store.set_active(root.id, active=False, by=root.id)
-    first, _ = store.create_token(bot.id, scopes=[Scope.READ, Scope.ADMIN])
-    second, _ = store.create_token(bot.id, scopes=[Scope.READ, Scope.ADMIN])
-    reader, _ = store.create_token(bot.id, scopes=[Scope.READ])
-    store.set_active(root.id, active=False, by=bot.id)  # bot can act with its tokens
-    store.revoke_token(first.id, by=bot.id)
-    store.revoke_token(reader.id, by=bot.id)  # not an admin token: no check
+        accounts.set_active(store, root.id, active=False, by=root.id)
+    first, _ = api_tokens.create_token(store, bot.id, scopes=[Scope.READ, Scope.ADMIN])
+    second, _ = api_tokens.create_token(store, bot.id, scopes=[Scope.READ, Scope.ADMIN])
+    reader, _ = api_tokens.create_token(store, bot.id, scopes=[Scope.READ])
+    accounts.set_active(store, root.id, active=False, by=bot.id)  # bot can act with its tokens
+    api_tokens.revoke_token(store, first.id, by=bot.id)
+    api_tokens.revoke_token(store, reader.id, by=bot.id)  # not an admin token: no check
     with pytest.raises(Conflict, match="no active admin would be left") as refused:
-        store.revoke_token(second.id, by=bot.id)
+        api_tokens.revoke_token(store, second.id, by=bot.id)
     assert refused.value.field == "token_id"
-    assert {t.id: t.revoked_at is None for t in store.list_tokens(bot.id)}[second.id]
+    assert {t.id: t.revoked_at is None for t in api_tokens.list_tokens(store, bot.id)}[second.id]
     with pytest.raises(Conflict):
-        store.set_active(bot.id, active=False, by=bot.id)
-    store.set_active(root.id, active=True, by=bot.id)
-    store.revoke_token(second.id, by=root.id)  # root signs in with a password
-    store.set_active(bot.id, active=False, by=root.id)
-    lee = store.create_user("lee@x.test", role=UserRole.LEAD, password=PASSWORD)
-    store.set_active(lee.id, active=False)  # not an admin: no check
+        accounts.set_active(store, bot.id, active=False, by=bot.id)
+    accounts.set_active(store, root.id, active=True, by=bot.id)
+    api_tokens.revoke_token(store, second.id, by=root.id)  # root signs in with a password
+    accounts.set_active(store, bot.id, active=False, by=root.id)
+    lee = accounts.create_user(store, "lee@x.test", role=UserRole.LEAD, password=PASSWORD)
+    accounts.set_active(store, lee.id, active=False)  # not an admin: no check
 
 
 def test_a_conversation_takes_one_survey_answer_replaced_within_the_window(
@@ -191,19 +206,21 @@ def test_a_conversation_takes_one_survey_answer_replaced_within_the_window(
     report = store.ingest([conversation("c-1")])
     conv = report.items[0].id
     window = timedelta(minutes=30)
-    first = store.submit_feedback(conv, csat=2, felt_heard=2, comment="meh", edit_window=window)
+    first = surveys.submit_feedback(
+        store, conv, csat=2, felt_heard=2, comment="meh", edit_window=window
+    )
     assert first.edited_at is None
     clock.forward(minutes=29)
-    second = store.submit_feedback(conv, csat=5, felt_heard=4, edit_window=window)
+    second = surveys.submit_feedback(store, conv, csat=5, felt_heard=4, edit_window=window)
     assert (second.id, second.csat, second.comment) == (first.id, 5, None)
     assert second.edited_at is not None and second.submitted_at == first.submitted_at
     clock.forward(minutes=2)
     with pytest.raises(Conflict, match="can no longer be changed"):
-        store.submit_feedback(conv, csat=1, felt_heard=1, edit_window=window)
-    answers = store.list_feedback(_admin(store).viewer())
+        surveys.submit_feedback(store, conv, csat=1, felt_heard=1, edit_window=window)
+    answers = surveys.list_feedback(store, _admin(store).viewer())
     assert [(a.csat, a.felt_heard) for a in answers] == [(5, 4)]
-    assert store.survey_answer(conv).id == first.id
-    actions = [e.action for e in store.list_audit(_admin(store).viewer())]
+    assert surveys.survey_answer(store, conv).id == first.id
+    actions = [e.action for e in audit_log.list_audit(store, _admin(store).viewer())]
     assert actions.count("edit") == 1 and actions.count("submit") == 1
 
 
@@ -237,7 +254,7 @@ def test_migration_0009_gives_old_tokens_90_days_and_keeps_old_answers(
             )
         migrate(database_url)
         store = Store(engine)
-        (token,) = store.list_tokens()
+        (token,) = api_tokens.list_tokens(store)
         assert timedelta(days=89) < token.expires_at - token.created_at <= timedelta(days=91)
     finally:
         engine.dispose()
@@ -253,7 +270,7 @@ def test_first_answers_at_once_leave_one_answer(store: Store) -> None:
     def answer(n: int) -> None:
         barrier.wait()
         try:
-            results.append(store.submit_feedback(conv, csat=n, felt_heard=n))
+            results.append(surveys.submit_feedback(store, conv, csat=n, felt_heard=n))
         except Exception as exc:  # the test reports whatever went wrong
             results.append(exc)
 
@@ -263,5 +280,5 @@ def test_first_answers_at_once_leave_one_answer(store: Store) -> None:
     for thread in threads:
         thread.join()
     assert not [r for r in results if isinstance(r, Exception)], results
-    assert len(store.list_feedback(_admin(store).viewer())) == 1
+    assert len(surveys.list_feedback(store, _admin(store).viewer())) == 1
     assert sum(1 for r in results if r.edited_at is None) == 1  # type: ignore[union-attr]

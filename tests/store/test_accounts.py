@@ -19,7 +19,9 @@ from heard.store import (
     UserRole,
     Viewer,
     accounts,
+    api_tokens,
     audit_log,
+    signins,
 )
 from heard.store.access import Lifetimes
 from heard.store.tables import AgentRow, PasswordResetRow
@@ -43,15 +45,17 @@ def last_audit(store: Store) -> tuple[str, str | None, str | None]:
 
 def team_names(store: Store, user_id: int) -> list[str]:
     names = {t.id: t.name for t in store.list_teams(ADMIN)}
-    return [names[t] for t in store.get_user(user_id).team_ids]
+    return [names[t] for t in accounts.get_user(store, user_id).team_ids]
 
 
 # --- name, role and teams ----------------------------------------------------------------------
 
 
 def test_a_leads_teams_and_name_change_and_are_audited(store: Store) -> None:
-    admin = store.create_user("root@x.test", role=UserRole.ADMIN, password=PASSWORD)
-    lead = store.create_user("lee@x.test", role=UserRole.LEAD, password=PASSWORD, teams=["Blue"])
+    admin = accounts.create_user(store, "root@x.test", role=UserRole.ADMIN, password=PASSWORD)
+    lead = accounts.create_user(
+        store, "lee@x.test", role=UserRole.LEAD, password=PASSWORD, teams=["Blue"]
+    )
     edited = accounts.edit_user(
         store, lead.id, name="Lee Park", teams=["Red", "Green", "Red"], by=admin.id
     )
@@ -67,7 +71,8 @@ def test_a_leads_teams_and_name_change_and_are_audited(store: Store) -> None:
 
 def test_an_agent_moves_team_to_the_agent_record_with_their_id_there(store: Store) -> None:
     store.ingest([conversation("c1", agent="amy", team="Blue")])
-    amy = store.create_user(
+    amy = accounts.create_user(
+        store,
         "amy@x.test",
         role=UserRole.AGENT,
         password=PASSWORD,
@@ -88,7 +93,8 @@ def test_an_agent_moves_team_to_the_agent_record_with_their_id_there(store: Stor
 
 
 def test_a_role_change_links_and_unlinks_the_agent_record(store: Store) -> None:
-    amy = store.create_user(
+    amy = accounts.create_user(
+        store,
         "amy@x.test",
         role=UserRole.AGENT,
         password=PASSWORD,
@@ -107,24 +113,24 @@ def test_a_role_change_links_and_unlinks_the_agent_record(store: Store) -> None:
 def test_the_last_admin_cannot_stop_being_one_and_a_demoted_admin_loses_admin_tokens(
     store: Store,
 ) -> None:
-    root = store.create_user("root@x.test", role=UserRole.ADMIN, password=PASSWORD)
+    root = accounts.create_user(store, "root@x.test", role=UserRole.ADMIN, password=PASSWORD)
     with pytest.raises(Conflict) as refused:
         accounts.edit_user(store, root.id, role=UserRole.LEAD, by=root.id)
     assert refused.value.field == "role"
-    assert store.get_user(root.id).role == UserRole.ADMIN, "nothing changed"
-    other = store.create_user("two@x.test", role=UserRole.ADMIN, password=PASSWORD)
-    admin_token, _ = store.create_token(other.id, scopes=[Scope.READ, Scope.ADMIN])
-    read_token, secret = store.create_token(other.id, scopes=[Scope.READ])
+    assert accounts.get_user(store, root.id).role == UserRole.ADMIN, "nothing changed"
+    other = accounts.create_user(store, "two@x.test", role=UserRole.ADMIN, password=PASSWORD)
+    admin_token, _ = api_tokens.create_token(store, other.id, scopes=[Scope.READ, Scope.ADMIN])
+    read_token, secret = api_tokens.create_token(store, other.id, scopes=[Scope.READ])
     accounts.edit_user(store, other.id, role=UserRole.LEAD, by=root.id)
-    tokens = {t.id: t for t in store.list_tokens(other.id)}
+    tokens = {t.id: t for t in api_tokens.list_tokens(store, other.id)}
     assert tokens[admin_token.id].revoked_at is not None
     assert tokens[read_token.id].revoked_at is None
-    assert store.verify_token(secret) is not None
+    assert api_tokens.verify_token(store, secret) is not None
     assert "1 admin tokens revoked" in (last_audit(store)[2] or "")
 
 
 def test_names_are_redacted_and_checked(store: Store) -> None:
-    user = store.create_user("amy@x.test", role=UserRole.LEAD, password=PASSWORD)
+    user = accounts.create_user(store, "amy@x.test", role=UserRole.LEAD, password=PASSWORD)
     edited = accounts.edit_user(store, user.id, name="Amy amy@example.com")
     assert edited.name == "Amy [EMAIL]"
     assert "redacted 1 email" in (last_audit(store)[2] or "")
@@ -138,15 +144,15 @@ def test_names_are_redacted_and_checked(store: Store) -> None:
 
 
 def test_changing_a_password_needs_the_current_one_and_ends_other_sessions(store: Store) -> None:
-    user = store.create_user("lee@x.test", role=UserRole.LEAD, password=PASSWORD)
-    here, _ = store.start_session(user.id, lifetimes=LIFETIMES)
-    elsewhere, _ = store.start_session(user.id, lifetimes=LIFETIMES)
+    user = accounts.create_user(store, "lee@x.test", role=UserRole.LEAD, password=PASSWORD)
+    here, _ = signins.start_session(store, user.id, lifetimes=LIFETIMES)
+    elsewhere, _ = signins.start_session(store, user.id, lifetimes=LIFETIMES)
     wrong = accounts.change_password(
         store, user.id, current="not it at all", new="a new secret", keep_session=here
     )
     assert wrong is None
     assert last_audit(store)[0] == "password_change_failed"
-    assert store.verify_password("lee@x.test", PASSWORD) is not None
+    assert signins.verify_password(store, "lee@x.test", PASSWORD) is not None
     with pytest.raises(Invalid) as short:
         accounts.change_password(store, user.id, current=PASSWORD, new="short")
     assert short.value.field == "new_password" and "8 characters" in short.value.message
@@ -154,9 +160,9 @@ def test_changing_a_password_needs_the_current_one_and_ends_other_sessions(store
         store, user.id, current=PASSWORD, new="a new secret", keep_session=here
     )
     assert done is not None
-    assert store.verify_password("lee@x.test", PASSWORD) is None
-    assert store.verify_password("lee@x.test", "a new secret") is not None
-    assert store.valid_session_ids([here, elsewhere]) == {here}
+    assert signins.verify_password(store, "lee@x.test", PASSWORD) is None
+    assert signins.verify_password(store, "lee@x.test", "a new secret") is not None
+    assert signins.valid_session_ids(store, [here, elsewhere]) == {here}
     assert any(
         e.action == "change_password" and e.detail == "1 other sessions revoked"
         for e in audit_log.search(store, ADMIN).entries
@@ -167,9 +173,9 @@ def test_changing_a_password_needs_the_current_one_and_ends_other_sessions(store
 
 
 def test_a_reset_link_sets_a_password_once_and_is_kept_as_a_hash(store: Store) -> None:
-    admin = store.create_user("root@x.test", role=UserRole.ADMIN, password=PASSWORD)
-    user = store.create_user("new@x.test", role=UserRole.AGENT)  # no password yet
-    session_id, _ = store.start_session(user.id, lifetimes=LIFETIMES)
+    admin = accounts.create_user(store, "root@x.test", role=UserRole.ADMIN, password=PASSWORD)
+    user = accounts.create_user(store, "new@x.test", role=UserRole.AGENT)  # no password yet
+    session_id, _ = signins.start_session(store, user.id, lifetimes=LIFETIMES)
     link, secret = accounts.issue_reset(store, user.id, hours=24, by=admin.id)
     assert link.expires_at - link.created_at == timedelta(hours=24)
     assert last_audit(store)[:2] == ("issue_reset", str(user.id))
@@ -180,8 +186,8 @@ def test_a_reset_link_sets_a_password_once_and_is_kept_as_a_hash(store: Store) -
     with pytest.raises(Invalid):
         accounts.use_reset(store, secret, password="short")
     accounts.use_reset(store, secret, password="chosen by me")
-    assert store.verify_password("new@x.test", "chosen by me") is not None
-    assert store.valid_session_ids([session_id]) == set(), "sessions revoked"
+    assert signins.verify_password(store, "new@x.test", "chosen by me") is not None
+    assert signins.valid_session_ids(store, [session_id]) == set(), "sessions revoked"
     entry = audit_log.search(store, ADMIN, action="reset_password").entries[0]
     assert (entry.user_id, entry.object_id) == (user.id, str(user.id))
     with pytest.raises(accounts.ResetLinkUnusable):
@@ -196,7 +202,7 @@ def test_a_reset_link_sets_a_password_once_and_is_kept_as_a_hash(store: Store) -
 def test_a_reset_link_expires_is_replaced_by_a_newer_one_and_needs_an_active_user(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    user = store.create_user("new@x.test", role=UserRole.AGENT)
+    user = accounts.create_user(store, "new@x.test", role=UserRole.AGENT)
     _, first = accounts.issue_reset(store, user.id, hours=1)
     _, second = accounts.issue_reset(store, user.id, hours=1)
     assert "1 earlier link replaced" in (last_audit(store)[2] or "")
@@ -208,7 +214,7 @@ def test_a_reset_link_expires_is_replaced_by_a_newer_one_and_needs_an_active_use
         accounts.use_reset(store, second, password="too late now")
     monkeypatch.setattr(accounts, "now", real)
     _, third = accounts.issue_reset(store, user.id, hours=1)
-    store.set_active(user.id, active=False)
+    accounts.set_active(store, user.id, active=False)
     with pytest.raises(accounts.ResetLinkUnusable):
         accounts.reset_user(store, third)
     with pytest.raises(Invalid):
@@ -221,11 +227,13 @@ def test_a_reset_link_expires_is_replaced_by_a_newer_one_and_needs_an_active_use
 
 
 def test_the_audit_log_filters_by_user_action_and_date_and_pages_both_ways(store: Store) -> None:
-    lee = store.create_user("lee@x.test", role=UserRole.LEAD, password=PASSWORD)
+    lee = accounts.create_user(store, "lee@x.test", role=UserRole.LEAD, password=PASSWORD)
     for i in range(7):
-        store.audit(user_id=lee.id, action="view", object_type="conversation", object_id=str(i))
-    store.audit(user_id=None, action="view", object_type="conversation", object_id="x")
-    store.audit(user_id=lee.id, action="export", object_type="conversations")
+        audit_log.audit(
+            store, user_id=lee.id, action="view", object_type="conversation", object_id=str(i)
+        )
+    audit_log.audit(store, user_id=None, action="view", object_type="conversation", object_id="x")
+    audit_log.audit(store, user_id=lee.id, action="export", object_type="conversations")
     mine = audit_log.search(store, ADMIN, user_id=lee.id, action="view", limit=3)
     assert [e.object_id for e in mine.entries] == ["6", "5", "4"]
     assert mine.newer is None and mine.older is not None
@@ -246,6 +254,6 @@ def test_the_audit_log_filters_by_user_action_and_date_and_pages_both_ways(store
     assert audit_log.search(store, ADMIN, end=today).entries == []
     with pytest.raises(Invalid):
         audit_log.search(store, ADMIN, start=today, end=today - timedelta(days=1))
-    lead = store.get_user(lee.id).viewer()
+    lead = accounts.get_user(store, lee.id).viewer()
     with pytest.raises(Exception, match="only admins"):
         audit_log.search(store, lead)

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from heard.model import Conversation
-from heard.store import Scope
+from heard.store import Scope, api_tokens
 from heard.store.tables import ConversationRow, ScorecardRow
 from heard.web import create_app
 from loopback import serve
@@ -61,8 +61,8 @@ def test_four_clients_posting_the_same_conversations_never_get_a_server_error(
 ) -> None:
     store = open_store(database_url)
     world = build_world(store)
-    _, token = store.create_token(
-        world.users["admin"], scopes=[Scope.READ, Scope.WRITE, Scope.ADMIN]
+    _, token = api_tokens.create_token(
+        store, world.users["admin"], scopes=[Scope.READ, Scope.WRITE, Scope.ADMIN]
     )
     app = create_app(make_settings(max_upload_bytes=5_000_000), store=store)
     base = originals()

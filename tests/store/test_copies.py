@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from heard.analysis import Analyzer, load_rubric
 from heard.model import Channel
-from heard.store import ConversationFilter, Store, UserRole, Viewer
-from heard.store.repository import moment_candidates
+from heard.store import ConversationFilter, Store, UserRole, Viewer, copies, dashboards
+from heard.store.dashboards import moment_candidates
 from heard.store.tables import (
     COMPONENT_SLOTS,
     ComponentLayoutRow,
@@ -277,7 +277,7 @@ def test_a_scorecard_with_more_components_than_slots_stores_nothing(world: World
 
 def test_ingest_writes_the_copies_the_sql_copy_writes(world: World) -> None:
     """Ingest copies new scorecards from the values at hand; copying them again from the
-    tables (`_copy_current`, as rescore and migration 0005 do) changes nothing, to the text
+    tables (`copies.copy_current`, as rescore and migration 0005 do) changes nothing, to the text
     of the stored times (SQLite compares them as text)."""
     store = world.store
     moved = conversation(
@@ -287,7 +287,7 @@ def test_ingest_writes_the_copies_the_sql_copy_writes(world: World) -> None:
     written = copied(store, times_as_text=True)
     assert written[1] and {r[1] for r in written[1]} == {"done", "missed"}
     with Session(store.engine) as session, session.begin():
-        Store._copy_current(session, [row[0] for row in written[0]])
+        copies.copy_current(session, [row[0] for row in written[0]])
     assert copied(store, times_as_text=True) == written
     assert_copies_match(store)
 
@@ -529,16 +529,16 @@ def test_filters_answer_as_the_scorecards_do(world: World) -> None:
         for by in ("day", "week"):
             found = [
                 (p.period, p.conversations, p.listening_score, p.components)
-                for p in store.trends(viewer, where, by=by)  # type: ignore[arg-type]
+                for p in dashboards.trends(store, viewer, where, by=by)  # type: ignore[arg-type]
             ]
             assert close(found, reference_trends(wanted, by)), (found, by)
-        distribution = store.distribution(viewer, where)
+        distribution = dashboards.distribution(store, viewer, where)
         assert (
             [b.conversations for b in distribution.bins],
             distribution.unscored,
             distribution.total,
         ) == reference_bands(wanted)
-        assert close(store.agent_trends(viewer, where), reference_agents(wanted))
+        assert close(dashboards.agent_trends(store, viewer, where), reference_agents(wanted))
 
     check()
     assert checked["found"] >= 10 and checked["empty"] >= 5  # both kinds were drawn
@@ -569,10 +569,10 @@ def test_named_filters_answer_as_the_scorecards_do(world: World, where: Conversa
     assert page.total == len(wanted)
     found = [
         (p.period, p.conversations, p.listening_score, p.components)
-        for p in store.trends(admin, where, by="day")
+        for p in dashboards.trends(store, admin, where, by="day")
     ]
     assert close(found, reference_trends(wanted, "day"))
-    distribution = store.distribution(admin, where)
+    distribution = dashboards.distribution(store, admin, where)
     assert distribution.total == len(wanted)
 
 
@@ -644,7 +644,7 @@ def test_moments_are_the_ones_whole_scorecards_give(
     for who in ("admin", "bea", "ray"):
         viewer = world.viewer(who)
         for limit in (1, 3, 20):
-            moments = store.moments(viewer, where, limit=limit)
+            moments = dashboards.moments(store, viewer, where, limit=limit)
             best, worst = reference_moments(store, viewer, where, limit)
             assert [
                 (m.conversation_id, m.behaviour, m.turn, m.start, m.end) for m in moments.best
@@ -653,5 +653,5 @@ def test_moments_are_the_ones_whole_scorecards_give(
                 (m.conversation_id, m.behaviour, m.turn, m.start, m.end) for m in moments.worst
             ] == worst
             assert all(m.quote for m in moments.best + moments.worst)
-    some = store.moments(world.viewer("admin"), where, limit=20)
+    some = dashboards.moments(store, world.viewer("admin"), where, limit=20)
     assert some.best + some.worst  # not a comparison of nothing with nothing

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from heard import numbers
-from heard.store import disputes, reviews
+from heard.store import audit_log, coaching_notes, disputes, reviews
 from heard.store.agent_home import agent_home, behaviour_trends
 from heard.store.disputes import DisputeKind, DisputeStatus
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
@@ -66,7 +66,7 @@ def test_the_agent_disputes_a_finding_and_only_they_may(world: World) -> None:
         disputes.raise_dispute(store, ann, conversation_id, finding=key, reason="Again")
     after = {t.key: t for t in disputes.targets(store, ann, conversation_id)}
     assert after[target.key].disputed == DisputeStatus.OPEN
-    entry = store.list_audit(world.viewer("admin"), limit=5)[0]
+    entry = audit_log.list_audit(store, world.viewer("admin"), limit=5)[0]
     assert (entry.action, entry.object_type, entry.object_id) == ("raise", "dispute", str(made.id))
     assert "redacted 1 email" in (entry.detail or "")
 
@@ -154,7 +154,7 @@ def test_leads_of_the_team_decide_and_the_agent_sees_the_outcome(world: World) -
     assert open_only == []
     actions = [
         (e.action, e.object_id)
-        for e in store.list_audit(world.viewer("admin"), limit=20)
+        for e in audit_log.list_audit(store, world.viewer("admin"), limit=20)
         if e.object_type == "dispute"
     ]
     assert ("reject", str(made.id)) in actions and ("accept", str(score.id)) in actions
@@ -183,15 +183,15 @@ def test_leads_of_the_team_decide_and_the_agent_sees_the_outcome(world: World) -
 def test_notes_carry_the_words_they_were_made_on(world: World) -> None:
     store, bea = world.store, world.viewer("bea")
     conversation_id = world.conversations["ann-2"]
-    span = store.create_note(
-        bea, conversation_id, text="Never say this", turn=1, span_start=0, span_end=11
+    span = coaching_notes.create_note(
+        store, bea, conversation_id, text="Never say this", turn=1, span_start=0, span_end=11
     )
-    turn = store.create_note(bea, conversation_id, text="Whole turn", turn=3)
-    whole = store.create_note(bea, conversation_id, text="Overall")
+    turn = coaching_notes.create_note(store, bea, conversation_id, text="Whole turn", turn=3)
+    whole = coaching_notes.create_note(store, bea, conversation_id, text="Overall")
     assert span.quote == "Calm down."
     assert turn.quote == "Please fill in the form on our website."
     assert whole.quote is None
-    listed = {n.id: n.quote for n in store.list_notes(world.viewer("ann"))}
+    listed = {n.id: n.quote for n in coaching_notes.list_notes(store, world.viewer("ann"))}
     assert listed[span.id] == span.quote and listed[turn.id] == turn.quote
 
 

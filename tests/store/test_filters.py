@@ -17,7 +17,15 @@ from sqlalchemy import select
 
 from heard.demo.team import iter_conversations
 from heard.model import NEGATIVE_EMOTIONS, Agent, Scorecard, strongest_emotion
-from heard.store import ConversationFilter, Invalid, Store, Viewer
+from heard.store import (
+    ConversationFilter,
+    Invalid,
+    Store,
+    Viewer,
+    coaching_notes,
+    dashboards,
+    surveys,
+)
 from heard.store.records import OUTCOME_BANDS, EmotionChoice, OutcomeBand, SurveyChoice
 from heard.store.tables import ConversationRow, ScorecardRow
 from store.test_copies import (
@@ -97,9 +105,9 @@ def copies(store: Store) -> dict[int, tuple[str | None, bool | None, float | Non
 
 
 def read_all(store: Store, world: World) -> dict[int, Read]:
-    notes = {n.conversation_id for n in store.list_notes(ADMIN)}
+    notes = {n.conversation_id for n in coaching_notes.list_notes(store, ADMIN)}
     answers: dict[int, list[tuple[int | None, int | None]]] = {}
-    for pair in store.feedback_pairs(ADMIN):
+    for pair in surveys.feedback_pairs(store, ADMIN):
         answers.setdefault(pair.conversation_id, []).append((pair.csat, pair.felt_heard))
     return {
         cid: Read(emotion, escalated, felt, cid in notes, answers.get(cid, []))
@@ -153,12 +161,12 @@ def noted(world: World) -> World:
         )
         (item,) = store.ingest([mine], analyzer=analyzer()).items
         ids[f"demo-{number}"] = item.id
-    store.create_note(bea, ids["ann-2"], text="Ask before you fix.")
-    store.create_note(bea, ids["ann-2"], text="And again here.")
-    store.create_note(rex, ids["ray-1"], text="Good paraphrase.")
-    store.submit_feedback(ids["ann-1"], csat=5, felt_heard=5)
-    store.submit_feedback(ids["abe-1"], csat=2, felt_heard=1, comment="Nobody listened.")
-    store.submit_feedback(ids["ray-2"], csat=3, felt_heard=None)
+    coaching_notes.create_note(store, bea, ids["ann-2"], text="Ask before you fix.")
+    coaching_notes.create_note(store, bea, ids["ann-2"], text="And again here.")
+    coaching_notes.create_note(store, rex, ids["ray-1"], text="Good paraphrase.")
+    surveys.submit_feedback(store, ids["ann-1"], csat=5, felt_heard=5)
+    surveys.submit_feedback(store, ids["abe-1"], csat=2, felt_heard=1, comment="Nobody listened.")
+    surveys.submit_feedback(store, ids["ray-2"], csat=3, felt_heard=None)
     return world
 
 
@@ -291,10 +299,10 @@ def test_the_new_filters_answer_as_the_scorecards_notes_and_surveys_do(noted: Wo
             assert [c.id for c in page.items] == [i.id for i in sorted(expected, key=key)]
         days = [
             (p.period, p.conversations, p.listening_score, p.components)
-            for p in store.trends(viewer, where, by="day")
+            for p in dashboards.trends(store, viewer, where, by="day")
         ]
         assert close(days, reference_trends(expected, "day")), where
-        distribution = store.distribution(viewer, where)
+        distribution = dashboards.distribution(store, viewer, where)
         assert (
             [b.conversations for b in distribution.bins],
             distribution.unscored,

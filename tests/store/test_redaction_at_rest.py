@@ -8,7 +8,16 @@ from collections.abc import Iterator
 import pytest
 
 from heard.model import Conversation
-from heard.store import Scope, Store, UserRole
+from heard.store import (
+    Scope,
+    Store,
+    UserRole,
+    accounts,
+    api_tokens,
+    audit_log,
+    coaching_notes,
+    surveys,
+)
 from heard.store.records import NoteStatus
 from teamdata import World, analyzer, build_world, conversation, open_store
 
@@ -37,20 +46,27 @@ def _raw(text: str | None) -> bool:
 
 def _audit(store: Store, world: World) -> list[str]:
     admin = world.viewer("admin")
-    return [f"{e.action} {e.object_type} {e.detail}" for e in store.list_audit(admin, limit=500)]
+    return [
+        f"{e.action} {e.object_type} {e.detail}"
+        for e in audit_log.list_audit(store, admin, limit=500)
+    ]
 
 
 def test_notes_replies_responses_and_resolutions_are_redacted(store: Store, world: World) -> None:
     lead, agent = world.viewer("bea"), world.viewer("ann")
     conversation_id = world.conversations["ann-1"]
-    note = store.create_note(lead, conversation_id, text=f"note: {PII}", turn=1)
+    note = coaching_notes.create_note(store, lead, conversation_id, text=f"note: {PII}", turn=1)
     assert note.text == "note: card [CARD], mail [EMAIL], call [PHONE]"
-    note = store.edit_note(lead, note.id, text=f"edited: {PII}")
-    note = store.reply_to_note(agent, note.id, text=f"reply: {PII}")
-    note = store.respond_to_note(agent, note.id, status=NoteStatus.DISPUTED, text=f"no: {PII}")
-    note = store.respond_to_note(agent, note.id, status=NoteStatus.ACKNOWLEDGED, text=f"ok: {PII}")
-    note = store.resolve_note(lead, note.id, text=f"done: {PII}")
-    stored = store.get_note(lead, note.id)
+    note = coaching_notes.edit_note(store, lead, note.id, text=f"edited: {PII}")
+    note = coaching_notes.reply_to_note(store, agent, note.id, text=f"reply: {PII}")
+    note = coaching_notes.respond_to_note(
+        store, agent, note.id, status=NoteStatus.DISPUTED, text=f"no: {PII}"
+    )
+    note = coaching_notes.respond_to_note(
+        store, agent, note.id, status=NoteStatus.ACKNOWLEDGED, text=f"ok: {PII}"
+    )
+    note = coaching_notes.resolve_note(store, lead, note.id, text=f"done: {PII}")
+    stored = coaching_notes.get_note(store, lead, note.id)
     texts = [stored.text, *(e.text for e in stored.events)]
     assert not any(_raw(t) for t in texts), texts
     assert stored.text == "edited: card [CARD], mail [EMAIL], call [PHONE]"
@@ -64,18 +80,18 @@ def test_notes_replies_responses_and_resolutions_are_redacted(store: Store, worl
 
 
 def test_survey_comments_user_and_token_names_are_redacted(store: Store, world: World) -> None:
-    feedback = store.submit_feedback(
-        world.conversations["ann-1"], csat=2, felt_heard=1, comment=f"  {PII}  "
+    feedback = surveys.submit_feedback(
+        store, world.conversations["ann-1"], csat=2, felt_heard=1, comment=f"  {PII}  "
     )
     assert feedback.comment == "card [CARD], mail [EMAIL], call [PHONE]"
-    user = store.create_user("new@x.test", role=UserRole.AGENT, name=f"New {EMAIL}")
+    user = accounts.create_user(store, "new@x.test", role=UserRole.AGENT, name=f"New {EMAIL}")
     assert user.name == "New [EMAIL]"
-    record, _ = store.create_token(user.id, scopes=[Scope.READ], name=f"laptop {PHONE}")
+    record, _ = api_tokens.create_token(store, user.id, scopes=[Scope.READ], name=f"laptop {PHONE}")
     assert record.name == "laptop [PHONE]"
     agent = store.get_agent(world.viewer("admin"), user.agent_id)  # type: ignore[arg-type]
     assert agent.name == "New [EMAIL]"
     longest = "n" * 193 + " a@b.cd"  # 200 characters; "[EMAIL]" is one more than "a@b.cd"
-    clipped = store.create_user("long@x.test", role=UserRole.LEAD, name=longest)
+    clipped = accounts.create_user(store, "long@x.test", role=UserRole.LEAD, name=longest)
     assert clipped.name == ("n" * 193 + " [EMAIL]")[:200]
     audit = _audit(store, world)
     assert f"submit feedback conversation {world.conversations['ann-1']}; " in "\n".join(audit)
@@ -99,7 +115,9 @@ def _named(external_id: str) -> Conversation:
 def test_ingest_redacts_metadata_and_names_with_the_same_switch(database_url: str) -> None:
     store = open_store(database_url)
     try:
-        admin = store.get_user(store.create_user("a@x.test", role=UserRole.ADMIN).id).viewer()
+        admin = accounts.get_user(
+            store, accounts.create_user(store, "a@x.test", role=UserRole.ADMIN).id
+        ).viewer()
         report = store.ingest([_named("n-1")], analyzer=analyzer())
         body = store.get_conversation(admin, report.items[0].id).conversation.to_json()
         assert not _raw(body) and "Jane" not in body and "Collins" not in body, body
@@ -111,7 +129,7 @@ def test_ingest_redacts_metadata_and_names_with_the_same_switch(database_url: st
         report = store.ingest([_named("n-3")], analyzer=analyzer(), redact=False)
         detail = store.get_conversation(admin, report.items[0].id)
         assert _raw(detail.conversation.to_json()) and not detail.summary.redacted
-        ingests = [e.detail for e in store.list_audit(admin) if e.action == "ingest"]
+        ingests = [e.detail for e in audit_log.list_audit(store, admin) if e.action == "ingest"]
         assert ingests[0] == "1 created, 0 updated, 0 unchanged; stored unredacted"
         assert ingests[1] == "1 created, 0 updated, 0 unchanged"
     finally:
@@ -123,10 +141,12 @@ def test_the_store_setting_turns_it_all_off(database_url: str) -> None:
     store.redact = False
     try:
         world = build_world(store)
-        note = store.create_note(world.viewer("bea"), world.conversations["ann-1"], text=PII)
+        note = coaching_notes.create_note(
+            store, world.viewer("bea"), world.conversations["ann-1"], text=PII
+        )
         assert note.text == PII
-        feedback = store.submit_feedback(
-            world.conversations["ann-1"], csat=3, felt_heard=3, comment=PII
+        feedback = surveys.submit_feedback(
+            store, world.conversations["ann-1"], csat=3, felt_heard=3, comment=PII
         )
         assert feedback.comment == PII
         report = store.ingest([_named("n-4")], analyzer=analyzer())

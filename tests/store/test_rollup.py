@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from heard.analysis import Analyzer, load_rubric
 from heard.model import Channel
-from heard.store import ConversationFilter, Store, Viewer
+from heard.store import ConversationFilter, Store, Viewer, dashboards, rollups, scoping
 from heard.store.tables import ConversationRow, DailyScoreRow
 from teamdata import MONDAY, World, analyzer, build_world, conversation, open_store
 
@@ -40,12 +40,12 @@ def answers(store: Store, world: World) -> list[object]:
     for who in ("admin", "bea", "rex", "ann", "ray"):
         viewer = world.viewer(who)
         for where in filters:
-            found.append(store.distribution(viewer, where))
+            found.append(dashboards.distribution(store, viewer, where))
             for by in ("day", "week"):
-                found.append(store.trends(viewer, where, by=by))  # type: ignore[arg-type]
-                found.append(store.agent_trends(viewer, where, by=by))  # type: ignore[arg-type]
+                found.append(dashboards.trends(store, viewer, where, by=by))  # type: ignore[arg-type]
+                found.append(dashboards.agent_trends(store, viewer, where, by=by))  # type: ignore[arg-type]
         for week in (MONDAY.date(), MONDAY.date() + timedelta(days=7)):
-            found.append(store.recognition(viewer, week=week, min_conversations=1))
+            found.append(dashboards.recognition(store, viewer, week=week, min_conversations=1))
     return found
 
 
@@ -68,7 +68,7 @@ def plain(answer: object, *, near: bool = False) -> object:
 def assert_rollup_matches(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     rolled = answers(world.store, world)
     with monkeypatch.context() as patch:
-        patch.setattr(Store, "_rolls_up", staticmethod(lambda _where: False))
+        patch.setattr(scoping, "rolls_up", lambda _where: False)
         assert plain(answers(world.store, world)) == plain(rolled, near=True)
     assert any(point for point in rolled)
     assert any(getattr(answer, "badges", None) for answer in rolled)  # badges compared too
@@ -118,11 +118,10 @@ def test_an_ingest_rolls_up_what_reading_its_rows_back_gives(
 ) -> None:
     """The ingest adds the new scorecards to the rollups from the rows it writes; read back
     from the store, those conversations contribute the same (one new, one moved)."""
-    from heard.store import repository
 
     store = world.store
     seen: list[tuple[dict, dict]] = []
-    computed = repository._new_contributions
+    computed = rollups.new_contributions
 
     def spy(written):  # type: ignore[no-untyped-def]
         rows = list(written)
@@ -130,7 +129,7 @@ def test_an_ingest_rolls_up_what_reading_its_rows_back_gives(
         seen.append((rows, found))
         return found
 
-    monkeypatch.setattr(repository, "_new_contributions", spy)
+    monkeypatch.setattr(rollups, "new_contributions", spy)
     store.ingest(
         [
             conversation("fresh", agent="abe", team="Blue", at=MONDAY + timedelta(days=3)),
@@ -149,7 +148,7 @@ def test_an_ingest_rolls_up_what_reading_its_rows_back_gives(
             ).one()
             for e in ("fresh", "ann-2")
         ]
-        read = store._contributions(session, ids)
+        read = rollups.contributions(session, ids)
     assert set(found) == set(read)
     for key, numbers in read.items():
         assert found[key] == pytest.approx(numbers), key

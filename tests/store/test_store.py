@@ -8,7 +8,22 @@ import pytest
 from sqlalchemy import inspect
 
 from heard.analysis import Analyzer, load_rubric
-from heard.store import Conflict, ConversationFilter, Forbidden, Invalid, NotFound, Store, UserRole
+from heard.store import (
+    Conflict,
+    ConversationFilter,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Store,
+    UserRole,
+    accounts,
+    api_tokens,
+    audit_log,
+    coaching_notes,
+    dashboards,
+    signins,
+    surveys,
+)
 from heard.store.records import IngestStatus, NoteStatus, Scope, Viewer
 from heard.store.tables import Base
 from teamdata import (
@@ -136,14 +151,14 @@ def test_filters_and_pagination(world: World) -> None:
 
 def test_trends_distribution_and_moments(world: World) -> None:
     store, bea = world.store, world.viewer("bea")
-    weeks = store.trends(bea, by="week")
+    weeks = dashboards.trends(store, bea, by="week")
     assert [(p.period, p.conversations) for p in weeks] == [(MONDAY.date(), 3)]
     assert "empathy" in weeks[0].components and weeks[0].listening_score is not None
-    days = store.trends(bea, ConversationFilter(agent_id=world.agents["ann"]), by="day")
+    days = dashboards.trends(store, bea, ConversationFilter(agent_id=world.agents["ann"]), by="day")
     assert [p.period for p in days] == [MONDAY.date(), (MONDAY + timedelta(days=1)).date()]
-    distribution = store.distribution(world.viewer("admin"))
+    distribution = dashboards.distribution(store, world.viewer("admin"))
     assert distribution.total == 4 and sum(b.conversations for b in distribution.bins) == 4
-    moments = store.moments(bea)
+    moments = dashboards.moments(store, bea)
     assert moments.best and moments.worst
     worst_behaviours = {m.behaviour for m in moments.worst}
     assert worst_behaviours & {"dismissive", "blame", "unaddressed_concern"}
@@ -156,7 +171,8 @@ def test_trends_distribution_and_moments(world: World) -> None:
 def test_coaching_note_lifecycle(world: World) -> None:
     store = world.store
     ann_conv = world.conversations["ann-2"]
-    note = store.create_note(
+    note = coaching_notes.create_note(
+        store,
         world.viewer("bea"),
         ann_conv,
         text="Try acknowledging first",
@@ -166,46 +182,59 @@ def test_coaching_note_lifecycle(world: World) -> None:
     )
     assert note.status == NoteStatus.OPEN and note.agent_id == world.agents["ann"]
     with pytest.raises(Forbidden):
-        store.create_note(world.viewer("ann"), ann_conv, text="self note")
+        coaching_notes.create_note(store, world.viewer("ann"), ann_conv, text="self note")
     with pytest.raises(NotFound):
-        store.create_note(world.viewer("rex"), ann_conv, text="not my team")
+        coaching_notes.create_note(store, world.viewer("rex"), ann_conv, text="not my team")
     with pytest.raises(Invalid):
-        store.create_note(
-            world.viewer("bea"), ann_conv, text="x", turn=1, span_start=0, span_end=999
+        coaching_notes.create_note(
+            store, world.viewer("bea"), ann_conv, text="x", turn=1, span_start=0, span_end=999
         )
     with pytest.raises(NotFound):  # Abe is in the team but sees only his own conversations
-        store.respond_to_note(world.viewer("abe"), note.id, status=NoteStatus.ACKNOWLEDGED)
+        coaching_notes.respond_to_note(
+            store, world.viewer("abe"), note.id, status=NoteStatus.ACKNOWLEDGED
+        )
     with pytest.raises(Forbidden):  # the lead sees it but it is not for her to acknowledge
-        store.respond_to_note(world.viewer("bea"), note.id, status=NoteStatus.ACKNOWLEDGED)
-    disputed = store.respond_to_note(
-        world.viewer("ann"), note.id, status=NoteStatus.DISPUTED, text="The customer was rude"
+        coaching_notes.respond_to_note(
+            store, world.viewer("bea"), note.id, status=NoteStatus.ACKNOWLEDGED
+        )
+    disputed = coaching_notes.respond_to_note(
+        store,
+        world.viewer("ann"),
+        note.id,
+        status=NoteStatus.DISPUTED,
+        text="The customer was rude",
     )
     assert disputed.status == NoteStatus.DISPUTED
     with pytest.raises(Conflict):
-        store.respond_to_note(world.viewer("ann"), note.id, status=NoteStatus.DISPUTED)
-    store.reply_to_note(world.viewer("bea"), note.id, text="Let's talk on Friday")
-    resolved = store.resolve_note(world.viewer("bea"), note.id, text="Agreed")
+        coaching_notes.respond_to_note(
+            store, world.viewer("ann"), note.id, status=NoteStatus.DISPUTED
+        )
+    coaching_notes.reply_to_note(store, world.viewer("bea"), note.id, text="Let's talk on Friday")
+    resolved = coaching_notes.resolve_note(store, world.viewer("bea"), note.id, text="Agreed")
     assert [e.kind for e in resolved.events] == ["created", "disputed", "reply", "resolved"]
-    assert store.list_notes(world.viewer("ann"), status=NoteStatus.RESOLVED)[0].id == note.id
-    assert store.list_notes(world.viewer("rex")) == []
+    assert (
+        coaching_notes.list_notes(store, world.viewer("ann"), status=NoteStatus.RESOLVED)[0].id
+        == note.id
+    )
+    assert coaching_notes.list_notes(store, world.viewer("rex")) == []
     with pytest.raises(Forbidden):
-        store.delete_note(world.viewer("ann"), note.id)
-    store.delete_note(world.viewer("bea"), note.id)
-    assert store.list_notes(world.viewer("admin")) == []
+        coaching_notes.delete_note(store, world.viewer("ann"), note.id)
+    coaching_notes.delete_note(store, world.viewer("bea"), note.id)
+    assert coaching_notes.list_notes(store, world.viewer("admin")) == []
 
 
 def test_feedback_and_pairs(world: World) -> None:
     store = world.store
     conv = world.conversations["ann-1"]
-    store.submit_feedback(conv, csat=5, felt_heard=4, comment="  lovely ")
+    surveys.submit_feedback(store, conv, csat=5, felt_heard=4, comment="  lovely ")
     with pytest.raises(Invalid):
-        store.submit_feedback(conv, csat=6, felt_heard=None)
+        surveys.submit_feedback(store, conv, csat=6, felt_heard=None)
     with pytest.raises(NotFound):
-        store.submit_feedback(99999, csat=3, felt_heard=3)
-    [feedback] = store.list_feedback(world.viewer("ann"))
+        surveys.submit_feedback(store, 99999, csat=3, felt_heard=3)
+    [feedback] = surveys.list_feedback(store, world.viewer("ann"))
     assert feedback.comment == "lovely"
-    assert store.list_feedback(world.viewer("rex")) == []
-    [pair] = store.feedback_pairs(world.viewer("bea"))
+    assert surveys.list_feedback(store, world.viewer("rex")) == []
+    [pair] = surveys.feedback_pairs(store, world.viewer("bea"))
     assert (pair.csat, pair.felt_heard) == (5, 4) and pair.listening_score is not None
 
 
@@ -222,43 +251,51 @@ def test_recognition_needs_enough_conversations(store: Store) -> None:
     convs.append(conversation("max-b0", agent="max", at=week2))  # too few to rank
     store.ingest(convs, analyzer=analyzer())
     viewer = Viewer.system()
-    result = store.recognition(viewer, week=(week2 + timedelta(days=3)).date(), min_conversations=3)
+    result = dashboards.recognition(
+        store, viewer, week=(week2 + timedelta(days=3)).date(), min_conversations=3
+    )
     assert result.week == week2.date()
     assert {x.agent for x in result.by_score} == {"Agent kim", "Agent lou"}
     assert (
         result.by_improvement[0].agent == "Agent kim" and result.by_improvement[0].improvement > 0
     )
     assert any(b.behaviour == "open_question" for b in result.badges)
-    assert store.recognition(viewer, week=week2.date(), min_conversations=4).by_score == []
+    assert (
+        dashboards.recognition(store, viewer, week=week2.date(), min_conversations=4).by_score == []
+    )
 
 
 def test_users_tokens_and_audit(store: Store) -> None:
-    admin = store.create_user("Root@X.test", role=UserRole.ADMIN, password=PASSWORD)
+    admin = accounts.create_user(store, "Root@X.test", role=UserRole.ADMIN, password=PASSWORD)
     assert admin.email == "root@x.test"
     with pytest.raises(Conflict):
-        store.create_user("root@x.test", role=UserRole.LEAD, password=PASSWORD)
+        accounts.create_user(store, "root@x.test", role=UserRole.LEAD, password=PASSWORD)
     with pytest.raises(Invalid):
-        store.create_user("short@x.test", role=UserRole.LEAD, password="short")
-    assert store.verify_password("root@x.test", PASSWORD).id == admin.id
-    assert store.verify_password("root@x.test", "wrong password") is None
-    assert store.verify_password("nobody@x.test", PASSWORD) is None
-    record, token = store.create_token(admin.id, scopes=[Scope.READ, Scope.ADMIN], name="ci")
-    assert token.startswith("heard_") and token not in str(store.list_tokens())
-    user, scopes = store.verify_token(token)
+        accounts.create_user(store, "short@x.test", role=UserRole.LEAD, password="short")
+    assert signins.verify_password(store, "root@x.test", PASSWORD).id == admin.id
+    assert signins.verify_password(store, "root@x.test", "wrong password") is None
+    assert signins.verify_password(store, "nobody@x.test", PASSWORD) is None
+    record, token = api_tokens.create_token(
+        store, admin.id, scopes=[Scope.READ, Scope.ADMIN], name="ci"
+    )
+    assert token.startswith("heard_") and token not in str(api_tokens.list_tokens(store))
+    user, scopes = api_tokens.verify_token(store, token)
     assert user.id == admin.id and scopes == [Scope.READ, Scope.ADMIN]
-    assert store.verify_token(token + "x") is None
-    store.revoke_token(record.id)
-    assert store.verify_token(token) is None
-    agent = store.create_user("a@x.test", role=UserRole.AGENT, password=PASSWORD, teams=["T"])
+    assert api_tokens.verify_token(store, token + "x") is None
+    api_tokens.revoke_token(store, record.id)
+    assert api_tokens.verify_token(store, token) is None
+    agent = accounts.create_user(
+        store, "a@x.test", role=UserRole.AGENT, password=PASSWORD, teams=["T"]
+    )
     with pytest.raises(Invalid):
-        store.create_token(agent.id, scopes=[Scope.ADMIN])
-    store.set_active(agent.id, active=False)
-    assert store.verify_password("a@x.test", PASSWORD) is None
-    actions = [(e.action, e.object_type) for e in store.list_audit(admin.viewer())]
+        api_tokens.create_token(store, agent.id, scopes=[Scope.ADMIN])
+    accounts.set_active(store, agent.id, active=False)
+    assert signins.verify_password(store, "a@x.test", PASSWORD) is None
+    actions = [(e.action, e.object_type) for e in audit_log.list_audit(store, admin.viewer())]
     assert ("create", "user") in actions and ("revoke", "token") in actions
     assert ("sign_in", "user") in actions
     with pytest.raises(Forbidden):
-        store.list_audit(agent.viewer())
+        audit_log.list_audit(store, agent.viewer())
 
 
 def test_migrate_down_and_up_again(database_url: str) -> None:

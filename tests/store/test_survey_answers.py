@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from heard.store import Store
+from heard.store import Store, surveys
 from heard.store.tables import FeedbackRow
 from teamdata import conversation, open_store
 
@@ -22,10 +22,10 @@ def store(database_url: str) -> Iterator[Store]:
 
 def test_each_answered_conversation_once_with_its_felt_heard_answer(store: Store) -> None:
     ids = [store.ingest([conversation(f"c-{k}", good=k % 2 == 0)]).items[0].id for k in range(4)]
-    store.submit_feedback(ids[0], csat=5, felt_heard=5)
-    store.submit_feedback(ids[1], csat=1, felt_heard=None, comment="no help")  # not asked
-    store.submit_feedback(ids[2], csat=2, felt_heard=2)
-    store.submit_feedback(ids[2], csat=2, felt_heard=3)  # replaced within the window
+    surveys.submit_feedback(store, ids[0], csat=5, felt_heard=5)
+    surveys.submit_feedback(store, ids[1], csat=1, felt_heard=None, comment="no help")  # not asked
+    surveys.submit_feedback(store, ids[2], csat=2, felt_heard=2)
+    surveys.submit_feedback(store, ids[2], csat=2, felt_heard=3)  # replaced within the window
     # answers from before one answer a conversation: the last of them counts
     with store._session() as session:
         for answer in (1, 4):
@@ -38,7 +38,7 @@ def test_each_answered_conversation_once_with_its_felt_heard_answer(store: Store
                     submitted_at=datetime(2026, 1, 1),
                 )
             )
-    answers = store.felt_heard_answers()
+    answers = surveys.felt_heard_answers(store)
     assert [(c.external_id, a) for c, _, a in answers] == [("c-0", 5), ("c-2", 3), ("c-3", 4)]
     assert [t.text for t in answers[0][0].turns] == [
         t.text for t in conversation("c-0", good=True).turns

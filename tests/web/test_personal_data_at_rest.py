@@ -33,7 +33,7 @@ from websockets.asyncio.client import connect
 
 from databases import database_url
 from heard.redact import redact_text
-from heard.store import Scope
+from heard.store import Scope, api_tokens
 from teamdata import PASSWORD, build_world, open_store
 
 __all__ = ["database_url"]
@@ -470,7 +470,7 @@ def _run(database: str, tmp_path: Path, *, redact: bool) -> tuple[str, str, dict
     tokens = {}
     for role, who in (("lead", "bea"), ("agent", "ann"), ("admin", "admin")):
         scopes = [Scope.READ, Scope.WRITE] + ([Scope.ADMIN] if role == "admin" else [])
-        tokens[role] = store.create_token(world.users[who], scopes=scopes, name=role)[1]
+        tokens[role] = api_tokens.create_token(store, world.users[who], scopes=scopes, name=role)[1]
     store.close()
     plant = Planted()
     log = tmp_path / "heard-serve.log"

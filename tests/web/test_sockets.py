@@ -12,7 +12,7 @@ import pytest
 from databases import database_url
 from heard.live.conversations import Subscriber
 from heard.live.hub import LiveHub
-from heard.store import Scope
+from heard.store import Scope, api_tokens
 from heard.web import sockets
 from heard.web.auth import from_bearer
 from heard.web.sockets import GuardedSocket, SocketGuard
@@ -27,7 +27,9 @@ def test_a_stale_socket_is_checked_before_its_event(
     store = open_store(database_url)
     try:
         world = build_world(store)
-        record, token = store.create_token(world.users["ann"], scopes=[Scope.READ, Scope.WRITE])
+        record, token = api_tokens.create_token(
+            store, world.users["ann"], scopes=[Scope.READ, Scope.WRITE]
+        )
         principal = from_bearer(store, f"Bearer {token}")
         assert principal.token_id == record.id
         guard = SocketGuard(store, LiveHub(store), interval=3600)  # the timer stays quiet
@@ -38,7 +40,7 @@ def test_a_stale_socket_is_checked_before_its_event(
             guard.add(socket)
             own.put('{"type": "ack"}')
             fresh = await guard.admit(socket)  # confirmed at connect: no query
-            await asyncio.to_thread(store.revoke_token, record.id)
+            await asyncio.to_thread(api_tokens.revoke_token, store, record.id)
             monkeypatch.setattr(sockets, "STALE_SECONDS", 0.0)
             admitted = await guard.admit(socket)
             queued = [own.queue.get_nowait() for _ in range(own.queue.qsize())]

@@ -90,11 +90,11 @@ class Callers:
             self._make(role)
 
     def _make(self, role: str) -> None:
-        from heard.store import Scope, Viewer
+        from heard.store import Scope, Viewer, accounts, api_tokens
 
-        user = self.store.user_by_email(self.emails[role])
+        user = accounts.user_by_email(self.store, self.emails[role])
         if not user.active:
-            self.store.set_active(user.id, active=True)
+            accounts.set_active(self.store, user.id, active=True)
         if user.role != self.expected[role] or (role == "lead" and not user.team_ids):
             # Demoted or stripped of teams by a fuzzed call: a fresh user of the same kind.
             email = f"fuzz.{role}.{sum(self.remade.values())}@example.com"  # one per remake
@@ -102,7 +102,8 @@ class Callers:
             agent = None
             if role == "agent":
                 agent = next(iter(self.store.list_agents(Viewer.system()))).external_id
-            user = self.store.create_user(
+            user = accounts.create_user(
+                self.store,
                 email,
                 role=self.expected[role],
                 teams=teams if role == "lead" else None,
@@ -110,11 +111,15 @@ class Callers:
             )
             self.emails[role] = email
         scopes = [Scope.READ, Scope.WRITE] + ([Scope.ADMIN] if role == "admin" else [])
-        _, self.tokens[role] = self.store.create_token(user.id, scopes=scopes, name="fuzz")
+        _, self.tokens[role] = api_tokens.create_token(
+            self.store, user.id, scopes=scopes, name="fuzz"
+        )
 
     def token(self, role: str) -> str:
         """The token `role` calls with, made again if it stopped working as that role."""
-        found = self.store.verify_token(self.tokens[role])
+        from heard.store import api_tokens
+
+        found = api_tokens.verify_token(self.store, self.tokens[role])
         if (
             found is None
             or found[0].role != self.expected[role]

@@ -184,14 +184,16 @@ def served(
     `scratch/serve.log`: (base URL, token of the admin `BENCH_USER`, process). `env` adds to
     or overrides the server's environment (one ingest worker, a fresh secret key); the admin
     signs in with `password` when given; `admin_scope` adds the admin scope to the token."""
-    from heard.store import Scope, Store, UserRole
+    from heard.store import Scope, Store, UserRole, accounts, api_tokens
 
     url = database_url or f"sqlite:///{scratch / 'live.db'}"
     store = Store.open(url)
     try:
-        user = store.create_user(BENCH_USER, role=UserRole.ADMIN, name="bench", password=password)
+        user = accounts.create_user(
+            store, BENCH_USER, role=UserRole.ADMIN, name="bench", password=password
+        )
         scopes = [Scope.READ, Scope.WRITE] + ([Scope.ADMIN] if admin_scope else [])
-        _, token = store.create_token(user.id, scopes=scopes, name="bench")
+        _, token = api_tokens.create_token(store, user.id, scopes=scopes, name="bench")
     finally:
         store.close()
     port = free_port()

@@ -386,21 +386,21 @@ def _has_route(app, path: str) -> bool:  # type: ignore[no-untyped-def]
 
 
 def _user(store, email: str, role, teams: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    from heard.store import NotFound
+    from heard.store import NotFound, accounts
 
     try:
-        return store.user_by_email(email)
+        return accounts.user_by_email(store, email)
     except NotFound:
-        return store.create_user(
-            email, role=role, name=email.split("@")[0], teams=teams, password=BENCH_PASSWORD
+        return accounts.create_user(
+            store, email, role=role, name=email.split("@")[0], teams=teams, password=BENCH_PASSWORD
         )
 
 
 def _token(store, user) -> str:  # type: ignore[no-untyped-def]
-    from heard.store import Scope, UserRole
+    from heard.store import Scope, UserRole, api_tokens
 
     scopes = [Scope.READ, Scope.WRITE] + ([Scope.ADMIN] if user.role == UserRole.ADMIN else [])
-    _, token = store.create_token(user.id, scopes=scopes, name="heard bench store")
+    _, token = api_tokens.create_token(store, user.id, scopes=scopes, name="heard bench store")
     return token
 
 

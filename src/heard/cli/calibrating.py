@@ -156,10 +156,11 @@ def _star(data: Path) -> Outcomes:
 def _store(database: str | None) -> Outcomes:
     from heard.analysis.calibrate import digest
     from heard.cli.team import _store as open_store
+    from heard.store import surveys
 
     store = open_store(database)
     try:
-        answers = store.felt_heard_answers()
+        answers = surveys.felt_heard_answers(store)
     finally:
         store.close()
     return Outcomes(

@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
         """Load the examples and a generated team into a fresh store, print sign-ins, serve."""
         from heard.demo.site import example_conversations, seed_store
         from heard.settings import Settings
-        from heard.store import Store, Viewer
+        from heard.store import Store, Viewer, accounts
 
         url = database or default_database()
         folder = examples if examples is not None else (EXAMPLES if EXAMPLES.is_dir() else None)
@@ -69,7 +69,9 @@ def register(app: typer.Typer) -> None:
         settings = Settings(database_url=url)
         store = Store.from_settings(settings)
         try:
-            if store.list_conversations(Viewer.system(), limit=1).total or store.list_users():
+            if store.list_conversations(Viewer.system(), limit=1).total or accounts.list_users(
+                store
+            ):
                 errors.print(
                     f"[red]error[/red] the store at {escape(url)} is not empty; "
                     "heard demo fills a new one (leave out --database)"

@@ -94,7 +94,7 @@ def user_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a user who can sign in to the team app (asks for the password)."""
-    from heard.store import StoreError, UserRole
+    from heard.store import StoreError, UserRole, accounts
 
     try:
         chosen = UserRole(role.lower())
@@ -111,7 +111,8 @@ def user_add(
     password = _checked(Text, _read_password(password_stdin), "password")
     store = _store(database)
     try:
-        user = store.create_user(
+        user = accounts.create_user(
+            store,
             email,
             role=chosen,
             password=password,
@@ -130,11 +131,11 @@ def user_add(
 
 
 def _set_active(email: str, *, active: bool, database: str | None, as_json: bool) -> None:
-    from heard.store import StoreError
+    from heard.store import StoreError, accounts
 
     store = _store(database)
     try:
-        user = store.set_active(store.user_by_email(email).id, active=active)
+        user = accounts.set_active(store, accounts.user_by_email(store, email).id, active=active)
     except StoreError as exc:
         raise _fail(exc) from None
     finally:
@@ -230,7 +231,7 @@ def user_edit(
     try:
         user = accounts.change_user(
             store,
-            store.user_by_email(email).id,
+            accounts.user_by_email(store, email).id,
             name=name,
             role=chosen,
             teams=teams,
@@ -280,7 +281,7 @@ def user_reset_link(
     settings = _settings(database)
     store = _store(database)
     try:
-        user = store.user_by_email(email)
+        user = accounts.user_by_email(store, email)
         link, secret = accounts.issue_reset(store, user.id, hours=settings.reset_link_hours)
     except StoreError as exc:
         raise _fail(exc) from None
@@ -321,7 +322,7 @@ def token_create(
 ) -> None:
     """Create an API token and print it (it is shown this once; only its hash is kept)."""
     from heard.model.values import Name, Text
-    from heard.store import Scope, StoreError
+    from heard.store import Scope, StoreError, accounts, api_tokens
 
     email = _checked(Text, email, "EMAIL")
     name = _checked(Name | None, name, "--name")
@@ -334,9 +335,9 @@ def token_create(
     settings = _settings(database)
     store = _store(database)
     try:
-        user = store.user_by_email(email)
-        record, token = store.create_token(
-            user.id, scopes=scopes, name=name, days=days or settings.token_days
+        user = accounts.user_by_email(store, email)
+        record, token = api_tokens.create_token(
+            store, user.id, scopes=scopes, name=name, days=days or settings.token_days
         )
     except StoreError as exc:
         raise _fail(exc) from None
@@ -360,11 +361,11 @@ def token_revoke(
     as_json: JsonOpt = False,
 ) -> None:
     """Revoke an API token at once (refused when it is the last way an admin can act)."""
-    from heard.store import StoreError
+    from heard.store import StoreError, api_tokens
 
     store = _store(database)
     try:
-        record = store.revoke_token(token_id)
+        record = api_tokens.revoke_token(store, token_id)
     except StoreError as exc:
         raise _fail(exc) from None
     finally:

@@ -163,7 +163,7 @@ def _train_outcome(store_url: str | None, *, out: Path | None, as_json: bool) ->
     from heard.learn.outcome import MODEL_ENV
     from heard.learn.outcome_team import fit_team_outcome, too_few
     from heard.settings import Settings
-    from heard.store import Store, StoreError
+    from heard.store import Store, StoreError, surveys
 
     settings = Settings(database_url=store_url) if store_url else Settings()
     try:
@@ -172,7 +172,7 @@ def _train_outcome(store_url: str | None, *, out: Path | None, as_json: bool) ->
         errors.print(f"[red]error[/red] store not opened: {escape(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
     try:
-        answers = store.felt_heard_answers()
+        answers = surveys.felt_heard_answers(store)
     finally:
         store.close()
     why = too_few([rating for _, _, rating in answers])

@@ -13,7 +13,16 @@ from pathlib import Path
 
 from heard.demo.team import TEAMS, DemoTeam, generate_team
 from heard.model import Conversation, Polarity, Scorecard
-from heard.store import ConversationFilter, Store, UserRole, Viewer, disputes
+from heard.store import (
+    ConversationFilter,
+    Store,
+    UserRole,
+    Viewer,
+    accounts,
+    coaching_notes,
+    disputes,
+    surveys,
+)
 from heard.store.records import NoteStatus
 
 DEMO_PASSWORD = "listen-well"
@@ -103,7 +112,8 @@ def seed_store(
     teams = [t.name for t in store.list_teams(system)]
     leads: dict[str, int] = {}
     for name in sorted(teams, key=lambda t: (t not in TEAMS, t)):
-        user = store.create_user(
+        user = accounts.create_user(
+            store,
             lead_email(name),
             role=UserRole.LEAD,
             password=password,
@@ -116,7 +126,8 @@ def seed_store(
         )
     agent_users: dict[str, int] = {}
     for agent in team.agents:
-        user = store.create_user(
+        user = accounts.create_user(
+            store,
             agent.email,
             role=UserRole.AGENT,
             password=password,
@@ -127,8 +138,8 @@ def seed_store(
         site.sign_ins.append(
             SignIn(UserRole.AGENT, user.email, password, agent.name, f"agent in {agent.team}")
         )
-    admin = store.create_user(
-        f"admin@{DOMAIN}", role=UserRole.ADMIN, password=password, name="Demo admin"
+    admin = accounts.create_user(
+        store, f"admin@{DOMAIN}", role=UserRole.ADMIN, password=password, name="Demo admin"
     )
     site.sign_ins.append(SignIn(UserRole.ADMIN, admin.email, password, "Demo admin", "sees all"))
     site.notes = _coaching_notes(store, team, leads, agent_users)
@@ -146,7 +157,7 @@ def _coaching_notes(
     by_external = {a.external_id: a.id for a in store.list_agents(Viewer.system())}
     for team_name, lead_id in leads.items():
         members = [a for a in team.agents if a.team == team_name][:2]
-        lead = store.get_user(lead_id).viewer()
+        lead = accounts.get_user(store, lead_id).viewer()
         for position, member in enumerate(members):
             agent_row = by_external.get(member.id)
             if agent_row is None:
@@ -161,18 +172,23 @@ def _coaching_notes(
             for number, summary in enumerate(weakest[: 2 if position == 0 else 1]):
                 detail = store.get_conversation(lead, summary.id)
                 turn = _coachable_turn(detail.scorecard)
-                note = store.create_note(lead, summary.id, text=texts[number % 2], turn=turn)
+                note = coaching_notes.create_note(
+                    store, lead, summary.id, text=texts[number % 2], turn=turn
+                )
                 written += 1
-                agent = store.get_user(agent_users[member.id]).viewer()
+                agent = accounts.get_user(store, agent_users[member.id]).viewer()
                 if position == 0 and number == 1:
-                    store.respond_to_note(
+                    coaching_notes.respond_to_note(
+                        store,
                         agent,
                         note.id,
                         status=NoteStatus.DISPUTED,
                         text="The customer had already hung up by then.",
                     )
                 elif position == 1:
-                    store.respond_to_note(agent, note.id, status=NoteStatus.ACKNOWLEDGED)
+                    coaching_notes.respond_to_note(
+                        store, agent, note.id, status=NoteStatus.ACKNOWLEDGED
+                    )
     return written
 
 
@@ -182,7 +198,7 @@ def _disputes(store: Store, team: DemoTeam, agent_users: dict[str, int]) -> int:
     raised = 0
     for team_name in dict.fromkeys(a.team for a in team.agents):
         member = next(a for a in team.agents if a.team == team_name)
-        agent = store.get_user(agent_users[member.id]).viewer()
+        agent = accounts.get_user(store, agent_users[member.id]).viewer()
         for summary in store.list_conversations(agent, limit=5, order="score").items:
             found = [
                 t
@@ -230,6 +246,6 @@ def _surveys(store: Store, team: DemoTeam, *, seed: int) -> int:
             base = 1 + summary.listening_score / 25
             csat = max(1, min(5, round(base + rng.gauss(0, 0.7))))
             felt = max(1, min(5, round(base + rng.gauss(0, 0.6))))
-            store.submit_feedback(summary.id, csat=csat, felt_heard=felt, comment=None)
+            surveys.submit_feedback(store, summary.id, csat=csat, felt_heard=felt, comment=None)
             answered += 1
     return answered

@@ -68,7 +68,7 @@ from heard.live.redaction import LiveRedaction
 from heard.live.session import LiveSession, LiveUpdate
 from heard.model import Channel, Conversation, Role, Turn
 from heard.model.values import describe
-from heard.store import Conflict, Store, StoreError, UserRole, Viewer
+from heard.store import Conflict, Store, StoreError, UserRole, Viewer, accounts, live_sessions
 from heard.store.analysis import card_rows
 from heard.store.records import LiveSessionRecord
 
@@ -231,7 +231,7 @@ class LiveHub:
             if found:
                 return found
             records = await asyncio.to_thread(
-                self.store.live_sessions, conversation_id, scopes=scopes
+                live_sessions.live_sessions, self.store, conversation_id, scopes=scopes
             )
             if not records:
                 return []
@@ -251,7 +251,7 @@ class LiveHub:
     def _rebuild(self, record: LiveSessionRecord) -> LiveConversation:
         """Replay the stored events of a session through a new LiveSession: the same state
         and the same numbered frames as before the restart."""
-        events = self.store.live_events(record.id)
+        events = live_sessions.live_events(self.store, record.id)
         start, name = self.redaction.read_start(events[0].payload)
         live = LiveConversation(
             conversation_id=record.conversation_id,
@@ -350,7 +350,8 @@ class LiveHub:
         session = self._session(conversation_id, event)
         try:
             # inline, like the event writes: on a thread it would queue for the GIL
-            record = self.store.start_live_session(
+            record = live_sessions.start_live_session(
+                self.store,
                 session.conversation,
                 seq=event.seq,
                 payload=self.redaction.start_payload(event, name),
@@ -387,7 +388,9 @@ class LiveHub:
             return event
         if viewer.role == UserRole.AGENT:
             mine = (
-                await asyncio.to_thread(self.store.agent_external_id, viewer.agent_id)
+                await asyncio.to_thread(
+                    live_sessions.agent_external_id, self.store, viewer.agent_id
+                )
                 if viewer.agent_id is not None
                 else None
             )
@@ -403,7 +406,7 @@ class LiveHub:
         if event.agent_id is None:
             raise LiveError("forbidden", "start.agent_id is needed: an agent of your teams")
         found = await asyncio.to_thread(
-            self.store.live_agent, event.agent_id, teams=viewer.team_ids
+            live_sessions.live_agent, self.store, event.agent_id, teams=viewer.team_ids
         )
         if found is None:
             raise LiveError(
@@ -573,7 +576,7 @@ class LiveHub:
             row = (live.record.id, None, "audio", stored)
         try:
             with metrics.timed("store"):
-                self.store.add_live_events([row])
+                live_sessions.add_live_events(self.store, [row])
         except Exception as exc:
             which = f"event {seq}" if audio_seq is None else f"audio event {audio_seq}"
             log.warning("live: %s of %s not stored: %s", which, live.conversation_id, exc)
@@ -703,7 +706,9 @@ class LiveHub:
         else:
             redacted = self._redacted_again(conversation)
         # stored as whoever started it may store it (checked at the start already)
-        viewer = self.store.get_user(owner).viewer() if owner is not None else Viewer.system()
+        viewer = (
+            accounts.get_user(self.store, owner).viewer() if owner is not None else Viewer.system()
+        )
         try:
             if analysis is not None and redacted is not None:
                 report = self.store.ingest(
@@ -721,7 +726,7 @@ class LiveHub:
             message = f"the conversation was not stored: {exc.message}"
             raise LiveError("store_error", message, event=seq) from None
         live.stored_id = report.items[0].id if report.items else None
-        self.store.end_live_session(live.record.id, stored_id=live.stored_id)
+        live_sessions.end_live_session(self.store, live.record.id, stored_id=live.stored_id)
         live.ended_at = time.monotonic()
         scorecard = update.scorecard or (
             live.session.analysis.scorecard if live.session.analysis else None
@@ -761,7 +766,8 @@ class LiveHub:
         async with live.lock:
             hint = Hint(id=f"h{len(live.hints) + 1}", text=text, author=author)
             await asyncio.to_thread(
-                self.store.add_live_hint,
+                live_sessions.add_live_hint,
+                self.store,
                 live.record.id,
                 payload=hint.model_dump_json(),
                 user_id=user_id,

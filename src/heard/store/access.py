@@ -1,7 +1,7 @@
 """Who may still act: browser sign-in sessions kept by the server (revoked on sign-out and when
 the user is deactivated, ended by idle and absolute lifetimes), and the rule that some active
-admin stays able to act (a password to sign in with, or a live admin token). The Store calls
-these inside its own transactions."""
+admin stays able to act (a password to sign in with, or a live admin token). `heard.store.signins`,
+`accounts` and `api_tokens` call these inside their own transactions."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
-"""What an admin changes about people, and how people set their passwords: a user's name, role
-and teams; a password changed by its owner (who knows the current one); and one-time reset
-links an admin issues, kept as SHA-256 hashes like API tokens, that expire and work once.
-Every change is audited; the rule that some active admin stays able to act holds throughout
-(`heard.store.access`). Functions take the `Store`, as `heard.store.saved_views` does."""
+"""The people who use the team app, and what an admin changes about them: users created (an
+agent linked to their agent record, a lead to the teams they lead), read and (de)activated; a
+user's name, role and teams; a password changed by its owner (who knows the current one); and
+one-time reset links an admin issues, kept as SHA-256 hashes like API tokens, that expire and
+work once. Every change is audited; the rule that some active admin stays able to act holds
+throughout (`heard.store.access`). Functions take the `Store`, as `heard.store.saved_views`
+does."""
 
 from __future__ import annotations
 
@@ -16,10 +18,12 @@ from typing import TYPE_CHECKING
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from heard.store import access, credentials
-from heard.store.errors import Invalid, NotFound, StoreError
+from heard.store import access, audit_log, credentials
+from heard.store.clock import from_db
+from heard.store.errors import Conflict, Invalid, NotFound, StoreError
 from heard.store.records import Scope, UserRecord, UserRole
 from heard.store.redaction import free_text, with_note
 from heard.store.tables import (
@@ -37,7 +41,7 @@ if TYPE_CHECKING:
     from heard.store.signins import Hasher
 
 PASSWORD_MIN = 8
-"""The fewest characters of a password (as `Store.create_user` asks)."""
+"""The fewest characters of a password (as `create_user` asks)."""
 PASSWORD_MAX = 1000
 """The most characters of a password (the sign-in form's limit)."""
 NAME_LENGTH = 200
@@ -102,6 +106,161 @@ def clean_teams(teams: Iterable[str]) -> list[str]:
     return found
 
 
+# --- users: created, read, (de)activated -------------------------------------------------------
+
+
+def user_record(session: Session, row: UserRow) -> UserRecord:
+    """The record of a stored user, with their agent and teams."""
+    return user_record_with(row, credentials.links(session, [row])[row.id])
+
+
+def user_record_with(row: UserRow, links: credentials.Links) -> UserRecord:
+    """The record of a stored user whose agent and teams are at hand (`credentials.links`)."""
+    agent_id, teams = links
+    return UserRecord(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        role=UserRole(row.role),
+        active=row.active,
+        agent_id=agent_id,
+        team_ids=teams,
+        created_at=from_db(row.created_at),  # type: ignore[arg-type]
+    )
+
+
+def create_user(
+    store: Store,
+    email: str,
+    *,
+    role: UserRole,
+    password: str | None = None,
+    name: str | None = None,
+    agent_external_id: str | None = None,
+    teams: Iterable[str] = (),
+    by: int | None = None,
+) -> UserRecord:
+    """A user; an agent is linked to the agent row `agent_external_id` (created when new,
+    in the first of `teams`); a lead leads `teams` (created when new)."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 320:
+        raise Invalid(f"{email!r} is not an email address", field="email")
+    if password is not None and len(password) < 8:
+        raise Invalid("a password needs at least 8 characters", field="password")
+    teams = [t.strip() for t in teams if t.strip()]
+    if agent_external_id is not None and role != UserRole.AGENT:
+        raise Invalid("only agents are linked to an agent id", field="agent_id")
+    redacted = None
+    if name is not None:
+        name, redacted = free_text(name, redact=store.redact, limit=NAME_LENGTH)
+    try:
+        with store._session() as session:
+            if session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
+                raise Conflict(f"a user {email} already exists", field="email")
+            row = UserRow(
+                email=email,
+                name=name,
+                role=role.value,
+                password_hash=store.hasher.hash(password) if password else None,
+                active=True,
+                created_at=now(),
+            )
+            session.add(row)
+            session.flush()
+            team_ids = [store._team_id(session, t) for t in teams]
+            if role == UserRole.AGENT:
+                agent = user_agent(
+                    session, agent_external_id or email, name, team_ids[0] if team_ids else None
+                )
+                agent.user_id = row.id
+                session.flush()
+            elif role == UserRole.LEAD:
+                session.add_all(TeamLeadRow(user_id=row.id, team_id=t) for t in team_ids)
+                session.flush()
+            detail = with_note(f"{email} as {role.value}", redacted)
+            audit_log.write(session, by, "create", "user", str(row.id), detail)
+            return user_record(session, row)
+    except IntegrityError as exc:
+        raise Conflict(f"a user {email} already exists", field="email") from exc
+
+
+def user_agent(session: Session, external: str, name: str | None, team_id: int | None) -> AgentRow:
+    """The agent row a new agent user is linked to: the agent with this external id in
+    `team_id` (or without a team, who joins it), else — no team given — the one agent with
+    this id in any team; created when there is none (agent ids hold within a team)."""
+    rows = list(
+        session.scalars(
+            select(AgentRow).where(AgentRow.external_id == external).order_by(AgentRow.id)
+        )
+    )
+    if team_id is not None:
+        rows = [r for r in rows if r.team_id in (team_id, None)]
+        rows.sort(key=lambda r: r.team_id is None)  # the team's own agent first
+    elif len(rows) > 1:
+        raise Invalid(
+            f"agent {external} is in {len(rows)} teams: name the team (teams)", field="teams"
+        )
+    agent = rows[0] if rows else None
+    if agent is None:
+        agent = AgentRow(external_id=external, name=name, team_id=team_id, scope=team_id or 0)
+        session.add(agent)
+    elif agent.user_id is not None:
+        raise Conflict(f"agent {external} already has a user", field="agent_id")
+    elif team_id is not None and agent.team_id is None:
+        agent.team_id = team_id
+        agent.scope = team_id
+    return agent
+
+
+def list_users(store: Store) -> list[UserRecord]:
+    with store._session() as session:
+        return [
+            user_record(session, r) for r in session.scalars(select(UserRow).order_by(UserRow.id))
+        ]
+
+
+def get_user(store: Store, user_id: int) -> UserRecord:
+    with store._session() as session:
+        row = session.get(UserRow, user_id)
+        if row is None:
+            raise NotFound(f"no user {user_id}", field="user_id")
+        return user_record(session, row)
+
+
+def user_by_email(store: Store, email: str) -> UserRecord:
+    with store._session() as session:
+        row = session.scalars(
+            select(UserRow).where(UserRow.email == email.strip().lower())
+        ).one_or_none()
+        if row is None:
+            raise NotFound(f"no user {email}", field="email")
+        return user_record(session, row)
+
+
+def set_active(store: Store, user_id: int, *, active: bool, by: int | None = None) -> UserRecord:
+    """Deactivate (or reactivate) a user: a deactivated user's sessions are revoked and
+    their tokens refused. Refused (Conflict) when it would leave no active admin able to
+    act, the caller included."""
+    with store._session() as session:
+        access.lock_admins(session)
+        row = session.get(UserRow, user_id)
+        if row is None:
+            raise NotFound(f"no user {user_id}", field="user_id")
+        was_admin = row.active and row.role == UserRole.ADMIN.value
+        row.active = active
+        if not active:
+            if was_admin:
+                access.keep_an_admin(session, field="active")
+            ended = access.revoke_sessions(session, user_id=user_id)
+            detail = f"{ended} sessions revoked" if ended else None
+        else:
+            detail = None
+        audit_log.write(
+            session, by, "activate" if active else "deactivate", "user", str(user_id), detail
+        )
+        return user_record(session, row)
+
+
 # --- name, role and teams ----------------------------------------------------------------------
 
 
@@ -128,7 +287,7 @@ def edit_user(
     `teams` (created when new); an agent is in at most one, the team of the agent record
     their user is linked to (linked to the record with the same agent id in that team,
     created when new; a user becoming an agent is linked to `agent_external_id`, default
-    their email, as `Store.create_user` does); an admin is in none (teams given are ignored).
+    their email, as `create_user` does); an admin is in none (teams given are ignored).
     An agent who becomes a lead or admin is unlinked from their agent record (their
     conversations stay). An admin who stops being one loses their admin-scoped tokens;
     refused (Conflict) when no active admin would be left able to act. Audited as `edit`
@@ -182,11 +341,11 @@ def edit_user(
             if row.active:
                 access.keep_an_admin(session, field="role")
         if not changes:
-            return store._user(session, row)
+            return user_record(session, row)
         session.flush()
         detail = with_note("; ".join(changes), redacted)
-        store._audit(session, by, "edit", "user", str(row.id), detail)
-        return store._user(session, row)
+        audit_log.write(session, by, "edit", "user", str(row.id), detail)
+        return user_record(session, row)
 
 
 def change_user(
@@ -200,12 +359,12 @@ def change_user(
     active: bool | None = None,
     by: int | None = None,
 ) -> UserRecord:
-    """`edit_user` and `Store.set_active` together, as the API and `heard user edit` ask (the
+    """`edit_user` and `set_active` together, as the API and `heard user edit` ask (the
     admin pages send them as two forms). None keeps what is there. The teams are checked
     first; a deactivation is applied before the edit (so its refusal, Conflict when no active
     admin would be left able to act, leaves the user as they were) and an activation after
     it. The active state is written (and audited) only when it changes."""
-    current = store.get_user(user_id)
+    current = get_user(store, user_id)
     if teams is not None:
         teams = clean_teams(teams)
         if (role or current.role) == UserRole.AGENT and len(teams) > 1:
@@ -213,7 +372,7 @@ def change_user(
     editing = any(v is not None for v in (name, role, teams, agent_external_id))
     switch = active is not None and active != current.active
     if switch and active is False:
-        current = store.set_active(user_id, active=False, by=by)
+        current = set_active(store, user_id, active=False, by=by)
     if editing:
         current = edit_user(
             store,
@@ -225,7 +384,7 @@ def change_user(
             by=by,
         )
     if switch and active is True:
-        current = store.set_active(user_id, active=True, by=by)
+        current = set_active(store, user_id, active=True, by=by)
     return current
 
 
@@ -263,7 +422,7 @@ def _place(
         agent.user_id = None  # another team: the agent record with this agent id there
         session.flush()
         external = agent.external_id
-    linked = store._user_agent(session, external, row.name, team_id)
+    linked = user_agent(session, external, row.name, team_id)
     linked.user_id = row.id
     session.flush()
 
@@ -322,13 +481,13 @@ def change_password(
     with store._session() as session:
         row = session.get(UserRow, user_id)
         if row is None or not row.active or row.password_hash != old_hash or new_hash is None:
-            store._audit(session, user_id, "password_change_failed", "user", str(user_id), None)
+            audit_log.write(session, user_id, "password_change_failed", "user", str(user_id), None)
             return None
         row.password_hash = new_hash
         ended = _revoke_other_sessions(session, user_id, keep_session)
         detail = f"{ended} other sessions revoked" if ended else None
-        store._audit(session, user_id, "change_password", "user", str(user_id), detail)
-        return store._user(session, row)
+        audit_log.write(session, user_id, "change_password", "user", str(user_id), detail)
+        return user_record(session, row)
 
 
 # --- reset links an admin issues ---------------------------------------------------------------
@@ -380,7 +539,7 @@ def issue_reset(
         detail = f"link {row.id} until {row.expires_at:%Y-%m-%d %H:%M} UTC"
         if replaced:
             detail += f"; {replaced} earlier link{'s' if replaced != 1 else ''} replaced"
-        store._audit(session, by, "issue_reset", "user", str(user_id), detail)
+        audit_log.write(session, by, "issue_reset", "user", str(user_id), detail)
         return _link(row), secret
 
 
@@ -409,7 +568,7 @@ def reset_user(store: Store, secret: str) -> UserRecord:
     ResetLinkUnusable for one used, replaced, expired or of a deactivated user."""
     with store._session() as session:
         _, user = _usable(session, secret)
-        return store._user(session, user)
+        return user_record(session, user)
 
 
 def use_reset(
@@ -434,8 +593,8 @@ def use_reset(
         user.password_hash = new_hash
         ended = _revoke_other_sessions(session, user.id, None)
         detail = f"link {row.id}" + (f"; {ended} sessions revoked" if ended else "")
-        store._audit(session, user.id, "reset_password", "user", str(user.id), detail)
-        return store._user(session, user)
+        audit_log.write(session, user.id, "reset_password", "user", str(user.id), detail)
+        return user_record(session, user)
 
 
 def reset_links(store: Store, user_id: int) -> list[ResetLink]:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from heard import numbers
 from heard.analysis.rubric import load_rubric
+from heard.store import coaching_notes, dashboards, scoping
 from heard.store.disputes import Dispute, DisputeStatus, list_disputes
 from heard.store.records import (
     AgentRecord,
@@ -88,14 +89,16 @@ def behaviour_trends(
     """Per checklist behaviour, the agent's last `weeks` weeks (ending with their latest week
     with a judged behaviour), from the daily verdict rollup as the viewer may see it; in the
     rubric's order."""
-    period = store._period("week", DailyVerdictRow.day).label("period")
+    period = dashboards.period_start(store.dialect, "week", DailyVerdictRow.day).label("period")
     stmt = select(
         period,
         DailyVerdictRow.behaviour,
         func.sum(DailyVerdictRow.judged),
         func.sum(DailyVerdictRow.done),
     ).group_by(period, DailyVerdictRow.behaviour)
-    stmt = store._rollup_where(stmt, DailyVerdictRow, viewer, ConversationFilter(agent_id=agent_id))
+    stmt = scoping.rollup_where(
+        stmt, DailyVerdictRow, viewer, ConversationFilter(agent_id=agent_id)
+    )
     with store._session() as session:
         rows = [
             (p if isinstance(p, date) else date.fromisoformat(str(p)), b, int(j), int(d))
@@ -146,11 +149,11 @@ def agent_home(store: Store, viewer: Viewer, agent_id: int, *, recent: int = REC
     disputes = list_disputes(store, viewer, agent_id=agent_id)
     still_open = [d for d in disputes if d.status == DisputeStatus.OPEN]
     decided = [d for d in disputes if d.status != DisputeStatus.OPEN][:DECIDED_SHOWN]
-    notes = store.list_notes(viewer, agent_id=agent_id)
+    notes = coaching_notes.list_notes(store, viewer, agent_id=agent_id)
     return AgentHome(
         agent=agent,
         min_conversations=numbers.MIN_CONVERSATIONS,
-        trend=store.trends(viewer, mine),
+        trend=dashboards.trends(store, viewer, mine),
         behaviours=behaviour_trends(store, viewer, agent_id),
         recent=store.list_conversations(viewer, mine, limit=recent).items,
         disputes=still_open + decided,

@@ -1,6 +1,8 @@
-"""Reading the audit log a page at a time: filtered by who acted, what they did and when, newest
-first, paged by entry id (keyset: entries written between two page loads never shift a page,
-and a page deep in the log costs what the first does). Admins only."""
+"""The audit log: one entry per view or change, written in the transaction of what it records
+(`write`; `audit` for what only the web layer sees), and read by admins only: newest first by
+offset (`list_audit`), or a page at a time (`search`) filtered by who acted, what they did and
+when, paged by entry id (keyset: entries written between two page loads never shift a page,
+and a page deep in the log costs what the first does)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
 
+from heard.store.clock import from_db, now
 from heard.store.errors import Forbidden, Invalid
+from heard.store.fitting import audit_object_id
 from heard.store.records import AuditEntry, Viewer
 from heard.store.tables import AuditRow, UserRow
 
@@ -41,6 +46,71 @@ KNOWN_ACTIONS = (
     "view",
 )
 """Actions the log holds, offered by the viewer's action filter (any other is still found)."""
+
+
+def write(
+    session: Session,
+    user_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    detail: str | None,
+) -> None:
+    """Add one audit entry to the transaction of `session` (the view or change it records)."""
+    session.add(
+        AuditRow(
+            at=now(),
+            user_id=user_id,
+            action=action,
+            object_type=object_type,
+            object_id=audit_object_id(object_id),
+            detail=detail,
+        )
+    )
+
+
+def audit(
+    store: Store,
+    *,
+    user_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """Write one audit entry (the web layer records views the store does not see)."""
+    with store._session() as session:
+        write(session, user_id, action, object_type, object_id, detail)
+
+
+def list_audit(
+    store: Store, viewer: Viewer, *, offset: int = 0, limit: int = 100, user_id: int | None = None
+) -> list[AuditEntry]:
+    if not viewer.is_admin:
+        raise Forbidden("only admins read the audit log")
+    with store._session() as session:
+        stmt = (
+            select(AuditRow, UserRow.email)
+            .outerjoin(UserRow, UserRow.id == AuditRow.user_id)
+            .order_by(AuditRow.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        if user_id is not None:
+            stmt = stmt.where(AuditRow.user_id == user_id)
+        return [
+            AuditEntry(
+                id=row.id,
+                at=from_db(row.at),  # type: ignore[arg-type]
+                user_id=row.user_id,
+                user=email,
+                action=row.action,
+                object_type=row.object_type,
+                object_id=row.object_id,
+                detail=row.detail,
+            )
+            for row, email in session.execute(stmt)
+        ]
 
 
 class AuditPage(BaseModel):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from heard.learn.agreement import fleiss_kappa, percent_agreement
 from heard.learn.corpus import cohen_kappa
+from heard.store import audit_log, scoping
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.records import UserRole, Viewer
 from heard.store.redaction import free_text
@@ -160,12 +161,12 @@ def create_session(
         session.add(row)
         session.flush()
         for conversation_id in wanted:
-            conversation = store._visible(session, viewer, conversation_id)
+            conversation = scoping.visible(session, viewer, conversation_id)
             for person in people:
                 new_review(
                     session, conversation, person, by, rule="calibration", calibration=row.id
                 )
-        store._audit(
+        audit_log.write(
             session,
             by,
             "create",
@@ -299,7 +300,7 @@ def close_session(store: Store, viewer: Viewer, session_id: int) -> CalibrationS
         if not _may_close(viewer, row):
             raise Forbidden("only the lead who made the session, or an admin, closes it")
         row.closed_at = now()
-        store._audit(session, viewer.user_id, "close", "calibration", str(row.id), None)
+        audit_log.write(session, viewer.user_id, "close", "calibration", str(row.id), None)
         session.flush()
         return _summaries(session, [row])[0]
 

@@ -21,8 +21,8 @@ Links = tuple[int | None, list[int]]
 
 def usable_token() -> ColumnElement[bool]:
     """What a token row must be to sign anyone in: not revoked, not expired — one condition,
-    so signing in (`Store.authenticate_token`) and the open sockets' re-check
-    (`Store.standing`) can never disagree."""
+    so signing in (`api_tokens.authenticate_token`) and the open sockets' re-check
+    (`api_tokens.standing`) can never disagree."""
     from heard.store.repository import now  # the store's one clock
 
     return and_(ApiTokenRow.revoked_at.is_(None), ApiTokenRow.expires_at > now())

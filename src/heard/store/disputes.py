@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from heard.model import Conversation, Scorecard
-from heard.store import reviews
+from heard.store import audit_log, reviews, scoping
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.quotes import quoted
 from heard.store.records import UserRole, Viewer
@@ -119,7 +119,7 @@ def now() -> datetime:
 def _scoped(store: Store, stmt: Select[Any], viewer: Viewer) -> Select[Any]:
     """`stmt` over `disputes` limited to those the viewer may see: an agent their own (on their
     own conversations), a lead those of their teams' conversations, an admin every one."""
-    stmt = store._scoped(
+    stmt = scoping.scoped(
         stmt.join(ConversationRow, ConversationRow.id == DisputeRow.conversation_id), viewer
     )
     if viewer.role == UserRole.AGENT:
@@ -232,7 +232,7 @@ def targets(store: Store, viewer: Viewer, conversation_id: int) -> list[Target]:
     """What may be disputed on the conversation (the viewer must see it): nothing before it has
     a scorecard."""
     with store._session() as session:
-        row = store._visible(session, viewer, conversation_id)
+        row = scoping.visible(session, viewer, conversation_id)
         card = _card(session, row)
         if card is None:
             return []
@@ -278,7 +278,7 @@ def raise_dispute(
     behaviour for its verdict; `turn` may point at the words that show heard was wrong),
     saying why (`reason`, redacted). One dispute per finding or score."""
     with store._session() as session:
-        conversation_row = store._visible(session, viewer, conversation_id)
+        conversation_row = scoping.visible(session, viewer, conversation_id)
         if viewer.role != UserRole.AGENT or viewer.agent_id != conversation_row.agent_id:
             raise Forbidden("only the conversation's agent disputes its findings and scores")
         if (finding is None) == (score is None):
@@ -339,7 +339,7 @@ def raise_dispute(
             field = "finding" if finding is not None else "score"
             raise Conflict("You have disputed this already.", field=field) from None
         detail = f"{target.kind.value} {target.behaviour} on conversation {conversation_row.id}"
-        store._audit(
+        audit_log.write(
             session,
             viewer.user_id,
             "raise",
@@ -374,7 +374,7 @@ def list_disputes(
     stmt = stmt.order_by(DisputeRow.created_at.desc(), DisputeRow.id.desc()).limit(limit)
     with store._session() as session:
         if conversation_id is not None:
-            store._visible(session, viewer, conversation_id)
+            scoping.visible(session, viewer, conversation_id)
         return _records(session, list(session.scalars(stmt)))
 
 
@@ -440,7 +440,7 @@ def decide(
             raise Conflict("Someone decided this dispute at the same moment.", field="status")
         session.refresh(row)
         outcome = OUTCOMES[DisputeStatus(row.status)]
-        store._audit(
+        audit_log.write(
             session,
             viewer.user_id,
             "accept" if accept else "reject",

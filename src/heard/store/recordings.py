@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import LargeBinary, delete, func, select
 from sqlalchemy.orm import Session
 
+from heard.store import audit_log, scoping
 from heard.store.errors import Invalid, NotFound
 from heard.store.records import RecordingInfo, Viewer
 from heard.store.tables import ConversationRow, RecordingRow
@@ -97,7 +98,7 @@ def keep(
         )
         session.add(row)
         session.flush()
-        store._audit(
+        audit_log.write(
             session,
             user_id,
             "store",
@@ -120,7 +121,7 @@ def recording(store: Store, viewer: Viewer, conversation_id: int) -> RecordingIn
     """The recording of a conversation the viewer may see; NotFound when they may not see it
     or it has none."""
     with store._session() as session:
-        store._visible(session, viewer, conversation_id)
+        scoping.visible(session, viewer, conversation_id)
         found = describe(session, conversation_id)
         if found is None:
             raise NotFound(
@@ -133,7 +134,9 @@ def listened(store: Store, viewer: Viewer, conversation_id: int) -> None:
     """Write a listen to the audit log (once a play: the player's first request, not every
     seek)."""
     with store._session() as session:
-        store._audit(session, viewer.user_id, "listen", "conversation", str(conversation_id), None)
+        audit_log.write(
+            session, viewer.user_id, "listen", "conversation", str(conversation_id), None
+        )
 
 
 def piece(store: Store, found: RecordingInfo, start: int, end: int) -> bytes:

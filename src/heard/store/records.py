@@ -73,7 +73,7 @@ class TokenRecord(_Record):
 
 
 class Standing(_Record):
-    """How credentials stand now (`Store.standing`): the usable tokens asked about with their
+    """How credentials stand now (`api_tokens.standing`): the usable tokens asked about with their
     scopes (a revoked, expired or unknown one is missing), the users asked about as stored
     now, inactive ones included (a deleted one is missing), and the live sign-in sessions."""
 

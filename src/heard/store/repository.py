@@ -1,19 +1,23 @@
-"""The store: conversations, scorecards, coaching, feedback, users; queries scoped by a Viewer."""
+"""The store: conversations and their scorecards — ingest (placed, redacted, analysed, written
+with their copies and rollups), rescore, reading them as a Viewer may, agents and teams.
+
+The store's other aggregates are modules of functions that take the `Store`:
+`heard.store.coaching_notes`, `surveys` (customer feedback), `dashboards` (trends, distribution,
+moments, recognition), `accounts` (users), `api_tokens`, `signins` (passwords and sign-in
+sessions), `audit_log`, `live_sessions`, `disputes`, `reviews`, `calibration`, `saved_views`,
+`recordings` and `agent_home`; `scoping` says which conversations a viewer sees."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from argon2 import PasswordHasher
@@ -21,101 +25,65 @@ from sqlalchemy import (
     Engine,
     Select,
     and_,
-    bindparam,
-    case,
-    delete,
-    exists,
     func,
     insert,
     select,
-    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, aliased, defer
 
 from heard import embed
-from heard import numbers as rules
 from heard.analysis import Analyzer
 from heard.analysis.detector import Requirement
 from heard.analysis.rubric import Rubric
 from heard.learn import default_outcome_path, outcome_model_path
 from heard.model import Channel, Conversation, Scorecard
 from heard.store import (
-    access,
-    credentials,
-    filters,
+    audit_log,
+    coaching_notes,
     paging,
     placement,
-    quotes,
     recordings,
+    rollups,
+    scoping,
+    scorecards,
     search,
-    signins,
     surveys,
 )
-from heard.store.access import Lifetimes
 from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
 from heard.store.bulk import insert_missing, write_rows
+from heard.store.clock import from_db, now, to_db
+from heard.store.copies import copy_cards, copy_current
+from heard.store.dashboards import moment_candidates
 from heard.store.database import collided, make_engine, sqlstate, upgrade
-from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
-from heard.store.fitting import audit_object_id
+from heard.store.errors import Conflict, Invalid, NotFound
 from heard.store.records import (
     AgentRecord,
-    AuditEntry,
-    Badge,
     ConversationDetail,
     ConversationFilter,
     ConversationPage,
     ConversationSummary,
-    Distribution,
-    DistributionBin,
-    Feedback,
-    FeedbackPair,
     IngestItem,
     IngestReport,
     IngestStatus,
-    Listener,
-    LiveEventRecord,
-    LiveSessionRecord,
-    Moment,
-    Moments,
-    Note,
-    NoteEvent,
-    NoteEventKind,
-    NoteStatus,
-    Recognition,
     RescoreReport,
-    Scope,
     ScorecardInfo,
-    Standing,
     TeamRecord,
-    TokenRecord,
-    TrendPoint,
-    UserRecord,
     UserRole,
     Viewer,
 )
-from heard.store.redaction import free_text, with_note
 from heard.store.tables import (
-    COMPONENT_SLOTS,
     AgentRow,
     ApiTokenRow,
     AuditRow,
-    ComponentLayoutRow,
     ComponentScoreRow,
-    ConversationComponentsRow,
     ConversationRow,
-    ConversationVerdictRow,
-    DailyBandRow,
     DailyScoreRow,
-    DailyVerdictRow,
     FeedbackRow,
-    LiveEventRow,
-    LiveSessionRow,
     NoteEventRow,
     NoteRow,
     ScorecardRow,
-    TeamLeadRow,
     TeamRow,
     UserRow,
     VerdictRow,
@@ -126,11 +94,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TOKEN_PREFIX = "heard_"
-TOKEN_DAYS = 90
-"""How long a new API token works unless its maker says otherwise (`HEARD_TOKEN_DAYS`)."""
-NAME_LENGTH = 200
-"""The longest user, agent or token name the tables hold."""
 ANALYSIS_BATCH = 200
 """Conversations analysed together by ingest and rescore (near-duplicate replies are found
 within a batch)."""
@@ -147,75 +110,9 @@ RETRY_PAUSE_SECONDS = 0.05
 RETRY_AFTER_SECONDS = 1
 """When a refused ingest should be sent again (the API's Retry-After)."""
 
-BADGES = {
-    "Paraphraser": "paraphrase",
-    "Feelings first": "reflection_of_feeling",
-    "Open questions": "open_question",
-    "Concern closer": "unaddressed_concern",
-    "Empathy": "empathy",
-}
-"""Behaviour badges of the recognition page: badge → the behaviour whose done-rate wins it."""
-
-
-Rollup = dict[tuple[str, tuple[Any, ...]], list[float]]
-"""Contributions to the rollup tables: (table, group key) → its three counts."""
-
-Sums = dict[tuple[Any, ...], list[float]]
-"""Counts and sums that answers add up from a rollup and from conversations: key → [rows,
-rows with a score, sum of the scores]."""
-
-ROLLUPS: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {
-    "daily_scores": (
-        DailyScoreRow,
-        ("day", "agent_id", "team_id", "channel", "component"),
-        ("conversations", "scored", "total"),
-    ),
-    "daily_verdicts": (
-        DailyVerdictRow,
-        ("day", "agent_id", "team_id", "channel", "behaviour"),
-        ("judged", "done", "findings"),
-    ),
-    "daily_bands": (
-        DailyBandRow,
-        ("day", "agent_id", "team_id", "channel", "band"),
-        ("conversations",),
-    ),
-}
-"""The rollup tables: row class, group key columns, count columns (the first counts rows)."""
-BAND_WIDTH = 10
-"""The score distribution's band width that `daily_bands` holds."""
-CURRENT_COPIES = {
-    "scorecard_id": "id",
-    "listening_score": "listening_score",
-    "emotion": "emotion",
-    "escalated": "escalated",
-    "felt_heard": "felt_heard",
-}
-"""Columns of `conversations` that copy a column of their current scorecard (`scorecards`)."""
-
-
-def now() -> datetime:
-    """The current time as naive UTC, the way every datetime is stored."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def to_db(moment: datetime | None) -> datetime | None:
-    """A datetime as naive UTC (naive input is taken to be UTC already)."""
-    if moment is None or moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def from_db(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.replace(tzinfo=UTC)
-
 
 def digest(text: str | bytes) -> str:
     return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
-
-
-def hash_token(token: str) -> str:
-    return digest(token)
 
 
 def analysis_version(analyzer: Analyzer) -> tuple[str, str, str]:
@@ -261,7 +158,10 @@ class _Scored:
 
 
 class Store:
-    """The repository of the team app. Open with `Store.open(url)`; it migrates to head."""
+    """The repository of the team app. Open with `Store.open(url)`; it migrates to head. It
+    holds the engine, the settings every aggregate reads (redaction, the password hasher, the
+    recognition minimum) and the analysis pool; `_session` is the transaction every aggregate's
+    functions open."""
 
     def __init__(
         self,
@@ -635,7 +535,7 @@ class Store:
                 for (_, i, _), new_id in zip(inserts, returned, strict=True):
                     ids[i] = new_id
             replaced = [row_id for row_id, _, _ in updates]
-            before = self._contributions(session, replaced)
+            before = rollups.contributions(session, replaced)
             if updates:
                 session.execute(update(ConversationRow), [values for _, _, values in updates])
                 ids.update((i, row_id) for row_id, i, _ in updates)
@@ -667,8 +567,8 @@ class Store:
                 raise RuntimeError(
                     f"{done} scorecards for {len(scored.changed)} changed conversations"
                 )
-            after = _new_contributions((written[i], cards[i]) for i in sorted(ids))
-            self._roll(session, before, after)
+            after = rollups.new_contributions((written[i], cards[i]) for i in sorted(ids))
+            rollups.roll(session, before, after)
             report = IngestReport()
             for i, (conversation, where) in enumerate(zip(conversations, places, strict=True)):
                 source, external_id = placement.ingest_key(conversation)
@@ -691,7 +591,7 @@ class Store:
             if report.items:
                 created = report.count(IngestStatus.CREATED)
                 updated = report.count(IngestStatus.UPDATED)
-                self._audit(
+                audit_log.write(
                     session,
                     user_id,
                     "ingest",
@@ -747,7 +647,7 @@ class Store:
         bulk; the current scorecards of the conversations in `replace` stop being current.
 
         With `copies` (each conversation's stored column values, as `cards`), the new scorecards
-        are also copied where conversation filters read them, as `_copy_current` would do, but
+        are also copied where conversation filters read them, as `copy_current` would do, but
         from the values at hand instead of reading them back; `stale` names the conversations
         whose earlier copies must go first."""
         for chunk in range(0, len(replace), 500):
@@ -809,221 +709,11 @@ class Store:
         write_rows(session, ComponentScoreRow.__table__, components)
         write_rows(session, VerdictRow.__table__, verdicts)
         if copies is not None:
-            self._copy_cards(
+            copy_cards(
                 session,
                 list(zip(card_ids, cards, copies, strict=True)),
                 stale=stale or set(),
             )
-
-    @staticmethod
-    def _copy_cards(
-        session: Session,
-        entries: list[tuple[int, tuple[int, CardRows], dict[str, Any]]],
-        *,
-        stale: set[int],
-    ) -> None:
-        """`_copy_current` for new current scorecards, from what is at hand: each entry is the
-        scorecard's id, (conversation id, its rows) and the conversation's stored values
-        (occurred_at, agent_id, team_id, channel). The same rows, without reading back the
-        conversations, scorecards and verdicts just written (a third of an ingest's writing)."""
-        if not entries:
-            return
-        table = ConversationRow.__table__
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("copy_id"))
-            .values(
-                scorecard_id=bindparam("copy_card"),
-                listening_score=bindparam("copy_score"),
-                emotion=bindparam("copy_emotion"),
-                escalated=bindparam("copy_escalated"),
-                felt_heard=bindparam("copy_felt_heard"),
-            )
-            .execution_options(synchronize_session=False),
-            [
-                {
-                    "copy_id": conversation_id,
-                    "copy_card": card_id,
-                    "copy_score": card.listening_score,
-                    "copy_emotion": card.emotion,
-                    "copy_escalated": card.escalated,
-                    "copy_felt_heard": card.felt_heard,
-                }
-                for card_id, (conversation_id, card), _ in entries
-            ],
-        )
-        copies = ConversationVerdictRow.__table__
-        gone = [
-            conversation_id for _, (conversation_id, _), _ in entries if conversation_id in stale
-        ]
-        _delete_copies(session, copies, gone)
-        rows = [
-            {
-                "behaviour": behaviour,
-                "verdict": verdict,
-                "occurred_at": values["occurred_at"],
-                "conversation_id": conversation_id,
-                "agent_id": values["agent_id"],
-                "team_id": values["team_id"],
-                "channel": values["channel"],
-                "scorecard_id": card_id,
-                "listening_score": card.listening_score,
-            }
-            for card_id, (conversation_id, card), values in entries
-            for behaviour, _, verdict, _ in card.verdicts
-            if verdict in ("done", "missed")
-        ]
-        # in key order, as _copy_current writes them
-        rows.sort(key=itemgetter(*(c.name for c in copies.primary_key)))
-        write_rows(session, copies, rows)
-        _write_component_copies(
-            session,
-            [(conversation_id, card.components) for _, (conversation_id, card), _ in entries],
-            gone,
-        )
-
-    @staticmethod
-    def _copy_current(session: Session, conversation_ids: list[int]) -> None:
-        """Copy the current scorecard's id, Listening Score and done and missed verdicts of
-        these conversations (with the conversation's time, agent, team and channel) to where
-        conversation filters read them by index: `conversations.scorecard_id` and
-        `.listening_score`, and `conversation_verdicts` (migration 0005 fills both the same
-        way); its component scores to `conversation_components` (as migration 0007); and its
-        emotion, escalation and felt-heard probability to `conversations` (as migration 0014).
-        Run after their scorecards or their columns change."""
-        table = ConversationRow.__table__
-        copies = ConversationVerdictRow.__table__
-        for chunk in range(0, len(conversation_ids), 500):
-            ids = conversation_ids[chunk : chunk + 500]
-            current = and_(
-                ScorecardRow.conversation_id == table.c.id, ScorecardRow.current.is_(True)
-            )
-            session.execute(
-                update(table)
-                .where(table.c.id.in_(ids))
-                .values(
-                    {
-                        column: select(ScorecardRow.__table__.c[source])
-                        .where(current)
-                        .scalar_subquery()
-                        for column, source in CURRENT_COPIES.items()
-                    }
-                )
-            )
-            _delete_copies(session, copies, ids)
-            session.execute(
-                insert(copies).from_select(
-                    [
-                        "behaviour",
-                        "verdict",
-                        "occurred_at",
-                        "conversation_id",
-                        "agent_id",
-                        "team_id",
-                        "channel",
-                        "scorecard_id",
-                        "listening_score",
-                    ],
-                    select(
-                        VerdictRow.behaviour,
-                        VerdictRow.verdict,
-                        ConversationRow.occurred_at,
-                        ConversationRow.id,
-                        ConversationRow.agent_id,
-                        ConversationRow.team_id,
-                        ConversationRow.channel,
-                        ScorecardRow.id,
-                        ScorecardRow.listening_score,
-                    )
-                    .join(
-                        ScorecardRow,
-                        and_(
-                            ScorecardRow.conversation_id == ConversationRow.id,
-                            ScorecardRow.current.is_(True),
-                        ),
-                    )
-                    .join(VerdictRow, VerdictRow.scorecard_id == ScorecardRow.id)
-                    .where(ConversationRow.id.in_(ids), VerdictRow.verdict.in_(["done", "missed"]))
-                    # in key order: on PostgreSQL a behaviour's rows then sit together on disk
-                    .order_by(
-                        VerdictRow.behaviour,
-                        VerdictRow.verdict,
-                        ConversationRow.occurred_at,
-                        ConversationRow.id,
-                    ),
-                )
-            )
-            scores: dict[int, list[tuple[str, float | None]]] = defaultdict(list)
-            for conversation_id, component, score in session.execute(
-                select(ConversationRow.id, ComponentScoreRow.component, ComponentScoreRow.score)
-                .join(
-                    ComponentScoreRow,
-                    ComponentScoreRow.scorecard_id == ConversationRow.scorecard_id,
-                )
-                .where(ConversationRow.id.in_(ids))
-            ):
-                scores[conversation_id].append((component, score))
-            _write_component_copies(session, list(scores.items()), ids)
-
-    def _contributions(self, session: Session, conversation_ids: list[int]) -> Rollup:
-        """What these conversations add to the rollups now: ("daily_scores", (day, agent, team,
-        channel, component)) → [conversations, scored, total] and ("daily_verdicts", (day,
-        agent, team, channel, behaviour)) → [judged, done, findings]."""
-        found: Rollup = defaultdict(lambda: [0, 0, 0])
-        for chunk in range(0, len(conversation_ids), 500):
-            ids = conversation_ids[chunk : chunk + 500]
-            current = aliased(ScorecardRow)
-            rows = session.execute(
-                select(
-                    ConversationRow.occurred_at,
-                    ConversationRow.agent_id,
-                    ConversationRow.team_id,
-                    ConversationRow.channel,
-                    current.id,
-                    current.listening_score,
-                )
-                .outerjoin(
-                    current,
-                    and_(current.conversation_id == ConversationRow.id, current.current.is_(True)),
-                )
-                .where(ConversationRow.id.in_(ids))
-            ).all()
-            verdicts: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
-            card_ids = [r[4] for r in rows if r[4] is not None]
-            components = self._components(session, card_ids)
-            for card_id, behaviour, verdict, findings in self._judged(session, card_ids):
-                verdicts[card_id].append((behaviour, verdict, findings))
-            for occurred, agent_id, team_id, channel, card_id, score in rows:
-                _contribute(
-                    found,
-                    (occurred.date(), agent_id or 0, team_id or 0, channel),
-                    score,
-                    components.get(card_id or 0, {}).items(),
-                    verdicts.get(card_id or 0, []),
-                )
-        return found
-
-    def _roll(self, session: Session, before: Rollup, after: Rollup) -> None:
-        """Move the rollups from the `before` contributions of some conversations to their
-        `after` ones (an upsert per changed group; emptied groups are deleted)."""
-        changes: dict[tuple[str, tuple[Any, ...]], list[float]] = {}
-        for sign, contributions in ((-1, before), (1, after)):
-            for key, numbers in contributions.items():
-                into = changes.setdefault(key, [0, 0, 0])
-                for i, number in enumerate(numbers):
-                    into[i] += sign * number
-        for name, (row, keys, counts) in ROLLUPS.items():
-            values = []
-            shrank = False
-            for (table_name, key), numbers in sorted(changes.items(), key=_rollup_order):
-                if table_name == name and any(numbers):
-                    values.append(
-                        dict(zip(keys, key, strict=True)) | dict(zip(counts, numbers, strict=False))
-                    )
-                    shrank = shrank or numbers[0] < 0
-            write_rows(session, row.__table__, values, keys=keys, adds=counts)
-            if shrank:  # only a conversation scored again or moved empties a group
-                session.execute(delete(row).where(row.__table__.c[counts[0]] <= 0))
 
     def _team_id(self, session: Session, name: str) -> int:
         query = select(TeamRow.id).where(TeamRow.name == name)
@@ -1072,7 +762,7 @@ class Store:
                 ).all()
                 conversations = [Conversation.model_validate_json(body) for _, body in rows]
                 cards = self._score_cards(conversations, [body for _, body in rows], analyzer)
-                before = self._contributions(
+                before = rollups.contributions(
                     session, [conversation_id for conversation_id, _ in rows]
                 )
                 self._add_scorecards(
@@ -1084,182 +774,18 @@ class Store:
                     version,
                     replace=[conversation_id for conversation_id, _ in rows],
                 )
-                self._copy_current(session, [conversation_id for conversation_id, _ in rows])
-                self._roll(
+                copy_current(session, [conversation_id for conversation_id, _ in rows])
+                rollups.roll(
                     session,
                     before,
-                    self._contributions(session, [conversation_id for conversation_id, _ in rows]),
+                    rollups.contributions(
+                        session, [conversation_id for conversation_id, _ in rows]
+                    ),
                 )
         if stale:
             with self._session() as session:
-                self._audit(session, user_id, "rescore", "conversation", None, f"{len(stale)}")
+                audit_log.write(session, user_id, "rescore", "conversation", None, f"{len(stale)}")
         return RescoreReport(checked=checked, rescored=len(stale))
-
-    # ------------------------------------------------------------------ scoping
-
-    @staticmethod
-    def _scoped(stmt: Select[Any], viewer: Viewer, rows: Any = ConversationRow) -> Select[Any]:
-        """`stmt` limited to the conversations the viewer may see (by the team and agent
-        columns of `rows`: conversations or their copied verdicts)."""
-        if viewer.role == UserRole.ADMIN:
-            return stmt
-        if viewer.role == UserRole.LEAD:
-            return stmt.where(rows.team_id.in_(viewer.team_ids or [-1]))
-        return stmt.where(rows.agent_id == (viewer.agent_id or -1))
-
-    @staticmethod
-    def _filter_rows(where: ConversationFilter) -> Any:
-        """The rows a query for `where` filters on: with a behaviour filter, the copied verdicts
-        of its first behaviour (`conversation_verdicts`, one row per conversation, read as one
-        range of its key), else `conversations`. Both hold the columns filters and charts read:
-        occurred_at, agent_id, team_id, channel, scorecard_id and listening_score."""
-        if where.done or where.missed:
-            return aliased(ConversationVerdictRow)
-        return ConversationRow
-
-    @staticmethod
-    def _row_id(rows: Any) -> Any:
-        """The conversation id column of `_filter_rows`' rows."""
-        return ConversationRow.id if rows is ConversationRow else rows.conversation_id
-
-    @staticmethod
-    def _filtered(stmt: Select[Any], where: ConversationFilter, rows: Any) -> Select[Any]:
-        if where.agent_id is not None:
-            stmt = stmt.where(rows.agent_id == where.agent_id)
-        if where.team_id is not None:
-            stmt = stmt.where(rows.team_id == where.team_id)
-        if where.channel is not None:
-            stmt = stmt.where(rows.channel == where.channel.value)
-        if where.start is not None:
-            stmt = stmt.where(rows.occurred_at >= to_db(where.start))
-        if where.end is not None:
-            stmt = stmt.where(rows.occurred_at < to_db(where.end))
-        if where.min_score is not None:
-            stmt = stmt.where(rows.listening_score >= where.min_score)
-        if where.max_score is not None:
-            stmt = stmt.where(rows.listening_score <= where.max_score)
-        key = Store._row_id(rows)
-        if where.search:
-            stmt = stmt.where(search.matches(key, where.search, direct=rows is ConversationRow))
-        stmt = stmt.where(*filters.conditions(where, key))
-        wanted = [
-            (v, b)
-            for v, behaviours in (("done", where.done), ("missed", where.missed))
-            for b in behaviours
-        ]
-        if wanted and rows is not ConversationRow:
-            verdict, behaviour = wanted.pop(0)
-            stmt = stmt.where(rows.behaviour == behaviour, rows.verdict == verdict)
-        for verdict, behaviour in wanted:
-            other = aliased(ConversationVerdictRow)
-            stmt = stmt.where(
-                exists().where(
-                    other.conversation_id == Store._row_id(rows),
-                    other.behaviour == behaviour,
-                    other.verdict == verdict,
-                )
-            )
-        return stmt
-
-    def _conversation_query(
-        self,
-        columns: Sequence[Any],
-        viewer: Viewer,
-        where: ConversationFilter,
-        rows: Any = None,
-        *,
-        conversations: bool = True,
-    ) -> Select[Any]:
-        """`columns` of the conversations the viewer may see matching `where`, filtered on
-        `rows` (from `_filter_rows(where)`; they may be named in `columns`). Copied verdict
-        rows are joined to `conversations` when `conversations` is true or a filter reads it;
-        when it is false, `columns` must name only columns of `rows` (a count or a chart reads
-        the copies alone)."""
-        rows = self._filter_rows(where) if rows is None else rows
-        stmt = select(*columns).select_from(rows)
-        joined = conversations or filters.reads_scorecard(where)
-        if joined and rows is not ConversationRow:
-            stmt = stmt.join(ConversationRow, ConversationRow.id == rows.conversation_id)
-        return self._filtered(self._scoped(stmt, viewer, rows), where, rows)
-
-    def _visible(self, session: Session, viewer: Viewer, conversation_id: int) -> ConversationRow:
-        stmt = self._scoped(
-            select(ConversationRow).where(ConversationRow.id == conversation_id), viewer
-        )
-        row = session.scalars(stmt).one_or_none()
-        if row is None:
-            raise NotFound(f"no conversation {conversation_id}", field="conversation_id")
-        return row
-
-    @staticmethod
-    def _rolls_up(where: ConversationFilter) -> bool:
-        """Whether `daily_scores` answers for `where`: no score, behaviour, search or
-        `heard.store.filters` filter, and dates (if any) at midnight, so whole days are in or
-        out."""
-        return (
-            where.min_score is None
-            and where.max_score is None
-            and not where.search
-            and not where.done
-            and not where.missed
-            and not filters.narrows(where)
-            and all(
-                moment is None or to_db(moment).time() == datetime.min.time()  # type: ignore[union-attr]
-                for moment in (where.start, where.end)
-            )
-        )
-
-    @staticmethod
-    def _by_days(
-        where: ConversationFilter,
-    ) -> tuple[ConversationFilter | None, list[ConversationFilter]]:
-        """`where` as the whole days (UTC) the rollups answer and the parts the conversations
-        must: (the filter of the whole days or None, the filters of the rest). A date that is
-        not at midnight leaves part of its day at the range's end; a score or behaviour filter
-        leaves it all to the conversations."""
-        start, end = to_db(where.start), to_db(where.end)
-        first = start if start is None else _midnight(start, up=True)
-        last = end if end is None else _midnight(end, up=False)
-        if first is not None and last is not None and first >= last:
-            return None, [where]
-        whole = where.model_copy(update={"start": first, "end": last})
-        if not Store._rolls_up(whole):
-            return None, [where]
-        parts = []
-        if start is not None and first != start:
-            parts.append(where.model_copy(update={"start": start, "end": first}))
-        if end is not None and last != end:
-            parts.append(where.model_copy(update={"start": last, "end": end}))
-        return whole, parts
-
-    @staticmethod
-    def _rollup_query(
-        columns: Sequence[Any], viewer: Viewer, where: ConversationFilter
-    ) -> Select[Any]:
-        """`daily_scores` rows the viewer may see (the conversations' team and agent, as
-        `_scoped`) matching `where` (which `_rolls_up`)."""
-        return Store._rollup_where(select(*columns), DailyScoreRow, viewer, where)
-
-    @staticmethod
-    def _rollup_where(
-        stmt: Select[Any], row: Any, viewer: Viewer, where: ConversationFilter
-    ) -> Select[Any]:
-        """`stmt` over a rollup table limited to what the viewer may see and `where`."""
-        if viewer.role == UserRole.LEAD:
-            stmt = stmt.where(row.team_id.in_(viewer.team_ids or [-1]))
-        elif viewer.role != UserRole.ADMIN:
-            stmt = stmt.where(row.agent_id == (viewer.agent_id or -1))
-        if where.agent_id is not None:
-            stmt = stmt.where(row.agent_id == where.agent_id)
-        if where.team_id is not None:
-            stmt = stmt.where(row.team_id == where.team_id)
-        if where.channel is not None:
-            stmt = stmt.where(row.channel == where.channel.value)
-        if where.start is not None:
-            stmt = stmt.where(row.day >= to_db(where.start).date())  # type: ignore[union-attr]
-        if where.end is not None:
-            stmt = stmt.where(row.day < to_db(where.end).date())  # type: ignore[union-attr]
-        return stmt
 
     # ------------------------------------------------------------------ conversations
 
@@ -1285,8 +811,8 @@ class Store:
         team = aliased(TeamRow)
         with self._session() as session:
             total = self._count(session, viewer, where)
-            source = self._filter_rows(where)
-            stmt = self._conversation_query(
+            source = scoping.filter_rows(where)
+            stmt = scoping.conversation_query(
                 [ConversationRow, AgentRow.name, AgentRow.external_id, team.name],
                 viewer,
                 where,
@@ -1297,7 +823,7 @@ class Store:
                 .outerjoin(team, team.id == ConversationRow.team_id)
                 .options(defer(ConversationRow.body))
             )
-            key = self._row_id(source)  # on the filtered rows' copies, so their index orders
+            key = scoping.row_id(source)  # on the filtered rows' copies, so their index orders
             found = stmt.order_by(*paging.ordering(order, source, key, backwards=backwards))
             if at is not None:
                 found = found.where(paging.beyond(order, source, key, at, backwards=backwards))
@@ -1307,7 +833,7 @@ class Store:
             if backwards:
                 rows.reverse()
             cards = [r[0].scorecard_id for r in rows if r[0].scorecard_id is not None]
-            components = self._components(session, cards)
+            components = scorecards.components(session, cards)
             items = [
                 self._summary(
                     row,
@@ -1336,35 +862,20 @@ class Store:
     def _count(self, session: Session, viewer: Viewer, where: ConversationFilter) -> int:
         """Conversations the viewer may see matching `where`: whole days from `daily_scores`,
         the rest from the conversations (or their copied verdicts)."""
-        whole, parts = self._by_days(where)
+        whole, parts = scoping.by_days(where)
         statements = [
-            self._conversation_query(
-                [func.count()], viewer, part, self._filter_rows(part), conversations=False
+            scoping.conversation_query(
+                [func.count()], viewer, part, scoping.filter_rows(part), conversations=False
             )
             for part in parts
         ]
         if whole is not None:
             statements.append(
-                self._rollup_query([func.sum(DailyScoreRow.conversations)], viewer, whole).where(
+                scoping.rollup_query([func.sum(DailyScoreRow.conversations)], viewer, whole).where(
                     DailyScoreRow.component == ""
                 )
             )
         return sum(int(session.scalar(stmt) or 0) for stmt in statements)
-
-    def _components(
-        self, session: Session, scorecard_ids: list[int]
-    ) -> dict[int, dict[str, float | None]]:
-        found: dict[int, dict[str, float | None]] = defaultdict(dict)
-        if scorecard_ids:
-            for sc, component, score in session.execute(
-                select(
-                    ComponentScoreRow.scorecard_id,
-                    ComponentScoreRow.component,
-                    ComponentScoreRow.score,
-                ).where(ComponentScoreRow.scorecard_id.in_(scorecard_ids))
-            ):
-                found[sc][component] = score
-        return found
 
     @staticmethod
     def _summary(
@@ -1399,7 +910,7 @@ class Store:
         """One conversation with its current scorecard, versions, notes and feedback; the view
         is written to the audit log."""
         with self._session() as session:
-            row = self._visible(session, viewer, conversation_id)
+            row = scoping.visible(session, viewer, conversation_id)
             agent = session.get(AgentRow, row.agent_id) if row.agent_id else None
             team = session.get(TeamRow, row.team_id) if row.team_id else None
             cards = session.scalars(
@@ -1408,7 +919,7 @@ class Store:
                 .order_by(ScorecardRow.id.desc())
             ).all()
             current = next((c for c in cards if c.current), None)
-            components = self._components(session, [current.id] if current else [])
+            components = scorecards.components(session, [current.id] if current else [])
             summary = self._summary(
                 row,
                 current.listening_score if current else None,
@@ -1416,16 +927,18 @@ class Store:
                 team.name if team else None,
                 components.get(current.id) if current else None,
             )
-            notes = self._notes(session, select(NoteRow).where(NoteRow.conversation_id == row.id))
+            notes = coaching_notes.note_records(
+                session, select(NoteRow).where(NoteRow.conversation_id == row.id)
+            )
             feedback = [
-                self._feedback(f)
+                surveys.record(f)
                 for f in session.scalars(
                     select(FeedbackRow)
                     .where(FeedbackRow.conversation_id == row.id)
                     .order_by(FeedbackRow.id)
                 )
             ]
-            self._audit(session, viewer.user_id, "view", "conversation", str(row.id), None)
+            audit_log.write(session, viewer.user_id, "view", "conversation", str(row.id), None)
             return ConversationDetail(
                 summary=summary,
                 conversation=Conversation.model_validate_json(row.body),
@@ -1551,1198 +1064,7 @@ class Store:
                 for t in teams
             ]
 
-    # ------------------------------------------------------------------ dashboards
-
-    def _period(self, by: Literal["day", "week"], column: Any = ConversationRow.occurred_at) -> Any:
-        if self.dialect == "sqlite":
-            if by == "day":
-                return func.date(column)
-            return func.date(column, "weekday 0", "-6 days")
-        return func.date(func.date_trunc(by, column))
-
-    def trends(
-        self,
-        viewer: Viewer,
-        where: ConversationFilter | None = None,
-        *,
-        by: Literal["day", "week"] = "week",
-    ) -> list[TrendPoint]:
-        """Per day or week (weeks start on Monday): conversations, mean Listening Score and
-        mean score per component."""
-        where = where or ConversationFilter()
-        sums: Sums = defaultdict(lambda: [0, 0, 0])
-        """(period, component) → [conversations, scored, total]; component "" is the score."""
-        whole, parts = self._by_days(where)
-        with self._session() as session:
-            if whole is not None:
-                self._rolled_trend_sums(session, viewer, whole, by, sums)
-            for part in parts:
-                self._trend_sums(session, viewer, part, by, sums)
-        points: dict[date, TrendPoint] = {}
-        for (p, component), (n, scored, total) in sums.items():
-            if component == "" and n:
-                points[p] = TrendPoint(
-                    period=p, conversations=int(n), listening_score=_mean(total, scored)
-                )
-        for (p, component), (_n, scored, total) in sums.items():
-            if component != "" and p in points:
-                points[p].components[component] = _mean(total, scored)
-        return [points[k] for k in sorted(points)]
-
-    def _rolled_trend_sums(
-        self,
-        session: Session,
-        viewer: Viewer,
-        where: ConversationFilter,
-        by: Literal["day", "week"],
-        sums: Sums,
-    ) -> None:
-        """Add `trends`' sums for `where` (which `_rolls_up`) from `daily_scores`."""
-        period = self._period(by, DailyScoreRow.day).label("period")
-        stmt = self._rollup_query(
-            [
-                period,
-                DailyScoreRow.component,
-                func.sum(DailyScoreRow.conversations),
-                func.sum(DailyScoreRow.scored),
-                func.sum(DailyScoreRow.total),
-            ],
-            viewer,
-            where,
-        ).group_by(period, DailyScoreRow.component)
-        for p, component, n, scored, total in session.execute(stmt):
-            _add(sums[(_as_date(p), component)], n, scored, total)
-
-    def _trend_sums(
-        self,
-        session: Session,
-        viewer: Viewer,
-        where: ConversationFilter,
-        by: Literal["day", "week"],
-        sums: Sums,
-    ) -> None:
-        """Add `trends`' sums for `where` from the conversations' copied current scores and
-        their scorecards' component scores."""
-        rows = self._filter_rows(where)
-        period = self._period(by, rows.occurred_at).label("period")
-        stmt = self._conversation_query(
-            [period, *_tally(rows.listening_score)], viewer, where, rows, conversations=False
-        )
-        for p, n, scored, total in session.execute(stmt.group_by(period)):
-            _add(sums[(_as_date(p), "")], n, scored, total)
-        layouts = _layouts(session)
-        if not layouts:
-            return
-        copies = ConversationComponentsRow.__table__
-        slots = [copies.c[f"s{i}"] for i in range(max(len(names) for names in layouts.values()))]
-        stmt = self._conversation_query(
-            [
-                period,
-                copies.c.layout_id,
-                func.count(),
-                *[f(slot) for slot in slots for f in (func.count, func.sum)],
-            ],
-            viewer,
-            where,
-            rows,
-            conversations=False,
-        ).join(copies, copies.c.conversation_id == self._row_id(rows))
-        for p, layout, n, *tallies in session.execute(stmt.group_by(period, copies.c.layout_id)):
-            for i, component in enumerate(layouts[layout]):
-                _add(sums[(_as_date(p), component)], n, tallies[2 * i], tallies[2 * i + 1])
-
-    def distribution(
-        self, viewer: Viewer, where: ConversationFilter | None = None, *, width: int = 10
-    ) -> Distribution:
-        """Conversations per band of `width` points (the last band holds 100)."""
-        where = where or ConversationFilter()
-        edges = list(range(0, 100, width))
-        counts = [0] * len(edges)
-        unscored = total = 0
-
-        def band(rows: Any) -> Any:  # the band's index, counted in the database
-            return case(
-                (rows.listening_score.is_(None), -1),
-                *[(rows.listening_score < low + width, i) for i, low in enumerate(edges[:-1])],
-                else_=len(edges) - 1,
-            ).label("band")
-
-        whole, parts = self._by_days(where) if width == BAND_WIDTH else (None, [where])
-        statements = []
-        if whole is not None:
-            statements.append(
-                self._rollup_where(
-                    select(DailyBandRow.band, func.sum(DailyBandRow.conversations)).group_by(
-                        DailyBandRow.band
-                    ),
-                    DailyBandRow,
-                    viewer,
-                    whole,
-                )
-            )
-        for part in parts:
-            rows = self._filter_rows(part)
-            statements.append(
-                self._conversation_query(
-                    [band(rows), func.count()], viewer, part, rows, conversations=False
-                ).group_by(text("band"))
-            )
-        with self._session() as session:
-            for stmt in statements:
-                for index, n in session.execute(stmt):
-                    total += n
-                    if index < 0:
-                        unscored += n
-                    else:
-                        counts[index] += n
-        return Distribution(
-            bins=[
-                DistributionBin(low=low, high=min(low + width, 100), conversations=n)
-                for low, n in zip(edges, counts, strict=True)
-            ],
-            unscored=unscored,
-            total=total,
-        )
-
-    def moments(
-        self,
-        viewer: Viewer,
-        where: ConversationFilter | None = None,
-        *,
-        limit: int = 5,
-        scan: int = 500,
-    ) -> Moments:
-        """The best and worst moments (positive and negative findings with their quote) of the
-        most recent `scan` conversations matching `where`; one per conversation and behaviour."""
-        where = where or ConversationFilter()
-        # candidates stay plain tuples (confidence, newest first, order, row, candidate); only
-        # the chosen become Moments, with their quotes
-        Candidate = tuple[float, float, int, Any, list[Any]]
-        found: dict[str, list[Candidate]] = {"positive": [], "negative": []}
-        with self._session() as session:
-            source = self._filter_rows(where)
-            stmt = self._conversation_query(
-                [
-                    ConversationRow.id,
-                    ConversationRow.agent_id,
-                    ConversationRow.occurred_at,
-                    ScorecardRow.moments,
-                    AgentRow.name,
-                    AgentRow.external_id,
-                ],
-                viewer,
-                where,
-                source,
-            )
-            stmt = stmt.outerjoin(ScorecardRow, ScorecardRow.id == ConversationRow.scorecard_id)
-            stmt = stmt.outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
-            key = self._row_id(source)
-            rows = session.execute(
-                stmt.order_by(source.occurred_at.desc(), key.desc()).limit(scan)
-            ).all()
-            for row in rows:
-                if row[3] is None:
-                    continue
-                stamp = from_db(row[2]).timestamp()  # type: ignore[union-attr]
-                for candidate in orjson.loads(row[3]):  # see moment_candidates
-                    into = found[candidate[2]]
-                    into.append((candidate[3], stamp, len(into), row, candidate))
-
-            def top(candidates: list[Candidate]) -> list[tuple[Any, list[Any]]]:
-                ranked = sorted(candidates, key=lambda m: (-m[0], -m[1], m[2]))
-                chosen: list[tuple[Any, list[Any]]] = []
-                used: set[int] = set()
-                for _, _, _, row, candidate in ranked:  # prefer different conversations
-                    if row[0] not in used:
-                        chosen.append((row, candidate))
-                        used.add(row[0])
-                    if len(chosen) == limit:
-                        break
-                return chosen
-
-            chosen = {polarity: top(candidates) for polarity, candidates in found.items()}
-            wanted = sorted({row[0] for picks in chosen.values() for row, _ in picks})
-            turns = {
-                row_id: [t["text"] for t in orjson.loads(body).get("turns", [])]
-                for row_id, body in session.execute(
-                    select(ConversationRow.id, ConversationRow.body).where(
-                        ConversationRow.id.in_(wanted)
-                    )
-                )
-            }
-
-        def moment(row: Any, candidate: list[Any]) -> Moment:
-            behaviour, component, polarity, confidence, turn, start, end, explanation = candidate
-            return Moment(
-                conversation_id=row[0],
-                agent_id=row[1],
-                agent=row[4] or row[5],
-                occurred_at=from_db(row[2]),  # type: ignore[arg-type]
-                behaviour=behaviour,
-                component=component,
-                polarity=polarity,
-                turn=turn,
-                start=start,
-                end=end,
-                quote=turns[row[0]][turn][start:end],
-                explanation=explanation,
-                confidence=confidence,
-            )
-
-        best = [moment(*pick) for pick in chosen["positive"]]
-        worst = [moment(*pick) for pick in chosen["negative"]]
-        return Moments(best=best, worst=worst)
-
-    # ------------------------------------------------------------------ coaching notes
-
-    def _notes(self, session: Session, stmt: Select[Any]) -> list[Note]:
-        rows = session.scalars(stmt.order_by(NoteRow.created_at, NoteRow.id)).all()
-        if not rows:
-            return []
-        users = dict(session.execute(select(UserRow.id, UserRow.name)).all())
-        emails = dict(session.execute(select(UserRow.id, UserRow.email)).all())
-        turns = quotes.turn_texts(session, {r.conversation_id for r in rows if r.turn is not None})
-        events: dict[int, list[NoteEvent]] = defaultdict(list)
-        for event in session.scalars(
-            select(NoteEventRow)
-            .where(NoteEventRow.note_id.in_([r.id for r in rows]))
-            .order_by(NoteEventRow.at, NoteEventRow.id)
-        ):
-            events[event.note_id].append(
-                NoteEvent(
-                    id=event.id,
-                    user_id=event.user_id,
-                    user=users.get(event.user_id) or emails.get(event.user_id),
-                    kind=NoteEventKind(event.kind),
-                    text=event.text,
-                    at=from_db(event.at),  # type: ignore[arg-type]
-                )
-            )
-        return [
-            Note(
-                id=r.id,
-                conversation_id=r.conversation_id,
-                turn=r.turn,
-                span_start=r.span_start,
-                span_end=r.span_end,
-                author_id=r.author_id,
-                author=users.get(r.author_id) or emails.get(r.author_id),
-                agent_id=r.agent_id,
-                text=r.text,
-                status=NoteStatus(r.status),
-                created_at=from_db(r.created_at),  # type: ignore[arg-type]
-                updated_at=from_db(r.updated_at),  # type: ignore[arg-type]
-                events=events.get(r.id, []),
-                quote=quotes.quoted(
-                    turns.get(r.conversation_id, []), r.turn, r.span_start, r.span_end
-                ),
-            )
-            for r in rows
-        ]
-
-    def _note(
-        self, session: Session, viewer: Viewer, note_id: int
-    ) -> tuple[NoteRow, ConversationRow]:
-        note = session.get(NoteRow, note_id)
-        if note is None:
-            raise NotFound(f"no note {note_id}", field="note_id")
-        try:
-            conversation = self._visible(session, viewer, note.conversation_id)
-        except NotFound:
-            raise NotFound(f"no note {note_id}", field="note_id") from None
-        return note, conversation
-
-    def _note_event(
-        self,
-        session: Session,
-        note: NoteRow,
-        viewer: Viewer,
-        kind: NoteEventKind,
-        text: str | None,
-        *,
-        detail: str | None = None,
-    ) -> None:
-        """Record an event of a note (its `text` redacted as the store redacts), audited with
-        `detail` or what redaction replaced in `text`."""
-        if viewer.user_id is None:
-            raise Forbidden("coaching notes need a signed-in user")
-        if text is not None:
-            text, detail = free_text(text, redact=self.redact)
-        stamp = now()
-        session.add(
-            NoteEventRow(
-                note_id=note.id, user_id=viewer.user_id, kind=kind.value, text=text, at=stamp
-            )
-        )
-        note.updated_at = stamp
-        self._audit(session, viewer.user_id, kind.value, "note", str(note.id), detail)
-
-    def create_note(
-        self,
-        viewer: Viewer,
-        conversation_id: int,
-        *,
-        text: str,
-        turn: int | None = None,
-        span_start: int | None = None,
-        span_end: int | None = None,
-    ) -> Note:
-        """A lead's (or admin's) coaching note on a conversation, a turn, or a span of a turn."""
-        if not text.strip():
-            raise Invalid("a note needs some text", field="text")
-        text, detail = free_text(text, redact=self.redact)
-        with self._session() as session:
-            conversation = self._visible(session, viewer, conversation_id)
-            if viewer.role == UserRole.AGENT or viewer.user_id is None:
-                raise Forbidden("only leads and admins write coaching notes")
-            # heard JSON leaves out an empty list of turns (a live call that ended unheard)
-            turns = [t["text"] for t in orjson.loads(conversation.body).get("turns", [])]
-            if turn is not None and not 0 <= turn < len(turns):
-                raise Invalid(
-                    f"turn {turn} is not in the conversation (0–{len(turns) - 1})"
-                    if turns
-                    else f"turn {turn} is not in the conversation: it has no turns",
-                    field="turn",
-                )
-            if (span_start is None) != (span_end is None):
-                raise Invalid("give both span_start and span_end, or neither", field="span_start")
-            if span_start is not None and span_end is not None:
-                if turn is None:
-                    raise Invalid("a span needs its turn", field="turn")
-                if not 0 <= span_start <= span_end <= len(turns[turn]):
-                    raise Invalid(
-                        f"span {span_start}–{span_end} is outside turn {turn} "
-                        f"(0–{len(turns[turn])})",
-                        field="span_end",
-                    )
-            stamp = now()
-            note = NoteRow(
-                conversation_id=conversation.id,
-                turn=turn,
-                span_start=span_start,
-                span_end=span_end,
-                author_id=viewer.user_id,
-                agent_id=conversation.agent_id,
-                text=text,
-                status=NoteStatus.OPEN.value,
-                created_at=stamp,
-                updated_at=stamp,
-            )
-            session.add(note)
-            session.flush()
-            self._note_event(session, note, viewer, NoteEventKind.CREATED, None, detail=detail)
-            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
-
-    def get_note(self, viewer: Viewer, note_id: int) -> Note:
-        with self._session() as session:
-            note, _ = self._note(session, viewer, note_id)
-            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
-
-    def list_notes(
-        self,
-        viewer: Viewer,
-        *,
-        conversation_id: int | None = None,
-        status: NoteStatus | None = None,
-        agent_id: int | None = None,
-    ) -> list[Note]:
-        with self._session() as session:
-            visible = self._scoped(select(ConversationRow.id), viewer)
-            stmt = select(NoteRow).where(NoteRow.conversation_id.in_(visible))
-            if conversation_id is not None:
-                self._visible(session, viewer, conversation_id)  # NotFound unless visible
-                stmt = stmt.where(NoteRow.conversation_id == conversation_id)
-            if status is not None:
-                stmt = stmt.where(NoteRow.status == status.value)
-            if agent_id is not None:
-                stmt = stmt.where(NoteRow.agent_id == agent_id)
-            return self._notes(session, stmt)
-
-    def reply_to_note(self, viewer: Viewer, note_id: int, *, text: str) -> Note:
-        if not text.strip():
-            raise Invalid("a reply needs some text", field="text")
-        with self._session() as session:
-            note, _ = self._note(session, viewer, note_id)
-            self._note_event(session, note, viewer, NoteEventKind.REPLY, text)
-            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
-
-    def edit_note(self, viewer: Viewer, note_id: int, *, text: str) -> Note:
-        if not text.strip():
-            raise Invalid("a note needs some text", field="text")
-        with self._session() as session:
-            note, _ = self._note(session, viewer, note_id)
-            if note.author_id != viewer.user_id and not viewer.is_admin:
-                raise Forbidden("only the note's author or an admin may edit it")
-            note.text, detail = free_text(text, redact=self.redact)
-            self._note_event(session, note, viewer, NoteEventKind.EDITED, None, detail=detail)
-            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
-
-    def delete_note(self, viewer: Viewer, note_id: int) -> None:
-        with self._session() as session:
-            note, _ = self._note(session, viewer, note_id)
-            if note.author_id != viewer.user_id and not viewer.is_admin:
-                raise Forbidden("only the note's author or an admin may delete it")
-            session.execute(delete(NoteEventRow).where(NoteEventRow.note_id == note.id))
-            session.delete(note)
-            self._audit(session, viewer.user_id, "delete", "note", str(note_id), None)
-
-    def respond_to_note(
-        self,
-        viewer: Viewer,
-        note_id: int,
-        *,
-        status: Literal[NoteStatus.ACKNOWLEDGED, NoteStatus.DISPUTED],
-        text: str | None = None,
-    ) -> Note:
-        """The agent the note is for acknowledges or disputes it (from open; a disputed note may
-        still be acknowledged)."""
-        with self._session() as session:
-            note, _ = self._note(session, viewer, note_id)
-            if viewer.role != UserRole.AGENT or viewer.agent_id != note.agent_id:
-                raise Forbidden("only the agent the note is for may acknowledge or dispute it")
-            allowed = {
-                NoteStatus.ACKNOWLEDGED: {NoteStatus.OPEN, NoteStatus.DISPUTED},
-                NoteStatus.DISPUTED: {NoteStatus.OPEN},
-            }[status]
-            if NoteStatus(note.status) not in allowed:
-                raise Conflict(
-                    f"the note is {note.status}; it cannot become {status.value}", field="status"
-                )
-            note.status = status.value
-            kind = (
-                NoteEventKind.ACKNOWLEDGED
-                if status == NoteStatus.ACKNOWLEDGED
-                else NoteEventKind.DISPUTED
-            )
-            self._note_event(session, note, viewer, kind, text)
-            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
-
-    def resolve_note(self, viewer: Viewer, note_id: int, *, text: str | None = None) -> Note:
-        """A lead (or admin) closes a note, settling a dispute."""
-        with self._session() as session:
-            note, _ = self._note(session, viewer, note_id)
-            if viewer.role == UserRole.AGENT:
-                raise Forbidden("only leads and admins resolve notes")
-            if note.status == NoteStatus.RESOLVED.value:
-                raise Conflict("the note is already resolved", field="status")
-            note.status = NoteStatus.RESOLVED.value
-            self._note_event(session, note, viewer, NoteEventKind.RESOLVED, text)
-            return self._notes(session, select(NoteRow).where(NoteRow.id == note.id))[0]
-
-    # ------------------------------------------------------------------ feedback
-
-    @staticmethod
-    def _feedback(row: FeedbackRow) -> Feedback:
-        return Feedback(
-            id=row.id,
-            conversation_id=row.conversation_id,
-            csat=row.csat,
-            felt_heard=row.felt_heard,
-            comment=row.comment,
-            submitted_at=from_db(row.submitted_at),  # type: ignore[arg-type]
-            edited_at=from_db(row.edited_at),
-        )
-
-    def submit_feedback(
-        self,
-        conversation_id: int,
-        *,
-        csat: int | None,
-        felt_heard: int | None,
-        comment: str | None = None,
-        edit_window: timedelta = timedelta(hours=1),
-    ) -> Feedback:
-        """The customer's survey answer (the caller has checked the signed survey link). A
-        conversation takes one: a second replaces the first within `edit_window` of it (the
-        answer's `edited_at` is set) and is refused (Conflict) after."""
-        for field, value in (("csat", csat), ("felt_heard", felt_heard)):
-            if value is not None and not 1 <= value <= 5:
-                raise Invalid(f"{field} must be 1 to 5, got {value}", field=field)
-        if csat is None and felt_heard is None and not (comment or "").strip():
-            raise Invalid("the survey is empty", field="csat")
-        answer, redacted = free_text((comment or "").strip(), redact=self.redact)
-        args = (conversation_id, csat, felt_heard, answer or None, edit_window, redacted)
-        try:
-            return self._answer_survey(*args)
-        except IntegrityError:  # another first answer came in at once: this one replaces it
-            return self._answer_survey(*args)
-
-    def _answer_survey(
-        self,
-        conversation_id: int,
-        csat: int | None,
-        felt_heard: int | None,
-        comment: str | None,
-        edit_window: timedelta,
-        redacted: str | None,
-    ) -> Feedback:
-        with self._session() as session:
-            if session.get(ConversationRow, conversation_id) is None:
-                raise NotFound(f"no conversation {conversation_id}", field="conversation_id")
-            row = surveys.answer(
-                session,
-                conversation_id,
-                csat=csat,
-                felt_heard=felt_heard,
-                comment=comment,
-                edit_window=edit_window,
-            )
-            action = "edit" if row.edited_at else "submit"
-            detail = with_note(f"conversation {conversation_id}", redacted)
-            self._audit(session, None, action, "feedback", str(row.id), detail)
-            return self._feedback(row)
-
-    def survey_answer(self, conversation_id: int) -> Feedback | None:
-        """The conversation's one survey answer, if it has one (answers from before migration
-        0009, several a conversation, are not it)."""
-        with self._session() as session:
-            row = surveys.answered(session, conversation_id)
-            return None if row is None else self._feedback(row)
-
-    def felt_heard_answers(self) -> list[tuple[Conversation, Scorecard | None, int]]:
-        """Every conversation rated on "did you feel heard?" (1–5) with its current scorecard
-        and the rating, in the whole store: what `heard train --task outcome` fits a team's
-        outcome model on (the CLI's system access; no viewer)."""
-        with self._session() as session:
-            return [
-                (
-                    Conversation.model_validate_json(body),
-                    None if card is None else Scorecard.model_validate_json(card),
-                    rating,
-                )
-                for body, card, rating in surveys.felt_heard_answers(session)
-            ]
-
-    def list_feedback(
-        self, viewer: Viewer, where: ConversationFilter | None = None, *, limit: int = 200
-    ) -> list[Feedback]:
-        where = where or ConversationFilter()
-        with self._session() as session:
-            source = self._filter_rows(where)
-            ids = self._conversation_query(
-                [self._row_id(source)], viewer, where, source, conversations=False
-            )
-            rows = session.scalars(
-                select(FeedbackRow)
-                .where(FeedbackRow.conversation_id.in_(ids))
-                .order_by(FeedbackRow.submitted_at.desc(), FeedbackRow.id.desc())
-                .limit(limit)
-            )
-            return [self._feedback(r) for r in rows]
-
-    def feedback_pairs(
-        self, viewer: Viewer, where: ConversationFilter | None = None
-    ) -> list[FeedbackPair]:
-        """Listening Score beside the customer's answers, one pair per survey."""
-        where = where or ConversationFilter()
-        with self._session() as session:
-            stmt = self._conversation_query(
-                [
-                    ConversationRow.id,
-                    ConversationRow.listening_score,
-                    FeedbackRow.csat,
-                    FeedbackRow.felt_heard,
-                ],
-                viewer,
-                where,
-            )
-            stmt = stmt.join(FeedbackRow, FeedbackRow.conversation_id == ConversationRow.id)
-            return [
-                FeedbackPair(conversation_id=i, listening_score=s, csat=c, felt_heard=f)
-                for i, s, c, f in session.execute(stmt.order_by(FeedbackRow.id))
-            ]
-
-    # ------------------------------------------------------------------ recognition
-
-    def recognition(
-        self,
-        viewer: Viewer,
-        *,
-        week: date,
-        team_id: int | None = None,
-        limit: int = 5,
-        min_conversations: int | None = None,
-    ) -> Recognition:
-        """Listeners of the week starting `week` (moved back to its Monday): by mean score and
-        by improvement on the week before, each needing `min_conversations` in the week (and
-        the week before, for improvement); an improvement is listed only when its 95% interval
-        (Welch, heard.numbers) lies above 0, so a decliner or noise is never "most improved".
-        A badge per behaviour goes to the agent who did it in the largest share of their
-        conversations, having done it in at least `min_conversations` of them."""
-        minimum = min_conversations or self.recognition_min_conversations
-        monday = week - timedelta(days=week.weekday())
-        start = datetime.combine(monday, datetime.min.time())
-        where = ConversationFilter(team_id=team_id, start=start, end=start + timedelta(days=7))
-        before = ConversationFilter(team_id=team_id, start=start - timedelta(days=7), end=start)
-        with self._session() as session:
-            names = {
-                a.id: (a.name or a.external_id, t)
-                for a, t in session.execute(
-                    select(AgentRow, TeamRow.name).outerjoin(
-                        TeamRow, TeamRow.id == AgentRow.team_id
-                    )
-                )
-            }
-
-            def means(filter_: ConversationFilter) -> dict[int, tuple[int, float]]:
-                if self._rolls_up(filter_):
-                    rolled = (
-                        self._rollup_query(
-                            [
-                                DailyScoreRow.agent_id,
-                                func.sum(DailyScoreRow.scored),
-                                func.sum(DailyScoreRow.total),
-                            ],
-                            viewer,
-                            filter_,
-                        )
-                        .where(DailyScoreRow.component == "", DailyScoreRow.agent_id != 0)
-                        .group_by(DailyScoreRow.agent_id)
-                    )
-                    return {
-                        a: (int(n), float(total) / int(n))
-                        for a, n, total in session.execute(rolled)
-                        if n
-                    }
-                rows = self._filter_rows(filter_)
-                stmt = self._conversation_query(
-                    [rows.agent_id, func.count(), func.avg(rows.listening_score)],
-                    viewer,
-                    filter_,
-                    rows,
-                    conversations=False,
-                )
-                stmt = stmt.where(
-                    rows.agent_id.is_not(None), rows.listening_score.is_not(None)
-                ).group_by(rows.agent_id)
-                return {a: (n, float(m)) for a, n, m in session.execute(stmt)}
-
-            def spreads(filter_: ConversationFilter) -> dict[int, tuple[int, float, float]]:
-                """Per agent: (conversations, mean, sample variance) of the scores, for the
-                improvement's interval (the rollups keep no sums of squares)."""
-                rows = self._filter_rows(filter_)
-                score = rows.listening_score
-                stmt = self._conversation_query(
-                    [rows.agent_id, func.count(score), func.sum(score), func.sum(score * score)],
-                    viewer,
-                    filter_,
-                    rows,
-                    conversations=False,
-                )
-                stmt = stmt.where(rows.agent_id.is_not(None), score.is_not(None))
-                return {
-                    a: (int(n), float(t) / int(n), rules.variance(int(n), float(t), float(q)))
-                    for a, n, t, q in session.execute(stmt.group_by(rows.agent_id))
-                    if n
-                }
-
-            this_week, last_week = means(where), means(before)
-            ranked = {a for a, (n, _) in this_week.items() if n >= minimum}
-            compared = {a for a in ranked if a in last_week and last_week[a][0] >= minimum}
-            now_spread = spreads(where) if compared else {}
-            then_spread = spreads(before) if compared else {}
-            intervals: dict[int, tuple[float, float]] = {}
-            for a in compared:
-                if a in now_spread and a in then_spread:
-                    found = rules.difference_interval(then_spread[a], now_spread[a])
-                    if found is not None:
-                        intervals[a] = found
-            listeners = [
-                Listener(
-                    agent_id=agent,
-                    agent=names.get(agent, (None, None))[0],
-                    team=names.get(agent, (None, None))[1],
-                    conversations=n,
-                    mean_score=round(mean, 2),
-                    previous_mean=None if agent not in last_week else round(last_week[agent][1], 2),
-                    previous_conversations=last_week.get(agent, (0, 0.0))[0],
-                    improvement=None
-                    if agent not in compared
-                    else round(mean - last_week[agent][1], 2),
-                    improvement_low=None
-                    if agent not in intervals
-                    else round(intervals[agent][0], 2),
-                    improvement_high=None
-                    if agent not in intervals
-                    else round(intervals[agent][1], 2),
-                )
-                for agent, (n, mean) in this_week.items()
-                if agent in ranked
-            ]
-            by_score = sorted(listeners, key=lambda x: (-x.mean_score, x.agent_id))[:limit]
-            by_improvement = sorted(
-                (x for x in listeners if rules.improved(intervals.get(x.agent_id))),
-                key=lambda x: (-(x.improvement_low or 0), -(x.improvement or 0), x.agent_id),
-            )[:limit]
-            tally: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-            if self._rolls_up(where):
-                rolled = (
-                    select(
-                        DailyVerdictRow.behaviour,
-                        DailyVerdictRow.agent_id,
-                        func.sum(DailyVerdictRow.judged),
-                        func.sum(DailyVerdictRow.done),
-                        func.sum(DailyVerdictRow.findings),
-                    )
-                    .where(
-                        DailyVerdictRow.behaviour.in_(list(BADGES.values())),
-                        DailyVerdictRow.agent_id != 0,
-                    )
-                    .group_by(DailyVerdictRow.behaviour, DailyVerdictRow.agent_id)
-                )
-                for behaviour, agent, n, done, findings in session.execute(
-                    self._rollup_where(rolled, DailyVerdictRow, viewer, where)
-                ):
-                    tally[(behaviour, agent)] = [int(n), int(done), int(findings)]
-            else:
-                self._tally_verdicts(session, viewer, where, tally)
-            rates: dict[str, list[tuple[float, int, int, int, int]]] = defaultdict(list)
-            for (behaviour, agent), (n, done, findings) in tally.items():
-                if n >= minimum and done >= minimum:
-                    rates[behaviour].append((done / n, done, findings, agent, n))
-            badges = []
-            for badge, behaviour in BADGES.items():
-                leaders = sorted(rates[behaviour], key=lambda r: (-r[0], -r[1], r[3]))
-                if leaders:
-                    rate, done, findings, agent, judged = leaders[0]
-                    badges.append(
-                        Badge(
-                            badge=badge,
-                            behaviour=behaviour,
-                            agent_id=agent,
-                            agent=names.get(agent, (None, None))[0],
-                            rate=round(rate, 3),
-                            findings=findings,
-                            done=done,
-                            judged=judged,
-                        )
-                    )
-        return Recognition(
-            week=monday,
-            min_conversations=minimum,
-            by_score=by_score,
-            by_improvement=by_improvement,
-            badges=badges,
-        )
-
-    def _tally_verdicts(
-        self,
-        session: Session,
-        viewer: Viewer,
-        where: ConversationFilter,
-        tally: dict[tuple[str, int], list[int]],
-    ) -> None:
-        """Badge behaviours' (judged, done, findings) per agent from the scorecards."""
-        # the week's scorecards first (by date), then their verdicts by key: a join lets the
-        # planner start from every verdict of the behaviours instead
-        rows = self._filter_rows(where)
-        stmt = self._conversation_query(
-            [rows.scorecard_id, rows.agent_id], viewer, where, rows, conversations=False
-        )
-        agent_of = dict(
-            session.execute(
-                stmt.where(rows.scorecard_id.is_not(None), rows.agent_id.is_not(None))
-            ).all()
-        )
-        judged = self._judged(session, list(agent_of), behaviours=list(BADGES.values()))
-        for card_id, behaviour, verdict, findings in judged:
-            _count(tally[(behaviour, agent_of[card_id])], verdict, findings)
-
-    @staticmethod
-    def _judged(
-        session: Session, card_ids: list[int], *, behaviours: list[str] | None = None
-    ) -> Iterator[tuple[int, str, str, int]]:
-        """(scorecard id, behaviour, verdict, findings) of the done and missed verdicts of
-        these scorecards (of `behaviours` only, when given), 500 scorecards per query."""
-        for chunk in range(0, len(card_ids), 500):
-            stmt = select(
-                VerdictRow.scorecard_id,
-                VerdictRow.behaviour,
-                VerdictRow.verdict,
-                VerdictRow.findings,
-            ).where(VerdictRow.scorecard_id.in_(card_ids[chunk : chunk + 500]))
-            if behaviours is not None:
-                stmt = stmt.where(VerdictRow.behaviour.in_(behaviours))
-            yield from session.execute(stmt.where(VerdictRow.verdict.in_(["done", "missed"])))
-
-    # ------------------------------------------------------------------ audit
-
-    @staticmethod
-    def _audit(
-        session: Session,
-        user_id: int | None,
-        action: str,
-        object_type: str,
-        object_id: str | None,
-        detail: str | None,
-    ) -> None:
-        session.add(
-            AuditRow(
-                at=now(),
-                user_id=user_id,
-                action=action,
-                object_type=object_type,
-                object_id=audit_object_id(object_id),
-                detail=detail,
-            )
-        )
-
-    def audit(
-        self,
-        *,
-        user_id: int | None,
-        action: str,
-        object_type: str,
-        object_id: str | None = None,
-        detail: str | None = None,
-    ) -> None:
-        """Write one audit entry (the web layer records views the store does not see)."""
-        with self._session() as session:
-            self._audit(session, user_id, action, object_type, object_id, detail)
-
-    def list_audit(
-        self, viewer: Viewer, *, offset: int = 0, limit: int = 100, user_id: int | None = None
-    ) -> list[AuditEntry]:
-        if not viewer.is_admin:
-            raise Forbidden("only admins read the audit log")
-        with self._session() as session:
-            stmt = (
-                select(AuditRow, UserRow.email)
-                .outerjoin(UserRow, UserRow.id == AuditRow.user_id)
-                .order_by(AuditRow.id.desc())
-                .offset(offset)
-                .limit(limit)
-            )
-            if user_id is not None:
-                stmt = stmt.where(AuditRow.user_id == user_id)
-            return [
-                AuditEntry(
-                    id=row.id,
-                    at=from_db(row.at),  # type: ignore[arg-type]
-                    user_id=row.user_id,
-                    user=email,
-                    action=row.action,
-                    object_type=row.object_type,
-                    object_id=row.object_id,
-                    detail=row.detail,
-                )
-                for row, email in session.execute(stmt)
-            ]
-
-    # ------------------------------------------------------------------ users and tokens
-
-    def _user(self, session: Session, row: UserRow) -> UserRecord:
-        return self._user_record(row, credentials.links(session, [row])[row.id])
-
-    @staticmethod
-    def _user_record(row: UserRow, links: credentials.Links) -> UserRecord:
-        agent_id, teams = links
-        return UserRecord(
-            id=row.id,
-            email=row.email,
-            name=row.name,
-            role=UserRole(row.role),
-            active=row.active,
-            agent_id=agent_id,
-            team_ids=teams,
-            created_at=from_db(row.created_at),  # type: ignore[arg-type]
-        )
-
-    def create_user(
-        self,
-        email: str,
-        *,
-        role: UserRole,
-        password: str | None = None,
-        name: str | None = None,
-        agent_external_id: str | None = None,
-        teams: Iterable[str] = (),
-        by: int | None = None,
-    ) -> UserRecord:
-        """A user; an agent is linked to the agent row `agent_external_id` (created when new,
-        in the first of `teams`); a lead leads `teams` (created when new)."""
-        email = email.strip().lower()
-        if "@" not in email or len(email) > 320:
-            raise Invalid(f"{email!r} is not an email address", field="email")
-        if password is not None and len(password) < 8:
-            raise Invalid("a password needs at least 8 characters", field="password")
-        teams = [t.strip() for t in teams if t.strip()]
-        if agent_external_id is not None and role != UserRole.AGENT:
-            raise Invalid("only agents are linked to an agent id", field="agent_id")
-        redacted = None
-        if name is not None:
-            name, redacted = free_text(name, redact=self.redact, limit=NAME_LENGTH)
-        try:
-            with self._session() as session:
-                if session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
-                    raise Conflict(f"a user {email} already exists", field="email")
-                row = UserRow(
-                    email=email,
-                    name=name,
-                    role=role.value,
-                    password_hash=self.hasher.hash(password) if password else None,
-                    active=True,
-                    created_at=now(),
-                )
-                session.add(row)
-                session.flush()
-                team_ids = [self._team_id(session, t) for t in teams]
-                if role == UserRole.AGENT:
-                    agent = self._user_agent(
-                        session, agent_external_id or email, name, team_ids[0] if team_ids else None
-                    )
-                    agent.user_id = row.id
-                    session.flush()
-                elif role == UserRole.LEAD:
-                    session.add_all(TeamLeadRow(user_id=row.id, team_id=t) for t in team_ids)
-                    session.flush()
-                detail = with_note(f"{email} as {role.value}", redacted)
-                self._audit(session, by, "create", "user", str(row.id), detail)
-                return self._user(session, row)
-        except IntegrityError as exc:
-            raise Conflict(f"a user {email} already exists", field="email") from exc
-
-    @staticmethod
-    def _user_agent(
-        session: Session, external: str, name: str | None, team_id: int | None
-    ) -> AgentRow:
-        """The agent row a new agent user is linked to: the agent with this external id in
-        `team_id` (or without a team, who joins it), else — no team given — the one agent with
-        this id in any team; created when there is none (agent ids hold within a team)."""
-        rows = list(
-            session.scalars(
-                select(AgentRow).where(AgentRow.external_id == external).order_by(AgentRow.id)
-            )
-        )
-        if team_id is not None:
-            rows = [r for r in rows if r.team_id in (team_id, None)]
-            rows.sort(key=lambda r: r.team_id is None)  # the team's own agent first
-        elif len(rows) > 1:
-            raise Invalid(
-                f"agent {external} is in {len(rows)} teams: name the team (teams)", field="teams"
-            )
-        agent = rows[0] if rows else None
-        if agent is None:
-            agent = AgentRow(external_id=external, name=name, team_id=team_id, scope=team_id or 0)
-            session.add(agent)
-        elif agent.user_id is not None:
-            raise Conflict(f"agent {external} already has a user", field="agent_id")
-        elif team_id is not None and agent.team_id is None:
-            agent.team_id = team_id
-            agent.scope = team_id
-        return agent
-
-    def list_users(self) -> list[UserRecord]:
-        with self._session() as session:
-            return [
-                self._user(session, r)
-                for r in session.scalars(select(UserRow).order_by(UserRow.id))
-            ]
-
-    def get_user(self, user_id: int) -> UserRecord:
-        with self._session() as session:
-            row = session.get(UserRow, user_id)
-            if row is None:
-                raise NotFound(f"no user {user_id}", field="user_id")
-            return self._user(session, row)
-
-    def user_by_email(self, email: str) -> UserRecord:
-        with self._session() as session:
-            row = session.scalars(
-                select(UserRow).where(UserRow.email == email.strip().lower())
-            ).one_or_none()
-            if row is None:
-                raise NotFound(f"no user {email}", field="email")
-            return self._user(session, row)
-
-    def set_active(self, user_id: int, *, active: bool, by: int | None = None) -> UserRecord:
-        """Deactivate (or reactivate) a user: a deactivated user's sessions are revoked and
-        their tokens refused. Refused (Conflict) when it would leave no active admin able to
-        act, the caller included."""
-        with self._session() as session:
-            access.lock_admins(session)
-            row = session.get(UserRow, user_id)
-            if row is None:
-                raise NotFound(f"no user {user_id}", field="user_id")
-            was_admin = row.active and row.role == UserRole.ADMIN.value
-            row.active = active
-            if not active:
-                if was_admin:
-                    access.keep_an_admin(session, field="active")
-                ended = access.revoke_sessions(session, user_id=user_id)
-                detail = f"{ended} sessions revoked" if ended else None
-            else:
-                detail = None
-            self._audit(
-                session, by, "activate" if active else "deactivate", "user", str(user_id), detail
-            )
-            return self._user(session, row)
-
-    # ------------------------------------------------------------------ sign-in sessions
-
-    def start_session(self, user_id: int, *, lifetimes: Lifetimes) -> tuple[int, str]:
-        """A new sign-in session of the user: (its id, the secret the cookie carries; only
-        its hash is kept)."""
-        with self._session() as session:
-            return access.start_session(session, user_id, lifetimes)
-
-    def session_user(self, secret: str, *, lifetimes: Lifetimes) -> tuple[UserRecord, int] | None:
-        """The active user of the live session that `secret` opens, and the session's id; None
-        when it is unknown, revoked, expired, or the user is inactive."""
-        with self._session() as session:
-            found = access.session_by_secret(session, secret, lifetimes)
-            if found is None:
-                return None
-            row, user = found
-            return self._user(session, user), row.id
-
-    def end_session(self, session_id: int, *, by: int | None = None) -> None:
-        """Sign-out: revoke the session, so its cookie, copied or not, stops working."""
-        with self._session() as session:
-            if access.revoke_sessions(session, session_id=session_id):
-                self._audit(session, by, "sign_out", "session", str(session_id), None)
-
-    def valid_session_ids(self, session_ids: Iterable[int]) -> set[int]:
-        """Which of `session_ids` (`Principal.session_id`) are still live: not revoked (sign-out,
-        user deactivated), not expired, their user active. One query per 500 ids, no writes:
-        for re-checking many open connections at once."""
-        with self._session() as session:
-            return access.valid_session_ids(session, session_ids)
-
-    def verify_password(
-        self,
-        email: str,
-        password: str,
-        *,
-        address: str | None = None,
-        hasher: signins.Hasher | None = None,
-    ) -> UserRecord | None:
-        """The active user with this email and password, or None; see
-        `heard.store.signins.verify_password` (failures audited, no timing hint, argon2
-        outside any transaction, by `hasher` when given)."""
-        return signins.verify_password(self, email, password, address=address, hasher=hasher)
-
-    def create_token(
-        self,
-        user_id: int,
-        *,
-        scopes: Iterable[Scope] = (Scope.READ,),
-        name: str | None = None,
-        days: int = TOKEN_DAYS,
-        by: int | None = None,
-    ) -> tuple[TokenRecord, str]:
-        """A new API token for the user, working for `days`: the record and the token itself
-        (shown only once)."""
-        chosen = sorted({Scope(s) for s in scopes}, key=list(Scope).index)
-        if not chosen:
-            raise Invalid("a token needs at least one scope", field="scopes")
-        if not 1 <= days <= 3650:
-            raise Invalid(f"a token works 1 to 3650 days, got {days}", field="days")
-        redacted = None
-        if name is not None:
-            name, redacted = free_text(name, redact=self.redact, limit=NAME_LENGTH)
-        with self._session() as session:
-            user = session.get(UserRow, user_id)
-            if user is None:
-                raise NotFound(f"no user {user_id}", field="user_id")
-            if Scope.ADMIN in chosen and user.role != UserRole.ADMIN.value:
-                raise Invalid("only admins may hold an admin-scoped token", field="scopes")
-            token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-            stamp = now()
-            row = ApiTokenRow(
-                user_id=user_id,
-                token_hash=hash_token(token),
-                scopes=" ".join(s.value for s in chosen),
-                name=name,
-                created_at=stamp,
-                expires_at=stamp + timedelta(days=days),
-            )
-            session.add(row)
-            session.flush()
-            detail = with_note(f"for user {user_id}", redacted)
-            self._audit(session, by, "create", "token", str(row.id), detail)
-            return self._token(row), token
-
-    @staticmethod
-    def _token(row: ApiTokenRow) -> TokenRecord:
-        return TokenRecord(
-            id=row.id,
-            user_id=row.user_id,
-            name=row.name,
-            scopes=[Scope(s) for s in row.scopes.split()],
-            created_at=from_db(row.created_at),  # type: ignore[arg-type]
-            last_used_at=from_db(row.last_used_at),
-            revoked_at=from_db(row.revoked_at),
-            expires_at=from_db(row.expires_at),  # type: ignore[arg-type]
-        )
-
-    def verify_token(self, token: str) -> tuple[UserRecord, list[Scope]] | None:
-        """The active user and the scopes of a usable (unrevoked, unexpired) token, or None."""
-        found = self.authenticate_token(token)
-        return None if found is None else (found[0], found[1].scopes)
-
-    def authenticate_token(self, token: str) -> tuple[UserRecord, TokenRecord] | None:
-        """The active user and the record of a usable (unrevoked, unexpired) token, or None."""
-        if not token.startswith(TOKEN_PREFIX):
-            return None
-        with self._session() as session:
-            row = session.scalars(
-                select(ApiTokenRow).where(
-                    ApiTokenRow.token_hash == hash_token(token), credentials.usable_token()
-                )
-            ).one_or_none()
-            stamp = now()
-            if row is None:
-                return None
-            user = session.get(UserRow, row.user_id)
-            if user is None or not user.active:
-                return None
-            if row.last_used_at is None or stamp - row.last_used_at > timedelta(minutes=1):
-                row.last_used_at = stamp
-            return self._user(session, user), self._token(row)
-
-    def standing(
-        self,
-        *,
-        token_ids: Collection[int] = (),
-        user_ids: Collection[int] = (),
-        session_ids: Collection[int] = (),
-    ) -> Standing:
-        """How credentials stand now, in a few queries however many are asked about: the
-        usable tokens among `token_ids`, the users among `user_ids` as stored now (their
-        active flag, role, agent and teams) and the live sign-in sessions among
-        `session_ids`. The open live sockets' re-check."""
-        with self._session() as session:
-            rows = credentials.user_rows(session, user_ids)
-            links = credentials.links(session, rows)
-            return Standing(
-                tokens=credentials.usable_tokens(session, token_ids),
-                users={row.id: self._user_record(row, links[row.id]) for row in rows},
-                sessions=access.valid_session_ids(session, session_ids) if session_ids else set(),
-            )
-
-    def list_tokens(self, user_id: int | None = None) -> list[TokenRecord]:
-        with self._session() as session:
-            stmt = select(ApiTokenRow).order_by(ApiTokenRow.id)
-            if user_id is not None:
-                stmt = stmt.where(ApiTokenRow.user_id == user_id)
-            return [self._token(r) for r in session.scalars(stmt)]
-
-    def revoke_token(self, token_id: int, *, by: int | None = None) -> TokenRecord:
-        """Revoke a token (again: no change). Refused (Conflict) when it is the last thing that
-        let an active admin act (their last live admin token, and no password) and no other
-        active admin could act."""
-        with self._session() as session:
-            access.lock_admins(session)
-            row = session.get(ApiTokenRow, token_id)
-            if row is None:
-                raise NotFound(f"no token {token_id}", field="token_id")
-            if row.revoked_at is None:
-                row.revoked_at = now()
-                if Scope.ADMIN.value in row.scopes.split():
-                    access.keep_an_admin(session, field="token_id")
-                self._audit(session, by, "revoke", "token", str(token_id), None)
-            return self._token(row)
+    # ------------------------------------------------------------------ operations
 
     def after_bulk_load(self) -> None:
         """What an operator runs after a bulk load: ANALYZE (the query planner's statistics),
@@ -2785,416 +1107,3 @@ class Store:
                     AuditRow,
                 )
             }
-
-    # ------------------------------------------------------------------ pages
-
-    def agent_trends(
-        self,
-        viewer: Viewer,
-        where: ConversationFilter | None = None,
-        *,
-        by: Literal["day", "week"] = "week",
-    ) -> dict[int, dict[date, tuple[int, float | None]]]:
-        """Per agent, per day or week: (conversations, mean Listening Score) — the dashboard's
-        sparklines in one query instead of one per agent."""
-        where = where or ConversationFilter()
-        sums: Sums = defaultdict(lambda: [0, 0, 0])
-        """(agent, period) → [conversations, scored, total]."""
-        whole, parts = self._by_days(where)
-        statements = []
-        if whole is not None:
-            period = self._period(by, DailyScoreRow.day).label("period")
-            statements.append(
-                self._rollup_query(
-                    [
-                        DailyScoreRow.agent_id,
-                        period,
-                        func.sum(DailyScoreRow.conversations),
-                        func.sum(DailyScoreRow.scored),
-                        func.sum(DailyScoreRow.total),
-                    ],
-                    viewer,
-                    whole,
-                )
-                .where(DailyScoreRow.component == "", DailyScoreRow.agent_id != 0)
-                .group_by(DailyScoreRow.agent_id, period)
-            )
-        for part in parts:
-            rows = self._filter_rows(part)
-            period = self._period(by, rows.occurred_at).label("period")
-            statements.append(
-                self._conversation_query(
-                    [rows.agent_id, period, *_tally(rows.listening_score)],
-                    viewer,
-                    part,
-                    rows,
-                    conversations=False,
-                )
-                .where(rows.agent_id.is_not(None))
-                .group_by(rows.agent_id, period)
-            )
-        with self._session() as session:
-            for stmt in statements:
-                for agent, p, n, scored, total in session.execute(stmt):
-                    _add(sums[(agent, _as_date(p))], n, scored, total)
-        found: dict[int, dict[date, tuple[int, float | None]]] = defaultdict(dict)
-        for (agent, p), (n, scored, total) in sums.items():
-            if n:
-                found[agent][p] = (int(n), _mean(total, scored))
-        return dict(found)
-
-    # ------------------------------------------------------------------ live sessions
-
-    @staticmethod
-    def _live(row: LiveSessionRow) -> LiveSessionRecord:
-        return LiveSessionRecord(
-            id=row.id,
-            conversation_id=row.conversation_id,
-            channel=Channel(row.channel),
-            agent_id=row.agent_id,
-            team_id=row.team_id,
-            user_id=row.user_id,
-            started_at=from_db(row.started_at),  # type: ignore[arg-type]
-            last_event=row.last_event,
-            last_event_at=from_db(row.last_event_at),  # type: ignore[arg-type]
-            status=row.status,  # type: ignore[arg-type]
-            stored_id=row.stored_id,
-            scope=row.scope,
-        )
-
-    def live_agent(self, external_id: str, *, teams: Sequence[int]) -> tuple[int, int] | None:
-        """(agent id, team id) of the agent with this external id in one of `teams` (agent ids
-        hold within a team), None when there is none there."""
-        with self._session() as session:
-            found = session.execute(
-                select(AgentRow.id, AgentRow.team_id)
-                .where(AgentRow.external_id == external_id, AgentRow.scope.in_(list(teams) or [-1]))
-                .order_by(AgentRow.id)
-            ).first()
-            return (found[0], found[1]) if found else None
-
-    def agent_external_id(self, agent_id: int) -> str | None:
-        with self._session() as session:
-            return session.scalar(select(AgentRow.external_id).where(AgentRow.id == agent_id))
-
-    def start_live_session(
-        self,
-        conversation: Conversation,
-        *,
-        seq: int,
-        payload: str,
-        user_id: int | None,
-        viewer: Viewer | None = None,
-    ) -> LiveSessionRecord:
-        """A new live session for `conversation` (its agent and team placed, and created on
-        the fly, as ingest does for `viewer`: Forbidden or NotFound, nothing stored, when the
-        conversation ingested at its end would be refused) with its start event stored;
-        audited. Conflict when the id is taken."""
-        try:
-            with self._session() as session:
-                (where,) = placement.place(
-                    session, [conversation], viewer or Viewer.system(), create=True
-                )
-                stamp = now()
-                row = LiveSessionRow(
-                    conversation_id=conversation.id,
-                    scope=where.scope,
-                    channel=conversation.channel.value,
-                    agent_id=where.agent_id,
-                    team_id=where.team_id,
-                    user_id=user_id,
-                    started_at=stamp,
-                    last_event=seq,
-                    last_event_at=stamp,
-                    status="live",
-                )
-                session.add(row)
-                session.flush()
-                session.add(
-                    LiveEventRow(
-                        session_id=row.id,
-                        seq=seq,
-                        type="start",
-                        payload=payload,
-                        at=stamp,
-                    )
-                )
-                self._audit(session, user_id, "live_start", "live", conversation.id[:64], None)
-                return self._live(row)
-        except IntegrityError as exc:
-            raise Conflict(f"live conversation {conversation.id!r} exists already") from exc
-
-    def add_live_events(self, events: Sequence[tuple[int, int | None, str, str]]) -> None:
-        """Store applied events — (session id, seq, type, payload) — in one transaction
-        (committed when this returns); Conflict when a (session, seq) is stored already.
-        An event the server made itself (from a call's audio) has no seq."""
-        try:
-            # Core on one connection, not an ORM session: this runs once per live event on
-            # the server's event loop (measured 2.7 → see the commit message, ms per event).
-            with self.engine.begin() as session:
-                stamp = now()
-                session.execute(
-                    insert(LiveEventRow.__table__),
-                    [
-                        {"session_id": s, "seq": q, "type": t, "payload": p, "at": stamp}
-                        for s, q, t, p in events
-                    ],
-                )
-                last: dict[int, int] = {}
-                for session_id, seq, _, _ in events:
-                    if seq is not None:
-                        last[session_id] = max(seq, last.get(session_id, 0))
-                for session_id, seq in last.items():
-                    session.execute(
-                        update(LiveSessionRow.__table__)
-                        .where(LiveSessionRow.__table__.c.id == session_id)
-                        .values(last_event=seq, last_event_at=stamp)
-                    )
-        except IntegrityError as exc:
-            raise Conflict("some of these live events are stored already") from exc
-
-    def add_live_hint(
-        self, session_id: int, *, payload: str, user_id: int | None, detail: str | None = None
-    ) -> None:
-        """Store a supervisor's hint on a live session (redacted by the live hub); audited with
-        `detail` (what redaction replaced)."""
-        with self._session() as session:
-            session.add(
-                LiveEventRow(
-                    session_id=session_id,
-                    seq=None,
-                    type="hint",
-                    payload=payload,
-                    at=now(),
-                )
-            )
-            conversation_id = session.scalar(
-                select(LiveSessionRow.conversation_id).where(LiveSessionRow.id == session_id)
-            )
-            self._audit(
-                session, user_id, "live_hint", "live", (conversation_id or "")[:64] or None, detail
-            )
-
-    def end_live_session(self, session_id: int, *, stored_id: int | None) -> None:
-        with self._session() as session:
-            session.execute(
-                update(LiveSessionRow)
-                .where(LiveSessionRow.id == session_id)
-                .values(status="ended", stored_id=stored_id)
-            )
-
-    def live_sessions(
-        self, conversation_id: str, *, scopes: Sequence[int] | None = None
-    ) -> list[LiveSessionRecord]:
-        """The live sessions with this id in the teams `scopes` names (0: no team; None: in
-        every team), oldest first: a live conversation's id holds within its team."""
-        stmt = select(LiveSessionRow).where(LiveSessionRow.conversation_id == conversation_id)
-        if scopes is not None:
-            stmt = stmt.where(LiveSessionRow.scope.in_(list(scopes) or [-1]))
-        with self._session() as session:
-            return [self._live(row) for row in session.scalars(stmt.order_by(LiveSessionRow.id))]
-
-    def live_session(
-        self, conversation_id: str, *, scope: int | None = None
-    ) -> LiveSessionRecord | None:
-        """The live session with this id (in team `scope`, when given), None when there is
-        none; Conflict when several teams have one and no scope says which."""
-        found = self.live_sessions(conversation_id, scopes=None if scope is None else [scope])
-        if len(found) > 1:
-            raise Conflict(
-                f"live conversation {conversation_id!r} is in {len(found)} teams: name one",
-                field="conversation_id",
-            )
-        return found[0] if found else None
-
-    def live_events(self, session_id: int) -> list[LiveEventRecord]:
-        """A live session's stored events and hints, in the order they were applied."""
-        with self._session() as session:
-            return [
-                LiveEventRecord(seq=r.seq, type=r.type, payload=r.payload, at=from_db(r.at))  # type: ignore[arg-type]
-                for r in session.scalars(
-                    select(LiveEventRow)
-                    .where(LiveEventRow.session_id == session_id)
-                    .order_by(LiveEventRow.id)
-                )
-            ]
-
-
-def _rollup_order(item: tuple[tuple[str, tuple[Any, ...]], list[float]]) -> tuple[Any, ...]:
-    """Rollup changes in one order for every ingest (table, then group key with None as
-    ""), so two ingests upserting the same groups lock them in the same order."""
-    (table, key), _ = item
-    return (table, *("" if part is None else part for part in key))
-
-
-def _contribute(
-    found: Rollup,
-    group: tuple[Any, ...],
-    score: float | None,
-    components: Iterable[tuple[str, float | None]],
-    verdicts: Iterable[tuple[str, str, int]],
-) -> None:
-    """Add one conversation's scorecard to rollup contributions: `group` is (day, agent id,
-    team id, channel) with 0 for none; `verdicts` its done and missed (behaviour, verdict,
-    findings)."""
-    found[("daily_bands", (*group, band_of(score)))][0] += 1
-    for component, value in [("", score), *components]:
-        into = found[("daily_scores", (*group, component))]
-        into[0] += 1
-        if value is not None:
-            into[1] += 1
-            into[2] += value
-    for behaviour, verdict, findings in verdicts:
-        _count(found[("daily_verdicts", (*group, behaviour))], verdict, findings)
-
-
-def _new_contributions(
-    written: Iterable[tuple[dict[str, Any], CardRows]],
-) -> Rollup:
-    """What conversations just written add to the rollups, from the rows written (conversation
-    values, scorecard rows) rather than read back: the same as `Store._contributions` gives
-    once they are stored."""
-    found: Rollup = defaultdict(lambda: [0, 0, 0])
-    for values, card in written:
-        _contribute(
-            found,
-            (
-                values["occurred_at"].date(),
-                values["agent_id"] or 0,
-                values["team_id"] or 0,
-                values["channel"],
-            ),
-            card.listening_score,
-            card.components,
-            [(b, v, n) for b, _, v, n in card.verdicts if v in ("done", "missed")],
-        )
-    return found
-
-
-def _delete_copies(session: Session, table: Any, conversation_ids: Sequence[int]) -> None:
-    """Delete the rows of a copy table (`conversation_verdicts`, `conversation_components`)
-    that belong to these conversations."""
-    for chunk in range(0, len(conversation_ids), 500):
-        ids = conversation_ids[chunk : chunk + 500]
-        session.execute(delete(table).where(table.c.conversation_id.in_(ids)))
-
-
-def _layouts(session: Session) -> dict[int, tuple[str, ...]]:
-    """The stored component layouts: id → component names (slot order)."""
-    table = ComponentLayoutRow.__table__
-    return {
-        layout_id: tuple(orjson.loads(names))
-        for layout_id, names in session.execute(select(table.c.id, table.c.components))
-    }
-
-
-def _write_component_copies(
-    session: Session,
-    scores: Sequence[tuple[int, Sequence[tuple[str, float | None]]]],
-    stale: Sequence[int],
-) -> None:
-    """Copy each conversation's current component scores (conversation id, [(component,
-    score)]) to `conversation_components`, in the slots of the layout of its component names
-    (created when new), after deleting the copies of the conversations in `stale`."""
-    copies = ConversationComponentsRow.__table__
-    _delete_copies(session, copies, stale)
-    if not scores:
-        return
-    wanted = {tuple(sorted(name for name, _ in components)) for _, components in scores}
-    ids = {names: layout_id for layout_id, names in _layouts(session).items()}
-    missing = sorted(wanted - ids.keys())
-    for names in missing:
-        if len(names) > COMPONENT_SLOTS:
-            raise Invalid(
-                f"a scorecard scores {len(names)} components; the store keeps at most "
-                f"{COMPONENT_SLOTS} (as many as a rubric may have)",
-                field="components",
-            )
-        text = orjson.dumps(list(names)).decode()
-        insert_missing(session, ComponentLayoutRow.__table__, {"components": text}, "components")
-    if missing:
-        ids = {names: layout_id for layout_id, names in _layouts(session).items()}
-    empty = dict.fromkeys((f"s{i}" for i in range(COMPONENT_SLOTS)), None)
-    rows = []
-    for conversation_id, components in scores:
-        by_name = dict(components)
-        names = tuple(sorted(by_name))
-        rows.append(
-            {"conversation_id": conversation_id, "layout_id": ids[names]}
-            | empty
-            | {f"s{i}": by_name[name] for i, name in enumerate(names)}
-        )
-    rows.sort(key=itemgetter("conversation_id"))
-    write_rows(session, copies, rows)
-
-
-def _count(into: list[Any], verdict: str, findings: int) -> None:
-    """Add one judged verdict to a [judged, done, findings] tally."""
-    into[0] += 1
-    into[1] += verdict == "done"
-    into[2] += findings
-
-
-def _tally(score: Any) -> list[Any]:
-    """Conversations, how many of them have `score`, and its sum: what `_add` adds up."""
-    return [func.count(), func.count(score), func.sum(score)]
-
-
-def moment_candidates(body: str) -> str:
-    """A scorecard body's candidate moments, as `scorecards.moments` keeps them: the first
-    positive and the first negative finding of each behaviour, in the order of the findings, each
-    as [behaviour, component, polarity, confidence, turn, start, end, explanation] (JSON)."""
-    found: list[list[Any]] = []
-    seen: set[tuple[str, str]] = set()
-    for finding in orjson.loads(body).get("findings", []):
-        polarity = finding.get("polarity")
-        if polarity not in ("positive", "negative") or (polarity, finding["behaviour"]) in seen:
-            continue
-        seen.add((polarity, finding["behaviour"]))
-        span = finding["spans"][0]
-        found.append(
-            [
-                finding["behaviour"],
-                finding["component"],
-                polarity,
-                finding.get("confidence", 1.0),
-                span["turn"],
-                span.get("start", 0),
-                span["end"],
-                finding.get("explanation", ""),
-            ]
-        )
-    return orjson.dumps(found).decode()
-
-
-def band_of(score: float | None) -> int:
-    """The distribution band (of BAND_WIDTH points) a Listening Score falls in; -1 unscored."""
-    if score is None:
-        return -1
-    return min(int(score // BAND_WIDTH), 100 // BAND_WIDTH - 1)
-
-
-def _mean(total: Any, scored: Any) -> float | None:
-    """A rounded mean from a rollup's sum and count (None when nothing was scored)."""
-    return round(float(total) / int(scored), 2) if scored else None
-
-
-def _midnight(moment: datetime, *, up: bool) -> datetime:
-    """`moment` if at midnight, else the midnight after it (`up`) or before it."""
-    day = datetime.combine(moment.date(), datetime.min.time())
-    return day + timedelta(days=1) if up and day != moment else day
-
-
-def _add(into: list[float], n: Any, scored: Any, total: Any) -> None:
-    """Add a group's rows, scored rows and score total (SQL sums: None when empty) to `into`."""
-    into[0] += int(n or 0)
-    into[1] += int(scored or 0)
-    into[2] += float(total or 0)
-
-
-def _as_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])

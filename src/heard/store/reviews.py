@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from heard.analysis.rubric import load_rubric
 from heard.model import Conversation, Finding, Scorecard
-from heard.store import credentials
+from heard.store import audit_log, credentials, scoping
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.records import ConversationFilter, UserRole, Viewer
 from heard.store.redaction import free_text
@@ -240,7 +240,7 @@ def choose(
         raise Invalid("a rule chooses a sample, the lowest scores or escalations", field="rule")
     if not 1 <= count <= MAX_ASSIGN:
         raise Invalid(f"choose from 1 to {MAX_ASSIGN} conversations", field="count")
-    stmt = store._conversation_query([ConversationRow.id], viewer, where)
+    stmt = scoping.conversation_query([ConversationRow.id], viewer, where)
     if reviewer_id is not None:
         stmt = stmt.where(
             ~exists().where(
@@ -305,7 +305,7 @@ def assign(
     try:
         with store._session() as session:
             for conversation_id in wanted:
-                conversation = store._visible(session, viewer, conversation_id)
+                conversation = scoping.visible(session, viewer, conversation_id)
                 taken = session.scalar(
                     select(ReviewRow.id).where(
                         ReviewRow.conversation_id == conversation.id,
@@ -317,7 +317,7 @@ def assign(
                     skipped += 1
                     continue
                 made.append(new_review(session, conversation, reviewer, by, rule=rule).id)
-            store._audit(
+            audit_log.write(
                 session, by, "assign", "review", None, f"{len(made)} to user {reviewer} ({rule})"
             )
     except IntegrityError:  # the same assignment made at the same moment
@@ -667,7 +667,7 @@ def submit(store: Store, viewer: Viewer, review_id: int, answers: Answers) -> Re
         row.submitted_at = stamp
         row.scorecard_id = conversation_row.scorecard_id
         session.flush()
-        store._audit(
+        audit_log.write(
             session,
             viewer.user_id,
             "submit",

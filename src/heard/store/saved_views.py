@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from heard.store import audit_log
 from heard.store.errors import Conflict, Invalid, NotFound
 from heard.store.records import (
     EmotionChoice,
@@ -149,7 +150,7 @@ def save(store: Store, viewer: Viewer, *, name: str, filters: dict[str, str]) ->
             session.flush()
         except IntegrityError:  # the same name saved at the same moment
             raise Conflict(taken, field="name") from None
-        store._audit(session, owner, "create", "saved_view", str(row.id), None)
+        audit_log.write(session, owner, "create", "saved_view", str(row.id), None)
         return _view(row)
 
 
@@ -173,4 +174,4 @@ def delete(store: Store, viewer: Viewer, view_id: int) -> None:
         if row is None or row.user_id != owner:
             raise NotFound(f"no saved view {view_id} of yours", field="view_id")
         session.delete(row)
-        store._audit(session, owner, "delete", "saved_view", str(view_id), None)
+        audit_log.write(session, owner, "delete", "saved_view", str(view_id), None)

@@ -1,17 +1,22 @@
-"""Checking a password at sign-in, and what the audit log keeps of a failed one: the user it
-was for, or, for an email that is no user's, a digest and a masked form of it (never the email
-as typed), and the address."""
+"""Signing in: checking a password (`verify_password`), and what the audit log keeps of a
+failed one: the user it was for, or, for an email that is no user's, a digest and a masked form
+of it (never the email as typed), and the address; then the browser's sign-in session, kept by
+the server (`start_session`, `session_user`, `end_session`, `valid_session_ids`; the rules are
+`heard.store.access`'s)."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
+from heard.store import access, accounts, audit_log
+from heard.store.access import Lifetimes
 from heard.store.tables import UserRow
 
 if TYPE_CHECKING:
@@ -117,10 +122,48 @@ def verify_password(
         if reason is not None:
             user_id = None if found is None else found[0]
             what = failure(user_id=user_id, email=email, reason=reason, address=address)
-            store._audit(session, None, FAILED, *what)
+            audit_log.write(session, None, FAILED, *what)
             return None
         assert row is not None
         if rehashed is not None:
             row.password_hash = rehashed
-        store._audit(session, row.id, "sign_in", "user", str(row.id), origin(address))
-        return store._user(session, row)
+        audit_log.write(session, row.id, "sign_in", "user", str(row.id), origin(address))
+        return accounts.user_record(session, row)
+
+
+# --- sign-in sessions --------------------------------------------------------------------------
+
+
+def start_session(store: Store, user_id: int, *, lifetimes: Lifetimes) -> tuple[int, str]:
+    """A new sign-in session of the user: (its id, the secret the cookie carries; only
+    its hash is kept)."""
+    with store._session() as session:
+        return access.start_session(session, user_id, lifetimes)
+
+
+def session_user(
+    store: Store, secret: str, *, lifetimes: Lifetimes
+) -> tuple[UserRecord, int] | None:
+    """The active user of the live session that `secret` opens, and the session's id; None
+    when it is unknown, revoked, expired, or the user is inactive."""
+    with store._session() as session:
+        found = access.session_by_secret(session, secret, lifetimes)
+        if found is None:
+            return None
+        row, user = found
+        return accounts.user_record(session, user), row.id
+
+
+def end_session(store: Store, session_id: int, *, by: int | None = None) -> None:
+    """Sign-out: revoke the session, so its cookie, copied or not, stops working."""
+    with store._session() as session:
+        if access.revoke_sessions(session, session_id=session_id):
+            audit_log.write(session, by, "sign_out", "session", str(session_id), None)
+
+
+def valid_session_ids(store: Store, session_ids: Iterable[int]) -> set[int]:
+    """Which of `session_ids` (`Principal.session_id`) are still live: not revoked (sign-out,
+    user deactivated), not expired, their user active. One query per 500 ids, no writes:
+    for re-checking many open connections at once."""
+    with store._session() as session:
+        return access.valid_session_ids(session, session_ids)

@@ -12,7 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 from starlette.requests import HTTPConnection, Request
 
 from heard.settings import Settings
-from heard.store import Scope, Store, UserRole
+from heard.store import Scope, Store, UserRole, accounts, api_tokens, signins
 from heard.store.access import Lifetimes
 from heard.store.errors import NotFound
 from heard.store.records import UserRecord, Viewer
@@ -43,7 +43,7 @@ class Principal:
     live: str | None = None
     """For a panel key: the one live conversation it opens (read only); None otherwise."""
     session_id: int | None = None
-    """For a session cookie: the store's id of the sign-in session (`Store.valid_session_ids`
+    """For a session cookie: the store's id of the sign-in session (`signins.valid_session_ids`
     says whether it is still live); None otherwise."""
     token_id: int | None = None
     """For a bearer token: its id (what `recheck` asks the store about)."""
@@ -67,7 +67,7 @@ def from_bearer(store: Store, authorization: str) -> Principal:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise BadCredentials("the Authorization header must be 'Bearer <token>'")
-    found = store.authenticate_token(token.strip())
+    found = api_tokens.authenticate_token(store, token.strip())
     if found is None:
         raise BadCredentials("the token is unknown, revoked, expired, or its user is inactive")
     user, record = found
@@ -91,7 +91,7 @@ def from_session(store: Store, request: HTTPConnection) -> Principal | None:
     principal = None
     if isinstance(secret, str) and secret:
         settings: Settings = request.app.state.settings
-        found = store.session_user(secret, lifetimes=session_lifetimes(settings))
+        found = signins.session_user(store, secret, lifetimes=session_lifetimes(settings))
         if found is not None:
             user, session_id = found
             principal = Principal(
@@ -106,7 +106,7 @@ def sign_in(request: Request, store: Store, user: UserRecord) -> None:
     session the cookie named before, if any, is revoked)."""
     sign_out(request, store)
     settings: Settings = request.app.state.settings
-    _, secret = store.start_session(user.id, lifetimes=session_lifetimes(settings))
+    _, secret = signins.start_session(store, user.id, lifetimes=session_lifetimes(settings))
     request.session[SESSION_SECRET] = secret
 
 
@@ -115,7 +115,7 @@ def sign_out(request: Request, store: Store) -> None:
     the cookie."""
     principal = from_session(store, request)
     if principal is not None and principal.session_id is not None:
-        store.end_session(principal.session_id, by=principal.user.id)
+        signins.end_session(store, principal.session_id, by=principal.user.id)
     request.session.clear()
     request.scope[PRINCIPAL_KEY] = None
 
@@ -195,7 +195,7 @@ def from_panel_key(
     if conversation_id is not None and live != conversation_id:
         raise BadCredentials("the panel key is for another conversation")
     try:
-        user = store.get_user(user_id)
+        user = accounts.get_user(store, user_id)
     except NotFound:
         raise BadCredentials("the panel key's user no longer exists") from None
     if not user.active:
@@ -226,7 +226,8 @@ def recheck(store: Store, principals: Sequence[Principal]) -> list[Principal | L
     longer stand: a revoked or expired token, a signed-out or expired sign-in session, a
     deactivated or deleted user, an expired panel key. The open live sockets call it every
     half second (heard.web.sockets)."""
-    standing = store.standing(
+    standing = api_tokens.standing(
+        store,
         token_ids={p.token_id for p in principals if p.token_id is not None},
         user_ids={p.user.id for p in principals},
         session_ids={p.session_id for p in principals if p.session_id is not None},

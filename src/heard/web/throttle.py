@@ -295,7 +295,7 @@ class SignInThrottle:
 
     def low_priority(self, hasher: Hasher) -> Hasher:
         """`hasher` with its argon2 work (hash, verify) on this throttle's low-priority
-        threads; the caller's thread waits for it. Give it to `Store.verify_password`: the
+        threads; the caller's thread waits for it. Give it to `signins.verify_password`: the
         database work stays at normal priority (a low-priority thread holding SQLite's write
         lock would make everyone wait for it under load)."""
         return _LowPriorityHasher(hasher, self)

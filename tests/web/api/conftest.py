@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from databases import database_url
 from heard.settings import Settings
-from heard.store import Scope, Store
+from heard.store import Scope, Store, api_tokens
 from heard.web import create_app
 from teamdata import World, build_world, open_store
 
@@ -61,7 +61,7 @@ def api(database_url: str) -> Iterator[Api]:
     result = Api(app=app, client=TestClient(app), world=world, settings=settings)
     for role, user in USER_OF_ROLE.items():
         scopes = [Scope.READ, Scope.WRITE] + ([Scope.ADMIN] if role == "admin" else [])
-        _, token = store.create_token(world.users[user], scopes=scopes, name=role)
+        _, token = api_tokens.create_token(store, world.users[user], scopes=scopes, name=role)
         result.tokens[role] = token
     with result.client:
         yield result

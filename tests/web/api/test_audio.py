@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from heard.audio.redaction import wav_bytes
-from heard.store import Viewer
+from heard.store import Viewer, audit_log
 from heard.store import recordings as kept
 from teamdata import PASSWORD
 from web.api.conftest import ROLES, Api
@@ -50,7 +50,11 @@ def url(api: Api, name: str = "ann-1") -> str:
 
 
 def listens(api: Api) -> int:
-    return sum(1 for e in api.store.list_audit(Viewer.system(), limit=500) if e.action == "listen")
+    return sum(
+        1
+        for e in audit_log.list_audit(api.store, Viewer.system(), limit=500)
+        if e.action == "listen"
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)

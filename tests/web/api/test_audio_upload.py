@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from heard.store import Viewer
+from heard.store import Viewer, audit_log
 from heard.web import create_app
 from speech import RATE, place, require_tools, say, write_wav
 from teamdata import PASSWORD
@@ -87,7 +87,7 @@ def test_an_uploaded_call_keeps_only_its_redacted_copy(
     spoken = customer != 0
     kept = ~silent & spoken
     assert np.array_equal(pcm[1][kept], customer[kept])  # the rest sample for sample
-    entries = api.store.list_audit(Viewer.system(), limit=500)
+    entries = audit_log.list_audit(api.store, Viewer.system(), limit=500)
     assert any(e.action == "store" and e.object_type == "recording" for e in entries)
 
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from heard.model.values import NUL_MESSAGE, SURROGATE_MESSAGE
-from heard.store import Viewer
+from heard.store import Viewer, coaching_notes
 from teamdata import conversation
 from web.api.conftest import Api
 from web.api.test_api import body, snapshot
@@ -251,6 +251,7 @@ def test_a_note_on_a_conversation_without_turns(api: Api) -> None:
     refused(on_turn, "turn", "it has no turns")
     detail = api.client.get(f"{V1}/conversations/{item.id}", headers=lead)
     assert detail.status_code == 200 and detail.json()["conversation"].get("turns", []) == []
-    assert [n.text for n in api.store.list_notes(Viewer.system(), conversation_id=item.id)] == [
-        "Call dropped?"
-    ]
+    assert [
+        n.text
+        for n in coaching_notes.list_notes(api.store, Viewer.system(), conversation_id=item.id)
+    ] == ["Call dropped?"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from heard.store import Viewer
+from heard.store import Viewer, coaching_notes, surveys
 from heard.store.records import NoteStatus
 from teamdata import PASSWORD, conversation
 from web.api.conftest import USER_OF_ROLE, Api
@@ -102,8 +102,10 @@ def snapshot(api: Api, key: str) -> dict[str, Any]:
 def with_note_and_answer(api: Api) -> None:
     """Bea's coaching note and a customer's survey answer on Ann's first conversation."""
     ann_1 = api.world.conversations["ann-1"]
-    api.store.create_note(api.world.viewer("bea"), ann_1, text="Lovely reflection here")
-    api.store.submit_feedback(ann_1, csat=4, felt_heard=5, comment="She listened")
+    coaching_notes.create_note(
+        api.store, api.world.viewer("bea"), ann_1, text="Lovely reflection here"
+    )
+    surveys.submit_feedback(api.store, ann_1, csat=4, felt_heard=5, comment="She listened")
 
 
 def others_see(api: Api, role: str, key: str) -> int:
@@ -313,8 +315,11 @@ def _call(
 
 def test_notes_of_another_team_stay_unchanged(api: Api) -> None:
     """Rex, who may not see Ann's conversation, changes nothing of its note by any route."""
-    note = api.store.create_note(
-        api.world.viewer("bea"), api.world.conversations["ann-1"], text="Try a reflection"
+    note = coaching_notes.create_note(
+        api.store,
+        api.world.viewer("bea"),
+        api.world.conversations["ann-1"],
+        text="Try a reflection",
     )
     headers = api.headers("other_lead")
     for method, path, body in (
@@ -324,7 +329,7 @@ def test_notes_of_another_team_stay_unchanged(api: Api) -> None:
         ("DELETE", f"/api/v1/notes/{note.id}", None),
     ):
         assert api.client.request(method, path, headers=headers, json=body).status_code == 404
-    kept = api.store.get_note(Viewer.system(), note.id)
+    kept = coaching_notes.get_note(api.store, Viewer.system(), note.id)
     assert (kept.text, kept.status, len(kept.events)) == (
         "Try a reflection",
         NoteStatus.OPEN,

@@ -10,6 +10,7 @@ import io
 
 import pytest
 
+from heard.store import coaching_notes, surveys
 from web.api.conftest import Api
 
 
@@ -30,10 +31,12 @@ def test_each_new_filter_through_the_api(api: Api) -> None:
     assert ids(api, "admin", emotion="satisfaction") == ["ann-1", "ray-1"]
     assert ids(api, "other_lead", emotion="frustration") == []  # Blue's, not Red's lead's
     assert ids(api, has_notes="true") == []
-    world.store.create_note(world.viewer("bea"), world.conversations["abe-1"], text="Slow down.")
+    coaching_notes.create_note(
+        world.store, world.viewer("bea"), world.conversations["abe-1"], text="Slow down."
+    )
     assert ids(api, has_notes="true") == ["abe-1"]
     assert ids(api, has_notes="false") == ["ann-1", "ann-2"]
-    world.store.submit_feedback(world.conversations["ann-1"], csat=5, felt_heard=4)
+    surveys.submit_feedback(world.store, world.conversations["ann-1"], csat=5, felt_heard=4)
     assert ids(api, survey="heard") == ["ann-1"]
     assert ids(api, survey="answered", escalated="true") == []
     assert ids(api, survey="unanswered") == ["abe-1", "ann-2"]

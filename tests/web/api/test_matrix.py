@@ -11,7 +11,16 @@ from typing import Any
 from starlette.routing import Route
 
 from conftest import EXAMPLES
-from heard.store import calibration, disputes, recordings, reviews, saved_views
+from heard.store import (
+    accounts,
+    api_tokens,
+    calibration,
+    coaching_notes,
+    disputes,
+    recordings,
+    reviews,
+    saved_views,
+)
 from heard.store.records import Scope
 from heard.web.auth import survey_token
 from teamdata import PASSWORD, analyzer, conversation
@@ -66,19 +75,22 @@ def recorded(api: Api) -> dict[str, Any]:
 
 def fresh_note(api: Api) -> dict[str, Any]:
     """A new open note by Bea on Ann's conversation, so every caller finds it open."""
-    note = api.store.create_note(
-        api.world.viewer("bea"), api.world.conversations["ann-1"], text="Try a reflection here"
+    note = coaching_notes.create_note(
+        api.store,
+        api.world.viewer("bea"),
+        api.world.conversations["ann-1"],
+        text="Try a reflection here",
     )
     return {"note_id": note.id}
 
 
 def fresh_token(api: Api) -> dict[str, Any]:
-    record, _ = api.store.create_token(api.world.users["ann"], scopes=[Scope.READ])
+    record, _ = api_tokens.create_token(api.store, api.world.users["ann"], scopes=[Scope.READ])
     return {"token_id": record.id}
 
 
 def new_user(api: Api) -> dict[str, Any]:
-    count = len(api.store.list_users())
+    count = len(accounts.list_users(api.store))
     return {"email": f"user{count}@x.test", "role": "agent", "password": PASSWORD}
 
 
@@ -117,7 +129,9 @@ def reset_link(api: Api) -> dict[str, Any]:
     """A fresh reset link of a user of its own (so no caller's password changes)."""
     from heard.store import UserRole, accounts
 
-    user = api.store.create_user(f"reset{len(api.store.list_users())}@x.test", role=UserRole.AGENT)
+    user = accounts.create_user(
+        api.store, f"reset{len(accounts.list_users(api.store))}@x.test", role=UserRole.AGENT
+    )
     _, secret = accounts.issue_reset(api.store, user.id, hours=1)
     return {"secret": secret}
 

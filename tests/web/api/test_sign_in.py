@@ -11,7 +11,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from heard.store import Store, Viewer
+from heard.store import Store, Viewer, accounts, audit_log, signins
 from heard.web import create_app
 from heard.web.throttle import SignInThrottle, ThrottleLimits
 from teamdata import PASSWORD, build_world, open_store
@@ -56,7 +56,9 @@ def page_sign_in(client: TestClient, email: str, password: str):
 
 def failed_entries(store: Store) -> list:
     admin = Viewer.system()
-    return [e for e in store.list_audit(admin, limit=1000) if e.action == "sign_in_failed"]
+    return [
+        e for e in audit_log.list_audit(store, admin, limit=1000) if e.action == "sign_in_failed"
+    ]
 
 
 def test_the_api_waits_after_five_failures_and_the_wait_doubles(api: Api, clock: Clock) -> None:
@@ -100,7 +102,7 @@ def test_one_address_trying_many_accounts_is_slowed_too(api: Api, clock: Clock) 
 def test_failures_are_audited_and_unknown_emails_are_not_kept(api: Api, clock: Clock) -> None:
     session(api.client, "bea@x.test", "wrong")
     session(api.client, "Carol.Unknown@Example.com", "guess")
-    api.store.set_active(api.world.users["abe"], active=False)
+    accounts.set_active(api.store, api.world.users["abe"], active=False)
     session(api.client, "abe@x.test", PASSWORD)
     known, unknown, inactive = reversed(failed_entries(api.store))
     assert (known.object_type, known.object_id) == ("user", str(api.world.users["bea"]))
@@ -109,7 +111,9 @@ def test_failures_are_audited_and_unknown_emails_are_not_kept(api: Api, clock: C
     assert unknown.detail == "unknown email c…@example.com from testclient"
     assert inactive.object_id == str(api.world.users["abe"])
     assert inactive.detail == "inactive or without password from testclient"
-    everything = " ".join(str(e.model_dump()) for e in api.store.list_audit(Viewer.system()))
+    everything = " ".join(
+        str(e.model_dump()) for e in audit_log.list_audit(api.store, Viewer.system())
+    )
     assert "carol" not in everything.lower()
 
 
@@ -135,10 +139,10 @@ class CountingHasher:
 def test_an_unknown_email_costs_one_check_like_a_known_one(api: Api) -> None:
     counting = CountingHasher(api.store.hasher)
     api.store.hasher = counting  # type: ignore[assignment]
-    api.store.verify_password("nobody@x.test", "guess")  # the decoy hash is made once
+    signins.verify_password(api.store, "nobody@x.test", "guess")  # the decoy hash is made once
     counting.calls.clear()
     for email in ("bea@x.test", "nobody@x.test", "other@x.test"):
-        api.store.verify_password(email, "guess")
+        signins.verify_password(api.store, email, "guess")
         assert counting.calls == ["verify"], email
         counting.calls.clear()
 

@@ -25,7 +25,7 @@ def audit(api: Api, action: str, user_id: int) -> list[str | None]:
 
 def team_names(api: Api, user_id: int) -> list[str]:
     names = {t.id: t.name for t in api.store.list_teams(Viewer.system())}
-    return sorted(names[t] for t in api.store.get_user(user_id).team_ids)
+    return sorted(names[t] for t in accounts.get_user(api.store, user_id).team_ids)
 
 
 def test_an_admin_edits_name_role_and_teams(api: Api) -> None:
@@ -70,7 +70,9 @@ def test_deactivating_and_the_last_admin(api: Api) -> None:
         f"{V1}/users/{admin}", json={"name": "Root", "active": False}, headers=headers
     )
     assert both.status_code == 409
-    assert api.store.get_user(admin).name != "Root", "a refusal leaves the user as they were"
+    assert accounts.get_user(api.store, admin).name != "Root", (
+        "a refusal leaves the user as they were"
+    )
 
 
 @pytest.mark.parametrize(
@@ -87,11 +89,11 @@ def test_deactivating_and_the_last_admin(api: Api) -> None:
 )
 def test_bad_input_is_a_422_naming_the_field(api: Api, body: dict, field: str) -> None:
     ann = api.world.users["ann"]
-    before = api.store.get_user(ann)
+    before = accounts.get_user(api.store, ann)
     answer = api.client.patch(f"{V1}/users/{ann}", json=body, headers=api.headers("admin"))
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["field"] == field, answer.text
-    assert api.store.get_user(ann) == before
+    assert accounts.get_user(api.store, ann) == before
 
 
 def test_unknown_users_and_other_roles(api: Api) -> None:
@@ -111,7 +113,7 @@ def test_unknown_users_and_other_roles(api: Api) -> None:
         )
         link = api.client.post(f"{V1}/users/{ann}/reset-link", headers=api.headers(role))
         assert (edit.status_code, link.status_code) == (403, 403), role
-    assert api.store.get_user(ann).role == UserRole.AGENT
+    assert accounts.get_user(api.store, ann).role == UserRole.AGENT
     assert accounts.reset_links(api.store, ann) == []
 
 
@@ -142,8 +144,8 @@ def test_a_reset_link_is_shown_once_and_kept_hashed(api: Api) -> None:
 def test_the_page_and_the_api_store_the_same(api: Api) -> None:
     """Two like users, one edited through the admin page, the other through the API: the
     same stored user, the same audit entries."""
-    page_user = api.store.create_user("p1@x.test", role=UserRole.LEAD, teams=["Blue"])
-    api_user = api.store.create_user("p2@x.test", role=UserRole.LEAD, teams=["Blue"])
+    page_user = accounts.create_user(api.store, "p1@x.test", role=UserRole.LEAD, teams=["Blue"])
+    api_user = accounts.create_user(api.store, "p2@x.test", role=UserRole.LEAD, teams=["Blue"])
     page = TestClient(api.app)
     assert sign_in(page, "admin@x.test").status_code == 303
     token = csrf(page, "/admin/users")
@@ -159,7 +161,10 @@ def test_the_page_and_the_api_store_the_same(api: Api) -> None:
         headers=api.headers("admin"),
     )
     assert answer.status_code == 200, answer.text
-    by_page, by_api = api.store.get_user(page_user.id), api.store.get_user(api_user.id)
+    by_page, by_api = (
+        accounts.get_user(api.store, page_user.id),
+        accounts.get_user(api.store, api_user.id),
+    )
     fields = ("name", "role", "active", "team_ids")
     assert [getattr(by_page, f) for f in fields] == [getattr(by_api, f) for f in fields]
     assert by_page.agent_id is not None and by_api.agent_id is not None

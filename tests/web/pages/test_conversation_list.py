@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from bs4 import BeautifulSoup
 
+from heard.store import coaching_notes, surveys
 from heard.web.pages import listing
 from teamdata import MONDAY
 from web.api.conftest import Api
@@ -156,16 +157,19 @@ def test_the_new_filters_find_what_was_read_and_done(web: Api) -> None:
     ]
     assert rows(web.client.get("/conversations?emotion=satisfaction").text) == ["ann-1"]
     assert rows(web.client.get("/conversations?has_notes=yes").text) == []
-    web.world.store.create_note(
-        web.world.viewer("bea"), web.world.conversations["ann-1"], text="Nice opening."
+    coaching_notes.create_note(
+        web.world.store,
+        web.world.viewer("bea"),
+        web.world.conversations["ann-1"],
+        text="Nice opening.",
     )
     assert rows(web.client.get("/conversations?has_notes=yes").text) == ["ann-1"]
     assert sorted(rows(web.client.get("/conversations?has_notes=no").text)) == [
         "abe-1",
         "ann-2",
     ]
-    web.world.store.submit_feedback(
-        web.world.conversations["ann-2"], csat=2, felt_heard=1, comment=None
+    surveys.submit_feedback(
+        web.world.store, web.world.conversations["ann-2"], csat=2, felt_heard=1, comment=None
     )
     assert rows(web.client.get("/conversations?survey=not_heard").text) == ["ann-2"]
     assert rows(web.client.get("/conversations?survey=satisfied").text) == []

@@ -10,7 +10,7 @@ import re
 
 from bs4 import BeautifulSoup
 
-from heard.store import disputes
+from heard.store import coaching_notes, disputes
 from heard.store.disputes import DisputeKind
 from heard.store.records import NoteStatus
 from web.api.conftest import Api
@@ -177,16 +177,22 @@ def test_a_lead_accepts_from_the_conversation_page(api: Api) -> None:
 
 def test_notes_show_their_words_and_link_to_the_turn(api: Api) -> None:
     conversation_id = api.world.conversations["ann-2"]
-    note = api.store.create_note(
-        api.world.viewer("bea"), conversation_id, text="Not this", turn=1, span_start=0, span_end=10
+    note = coaching_notes.create_note(
+        api.store,
+        api.world.viewer("bea"),
+        conversation_id,
+        text="Not this",
+        turn=1,
+        span_start=0,
+        span_end=10,
     )
     for who, path in (("ann", "/me"), ("bea", f"/conversations/{conversation_id}")):
         as_user(api, who)
         item = soup(api.client.get(path).text).select_one(f"#note-{note.id}")
         assert item.select_one("blockquote.quote").get_text() == "Calm down."
         assert item.select_one("header a")["href"] == f"/conversations/{conversation_id}#t1"
-    api.store.respond_to_note(
-        api.world.viewer("ann"), note.id, status=NoteStatus.DISPUTED, text="No"
+    coaching_notes.respond_to_note(
+        api.store, api.world.viewer("ann"), note.id, status=NoteStatus.DISPUTED, text="No"
     )
     as_user(api, "bea")
     inbox = soup(api.client.get("/disputes").text)

@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from heard import numbers
-from heard.store import Store, Viewer
+from heard.store import Store, Viewer, dashboards
 from heard.web import charts
 from heard.web.pages import render_dashboard
 from heard.web.pages.routes import dashboard_view
@@ -161,7 +161,7 @@ def test_a_period_with_conversations_but_no_score_is_not_zero() -> None:
 
 def test_a_decliner_or_noise_is_never_most_improved(store: Store) -> None:
     good, bad = scores(store)
-    board = store.recognition(Viewer.system(), week=(MONDAY + WEEK).date())
+    board = dashboards.recognition(store, Viewer.system(), week=(MONDAY + WEEK).date())
     assert [x.agent for x in board.by_improvement] == ["Imp"]
     [imp] = board.by_improvement
     assert imp.improvement == pytest.approx(good - bad, abs=0.011)
@@ -176,9 +176,13 @@ def test_a_decliner_or_noise_is_never_most_improved(store: Store) -> None:
 
 
 def test_badges_need_a_minimum_count(store: Store) -> None:
-    thin = store.recognition(Viewer.system(), week=(MONDAY + 5 * WEEK).date(), min_conversations=1)
+    thin = dashboards.recognition(
+        store, Viewer.system(), week=(MONDAY + 5 * WEEK).date(), min_conversations=1
+    )
     assert all(b.done >= 1 for b in thin.badges)
-    strict = store.recognition(Viewer.system(), week=(MONDAY + WEEK).date(), min_conversations=6)
+    strict = dashboards.recognition(
+        store, Viewer.system(), week=(MONDAY + WEEK).date(), min_conversations=6
+    )
     assert strict.badges == [] and strict.by_score == []
 
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import EXAMPLES
-from heard.store import Viewer
+from heard.store import Viewer, coaching_notes, surveys
 from heard.web.auth import survey_token
 from teamdata import PASSWORD
 from web.api.conftest import Api
@@ -87,7 +87,7 @@ def test_every_form_post_needs_the_sessions_csrf_token(web: Api, token: str | No
     assert answer.status_code == 403
     assert answer.headers["content-type"].startswith("text/html")
     assert "did not come from this site" in answer.text
-    assert web.store.list_notes(Viewer.system(), conversation_id=conversation) == []
+    assert coaching_notes.list_notes(web.store, Viewer.system(), conversation_id=conversation) == []
     sign_out = web.client.post("/sign-out", data={"csrf_token": "forged"}, follow_redirects=False)
     assert sign_out.status_code == 403
 
@@ -148,7 +148,7 @@ def test_a_note_on_a_turn_reaches_the_agent_who_acknowledges_it(web: Api) -> Non
         follow_redirects=False,
     )
     assert added.status_code == 303
-    (note,) = web.store.list_notes(Viewer.system(), conversation_id=conversation)
+    (note,) = coaching_notes.list_notes(web.store, Viewer.system(), conversation_id=conversation)
     assert (note.turn, note.text, note.status.value) == (1, "Name the feeling first", "open")
     assert added.headers["location"] == f"/conversations/{conversation}#note-{note.id}"
     web.client.cookies.clear()
@@ -163,7 +163,9 @@ def test_a_note_on_a_turn_reaches_the_agent_who_acknowledges_it(web: Api) -> Non
         follow_redirects=False,
     )
     assert done.headers["location"] == f"/me#note-{note.id}"
-    assert web.store.get_note(Viewer.system(), note.id).status.value == "acknowledged"
+    assert (
+        coaching_notes.get_note(web.store, Viewer.system(), note.id).status.value == "acknowledged"
+    )
     assert "Name the feeling first" not in web.client.get("/me").text
     again = web.client.post(
         f"/notes/{note.id}/acknowledge", data={"csrf_token": token}, follow_redirects=False
@@ -227,7 +229,7 @@ def test_survey_link_takes_answers_without_sign_in(web: Api) -> None:
         link, data={"csrf_token": token, "csat": "4", "felt_heard": "5", "comment": "Kind"}
     )
     assert sent.status_code == 200 and "Your answers reached the team" in sent.text
-    (answer,) = web.store.list_feedback(Viewer.system())
+    (answer,) = surveys.list_feedback(web.store, Viewer.system())
     assert (answer.csat, answer.felt_heard, answer.comment) == (4, 5, "Kind")
     forged = web.client.get(f"/survey/{survey_token(web.settings, conversation)}x")
     assert forged.status_code == 404 and "not valid" in forged.text

@@ -4,7 +4,7 @@ year 1 or 9999, a digit that is not ASCII get a 422 page, never a 500, on SQLite
 
 from __future__ import annotations
 
-from heard.store import Viewer
+from heard.store import Viewer, coaching_notes
 from heard.web.auth import survey_token
 from teamdata import conversation
 from web.api.conftest import Api
@@ -31,15 +31,20 @@ def test_note_forms_refuse_bad_values(web: Api) -> None:
     for data in [{"text": NUL}, {"text": "ok", "turn": "²"}, {"text": "ok", "turn": "٣"}]:
         answer = web.client.post(post, data={"csrf_token": token, **data})
         assert answer.status_code == 422, (data, answer.status_code)
-    made = web.store.create_note(
-        web.world.viewer("bea"), web.world.conversations["ann-1"], text="Try a reflection"
+    made = coaching_notes.create_note(
+        web.store,
+        web.world.viewer("bea"),
+        web.world.conversations["ann-1"],
+        text="Try a reflection",
     )
     for action in ("replies", "resolve"):
         answer = web.client.post(
             f"/notes/{made.id}/{action}", data={"csrf_token": token, "text": NUL}
         )
         assert answer.status_code == 422, (action, answer.text)
-    assert [n.text for n in web.store.list_notes(Viewer.system())] == ["Try a reflection"]
+    assert [n.text for n in coaching_notes.list_notes(web.store, Viewer.system())] == [
+        "Try a reflection"
+    ]
 
 
 def test_survey_refuses_bad_values(web: Api) -> None:

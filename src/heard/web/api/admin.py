@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from heard.store import accounts
+from heard.store import accounts, api_tokens, signins
+from heard.store.audit_log import list_audit
 from heard.store.records import AuditEntry, UserRecord
 from heard.web.api.conversations import ERRORS
 from heard.web.api.filters import Id, IdQuery
@@ -38,7 +39,7 @@ LAST_ADMIN_ERRORS = {
 
 @router.get("/users", response_model=list[UserOut], responses=ERRORS)
 def list_users(principal: Admin, store: StoreDep) -> list[UserOut]:
-    return [UserOut.of(u) for u in store.list_users()]
+    return [UserOut.of(u) for u in accounts.list_users(store)]
 
 
 @router.post(
@@ -48,7 +49,8 @@ def list_users(principal: Admin, store: StoreDep) -> list[UserOut]:
     responses={**ERRORS, 409: {"model": ErrorOut, "description": "a user has this email"}},
 )
 def create_user(body: UserIn, principal: Admin, store: StoreDep) -> UserOut:
-    user = store.create_user(
+    user = accounts.create_user(
+        store,
         body.email,
         role=body.role,
         password=body.password,
@@ -62,7 +64,7 @@ def create_user(body: UserIn, principal: Admin, store: StoreDep) -> UserOut:
 
 @router.get("/users/{user_id}", response_model=UserOut, responses=ERRORS)
 def get_user(user_id: Id, principal: Admin, store: StoreDep) -> UserOut:
-    return UserOut.of(store.get_user(user_id))
+    return UserOut.of(accounts.get_user(store, user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, responses=LAST_ADMIN_ERRORS)
@@ -74,7 +76,7 @@ def patch_user(
     in one; an admin in none. Deactivated: their tokens stop working, their sign-in sessions
     are revoked and their open live sockets are closed. 409 when it would leave no active
     admin able to act (yourself included)."""
-    before = store.get_user(user_id)
+    before = accounts.get_user(store, user_id)
     user = accounts.change_user(
         store,
         user_id,
@@ -113,8 +115,8 @@ def create_reset_link(
 
 @router.get("/users/{user_id}/tokens", response_model=list[TokenOut], responses=ERRORS)
 def list_tokens(user_id: Id, principal: Admin, store: StoreDep) -> list[TokenOut]:
-    store.get_user(user_id)
-    return [TokenOut.of(t) for t in store.list_tokens(user_id)]
+    accounts.get_user(store, user_id)
+    return [TokenOut.of(t) for t in api_tokens.list_tokens(store, user_id)]
 
 
 @router.post(
@@ -125,7 +127,8 @@ def create_token(
 ) -> TokenCreatedOut:
     """A new API token for the user, working for `expires_in_days` (default
     `HEARD_TOKEN_DAYS`); the token is in this answer only."""
-    record, token = store.create_token(
+    record, token = api_tokens.create_token(
+        store,
         user_id,
         scopes=body.scopes,
         name=body.name,
@@ -140,7 +143,7 @@ def revoke_token(token_id: Id, principal: Admin, store: StoreDep, request: Reque
     """Revoke a token: it stops working, and the live sockets it opened are closed. 409 when it
     is the last live admin token of an admin without a password and no other active admin
     could act."""
-    record = store.revoke_token(token_id, by=principal.user.id)
+    record = api_tokens.revoke_token(store, token_id, by=principal.user.id)
     socket_guard(request.app).revoked(token_id=record.id)
     return TokenOut.of(record)
 
@@ -154,7 +157,7 @@ def audit_log(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditEntry]:
     """Who viewed or changed what, newest first."""
-    return store.list_audit(principal.viewer, offset=offset, limit=limit, user_id=user)
+    return list_audit(store, principal.viewer, offset=offset, limit=limit, user_id=user)
 
 
 @router.get("/me", response_model=UserOut, responses=ERRORS, tags=["session"])
@@ -175,7 +178,9 @@ async def create_session(body: SessionIn, request: Request, store: StoreDep) -> 
     checking = throttle.low_priority(store.hasher)
 
     def verify() -> UserRecord | None:
-        return store.verify_password(body.email, body.password, address=address, hasher=checking)
+        return signins.verify_password(
+            store, body.email, body.password, address=address, hasher=checking
+        )
 
     try:
         user = await throttle.attempt(

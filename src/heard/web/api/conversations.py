@@ -15,7 +15,7 @@ from heard.importers import importers
 from heard.importers.base import ImportOptions, Source
 from heard.importers.registry import read_source
 from heard.model import Conversation
-from heard.store import ConversationFilter, Store, UserRole
+from heard.store import ConversationFilter, Store, UserRole, audit_log
 from heard.store.paging import MAX_CURSOR, Order
 from heard.store.records import ConversationPage, IngestReport, IngestStatus
 from heard.web import recordings
@@ -296,7 +296,8 @@ def export(
 ) -> Response:
     """The conversations the filters select, one row each with scores, as CSV or Parquet."""
     columns, rows = export_rows(store, principal, where)
-    store.audit(
+    audit_log.audit(
+        store,
         user_id=principal.user.id,
         action="export",
         object_type="conversation",

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from heard.model.values import Day
+from heard.store import dashboards
 from heard.store.records import (
     AgentRecord,
     Distribution,
@@ -45,13 +46,13 @@ def trends(
     principal: Reader, store: StoreDep, where: Filter, by: Literal["day", "week"] = "week"
 ) -> list[TrendPoint]:
     """Per day or week: conversations, mean Listening Score, mean score per component."""
-    return store.trends(principal.viewer, where, by=by)
+    return dashboards.trends(store, principal.viewer, where, by=by)
 
 
 @router.get("/distribution", response_model=Distribution, responses=ERRORS)
 def distribution(principal: Reader, store: StoreDep, where: Filter) -> Distribution:
     """How many conversations scored in each band of 10 points."""
-    return store.distribution(principal.viewer, where)
+    return dashboards.distribution(store, principal.viewer, where)
 
 
 @router.get("/moments", response_model=Moments, responses=ERRORS)
@@ -62,7 +63,7 @@ def moments(
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> Moments:
     """The best and worst moments (findings with their quote) in the filtered conversations."""
-    return store.moments(principal.viewer, where, limit=limit)
+    return dashboards.moments(store, principal.viewer, where, limit=limit)
 
 
 @router.get("/recognition", response_model=Recognition, responses=ERRORS)
@@ -75,7 +76,8 @@ def recognition(
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> Recognition:
     """Listeners of the week by score and by improvement, and behaviour badges."""
-    return store.recognition(
+    return dashboards.recognition(
+        store,
         principal.viewer,
         week=week or date.today(),
         team_id=team,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
+from heard.store import surveys
 from heard.store.records import Feedback, FeedbackPair
 from heard.web.api.conversations import ERRORS
 from heard.web.api.filters import Filter
@@ -44,7 +45,8 @@ def submit_feedback(
         raise ApiError(410, "expired", f"{exc}: ask for a new one", field="token") from None
     if conversation_id is None:
         raise ApiError(404, "not_found", "this survey link is not valid", field="token")
-    feedback = store.submit_feedback(
+    feedback = surveys.submit_feedback(
+        store,
         conversation_id,
         csat=answers.csat,
         felt_heard=answers.felt_heard,
@@ -58,10 +60,10 @@ def submit_feedback(
 
 @router.get("/feedback", response_model=list[Feedback], responses=ERRORS)
 def list_feedback(principal: Reader, store: StoreDep, where: Filter) -> list[Feedback]:
-    return store.list_feedback(principal.viewer, where)
+    return surveys.list_feedback(store, principal.viewer, where)
 
 
 @router.get("/feedback/pairs", response_model=list[FeedbackPair], responses=ERRORS)
 def feedback_pairs(principal: Reader, store: StoreDep, where: Filter) -> list[FeedbackPair]:
     """Listening Score beside CSAT and "did you feel heard?", one pair per survey."""
-    return store.feedback_pairs(principal.viewer, where)
+    return surveys.feedback_pairs(store, principal.viewer, where)

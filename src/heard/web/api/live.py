@@ -20,7 +20,7 @@ from heard.live.events import ErrorFrame, HelloFrame, Hint, LiveState, Nudge
 from heard.live.hub import LiveHub
 from heard.model import Turn
 from heard.model.values import ConversationKey, Text, describe
-from heard.store import Scope, Store, UserRole
+from heard.store import Scope, Store, UserRole, audit_log
 from heard.web.api.conversations import ERRORS
 from heard.web.auth import (
     BadCredentials,
@@ -216,7 +216,8 @@ async def panel_link(
     live = await _visible(request, principal, conversation_id)
     key = panel_key(settings, live.conversation_id, principal.user.id)
     await asyncio.to_thread(
-        store.audit,
+        audit_log.audit,
+        store,
         user_id=principal.user.id,
         action="panel_link",
         object_type="live_conversation",

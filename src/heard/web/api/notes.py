@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from heard.store import coaching_notes
 from heard.store.records import Note, NoteStatus
 from heard.web.api.conversations import ERRORS
 from heard.web.api.filters import Id, IdQuery
@@ -16,7 +17,7 @@ router = APIRouter(tags=["notes"])
 
 @router.get("/conversations/{conversation_id}/notes", response_model=list[Note], responses=ERRORS)
 def conversation_notes(conversation_id: Id, principal: Reader, store: StoreDep) -> list[Note]:
-    return store.list_notes(principal.viewer, conversation_id=conversation_id)
+    return coaching_notes.list_notes(store, principal.viewer, conversation_id=conversation_id)
 
 
 @router.post(
@@ -27,7 +28,8 @@ def conversation_notes(conversation_id: Id, principal: Reader, store: StoreDep) 
 )
 def create_note(conversation_id: Id, note: NoteIn, principal: Writer, store: StoreDep) -> Note:
     """A coaching note (leads and admins) on the conversation, a turn, or a span of a turn."""
-    return store.create_note(
+    return coaching_notes.create_note(
+        store,
         principal.viewer,
         conversation_id,
         text=note.text,
@@ -45,48 +47,48 @@ def list_notes(
     agent: IdQuery = None,
 ) -> list[Note]:
     """Notes the caller may see; an agent's open notes are the ones waiting for them."""
-    return store.list_notes(principal.viewer, status=status, agent_id=agent)
+    return coaching_notes.list_notes(store, principal.viewer, status=status, agent_id=agent)
 
 
 @router.get("/notes/{note_id}", response_model=Note, responses=ERRORS)
 def get_note(note_id: Id, principal: Reader, store: StoreDep) -> Note:
-    return store.get_note(principal.viewer, note_id)
+    return coaching_notes.get_note(store, principal.viewer, note_id)
 
 
 @router.patch("/notes/{note_id}", response_model=Note, responses=ERRORS)
 def edit_note(note_id: Id, body: NoteTextIn, principal: Writer, store: StoreDep) -> Note:
     """Change a note's text (its author or an admin)."""
-    return store.edit_note(principal.viewer, note_id, text=body.text)
+    return coaching_notes.edit_note(store, principal.viewer, note_id, text=body.text)
 
 
 @router.delete("/notes/{note_id}", status_code=204, responses=ERRORS)
 def delete_note(note_id: Id, principal: Writer, store: StoreDep) -> Response:
-    store.delete_note(principal.viewer, note_id)
+    coaching_notes.delete_note(store, principal.viewer, note_id)
     return Response(status_code=204)
 
 
 @router.post("/notes/{note_id}/replies", response_model=Note, responses=ERRORS)
 def reply(note_id: Id, body: NoteTextIn, principal: Writer, store: StoreDep) -> Note:
-    return store.reply_to_note(principal.viewer, note_id, text=body.text)
+    return coaching_notes.reply_to_note(store, principal.viewer, note_id, text=body.text)
 
 
 @router.post("/notes/{note_id}/acknowledge", response_model=Note, responses=ERRORS)
 def acknowledge(note_id: Id, body: NoteResponseIn, principal: Writer, store: StoreDep) -> Note:
     """The agent the note is for accepts it."""
-    return store.respond_to_note(
-        principal.viewer, note_id, status=NoteStatus.ACKNOWLEDGED, text=body.text
+    return coaching_notes.respond_to_note(
+        store, principal.viewer, note_id, status=NoteStatus.ACKNOWLEDGED, text=body.text
     )
 
 
 @router.post("/notes/{note_id}/dispute", response_model=Note, responses=ERRORS)
 def dispute(note_id: Id, body: NoteResponseIn, principal: Writer, store: StoreDep) -> Note:
     """The agent the note is for disagrees; a lead resolves it."""
-    return store.respond_to_note(
-        principal.viewer, note_id, status=NoteStatus.DISPUTED, text=body.text
+    return coaching_notes.respond_to_note(
+        store, principal.viewer, note_id, status=NoteStatus.DISPUTED, text=body.text
     )
 
 
 @router.post("/notes/{note_id}/resolve", response_model=Note, responses=ERRORS)
 def resolve(note_id: Id, body: NoteResponseIn, principal: Writer, store: StoreDep) -> Note:
     """A lead (or admin) closes the note."""
-    return store.resolve_note(principal.viewer, note_id, text=body.text)
+    return coaching_notes.resolve_note(store, principal.viewer, note_id, text=body.text)

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from heard.model.values import AGENT_KEY_LENGTH, EMAIL_LENGTH, NAME_LENGTH, Text
 from heard.settings import Settings
-from heard.store import Scope, Store, UserRole, Viewer, accounts, audit_log
+from heard.store import Scope, Store, UserRole, Viewer, accounts, api_tokens, audit_log
 from heard.store.errors import Conflict, Invalid, NotFound, StoreError
 from heard.store.records import TokenRecord, UserRecord
 from heard.web import views
@@ -109,13 +109,13 @@ def edit_form(store: Store, user: UserRecord, teams: dict[int, str]) -> views.Us
 def user_view(
     store: Store, settings: Settings, admin: Signed, user_id: int, **changes: object
 ) -> views.AdminUserView:
-    user = store.get_user(user_id)
+    user = accounts.get_user(store, user_id)
     teams = team_names(store)
     view = views.AdminUserView(
         user=user_line(user, teams),
         teams=sorted(teams.values()),
         form=edit_form(store, user, teams),
-        tokens=[token_line(t) for t in reversed(store.list_tokens(user_id))],
+        tokens=[token_line(t) for t in reversed(api_tokens.list_tokens(store, user_id))],
         reset_hours=settings.reset_link_hours,
         token_days=settings.token_days,
         is_self=user.id == admin.user.id,
@@ -155,7 +155,7 @@ def render_users(
 ) -> Response:
     teams = team_names(store)
     view = views.AdminUsersView(
-        users=[user_line(u, teams) for u in store.list_users()],
+        users=[user_line(u, teams) for u in accounts.list_users(store)],
         teams=sorted(teams.values()),
         form=form or views.UserForm(),
         errors=errors or {},
@@ -256,7 +256,8 @@ async def create_user(
     if not errors:
         try:
             made = await run_in_threadpool(
-                store.create_user,
+                accounts.create_user,
+                store,
                 email,
                 role=UserRole(role),
                 password=password or None,
@@ -306,7 +307,7 @@ async def edit_user(
 ) -> Response:
     """Change the user's name, role and teams; the page again with the errors by the fields
     and the form as typed when refused (the last admin cannot stop being one: 409)."""
-    store.get_user(user_id)
+    accounts.get_user(store, user_id)
     form = views.UserForm(name=name, role=role, teams=teams, new_team=new_team, agent_id=agent_id)
     errors = check_user_form(form, new=False)
     chosen = chosen_teams(form, errors)
@@ -328,7 +329,7 @@ async def edit_user(
         else:
             socket_guard(request.app).recheck_soon()
             return see_other(f"/admin/users/{user_id}?saved=1")
-    current = store.get_user(user_id)
+    current = accounts.get_user(store, user_id)
     form = form.model_copy(update={"email": current.email})
     return render_user(
         request, store, settings, user, user_id, status=status, form=form, errors=errors
@@ -351,7 +352,7 @@ async def set_active(
         raise Invalid("active must be true or false", field="active")
     try:
         changed = await run_in_threadpool(
-            store.set_active, user_id, active=active == "true", by=user.user.id
+            accounts.set_active, store, user_id, active=active == "true", by=user.user.id
         )
     except Conflict as exc:
         return render_user(request, store, settings, user, user_id, status=409, message=human(exc))
@@ -411,7 +412,8 @@ async def create_token(
     if not errors:
         try:
             _, token = await run_in_threadpool(
-                lambda: store.create_token(
+                lambda: api_tokens.create_token(
+                    store,
                     user_id,
                     scopes=[Scope(s) for s in chosen],
                     name=name.strip() or None,
@@ -450,11 +452,11 @@ async def revoke_token(
 ) -> Response:
     """Revoke a token at once (its open live sockets are closed); refused (409, said at the
     top of its user's page) when it is the last way an admin can act."""
-    owner = next((t.user_id for t in store.list_tokens() if t.id == token_id), None)
+    owner = next((t.user_id for t in api_tokens.list_tokens(store) if t.id == token_id), None)
     if owner is None:
         raise NotFound(f"There is no token {token_id}.", field="token_id")
     try:
-        record = await run_in_threadpool(store.revoke_token, token_id, by=user.user.id)
+        record = await run_in_threadpool(api_tokens.revoke_token, store, token_id, by=user.user.id)
     except Conflict as exc:
         return render_user(request, store, settings, user, owner, status=409, message=human(exc))
     socket_guard(request.app).revoked(token_id=record.id)
@@ -522,7 +524,7 @@ def audit(
             views.AuditLine.model_validate(e.model_dump(exclude={"user_id"})) for e in found.entries
         ],
         filters=filters,
-        users=[(str(u.id), u.email) for u in store.list_users()],
+        users=[(str(u.id), u.email) for u in accounts.list_users(store)],
         actions=list(audit_log.KNOWN_ACTIONS),
         newer_url=_audit_url(filters, after=found.newer) if found.newer else None,
         older_url=_audit_url(filters, before=found.older) if found.older else None,

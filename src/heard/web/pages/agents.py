@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from heard.store import Store, Viewer
+from heard.store import Store, Viewer, dashboards
 from heard.store.agent_home import agent_home
 from heard.store.records import ConversationFilter
 from heard.web import dispute_views, views
@@ -34,7 +34,9 @@ def home_view(store: Store, viewer: Viewer, agent_id: int, *, is_self: bool) -> 
     home = agent_home(store, viewer, agent_id)
     agent = home.agent
     names = agent_names(store, viewer) | {agent.id: agent.name or agent.external_id}
-    best = store.moments(viewer, ConversationFilter(agent_id=agent_id), limit=4 * MOMENTS_SHOWN)
+    best = dashboards.moments(
+        store, viewer, ConversationFilter(agent_id=agent_id), limit=4 * MOMENTS_SHOWN
+    )
     return views.AgentHomeView(
         agent_id=str(agent.id),
         name=agent.name or agent.external_id,

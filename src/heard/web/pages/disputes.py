@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from heard.model.values import Text
-from heard.store import UserRole, disputes
+from heard.store import UserRole, coaching_notes, disputes
 from heard.store.errors import Conflict, Invalid, NotFound, StoreError
 from heard.store.records import NoteStatus
 from heard.web import dispute_views as dv
@@ -51,7 +51,7 @@ def _inbox(
     code: int = 200,
 ) -> HTMLResponse:
     viewer = user.viewer
-    disputed = store.list_notes(viewer, status=NoteStatus.DISPUTED)
+    disputed = coaching_notes.list_notes(store, viewer, status=NoteStatus.DISPUTED)
     names = agent_names(store, viewer)
     view = dv.inbox(
         store,

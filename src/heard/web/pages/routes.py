@@ -21,7 +21,17 @@ from heard.importers.registry import read_source
 from heard.model import Channel, Polarity
 from heard.model.values import FIRST_DAY, LAST_DAY, Text, check_day
 from heard.settings import Settings
-from heard.store import ConversationFilter, Store, UserRole, Viewer, disputes
+from heard.store import (
+    ConversationFilter,
+    Store,
+    UserRole,
+    Viewer,
+    coaching_notes,
+    dashboards,
+    disputes,
+    signins,
+    surveys,
+)
 from heard.store import records as store_records
 from heard.store.errors import Conflict, Invalid, NotFound, StoreError
 from heard.store.records import IngestStatus, NoteStatus
@@ -228,7 +238,9 @@ async def sign_in(
     checking = throttle.low_priority(store.hasher)
     try:
         user = await throttle.attempt(
-            lambda: store.verify_password(email, password, address=address, hasher=checking),
+            lambda: signins.verify_password(
+                store, email, password, address=address, hasher=checking
+            ),
             email=email,
             address=address,
         )
@@ -334,11 +346,11 @@ def dashboard_view(
         start=_start_of(date_from),
         end=_start_of(date_to + timedelta(days=1)) if date_to else None,
     )
-    trend = store.trends(viewer, where)
-    distribution = store.distribution(viewer, where)
-    moments = store.moments(viewer, where, limit=4 * MOMENTS_SHOWN)
+    trend = dashboards.trends(store, viewer, where)
+    distribution = dashboards.distribution(store, viewer, where)
+    moments = dashboards.moments(store, viewer, where, limit=4 * MOMENTS_SHOWN)
     weeks = trends.weeks_of(trend)
-    per_agent = store.agent_trends(viewer, where)
+    per_agent = dashboards.agent_trends(store, viewer, where)
     rows = []
     for a in agents:
         if (team_id is not None and a.team_id != team_id) or (
@@ -556,7 +568,8 @@ async def add_note(
     start: Annotated[str | None, Form(max_length=12)] = None,
     end: Annotated[str | None, Form(max_length=12)] = None,
 ) -> Response:
-    note = store.create_note(
+    note = coaching_notes.create_note(
+        store,
         user.viewer,
         conversation_id,
         text=text,
@@ -581,8 +594,8 @@ async def acknowledge_note(
     _: CsrfChecked,
     text: Annotated[Text | None, Form(max_length=10_000)] = None,
 ) -> Response:
-    note = store.respond_to_note(
-        user.viewer, note_id, status=NoteStatus.ACKNOWLEDGED, text=text or None
+    note = coaching_notes.respond_to_note(
+        store, user.viewer, note_id, status=NoteStatus.ACKNOWLEDGED, text=text or None
     )
     return _after_note(request, note)
 
@@ -596,8 +609,8 @@ async def dispute_note(
     _: CsrfChecked,
     text: Annotated[Text | None, Form(max_length=10_000)] = None,
 ) -> Response:
-    note = store.respond_to_note(
-        user.viewer, note_id, status=NoteStatus.DISPUTED, text=text or None
+    note = coaching_notes.respond_to_note(
+        store, user.viewer, note_id, status=NoteStatus.DISPUTED, text=text or None
     )
     return _after_note(request, note)
 
@@ -611,7 +624,7 @@ async def resolve_note(
     _: CsrfChecked,
     text: Annotated[Text | None, Form(max_length=10_000)] = None,
 ) -> Response:
-    note = store.resolve_note(user.viewer, note_id, text=text or None)
+    note = coaching_notes.resolve_note(store, user.viewer, note_id, text=text or None)
     return _after_note(request, note)
 
 
@@ -624,7 +637,7 @@ async def reply_to_note(
     _: CsrfChecked,
     text: Annotated[Text, Form(max_length=10_000)],
 ) -> Response:
-    note = store.reply_to_note(user.viewer, note_id, text=text)
+    note = coaching_notes.reply_to_note(store, user.viewer, note_id, text=text)
     return _after_note(request, note)
 
 
@@ -663,15 +676,16 @@ def recognition(
     viewer = board_viewer(user)
     chosen = _optional_date(week, "week")
     today = datetime.now(UTC).date()
-    complete = trends.complete_weeks(store.trends(viewer), today)
+    complete = trends.complete_weeks(dashboards.trends(store, viewer), today)
     if chosen is None:
         board_week = trends.board_week(
-            complete, lambda w: bool(store.recognition(viewer, week=w).by_score), today
+            complete, lambda w: bool(dashboards.recognition(store, viewer, week=w).by_score), today
         )
-        board = store.recognition(viewer, week=board_week)
+        board = dashboards.recognition(store, viewer, week=board_week)
     else:
-        board = store.recognition(viewer, week=chosen)
-    in_week = store.agent_trends(
+        board = dashboards.recognition(store, viewer, week=chosen)
+    in_week = dashboards.agent_trends(
+        store,
         viewer,
         ConversationFilter(
             start=_start_of(board.week), end=_start_of(board.week + timedelta(days=7))
@@ -709,7 +723,7 @@ def recognition(
 
 @router.get("/feedback")
 def feedback(request: Request, user: Lead, store: StoreDep) -> HTMLResponse:
-    pairs = store.feedback_pairs(user.viewer)
+    pairs = surveys.feedback_pairs(store, user.viewer)
     view = views.FeedbackChartView(
         points=[
             views.FeedbackPoint(
@@ -863,7 +877,7 @@ def survey_form(
 ) -> HTMLResponse:
     target = _survey_target(store, settings, token)
     view = views.SurveyView(action=f"/survey/{token}", agent=_first_name(target.agent))
-    earlier = store.survey_answer(target.id)
+    earlier = surveys.survey_answer(store, target.id)
     if earlier is not None:
         until = earlier.submitted_at + _edit_window(settings)
         if datetime.now(UTC) > until:
@@ -909,7 +923,8 @@ async def survey_answer(
         )
         return _survey_html(request, view, 422)
     try:
-        store.submit_feedback(
+        surveys.submit_feedback(
+            store,
             target.id,
             csat=answers[0],
             felt_heard=answers[1],

@@ -86,7 +86,7 @@ def upgrade() -> None:
 
 
 def _candidates(body: str) -> str:
-    """The candidate moments of a scorecard body, as heard.store.repository.moment_candidates
+    """The candidate moments of a scorecard body, as heard.store.dashboards.moment_candidates
     made them at this revision (a copy: a migration keeps the format it wrote)."""
     found: list[list[Any]] = []
     seen: set[tuple[str, str]] = set()
