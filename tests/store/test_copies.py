@@ -581,8 +581,9 @@ def reference_moments(
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The best and worst moments as (conversation, behaviour, turn, start, end) the way they
     were found from whole scorecard bodies: the first positive and negative finding per
-    behaviour of the newest 500 conversations, best confidence first, newer first, one per
-    conversation."""
+    behaviour of the newest 500 conversations, one per conversation; the best by confidence ×
+    the share of those conversations without the behaviour (a name used never), the worst by
+    confidence; newer first."""
     items = sorted(
         (i for i in stored(store) if visible(i, viewer) and matches(i, where)),
         key=ORDERS["newest"],
@@ -596,6 +597,11 @@ def reference_moments(
             ).all()
         )
     found: dict[str, list[tuple[Any, ...]]] = {"positive": [], "negative": []}
+    having: dict[str, set[Any]] = {}
+    for item in items:
+        for finding in orjson.loads(bodies[item.id]).get("findings", []):
+            if finding.get("polarity") == "positive":
+                having.setdefault(finding["behaviour"], set()).add(item.id)
     for item in items:
         seen: set[tuple[str, str]] = set()
         for finding in orjson.loads(bodies[item.id]).get("findings", []):
@@ -603,10 +609,17 @@ def reference_moments(
             if polarity not in found or (polarity, finding["behaviour"]) in seen:
                 continue
             seen.add((polarity, finding["behaviour"]))
+            if polarity == "positive" and finding["behaviour"] == "uses_name":
+                continue
+            rare = (
+                1 - len(having[finding["behaviour"]]) / len(items)
+                if polarity == "positive"
+                else 1.0
+            )
             span = finding["spans"][0]
             found[polarity].append(
                 (
-                    -finding.get("confidence", 1.0),
+                    -finding.get("confidence", 1.0) * rare,
                     -item.occurred_at.timestamp(),
                     len(found[polarity]),
                     (

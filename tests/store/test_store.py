@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import inspect
 
 from heard.analysis import Analyzer, load_rubric
+from heard.model import Conversation
 from heard.store import (
     Conflict,
     ConversationFilter,
@@ -363,3 +364,28 @@ def test_after_bulk_load_analyzes_checkpoints_and_on_postgresql_vacuums(store: S
             wal = Path(f"{store.engine.url.database}-wal")
             assert not wal.exists() or wal.stat().st_size == 0  # all in the database file
     assert store.counts()["conversations"] == 2  # nothing else changes
+
+
+def test_best_moments_rank_rare_strong_behaviour_above_common_and_never_a_name(
+    store: Store,
+) -> None:
+    """Issue 21: "best moments" rank by how rare and strong the behaviour is, never a bare name
+    use. Ten replies name the customer's parcel (a personalised reply, confidence 0.8); one
+    also opens "I see" (an acknowledgement, 0.7, in one conversation of eleven); one uses the
+    customer's name (1.0). Ranked by confidence alone the name came first and the
+    personalised replies next; now the rare acknowledgement leads and no name use shows."""
+    asked = "Hi, my parcel W48213 has not arrived and I need it today."
+    common = [("customer", asked), ("agent", "Let me check the parcel W48213 for you now.")]
+    rare = [("customer", asked), ("agent", "I see. Let me check the parcel W48213 for you now.")]
+    named = [("customer", asked), ("agent", "Dana, let me check the parcel W48213 for you now.")]
+    conversations = [
+        conversation(f"common-{i}", at=MONDAY + timedelta(hours=i), turns=common) for i in range(9)
+    ]
+    conversations.append(conversation("rare", at=MONDAY, turns=rare))
+    body = conversation("named", at=MONDAY, turns=named).model_dump(mode="json")
+    body["customer"] = {"id": "c-dana", "name": "Dana Reyes"}
+    conversations.append(Conversation.model_validate(body))
+    store.ingest(conversations, analyzer=analyzer())
+    best = dashboards.moments(store, Viewer.system(), limit=3).best
+    assert [m.behaviour for m in best][:1] == ["acknowledgement"], best
+    assert all(m.behaviour != "uses_name" for m in best)

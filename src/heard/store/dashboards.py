@@ -8,7 +8,7 @@ copies."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -218,6 +218,10 @@ def distribution(
     )
 
 
+BARE_MOMENTS = frozenset({"uses_name"})
+"""Positive behaviours never shown as a best moment: a name used is no moment to celebrate."""
+
+
 def moments(
     store: Store,
     viewer: Viewer,
@@ -227,7 +231,12 @@ def moments(
     scan: int = 500,
 ) -> Moments:
     """The best and worst moments (positive and negative findings with their quote) of the
-    most recent `scan` conversations matching `where`; one per conversation and behaviour."""
+    most recent `scan` conversations matching `where`; one per conversation and behaviour.
+
+    The best rank by how strong and how rare the behaviour is among those conversations
+    (confidence × the share of them without it): an empathic reply two agents in a hundred
+    give outranks an acknowledgement every other reply has, and a name used (`BARE_MOMENTS`)
+    is never a best moment. The worst rank by confidence. Then newer first."""
     where = where or ConversationFilter()
     # candidates stay plain tuples (confidence, newest first, order, row, candidate); only
     # the chosen become Moments, with their quotes
@@ -254,13 +263,24 @@ def moments(
         rows = session.execute(
             stmt.order_by(source.occurred_at.desc(), key.desc()).limit(scan)
         ).all()
+        scored = 0
+        having: Counter[str] = Counter()  # conversations with a positive finding of each
         for row in rows:
             if row[3] is None:
                 continue
+            scored += 1
             stamp = from_db(row[2]).timestamp()  # type: ignore[union-attr]
             for candidate in orjson.loads(row[3]):  # see moment_candidates
+                if candidate[2] == "positive":
+                    if candidate[0] in BARE_MOMENTS:
+                        continue
+                    having[candidate[0]] += 1
                 into = found[candidate[2]]
                 into.append((candidate[3], stamp, len(into), row, candidate))
+        found["positive"] = [
+            (strength * (1 - having[c[0]] / scored), stamp, order, row, c)
+            for strength, stamp, order, row, c in found["positive"]
+        ]
 
         def top(candidates: list[Candidate]) -> list[tuple[Any, list[Any]]]:
             ranked = sorted(candidates, key=lambda m: (-m[0], -m[1], m[2]))
