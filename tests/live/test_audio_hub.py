@@ -18,6 +18,7 @@ from heard.live.audio import AudioSettings, Recognition, encode_frame
 from heard.live.conversations import Subscriber
 from heard.live.hub import LiveHub
 from heard.model import Role
+from heard.store import live_sessions
 from speech import RATE, require_tools, say
 from teamdata import build_world, open_store
 
@@ -140,7 +141,8 @@ def test_recognised_text_is_redacted_as_typed_text_is(store, clips) -> None:
     assert "4111" not in turn["text"] and "Patricia" not in turn["text"]
     assert "[CARD]" in turn["text"] and "[FIRST_NAME]" in turn["text"]
     assert all("4111" not in w["text"] and "Patricia" not in w["text"] for w in turn["words"])
-    payloads = [e.payload for e in store_.live_events(store_.live_session("c-card").id)]
+    record = live_sessions.live_session(store_, "c-card")
+    payloads = [e.payload for e in live_sessions.live_events(store_, record.id)]
     assert not any("4111" in p or "Patricia" in p for p in payloads)
 
 
