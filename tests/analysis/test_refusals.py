@@ -68,6 +68,36 @@ def test_the_tip_keeps_the_agents_words_and_adds_the_other_way() -> None:
     ).scorecard
     [tip] = [t for t in card.tips if t.behaviour == "no_alternative"]
     assert tip.suggestion == (
-        'Pair the no with another way: "Unfortunately Dr. Johnson has no appointment available '
-        'at 7 pm. Would another time or option work for you?"'
+        'Offer another way when you have to say no: "Unfortunately Dr. Johnson has no '
+        'appointment available at 7 pm. Would another time work for you?"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("refusal", "offer"),
+    [
+        (
+            "I'm very sorry, but there is no room available at the Hyatt Hotel for your dates.",
+            "date or option",
+        ),
+        ("Unfortunately I wasn't able to update your driver.", "date or option"),
+        ("I am not able to do that on my system.", "what I can do instead"),
+    ],
+)
+def test_the_other_way_fits_what_was_refused(refusal: str, offer: str) -> None:
+    """ "Would another time work?" to a refused driver or pickup point fitted badly (9 tips,
+    sample q)."""
+    from heard.language.phrasing import another_way
+
+    assert offer in another_way(refusal)
+
+
+def test_a_quiz_verdict_is_no_refusal() -> None:
+    """Ten "Unfortunately your answer was wrong" verdicts were read as refusals (sample q)."""
+    assert (
+        found(
+            ("customer", "Is it Paris?"),
+            ("agent", "Unfortunately your answer was wrong. It was Rome."),
+        )
+        == []
     )

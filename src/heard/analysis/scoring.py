@@ -13,6 +13,7 @@ from heard.language.lexicon import lexicon
 from heard.language.phrasing import (
     agent_reply,
     agent_words,
+    another_way,
     fill,
     heard_it,
     join_words,
@@ -220,6 +221,7 @@ def render_tip(
         agent=agent_words(own) if own and "{agent_words}" in template else None,
         reply=agent_reply(own) if own and "{agent_reply}" in template else None,
         heard=_heard_it(ctx, at, own) if "{acknowledgement}" in template else None,
+        another=another_way(own) if own and "{another_way}" in template else None,
         details=join_words(
             [f"“{d}”" for d in ctx.annotations.get("unused_details", {}).get(at, [])]
         )

@@ -136,6 +136,9 @@ class IgnoresLastTurn(EmbeddingJudge[Candidate]):
                 continue  # asking the customer to explain engages with what they said
             if any(lexicon("detail_question").search(s.text) for s in reply_sentences):
                 continue  # "For which city?", "PM or AM?": a detail needed to answer them
+            if lexicon("identity_ask").search(reply.text):
+                continue  # "Can I get your name?" after "What's my balance?": the step needed
+                # to answer it (two such judged wrong, sample q)
             if any(_REQUEST.match(" ".join(s.text.split())) for s in ctx.sentences[last.index]):
                 continue  # the turn asks for service too: the reply takes the request up
             recent = [t for t in ctx.turns[: reply.index] if t.role == Role.CUSTOMER][-2:]

@@ -36,8 +36,8 @@ class Refusals(Detector):
             ):
                 continue
             refusal = lexicon("bad_news").search(turn.text)
-            if refusal is None:
-                continue
+            if refusal is None or lexicon("wrong_answer").search(turn.text):
+                continue  # "Unfortunately your answer was wrong": a quiz verdict, no refusal
             run = [turn]  # the agent's replies until the customer writes again
             for later in turns[turn.index + 1 :]:
                 if later.role == Role.CUSTOMER:

@@ -621,7 +621,9 @@ def quoted(*sentences: str) -> str:
 
 
 _EXAMPLE = re.compile(r':\s*"([^"]*)"\s*$')
-_EXAMPLE_SENTENCE = re.compile(r"[^.!?]*[.!?]+\s*")
+_EXAMPLE_SENTENCE = re.compile(r"\{agent_reply\}\s*|\{[a-z_]+\}\s*$|[^.!?]*[.!?]+\s*")
+"""A sentence of a tip's example; the agent's own reply is one ("{agent_reply} {another_way}"),
+and so is a last placeholder that brings its own end ("{another_way}")."""
 
 
 AGENT_WORDS = 20
@@ -747,6 +749,23 @@ def heard_it(
     return HEARD_IT["other"]
 
 
+ANOTHER_WAY = {
+    "refused_time": "Would another time work for you?",
+    "refused_place": "Would another date or option work for you?",
+    "other": "Let me tell you what I can do instead.",
+}
+"""The other way a no goes with, by what was refused (lexicons refused_time, refused_place):
+"another time" fitted a ride's driver or a pickup point badly (9 tips, sample q)."""
+
+
+def another_way(refusal: str) -> str:
+    """The question (or the opening) that offers another way with the agent's `refusal`."""
+    for kind in ("refused_place", "refused_time"):  # "no room … for your requested dates"
+        if lexicon(kind).search(refusal):
+            return ANOTHER_WAY[kind]
+    return ANOTHER_WAY["other"]
+
+
 def fill(
     template: str,
     words: str | None,
@@ -756,12 +775,14 @@ def fill(
     reply: str | None = None,
     heard: str | None = None,
     details: str | None = None,
+    another: str | None = None,
 ) -> str:
     """A tip template with the customer's words ({customer_words}, a clause), first name
     ({customer_name}), the agent's own words ({agent_words} mid-sentence, {agent_reply} as a
     sentence of its own: see `agent_words`, `agent_reply`) and a plain acknowledgement
-    ({acknowledgement}: `heard_it`) and the customer's specifics ({customer_details}, quoted
-    and joined) filled in, as a sentence. An instruction's own " — {placeholder}" part goes when
+    ({acknowledgement}: `heard_it`), the customer's specifics ({customer_details}, quoted
+    and joined) and another way to offer with a no ({another_way}: `another_way`) filled in,
+    as a sentence. An instruction's own " — {placeholder}" part goes when
     it has no value. When one
     is missing, the sentences of the quoted example ('Instruction: "Example."') that need it
     are dropped: "Close by checking: "You told me {customer_words}. Does that solve it for
@@ -774,6 +795,7 @@ def fill(
         "{agent_reply}": reply,
         "{acknowledgement}": heard,
         "{customer_details}": details,
+        "{another_way}": another,
     }
     missing = [key for key, value in values.items() if key in template and not value]
     found = _EXAMPLE.search(template)
