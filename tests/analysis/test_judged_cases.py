@@ -764,3 +764,33 @@ def test_not_right_now_and_help_me_are_no_emergency(said: str) -> None:
     from heard.language.lexicon import lexicon
 
     assert lexicon("urgent").search(said) is None
+
+
+# Sample r (data/judgements/2026-12-06r-star): two judges, blind to each other.
+
+
+def test_an_agent_reply_without_its_full_stop_gets_one_before_the_tip_goes_on() -> None:
+    from heard.language.phrasing import agent_reply
+
+    said = agent_reply("Unfortunately, I can not schedule at the same time")
+    assert said == "Unfortunately, I can not schedule at the same time."
+
+
+def test_a_reply_that_asks_to_understand_gets_no_acknowledgement_opener() -> None:
+    """ "I understand. I am sorry, I don't quite understand what you mean." (both judges)."""
+    scorecard = card(
+        (
+            "customer",
+            "I love all of your films Marty, especially the one where you tell that joke about "
+            "the horse and the bartender. Can you tell it to me?",
+        ),
+        ("agent", "I am sorry, I don't quite understand what you mean."),
+    )
+    assert not tips(scorecard, "acknowledgement")
+
+
+def test_all_booked_is_done_not_a_refusal() -> None:
+    from heard.language.lexicon import lexicon
+
+    assert lexicon("bad_news").search("All booked!") is None
+    assert lexicon("bad_news").search("I'm sorry, the hotel is fully booked.") is not None

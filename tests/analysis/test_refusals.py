@@ -80,8 +80,9 @@ def test_the_tip_keeps_the_agents_words_and_adds_the_other_way() -> None:
             "I'm very sorry, but there is no room available at the Hyatt Hotel for your dates.",
             "date or option",
         ),
-        ("Unfortunately I wasn't able to update your driver.", "date or option"),
-        ("I am not able to do that on my system.", "what I can do instead"),
+        ("Unfortunately I wasn't able to update your driver.", "another ride"),
+        ("I am not able to do that on my system.", "try something else"),
+        ("Unfortunately I wasn't able to change your pickup point.", "another ride"),
     ],
 )
 def test_the_other_way_fits_what_was_refused(refusal: str, offer: str) -> None:

@@ -186,6 +186,8 @@ def _reply_to_explanation(
             and not _goodbye(ctx, agent)
             and not lexicon("cheerful_opener").match(agent.text.lstrip())
             and not _brings_bad_news(ctx, agent)
+            # "I am sorry, I don't quite understand what you mean": asking again engages
+            and not lexicon("clarify_request").search(agent.text)
         ]
     for said, agent in exchanges:
         if any(t.index in problems for t in said):

@@ -662,10 +662,17 @@ def agent_reply(text: str) -> str | None:
     for letting me know. Great, there is still a viewing…" stacks two (judged clunky,
     sample n)."""
     first = _first_sentence(text)
-    if first is None or len(first.split()) < 2:
-        return None  # "Name." after the tip's acknowledgement is no reply to send (sample o)
+    if first is None or len(first.split()) < REPLY_WORDS:
+        return None  # "Name.", "It is not." after the tip's acknowledgement: no reply to send
     first = _INTERJECTED.sub("", first) or first
+    if not _END.search(first):
+        first += "."  # "…at the same time Would another time…" ran two together (sample r)
     return first[:1].upper() + first[1:]
+
+
+REPLY_WORDS = 4
+"""An agent's first sentence shorter than this ("Name.", "It is not.", "Ride booked.") is not
+quoted after a tip's acknowledgement (judged ungrammatical or curt, samples o and r)."""
 
 
 def agent_words(text: str) -> str | None:
@@ -750,9 +757,10 @@ def heard_it(
 
 
 ANOTHER_WAY = {
+    "refused_ride": "Would you like me to book you another ride instead?",
     "refused_time": "Would another time work for you?",
     "refused_place": "Would another date or option work for you?",
-    "other": "Let me tell you what I can do instead.",
+    "other": "Would you like me to try something else for you?",
 }
 """The other way a no goes with, by what was refused (lexicons refused_time, refused_place):
 "another time" fitted a ride's driver or a pickup point badly (9 tips, sample q)."""
@@ -760,7 +768,7 @@ ANOTHER_WAY = {
 
 def another_way(refusal: str) -> str:
     """The question (or the opening) that offers another way with the agent's `refusal`."""
-    for kind in ("refused_place", "refused_time"):  # "no room … for your requested dates"
+    for kind in ("refused_ride", "refused_place", "refused_time"):  # "no room … for your dates"
         if lexicon(kind).search(refusal):
             return ANOTHER_WAY[kind]
     return ANOTHER_WAY["other"]
