@@ -275,3 +275,70 @@ def test_a_panel_framed_by_another_site_works_by_its_signed_link(
     finally:
         feeder.close()
         context.close()
+
+
+SUMMARY_TURNS = [
+    ("customer", "Hi, I was charged twice and I'm really upset about it."),
+    ("agent", "I'm so sorry, that sounds really frustrating. Could you tell me more?"),
+    ("customer", "Please refund to my card 4111 1111 1111 1111, email jo.pii@example.com."),
+    ("agent", "Thanks. Is there anything else?"),
+]
+"""Done well: empathy and a closing check; the tip quotes the card number and email (redacted)."""
+
+
+def test_the_panel_shows_the_summary_and_its_link_when_the_conversation_ends(
+    browser, live_site, screenshot
+) -> None:
+    """On a phone-wide panel: the end replaces the nudges with the summary (score, went well,
+    one thing to try, a link that opens the stored conversation in a new tab); a reload draws
+    the same summary from the server."""
+    feeder = Feeder(live_site, "live-chat-4")
+    feeder.send("start", channel="chat", agent_id="ann", agent_name="Ann")
+    context, panel = signed_in(browser, live_site, "ann@x.test")
+    try:
+        panel.set_viewport_size({"width": 390, "height": 844})
+        panel.goto(f"{live_site.url}/live/live-chat-4/panel")
+        panel.wait_for_selector(".live-status[data-status=live]")
+        for role, text in SUMMARY_TURNS:
+            feeder.send("turn", role=role, text=text)
+        feeder.send("end")
+        stored_id = feeder.frames[-1]["stored_id"]
+        stored = live_site.store.get_conversation(live_site.world.viewer("ann"), stored_id)
+        card = stored.scorecard
+        assert card is not None and card.listening_score is not None
+
+        def check_summary() -> None:
+            box = panel.locator("#end-summary")
+            box.wait_for(timeout=10_000)
+            assert box.get_by_role("heading", name="Conversation ended").is_visible()
+            assert box.get_by_role("heading", name="Went well").is_visible()
+            assert box.get_by_role("heading", name="One thing to try").is_visible()
+            figure = box.locator(".summary-figure").inner_text()
+            assert figure == f"{card.listening_score:.0f}"
+            assert box.locator(".went-well li").all_inner_texts() == [
+                "Shows empathy or validates",
+                "Checks the problem is solved",
+            ]
+            text = box.inner_text()
+            assert card.tips[0].message in text and "[CARD]" in text
+            assert panel.locator("#nudge-slot").is_hidden()
+            link = box.get_by_role("link", name="Open the conversation")
+            assert link.get_attribute("href") == f"/conversations/{stored_id}"
+            assert link.get_attribute("target") == "_blank"
+            assert panel.evaluate("document.documentElement.scrollWidth") <= 390
+            assert "4111" not in panel.content() and "jo.pii" not in panel.content()
+
+        check_summary()
+        screenshot(panel, "live-panel-summary")
+        with context.expect_page() as opened:
+            panel.get_by_role("link", name="Open the conversation").click()
+        conversation = opened.value
+        conversation.wait_for_load_state()
+        assert conversation.url.endswith(f"/conversations/{stored_id}")
+        assert "[CARD]" in conversation.locator("main").inner_text()  # the agent may open it
+        panel.reload()  # the first paint, from the server
+        check_summary()
+        assert panel.errors == []
+    finally:
+        feeder.close()
+        context.close()

@@ -115,7 +115,7 @@ def test_concurrent_messages_are_applied_once_in_order(hub) -> None:
                 live_hub.feed("c-burst", message, ann, two),
             )
         live = live_hub.in_memory("c-burst")[0]
-        return [seq for seq, kind, _ in live.frames if kind == "ack"]
+        return [seq for seq, kind, *_ in live.frames if kind == "ack"]
 
     acks = asyncio.run(run())
     assert acks == list(range(1, 12))

@@ -85,10 +85,11 @@ def test_a_streamed_call_gives_its_turns_in_order_redacted_with_a_nudge(site: Si
     assert nudge["audio_seq"] == turns[1]["audio_seq"] and nudge["event"] is None
     [adoption] = [f for f in result.frames if f["type"] == "adoption"]
     assert adoption["adoption"]["adopted"] is True
-    # frames are numbered in order; the end's ack and ended frame come after the last turn
+    # frames are numbered in order; the end's ack and ended frame come after the last turn (the
+    # summary frame right after it may come before the client stops reading)
     numbers = [f["seq"] for f in result.frames if f.get("seq") is not None]
     assert numbers == sorted(numbers)
-    assert [f["type"] for f in result.frames][-1] == "ended"
+    assert [f["type"] for f in result.frames if f["type"] != "summary"][-1] == "ended"
     stored = site.store.get_conversation(site.world.viewer("ann"), result.stored_id)
     assert [t.role for t in stored.conversation.turns] == [Role.AGENT, Role.CUSTOMER, Role.AGENT]
     assert [t.text for t in stored.conversation.turns] == [t["text"] for t in turns]

@@ -60,6 +60,12 @@ class Behaviour(_Strict):
     saying them back there reads as parroting (judged usable 8 times in 26), so a behaviour
     may give other words for it; `tip` when not given."""
 
+    @property
+    def rank(self) -> float:
+        """How much the behaviour matters in coaching, highest first: its `priority`, else its
+        points (the order of its tips, and of what went well in the live panel's summary)."""
+        return self.points if self.priority is None else self.priority
+
     def tip_for(self, channel: str) -> str | None:
         """The tip for a conversation on `channel`."""
         if self.chat_tip is not None and channel in ON_SCREEN:

@@ -478,7 +478,7 @@ def _distinct(
 
 def _priority(behaviour: Behaviour) -> float:
     """Where a behaviour's tips rank: its `priority`, else its points."""
-    return behaviour.points if behaviour.priority is None else behaviour.priority
+    return behaviour.rank
 
 
 def _missed_tip(

@@ -1,6 +1,6 @@
 """What the live hub keeps about each conversation in progress: the sockets listening to it
-(with their queues of frames), its session, sequence numbers and log of frames, and who may
-watch or feed it."""
+(with their queues of frames), its session, sequence numbers and log of frames, who may watch
+or feed it, and once it ended, its summary and who may open the conversation stored."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from heard.live.errors import LiveError
-from heard.live.events import Hint, LiveState, Nudge
+from heard.live.events import EndSummary, Hint, LiveState, Nudge, SummaryFrame
 from heard.live.session import LiveSession
 from heard.model import Role
 from heard.redact import CustomerName
 from heard.store import UserRole, Viewer
-from heard.store.records import LiveSessionRecord
+from heard.store.records import LiveOutcome, LiveSessionRecord
+from heard.store.scoping import sees
 
 if TYPE_CHECKING:
     from heard.live.audio import CallAudio
@@ -40,6 +41,9 @@ class Subscriber:
     """How the socket is closed when it is dropped (4408: too slow; 4401, 4403: its
     credentials no longer stand)."""
     close_reason: str = "too slow"
+    viewer: Viewer | None = None
+    """Who listens (the socket's credentials, refreshed by each check of them): decides
+    whether a summary frame carries the stored conversation's id (None: it never does)."""
 
     def put(self, text: str) -> None:
         if self.dropped:
@@ -78,8 +82,11 @@ class LiveConversation:
     session: LiveSession
     last_event: int = 0
     last_frame: int = 0
-    frames: deque[tuple[int, str, str]] = field(default_factory=lambda: deque(maxlen=FRAME_LOG))
-    """(seq, type, JSON) of the latest frames."""
+    frames: deque[tuple[int, str, str, str | None]] = field(
+        default_factory=lambda: deque(maxlen=FRAME_LOG)
+    )
+    """(seq, type, JSON, JSON for a listener who may not open the stored conversation — None:
+    the same) of the latest frames."""
     subscribers: set[Subscriber] = field(default_factory=set)
     nudges: list[Nudge] = field(default_factory=list)
     hints: list[Hint] = field(default_factory=list)
@@ -96,6 +103,10 @@ class LiveConversation:
     """The last event made from the audio (a recognised turn or a tick) applied."""
     audio_from: dict[Role, int] = field(default_factory=dict)
     """Per channel, the samples the stored audio events cover (rebuilt after a restart)."""
+    summary: EndSummary | None = None
+    """Once ended and stored: what the agent panel shows (heard.live.summary), with its link."""
+    outcome: LiveOutcome | None = None
+    """Once ended and stored: where the stored conversation is, so who may open it."""
 
     @property
     def key(self) -> LiveKey:
@@ -107,18 +118,41 @@ class LiveConversation:
         return self.session.state()
 
     def publish(self, frame: Any) -> None:
-        """Number a frame, keep it in the log and send it to every subscriber."""
+        """Number a frame, keep it in the log and send it to every subscriber (a summary frame
+        without the stored conversation's id to those who may not open it)."""
         self.last_frame += 1
         frame.seq = self.last_frame
         text = frame.model_dump_json()
-        self.frames.append((frame.seq, frame.type, text))
+        closed: str | None = None
+        if isinstance(frame, SummaryFrame) and frame.summary.stored_id is not None:
+            unlinked = frame.model_copy(update={"summary": frame.summary.unlinked()})
+            closed = unlinked.model_dump_json()
+        self.frames.append((frame.seq, frame.type, text, closed))
         for subscriber in list(self.subscribers):
             if frame.type == "hint" and not subscriber.watch:
                 continue
-            subscriber.put(text)
+            subscriber.put(self._for(subscriber.viewer, text, closed))
 
-    def since(self, n: int, *, watch: bool) -> list[str]:
-        """The logged frames after `n` (LiveError when some of them are no longer kept)."""
+    def may_open(self, viewer: Viewer | None) -> bool:
+        """Whether `viewer` may open the stored conversation this one became (its page)."""
+        where = self.outcome
+        if viewer is None or where is None:
+            return False
+        return sees(viewer, agent_id=where.agent_id, team_id=where.team_id)
+
+    def summary_for(self, viewer: Viewer | None) -> EndSummary | None:
+        """The summary as `viewer` gets it: without the stored conversation's id unless they
+        may open it."""
+        if self.summary is None or self.may_open(viewer):
+            return self.summary
+        return self.summary.unlinked()
+
+    def _for(self, viewer: Viewer | None, text: str, closed: str | None) -> str:
+        return text if closed is None or self.may_open(viewer) else closed
+
+    def since(self, n: int, *, watch: bool, viewer: Viewer | None = None) -> list[str]:
+        """The logged frames after `n`, as `viewer` gets them (LiveError when some of them
+        are no longer kept)."""
         if n >= self.last_frame:
             return []
         oldest = self.frames[0][0] if self.frames else self.last_frame + 1
@@ -128,7 +162,11 @@ class LiveConversation:
                 f"frames after {n} are no longer kept: the oldest kept is {oldest} "
                 f"(the last {FRAME_LOG} frames are kept)",
             )
-        return [text for seq, kind, text in self.frames if seq > n and (watch or kind != "hint")]
+        return [
+            self._for(viewer, text, closed)
+            for seq, kind, text, closed in self.frames
+            if seq > n and (watch or kind != "hint")
+        ]
 
     def may_watch(self, viewer: Viewer) -> bool:
         return may_watch(self.record, viewer)

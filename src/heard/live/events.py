@@ -246,6 +246,49 @@ class EndedFrame(_Frame):
     stored_id: int | None = Field(default=None, description="the conversation's id in the store")
 
 
+class SummaryTip(BaseModel):
+    """The one thing to try next time: the top coaching tip of the stored scorecard."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: str
+    suggestion: str | None = None
+
+
+class EndSummary(BaseModel):
+    """What the agent panel shows when a conversation ends, from the stored scorecard (built by
+    heard.live.summary): small on purpose, never the whole scorecard."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    listening_score: float | None = Field(description="the stored Listening Score, 0–100")
+    went_well: list[str] = Field(
+        default_factory=list,
+        max_length=2,
+        description="up to two things the agent did well, as the rubric names them",
+    )
+    tip: SummaryTip | None = Field(default=None, description="the top coaching tip, if any")
+    stored_id: int | None = Field(
+        default=None,
+        description="the stored conversation's id (its page: /conversations/{stored_id}); "
+        "null for a listener who may not open it",
+    )
+
+    def unlinked(self) -> EndSummary:
+        """The summary for a listener who may not open the stored conversation."""
+        return self.model_copy(update={"stored_id": None})
+
+
+class SummaryFrame(_Frame):
+    """Sent right after `ended`: the summary of the stored conversation for the agent panel.
+    The same frame for every listener but for `summary.stored_id`, which only a listener who
+    may open the stored conversation gets (the others get null: no link they cannot open)."""
+
+    type: Literal["summary"] = "summary"
+    event: int
+    summary: EndSummary
+
+
 class ErrorFrame(_Frame):
     """An event was refused; the session goes on (an error never closes other sessions)."""
 
@@ -265,6 +308,7 @@ Frame = Annotated[
     | TurnFrame
     | HintFrame
     | EndedFrame
+    | SummaryFrame
     | ErrorFrame,
     Field(discriminator="type"),
 ]

@@ -5,9 +5,9 @@ it writes each applied event to the store before acknowledging it.
 Sequence rules (docs/live.md): event `seq` is applied when it is the last applied + 1; a
 repeat is acknowledged again with `duplicate` and not applied; a gap is refused with
 `out_of_order` naming the number expected. Applied events produce numbered server frames
-(ack, nudge, adoption, state, ended; hint frames from supervisors), kept in a bounded log so
-a client reconnecting with `since=N` gets what it missed. Frames about one client's mistakes
-(error, duplicate ack) and the hello frame go to that client only and carry no number.
+(ack, nudge, adoption, state, ended, summary; hint frames from supervisors), kept in a bounded
+log so a client reconnecting with `since=N` gets what it missed. Frames about one client's
+mistakes (error, duplicate ack) and the hello frame go to that client only and carry no number.
 
 The store is the source of truth across restarts: a conversation not in memory is rebuilt
 from its stored events (replayed through a new LiveSession, which gives the same frames).
@@ -66,6 +66,7 @@ from heard.live.metrics import LiveMetrics
 from heard.live.nudges import NudgePolicy
 from heard.live.redaction import LiveRedaction
 from heard.live.session import LiveSession, LiveUpdate
+from heard.live.summary import summarise
 from heard.model import Channel, Conversation, Role, Turn
 from heard.model.values import describe
 from heard.store import Conflict, Store, StoreError, UserRole, Viewer, accounts, live_sessions
@@ -286,6 +287,7 @@ class LiveHub:
                         stored_id=record.stored_id,
                     )
                 )
+                summarise(live, self.store, self.redaction, live.last_event)
         return live
 
     def _rebuild_audio(self, live: LiveConversation, stored: AudioEvent) -> None:
@@ -309,12 +311,17 @@ class LiveHub:
     # ------------------------------------------------------------------ subscribing
 
     def subscribe(
-        self, live: LiveConversation, *, watch: bool, since: int | None
+        self,
+        live: LiveConversation,
+        *,
+        watch: bool,
+        since: int | None,
+        viewer: Viewer | None = None,
     ) -> tuple[Subscriber, list[str]]:
-        """A new subscriber and the logged frames after `since` it should get first (taken
-        together, so no frame is missed or sent twice)."""
-        backlog = live.since(since, watch=watch) if since is not None else []
-        subscriber = Subscriber(watch=watch)
+        """A new subscriber (`viewer` listening) and the logged frames after `since` it should
+        get first (taken together, so no frame is missed or sent twice)."""
+        backlog = live.since(since, watch=watch, viewer=viewer) if since is not None else []
+        subscriber = Subscriber(watch=watch, viewer=viewer)
         live.subscribers.add(subscriber)
         return subscriber, backlog
 
@@ -733,6 +740,9 @@ class LiveHub:
         )
         if scorecard is not None:
             live.publish(EndedFrame(event=seq, scorecard=scorecard, stored_id=live.stored_id))
+            # the scorecard stored, when it was stored as the session analysed it
+            stored = analysis.scorecard if analysis is not None and redacted is not None else None
+            summarise(live, self.store, self.redaction, seq, stored=stored)
 
     def _redacted_again(self, conversation: Conversation) -> Conversation | None:
         """The conversation as ingest would store it, when that leaves its turns' text and

@@ -1,6 +1,7 @@
 """What the live hub redacts before anything is stored or sent: the start event's names and
-metadata, each turn and partial, each supervisor's hint — as the store redacts an ingested
-conversation, so the conversation stored at the end is the one the session analysed.
+metadata, each turn and partial, each supervisor's hint, the tip of the end-of-conversation
+summary — as the store redacts an ingested conversation, so the conversation stored at the end
+is the one the session analysed.
 
 With names on, the customer's name (from the start event) is replaced in the start event and
 in every later turn. The name itself is kept only in memory; the stored start event carries
@@ -16,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from heard.live.events import PartialEvent, StartEvent, TurnEvent
+from heard.live.events import EndSummary, PartialEvent, StartEvent, TurnEvent
 from heard.model import Conversation
 from heard.redact import (
     CustomerName,
@@ -96,6 +97,19 @@ class LiveRedaction:
             return text, None
         result = redact_string(text, name=name)
         return result.text, redaction_note(Counter(r.kind.value for r in result.redactions))
+
+    def summary(self, summary: EndSummary, name: CustomerName | None) -> EndSummary:
+        """The end-of-conversation summary as sent: its tip (which may quote the conversation)
+        with personal data and the customer's name replaced, as in the turns and hints. Built
+        from text redacted on arrival, it should find nothing more; it is checked all the
+        same, since it leaves the server."""
+        if not self.enabled or summary.tip is None:
+            return summary
+        tip = summary.tip
+        changes = {"message": redact_string(tip.message, name=name).text}
+        if tip.suggestion is not None:
+            changes["suggestion"] = redact_string(tip.suggestion, name=name).text
+        return summary.model_copy(update={"tip": tip.model_copy(update=changes)})
 
     def conversation(self, conversation: Conversation) -> Conversation:
         """The finished conversation as ingest stores it (its turns and name were redacted

@@ -11,12 +11,18 @@ from typing import TYPE_CHECKING
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from heard.model import Channel, Conversation
+from heard.model import Channel, Conversation, Scorecard
 from heard.store import audit_log, placement
 from heard.store.clock import from_db, now
 from heard.store.errors import Conflict
-from heard.store.records import LiveEventRecord, LiveSessionRecord, Viewer
-from heard.store.tables import AgentRow, LiveEventRow, LiveSessionRow
+from heard.store.records import LiveEventRecord, LiveOutcome, LiveSessionRecord, Viewer
+from heard.store.tables import (
+    AgentRow,
+    ConversationRow,
+    LiveEventRow,
+    LiveSessionRow,
+    ScorecardRow,
+)
 
 if TYPE_CHECKING:
     from heard.store.repository import Store
@@ -203,3 +209,32 @@ def live_events(store: Store, session_id: int) -> list[LiveEventRecord]:
                 .order_by(LiveEventRow.id)
             )
         ]
+
+
+def live_outcome(store: Store, stored_id: int, *, scorecard: bool = False) -> LiveOutcome | None:
+    """The stored conversation `stored_id` an ended live session became: its agent and team
+    and, with `scorecard`, its current scorecard (None: it is gone). Read with no viewer: the
+    live hub decides per listener who may open it (`heard.store.scoping.sees`)."""
+    with store._session() as session:
+        found = session.execute(
+            select(ConversationRow.agent_id, ConversationRow.team_id).where(
+                ConversationRow.id == stored_id
+            )
+        ).first()
+        if found is None:
+            return None
+        body = (
+            session.scalar(
+                select(ScorecardRow.body).where(
+                    ScorecardRow.conversation_id == stored_id, ScorecardRow.current.is_(True)
+                )
+            )
+            if scorecard
+            else None
+        )
+        return LiveOutcome(
+            stored_id=stored_id,
+            agent_id=found[0],
+            team_id=found[1],
+            scorecard=Scorecard.model_validate_json(body) if body is not None else None,
+        )

@@ -466,6 +466,16 @@ class LiveSessionRecord(_Record):
     """The team's id (0 for none): the conversation's id is unique within it."""
 
 
+class LiveOutcome(_Record):
+    """The stored conversation an ended live session became: where it is placed (who may open
+    it) and, when asked for, its current scorecard."""
+
+    stored_id: int
+    agent_id: int | None
+    team_id: int | None
+    scorecard: Scorecard | None = None
+
+
 class LiveEventRecord(_Record):
     """A stored live event (`seq` None: a supervisor's hint, or type `audio`: an event the
     server made from a call's audio); `payload` is its JSON."""

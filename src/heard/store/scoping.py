@@ -29,6 +29,17 @@ def scoped(stmt: Select[Any], viewer: Viewer, rows: Any = ConversationRow) -> Se
     return stmt.where(rows.agent_id == (viewer.agent_id or -1))
 
 
+def sees(viewer: Viewer, *, agent_id: int | None, team_id: int | None) -> bool:
+    """Whether the viewer may see a conversation of this agent and team: the rule `scoped`
+    applies, for one conversation already in hand (the live hub asks it of each listener
+    before it links the stored conversation)."""
+    if viewer.role == UserRole.ADMIN:
+        return True
+    if viewer.role == UserRole.LEAD:
+        return team_id is not None and team_id in viewer.team_ids
+    return agent_id is not None and agent_id == viewer.agent_id
+
+
 def filter_rows(where: ConversationFilter) -> Any:
     """The rows a query for `where` filters on: with a behaviour filter, the copied verdicts
     of its first behaviour (`conversation_verdicts`, one row per conversation, read as one

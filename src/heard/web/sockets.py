@@ -118,6 +118,7 @@ class SocketGuard:
             else:
                 assert isinstance(now, Principal)
                 socket.principal, socket.confirmed = now, began
+                socket.subscriber.viewer = now.viewer  # whom a summary frame may link
 
     def _refused(self, socket: GuardedSocket, principal: Principal) -> Lapse | None:
         """Why `principal` may no longer use `socket` (None when it still may)."""

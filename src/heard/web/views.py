@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from heard import numbers
 from heard.language import names
-from heard.live.events import Hint, LiveState, Nudge
+from heard.live.events import EndSummary, Hint, LiveState, Nudge
 from heard.model import Channel, Conversation, Polarity, Role, Scorecard
 from heard.store.agent_home import BehaviourTrend
 from heard.store.disputes import Dispute, Target
@@ -551,13 +551,17 @@ class LiveWatchView(_View):
 
 
 class LivePanelView(_View):
-    """The agent panel: the current nudge (at most one), the concern checklist, the
-    supervisor's hints (newest first) and, for chats and emails, the reply checker."""
+    """The agent panel: the current nudge (at most one) — once the conversation ended, its
+    summary instead — the concern checklist, the supervisor's hints (newest first) and, for
+    chats and emails, the reply checker."""
 
     conversation_id: str
     channel: Channel = Channel.CALL
     state: LiveState
     nudge: Nudge | None = None
+    summary: EndSummary | None = None
+    """The end-of-conversation summary as the viewer gets it (its link only if they may open
+    the stored conversation)."""
     hints: list[Hint] = Field(default_factory=list)
     last_frame: int = Field(default=0, ge=0)
     key: str | None = None

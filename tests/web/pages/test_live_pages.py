@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from heard.live.events import Hint, LiveState, Nudge
+from heard.live.events import EndSummary, Hint, LiveState, Nudge, SummaryTip
 from heard.model import Concern, ConcernStatus, Span
 from heard.web.pages import render_live_panel, render_live_watch
 from heard.web.views import LivePanelView, LiveTurn, LiveWatchView, PageUser, UserRole
@@ -292,6 +292,40 @@ def test_panel_lists_open_concerns_first_and_escapes_text() -> None:
     assert 'data-since="9"' in html
     assert '<script src="/static/live.' in html
     assert "http://" not in html and "https://" not in html  # only our own assets
+
+
+def test_an_ended_panel_shows_the_summary_in_place_of_the_nudges() -> None:
+    summary = EndSummary(
+        listening_score=71.6,
+        went_well=["Shows empathy or validates", "Checks the problem is solved"],
+        tip=SummaryTip(message="Answer <b>every</b> point", suggestion="About the refund: …"),
+        stored_id=42,
+    )
+    view = LivePanelView(
+        conversation_id="c1", channel="chat", state=state(ended=True), summary=summary
+    )
+    html = render_live_panel(view, user=AGENT)
+    body = html[html.index('id="summary-slot"') :]
+    assert '<h2 id="summary-h">Conversation ended</h2>' in body
+    assert '<strong class="summary-figure">72</strong>' in body
+    assert body.index("Went well") < body.index("Shows empathy or validates")
+    assert "<li>Checks the problem is solved</li>" in body
+    assert body.index("One thing to try") < body.index("Answer &lt;b&gt;every&lt;/b&gt; point")
+    assert "Try:</strong> About the refund: …" in body
+    assert '<a href="/conversations/42" target="_blank" rel="noopener">' in body
+    assert re.search(r'id="nudge-slot" aria-live="polite" hidden>', html)
+    assert 'data-status="ended"' in html
+    # a viewer who may not open the stored conversation: the same summary, no link
+    unlinked = view.model_copy(update={"summary": summary.unlinked()})
+    html = render_live_panel(unlinked, user=AGENT)
+    assert "Conversation ended" in html and "/conversations/" not in html
+    # nothing done well, no tip, no score
+    bare = view.model_copy(
+        update={"summary": EndSummary(listening_score=None, went_well=[], stored_id=None)}
+    )
+    html = render_live_panel(bare, user=AGENT)
+    assert "Nothing stood out this time." in html and "Nothing to change this time." in html
+    assert "of 100" not in html
 
 
 def test_watch_page_puts_nudges_at_their_turn() -> None:

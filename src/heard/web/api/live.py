@@ -355,7 +355,7 @@ async def _serve(
     backlog: list[str] = []
     if live is not None and since is not None:
         try:
-            backlog = live.since(since, watch=own.watch)
+            backlog = live.since(since, watch=own.watch, viewer=own.viewer)
         except LiveError as exc:
             backlog = [exc.frame()]
     hello = HelloFrame(
@@ -405,7 +405,7 @@ async def _serve(
 @router.websocket("/live/{conversation_id}")
 async def feed_socket(websocket: WebSocket, conversation_id: str) -> None:
     """The feed: turn events (and a call's audio frames) in, ack / turn / nudge / adoption /
-    state / ended frames out."""
+    state / ended / summary frames out."""
     opened = await _open(websocket, conversation_id, scope=Scope.WRITE)
     if opened is None:
         return
@@ -415,14 +415,15 @@ async def feed_socket(websocket: WebSocket, conversation_id: str) -> None:
     except LiveError as exc:
         await _refuse(websocket, exc.code, exc.message, CLOSE_FORBIDDEN)
         return
-    own = Subscriber(watch=False)
+    own = Subscriber(watch=False, viewer=principal.viewer)
     guarded = GuardedSocket(principal, conversation_id, own, Scope.WRITE)
     await _serve(websocket, hub, live, conversation_id, guarded, since)
 
 
 @router.websocket("/live/{conversation_id}/watch")
 async def watch_socket(websocket: WebSocket, conversation_id: str) -> None:
-    """Read-only: the feed's frames plus supervisors' hints (agent panel, supervisor)."""
+    """Read-only: the feed's frames plus supervisors' hints (agent panel, supervisor); the
+    summary frame after the end links the stored conversation only for who may open it."""
     opened = await _open(websocket, conversation_id, scope=Scope.READ)
     if opened is None:
         return
@@ -440,6 +441,6 @@ async def watch_socket(websocket: WebSocket, conversation_id: str) -> None:
             CLOSE_UNKNOWN,
         )
         return
-    own = Subscriber(watch=True)
+    own = Subscriber(watch=True, viewer=principal.viewer)
     guarded = GuardedSocket(principal, conversation_id, own, Scope.READ)
     await _serve(websocket, hub, live, conversation_id, guarded, since)

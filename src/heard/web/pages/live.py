@@ -158,6 +158,7 @@ async def panel(
         channel=live.session.start.channel,
         state=live.state,
         nudge=live.nudges[-1] if live.nudges and not live.session.ended else None,
+        summary=live.summary_for(user.viewer),
         hints=list(live.hints),
         last_frame=live.last_frame,
     )

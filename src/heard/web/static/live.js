@@ -122,6 +122,59 @@
     return card;
   }
 
+  // The end-of-conversation summary (the summary frame): score, what went well, one tip and,
+  // when the viewer may open it, a link to the stored conversation (a new tab: that page may
+  // not be framed).
+  function endSummary(summary) {
+    var box = el("section", "end-summary");
+    box.id = "end-summary";
+    box.setAttribute("aria-labelledby", "summary-h");
+    var heading = el("h2", null, "Conversation ended");
+    heading.id = "summary-h";
+    box.appendChild(heading);
+    var score = el("p", "summary-score", "Listening Score ");
+    score.appendChild(el("strong", "summary-figure", scoreText(summary.listening_score)));
+    if (summary.listening_score !== null && summary.listening_score !== undefined) {
+      score.appendChild(document.createTextNode(" "));
+      score.appendChild(el("span", "summary-of", "of 100"));
+    }
+    box.appendChild(score);
+    box.appendChild(el("h3", null, "Went well"));
+    var well = summary.went_well || [];
+    if (well.length) {
+      var list = el("ul", "went-well");
+      well.forEach(function (label) { list.appendChild(el("li", null, label)); });
+      box.appendChild(list);
+    } else {
+      box.appendChild(el("p", "empty", "Nothing stood out this time."));
+    }
+    box.appendChild(el("h3", null, "One thing to try"));
+    if (summary.tip) {
+      var tip = el("div", "summary-tip");
+      tip.appendChild(el("p", "tip-message", summary.tip.message));
+      if (summary.tip.suggestion) {
+        var tryIt = el("p", "nudge-suggestion");
+        tryIt.appendChild(el("strong", null, "Try:"));
+        tryIt.appendChild(document.createTextNode(" " + summary.tip.suggestion));
+        tip.appendChild(tryIt);
+      }
+      box.appendChild(tip);
+    } else {
+      box.appendChild(el("p", "empty", "Nothing to change this time."));
+    }
+    if (summary.stored_id !== null && summary.stored_id !== undefined) {
+      var line = el("p", "summary-link");
+      var link = el("a", null, "Open the conversation");
+      link.href = "/conversations/" + pathPart(summary.stored_id);
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.appendChild(el("span", "sr", " (opens in a new tab)"));
+      line.appendChild(link);
+      box.appendChild(line);
+    }
+    return box;
+  }
+
   function drawConcerns(root, concerns) {
     var list = root.querySelector("#live-concerns");
     if (!list) return;
@@ -175,6 +228,15 @@
   // --- the agent panel -------------------------------------------------------------------------
   function setUpPanel(root) {
     var slot = root.querySelector("#nudge-slot");
+    var summarySlot = root.querySelector("#summary-slot");
+
+    // When the conversation ends its summary takes the nudges' place.
+    function showSummary(summary) {
+      if (!summarySlot) return;
+      summarySlot.textContent = "";
+      summarySlot.appendChild(endSummary(summary));
+      slot.hidden = true;
+    }
 
     function showNudge(nudge) {
       var empty = slot.querySelector("#nudge-empty");
@@ -197,6 +259,7 @@
       ended: function () {
         slot.querySelectorAll(".nudge").forEach(function (old) { old.classList.add("superseded"); });
       },
+      summary: function (frame) { showSummary(frame.summary); },
     });
     setUpDraft(root);
   }
