@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,8 +57,47 @@ def _summary(values: list[float]) -> dict[str, float | int | None]:
     }
 
 
+@dataclass(kw_only=True)
+class ServerLoad:
+    """What both live benchmarks measure of the server and the client under load."""
+
+    wall_s: float = 0.0
+    errors: int = 0
+    reconnects: int = 0
+    server_cpu_percent: float = 0.0
+    server_rss_mb: float = 0.0
+    server_peak_rss_mb: float = 0.0
+    cpu_pressure_percent: float | None = None
+    """Share of the run in which some task on the machine waited for a CPU: how busy the
+    machine was besides the benchmark (Linux PSI)."""
+    client_lag_ms: list[float] = field(default_factory=list)
+    """How late the benchmark's own event loop woke (every 50 ms): the client's share of the
+    latencies."""
+    server_metrics: dict[str, Any] = field(default_factory=dict)
+    """Inside the server, from `GET /api/v1/live-metrics`: event-loop lag and milliseconds
+    per phase of each event."""
+
+
+def server_load(found: ServerLoad, *, startup_s: float | None = None) -> dict[str, object]:
+    """`found`'s figures of the server under load, rounded for the report (with the server's
+    start-up time when given)."""
+    return {
+        "errors": found.errors,
+        "reconnects": found.reconnects,
+        "server_cpu_percent": round(found.server_cpu_percent, 1),
+        "server_rss_mb": round(found.server_rss_mb, 1),
+        "server_peak_rss_mb": round(found.server_peak_rss_mb, 1),
+        **({} if startup_s is None else {"server_startup_s": round(startup_s, 1)}),
+        "cpu_pressure_percent": None
+        if found.cpu_pressure_percent is None
+        else round(found.cpu_pressure_percent, 1),
+        "client_lag_ms": _summary(found.client_lag_ms),
+        "server_metrics": found.server_metrics,
+    }
+
+
 @dataclass
-class LiveBenchResult:
+class LiveBenchResult(ServerLoad):
     sessions: int
     speed: float
     duration_s: float
@@ -69,7 +108,6 @@ class LiveBenchResult:
     speed, as a contact centre's conversations start at any moment, not all at once."""
     conversations_ended: int = 0
     events: int = 0
-    wall_s: float = 0.0
     ack_ms: list[float] = field(default_factory=list)
     state_ms: list[float] = field(default_factory=list)
     nudge_ms: list[float] = field(default_factory=list)
@@ -80,22 +118,8 @@ class LiveBenchResult:
     before the deadline: the load the benchmark is named for, without the ramp-up."""
     steady_s: float = 0.0
     """How long that window lasted."""
-    errors: int = 0
-    reconnects: int = 0
     nudges: int = 0
-    server_cpu_percent: float = 0.0
-    server_rss_mb: float = 0.0
-    server_peak_rss_mb: float = 0.0
     startup_s: float = 0.0
-    client_lag_ms: list[float] = field(default_factory=list)
-    """How late the benchmark's own event loop woke (every 50 ms): the client's share of the
-    latencies."""
-    server_metrics: dict[str, Any] = field(default_factory=dict)
-    """Inside the server, from `GET /api/v1/live-metrics`: event-loop lag and milliseconds
-    per phase of each event."""
-    cpu_pressure_percent: float | None = None
-    """Share of the run in which some task on the machine waited for a CPU: how busy the
-    machine was besides the benchmark (Linux PSI)."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -117,17 +141,7 @@ class LiveBenchResult:
             "steady_state_ms": _summary(self.steady["state"]),
             "steady_nudge_ms": _summary(self.steady["nudge"]),
             "nudges": self.nudges,
-            "errors": self.errors,
-            "reconnects": self.reconnects,
-            "server_cpu_percent": round(self.server_cpu_percent, 1),
-            "server_rss_mb": round(self.server_rss_mb, 1),
-            "server_peak_rss_mb": round(self.server_peak_rss_mb, 1),
-            "server_startup_s": round(self.startup_s, 1),
-            "cpu_pressure_percent": None
-            if self.cpu_pressure_percent is None
-            else round(self.cpu_pressure_percent, 1),
-            "client_lag_ms": _summary(self.client_lag_ms),
-            "server_metrics": self.server_metrics,
+            **server_load(self, startup_s=self.startup_s),
             "machine": machine(),
         }
 
@@ -368,74 +382,107 @@ def bench_live(
             result.startup_s = time.monotonic() - started
             say(f"{sessions} sessions for {duration:g} s at speed {speed:g}")
             rng = random.Random(seed)
-            cpu_before = cpu_seconds(process.pid)
-            pressure_before = cpu_pressure_seconds()
-            peak = 0.0
 
-            async def run() -> None:
-                nonlocal peak
+            def start() -> list[Coroutine[Any, Any, None]]:
                 deadline = time.monotonic() + duration
                 now = time.perf_counter()
                 steady = (now + result.stagger_s, now + duration)
                 result.steady_s = max(0.0, duration - result.stagger_s)
-                tasks = [
-                    asyncio.create_task(
-                        _session(
-                            i,
-                            base,
-                            token,
-                            chosen,
-                            speed=speed,
-                            deadline=deadline,
-                            steady=steady,
-                            result=result,
-                            rng=rng,
-                        )
+                return [
+                    _session(
+                        i,
+                        base,
+                        token,
+                        chosen,
+                        speed=speed,
+                        deadline=deadline,
+                        steady=steady,
+                        result=result,
+                        rng=rng,
                     )
                     for i in range(sessions)
                 ]
-                probe = asyncio.create_task(lag_probe(result.client_lag_ms))
-                while not all(t.done() for t in tasks):
-                    peak = max(peak, memory_mb(process.pid)[0])
-                    await asyncio.sleep(1.0)
-                probe.cancel()
-                for task in tasks:
-                    task.result()  # raise what a session raised
 
-            began = time.monotonic()
-            asyncio.run(run())
-            result.wall_s = time.monotonic() - began
-            used = cpu_seconds(process.pid) - cpu_before
-            result.server_cpu_percent = 100.0 * used / result.wall_s
-            pressure_after = cpu_pressure_seconds()
-            if pressure_before is not None and pressure_after is not None:
-                waited = pressure_after - pressure_before
-                result.cpu_pressure_percent = 100.0 * waited / result.wall_s
-            result.server_metrics = _server_metrics(base, token)
-            rss, hwm = memory_mb(process.pid)
-            result.server_rss_mb = rss
-            result.server_peak_rss_mb = max(hwm, peak)
+            load_server(base, token, process, start, result)
     return result
+
+
+def load_server(
+    base: str,
+    token: str,
+    process: subprocess.Popen[bytes],
+    start: Callable[[], list[Coroutine[Any, Any, None]]],
+    result: ServerLoad,
+) -> None:
+    """Run the sessions `start` makes (called on the event loop, when the clock starts) until
+    all are done, measuring into `result` the wall time, the server's CPU share, memory and
+    own figures, the client's event-loop lag and how busy the machine was."""
+    cpu_before = cpu_seconds(process.pid)
+    pressure_before = cpu_pressure_seconds()
+    peak = 0.0
+
+    async def run() -> None:
+        nonlocal peak
+        tasks = [asyncio.create_task(session) for session in start()]
+        probe = asyncio.create_task(lag_probe(result.client_lag_ms))
+        while not all(t.done() for t in tasks):
+            peak = max(peak, memory_mb(process.pid)[0])
+            await asyncio.sleep(1.0)
+        probe.cancel()
+        for task in tasks:
+            task.result()  # raise what a session raised
+
+    began = time.monotonic()
+    asyncio.run(run())
+    result.wall_s = time.monotonic() - began
+    used = cpu_seconds(process.pid) - cpu_before
+    result.server_cpu_percent = 100.0 * used / result.wall_s
+    pressure_after = cpu_pressure_seconds()
+    if pressure_before is not None and pressure_after is not None:
+        waited = pressure_after - pressure_before
+        result.cpu_pressure_percent = 100.0 * waited / result.wall_s
+    result.server_metrics = _server_metrics(base, token)
+    rss, hwm = memory_mb(process.pid)
+    result.server_rss_mb = rss
+    result.server_peak_rss_mb = max(hwm, peak)
+
+
+def latency_text(found: Mapping[str, Any] | None, *quantiles: str, count: bool = False) -> str:
+    """A latency summary (`_summary`) as text: the `quantiles` and the maximum in ms, with how
+    many were measured when `count`; "none measured" without any."""
+    if not found or not found.get("n"):
+        return "none measured"
+    text = ", ".join(f"{q} {found[q]} ms" for q in (*quantiles, "max"))
+    return f"{text} ({found['n']:,})" if count else text
+
+
+def server_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """The rows both live benchmarks end on: the server's CPU and memory, the machine's load."""
+    return [
+        (
+            "server (one uvicorn process)",
+            f"CPU {result['server_cpu_percent']} % of one core, RSS {result['server_rss_mb']} MB "
+            f"(peak {result['server_peak_rss_mb']} MB)",
+        ),
+        (
+            "machine busy (CPU pressure)",
+            "not available"
+            if result["cpu_pressure_percent"] is None
+            else f"some task waited for a CPU {result['cpu_pressure_percent']} % of the run",
+        ),
+    ]
 
 
 def rows(result: dict[str, object]) -> list[tuple[str, str]]:
     """The benchmark's table (for the terminal and docs/performance.md)."""
 
     def latency(key: str) -> str:
-        found: dict[str, object] = result[key]  # type: ignore[assignment]
-        if not found["n"]:
-            return "none measured"
-        return (
-            f"p50 {found['p50']} ms, p95 {found['p95']} ms, p99 {found['p99']} ms, "
-            f"max {found['max']} ms ({found['n']:,})"
-        )
+        return latency_text(result[key], "p50", "p95", "p99", count=True)  # type: ignore[arg-type]
 
     server: dict[str, Any] = result.get("server_metrics") or {}  # type: ignore[assignment]
 
     def inside(found: dict[str, Any] | None) -> str:
-        if not found or not found.get("n"):
-            return "none measured"
-        return f"p50 {found['p50']} ms, p99 {found['p99']} ms, max {found['max']} ms"
+        return latency_text(found, "p50", "p99")
 
     phases: dict[str, Any] = server.get("phases_ms", {})
     measured_inside = (
@@ -486,15 +533,5 @@ def rows(result: dict[str, object]) -> list[tuple[str, str]]:
             "nudges, error frames, reconnects",
             f"{result['nudges']:,}, {result['errors']}, {result['reconnects']}",
         ),
-        (
-            "server (one uvicorn process)",
-            f"CPU {result['server_cpu_percent']} % of one core, RSS {result['server_rss_mb']} MB "
-            f"(peak {result['server_peak_rss_mb']} MB)",
-        ),
-        (
-            "machine busy (CPU pressure)",
-            "not available"
-            if result["cpu_pressure_percent"] is None
-            else f"some task waited for a CPU {result['cpu_pressure_percent']} % of the run",
-        ),
+        *server_rows(result),
     ]

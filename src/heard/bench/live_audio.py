@@ -15,6 +15,7 @@ import asyncio
 import random
 import tempfile
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,15 +23,16 @@ from typing import Any
 import numpy as np
 
 from heard.bench.live import (
+    ServerLoad,
     _server_metrics,
     _summary,
-    cpu_pressure_seconds,
-    cpu_seconds,
-    memory_mb,
+    latency_text,
+    load_server,
     served,
+    server_load,
+    server_rows,
 )
 from heard.bench.machine import machine
-from heard.live.metrics import lag_probe
 
 CALLS = "harper_valley_bank"
 DEFAULT_SESSIONS = 4
@@ -41,7 +43,7 @@ RATE = 16_000
 
 
 @dataclass
-class AudioBenchResult:
+class AudioBenchResult(ServerLoad):
     sessions: int
     speed: float
     duration_s: float
@@ -51,7 +53,6 @@ class AudioBenchResult:
     calls_ended: int = 0
     audio_s: float = 0.0
     """Seconds of call audio streamed (per call: its longer channel)."""
-    wall_s: float = 0.0
     customer_ms: list[float] = field(default_factory=list)
     """End of a customer's utterance → its turn frame at the client."""
     agent_ms: list[float] = field(default_factory=list)
@@ -60,14 +61,6 @@ class AudioBenchResult:
     customer_turns: int = 0
     agent_turns: int = 0
     nudges: int = 0
-    errors: int = 0
-    reconnects: int = 0
-    server_cpu_percent: float = 0.0
-    server_rss_mb: float = 0.0
-    server_peak_rss_mb: float = 0.0
-    cpu_pressure_percent: float | None = None
-    client_lag_ms: list[float] = field(default_factory=list)
-    server_metrics: dict[str, Any] = field(default_factory=dict)
     examples: list[dict[str, Any]] = field(default_factory=list)
     """A few recognised customer turns with their latency (to show what was measured)."""
 
@@ -88,16 +81,7 @@ class AudioBenchResult:
             "customer_turns": self.customer_turns,
             "agent_turns": self.agent_turns,
             "nudges": self.nudges,
-            "errors": self.errors,
-            "reconnects": self.reconnects,
-            "server_cpu_percent": round(self.server_cpu_percent, 1),
-            "server_rss_mb": round(self.server_rss_mb, 1),
-            "server_peak_rss_mb": round(self.server_peak_rss_mb, 1),
-            "cpu_pressure_percent": None
-            if self.cpu_pressure_percent is None
-            else round(self.cpu_pressure_percent, 1),
-            "client_lag_ms": _summary(self.client_lag_ms),
-            "server_metrics": self.server_metrics,
+            **server_load(self),
             "examples": self.examples,
             "machine": machine(),
         }
@@ -217,49 +201,24 @@ def bench_live_audio(
             _server_metrics(base, token, reset=True)
             say(f"{sessions} calls at a time for {duration:g} s at speed {speed:g}")
             rng = random.Random(seed)
-            cpu_before = cpu_seconds(process.pid)
-            pressure_before = cpu_pressure_seconds()
-            peak = 0.0
 
-            async def run() -> None:
-                nonlocal peak
+            def start() -> list[Coroutine[Any, Any, None]]:
                 deadline = time.monotonic() + duration
-                tasks = [
-                    asyncio.create_task(
-                        _session(
-                            i,
-                            base,
-                            token,
-                            found,
-                            speed=speed,
-                            deadline=deadline,
-                            result=result,
-                            rng=rng,
-                        )
+                return [
+                    _session(
+                        i,
+                        base,
+                        token,
+                        found,
+                        speed=speed,
+                        deadline=deadline,
+                        result=result,
+                        rng=rng,
                     )
                     for i in range(sessions)
                 ]
-                probe = asyncio.create_task(lag_probe(result.client_lag_ms))
-                while not all(t.done() for t in tasks):
-                    peak = max(peak, memory_mb(process.pid)[0])
-                    await asyncio.sleep(1.0)
-                probe.cancel()
-                for task in tasks:
-                    task.result()
 
-            began = time.monotonic()
-            asyncio.run(run())
-            result.wall_s = time.monotonic() - began
-            used = cpu_seconds(process.pid) - cpu_before
-            result.server_cpu_percent = 100.0 * used / result.wall_s
-            pressure_after = cpu_pressure_seconds()
-            if pressure_before is not None and pressure_after is not None:
-                waited = pressure_after - pressure_before
-                result.cpu_pressure_percent = 100.0 * waited / result.wall_s
-            result.server_metrics = _server_metrics(base, token)
-            rss, hwm = memory_mb(process.pid)
-            result.server_rss_mb = rss
-            result.server_peak_rss_mb = max(hwm, peak)
+            load_server(base, token, process, start, result)
     return result
 
 
@@ -267,17 +226,10 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str]]:
     """The benchmark's table (for the terminal and docs/performance.md)."""
 
     def latency(key: str) -> str:
-        found: dict[str, Any] = result[key]
-        if not found["n"]:
-            return "none measured"
-        return (
-            f"p50 {found['p50']} ms, p95 {found['p95']} ms, max {found['max']} ms ({found['n']:,})"
-        )
+        return latency_text(result[key], "p50", "p95", count=True)
 
     def inside(found: dict[str, Any] | None) -> str:
-        if not found or not found.get("n"):
-            return "none measured"
-        return f"p50 {found['p50']} ms, p95 {found['p95']} ms, max {found['max']} ms"
+        return latency_text(found, "p50", "p95")
 
     server: dict[str, Any] = result.get("server_metrics") or {}
     phases: dict[str, Any] = server.get("phases_ms", {})
@@ -303,17 +255,7 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str]]:
         ("server: waiting for a recognition worker", inside(phases.get("recognise_wait"))),
         ("server: analysis of one event", inside(phases.get("analyse"))),
         ("server: event-loop lag", inside(server.get("loop_lag_ms"))),
-        (
-            "server (one uvicorn process)",
-            f"CPU {result['server_cpu_percent']} % of one core, RSS {result['server_rss_mb']} MB "
-            f"(peak {result['server_peak_rss_mb']} MB)",
-        ),
-        (
-            "machine busy (CPU pressure)",
-            "not available"
-            if result["cpu_pressure_percent"] is None
-            else f"some task waited for a CPU {result['cpu_pressure_percent']} % of the run",
-        ),
+        *server_rows(result),
         (
             "settings",
             f"Whisper `{settings['asr_model']}` on CTranslate2 (int8, greedy decoding), "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -43,6 +44,64 @@ def show(title: str, rows: list[tuple[str, str]]) -> None:
     for key, value in rows:
         shown.add_row(key, value.replace("`", ""))
     console.print(shown)
+
+
+def _data_folder(data: Path | None, under: str) -> Path:
+    """`--data` when given, else the folder `under` the shared data (a usage error when it
+    is not there)."""
+    if data is not None:
+        return data
+    shared = shared_data_dir()
+    if shared is None or not (shared / under).is_dir():
+        raise typer.BadParameter(
+            f"no --data given and ../shared/data/{under} not found (set HEARD_SHARED_DATA "
+            "or pass --data FOLDER)",
+            param_hint="--data",
+        )
+    return shared / under
+
+
+def _figures(run: Callable[[], dict[str, object]]) -> dict[str, object]:
+    """What `run` measured; an input error is printed and exits with 1."""
+    from heard.errors import InputError
+
+    try:
+        return run()
+    except InputError as exc:
+        errors.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
+def _report(
+    result: dict[str, object],
+    found: list[tuple[str, str]],
+    *,
+    title: str,
+    target: str,
+    as_json: bool,
+    write_docs: bool,
+    section: str,
+    heading: str,
+    command: str,
+) -> None:
+    """Show a benchmark's rows followed by the machine, the date and the `target` (or its
+    JSON), and with `write_docs` record them in DOCS under `heading` with the `command`."""
+    machine: dict[str, object] = result["machine"]  # type: ignore[assignment]
+    found = [
+        *found,
+        ("machine", machine_text(machine)),
+        ("measured", str(machine["date"])),
+        ("target", target),
+    ]
+    if as_json:
+        print_json(result)
+    else:
+        show(title, found)
+    if write_docs:
+        body = f"## {heading}\n\nCommand: `{command}`\n\n" + table(found)
+        write_section(DOCS, section, body)
+        if not as_json:
+            console.print(f"written to {DOCS}")
 
 
 def _default_import_data() -> Path:
@@ -581,7 +640,6 @@ def bench_live_command(
     """Live coaching under load: N sessions through the WebSocket of a real `heard serve`;
     with --audio, N concurrent calls streamed as live audio."""
     from heard.bench.live import DEFAULT_SPEED, bench_live, rows
-    from heard.errors import InputError
 
     if audio:
         _bench_live_audio(
@@ -599,19 +657,16 @@ def bench_live_command(
     sessions = sessions or 50
     speed = speed or DEFAULT_SPEED
     path = conversations or _default_import_data()
-    try:
-        result = bench_live(
+    result = _figures(
+        lambda: bench_live(
             sessions=sessions,
             speed=speed,
             duration=duration,
             conversations=path,
             progress=None if as_json else (lambda text: errors.print(f"[dim]{text}[/dim]")),
         ).to_dict()
-    except InputError as exc:
-        errors.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(1) from None
-    machine: dict[str, object] = result["machine"]  # type: ignore[assignment]
-    rows = [
+    )
+    found = [
         *rows(result),
         (
             "settings",
@@ -619,23 +674,19 @@ def bench_live_command(
             f"before its ack, sessions start at random over the first {result['stagger_s']} s "
             "(one median conversation at this speed) and replay one conversation after another",
         ),
-        ("machine", machine_text(machine)),
-        ("measured", str(machine["date"])),
-        ("target", "event → nudge p99 ≤ 50 ms with 200 sessions on 2 cores"),
     ]
-    if as_json:
-        print_json(result)
-    else:
-        show("heard bench live", rows)
-    if write_docs:
-        body = (
-            "## Live coaching (`heard bench live`)\n\n"
-            f"Command: `heard bench live --sessions {sessions} --speed {speed:g} "
-            f"--duration {duration:g} --conversations {path.name} --write-docs`\n\n" + table(rows)
-        )
-        write_section(DOCS, f"bench-live-{sessions}", body)
-        if not as_json:
-            console.print(f"written to {DOCS}")
+    _report(
+        result,
+        found,
+        title="heard bench live",
+        target="event → nudge p99 ≤ 50 ms with 200 sessions on 2 cores",
+        as_json=as_json,
+        write_docs=write_docs,
+        section=f"bench-live-{sessions}",
+        heading="Live coaching (`heard bench live`)",
+        command=f"heard bench live --sessions {sessions} --speed {speed:g} "
+        f"--duration {duration:g} --conversations {path.name} --write-docs",
+    )
 
 
 def _bench_live_audio(
@@ -652,22 +703,12 @@ def _bench_live_audio(
 ) -> None:
     """`heard bench live --audio` (heard.bench.live_audio)."""
     from heard.bench.live_audio import CALLS, DEFAULT_SESSIONS, bench_live_audio, rows
-    from heard.errors import InputError
 
     sessions = sessions or DEFAULT_SESSIONS
     speed = speed or 1.0
-    folder = data
-    if folder is None:
-        shared = shared_data_dir()
-        if shared is None or not (shared / "audio" / CALLS).is_dir():
-            raise typer.BadParameter(
-                f"no --data given and ../shared/data/audio/{CALLS} not found (set "
-                "HEARD_SHARED_DATA or pass --data FOLDER)",
-                param_hint="--data",
-            )
-        folder = shared / "audio" / CALLS
-    try:
-        result = bench_live_audio(
+    folder = _data_folder(data, f"audio/{CALLS}")
+    result = _figures(
+        lambda: bench_live_audio(
             sessions=sessions,
             speed=speed,
             duration=duration,
@@ -677,39 +718,25 @@ def _bench_live_audio(
             pause=pause,
             progress=None if as_json else (lambda text: errors.print(f"[dim]{text}[/dim]")),
         ).to_dict()
-    except InputError as exc:
-        errors.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(1) from None
-    machine: dict[str, object] = result["machine"]  # type: ignore[assignment]
-    found = [
-        *rows(result),
-        ("machine", machine_text(machine)),
-        ("measured", str(machine["date"])),
-        (
-            "target",
-            "end of a customer utterance → its turn and any nudge on the panel p95 ≤ 1.5 s "
-            "with 4 concurrent stereo calls on 2 cores",
-        ),
-    ]
-    if as_json:
-        print_json(result)
-    else:
-        show("heard bench live --audio", found)
-    if write_docs:
-        options = "".join(
-            f" --{name} {value:g}"
-            for name, value in (("workers", workers), ("window", window), ("pause", pause))
-            if value is not None
-        )
-        body = (
-            "## Live audio (`heard bench live --audio`)\n\n"
-            f"Command: `heard bench live --audio --sessions {sessions} --speed {speed:g} "
-            f"--duration {duration:g} --data {folder.name}{options} --write-docs`\n\n"
-            + table(found)
-        )
-        write_section(DOCS, "bench-live-audio", body)
-        if not as_json:
-            console.print(f"written to {DOCS}")
+    )
+    options = "".join(
+        f" --{name} {value:g}"
+        for name, value in (("workers", workers), ("window", window), ("pause", pause))
+        if value is not None
+    )
+    _report(
+        result,
+        rows(result),
+        title="heard bench live --audio",
+        target="end of a customer utterance → its turn and any nudge on the panel p95 ≤ 1.5 s "
+        "with 4 concurrent stereo calls on 2 cores",
+        as_json=as_json,
+        write_docs=write_docs,
+        section="bench-live-audio",
+        heading="Live audio (`heard bench live --audio`)",
+        command=f"heard bench live --audio --sessions {sessions} --speed {speed:g} "
+        f"--duration {duration:g} --data {folder.name}{options} --write-docs",
+    )
 
 
 @app.command("audio")
@@ -733,48 +760,24 @@ def bench_audio_command(
 ) -> None:
     """Calls from audio: the full pipeline's and the timing-only path's speed (× real time)."""
     from heard.bench.audio import bench_audio, rows
-    from heard.errors import InputError
 
-    folder = data
-    if folder is None:
-        shared = shared_data_dir()
-        if shared is None or not (shared / "audio").is_dir():
-            raise typer.BadParameter(
-                "no --data given and ../shared/data/audio not found (set HEARD_SHARED_DATA "
-                "or pass --data FOLDER)",
-                param_hint="--data",
-            )
-        folder = shared / "audio"
-    try:
-        result = bench_audio(folder, threads=threads, beam_size=beam_size, repeat=repeat).to_dict()
-    except InputError as exc:
-        errors.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(1) from None
-    machine: dict[str, object] = result["machine"]  # type: ignore[assignment]
-    found = [
-        *rows(result),
-        ("machine", machine_text(machine)),
-        ("measured", str(machine["date"])),
-        (
-            "target",
-            "full pipeline ≥ 25× real time, timing only ≥ 1,000× real time, peak RSS ≤ 1 GB, "
-            "on 2 cores",
-        ),
-    ]
-    if as_json:
-        print_json(result)
-    else:
-        show("heard bench audio", found)
-    if write_docs:
-        options = f" --threads {threads}" + (f" --beam-size {beam_size}" if beam_size else "")
-        body = (
-            "## Calls from audio (`heard bench audio`)\n\n"
-            f"Command: `heard bench audio --data {folder.name}{options} --repeat {repeat} "
-            "--write-docs`\n\n" + table(found)
-        )
-        write_section(DOCS, "bench-audio", body)
-        if not as_json:
-            console.print(f"written to {DOCS}")
+    folder = _data_folder(data, "audio")
+    result = _figures(
+        lambda: bench_audio(folder, threads=threads, beam_size=beam_size, repeat=repeat).to_dict()
+    )
+    options = f" --threads {threads}" + (f" --beam-size {beam_size}" if beam_size else "")
+    _report(
+        result,
+        rows(result),
+        title="heard bench audio",
+        target="full pipeline ≥ 25× real time, timing only ≥ 1,000× real time, peak RSS ≤ 1 GB, "
+        "on 2 cores",
+        as_json=as_json,
+        write_docs=write_docs,
+        section="bench-audio",
+        heading="Calls from audio (`heard bench audio`)",
+        command=f"heard bench audio --data {folder.name}{options} --repeat {repeat} --write-docs",
+    )
 
 
 def _encoder() -> str:

@@ -15,12 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import orjson
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from heard.live.audio import CHANNELS, RATE, encode_frame
-from heard.live.client import CLOSE_FORBIDDEN, CLOSE_UNAUTHORISED, FATAL, LiveClientError, feed_url
+from heard.live.client import FATAL, Feed, LiveClientError
 from heard.live.events import EndEvent, StartEvent
 from heard.model import Channel, Role
 
@@ -50,7 +47,7 @@ class CallResult:
     stored_id: int | None = None
 
 
-class _Call:
+class _Call(Feed[CallResult]):
     def __init__(
         self,
         base: str,
@@ -61,14 +58,10 @@ class _Call:
         speed: float,
         on_frame: FrameHandler | None,
     ) -> None:
-        self.base, self.token = base, token
+        super().__init__(base, token, CallResult(conversation_id), retries=RECONNECTS)
         self.channels = channels
         self.speed = speed
         self.on_frame = on_frame
-        self.result = CallResult(conversation_id)
-        self.connection: ClientConnection | None = None
-        self.reader: asyncio.Task[None] | None = None
-        self.last_frame = 0
         self.began = 0.0
         """`time.perf_counter()` at the call's 0 s, on the streaming clock."""
         self.sent_until: dict[Role, int] = dict.fromkeys(channels, 0)
@@ -77,32 +70,11 @@ class _Call:
         self.turn_ends: dict[int, float] = {}
         """audio_seq of a recognised turn → when its speech ended on the streaming clock."""
         self.ended = asyncio.Event()
-        self.fatal: str | None = None
         self.start_body = ""
         self.end_seq = 0
 
     async def connect(self) -> dict[str, Any]:
-        url = feed_url(self.base, self.result.conversation_id, since=self.last_frame or None)
-        try:
-            self.connection = await connect(
-                url, additional_headers={"Authorization": f"Bearer {self.token}"}, open_timeout=10
-            )
-        except InvalidStatus as exc:
-            raise LiveClientError(f"the server refused the WebSocket: {exc}") from None
-        hello = orjson.loads(await self.connection.recv())
-        if hello.get("type") != "hello":
-            if hello.get("type") == "error" and hello.get("code") in FATAL:
-                raise LiveClientError(f"{hello['code']}: {hello['message']}")
-            raise LiveClientError(f"expected a hello frame, got {hello!r}")
-        self.reader = asyncio.create_task(self._read(self.connection))
-        return dict(hello)
-
-    async def _read(self, connection: ClientConnection) -> None:
-        try:
-            async for raw in connection:
-                self._frame(orjson.loads(raw))
-        except ConnectionClosed:
-            pass
+        return await self._open()
 
     def spoken_at(self, seconds: float) -> float:
         """When the audio at `seconds` of the call was spoken, on the streaming clock."""
@@ -116,11 +88,6 @@ class _Call:
 
     def _frame(self, frame: dict[str, Any]) -> None:
         now = time.perf_counter()
-        seq = frame.get("seq")
-        if seq is not None:
-            if seq <= self.last_frame:
-                return  # seen before a reconnect
-            self.last_frame = seq
         result = self.result
         result.frames.append(frame)
         kind = frame["type"]
@@ -151,38 +118,12 @@ class _Call:
             self.on_frame(frame)
 
     async def send(self, message: str | bytes) -> None:
-        if self.fatal:
-            raise LiveClientError(self.fatal)
-        for attempt in range(RECONNECTS + 1):
-            try:
-                assert self.connection is not None
-                await self.connection.send(message)
-                return
-            except ConnectionClosed as exc:
-                code = exc.rcvd.code if exc.rcvd else None
-                if code in (CLOSE_UNAUTHORISED, CLOSE_FORBIDDEN):
-                    reason = exc.rcvd.reason if exc.rcvd else ""
-                    raise LiveClientError(
-                        f"the server closed the stream ({code}): {reason}"
-                    ) from None
-                if attempt == RECONNECTS:
-                    raise LiveClientError("the connection kept dropping") from None
-                await self.resume()
+        await self._send(message)
 
     async def resume(self) -> None:
         """Reconnect; send the start again if it was not applied, and go back to the offsets
         the server holds."""
-        self.result.reconnects += 1
-        if self.reader is not None:
-            self.reader.cancel()
-        for delay in (0.1, 0.3, 1.0, 2.0, 4.0):
-            try:
-                hello = await self.connect()
-                break
-            except (OSError, ConnectionClosed, TimeoutError):
-                await asyncio.sleep(delay)
-        else:
-            raise LiveClientError("could not reconnect")
+        hello = await self._reconnect()
         assert self.connection is not None
         if hello["last_event"] < 1:
             await self.connection.send(self.start_body)
@@ -253,10 +194,7 @@ async def stream_call(
             f"the call was not ended within {timeout:g} s of its last audio"
         ) from None
     finally:
-        if call.connection is not None:
-            await call.connection.close()
-        if call.reader is not None:
-            await asyncio.gather(call.reader, return_exceptions=True)
+        await call.close()
     if call.fatal:
         raise LiveClientError(call.fatal)
     return call.result

@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import orjson
@@ -70,7 +70,110 @@ def feed_url(base: str, conversation_id: str, *, since: int | None = None) -> st
     return urlunsplit((scheme, parts.netloc, path, f"since={since}" if since else "", ""))
 
 
-class _Stream:
+class _Outcome(Protocol):
+    conversation_id: str
+    reconnects: int
+
+
+R = TypeVar("R", bound=_Outcome)
+
+RECONNECT_DELAYS = (0.1, 0.3, 1.0, 2.0, 4.0)
+
+
+class Feed(Generic[R]):
+    """One conversation's connection to the feed, shared by the event and the audio clients:
+    connects with the token and checks the hello, reads frames in the background (passing
+    each to `_frame`), sends with reconnects, and reconnects from the last frame seen."""
+
+    def __init__(self, base: str, token: str, result: R, *, retries: int) -> None:
+        self.base = base
+        self.token = token
+        self.result = result
+        self.retries = retries
+        self.last_frame = 0
+        self.fatal: str | None = None
+        """Why the server refused the conversation (forbidden start): the stream stops."""
+        self.connection: ClientConnection | None = None
+        self.reader: asyncio.Task[None] | None = None
+
+    async def _open(self) -> dict[str, Any]:
+        """(Re)connect from the last frame seen; returns the server's hello."""
+        url = feed_url(self.base, self.result.conversation_id, since=self.last_frame or None)
+        headers = {"Authorization": f"Bearer {self.token}"}
+        try:
+            self.connection = await connect(url, additional_headers=headers, open_timeout=10)
+        except InvalidStatus as exc:
+            raise LiveClientError(f"the server refused the WebSocket: {exc}") from None
+        hello = orjson.loads(await self.connection.recv())
+        if hello.get("type") != "hello":
+            if hello.get("type") == "error" and hello.get("code") in FATAL:
+                raise LiveClientError(f"{hello['code']}: {hello['message']}")
+            raise LiveClientError(f"expected a hello frame, got {hello!r}")
+        self.reader = asyncio.create_task(self._read(self.connection))
+        return dict(hello)
+
+    async def _read(self, connection: ClientConnection) -> None:
+        try:
+            async for raw in connection:
+                frame = orjson.loads(raw)
+                seq = frame.get("seq")
+                if seq is not None:
+                    if seq <= self.last_frame:
+                        continue  # seen before a reconnect
+                    self.last_frame = seq
+                self._frame(frame)
+        except ConnectionClosed:
+            pass
+
+    def _frame(self, frame: dict[str, Any]) -> None:
+        """Take a frame not seen before."""
+        raise NotImplementedError
+
+    async def _send(self, message: str | bytes) -> None:
+        """Send, reconnecting (`resume`) up to `retries` times if the connection drops."""
+        if self.fatal:
+            raise LiveClientError(self.fatal)
+        for attempt in range(self.retries + 1):
+            try:
+                assert self.connection is not None
+                await self.connection.send(message)
+                return
+            except ConnectionClosed as exc:
+                code = exc.rcvd.code if exc.rcvd else None
+                if code in (CLOSE_UNAUTHORISED, CLOSE_FORBIDDEN):
+                    reason = exc.rcvd.reason if exc.rcvd else ""
+                    raise LiveClientError(
+                        f"the server closed the stream ({code}): {reason}"
+                    ) from None
+                if attempt == self.retries:
+                    raise LiveClientError("the connection kept dropping") from None
+                await self.resume()
+
+    async def resume(self) -> None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        """Close the connection and wait for the reader to finish."""
+        if self.connection is not None:
+            await self.connection.close()
+        if self.reader is not None:
+            await asyncio.gather(self.reader, return_exceptions=True)
+
+    async def _reconnect(self) -> dict[str, Any]:
+        """Count a reconnect, stop reading the old connection and open a new one (trying a
+        few times); returns the new hello."""
+        self.result.reconnects += 1
+        if self.reader is not None:
+            self.reader.cancel()
+        for delay in RECONNECT_DELAYS:
+            try:
+                return await self._open()
+            except (OSError, ConnectionClosed, TimeoutError):
+                await asyncio.sleep(delay)
+        raise LiveClientError("could not reconnect")
+
+
+class _Stream(Feed[StreamResult]):
     def __init__(
         self,
         base: str,
@@ -80,60 +183,24 @@ class _Stream:
         on_frame: FrameHandler | None,
         retries: int,
     ) -> None:
-        self.base = base
-        self.token = token
-        self.result = StreamResult(conversation_id)
+        super().__init__(base, token, StreamResult(conversation_id), retries=retries)
         self.on_frame = on_frame
-        self.retries = retries
         self.sent: dict[int, float] = {}
         self.events: dict[int, bytes] = {}
         self.acked = 0
-        self.last_frame = 0
         self.done = asyncio.Event()
         self.final_seq = 0
         self.final_is_end = False
         self.all_sent = False
         self.refused = False
         self.ended = False
-        self.fatal: str | None = None
-        """Why the server refused the conversation (forbidden start): the stream stops."""
-        self.connection: ClientConnection | None = None
-        self.reader: asyncio.Task[None] | None = None
 
     async def connect(self) -> int:
         """(Re)connect; returns the server's last applied event."""
-        url = feed_url(self.base, self.result.conversation_id, since=self.last_frame or None)
-        headers = {"Authorization": f"Bearer {self.token}"}
-        try:
-            self.connection = await connect(url, additional_headers=headers, open_timeout=10)
-        except InvalidStatus as exc:
-            raise LiveClientError(f"the server refused the WebSocket: {exc}") from None
-        hello = orjson.loads(await self.connection.recv())
-        if hello.get("type") != "hello":
-            self._check_refusal(hello)
-            raise LiveClientError(f"expected a hello frame, got {hello!r}")
-        self.reader = asyncio.create_task(self._read(self.connection))
-        return int(hello["last_event"])
-
-    @staticmethod
-    def _check_refusal(frame: dict[str, Any]) -> None:
-        if frame.get("type") == "error" and frame.get("code") in ("unauthorised", "forbidden"):
-            raise LiveClientError(f"{frame['code']}: {frame['message']}")
-
-    async def _read(self, connection: ClientConnection) -> None:
-        try:
-            async for raw in connection:
-                self._frame(orjson.loads(raw))
-        except ConnectionClosed:
-            pass
+        return int((await self._open())["last_event"])
 
     def _frame(self, frame: dict[str, Any]) -> None:
         now = time.perf_counter()
-        seq = frame.get("seq")
-        if seq is not None:
-            if seq <= self.last_frame:
-                return  # seen before the reconnect
-            self.last_frame = seq
         kind = frame["type"]
         result = self.result
         result.frames.append(frame)
@@ -178,35 +245,11 @@ class _Stream:
             raise LiveClientError(self.fatal)
         self.events[seq] = body
         self.sent[seq] = time.perf_counter()
-        for attempt in range(self.retries + 1):
-            try:
-                assert self.connection is not None
-                await self.connection.send(body.decode())
-                return
-            except ConnectionClosed as exc:
-                self._closed(exc)
-                if attempt == self.retries:
-                    raise LiveClientError("the connection kept dropping") from None
-                await self.resume()
-
-    def _closed(self, exc: ConnectionClosed) -> None:
-        code = exc.rcvd.code if exc.rcvd else None
-        if code in (CLOSE_UNAUTHORISED, CLOSE_FORBIDDEN):
-            raise LiveClientError(f"the server closed the stream ({code}): {exc.rcvd.reason}")
+        await self._send(body.decode())
 
     async def resume(self) -> None:
         """Reconnect and resend what the server has not applied."""
-        self.result.reconnects += 1
-        if self.reader is not None:
-            self.reader.cancel()
-        for delay in (0.1, 0.3, 1.0, 2.0, 4.0):
-            try:
-                last = await self.connect()
-                break
-            except (OSError, ConnectionClosed, TimeoutError):
-                await asyncio.sleep(delay)
-        else:
-            raise LiveClientError("could not reconnect")
+        last = int((await self._reconnect())["last_event"])
         assert self.connection is not None
         for seq in sorted(s for s in self.events if s > last):
             self.sent[seq] = time.perf_counter()
@@ -229,10 +272,7 @@ class _Stream:
                 await asyncio.wait_for(self.done.wait(), min(left, 0.5))
             except TimeoutError:
                 continue
-        if self.connection is not None:
-            await self.connection.close()
-        if self.reader is not None:
-            await asyncio.gather(self.reader, return_exceptions=True)
+        await self.close()
         if self.fatal:
             raise LiveClientError(self.fatal)
 
