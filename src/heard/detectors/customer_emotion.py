@@ -48,14 +48,9 @@ def emotion_of(text: str) -> tuple[str, float, tuple[int, int] | None]:
     adds intensity to anger; a shouted word ("A FORM?") turns frustration into anger."""
     if _joking(text):
         return "neutral", 0.0, None  # "I'm so nervous! Just kidding!": said in jest
-    found = [
-        (e, m)
-        for e in EMOTIONS
-        for m in lexicon(f"emotion_{e}").finditer(text)
-        if not negated(text, m.start())
-    ]
+    found, _ = _feeling_cues(text)
     # having to repeat yourself ("I've asked twice now", "did anyone read my email?") frustrates
-    found += [("frustration", m) for m in lexicon("not_heard").finditer(text)]
+    found = found + [("frustration", m) for m in lexicon("not_heard").finditer(text)]
     kept: list[tuple[str, re.Match[str]]] = []
     for emotion, match in sorted(found, key=lambda em: em[1].start() - em[1].end()):
         if all(match.end() <= m.start() or m.end() <= match.start() for _, m in kept):
@@ -96,11 +91,24 @@ def negated(text: str, start: int) -> bool:
     return last is not None and len(clause[last:].split()) <= NEGATION_WORDS
 
 
+@lru_cache(maxsize=TEXTS_KEPT)
+def _feeling_cues(text: str) -> tuple[list[tuple[str, re.Match[str]]], bool]:
+    """The feeling words of a turn that are not negated, and whether any was (one pass for
+    `emotion_of` and `negated_feeling`, kept by text like `emotion_of`)."""
+    found: list[tuple[str, re.Match[str]]] = []
+    denied = False
+    for emotion in EMOTIONS:
+        for match in lexicon(f"emotion_{emotion}").finditer(text):
+            if negated(text, match.start()):
+                denied = True
+            else:
+                found.append((emotion, match))
+    return found, denied
+
+
 def negated_feeling(text: str) -> bool:
     """Whether the turn names a feeling only to deny it ("I'm not worried"): no model guess."""
-    return any(
-        negated(text, m.start()) for e in EMOTIONS for m in lexicon(f"emotion_{e}").finditer(text)
-    )
+    return _feeling_cues(text)[1]
 
 
 @cache

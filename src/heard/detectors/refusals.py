@@ -30,10 +30,10 @@ class Refusals(Detector):
     def detect(self, ctx: Context) -> Iterable[Finding]:
         findings = []
         turns = ctx.turns
+        asked = False  # the customer has written: there is something to say no to
         for turn in turns:
-            if turn.role != Role.AGENT or not any(
-                t.role == Role.CUSTOMER for t in turns[: turn.index]
-            ):
+            asked = asked or turn.role == Role.CUSTOMER
+            if turn.role != Role.AGENT or not asked:
                 continue
             refusal = lexicon("bad_news").search(turn.text)
             if refusal is None or lexicon("wrong_answer").search(turn.text):

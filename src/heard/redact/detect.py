@@ -189,6 +189,9 @@ _MAIL_PROVIDERS = (
     r"(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|aol|icloud|me|mac|protonmail|"
     r"proton|gmx|zoho|comcast|verizon|att|sbcglobal|btinternet|mail)"
 )
+TLD_HINT = re.compile(r"(?:\.|\bdot)\s?(?:com|net|org|co\.uk|de|fr|ca)\b", re.IGNORECASE)
+"""A top-level domain written or spoken ("merielatyahoo .com", "gmail dot com"): the cheap
+check before a garbled address is looked for (and `text.may_hold_pii`'s)."""
 _GARBLED_EMAIL = re.compile(
     r"(?<![\w'@.])(?:[a-z0-9][a-z0-9._-]*\s+at\s+)?[a-z0-9._-]*?"
     rf"{_MAIL_PROVIDERS}\s*(?:\.|\s+dot)\s*(?:com|net|org|co\.uk|de|fr|ca)\b",
@@ -208,7 +211,8 @@ def find_emails(text: str) -> list[Hit]:
                 m = later
             hits.append(Hit(Kind.EMAIL, m.start(), m.end()))
             pos = m.end()
-    for m in _GARBLED_EMAIL.finditer(text):  # what the spoken and written forms left
+    garbled = _GARBLED_EMAIL.finditer(text) if TLD_HINT.search(text) else ()
+    for m in garbled:  # what the spoken and written forms left
         if not any(h.start < m.end() and m.start() < h.end for h in hits):
             hits.append(Hit(Kind.EMAIL, m.start(), m.end()))
     return hits

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from heard.redact.detect import (
     ALL_KINDS,
     PRIORITY,
+    TLD_HINT,
     Hit,
     Kind,
     find_cards,
@@ -139,16 +140,19 @@ def find_pii(text: str, *, kinds: Iterable[Kind] = ALL_KINDS, region: str = "US"
 
 def may_hold_pii(text: str) -> bool:
     """False when `text` cannot hold personal data of any kind `find_pii` looks for: fewer
-    than four digits, no ``@`` and no digit word or spoken "dot" (most text; cheap)."""
-    return "@" in text or sum(map(str.isdigit, text)) >= 4 or _SPOKEN_HINT.search(text) is not None
+    than four digits, no ``@``, no digit word or spoken "dot" and no top-level domain
+    ("merielatyahoo .com") (most text; cheap)."""
+    return (
+        "@" in text
+        or sum(map(str.isdigit, text)) >= 4
+        or _SPOKEN_HINT.search(text) is not None
+        or TLD_HINT.search(text) is not None
+    )
 
 
-# Digit words, a spoken "dot" or a top-level domain ("merielatyahoo .com"): worth running the
-# spoken-form finders.
+# Digit words or a spoken "dot": worth running the spoken-form finders.
 _SPOKEN_HINT = re.compile(
-    r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|dot)\b"
-    r"|\.\s?(?:com|net|org|de|fr|ca|co\.uk)\b",
-    re.IGNORECASE,
+    r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|dot)\b", re.IGNORECASE
 )
 
 
