@@ -1,7 +1,9 @@
 """A blind-judging sample of heard's tips (../shared/JUDGING.md): STAR chats that neither the
-listening corpus (data/corpus) nor the coaching samples (docs/coaching-samples.md) use, chosen
-by a fixed seed; every tip heard shows for them, shuffled; written with the transcripts so a
-judge who has not seen the code reads only these two files.
+listening corpus (data/corpus), the coaching samples (docs/coaching-samples.md) nor any earlier
+sample in data/judgements use (all were read while tuning), chosen by a fixed seed; every tip
+heard shows for them, shuffled; written with the transcripts so a judge who has not seen the code
+reads only these two files. Chats are drawn until there are --conversations of them and at least
+--min-tips tips (JUDGING.md asks for 80 or more).
 
     python scripts/sample_tips_for_judging.py --data ../shared/data --seed 1206 \
         --out data/judgements/2026-12-06-star
@@ -50,22 +52,43 @@ def used_elsewhere(lines: list[bytes]) -> set[str]:
     return used
 
 
+def judged_before(out: Path) -> set[str]:
+    """Ids of the chats an earlier sample in data/judgements showed a judge (their tips were
+    then fixed: tuned on), other than the sample being written to `out`."""
+    seen = set()
+    for path in sorted((ROOT / "data" / "judgements").glob("*/transcripts.jsonl")):
+        if path.parent.resolve() == out.resolve():
+            continue
+        for line in path.read_text().splitlines():
+            seen.add(str(json.loads(line)["conversation"]))
+    return seen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--seed", type=int, default=1206)
     parser.add_argument("--conversations", type=int, default=40)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--min-tips",
+        type=int,
+        default=80,
+        help="draw further chats, in the seed's order, until the sample holds this many tips",
+    )
     args = parser.parse_args()
     lines = (args.data / STAR).read_bytes().splitlines()
-    used = used_elsewhere(lines)
+    used = used_elsewhere(lines) | judged_before(args.out)
     free = [i for i, line in enumerate(lines) if str(json.loads(line)["id"]) not in used]
-    chosen = sorted(random.Random(args.seed).sample(free, args.conversations))
-    text = b"\n".join(lines[i] for i in chosen) + b"\n"
-    _, chats = read_source(Source(str(args.data / STAR), text), format="star")
+    order = random.Random(args.seed).sample(free, len(free))
     analyzer = Analyzer()
     tips, transcripts = [], []
-    for chat in chats:
+    drawn = 0
+    for index in order:
+        if drawn >= args.conversations and len(tips) >= args.min_tips:
+            break
+        drawn += 1
+        _, (chat,) = read_source(Source(str(args.data / STAR), lines[index] + b"\n"), format="star")
         card = analyzer.analyze(chat).scorecard
         first = chat.turns[0].sent_at if chat.turns else None
         transcripts.append(
@@ -113,13 +136,16 @@ def main() -> None:
     ).stdout.strip()
     meta = {
         "seed": args.seed,
-        "conversations": args.conversations,
-        "source": "STAR chats outside data/corpus and docs/coaching-samples.md",
+        "conversations": drawn,
+        "min_tips": args.min_tips,
+        "source": "STAR chats outside data/corpus, docs/coaching-samples.md and every earlier"
+        " sample in data/judgements",
         "heard_commit": commit or None,
-        "command": f"python scripts/sample_tips_for_judging.py --seed {args.seed} --out {args.out}",
+        "command": f"python scripts/sample_tips_for_judging.py --seed {args.seed}"
+        f" --conversations {args.conversations} --min-tips {args.min_tips} --out {args.out}",
     }
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
-    print(f"{len(tips)} tips from {len(chats)} chats (seed {args.seed}) → {args.out}")
+    print(f"{len(tips)} tips from {drawn} chats (seed {args.seed}) → {args.out}")
 
 
 if __name__ == "__main__":
