@@ -23,6 +23,7 @@ from pathlib import Path
 
 from heard.analysis.analyzer import Analyzer
 from heard.coaching.samples import STAR
+from heard.errors import InputError
 from heard.importers import Source, read_source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,8 +88,13 @@ def main() -> None:
     for index in order:
         if drawn >= args.conversations and len(tips) >= args.min_tips:
             break
+        try:
+            _, (chat,) = read_source(
+                Source(str(args.data / STAR), lines[index] + b"\n"), format="star"
+            )
+        except InputError:  # a dialogue without messages: nothing to judge
+            continue
         drawn += 1
-        _, (chat,) = read_source(Source(str(args.data / STAR), lines[index] + b"\n"), format="star")
         card = analyzer.analyze(chat).scorecard
         first = chat.turns[0].sent_at if chat.turns else None
         transcripts.append(
