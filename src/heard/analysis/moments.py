@@ -15,7 +15,7 @@ import re
 
 from heard.analysis.context import Context
 from heard.analysis.rubric import ON_SCREEN
-from heard.language.lexicon import lexicon
+from heard.language.lexicon import Lexicon, lexicon
 from heard.model import Finding, Role, Turn
 
 ANGRY = frozenset({"anger", "frustration"})
@@ -86,7 +86,7 @@ def called_at(ctx: Context, behaviour: str, findings: list[Finding]) -> int | No
     if behaviour in EMPATHIC:
         return _reply_to_feeling(ctx, ANGRY, findings, at_least=ANGER_FEELING)
     if behaviour == "reassurance":
-        return _reply_to_feeling(ctx, WORRIED, findings)
+        return _reply_to_feeling(ctx, WORRIED, findings, unless=lexicon("urgent"))
     if behaviour == "resolution_check":
         if ctx.conversation.channel not in RECAP_CHANNELS:
             return None  # a chat's customer says when they are done (1 of 16 judged right)
@@ -219,11 +219,24 @@ def _answers(ctx: Context, said: list[Turn], agent: Turn) -> bool:
 
 
 def _reply_to_feeling(
-    ctx: Context, feelings: frozenset[str], findings: list[Finding], *, at_least: float = FEELING
+    ctx: Context,
+    feelings: frozenset[str],
+    findings: list[Finding],
+    *,
+    at_least: float = FEELING,
+    unless: Lexicon | None = None,
 ) -> int | None:
     """The reply right after the customer turn that showed one of `feelings` most strongly
-    (the feeling must be in the turn it answers, not earlier in the conversation)."""
+    (the feeling must be in the turn it answers, not earlier in the conversation); not to a
+    turn whose feeling cue `unless` matches: an "I urgently need a ride" reads as worry, but
+    "I can see why that would worry you" presumes a worry never voiced (sample r), and the
+    acknowledgement tip's "Right away" answers the hurry."""
     emotions = ctx.annotations.get("customer_emotion", {})
+    cues = {
+        f.spans[0].turn: f.spans[0]
+        for f in findings
+        if f.behaviour == "customer_emotion" and f.data.get("source") == "lexicon"
+    }
     modelled = {
         f.spans[0].turn
         for f in findings
@@ -234,6 +247,13 @@ def _reply_to_feeling(
         for turn in said:
             value = emotions.get(turn.index, emotions.get(str(turn.index)))
             label = value.get("label") if isinstance(value, dict) else value
+            cue = cues.get(turn.index)
+            if (
+                cue is not None
+                and unless is not None
+                and unless.search(turn.text[cue.start : cue.end])
+            ):
+                continue
             if label in feelings:
                 strength = float(value.get("intensity", 0.0)) if isinstance(value, dict) else 0.0
                 if strength < max(at_least, MODEL_FEELING if turn.index in modelled else 0.0):

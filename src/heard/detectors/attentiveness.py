@@ -12,7 +12,7 @@ from heard.analysis.context import Context, Sentence, Token
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.detectors._details import PLACEHOLDER, SPECIFIC, keyed
-from heard.language.lexicon import Lexicon, lexicon
+from heard.language.lexicon import Lexicon, clauses, lexicon
 from heard.model import Finding, Polarity, Role, Span
 
 _JOIN = re.compile(r"[\s,.'’-]{0,3}")
@@ -311,6 +311,8 @@ def asks(sentence: Sentence) -> list[tuple[str, Span]]:
         match = spec.asked.search(text)
         if match is None or any(s < match.end() and match.start() < e for s, e in taken):
             continue
+        if item == "name" and lexicon("someone_elses_name").search(text):
+            continue  # "the name of the host": not the customer's own
         taken.append(match.span())
         start = min(ask.start(), match.start()) if ask else match.start()
         end = max(ask.end(), match.end()) if ask else match.end()
@@ -333,6 +335,15 @@ def _names_other(item: str, answer: str) -> bool:
     )
 
 
+def _without_others_names(text: str) -> str:
+    """`text` with each clause that gives another person's name blanked (same length): "Yes
+    his name is John" gives the host's, not the customer's (judged a wrong repeat-ask, sample
+    s); "…, and my name is Sarah Brown" still gives theirs."""
+    for start, stop in clauses(text, lexicon("someone_elses_name")):
+        text = text[:start] + " " * (stop - start) + text[stop:]
+    return text
+
+
 def _note_given(turn: int, text: str, last_asked: list[str], given: dict[str, Given]) -> None:
     """Record the items a customer turn gives (first mention wins)."""
     if not last_asked and not _MAY_GIVE.search(text):
@@ -342,7 +353,8 @@ def _note_given(turn: int, text: str, last_asked: list[str], given: dict[str, Gi
     for item, spec in ITEMS.items():
         if item in given:
             continue
-        match = spec.value.search(text) if spec.value else None
+        seen = _without_others_names(text) if item == "name" else text
+        match = spec.value.search(seen) if spec.value else None
         if match and (spec.cue is None or spec.cue.search(text) or item in last_asked):
             given[item] = Given(turn, match.start(), match.end())
         elif (

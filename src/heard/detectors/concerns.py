@@ -201,9 +201,19 @@ class ConcernTracker(Detector):
                 for s in sentences
             )
             answering = asks
+            # the one concern waiting, answered with a statement of some length ("I need
+            # directions to the airport" — "Drive south on Cassiar for 3 blocks…"): taken up,
+            # in words a keyword overlap cannot see (judged answered, sample s)
+            taken_up = (
+                not email
+                and len(waiting_reply) == 1
+                and len(_WORDS.findall(text)) >= ANSWER_WORDS
+                and not lexicon("anything_else").search(text)
+                and not dismissive.search(text)
+            )
             for concern in waiting_reply:
                 concern.due = turn.index
-                concern.engaged = asks
+                concern.engaged = asks or taken_up
             replied = list(waiting_reply)
             acknowledged = bool(unacknowledged) and any(p.search(text) for p in acknowledges)
             for concern in unacknowledged:
@@ -232,6 +242,14 @@ class ConcernTracker(Detector):
                         and len(waiting_reply) == 1
                         and _YES_NO_QUESTION.match(concern.quote) is not None
                         and _YES_NO_ANSWER.match(text) is not None
+                    )
+                    or (
+                        # "When will the weather be nice again?" — "It will be sunny all day on
+                        # Monday": a when-question answered with a day or a time (sample s)
+                        concern.due == turn.index
+                        and concern.kind == "question"
+                        and lexicon("when_question").match(concern.quote) is not None
+                        and lexicon("time_given").search(text) is not None
                     )
                     or (
                         concern.due == turn.index
@@ -443,6 +461,8 @@ _YES_NO_ANSWER = re.compile(
 )
 
 
+ANSWER_WORDS = 8
+"""A reply this long to the one concern waiting, not a question, takes it up."""
 CHECK_WORDS = 5
 """A question this short that opens with no question word ("Tomorrow at 5?") checks or answers
 rather than asks."""

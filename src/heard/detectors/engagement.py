@@ -64,7 +64,7 @@ def open_questions(sentences: list[Sentence], *, requests: bool = False) -> list
         and len(s.text.split()) >= 3
         and _QUESTION.match(s.text)
         and (requests or not _REQUEST.match(" ".join(s.text.split())))
-        and not lexicon("rhetorical").search(s.text)
+        and not lexicon("small_talk").search(s.text)
     ]
 
 

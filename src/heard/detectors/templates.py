@@ -12,7 +12,7 @@ from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.detectors._details import SPECIFIC, keyed
 from heard.detectors._words import content_words, stem, tokens
-from heard.language.lexicon import lexicon
+from heard.language.lexicon import clauses, lexicon
 from heard.model import Channel, Finding, Polarity, Role, Span
 
 MIN_GIVEN = 3
@@ -151,9 +151,16 @@ def unused_details(ctx: Context) -> dict[int, list[str]]:
         details: list[str] = []
         for index in waiting:
             text = ctx.turns[index].text
+            # credentials given unasked ("My date of birth is 25/03/1998, … my childhood pet is
+            # Charlie"): no details to write back (a security misstep to both judges, sample s)
+            secret = clauses(text, lexicon("identity_ask"))
             run: list[tuple[int, int]] = []
             for (key, weight), token in zip(keys[index], ctx.tokens[index], strict=True):
-                fresh = weight >= SPECIFIC and key not in used
+                fresh = (
+                    weight >= SPECIFIC
+                    and key not in used
+                    and not any(s <= token.start < e for s, e in secret)
+                )
                 between = text[run[-1][1] : token.start] if run else ""
                 unit = bool(run) and number_unit.fullmatch(token.text) is not None
                 joined = between.strip() == "" or (

@@ -78,3 +78,17 @@ def wordlist(name: str) -> frozenset[str]:
     return frozenset(
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )
+
+
+_CLAUSE_END = re.compile(r"[,;!?\n]|\.(?!\d)|\band\b")
+"""The end of a clause: a stop, a comma, "and" (not a date's dots: "25.03.1998")."""
+
+
+def clauses(text: str, cues: Lexicon) -> list[tuple[int, int]]:
+    """Where `text` has a clause opened by one of `cues`: from the cue to the clause's end
+    ("my childhood pet is Charlie" in "…, my childhood pet is Charlie, and …")."""
+    spans = []
+    for cue in cues.finditer(text):
+        end = _CLAUSE_END.search(text, cue.end())
+        spans.append((cue.start(), len(text) if end is None else end.start()))
+    return spans

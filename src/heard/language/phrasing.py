@@ -650,8 +650,9 @@ def _first_sentence(text: str) -> str | None:
     first = next((s for s in _SENTENCE_SPLIT.split(text.strip()) if s.strip()), "").strip()
     if not first or len(first.split()) > AGENT_WORDS or _OPENER.search(first):
         return None
-    if misspelt(first):
-        return None  # "not able to accomodate you": a typo copied into the example reads as ours
+    if misspelt(first) or lexicon("misused_words").search(first):
+        return None  # "not able to accomodate you", "fill a fraud report": a slip copied into
+        # the example reads as ours
     return _DOUBLED_THE.sub(r"\1", first)
 
 
@@ -665,8 +666,12 @@ def agent_reply(text: str) -> str | None:
     if first is None or len(first.split()) < REPLY_WORDS:
         return None  # "Name.", "It is not." after the tip's acknowledgement: no reply to send
     first = _INTERJECTED.sub("", first) or first
+    asking = lexicon("yes_no_question").match(first) is not None
+    if asking and first.endswith("."):
+        first = first[:-1]  # "Do you want to file a report." asks: its mark goes back (sample s)
     if not _END.search(first):
-        first += "."  # "…at the same time Would another time…" ran two together (sample r)
+        first += "?" if asking else "."  # "…at the same time Would another time…" ran two
+        # together (sample r)
     return first[:1].upper() + first[1:]
 
 
