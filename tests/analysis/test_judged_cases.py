@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from heard.analysis import Analyzer
-from heard.language.phrasing import agent_words, say_back
+from heard.language.examples import agent_words
+from heard.language.phrasing import say_back
 from heard.model import Channel, Conversation, Role, Scorecard, Turn
 
 ANALYZER = Analyzer()
@@ -476,7 +477,7 @@ def test_a_plain_acknowledgement_does_not_echo_or_contradict_the_reply(
 ) -> None:
     """ "That sounds great. Great, …" and "Sure, I can help with that. Is there anything else…"
     were judged unusable."""
-    from heard.language.phrasing import heard_it
+    from heard.language.examples import heard_it
 
     assert heard_it(reply, upset=False, **kwargs) == expected
 
@@ -534,7 +535,7 @@ def test_a_first_name_is_not_a_full_name() -> None:
 
 
 def test_a_complaint_in_plain_words_gets_a_sorry() -> None:
-    from heard.language.phrasing import HEARD_IT
+    from heard.language.examples import HEARD_IT
 
     scorecard = card(
         (
@@ -683,7 +684,7 @@ def test_the_acknowledgement_fits_what_the_customer_said(
 
 
 def test_a_customer_who_asks_for_luck_gets_it() -> None:
-    from heard.language.phrasing import HEARD_IT, heard_it
+    from heard.language.examples import HEARD_IT, heard_it
 
     said = heard_it("The viewing is scheduled now!", upset=False, request=True, luck=True)
     assert said == HEARD_IT["luck"] == "Good luck"
@@ -770,7 +771,7 @@ def test_not_right_now_and_help_me_are_no_emergency(said: str) -> None:
 
 
 def test_an_agent_reply_without_its_full_stop_gets_one_before_the_tip_goes_on() -> None:
-    from heard.language.phrasing import agent_reply
+    from heard.language.examples import agent_reply
 
     said = agent_reply("Unfortunately, I can not schedule at the same time")
     assert said == "Unfortunately, I can not schedule at the same time."

@@ -11,7 +11,7 @@ import pytest
 
 from analysis.test_judged_cases import card, findings, judged_chat, tips
 from heard.detectors.customer_emotion import emotion_of
-from heard.language.phrasing import agent_reply
+from heard.language.examples import agent_reply
 
 JUDGED = Path(__file__).resolve().parents[2] / "data" / "judgements"
 SAMPLE_R = JUDGED / "2026-12-06r-star"

@@ -88,7 +88,7 @@ def test_the_tip_keeps_the_agents_words_and_adds_the_other_way() -> None:
 def test_the_other_way_fits_what_was_refused(refusal: str, offer: str) -> None:
     """ "Would another time work?" to a refused driver or pickup point fitted badly (9 tips,
     sample q)."""
-    from heard.language.phrasing import another_way
+    from heard.language.examples import another_way
 
     assert offer in another_way(refusal)
 

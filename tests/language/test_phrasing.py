@@ -12,17 +12,8 @@ import pytest
 from conftest import require_shared_data
 from heard.analysis import Analyzer
 from heard.coaching.samples import collect, load, markdown
-from heard.language.phrasing import (
-    agent_reply,
-    agent_words,
-    ask_back,
-    fill,
-    grammar_problems,
-    said_back_problems,
-    say_back,
-    second_person,
-    verbatim,
-)
+from heard.language.examples import agent_reply, agent_words, fill, grammar_problems
+from heard.language.phrasing import ask_back, said_back_problems, say_back, second_person, verbatim
 from heard.model import Role
 
 

@@ -9,16 +9,16 @@ from functools import partial
 from heard.analysis.context import Context
 from heard.analysis.moments import EXPLAINED_WORDS, NO_WORDS, called_at, words_from
 from heard.analysis.rubric import Behaviour, Rubric
-from heard.language.lexicon import lexicon
-from heard.language.phrasing import (
+from heard.language.examples import (
     agent_reply,
     agent_words,
     another_way,
     fill,
     heard_it,
     join_words,
-    say_back,
 )
+from heard.language.lexicon import lexicon
+from heard.language.phrasing import say_back
 from heard.model import (
     ChecklistItem,
     ComponentScore,

@@ -21,8 +21,9 @@ from heard.analysis.scoring import render_tip
 from heard.detectors._details import SPECIFIC, keyed
 from heard.detectors._words import content_words
 from heard.errors import InputError, Location
+from heard.language.examples import join_words
 from heard.language.lexicon import lexicon
-from heard.language.phrasing import join_words, quoted, say_back
+from heard.language.phrasing import quoted, say_back
 from heard.live.nudges import plain_words
 from heard.model import Concern, Conversation, Finding, Polarity, Role, Scorecard, Span, Turn
 

@@ -19,7 +19,7 @@ from heard.analysis import Analyzer
 from heard.coaching.reply_check import check_reply
 from heard.importers.base import Source
 from heard.importers.registry import read_source
-from heard.language.phrasing import grammar_problems
+from heard.language.examples import grammar_problems
 from heard.live.replay import replay, session_sink
 from heard.model import Conversation, Role
 

@@ -11,8 +11,8 @@ from typing import ClassVar
 from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
+from heard.language.examples import join_words
 from heard.language.lexicon import lexicon, wordlist
-from heard.language.phrasing import join_words
 from heard.model import Finding, Polarity, Role, Span
 
 ACRONYM = re.compile(r"(?<![\^\w])[A-Z][A-Z0-9]{1,5}\b")

@@ -13,10 +13,11 @@ words are said back one way everywhere:
 - `second_person` turns the customer's words into the agent's: I → you with the verb agreeing
   ("I am" → "you are", "I was" → "you were"), my → your, me → you, we/our → you/your, and the
   customer's "you" (the company) → "we" as a subject, "us" as an object.
-- `sentence` and `fill` make every suggestion a complete sentence: a capital first, final
-  punctuation, the example dropped when there is nothing to say back.
-- `grammar_problems` holds a suggestion to the rules every one must keep (the tests and
-  `heard coach samples` use it).
+- `sentence` makes every suggestion a complete sentence: a capital first, final punctuation.
+- `said_back_problems` holds words chosen to say back to the rules they keep.
+
+A tip's example (the agent's own reply carried on, a plain acknowledgement, another way with a
+no, templates filled in) and the rules every suggestion keeps are in heard.language.examples.
 
 It imports only the lexicon loader beside it: analysis, detectors, live and coaching import
 it, never the other way (docs/architecture.md).
@@ -25,7 +26,7 @@ it, never the other way (docs/architecture.md).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from functools import cache
 
 from spellchecker import SpellChecker
@@ -289,7 +290,7 @@ _BRITISH = (
 _BRACKET = re.compile(r"[(){}<>]|\[(?![A-Z_]+\])|(?<![A-Z_])\]")
 """Brackets, except those of a redaction placeholder ([NAME]: never said back)."""
 _SPACE_BEFORE = re.compile(r"\s+([,;:.!?])")
-_SENTENCE_SPLIT = re.compile(
+SENTENCE_SPLIT = re.compile(
     r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!Mrs\.)(?<!\bSt\.)(?<!\bNo\.)\s+|\n+"
 )
 _WORD = re.compile(r"[A-Za-z0-9$£€][A-Za-z0-9$£€'’.,:/-]*[A-Za-z0-9]|[A-Za-z0-9]")
@@ -326,7 +327,7 @@ def clauses(text: str) -> list[str]:
     found = []
     text = _BRACKET.sub(" ", _INTERJECTION.sub(" ", _EMOTICON.sub(" ", text)))
     text = _SPACE_BEFORE.sub(r"\1", text.strip())
-    for sentence in _SENTENCE_SPLIT.split(text):
+    for sentence in SENTENCE_SPLIT.split(text):
         sentence = sentence.strip()
         if not sentence:
             continue
@@ -500,7 +501,7 @@ def _trim(words: str, *, whole: bool = False) -> str:
     return " ".join(parts).rstrip(",;:-–—")
 
 
-def _lower_first(words: str, source: str) -> str:
+def lower_first(words: str, source: str) -> str:
     """A clause said back mid-sentence: its first word in lower case unless it is a name or an
     acronym (capitalised where it does not start a sentence in `source`, or all capitals)."""
     first = words.split(" ", 1)[0]
@@ -537,7 +538,7 @@ def say_back(turns: Iterable[str], *, max_words: int = MAX_WORDS) -> str | None:
             if cut is None:
                 continue
             cut = _trim(_REPEATS.sub(r"\1", cut), whole=cut == clause)
-            if _DANGLING_END.search(cut + "."):
+            if DANGLING_END.search(cut + "."):
                 continue  # "an appointment with": something was left out
             if len(_WORD.findall(cut)) < 3:
                 continue
@@ -547,7 +548,7 @@ def say_back(turns: Iterable[str], *, max_words: int = MAX_WORDS) -> str | None:
                 break  # the first clause that says enough: it usually states the problem
         if best is not None and len(_WORD.findall(best)) >= 3:
             best = " ".join(_QUOTE_MARKS.sub(" ", best).split())  # the tip's own quotes enclose it
-            return _lower_first(second_person(best), text)
+            return lower_first(second_person(best), text)
     return None
 
 
@@ -574,12 +575,12 @@ def ask_back(question: str, *, max_words: int = 16) -> str | None:
     words = _trim(asking[-1]).split()
     if len(words) > max_words:
         return None
-    return _lower_first(second_person(" ".join(words)), question) + "?"
+    return lower_first(second_person(" ".join(words)), question) + "?"
 
 
 # --- sentences ---------------------------------------------------------------------------
 
-_QUOTES_OPEN = "“\"'‘("
+QUOTES_OPEN = "“\"'‘("
 _QUOTES_CLOSE = "”\"'’)"
 
 
@@ -589,7 +590,7 @@ def sentence(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         return text
-    lead = len(text) - len(text.lstrip(_QUOTES_OPEN))
+    lead = len(text) - len(text.lstrip(QUOTES_OPEN))
     text = text[:lead] + text[lead : lead + 1].upper() + text[lead + 1 :]
     body = text.rstrip(_QUOTES_CLOSE)
     tail = text[len(body) :]
@@ -620,245 +621,7 @@ def quoted(*sentences: str) -> str:
     return "“" + " ".join(sentence(s) for s in sentences if s) + "”"
 
 
-_EXAMPLE = re.compile(r':\s*"([^"]*)"\s*$')
-_EXAMPLE_SENTENCE = re.compile(r"\{agent_reply\}\s*|\{[a-z_]+\}\s*$|[^.!?]*[.!?]+\s*")
-"""A sentence of a tip's example; the agent's own reply is one ("{agent_reply} {another_way}"),
-and so is a last placeholder that brings its own end ("{another_way}")."""
-
-
-AGENT_WORDS = 20
-"""The longest first sentence of the agent's own reply a tip's example carries on with."""
-
-
-_OPENER = re.compile(
-    r"^\W*(?:hi|hello|hey|good (?:morning|afternoon|evening))\b|"
-    r"\bhow (?:can|may) i (?:help|assist)",
-    re.IGNORECASE,
-)
-"""A greeting or "how can I help?": no words to carry a tip's example on with."""
-_INTERJECTED = re.compile(
-    r"^(?:great|excellent|alright|all right|ok|okay|sure|right|perfect|well|wonderful)"
-    r"\s*[,!.]\s+(?=\S)",
-    re.IGNORECASE,
-)
-_DOUBLED_THE = re.compile(r"\b[Tt]he (The)\b")
-
-
-def _first_sentence(text: str) -> str | None:
-    """The first sentence of an agent's reply ("the The Porch" as "The Porch"); None when it
-    is longer than AGENT_WORDS, only a greeting or misspelt."""
-    first = next((s for s in _SENTENCE_SPLIT.split(text.strip()) if s.strip()), "").strip()
-    if not first or len(first.split()) > AGENT_WORDS or _OPENER.search(first):
-        return None
-    if misspelt(first) or lexicon("misused_words").search(first):
-        return None  # "not able to accomodate you", "fill a fraud report": a slip copied into
-        # the example reads as ours
-    return _DOUBLED_THE.sub(r"\1", first)
-
-
-def agent_reply(text: str) -> str | None:
-    """The first sentence of the agent's reply as they wrote it, to follow the words a tip
-    adds before it ("I see — your AC isn't working. I can send someone at 2."); None when it
-    is long. An interjection it opens with goes: after the tip's own acknowledgement, "Thanks
-    for letting me know. Great, there is still a viewing…" stacks two (judged clunky,
-    sample n)."""
-    first = _first_sentence(text)
-    if first is None or len(first.split()) < REPLY_WORDS:
-        return None  # "Name.", "It is not." after the tip's acknowledgement: no reply to send
-    first = _INTERJECTED.sub("", first) or first
-    asking = lexicon("yes_no_question").match(first) is not None
-    if asking and first.endswith("."):
-        first = first[:-1]  # "Do you want to file a report." asks: its mark goes back (sample s)
-    if not _END.search(first):
-        first += "?" if asking else "."  # "…at the same time Would another time…" ran two
-        # together (sample r)
-    return first[:1].upper() + first[1:]
-
-
-REPLY_WORDS = 4
-"""An agent's first sentence shorter than this ("Name.", "It is not.", "Ride booked.") is not
-quoted after a tip's acknowledgement (judged ungrammatical or curt, samples o and r)."""
-
-
-def agent_words(text: str) -> str | None:
-    """The first sentence of the agent's reply, to follow the customer's words in a tip's
-    example ("So you need to get to your interview fast — do you want to drive or take the
-    bus?"): in lower case unless it opens with I or a name; None when it is long."""
-    first = _first_sentence(text)
-    if first is None:
-        return None
-    first = _INTERJECTED.sub("", first) or first  # "— great, the Porch…": "— the Porch…"
-    opener = first.split(" ", 1)[0].replace("’", "'")
-    if opener == "I" or opener.startswith("I'"):
-        return first
-    return _lower_first(first, text)
-
-
-HEARD_IT = {
-    "bad_news": "I understand",
-    "upset": "I'm sorry to hear that",
-    "thanks": "You're welcome",
-    "glad": "That sounds great",
-    "request": "Sure, I can help with that",
-    "other": "Thanks for letting me know",
-    "luck": "Good luck",
-    "urgent": "Right away",
-}
-"""Plain acknowledgements, by what the customer said and what the reply goes on to say."""
-_BAD_NEWS = re.compile(
-    r"^\W*(?:(?:i'm|i am|we're|we are) (?:very |so |really )?sorry|sorry|unfortunately|"
-    r"i'm afraid|i am afraid)\b",
-    re.IGNORECASE,
-)
-
-
-_DONE = re.compile(
-    r"\b(?:is|are|has been|have been) (?:now |all |successfully |just )?(?:done|booked|"
-    r"reserved|scheduled|confirmed|submitted|filed|sent|cancell?ed|updated|changed)\b",
-    re.IGNORECASE,
-)
-
-
-_CHEERS = re.compile(
-    r"^\W*(?:great|excellent|perfect|wonderful|awesome|fantastic|(?:that's|that is|sounds) "
-    r"(?:great|good|wonderful|awesome|fantastic))\b",
-    re.I,
-)
-
-
-def heard_it(
-    reply: str | None,
-    *,
-    upset: bool,
-    request: bool,
-    glad: bool = False,
-    thanked: bool = False,
-    luck: bool = False,
-    urgent: bool = False,
-) -> str:
-    """A plain acknowledgement to open the agent's `reply` with, where saying the customer's
-    words back would parrot them (a chat, where they are on screen): sorry for a problem or a
-    feeling, "you're welcome" for thanks, "that sounds great" for good news, "I can help" for
-    a request, thanks for anything else, "good luck" to a customer who asks for it ("wish me
-    luck on my job interview?"), "right away" in an emergency — and a plain "I understand"
-    before a reply that brings bad news itself ("I'm sorry, but…")."""
-    if reply and _BAD_NEWS.match(reply):
-        return HEARD_IT["bad_news"]
-    if luck:
-        return HEARD_IT["luck"]
-    if urgent:
-        return HEARD_IT["urgent"]  # an emergency: not "Sure, I can help" nor "thanks"
-    if upset:
-        return HEARD_IT["upset"]
-    if thanked:
-        return HEARD_IT["thanks"]
-    cheered = bool(reply and _CHEERS.match(reply))  # "Great, …" / "Excellent, …": glad already
-    if glad and not cheered:
-        return HEARD_IT["glad"]
-    closing = bool(reply and lexicon("anything_else").search(reply))
-    if request and not closing and not (reply and _DONE.search(reply)):
-        return HEARD_IT["request"]  # not before "it's done" nor before "anything else?"
-    return HEARD_IT["other"]
-
-
-ANOTHER_WAY = {
-    "refused_ride": "Would you like me to book you another ride instead?",
-    "refused_time": "Would another time work for you?",
-    "refused_place": "Would another date or option work for you?",
-    "other": "Would you like me to try something else for you?",
-}
-"""The other way a no goes with, by what was refused (lexicons refused_time, refused_place):
-"another time" fitted a ride's driver or a pickup point badly (9 tips, sample q)."""
-
-
-def another_way(refusal: str) -> str:
-    """The question (or the opening) that offers another way with the agent's `refusal`."""
-    for kind in ("refused_ride", "refused_place", "refused_time"):  # "no room … for your dates"
-        if lexicon(kind).search(refusal):
-            return ANOTHER_WAY[kind]
-    return ANOTHER_WAY["other"]
-
-
-def fill(
-    template: str,
-    words: str | None,
-    *,
-    name: str | None = None,
-    agent: str | None = None,
-    reply: str | None = None,
-    heard: str | None = None,
-    details: str | None = None,
-    another: str | None = None,
-) -> str:
-    """A tip template with the customer's words ({customer_words}, a clause), first name
-    ({customer_name}), the agent's own words ({agent_words} mid-sentence, {agent_reply} as a
-    sentence of its own: see `agent_words`, `agent_reply`) and a plain acknowledgement
-    ({acknowledgement}: `heard_it`), the customer's specifics ({customer_details}, quoted
-    and joined) and another way to offer with a no ({another_way}: `another_way`) filled in,
-    as a sentence. An instruction's own " — {placeholder}" part goes when
-    it has no value. When one
-    is missing, the sentences of the quoted example ('Instruction: "Example."') that need it
-    are dropped: "Close by checking: "You told me {customer_words}. Does that solve it for
-    you?"" → "Close by checking: "Does that solve it for you?""; the instruction alone when
-    nothing of the example is left."""
-    values = {
-        "{customer_words}": words,
-        "{customer_name}": name,
-        "{agent_words}": agent,
-        "{agent_reply}": reply,
-        "{acknowledgement}": heard,
-        "{customer_details}": details,
-        "{another_way}": another,
-    }
-    missing = [key for key, value in values.items() if key in template and not value]
-    found = _EXAMPLE.search(template)
-    head, tail = (template[: found.start()], template[found.start() :]) if found else (template, "")
-    for key in missing:  # the instruction's own " — {placeholder}" (not the example's)
-        head = head.replace(f" — {key}", "")
-    template = head + tail
-    missing = [key for key in missing if key in template]
-    if missing:
-        found = _EXAMPLE.search(template)
-        instruction = template[: found.start()] if found else template
-        kept = [
-            part.strip()
-            for part in _EXAMPLE_SENTENCE.findall(found.group(1) if found else "")
-            if not any(key in part for key in missing)
-        ]
-        if all(part.strip(" .") == "{agent_reply}" for part in kept):
-            kept = []  # the agent's own reply alone is no example of what to add to it
-        if kept and not any(key in instruction for key in missing):
-            example = " ".join(kept)
-            template = f'{instruction}: "{example[:1].upper()}{example[1:]}"'
-        else:
-            template = re.split(r"\s*[:—–]\s*[“\"]", instruction, maxsplit=1)[0]
-            for key in values:
-                template = template.replace(key, "")
-    text = template
-    for key, value in values.items():
-        text = text.replace(key, value or "")
-    return sentence(text)
-
-
-def join_words(items: Sequence[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    if len(items) > 1:
-        return ", ".join(items[:-1]) + " and " + items[-1]
-    return items[0] if items else ""
-
-
-# --- the rules every suggestion keeps ----------------------------------------------------
-
-_FIRST_PERSON = re.compile(r"\b(?:i|my|me|mine|myself|i'm|i've|i'd|i'll|im)\b", re.IGNORECASE)
-_GREETING_WORDS = re.compile(
-    r"^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks|thank you|dear)\b|"
-    r"\bmy name is\b|\byour name is\b",
-    re.IGNORECASE,
-)
-_DOUBLED = re.compile(r"\b([A-Za-z']+)\s+\1\b", re.IGNORECASE)
-_ALSO_COMMA = re.compile(r"(?:^|[,;:—–(“\"]\s*)also,|\b(?:out|about|up)\s+also\b", re.I)
-_END = re.compile(r"[.?!…][”\"’')]*$")
-_DANGLING_END = re.compile(
+DANGLING_END = re.compile(
     r"\b(?:and|or|but|because|the|a|an|of|also|though|my|your)\s*[.?!]"
     r"|(?<!\bdie )(?<!\bwait )(?<!\blooking )(?<!\bwaiting )(?<!\binvited )(?<!\bused )"
     r"(?<!\bpaid )(?<!\basked )(?<!\bgoing )(?<!\bsigned up )(?<!\bcame )\b(?:to|with|for)\s*[.!]",
@@ -868,32 +631,14 @@ _DANGLING_END = re.compile(
 on ("invited to", "to die for", "what I paid for") or a question strands ("what day is the
 booking for?") is English."""
 
+# --- what words said back keep --------------------------------------------------------
 
-def grammar_problems(text: str) -> list[str]:
-    """What breaks the rules every suggestion keeps (empty when none): starts with a capital,
-    ends with . ? or !, no doubled word, no "also," opening a clause, balanced quotes and
-    brackets, no sentence ending on a joining word or article."""
-    problems = []
-    body = text.lstrip(_QUOTES_OPEN + " ")
-    if not body[:1].isupper() and not body[:1].isdigit():
-        problems.append("does not start with a capital")
-    if not _END.search(text.rstrip()):
-        problems.append("does not end with . ? or !")
-    doubled = _DOUBLED.search(text)
-    if doubled and doubled.group(1).lower() not in ("that", "had"):
-        problems.append(f"doubled word “{doubled.group(0)}”")
-    if _ALSO_COMMA.search(text):
-        problems.append("“also” opening a clause")
-    if text.count("“") != text.count("”") or text.count('"') % 2:
-        problems.append("unbalanced quotes")
-    if text.count("(") != text.count(")"):
-        problems.append("unbalanced brackets")
-    dangling = _DANGLING_END.search(text)
-    if dangling:
-        problems.append(f"a sentence ends on “{dangling.group(0)}”")
-    if "“”" in text or '""' in text or " ." in text or " ," in text:
-        problems.append("an empty quote or a space before punctuation")
-    return problems
+_FIRST_PERSON = re.compile(r"\b(?:i|my|me|mine|myself|i'm|i've|i'd|i'll|im)\b", re.IGNORECASE)
+_GREETING_WORDS = re.compile(
+    r"^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks|thank you|dear)\b|"
+    r"\bmy name is\b|\byour name is\b",
+    re.IGNORECASE,
+)
 
 
 def said_back_problems(words: str) -> list[str]:
