@@ -55,7 +55,9 @@ def used_elsewhere(lines: list[bytes]) -> set[str]:
 
 def judged_before(out: Path) -> set[str]:
     """Ids of the chats an earlier sample in data/judgements showed a judge (their tips were
-    then fixed: tuned on), other than the sample being written to `out`."""
+    then fixed: tuned on), other than the sample being written to `out`, as heard names a STAR
+    chat ("star-17", where the STAR file says 17: comparing the two let every earlier chat
+    through, samples 2026-12-07 and 2026-12-07b)."""
     seen = set()
     for path in sorted((ROOT / "data" / "judgements").glob("*/transcripts.jsonl")):
         if path.parent.resolve() == out.resolve():
@@ -79,7 +81,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     lines = (args.data / STAR).read_bytes().splitlines()
-    used = used_elsewhere(lines) | judged_before(args.out)
+    used = used_elsewhere(lines)
+    judged = judged_before(args.out)  # conversation ids as heard reads them ("star-17")
     free = [i for i, line in enumerate(lines) if str(json.loads(line)["id"]) not in used]
     order = random.Random(args.seed).sample(free, len(free))
     analyzer = Analyzer()
@@ -94,6 +97,8 @@ def main() -> None:
             )
         except InputError:  # a dialogue without messages: nothing to judge
             continue
+        if chat.id in judged:
+            continue  # an earlier sample showed it, and its tips were fixed: not unseen
         drawn += 1
         card = analyzer.analyze(chat).scorecard
         first = chat.turns[0].sent_at if chat.turns else None

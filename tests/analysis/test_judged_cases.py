@@ -522,7 +522,7 @@ def test_a_repeat_ask_message_says_which_turn_is_whose() -> None:
     # side is named with its own turn
     assert tip.message == (
         "Asks again for a detail the customer gave: the customer said “My name is Angela Smith” at"
-        " turn 0, and at turn 3 the agent says “May I have your name”."
+        " turn 0, and at turn 3 the agent says “May I have your name, please?”"
     )
 
 

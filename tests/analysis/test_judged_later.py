@@ -12,6 +12,7 @@ import pytest
 from analysis.test_judged_cases import card, findings, judged_chat, tips
 from heard.detectors.customer_emotion import emotion_of
 from heard.language.examples import agent_reply
+from heard.language.phrasing import pointing_at
 
 JUDGED = Path(__file__).resolve().parents[2] / "data" / "judgements"
 SAMPLE_R = JUDGED / "2026-12-06r-star"
@@ -132,3 +133,32 @@ def test_an_agent_question_without_its_mark_gets_it_back_and_a_slip_is_not_quote
         agent_reply("Do you want to file a fraud report.") == "Do you want to file a fraud report?"
     )
     assert agent_reply("Could not find your booking.") == "Could not find your booking."
+
+
+SAMPLE_T = JUDGED / "2026-12-07b-star"
+
+
+def _messages(chat_id: str, upto: int, behaviour: str) -> list[str]:
+    scorecard = card(*judged_chat(chat_id, upto, SAMPLE_T))
+    return [t.message for t in scorecard.tips if t.behaviour == behaviour]
+
+
+def test_a_cue_cut_mid_sentence_is_quoted_whole() -> None:
+    """Sample t: "Customer had to repeat themselves at turn 2: “I just gave”" (ungrammatical
+    to both judges); a single term stays itself."""
+    assert _messages("star-2426", 3, "not_heard_cue") == [
+        "Customer had to repeat themselves at turn 2: “I just gave you all of them!”"
+    ]
+
+
+def test_a_customers_typo_is_not_quoted_back() -> None:
+    """Sample t: "Answer the customer's question before you close: “Im exhasuted, hows your day
+    going?”" and the detail “Jennys” (a possessive without its apostrophe)."""
+    shown = tips(card(*judged_chat("star-992", 5, SAMPLE_T)), "personalised_reply")
+    assert shown and all("Jennys" not in s for s in shown)
+    assert pointing_at("Answer it first: “{words}”", "Im exhasuted?", alone="Answer it.") == (
+        "Answer it."
+    )
+    assert pointing_at("Answer it first: “{words}”", "Is it sunny?", alone="Answer it.") == (
+        "Answer it first: “Is it sunny?”"
+    )

@@ -112,3 +112,29 @@ def test_a_second_judge_missing_a_tip_is_refused(tmp_path: Path) -> None:
     (tmp_path / "s" / judgements.SECOND).write_text(json.dumps(verdicts[0]) + "\n")
     with pytest.raises(ValueError, match=r"second-judge\.jsonl: no verdict for tips"):
         judgements.read_all(tmp_path)
+
+
+def test_tips_on_chats_an_earlier_sample_showed_are_not_fresh(tmp_path: Path) -> None:
+    """A sample drawn over chats an earlier sample showed (and causes were fixed on) reports
+    how many of its tips sit on them, and rates the fresh tips alone."""
+    first = [{**TIPS[0], "conversation": "star-1"}]
+    _write(tmp_path / "2026-01-01-a", first, [{"id": 1, **dict.fromkeys(judgements.ASKED, 1)}])
+    (tmp_path / "2026-01-01-a" / "transcripts.jsonl").write_text(
+        json.dumps({"conversation": "star-1", "turns": []}) + "\n"
+    )
+    second = [
+        {**TIPS[0], "conversation": "star-1"},
+        {**TIPS[1], "conversation": "star-2"},
+        {**TIPS[2], "conversation": "star-3"},
+    ]
+    verdicts = [
+        {"id": 1, "finding_right": 1, "grammatical": 1, "usable": 1},
+        {"id": 2, "finding_right": 1, "grammatical": 1, "usable": 0},
+        {"id": 3, "finding_right": 0, "grammatical": 1, "usable": 0},
+    ]
+    _write(tmp_path / "2026-01-02-b", second, verdicts)
+    a, b = judgements.read_all(tmp_path)
+    assert (a.seen_before, b.seen_before) == (0, 1)
+    assert b.fresh == pytest.approx({"finding_right": 0.5, "grammatical": 1.0, "usable": 0.0})
+    table = "\n".join(judgements.section([a, b]))
+    assert "| 2026-01-02-b | – | – | 3 | 67% | 100% | 33% | 1 | 50% / 100% / 0% (2) |" in table

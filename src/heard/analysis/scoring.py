@@ -266,7 +266,21 @@ def _heard_it(ctx: Context, turn: int, reply: str | None) -> str:
 
 
 def _quote(ctx: Context, span: Span, limit: int = 90) -> str:
-    return _clip(ctx.turns[span.turn].text[span.start : span.end].strip(), limit)
+    """The span's words; a cue of a few words that stops mid-sentence is quoted as its whole
+    sentence: "is there anything else I can", "I just gave" (both judged ungrammatical, sample
+    t) read as "I just gave you all of them!". A term (jargon, a name) stays itself."""
+    text = ctx.turns[span.turn].text
+    start, end = span.start, span.end
+    if len(text[start:end].split()) >= QUOTED_CLAUSE_WORDS and span.turn < len(ctx.sentences):
+        for sentence in ctx.sentences[span.turn]:
+            if sentence.start <= start and end <= sentence.end:
+                start, end = sentence.start, sentence.end
+                break
+    return _clip(text[start:end].strip(), limit)
+
+
+QUOTED_CLAUSE_WORDS = 3
+"""A finding's words this many or more are quoted as their whole sentence."""
 
 
 def _said(ctx: Context, span: Span) -> str:

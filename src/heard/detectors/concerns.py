@@ -26,7 +26,7 @@ from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.detectors._details import keyed
 from heard.language.lexicon import lexicon
-from heard.language.phrasing import verbatim
+from heard.language.phrasing import pointing_at
 from heard.model import Channel, Concern, ConcernStatus, Finding, Polarity, Role, Span
 
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
@@ -369,8 +369,11 @@ class ConcernTracker(Detector):
             confidence=0.6,
             explanation=f"the reply leaves the customer's {concern.kind} from turn "
             f"{concern.turn} unanswered: “{concern.quote}”",
-            suggestion="Answer every point the customer raised, including "
-            f"“{verbatim(concern.quote)}”.",
+            suggestion=pointing_at(
+                "Answer every point the customer raised, including “{words}”.",
+                concern.quote,
+                alone="Answer every point the customer raised.",
+            ),
             concern=concern.id,
             customer_turn=concern.turn,
             quote=concern.quote,

@@ -18,7 +18,7 @@ from heard.analysis.detector import EmbeddingJudge, Requirement
 from heard.analysis.registry import register
 from heard.detectors._content import content_words, key_items
 from heard.language.lexicon import lexicon
-from heard.language.phrasing import verbatim
+from heard.language.phrasing import pointing_at
 from heard.model import Finding, Polarity, Role, Span, Turn
 
 if TYPE_CHECKING:
@@ -162,7 +162,11 @@ class IgnoresLastTurn(EmbeddingJudge[Candidate]):
             confidence=0.8,
             explanation=f"pitches “{pitch.group(0)}” while the customer's question in turn "
             f"{asked_in.index} is unanswered: “{question}”",
-            suggestion=f"Answer the customer's question first: “{verbatim(question)}”",
+            suggestion=pointing_at(
+                "Answer the customer's question first: “{words}”",
+                question,
+                alone="Answer the customer's question first.",
+            ),
             customer_turn=asked_in.index,
         )
 
@@ -184,8 +188,11 @@ class IgnoresLastTurn(EmbeddingJudge[Candidate]):
                     confidence=round(min(1.0, 0.6 + (0.3 - similarity)), 3),
                     explanation=f"does not engage with the customer's question in turn "
                     f"{last.index}: “{asked[-1].text}”",
-                    suggestion="Answer the customer's question first: "
-                    f"“{verbatim(asked[-1].text)}”",
+                    suggestion=pointing_at(
+                        "Answer the customer's question first: “{words}”",
+                        asked[-1].text,
+                        alone="Answer the customer's question first.",
+                    ),
                     customer_turn=last.index,
                     similarity=round(similarity, 3),
                 )

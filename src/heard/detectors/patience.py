@@ -12,7 +12,7 @@ from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.language.lexicon import lexicon
-from heard.language.phrasing import verbatim
+from heard.language.phrasing import pointing_at
 from heard.model import Finding, Polarity, Role, Span, Turn
 
 UPSET = {"anger", "frustration", "worry"}
@@ -85,8 +85,10 @@ class Rushing(Detector):
                 ]
                 if asked and not _answers(rest):
                     why = "moves to close while the customer's question is still open"
-                    advice = (
-                        f"Answer the customer's question before you close: “{verbatim(asked[-1])}”"
+                    advice = pointing_at(
+                        "Answer the customer's question before you close: “{words}”",
+                        asked[-1],
+                        alone="Answer the customer's question before you close.",
                     )
                 elif upset_now and not any(p.search(reply.text) for p in feeling):
                     worried = {emotions[t.index]["label"] for t in upset} <= WORRY

@@ -13,6 +13,7 @@ from heard.analysis.registry import register
 from heard.detectors._details import SPECIFIC, keyed
 from heard.detectors._words import content_words, stem, tokens
 from heard.language.lexicon import clauses, lexicon
+from heard.language.phrasing import misspelt
 from heard.model import Channel, Finding, Polarity, Role, Span
 
 MIN_GIVEN = 3
@@ -131,6 +132,16 @@ def _detail(text: str, run: list[tuple[int, int]]) -> str:
     return text[start : run[-1][1]].strip(".,;:!?")
 
 
+def _apostrophe_lost(detail: str, text: str) -> bool:
+    """Whether `detail` is a name's possessive typed without its apostrophe ("Jennys wedding"):
+    written back, the customer's typo reads as the agent's (judged ungrammatical, sample t)."""
+    if " " in detail or not detail.endswith("s") or detail.endswith("ss"):
+        return False
+    if not misspelt(detail.lower()):
+        return False  # "Mondays", "Hopkins"? a word the dictionary knows
+    return re.search(rf"\b{re.escape(detail)}\s+[a-z]", text) is not None
+
+
 def unused_details(ctx: Context) -> dict[int, list[str]]:
     """Agent turn → the customer's specifics (numbers, dates, names of places and things, each
     run of them as one: "North Heights Venue", "4 pm") from the turns it answers that it does
@@ -180,7 +191,10 @@ def unused_details(ctx: Context) -> dict[int, list[str]]:
             dict.fromkeys(
                 d
                 for d in _joined(details, waiting, ctx)
-                if d and not _LONG_NUMBER.search(d) and not _BARE_NUMBER.fullmatch(d)
+                if d
+                and not _LONG_NUMBER.search(d)
+                and not _BARE_NUMBER.fullmatch(d)
+                and not any(_apostrophe_lost(d, ctx.turns[i].text) for i in waiting)
             )
         )
         if unique:

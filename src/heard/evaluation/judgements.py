@@ -1,5 +1,5 @@
 """Tips judged blind (../shared/JUDGING.md): each folder of data/judgements/ holds a sample of
-heard's tips on conversations nobody tuned on (tips.jsonl, drawn by
+heard's tips on conversations (tips.jsonl, drawn by
 scripts/sample_tips_for_judging.py), their transcripts, and a reader's verdicts
 (judgements.jsonl: finding_right, grammatical, usable, note). `heard eval --write-docs`
 reports the rates per sample and per behaviour, with the commonest failures quoted, so the
@@ -14,9 +14,9 @@ from pathlib import Path
 
 ASKED = ("finding_right", "grammatical", "usable")
 TARGETS = {"finding_right": 0.85, "grammatical": 1.0, "usable": 0.75}
+"""Issue 19's targets for tips on real conversations."""
 SECOND = "second-judge.jsonl"
 """A second judge's verdicts on the same sample, judged blind to the first."""
-"""Issue 19's targets for tips on real conversations."""
 
 
 def default_folder() -> Path:
@@ -40,6 +40,24 @@ class Judged:
     """A second judge's rates, when the sample has one."""
     agreement: dict[str, tuple[float, float | None]] = field(default_factory=dict)
     """Per question: the share of tips both judges answered alike, and Cohen's kappa."""
+    chats: frozenset[str] = frozenset()
+    """The conversations the sample showed its judges (transcripts.jsonl)."""
+    verdicts: dict[int, tuple[str, dict]] = field(default_factory=dict, repr=False)
+    """Tip id → (its conversation, the first judge's verdict)."""
+    seen_before: int = 0
+    """Tips on conversations an earlier sample had shown (and causes were fixed on): not
+    fresh. Filled by `read_all`."""
+    fresh: dict[str, float] = field(default_factory=dict)
+    """The first judge's rates on the other tips (on conversations no earlier sample showed).
+    Filled by `read_all`; empty when there are none."""
+
+    def judge_fresh(self, earlier: set[str]) -> None:
+        """Count the tips on `earlier` samples' conversations, and rate the rest."""
+        fresh = [v for chat, v in self.verdicts.values() if chat not in earlier]
+        self.seen_before = len(self.verdicts) - len(fresh)
+        self.fresh = (
+            {key: sum(v[key] for v in fresh) / len(fresh) for key in ASKED} if fresh else {}
+        )
 
 
 def _verdicts(path: Path, tips: dict[int, dict]) -> dict[int, dict]:
@@ -109,6 +127,14 @@ def read(folder: Path) -> Judged | None:
     meta_path = folder / "meta.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
     judged = Judged(folder.name, n, rates, by_behaviour, meta, failures[:5])
+    transcripts = folder / "transcripts.jsonl"
+    if transcripts.is_file():
+        judged.chats = frozenset(
+            str(json.loads(line)["conversation"])
+            for line in transcripts.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        )
+    judged.verdicts = {i: (str(tips[i].get("conversation")), v) for i, v in verdicts.items()}
     second_path = folder / SECOND
     if second_path.is_file():
         second = _verdicts(second_path, tips)
@@ -127,7 +153,12 @@ def read_all(root: Path | None = None) -> list[Judged]:
     root = root or default_folder()
     if not root.is_dir():
         return []
-    return [j for folder in sorted(root.iterdir()) if folder.is_dir() and (j := read(folder))]
+    judged = [j for folder in sorted(root.iterdir()) if folder.is_dir() and (j := read(folder))]
+    earlier: set[str] = set()
+    for sample in judged:
+        sample.judge_fresh(earlier)
+        earlier |= sample.chats
+    return judged
 
 
 def _pct(value: float) -> str:
@@ -140,21 +171,34 @@ def section(judged: list[Judged]) -> list[str]:
     if not judged:
         return [*lines, "No judged sample in data/judgements yet.", ""]
     lines += [
-        "Samples of every tip heard showed on real conversations nobody tuned on, judged by a "
-        "reader who saw only the transcripts and the tips (../shared/JUDGING.md): is the finding "
-        "true and does it matter, is the text grammatical, could an agent use it as written. "
-        "Each sample is judged once, on the heard of its day; causes are fixed and a fresh "
-        "sample judged. Files: `data/judgements/<sample>/` (tips, transcripts, verdicts).",
+        "Samples of every tip heard showed on real conversations, judged by a reader who saw "
+        "only the transcripts and the tips (../shared/JUDGING.md): is the finding true and does "
+        "it matter, is the text grammatical, could an agent use it as written. Each sample is "
+        "judged once, on the heard of its day; causes are fixed and a fresh sample judged. "
+        "Files: `data/judgements/<sample>/` (tips, transcripts, verdicts).",
         "",
-        "| sample | heard at | seed | tips | finding right | grammatical | usable |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "Until sample 2026-12-07b the sampler left out the corpus's and the coaching samples' "
+        "chats but not those of earlier judged samples, whose tips had been read and fixed: "
+        "from sample g on, a growing share of each sample's tips sat on such chats (most, from "
+        "sample m on). *On chats shown before* counts them; *fresh* gives the first judge's "
+        'rates on the other tips alone, the figure that answers "on conversations you have '
+        "not tuned on\". The sampler now leaves every earlier sample's chats out.",
+        "",
+        "| sample | heard at | seed | tips | finding right | grammatical | usable | "
+        "on chats shown before | fresh: right / grammatical / usable (tips) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for sample in judged:
+        fresh = (
+            " / ".join(_pct(sample.fresh[k]) for k in ASKED) + f" ({sample.n - sample.seen_before})"
+            if sample.fresh
+            else "–"
+        )
         lines.append(
             f"| {sample.name} | {sample.meta.get('heard_commit', '–')} | "
             f"{sample.meta.get('seed', '–')} | {sample.n} | "
             + " | ".join(_pct(sample.rates[k]) for k in ASKED)
-            + " |"
+            + f" | {sample.seen_before} | {fresh} |"
         )
     targets = " · ".join(f"{k.replace('_', ' ')} ≥ {_pct(v)}" for k, v in TARGETS.items())
     lines += ["", f"Targets (issue 19): {targets}.", ""]

@@ -616,6 +616,17 @@ def verbatim(text: str) -> str:
     return (words[:1].upper() + words[1:]).rstrip(".!,;: ")
 
 
+def pointing_at(template: str, words: str, *, alone: str) -> str:
+    """`template` with the customer's own `words` in place of {words} ("Answer the customer's
+    question first: “{words}”"), or the instruction `alone` when they hold a typo: "“Im
+    exhasuted, hows your day going?”" quoted in a tip reads as our mistake (judged
+    ungrammatical, sample t)."""
+    said = verbatim(words)
+    if not said or misspelt(said):
+        return alone
+    return template.replace("{words}", said)
+
+
 def quoted(*sentences: str) -> str:
     """Words for the agent to say, each a complete sentence, in quotation marks."""
     return "“" + " ".join(sentence(s) for s in sentences if s) + "”"
