@@ -1,6 +1,7 @@
 """A blind-judging sample of heard's tips (../shared/JUDGING.md): STAR chats that neither the
-listening corpus (data/corpus), the coaching samples (docs/coaching-samples.md) nor any earlier
-sample in data/judgements use (all were read while tuning), chosen by a fixed seed; every tip
+listening corpus (data/corpus), any version of the coaching samples (docs/coaching-samples.md)
+nor the tips of any earlier sample in data/judgements show (all were read while tuning: see
+`read_while_tuning`), chosen by a fixed seed; every tip
 heard shows for them, shuffled; written with the transcripts so a judge who has not seen the code
 reads only these two files. Chats are drawn until there are --conversations of them and at least
 --min-tips tips (JUDGING.md asks for 80 or more).
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import subprocess
 from pathlib import Path
 
@@ -27,44 +29,40 @@ from heard.errors import InputError
 from heard.importers import Source, read_source
 
 ROOT = Path(__file__).resolve().parent.parent
-COACHING_SAMPLES = (
-    {"star": 300, "seed": 19},
-    {"star": 450, "seed": 19},
-    {"star": 500, "seed": 19},
-    {"star": 600, "seed": 19},
-    {"star": 700, "seed": 19},
-    {"star": 800, "seed": 19},
-)
-"""What `heard coach samples` read with its defaults, then and now (tips were tuned by reading
-them): those chats are left out here."""
 
 
-def used_elsewhere(lines: list[bytes]) -> set[str]:
-    """Ids of the STAR chats the corpus or the coaching samples hold."""
-    used = set()
+def read_while_tuning() -> set[str]:
+    """Ids of the STAR chats ("star-17", as heard names them) whose tips someone read while
+    tuning heard: those of the listening corpus (data/corpus, labelled by us), those shown in
+    any version of docs/coaching-samples.md (git history), and those an earlier judged sample
+    showed a tip on (their causes were then fixed). A chat an earlier sample showed without a
+    tip was read by no one for heard's sake: its tips now are as unseen as any."""
+    read = set()
     for line in (ROOT / "data" / "corpus" / "items.jsonl").read_text().splitlines():
         item = json.loads(line)
         if item["source"] == "star":
-            used.add(str(item["conversation_id"]))
-    for sample in COACHING_SAMPLES:
-        rng = random.Random(sample["seed"])
-        for index in rng.sample(range(len(lines)), min(sample["star"], len(lines))):
-            used.add(str(json.loads(lines[index])["id"]))
-    return used
-
-
-def judged_before(out: Path) -> set[str]:
-    """Ids of the chats an earlier sample in data/judgements showed a judge (their tips were
-    then fixed: tuned on), other than the sample being written to `out`, as heard names a STAR
-    chat ("star-17", where the STAR file says 17: comparing the two let every earlier chat
-    through, samples 2026-12-07 and 2026-12-07b)."""
-    seen = set()
-    for path in sorted((ROOT / "data" / "judgements").glob("*/transcripts.jsonl")):
-        if path.parent.resolve() == out.resolve():
-            continue
+            read.add(f"star-{item['conversation_id']}")
+    history = subprocess.run(
+        ["git", "log", "-p", "--format=", "--", "docs/coaching-samples.md"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
+    read |= set(re.findall(r"\bstar-\d+\b", history))
+    read |= set(re.findall(r"\bstar-\d+\b", (ROOT / "docs" / "coaching-samples.md").read_text()))
+    for path in sorted((ROOT / "data" / "judgements").glob("*/tips.jsonl")):
         for line in path.read_text().splitlines():
-            seen.add(str(json.loads(line)["conversation"]))
-    return seen
+            read.add(str(json.loads(line)["conversation"]))
+    return read
+
+
+def _own_tips(out: Path) -> set[str]:
+    """The chats of the sample being (re)written to `out`: not read before it."""
+    path = out / "tips.jsonl"
+    if not path.is_file():
+        return set()
+    return {str(json.loads(line)["conversation"]) for line in path.read_text().splitlines()}
 
 
 def main() -> None:
@@ -81,9 +79,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     lines = (args.data / STAR).read_bytes().splitlines()
-    used = used_elsewhere(lines)
-    judged = judged_before(args.out)  # conversation ids as heard reads them ("star-17")
-    free = [i for i, line in enumerate(lines) if str(json.loads(line)["id"]) not in used]
+    read = read_while_tuning() - _own_tips(args.out)
+    free = [i for i, line in enumerate(lines) if f"star-{json.loads(line)['id']}" not in read]
     order = random.Random(args.seed).sample(free, len(free))
     analyzer = Analyzer()
     tips, transcripts = [], []
@@ -97,8 +94,6 @@ def main() -> None:
             )
         except InputError:  # a dialogue without messages: nothing to judge
             continue
-        if chat.id in judged:
-            continue  # an earlier sample showed it, and its tips were fixed: not unseen
         drawn += 1
         card = analyzer.analyze(chat).scorecard
         first = chat.turns[0].sent_at if chat.turns else None
@@ -149,8 +144,9 @@ def main() -> None:
         "seed": args.seed,
         "conversations": drawn,
         "min_tips": args.min_tips,
-        "source": "STAR chats outside data/corpus, docs/coaching-samples.md and every earlier"
-        " sample in data/judgements",
+        "source": "STAR chats whose tips nobody read while tuning: outside data/corpus, every"
+        " version of docs/coaching-samples.md and the tips of every earlier sample in"
+        " data/judgements",
         "heard_commit": commit or None,
         "command": f"python scripts/sample_tips_for_judging.py --seed {args.seed}"
         f" --conversations {args.conversations} --min-tips {args.min_tips} --out {args.out}",
