@@ -114,9 +114,9 @@ def test_a_second_judge_missing_a_tip_is_refused(tmp_path: Path) -> None:
         judgements.read_all(tmp_path)
 
 
-def test_tips_on_chats_an_earlier_sample_showed_are_not_fresh(tmp_path: Path) -> None:
-    """A sample drawn over chats an earlier sample showed (and causes were fixed on) reports
-    how many of its tips sit on them, and rates the fresh tips alone."""
+def test_tips_on_chats_an_earlier_sample_tipped_are_not_fresh(tmp_path: Path) -> None:
+    """A sample drawn over chats an earlier sample showed tips on (and causes were fixed on)
+    reports how many of its tips sit on them, and rates the fresh tips alone."""
     first = [{**TIPS[0], "conversation": "star-1"}]
     _write(tmp_path / "2026-01-01-a", first, [{"id": 1, **dict.fromkeys(judgements.ASKED, 1)}])
     (tmp_path / "2026-01-01-a" / "transcripts.jsonl").write_text(

@@ -45,8 +45,8 @@ class Judged:
     verdicts: dict[int, tuple[str, dict]] = field(default_factory=dict, repr=False)
     """Tip id → (its conversation, the first judge's verdict)."""
     seen_before: int = 0
-    """Tips on conversations an earlier sample had shown (and causes were fixed on): not
-    fresh. Filled by `read_all`."""
+    """Tips on conversations an earlier sample had shown a tip on (whose causes were then
+    fixed): not fresh. Filled by `read_all`."""
     fresh: dict[str, float] = field(default_factory=dict)
     """The first judge's rates on the other tips (on conversations no earlier sample showed).
     Filled by `read_all`; empty when there are none."""
@@ -157,7 +157,7 @@ def read_all(root: Path | None = None) -> list[Judged]:
     earlier: set[str] = set()
     for sample in judged:
         sample.judge_fresh(earlier)
-        earlier |= sample.chats
+        earlier |= {chat for chat, _ in sample.verdicts.values()}
     return judged
 
 
@@ -179,13 +179,14 @@ def section(judged: list[Judged]) -> list[str]:
         "",
         "Until sample 2026-12-07b the sampler left out the corpus's and the coaching samples' "
         "chats but not those of earlier judged samples, whose tips had been read and fixed: "
-        "from sample g on, a growing share of each sample's tips sat on such chats (most, from "
-        "sample m on). *On chats shown before* counts them; *fresh* gives the first judge's "
-        'rates on the other tips alone, the figure that answers "on conversations you have '
-        "not tuned on\". The sampler now leaves every earlier sample's chats out.",
+        "from sample g on, a growing share of each sample's tips sat on chats an earlier "
+        "sample had shown a tip on (most, from sample m on). *On chats tipped before* counts "
+        "them; *fresh* gives the first judge's rates on the other tips alone, the figure that "
+        "answers 'on conversations you have not tuned on'. The sampler now leaves out every "
+        "chat whose tips anyone read while tuning (scripts/sample_tips_for_judging.py).",
         "",
         "| sample | heard at | seed | tips | finding right | grammatical | usable | "
-        "on chats shown before | fresh: right / grammatical / usable (tips) |",
+        "on chats tipped before | fresh: right / grammatical / usable (tips) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for sample in judged:
