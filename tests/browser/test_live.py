@@ -172,8 +172,16 @@ def test_agent_panel_shows_a_nudge_during_a_replay(browser, live_site, screensho
         assert card.count() == 1  # at most one nudge on screen
         assert card.first.get_attribute("data-nudge") == sent[-1]["id"]
         assert sent[-1]["message"] in card.first.inner_text()
+        # the card names the nudge's kind as people say it, never by its id
+        heading = card.first.locator(".nudge-kind").text_content() or ""  # before CSS capitals
+        assert sent[-1]["label"] and heading.startswith(sent[-1]["label"])
+        assert "_" not in heading
+        assert sent[-1]["kind"] not in (card.first.text_content() or "").replace(heading, "")
         assert seen_at is not None, "no nudge appeared while the turns were arriving"
         screenshot(panel, "live-panel-nudge")
+        for frame in feeder.frames:
+            if frame["type"] == "nudge":
+                assert "_" not in frame["nudge"]["label"]
         feeder.send("end")
         panel.wait_for_selector(".live-status[data-status=ended]")
         assert panel.errors == []

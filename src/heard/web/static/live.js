@@ -109,7 +109,7 @@
     var card = el("article", "nudge sev-" + nudge.severity);
     card.dataset.nudge = nudge.id;
     card.dataset.kind = nudge.kind;
-    var kind = nudge.kind.replace(/_/g, " ");
+    var kind = nudge.label;  // the kind's human name (heard.language.names), never its id
     if (nudge.turn !== null && nudge.turn !== undefined) kind += " · after turn " + nudge.turn;
     card.appendChild(el("p", "nudge-kind", kind));
     card.appendChild(el("p", "nudge-message", nudge.message));
@@ -462,8 +462,12 @@
     tr.appendChild(risk);
     tr.appendChild(el("td", "num", row.turns));
     var nudge = row.last_nudge;
-    if (nudge && typeof nudge === "object") nudge = nudge.message;
-    tr.appendChild(el("td", "last-nudge", nudge || "—"));
+    var cell = el("td", "last-nudge", nudge ? null : "—");
+    if (nudge) {
+      cell.appendChild(el("strong", "nudge-label", nudge.label));
+      cell.appendChild(document.createTextNode(": " + nudge.message));
+    }
+    tr.appendChild(cell);
     var since = el("td", "num", liveFor(row.started));
     since.dataset.started = row.started || "";
     tr.appendChild(since);
