@@ -290,6 +290,7 @@ def test_panel_lists_open_concerns_first_and_escapes_text() -> None:
         last_frame=9,
     )
     html = render_live_panel(view, user=AGENT)
+    assert html.count("disabled") == 0  # a live chat's reply checker is on
     quotes = ("refund?", "can you call me", "where is my parcel", "what about the label")
     order = [html.index(q) for q in quotes]
     assert order == sorted(order)
@@ -371,6 +372,13 @@ def test_an_ended_panel_shows_the_summary_in_place_of_the_nudges() -> None:
     assert '<a href="/conversations/42" target="_blank" rel="noopener">' in body
     assert re.search(r'id="nudge-slot" aria-live="polite" hidden>', html)
     assert 'data-status="ended"' in html
+    # the reply checker is off, and says why
+    page = BeautifulSoup(html, "html.parser")
+    closed = page.select_one("#draft-closed")
+    assert closed is not None and not closed.has_attr("hidden")
+    assert "This conversation has ended" in closed.get_text()
+    assert page.select_one("#draft-text").has_attr("disabled")
+    assert page.select_one("#draft-form button[type=submit]").has_attr("disabled")
     # a viewer who may not open the stored conversation: the same summary, no link
     unlinked = view.model_copy(update={"summary": summary.unlinked()})
     html = render_live_panel(unlinked, user=AGENT)
