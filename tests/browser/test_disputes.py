@@ -2,7 +2,8 @@
 refused form keeps what was typed and says what is wrong by the field), the lead sees it in
 the navigation's count and in the inbox with the quoted words, refuses to reject without a
 reply, accepts it, and the agent sees the outcome on their page; the inbox and an agent's
-page fit a phone."""
+page fit a phone. Accepting a finding takes it out of the score: the conversation page shows
+it under "Not counted", the score does not fall, and the dispute says so."""
 
 from __future__ import annotations
 
@@ -72,6 +73,8 @@ def test_agent_disputes_lead_accepts_agent_sees_the_outcome(
     assert "open" in item.locator(".status").inner_text()
     quote = item.locator("blockquote.quote").inner_text()
     assert quote
+    score_before = float(ann.inner_text(".score-big strong"))
+    assert ann.locator("#overturned").count() == 0
 
     # Bea sees it counted in her navigation and in the inbox, with the quoted words
     bea_context, bea = signed_in(browser, site, "bea")
@@ -93,7 +96,7 @@ def test_agent_disputes_lead_accepts_agent_sees_the_outcome(
     bea.fill(f"#reply-{dispute_id}", "Fair: you offered a next step")
     bea.get_by_role("button", name="Accept: heard was wrong").click()
     bea.wait_for_url(re.compile(r"/disputes\?decided=\d+$"))
-    assert "marked overturned" in bea.inner_text(".notice")
+    assert "no longer counts in the score" in bea.inner_text(".notice")
     assert bea.locator('nav a[href="/disputes"] .count').count() == 0
     assert "No open disputes" in bea.inner_text("main")
 
@@ -105,6 +108,12 @@ def test_agent_disputes_lead_accepts_agent_sees_the_outcome(
     screenshot(ann, "disputes-agent-home", full_page=False)
     ann.goto(f"{site.url}/conversations/{conversation_id}")
     assert "overturned" in ann.locator(f"#dispute-{dispute_id} .status").inner_text()
+    # the finding no longer counts, and the page says so rather than hiding it
+    assert "no longer counts" in ann.inner_text(f"#dispute-{dispute_id} .not-counted")
+    overturned = ann.locator("#overturned")
+    assert "Not counted: disputed and accepted" in overturned.inner_text()
+    assert overturned.locator(f'a[href="#dispute-{dispute_id}"]').count() == 1
+    assert float(ann.inner_text(".score-big strong")) >= score_before
     ann_context.close()
 
     # Bea opens Ann's page from the dashboard

@@ -172,8 +172,16 @@ def test_agent_panel_shows_a_nudge_during_a_replay(browser, live_site, screensho
         assert card.count() == 1  # at most one nudge on screen
         assert card.first.get_attribute("data-nudge") == sent[-1]["id"]
         assert sent[-1]["message"] in card.first.inner_text()
+        # the card names the nudge's kind as people say it, never by its id
+        heading = card.first.locator(".nudge-kind").text_content() or ""  # before CSS capitals
+        assert sent[-1]["label"] and heading.startswith(sent[-1]["label"])
+        assert "_" not in heading
+        assert sent[-1]["kind"] not in (card.first.text_content() or "").replace(heading, "")
         assert seen_at is not None, "no nudge appeared while the turns were arriving"
         screenshot(panel, "live-panel-nudge")
+        for frame in feeder.frames:
+            if frame["type"] == "nudge":
+                assert "_" not in frame["nudge"]["label"]
         feeder.send("end")
         panel.wait_for_selector(".live-status[data-status=ended]")
         assert panel.errors == []
@@ -290,8 +298,9 @@ def test_the_panel_shows_the_summary_and_its_link_when_the_conversation_ends(
     browser, live_site, screenshot
 ) -> None:
     """On a phone-wide panel: the end replaces the nudges with the summary (score, went well,
-    one thing to try, a link that opens the stored conversation in a new tab); a reload draws
-    the same summary from the server."""
+    one thing to try, a link that opens the stored conversation in a new tab) and turns the
+    reply checker off, saying why (a draft typed is kept); a reload draws the same from the
+    server."""
     feeder = Feeder(live_site, "live-chat-4")
     feeder.send("start", channel="chat", agent_id="ann", agent_name="Ann")
     context, panel = signed_in(browser, live_site, "ann@x.test")
@@ -301,6 +310,9 @@ def test_the_panel_shows_the_summary_and_its_link_when_the_conversation_ends(
         panel.wait_for_selector(".live-status[data-status=live]")
         for role, text in SUMMARY_TURNS:
             feeder.send("turn", role=role, text=text)
+        draft = panel.locator("#draft-text")
+        assert draft.is_enabled() and panel.locator("#draft-closed").is_hidden()
+        draft.fill("Thanks for waiting")
         feeder.send("end")
         stored_id = feeder.frames[-1]["stored_id"]
         stored = live_site.store.get_conversation(live_site.world.viewer("ann"), stored_id)
@@ -322,6 +334,13 @@ def test_the_panel_shows_the_summary_and_its_link_when_the_conversation_ends(
             text = box.inner_text()
             assert card.tips[0].message in text and "[CARD]" in text
             assert panel.locator("#nudge-slot").is_hidden()
+            # no reply to check once it ended: the box and its button are off, and say why
+            closed = panel.locator("#draft-closed")
+            closed.wait_for(timeout=10_000)
+            assert "This conversation has ended" in closed.inner_text()
+            assert draft.is_disabled()
+            assert panel.get_by_role("button", name="Check reply").is_disabled()
+            assert draft.get_attribute("aria-describedby") == "draft-closed"
             link = box.get_by_role("link", name="Open the conversation")
             assert link.get_attribute("href") == f"/conversations/{stored_id}"
             assert link.get_attribute("target") == "_blank"
@@ -329,6 +348,7 @@ def test_the_panel_shows_the_summary_and_its_link_when_the_conversation_ends(
             assert "4111" not in panel.content() and "jo.pii" not in panel.content()
 
         check_summary()
+        assert draft.input_value() == "Thanks for waiting"  # what was typed is kept
         screenshot(panel, "live-panel-summary")
         with context.expect_page() as opened:
             panel.get_by_role("link", name="Open the conversation").click()

@@ -1,5 +1,5 @@
-"""The one table of names: every value a filter takes has its human name there, and the
-customer's strongest emotion is the peak the reports show."""
+"""The one table of names: every value a filter takes, and every kind of live nudge, has its
+human name there, and the customer's strongest emotion is the peak the reports show."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import get_args
 import pytest
 
 from heard.language import names
+from heard.live.nudges import KINDS
 from heard.model import EMOTIONS, TurnEmotion, strongest_emotion
 from heard.report import trajectory
 from heard.store.paging import ORDERS
@@ -22,6 +23,7 @@ from heard.store.records import OUTCOME_BANDS, EmotionChoice, OutcomeBand, Surve
         ("outcome", get_args(OutcomeBand)),
         ("order", ORDERS),
         ("yes_no", ("yes", "no")),
+        ("nudge", KINDS),
     ],
 )
 def test_every_value_of_a_filter_has_a_name(kind: str, values: tuple[str, ...]) -> None:

@@ -110,7 +110,7 @@ def test_cli_prints_nudges_adoption_and_latency() -> None:
     assert result.exit_code == 0, result.output
     out = re.sub(r"\s+", " ", result.output)
     assert out.startswith("ex-05-chat-jargon (chat, 11 turns) ")
-    assert "jargon: “ACH” is jargon here — say “bank transfer” try: bank transfer" in out
+    assert "plain words: “ACH” is jargon here — say “bank transfer” try: bank transfer" in out
     assert "adoption by nudge kind" in out
     assert re.search(
         r"1 conversations, 13 events, \d+ nudges \([\d.]+ per conversation\); "

@@ -218,7 +218,8 @@ def test_replaying_a_recording_prints_turns_and_nudges(site: Site, call, tmp_pat
         line.split()[1] for line in lines[1:] if line.split()[1:2] in (["agent"], ["customer"])
     ]
     assert spoken == ["agent", "customer", "agent"]
-    assert "acknowledge_emotion" in result.output
+    assert "acknowledge the feeling" in result.output  # the kind by its human name
+    assert "acknowledge_emotion" not in result.output
     assert "ended: stored as conversation" in result.output
     assert "1 calls streamed as audio, 3 turns recognised" in result.output
     assert "end of utterance → turn p50" in result.output

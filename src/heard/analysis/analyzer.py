@@ -231,6 +231,21 @@ class Analyzer:
             )
         return self._predict([self._score(*run) for run in runs], conversations)
 
+    def score_again(
+        self, conversation: Conversation, findings: list[Finding], *, overturned: set[str]
+    ) -> Analysis:
+        """Score `conversation` again from `findings` (a stored scorecard's, its overturned ones
+        included) without those whose `Finding.key` is in `overturned`: a lead accepted the
+        agent's dispute of them. The detectors run again only for what scoring reads besides
+        findings (emotions, details, metrics, skip reasons); the findings are the ones given,
+        so a batch's finding (a template reply) stays. The overturned findings are kept on the
+        scorecard as evidence (`Scorecard.overturned`), not scored."""
+        ctx, _, skipped = self._detect(conversation)
+        kept = [f for f in findings if f.key not in overturned]
+        analysis = self._score(ctx, kept, skipped)
+        analysis.scorecard.overturned = [f for f in findings if f.key in overturned]
+        return self._predict([analysis], [conversation])[0]
+
     def template_hints(self, conversations: list[Conversation]) -> list[TemplateHint]:
         """The near-duplicate replies of a batch, in the order `analyze_many` applies them."""
         thresholds = self.rubric.thresholds

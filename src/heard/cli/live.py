@@ -16,6 +16,7 @@ from rich.table import Table
 from heard.cli.importing import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, check_format, run_imports
 from heard.cli.output import JsonOpt, console, errors, print_json
 from heard.importers import ImportOptions
+from heard.language.names import name
 from heard.live.adoption import KindAdoption, combine
 from heard.live.replay import EventSink, LiveEvent, ReplayRun, percentile, replay
 from heard.live.session import LiveUpdate
@@ -43,7 +44,7 @@ def _printer() -> Callable[[LiveEvent, LiveUpdate], None]:
             colour = {"urgent": "red", "warn": "yellow", "info": "cyan"}[nudge.severity]
             console.print(
                 f"  {_clock(nudge.time)} {where:>8}  [{colour}]{nudge.severity:<6}[/{colour}] "
-                f"{nudge.kind}: {escape(nudge.message)}",
+                f"{escape(nudge.label)}: {escape(nudge.message)}",
                 soft_wrap=True,  # one line per nudge, whatever the terminal's width
             )
             if nudge.suggestion:
@@ -54,7 +55,8 @@ def _printer() -> Callable[[LiveEvent, LiveUpdate], None]:
             mark = "[green]adopted[/green]" if adoption.adopted else "[dim]not adopted[/dim]"
             at = f" at turn {adoption.turn}" if adoption.turn is not None else ""
             console.print(
-                f"                    {adoption.nudge} ({adoption.kind}) {mark}{at}", soft_wrap=True
+                f"                    {adoption.nudge} ({name('nudge', adoption.kind)}) {mark}{at}",
+                soft_wrap=True,
             )
 
     return show
@@ -66,7 +68,9 @@ def adoption_table(report: dict[str, KindAdoption]) -> Table:
         table.add_column(column, justify="left" if column == "kind" else "right")
     for kind in report.values():
         rate = f"{100 * kind.rate:.0f}%" if kind.rate is not None else "-"
-        table.add_row(kind.kind, str(kind.shown), str(kind.decided), str(kind.adopted), rate)
+        table.add_row(
+            name("nudge", kind.kind), str(kind.shown), str(kind.decided), str(kind.adopted), rate
+        )
     return table
 
 

@@ -1,8 +1,8 @@
 """Human names of the values heard shows and filters by, in one table, so a value reads the
 same on every page, report and command: the customer's emotions, the bands of the predicted
-outcome, survey answers, yes and no, sort orders. Behaviours and components are named by the
-rubric (a team may rename them); everything else a person reads is named here. Imports
-nothing of heard."""
+outcome, survey answers, yes and no, sort orders, the kinds of live nudges. Behaviours and
+components are named by the rubric (a team may rename them); everything else a person reads
+is named here. Imports nothing of heard."""
 
 from __future__ import annotations
 
@@ -30,6 +30,19 @@ NAMES: dict[str, dict[str, str]] = {
         "not_heard": "did not feel heard (1–3)",
     },
     "yes_no": {"yes": "yes", "no": "no"},
+    "nudge": {
+        "premature_solution": "acknowledge before fixing",
+        "acknowledge_emotion": "acknowledge the feeling",
+        "interruption": "let the customer finish",
+        "open_concern": "a concern is still open",
+        "silence": "long silence",
+        "talk_ratio": "let the customer talk",
+        "paraphrase": "check you understood",
+        "jargon": "plain words",
+        "blame": "blaming the customer",
+        "dismissive": "dismissive words",
+        "condescending": "condescending tone",
+    },
     "order": {
         "newest": "newest first",
         "oldest": "oldest first",

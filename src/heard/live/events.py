@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from heard.language.names import name
 from heard.model import Channel, Concern, Role, Scorecard, Span, Turn, Word
 from heard.model.conversation import Seconds
 from heard.model.values import AgentKey, Metadata, Name, Text
@@ -107,6 +108,17 @@ class Nudge(BaseModel):
     suggestion: str | None = Field(default=None, description="a phrasing the agent could use")
     turn: int | None = Field(default=None, description="the turn after which it was raised")
     time: Seconds | None = None
+    label: str = Field(
+        default="",
+        description="the kind's human name, as panels, boards and commands show it "
+        "(heard.language.names; filled from `kind` when not given)",
+    )
+
+    @model_validator(mode="after")
+    def _named(self) -> Nudge:
+        if not self.label:
+            self.label = name("nudge", self.kind)
+        return self
 
 
 class Adoption(BaseModel):

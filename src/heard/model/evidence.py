@@ -51,6 +51,12 @@ class Finding(_Plain):
     suggestion: str | None = None
     data: dict[str, JsonValue] = Field(default_factory=dict)
 
+    @property
+    def key(self) -> str:
+        """ "behaviour:turn:start:end" of its first span: how reviews and disputes name it."""
+        span = self.spans[0]
+        return f"{self.behaviour}:{span.turn}:{span.start}:{span.end}"
+
 
 class Verdict(StrEnum):
     """How a checklist item came out."""
@@ -182,3 +188,8 @@ class Scorecard(_Plain):
     )
     rubric: str | None = Field(default=None, description="rubric name and version")
     detectors: dict[str, str] = Field(default_factory=dict, description="detector → version")
+    overturned: list[Finding] = Field(
+        default_factory=list,
+        description="findings a lead overturned on the agent's dispute: kept as evidence, "
+        "not scored (the checklist, components and Listening Score are without them)",
+    )

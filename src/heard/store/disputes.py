@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from heard.model import Conversation, Scorecard
-from heard.store import audit_log, reviews, scoping
+from heard.store import audit_log, overturning, reviews, scoping
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.quotes import quoted
 from heard.store.records import UserRole, Viewer
@@ -412,14 +412,19 @@ def decide(
 ) -> Dispute:
     """A lead of the conversation's team (or an admin) accepts the dispute (heard's finding or
     score is overturned; a reply is optional) or rejects it (upheld; a reply, which the agent
-    reads, is needed). A dispute is decided once."""
+    reads, is needed). A dispute is decided once. An accepted finding no longer counts: the
+    conversation is scored again without it in the same transaction
+    (`heard.store.overturning`); a rejection changes no score."""
     with store._session() as session:
-        row = _row(store, session, viewer, dispute_id)
-        if viewer.role not in (UserRole.LEAD, UserRole.ADMIN) or viewer.user_id is None:
-            raise Forbidden("only team leads and admins decide disputes")
-        if row.status != DisputeStatus.OPEN.value:
-            done = "accepted" if row.status == DisputeStatus.ACCEPTED.value else "rejected"
-            raise Conflict(f"This dispute was already {done}.", field="status")
+        row = _checked(store, session, viewer, dispute_id)
+    prepared = None
+    if accept and row.kind == DisputeKind.FINDING.value:
+        # analysed before the write transaction, used in it unless the scorecard changed
+        prepared = overturning.prepare(
+            store, row.conversation_id, also=f"{row.behaviour}:{row.finding}"
+        )
+    with store._writing() as session:
+        row = _checked(store, session, viewer, dispute_id)
         redacted = None
         text = None
         if not accept or (reply or "").strip():
@@ -440,15 +445,38 @@ def decide(
             raise Conflict("Someone decided this dispute at the same moment.", field="status")
         session.refresh(row)
         outcome = OUTCOMES[DisputeStatus(row.status)]
+        rescored = prepared is not None and overturning.apply(store, session, prepared)
         audit_log.write(
             session,
             viewer.user_id,
             "accept" if accept else "reject",
             "dispute",
             str(row.id),
-            "; ".join(p for p in (outcome, redacted) if p),
+            "; ".join(
+                p
+                for p in (
+                    outcome,
+                    f"conversation {row.conversation_id} scored again without the finding"
+                    if rescored
+                    else None,
+                    redacted,
+                )
+                if p
+            ),
         )
         return _records(session, [row])[0]
+
+
+def _checked(store: Store, session: Session, viewer: Viewer, dispute_id: int) -> DisputeRow:
+    """The dispute, when the viewer may decide it: a lead who sees it (their team's) or an
+    admin, while it is open."""
+    row = _row(store, session, viewer, dispute_id)
+    if viewer.role not in (UserRole.LEAD, UserRole.ADMIN) or viewer.user_id is None:
+        raise Forbidden("only team leads and admins decide disputes")
+    if row.status != DisputeStatus.OPEN.value:
+        done = "accepted" if row.status == DisputeStatus.ACCEPTED.value else "rejected"
+        raise Conflict(f"This dispute was already {done}.", field="status")
+    return row
 
 
 # --- labels for training -----------------------------------------------------------------------

@@ -42,6 +42,7 @@ from heard.model import Channel, Conversation, Scorecard
 from heard.store import (
     audit_log,
     coaching_notes,
+    overturning,
     paging,
     placement,
     recordings,
@@ -761,7 +762,13 @@ class Store:
                     .order_by(ConversationRow.id)
                 ).all()
                 conversations = [Conversation.model_validate_json(body) for _, body in rows]
-                cards = self._score_cards(conversations, [body for _, body in rows], analyzer)
+                cards = overturning.rescored(
+                    session,
+                    analyzer,
+                    [conversation_id for conversation_id, _ in rows],
+                    conversations,
+                    self._score_cards(conversations, [body for _, body in rows], analyzer),
+                )
                 before = rollups.contributions(
                     session, [conversation_id for conversation_id, _ in rows]
                 )

@@ -490,8 +490,7 @@ def list_reviews(
 
 
 def finding_key(finding: Finding) -> str:
-    span = finding.spans[0]
-    return f"{finding.behaviour}:{span.turn}:{span.start}:{span.end}"
+    return finding.key
 
 
 def finding_items(conversation: Conversation, card: Scorecard) -> list[FindingItem]:

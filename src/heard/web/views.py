@@ -518,6 +518,9 @@ class LiveRow(_View):
     emotion: str | None = None
     escalation_risk: float = Field(default=0.0, ge=0, le=1)
     last_nudge: str | None = Field(default=None, description="the last nudge's message")
+    last_nudge_label: str | None = Field(
+        default=None, description="the last nudge's kind, by its human name"
+    )
     need: float = Field(default=0.0, description="how much it needs a supervisor: sorted by")
 
 

@@ -175,6 +175,45 @@ def test_a_lead_accepts_from_the_conversation_page(api: Api) -> None:
     assert "overturned" in page.select_one(f"#dispute-{made.id} .status").get_text()
 
 
+def test_an_accepted_finding_shows_as_not_counted(api: Api) -> None:
+    """Accepting a finding's dispute takes it out of the score; the page lists it under "Not
+    counted" with links to its turn and dispute, rather than hiding it."""
+    conversation_id = api.world.conversations["ann-2"]
+    finding = next(
+        t
+        for t in disputes.targets(api.store, api.world.viewer("ann"), conversation_id)
+        if t.kind == DisputeKind.FINDING and t.polarity == "negative"
+    )
+    made = disputes.raise_dispute(
+        api.store,
+        api.world.viewer("ann"),
+        conversation_id,
+        finding=finding.key.removeprefix("finding:"),
+        reason="Not dismissive",
+    )
+    as_user(api, "bea")
+    page_path = f"/conversations/{conversation_id}"
+    before = soup(api.client.get(page_path).text)
+    assert before.select_one("#overturned") is None
+    score_before = float(before.select_one(".score-big strong").get_text())
+    token = csrf(api.client, page_path)
+    done = api.client.post(
+        f"/disputes/{made.id}/accept",
+        data={"csrf_token": token, "reply": "", "back": "conversation"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    page = soup(api.client.get(page_path).text)
+    overturned = page.select_one("#overturned")
+    assert overturned is not None
+    assert "Not counted: disputed and accepted" in overturned.get_text()
+    assert overturned.select_one(f'a[href="#t{finding.turn}"]') is not None
+    assert overturned.select_one(f'a[href="#dispute-{made.id}"]') is not None
+    assert finding.behaviour not in overturned.get_text()  # its human label, not its id
+    assert "no longer counts" in page.select_one(f"#dispute-{made.id} .not-counted").get_text()
+    assert float(page.select_one(".score-big strong").get_text()) >= score_before
+
+
 def test_notes_show_their_words_and_link_to_the_turn(api: Api) -> None:
     conversation_id = api.world.conversations["ann-2"]
     note = coaching_notes.create_note(

@@ -10,11 +10,22 @@ import re
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 
+from heard.language.names import name
 from heard.live.events import EndSummary, Hint, LiveState, Nudge, SummaryTip
+from heard.live.nudges import KINDS
 from heard.model import Concern, ConcernStatus, Span
-from heard.web.pages import render_live_panel, render_live_watch
-from heard.web.views import LivePanelView, LiveTurn, LiveWatchView, PageUser, UserRole
+from heard.web.pages import render_live_board, render_live_panel, render_live_watch
+from heard.web.views import (
+    LiveBoardView,
+    LivePanelView,
+    LiveRow,
+    LiveTurn,
+    LiveWatchView,
+    PageUser,
+    UserRole,
+)
 from teamdata import PASSWORD
 from web.api.conftest import Api, make_settings
 
@@ -279,6 +290,7 @@ def test_panel_lists_open_concerns_first_and_escapes_text() -> None:
         last_frame=9,
     )
     html = render_live_panel(view, user=AGENT)
+    assert html.count("disabled") == 0  # a live chat's reply checker is on
     quotes = ("refund?", "can you call me", "where is my parcel", "what about the label")
     order = [html.index(q) for q in quotes]
     assert order == sorted(order)
@@ -292,6 +304,51 @@ def test_panel_lists_open_concerns_first_and_escapes_text() -> None:
     assert 'data-since="9"' in html
     assert '<script src="/static/live.' in html
     assert "http://" not in html and "https://" not in html  # only our own assets
+
+
+def shown_text(html: str) -> str:
+    """What a person reads on the page: its text, without tags and attributes."""
+    return BeautifulSoup(html, "html.parser").get_text(" ")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_nudges_are_named_as_people_say_them_never_by_their_id(kind: str) -> None:
+    """Every nudge kind shows its human name (heard.language.names) on the agent's panel, the
+    watch page and the board; its id reaches no text a person reads."""
+    nudge = Nudge(id="n1", kind=kind, severity="warn", message="Say it back", turn=0)
+    label = name("nudge", kind)
+    assert nudge.label == label and "_" not in label
+    panel = render_live_panel(
+        LivePanelView(conversation_id="c1", channel="chat", state=state(), nudge=nudge),
+        user=AGENT,
+    )
+    watch = render_live_watch(
+        LiveWatchView(
+            conversation_id="c1",
+            channel="chat",
+            state=state(turns=1),
+            turns=[LiveTurn(index=0, role="customer", text="Hello")],
+            nudges=[nudge],
+        ),
+        user=LEAD,
+    )
+    board = render_live_board(
+        LiveBoardView(
+            rows=[
+                LiveRow(
+                    conversation_id="c1",
+                    last_nudge=nudge.message,
+                    last_nudge_label=nudge.label,
+                )
+            ]
+        ),
+        user=LEAD,
+    )
+    for html in (panel, watch, board):
+        text = shown_text(html)
+        assert label in text
+        rest = text.replace(label, "")
+        assert kind not in rest and kind.replace("_", " ") not in rest
 
 
 def test_an_ended_panel_shows_the_summary_in_place_of_the_nudges() -> None:
@@ -315,6 +372,13 @@ def test_an_ended_panel_shows_the_summary_in_place_of_the_nudges() -> None:
     assert '<a href="/conversations/42" target="_blank" rel="noopener">' in body
     assert re.search(r'id="nudge-slot" aria-live="polite" hidden>', html)
     assert 'data-status="ended"' in html
+    # the reply checker is off, and says why
+    page = BeautifulSoup(html, "html.parser")
+    closed = page.select_one("#draft-closed")
+    assert closed is not None and not closed.has_attr("hidden")
+    assert "This conversation has ended" in closed.get_text()
+    assert page.select_one("#draft-text").has_attr("disabled")
+    assert page.select_one("#draft-form button[type=submit]").has_attr("disabled")
     # a viewer who may not open the stored conversation: the same summary, no link
     unlinked = view.model_copy(update={"summary": summary.unlinked()})
     html = render_live_panel(unlinked, user=AGENT)

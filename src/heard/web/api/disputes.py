@@ -76,7 +76,8 @@ def get_dispute(dispute_id: Id, principal: Reader, store: StoreDep) -> Dispute:
 
 @router.post("/disputes/{dispute_id}/accept", response_model=Dispute, responses=CONFLICT)
 def accept(dispute_id: Id, body: DecisionIn, principal: Writer, store: StoreDep) -> Dispute:
-    """heard was wrong: the finding or score is marked overturned (a lead of the
+    """heard was wrong: the finding or score is marked overturned, and an overturned finding
+    no longer counts: the conversation is scored again without it (a lead of the
     conversation's team, an admin)."""
     return disputes.decide(store, principal.viewer, dispute_id, accept=True, reply=body.reply)
 

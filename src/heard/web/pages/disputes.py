@@ -79,7 +79,12 @@ def _decided_message(store: StoreDep, user: Signed, dispute_id: int) -> str | No
     except NotFound:
         return None
     if d.status == disputes.DisputeStatus.ACCEPTED:
-        return f"Accepted the dispute on {d.conversation}: heard's finding is marked overturned."
+        if d.kind == disputes.DisputeKind.FINDING:
+            return (
+                f"Accepted the dispute on {d.conversation}: heard's finding is overturned and "
+                "no longer counts in the score."
+            )
+        return f"Accepted the dispute on {d.conversation}: heard's score is marked overturned."
     if d.status == disputes.DisputeStatus.REJECTED:
         return f"Rejected the dispute on {d.conversation}: heard's finding stands."
     return None
@@ -152,7 +157,8 @@ async def accept(
     reply: FormText = "",
     back: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    """Accept: heard was wrong; the finding or score is marked overturned (a reply optional)."""
+    """Accept: heard was wrong; the finding or score is marked overturned, and a finding no
+    longer counts in the score (a reply optional)."""
     return await _decide(
         request, dispute_id, user, store, settings, accept=True, reply=reply, back=back
     )

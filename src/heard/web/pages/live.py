@@ -99,6 +99,7 @@ def board_rows(request: Request, user: User) -> list[views.LiveRow]:
                 emotion=state.emotion,
                 escalation_risk=state.escalation_risk,
                 last_nudge=live.nudges[-1].message if live.nudges else None,
+                last_nudge_label=live.nudges[-1].label if live.nudges else None,
                 need=need(state, live.nudges),
             )
         )

@@ -109,7 +109,7 @@
     var card = el("article", "nudge sev-" + nudge.severity);
     card.dataset.nudge = nudge.id;
     card.dataset.kind = nudge.kind;
-    var kind = nudge.kind.replace(/_/g, " ");
+    var kind = nudge.label;  // the kind's human name (heard.language.names), never its id
     if (nudge.turn !== null && nudge.turn !== undefined) kind += " · after turn " + nudge.turn;
     card.appendChild(el("p", "nudge-kind", kind));
     card.appendChild(el("p", "nudge-message", nudge.message));
@@ -258,10 +258,27 @@
       hint: function (frame) { addHint(root, frame.hint); },
       ended: function () {
         slot.querySelectorAll(".nudge").forEach(function (old) { old.classList.add("superseded"); });
+        closeDraft(root);
       },
-      summary: function (frame) { showSummary(frame.summary); },
+      summary: function (frame) { showSummary(frame.summary); closeDraft(root); },
     });
     setUpDraft(root);
+  }
+
+  // Once the conversation ended there is no reply to check: the box and its button are
+  // disabled (a draft typed is kept, greyed) and the panel's own sentence says why.
+  function closeDraft(root) {
+    var form = root.querySelector("#draft-form");
+    if (!form) return;
+    var why = root.querySelector("#draft-closed");
+    var text = form.elements.draft;
+    if (why) {
+      why.hidden = false;
+      text.setAttribute("aria-describedby", why.id);
+    }
+    text.disabled = true;
+    form.querySelector("button[type=submit]").disabled = true;
+    root.querySelector("#draft-status").textContent = "";
   }
 
   // --- the reply checker (chat and email) -------------------------------------------------------
@@ -280,6 +297,7 @@
     var id = form.dataset.conversation;
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      if (form.elements.draft.disabled) return;  // the conversation ended
       var draft = form.elements.draft.value;
       if (!draft.trim()) { status.textContent = "Write a draft first."; return; }
       status.textContent = "checking…";
@@ -462,8 +480,12 @@
     tr.appendChild(risk);
     tr.appendChild(el("td", "num", row.turns));
     var nudge = row.last_nudge;
-    if (nudge && typeof nudge === "object") nudge = nudge.message;
-    tr.appendChild(el("td", "last-nudge", nudge || "—"));
+    var cell = el("td", "last-nudge", nudge ? null : "—");
+    if (nudge) {
+      cell.appendChild(el("strong", "nudge-label", nudge.label));
+      cell.appendChild(document.createTextNode(": " + nudge.message));
+    }
+    tr.appendChild(cell);
     var since = el("td", "num", liveFor(row.started));
     since.dataset.started = row.started || "";
     tr.appendChild(since);
