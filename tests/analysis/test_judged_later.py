@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from analysis.test_judged_cases import card, findings, judged_chat, tips
+from heard.analysis.rubric import load_rubric
 from heard.detectors.customer_emotion import emotion_of
-from heard.language.examples import agent_reply
+from heard.language.examples import agent_reply, grammar_problems, heard_it
 from heard.language.phrasing import pointing_at
 
 JUDGED = Path(__file__).resolve().parents[2] / "data" / "judgements"
@@ -136,6 +137,10 @@ def test_an_agent_question_without_its_mark_gets_it_back_and_a_slip_is_not_quote
 
 
 SAMPLE_T = JUDGED / "2026-12-07b-star"
+SAMPLE_U = JUDGED / "2026-12-07c-star"
+BASE_RUBRIC = (
+    Path(__file__).resolve().parents[2] / "src" / "heard" / "analysis" / "base_rubric.toml"
+)
 
 
 def _messages(chat_id: str, upto: int, behaviour: str) -> list[str]:
@@ -162,3 +167,53 @@ def test_a_customers_typo_is_not_quoted_back() -> None:
     assert pointing_at("Answer it first: “{words}”", "Is it sunny?", alone="Answer it.") == (
         "Answer it first: “Is it sunny?”"
     )
+
+
+def test_every_behaviour_a_tip_can_say_was_missed_says_so_in_a_sentence() -> None:
+    """Sample u: "Missed: acknowledges what the customer said (always expected)." read as if
+    the agent had acknowledged (ungrammatical to both judges, all 6 such messages)."""
+    for rubric in (load_rubric(), load_rubric(BASE_RUBRIC)):
+        for name, behaviour in rubric.behaviours.items():
+            if behaviour.polarity == "positive" and behaviour.tip:
+                assert behaviour.missed and behaviour.missed.startswith("The "), name
+                assert not grammar_problems(behaviour.missed + " (always expected)."), name
+    scorecard = card(*judged_chat("star-1047", 5, SAMPLE_U))
+    [tip] = [t for t in scorecard.tips if t.behaviour == "acknowledgement"]
+    assert tip.message == "The agent did not acknowledge what the customer said (always expected)."
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "upto"),
+    [
+        ("star-58", 9),  # "5pm is not available, but 6pm is."
+        ("star-2226", 15),  # "Unfortunately that's incorrect." (a trivia verdict)
+        ("star-1623", 13),  # "Would you like for me to check Tamarind now?"
+    ],
+)
+def test_no_another_way_tip_where_sample_u_found_one_offered(chat_id: str, upto: int) -> None:
+    scorecard = card(*judged_chat(chat_id, upto, SAMPLE_U))
+    assert upto not in findings(scorecard, "no_alternative")
+
+
+def test_good_news_after_an_upset_opens_with_good_news() -> None:
+    """Sample u: "I'm sorry to hear that. Your reservation has been confirmed for 6 pm." to a
+    customer's "Noooo too late try 6pm or later"."""
+    shown = tips(card(*judged_chat("star-6538", 35, SAMPLE_U)), "acknowledgement")
+    assert all("sorry to hear" not in s for s in shown)
+    assert heard_it("Your reservation has been confirmed for 6 pm.", upset=True, request=True) == (
+        "Good news"
+    )
+
+
+def test_a_long_quote_is_cut_at_a_word_end() -> None:
+    scorecard = card(
+        ("customer", "Can I get a room at the Hilton from the 3rd to the 9th of May please?"),
+        (
+            "agent",
+            "I'm very sorry, but there is no room available at the Hilton Hotel for your "
+            "requested dates in May.",
+        ),
+        ("customer", "Oh."),
+    )
+    [message] = [t.message for t in scorecard.tips if t.behaviour == "no_alternative"]
+    assert message.endswith("for your requested…”")

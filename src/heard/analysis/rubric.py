@@ -54,6 +54,11 @@ class Behaviour(_Strict):
     calibrated rubric keeps the hand-written coaching order while its points follow outcomes."""
     applies: Applies = "always"
     label: str
+    missed: str | None = None
+    """What a tip says when the behaviour was called for and not shown: a sentence about the
+    agent ("The agent did not acknowledge what the customer said"). Without it, "Missed:
+    acknowledges what the customer said" read as if the agent had (a fragment to both blind
+    judges, sample u)."""
     tip: str | None = None
     chat_tip: str | None = None
     """The tip in a chat, SMS or social thread, where the customer's words are on screen:

