@@ -217,3 +217,24 @@ def test_a_long_quote_is_cut_at_a_word_end() -> None:
     )
     [message] = [t.message for t in scorecard.tips if t.behaviour == "no_alternative"]
     assert message.endswith("for your requested…”")
+
+
+SAMPLE_V = JUDGED / "2026-12-07d-star"
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "upto", "behaviour"),
+    [
+        # "Would you like a different time or place?" is another way
+        ("star-2222", 13, "no_alternative"),
+        # "woudl you like me to try somewhere else?" too
+        ("star-5959", 11, "no_alternative"),
+        # "I was starting to worry thank you so much!" once the flight was booked: relief
+        ("star-6149", 15, "reassurance"),
+    ],
+)
+def test_no_tip_where_sample_v_found_none_called_for(
+    chat_id: str, upto: int, behaviour: str
+) -> None:
+    scorecard = card(*judged_chat(chat_id, upto, SAMPLE_V))
+    assert upto not in [t.span.turn for t in scorecard.tips if t.behaviour == behaviour and t.span]
