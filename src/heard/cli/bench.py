@@ -750,16 +750,17 @@ def bench_audio_command(
         typer.Option(
             "--threads",
             min=1,
-            help="CTranslate2 threads for recognition in all (shared by the channels "
+            help="CTranslate2 threads for recognition in all (shared by the windows "
             "recognised at once).",
         ),
     ] = 2,
     at_once: Annotated[
         int,
         typer.Option(
-            "--channels-at-once",
+            "--windows-at-once",
             min=1,
-            help="A call's channels recognised side by side (1: one at a time on every thread).",
+            help="Whisper windows of a call recognised side by side (1: one at a time on every "
+            "thread).",
         ),
     ] = 2,
     beam_size: Annotated[
@@ -783,7 +784,7 @@ def bench_audio_command(
     )
     options = (
         f" --threads {threads}"
-        + (f" --channels-at-once {at_once}" if at_once != 2 else "")
+        + (f" --windows-at-once {at_once}" if at_once != 2 else "")
         + (f" --beam-size {beam_size}" if beam_size else "")
     )
     _report(
