@@ -35,7 +35,9 @@ def test_bench_audio_times_both_paths_and_writes_its_section(
     [timed] = figures["calls"]
     assert timed["call"] == "call1" and timed["seconds"] > 5
     assert 0 < timed["timing_only_seconds"] < timed["full_seconds"]
+    assert timed["full_cpu_seconds"] > 0 and figures["full_times_real_time_per_cpu_second"] > 0
     assert figures["settings"]["beam_size"] == 1 and figures["settings"]["threads"] == 2
+    assert figures["settings"]["windows_at_once"] == 2
     assert figures["timing_only_times_real_time"] > figures["full_times_real_time"] > 0
     assert figures["peak_rss_mb"] > 0 and "dense" not in figures  # no AWS sample here
     result = runner.invoke(app, [*args, "--write-docs"])
@@ -43,6 +45,7 @@ def test_bench_audio_times_both_paths_and_writes_its_section(
     docs = (tmp_path / "docs" / "performance.md").read_text()
     assert "<!-- begin bench-audio -->" in docs and "× real time" in docs
     assert "timing only (decode, voice activity, timed detectors)" in docs
+    assert "full pipeline, CPU time (user + system, every thread)" in docs
 
 
 def test_bench_audio_without_calls_is_a_clear_error(tmp_path: Path) -> None:

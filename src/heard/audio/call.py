@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from heard.audio.decode import SAMPLE_RATE, Recording
-from heard.audio.recognise import HeardWord, Recogniser, speech_segments
+from heard.audio.recognise import HeardWord, Recogniser
 from heard.audio.speakers import SpeakerTurn
 from heard.audio.tone import add_tone
 from heard.errors import InputError, Location
@@ -237,16 +237,24 @@ def _mono(recording: Recording) -> np.ndarray:
 
 
 def _recognise(parties: Sequence[Party], recogniser: Recogniser | None) -> None:
+    """Each party's voice activity and, with a recogniser, their words. Silero runs once a
+    channel: its stretches of speech are the boundaries words snap to, and its padded chunks
+    are what Whisper reads, every party's packed together into windows (Recogniser.call_words)."""
     if recogniser is None:
         from heard.audio.activity import voice_activity
 
         for party in parties:
             party.speech = voice_activity(party.audio, party.rate)
         return
+    from heard.audio.silero import speech_activity
 
-    for party in parties:
-        party.speech = speech_segments(party.audio)
-        party.words = _snap(recogniser.words(party.audio), party.speech) if party.speech else []
+    activities = [speech_activity(party.audio) for party in parties]
+    heard = recogniser.call_words(
+        [(p.audio, a.chunks) for p, a in zip(parties, activities, strict=True)]
+    )
+    for party, activity, words in zip(parties, activities, heard, strict=True):
+        party.speech = activity.boundaries
+        party.words = _snap(words, party.speech) if party.speech else []
 
 
 def _first_speech(party: Party) -> float:

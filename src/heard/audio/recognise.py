@@ -1,28 +1,38 @@
-"""Speech recognition of one channel with faster-whisper (CTranslate2), offline: the packaged
-Whisper tiny.en by default, any local CTranslate2 Whisper folder by path; and Silero voice
-activity (the ONNX model faster-whisper bundles) for precise speech boundaries."""
+"""Speech recognition of a call's channels with faster-whisper (CTranslate2), offline: the
+packaged Whisper tiny.en by default, any local CTranslate2 Whisper folder by path; the speech
+Whisper reads is cut by Silero voice activity (heard.audio.silero) and packed into windows
+(heard.audio.windows)."""
 
 from __future__ import annotations
 
 import os
 import threading
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from heard.audio.decode import SAMPLE_RATE, missing_extra
 from heard.errors import InputError, Location
 
+if TYPE_CHECKING:
+    from heard.audio.windows import Piece
+
 ASR_MODEL_ENV = "HEARD_ASR_MODEL"
 """Environment variable naming a local CTranslate2 Whisper folder to use instead of tiny.en."""
-CPU_THREADS = 2
+CPU_THREADS = 1
+"""CTranslate2 threads of each worker (see WORKERS): two channels on one thread each recognise
+a call faster than one channel at a time on two threads, because Whisper's decoding keeps
+barely one core busy however many threads it has (docs/audio.md, "Speed and accuracy")."""
+WORKERS = 2
+"""How many channels (or live utterances) the model recognises at once: a stereo call's two
+parties side by side, on CPU_THREADS threads each (2 cores in all)."""
 BEAM_SIZE = 5
 """Whisper's beam width (faster-whisper's default); 1 is greedy decoding."""
-BOUNDARY_SILENCE_MS = 150
-"""Pauses at least this long split voice-activity segments (for turn boundaries)."""
 WINDOW_SECONDS = 10.0
 """Live utterances (`Recogniser.utterance`) are read in an encoder window this long (or as
 long as the utterance and a second more), not Whisper's 30 s: the encoder's cost grows faster
@@ -110,45 +120,98 @@ class Recogniser:
         threads: int = CPU_THREADS,
         *,
         beam_size: int = BEAM_SIZE,
-        workers: int = 1,
+        workers: int = WORKERS,
     ):
         self.path = model_path(model)
         self.threads = threads
         self.beam_size = beam_size
         self.workers = workers
-        """How many calls may run the model at once (threads of a pool sharing it)."""
+        """How many channels or utterances may run the model at once (threads of a pool
+        sharing it), each on `threads` CTranslate2 threads."""
 
     @property
     def name(self) -> str:
         return self.path.name if self.path.name != "model" else self.path.parent.name
 
-    def words(self, audio: np.ndarray) -> list[HeardWord]:
-        """The words spoken in one channel, in order, with their own voice activity filter."""
-        if not len(audio):
-            return []
+    def words(
+        self, audio: np.ndarray, *, chunks: list[tuple[int, int]] | None = None
+    ) -> list[HeardWord]:
+        """The words spoken in one channel, in order: its speech `chunks` ((start, end) samples,
+        heard.audio.silero.WHISPER_CHUNKS; found here when not given) read as `call_words`
+        reads a call's."""
+        return self.call_words([(audio, chunks)])[0]
+
+    def call_words(
+        self, channels: Sequence[tuple[np.ndarray, list[tuple[int, int]] | None]]
+    ) -> list[list[HeardWord]]:
+        """The words spoken in each of a call's channels (each with its speech chunks, found
+        here when None), in order. The chunks of every channel are packed in time order into
+        windows of at most 30 s (heard.audio.windows) and each window is read by Whisper with
+        no voice-activity filter of its own, up to `workers` windows at once; each word goes
+        back to the channel and time of the chunk its middle falls in."""
+        from heard.audio.windows import Piece, windows
+
+        pieces = []
+        for k, (audio, chunks) in enumerate(channels):
+            if chunks is None and len(audio):
+                from heard.audio.silero import speech_activity
+
+                chunks = speech_activity(audio).chunks
+            pieces += [Piece(k, s, e) for s, e in chunks or ()]
+        found: list[list[HeardWord]] = [[] for _ in channels]
+        packed = windows(pieces)
+        if not packed:
+            return found
         model = load_model(self)
+        audios = [audio for audio, _ in channels]
+        if self.workers > 1 and len(packed) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(min(self.workers, len(packed))) as pool:
+                read = list(pool.map(lambda w: self._read(model, audios, w), packed))
+        else:
+            read = [self._read(model, audios, window) for window in packed]
+        for window_words in read:
+            for k, word in window_words:
+                found[k].append(word)
+        return [sorted(words, key=lambda w: w.start) for words in found]
+
+    def _read(
+        self, model: Any, audios: Sequence[np.ndarray], window: Sequence[Piece]
+    ) -> list[tuple[int, HeardWord]]:
+        """One window's words, each with its channel, at their times in that channel."""
         segments, _ = model.transcribe(
-            audio,
+            np.concatenate([audios[p.channel][p.start : p.end] for p in window]),
             language=None if model.model.is_multilingual else "en",
             word_timestamps=True,
             beam_size=self.beam_size,
-            vad_filter=True,
+            vad_filter=False,
             condition_on_previous_text=False,
         )
+        ends = np.cumsum([p.samples for p in window]).tolist()
         found = []
         for segment in segments:
             for word in segment.words or ():
                 text = word.word.strip()
-                if text:
-                    start = max(0.0, float(word.start))
-                    found.append(
+                if not text:
+                    continue
+                middle = (float(word.start) + float(word.end)) / 2 * SAMPLE_RATE
+                i = min(bisect_right(ends, middle), len(window) - 1)
+                piece = window[i]
+                low, high = piece.start / SAMPLE_RATE, piece.end / SAMPLE_RATE
+                shift = low - (ends[i - 1] if i else 0) / SAMPLE_RATE
+                start = min(high, max(low, float(word.start) + shift))
+                found.append(
+                    (
+                        piece.channel,
                         HeardWord(
                             text=text,
                             start=start,
-                            end=max(start, float(word.end)),
+                            end=min(high, max(start, float(word.end) + shift)),
                             probability=min(1.0, max(0.0, float(word.probability))),
-                        )
+                        ),
                     )
+                )
         return found
 
     def load(self) -> None:
@@ -223,15 +286,8 @@ def _tokenizer(model: Any) -> Any:
 
 
 def speech_segments(audio: np.ndarray) -> list[tuple[float, float]]:
-    """(start, end) seconds of speech in one channel by Silero voice activity, unpadded."""
-    if not len(audio):
-        return []
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+    """(start, end) seconds of speech in one channel by Silero voice activity, unpadded, cut at
+    pauses of 150 ms (heard.audio.silero.BOUNDARIES)."""
+    from heard.audio.silero import speech_activity
 
-    options = VadOptions(
-        speech_pad_ms=0, min_silence_duration_ms=BOUNDARY_SILENCE_MS, min_speech_duration_ms=60
-    )
-    return [
-        (s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE)
-        for s in get_speech_timestamps(audio, options)
-    ]
+    return speech_activity(audio).boundaries

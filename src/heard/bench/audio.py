@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from heard.audio.recognise import WORKERS
 from heard.bench.machine import machine, peak_rss_mb
 from heard.errors import InputError, Location
 
@@ -30,6 +31,9 @@ class CallTimes:
     """Wall seconds: decode, voice activity and recognition of both parties, turns, analysis."""
     analysis: float
     """Of which the analysis (every registered detector, the default rubric)."""
+    full_cpu: float
+    """CPU seconds of the process (user + system, every thread) for the same: what the run
+    cost whatever else shared the cores."""
     timing_only: float
     """Wall seconds for the timing-only path (the median of `repeat` runs)."""
 
@@ -38,6 +42,9 @@ class CallTimes:
 class AudioBench:
     folder: str
     threads: int
+    """CTranslate2 threads in all (each window recognised at once has threads // at_once)."""
+    at_once: int
+    """Whisper windows recognised at once (heard.audio.windows)."""
     beam_size: int
     repeat: int
     model: str
@@ -55,6 +62,7 @@ class AudioBench:
     def to_dict(self) -> dict[str, object]:
         audio = sum(c.seconds for c in self.calls)
         full = sum(c.full for c in self.calls)
+        cpu = sum(c.full_cpu for c in self.calls)
         timing = sum(c.timing_only for c in self.calls)
         result: dict[str, object] = {
             "folder": self.folder,
@@ -64,6 +72,7 @@ class AudioBench:
                     "seconds": round(c.seconds, 1),
                     "full_seconds": round(c.full, 3),
                     "analysis_seconds": round(c.analysis, 3),
+                    "full_cpu_seconds": round(c.full_cpu, 3),
                     "timing_only_seconds": round(c.timing_only, 4),
                 }
                 for c in self.calls
@@ -72,12 +81,14 @@ class AudioBench:
             "full_times_real_time": round(audio / full, 1),
             "full_real_time_factor": round(full / audio, 4),
             "analysis_seconds": round(sum(c.analysis for c in self.calls), 3),
+            "full_cpu_seconds": round(cpu, 2),
+            "full_times_real_time_per_cpu_second": round(audio / cpu, 1),
             "timing_only_times_real_time": round(audio / timing),
             "settings": {
                 "threads": self.threads,
+                "windows_at_once": self.at_once,
                 "beam_size": self.beam_size,
                 "compute_type": "int8",
-                "vad_filter": True,
                 "repeat": self.repeat,
             },
             "model": self.model,
@@ -96,13 +107,21 @@ class AudioBench:
 
 
 def bench_audio(
-    folder: Path, *, threads: int = 2, beam_size: int | None = None, repeat: int = 5
+    folder: Path,
+    *,
+    threads: int = 2,
+    at_once: int = WORKERS,
+    beam_size: int | None = None,
+    repeat: int = 5,
 ) -> AudioBench:
     """Time every call folder under `folder`/harper_valley_bank through both paths, and
-    recognition of the dense mono sample under `folder`/aws_pca_sample when it is there."""
+    recognition of the dense mono sample under `folder`/aws_pca_sample when it is there:
+    `threads` CTranslate2 threads in all, shared by `at_once` windows recognised side by
+    side."""
     from heard.analysis import Analyzer
     from heard.audio import Recogniser, decode, two_file_call
-    from heard.audio.recognise import BEAM_SIZE, load_model, speech_segments
+    from heard.audio.recognise import BEAM_SIZE, load_model
+    from heard.audio.silero import speech_activity
     from heard.importers import ImportOptions
     from heard.importers.audio import call_folder, read_call_folder
 
@@ -115,7 +134,9 @@ def bench_audio(
             code="not_a_folder",
         )
     load_before = os.getloadavg()[0]
-    recogniser = Recogniser(threads=threads, beam_size=beam_size or BEAM_SIZE)
+    recogniser = Recogniser(
+        threads=max(1, threads // at_once), beam_size=beam_size or BEAM_SIZE, workers=at_once
+    )
     started = time.perf_counter()
     load_model(recogniser)
     loaded = time.perf_counter() - started
@@ -123,6 +144,7 @@ def bench_audio(
     bench = AudioBench(
         folder=str(folder),
         threads=threads,
+        at_once=at_once,
         beam_size=recogniser.beam_size,
         repeat=repeat,
         model=recogniser.name,
@@ -132,13 +154,13 @@ def bench_audio(
     analyzer.analyze(read_call_folder(calls[0], ImportOptions(timing_only=True))[0])
     for path in calls:
         agent_file, customer_file = call_folder(path)  # type: ignore[misc]
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), _cpu_seconds()
         agent = decode(agent_file.read_bytes(), str(agent_file))
         customer = decode(customer_file.read_bytes(), str(customer_file))
         conversation = two_file_call(agent, customer, recogniser=recogniser, id=path.name)
         middle = time.perf_counter()
         analyzer.analyze(conversation)
-        ended = time.perf_counter()
+        ended, spent_cpu = time.perf_counter(), _cpu_seconds() - began_cpu
         runs = []
         for _ in range(repeat):
             t0 = time.perf_counter()
@@ -151,6 +173,7 @@ def bench_audio(
                 seconds=agent.seconds,
                 full=ended - began,
                 analysis=ended - middle,
+                full_cpu=spent_cpu,
                 timing_only=statistics.median(runs),
             )
         )
@@ -159,8 +182,7 @@ def bench_audio(
         recording = decode(dense[0].read_bytes(), str(dense[0]))
         began = time.perf_counter()
         channel = recording.channels[0]
-        speech_segments(channel)
-        recogniser.words(channel)
+        recogniser.words(channel, chunks=speech_activity(channel).chunks)
         bench.dense = {
             "seconds": round(recording.seconds, 1),
             "recognition": round(time.perf_counter() - began, 3),
@@ -193,6 +215,16 @@ def rows(result: dict[str, object]) -> list[tuple[str, str]]:
             f"{settings['repeat']} runs a call)",
         ),
     ]
+    if "full_cpu_seconds" in result:
+        per_cpu = float(result["full_times_real_time_per_cpu_second"])  # type: ignore[arg-type]
+        found.append(
+            (
+                "full pipeline, CPU time (user + system, every thread)",
+                f"{result['full_cpu_seconds']} s: {per_cpu}× real time a CPU second, so at "
+                f"most ~{2 * per_cpu:.0f}× on 2 idle cores (wall time above is what other "
+                "jobs left)",
+            )
+        )
     dense = result.get("dense")
     if isinstance(dense, dict):
         found.append(
@@ -221,9 +253,28 @@ def rows(result: dict[str, object]) -> list[tuple[str, str]]:
         (
             "settings",
             f"Whisper `{result['model']}` on CTranslate2, compute_type "
-            f"{settings['compute_type']}, cpu_threads {settings['threads']}, beam_size "
-            f"{settings['beam_size']}, faster-whisper's voice-activity filter on; timing "
-            "only: WebRTC voice activity (webrtcvad) at the recording's own rate",
+            f"{settings['compute_type']}, {settings['threads']} threads in all: "
+            f"{_at_once(settings)}, beam_size {settings['beam_size']}; Silero voice activity "
+            "once a channel (its speech boundaries, and the chunks Whisper reads: "
+            "faster-whisper's own filter not run again), a call's chunks packed into windows "
+            "of at most 30 s (heard.audio.windows); timing only: WebRTC voice activity "
+            "(webrtcvad) at the recording's own rate",
         ),
     ]
     return found
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds the process has used (user + system, every thread)."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
+def _at_once(settings: dict[str, object]) -> str:
+    at_once = int(settings.get("windows_at_once", 1))  # type: ignore[call-overload]
+    threads = int(settings["threads"])  # type: ignore[call-overload]
+    if at_once <= 1:
+        return f"one window at a time on cpu_threads {threads}"
+    return f"{at_once} windows side by side, cpu_threads {max(1, threads // at_once)} each"

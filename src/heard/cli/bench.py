@@ -746,7 +746,22 @@ def bench_audio_command(
         typer.Option("--data", help="The audio folder (default: ../shared/data/audio)."),
     ] = None,
     threads: Annotated[
-        int, typer.Option("--threads", min=1, help="CTranslate2 threads for recognition.")
+        int,
+        typer.Option(
+            "--threads",
+            min=1,
+            help="CTranslate2 threads for recognition in all (shared by the windows "
+            "recognised at once).",
+        ),
+    ] = 2,
+    at_once: Annotated[
+        int,
+        typer.Option(
+            "--windows-at-once",
+            min=1,
+            help="Whisper windows of a call recognised side by side (1: one at a time on every "
+            "thread).",
+        ),
     ] = 2,
     beam_size: Annotated[
         int | None,
@@ -763,9 +778,15 @@ def bench_audio_command(
 
     folder = _data_folder(data, "audio")
     result = _figures(
-        lambda: bench_audio(folder, threads=threads, beam_size=beam_size, repeat=repeat).to_dict()
+        lambda: bench_audio(
+            folder, threads=threads, at_once=at_once, beam_size=beam_size, repeat=repeat
+        ).to_dict()
     )
-    options = f" --threads {threads}" + (f" --beam-size {beam_size}" if beam_size else "")
+    options = (
+        f" --threads {threads}"
+        + (f" --windows-at-once {at_once}" if at_once != 2 else "")
+        + (f" --beam-size {beam_size}" if beam_size else "")
+    )
     _report(
         result,
         rows(result),
