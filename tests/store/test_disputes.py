@@ -15,7 +15,7 @@ from heard.store import audit_log, coaching_notes, disputes, reviews
 from heard.store.agent_home import agent_home, behaviour_trends
 from heard.store.disputes import DisputeKind, DisputeStatus
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
-from teamdata import MONDAY, World, analyzer, build_world, conversation, open_store
+from teamdata import MONDAY, World, analyzer, build_world, conversation, ingest, open_store
 
 
 @pytest.fixture
@@ -213,7 +213,7 @@ def test_an_agents_home_scorecard_over_weeks_follows_the_numbers_rules(world: Wo
             "ann-w4", agent="ann", agent_name="Ann", team="Blue", at=MONDAY + timedelta(days=21)
         )
     ]
-    store.ingest(later, analyzer=analyzer())
+    ingest(store, later, analyzer=analyzer())
     ann_id = world.agents["ann"]
     trends = {t.behaviour: t for t in behaviour_trends(store, world.viewer("bea"), ann_id)}
     empathy = trends["empathy"]
