@@ -74,6 +74,21 @@ lower layers' packages, never a higher layer's; packages of one layer must not i
 other in a cycle. heard.engines and heard.ingest are placed before they exist (issue 20)."""
 
 
+APART: dict[str, tuple[str, ...]] = {
+    "store": (
+        "heard.analysis",
+        "heard.analysis.analyzer",
+        "heard.engines.*",
+        "heard.ingest.*",
+    ),
+}
+"""Package → names it must never import, whatever the layers allow: the store writes the
+records `heard.ingest` gives it and never analyses, so it imports neither the Analyzer (nor
+`heard.analysis` itself, which exports it), nor the engines, nor the ingest service. A name
+ending in ".*" stands for the package and everything under it; the rubric
+(`heard.analysis.rubric`), which the store reads to validate, stays allowed."""
+
+
 @dataclass(frozen=True)
 class Import:
     """One import of a heard package by a module of another one."""
@@ -178,6 +193,24 @@ def upward(found: list[Import]) -> list[str]:
                 "(docs/architecture.md)"
             )
     return list(dict.fromkeys(problems))
+
+
+def _forbidden(name: str, rule: str) -> bool:
+    if rule.endswith(".*"):
+        base = rule[:-2]
+        return name == base or name.startswith(base + ".")
+    return name == rule
+
+
+def apart(found: list[Import]) -> list[str]:
+    """One line per import `APART` forbids."""
+    return [
+        f"{imp.where} imports {imp.name}: heard.{imp.source} may not import {rule} "
+        "(APART in tests/architecture.py says why)"
+        for imp in _by_place(found)
+        for rule in APART.get(imp.source, ())
+        if _forbidden(imp.name, rule)
+    ]
 
 
 def _components(graph: dict[str, set[str]]) -> list[set[str]]:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 
 from heard.analysis import Analyzer
+from heard.ingest import IngestService
 from heard.model import Conversation
-from heard.store import Store, UserRole, accounts
+from heard.store import Store, UserRole, Viewer, accounts
+from heard.store.analysed import CardRows
+from heard.store.disputes import Dispute
+from heard.store.records import IngestReport, RescoreReport
 
 GOOD_TURNS = [
     ("customer", "My card was charged twice for order 5521 and I'm really upset about it."),
@@ -78,6 +83,30 @@ def analyzer() -> Analyzer:
     return _ANALYZER
 
 
+def ingest(store: Store, conversations: list[Conversation], **options: Any) -> IngestReport:
+    """Conversations stored as every caller stores them: through the ingest service (on this
+    process, with the shared analyzer unless `options` name another)."""
+    return IngestService(store, analyzer=analyzer()).ingest(conversations, **options)
+
+
+def rescore(store: Store, **options: Any) -> RescoreReport:
+    """`IngestService.rescore` on `store`, with the shared analyzer unless `options` name one."""
+    return IngestService(store, analyzer=analyzer()).rescore(**options)
+
+
+def decide(store: Store, viewer: Viewer, dispute_id: int, **options: Any) -> Dispute:
+    """`IngestService.decide_dispute` for `store`, with the shared analyzer (an accepted
+    finding is scored away with it)."""
+    return IngestService(store, analyzer=analyzer()).decide_dispute(viewer, dispute_id, **options)
+
+
+def analyse(
+    store: Store, conversations: list[Conversation], **options: Any
+) -> list[tuple[Conversation, CardRows]]:
+    """`IngestService.analyse` for `store`, with the shared analyzer unless `options` name one."""
+    return IngestService(store, analyzer=analyzer()).analyse(conversations, **options)
+
+
 @dataclass
 class World:
     """Two teams: Blue (lead Bea; agents Ann, Abe) and Red (lead Rex; agent Ray); an admin."""
@@ -99,8 +128,8 @@ CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def open_store(url: str) -> Store:
-    """A store for tests: migrated, with the shared analyzer and the cheap password hasher."""
-    return Store.open(url, password_hasher=CHEAP_HASHER, analyzer=analyzer())
+    """A store for tests: migrated, with the cheap password hasher."""
+    return Store.open(url, password_hasher=CHEAP_HASHER)
 
 
 def build_world(store: Store) -> World:
@@ -120,7 +149,7 @@ def build_world(store: Store) -> World:
             "ray-1", agent="ray", agent_name="Ray", team="Red", at=MONDAY + timedelta(days=8)
         ),
     ]
-    report = store.ingest(convs, analyzer=analyzer())
+    report = ingest(store, convs)
     for conv, item in zip(convs, report.items, strict=True):
         world.conversations[conv.id] = item.id
     world.users["admin"] = accounts.create_user(

@@ -9,11 +9,16 @@ from pathlib import Path
 import pytest
 
 import architecture
-from architecture import LAYERS, SOURCE, cycles, generated, imports, upward
+from architecture import LAYERS, SOURCE, apart, cycles, generated, imports, upward
 
 
 def test_no_import_points_up_the_layers() -> None:
     problems = upward(imports())
+    assert not problems, "\n".join(problems)
+
+
+def test_the_store_imports_no_analyzer_engine_or_ingest() -> None:
+    problems = apart(imports())
     assert not problems, "\n".join(problems)
 
 
@@ -121,3 +126,36 @@ def test_a_package_in_no_layer_is_named(tmp_path: Path) -> None:
     source = tree(tmp_path, {"gadgets/thing.py": "from heard.model import Turn\n"})
     [problem] = upward(imports(source))
     assert problem.startswith("src/heard/gadgets/thing.py:1: heard.gadgets is in no layer")
+
+
+@pytest.mark.parametrize(
+    ("text", "forbidden"),
+    [
+        ("from heard.analysis import Analyzer\n", True),
+        ("from heard.analysis.analyzer import TemplateHint\n", True),
+        ("def f():\n    from heard.engines.local import LocalEngine\n", True),
+        ("from heard import ingest\n", True),
+        ("from heard.ingest.cards import card_rows\n", True),
+        ("from heard.analysis.rubric import load_rubric\n", False),
+        ("from heard.model import Conversation\n", False),
+    ],
+)
+def test_the_store_may_not_import_the_analyzer_engines_or_ingest(
+    tmp_path: Path, text: str, forbidden: bool
+) -> None:
+    source = tree(
+        tmp_path,
+        {
+            "store/repository.py": text,
+            "analysis/analyzer.py": "Analyzer = 1\nTemplateHint = 1\n",
+            "analysis/rubric.py": "load_rubric = 1\n",
+            "engines/local.py": "LocalEngine = 1\n",
+            "ingest/cards.py": "card_rows = 1\n",
+            "model/__init__.py": "Conversation = 1\n",
+        },
+    )
+    problems = apart(imports(source))
+    assert bool(problems) == forbidden, problems
+    if forbidden:
+        assert problems[0].startswith("src/heard/store/repository.py:")
+        assert "heard.store may not import" in problems[0]

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 from heard.analysis import Analyzer
+from heard.ingest.pool import AnalysisPool
 from heard.runtime import GC_THRESHOLDS, SERVING_GC_THRESHOLDS, serving_gc_while
-from heard.store.analysis import AnalysisPool
 
 
 def test_the_heard_command_sets_the_thresholds() -> None:

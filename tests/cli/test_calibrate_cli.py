@@ -13,7 +13,7 @@ from heard.analysis.calibrate import MIN_ANSWERS
 from heard.analysis.rubric import load_rubric
 from heard.cli.main import app
 from heard.store import surveys
-from teamdata import conversation, open_store
+from teamdata import conversation, ingest, open_store
 
 runner = CliRunner()
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "02-chat-angry-handled-well.json"
@@ -37,7 +37,7 @@ def _answered(url: str, good: int, bad: int) -> None:
         for k in range(good + bad):
             felt = k < good
             looks_good = felt != (k % 5 == 4)
-            ids.append(store.ingest([conversation(f"c-{k}", good=looks_good)]).items[0].id)
+            ids.append(ingest(store, [conversation(f"c-{k}", good=looks_good)]).items[0].id)
         for k, conversation_id in enumerate(ids):
             surveys.submit_feedback(
                 store, conversation_id, csat=3, felt_heard=5 - k % 2 if k < good else 1 + k % 3

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from heard.cli.main import app
 from heard.store import Store, UserRole, accounts, api_tokens, signins
-from teamdata import conversation, open_store
+from teamdata import conversation, ingest, open_store
 
 runner = CliRunner()
 
@@ -62,7 +62,7 @@ def test_user_add_and_token_create(database: str) -> None:
 
 def test_rescore_reports_what_it_did(database: str, tmp_path: Path) -> None:
     store = open_store(database)
-    store.ingest([conversation("c1"), conversation("c2", good=False)])
+    ingest(store, [conversation("c1"), conversation("c2", good=False)])
     store.close()
     result = runner.invoke(app, ["rescore"])
     assert result.exit_code == 0, result.output

@@ -19,8 +19,8 @@ from conftest import ROOT
 from heard import embed
 from heard.analysis import Analyzer
 from heard.embed import bert, onnx_graph, student
+from heard.ingest import analysis_version
 from heard.model import Channel, Conversation, Role, Turn
-from heard.store.repository import analysis_version
 
 needs_minilm = pytest.mark.skipif(embed.minilm_dir() is None, reason=embed.INSTALL_HINT)
 """MiniLM itself, the teacher (the small encoder ships with heard and needs no install)."""

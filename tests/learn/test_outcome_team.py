@@ -20,14 +20,14 @@ from databases import database_url
 from heard.analysis import Analyzer
 from heard.cli.main import app
 from heard.importers import read_file
+from heard.ingest import analysis_version
 from heard.learn import OUTCOME_MODEL_ENV
 from heard.learn.datasets import in_holdout
 from heard.learn.outcome import OutcomeModel, default_outcome_model, default_outcome_path
 from heard.learn.outcome_team import MIN_ANSWERS, MIN_EACH, YES_FROM, too_few
 from heard.model import Conversation
 from heard.store import Store, surveys
-from heard.store.repository import analysis_version
-from teamdata import open_store
+from teamdata import ingest, open_store
 
 __all__ = ["database_url"]
 
@@ -69,7 +69,7 @@ def _key(conversation: Conversation) -> str:
 
 def _seed(store: Store, chats: list[tuple[Conversation, bool]]) -> dict[str, int]:
     """Stores the chats and answers each one's survey; the rating given to each."""
-    report = store.ingest([c for c, _ in chats])
+    report = ingest(store, [c for c, _ in chats])
     ratings = {}
     for k, (item, (conversation, calm)) in enumerate(zip(report.items, chats, strict=True)):
         rating = (YES_FROM + k % 2) if calm else 1 + k % 3
@@ -96,8 +96,9 @@ def test_refit_on_the_stores_answers_prints_held_out_figures_and_is_used(
     try:
         ratings = _seed(store, star_chats)
         # an answer without the rating and a csat-only survey are not training examples
-        extra = store.ingest(
-            [star_chats[0][0].model_copy(update={"id": "no-rating", "external_id": "no-rating"})]
+        extra = ingest(
+            store,
+            [star_chats[0][0].model_copy(update={"id": "no-rating", "external_id": "no-rating"})],
         )
         surveys.submit_feedback(store, extra.items[0].id, csat=4, felt_heard=None)
         answers = surveys.felt_heard_answers(store)

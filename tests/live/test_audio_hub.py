@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from heard.audio.recognise import HeardWord
+from heard.ingest import IngestService
 from heard.live.audio import AudioSettings, Recognition, encode_frame
 from heard.live.conversations import Subscriber
 from heard.live.hub import LiveHub
@@ -49,7 +50,7 @@ class Scripted:
 
 
 def scripted_hub(store, recogniser: Scripted, workers: int = 1) -> LiveHub:
-    hub = LiveHub(store, audio=AudioSettings(workers=workers))
+    hub = LiveHub(store, IngestService(store), audio=AudioSettings(workers=workers))
     recognition = Recognition(hub.recognition.settings)
     recognition.recogniser = lambda: recogniser  # type: ignore[method-assign]
     hub.recognition = recognition
@@ -195,7 +196,9 @@ def test_a_restarted_server_rebuilds_the_call_and_says_where_its_audio_resumes(
 
 def test_a_server_that_cannot_recognise_speech_says_so(store, tmp_path: Path) -> None:
     store_, ann = store
-    hub = LiveHub(store_, audio=AudioSettings(model=str(tmp_path / "no-model")))
+    hub = LiveHub(
+        store_, IngestService(store_), audio=AudioSettings(model=str(tmp_path / "no-model"))
+    )
 
     async def run() -> dict:
         own = Subscriber(watch=False)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from heard.ingest import IngestService
 from heard.live import conversations as conversations_module
 from heard.live import hub as hub_module
 from heard.live.conversations import Subscriber, need
@@ -24,7 +25,7 @@ from teamdata import build_world, open_store
 def hub(tmp_path: Path):
     store = open_store(f"sqlite:///{tmp_path / 'heard.db'}")
     world = build_world(store)
-    yield LiveHub(store), world.viewer("ann")
+    yield LiveHub(store, IngestService(store)), world.viewer("ann")
     store.close()
 
 

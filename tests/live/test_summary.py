@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from heard.analysis import Analyzer
+from heard.ingest import IngestService
 from heard.live.conversations import Subscriber
 from heard.live.events import EndSummary, SummaryTip
 from heard.live.hub import LiveHub
@@ -105,7 +106,7 @@ def test_the_tip_is_redacted_again_before_it_is_sent() -> None:
 def hub(tmp_path: Path):
     store = open_store(f"sqlite:///{tmp_path / 'heard.db'}")
     world = build_world(store)
-    yield LiveHub(store), world
+    yield LiveHub(store, IngestService(store)), world
     store.close()
 
 

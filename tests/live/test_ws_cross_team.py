@@ -17,7 +17,7 @@ import pytest
 from databases import database_url
 from heard.store import Scope, Viewer, api_tokens, live_sessions
 from live.liveserver import Site, Socket, live_site, open_socket
-from teamdata import GOOD_TURNS, conversation
+from teamdata import GOOD_TURNS, conversation, ingest
 
 __all__ = ["database_url"]
 
@@ -120,7 +120,8 @@ async def _rest(site: Site, role: str, key: str) -> tuple[int, dict]:
 def test_a_live_conversation_never_replaces_another_teams_stored_one(site: Site) -> None:
     """Red's conversation stored from the live source under id taken-1; Ann (Blue) feeds and
     ends a live conversation of that id: hers is stored in Blue, Red's is unchanged."""
-    report = site.store.ingest(
+    report = ingest(
+        site.store,
         [conversation("taken-1", agent="ray", team="Red", source="live")],
         viewer=Viewer.system(),
     )

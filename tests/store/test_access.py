@@ -25,7 +25,7 @@ from heard.store import (
 )
 from heard.store.access import Lifetimes
 from heard.store.tables import SignInSessionRow
-from teamdata import PASSWORD, conversation, open_store
+from teamdata import PASSWORD, conversation, ingest, open_store
 
 LIFETIMES = Lifetimes(idle=timedelta(hours=1), absolute=timedelta(hours=5))
 
@@ -203,7 +203,7 @@ def test_the_last_admin_able_to_act_cannot_be_removed(store: Store) -> None:
 def test_a_conversation_takes_one_survey_answer_replaced_within_the_window(
     store: Store, clock: Clock
 ) -> None:
-    report = store.ingest([conversation("c-1")])
+    report = ingest(store, [conversation("c-1")])
     conv = report.items[0].id
     window = timedelta(minutes=30)
     first = surveys.submit_feedback(
@@ -263,7 +263,7 @@ def test_migration_0009_gives_old_tokens_90_days_and_keeps_old_answers(
 def test_first_answers_at_once_leave_one_answer(store: Store) -> None:
     import threading
 
-    conv = store.ingest([conversation("c-1")]).items[0].id
+    conv = ingest(store, [conversation("c-1")]).items[0].id
     barrier = threading.Barrier(4)
     results: list[object] = []
 

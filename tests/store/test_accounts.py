@@ -25,7 +25,7 @@ from heard.store import (
 )
 from heard.store.access import Lifetimes
 from heard.store.tables import AgentRow, PasswordResetRow
-from teamdata import PASSWORD, conversation, open_store
+from teamdata import PASSWORD, conversation, ingest, open_store
 
 LIFETIMES = Lifetimes(idle=timedelta(hours=1), absolute=timedelta(hours=5))
 ADMIN = Viewer.system()
@@ -70,7 +70,7 @@ def test_a_leads_teams_and_name_change_and_are_audited(store: Store) -> None:
 
 
 def test_an_agent_moves_team_to_the_agent_record_with_their_id_there(store: Store) -> None:
-    store.ingest([conversation("c1", agent="amy", team="Blue")])
+    ingest(store, [conversation("c1", agent="amy", team="Blue")])
     amy = accounts.create_user(
         store,
         "amy@x.test",

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from heard.store.bulk import _text, array_literal, write_rows
 from heard.store.database import make_engine
 from heard.store.tables import DailyBandRow, DailyScoreRow, DailyVerdictRow
-from teamdata import MONDAY, conversation, open_store
+from teamdata import MONDAY, conversation, ingest, open_store
 
 metadata = MetaData()
 TALLY = Table(
@@ -96,9 +96,9 @@ def test_many_rows_in_one_call(database_url: str) -> None:
 def test_a_moved_conversation_leaves_no_empty_rollup_group(database_url: str) -> None:
     store = open_store(database_url)
     try:
-        store.ingest([conversation("m-1", channel="chat", at=MONDAY)])
+        ingest(store, [conversation("m-1", channel="chat", at=MONDAY)])
         moved = conversation("m-1", channel="email", at=MONDAY + timedelta(days=2))
-        store.ingest([moved])
+        ingest(store, [moved])
         with Session(store.engine) as session:
             for row in (DailyScoreRow, DailyBandRow, DailyVerdictRow):
                 table = row.__table__

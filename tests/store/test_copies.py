@@ -37,10 +37,13 @@ from teamdata import (
     MONDAY,
     PII_TURNS,
     World,
+    analyse,
     analyzer,
     build_world,
     conversation,
+    ingest,
     open_store,
+    rescore,
 )
 
 MIXED_TURNS = [
@@ -109,7 +112,7 @@ def world(database_url: str):
             "nobody-1", agent=None, turns=CURT_TURNS, at=MONDAY + 72 * hours, channel="email"
         ),
     ]
-    for item, conv in zip(store.ingest(more, analyzer=analyzer()).items, more, strict=True):
+    for item, conv in zip(ingest(store, more, analyzer=analyzer()).items, more, strict=True):
         world.conversations[conv.id] = item.id
     yield world
     store.close()
@@ -228,25 +231,25 @@ def changed_rubric() -> Analyzer:
 def test_copies_follow_every_change_of_scores(world: World) -> None:
     store = world.store
     assert_copies_match(store)
-    [(given_conv, card)] = store.analyse(
-        [conversation("pre-1", agent="abe", team="Blue", good=False)], analyzer=analyzer()
+    [(given_conv, card)] = analyse(
+        store, [conversation("pre-1", agent="abe", team="Blue", good=False)], analyzer=analyzer()
     )
-    store.ingest([given_conv], analyzer=analyzer(), analysed=[card])
+    ingest(store, [given_conv], analyzer=analyzer(), analysed=[card])
     assert_copies_match(store)
     before = copied(store)
     moved = conversation(  # ann-2 changes body, agent, team, day and channel
         "ann-2", agent="ray", team="Red", good=True, at=MONDAY + timedelta(days=9), channel="email"
     )
-    store.ingest([moved], analyzer=analyzer())
+    ingest(store, [moved], analyzer=analyzer())
     assert_copies_match(store)
     after = copied(store)
     assert after != before
     ann_2 = world.conversations["ann-2"]
     assert {r[1] for r in after[1] if r[3] == ann_2} >= {"done"}  # its new verdicts
     assert {(r[5], r[6]) for r in after[1] if r[3] == ann_2} == {(world.teams["Red"], "email")}
-    store.ingest([moved], analyzer=analyzer())  # unchanged: nothing moves
+    ingest(store, [moved], analyzer=analyzer())  # unchanged: nothing moves
     assert copied(store) == after
-    assert store.rescore(analyzer=changed_rubric()).rescored == 11
+    assert rescore(store, analyzer=changed_rubric()).rescored == 11
     assert_copies_match(store)
     assert copied(store)[0] != after[0]  # new scorecards (and scores) are copied
     assert copied(store)[2] != after[2]  # and their component scores
@@ -269,7 +272,7 @@ def test_a_scorecard_with_more_components_than_slots_stores_nothing(world: World
     before = copied(store)
     counts = store.counts()
     with pytest.raises(Invalid, match="at most 16") as info:
-        store.ingest([conversation("wide-1", agent="ann", team="Blue")], analyzer=wide)
+        ingest(store, [conversation("wide-1", agent="ann", team="Blue")], analyzer=wide)
     assert info.value.field == "components"
     assert copied(store) == before
     assert store.counts() == counts
@@ -283,7 +286,7 @@ def test_ingest_writes_the_copies_the_sql_copy_writes(world: World) -> None:
     moved = conversation(
         "ann-2", agent="ray", team="Red", good=True, at=MONDAY + timedelta(days=9), channel="email"
     )
-    store.ingest([moved], analyzer=analyzer())  # an update: its old copies go first
+    ingest(store, [moved], analyzer=analyzer())  # an update: its old copies go first
     written = copied(store, times_as_text=True)
     assert written[1] and {r[1] for r in written[1]} == {"done", "missed"}
     with Session(store.engine) as session, session.begin():
@@ -298,7 +301,7 @@ def test_migration_fills_the_copies_as_ingest_keeps_them(world: World) -> None:
     from heard.store.database import alembic_config
 
     store = world.store
-    store.rescore(analyzer=changed_rubric())  # old scorecards beside the current ones
+    rescore(store, analyzer=changed_rubric())  # old scorecards beside the current ones
     kept = copied(store)
     config = alembic_config()
     with store.engine.begin() as connection:

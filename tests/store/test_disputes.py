@@ -15,7 +15,7 @@ from heard.store import audit_log, coaching_notes, disputes, reviews
 from heard.store.agent_home import agent_home, behaviour_trends
 from heard.store.disputes import DisputeKind, DisputeStatus
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
-from teamdata import MONDAY, World, analyzer, build_world, conversation, open_store
+from teamdata import MONDAY, World, analyzer, build_world, conversation, decide, ingest, open_store
 
 
 @pytest.fixture
@@ -124,14 +124,14 @@ def test_leads_of_the_team_decide_and_the_agent_sees_the_outcome(world: World) -
             disputes.get_dispute(store, world.viewer(who), made.id)
         assert disputes.list_disputes(store, world.viewer(who)) == []
         with pytest.raises(NotFound):
-            disputes.decide(store, world.viewer(who), made.id, accept=True)
+            decide(store, world.viewer(who), made.id, accept=True)
     assert disputes.open_count(store, world.viewer("bea")) == 2
     assert disputes.open_count(store, world.viewer("rex")) == 0
     assert disputes.open_count(store, world.viewer("ann")) == 0  # agents wait for none
     with pytest.raises(Forbidden):  # Ann sees it but does not decide it
-        disputes.decide(store, world.viewer("ann"), made.id, accept=True)
+        decide(store, world.viewer("ann"), made.id, accept=True)
     with pytest.raises(Invalid) as no_reply:
-        disputes.decide(store, world.viewer("bea"), made.id, accept=False, reply=" ")
+        decide(store, world.viewer("bea"), made.id, accept=False, reply=" ")
     assert no_reply.value.field == "reply"
     rejected = disputes.decide(
         store, world.viewer("bea"), made.id, accept=False, reply="You talked over them at 0:12"
@@ -139,8 +139,8 @@ def test_leads_of_the_team_decide_and_the_agent_sees_the_outcome(world: World) -
     assert rejected.status == DisputeStatus.REJECTED and rejected.outcome == "upheld"
     assert rejected.decided_by == "Bea" and rejected.decided_at is not None
     with pytest.raises(Conflict):
-        disputes.decide(store, world.viewer("admin"), made.id, accept=True)
-    accepted = disputes.decide(store, world.viewer("admin"), score.id, accept=True)
+        decide(store, world.viewer("admin"), made.id, accept=True)
+    accepted = decide(store, world.viewer("admin"), score.id, accept=True)
     assert accepted.outcome == "overturned" and accepted.reply is None
     seen = {d.id: d for d in disputes.list_disputes(store, world.viewer("ann"))}
     assert seen[made.id].reply == "You talked over them at 0:12"
@@ -213,7 +213,7 @@ def test_an_agents_home_scorecard_over_weeks_follows_the_numbers_rules(world: Wo
             "ann-w4", agent="ann", agent_name="Ann", team="Blue", at=MONDAY + timedelta(days=21)
         )
     ]
-    store.ingest(later, analyzer=analyzer())
+    ingest(store, later, analyzer=analyzer())
     ann_id = world.agents["ann"]
     trends = {t.behaviour: t for t in behaviour_trends(store, world.viewer("bea"), ann_id)}
     empathy = trends["empathy"]

@@ -41,7 +41,7 @@ from store.test_copies import (
     visible,
     world,
 )
-from teamdata import World, analyzer, conversation
+from teamdata import World, analyzer, conversation, ingest, rescore
 
 __all__ = ["world"]
 
@@ -159,7 +159,7 @@ def noted(world: World) -> World:
         mine = generated[number].model_copy(
             update={"agent": Agent(id="abe", name="Abe", team="Blue")}
         )
-        (item,) = store.ingest([mine], analyzer=analyzer()).items
+        (item,) = ingest(store, [mine], analyzer=analyzer()).items
         ids[f"demo-{number}"] = item.id
     coaching_notes.create_note(store, bea, ids["ann-2"], text="Ask before you fix.")
     coaching_notes.create_note(store, bea, ids["ann-2"], text="And again here.")
@@ -191,10 +191,12 @@ def test_copies_follow_ingest_update_and_rescore(noted: World) -> None:
     assert copies(store) == summaries(store)
     good = copies(store)[noted.conversations["ann-1"]]
     assert good[0] == "satisfaction" and good[1] is False and good[2] is not None
-    store.ingest([conversation("ann-1", agent="ann", team="Blue", good=False)], analyzer=analyzer())
+    ingest(
+        store, [conversation("ann-1", agent="ann", team="Blue", good=False)], analyzer=analyzer()
+    )
     assert copies(store) == summaries(store)
     assert copies(store)[noted.conversations["ann-1"]][:2] == ("frustration", True)
-    store.rescore(analyzer=changed_rubric())
+    rescore(store, analyzer=changed_rubric())
     assert copies(store) == summaries(store)
 
 
@@ -204,7 +206,7 @@ def test_the_migration_fills_the_copies_as_ingest_keeps_them(noted: World) -> No
     from heard.store.database import alembic_config
 
     store = noted.store
-    store.rescore(analyzer=changed_rubric())  # old scorecards beside the current ones
+    rescore(store, analyzer=changed_rubric())  # old scorecards beside the current ones
     kept = copies(store)
     with store.engine.connect() as connection:
         cards = connection.execute(

@@ -11,12 +11,14 @@ from collections.abc import Iterator
 import pytest
 
 from heard.analysis import Analyzer, load_rubric
+from heard.ingest.cards import analysis_version
+from heard.ingest.overturning import scorer
 from heard.model import Verdict
 from heard.store import ConversationFilter, audit_log, disputes, overturning
 from heard.store.disputes import DisputeKind
 from heard.store.errors import Conflict, Forbidden, NotFound
 from store.test_rollup import assert_rollup_matches
-from teamdata import World, analyzer, build_world, open_store
+from teamdata import World, analyzer, build_world, decide, open_store, rescore
 
 
 @pytest.fixture
@@ -55,12 +57,12 @@ def test_an_accepted_finding_no_longer_counts(
 
     # only a lead of Ann's team or an admin decides; Red's lead does not even see it
     with pytest.raises(NotFound):
-        disputes.decide(store, world.viewer("rex"), made.id, accept=True)
+        decide(store, world.viewer("rex"), made.id, accept=True)
     with pytest.raises(Forbidden):
-        disputes.decide(store, ann, made.id, accept=True)
+        decide(store, ann, made.id, accept=True)
     assert card(world, "ann-2")[1].id == before_info.id  # refused: nothing scored again
 
-    accepted = disputes.decide(store, world.viewer("bea"), made.id, accept=True)
+    accepted = decide(store, world.viewer("bea"), made.id, accept=True)
     assert accepted.outcome == "overturned"
     after, after_info = card(world, "ann-2")
     assert after_info.id != before_info.id  # a new current scorecard; the old one is kept
@@ -88,15 +90,17 @@ def test_an_accepted_finding_no_longer_counts(
     )
     assert "scored again without the finding" in (entry.detail or "")
     with pytest.raises(Conflict):
-        disputes.decide(store, world.viewer("admin"), made.id, accept=True)
+        decide(store, world.viewer("admin"), made.id, accept=True)
     with store._writing() as session:
-        assert not overturning.apply(store, session, overturning.prepare(store, conversation_id))
+        score = scorer(analyzer())
+        prepared = overturning.prepare(store, conversation_id, score)
+        assert not overturning.apply(store, session, prepared, score, analysis_version(analyzer()))
     assert card(world, "ann-2")[1].id == after_info.id
 
     # a rescore under another rubric leaves the overturned finding out again
     rubric = load_rubric()
     changed = rubric.model_copy(update={"version": rubric.version + "-overturn"})
-    assert store.rescore(analyzer=Analyzer(rubric=changed)).rescored == 4
+    assert rescore(store, analyzer=Analyzer(rubric=changed)).rescored == 4
     rescored, _ = card(world, "ann-2")
     assert key not in {f.key for f in rescored.findings}
     assert [f.key for f in rescored.overturned] == [key]
@@ -110,7 +114,7 @@ def test_a_rejected_dispute_changes_no_score(world: World, monkeypatch: pytest.M
     made = disputes.raise_dispute(
         store, world.viewer("ann"), world.conversations["ann-2"], finding=key, reason="Not so"
     )
-    disputes.decide(store, world.viewer("admin"), made.id, accept=False, reply="It stands")
+    decide(store, world.viewer("admin"), made.id, accept=False, reply="It stands")
     after, after_info = card(world, "ann-2")
     assert after_info.id == before_info.id and after == before and not after.overturned
     assert_rollup_matches(world, monkeypatch)
@@ -127,5 +131,5 @@ def test_an_accepted_score_dispute_scores_nothing_again(world: World) -> None:
         score="listening_score",
         reason="Too low",
     )
-    disputes.decide(store, world.viewer("bea"), made.id, accept=True)
+    decide(store, world.viewer("bea"), made.id, accept=True)
     assert card(world, "ann-1")[1].id == before_info.id

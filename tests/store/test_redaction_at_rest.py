@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from heard.ingest import IngestService
 from heard.model import Conversation
 from heard.store import (
     Scope,
@@ -19,7 +20,7 @@ from heard.store import (
     surveys,
 )
 from heard.store.records import NoteStatus
-from teamdata import World, analyzer, build_world, conversation, open_store
+from teamdata import World, analyzer, build_world, conversation, ingest, open_store
 
 CARD = "4111 1111 1111 1111"
 EMAIL = "jo.pii@example.com"
@@ -118,15 +119,15 @@ def test_ingest_redacts_metadata_and_names_with_the_same_switch(database_url: st
         admin = accounts.get_user(
             store, accounts.create_user(store, "a@x.test", role=UserRole.ADMIN).id
         ).viewer()
-        report = store.ingest([_named("n-1")], analyzer=analyzer())
+        report = ingest(store, [_named("n-1")], analyzer=analyzer())
         body = store.get_conversation(admin, report.items[0].id).conversation.to_json()
         assert not _raw(body) and "Jane" not in body and "Collins" not in body, body
         assert '"name":"[FIRST_NAME] [LAST_NAME]"' in body
-        store.redact_names = False
-        report = store.ingest([_named("n-2")], analyzer=analyzer())
+        names_kept = IngestService(store, analyzer=analyzer(), redact_names=False)
+        report = names_kept.ingest([_named("n-2")])
         body = store.get_conversation(admin, report.items[0].id).conversation.to_json()
         assert not _raw(body) and "Thanks Jane." in body
-        report = store.ingest([_named("n-3")], analyzer=analyzer(), redact=False)
+        report = ingest(store, [_named("n-3")], analyzer=analyzer(), redact=False)
         detail = store.get_conversation(admin, report.items[0].id)
         assert _raw(detail.conversation.to_json()) and not detail.summary.redacted
         ingests = [e.detail for e in audit_log.list_audit(store, admin) if e.action == "ingest"]
@@ -149,7 +150,7 @@ def test_the_store_setting_turns_it_all_off(database_url: str) -> None:
             store, world.conversations["ann-1"], csat=3, felt_heard=3, comment=PII
         )
         assert feedback.comment == PII
-        report = store.ingest([_named("n-4")], analyzer=analyzer())
+        report = ingest(store, [_named("n-4")], analyzer=analyzer())
         admin = world.viewer("admin")
         assert _raw(store.get_conversation(admin, report.items[0].id).conversation.to_json())
     finally:

@@ -15,7 +15,7 @@ from heard.analysis import Analyzer, load_rubric
 from heard.model import Channel
 from heard.store import ConversationFilter, Store, Viewer, dashboards, rollups, scoping
 from heard.store.tables import ConversationRow, DailyScoreRow
-from teamdata import MONDAY, World, analyzer, build_world, conversation, open_store
+from teamdata import MONDAY, World, analyzer, build_world, conversation, ingest, open_store, rescore
 
 
 @pytest.fixture
@@ -96,8 +96,8 @@ def test_rollup_matches_the_scorecards(world: World, monkeypatch: pytest.MonkeyP
     moved = conversation(  # ann-2 changes body, agent, team, day and channel
         "ann-2", agent="ray", team="Red", good=True, at=MONDAY + timedelta(days=9), channel="email"
     )
-    store.ingest([moved], analyzer=analyzer())
-    store.ingest([conversation("new-1", agent="abe", team="Blue")], analyzer=analyzer())
+    ingest(store, [moved], analyzer=analyzer())
+    ingest(store, [conversation("new-1", agent="abe", team="Blue")], analyzer=analyzer())
     assert_rollup_matches(world, monkeypatch)
     rubric = load_rubric()
     behaviours = {
@@ -109,7 +109,7 @@ def test_rollup_matches_the_scorecards(world: World, monkeypatch: pytest.MonkeyP
     changed = rubric.model_copy(
         update={"version": rubric.version + "-rollup", "behaviours": behaviours}
     )
-    assert store.rescore(analyzer=Analyzer(rubric=changed)).rescored == 5
+    assert rescore(store, analyzer=Analyzer(rubric=changed)).rescored == 5
     assert_rollup_matches(world, monkeypatch)
 
 
@@ -130,7 +130,8 @@ def test_an_ingest_rolls_up_what_reading_its_rows_back_gives(
         return found
 
     monkeypatch.setattr(rollups, "new_contributions", spy)
-    store.ingest(
+    ingest(
+        store,
         [
             conversation("fresh", agent="abe", team="Blue", at=MONDAY + timedelta(days=3)),
             conversation("ann-2", agent="ray", team="Red", good=False, channel="email"),
@@ -173,7 +174,8 @@ def test_migration_fills_the_rollups_as_ingest_keeps_them(world: World, database
     from heard.store.database import alembic_config
 
     store = world.store
-    store.ingest(
+    ingest(
+        store,
         [conversation("late", agent="abe", team="Blue", at=MONDAY + timedelta(days=2))],
         analyzer=analyzer(),
     )

@@ -11,12 +11,23 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
+from heard.ingest import IngestService
 from heard.model import Conversation
 from heard.model.conversation import Customer
 from heard.store import Conflict, ConversationFilter, Invalid, NotFound, Store, dashboards
 from heard.store import saved_views as saved
 from heard.store.records import Viewer
-from teamdata import MONDAY, PII_TURNS, World, analyzer, build_world, conversation, open_store
+from teamdata import (
+    MONDAY,
+    PII_TURNS,
+    World,
+    analyzer,
+    build_world,
+    conversation,
+    ingest,
+    open_store,
+    rescore,
+)
 
 ADMIN = Viewer.system()
 
@@ -68,7 +79,8 @@ def test_search_finds_words_of_turns_and_names_only_where_the_viewer_may_look(
 
 def test_a_lead_of_another_team_never_finds_a_conversation_by_its_words(store: Store) -> None:
     world = build_world(store)
-    store.ingest(
+    ingest(
+        store,
         [with_turns("secret", ("customer", "The zanzibar shipment is late."), team="Blue")],
         analyzer=analyzer(),
     )
@@ -83,7 +95,7 @@ def test_a_lead_of_another_team_never_finds_a_conversation_by_its_words(store: S
 
 
 def test_redacted_card_numbers_and_emails_are_never_found(store: Store) -> None:
-    report = store.ingest([with_turns("pii", *PII_TURNS)], analyzer=analyzer())
+    report = ingest(store, [with_turns("pii", *PII_TURNS)], analyzer=analyzer())
     assert found(store, ADMIN, "refund card") == ["pii"]  # the control: its other words are
     for typed in ("4111", "4111 1111 1111 1111", "1111", "jo@example.com", "example"):
         assert found(store, ADMIN, typed) == [], typed
@@ -96,11 +108,11 @@ def test_a_customer_name_is_found_only_where_it_was_stored(database_url: str) ->
     named = with_turns("named", ("customer", "Hello there."), ("agent", "Hi, how can I help?"))
     named = named.model_copy(update={"customer": Customer(name="Philippa Quarrington")})
     try:
-        kept.ingest([named], analyzer=analyzer())  # names redacted (the default)
+        ingest(kept, [named], analyzer=analyzer())  # names redacted (the default)
         assert found(kept, ADMIN, "quarrington") == []
-        unredacted = Store(kept.engine, analyzer=analyzer(), redact_names=False)
+        unredacted = IngestService(kept, analyzer=analyzer(), redact_names=False)
         again = named.model_copy(update={"external_id": "named-2", "id": "named-2"})
-        unredacted.ingest([again], analyzer=analyzer())
+        unredacted.ingest([again])
         assert found(kept, ADMIN, "quarrington") == ["named-2"]
         (item,) = kept.list_conversations(ADMIN, ConversationFilter(search="quarr")).items
         assert item.snippet is not None and item.snippet.speaker == "customer"
@@ -110,16 +122,17 @@ def test_a_customer_name_is_found_only_where_it_was_stored(database_url: str) ->
 
 
 def test_the_index_follows_update_rescore_and_delete(store: Store) -> None:
-    first = store.ingest(
+    first = ingest(
+        store,
         [with_turns("c-1", ("customer", "My parcel went to the wrong address."))],
         analyzer=analyzer(),
     ).items[0]
     assert found(store, ADMIN, "parcel") == ["c-1"]
-    store.ingest(
-        [with_turns("c-1", ("customer", "My umbrella arrived broken."))], analyzer=analyzer()
+    ingest(
+        store, [with_turns("c-1", ("customer", "My umbrella arrived broken."))], analyzer=analyzer()
     )
     assert found(store, ADMIN, "parcel") == [] and found(store, ADMIN, "umbrella") == ["c-1"]
-    store.rescore(analyzer=analyzer())
+    rescore(store, analyzer=analyzer())
     assert found(store, ADMIN, "umbrella") == ["c-1"]
     with store.engine.begin() as connection:
         connection.execute(text("DELETE FROM conversations WHERE id = :id"), {"id": first.id})
@@ -137,7 +150,7 @@ def test_the_migration_indexes_conversations_stored_before(database_url: str) ->
 
     store = open_store(database_url)
     try:
-        store.ingest([conversation("c-1")], analyzer=analyzer())
+        ingest(store, [conversation("c-1")], analyzer=analyzer())
         config = alembic_config()
         with store.engine.begin() as connection:
             config.attributes["connection"] = connection
@@ -153,7 +166,8 @@ def test_the_migration_indexes_conversations_stored_before(database_url: str) ->
 def test_snippets_show_the_best_matching_turn_with_its_words_marked(store: Store) -> None:
     chatter = "we talked about many other things " * 8
     long = f"Before that {chatter}and the parcel was lost, after which {chatter}"
-    store.ingest(
+    ingest(
+        store,
         [
             with_turns(
                 "c-1",
@@ -205,7 +219,7 @@ def _many(store: Store, n: int, *, start: int = 0) -> None:
         )
         for i in range(start, start + n)
     ]
-    store.ingest(convs, analyzer=analyzer())
+    ingest(store, convs, analyzer=analyzer())
 
 
 def _walk(store: Store, order: str, *, limit: int = 3, **kw) -> list[str]:
@@ -221,7 +235,7 @@ def _walk(store: Store, order: str, *, limit: int = 3, **kw) -> list[str]:
 @pytest.mark.parametrize("order", ["newest", "oldest", "score", "-score"])
 def test_keyset_pages_walk_every_conversation_once_in_order(store: Store, order: str) -> None:
     _many(store, 11)
-    store.ingest([conversation("unscored", turns=[("customer", "hello")])], analyzer=analyzer())
+    ingest(store, [conversation("unscored", turns=[("customer", "hello")])], analyzer=analyzer())
     whole = [i.external_id for i in store.list_conversations(ADMIN, limit=100, order=order).items]  # type: ignore[arg-type]
     assert _walk(store, order) == whole and len(whole) == 12
     assert whole.index("unscored") == (11 if "score" in order else whole.index("unscored"))
@@ -239,7 +253,7 @@ def test_pages_stay_put_when_conversations_are_stored_between_loads(store: Store
     _many(store, 6)
     first = store.list_conversations(ADMIN, limit=3)
     newer = [conversation(f"new-{i}", at=MONDAY + timedelta(days=3, minutes=i)) for i in range(4)]
-    store.ingest(newer, analyzer=analyzer())  # all newer than every row listed
+    ingest(store, newer, analyzer=analyzer())  # all newer than every row listed
     second = store.list_conversations(ADMIN, limit=3, after=first.next)
     listed = [i.external_id for i in first.items + second.items]
     assert len(set(listed)) == 6 and not any(x.startswith("new-") for x in listed)

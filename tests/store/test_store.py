@@ -35,7 +35,9 @@ from teamdata import (
     analyzer,
     build_world,
     conversation,
+    ingest,
     open_store,
+    rescore,
 )
 
 
@@ -60,14 +62,14 @@ def test_open_migrates_every_table(store: Store, database_url: str) -> None:
 
 def test_ingest_is_idempotent_and_rescores_changed_bodies(store: Store) -> None:
     first = conversation("c-1")
-    report = store.ingest([first], analyzer=analyzer())
+    report = ingest(store, [first], analyzer=analyzer())
     assert [i.status for i in report.items] == [IngestStatus.CREATED]
-    again = store.ingest([conversation("c-1")], analyzer=analyzer())
+    again = ingest(store, [conversation("c-1")], analyzer=analyzer())
     assert [i.status for i in again.items] == [IngestStatus.UNCHANGED]
     assert again.items[0].id == report.items[0].id
     counts = store.counts()
     assert counts["conversations"] == 1 and counts["scorecards"] == 1
-    changed = store.ingest([conversation("c-1", good=False)], analyzer=analyzer())
+    changed = ingest(store, [conversation("c-1", good=False)], analyzer=analyzer())
     assert [i.status for i in changed.items] == [IngestStatus.UPDATED]
     assert changed.items[0].listening_score < report.items[0].listening_score
     detail = store.get_conversation(Viewer.system(), report.items[0].id)
@@ -76,7 +78,8 @@ def test_ingest_is_idempotent_and_rescores_changed_bodies(store: Store) -> None:
 
 
 def test_ingest_creates_agents_and_teams(store: Store) -> None:
-    store.ingest(
+    ingest(
+        store,
         [conversation("a", agent="x1", team="Green"), conversation("b", agent="x2", team=None)],
         analyzer=analyzer(),
     )
@@ -86,11 +89,11 @@ def test_ingest_creates_agents_and_teams(store: Store) -> None:
 
 
 def test_ingest_redacts_unless_told_not_to(store: Store) -> None:
-    [item] = store.ingest([conversation("p", turns=PII_TURNS)], analyzer=analyzer()).items
+    [item] = ingest(store, [conversation("p", turns=PII_TURNS)], analyzer=analyzer()).items
     text = store.get_conversation(Viewer.system(), item.id).conversation.turns[0].text
     assert "4111" not in text and "jo@example.com" not in text and "[CARD]" in text
-    [raw] = store.ingest(
-        [conversation("q", turns=PII_TURNS)], analyzer=analyzer(), redact=False
+    [raw] = ingest(
+        store, [conversation("q", turns=PII_TURNS)], analyzer=analyzer(), redact=False
     ).items
     detail = store.get_conversation(Viewer.system(), raw.id)
     assert "jo@example.com" in detail.conversation.turns[0].text
@@ -98,15 +101,15 @@ def test_ingest_redacts_unless_told_not_to(store: Store) -> None:
 
 
 def test_rescore_only_where_versions_differ(store: Store, tmp_path) -> None:
-    store.ingest([conversation("r1"), conversation("r2", good=False)], analyzer=analyzer())
-    assert store.rescore(analyzer=analyzer()).rescored == 0
+    ingest(store, [conversation("r1"), conversation("r2", good=False)], analyzer=analyzer())
+    assert rescore(store, analyzer=analyzer()).rescored == 0
     rubric = load_rubric()
     changed = rubric.model_copy(update={"version": rubric.version + "-test"})
-    report = store.rescore(analyzer=Analyzer(rubric=changed))
+    report = rescore(store, analyzer=Analyzer(rubric=changed))
     assert (report.checked, report.rescored) == (2, 2)
     detail = store.get_conversation(Viewer.system(), 1)
     assert detail.scorecard_info.rubric.endswith("-test") and len(detail.versions) == 2
-    assert store.rescore(analyzer=Analyzer(rubric=changed)).rescored == 0
+    assert rescore(store, analyzer=Analyzer(rubric=changed)).rescored == 0
 
 
 def test_viewers_see_their_own(world: World) -> None:
@@ -250,7 +253,7 @@ def test_recognition_needs_enough_conversations(store: Store) -> None:
         convs.append(conversation(f"kim-b{i}", agent="kim", at=week2 + timedelta(hours=i)))
         convs.append(conversation(f"lou-b{i}", agent="lou", at=week2 + timedelta(hours=i)))
     convs.append(conversation("max-b0", agent="max", at=week2))  # too few to rank
-    store.ingest(convs, analyzer=analyzer())
+    ingest(store, convs, analyzer=analyzer())
     viewer = Viewer.system()
     result = dashboards.recognition(
         store, viewer, week=(week2 + timedelta(days=3)).date(), min_conversations=3
@@ -347,7 +350,7 @@ def test_after_bulk_load_analyzes_checkpoints_and_on_postgresql_vacuums(store: S
 
     from sqlalchemy import text
 
-    store.ingest([conversation("b-1"), conversation("b-2", good=False)], analyzer=analyzer())
+    ingest(store, [conversation("b-1"), conversation("b-2", good=False)], analyzer=analyzer())
     store.after_bulk_load()  # a superuser on PostgreSQL here: CHECKPOINT runs
     with store.engine.connect() as connection:
         if store.dialect == "postgresql":
@@ -385,7 +388,7 @@ def test_best_moments_rank_rare_strong_behaviour_above_common_and_never_a_name(
     body = conversation("named", at=MONDAY, turns=named).model_dump(mode="json")
     body["customer"] = {"id": "c-dana", "name": "Dana Reyes"}
     conversations.append(Conversation.model_validate(body))
-    store.ingest(conversations, analyzer=analyzer())
+    ingest(store, conversations, analyzer=analyzer())
     best = dashboards.moments(store, Viewer.system(), limit=3).best
     assert [m.behaviour for m in best][:1] == ["acknowledgement"], best
     assert all(m.behaviour != "uses_name" for m in best)

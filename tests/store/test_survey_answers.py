@@ -10,7 +10,7 @@ import pytest
 
 from heard.store import Store, surveys
 from heard.store.tables import FeedbackRow
-from teamdata import conversation, open_store
+from teamdata import conversation, ingest, open_store
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def store(database_url: str) -> Iterator[Store]:
 
 
 def test_each_answered_conversation_once_with_its_felt_heard_answer(store: Store) -> None:
-    ids = [store.ingest([conversation(f"c-{k}", good=k % 2 == 0)]).items[0].id for k in range(4)]
+    ids = [ingest(store, [conversation(f"c-{k}", good=k % 2 == 0)]).items[0].id for k in range(4)]
     surveys.submit_feedback(store, ids[0], csat=5, felt_heard=5)
     surveys.submit_feedback(store, ids[1], csat=1, felt_heard=None, comment="no help")  # not asked
     surveys.submit_feedback(store, ids[2], csat=2, felt_heard=2)

@@ -124,7 +124,7 @@ def test_workers_and_the_resource_tracker_die_with_a_killed_server(
 ) -> None:
     """On either database: the server is killed in the middle of its life, with work done."""
     from heard.bench.live import served
-    from heard.store.analysis import PARALLEL_MIN
+    from heard.ingest import PARALLEL_MIN
 
     env = {"HEARD_INGEST_WORKERS": "2", "XDG_DATA_HOME": str(tmp_path / "data")}
     with served(tmp_path, database_url=database_url, env=env) as (base, token, process):

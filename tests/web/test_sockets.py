@@ -10,6 +10,7 @@ import json
 import pytest
 
 from databases import database_url
+from heard.ingest import IngestService
 from heard.live.conversations import Subscriber
 from heard.live.hub import LiveHub
 from heard.store import Scope, api_tokens
@@ -32,7 +33,8 @@ def test_a_stale_socket_is_checked_before_its_event(
         )
         principal = from_bearer(store, f"Bearer {token}")
         assert principal.token_id == record.id
-        guard = SocketGuard(store, LiveHub(store), interval=3600)  # the timer stays quiet
+        # the timer stays quiet
+        guard = SocketGuard(store, LiveHub(store, IngestService(store)), interval=3600)
 
         async def run() -> tuple[bool, bool, list[object]]:
             own = Subscriber(watch=False)

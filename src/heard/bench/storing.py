@@ -24,8 +24,8 @@ from heard.model import Conversation
 
 if TYPE_CHECKING:
     from heard.analysis import Analyzer
-    from heard.store import Store
-    from heard.store.analysis import CardRows
+    from heard.ingest import IngestService
+    from heard.store.analysed import CardRows
 
 SEED_CHUNK = 1000
 """Conversations per seeding ingest (one transaction, analysed in batches on the pool)."""
@@ -198,13 +198,14 @@ def bench_store(
     posting their batches at once (a server's ingest capacity: while one request waits for its
     write or its parsing, the workers analyse another's).
 
-    The seed redacts and analyses `distinct` generated conversations (on the store's pool, with
+    The seed redacts and analyses `distinct` generated conversations (on the ingest's pool, with
     the bench analyzer) and stores each ceil(n / distinct) times under as many external ids,
     so a large seed costs the analysis of `distinct` conversations plus the inserts. The seed
     runs the embedding detectors when `seed_embeddings` (default: as `embeddings`, which rules
     the API ingest)."""
     from fastapi.testclient import TestClient
 
+    from heard.ingest import IngestService
     from heard.runtime import serving_gc_while
     from heard.settings import Settings
     from heard.store import Store, UserRole, Viewer
@@ -213,10 +214,11 @@ def bench_store(
 
     report = progress or (lambda _stage, _done, _total: None)
     seed_embeddings = embeddings if seed_embeddings is None else seed_embeddings
-    store = Store.open(url, workers=workers, analyzer=bench_analyzer(embeddings=embeddings))
+    store = Store.open(url)
+    ingest = IngestService(store, workers=workers, analyzer=bench_analyzer(embeddings=embeddings))
     try:
         began = time.perf_counter()
-        store.warm()
+        ingest.warm()
         warm_seconds = time.perf_counter() - began
         stored = store.counts()["conversations"]
         seed_seconds: float | None = None
@@ -232,11 +234,11 @@ def bench_store(
         if not stored:
             began = time.perf_counter()
             seed_analyzer = (
-                store.analyzer()
+                ingest.analyzer()
                 if seed_embeddings == embeddings
                 else bench_analyzer(embeddings=bool(seed_embeddings))
             )
-            analysed, analyse_seconds = _analysed_seed(store, seed_analyzer, distinct, report)
+            analysed, analyse_seconds = _analysed_seed(ingest, seed_analyzer, distinct, report)
             done = 0
             report("seed", 0, n)
             for copy in range(copies):
@@ -244,7 +246,7 @@ def bench_store(
                     part = analysed[start : start + SEED_CHUNK][: n - done]
                     if not part:
                         break
-                    store.ingest(
+                    ingest.ingest(
                         [seed_copy(c, copy) for c, _ in part],
                         analyzer=seed_analyzer,
                         analysed=[card for _, card in part],
@@ -252,7 +254,7 @@ def bench_store(
                     done += len(part)
                     report("seed", done, n)
             seed_seconds = time.perf_counter() - began
-            store.warm()  # the API ingest's analyzer on the pool again
+            ingest.warm()  # the API ingest's analyzer on the pool again
         # ANALYZE (VACUUM ANALYZE on PostgreSQL) and a checkpoint, as an operator would: the
         # timed part is not measured while the database still flushes the seed's gigabytes
         store.after_bulk_load()
@@ -262,7 +264,7 @@ def bench_store(
         admin_token = _token(store, admin)
         lead_token = _token(store, lead)
         settings = Settings(database_url=url, secret_key="bench", ingest_workers=workers)
-        app = create_app(settings, store=store)
+        app = create_app(settings, store=store, ingest=ingest)
         dashboard = _has_route(app, "/dashboard")
         # the garbage collector as `heard serve` sets it after its warm-up
         with serving_gc_while(), TestClient(app) as client:
@@ -292,6 +294,7 @@ def bench_store(
         load_after = _load()
         seeded = store.counts()["conversations"]
     finally:
+        ingest.close()
         store.close()
     return StoreBench(
         database=database_label(url),
@@ -321,12 +324,15 @@ def bench_store(
 
 
 def _analysed_seed(
-    store: Store, analyzer: Analyzer, distinct: int, report: Callable[[str, int, int], None]
+    ingest: IngestService,
+    analyzer: Analyzer,
+    distinct: int,
+    report: Callable[[str, int, int], None],
 ) -> tuple[list[tuple[Conversation, CardRows]], float | None]:
     """The seed's distinct conversations, redacted, with their scorecard rows; and the seconds
     analysing them took (None when an earlier database of this run analysed them)."""
     from heard.demo.team import iter_conversations
-    from heard.store.repository import analysis_version
+    from heard.ingest import analysis_version
 
     key = (analysis_version(analyzer), distinct, BENCH_SEED, WEEKS)
     if key in _ANALYSED:
@@ -335,7 +341,7 @@ def _analysed_seed(
     analysed: list[tuple[Conversation, CardRows]] = []
     report("analyse", 0, distinct)
     for chunk in _chunks(iter_conversations(distinct, seed=BENCH_SEED, weeks=WEEKS), SEED_CHUNK):
-        analysed += store.analyse(chunk, analyzer=analyzer)
+        analysed += ingest.analyse(chunk, analyzer=analyzer)
         report("analyse", len(analysed), distinct)
     _ANALYSED.clear()  # one seed in memory at a time
     _ANALYSED[key] = analysed

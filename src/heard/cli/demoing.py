@@ -59,6 +59,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Load the examples and a generated team into a fresh store, print sign-ins, serve."""
         from heard.demo.site import example_conversations, seed_store
+        from heard.ingest import IngestService
         from heard.settings import Settings
         from heard.store import Store, Viewer, accounts
 
@@ -68,6 +69,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(f"{examples} is not a folder", param_hint="--examples")
         settings = Settings(database_url=url)
         store = Store.from_settings(settings)
+        ingest = IngestService.from_settings(store, settings)
         try:
             if store.list_conversations(Viewer.system(), limit=1).total or accounts.list_users(
                 store
@@ -94,6 +96,7 @@ def register(app: typer.Typer) -> None:
 
                 site = seed_store(
                     store,
+                    ingest=ingest,
                     examples=found,
                     weeks=weeks,
                     per_agent_per_week=per_week,
@@ -101,6 +104,7 @@ def register(app: typer.Typer) -> None:
                 )
             seconds = time.perf_counter() - started
         finally:
+            ingest.close()
             store.close()
         console.print(
             f"demo store {escape(url)}: {site.conversations:,} conversations "

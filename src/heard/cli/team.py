@@ -391,15 +391,18 @@ def register(app: typer.Typer) -> None:
         """Score stored conversations again where the rubric or detector versions changed."""
         from heard.analysis import Analyzer, load_rubric
         from heard.errors import InputError
+        from heard.ingest import IngestService
 
         try:
             analyzer = Analyzer(rubric=load_rubric(rubric) if rubric else None)
         except InputError as exc:
             raise _fail(exc) from None
         store = _store(database)
+        ingest = IngestService.from_settings(store, _settings(database))
         try:
-            report = store.rescore(analyzer=analyzer)
+            report = ingest.rescore(analyzer=analyzer)
         finally:
+            ingest.close()
             store.close()
         if as_json:
             print_json(report.model_dump())
@@ -425,7 +428,7 @@ def register(app: typer.Typer) -> None:
 
         settings = _settings(database)
         app_ = create_app(settings)
-        prepare_to_serve(app_.state.store)
+        prepare_to_serve(app_.state.ingest)
         shown = normalise_url(settings.database_url).split("@")[-1]
         errors.print(f"heard: store {escape(shown)}; serving on http://{host}:{port}")
         log_uncaught()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from heard.demo.team import TEAMS, DemoTeam, generate_team
+from heard.ingest import IngestService
 from heard.model import Conversation, Polarity, Scorecard
 from heard.store import (
     ConversationFilter,
@@ -82,6 +83,7 @@ def example_conversations(folder: Path) -> list[Conversation]:
 def seed_store(
     store: Store,
     *,
+    ingest: IngestService | None = None,
     examples: Sequence[Conversation] = (),
     weeks: int = 8,
     agents_per_team: int = 5,
@@ -92,7 +94,9 @@ def seed_store(
 ) -> DemoSite:
     """Fill an empty store with the demo: examples and the generated team (analysed), users,
     coaching notes and survey answers. Deterministic for a seed (but for dates: the team's
-    last week is the one just past)."""
+    last week is the one just past). Conversations are stored through `ingest` (default: an
+    ingest service on this process)."""
+    ingest = ingest or IngestService(store)
     team = generate_team(
         seed=seed,
         weeks=weeks,
@@ -103,7 +107,7 @@ def seed_store(
     done = 0
     for start in range(0, len(everything), BATCH):
         chunk = everything[start : start + BATCH]
-        store.ingest(chunk)
+        ingest.ingest(chunk)
         done += len(chunk)
         if progress is not None:
             progress(done, len(everything))

@@ -1,7 +1,7 @@
 """Analysis workers that die with the process that started them, and a record of them so the
 next start can end what a crash left.
 
-A spawned analysis worker (`heard.engines.local`, `heard.store.analysis.AnalysisPool`) blocks
+A spawned analysis worker (`heard.engines.local`, `heard.ingest.pool.AnalysisPool`) blocks
 on its task queue, whose write end it holds itself: when its server is killed (`kill -9`, the
 OOM killer) nothing tells it, and it and multiprocessing's resource tracker (which lives while a
 worker holds its pipe) used to live on for good. Now each worker watches its parent

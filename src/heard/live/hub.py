@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from heard.ingest import IngestService, card_rows
 from heard.live.audio import (
     AudioEvent,
     AudioFrame,
@@ -70,7 +71,6 @@ from heard.live.summary import summarise
 from heard.model import Channel, Conversation, Role, Turn
 from heard.model.values import describe
 from heard.store import Conflict, Store, StoreError, UserRole, Viewer, accounts, live_sessions
-from heard.store.analysis import card_rows
 from heard.store.records import LiveSessionRecord
 
 log = logging.getLogger(__name__)
@@ -136,6 +136,7 @@ class LiveHub:
     def __init__(
         self,
         store: Store,
+        ingest: IngestService,
         *,
         redact: bool = True,
         policy: NudgePolicy | None = None,
@@ -144,9 +145,10 @@ class LiveHub:
         audio: AudioSettings | None = None,
     ) -> None:
         self.store = store
+        self.ingest = ingest  # stores ended conversations; its analyzer analyses live ones
         self.redact = redact
         self.redaction = LiveRedaction(
-            enabled=redact, names=store.redact_names, key=name_key or secrets.token_bytes(32)
+            enabled=redact, names=ingest.redact_names, key=name_key or secrets.token_bytes(32)
         )
         """What is redacted before it is stored or sent; customer names as the store does.
         `name_key` (from the server's secret key) keys the name digests a stored start
@@ -305,7 +307,7 @@ class LiveHub:
 
     def _session(self, conversation_id: str, start: StartEvent) -> LiveSession:
         return LiveSession(
-            conversation_id, start, analyzer=self.store.analyzer(), policy=self.policy
+            conversation_id, start, analyzer=self.ingest.analyzer(), policy=self.policy
         )
 
     # ------------------------------------------------------------------ subscribing
@@ -716,19 +718,16 @@ class LiveHub:
         viewer = (
             accounts.get_user(self.store, owner).viewer() if owner is not None else Viewer.system()
         )
+        # the scorecard stored, when it is stored as the session analysed it
+        stored = analysis.scorecard if analysis is not None and redacted is not None else None
         try:
-            if analysis is not None and redacted is not None:
-                report = self.store.ingest(
-                    [redacted],
-                    redact=self.redact,
-                    user_id=owner,
-                    analysed=[card_rows(analysis.scorecard)],
-                    viewer=viewer,
-                )
-            else:
-                report = self.store.ingest(
-                    [conversation], redact=self.redact, user_id=owner, viewer=viewer
-                )
+            report = self.ingest.ingest(
+                [conversation if redacted is None or stored is None else redacted],
+                redact=self.redact,
+                user_id=owner,
+                analysed=None if stored is None else [card_rows(stored)],
+                viewer=viewer,
+            )
         except StoreError as exc:
             message = f"the conversation was not stored: {exc.message}"
             raise LiveError("store_error", message, event=seq) from None
@@ -740,8 +739,6 @@ class LiveHub:
         )
         if scorecard is not None:
             live.publish(EndedFrame(event=seq, scorecard=scorecard, stored_id=live.stored_id))
-            # the scorecard stored, when it was stored as the session analysed it
-            stored = analysis.scorecard if analysis is not None and redacted is not None else None
             summarise(live, self.store, self.redaction, seq, stored=stored)
 
     def _redacted_again(self, conversation: Conversation) -> Conversation | None:

@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from heard.store.analysis import CardRows
+from heard.store.analysed import CardRows
 from heard.store.bulk import insert_missing, write_rows
 from heard.store.errors import Invalid
 from heard.store.tables import (

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from heard.model import Conversation, Scorecard
 from heard.store import audit_log, overturning, reviews, scoping
+from heard.store.analysed import AnalysisVersion
 from heard.store.errors import Conflict, Forbidden, Invalid, NotFound
 from heard.store.quotes import quoted
 from heard.store.records import UserRole, Viewer
@@ -408,20 +409,30 @@ def open_count(store: Store, viewer: Viewer) -> int:
 
 
 def decide(
-    store: Store, viewer: Viewer, dispute_id: int, *, accept: bool, reply: str | None = None
+    store: Store,
+    viewer: Viewer,
+    dispute_id: int,
+    *,
+    accept: bool,
+    reply: str | None = None,
+    score: overturning.Score | None = None,
+    version: AnalysisVersion | None = None,
 ) -> Dispute:
     """A lead of the conversation's team (or an admin) accepts the dispute (heard's finding or
     score is overturned; a reply is optional) or rejects it (upheld; a reply, which the agent
     reads, is needed). A dispute is decided once. An accepted finding no longer counts: the
     conversation is scored again without it in the same transaction
-    (`heard.store.overturning`); a rejection changes no score."""
+    (`heard.store.overturning`, scored by `score` under `version`: the ingest service's
+    `decide_dispute` passes its analyzer's); a rejection changes no score."""
     with store._session() as session:
         row = _checked(store, session, viewer, dispute_id)
     prepared = None
     if accept and row.kind == DisputeKind.FINDING.value:
+        if score is None or version is None:
+            raise TypeError("accepting a finding's dispute scores it away: pass score, version")
         # analysed before the write transaction, used in it unless the scorecard changed
         prepared = overturning.prepare(
-            store, row.conversation_id, also=f"{row.behaviour}:{row.finding}"
+            store, row.conversation_id, score, also=f"{row.behaviour}:{row.finding}"
         )
     with store._writing() as session:
         row = _checked(store, session, viewer, dispute_id)
@@ -445,7 +456,12 @@ def decide(
             raise Conflict("Someone decided this dispute at the same moment.", field="status")
         session.refresh(row)
         outcome = OUTCOMES[DisputeStatus(row.status)]
-        rescored = prepared is not None and overturning.apply(store, session, prepared)
+        rescored = (
+            prepared is not None
+            and score is not None
+            and version is not None
+            and overturning.apply(store, session, prepared, score, version)
+        )
         audit_log.write(
             session,
             viewer.user_id,

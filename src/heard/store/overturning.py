@@ -1,29 +1,36 @@
 """Scorecards without the findings a lead overturned. When a lead accepts an agent's dispute of
 a finding, heard was wrong: the conversation gets a new current scorecard scored without that
-finding (`heard.analysis.Analyzer.score_again`: the same scoring as any analysis, from the
-stored findings), which keeps it as evidence (`Scorecard.overturned`) so pages show it as
-disputed and accepted. The copies conversation filters read and the daily rollups behind the
-dashboards, trends and recognition follow, as on a rescore; `heard rescore` leaves overturned
-findings out again. A rejected dispute changes nothing."""
+finding, which keeps it as evidence (`Scorecard.overturned`) so pages show it as disputed and
+accepted. The copies conversation filters read and the daily rollups behind the dashboards,
+trends and recognition follow, as on a rescore; `heard rescore` leaves overturned findings out
+again. A rejected dispute changes nothing.
+
+The store scores nothing itself: the scoring comes from the caller as a `Score`
+(`heard.ingest.overturning`: `Analyzer.score_again`, the same scoring as any analysis, from the
+stored findings), with the `AnalysisVersion` it writes under."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from heard.model import Conversation, Scorecard
 from heard.store import rollups
-from heard.store.analysis import CardRows, card_rows
+from heard.store.analysed import AnalysisVersion, CardRows
 from heard.store.copies import copy_current
 from heard.store.tables import ConversationRow, DisputeRow, ScorecardRow
 
 if TYPE_CHECKING:
-    from heard.analysis import Analyzer
     from heard.store.repository import Store
+
+Score = Callable[[str, str, set[str]], CardRows | None]
+"""(conversation JSON, its current scorecard JSON, the keys of the findings to leave out) →
+the rows of that scorecard scored again without them; None when it already leaves out exactly
+those."""
 
 
 @dataclass(frozen=True)
@@ -52,19 +59,15 @@ def overturned_keys(session: Session, conversation_ids: list[int]) -> dict[int, 
     return dict(found)
 
 
-def without(
-    analyzer: Analyzer, conversation: Conversation, card: Scorecard, keys: set[str]
-) -> CardRows | None:
-    """The rows of `card` scored again without the findings named by `keys` (those it left
-    out before come back unless named); None when it already leaves out exactly those."""
-    every = card.findings + card.overturned
-    named = {f.key for f in every} & keys
-    if {f.key for f in card.overturned} == named:
-        return None
-    return card_rows(analyzer.score_again(conversation, every, overturned=named).scorecard)
+def overturned(store: Store, conversation_ids: list[int]) -> dict[int, set[str]]:
+    """`overturned_keys` in a session of its own (for a rescore)."""
+    with store._session() as session:
+        return overturned_keys(session, conversation_ids)
 
 
-def prepare(store: Store, conversation_id: int, *, also: str | None = None) -> Prepared:
+def prepare(
+    store: Store, conversation_id: int, score: Score, *, also: str | None = None
+) -> Prepared:
     """What `apply` will write for the conversation, worked out outside the write transaction
     (analysis takes a while; SQLite's write lock would wait for it): its accepted disputes'
     findings left out, and `also` (the key of a finding about to be overturned)."""
@@ -80,22 +83,16 @@ def prepare(store: Store, conversation_id: int, *, also: str | None = None) -> P
     body, card_id, card_body = found
     if also is not None:
         keys = keys | {also}
-    rows = without(
-        store.analyzer(),
-        Conversation.model_validate_json(body),
-        Scorecard.model_validate_json(card_body),
-        keys,
-    )
-    return Prepared(conversation_id, card_id, rows)
+    return Prepared(conversation_id, card_id, score(body, card_body, keys))
 
 
-def apply(store: Store, session: Session, prepared: Prepared) -> bool:
+def apply(
+    store: Store, session: Session, prepared: Prepared, score: Score, version: AnalysisVersion
+) -> bool:
     """Give the conversation a new current scorecard without its overturned findings, in the
     transaction of `session` (after the dispute's decision is written in it), with its copies
     and rollups; worked out again here when another write changed its scorecard since
     `prepare`. Whether it changed (False: nothing was overturned that counted)."""
-    from heard.store.repository import analysis_version  # the store module imports this one
-
     conversation_id = prepared.conversation_id
     store._lock(session, [conversation_id])
     current = session.execute(
@@ -107,48 +104,13 @@ def apply(store: Store, session: Session, prepared: Prepared) -> bool:
     if card_id is None or card_body is None:
         return False
     rows = prepared.rows
-    analyzer = store.analyzer()
     if card_id != prepared.scorecard_id:
         keys = overturned_keys(session, [conversation_id]).get(conversation_id, set())
-        rows = without(
-            analyzer,
-            Conversation.model_validate_json(body),
-            Scorecard.model_validate_json(card_body),
-            keys,
-        )
+        rows = score(body, card_body, keys)
     if rows is None:
         return False
     before = rollups.contributions(session, [conversation_id])
-    store._add_scorecards(
-        session,
-        [(conversation_id, rows)],
-        analysis_version(analyzer),
-        replace=[conversation_id],
-    )
+    store._add_scorecards(session, [(conversation_id, rows)], version, replace=[conversation_id])
     copy_current(session, [conversation_id])
     rollups.roll(session, before, rollups.contributions(session, [conversation_id]))
     return True
-
-
-def rescored(
-    session: Session,
-    analyzer: Analyzer,
-    conversation_ids: list[int],
-    conversations: list[Conversation],
-    cards: list[CardRows],
-) -> list[CardRows]:
-    """`cards` (just analysed, of these conversations) with the findings of accepted disputes
-    left out, so a rescore does not bring overturned findings back."""
-    keys = overturned_keys(session, conversation_ids)
-    if not keys:
-        return cards
-    found = []
-    for conversation_id, conversation, card in zip(
-        conversation_ids, conversations, cards, strict=True
-    ):
-        named = keys.get(conversation_id)
-        rows = None
-        if named:
-            rows = without(analyzer, conversation, Scorecard.model_validate_json(card.body), named)
-        found.append(rows or card)
-    return found

@@ -1,5 +1,6 @@
-"""The store: conversations and their scorecards — ingest (placed, redacted, analysed, written
-with their copies and rollups), rescore, reading them as a Viewer may, agents and teams.
+"""The store: conversations and their scorecards — written as `heard.ingest` gives them
+(placed, then written with their scorecards, copies and rollups; the store never redacts or
+analyses a conversation), read as a Viewer may; agents and teams.
 
 The store's other aggregates are modules of functions that take the `Store`:
 `heard.store.coaching_notes`, `surveys` (customer feedback), `dashboards` (trends, distribution,
@@ -9,17 +10,13 @@ sessions), `audit_log`, `live_sessions`, `disputes`, `reviews`, `calibration`, `
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from argon2 import PasswordHasher
 from sqlalchemy import (
     Engine,
@@ -33,16 +30,10 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, aliased, defer
 
-from heard import embed
-from heard.analysis import Analyzer
-from heard.analysis.detector import Requirement
-from heard.analysis.rubric import Rubric
-from heard.learn import default_outcome_path, outcome_model_path
 from heard.model import Channel, Conversation, Scorecard
 from heard.store import (
     audit_log,
     coaching_notes,
-    overturning,
     paging,
     placement,
     recordings,
@@ -52,7 +43,7 @@ from heard.store import (
     search,
     surveys,
 )
-from heard.store.analysis import PARALLEL_MIN, AnalysisPool, CardRows, card_rows, default_workers
+from heard.store.analysed import AnalysisVersion, CardRows, CardStream, IngestBatch, Unanalysed
 from heard.store.bulk import insert_missing, write_rows
 from heard.store.clock import from_db, now, to_db
 from heard.store.copies import copy_cards, copy_current
@@ -68,7 +59,6 @@ from heard.store.records import (
     IngestItem,
     IngestReport,
     IngestStatus,
-    RescoreReport,
     ScorecardInfo,
     TeamRecord,
     UserRole,
@@ -95,14 +85,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ANALYSIS_BATCH = 200
-"""Conversations analysed together by ingest and rescore (near-duplicate replies are found
-within a batch)."""
-WRITE_ROUNDS = 4
-"""Parts per analysis worker an ingest batch is cut into on PostgreSQL, where the first parts'
-scorecards are written while the workers analyse the rest (SQLite analyses all first)."""
-RESCORE_CHUNK = ANALYSIS_BATCH * 5
-"""Conversations rescored per transaction."""
 WRITE_ATTEMPTS = 4
 """Tries of an ingest's write when it collides with other writers (a deadlock, a key another
 ingest created at the same moment) before it is refused with a Conflict."""
@@ -112,57 +94,11 @@ RETRY_AFTER_SECONDS = 1
 """When a refused ingest should be sent again (the API's Retry-After)."""
 
 
-def digest(text: str | bytes) -> str:
-    return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
-
-
-def analysis_version(analyzer: Analyzer) -> tuple[str, str, str]:
-    """(rubric ref, rubric digest, detectors digest) of what `analyzer` would produce."""
-    detectors = {d.name: d.name.rsplit(".", 1)[-1] for d in analyzer.detectors}
-    if any(Requirement.EMBEDDINGS in d.requires for d in analyzer.detectors):
-        detectors["embeddings"] = embed.identity()  # the vectors these detectors judge by
-    if analyzer.outcome and outcome_model_path() != default_outcome_path():
-        # a team's own outcome model (HEARD_OUTCOME_MODEL): `heard rescore` refills `outcome`
-        from heard.learn.outcome import default_outcome_model
-
-        model = default_outcome_model()
-        detectors["outcome"] = model if isinstance(model, str) else model.name
-    return (
-        analyzer.rubric.ref,
-        rubric_digest(analyzer.rubric),
-        digest(orjson.dumps(detectors, option=orjson.OPT_SORT_KEYS)),
-    )
-
-
-def rubric_digest(rubric: Rubric) -> str:
-    return digest(rubric.model_dump_json())
-
-
-@dataclass
-class _Scored:
-    """An ingest's scorecards: those at hand (`cards`, by position in the ingest) and those
-    the analysis still yields, part by part, for the positions in `changed`, in order."""
-
-    changed: list[int]
-    parts: Iterator[list[CardRows]]
-    cards: dict[int, CardRows]
-
-    def finished(self) -> _Scored:
-        """Every scorecard at hand (the parts still to come waited for), for another try of a
-        write that failed part way."""
-        done = sum(1 for i in self.changed if i in self.cards)
-        rest = self.changed[done:]
-        for part in self.parts:
-            self.cards.update(zip(rest, part, strict=False))
-            rest = rest[len(part) :]
-        return _Scored([], iter(()), self.cards)
-
-
 class Store:
     """The repository of the team app. Open with `Store.open(url)`; it migrates to head. It
-    holds the engine, the settings every aggregate reads (redaction, the password hasher, the
-    recognition minimum) and the analysis pool; `_session` is the transaction every aggregate's
-    functions open."""
+    holds the engine and the settings every aggregate reads (redaction, the password hasher,
+    the recognition minimum); `_session` is the transaction every aggregate's functions open.
+    Conversations come in through `heard.ingest`, which redacts and analyses them first."""
 
     def __init__(
         self,
@@ -170,29 +106,18 @@ class Store:
         *,
         recognition_min_conversations: int = 5,
         password_hasher: PasswordHasher | None = None,
-        analyzer: Analyzer | None = None,
-        workers: int = 1,
         redact: bool = True,
-        redact_names: bool = True,
     ) -> None:
         self.engine = engine
-        self.workers = max(1, workers)
-        """Processes that analyse a large ingest or rescore (1: this process only)."""
-        self._pool: AnalysisPool | None = None
-        self._pool_lock = threading.Lock()
         self.recognition_min_conversations = recognition_min_conversations
         self.hasher = password_hasher or PasswordHasher()
         """argon2id with the library's recommended cost; tests pass a cheaper one."""
         self.decoy_hash: str | None = None
         """A hash of a random password, made on the first sign-in of an unknown email."""
-        self._analyzer = analyzer
         self.redact = redact
         """Personal data is replaced before anything is stored (`HEARD_REDACT`): in
-        conversations (unless an ingest says otherwise), notes, replies, survey comments, user
-        and token names (see docs/redaction.md)."""
-        self.redact_names = redact_names
-        """With `redact`, a conversation's customer name becomes placeholders, in its field and
-        wherever the conversation repeats it (`HEARD_REDACT_NAMES`)."""
+        conversations (`heard.ingest` redacts them, unless an ingest says otherwise), notes,
+        replies, survey comments, user and token names (see docs/redaction.md)."""
 
     @classmethod
     def open(
@@ -201,10 +126,7 @@ class Store:
         *,
         recognition_min_conversations: int = 5,
         password_hasher: PasswordHasher | None = None,
-        analyzer: Analyzer | None = None,
-        workers: int = 1,
         redact: bool = True,
-        redact_names: bool = True,
     ) -> Store:
         """The store at `url`, migrated to the newest schema first."""
         engine = make_engine(url)
@@ -213,29 +135,19 @@ class Store:
             engine,
             recognition_min_conversations=recognition_min_conversations,
             password_hasher=password_hasher,
-            analyzer=analyzer,
-            workers=workers,
             redact=redact,
-            redact_names=redact_names,
         )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
-        """The store the settings name, with their recognition minimum, ingest workers (one per
-        core unless `ingest_workers` says otherwise) and redaction."""
+        """The store the settings name, with their recognition minimum and redaction."""
         return cls.open(
             settings.database_url,
             recognition_min_conversations=settings.recognition_min_conversations,
-            workers=settings.ingest_workers or default_workers(),
             redact=settings.redact,
-            redact_names=settings.redact_names,
         )
 
     def close(self) -> None:
-        with self._pool_lock:
-            if self._pool is not None:
-                self._pool.close()
-                self._pool = None
         self.engine.dispose()
 
     @property
@@ -262,95 +174,51 @@ class Store:
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
 
-    def analyzer(self) -> Analyzer:
-        """The default analyzer, built once (loading detectors and models takes a while)."""
-        if self._analyzer is None:
-            self._analyzer = Analyzer()
-        return self._analyzer
+    # ------------------------------------------------------------ writing analysed conversations
 
-    # ------------------------------------------------------------------ ingest and rescore
-
-    def ingest(
-        self,
-        conversations: Sequence[Conversation],
-        *,
-        analyzer: Analyzer | None = None,
-        redact: bool | None = None,
-        user_id: int | None = None,
-        analysed: Sequence[CardRows] | None = None,
-        viewer: Viewer | None = None,
-    ) -> IngestReport:
-        """Store and score conversations in one transaction (all or nothing), as `viewer` (the
-        system viewer when None: the CLI and jobs, who may write anywhere).
-
-        Idempotent on (source, external_id) within a team (`heard.store.placement`): the same
-        body again is `unchanged`; a changed body is `updated` and scored again. Agents and
-        teams named by the conversations are created on the fly. A lead stores conversations
-        of their teams only and never reaches another team's (its ids make new conversations
-        in the lead's team); two conversations with one key in one ingest are refused. Personal
-        data is redacted first unless `redact` is False (None: the store's `redact`). With
-        `workers` > 1 and at least `PARALLEL_MIN` conversations to score, analysis runs on a
-        process pool (the same scorecards as on one process).
-
-        When writers collide (a deadlock, or a key created by another ingest at the same
-        moment), the write is tried again, up to WRITE_ATTEMPTS times, then refused with a
-        Conflict that says when to retry; nothing is stored then.
-
-        `analysed` gives each conversation's scorecard rows from `analyse` (with the same
-        analyzer): the conversations are then stored as they are (already redacted when
-        `redact`), neither redacted nor analysed again.
-        """
-        analyzer = analyzer or self.analyzer()
-        redact = self.redact if redact is None else redact
-        viewer = viewer or Viewer.system()
-        conversations = list(conversations)
-        cards: dict[int, CardRows] = {}
-        if analysed is not None:
-            if len(analysed) != len(conversations):
-                raise Invalid(
-                    f"{len(analysed)} scorecards for {len(conversations)} conversations",
-                    field="analysed",
-                )
-            cards = dict(enumerate(analysed))
-        elif redact:
-            conversations = self._redacted(conversations, analyzer)
-        bodies = [c.to_json() for c in conversations]
-        digests = [digest(body) for body in bodies]
-        with self._session() as session:  # refusals come before any analysis
-            places = placement.place(session, conversations, viewer)
-        changed = [
+    def to_write(self, batch: IngestBatch, *, viewer: Viewer | None = None) -> list[int]:
+        """Positions of the conversations of `batch` an ingest would write: new ones and those
+        stored with another body (`heard.ingest` analyses these, and only these). Refusals
+        come here, before any analysis: a lead reaching another team's conversation, two
+        conversations with one key (`heard.store.placement`)."""
+        with self._session() as session:
+            places = placement.place(session, batch.conversations, viewer or Viewer.system())
+        return [
             i
             for i, where in enumerate(places)
-            if (where.row is None or where.row.digest != digests[i]) and i not in cards
+            if where.row is None or where.row.digest != batch.digests[i]
         ]
-        parts: Iterator[list[CardRows]] = iter(())
-        if changed:
-            sqlite = self.dialect == "sqlite"
-            parts = self._score_parts(
-                [conversations[i] for i in changed],
-                [bodies[i] for i in changed],
-                analyzer,
-                rounds=1 if sqlite else WRITE_ROUNDS,
-            )
-            if sqlite:
-                # the write transaction holds SQLite's one write lock, which live sessions
-                # wait for to store each event (on the event loop): analyse everything first
-                parts = iter([[card for part in parts for card in part]])
-        version = analysis_version(analyzer)
-        scored = _Scored(changed, parts, cards)
+
+    def write_ingest(
+        self,
+        batch: IngestBatch,
+        scored: CardStream,
+        version: AnalysisVersion,
+        *,
+        user_id: int | None = None,
+        viewer: Viewer | None = None,
+    ) -> IngestReport:
+        """Store conversations and their scorecards in one transaction (all or nothing), as
+        `viewer` (the system viewer when None: the CLI and jobs, who may write anywhere).
+        `heard.ingest` calls this with the conversations redacted and analysed; use its
+        service (`heard.ingest.IngestService.ingest`), not this.
+
+        Idempotent on (source, external_id) within a team (`heard.store.placement`): the same
+        body again is `unchanged`; a changed body is `updated` with its new scorecard. Agents
+        and teams named by the conversations are created on the fly. A lead stores
+        conversations of their teams only and never reaches another team's (its ids make new
+        conversations in the lead's team); two conversations with one key are refused.
+
+        `scored` holds the scorecard of every conversation `to_write` named (or yields them,
+        part by part). When another writer changed a conversation since then and it has no
+        scorecard here, nothing is written: `Unanalysed` names what to analyse. When writers
+        collide (a deadlock, or a key created by another ingest at the same moment), the write
+        is tried again, up to WRITE_ATTEMPTS times, then refused with a Conflict that says
+        when to retry; nothing is stored then."""
+        viewer = viewer or Viewer.system()
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                return self._write_ingest(
-                    conversations,
-                    bodies,
-                    digests,
-                    scored,
-                    version,
-                    analyzer=analyzer,
-                    redact=redact,
-                    user_id=user_id,
-                    viewer=viewer,
-                )
+                return self._write_ingest(batch, scored, version, user_id=user_id, viewer=viewer)
             except (IntegrityError, OperationalError) as exc:
                 if not collided(exc):
                     raise
@@ -370,99 +238,12 @@ class Store:
                 time.sleep(RETRY_PAUSE_SECONDS * attempt)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def analyse(
-        self,
-        conversations: Sequence[Conversation],
-        *,
-        analyzer: Analyzer | None = None,
-        redact: bool | None = None,
-    ) -> list[tuple[Conversation, CardRows]]:
-        """What `ingest` would store for each conversation without storing it: the conversation
-        (redacted unless `redact` is False; None: the store's `redact`) and its scorecard rows,
-        analysed in batches as ingest does (on the pool when it pays). Give both to
-        `ingest(…, analysed=…)`."""
-        analyzer = analyzer or self.analyzer()
-        if self.redact if redact is None else redact:
-            conversations = self._redacted(conversations, analyzer)
-        bodies = [c.to_json() for c in conversations]
-        cards = self._score_cards(list(conversations), bodies, analyzer)
-        return list(zip(conversations, cards, strict=True))
-
-    def _redacted(
-        self, conversations: Sequence[Conversation], analyzer: Analyzer
-    ) -> list[Conversation]:
-        """Redacted copies of `conversations`, customer names too with `redact_names` (on the
-        analysis workers when there are enough of them: redaction is a third of the store's
-        own work per conversation)."""
-        names = self.redact_names
-        if self.workers > 1 and len(conversations) >= PARALLEL_MIN:
-            bodies = self._analysis_pool(analyzer).redact(
-                [c.to_json() for c in conversations], names=names
-            )
-            return [Conversation.model_validate_json(b) for b in bodies]
-        from heard.redact import redact_conversation
-
-        return [redact_conversation(c, names=names) for c in conversations]
-
-    def _score_cards(
-        self, conversations: list[Conversation], bodies: list[str], analyzer: Analyzer
-    ) -> list[CardRows]:
-        """Scorecards as rows, analysed in batches of ANALYSIS_BATCH (on the pool when it pays)."""
-        return [
-            card for part in self._score_parts(conversations, bodies, analyzer) for card in part
-        ]
-
-    def _score_parts(
-        self,
-        conversations: list[Conversation],
-        bodies: list[str],
-        analyzer: Analyzer,
-        *,
-        rounds: int = 1,
-    ) -> Iterator[list[CardRows]]:
-        """`_score_cards` part by part, in order: on the pool every part is submitted at once
-        (`rounds` parts per worker and batch) and each is yielded when it is ready, so the
-        caller can write the first while the workers analyse the rest."""
-        batches = [
-            (conversations[i : i + ANALYSIS_BATCH], bodies[i : i + ANALYSIS_BATCH])
-            for i in range(0, len(conversations), ANALYSIS_BATCH)
-        ]
-        if self.workers > 1 and len(conversations) >= PARALLEL_MIN:
-            futures = self._analysis_pool(analyzer).submit(batches, rounds=rounds)
-            return (future.result() for future in futures)
-        return iter(
-            [[card_rows(a.scorecard) for batch, _ in batches for a in analyzer.analyze_many(batch)]]
-        )
-
-    def _analysis_pool(self, analyzer: Analyzer) -> AnalysisPool:
-        """The pool for `analyzer`'s rubric and detectors (a pool for another is replaced)."""
-        with self._pool_lock:
-            if self._pool is not None and analysis_version(self._pool.analyzer) != (
-                analysis_version(analyzer)
-            ):
-                self._pool.close()
-                self._pool = None
-            if self._pool is None:
-                self._pool = AnalysisPool(analyzer, workers=self.workers)
-            return self._pool
-
-    def warm(self) -> None:
-        """Load the analyzer now (and start the analysis workers, when there are any), so the
-        first ingest does not wait for them."""
-        analyzer = self.analyzer()
-        if self.workers > 1:
-            self._analysis_pool(analyzer).warm()
-
     def _write_ingest(
         self,
-        conversations: list[Conversation],
-        bodies: list[str],
-        digests: list[str],
-        scored: _Scored,
-        version: tuple[str, str, str],
+        batch: IngestBatch,
+        scored: CardStream,
+        version: AnalysisVersion,
         *,
-        analyzer: Analyzer,
-        redact: bool,
         user_id: int | None,
         viewer: Viewer,
     ) -> IngestReport:
@@ -473,73 +254,28 @@ class Store:
         order by every ingest (teams and agents by name, conversations by key and id), so two
         ingests of the same conversations wait for each other rather than deadlock."""
         cards = scored.cards
-        pending = set(scored.changed)
+        conversations = batch.conversations
         with self._writing() as session:
-            stamp = now()
             places = placement.place(session, conversations, viewer, create=True)
             self._lock(session, sorted({where.row.id for where in places if where.row}))
             same = {
                 i
                 for i, where in enumerate(places)
-                if where.row is not None and where.row.digest == digests[i]
+                if where.row is not None and where.row.digest == batch.digests[i]
             }
+            pending = set(scored.changed)
+            missing = [
+                i
+                for i in range(len(conversations))
+                if i not in same and i not in pending and i not in cards
+            ]
+            if missing:  # changed since `to_write` looked: the caller analyses them first
+                raise Unanalysed(missing)
             scores = self._current_scores(
                 session,
                 sorted(where.row.id for i, where in enumerate(places) if i in same and where.row),
             )
-            inserts: list[tuple[tuple[int, str, str], int, dict[str, Any]]] = []
-            updates: list[tuple[int, int, dict[str, Any]]] = []
-            written: dict[int, dict[str, Any]] = {}
-            for i, (conversation, where) in enumerate(zip(conversations, places, strict=True)):
-                if i in same:
-                    continue
-                if i not in pending and i not in cards:  # changed since we looked: analyse now
-                    cards[i] = card_rows(analyzer.analyze(conversation).scorecard)
-                found = where.row
-                started = to_db(conversation.started_at)
-                values: dict[str, Any] = {
-                    "conversation_id": conversation.id,
-                    "channel": conversation.channel.value,
-                    "started_at": started,
-                    "occurred_at": started or (found.occurred_at if found else None) or stamp,
-                    "agent_id": where.agent_id,
-                    "team_id": where.team_id,
-                    "scope": where.scope,
-                    "redacted": redact,
-                    "turns": len(conversation.turns),
-                    "body": bodies[i],
-                    "body_digest": digests[i],
-                    "updated_at": stamp,
-                }
-                written[i] = values
-                if found is None:
-                    source, external_id = placement.ingest_key(conversation)
-                    row = {
-                        "source": source,
-                        "external_id": external_id,
-                        "created_at": stamp,
-                        **values,
-                    }
-                    inserts.append(((where.scope, source, external_id), i, row))
-                else:
-                    updates.append((found.id, i, {"id": found.id, **values}))
-            inserts.sort(key=itemgetter(0))
-            updates.sort(key=itemgetter(0))
-            ids: dict[int, int] = {}
-            if inserts:
-                returned = session.execute(
-                    insert(ConversationRow).returning(
-                        ConversationRow.id, sort_by_parameter_order=True
-                    ),
-                    [row for _, _, row in inserts],
-                ).scalars()
-                for (_, i, _), new_id in zip(inserts, returned, strict=True):
-                    ids[i] = new_id
-            replaced = [row_id for row_id, _, _ in updates]
-            before = rollups.contributions(session, replaced)
-            if updates:
-                session.execute(update(ConversationRow), [values for _, _, values in updates])
-                ids.update((i, row_id) for row_id, i, _ in updates)
+            ids, written, replaced, before = self._write_conversations(session, batch, places, same)
             stale = set(replaced)
             ready = sorted((i for i in cards if i in ids), key=ids.__getitem__)
             self._add_scorecards(
@@ -570,39 +306,106 @@ class Store:
                 )
             after = rollups.new_contributions((written[i], cards[i]) for i in sorted(ids))
             rollups.roll(session, before, after)
-            report = IngestReport()
-            for i, (conversation, where) in enumerate(zip(conversations, places, strict=True)):
-                source, external_id = placement.ingest_key(conversation)
-                if i in ids:
-                    status = IngestStatus.CREATED if where.row is None else IngestStatus.UPDATED
-                    item_id, score = ids[i], cards[i].listening_score
-                else:
-                    assert where.row is not None
-                    status, item_id = IngestStatus.UNCHANGED, where.row.id
-                    score = scores.get(item_id)
-                report.items.append(
-                    IngestItem(
-                        id=item_id,
-                        source=source,
-                        external_id=external_id,
-                        status=status,
-                        listening_score=score,
-                    )
-                )
+            report = self._ingest_report(conversations, places, ids, cards, scores)
             if report.items:
-                created = report.count(IngestStatus.CREATED)
-                updated = report.count(IngestStatus.UPDATED)
                 audit_log.write(
                     session,
                     user_id,
                     "ingest",
                     "conversation",
                     None,
-                    f"{created} created, {updated} updated, "
+                    f"{report.count(IngestStatus.CREATED)} created, "
+                    f"{report.count(IngestStatus.UPDATED)} updated, "
                     f"{report.count(IngestStatus.UNCHANGED)} unchanged"
-                    + ("" if redact else "; stored unredacted"),
+                    + ("" if batch.redacted else "; stored unredacted"),
                 )
             return report
+
+    @staticmethod
+    def _write_conversations(
+        session: Session,
+        batch: IngestBatch,
+        places: list[placement.Place],
+        same: set[int],
+    ) -> tuple[dict[int, int], dict[int, dict[str, Any]], list[int], rollups.Rollup]:
+        """Insert the new conversations and update the changed ones (those not in `same`), in
+        key and id order: (row id by position, the column values written by position, the ids
+        of the conversations updated, what those added to the rollups before)."""
+        stamp = now()
+        inserts: list[tuple[tuple[int, str, str], int, dict[str, Any]]] = []
+        updates: list[tuple[int, int, dict[str, Any]]] = []
+        written: dict[int, dict[str, Any]] = {}
+        for i, (conversation, where) in enumerate(zip(batch.conversations, places, strict=True)):
+            if i in same:
+                continue
+            found = where.row
+            started = to_db(conversation.started_at)
+            values: dict[str, Any] = {
+                "conversation_id": conversation.id,
+                "channel": conversation.channel.value,
+                "started_at": started,
+                "occurred_at": started or (found.occurred_at if found else None) or stamp,
+                "agent_id": where.agent_id,
+                "team_id": where.team_id,
+                "scope": where.scope,
+                "redacted": batch.redacted,
+                "turns": len(conversation.turns),
+                "body": batch.bodies[i],
+                "body_digest": batch.digests[i],
+                "updated_at": stamp,
+            }
+            written[i] = values
+            if found is None:
+                source, external_id = placement.ingest_key(conversation)
+                row = {"source": source, "external_id": external_id, "created_at": stamp, **values}
+                inserts.append(((where.scope, source, external_id), i, row))
+            else:
+                updates.append((found.id, i, {"id": found.id, **values}))
+        inserts.sort(key=itemgetter(0))
+        updates.sort(key=itemgetter(0))
+        ids: dict[int, int] = {}
+        if inserts:
+            returned = session.execute(
+                insert(ConversationRow).returning(ConversationRow.id, sort_by_parameter_order=True),
+                [row for _, _, row in inserts],
+            ).scalars()
+            for (_, i, _), new_id in zip(inserts, returned, strict=True):
+                ids[i] = new_id
+        replaced = [row_id for row_id, _, _ in updates]
+        before = rollups.contributions(session, replaced)
+        if updates:
+            session.execute(update(ConversationRow), [values for _, _, values in updates])
+            ids.update((i, row_id) for row_id, i, _ in updates)
+        return ids, written, replaced, before
+
+    @staticmethod
+    def _ingest_report(
+        conversations: list[Conversation],
+        places: list[placement.Place],
+        ids: dict[int, int],
+        cards: dict[int, CardRows],
+        scores: dict[int, float | None],
+    ) -> IngestReport:
+        report = IngestReport()
+        for i, (conversation, where) in enumerate(zip(conversations, places, strict=True)):
+            source, external_id = placement.ingest_key(conversation)
+            if i in ids:
+                status = IngestStatus.CREATED if where.row is None else IngestStatus.UPDATED
+                item_id, score = ids[i], cards[i].listening_score
+            else:
+                assert where.row is not None
+                status, item_id = IngestStatus.UNCHANGED, where.row.id
+                score = scores.get(item_id)
+            report.items.append(
+                IngestItem(
+                    id=item_id,
+                    source=source,
+                    external_id=external_id,
+                    status=status,
+                    listening_score=score,
+                )
+            )
+        return report
 
     @staticmethod
     def _lock(session: Session, conversation_ids: list[int]) -> None:
@@ -724,13 +527,10 @@ class Store:
             found = session.scalars(query).one()
         return found
 
-    def rescore(
-        self, *, analyzer: Analyzer | None = None, user_id: int | None = None
-    ) -> RescoreReport:
-        """Score again every conversation whose current scorecard came from another rubric or
-        other detector versions; each gets a new current scorecard (old ones are kept)."""
-        analyzer = analyzer or self.analyzer()
-        version = analysis_version(analyzer)
+    def stale_scorecards(self, version: AnalysisVersion) -> tuple[int, list[int]]:
+        """(conversations stored, ids of those whose current scorecard came from another
+        analysis version than `version`, or that have none), in id order: what a rescore
+        analyses again."""
         rubric, rubric_hash, detectors_hash = version
         with self._session() as session:
             checked = session.scalar(select(func.count()).select_from(ConversationRow)) or 0
@@ -753,46 +553,32 @@ class Store:
                     .order_by(ConversationRow.id)
                 )
             )
-        for start in range(0, len(stale), RESCORE_CHUNK):
-            ids = stale[start : start + RESCORE_CHUNK]
-            with self._session() as session:
-                rows = session.execute(
+        return checked, stale
+
+    def stored_bodies(self, ids: Sequence[int]) -> list[tuple[int, str]]:
+        """(id, JSON body) of these stored conversations, in id order (for a rescore)."""
+        with self._session() as session:
+            return [
+                (conversation_id, body)
+                for conversation_id, body in session.execute(
                     select(ConversationRow.id, ConversationRow.body)
-                    .where(ConversationRow.id.in_(ids))
+                    .where(ConversationRow.id.in_(list(ids)))
                     .order_by(ConversationRow.id)
-                ).all()
-                conversations = [Conversation.model_validate_json(body) for _, body in rows]
-                cards = overturning.rescored(
-                    session,
-                    analyzer,
-                    [conversation_id for conversation_id, _ in rows],
-                    conversations,
-                    self._score_cards(conversations, [body for _, body in rows], analyzer),
                 )
-                before = rollups.contributions(
-                    session, [conversation_id for conversation_id, _ in rows]
-                )
-                self._add_scorecards(
-                    session,
-                    [
-                        (conversation_id, card)
-                        for (conversation_id, _), card in zip(rows, cards, strict=True)
-                    ],
-                    version,
-                    replace=[conversation_id for conversation_id, _ in rows],
-                )
-                copy_current(session, [conversation_id for conversation_id, _ in rows])
-                rollups.roll(
-                    session,
-                    before,
-                    rollups.contributions(
-                        session, [conversation_id for conversation_id, _ in rows]
-                    ),
-                )
-        if stale:
-            with self._session() as session:
-                audit_log.write(session, user_id, "rescore", "conversation", None, f"{len(stale)}")
-        return RescoreReport(checked=checked, rescored=len(stale))
+            ]
+
+    def write_rescored(
+        self, cards: Sequence[tuple[int, CardRows]], version: AnalysisVersion
+    ) -> None:
+        """New current scorecards of stored conversations (by id), analysed by `version`, in
+        one transaction: the old ones are kept beside them, the copies where filters read
+        them and the rollups follow."""
+        ids = [conversation_id for conversation_id, _ in cards]
+        with self._session() as session:
+            before = rollups.contributions(session, ids)
+            self._add_scorecards(session, list(cards), version, replace=ids)
+            copy_current(session, ids)
+            rollups.roll(session, before, rollups.contributions(session, ids))
 
     # ------------------------------------------------------------------ conversations
 

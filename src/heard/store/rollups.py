@@ -14,7 +14,7 @@ from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session, aliased
 
 from heard.store import scorecards
-from heard.store.analysis import CardRows
+from heard.store.analysed import CardRows
 from heard.store.bulk import write_rows
 from heard.store.tables import (
     ConversationRow,

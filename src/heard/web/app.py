@@ -1,4 +1,5 @@
-"""The application factory: settings and store in, a FastAPI app out (nothing at import time)."""
+"""The application factory: settings, store and ingest service in, a FastAPI app out (nothing at
+import time)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from heard import __version__
+from heard.ingest import IngestService
 from heard.live.audio import AudioSettings
 from heard.live.hub import LiveHub
 from heard.live.limits import LiveLimits
@@ -120,7 +122,7 @@ class HeardApp(FastAPI):
         return SecurityHeaders(super().build_middleware_stack(), headers=self.security_headers)
 
 
-def prepare_to_serve(store: Store) -> None:
+def prepare_to_serve(ingest: IngestService) -> None:
     """Before serving: load the analyzer and its models (one small analysis and the sentence
     encoder: loaded on first use, it stalled every live session for ~300 ms) and every
     country's telephone-number rules (loaded per country on first use: the first live events
@@ -134,7 +136,7 @@ def prepare_to_serve(store: Store) -> None:
     from heard.redact import redact_text
     from heard.runtime import serving_gc
 
-    store.warm()
+    ingest.warm()
     sample = Conversation(
         id="warm-up",
         channel=Channel.CHAT,
@@ -143,7 +145,7 @@ def prepare_to_serve(store: Store) -> None:
             Turn(index=1, role=Role.AGENT, text="I'm sorry to hear that. Let me check it now."),
         ],
     )
-    store.analyzer().analyze(sample)
+    ingest.analyzer().analyze(sample)
     PhoneMetadata.load_all()
     redact_text("Call +44 20 7946 0958 or 415-555-0100; card 4111 1111 1111 1111; a@b.example")
     if embeddings.available():  # loaded by the first detector that compares meanings
@@ -151,13 +153,28 @@ def prepare_to_serve(store: Store) -> None:
     serving_gc()
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    ingest: IngestService | None = None,
+) -> FastAPI:
     """The team app. Without `store`, one is opened at `settings.database_url` (and closed when
-    the app shuts down); tests pass their own, which then redacts as `settings` say."""
+    the app shuts down) with an ingest service on as many workers as the settings say; tests
+    pass their own store, which then redacts as `settings` say, and get an ingest service on
+    this process (`settings.ingest_workers`, else 1) unless they pass `ingest` too."""
     settings = settings or Settings()
     owned = store is None
     store = store or Store.from_settings(settings)
-    store.redact, store.redact_names = settings.redact, settings.redact_names
+    store.redact = settings.redact
+    if ingest is None:
+        ingest = (
+            IngestService.from_settings(store, settings)
+            if owned
+            else IngestService(
+                store, workers=settings.ingest_workers or 1, redact_names=settings.redact_names
+            )
+        )
 
     @asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
@@ -165,6 +182,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app_.state.live.metrics.stop()
         app_.state.live.recognition.close()
         app_.state.sign_in.close()
+        ingest.close()
         if owned:
             store.close()
 
@@ -180,9 +198,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.ingest = ingest
     app.state.sign_in = SignInThrottle.from_settings(settings)
     app.state.live = LiveHub(
         store,
+        ingest,
         redact=settings.redact,
         policy=NudgePolicy.from_settings(settings),
         limits=LiveLimits.from_settings(settings),

@@ -1,4 +1,5 @@
-"""Route dependencies: the settings, the store and the caller, as `Annotated` types."""
+"""Route dependencies: the settings, the store, the ingest service and the caller, as
+`Annotated` types."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from heard.ingest import IngestService
 from heard.settings import Settings
 from heard.store import Scope, Store, UserRole
 from heard.web.auth import (
@@ -37,8 +39,13 @@ def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
+def get_ingest(request: Request) -> IngestService:
+    return request.app.state.ingest
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
+IngestDep = Annotated[IngestService, Depends(get_ingest)]
 
 
 def optional_principal(

@@ -1,6 +1,7 @@
 """Uploads that store conversations, and with a call read from a recording its audio: the
 redacted copy, with every redacted word's stretch of time silenced (heard.audio.redaction),
 kept beside the stored call (heard.store.recordings) for the conversation viewer's player.
+Conversations are stored through the ingest service (heard.ingest).
 The recording as uploaded is never kept; with redaction off (an admin's choice) no audio is
 kept at all, since no copy of it could be called redacted. One service for the upload page
 and `POST /api/v1/conversations/upload`."""
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 
 from heard.errors import InputError
 from heard.importers.base import ImportOptions, Source
+from heard.ingest import IngestService
 from heard.model import Conversation
 from heard.store import Store, StoreError, Viewer
 from heard.store import recordings as store_recordings
@@ -47,7 +49,7 @@ def part(conversations: list[Conversation], source: Source, format: str) -> Part
 
 
 def store_parts(
-    store: Store,
+    ingest: IngestService,
     parts: list[Part],
     *,
     redact: bool,
@@ -61,7 +63,7 @@ def store_parts(
     conversations = [c for p in parts for c in p.conversations]
     recorded = any(p.recording is not None for p in parts)
     if not recorded or not redact:
-        report = store.ingest(conversations, redact=redact, user_id=user_id, viewer=viewer)
+        report = ingest.ingest(conversations, redact=redact, user_id=user_id, viewer=viewer)
         notes = (
             ["the audio was not kept: with redaction off no copy of it can be redacted"]
             if recorded
@@ -69,8 +71,8 @@ def store_parts(
         )
         return Stored(report, notes=notes)
     # redacted first, so that the words the copy silences are the ones the store keeps
-    analysed = store.analyse(conversations, redact=True)
-    report = store.ingest(
+    analysed = ingest.analyse(conversations, redact=True)
+    report = ingest.ingest(
         [c for c, _ in analysed],
         analysed=[card for _, card in analysed],
         redact=True,
@@ -85,7 +87,7 @@ def store_parts(
             for (conversation, _), item in zip(
                 analysed[at : at + count], report.items[at : at + count], strict=True
             ):
-                _keep(store, stored, each.recording, conversation, item.id, user_id, options)
+                _keep(ingest.store, stored, each.recording, conversation, item.id, user_id, options)
         at += count
     return stored
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from heard.model.values import NUL_MESSAGE, SURROGATE_MESSAGE
 from heard.store import Viewer, coaching_notes
-from teamdata import conversation
+from teamdata import conversation, ingest
 from web.api.conftest import Api
 from web.api.test_api import body, snapshot
 
@@ -239,7 +239,7 @@ def test_a_note_on_a_conversation_without_turns(api: Api) -> None:
     ends before anyone spoke; a note on it is a note on the conversation, never a 500."""
     empty = conversation("live-empty", agent="ann", team="Blue", turns=[("agent", "x")])
     empty.turns = []
-    [item] = api.store.ingest([empty]).items
+    [item] = ingest(api.store, [empty]).items
     lead = api.headers("lead")
     whole = api.client.post(
         f"{V1}/conversations/{item.id}/notes", json={"text": "Call dropped?"}, headers=lead

@@ -23,7 +23,7 @@ from heard.store import (
 )
 from heard.store.records import Scope
 from heard.web.auth import survey_token
-from teamdata import PASSWORD, analyzer, conversation
+from teamdata import PASSWORD, analyzer, conversation, ingest
 from web.api.conftest import ROLES, USER_OF_ROLE, Api
 
 # Expected status per caller, in ROLES order:
@@ -173,7 +173,7 @@ def ann_conversation(api: Api) -> dict[str, Any]:
     """A new conversation of Ann's (Blue), so she can dispute its score once per caller."""
     count = len(api.store.list_conversations(api.world.viewer("admin"), limit=500).items)
     made = conversation(f"matrix-d{count}", agent="ann", agent_name="Ann", team="Blue")
-    report = api.store.ingest([made], analyzer=analyzer())
+    report = ingest(api.store, [made], analyzer=analyzer())
     return {"conversation_id": report.items[0].id}
 
 

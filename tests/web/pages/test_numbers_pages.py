@@ -18,7 +18,7 @@ from heard.web import charts
 from heard.web.pages import render_dashboard
 from heard.web.pages.routes import dashboard_view
 from heard.web.views import PageUser, TrendPoint
-from teamdata import MONDAY, analyzer, conversation, open_store
+from teamdata import MONDAY, analyzer, conversation, ingest, open_store
 from web.api.conftest import Api
 from web.chartsvg import plot_of, points, segments, slots
 from web.pages.test_page_routes import sign_in
@@ -62,7 +62,7 @@ def store(database_url: str) -> Iterator[Store]:
         + week_of("gap", 4, MIN, 0, team="Red")
         + week_of("gap", 5, 0, 1, team="Red")
     )
-    opened.ingest(convs, analyzer=analyzer())
+    ingest(opened, convs, analyzer=analyzer())
     yield opened
     opened.close()
 
@@ -198,7 +198,7 @@ def test_recognition_shows_the_last_complete_week_after_a_quiet_one(api: Api) ->
     ] + [
         conversation("now-0", agent="abe", agent_name="Abe", at=this_monday + timedelta(minutes=1))
     ]
-    api.store.ingest(convs, analyzer=analyzer())
+    ingest(api.store, convs, analyzer=analyzer())
     api.client.cookies.clear()
     sign_in(api.client, "bea@x.test")
     page = BeautifulSoup(api.client.get("/recognition").text, "html.parser")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from heard.store import Viewer, coaching_notes
 from heard.web.auth import survey_token
-from teamdata import conversation
+from teamdata import conversation, ingest
 from web.api.conftest import Api
 from web.pages.test_page_routes import csrf, sign_in, web
 
@@ -85,7 +85,7 @@ def test_dates_at_the_edges_are_refused_and_the_ends_of_the_range_work(web: Api)
 def test_a_conversation_without_turns_has_a_page(web: Api) -> None:
     empty = conversation("live-empty", agent="ann", team="Blue", turns=[("agent", "x")])
     empty.turns = []
-    [item] = web.store.ingest([empty]).items
+    [item] = ingest(web.store, [empty]).items
     sign_in(web.client, "bea@x.test")
     page = f"/conversations/{item.id}"
     assert web.client.get(page).status_code == 200

@@ -14,6 +14,7 @@ from heard.errors import InputError
 from heard.importers import importers
 from heard.importers.base import ImportOptions, Source
 from heard.importers.registry import read_source
+from heard.ingest import IngestService
 from heard.model import Conversation
 from heard.store import ConversationFilter, Store, UserRole, audit_log
 from heard.store.paging import MAX_CURSOR, Order
@@ -30,7 +31,7 @@ from heard.web.api.schemas import (
     SurveyLinkOut,
 )
 from heard.web.auth import Principal, survey_token
-from heard.web.deps import LeadReader, LeadWriter, Reader, SettingsDep, StoreDep
+from heard.web.deps import IngestDep, LeadReader, LeadWriter, Reader, SettingsDep, StoreDep
 from heard.web.errors import ApiError, error_body
 
 router = APIRouter(tags=["conversations"])
@@ -62,10 +63,10 @@ def _out(report: IngestReport, redacted: bool) -> IngestOut:
 
 
 async def _ingest(
-    store: Store, principal: Principal, conversations: list[Conversation], redact: bool
+    ingest: IngestService, principal: Principal, conversations: list[Conversation], redact: bool
 ) -> IngestOut:
     report = await run_in_threadpool(
-        store.ingest,
+        ingest.ingest,
         conversations,
         redact=redact,
         user_id=principal.user.id,
@@ -87,13 +88,13 @@ RedactQuery = Annotated[
 async def ingest_one(
     conversation: ConversationIn,
     principal: LeadWriter,
-    store: StoreDep,
+    ingest: IngestDep,
     settings: SettingsDep,
     redact: RedactQuery = None,
 ) -> IngestOut:
     """Store and score one conversation in heard's JSON format."""
     return await _ingest(
-        store, principal, [conversation], _redact(principal, redact, settings.redact)
+        ingest, principal, [conversation], _redact(principal, redact, settings.redact)
     )
 
 
@@ -101,13 +102,13 @@ async def ingest_one(
 async def ingest_batch(
     batch: BatchIn,
     principal: LeadWriter,
-    store: StoreDep,
+    ingest: IngestDep,
     settings: SettingsDep,
     redact: RedactQuery = None,
 ) -> IngestOut:
     """Store and score many conversations: all or nothing (one invalid item stores none)."""
     return await _ingest(
-        store, principal, batch.conversations, _redact(principal, redact, settings.redact)
+        ingest, principal, batch.conversations, _redact(principal, redact, settings.redact)
     )
 
 
@@ -119,7 +120,7 @@ async def ingest_batch(
 async def ingest_files(
     files: Annotated[list[UploadFile], File(description="one or more exports")],
     principal: LeadWriter,
-    store: StoreDep,
+    ingest: IngestDep,
     settings: SettingsDep,
     format: Annotated[str, Form(description="an importer name, or auto")] = "auto",
     redact: RedactQuery = None,
@@ -176,7 +177,7 @@ async def ingest_files(
         raise ApiError(422, "empty", "the files hold no conversations", field="files")
     stored = await run_in_threadpool(
         recordings.store_parts,
-        store,
+        ingest,
         parts,
         redact=chosen,
         user_id=principal.user.id,

@@ -18,7 +18,7 @@ from heard.store.disputes import Dispute, DisputeStatus, Target
 from heard.web.api.conversations import ERRORS
 from heard.web.api.filters import Id, IdQuery
 from heard.web.api.schemas import ErrorOut
-from heard.web.deps import Reader, StoreDep, Writer
+from heard.web.deps import IngestDep, Reader, StoreDep, Writer
 
 router = APIRouter(tags=["disputes"])
 CONFLICT = {**ERRORS, 409: {"model": ErrorOut, "description": "disputed or decided already"}}
@@ -75,18 +75,18 @@ def get_dispute(dispute_id: Id, principal: Reader, store: StoreDep) -> Dispute:
 
 
 @router.post("/disputes/{dispute_id}/accept", response_model=Dispute, responses=CONFLICT)
-def accept(dispute_id: Id, body: DecisionIn, principal: Writer, store: StoreDep) -> Dispute:
+def accept(dispute_id: Id, body: DecisionIn, principal: Writer, ingest: IngestDep) -> Dispute:
     """heard was wrong: the finding or score is marked overturned, and an overturned finding
     no longer counts: the conversation is scored again without it (a lead of the
     conversation's team, an admin)."""
-    return disputes.decide(store, principal.viewer, dispute_id, accept=True, reply=body.reply)
+    return ingest.decide_dispute(principal.viewer, dispute_id, accept=True, reply=body.reply)
 
 
 @router.post("/disputes/{dispute_id}/reject", response_model=Dispute, responses=CONFLICT)
-def reject(dispute_id: Id, body: DecisionIn, principal: Writer, store: StoreDep) -> Dispute:
+def reject(dispute_id: Id, body: DecisionIn, principal: Writer, ingest: IngestDep) -> Dispute:
     """heard stands (upheld), with a reply the agent reads (a lead of the conversation's team,
     an admin)."""
-    return disputes.decide(store, principal.viewer, dispute_id, accept=False, reply=body.reply)
+    return ingest.decide_dispute(principal.viewer, dispute_id, accept=False, reply=body.reply)
 
 
 @router.get(

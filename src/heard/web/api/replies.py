@@ -16,7 +16,7 @@ from heard.importers.registry import read_source
 from heard.model import Conversation
 from heard.model.values import Text
 from heard.web.api.conversations import ERRORS
-from heard.web.deps import PanelReader, StoreDep
+from heard.web.deps import IngestDep, PanelReader
 from heard.web.errors import ApiError
 
 router = APIRouter(tags=["replies"])
@@ -50,7 +50,7 @@ class ReplyCheckIn(BaseModel):
 
 
 @router.post("/replies/check", response_model=ReplyCheck, responses=ERRORS)
-def check(body: ReplyCheckIn, principal: PanelReader, store: StoreDep) -> ReplyCheck:
+def check(body: ReplyCheckIn, principal: PanelReader, ingest: IngestDep) -> ReplyCheck:
     """Check an agent's draft chat or email reply before it is sent: concerns it leaves
     unanswered (named), a missing acknowledgement for an upset customer, jargon, template-like
     text, no next step, and the draft's other negative findings (dismissive, blame,
@@ -60,7 +60,7 @@ def check(body: ReplyCheckIn, principal: PanelReader, store: StoreDep) -> ReplyC
     if not body.draft.strip():
         raise ApiError(422, "empty", "the draft is empty", field="draft")
     conversation = body.conversation or _read(body)
-    return check_reply(conversation, body.draft, analyzer=store.analyzer())
+    return check_reply(conversation, body.draft, analyzer=ingest.analyzer())  # the app's analyzer
 
 
 def _read(body: ReplyCheckIn) -> Conversation:

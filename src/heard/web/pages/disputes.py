@@ -18,7 +18,7 @@ from heard.store.errors import Conflict, Invalid, NotFound, StoreError
 from heard.store.records import NoteStatus
 from heard.web import dispute_views as dv
 from heard.web import views
-from heard.web.deps import SettingsDep, StoreDep
+from heard.web.deps import IngestDep, SettingsDep, StoreDep
 from heard.web.pages.routes import (
     CsrfChecked,
     PageId,
@@ -112,6 +112,7 @@ async def _decide(
     dispute_id: int,
     user: Signed,
     store: StoreDep,
+    ingest: IngestDep,
     settings: SettingsDep,
     *,
     accept: bool,
@@ -120,7 +121,7 @@ async def _decide(
 ) -> Response:
     try:
         done = await run_in_threadpool(
-            disputes.decide, store, user.viewer, dispute_id, accept=accept, reply=reply or None
+            ingest.decide_dispute, user.viewer, dispute_id, accept=accept, reply=reply or None
         )
     except Invalid as exc:
         if exc.field != "reply":
@@ -152,6 +153,7 @@ async def accept(
     dispute_id: PageId,
     user: User,
     store: StoreDep,
+    ingest: IngestDep,
     settings: SettingsDep,
     _: CsrfChecked,
     reply: FormText = "",
@@ -160,7 +162,7 @@ async def accept(
     """Accept: heard was wrong; the finding or score is marked overturned, and a finding no
     longer counts in the score (a reply optional)."""
     return await _decide(
-        request, dispute_id, user, store, settings, accept=True, reply=reply, back=back
+        request, dispute_id, user, store, ingest, settings, accept=True, reply=reply, back=back
     )
 
 
@@ -170,6 +172,7 @@ async def reject(
     dispute_id: PageId,
     user: User,
     store: StoreDep,
+    ingest: IngestDep,
     settings: SettingsDep,
     _: CsrfChecked,
     reply: FormText = "",
@@ -177,7 +180,7 @@ async def reject(
 ) -> Response:
     """Reject: heard stands (upheld); the reply, which the agent reads, is needed."""
     return await _decide(
-        request, dispute_id, user, store, settings, accept=False, reply=reply, back=back
+        request, dispute_id, user, store, ingest, settings, accept=False, reply=reply, back=back
     )
 
 

@@ -18,6 +18,7 @@ from heard.errors import InputError
 from heard.importers import importers
 from heard.importers.base import ImportOptions, Source
 from heard.importers.registry import read_source
+from heard.ingest import IngestService
 from heard.model import Channel, Polarity
 from heard.model.values import FIRST_DAY, LAST_DAY, Text, check_day
 from heard.settings import Settings
@@ -36,7 +37,7 @@ from heard.store import records as store_records
 from heard.store.errors import Conflict, Invalid, NotFound, StoreError
 from heard.store.records import IngestStatus, NoteStatus
 from heard.web import auth, dispute_views, recordings, views
-from heard.web.deps import SettingsDep, StoreDep
+from heard.web.deps import IngestDep, SettingsDep, StoreDep
 from heard.web.errors import ApiError
 from heard.web.pages import trends
 from heard.web.pages.rendering import Pages, default_pages
@@ -759,7 +760,7 @@ def upload_form(request: Request, user: Lead, settings: SettingsDep) -> HTMLResp
 
 
 async def import_one(
-    store: Store, settings: Settings, user: Signed, upload: UploadFile, format: str
+    ingest: IngestService, settings: Settings, user: Signed, upload: UploadFile, format: str
 ) -> views.UploadResult:
     """One uploaded file read and stored on its own: a file that fails changes nothing."""
     name = upload.filename or "upload"
@@ -782,7 +783,7 @@ async def import_one(
     try:
         stored = await run_in_threadpool(
             recordings.store_parts,
-            store,
+            ingest,
             [recordings.part(found, Source(name, data), fmt)],
             redact=settings.redact,
             user_id=user.user.id,
@@ -810,7 +811,7 @@ async def import_one(
 async def upload(
     request: Request,
     user: Lead,
-    store: StoreDep,
+    ingest: IngestDep,
     settings: SettingsDep,
     _: CsrfChecked,
     files: list[UploadFile],
@@ -823,7 +824,7 @@ async def upload(
             f"unknown format {format!r}; use auto or one of: {', '.join(sorted(importers()))}",
             field="format",
         )
-    results = [await import_one(store, settings, user, f, format) for f in files]
+    results = [await import_one(ingest, settings, user, f, format) for f in files]
     view = upload_view(settings, results)
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(view.model_dump(mode="json"))

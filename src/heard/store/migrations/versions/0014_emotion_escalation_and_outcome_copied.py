@@ -71,7 +71,7 @@ def upgrade() -> None:
 
 def summary(body: str) -> dict[str, Any]:
     """A scorecard body's strongest customer emotion, escalation and felt-heard probability,
-    as heard.store.analysis.card_rows makes them at this revision (a copy: a migration keeps
+    as heard.ingest.cards.card_rows makes them at this revision (a copy: a migration keeps
     the meaning it wrote)."""
     card = orjson.loads(body)
     emotions = [

@@ -1,10 +1,10 @@
-"""Analysis for the store: scorecards as the rows they are stored in, on one process or a pool.
+"""The ingest's analysis pool: redaction and analysis of a large batch on several processes.
 
 The pool (`AnalysisPool`) analyses a batch on several processes: the batch's near-duplicate
 replies are found first in this process (`Analyzer.template_hints`), then each worker analyses a
 part of the batch with the hints for its part, so the scorecards are the ones analysing the whole
 batch in one process gives. Conversations travel as JSON, scorecards come back as row values;
-each worker builds its Analyzer once (same rubric, same detectors as the store's).
+each worker builds its Analyzer once (same rubric, same detectors as the ingest's).
 """
 
 from __future__ import annotations
@@ -13,67 +13,27 @@ import multiprocessing
 import os
 import secrets
 import time
-from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-
-import orjson
 
 from heard.analysis import Analyzer
 from heard.analysis.analyzer import TemplateHint
 from heard.analysis.rubric import Rubric
 from heard.engines.workers import forget, record, records_dir, sweep, watch_parent
-from heard.model import Conversation, Scorecard, strongest_emotion
+from heard.ingest.cards import card_rows
+from heard.model import Conversation
 from heard.runtime import tune_gc
+from heard.store.analysed import CardRows
 
-ESCALATION = "escalation_cue"
-"""The behaviour of a customer escalation cue: a scorecard with one is escalated."""
 PARALLEL_MIN = 32
-"""Fewer conversations than this to analyse are analysed in the store's own process: shipping
+"""Fewer conversations than this to analyse are analysed in the ingest's own process: shipping
 them to workers costs more than it saves."""
 
 
-@dataclass(frozen=True)
-class CardRows:
-    """One scorecard as the store keeps it: the scorecard row, its components and verdicts."""
-
-    listening_score: float | None
-    body: str
-    detectors: str
-    components: list[tuple[str, float | None]]
-    verdicts: list[tuple[str, str, str, int]]
-    """(behaviour, component, verdict, findings of the behaviour)."""
-    emotion: str | None = None
-    """The customer's strongest emotion (`heard.model.strongest_emotion`)."""
-    escalated: bool = False
-    """Whether a customer escalation cue was found."""
-    felt_heard: float | None = None
-    """The outcome model's felt-heard probability (None: no outcome model)."""
-
-
-def card_rows(scorecard: Scorecard) -> CardRows:
-    counts: dict[str, int] = defaultdict(int)
-    for finding in scorecard.findings:
-        counts[finding.behaviour] += 1
-    return CardRows(
-        listening_score=scorecard.listening_score,
-        body=scorecard.model_dump_json(exclude_defaults=True),
-        detectors=orjson.dumps(scorecard.detectors, option=orjson.OPT_SORT_KEYS).decode(),
-        components=[(c.component, c.score) for c in scorecard.components],
-        verdicts=[
-            (item.behaviour, item.component, item.verdict.value, counts.get(item.behaviour, 0))
-            for item in scorecard.checklist
-        ],
-        emotion=strongest_emotion(scorecard.emotions),
-        escalated=counts.get(ESCALATION, 0) > 0,
-        felt_heard=scorecard.outcome.felt_heard if scorecard.outcome else None,
-    )
-
-
 def default_workers() -> int:
-    """Processes for ingest analysis when the setting names none: every CPU core."""
+    """Processes for ingest analysis when `HEARD_INGEST_WORKERS` names none: every core."""
     return os.cpu_count() or 1
 
 

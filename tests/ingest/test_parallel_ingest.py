@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from heard.demo.team import iter_conversations
+from heard.ingest import PARALLEL_MIN, IngestService
+from heard.ingest.pool import AnalysisPool
 from heard.store import Store
-from heard.store.analysis import PARALLEL_MIN
 from heard.store.tables import ComponentScoreRow, ConversationRow, ScorecardRow, VerdictRow
 from teamdata import analyzer
 
@@ -65,12 +66,13 @@ def _stored(store: Store) -> dict[str, tuple]:
 
 def test_parallel_and_serial_ingest_store_identical_scorecards(database_url: str, tmp_path) -> None:
     conversations = list(iter_conversations(PARALLEL_MIN + 16, seed=3, weeks=1))
-    serial = Store.open(f"sqlite:///{tmp_path / 'serial.db'}", analyzer=analyzer())
-    parallel = Store.open(database_url, analyzer=analyzer(), workers=2)
+    serial = Store.open(f"sqlite:///{tmp_path / 'serial.db'}")
+    parallel = Store.open(database_url)
+    pooled = IngestService(parallel, analyzer=analyzer(), workers=2)
     try:
-        serial_report = serial.ingest(conversations)
-        parallel_report = parallel.ingest(conversations)
-        assert parallel._pool is not None  # the pool did the analysis
+        serial_report = IngestService(serial, analyzer=analyzer()).ingest(conversations)
+        parallel_report = pooled.ingest(conversations)
+        assert pooled._pool is not None  # the pool did the analysis
         assert [i.status for i in parallel_report.items] == [i.status for i in serial_report.items]
         assert [i.listening_score for i in parallel_report.items] == [
             i.listening_score for i in serial_report.items
@@ -80,10 +82,11 @@ def test_parallel_and_serial_ingest_store_identical_scorecards(database_url: str
         assert any("template_reply" in card[2] for card in expected.values())
         assert _stored(parallel) == expected
         # idempotent on the pool too: nothing changed, nothing analysed or stored again
-        again = parallel.ingest(conversations)
+        again = pooled.ingest(conversations)
         assert {i.status.value for i in again.items} == {"unchanged"}
         assert _stored(parallel) == expected
     finally:
+        pooled.close()
         serial.close()
         parallel.close()
 
@@ -95,12 +98,11 @@ def test_a_part_that_fails_after_others_were_written_stores_nothing(
     when a later part fails the whole ingest is rolled back (SQLite analyses all first)."""
     from concurrent.futures import Future
 
-    from heard.store.analysis import AnalysisPool
-
     first = list(iter_conversations(PARALLEL_MIN, seed=4, weeks=1))
-    store = Store.open(database_url, analyzer=analyzer(), workers=2)
+    store = Store.open(database_url)
+    pooled = IngestService(store, analyzer=analyzer(), workers=2)
     try:
-        store.ingest(first)
+        pooled.ingest(first)
         before = _stored(store)
         submit = AnalysisPool.submit
         resolved: list[int] = []
@@ -116,7 +118,7 @@ def test_a_part_that_fails_after_others_were_written_stores_nothing(
         monkeypatch.setattr(AnalysisPool, "submit", failing)
         later = list(iter_conversations(PARALLEL_MIN + 8, seed=5, weeks=1))
         try:
-            store.ingest(later)
+            pooled.ingest(later)
         except RuntimeError as error:
             assert "worker lost" in str(error)
         else:
@@ -124,6 +126,7 @@ def test_a_part_that_fails_after_others_were_written_stores_nothing(
         assert resolved and resolved[0] == (2 if store.dialect == "sqlite" else 8)
         assert _stored(store) == before
     finally:
+        pooled.close()
         store.close()
 
 
@@ -131,20 +134,21 @@ def test_two_ingests_at_once_store_what_one_after_the_other_stores(
     database_url: str, tmp_path
 ) -> None:
     """Two clients posting batches at once (as `heard bench store --clients 2` does) share the
-    store's pool and its one database: both succeed, with the scorecards ingesting the same
+    service's pool and its one database: both succeed, with the scorecards ingesting the same
     batches one after the other stores (on SQLite the second write waits for the first)."""
     from concurrent.futures import ThreadPoolExecutor
 
     batches = [list(iter_conversations(PARALLEL_MIN + 8, seed=seed, weeks=1)) for seed in (6, 7)]
-    serial = Store.open(f"sqlite:///{tmp_path / 'serial.db'}", analyzer=analyzer())
-    together = Store.open(database_url, analyzer=analyzer(), workers=2)
+    serial = Store.open(f"sqlite:///{tmp_path / 'serial.db'}")
+    together = Store.open(database_url)
+    pooled = IngestService(together, analyzer=analyzer(), workers=2)
     try:
         for batch in batches:
-            serial.ingest(batch)
-        together.warm()
+            IngestService(serial, analyzer=analyzer()).ingest(batch)
+        pooled.warm()
         with ThreadPoolExecutor(max_workers=2) as clients:
-            reports = list(clients.map(together.ingest, batches))
-        assert together._pool is not None
+            reports = list(clients.map(pooled.ingest, batches))
+        assert pooled._pool is not None
         for report, batch in zip(reports, batches, strict=True):
             assert [i.status.value for i in report.items] == ["created"] * len(batch)
         expected = _stored(serial)
@@ -152,5 +156,6 @@ def test_two_ingests_at_once_store_what_one_after_the_other_stores(
         assert _stored(together) == expected
         assert together.counts()["conversations"] == len(expected)
     finally:
+        pooled.close()
         serial.close()
         together.close()
