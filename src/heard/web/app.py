@@ -28,12 +28,17 @@ from heard.web.assets import mount_static
 from heard.web.headers import SecurityHeaders, security_headers
 from heard.web.pages import admin as admin_pages
 from heard.web.pages import agents as agent_pages
+from heard.web.pages import conversation as conversation_pages
+from heard.web.pages import dashboard as dashboard_pages
 from heard.web.pages import disputes as dispute_pages
 from heard.web.pages import listing as list_pages
 from heard.web.pages import live as live_pages
 from heard.web.pages import passwords as password_pages
 from heard.web.pages import reviews as review_pages
-from heard.web.pages import routes as page_routes
+from heard.web.pages import session as page_session
+from heard.web.pages import sign_in as sign_in_pages
+from heard.web.pages import survey as survey_pages
+from heard.web.pages import upload as upload_pages
 from heard.web.sockets import SocketGuard
 from heard.web.throttle import SignInThrottle
 
@@ -210,14 +215,15 @@ def create_app(
         audio=AudioSettings.from_settings(settings),
     )
     app.state.live_sockets = SocketGuard(store, app.state.live)
-    errors.install(app, page_error=page_routes.error_page)
-    page_routes.install(app)
+    errors.install(app, page_error=page_session.error_page)
+    page_session.install(app)
     app.include_router(api_router)
     app.include_router(list_pages.router)
     app.include_router(review_pages.router)
     app.include_router(dispute_pages.router)
     app.include_router(agent_pages.router)
-    app.include_router(page_routes.router)
+    for module in (sign_in_pages, dashboard_pages, conversation_pages, upload_pages, survey_pages):
+        app.include_router(module.router)
     app.include_router(live_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(password_pages.router)

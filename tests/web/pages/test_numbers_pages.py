@@ -16,7 +16,7 @@ from heard import numbers
 from heard.store import Store, Viewer, dashboards
 from heard.web import charts
 from heard.web.pages import render_dashboard
-from heard.web.pages.routes import dashboard_view
+from heard.web.pages.dashboard import dashboard_view
 from heard.web.views import PageUser, TrendPoint
 from teamdata import MONDAY, analyzer, conversation, ingest, open_store
 from web.api.conftest import Api

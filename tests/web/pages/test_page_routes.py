@@ -249,7 +249,7 @@ def test_moments_shown_vary_by_behaviour_first() -> None:
     from datetime import UTC, datetime
 
     from heard.store.records import Moment
-    from heard.web.pages.routes import varied
+    from heard.web.pages.dashboard import varied
 
     def moment(n: int, behaviour: str) -> Moment:
         return Moment(

@@ -21,13 +21,13 @@ from heard.store.records import TokenRecord, UserRecord
 from heard.web import views
 from heard.web.deps import SettingsDep, StoreDep
 from heard.web.errors import ApiError
-from heard.web.pages.routes import (
+from heard.web.pages.session import (
     Blank,
     CsrfChecked,
     PageId,
     Signed,
-    _optional_date,
     html,
+    optional_date,
     pages,
     see_other,
     signed_in,
@@ -494,8 +494,8 @@ def audit(
 ) -> Response:
     """Who did what, newest first, 50 a page; filters by user, action and dates (the 'to'
     day included)."""
-    first = _optional_date(date_from, "date_from")
-    last = _optional_date(date_to, "date_to")
+    first = optional_date(date_from, "date_from")
+    last = optional_date(date_to, "date_to")
     if first and last and last < first:
         raise Invalid("The 'to' date is before the 'from' date.", field="date_to")
     filters = views.AuditFilters(

@@ -13,18 +13,9 @@ from heard.store.records import ConversationFilter
 from heard.web import dispute_views, views
 from heard.web.deps import StoreDep
 from heard.web.pages import trends
-from heard.web.pages.routes import (
-    MOMENTS_SHOWN,
-    Agent,
-    PageId,
-    Signed,
-    User,
-    agent_names,
-    html,
-    note_view,
-    pages,
-    varied,
-)
+from heard.web.pages.conversation import agent_names, note_view
+from heard.web.pages.dashboard import MOMENTS_SHOWN, varied
+from heard.web.pages.session import Agent, PageId, Signed, User, html, pages
 
 router = APIRouter(include_in_schema=False)
 

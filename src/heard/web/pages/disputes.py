@@ -19,18 +19,8 @@ from heard.store.records import NoteStatus
 from heard.web import dispute_views as dv
 from heard.web import views
 from heard.web.deps import IngestDep, SettingsDep, StoreDep
-from heard.web.pages.routes import (
-    CsrfChecked,
-    PageId,
-    Signed,
-    User,
-    agent_names,
-    conversation_page,
-    html,
-    note_view,
-    pages,
-    see_other,
-)
+from heard.web.pages.conversation import agent_names, conversation_page, note_view
+from heard.web.pages.session import CsrfChecked, PageId, Signed, User, html, pages, see_other
 
 router = APIRouter(include_in_schema=False)
 

@@ -31,16 +31,16 @@ from heard.store.records import AgentRecord, EmotionChoice, OutcomeBand, SurveyC
 from heard.store.search import MAX_SEARCH, search_words
 from heard.web import views
 from heard.web.deps import StoreDep
-from heard.web.pages.routes import (
+from heard.web.pages.session import (
     CsrfChecked,
     PageId,
     Signed,
     User,
-    _start_of,
     back,
     html,
     pages,
     see_other,
+    start_of,
 )
 from heard.web.review_views import AssignForm, assign_form
 
@@ -176,8 +176,8 @@ def check(
         team_id=read.get("team"),
         agent_id=read.get("agent"),
         channel=read.get("channel"),
-        start=_start_of(read.get("date_from")),
-        end=_start_of(read["date_to"] + timedelta(days=1)) if "date_to" in read else None,
+        start=start_of(read.get("date_from")),
+        end=start_of(read["date_to"] + timedelta(days=1)) if "date_to" in read else None,
         min_score=read.get("min_score"),
         max_score=read.get("max_score"),
         done=[read["done"]] if "done" in read else [],

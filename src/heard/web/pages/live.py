@@ -23,7 +23,7 @@ from heard.web import auth, views
 from heard.web.deps import SettingsDep, StoreDep
 from heard.web.errors import ApiError
 from heard.web.headers import content_security_policy
-from heard.web.pages.routes import (
+from heard.web.pages.session import (
     CsrfChecked,
     Lead,
     Signed,

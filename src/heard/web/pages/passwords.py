@@ -18,7 +18,8 @@ from heard.store.errors import Invalid, NotFound
 from heard.web import auth, views
 from heard.web.deps import StoreDep
 from heard.web.errors import ApiError
-from heard.web.pages.routes import CsrfChecked, User, csrf_token, html, pages, refusal
+from heard.web.pages.session import CsrfChecked, User, csrf_token, html, pages
+from heard.web.pages.sign_in import refusal
 from heard.web.throttle import SignInRefused, SignInThrottle, client_address
 
 router = APIRouter(include_in_schema=False)

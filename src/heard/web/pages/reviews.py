@@ -18,17 +18,9 @@ from heard.store.errors import Conflict, Invalid, NotFound, StoreError
 from heard.store.reviews import Answers, ReviewStatus
 from heard.web import review_views as rv
 from heard.web.deps import SettingsDep, StoreDep
+from heard.web.pages.conversation import conversation_page
 from heard.web.pages.listing import behaviours_of, chosen_filters, filter_of, render_list
-from heard.web.pages.routes import (
-    CsrfChecked,
-    PageId,
-    Signed,
-    User,
-    conversation_page,
-    html,
-    pages,
-    see_other,
-)
+from heard.web.pages.session import CsrfChecked, PageId, Signed, User, html, pages, see_other
 
 router = APIRouter(include_in_schema=False)
 
