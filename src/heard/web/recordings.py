@@ -11,8 +11,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from fastapi import UploadFile
+from fastapi.concurrency import run_in_threadpool
+
 from heard.errors import InputError
 from heard.importers.base import ImportOptions, Source
+from heard.importers.registry import read_source
 from heard.ingest import IngestService
 from heard.model import Conversation
 from heard.store import Store, StoreError, Viewer
@@ -42,6 +46,25 @@ class Stored:
     report: IngestReport
     recordings: list[RecordingInfo] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+async def read_upload(
+    upload: UploadFile, *, format: str, options: ImportOptions
+) -> tuple[str, list[Conversation], Source]:
+    """(format, conversations, source) of one uploaded file, read off the event loop: the
+    one reading the upload page and the API share. A file over `options.max_bytes` or one its
+    importer refuses is an InputError naming the file (and the line where it has one)."""
+    name = upload.filename or "upload"
+    data = await upload.read()
+    if len(data) > options.max_bytes:
+        raise InputError(
+            f"file is {len(data):,} bytes, over the limit of {options.max_bytes:,}",
+            where=Source(name, b"").where(),
+            code="too_large",
+        )
+    source = Source(name, data)
+    fmt, found = await run_in_threadpool(read_source, source, format=format, options=options)
+    return fmt, found, source
 
 
 def part(conversations: list[Conversation], source: Source, format: str) -> Part:

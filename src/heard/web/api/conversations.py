@@ -12,8 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from heard.errors import InputError
 from heard.importers import importers
-from heard.importers.base import ImportOptions, Source
-from heard.importers.registry import read_source
+from heard.importers.base import ImportOptions
 from heard.ingest import IngestService
 from heard.model import Conversation
 from heard.store import ConversationFilter, Store, UserRole, audit_log
@@ -141,18 +140,11 @@ async def ingest_files(
     failed: list[FileError] = []
     for upload in files:
         name = upload.filename or "upload"
-        data = await upload.read()
         try:
-            if len(data) > settings.max_upload_bytes:
-                raise InputError(
-                    f"file is {len(data):,} bytes, over the limit of {settings.max_upload_bytes:,}",
-                    where=Source(name, b"").where(),
-                    code="too_large",
-                )
-            fmt, found = await run_in_threadpool(
-                read_source, Source(name, data), format=format, options=options
+            fmt, found, source = await recordings.read_upload(
+                upload, format=format, options=options
             )
-            parts.append(recordings.part(found, Source(name, data), fmt))
+            parts.append(recordings.part(found, source, fmt))
         except InputError as exc:
             failed.append(
                 FileError(

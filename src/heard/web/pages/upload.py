@@ -12,8 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from heard.errors import InputError
 from heard.importers import importers
-from heard.importers.base import ImportOptions, Source
-from heard.importers.registry import read_source
+from heard.importers.base import ImportOptions
 from heard.ingest import IngestService
 from heard.settings import Settings
 from heard.store.errors import Invalid, StoreError
@@ -46,18 +45,9 @@ async def import_one(
 ) -> views.UploadResult:
     """One uploaded file read and stored on its own: a file that fails changes nothing."""
     name = upload.filename or "upload"
-    data = await upload.read()
     options = ImportOptions(max_bytes=settings.max_upload_bytes)
     try:
-        if len(data) > settings.max_upload_bytes:
-            raise InputError(
-                f"file is {len(data):,} bytes, over the limit of {settings.max_upload_bytes:,}",
-                where=Source(name, b"").where(),
-                code="too_large",
-            )
-        fmt, found = await run_in_threadpool(
-            read_source, Source(name, data), format=format, options=options
-        )
+        fmt, found, source = await recordings.read_upload(upload, format=format, options=options)
     except InputError as exc:
         return views.UploadResult(file=name, ok=False, error=str(exc))
     if not found:
@@ -66,7 +56,7 @@ async def import_one(
         stored = await run_in_threadpool(
             recordings.store_parts,
             ingest,
-            [recordings.part(found, Source(name, data), fmt)],
+            [recordings.part(found, source, fmt)],
             redact=settings.redact,
             user_id=user.user.id,
             viewer=user.viewer,
