@@ -132,14 +132,16 @@ def _detail(text: str, run: list[tuple[int, int]]) -> str:
     return text[start : run[-1][1]].strip(".,;:!?")
 
 
-def _apostrophe_lost(detail: str, text: str) -> bool:
-    """Whether `detail` is a name's possessive typed without its apostrophe ("Jennys wedding"):
-    written back, the customer's typo reads as the agent's (judged ungrammatical, sample t)."""
+def _apostrophe_lost(detail: str, texts: list[str]) -> bool:
+    """Whether `detail` is a name's possessive typed without its apostrophe ("Jennys wedding")
+    in one of `texts`: written back, the customer's typo reads as the agent's (judged
+    ungrammatical, sample t)."""
     if " " in detail or not detail.endswith("s") or detail.endswith("ss"):
         return False
     if not misspelt(detail.lower()):
         return False  # "Mondays", "Hopkins"? a word the dictionary knows
-    return re.search(rf"\b{re.escape(detail)}\s+[a-z]", text) is not None
+    possessive = re.compile(rf"\b{re.escape(detail)}\s+[a-z]")
+    return any(possessive.search(text) for text in texts)
 
 
 def unused_details(ctx: Context) -> dict[int, list[str]]:
@@ -194,7 +196,7 @@ def unused_details(ctx: Context) -> dict[int, list[str]]:
                 if d
                 and not _LONG_NUMBER.search(d)
                 and not _BARE_NUMBER.fullmatch(d)
-                and not any(_apostrophe_lost(d, ctx.turns[i].text) for i in waiting)
+                and not _apostrophe_lost(d, [ctx.turns[i].text for i in waiting])
             )
         )
         if unique:

@@ -40,8 +40,6 @@ class Judged:
     """A second judge's rates, when the sample has one."""
     agreement: dict[str, tuple[float, float | None]] = field(default_factory=dict)
     """Per question: the share of tips both judges answered alike, and Cohen's kappa."""
-    chats: frozenset[str] = frozenset()
-    """The conversations the sample showed its judges (transcripts.jsonl)."""
     verdicts: dict[int, tuple[str, dict]] = field(default_factory=dict, repr=False)
     """Tip id → (its conversation, the first judge's verdict)."""
     seen_before: int = 0
@@ -127,13 +125,6 @@ def read(folder: Path) -> Judged | None:
     meta_path = folder / "meta.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
     judged = Judged(folder.name, n, rates, by_behaviour, meta, failures[:5])
-    transcripts = folder / "transcripts.jsonl"
-    if transcripts.is_file():
-        judged.chats = frozenset(
-            str(json.loads(line)["conversation"])
-            for line in transcripts.read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        )
     judged.verdicts = {i: (str(tips[i].get("conversation")), v) for i, v in verdicts.items()}
     second_path = folder / SECOND
     if second_path.is_file():
