@@ -1,4 +1,9 @@
-"""`heard bench …`: speed and memory figures, printed and optionally written to the docs."""
+"""`heard bench …`: speed and memory figures, printed and optionally written to the docs.
+
+This module holds the `heard bench` app, what its commands share (finding the data, showing
+the figures, recording them in docs/performance.md) and `bench import` and `bench analyze`;
+`bench store` is `heard.cli.bench_store`'s, `bench live` and `bench audio` are
+`heard.cli.bench_live`'s, and the security figures are `heard.cli.securing`'s."""
 
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ app = typer.Typer(
 DOCS = Path("docs/performance.md")
 WriteDocsOpt = Annotated[bool, typer.Option("--write-docs", help=f"Record the figures in {DOCS}.")]
 CORES = os.cpu_count() or 1
-"""The default of every `--workers`: one process per core."""
+"""The default `--workers` of the analysis and store benchmarks: one process per core."""
 
 
 def shared_data_dir() -> Path | None:
