@@ -3,8 +3,9 @@ top level, inside functions, under TYPE_CHECKING, relative, and `files()`/`impor
 of a literal "heard.…" name).
 
 tests/test_architecture.py fails on any import that points up the layers or closes a cycle
-between packages; ``PYTHONPATH=src python tests/architecture.py`` rewrites the generated part
-of docs/architecture.md (the test checks it is current).
+between packages, and on a module or function too long to read (`oversized`);
+``PYTHONPATH=src python tests/architecture.py`` rewrites the generated part of
+docs/architecture.md (the test checks it is current).
 """
 
 from __future__ import annotations
@@ -211,6 +212,43 @@ def apart(found: list[Import]) -> list[str]:
         for rule in APART.get(imp.source, ())
         if _forbidden(imp.name, rule)
     ]
+
+
+MODULE_LINES = 800
+"""A module under src/ must stay under this many lines: split it by topic before."""
+FUNCTION_LINES = 100
+"""No function (nested ones too) may be longer than this, from `def` to its last line."""
+LONG_ALLOWED = ("store/migrations",)
+"""Folders under heard/ whose functions may be long: Alembic migrations are written once and
+read as a whole."""
+
+
+def oversized(source: Path = SOURCE) -> list[str]:
+    """One line per module of `source` (a heard/ folder) with `MODULE_LINES` lines or more,
+    and per function longer than `FUNCTION_LINES` lines outside `LONG_ALLOWED`, naming the
+    file, the function and its length."""
+    problems: list[str] = []
+    for path in sorted(source.rglob("*.py")):
+        file = path.relative_to(source.parent.parent).as_posix()
+        text = path.read_text("utf-8")
+        lines = len(text.splitlines())
+        if lines >= MODULE_LINES:
+            problems.append(
+                f"{file} has {lines} lines (a module must stay under {MODULE_LINES}): "
+                "move a coherent part into a module of its own"
+            )
+        inside = path.relative_to(source).as_posix()
+        if any(inside.startswith(folder + "/") for folder in LONG_ALLOWED):
+            continue
+        for node in ast.walk(ast.parse(text, str(path))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > FUNCTION_LINES:
+                    problems.append(
+                        f"{file}:{node.lineno} function {node.name} has {length} lines "
+                        f"(at most {FUNCTION_LINES}): split it into named helpers"
+                    )
+    return problems
 
 
 def _components(graph: dict[str, set[str]]) -> list[set[str]]:

@@ -1,6 +1,7 @@
 """Imports point one way: no heard package imports a higher layer's (tests/architecture.py
 declares the layers) or closes a cycle between packages, counting imports inside functions
-and under TYPE_CHECKING; docs/architecture.md shows the layers and imports as they are."""
+and under TYPE_CHECKING; docs/architecture.md shows the layers and imports as they are. No
+module under src/ reaches 800 lines and no function outside the migrations is over 100."""
 
 from __future__ import annotations
 
@@ -9,7 +10,16 @@ from pathlib import Path
 import pytest
 
 import architecture
-from architecture import LAYERS, SOURCE, apart, cycles, generated, imports, upward
+from architecture import (
+    LAYERS,
+    SOURCE,
+    apart,
+    cycles,
+    generated,
+    imports,
+    oversized,
+    upward,
+)
 
 
 def test_no_import_points_up_the_layers() -> None:
@@ -24,6 +34,11 @@ def test_the_store_imports_no_analyzer_engine_or_ingest() -> None:
 
 def test_no_packages_import_each_other_in_a_cycle() -> None:
     problems = cycles(imports())
+    assert not problems, "\n".join(problems)
+
+
+def test_no_module_reaches_800_lines_and_no_function_is_over_100() -> None:
+    problems = oversized()
     assert not problems, "\n".join(problems)
 
 
@@ -159,3 +174,32 @@ def test_the_store_may_not_import_the_analyzer_engines_or_ingest(
     if forbidden:
         assert problems[0].startswith("src/heard/store/repository.py:")
         assert "heard.store may not import" in problems[0]
+
+
+def _function(name: str, body_lines: int, indent: str = "") -> str:
+    body = "".join(f"{indent}    x{k} = {k}\n" for k in range(body_lines))
+    return f"{indent}def {name}() -> None:\n{body}"
+
+
+def test_a_long_module_and_long_functions_are_named_with_their_length(tmp_path: Path) -> None:
+    nested = "def outer() -> None:\n" + _function("inner", 100, "    ") + "    inner()\n"
+    source = tree(
+        tmp_path,
+        {
+            "report/fine.py": _function("short", 99) + "\n" * 699,
+            "report/long.py": "\n" * 799 + "x = 1\n",
+            "analysis/scoring.py": _function("score", 100),
+            "detectors/concerns.py": nested,
+            "store/migrations/versions/0001_tables.py": _function("upgrade", 300),
+        },
+    )
+    assert oversized(source) == [
+        "src/heard/analysis/scoring.py:1 function score has 101 lines (at most 100): "
+        "split it into named helpers",
+        "src/heard/detectors/concerns.py:1 function outer has 103 lines (at most 100): "
+        "split it into named helpers",
+        "src/heard/detectors/concerns.py:2 function inner has 101 lines (at most 100): "
+        "split it into named helpers",
+        "src/heard/report/long.py has 800 lines (a module must stay under 800): "
+        "move a coherent part into a module of its own",
+    ]

@@ -14,7 +14,7 @@ from heard.analysis import Analyzer
 from heard.analysis.rubric import load_rubric
 from heard.demo import iter_conversations
 from heard.ingest import PARALLEL_MIN, IngestService, analysis_version, card_rows
-from heard.store import Invalid, Store, Viewer, audit_log
+from heard.store import Invalid, Store, Viewer, audit_log, writing
 from heard.store.analysed import CardStream, IngestBatch, Unanalysed
 from heard.store.records import IngestStatus
 from heard.store.tables import ConversationRow, ScorecardRow
@@ -91,11 +91,14 @@ def test_refusals_come_before_any_analysis(store: Store) -> None:
 
 
 def test_the_store_writes_no_conversation_without_its_scorecard(store: Store) -> None:
-    """`write_ingest` given no scorecard for a new conversation writes nothing and names it."""
+    """`writing.write_ingest` given no scorecard for a new conversation writes nothing and
+    names it."""
     batch = IngestBatch.of([conversation("x-1"), conversation("x-2")], redacted=False)
     card = card_rows(analyzer().analyze(batch.conversations[0]).scorecard)
     with pytest.raises(Unanalysed) as missing:
-        store.write_ingest(batch, CardStream([], cards={0: card}), analysis_version(analyzer()))
+        writing.write_ingest(
+            store, batch, CardStream([], cards={0: card}), analysis_version(analyzer())
+        )
     assert missing.value.positions == [1]
     assert store.counts()["conversations"] == 0
 
@@ -107,15 +110,15 @@ def test_a_conversation_changed_by_another_writer_meanwhile_is_analysed_and_stor
     first = conversation("c-1")
     service.ingest([first])
     other = IngestService(store, analyzer=analyzer())
-    asked = Store.to_write
+    asked = writing.to_write
 
-    def another_writer_meanwhile(self, batch, **options):  # type: ignore[no-untyped-def]
-        found = asked(self, batch, **options)  # unchanged: nothing to analyse
-        monkeypatch.setattr(Store, "to_write", asked)
+    def another_writer_meanwhile(store, batch, **options):  # type: ignore[no-untyped-def]
+        found = asked(store, batch, **options)  # unchanged: nothing to analyse
+        monkeypatch.setattr(writing, "to_write", asked)
         other.ingest([conversation("c-1", good=False)])  # then the stored body changes
         return found
 
-    monkeypatch.setattr(Store, "to_write", another_writer_meanwhile)
+    monkeypatch.setattr(writing, "to_write", another_writer_meanwhile)
     [item] = service.ingest([first]).items
     assert item.status == IngestStatus.UPDATED  # written back, with its own analysis
     redacted = store.get_conversation(Viewer.system(), item.id).conversation

@@ -42,10 +42,11 @@ class Clock:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         import heard.store.repository as repository
+        import heard.store.writing as writing
 
         self.shift = timedelta()
         real = access.now
-        for module in (access, surveys, repository, api_tokens, audit_log):
+        for module in (access, surveys, repository, writing, api_tokens, audit_log):
             monkeypatch.setattr(module, "now", lambda: real() + self.shift)
 
     def forward(self, **delta: float) -> None:

@@ -392,52 +392,11 @@ def score(
             if seen:
                 penalty[behaviour.component] += behaviour.points * min(len(seen), MAX_DEDUCTIONS)
                 counted[behaviour.component] += len(seen)
-                first = seen[0].spans[0]
-                checklist.append(
-                    ChecklistItem(
-                        behaviour=name,
-                        component=behaviour.component,
-                        verdict=Verdict.MISSED,
-                        reason=f"avoid: {len(seen)}× — turn {first.turn}: {_said(ctx, first)}",
-                    )
-                )
-                for finding in seen[:MAX_DEDUCTIONS]:
-                    tips.append(
-                        (
-                            _priority(behaviour) + 1,
-                            name,
-                            partial(_deducted_tip, ctx, name, behaviour, finding),
-                        )
-                    )
-            else:
-                checklist.append(
-                    ChecklistItem(
-                        behaviour=name,
-                        component=behaviour.component,
-                        verdict=Verdict.DONE,
-                        reason="avoided",
-                    )
-                )
+            item, deducted = _avoided(ctx, name, behaviour, seen)
+            checklist.append(item)
+            tips += deducted
 
-    components = []
-    for key, component in rubric.components.items():
-        value: float | None
-        if possible[key] > 0:
-            value = 100 * credit[key] / possible[key]
-        elif penalty[key] > 0:
-            value = 100.0
-        else:
-            value = None
-        if value is not None:
-            value = max(0.0, min(100.0, value - penalty[key]))
-        components.append(
-            ComponentScore(
-                component=key,
-                score=None if value is None else round(value, 1),
-                weight=component.weight,
-                findings=counted[key],
-            )
-        )
+    components = _components(rubric, credit, possible, penalty, counted)
     scored = [c for c in components if c.score is not None and c.weight > 0]
     listening = (
         round(sum(c.score * c.weight for c in scored) / sum(c.weight for c in scored), 1)  # type: ignore[operator]
@@ -463,6 +422,63 @@ def score(
         rubric=rubric.ref,
         detectors=detector_versions,
     )
+
+
+def _avoided(
+    ctx: Context, name: str, behaviour: Behaviour, seen: list[Finding]
+) -> tuple[ChecklistItem, list[tuple[float, str, Callable[[], Tip | None]]]]:
+    """The checklist item of a behaviour to avoid, found `seen` times (avoided when never), and
+    a tip for each of its first MAX_DEDUCTIONS findings."""
+    if not seen:
+        return ChecklistItem(
+            behaviour=name,
+            component=behaviour.component,
+            verdict=Verdict.DONE,
+            reason="avoided",
+        ), []
+    first = seen[0].spans[0]
+    item = ChecklistItem(
+        behaviour=name,
+        component=behaviour.component,
+        verdict=Verdict.MISSED,
+        reason=f"avoid: {len(seen)}× — turn {first.turn}: {_said(ctx, first)}",
+    )
+    return item, [
+        (_priority(behaviour) + 1, name, partial(_deducted_tip, ctx, name, behaviour, finding))
+        for finding in seen[:MAX_DEDUCTIONS]
+    ]
+
+
+def _components(
+    rubric: Rubric,
+    credit: dict[str, float],
+    possible: dict[str, float],
+    penalty: dict[str, float],
+    counted: Counter[str],
+) -> list[ComponentScore]:
+    """Each component's score: the credit of the behaviours done out of those that applied,
+    less the deductions (100 less them when only behaviours to avoid applied; None when
+    nothing applied), between 0 and 100."""
+    components = []
+    for key, component in rubric.components.items():
+        value: float | None
+        if possible[key] > 0:
+            value = 100 * credit[key] / possible[key]
+        elif penalty[key] > 0:
+            value = 100.0
+        else:
+            value = None
+        if value is not None:
+            value = max(0.0, min(100.0, value - penalty[key]))
+        components.append(
+            ComponentScore(
+                component=key,
+                score=None if value is None else round(value, 1),
+                weight=component.weight,
+                findings=counted[key],
+            )
+        )
+    return components
 
 
 TIPS = 3

@@ -23,8 +23,11 @@ from heard.bench.machine import machine, peak_rss_mb
 from heard.model import Conversation
 
 if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
     from heard.analysis import Analyzer
     from heard.ingest import IngestService
+    from heard.store import Store
     from heard.store.analysed import CardRows
 
 SEED_CHUNK = 1000
@@ -203,94 +206,48 @@ def bench_store(
     so a large seed costs the analysis of `distinct` conversations plus the inserts. The seed
     runs the embedding detectors when `seed_embeddings` (default: as `embeddings`, which rules
     the API ingest)."""
-    from fastapi.testclient import TestClient
-
     from heard.ingest import IngestService
-    from heard.runtime import serving_gc_while
-    from heard.settings import Settings
-    from heard.store import Store, UserRole, Viewer
-    from heard.store.errors import Invalid
-    from heard.web import create_app
+    from heard.store import Store
 
     report = progress or (lambda _stage, _done, _total: None)
     seed_embeddings = embeddings if seed_embeddings is None else seed_embeddings
     store = Store.open(url)
     ingest = IngestService(store, workers=workers, analyzer=bench_analyzer(embeddings=embeddings))
     try:
-        began = time.perf_counter()
-        ingest.warm()
-        warm_seconds = time.perf_counter() - began
+        warm_seconds = _seconds(ingest.warm)  # the analyzer on every worker of the pool
         stored = store.counts()["conversations"]
-        seed_seconds: float | None = None
-        analyse_seconds: float | None = None
         distinct = max(1, min(distinct, n))
         copies = -(-n // distinct)
-        if stored and not (reuse and stored >= n):
-            raise Invalid(
-                f"the database at {shown_url(url)} already holds {stored:,} conversations; "
-                "give an empty one (or --reuse one this bench seeded)",
-                field="database",
+        _check_seedable(url, stored, n=n, reuse=reuse)
+        seed_seconds: float | None = None
+        analyse_seconds: float | None = None
+        if not stored:  # (a reused seed was timed when it was made)
+            seed_seconds, analyse_seconds = _seed(
+                ingest,
+                n=n,
+                distinct=distinct,
+                copies=copies,
+                embeddings=embeddings,
+                seed_embeddings=seed_embeddings,
+                report=report,
             )
-        if not stored:
-            began = time.perf_counter()
-            seed_analyzer = (
-                ingest.analyzer()
-                if seed_embeddings == embeddings
-                else bench_analyzer(embeddings=bool(seed_embeddings))
-            )
-            analysed, analyse_seconds = _analysed_seed(ingest, seed_analyzer, distinct, report)
-            done = 0
-            report("seed", 0, n)
-            for copy in range(copies):
-                for start in range(0, distinct, SEED_CHUNK):
-                    part = analysed[start : start + SEED_CHUNK][: n - done]
-                    if not part:
-                        break
-                    ingest.ingest(
-                        [seed_copy(c, copy) for c, _ in part],
-                        analyzer=seed_analyzer,
-                        analysed=[card for _, card in part],
-                    )
-                    done += len(part)
-                    report("seed", done, n)
-            seed_seconds = time.perf_counter() - began
-            ingest.warm()  # the API ingest's analyzer on the pool again
         # ANALYZE (VACUUM ANALYZE on PostgreSQL) and a checkpoint, as an operator would: the
         # timed part is not measured while the database still flushes the seed's gigabytes
         store.after_bulk_load()
-        admin = _user(store, "bench-admin@heard.example", UserRole.ADMIN, ())
-        teams = store.list_teams(Viewer.system())
-        lead = _user(store, "bench-lead@heard.example", UserRole.LEAD, (teams[0].name,))
-        admin_token = _token(store, admin)
-        lead_token = _token(store, lead)
-        settings = Settings(database_url=url, secret_key="bench", ingest_workers=workers)
-        app = create_app(settings, store=store, ingest=ingest)
-        dashboard = _has_route(app, "/dashboard")
-        # the garbage collector as `heard serve` sets it after its warm-up
-        with serving_gc_while(), TestClient(app) as client:
-            # one batch first, untimed: the workers' first conversations pay for what they
-            # load and compile on first use, which a server that has been up has paid already
-            warm = min(batch, sample)
-            _ingest(client, admin_token, warm, batch, lambda *_: None, seed=SAMPLE_SEED + stored)
-            timed = SAMPLE_SEED + stored + warm
-            load_before = _load()
-            ingest_seconds, batches = _ingest(
-                client, admin_token, sample, batch, report, seed=timed
+        dashboard, (load_before, ingest_seconds, batches, concurrent_seconds, latencies) = (
+            _through_the_api(
+                store,
+                ingest,
+                url=url,
+                workers=workers,
+                stored=stored,
+                sample=sample,
+                batch=batch,
+                clients=clients,
+                repeat=repeat,
+                report=report,
             )
-            concurrent_seconds = 0.0
-            if clients > 1:
-                concurrent_seconds, _ = _ingest(
-                    client,
-                    admin_token,
-                    sample,
-                    batch,
-                    report,
-                    seed=timed + sample,
-                    clients=clients,
-                )
-            latencies = _latencies(
-                client, admin_token, lead_token, store, repeat, dashboard, report
-            )
+        )
         load_after = _load()
         seeded = store.counts()["conversations"]
     finally:
@@ -321,6 +278,149 @@ def bench_store(
         clients=clients,
         concurrent_seconds=concurrent_seconds,
     )
+
+
+def _seed(
+    ingest: IngestService,
+    *,
+    n: int,
+    distinct: int,
+    copies: int,
+    embeddings: bool,
+    seed_embeddings: bool,
+    report: Callable[[str, int, int], None],
+) -> tuple[float, float | None]:
+    """Store `n` conversations: `distinct` generated ones analysed once, each stored `copies`
+    times under as many external ids. (Seconds the seed took, seconds its analysis took.)"""
+    began = time.perf_counter()
+    seed_analyzer = (
+        ingest.analyzer()
+        if seed_embeddings == embeddings
+        else bench_analyzer(embeddings=bool(seed_embeddings))
+    )
+    analysed, analyse_seconds = _analysed_seed(ingest, seed_analyzer, distinct, report)
+    done = 0
+    report("seed", 0, n)
+    for copy in range(copies):
+        for start in range(0, distinct, SEED_CHUNK):
+            part = analysed[start : start + SEED_CHUNK][: n - done]
+            if not part:
+                break
+            ingest.ingest(
+                [seed_copy(c, copy) for c, _ in part],
+                analyzer=seed_analyzer,
+                analysed=[card for _, card in part],
+            )
+            done += len(part)
+            report("seed", done, n)
+    seed_seconds = time.perf_counter() - began
+    ingest.warm()  # the API ingest's analyzer on the pool again
+    return seed_seconds, analyse_seconds
+
+
+def _seconds(run: Callable[[], object]) -> float:
+    """How long `run()` took, in seconds."""
+    began = time.perf_counter()
+    run()
+    return time.perf_counter() - began
+
+
+def _check_seedable(url: str, stored: int, *, n: int, reuse: bool) -> None:
+    """Invalid unless the store is empty, or `reuse` and it holds `n` conversations already."""
+    from heard.store.errors import Invalid
+
+    if stored and not (reuse and stored >= n):
+        raise Invalid(
+            f"the database at {shown_url(url)} already holds {stored:,} conversations; "
+            "give an empty one (or --reuse one this bench seeded)",
+            field="database",
+        )
+
+
+def _through_the_api(
+    store: Store,
+    ingest: IngestService,
+    *,
+    url: str,
+    workers: int,
+    stored: int,
+    sample: int,
+    batch: int,
+    clients: int,
+    repeat: int,
+    report: Callable[[str, int, int], None],
+) -> tuple[bool, tuple[float | None, float, int, float, list[Latency]]]:
+    """An admin and a lead with their tokens, the app over the store, then `_timed` through
+    it: (whether the app has a /dashboard route, what `_timed` measured)."""
+    from fastapi.testclient import TestClient
+
+    from heard.runtime import serving_gc_while
+    from heard.settings import Settings
+    from heard.store import UserRole, Viewer
+    from heard.web import create_app
+
+    admin = _user(store, "bench-admin@heard.example", UserRole.ADMIN, ())
+    teams = store.list_teams(Viewer.system())
+    lead = _user(store, "bench-lead@heard.example", UserRole.LEAD, (teams[0].name,))
+    admin_token = _token(store, admin)
+    lead_token = _token(store, lead)
+    settings = Settings(database_url=url, secret_key="bench", ingest_workers=workers)
+    app = create_app(settings, store=store, ingest=ingest)
+    dashboard = _has_route(app, "/dashboard")
+    # the garbage collector as `heard serve` sets it after its warm-up
+    with serving_gc_while(), TestClient(app) as client:
+        timed = _timed(
+            client,
+            admin_token,
+            lead_token,
+            store,
+            stored=stored,
+            sample=sample,
+            batch=batch,
+            clients=clients,
+            repeat=repeat,
+            dashboard=dashboard,
+            report=report,
+        )
+    return dashboard, timed
+
+
+def _timed(
+    client: TestClient,
+    admin_token: str,
+    lead_token: str,
+    store: Store,
+    *,
+    stored: int,
+    sample: int,
+    batch: int,
+    clients: int,
+    repeat: int,
+    dashboard: bool,
+    report: Callable[[str, int, int], None],
+) -> tuple[float | None, float, int, float, list[Latency]]:
+    """The timed part through the API: (machine load before, seconds of the batch ingest,
+    its batches, seconds of the ingest by `clients` at once, the endpoints' latencies)."""
+    # one batch first, untimed: the workers' first conversations pay for what they
+    # load and compile on first use, which a server that has been up has paid already
+    warm = min(batch, sample)
+    _ingest(client, admin_token, warm, batch, lambda *_: None, seed=SAMPLE_SEED + stored)
+    timed = SAMPLE_SEED + stored + warm
+    load_before = _load()
+    ingest_seconds, batches = _ingest(client, admin_token, sample, batch, report, seed=timed)
+    concurrent_seconds = 0.0
+    if clients > 1:
+        concurrent_seconds, _ = _ingest(
+            client,
+            admin_token,
+            sample,
+            batch,
+            report,
+            seed=timed + sample,
+            clients=clients,
+        )
+    latencies = _latencies(client, admin_token, lead_token, store, repeat, dashboard, report)
+    return load_before, ingest_seconds, batches, concurrent_seconds, latencies
 
 
 def _analysed_seed(

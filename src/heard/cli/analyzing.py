@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -18,6 +18,7 @@ from heard.cli.importing import (
     EXIT_USAGE,
     AgentChannelOpt,
     AsrModelOpt,
+    FileResult,
     RedactedAudioOpt,
     RoleOpt,
     SpeakersOpt,
@@ -38,6 +39,7 @@ from heard.report import ConversationReport
 
 if TYPE_CHECKING:
     from heard.analysis import Analyzer
+    from heard.importers import ImportOptions
 
 REPORT_WIDTH = 100
 """Columns of a text report written to a file."""
@@ -70,179 +72,243 @@ def render_text(reports: list[ConversationReport], *, target: Console) -> None:
         print_summary(reports, target)
 
 
+ReportFormatOpt = Annotated[
+    ReportFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Report format: text (terminal), json (scorecards for scripts), "
+        "markdown, html (one self-contained file); or, for archives of any size, jsonl "
+        "or parquet (a scorecard a row, written as it comes, resumable). Default: from "
+        "the --out suffix (.jsonl, .parquet), else text.",
+        show_default=False,
+    ),
+]
+InputFormatOpt = Annotated[
+    str,
+    typer.Option("--input-format", help="Input format name (see heard formats), or auto."),
+]
+ReportOutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", "-o", help="Write the report to this file (atomically) instead of stdout."
+    ),
+]
+RubricOpt = Annotated[
+    Path | None, typer.Option("--rubric", help="A rubric TOML file (default: heard's).")
+]
+BatchOpt = Annotated[
+    int,
+    typer.Option(
+        "--batch",
+        min=1,
+        help="jsonl/parquet: conversations analysed together (template replies are "
+        "found among them).",
+    ),
+]
+OverwriteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="jsonl/parquet: replace the results in --out instead of resuming them.",
+    ),
+]
+SummaryJsonOpt = Annotated[
+    bool, typer.Option("--json", help="jsonl/parquet: print a JSON summary of the run.")
+]
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("analyze")
-    def analyze_command(
-        files: Annotated[list[Path], typer.Argument(help="Files or folders to analyse.")],
-        format: Annotated[
-            ReportFormat | None,
-            typer.Option(
-                "--format",
-                "-f",
-                help="Report format: text (terminal), json (scorecards for scripts), "
-                "markdown, html (one self-contained file); or, for archives of any size, jsonl "
-                "or parquet (a scorecard a row, written as it comes, resumable). Default: from "
-                "the --out suffix (.jsonl, .parquet), else text.",
-                show_default=False,
-            ),
-        ] = None,
-        input_format: Annotated[
-            str,
-            typer.Option("--input-format", help="Input format name (see heard formats), or auto."),
-        ] = "auto",
-        out: Annotated[
-            Path | None,
-            typer.Option(
-                "--out", "-o", help="Write the report to this file (atomically) instead of stdout."
-            ),
-        ] = None,
-        rubric: Annotated[
-            Path | None, typer.Option("--rubric", help="A rubric TOML file (default: heard's).")
-        ] = None,
-        agent_channel: AgentChannelOpt = None,
-        asr_model: AsrModelOpt = None,
-        timing_only: TimingOnlyOpt = False,
-        speakers: SpeakersOpt = None,
-        role: RoleOpt = [],  # noqa: B006 - typer reads the default, never mutated
-        redacted_audio: RedactedAudioOpt = None,
-        engine: EngineOpt = None,
-        workers: WorkersOpt = None,
-        ray_address: RayAddressOpt = None,
-        batch: Annotated[
-            int,
-            typer.Option(
-                "--batch",
-                min=1,
-                help="jsonl/parquet: conversations analysed together (template replies are "
-                "found among them).",
-            ),
-        ] = 256,
-        overwrite: Annotated[
-            bool,
-            typer.Option(
-                "--overwrite",
-                help="jsonl/parquet: replace the results in --out instead of resuming them.",
-            ),
-        ] = False,
-        as_json: Annotated[
-            bool, typer.Option("--json", help="jsonl/parquet: print a JSON summary of the run.")
-        ] = False,
-    ) -> None:
-        """Score each conversation: findings with evidence, scorecard, coaching tips.
+    app.command("analyze")(analyze_command)
 
-        Several conversations make one report: markdown and html put a summary table on top
-        and a section per conversation; they are analysed together, so agent replies that are
-        near-duplicates of a reply in another of them are marked as template replies.
 
-        Archives of any size: --out results.jsonl or results.parquet streams the inputs
-        (never all in memory), analyses them on --engine in batches, writes each batch's
-        scorecards as it is done and, run again, goes on after the last one written.
+def analyze_command(
+    files: Annotated[list[Path], typer.Argument(help="Files or folders to analyse.")],
+    format: ReportFormatOpt = None,
+    input_format: InputFormatOpt = "auto",
+    out: ReportOutOpt = None,
+    rubric: RubricOpt = None,
+    agent_channel: AgentChannelOpt = None,
+    asr_model: AsrModelOpt = None,
+    timing_only: TimingOnlyOpt = False,
+    speakers: SpeakersOpt = None,
+    role: RoleOpt = [],  # noqa: B006 - typer reads the default, never mutated
+    redacted_audio: RedactedAudioOpt = None,
+    engine: EngineOpt = None,
+    workers: WorkersOpt = None,
+    ray_address: RayAddressOpt = None,
+    batch: BatchOpt = 256,
+    overwrite: OverwriteOpt = False,
+    as_json: SummaryJsonOpt = False,
+) -> None:
+    """Score each conversation: findings with evidence, scorecard, coaching tips.
 
-        Exit codes: 0 all analysed, 1 some files or rows could not be read (the rest are still
-        analysed), 2 usage error, 3 the engine failed (rerun to resume), 130 interrupted.
-        """
-        from heard.analysis import Analyzer, load_rubric
+    Several conversations make one report: markdown and html put a summary table on top
+    and a section per conversation; they are analysed together, so agent replies that are
+    near-duplicates of a reply in another of them are marked as template replies.
 
-        check_format(input_format, option="--input-format")
-        check_redacted_audio(redacted_audio, timing_only=timing_only)
-        if format is None:
-            suffix = out.suffix.lower() if out is not None else ""
-            format = SUFFIX_FORMATS.get(suffix, ReportFormat.TEXT)
-        options = build_options(
-            role,
-            [],
-            None,
-            DEFAULT_MAX_BYTES / 1024 / 1024,
-            agent_channel=agent_channel,
-            asr_model=asr_model,
-            timing_only=timing_only,
-            speakers=speakers,
-        )
-        if out is not None and not out.suffix and out.name in {f.value for f in ReportFormat}:
-            raise typer.BadParameter(
-                f"{out.name!r} looks like a report format; use --format {out.name} "
-                "(--out/-o names the file to write)",
-                param_hint="--out",
-            )
-        if format in ARCHIVE_FORMATS:
-            if format == ReportFormat.PARQUET and out is None:
-                raise typer.BadParameter("parquet results need --out FOLDER", param_hint="--out")
-            if as_json and out is None:
-                raise typer.BadParameter(
-                    "--json and jsonl results both write to standard output; add --out FILE",
-                    param_hint="--json",
-                )
-            raise typer.Exit(
-                run_archive(
-                    expand(files),
-                    out=out,
-                    format=format.value,
-                    input_format=input_format,
-                    options=options,
-                    rubric=rubric,
-                    engine=engine,
-                    workers=workers,
-                    ray_address=ray_address,
-                    batch=batch,
-                    overwrite=overwrite,
-                    as_json=as_json,
-                )
-            )
-        if as_json:
-            raise typer.BadParameter(
-                "--json is for jsonl and parquet results; for a JSON report use --format json",
-                param_hint="--json",
-            )
-        if out is not None and out.is_dir():
-            raise typer.BadParameter(f"{out} is a folder", param_hint="--out")
-        try:
-            analyzer = Analyzer(rubric=load_rubric(rubric))
-        except InputError as exc:
-            errors.print(f"[red]error[/red] {escape(str(exc))}")
-            raise typer.Exit(EXIT_USAGE) from None
-        results = run_imports(
+    Archives of any size: --out results.jsonl or results.parquet streams the inputs
+    (never all in memory), analyses them on --engine in batches, writes each batch's
+    scorecards as it is done and, run again, goes on after the last one written.
+
+    Exit codes: 0 all analysed, 1 some files or rows could not be read (the rest are still
+    analysed), 2 usage error, 3 the engine failed (rerun to resume), 130 interrupted.
+    """
+    from heard.analysis import Analyzer, load_rubric
+
+    check_format(input_format, option="--input-format")
+    check_redacted_audio(redacted_audio, timing_only=timing_only)
+    if format is None:
+        suffix = out.suffix.lower() if out is not None else ""
+        format = SUFFIX_FORMATS.get(suffix, ReportFormat.TEXT)
+    options = build_options(
+        role,
+        [],
+        None,
+        DEFAULT_MAX_BYTES / 1024 / 1024,
+        agent_channel=agent_channel,
+        asr_model=asr_model,
+        timing_only=timing_only,
+        speakers=speakers,
+    )
+    _check_out(out)
+    if format in ARCHIVE_FORMATS:
+        _analyze_archive(
             files,
-            format=input_format,
+            format,
+            out=out,
+            input_format=input_format,
             options=options,
-            redact=redacted_audio is not None,  # the report shows what the copy hides
-            show_progress=format == ReportFormat.TEXT or out is not None,
+            rubric=rubric,
+            engine=engine,
+            workers=workers,
+            ray_address=ray_address,
+            batch=batch,
+            overwrite=overwrite,
+            as_json=as_json,
         )
-        if redacted_audio is not None:  # (on stderr: stdout may be the report)
-            print_redacted_audio(save_redacted_audio(results, redacted_audio, options), errors)
-        loaded: list[tuple[str, Conversation]] = []
-        failures: list[str] = []
-        for result in results:
-            if result.error is not None:
-                failures.append(result.error["text"])
-                errors.print(f"[red]error[/red] {escape(result.error['text'])}")
-                continue
-            for warning in result.warnings:
-                errors.print(f"[yellow]note[/yellow] {escape(result.file)}: {escape(warning)}")
-            loaded.extend((result.file, c) for c in result.conversations)
-        # several conversations are analysed together: replies copied between them are marked
-        conversations = [c for _, c in loaded]
-        scored = _score(analyzer, conversations, engine, workers, ray_address)
-        reports = [
-            ConversationReport(
-                conversation=conversation, scorecard=card, skipped=skipped, file=file
-            )
-            for (file, conversation), (card, skipped) in zip(loaded, scored, strict=True)
-        ]
-        if format == ReportFormat.TEXT and out is None:
-            render_text(reports, target=console)
-        else:
-            text = _render(reports, format, failures)
-            if out is None:
-                typer.echo(text, nl=False)
-            else:
-                try:
-                    write_atomically(out, text)
-                except OSError as exc:
-                    errors.print(f"[red]error[/red] cannot write {escape(str(out))}: {exc}")
-                    raise typer.Exit(EXIT_USAGE) from None
-                count = f"{len(reports)} conversation{'s' if len(reports) != 1 else ''}"
-                errors.print(f"wrote {format.value} report of {count} to {escape(str(out))}")
-        raise typer.Exit(EXIT_SOME_FAILED if failures else EXIT_OK)
+    if as_json:
+        raise typer.BadParameter(
+            "--json is for jsonl and parquet results; for a JSON report use --format json",
+            param_hint="--json",
+        )
+    if out is not None and out.is_dir():
+        raise typer.BadParameter(f"{out} is a folder", param_hint="--out")
+    try:
+        analyzer = Analyzer(rubric=load_rubric(rubric))
+    except InputError as exc:
+        errors.print(f"[red]error[/red] {escape(str(exc))}")
+        raise typer.Exit(EXIT_USAGE) from None
+    results = run_imports(
+        files,
+        format=input_format,
+        options=options,
+        redact=redacted_audio is not None,  # the report shows what the copy hides
+        show_progress=format == ReportFormat.TEXT or out is not None,
+    )
+    if redacted_audio is not None:  # (on stderr: stdout may be the report)
+        print_redacted_audio(save_redacted_audio(results, redacted_audio, options), errors)
+    loaded, failures = _loaded(results)
+    # several conversations are analysed together: replies copied between them are marked
+    conversations = [c for _, c in loaded]
+    scored = _score(analyzer, conversations, engine, workers, ray_address)
+    reports = [
+        ConversationReport(conversation=conversation, scorecard=card, skipped=skipped, file=file)
+        for (file, conversation), (card, skipped) in zip(loaded, scored, strict=True)
+    ]
+    _write_reports(reports, format, out, failures)
+    raise typer.Exit(EXIT_SOME_FAILED if failures else EXIT_OK)
+
+
+def _check_out(out: Path | None) -> None:
+    """A usage error when --out names a report format rather than a file."""
+    if out is not None and not out.suffix and out.name in {f.value for f in ReportFormat}:
+        raise typer.BadParameter(
+            f"{out.name!r} looks like a report format; use --format {out.name} "
+            "(--out/-o names the file to write)",
+            param_hint="--out",
+        )
+
+
+def _analyze_archive(
+    files: list[Path],
+    format: ReportFormat,
+    *,
+    out: Path | None,
+    input_format: str,
+    options: ImportOptions,
+    rubric: Path | None,
+    engine: str | None,
+    workers: int | None,
+    ray_address: str | None,
+    batch: int,
+    overwrite: bool,
+    as_json: bool,
+) -> NoReturn:
+    """`heard analyze` to jsonl or parquet results (`heard.cli.archiving`): exits with the
+    run's exit code."""
+    if format == ReportFormat.PARQUET and out is None:
+        raise typer.BadParameter("parquet results need --out FOLDER", param_hint="--out")
+    if as_json and out is None:
+        raise typer.BadParameter(
+            "--json and jsonl results both write to standard output; add --out FILE",
+            param_hint="--json",
+        )
+    raise typer.Exit(
+        run_archive(
+            expand(files),
+            out=out,
+            format=format.value,
+            input_format=input_format,
+            options=options,
+            rubric=rubric,
+            engine=engine,
+            workers=workers,
+            ray_address=ray_address,
+            batch=batch,
+            overwrite=overwrite,
+            as_json=as_json,
+        )
+    )
+
+
+def _loaded(results: list[FileResult]) -> tuple[list[tuple[str, Conversation]], list[str]]:
+    """The conversations read, each with its file, and the errors of the files that could not
+    be read (printed, with each file's warnings, as they are met)."""
+    loaded: list[tuple[str, Conversation]] = []
+    failures: list[str] = []
+    for result in results:
+        if result.error is not None:
+            failures.append(result.error["text"])
+            errors.print(f"[red]error[/red] {escape(result.error['text'])}")
+            continue
+        for warning in result.warnings:
+            errors.print(f"[yellow]note[/yellow] {escape(result.file)}: {escape(warning)}")
+        loaded.extend((result.file, c) for c in result.conversations)
+    return loaded, failures
+
+
+def _write_reports(
+    reports: list[ConversationReport],
+    format: ReportFormat,
+    out: Path | None,
+    failures: list[str],
+) -> None:
+    """The report of `reports` in `format`, on the terminal, standard output or `out`."""
+    if format == ReportFormat.TEXT and out is None:
+        render_text(reports, target=console)
+        return
+    text = _render(reports, format, failures)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        write_atomically(out, text)
+    except OSError as exc:
+        errors.print(f"[red]error[/red] cannot write {escape(str(out))}: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    count = f"{len(reports)} conversation{'s' if len(reports) != 1 else ''}"
+    errors.print(f"wrote {format.value} report of {count} to {escape(str(out))}")
 
 
 def _score(

@@ -5,13 +5,17 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from heard.cli.output import console, errors
+
+if TYPE_CHECKING:
+    from heard.demo.site import DemoSite
+    from heard.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 """The bundled examples of a source checkout (the demo loads them when present)."""
@@ -106,38 +110,46 @@ def register(app: typer.Typer) -> None:
         finally:
             ingest.close()
             store.close()
-        console.print(
-            f"demo store {escape(url)}: {site.conversations:,} conversations "
-            f"({len(found)} examples), {site.notes} coaching notes, {site.surveys} survey "
-            f"answers, loaded in {seconds:.1f} s"
-        )
-        console.print("sign in with (password for everyone: " + site.sign_ins[0].password + ")")
-        shown_agents = 0
-        for sign_in in site.sign_ins:
-            if sign_in.role.value == "agent":
-                shown_agents += 1
-                if shown_agents > 3:
-                    continue
-            console.print(f"  {sign_in.role.value:<6} {sign_in.email}  ({escape(sign_in.detail)})")
-        agents = sum(1 for s in site.sign_ins if s.role.value == "agent")
-        if agents > 3:
-            console.print(
-                f"  … and {agents - 3} more agents, each firstname.lastname@larkspur.example"
-            )
+        _print_sign_ins(site, url=url, examples=len(found), seconds=seconds)
         if not serve:
             return
-        import uvicorn
+        _serve(settings, host=host, port=port)
 
-        from heard.web import create_app
-        from heard.web.logs import log_config, log_uncaught
 
-        console.print(f"open http://{host}:{port}/ — Ctrl-C stops the demo")
-        log_uncaught()
-        uvicorn.run(
-            create_app(settings),
-            host=host,
-            port=port,
-            log_level="warning",
-            log_config=log_config(settings.log_format, level="warning"),
-            proxy_headers=False,  # the app believes X-Forwarded-* from trusted_proxies only
-        )
+def _print_sign_ins(site: DemoSite, *, url: str, examples: int, seconds: float) -> None:
+    """What the demo loaded and the sign-ins to try (the first three agents)."""
+    console.print(
+        f"demo store {escape(url)}: {site.conversations:,} conversations "
+        f"({examples} examples), {site.notes} coaching notes, {site.surveys} survey "
+        f"answers, loaded in {seconds:.1f} s"
+    )
+    console.print("sign in with (password for everyone: " + site.sign_ins[0].password + ")")
+    shown_agents = 0
+    for sign_in in site.sign_ins:
+        if sign_in.role.value == "agent":
+            shown_agents += 1
+            if shown_agents > 3:
+                continue
+        console.print(f"  {sign_in.role.value:<6} {sign_in.email}  ({escape(sign_in.detail)})")
+    agents = sum(1 for s in site.sign_ins if s.role.value == "agent")
+    if agents > 3:
+        console.print(f"  … and {agents - 3} more agents, each firstname.lastname@larkspur.example")
+
+
+def _serve(settings: Settings, *, host: str, port: int) -> None:
+    """Serve the demo's app until Ctrl-C."""
+    import uvicorn
+
+    from heard.web import create_app
+    from heard.web.logs import log_config, log_uncaught
+
+    console.print(f"open http://{host}:{port}/ — Ctrl-C stops the demo")
+    log_uncaught()
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        log_config=log_config(settings.log_format, level="warning"),
+        proxy_headers=False,  # the app believes X-Forwarded-* from trusted_proxies only
+    )

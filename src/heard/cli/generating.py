@@ -91,29 +91,9 @@ def register(app: typer.Typer) -> None:
                 yield conversation
 
         started = time.perf_counter()
-        try:
-            if total >= PROGRESS_FROM and not as_json and str(out) != "-":
-                with Progress(
-                    TextColumn("generating"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeElapsedColumn(),
-                    console=errors,
-                    transient=True,
-                ) as progress:
-                    task = progress.add_task("generate", total=total)
-
-                    def advancing(items: Iterator[Conversation]) -> Iterator[Conversation]:
-                        for item in items:
-                            yield item
-                            progress.advance(task)
-
-                    written = write_jsonl(advancing(counted(stream)), out)
-            else:
-                written = write_jsonl(counted(stream), out)
-        except OSError as exc:
-            errors.print(f"[red]error[/red] cannot write {escape(str(out))}: {exc}")
-            raise typer.Exit(EXIT_USAGE) from None
+        written = _write(
+            counted(stream), out, total=total, bar=total >= PROGRESS_FROM and not as_json
+        )
         seconds = time.perf_counter() - started
         summary: dict[str, Any] = {
             "out": str(out),
@@ -133,6 +113,33 @@ def register(app: typer.Typer) -> None:
         elif str(out) != "-":
             _print_summary(summary)
         raise typer.Exit(EXIT_OK)
+
+
+def _write(stream: Iterator[Conversation], out: Path, *, total: int, bar: bool) -> int:
+    """Write `stream` to `out` as JSON Lines (with a progress bar of `total` when `bar` and
+    `out` is a file): how many were written. A file that cannot be written exits with 2."""
+    try:
+        if bar and str(out) != "-":
+            with Progress(
+                TextColumn("generating"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=errors,
+                transient=True,
+            ) as progress:
+                task = progress.add_task("generate", total=total)
+
+                def advancing(items: Iterator[Conversation]) -> Iterator[Conversation]:
+                    for item in items:
+                        yield item
+                        progress.advance(task)
+
+                return write_jsonl(advancing(stream), out)
+        return write_jsonl(stream, out)
+    except OSError as exc:
+        errors.print(f"[red]error[/red] cannot write {escape(str(out))}: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def _parse_start(text: str) -> date:

@@ -467,72 +467,73 @@ def register(app: typer.Typer) -> None:
             print_redacted_audio(audio or [])
         raise typer.Exit(EXIT_SOME_FAILED if failed else EXIT_OK)
 
-    @app.command("formats")
-    def formats_command(
-        as_json: JsonOpt = False,
-    ) -> None:
-        """List the formats heard can import."""
-        rows = [
-            {
-                "name": name,
-                "title": cls.title,
-                "extensions": list(cls.extensions),
-                "sample": cls.sample,
-            }
-            for name, cls in sorted(importers().items())
-        ]
-        if as_json:
-            print_json(rows)
-            return
-        table = Table(title="Formats (use with --format; auto recognises them)")
-        table.add_column("name", style="bold")
-        table.add_column("what it reads")
-        table.add_column("extensions")
-        for row in rows:
-            table.add_row(row["name"], row["title"], " ".join(row["extensions"]))
-        console.print(table)
+    app.command("formats")(formats_command)
+    app.command("show")(show_command)
 
-    @app.command("show")
-    def show_command(
-        files: Annotated[list[Path], typer.Argument(help="Files or folders to show.")],
-        format: FormatOpt = "auto",
-        redact: Annotated[bool, typer.Option("--redact", help="Redact personal data.")] = False,
-        limit: Annotated[int, typer.Option("--limit", help="Show at most N conversations.")] = 20,
-        role: RoleOpt = [],  # noqa: B006
-        column: ColumnOpt = [],  # noqa: B006
-        channel: ChannelOpt = None,
-        max_size: MaxSizeOpt = DEFAULT_MAX_BYTES / 1024 / 1024,
-        agent_channel: AgentChannelOpt = None,
-        asr_model: AsrModelOpt = None,
-        timing_only: TimingOnlyOpt = False,
-        speakers: SpeakersOpt = None,
-    ) -> None:
-        """Print conversations as readable transcripts."""
-        check_format(format)
-        options = build_options(
-            role,
-            column,
-            channel,
-            max_size,
-            agent_channel=agent_channel,
-            asr_model=asr_model,
-            timing_only=timing_only,
-            speakers=speakers,
-        )
-        results = run_imports(
-            files, format=format, options=options, redact=redact, show_progress=True
-        )
-        shown = 0
-        for result in results:
-            if result.error is not None:
-                errors.print(f"[red]error[/red] {escape(result.error['text'])}")
-                continue
-            for conversation in result.conversations:
-                if shown >= limit:
-                    break
-                print_transcript(conversation)
-                shown += 1
-        raise typer.Exit(EXIT_SOME_FAILED if any(r.error for r in results) else EXIT_OK)
+
+def formats_command(
+    as_json: JsonOpt = False,
+) -> None:
+    """List the formats heard can import."""
+    rows = [
+        {
+            "name": name,
+            "title": cls.title,
+            "extensions": list(cls.extensions),
+            "sample": cls.sample,
+        }
+        for name, cls in sorted(importers().items())
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Formats (use with --format; auto recognises them)")
+    table.add_column("name", style="bold")
+    table.add_column("what it reads")
+    table.add_column("extensions")
+    for row in rows:
+        table.add_row(row["name"], row["title"], " ".join(row["extensions"]))
+    console.print(table)
+
+
+def show_command(
+    files: Annotated[list[Path], typer.Argument(help="Files or folders to show.")],
+    format: FormatOpt = "auto",
+    redact: Annotated[bool, typer.Option("--redact", help="Redact personal data.")] = False,
+    limit: Annotated[int, typer.Option("--limit", help="Show at most N conversations.")] = 20,
+    role: RoleOpt = [],  # noqa: B006
+    column: ColumnOpt = [],  # noqa: B006
+    channel: ChannelOpt = None,
+    max_size: MaxSizeOpt = DEFAULT_MAX_BYTES / 1024 / 1024,
+    agent_channel: AgentChannelOpt = None,
+    asr_model: AsrModelOpt = None,
+    timing_only: TimingOnlyOpt = False,
+    speakers: SpeakersOpt = None,
+) -> None:
+    """Print conversations as readable transcripts."""
+    check_format(format)
+    options = build_options(
+        role,
+        column,
+        channel,
+        max_size,
+        agent_channel=agent_channel,
+        asr_model=asr_model,
+        timing_only=timing_only,
+        speakers=speakers,
+    )
+    results = run_imports(files, format=format, options=options, redact=redact, show_progress=True)
+    shown = 0
+    for result in results:
+        if result.error is not None:
+            errors.print(f"[red]error[/red] {escape(result.error['text'])}")
+            continue
+        for conversation in result.conversations:
+            if shown >= limit:
+                break
+            print_transcript(conversation)
+            shown += 1
+    raise typer.Exit(EXIT_SOME_FAILED if any(r.error for r in results) else EXIT_OK)
 
 
 ROLE_STYLE = {Role.AGENT: "cyan", Role.CUSTOMER: "magenta", Role.SYSTEM: "dim", Role.BOT: "blue"}

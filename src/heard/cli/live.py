@@ -300,45 +300,52 @@ def _analyzer() -> Analyzer:
     return analyzer
 
 
+ReplayFilesArg = Annotated[
+    list[Path], typer.Argument(help="Conversation files or folders (any importer format).")
+]
+SpeedOpt = Annotated[
+    float,
+    typer.Option(
+        "--speed", min=0, help="Times real pace (2: twice as fast; 0: as fast as possible)."
+    ),
+]
+InputFormatOpt = Annotated[
+    str, typer.Option("--input-format", help="Input format name (see heard formats), or auto.")
+]
+LimitOpt = Annotated[
+    int | None, typer.Option("--limit", min=1, help="Replay at most this many conversations.")
+]
+UrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="Replay through the live WebSocket of the heard app at this URL "
+        "(e.g. http://127.0.0.1:8000) instead of in this process.",
+    ),
+]
+TokenOpt = Annotated[
+    str | None,
+    typer.Option("--token", envvar="HEARD_TOKEN", help="API token with scope write (for --url)."),
+]
+AgentChannelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--agent-channel",
+        help="Stereo recordings with --url: the agent's channel, left or right "
+        "(default: the one that speaks first).",
+    ),
+]
+
+
 @app.command("replay")
 def replay_command(
-    files: Annotated[
-        list[Path], typer.Argument(help="Conversation files or folders (any importer format).")
-    ],
-    speed: Annotated[
-        float,
-        typer.Option(
-            "--speed", min=0, help="Times real pace (2: twice as fast; 0: as fast as possible)."
-        ),
-    ] = 1.0,
-    input_format: Annotated[
-        str, typer.Option("--input-format", help="Input format name (see heard formats), or auto.")
-    ] = "auto",
-    limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="Replay at most this many conversations.")
-    ] = None,
-    url: Annotated[
-        str | None,
-        typer.Option(
-            "--url",
-            help="Replay through the live WebSocket of the heard app at this URL "
-            "(e.g. http://127.0.0.1:8000) instead of in this process.",
-        ),
-    ] = None,
-    token: Annotated[
-        str | None,
-        typer.Option(
-            "--token", envvar="HEARD_TOKEN", help="API token with scope write (for --url)."
-        ),
-    ] = None,
-    agent_channel: Annotated[
-        str | None,
-        typer.Option(
-            "--agent-channel",
-            help="Stereo recordings with --url: the agent's channel, left or right "
-            "(default: the one that speaks first).",
-        ),
-    ] = None,
+    files: ReplayFilesArg,
+    speed: SpeedOpt = 1.0,
+    input_format: InputFormatOpt = "auto",
+    limit: LimitOpt = None,
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    agent_channel: AgentChannelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Stream stored conversations as live events through a live session in this process (or
@@ -380,58 +387,121 @@ def replay_command(
     heard_nudges: dict[str, list[dict[str, object]]] = {}
     failed = False
     if recordings:
-        from heard.errors import InputError
-        from heard.live.client import LiveClientError
-
-        call_runner = call_over_websocket(
-            url or "", token or "", speed=speed, as_json=as_json, agent_channel=agent_channel
+        failed = _stream_recordings(
+            recordings,
+            runs,
+            heard,
+            heard_nudges,
+            url=url or "",
+            token=token or "",
+            speed=speed,
+            as_json=as_json,
+            agent_channel=agent_channel,
         )
-        for path in recordings:
-            try:
-                run, turns, nudges = call_runner(path)
-            except InputError as exc:
-                failed = True
-                errors.print(f"[red]error[/red] {escape(str(exc))}")
-                continue
-            except (LiveClientError, OSError, ValueError) as exc:
-                errors.print(f"[red]error[/red] {escape(str(exc))}")
-                raise typer.Exit(EXIT_SOME_FAILED) from None
-            runs.append(run)
-            heard[run.conversation_id] = turns
-            heard_nudges[run.conversation_id] = nudges
     conversations: list[Conversation] = []
     if files and limit != 0:
-        results = run_imports(
-            files, format=input_format, options=ImportOptions(), redact=False, show_progress=False
-        )
-        for result in results:
-            if result.error is not None:
-                failed = True
-                errors.print(f"[red]error[/red] {escape(result.error['text'])}")
-                continue
-            conversations.extend(result.conversations)
+        conversations, unread = _read(files, input_format)
+        failed = failed or unread
     if limit is not None:
         conversations = conversations[:limit]
     if not conversations and not runs:
         errors.print("[red]error[/red] no conversations to replay")
         raise typer.Exit(EXIT_USAGE if not failed else EXIT_SOME_FAILED)
     if url is not None and conversations:
-        from heard.live.client import LiveClientError
-
-        runner = over_websocket(url, token or "", speed=speed, as_json=as_json)
-        for conversation in conversations:
-            if not as_json:
-                console.print(
-                    f"[bold]{escape(conversation.id)}[/bold] ({conversation.channel.value}, "
-                    f"{len(conversation.turns)} turns) → {escape(url)}"
-                )
-            try:
-                runs.append(runner(conversation))
-            except (LiveClientError, OSError, ValueError) as exc:
-                errors.print(f"[red]error[/red] {escape(str(exc))}")
-                raise typer.Exit(EXIT_SOME_FAILED) from None
+        runs += _replay_over_websocket(
+            conversations, url=url, token=token or "", speed=speed, as_json=as_json
+        )
     elif conversations:
         runs += run_replays(conversations, speed=speed, as_json=as_json, sink_for=in_process)
+    _print_replays(runs, heard, heard_nudges, as_json=as_json)
+    raise typer.Exit(EXIT_SOME_FAILED if failed else EXIT_OK)
+
+
+def _stream_recordings(
+    recordings: list[Path],
+    runs: list[ReplayRun],
+    heard: dict[str, list[dict[str, object]]],
+    heard_nudges: dict[str, list[dict[str, object]]],
+    *,
+    url: str,
+    token: str,
+    speed: float,
+    as_json: bool,
+    agent_channel: str | None,
+) -> bool:
+    """Stream each call recording as live audio to the app at `url`, adding its run, its
+    recognised turns and its nudges to `runs`, `heard` and `heard_nudges`: whether a recording
+    could not be read (printed). A connection that fails exits with 1."""
+    from heard.errors import InputError
+    from heard.live.client import LiveClientError
+
+    failed = False
+    call_runner = call_over_websocket(
+        url, token, speed=speed, as_json=as_json, agent_channel=agent_channel
+    )
+    for path in recordings:
+        try:
+            run, turns, nudges = call_runner(path)
+        except InputError as exc:
+            failed = True
+            errors.print(f"[red]error[/red] {escape(str(exc))}")
+            continue
+        except (LiveClientError, OSError, ValueError) as exc:
+            errors.print(f"[red]error[/red] {escape(str(exc))}")
+            raise typer.Exit(EXIT_SOME_FAILED) from None
+        runs.append(run)
+        heard[run.conversation_id] = turns
+        heard_nudges[run.conversation_id] = nudges
+    return failed
+
+
+def _read(files: list[Path], input_format: str) -> tuple[list[Conversation], bool]:
+    """The conversations of `files`, and whether a file could not be read (printed)."""
+    failed = False
+    conversations: list[Conversation] = []
+    results = run_imports(
+        files, format=input_format, options=ImportOptions(), redact=False, show_progress=False
+    )
+    for result in results:
+        if result.error is not None:
+            failed = True
+            errors.print(f"[red]error[/red] {escape(result.error['text'])}")
+            continue
+        conversations.extend(result.conversations)
+    return conversations, failed
+
+
+def _replay_over_websocket(
+    conversations: list[Conversation], *, url: str, token: str, speed: float, as_json: bool
+) -> list[ReplayRun]:
+    """Replay each conversation through the live WebSocket of the app at `url`; a connection
+    that fails exits with 1."""
+    from heard.live.client import LiveClientError
+
+    runs: list[ReplayRun] = []
+    runner = over_websocket(url, token, speed=speed, as_json=as_json)
+    for conversation in conversations:
+        if not as_json:
+            console.print(
+                f"[bold]{escape(conversation.id)}[/bold] ({conversation.channel.value}, "
+                f"{len(conversation.turns)} turns) → {escape(url)}"
+            )
+        try:
+            runs.append(runner(conversation))
+        except (LiveClientError, OSError, ValueError) as exc:
+            errors.print(f"[red]error[/red] {escape(str(exc))}")
+            raise typer.Exit(EXIT_SOME_FAILED) from None
+    return runs
+
+
+def _print_replays(
+    runs: list[ReplayRun],
+    heard: dict[str, list[dict[str, object]]],
+    heard_nudges: dict[str, list[dict[str, object]]],
+    *,
+    as_json: bool,
+) -> None:
+    """The replays' figures, as JSON or as an adoption table and a line per kind of input."""
     text_runs = [run for run in runs if run.conversation_id not in heard]
     figures = summary(text_runs) if text_runs else {}
     turn_ms = [t["latency_ms"] for turns in heard.values() for t in turns]
@@ -489,7 +559,6 @@ def replay_command(
                 f"p50 {spread['p50']} ms, p95 {spread['p95']} ms, max {spread['max']} ms",
                 soft_wrap=True,
             )
-    raise typer.Exit(EXIT_SOME_FAILED if failed else EXIT_OK)
 
 
 def _spread(values: list[float]) -> dict[str, float | None]:

@@ -10,6 +10,8 @@ from heard import __version__
 from heard.cli import (
     analyzing,
     bench,
+    bench_live,
+    bench_store,
     calibrating,
     coaching,
     demoing,
@@ -77,6 +79,8 @@ team.register(app)
 generating.register(app)
 demoing.register(app)
 replying.register(app)
+bench_store.register(bench.app)
+bench_live.register(bench.app)
 securing.register(bench.app)
 app.add_typer(bench.app, name="bench")
 app.add_typer(live.app, name="live")

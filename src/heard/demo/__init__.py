@@ -1,7 +1,8 @@
 """A generated demo team for heard: agents whose listening skills drift over eight weeks, and
 their calls, chats and emails, written from a scenario library and deterministic for a seed."""
 
-from heard.demo.scenarios import MOODS, SCENARIOS, Scenario
+from heard.demo.scenario import MOODS, Scenario
+from heard.demo.scenarios import SCENARIOS
 from heard.demo.skills import SKILLS, SkillProfile, Trend
 from heard.demo.team import (
     DemoAgent,

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from heard.demo import scenarios as lib
+from heard.demo import moves
 from heard.demo.people import card_number, customer_email, phone_number
-from heard.demo.scenarios import Scenario
+from heard.demo.scenario import Concern, Scenario, slots
 from heard.model import Channel, Conversation, Role
 
 SOURCE = "heard-demo"
@@ -66,7 +66,7 @@ def compose(
     from `rng` unless given) falls below the agent's skill."""
     draws = draws or {skill: rng.random() for skill in skills}
     shown = {skill: draws[skill] < level for skill, level in skills.items()}
-    s = lib.slots(rng, plan.scenario, plan.brand)
+    s = slots(rng, plan.scenario, plan.brand)
     s["email"] = customer_email(rng, plan.customer.name)
     s["phone"] = phone_number(rng)
     s["name"] = plan.customer.first
@@ -142,7 +142,9 @@ class _Builder:
     # --- the agent's moves ------------------------------------------------------------------
 
     def acknowledgement(self) -> str:
-        return self.pick(lib.ACKNOWLEDGEMENTS if self.shown["acknowledgement"] else lib.COLD_STARTS)
+        return self.pick(
+            moves.ACKNOWLEDGEMENTS if self.shown["acknowledgement"] else moves.COLD_STARTS
+        )
 
     def name(self) -> str:
         if not self.shown["personalisation"]:
@@ -155,29 +157,31 @@ class _Builder:
         mood = self.plan.mood
         if mood not in FEELINGS or not self.shown["empathy"]:
             return []
-        return [self.pick(lib.REFLECTIONS[mood]), self.pick(lib.EMPATHY[mood])]
+        return [self.pick(moves.REFLECTIONS[mood]), self.pick(moves.EMPATHY[mood])]
 
     def dismissive(self) -> list[str]:
         if self.shown["no_dismissive_language"]:
             return []
         key = "angry" if self.plan.mood == "angry" else "any"
-        return [self.pick(lib.DISMISSIVE[key])]
+        return [self.pick(moves.DISMISSIVE[key])]
 
     def paraphrase(self) -> list[str]:
         if not self.shown["paraphrase"]:
             return []
         body = self.pick(self.plan.scenario.paraphrases)
-        return [self.rng.choice(lib.PARAPHRASE_OPENERS) + body + "." + self.rng.choice(lib.CHECKS)]
+        return [
+            self.rng.choice(moves.PARAPHRASE_OPENERS) + body + "." + self.rng.choice(moves.CHECKS)
+        ]
 
     def details_or_asks(self) -> list[str]:
         """Confirm what the customer gave, or (a poor listener) ask for it again."""
         out = []
         for item in sorted(self.given):
             if not self.shown["no_repeat_asks"]:
-                out.append(self.pick(lib.REPEAT_ASKS[item]))
+                out.append(self.pick(moves.REPEAT_ASKS[item]))
                 self.repeat_asked.append(item)
             elif self.shown["personalisation"]:
-                out.append(self.pick(lib.CONFIRMS[item]))
+                out.append(self.pick(moves.CONFIRMS[item]))
         return out
 
     def question(self) -> str:
@@ -199,7 +203,7 @@ class _Builder:
 
     def resolution(self) -> str:
         return self.rng.choice(
-            lib.RESOLUTION_CHECKS if self.shown["resolution_check"] else lib.NO_CHECK
+            moves.RESOLUTION_CHECKS if self.shown["resolution_check"] else moves.NO_CHECK
         )
 
     # --- the customer's moves ---------------------------------------------------------------
@@ -207,34 +211,34 @@ class _Builder:
     def answer(self) -> str:
         parts = []
         for item in self.repeat_asked:
-            parts.append(self.pick(lib.REPEAT_ANSWERS[item]))
+            parts.append(self.pick(moves.REPEAT_ANSWERS[item]))
         parts.append(self.pick(self.plan.scenario.answers))
-        parts.append(self.rng.choice(lib.MOOD_ANSWER_TAGS[self.plan.mood]))
+        parts.append(self.rng.choice(moves.MOOD_ANSWER_TAGS[self.plan.mood]))
         return _join(parts)
 
     def ending(self) -> str:
         share = sum(self.shown.values()) / len(self.shown)
         if share >= 0.6:
-            return self.rng.choice(lib.CUSTOMER_THANKS)
+            return self.rng.choice(moves.CUSTOMER_THANKS)
         if share <= 0.35:
-            return self.rng.choice(lib.CUSTOMER_UNHAPPY)
-        return self.rng.choice(lib.CUSTOMER_OKAY)
+            return self.rng.choice(moves.CUSTOMER_UNHAPPY)
+        return self.rng.choice(moves.CUSTOMER_OKAY)
 
     # --- whole conversations ----------------------------------------------------------------
 
     def spoken_or_chat(
-        self, opening: str, contact: str, concern: lib.Concern | None
+        self, opening: str, contact: str, concern: Concern | None
     ) -> list[dict[str, Any]]:
         call = self.plan.channel == Channel.CALL
         values = {"brand": self.plan.brand, "agent": self.plan.agent.first}
-        greeting = self.rng.choice(lib.GREETINGS_CALL if call else lib.GREETINGS_CHAT)
+        greeting = self.rng.choice(moves.GREETINGS_CALL if call else moves.GREETINGS_CHAT)
         script: list[tuple[Role, str]] = [(Role.AGENT, greeting.format(**values))]
         intro = (
-            self.rng.choice(lib.CALL_INTRODUCTIONS).format(customer=self.plan.customer.name)
+            self.rng.choice(moves.CALL_INTRODUCTIONS).format(customer=self.plan.customer.name)
             if call
             else ""
         )
-        mood = self.rng.choice(lib.MOOD_OPENERS[self.plan.mood])
+        mood = self.rng.choice(moves.MOOD_OPENERS[self.plan.mood])
         script.append((Role.CUSTOMER, _join([intro, mood, self.fill(opening), self.fill(contact)])))
         reply = [
             self.acknowledgement(),
@@ -253,10 +257,10 @@ class _Builder:
             # a reply typed while the customer is still writing their answer
             first, _, rest = answer.partition(". ")
             if not rest:
-                first, rest = answer.removesuffix("."), self.rng.choice(lib.AFTERTHOUGHTS)
+                first, rest = answer.removesuffix("."), self.rng.choice(moves.AFTERTHOUGHTS)
             script.append((Role.CUSTOMER, first + "."))
             talk_over_at = len(script)
-            script.append((Role.AGENT, self.rng.choice(lib.CHAT_INTERJECTIONS)))
+            script.append((Role.AGENT, self.rng.choice(moves.CHAT_INTERJECTIONS)))
             if not re.match(r"(?i)(and|but|or|because|sorry, hit enter)\b", rest):
                 rest = "and " + rest[:1].lower() + rest[1:]  # carrying on the first half
             script.append((Role.CUSTOMER, rest))
@@ -267,15 +271,15 @@ class _Builder:
             script.append((Role.CUSTOMER, self.fill(concern.question)))
             if not self.shown["answers_concerns"]:
                 # the customer has to ask again; only then the agent answers
-                script.append((Role.AGENT, self.rng.choice(lib.IGNORING_REPLIES)))
-                again = self.rng.choice(lib.NOT_ANSWERED)
+                script.append((Role.AGENT, self.rng.choice(moves.IGNORING_REPLIES)))
+                again = self.rng.choice(moves.NOT_ANSWERED)
                 script.append((Role.CUSTOMER, again.format(question=self.fill(concern.question))))
             script.append((Role.AGENT, _join([self.fill(concern.answer), self.resolution()])))
         else:
-            script.append((Role.CUSTOMER, self.rng.choice(lib.CUSTOMER_OKAY)))
+            script.append((Role.CUSTOMER, self.rng.choice(moves.CUSTOMER_OKAY)))
             script.append((Role.AGENT, self.resolution() or "Thanks for waiting."))
         script.append((Role.CUSTOMER, self.ending()))
-        closing = self.rng.choice(lib.CLOSINGS_CALL if call else lib.CLOSINGS_CHAT)
+        closing = self.rng.choice(moves.CLOSINGS_CALL if call else moves.CLOSINGS_CHAT)
         script.append(
             (Role.AGENT, closing.format(brand=self.plan.brand, name=self.plan.customer.first))
         )
@@ -283,11 +287,9 @@ class _Builder:
             return self._timed(script, interrupting=interrupting)
         return self._sent(script, talk_over_at=talk_over_at)
 
-    def email(
-        self, opening: str, contact: str, concern: lib.Concern | None
-    ) -> list[dict[str, Any]]:
+    def email(self, opening: str, contact: str, concern: Concern | None) -> list[dict[str, Any]]:
         customer = self.plan.customer
-        mood = self.rng.choice(lib.MOOD_OPENERS[self.plan.mood])
+        mood = self.rng.choice(moves.MOOD_OPENERS[self.plan.mood])
         body = _join([mood, self.fill(opening), self.fill(contact)])
         if concern is not None:
             body += "\n\nAlso, " + _lower_first(self.fill(concern.question))
@@ -311,9 +313,9 @@ class _Builder:
         reply = f"{salutation}\n\n{_join(points)}\n\n{check or 'Kind regards,'}\n{sign}".replace(
             "\n\n\n", "\n\n"
         )
-        answer = _join([*(self.pick(lib.REPEAT_ANSWERS[i]) for i in self.repeat_asked)])
+        answer = _join([*(self.pick(moves.REPEAT_ANSWERS[i]) for i in self.repeat_asked)])
         if concern is not None and not self.shown["answers_concerns"]:
-            again = self.rng.choice(lib.NOT_ANSWERED)
+            again = self.rng.choice(moves.NOT_ANSWERED)
             answer = _join([answer, again.format(question=self.fill(concern.question))])
         last = _join([answer, self.ending()]) + f"\n\n{customer.first}"
         script = [(Role.CUSTOMER, first_mail), (Role.AGENT, reply), (Role.CUSTOMER, last)]

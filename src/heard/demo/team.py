@@ -18,7 +18,8 @@ from typing import TypeVar
 from heard.demo.compose import Person, Plan, compose
 from heard.demo.draw import Draw
 from heard.demo.people import AGENT_NAMES, CUSTOMER_FIRST, CUSTOMER_LAST, DEFAULT_BRAND, email_of
-from heard.demo.scenarios import SCENARIOS, Scenario
+from heard.demo.scenario import Scenario
+from heard.demo.scenarios import SCENARIOS
 from heard.demo.skills import SkillProfile, Trend, make_profile, trend_for
 from heard.model import Channel, Conversation
 

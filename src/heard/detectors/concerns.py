@@ -21,11 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from heard.analysis.context import Context, Sentence
+from heard.analysis.context import Context, Sentence, Token
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.detectors._details import keyed
-from heard.language.lexicon import lexicon
+from heard.language.lexicon import Lexicon, lexicon
 from heard.language.phrasing import pointing_at
 from heard.model import Channel, Concern, ConcernStatus, Finding, Polarity, Role, Span
 
@@ -163,14 +163,7 @@ class ConcernTracker(Detector):
                         concern.confirmed = turn.index
                     unconfirmed = []
                 if not_heard.search(text):
-                    # "as I said…" about this concern: one that shares words with the turn ("I
-                    # already said 6 pm" is about the time asked for, not the RSVP raised at
-                    # the start: judged wrong as its repeat, sample p)
-                    said = {key for key, weight in keys[turn.index] if weight}
-                    for concern in unaddressed:
-                        if concern.due is not None and said.intersection(concern.keys):
-                            concern.raised_again.append(turn.index)
-                            concern.told_again.append(turn.index)
+                    _told_again(turn.index, keys[turn.index], unaddressed)
                 for concern in self._raised(ctx, turn.index, tracked, index, answering=answering):
                     concern.answers = clarifying
                     concern.id = len(tracked)
@@ -184,10 +177,7 @@ class ConcernTracker(Detector):
                 continue
             if turn.role != Role.AGENT:
                 continue
-            overlap: dict[int, int] = defaultdict(int)
-            for key in {k for k, _ in keys[turn.index]}:
-                for concern in index.get(key, ()):
-                    overlap[concern.id] += concern.own.get(key, 0)
+            overlap = _overlap(keys[turn.index], index)
             sentences = ctx.sentences[turn.index]
             direct = (
                 not email
@@ -201,20 +191,7 @@ class ConcernTracker(Detector):
                 for s in sentences
             )
             answering = asks
-            # the customer's opening request, alone, answered with a statement of some length
-            # ("I need directions to the airport" — "Drive south on Cassiar for 3 blocks…"):
-            # taken up, in words a keyword overlap cannot see (judged answered, sample s). Not
-            # a later concern: there the labelled corpus says such replies often miss it
-            # (answers_concern macro-F1 0.523 → 0.490 when every lone concern counted; 0.518
-            # for the opening request alone)
-            taken_up = (
-                not email
-                and len(waiting_reply) == 1
-                and not any(t.role == Role.CUSTOMER for t in ctx.turns[: waiting_reply[0].turn])
-                and len(_WORDS.findall(text)) >= ANSWER_WORDS
-                and not lexicon("anything_else").search(text)
-                and not dismissive.search(text)
-            )
+            taken_up = _taken_up(ctx, text, waiting_reply, email=email, dismissive=dismissive)
             for concern in waiting_reply:
                 concern.due = turn.index
                 concern.engaged = asks or (taken_up and concern.kind == "request")
@@ -227,40 +204,15 @@ class ConcernTracker(Detector):
             done = bool(lexicon("done_statement").search(text) or lexicon("bad_news").search(text))
             for concern in unaddressed:
                 weight = sum(concern.own.values())
-                if (
-                    overlap.get(concern.id, 0) >= min(needed, weight)
-                    or (
-                        # "Your BMW has been booked.": a request done, in one of its own words,
-                        # or the only request waiting for this reply ("Please book that")
-                        done
-                        and (
-                            (concern.kind == "request" and overlap.get(concern.id, 0) > 0)
-                            or (concern.due == turn.index and len(waiting_reply) == 1)
-                        )
-                    )
-                    or (
-                        # "Yes, that is confirmed": a yes or no answers the customer's one
-                        # yes/no question (with two waiting, which it answers is a guess)
-                        concern.due == turn.index
-                        and concern.kind == "question"
-                        and len(waiting_reply) == 1
-                        and _YES_NO_QUESTION.match(concern.quote) is not None
-                        and _YES_NO_ANSWER.match(text) is not None
-                    )
-                    or (
-                        # "When will the weather be nice again?" — "It will be sunny all day on
-                        # Monday": a when-question answered with a day or a time (sample s)
-                        concern.due == turn.index
-                        and concern.kind == "question"
-                        and lexicon("when_question").match(concern.quote) is not None
-                        and lexicon("time_given").search(text) is not None
-                    )
-                    or (
-                        concern.due == turn.index
-                        and concern.short
-                        and direct
-                        and (len(waiting_reply) == 1 or overlap.get(concern.id, 0) > 0)
-                    )
+                if _answers(
+                    concern,
+                    turn.index,
+                    text,
+                    overlap.get(concern.id, 0),
+                    min(needed, weight),
+                    done=done,
+                    direct=direct,
+                    alone=len(waiting_reply) == 1,
                 ):
                     _address(concern, turn.index, unconfirmed)
             unaddressed = [c for c in unaddressed if c.addressed is None]
@@ -269,30 +221,14 @@ class ConcernTracker(Detector):
                 concern.sibling_answered = (
                     concern.addressed is None and concern.turn in answered_turns
                 )
-            asked = {
-                key
-                for s in sentences
-                if s.text.endswith("?")
-                for (key, _), t in zip(keys[turn.index], ctx.tokens[turn.index], strict=True)
-                if s.start <= t.start < s.end
-            }
-            clarifying = [
-                c for c in waiting_reply if c.addressed is None and asked.intersection(c.own)
-            ]
+            clarifying = _clarifying(
+                waiting_reply, sentences, keys[turn.index], ctx.tokens[turn.index]
+            )
             waiting_reply = []
         final = ctx.turns[-1].index if ctx.turns and ctx.turns[-1].role == Role.AGENT else None
         for concern in tracked:
             concern.last_word = concern.due is not None and concern.due == final
-        ctx.annotations["concerns"] = [_public(c) for c in tracked]
-        raised = len(tracked)
-        addressed = sum(c.addressed is not None for c in tracked)
-        ctx.annotations.setdefault("metrics", {}).update(
-            {
-                "concerns_raised": raised,
-                "concerns_addressed": addressed,
-                "concern_coverage": round(100 * addressed / raised, 1) if raised else None,
-            }
-        )
+        _record(ctx, tracked)
         return [self._finding(ctx, c) for c in tracked if c.passed_over(email)]
 
     def _raised(
@@ -522,3 +458,124 @@ def _public(concern: _Tracked) -> Concern:
         addressed=concern.addressed,
         confirmed=concern.confirmed,
     )
+
+
+def _answers(
+    concern: _Tracked,
+    turn: int,
+    text: str,
+    overlap: int,
+    needed: int | float,
+    *,
+    done: bool,
+    direct: bool,
+    alone: bool,
+) -> bool:
+    """Whether the agent's turn `turn` (its `text`) answers `concern`: it shares enough of the
+    concern's words (`overlap` of the weight `needed`), says a request is done, answers a
+    yes/no or when-question, or replies directly to a short concern. `alone`: the concern is
+    the only one waiting for this reply."""
+    return (
+        overlap >= needed
+        or (
+            # "Your BMW has been booked.": a request done, in one of its own words,
+            # or the only request waiting for this reply ("Please book that")
+            done
+            and ((concern.kind == "request" and overlap > 0) or (concern.due == turn and alone))
+        )
+        or (
+            # "Yes, that is confirmed": a yes or no answers the customer's one
+            # yes/no question (with two waiting, which it answers is a guess)
+            concern.due == turn
+            and concern.kind == "question"
+            and alone
+            and _YES_NO_QUESTION.match(concern.quote) is not None
+            and _YES_NO_ANSWER.match(text) is not None
+        )
+        or (
+            # "When will the weather be nice again?" — "It will be sunny all day on
+            # Monday": a when-question answered with a day or a time (sample s)
+            concern.due == turn
+            and concern.kind == "question"
+            and lexicon("when_question").match(concern.quote) is not None
+            and lexicon("time_given").search(text) is not None
+        )
+        or (concern.due == turn and concern.short and direct and (alone or overlap > 0))
+    )
+
+
+def _taken_up(
+    ctx: Context,
+    text: str,
+    waiting_reply: list[_Tracked],
+    *,
+    email: bool,
+    dismissive: Lexicon,
+) -> bool:
+    """Whether the agent's reply `text` takes up the customer's opening request: the opening
+    request, alone, answered with a statement of some length ("I need directions to the
+    airport" — "Drive south on Cassiar for 3 blocks…") is taken up, in words a keyword overlap
+    cannot see (judged answered, sample s). Not a later concern: there the labelled corpus says
+    such replies often miss it (answers_concern macro-F1 0.523 → 0.490 when every lone concern
+    counted; 0.518 for the opening request alone)."""
+    return (
+        not email
+        and len(waiting_reply) == 1
+        and not any(t.role == Role.CUSTOMER for t in ctx.turns[: waiting_reply[0].turn])
+        and len(_WORDS.findall(text)) >= ANSWER_WORDS
+        and not lexicon("anything_else").search(text)
+        and not dismissive.search(text)
+    )
+
+
+def _record(ctx: Context, tracked: list[_Tracked]) -> None:
+    """The concerns and their coverage, in the context's annotations and metrics."""
+    ctx.annotations["concerns"] = [_public(c) for c in tracked]
+    raised = len(tracked)
+    addressed = sum(c.addressed is not None for c in tracked)
+    ctx.annotations.setdefault("metrics", {}).update(
+        {
+            "concerns_raised": raised,
+            "concerns_addressed": addressed,
+            "concern_coverage": round(100 * addressed / raised, 1) if raised else None,
+        }
+    )
+
+
+def _told_again(turn: int, said_keys: list[tuple[str, int]], unaddressed: list[_Tracked]) -> None:
+    """The customer said they were not heard ("as I said…") in turn `turn`: about each
+    concern answered by nothing yet that shares words with the turn ("I already said 6 pm" is
+    about the time asked for, not the RSVP raised at the start: judged wrong as its repeat,
+    sample p)."""
+    said = {key for key, weight in said_keys if weight}
+    for concern in unaddressed:
+        if concern.due is not None and said.intersection(concern.keys):
+            concern.raised_again.append(turn)
+            concern.told_again.append(turn)
+
+
+def _overlap(turn_keys: list[tuple[str, int]], index: dict[str, list[_Tracked]]) -> dict[int, int]:
+    """For each concern (by id), the weight of its own words an agent turn uses."""
+    overlap: dict[int, int] = defaultdict(int)
+    for key in {k for k, _ in turn_keys}:
+        for concern in index.get(key, ()):
+            overlap[concern.id] += concern.own.get(key, 0)
+    return overlap
+
+
+def _clarifying(
+    waiting_reply: list[_Tracked],
+    sentences: list[Sentence],
+    turn_keys: list[tuple[str, int]],
+    tokens: list[Token],
+) -> list[_Tracked]:
+    """The concerns an agent turn left unanswered and asked about: a question of the turn
+    uses one of their own words."""
+    asked = {
+        key
+        for s in sentences
+        if s.text.endswith("?")
+        for (key, _), t in zip(turn_keys, tokens, strict=True)
+        if s.start <= t.start < s.end
+    }
+    return [c for c in waiting_reply if c.addressed is None and asked.intersection(c.own)]

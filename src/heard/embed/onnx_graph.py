@@ -23,11 +23,13 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    import numpy as np
     import onnx
 
 GRAPH_VERSION = 3
@@ -172,137 +174,40 @@ class _DropPreprocessingAdvice:
 
 def build_graph(folder: Path) -> onnx.ModelProto:
     """The encoder of the BERT folder (model.safetensors + config.json) as an ONNX model."""
-    import numpy as np
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import TensorProto, helper
 
-    from heard.embed.bert import joined_qkv, load_weights
+    from heard.embed.bert import load_weights
 
     config = json.loads((folder / "config.json").read_text("utf-8"))
-    heads: int = config["num_attention_heads"]
-    eps = float(config.get("layer_norm_eps", 1e-12))
     w = load_weights(folder)
     hidden = int(w["embeddings.word_embeddings.weight"].shape[1])
-
-    initializers: list[onnx.TensorProto] = []
-    nodes: list[onnx.NodeProto] = []
-
-    def constant(name: str, value: np.ndarray) -> str:
-        initializers.append(numpy_helper.from_array(np.array(value, order="C"), name))
-        return name
-
-    def node(op: str, inputs: list[str], output: str, **attributes: object) -> str:
-        nodes.append(helper.make_node(op, inputs, [output], name=output, **attributes))
-        return output
-
-    def f32(value: float) -> np.ndarray:
-        return np.array(value, dtype=np.float32)
-
-    def i64(values: list[int]) -> np.ndarray:
-        return np.array(values, dtype=np.int64)
-
-    def layer_norm(x: str, prefix: str, out: str) -> str:
-        return node(
-            "LayerNormalization",
-            [x, constant(prefix + ".weight", w[prefix + ".weight"]), prefix_bias(prefix)],
-            out,
-            axis=-1,
-            epsilon=eps,
-        )
-
-    def prefix_bias(prefix: str) -> str:
-        return constant(prefix + ".bias", w[prefix + ".bias"])
-
-    def linear(x: str, weight: np.ndarray, bias: np.ndarray, name: str) -> str:
-        product = node("MatMul", [x, constant(name + ".w", weight.T.copy())], name + ".mm")
-        return node("Add", [product, constant(name + ".b", bias)], name)
-
-    # Embeddings: word[ids] + position[:length] + token_type[0], then LayerNorm.
-    word = node(
-        "Gather", [constant("word", w["embeddings.word_embeddings.weight"]), "input_ids"], "e.word"
-    )
-    shape = node("Shape", ["input_ids"], "e.shape")
-    length = node("Gather", [shape, constant("one", np.array(1, dtype=np.int64))], "e.length")
-    positions = node(
-        "Range",
-        [constant("zero", np.array(0, dtype=np.int64)), length, "one"],
-        "e.positions",
-    )
-    position = node(
-        "Gather",
-        [constant("position", w["embeddings.position_embeddings.weight"]), positions],
-        "e.position",
-    )
-    summed = node("Add", [word, position], "e.sum")
-    token_type = constant("token_type", w["embeddings.token_type_embeddings.weight"][0])
-    summed = node("Add", [summed, token_type], "e.typed")
-    x = layer_norm(summed, "embeddings.LayerNorm", "e.ln")
+    g = _Builder(w, eps=float(config.get("layer_norm_eps", 1e-12)))
+    x = _embeddings(g)
 
     # Padding: onnxruntime's MultiHeadAttention takes the mask as int32 (1 on tokens, 0 on
     # padding) and gives padded keys no weight, as bert.py's additive -1e9 does.
-    padding = node("Cast", ["attention_mask"], "m.padding", to=TensorProto.INT32)
-    qkv_split = constant("a.qkv_split", i64([hidden, hidden, hidden]))
-    sqrt_two = constant("g.sqrt_two", f32(1.4142135623730951))
-    half = constant("g.half", f32(0.5))
-    one = constant("g.one", f32(1.0))
+    padding = g.node("Cast", ["attention_mask"], "m.padding", to=TensorProto.INT32)
+    shared = _Shared(
+        heads=config["num_attention_heads"],
+        padding=padding,
+        qkv_split=g.constant("a.qkv_split", _i64([hidden, hidden, hidden])),
+        sqrt_two=g.constant("g.sqrt_two", _f32(1.4142135623730951)),
+        half=g.constant("g.half", _f32(0.5)),
+        one=g.constant("g.one", _f32(1.0)),
+    )
     for i in range(config["num_hidden_layers"]):
-        p = f"encoder.layer.{i}."
-        n = f"l{i}"
-        projected = linear(x, *joined_qkv(w, p), n + ".qkv")
-        # One kernel for the heads: split, scaled scores (1/√head size), softmax over unpadded
-        # keys, weighted values, heads joined again (ten nodes a layer before, measured ~5 %
-        # of an int8 text's time)
-        q, k, v = (f"{n}.{c}" for c in "qkv")
-        nodes.append(
-            helper.make_node("Split", [projected, qkv_split], [q, k, v], name=n + ".split", axis=-1)
-        )
-        attended = node(
-            "MultiHeadAttention",
-            [q, k, v, "", padding],
-            n + ".attended",
-            domain="com.microsoft",
-            num_heads=heads,
-        )
-        out = linear(
-            attended,
-            w[p + "attention.output.dense.weight"],
-            w[p + "attention.output.dense.bias"],
-            n + ".out",
-        )
-        x = layer_norm(
-            node("Add", [out, x], n + ".res1"), p + "attention.output.LayerNorm", n + ".ln1"
-        )
-        up = linear(
-            x, w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"], n + ".up"
-        )
-        # GELU, exact: (x·(1 + erf(x/√2)))·½, written in the form onnxruntime's extended
-        # optimisations fuse into one Gelu kernel (the form x·√½ then Erf is not fused)
-        erf = node("Erf", [node("Div", [up, sqrt_two], n + ".g1")], n + ".erf")
-        erf = node("Add", [erf, one], n + ".g2")
-        gelu = node("Mul", [node("Mul", [up, erf], n + ".g3"), half], n + ".gelu")
-        down = linear(gelu, w[p + "output.dense.weight"], w[p + "output.dense.bias"], n + ".down")
-        x = layer_norm(node("Add", [down, x], n + ".res2"), p + "output.LayerNorm", n + ".ln2")
-
-    # Mean pooling over the mask, then L2 normalisation (clamped as bert.py does).
-    weights = node("Unsqueeze", ["attention_mask", constant("p.axis2", i64([2]))], "p.weights")
-    masked = node("Mul", [x, weights], "p.masked")
-    one_axis = constant("p.axis1", i64([1]))
-    total = node("ReduceSum", [masked, one_axis], "p.total", keepdims=0)
-    count = node("ReduceSum", [weights, one_axis], "p.count", keepdims=0)
-    count = node("Max", [count, constant("p.tiny", f32(1e-9))], "p.count_clamped")
-    pooled = node("Div", [total, count], "p.pooled")
-    norm = node("ReduceL2", [pooled], "p.norm", axes=[-1], keepdims=1)  # axes: an attribute in 17
-    norm = node("Max", [norm, constant("p.tinier", f32(1e-12))], "p.norm_clamped")
-    node("Div", [pooled, norm], "embeddings")
+        x = _layer(g, i, x, shared)
+    _pooling(g, x)
 
     graph = helper.make_graph(
-        nodes,
+        g.nodes,
         "minilm",
         [
             helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "length"]),
             helper.make_tensor_value_info("attention_mask", TensorProto.FLOAT, ["batch", "length"]),
         ],
         [helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", hidden])],
-        initializers,
+        g.initializers,
     )
     model = helper.make_model(
         graph,
@@ -311,3 +216,158 @@ def build_graph(folder: Path) -> onnx.ModelProto:
     )
     model.ir_version = IR_VERSION
     return model
+
+
+def _f32(value: float) -> np.ndarray:
+    import numpy as np
+
+    return np.array(value, dtype=np.float32)
+
+
+def _i64(values: list[int]) -> np.ndarray:
+    import numpy as np
+
+    return np.array(values, dtype=np.int64)
+
+
+class _Builder:
+    """The nodes and initializers of a graph being built, in the order they are made, and the
+    weights (`w`) they read."""
+
+    def __init__(self, w: dict[str, np.ndarray], *, eps: float) -> None:
+        self.w = w
+        self.eps = eps
+        self.initializers: list[onnx.TensorProto] = []
+        self.nodes: list[onnx.NodeProto] = []
+
+    def constant(self, name: str, value: np.ndarray) -> str:
+        import numpy as np
+        from onnx import numpy_helper
+
+        self.initializers.append(numpy_helper.from_array(np.array(value, order="C"), name))
+        return name
+
+    def node(self, op: str, inputs: list[str], output: str, **attributes: object) -> str:
+        from onnx import helper
+
+        self.nodes.append(helper.make_node(op, inputs, [output], name=output, **attributes))
+        return output
+
+    def layer_norm(self, x: str, prefix: str, out: str) -> str:
+        return self.node(
+            "LayerNormalization",
+            [
+                x,
+                self.constant(prefix + ".weight", self.w[prefix + ".weight"]),
+                self.constant(prefix + ".bias", self.w[prefix + ".bias"]),
+            ],
+            out,
+            axis=-1,
+            epsilon=self.eps,
+        )
+
+    def linear(self, x: str, weight: np.ndarray, bias: np.ndarray, name: str) -> str:
+        transposed = self.constant(name + ".w", weight.T.copy())
+        product = self.node("MatMul", [x, transposed], name + ".mm")
+        return self.node("Add", [product, self.constant(name + ".b", bias)], name)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every encoder layer reads besides its weights: the head count, the padding mask
+    and the constants of the split and of GELU (names of the graph's values)."""
+
+    heads: int
+    padding: str
+    qkv_split: str
+    sqrt_two: str
+    half: str
+    one: str
+
+
+def _embeddings(g: _Builder) -> str:
+    """Embeddings: word[ids] + position[:length] + token_type[0], then LayerNorm."""
+    import numpy as np
+
+    w = g.w
+    table = g.constant("word", w["embeddings.word_embeddings.weight"])
+    word = g.node("Gather", [table, "input_ids"], "e.word")
+    shape = g.node("Shape", ["input_ids"], "e.shape")
+    length = g.node("Gather", [shape, g.constant("one", np.array(1, dtype=np.int64))], "e.length")
+    positions = g.node(
+        "Range",
+        [g.constant("zero", np.array(0, dtype=np.int64)), length, "one"],
+        "e.positions",
+    )
+    position = g.node(
+        "Gather",
+        [g.constant("position", w["embeddings.position_embeddings.weight"]), positions],
+        "e.position",
+    )
+    summed = g.node("Add", [word, position], "e.sum")
+    token_type = g.constant("token_type", w["embeddings.token_type_embeddings.weight"][0])
+    summed = g.node("Add", [summed, token_type], "e.typed")
+    return g.layer_norm(summed, "embeddings.LayerNorm", "e.ln")
+
+
+def _layer(g: _Builder, i: int, x: str, shared: _Shared) -> str:
+    """Encoder layer `i` on `x`: attention, then the feed-forward part, each with its
+    residual and LayerNorm."""
+    from onnx import helper
+
+    from heard.embed.bert import joined_qkv
+
+    w = g.w
+    p = f"encoder.layer.{i}."
+    n = f"l{i}"
+    projected = g.linear(x, *joined_qkv(w, p), n + ".qkv")
+    # One kernel for the heads: split, scaled scores (1/√head size), softmax over unpadded
+    # keys, weighted values, heads joined again (ten nodes a layer before, measured ~5 %
+    # of an int8 text's time)
+    q, k, v = (f"{n}.{c}" for c in "qkv")
+    g.nodes.append(
+        helper.make_node(
+            "Split", [projected, shared.qkv_split], [q, k, v], name=n + ".split", axis=-1
+        )
+    )
+    attended = g.node(
+        "MultiHeadAttention",
+        [q, k, v, "", shared.padding],
+        n + ".attended",
+        domain="com.microsoft",
+        num_heads=shared.heads,
+    )
+    out = g.linear(
+        attended,
+        w[p + "attention.output.dense.weight"],
+        w[p + "attention.output.dense.bias"],
+        n + ".out",
+    )
+    x = g.layer_norm(
+        g.node("Add", [out, x], n + ".res1"), p + "attention.output.LayerNorm", n + ".ln1"
+    )
+    up = g.linear(
+        x, w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"], n + ".up"
+    )
+    # GELU, exact: (x·(1 + erf(x/√2)))·½, written in the form onnxruntime's extended
+    # optimisations fuse into one Gelu kernel (the form x·√½ then Erf is not fused)
+    erf = g.node("Erf", [g.node("Div", [up, shared.sqrt_two], n + ".g1")], n + ".erf")
+    erf = g.node("Add", [erf, shared.one], n + ".g2")
+    gelu = g.node("Mul", [g.node("Mul", [up, erf], n + ".g3"), shared.half], n + ".gelu")
+    down = g.linear(gelu, w[p + "output.dense.weight"], w[p + "output.dense.bias"], n + ".down")
+    return g.layer_norm(g.node("Add", [down, x], n + ".res2"), p + "output.LayerNorm", n + ".ln2")
+
+
+def _pooling(g: _Builder, x: str) -> None:
+    """Mean pooling over the mask, then L2 normalisation (clamped as bert.py does), as the
+    graph's output "embeddings"."""
+    weights = g.node("Unsqueeze", ["attention_mask", g.constant("p.axis2", _i64([2]))], "p.weights")
+    masked = g.node("Mul", [x, weights], "p.masked")
+    one_axis = g.constant("p.axis1", _i64([1]))
+    total = g.node("ReduceSum", [masked, one_axis], "p.total", keepdims=0)
+    count = g.node("ReduceSum", [weights, one_axis], "p.count", keepdims=0)
+    count = g.node("Max", [count, g.constant("p.tiny", _f32(1e-9))], "p.count_clamped")
+    pooled = g.node("Div", [total, count], "p.pooled")
+    norm = g.node("ReduceL2", [pooled], "p.norm", axes=[-1], keepdims=1)  # axes: an attribute in 17
+    norm = g.node("Max", [norm, g.constant("p.tinier", _f32(1e-12))], "p.norm_clamped")
+    g.node("Div", [pooled, norm], "embeddings")

@@ -162,14 +162,7 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
         "| task | figure | target | measured | met | gap |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for c in check(evaluation):
-        who = "trained" if c.target.trained else "default"
-        met = "–" if c.met is None else ("met" if c.met else "**missed**")
-        gap = "–" if c.gap is None else f"{c.gap:+.3f}"
-        lines.append(
-            f"| {c.target.task} ({who}) | {c.target.metric} | ≥ {c.target.minimum:.3f} | "
-            f"{fmt(c.value)} | {met} | {gap} |"
-        )
+    lines += _target_rows(evaluation)
     lines += [
         "",
         "A missing figure (–) means the run had nothing to measure it with; the task tables "
@@ -184,6 +177,37 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
         "| task | n | heard default | heard trained | published |",
         "| --- | --- | --- | --- | --- |",
     ]
+    lines += _labelled_rows(evaluation)
+    lines += _validity_rows(evaluation)
+    lines += [
+        "",
+        outcome_rows(evaluation),
+        "",
+        *corpus_section(evaluation.corpus, evaluation.corpus_why),
+        *audio_section(evaluation.audio),
+        *judgements.section(judgements.read_all()),
+    ]
+    lines += _reference()
+    return "\n".join(lines)
+
+
+def _target_rows(evaluation: Evaluation) -> list[str]:
+    """The rows of the targets table: each target, its figure and whether it was met."""
+    lines: list[str] = []
+    for c in check(evaluation):
+        who = "trained" if c.target.trained else "default"
+        met = "–" if c.met is None else ("met" if c.met else "**missed**")
+        gap = "–" if c.gap is None else f"{c.gap:+.3f}"
+        lines.append(
+            f"| {c.target.task} ({who}) | {c.target.metric} | ≥ {c.target.minimum:.3f} | "
+            f"{fmt(c.value)} | {met} | {gap} |"
+        )
+    return lines
+
+
+def _labelled_rows(evaluation: Evaluation) -> list[str]:
+    """The rows of the labelled tasks' table, then their figures per label."""
+    lines: list[str] = []
     labelled = [r for r in evaluation.results if r.statistic is None]
     for r in labelled:
         default = headline(r) if r.default else f"n/a: {r.default_by}"
@@ -206,6 +230,12 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
                 ),
                 "",
             ]
+    return lines
+
+
+def _validity_rows(evaluation: Evaluation) -> list[str]:
+    """The section on real outcomes: each validity task's statistic with its interval."""
+    lines: list[str] = []
     validity = [r for r in evaluation.results if r.statistic is not None]
     lines += [
         "## Validity: real outcomes",
@@ -225,13 +255,13 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
             )
         else:
             lines.append(f"| {r.name} — {r.title} | {r.statistic} | n/a | – | 0 | {r.default_by} |")
-    lines += [
-        "",
-        outcome_rows(evaluation),
-        "",
-        *corpus_section(evaluation.corpus, evaluation.corpus_why),
-        *audio_section(evaluation.audio),
-        *judgements.section(judgements.read_all()),
+    return lines
+
+
+def _reference() -> list[str]:
+    """The sections that explain the figures: how the defaults answer each task, held-out
+    data, the JSON and the licences."""
+    return [
         "## How the defaults answer each task",
         "",
         "Each example becomes a conversation (customer: what the text answers, when known; "
@@ -274,7 +304,6 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
         "only to measure, and by `heard train` for a user's own models.",
         "",
     ]
-    return "\n".join(lines)
 
 
 WHO = (("default", "heard default"), ("baseline", "simplest rule"), ("trained", "heard trained"))

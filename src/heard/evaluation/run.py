@@ -227,14 +227,7 @@ def evaluate(
     """
     started = time.perf_counter()
     progress = progress or _quiet
-    for folder_, option in ((data_dir, "data"), (test_data, "test data")):
-        if folder_ is not None and not folder_.is_dir():
-            raise InputError(
-                f"{option} folder not found",
-                where=Location(file=str(folder_)),
-                expected="a folder laid out like heard's shared data (epitome/, annomi/, …)",
-                code="not_a_folder",
-            )
+    _check_folders(data_dir, test_data)
     scored = test_data or data_dir
     audio_only = bool(datasets) and set(datasets or []) == {audio_tasks.DATASET}
     audio = audio or audio_tasks.DATASET in (datasets or [])
@@ -254,13 +247,82 @@ def evaluate(
             expected="heard's listening corpus (items.jsonl, labels.jsonl; see data/corpus/)",
             code="not_a_folder",
         )
+    present = _present(
+        labelled,
+        validity,
+        scored,
+        needed=not audio_only,
+        corpus_wanted=corpus_wanted,
+        filtered=filtered,
+    )
+    evaluation = _evaluation(data_dir, test_data, scored, present)
+    fit, why_not = trainer() if trained else (None, "not requested (--no-trained)")
+    _score_labelled(
+        evaluation,
+        labelled,
+        data_dir,
+        scored=scored,
+        test_data=test_data,
+        fit=fit,
+        why_not=why_not,
+        workers=workers,
+        progress=progress,
+    )
+    for path in dict.fromkeys(v.path(scored) for v in validity):
+        group = [v for v in validity if v.path(scored) == path]
+        if not path.is_file():
+            evaluation.results += [
+                Result(v.name, v.dataset, v.title, default_by="no data", statistic=v.statistic)
+                for v in group
+            ]
+            continue
+        evaluation.results += _validity(group, data_dir, workers, progress, test_data, evaluation)
+    if corpus_wanted and folder.is_dir():
+        evaluation.corpus = evaluate_corpus(
+            folder,
+            tasks=[t for t in tasks or [] if t in corpus_tasks.TASKS],
+            fit=fit,
+            why_not=why_not,
+            workers=workers,
+            progress=progress,
+        )
+        for name in ("items.jsonl", "labels.jsonl"):
+            evaluation.files[f"corpus/{name}"] = sha256(folder / name)
+    elif corpus_wanted:
+        evaluation.corpus_why = f"no corpus ({folder} not found)"
+    if audio:
+        _score_audio(evaluation, scored, audio_calls, progress)
+    evaluation.seconds = time.perf_counter() - started
+    return evaluation
+
+
+def _check_folders(data_dir: Path, test_data: Path | None) -> None:
+    """An InputError when the data folder (or the test data folder) is not there."""
+    for folder_, option in ((data_dir, "data"), (test_data, "test data")):
+        if folder_ is not None and not folder_.is_dir():
+            raise InputError(
+                f"{option} folder not found",
+                where=Location(file=str(folder_)),
+                expected="a folder laid out like heard's shared data (epitome/, annomi/, …)",
+                code="not_a_folder",
+            )
+
+
+def _present(
+    labelled: list[Task],
+    validity: list[ValidityTask],
+    scored: Path,
+    *,
+    needed: bool,
+    corpus_wanted: bool,
+    filtered: bool,
+) -> set[Path]:
+    """The data files of the selected tasks found in `scored`. When `needed`, an InputError
+    if none is there (and the corpus is not wanted instead), or if a filter named a task whose
+    file is missing."""
     files = {t.path(scored) for t in labelled} | {v.path(scored) for v in validity}
     present = {p for p in files if p.is_file()}
-    if (
-        not audio_only
-        and (files or not corpus_wanted)
-        and (not present or (filtered and present != files))
-    ):
+    if needed and (files or not corpus_wanted) and (not present or (filtered and present != files)):
         missing = sorted(files - present)[0]
         raise InputError(
             "data file not found",
@@ -268,6 +330,14 @@ def evaluate(
             expected="the data sets laid out like heard's shared data (see docs/accuracy.md)",
             code="missing_file",
         )
+    return present
+
+
+def _evaluation(
+    data_dir: Path, test_data: Path | None, scored: Path, present: set[Path]
+) -> Evaluation:
+    """An evaluation with no results yet, naming the digests of the files it reads: those of
+    `scored` present, and with `test_data` the files of `data_dir` the models are fitted on."""
     evaluation = Evaluation(
         data_dir=data_dir,
         results=[],
@@ -284,7 +354,24 @@ def evaluate(
             },
             **{f"--test-data {name}": digest for name, digest in evaluation.files.items()},
         }
-    fit, why_not = trainer() if trained else (None, "not requested (--no-trained)")
+    return evaluation
+
+
+def _score_labelled(
+    evaluation: Evaluation,
+    labelled: list[Task],
+    data_dir: Path,
+    *,
+    scored: Path,
+    test_data: Path | None,
+    fit: Callable[..., Predictor] | None,
+    why_not: str,
+    workers: int,
+    progress: Progress,
+) -> None:
+    """Add the results of the labelled tasks to `evaluation`, data set by data set, then train
+    and score `heard train`'s models on those that have training data (`fit`; when None,
+    `why_not` says why no model was trained)."""
     jobs: list[_Job] = []
     for dataset in dict.fromkeys(t.dataset for t in labelled):
         group = [t for t in labelled if t.dataset == dataset]
@@ -310,36 +397,18 @@ def evaluate(
                 jobs.append(_Job(result, train, test))
     if fit is not None and jobs:
         _train(fit, jobs, workers, progress)
-    for path in dict.fromkeys(v.path(scored) for v in validity):
-        group = [v for v in validity if v.path(scored) == path]
-        if not path.is_file():
-            evaluation.results += [
-                Result(v.name, v.dataset, v.title, default_by="no data", statistic=v.statistic)
-                for v in group
-            ]
-            continue
-        evaluation.results += _validity(group, data_dir, workers, progress, test_data, evaluation)
-    if corpus_wanted and folder.is_dir():
-        evaluation.corpus = evaluate_corpus(
-            folder,
-            tasks=[t for t in tasks or [] if t in corpus_tasks.TASKS],
-            fit=fit,
-            why_not=why_not,
-            workers=workers,
-            progress=progress,
-        )
-        for name in ("items.jsonl", "labels.jsonl"):
-            evaluation.files[f"corpus/{name}"] = sha256(folder / name)
-    elif corpus_wanted:
-        evaluation.corpus_why = f"no corpus ({folder} not found)"
-    if audio:
-        evaluation.audio = audio_tasks.evaluate_audio(scored, calls=audio_calls, progress=progress)
-        for call in evaluation.audio.calls:
-            for name in ("agent.wav", "caller.wav", "transcript.json"):
-                path = scored / audio_tasks.FOLDER / call.call / name
-                evaluation.files[str(path.relative_to(scored))] = sha256(path)
-    evaluation.seconds = time.perf_counter() - started
-    return evaluation
+
+
+def _score_audio(
+    evaluation: Evaluation, scored: Path, calls: list[str] | None, progress: Progress
+) -> None:
+    """Add the audio tasks' figures (`heard.evaluation.audio`) and the digests of the files
+    of the calls they read to `evaluation`."""
+    evaluation.audio = audio_tasks.evaluate_audio(scored, calls=calls, progress=progress)
+    for call in evaluation.audio.calls:
+        for name in ("agent.wav", "caller.wav", "transcript.json"):
+            path = scored / audio_tasks.FOLDER / call.call / name
+            evaluation.files[str(path.relative_to(scored))] = sha256(path)
 
 
 def _missing(task: Task, data_dir: Path) -> Result:

@@ -9,6 +9,7 @@ heard: they are skipped and counted in the conversation's metadata. See docs/for
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import Annotated, Any, ClassVar
@@ -230,61 +231,14 @@ class ZendeskImporter(Importer):
                 code="unknown_role",
             )
 
-        drafts: list[TurnDraft] = []
-        skipped: Counter[str] = Counter()
-        for i, comment in enumerate(comments):
-            path = f"{prefix}[{i}]"
-            if not comment.public:
-                skipped["private"] += 1
-                continue
-            author = str(comment.author_id)
-            role = role_of(author, source.where(path=f"{path}.author_id"))
-            html, original = _zendesk_body(comment)
-            cleaned = authored_text(original, html=html)
-            if not cleaned.text:
-                skipped["empty"] += 1
-                continue
-            metadata = _body_metadata(original, cleaned.removed)
-            if comment.id is not None:
-                metadata = {"comment_id": str(comment.id), **metadata}
-            if comment.via is not None and isinstance(comment.via.channel, str):
-                metadata["via"] = comment.via.channel
-            drafts.append(
-                TurnDraft(
-                    role=role,
-                    text=cleaned.text,
-                    where=source.where(path=path),
-                    speaker_id=author,
-                    sent_at=comment.created_at,
-                    metadata=metadata,
-                )
-            )
+        drafts, skipped = _zendesk_drafts(source, comments, prefix, role_of)
         if not drafts:
             raise _nothing_said(skipped, source.where(path=prefix))
         subject = (ticket.subject or ticket.raw_subject) if ticket else None
         if drafts and subject and subject.strip():
             drafts[0].subject = subject.strip()
 
-        via = (
-            ticket.via
-            if ticket and ticket.via
-            else next((c.via for c in comments if c.via is not None), None)
-        )
-        channel_name = via.channel if via is not None else None
-        channel = (
-            ZENDESK_CHANNELS.get(channel_name.casefold(), Channel.EMAIL)
-            if isinstance(channel_name, str)
-            else Channel.EMAIL
-        )
-        metadata: dict[str, JsonValue] = {}
-        if isinstance(channel_name, str):
-            metadata["via"] = channel_name
-        if ticket and ticket.status:
-            metadata["status"] = ticket.status
-        if ticket and ticket.tags:
-            metadata["tags"] = list(ticket.tags)
-        if skipped:
-            metadata["skipped"] = dict(sorted(skipped.items()))
+        channel, metadata = _zendesk_channel(ticket, comments, skipped)
 
         customer_id = requester or next(
             (d.speaker_id for d in drafts if d.role is Role.CUSTOMER), None
@@ -317,6 +271,73 @@ class ZendeskImporter(Importer):
                 metadata=metadata,
             )
         ]
+
+
+def _zendesk_drafts(
+    source: Source,
+    comments: list[_ZendeskComment],
+    prefix: str,
+    role_of: Callable[[str, Location], Role],
+) -> tuple[list[TurnDraft], Counter[str]]:
+    """A turn for each public comment with text, and how many were skipped for each reason."""
+    drafts: list[TurnDraft] = []
+    skipped: Counter[str] = Counter()
+    for i, comment in enumerate(comments):
+        path = f"{prefix}[{i}]"
+        if not comment.public:
+            skipped["private"] += 1
+            continue
+        author = str(comment.author_id)
+        role = role_of(author, source.where(path=f"{path}.author_id"))
+        html, original = _zendesk_body(comment)
+        cleaned = authored_text(original, html=html)
+        if not cleaned.text:
+            skipped["empty"] += 1
+            continue
+        metadata = _body_metadata(original, cleaned.removed)
+        if comment.id is not None:
+            metadata = {"comment_id": str(comment.id), **metadata}
+        if comment.via is not None and isinstance(comment.via.channel, str):
+            metadata["via"] = comment.via.channel
+        drafts.append(
+            TurnDraft(
+                role=role,
+                text=cleaned.text,
+                where=source.where(path=path),
+                speaker_id=author,
+                sent_at=comment.created_at,
+                metadata=metadata,
+            )
+        )
+    return drafts, skipped
+
+
+def _zendesk_channel(
+    ticket: _ZendeskTicket | None, comments: list[_ZendeskComment], skipped: Counter[str]
+) -> tuple[Channel, dict[str, JsonValue]]:
+    """The ticket's channel (from its `via`, else the first comment's; e-mail when unknown)
+    and the conversation's metadata (via, status, tags, skipped comments)."""
+    via = (
+        ticket.via
+        if ticket and ticket.via
+        else next((c.via for c in comments if c.via is not None), None)
+    )
+    channel_name = via.channel if via is not None else None
+    channel = (
+        ZENDESK_CHANNELS.get(channel_name.casefold(), Channel.EMAIL)
+        if isinstance(channel_name, str)
+        else Channel.EMAIL
+    )
+    metadata: dict[str, JsonValue] = {}
+    if isinstance(channel_name, str):
+        metadata["via"] = channel_name
+    if ticket and ticket.status:
+        metadata["status"] = ticket.status
+    if ticket and ticket.tags:
+        metadata["tags"] = list(ticket.tags)
+    if skipped:
+        metadata["skipped"] = dict(sorted(skipped.items()))
+    return channel, metadata
 
 
 def _zendesk_body(comment: _ZendeskComment) -> tuple[bool, str]:
@@ -450,34 +471,7 @@ class IntercomImporter(Importer):
         skipped: Counter[str] = Counter()
         names: dict[str, str] = {}
         started_at = _from_unix(parsed.created_at)
-        messages: list[tuple[str, str, _IntercomAuthor, str | None, datetime | None, str]] = [
-            (
-                "$.source",
-                parsed.source.body or "",
-                parsed.source.author,
-                _id(parsed.source.id),
-                started_at,
-                "source",
-            )
-        ]  # (path, body, author, id, sent at, part type or "source")
-        parts = parsed.conversation_parts.conversation_parts if parsed.conversation_parts else []
-        for i, part in enumerate(parts):
-            path = f"$.conversation_parts.conversation_parts[{i}]"
-            if part.part_type.casefold().startswith("note") or not (
-                part.body and part.body.strip()
-            ):
-                skipped[part.part_type] += 1
-                continue
-            messages.append(
-                (
-                    path,
-                    part.body,
-                    part.author,
-                    _id(part.id),
-                    _from_unix(part.created_at),
-                    part.part_type,
-                )
-            )
+        messages = _intercom_messages(parsed, started_at, skipped)
         for path, body, author, part_id, sent_at, kind in messages:
             role = role_of(author, f"{path}.author")
             speaker = _id(author.id)
@@ -509,25 +503,7 @@ class IntercomImporter(Importer):
         if drafts and drafts[0].where.path == "$.source" and subject and subject.strip():
             drafts[0].subject = subject.strip()
 
-        kinds = [parsed.source.type, parsed.source.delivered_as]
-        channel = next(
-            (
-                INTERCOM_CHANNELS[k.casefold()]
-                for k in kinds
-                if k and k.casefold() in INTERCOM_CHANNELS
-            ),
-            Channel.CHAT,
-        )
-        metadata: dict[str, JsonValue] = {}
-        if parsed.source.type:
-            metadata["source_type"] = parsed.source.type
-        if parsed.state:
-            metadata["state"] = parsed.state
-        tags = [t.name for t in parsed.tags.tags if t.name] if parsed.tags else []
-        if tags:
-            metadata["tags"] = list(tags)
-        if skipped:
-            metadata["skipped"] = dict(sorted(skipped.items()))
+        channel, metadata = _intercom_channel(parsed, skipped)
 
         customer_id = next((d.speaker_id for d in drafts if d.role is Role.CUSTOMER), None)
         agent_id = _id(parsed.admin_assignee_id) or next(
@@ -551,6 +527,67 @@ class IntercomImporter(Importer):
                 metadata=metadata,
             )
         ]
+
+
+_Message = tuple[str, str, _IntercomAuthor, str | None, datetime | None, str]
+"""An Intercom message: (path, body, author, id, sent at, part type or "source")."""
+
+
+def _intercom_messages(
+    parsed: _IntercomConversation, started_at: datetime | None, skipped: Counter[str]
+) -> list[_Message]:
+    """The conversation's opening message and its parts that carry a body, in order; notes
+    and empty parts are counted in `skipped` by their part type."""
+    messages: list[_Message] = [
+        (
+            "$.source",
+            parsed.source.body or "",
+            parsed.source.author,
+            _id(parsed.source.id),
+            started_at,
+            "source",
+        )
+    ]
+    parts = parsed.conversation_parts.conversation_parts if parsed.conversation_parts else []
+    for i, part in enumerate(parts):
+        path = f"$.conversation_parts.conversation_parts[{i}]"
+        if part.part_type.casefold().startswith("note") or not (part.body and part.body.strip()):
+            skipped[part.part_type] += 1
+            continue
+        messages.append(
+            (
+                path,
+                part.body,
+                part.author,
+                _id(part.id),
+                _from_unix(part.created_at),
+                part.part_type,
+            )
+        )
+    return messages
+
+
+def _intercom_channel(
+    parsed: _IntercomConversation, skipped: Counter[str]
+) -> tuple[Channel, dict[str, JsonValue]]:
+    """The conversation's channel (from its source's type, else how it was delivered; chat when
+    unknown) and its metadata (source type, state, tags, skipped parts)."""
+    kinds = [parsed.source.type, parsed.source.delivered_as]
+    channel = next(
+        (INTERCOM_CHANNELS[k.casefold()] for k in kinds if k and k.casefold() in INTERCOM_CHANNELS),
+        Channel.CHAT,
+    )
+    metadata: dict[str, JsonValue] = {}
+    if parsed.source.type:
+        metadata["source_type"] = parsed.source.type
+    if parsed.state:
+        metadata["state"] = parsed.state
+    tags = [t.name for t in parsed.tags.tags if t.name] if parsed.tags else []
+    if tags:
+        metadata["tags"] = list(tags)
+    if skipped:
+        metadata["skipped"] = dict(sorted(skipped.items()))
+    return channel, metadata
 
 
 def _from_unix(seconds: float | None) -> datetime | None:

@@ -2,9 +2,9 @@
 
 `IngestService` is the one way conversations enter the store (the API and upload page, the
 CLI, live sessions, the demo, the benchmarks): redact → analyse (in this process, on the
-analysis pool or a batch engine) → `Store.write_ingest`; and rescore: stored conversations →
-analyse → new scorecards. `card_rows` and `analysis_version` say how a scorecard is kept and
-which analysis made it.
+analysis pool or a batch engine) → `heard.store.writing.write_ingest`; and rescore: stored
+conversations → analyse → new scorecards. `card_rows` and `analysis_version` say how a
+scorecard is kept and which analysis made it.
 """
 
 from heard.ingest.cards import analysis_version, card_rows

@@ -6,7 +6,7 @@ store which conversations are new or changed (its refusals come before any analy
 those — in this process for a small batch, on the analysis pool or a batch engine
 (`heard.engines`) for a large one — turn each scorecard into the rows the store keeps
 (`heard.ingest.cards.card_rows`) and hand the store the finished records to write
-(`Store.write_ingest`). The store never redacts or analyses a conversation.
+(`heard.store.writing.write_ingest`). The store never redacts or analyses a conversation.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from heard.ingest import overturning
 from heard.ingest.cards import analysis_version, card_rows
 from heard.ingest.pool import PARALLEL_MIN, AnalysisPool, default_workers
 from heard.model import Conversation
-from heard.store import Conflict, Invalid, Store, Viewer, audit_log, disputes
+from heard.store import Conflict, Invalid, Store, Viewer, audit_log, disputes, writing
 from heard.store import overturning as store_overturning
 from heard.store.analysed import CardRows, CardStream, IngestBatch, Unanalysed
 from heard.store.disputes import Dispute
@@ -127,7 +127,7 @@ class IngestService:
     ) -> IngestReport:
         """Store and score conversations in one transaction (all or nothing), as `viewer` (the
         system viewer when None: the CLI and jobs, who may write anywhere); see
-        `Store.write_ingest` for what is created, updated, unchanged or refused.
+        `heard.store.writing.write_ingest` for what is created, updated, unchanged or refused.
 
         Personal data is redacted first unless `redact` is False (None: the store's
         `redact`); only new and changed conversations are analysed. `analysed` gives each
@@ -148,7 +148,7 @@ class IngestService:
         elif redact:
             conversations = self._redacted(conversations, analyzer)
         batch = IngestBatch.of(conversations, redacted=redact)
-        changed = [i for i in self.store.to_write(batch, viewer=viewer) if i not in cards]
+        changed = [i for i in writing.to_write(self.store, batch, viewer=viewer) if i not in cards]
         scored = CardStream(changed, cards=cards)
         if changed:
             sqlite = self.store.dialect == "sqlite"
@@ -164,8 +164,8 @@ class IngestService:
         version = analysis_version(analyzer)
         for _ in range(CHANGED_ROUNDS):
             try:
-                return self.store.write_ingest(
-                    batch, scored, version, user_id=user_id, viewer=viewer
+                return writing.write_ingest(
+                    self.store, batch, scored, version, user_id=user_id, viewer=viewer
                 )
             except Unanalysed as exc:  # another writer changed them since: analyse those too
                 scored = scored.finished()
@@ -205,9 +205,9 @@ class IngestService:
         kept), RESCORE_CHUNK conversations per transaction."""
         analyzer = analyzer or self.analyzer()
         version = analysis_version(analyzer)
-        checked, stale = self.store.stale_scorecards(version)
+        checked, stale = writing.stale_scorecards(self.store, version)
         for start in range(0, len(stale), RESCORE_CHUNK):
-            rows = self.store.stored_bodies(stale[start : start + RESCORE_CHUNK])
+            rows = writing.stored_bodies(self.store, stale[start : start + RESCORE_CHUNK])
             bodies = [body for _, body in rows]
             conversations = [Conversation.model_validate_json(body) for body in bodies]
             cards = self._score_cards(conversations, bodies, analyzer)
@@ -215,7 +215,7 @@ class IngestService:
             cards = overturning.rescored(
                 analyzer, store_overturning.overturned(self.store, ids), ids, conversations, cards
             )
-            self.store.write_rescored(list(zip(ids, cards, strict=True)), version)
+            writing.write_rescored(self.store, list(zip(ids, cards, strict=True)), version)
         if stale:
             audit_log.audit(
                 self.store,

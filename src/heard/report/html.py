@@ -200,22 +200,7 @@ def _conversation(report: ConversationReport, index: int, *, first: bool) -> lis
         "<section>",
         "<h3>Top tips</h3>",
     ]
-    if card.tips:
-        out.append('<ol class="tips">')
-        for tip in card.tips:
-            item = f"<li><p><strong>{escape(tip.message)}</strong></p>"
-            moment = tip_moment(conversation, tip)
-            if moment and tip.span is not None:
-                item += (
-                    f'<blockquote><a href="#{anchor(index, tip.span.turn)}">turn '
-                    f"{tip.span.turn}</a>: {escape(moment)}</blockquote>"
-                )
-            if tip.suggestion:
-                item += f'<p class="try"><strong>Try:</strong> {escape(tip.suggestion)}</p>'
-            out.append(item + "</li>")
-        out.append("</ol>")
-    else:
-        out.append("<p>No tips: nothing to improve was found.</p>")
+    out += _tips(report, index)
     out += [
         "</section>",
         "<section>",
@@ -250,6 +235,29 @@ def _conversation(report: ConversationReport, index: int, *, first: bool) -> lis
         ]
         out.append("</ul>")
     out += ["</section>", "</article>"]
+    return out
+
+
+def _tips(report: ConversationReport, index: int) -> list[str]:
+    """The conversation's top tips, each with the moment it points to and what to try."""
+    conversation, card = report.conversation, report.scorecard
+    out: list[str] = []
+    if card.tips:
+        out.append('<ol class="tips">')
+        for tip in card.tips:
+            item = f"<li><p><strong>{escape(tip.message)}</strong></p>"
+            moment = tip_moment(conversation, tip)
+            if moment and tip.span is not None:
+                item += (
+                    f'<blockquote><a href="#{anchor(index, tip.span.turn)}">turn '
+                    f"{tip.span.turn}</a>: {escape(moment)}</blockquote>"
+                )
+            if tip.suggestion:
+                item += f'<p class="try"><strong>Try:</strong> {escape(tip.suggestion)}</p>'
+            out.append(item + "</li>")
+        out.append("</ol>")
+    else:
+        out.append("<p>No tips: nothing to improve was found.</p>")
     return out
 
 

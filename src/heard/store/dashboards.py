@@ -238,10 +238,7 @@ def moments(
     give outranks an acknowledgement every other reply has, and a name used (`BARE_MOMENTS`)
     is never a best moment. The worst rank by confidence. Then newer first."""
     where = where or ConversationFilter()
-    # candidates stay plain tuples (confidence, newest first, order, row, candidate); only
-    # the chosen become Moments, with their quotes
-    Candidate = tuple[float, float, int, Any, list[Any]]
-    found: dict[str, list[Candidate]] = {"positive": [], "negative": []}
+    found: dict[str, list[_Candidate]] = {"positive": [], "negative": []}
     with store._session() as session:
         source = scoping.filter_rows(where)
         stmt = scoping.conversation_query(
@@ -281,20 +278,7 @@ def moments(
             (strength * (1 - having[c[0]] / scored), stamp, order, row, c)
             for strength, stamp, order, row, c in found["positive"]
         ]
-
-        def top(candidates: list[Candidate]) -> list[tuple[Any, list[Any]]]:
-            ranked = sorted(candidates, key=lambda m: (-m[0], -m[1], m[2]))
-            chosen: list[tuple[Any, list[Any]]] = []
-            used: set[int] = set()
-            for _, _, _, row, candidate in ranked:  # prefer different conversations
-                if row[0] not in used:
-                    chosen.append((row, candidate))
-                    used.add(row[0])
-                if len(chosen) == limit:
-                    break
-            return chosen
-
-        chosen = {polarity: top(candidates) for polarity, candidates in found.items()}
+        chosen = {polarity: _top(candidates, limit) for polarity, candidates in found.items()}
         wanted = sorted({row[0] for picks in chosen.values() for row, _ in picks})
         turns = {
             row_id: [t["text"] for t in orjson.loads(body).get("turns", [])]
@@ -305,27 +289,48 @@ def moments(
             )
         }
 
-    def moment(row: Any, candidate: list[Any]) -> Moment:
-        behaviour, component, polarity, confidence, turn, start, end, explanation = candidate
-        return Moment(
-            conversation_id=row[0],
-            agent_id=row[1],
-            agent=row[4] or row[5],
-            occurred_at=from_db(row[2]),  # type: ignore[arg-type]
-            behaviour=behaviour,
-            component=component,
-            polarity=polarity,
-            turn=turn,
-            start=start,
-            end=end,
-            quote=turns[row[0]][turn][start:end],
-            explanation=explanation,
-            confidence=confidence,
-        )
-
-    best = [moment(*pick) for pick in chosen["positive"]]
-    worst = [moment(*pick) for pick in chosen["negative"]]
+    best = [_moment(*pick, turns) for pick in chosen["positive"]]
+    worst = [_moment(*pick, turns) for pick in chosen["negative"]]
     return Moments(best=best, worst=worst)
+
+
+_Candidate = tuple[float, float, int, Any, list[Any]]
+"""A moment `moments` may choose: (confidence, newest first, order, row, candidate). The
+candidates stay plain tuples; only the chosen become Moments, with their quotes."""
+
+
+def _top(candidates: list[_Candidate], limit: int) -> list[tuple[Any, list[Any]]]:
+    """The `limit` highest-ranked candidates, from different conversations."""
+    ranked = sorted(candidates, key=lambda m: (-m[0], -m[1], m[2]))
+    chosen: list[tuple[Any, list[Any]]] = []
+    used: set[int] = set()
+    for _, _, _, row, candidate in ranked:  # prefer different conversations
+        if row[0] not in used:
+            chosen.append((row, candidate))
+            used.add(row[0])
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def _moment(row: Any, candidate: list[Any], turns: dict[int, list[str]]) -> Moment:
+    """A chosen candidate as a Moment, quoting the turns of its conversation."""
+    behaviour, component, polarity, confidence, turn, start, end, explanation = candidate
+    return Moment(
+        conversation_id=row[0],
+        agent_id=row[1],
+        agent=row[4] or row[5],
+        occurred_at=from_db(row[2]),  # type: ignore[arg-type]
+        behaviour=behaviour,
+        component=component,
+        polarity=polarity,
+        turn=turn,
+        start=start,
+        end=end,
+        quote=turns[row[0]][turn][start:end],
+        explanation=explanation,
+        confidence=confidence,
+    )
 
 
 def agent_trends(
@@ -412,63 +417,12 @@ def recognition(
             )
         }
 
-        def means(filter_: ConversationFilter) -> dict[int, tuple[int, float]]:
-            if scoping.rolls_up(filter_):
-                rolled = (
-                    scoping.rollup_query(
-                        [
-                            DailyScoreRow.agent_id,
-                            func.sum(DailyScoreRow.scored),
-                            func.sum(DailyScoreRow.total),
-                        ],
-                        viewer,
-                        filter_,
-                    )
-                    .where(DailyScoreRow.component == "", DailyScoreRow.agent_id != 0)
-                    .group_by(DailyScoreRow.agent_id)
-                )
-                return {
-                    a: (int(n), float(total) / int(n))
-                    for a, n, total in session.execute(rolled)
-                    if n
-                }
-            rows = scoping.filter_rows(filter_)
-            stmt = scoping.conversation_query(
-                [rows.agent_id, func.count(), func.avg(rows.listening_score)],
-                viewer,
-                filter_,
-                rows,
-                conversations=False,
-            )
-            stmt = stmt.where(
-                rows.agent_id.is_not(None), rows.listening_score.is_not(None)
-            ).group_by(rows.agent_id)
-            return {a: (n, float(m)) for a, n, m in session.execute(stmt)}
-
-        def spreads(filter_: ConversationFilter) -> dict[int, tuple[int, float, float]]:
-            """Per agent: (conversations, mean, sample variance) of the scores, for the
-            improvement's interval (the rollups keep no sums of squares)."""
-            rows = scoping.filter_rows(filter_)
-            score = rows.listening_score
-            stmt = scoping.conversation_query(
-                [rows.agent_id, func.count(score), func.sum(score), func.sum(score * score)],
-                viewer,
-                filter_,
-                rows,
-                conversations=False,
-            )
-            stmt = stmt.where(rows.agent_id.is_not(None), score.is_not(None))
-            return {
-                a: (int(n), float(t) / int(n), rules.variance(int(n), float(t), float(q)))
-                for a, n, t, q in session.execute(stmt.group_by(rows.agent_id))
-                if n
-            }
-
-        this_week, last_week = means(where), means(before)
+        this_week = _means(session, viewer, where)
+        last_week = _means(session, viewer, before)
         ranked = {a for a, (n, _) in this_week.items() if n >= minimum}
         compared = {a for a in ranked if a in last_week and last_week[a][0] >= minimum}
-        now_spread = spreads(where) if compared else {}
-        then_spread = spreads(before) if compared else {}
+        now_spread = _spreads(session, viewer, where) if compared else {}
+        then_spread = _spreads(session, viewer, before) if compared else {}
         intervals: dict[int, tuple[float, float]] = {}
         for a in compared:
             if a in now_spread and a in then_spread:
@@ -496,49 +450,7 @@ def recognition(
             (x for x in listeners if rules.improved(intervals.get(x.agent_id))),
             key=lambda x: (-(x.improvement_low or 0), -(x.improvement or 0), x.agent_id),
         )[:limit]
-        tally: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-        if scoping.rolls_up(where):
-            rolled = (
-                select(
-                    DailyVerdictRow.behaviour,
-                    DailyVerdictRow.agent_id,
-                    func.sum(DailyVerdictRow.judged),
-                    func.sum(DailyVerdictRow.done),
-                    func.sum(DailyVerdictRow.findings),
-                )
-                .where(
-                    DailyVerdictRow.behaviour.in_(list(BADGES.values())),
-                    DailyVerdictRow.agent_id != 0,
-                )
-                .group_by(DailyVerdictRow.behaviour, DailyVerdictRow.agent_id)
-            )
-            for behaviour, agent, n, done, findings in session.execute(
-                scoping.rollup_where(rolled, DailyVerdictRow, viewer, where)
-            ):
-                tally[(behaviour, agent)] = [int(n), int(done), int(findings)]
-        else:
-            _tally_verdicts(session, viewer, where, tally)
-        rates: dict[str, list[tuple[float, int, int, int, int]]] = defaultdict(list)
-        for (behaviour, agent), (n, done, findings) in tally.items():
-            if n >= minimum and done >= minimum:
-                rates[behaviour].append((done / n, done, findings, agent, n))
-        badges = []
-        for badge, behaviour in BADGES.items():
-            leaders = sorted(rates[behaviour], key=lambda r: (-r[0], -r[1], r[3]))
-            if leaders:
-                rate, done, findings, agent, judged = leaders[0]
-                badges.append(
-                    Badge(
-                        badge=badge,
-                        behaviour=behaviour,
-                        agent_id=agent,
-                        agent=names.get(agent, (None, None))[0],
-                        rate=round(rate, 3),
-                        findings=findings,
-                        done=done,
-                        judged=judged,
-                    )
-                )
+        badges = _badges(session, viewer, where, minimum, names)
     return Recognition(
         week=monday,
         min_conversations=minimum,
@@ -546,6 +458,116 @@ def recognition(
         by_improvement=by_improvement,
         badges=badges,
     )
+
+
+def _means(
+    session: Session, viewer: Viewer, filter_: ConversationFilter
+) -> dict[int, tuple[int, float]]:
+    """Per agent: (conversations, mean score) of the conversations `filter_` selects."""
+    if scoping.rolls_up(filter_):
+        rolled = (
+            scoping.rollup_query(
+                [
+                    DailyScoreRow.agent_id,
+                    func.sum(DailyScoreRow.scored),
+                    func.sum(DailyScoreRow.total),
+                ],
+                viewer,
+                filter_,
+            )
+            .where(DailyScoreRow.component == "", DailyScoreRow.agent_id != 0)
+            .group_by(DailyScoreRow.agent_id)
+        )
+        return {a: (int(n), float(total) / int(n)) for a, n, total in session.execute(rolled) if n}
+    rows = scoping.filter_rows(filter_)
+    stmt = scoping.conversation_query(
+        [rows.agent_id, func.count(), func.avg(rows.listening_score)],
+        viewer,
+        filter_,
+        rows,
+        conversations=False,
+    )
+    stmt = stmt.where(rows.agent_id.is_not(None), rows.listening_score.is_not(None)).group_by(
+        rows.agent_id
+    )
+    return {a: (n, float(m)) for a, n, m in session.execute(stmt)}
+
+
+def _spreads(
+    session: Session, viewer: Viewer, filter_: ConversationFilter
+) -> dict[int, tuple[int, float, float]]:
+    """Per agent: (conversations, mean, sample variance) of the scores, for the
+    improvement's interval (the rollups keep no sums of squares)."""
+    rows = scoping.filter_rows(filter_)
+    score = rows.listening_score
+    stmt = scoping.conversation_query(
+        [rows.agent_id, func.count(score), func.sum(score), func.sum(score * score)],
+        viewer,
+        filter_,
+        rows,
+        conversations=False,
+    )
+    stmt = stmt.where(rows.agent_id.is_not(None), score.is_not(None))
+    return {
+        a: (int(n), float(t) / int(n), rules.variance(int(n), float(t), float(q)))
+        for a, n, t, q in session.execute(stmt.group_by(rows.agent_id))
+        if n
+    }
+
+
+def _badges(
+    session: Session,
+    viewer: Viewer,
+    where: ConversationFilter,
+    minimum: int,
+    names: dict[int, tuple[str | None, str | None]],
+) -> list[Badge]:
+    """A badge per behaviour for the agent who did it in the largest share of their
+    conversations `where` selects, having done it in at least `minimum` of them."""
+    tally: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    if scoping.rolls_up(where):
+        rolled = (
+            select(
+                DailyVerdictRow.behaviour,
+                DailyVerdictRow.agent_id,
+                func.sum(DailyVerdictRow.judged),
+                func.sum(DailyVerdictRow.done),
+                func.sum(DailyVerdictRow.findings),
+            )
+            .where(
+                DailyVerdictRow.behaviour.in_(list(BADGES.values())),
+                DailyVerdictRow.agent_id != 0,
+            )
+            .group_by(DailyVerdictRow.behaviour, DailyVerdictRow.agent_id)
+        )
+        for behaviour, agent, n, done, findings in session.execute(
+            scoping.rollup_where(rolled, DailyVerdictRow, viewer, where)
+        ):
+            tally[(behaviour, agent)] = [int(n), int(done), int(findings)]
+    else:
+        _tally_verdicts(session, viewer, where, tally)
+    rates: dict[str, list[tuple[float, int, int, int, int]]] = defaultdict(list)
+    for (behaviour, agent), (n, done, findings) in tally.items():
+        if n >= minimum and done >= minimum:
+            rates[behaviour].append((done / n, done, findings, agent, n))
+    badges = []
+    for badge, behaviour in BADGES.items():
+        leaders = sorted(rates[behaviour], key=lambda r: (-r[0], -r[1], r[3]))
+        if leaders:
+            rate, done, findings, agent, judged = leaders[0]
+            badges.append(
+                Badge(
+                    badge=badge,
+                    behaviour=behaviour,
+                    agent_id=agent,
+                    agent=names.get(agent, (None, None))[0],
+                    rate=round(rate, 3),
+                    findings=findings,
+                    done=done,
+                    judged=judged,
+                )
+            )
+    return badges
 
 
 def _tally_verdicts(

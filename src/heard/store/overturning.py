@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from heard.store import rollups
+from heard.store import rollups, writing
 from heard.store.analysed import AnalysisVersion, CardRows
 from heard.store.copies import copy_current
 from heard.store.tables import ConversationRow, DisputeRow, ScorecardRow
@@ -94,7 +94,7 @@ def apply(
     and rollups; worked out again here when another write changed its scorecard since
     `prepare`. Whether it changed (False: nothing was overturned that counted)."""
     conversation_id = prepared.conversation_id
-    store._lock(session, [conversation_id])
+    writing.lock(session, [conversation_id])
     current = session.execute(
         select(ConversationRow.body, ConversationRow.scorecard_id, ScorecardRow.body)
         .outerjoin(ScorecardRow, ScorecardRow.id == ConversationRow.scorecard_id)
@@ -110,7 +110,7 @@ def apply(
     if rows is None:
         return False
     before = rollups.contributions(session, [conversation_id])
-    store._add_scorecards(session, [(conversation_id, rows)], version, replace=[conversation_id])
+    writing.add_scorecards(session, [(conversation_id, rows)], version, replace=[conversation_id])
     copy_current(session, [conversation_id])
     rollups.roll(session, before, rollups.contributions(session, [conversation_id]))
     return True

@@ -592,18 +592,7 @@ def submit(store: Store, viewer: Viewer, review_id: int, answers: Answers) -> Re
         conversation = Conversation.model_validate_json(conversation_row.body)
         card = _card(session, conversation_row)
         wanted = checklist_behaviours(card)
-        unknown = sorted(set(answers.behaviours) - set(wanted))
-        if unknown:
-            raise Invalid(f"not on this checklist: {', '.join(unknown)}", field="behaviours")
-        bad = sorted(b for b, v in answers.behaviours.items() if v not in VERDICTS)
-        if bad:
-            raise Invalid(f"answer done, missed or n/a for {', '.join(bad)}", field="behaviours")
-        missing = [b for b in wanted if b not in answers.behaviours]
-        if missing:
-            raise Invalid(
-                f"{len(missing)} behaviour{'s' if len(missing) != 1 else ''} still need an answer.",
-                field="behaviours",
-            )
+        _check_behaviours(answers, wanted)
         blind = row.session_id is not None
         items = (
             {} if blind or card is None else {f.key: f for f in finding_items(conversation, card)}
@@ -675,6 +664,23 @@ def submit(store: Store, viewer: Viewer, review_id: int, answers: Answers) -> Re
             "; ".join(redacted) or None,
         )
         return review_records(session, [row], viewer=viewer, reveal={row.id})[0]
+
+
+def _check_behaviours(answers: Answers, wanted: list[str]) -> None:
+    """Invalid unless `answers` answer every behaviour of the checklist (`wanted`), and only
+    those, with done, missed or n/a."""
+    unknown = sorted(set(answers.behaviours) - set(wanted))
+    if unknown:
+        raise Invalid(f"not on this checklist: {', '.join(unknown)}", field="behaviours")
+    bad = sorted(b for b, v in answers.behaviours.items() if v not in VERDICTS)
+    if bad:
+        raise Invalid(f"answer done, missed or n/a for {', '.join(bad)}", field="behaviours")
+    missing = [b for b in wanted if b not in answers.behaviours]
+    if missing:
+        raise Invalid(
+            f"{len(missing)} behaviour{'s' if len(missing) != 1 else ''} still need an answer.",
+            field="behaviours",
+        )
 
 
 # --- labels for training -----------------------------------------------------------------------
