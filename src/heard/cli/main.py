@@ -16,6 +16,7 @@ from heard.cli import (
     evaluating,
     generating,
     importing,
+    ingesting,
     live,
     replying,
     reviewing,
@@ -68,6 +69,7 @@ def _check_embedding_settings() -> None:
 
 
 importing.register(app)
+ingesting.register(app)
 analyzing.register(app)
 evaluating.register(app)
 schema.register(app)
