@@ -63,3 +63,44 @@ def test_live_limits(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HEARD_LIVE_MAX_TURN_CHARS", "5000")
     with pytest.raises(ValidationError, match="the longest turn would not fit"):
         Settings()
+
+
+def test_engine_and_ray_address(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from heard.engines import ENGINES
+
+    assert settings_module.ENGINE_NAMES == ENGINES
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    settings = Settings()
+    assert (settings.engine, settings.ray_address) == ("local", None)
+    monkeypatch.setenv("HEARD_ENGINE", " Ray ")
+    monkeypatch.setenv("RAY_ADDRESS", "auto")
+    assert (Settings().engine, Settings().ray_address) == ("ray", "auto")
+    monkeypatch.setenv("HEARD_RAY_ADDRESS", "ray://head:10001")
+    assert Settings().ray_address == "ray://head:10001", "HEARD_RAY_ADDRESS wins over RAY_ADDRESS"
+    monkeypatch.setenv("HEARD_ENGINE", "bogus")
+    with pytest.raises(
+        ValidationError, match=r"HEARD_ENGINE: unknown engine 'bogus'; use one of: local, ray"
+    ):
+        Settings()
+
+
+def test_the_ingest_service_takes_the_engine_from_the_settings(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from heard.ingest import IngestService
+    from heard.store import Store
+
+    monkeypatch.setenv("HEARD_INGEST_WORKERS", "3")
+    store = Store.open(f"sqlite:///{tmp_path / 'heard.db'}")
+    try:
+        local = IngestService.from_settings(store, Settings())
+        assert (local.engine_name, local.workers, local.start_engine()) == ("local", 3, None)
+        local.close()
+        monkeypatch.setenv("HEARD_ENGINE", "ray")
+        monkeypatch.setenv("HEARD_RAY_ADDRESS", "ray://head:10001")
+        ray = IngestService.from_settings(store, Settings())
+        # the Ray engine is opened on first need (warm, or the first large batch), not here
+        assert (ray.engine_name, ray.ray_address, ray.engine) == ("ray", "ray://head:10001", None)
+        ray.close()
+    finally:
+        store.close()

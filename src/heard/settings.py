@@ -26,6 +26,9 @@ def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'heard.db'}"
 
 
+ENGINE_NAMES = ("local", "ray")
+"""What `engine` (HEARD_ENGINE) accepts: the names of `heard.engines.ENGINES`."""
+
 FRAME_SOURCE = re.compile(
     r"'self'|'none'|\*|[A-Za-z][A-Za-z0-9+.-]*:"
     r"|(?:[A-Za-z][A-Za-z0-9+.-]*://)?(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
@@ -56,9 +59,29 @@ class Settings(BaseSettings):
         ge=1,
         description="processes that analyse large ingests (default: one per CPU core; 1: none)",
     )
+    engine: Literal["local", "ray"] = Field(
+        default="local",
+        description="where large ingests and rescores are analysed: local (the ingest "
+        "workers' process pool) or ray (a Ray cluster; pip install 'heard[ray]')",
+    )
+    ray_address: str | None = Field(
+        default_factory=lambda: os.environ.get("RAY_ADDRESS") or None,
+        description="with engine ray: the Ray cluster to join, e.g. ray://head:10001 or auto "
+        "(default: $RAY_ADDRESS, else a local cluster started by heard)",
+    )
     recognition_min_conversations: int = Field(
         default=5, ge=1, description="conversations an agent needs in a week to be ranked"
     )
+
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _engine(cls, value: object) -> object:
+        name = value.strip().lower() if isinstance(value, str) else value
+        if name not in ENGINE_NAMES:
+            raise ValueError(
+                f"HEARD_ENGINE: unknown engine {value!r}; use one of: {', '.join(ENGINE_NAMES)}"
+            )
+        return name
 
     panel_frame_ancestors: str = Field(
         default="'self'",

@@ -60,7 +60,7 @@ RayAddressOpt = Annotated[
 
 
 @contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
+def terminate_as_interrupt() -> Iterator[None]:
     """SIGTERM stops the run like Ctrl-C: what is written stays, the next run resumes."""
 
     def stop(signum: int, frame: object) -> None:
@@ -120,7 +120,7 @@ def run_archive(
     stream = Stream(paths, format=input_format, options=options, after=after)
     total = stream.total_bytes()
     shown = not as_json and errors.is_terminal
-    with _terminate_as_interrupt():
+    with terminate_as_interrupt():
         try:
             chosen = open_engine(
                 engine, workers=workers, rubric=loaded_rubric, ray_address=ray_address

@@ -18,6 +18,7 @@ from heard.cli import (
     evaluating,
     generating,
     importing,
+    ingesting,
     live,
     replying,
     reviewing,
@@ -70,6 +71,7 @@ def _check_embedding_settings() -> None:
 
 
 importing.register(app)
+ingesting.register(app)
 analyzing.register(app)
 evaluating.register(app)
 schema.register(app)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from heard.cli.archiving import EXIT_ENGINE, EXIT_USAGE, EngineOpt
 from heard.cli.output import JsonOpt, console, errors, print_json
 
 DatabaseOpt = Annotated[
@@ -21,20 +22,93 @@ DatabaseOpt = Annotated[
     ),
 ]
 
+IngestWorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="local: processes of the analysis pool (default: $HEARD_INGEST_WORKERS, else every "
+        "core); ray: Ray actors (default: one per cluster CPU).",
+        show_default=False,
+    ),
+]
+"""--workers of the commands that analyse for the store (`heard ingest`, `heard rescore`)."""
+IngestRayAddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        help="With --engine ray: a running Ray cluster to use, e.g. ray://head:10001 or auto "
+        "(default: $HEARD_RAY_ADDRESS, else $RAY_ADDRESS, else a local cluster started for the "
+        "run).",
+        show_default=False,
+    ),
+]
+
 user_app = typer.Typer(help="Users of the team app.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 
 
-def _settings(database: str | None):  # type: ignore[no-untyped-def]
+def load_settings(database: str | None = None):  # type: ignore[no-untyped-def]
+    """The settings from the environment (`database` wins over HEARD_DATABASE_URL); a setting
+    the environment gets wrong is a usage error (exit code 2) naming its variable."""
+    from pydantic import ValidationError
+
     from heard.settings import Settings
 
-    return Settings(database_url=database) if database else Settings()
+    try:
+        return Settings(database_url=database) if database else Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            variable = f"HEARD_{str(error['loc'][0]).upper()}" if error["loc"] else "settings"
+            message = error["msg"].removeprefix("Value error, ")
+            if not message.startswith(variable):
+                message = f"{variable}: {message}"
+            errors.print(f"[red]error[/red] {escape(message)}")
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def _store(database: str | None):  # type: ignore[no-untyped-def]
     from heard.store import Store
 
-    return Store.from_settings(_settings(database))
+    return Store.from_settings(load_settings(database))
+
+
+def open_service(
+    store: Any,
+    settings: Any,
+    *,
+    analyzer: Any = None,
+    engine: str | None,
+    workers: int | None,
+    ray_address: str | None,
+) -> Any:
+    """The ingest service of `heard ingest` and `heard rescore`, its engine started: `engine`
+    (else the settings' `engine`); local analyses on a pool of `workers` processes (else
+    `ingest_workers`, else every core); ray on `workers` Ray actors (default one per cluster
+    CPU) at `ray_address` (else the settings'), the pool redacting. An engine that cannot start
+    ends the command: exit code 2 (unknown or not installed) or 3. Close it with `close()`."""
+    from heard.engines import EngineError, engine_name
+    from heard.ingest import IngestService, default_workers
+
+    pool = settings.ingest_workers or default_workers()
+    try:
+        name = engine_name(engine) if engine else settings.engine
+        if name == "local" and ray_address:
+            raise EngineError("--ray-address is for --engine ray", usage=True)
+        service = IngestService(
+            store,
+            analyzer=analyzer,
+            workers=(workers or pool) if name == "local" else pool,
+            redact_names=settings.redact_names,
+            engine_name=name,
+            ray_address=ray_address or settings.ray_address,
+            ray_workers=workers if name == "ray" else None,
+        )
+        service.start_engine()
+    except EngineError as exc:
+        errors.print(f"[red]error[/red] {escape(str(exc))}")
+        raise typer.Exit(EXIT_USAGE if exc.usage else EXIT_ENGINE) from None
+    return service
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -278,7 +352,7 @@ def user_reset_link(
     email = _checked(Text, email, "EMAIL")
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise typer.BadParameter(f"{base_url!r} is not an http(s) address", param_hint="--base-url")
-    settings = _settings(database)
+    settings = load_settings(database)
     store = _store(database)
     try:
         user = accounts.user_by_email(store, email)
@@ -332,7 +406,7 @@ def token_create(
         raise typer.BadParameter(
             f"scopes are read, write and admin, got {', '.join(scope)}", param_hint="--scope"
         ) from None
-    settings = _settings(database)
+    settings = load_settings(database)
     store = _store(database)
     try:
         user = accounts.user_by_email(store, email)
@@ -376,41 +450,65 @@ def token_revoke(
     console.print(f"token {record.id} is revoked")
 
 
+def rescore_command(
+    rubric: Annotated[
+        Path | None, typer.Option("--rubric", help="A rubric TOML file (default: heard's).")
+    ] = None,
+    database: DatabaseOpt = None,
+    engine: EngineOpt = None,
+    workers: IngestWorkersOpt = None,
+    ray_address: IngestRayAddressOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Score stored conversations again where the rubric or detector versions changed.
+
+    Large rescores are analysed on --engine: local (a pool of --workers processes, default
+    $HEARD_INGEST_WORKERS, else every core) or ray. Exit codes: 0 done, 1 the store refused,
+    2 usage error, 3 the engine failed (rerun: what was rescored stays).
+    """
+    from heard.analysis import Analyzer, load_rubric
+    from heard.engines import EngineError
+    from heard.errors import InputError
+    from heard.store import Store
+
+    settings = load_settings(database)
+    try:
+        analyzer = Analyzer(rubric=load_rubric(rubric) if rubric else None)
+    except InputError as exc:
+        raise _fail(exc) from None
+    store = Store.from_settings(settings)
+    try:
+        ingest = open_service(
+            store,
+            settings,
+            analyzer=analyzer,
+            engine=engine,
+            workers=workers,
+            ray_address=ray_address,
+        )
+        try:
+            report = ingest.rescore(analyzer=analyzer)
+        except EngineError as exc:
+            errors.print(f"[red]error[/red] {escape(str(exc))}")
+            raise typer.Exit(EXIT_ENGINE) from None
+        finally:
+            ingest.close()
+    finally:
+        store.close()
+    if as_json:
+        print_json(report.model_dump())
+        return
+    console.print(
+        f"rescored {report.rescored:,} of {report.checked:,} conversations "
+        f"with rubric {analyzer.rubric.ref}"
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(user_app, name="user")
     app.add_typer(token_app, name="token")
 
-    @app.command("rescore")
-    def rescore_command(
-        rubric: Annotated[
-            Path | None, typer.Option("--rubric", help="A rubric TOML file (default: heard's).")
-        ] = None,
-        database: DatabaseOpt = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Score stored conversations again where the rubric or detector versions changed."""
-        from heard.analysis import Analyzer, load_rubric
-        from heard.errors import InputError
-        from heard.ingest import IngestService
-
-        try:
-            analyzer = Analyzer(rubric=load_rubric(rubric) if rubric else None)
-        except InputError as exc:
-            raise _fail(exc) from None
-        store = _store(database)
-        ingest = IngestService.from_settings(store, _settings(database))
-        try:
-            report = ingest.rescore(analyzer=analyzer)
-        finally:
-            ingest.close()
-            store.close()
-        if as_json:
-            print_json(report.model_dump())
-            return
-        console.print(
-            f"rescored {report.rescored:,} of {report.checked:,} conversations "
-            f"with rubric {analyzer.rubric.ref}"
-        )
+    app.command("rescore")(rescore_command)
 
     @app.command("serve")
     def serve_command(
@@ -418,17 +516,28 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
         database: DatabaseOpt = None,
     ) -> None:
-        """Serve the team app and its API (uvicorn) on the store at $HEARD_DATABASE_URL."""
+        """Serve the team app and its API (uvicorn) on the store at $HEARD_DATABASE_URL.
+
+        Large ingests and rescores are analysed as the settings say: $HEARD_ENGINE local (a
+        pool of $HEARD_INGEST_WORKERS processes) or ray (a Ray engine at $HEARD_RAY_ADDRESS or
+        $RAY_ADDRESS, else a local cluster, started before serving).
+        """
         import uvicorn
 
+        from heard.engines import EngineError
         from heard.store.database import normalise_url
         from heard.web import create_app
         from heard.web.app import prepare_to_serve
         from heard.web.logs import log_config, log_uncaught
 
-        settings = _settings(database)
+        settings = load_settings(database)
         app_ = create_app(settings)
-        prepare_to_serve(app_.state.ingest)
+        try:
+            prepare_to_serve(app_.state.ingest)  # starts the engine HEARD_ENGINE names
+        except EngineError as exc:
+            errors.print(f"[red]error[/red] {escape(str(exc))}")
+            app_.state.ingest.close()
+            raise typer.Exit(EXIT_USAGE if exc.usage else EXIT_ENGINE) from None
         shown = normalise_url(settings.database_url).split("@")[-1]
         errors.print(f"heard: store {escape(shown)}; serving on http://{host}:{port}")
         log_uncaught()

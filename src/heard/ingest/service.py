@@ -53,7 +53,14 @@ class IngestService:
     With `engine` (`heard.engines.open_engine`: local or Ray), such batches are analysed by
     the engine instead; its analyzer is then the default, and an ingest with an analyzer of
     another version is analysed as without it. Conversations are redacted as the store's `redact`
-    says unless an ingest says otherwise; `redact_names` redacts the customer's name too."""
+    says unless an ingest says otherwise; `redact_names` redacts the customer's name too.
+
+    Who closes the engine: an `engine` passed in belongs to the caller, who closes it. Without
+    one, `engine_name` "ray" makes the service open a Ray engine itself (`start_engine`, called by
+    `warm` or by the first large batch; `ray_workers` actors, default one per cluster CPU, on the
+    cluster at `ray_address`, default $RAY_ADDRESS, else a local cluster) with its default
+    analyzer, and `close` closes it. "local" (the default) opens none: large batches go to the
+    pool of `workers` processes. The pool redacts large batches whatever the engine."""
 
     def __init__(
         self,
@@ -63,6 +70,9 @@ class IngestService:
         workers: int = 1,
         redact_names: bool = True,
         engine: Engine | None = None,
+        engine_name: str = "local",
+        ray_address: str | None = None,
+        ray_workers: int | None = None,
     ) -> None:
         self.store = store
         self.workers = max(1, workers)
@@ -72,18 +82,29 @@ class IngestService:
         and wherever the conversation repeats it (`HEARD_REDACT_NAMES`)."""
         self.engine = engine
         """A batch engine that analyses large batches instead of the pool (None: the pool)."""
+        self.engine_name = engine_name
+        """The engine large batches go to when no `engine` was passed: local (the pool) or ray
+        (opened by the service, `HEARD_ENGINE`)."""
+        self.ray_address = ray_address
+        self.ray_workers = ray_workers
         self._analyzer = analyzer or getattr(engine, "analyzer", None)
+        self._owns_engine = False
+        self._engine_lock = threading.Lock()
         self._pool: AnalysisPool | None = None
         self._pool_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, store: Store, settings: Settings) -> IngestService:
         """The service the settings describe: ingest workers (one per core unless
-        `ingest_workers` says otherwise) and customer-name redaction."""
+        `ingest_workers` says otherwise), customer-name redaction and the engine (`engine`:
+        local, the pool as ever; ray, a Ray engine at `ray_address` the service opens on
+        first need and closes in `close`)."""
         return cls(
             store,
             workers=settings.ingest_workers or default_workers(),
             redact_names=settings.redact_names,
+            engine_name=settings.engine,
+            ray_address=settings.ray_address,
         )
 
     @property
@@ -104,14 +125,34 @@ class IngestService:
         analyzer = self.analyzer()
         if self.workers > 1:
             self._analysis_pool(analyzer).warm()
+        self.start_engine()
+
+    def start_engine(self) -> Engine | None:
+        """The engine large batches go to: the one passed in, else the Ray engine the service
+        opens now if it has not yet (`engine_name` "ray"), else None (the pool). An
+        `heard.engines.EngineError` says why a Ray engine cannot start."""
+        with self._engine_lock:
+            if self.engine is None and self.engine_name == "ray":
+                from heard.engines.ray import RayEngine
+
+                self.engine = RayEngine(
+                    self.analyzer(), workers=self.ray_workers, address=self.ray_address
+                )
+                self._owns_engine = True
+            return self.engine
 
     def close(self) -> None:
-        """Stop the analysis workers (the store and the engine stay open: their owners close
-        them)."""
+        """Stop the analysis workers and the engine the service opened (the store and an
+        engine passed in stay open: their owners close them)."""
         with self._pool_lock:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
+        with self._engine_lock:
+            if self._owns_engine and self.engine is not None:
+                self.engine.close()
+                self.engine = None
+                self._owns_engine = False
 
     # ------------------------------------------------------------------ the flows
 
@@ -282,8 +323,8 @@ class IngestService:
         store can write the first while the workers analyse the rest; an engine streams its
         batches back as they finish."""
         starts = range(0, len(conversations), ANALYSIS_BATCH)
-        engine = self.engine
-        if engine is not None and len(conversations) >= PARALLEL_MIN and self._fits(analyzer):
+        engine = self._engine_for(analyzer) if len(conversations) >= PARALLEL_MIN else None
+        if engine is not None:
             chunks = [conversations[i : i + ANALYSIS_BATCH] for i in starts]
             return ([card_rows(s.scorecard) for s in done] for done in engine.score(chunks))
         if self._pooled(len(conversations)):
@@ -304,12 +345,17 @@ class IngestService:
             ]
         )
 
-    def _fits(self, analyzer: Analyzer) -> bool:
-        """Whether the engine's workers analyse as `analyzer` does (same version)."""
-        own = getattr(self.engine, "analyzer", None)
-        return own is analyzer or (
-            own is not None and analysis_version(own) == analysis_version(analyzer)
-        )
+    def _engine_for(self, analyzer: Analyzer) -> Engine | None:
+        """The engine to analyse a large batch with `analyzer` on: None when there is none or
+        its workers analyse otherwise (a Ray engine the service opens analyses as its default
+        analyzer does, so it is opened only for that analysis)."""
+        if self.engine is None and not (
+            self.engine_name == "ray" and _same(self.analyzer(), analyzer)
+        ):
+            return None
+        engine = self.start_engine()
+        own = getattr(engine, "analyzer", None)
+        return engine if own is not None and _same(own, analyzer) else None
 
     def _pooled(self, count: int) -> bool:
         """Whether `count` conversations go to the analysis pool."""
@@ -326,3 +372,8 @@ class IngestService:
             if self._pool is None:
                 self._pool = AnalysisPool(analyzer, workers=self.workers)
             return self._pool
+
+
+def _same(one: Analyzer, other: Analyzer) -> bool:
+    """Whether two analyzers analyse alike (the same one, or the same version)."""
+    return one is other or analysis_version(one) == analysis_version(other)
