@@ -14,6 +14,7 @@ from heard.analysis import Analyzer
 from heard.analysis.rubric import load_rubric
 from heard.demo import iter_conversations
 from heard.ingest import PARALLEL_MIN, IngestService, analysis_version, card_rows
+from heard.model import Conversation
 from heard.store import Invalid, Store, Viewer, audit_log, writing
 from heard.store.analysed import CardStream, IngestBatch, Unanalysed
 from heard.store.records import IngestStatus
@@ -123,6 +124,44 @@ def test_a_conversation_changed_by_another_writer_meanwhile_is_analysed_and_stor
     assert item.status == IngestStatus.UPDATED  # written back, with its own analysis
     redacted = store.get_conversation(Viewer.system(), item.id).conversation
     assert current_cards(store)["c-1"] == card_rows(analyzer().analyze(redacted).scorecard).body
+
+
+def test_a_rescore_leaves_a_conversation_an_ingest_changed_meanwhile_as_that_ingest_wrote_it(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = IngestService(store, analyzer=analyzer())
+    service.ingest([conversation("s-1"), conversation("s-2")])
+    read = writing.stored_bodies
+
+    def an_ingest_meanwhile(store, ids):  # type: ignore[no-untyped-def]
+        rows = read(store, ids)  # the rescore has read both bodies: now one changes
+        monkeypatch.setattr(writing, "stored_bodies", read)
+        service.ingest([conversation("s-2", good=False)])
+        return rows
+
+    monkeypatch.setattr(writing, "stored_bodies", an_ingest_meanwhile)
+    rubric = load_rubric().model_copy(update={"version": "changed"})
+    report = service.rescore(analyzer=CountingAnalyzer(rubric=rubric))
+    assert (report.checked, report.rescored, report.changed) == (2, 1, 1)
+    with store.engine.connect() as connection:
+        body = connection.scalar(
+            select(ConversationRow.body).where(ConversationRow.external_id == "s-2")
+        )
+    changed = Conversation.model_validate_json(body)
+    assert [t.text for t in changed.turns] != [t.text for t in conversation("s-2").turns]
+    # the new body's scorecard, as its ingest wrote it, not the old body's rescored one
+    assert current_cards(store)["s-2"] == card_rows(analyzer().analyze(changed).scorecard).body
+    with store.engine.connect() as connection:
+        rubrics = dict(
+            connection.execute(
+                select(ConversationRow.external_id, ScorecardRow.rubric)
+                .join(ScorecardRow, ScorecardRow.conversation_id == ConversationRow.id)
+                .where(ScorecardRow.current.is_(True))
+            ).all()
+        )
+    assert rubrics["s-1"].endswith("@changed") and not rubrics["s-2"].endswith("@changed")
+    # the next rescore takes it up
+    assert service.rescore(analyzer=CountingAnalyzer(rubric=rubric)).rescored == 1
 
 
 def test_analysed_records_are_stored_as_given(store: Store) -> None:

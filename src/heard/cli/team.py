@@ -501,6 +501,11 @@ def rescore_command(
     console.print(
         f"rescored {report.rescored:,} of {report.checked:,} conversations "
         f"with rubric {analyzer.rubric.ref}"
+        + (
+            f"; {report.changed:,} changed by an ingest meanwhile keep the scorecard it gave"
+            if report.changed
+            else ""
+        )
     )
 
 

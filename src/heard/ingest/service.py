@@ -243,29 +243,43 @@ class IngestService:
     ) -> RescoreReport:
         """Score again every stored conversation whose current scorecard came from another
         rubric or other detector versions; each gets a new current scorecard (old ones are
-        kept), RESCORE_CHUNK conversations per transaction."""
+        kept), RESCORE_CHUNK conversations per transaction. One whose body an ingest changed
+        while it was analysed here keeps the scorecard that ingest gave it (`changed` in the
+        report; `writing.write_rescored`)."""
         analyzer = analyzer or self.analyzer()
         version = analysis_version(analyzer)
         checked, stale = writing.stale_scorecards(self.store, version)
+        rescored = 0
         for start in range(0, len(stale), RESCORE_CHUNK):
             rows = writing.stored_bodies(self.store, stale[start : start + RESCORE_CHUNK])
-            bodies = [body for _, body in rows]
+            bodies = [body for _, body, _ in rows]
             conversations = [Conversation.model_validate_json(body) for body in bodies]
             cards = self._score_cards(conversations, bodies, analyzer)
-            ids = [conversation_id for conversation_id, _ in rows]
+            ids = [conversation_id for conversation_id, _, _ in rows]
             cards = overturning.rescored(
                 analyzer, store_overturning.overturned(self.store, ids), ids, conversations, cards
             )
-            writing.write_rescored(self.store, list(zip(ids, cards, strict=True)), version)
+            rescored += len(
+                writing.write_rescored(
+                    self.store,
+                    list(zip(ids, cards, strict=True)),
+                    version,
+                    {conversation_id: digest for conversation_id, _, digest in rows},
+                )
+            )
+        changed = len(stale) - rescored
         if stale:
             audit_log.audit(
                 self.store,
                 user_id=user_id,
                 action="rescore",
                 object_type="conversation",
-                detail=f"{len(stale)}",
+                detail=f"{rescored}"
+                + (
+                    f" ({len(stale) - rescored} changed meanwhile)" if rescored < len(stale) else ""
+                ),
             )
-        return RescoreReport(checked=checked, rescored=len(stale))
+        return RescoreReport(checked=checked, rescored=rescored, changed=changed)
 
     def decide_dispute(
         self, viewer: Viewer, dispute_id: int, *, accept: bool, reply: str | None = None

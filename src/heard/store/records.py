@@ -125,7 +125,12 @@ class IngestReport(_Record):
 
 class RescoreReport(_Record):
     checked: int
+    """Conversations stored."""
     rescored: int
+    """Conversations given a new scorecard."""
+    changed: int = 0
+    """Stale conversations an ingest changed while the rescore analysed them: they keep the
+    scorecard of their new body, which that ingest wrote."""
 
 
 class Behaviour(_Record):

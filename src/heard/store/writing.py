@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -416,13 +416,14 @@ def stale_scorecards(store: Store, version: AnalysisVersion) -> tuple[int, list[
     return checked, stale
 
 
-def stored_bodies(store: Store, ids: Sequence[int]) -> list[tuple[int, str]]:
-    """(id, JSON body) of these stored conversations, in id order (for a rescore)."""
+def stored_bodies(store: Store, ids: Sequence[int]) -> list[tuple[int, str, str]]:
+    """(id, JSON body, body digest) of these stored conversations, in id order (for a rescore:
+    `write_rescored` takes the digests back)."""
     with store._session() as session:
         return [
-            (conversation_id, body)
-            for conversation_id, body in session.execute(
-                select(ConversationRow.id, ConversationRow.body)
+            (conversation_id, body, digest)
+            for conversation_id, body, digest in session.execute(
+                select(ConversationRow.id, ConversationRow.body, ConversationRow.body_digest)
                 .where(ConversationRow.id.in_(list(ids)))
                 .order_by(ConversationRow.id)
             )
@@ -430,14 +431,41 @@ def stored_bodies(store: Store, ids: Sequence[int]) -> list[tuple[int, str]]:
 
 
 def write_rescored(
-    store: Store, cards: Sequence[tuple[int, CardRows]], version: AnalysisVersion
-) -> None:
+    store: Store,
+    cards: Sequence[tuple[int, CardRows]],
+    version: AnalysisVersion,
+    digests: Mapping[int, str],
+) -> list[int]:
     """New current scorecards of stored conversations (by id), analysed by `version`, in
     one transaction: the old ones are kept beside them, the copies where filters read
-    them and the rollups follow."""
-    ids = [conversation_id for conversation_id, _ in cards]
-    with store._session() as session:
+    them and the rollups follow. The ids written, in order.
+
+    A rescore reads the bodies in one transaction and writes in another; `digests` holds the
+    digest of each body it analysed. A conversation whose body changed in between (an ingest
+    stored a new version, with that version's scorecard) or that is gone is left as it is:
+    its scorecard would be of a body no longer stored. The rows are locked (PostgreSQL) or the
+    write lock taken (SQLite) before the digests are compared, so no ingest changes them
+    between the check and the write."""
+    wanted = sorted(conversation_id for conversation_id, _ in cards)
+    with store._writing() as session:
+        lock(session, wanted)
+        now_stored: dict[int, str] = {}
+        for chunk in range(0, len(wanted), 500):
+            now_stored.update(
+                session.execute(
+                    select(ConversationRow.id, ConversationRow.body_digest).where(
+                        ConversationRow.id.in_(wanted[chunk : chunk + 500])
+                    )
+                ).all()
+            )
+        kept = [
+            (conversation_id, card)
+            for conversation_id, card in cards
+            if now_stored.get(conversation_id) == digests[conversation_id]
+        ]
+        ids = [conversation_id for conversation_id, _ in kept]
         before = rollups.contributions(session, ids)
-        add_scorecards(session, list(cards), version, replace=ids)
+        add_scorecards(session, kept, version, replace=ids)
         copy_current(session, ids)
         rollups.roll(session, before, rollups.contributions(session, ids))
+    return ids
