@@ -7,6 +7,7 @@ nothing; deciding is audited, permission-checked and done once."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
@@ -17,8 +18,20 @@ from heard.model import Verdict
 from heard.store import ConversationFilter, audit_log, disputes, overturning
 from heard.store.disputes import DisputeKind
 from heard.store.errors import Conflict, Forbidden, NotFound
+from heard.store.records import IngestStatus
 from store.test_rollup import assert_rollup_matches
-from teamdata import World, analyzer, build_world, decide, open_store, rescore
+from teamdata import (
+    BAD_TURNS,
+    MONDAY,
+    World,
+    analyzer,
+    build_world,
+    conversation,
+    decide,
+    ingest,
+    open_store,
+    rescore,
+)
 
 
 @pytest.fixture
@@ -105,6 +118,36 @@ def test_an_accepted_finding_no_longer_counts(
     assert key not in {f.key for f in rescored.findings}
     assert [f.key for f in rescored.overturned] == [key]
     assert_rollup_matches(world, monkeypatch)
+
+
+def test_an_ingest_of_a_changed_conversation_keeps_out_what_it_still_says(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, ann = world.store, world.viewer("ann")
+    conversation_id = world.conversations["ann-2"]
+    key = negative_target(world, "ann-2").key.removeprefix("finding:")
+    made = disputes.raise_dispute(store, ann, conversation_id, finding=key, reason="Not so")
+    decide(store, world.viewer("bea"), made.id, accept=True)
+    turn = int(key.split(":")[1])
+    at = MONDAY + timedelta(days=1)
+
+    # the customer writes once more: the disputed words are still there, at the same place
+    longer = [*BAD_TURNS, ("customer", "Thanks anyway, bye.")]
+    sent = conversation("ann-2", agent="ann", agent_name="Ann", team="Blue", at=at, turns=longer)
+    [item] = ingest(store, [sent]).items
+    assert (item.id, item.status) == (conversation_id, IngestStatus.UPDATED)
+    again, _ = card(world, "ann-2")
+    assert key not in {f.key for f in again.findings}
+    assert [f.key for f in again.overturned] == [key]
+    assert_rollup_matches(world, monkeypatch)
+
+    # the disputed turn itself changed where the finding was: it is not carried over (the
+    # words it was made on are no longer at its place)
+    reworded = list(longer)
+    reworded[turn] = (reworded[turn][0], "I hear you. " + reworded[turn][1])
+    ingest(store, [sent.model_copy(update={"turns": conversation("x", turns=reworded).turns})])
+    fresh, _ = card(world, "ann-2")
+    assert fresh.overturned == []
 
 
 def test_a_rejected_dispute_changes_no_score(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

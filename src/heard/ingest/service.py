@@ -189,7 +189,11 @@ class IngestService:
         elif redact:
             conversations = self._redacted(conversations, analyzer)
         batch = IngestBatch.of(conversations, redacted=redact)
-        changed = [i for i in writing.to_write(self.store, batch, viewer=viewer) if i not in cards]
+        places = writing.to_write(self.store, batch, viewer=viewer)
+        changed = [i for i in places if i not in cards]
+        kept = self._still_overturned(places, conversations)
+        for i in kept.keys() & cards.keys():
+            [cards[i]] = overturning.rescored(analyzer, kept, [i], [conversations[i]], [cards[i]])
         scored = CardStream(changed, cards=cards)
         if changed:
             sqlite = self.store.dialect == "sqlite"
@@ -199,6 +203,8 @@ class IngestService:
                 analyzer,
                 rounds=1 if sqlite else WRITE_ROUNDS,
             )
+            if kept:
+                parts = self._leaving_out(parts, changed, kept, conversations, analyzer)
             if sqlite:  # the write holds SQLite's one write lock: analyse everything first
                 parts = iter([[card for part in parts for card in part]])
             scored.parts = parts
@@ -296,6 +302,43 @@ class IngestService:
             score=overturning.scorer(analyzer),
             version=analysis_version(analyzer),
         )
+
+    # ------------------------------------------------------------------ overturned findings
+
+    def _still_overturned(
+        self, places: dict[int, int | None], conversations: list[Conversation]
+    ) -> dict[int, set[str]]:
+        """Position → the keys of the findings overturned on the stored conversation an ingest
+        replaces that its new body still holds (`overturning.still_there`): the new scorecard
+        leaves them out again, as a rescore does."""
+        stored = {i: row for i, row in places.items() if row is not None}
+        if not stored:
+            return {}
+        found = store_overturning.overturned_findings(self.store, sorted(set(stored.values())))
+        kept = {}
+        for i, row in stored.items():
+            keys = overturning.still_there(found.get(row, []), conversations[i])
+            if keys:
+                kept[i] = keys
+        return kept
+
+    @staticmethod
+    def _leaving_out(
+        parts: Iterator[list[CardRows]],
+        changed: list[int],
+        kept: dict[int, set[str]],
+        conversations: list[Conversation],
+        analyzer: Analyzer,
+    ) -> Iterator[list[CardRows]]:
+        """`parts` (the scorecards of `changed`, in order) with the overturned findings of
+        `kept` left out."""
+        done = 0
+        for part in parts:
+            indexes = changed[done : done + len(part)]
+            done += len(part)
+            yield overturning.rescored(
+                analyzer, kept, indexes, [conversations[i] for i in indexes], part
+            )
 
     # ------------------------------------------------------------------ redaction and analysis
 

@@ -59,6 +59,51 @@ def overturned_keys(session: Session, conversation_ids: list[int]) -> dict[int, 
     return dict(found)
 
 
+@dataclass(frozen=True)
+class Overturned:
+    """A finding a lead overturned: its `Finding.key`, and the words it was made on (turn,
+    character span, the words as stored) to find it again in a changed conversation."""
+
+    key: str
+    turn: int | None
+    start: int | None
+    end: int | None
+    quote: str | None
+
+
+def overturned_findings(store: Store, conversation_ids: list[int]) -> dict[int, list[Overturned]]:
+    """Conversation → its findings whose disputes were accepted, with the words disputed (for
+    an ingest replacing these conversations: `heard.ingest.overturning.still_there`)."""
+    found: dict[int, list[Overturned]] = defaultdict(list)
+    with store._session() as session:
+        for chunk in range(0, len(conversation_ids), 500):
+            for row in session.execute(
+                select(
+                    DisputeRow.conversation_id,
+                    DisputeRow.behaviour,
+                    DisputeRow.finding,
+                    DisputeRow.turn,
+                    DisputeRow.span_start,
+                    DisputeRow.span_end,
+                    DisputeRow.quote,
+                ).where(
+                    DisputeRow.conversation_id.in_(conversation_ids[chunk : chunk + 500]),
+                    DisputeRow.kind == "finding",
+                    DisputeRow.status == "accepted",
+                )
+            ):
+                found[row.conversation_id].append(
+                    Overturned(
+                        f"{row.behaviour}:{row.finding}",
+                        row.turn,
+                        row.span_start,
+                        row.span_end,
+                        row.quote,
+                    )
+                )
+    return dict(found)
+
+
 def overturned(store: Store, conversation_ids: list[int]) -> dict[int, set[str]]:
     """`overturned_keys` in a session of its own (for a rescore)."""
     with store._session() as session:

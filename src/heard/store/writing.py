@@ -42,18 +42,20 @@ RETRY_AFTER_SECONDS = 1
 """When a refused ingest should be sent again (the API's Retry-After)."""
 
 
-def to_write(store: Store, batch: IngestBatch, *, viewer: Viewer | None = None) -> list[int]:
-    """Positions of the conversations of `batch` an ingest would write: new ones and those
-    stored with another body (`heard.ingest` analyses these, and only these). Refusals
-    come here, before any analysis: a lead reaching another team's conversation, two
-    conversations with one key (`heard.store.placement`)."""
+def to_write(
+    store: Store, batch: IngestBatch, *, viewer: Viewer | None = None
+) -> dict[int, int | None]:
+    """The conversations of `batch` an ingest would write, by position: new ones (None) and
+    those stored with another body (their stored id), in order (`heard.ingest` analyses these,
+    and only these). Refusals come here, before any analysis: a lead reaching another team's
+    conversation, two conversations with one key (`heard.store.placement`)."""
     with store._session() as session:
         places = placement.place(session, batch.conversations, viewer or Viewer.system())
-    return [
-        i
+    return {
+        i: None if where.row is None else where.row.id
         for i, where in enumerate(places)
         if where.row is None or where.row.digest != batch.digests[i]
-    ]
+    }
 
 
 def write_ingest(
