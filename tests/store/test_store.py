@@ -214,7 +214,13 @@ def test_coaching_note_lifecycle(world: World) -> None:
             store, world.viewer("ann"), note.id, status=NoteStatus.DISPUTED
         )
     coaching_notes.reply_to_note(store, world.viewer("bea"), note.id, text="Let's talk on Friday")
-    resolved = coaching_notes.resolve_note(store, world.viewer("bea"), note.id, text="Agreed")
+    with pytest.raises(Invalid, match="cannot be moved back to open"):
+        coaching_notes.move_note(store, world.viewer("bea"), note.id, NoteStatus.OPEN)
+    with pytest.raises(Forbidden):  # moving on is the agent's or the lead's, as each says
+        coaching_notes.move_note(store, world.viewer("ann"), note.id, NoteStatus.RESOLVED)
+    resolved = coaching_notes.move_note(
+        store, world.viewer("bea"), note.id, NoteStatus.RESOLVED, text="Agreed"
+    )
     assert [e.kind for e in resolved.events] == ["created", "disputed", "reply", "resolved"]
     assert (
         coaching_notes.list_notes(store, world.viewer("ann"), status=NoteStatus.RESOLVED)[0].id

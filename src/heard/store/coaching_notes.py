@@ -260,3 +260,16 @@ def resolve_note(store: Store, viewer: Viewer, note_id: int, *, text: str | None
         note.status = NoteStatus.RESOLVED.value
         _note_event(store, session, note, viewer, NoteEventKind.RESOLVED, text)
         return note_records(session, select(NoteRow).where(NoteRow.id == note.id))[0]
+
+
+def move_note(
+    store: Store, viewer: Viewer, note_id: int, status: NoteStatus, *, text: str | None = None
+) -> Note:
+    """A note moved on to `status` with an optional word: acknowledged or disputed by its agent
+    (`respond_to_note`), resolved by a lead or admin (`resolve_note`). What the API's and the
+    pages' acknowledge, dispute and resolve all call."""
+    if status == NoteStatus.RESOLVED:
+        return resolve_note(store, viewer, note_id, text=text)
+    if status in (NoteStatus.ACKNOWLEDGED, NoteStatus.DISPUTED):
+        return respond_to_note(store, viewer, note_id, status=status, text=text)
+    raise Invalid(f"a note cannot be moved back to {status.value}", field="status")

@@ -75,20 +75,22 @@ def reply(note_id: Id, body: NoteTextIn, principal: Writer, store: StoreDep) -> 
 @router.post("/notes/{note_id}/acknowledge", response_model=Note, responses=ERRORS)
 def acknowledge(note_id: Id, body: NoteResponseIn, principal: Writer, store: StoreDep) -> Note:
     """The agent the note is for accepts it."""
-    return coaching_notes.respond_to_note(
-        store, principal.viewer, note_id, status=NoteStatus.ACKNOWLEDGED, text=body.text
-    )
+    return _move(store, principal, note_id, NoteStatus.ACKNOWLEDGED, body)
 
 
 @router.post("/notes/{note_id}/dispute", response_model=Note, responses=ERRORS)
 def dispute(note_id: Id, body: NoteResponseIn, principal: Writer, store: StoreDep) -> Note:
     """The agent the note is for disagrees; a lead resolves it."""
-    return coaching_notes.respond_to_note(
-        store, principal.viewer, note_id, status=NoteStatus.DISPUTED, text=body.text
-    )
+    return _move(store, principal, note_id, NoteStatus.DISPUTED, body)
 
 
 @router.post("/notes/{note_id}/resolve", response_model=Note, responses=ERRORS)
 def resolve(note_id: Id, body: NoteResponseIn, principal: Writer, store: StoreDep) -> Note:
     """A lead (or admin) closes the note."""
-    return coaching_notes.resolve_note(store, principal.viewer, note_id, text=body.text)
+    return _move(store, principal, note_id, NoteStatus.RESOLVED, body)
+
+
+def _move(
+    store: StoreDep, principal: Writer, note_id: int, status: NoteStatus, body: NoteResponseIn
+) -> Note:
+    return coaching_notes.move_note(store, principal.viewer, note_id, status, text=body.text)

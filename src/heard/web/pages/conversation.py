@@ -176,6 +176,10 @@ def _after_note(request: Request, note: store_records.Note) -> Response:
     return see_other(f"{back(request, default)}#note-{note.id}")
 
 
+NoteWord = Annotated[Text | None, Form(max_length=10_000)]
+"""The word an agent or lead may add when moving a note on."""
+
+
 @router.post("/notes/{note_id}/acknowledge")
 async def acknowledge_note(
     request: Request,
@@ -183,12 +187,9 @@ async def acknowledge_note(
     user: User,
     store: StoreDep,
     _: CsrfChecked,
-    text: Annotated[Text | None, Form(max_length=10_000)] = None,
+    text: NoteWord = None,
 ) -> Response:
-    note = coaching_notes.respond_to_note(
-        store, user.viewer, note_id, status=NoteStatus.ACKNOWLEDGED, text=text or None
-    )
-    return _after_note(request, note)
+    return _move(request, note_id, user, store, NoteStatus.ACKNOWLEDGED, text)
 
 
 @router.post("/notes/{note_id}/dispute")
@@ -198,12 +199,9 @@ async def dispute_note(
     user: User,
     store: StoreDep,
     _: CsrfChecked,
-    text: Annotated[Text | None, Form(max_length=10_000)] = None,
+    text: NoteWord = None,
 ) -> Response:
-    note = coaching_notes.respond_to_note(
-        store, user.viewer, note_id, status=NoteStatus.DISPUTED, text=text or None
-    )
-    return _after_note(request, note)
+    return _move(request, note_id, user, store, NoteStatus.DISPUTED, text)
 
 
 @router.post("/notes/{note_id}/resolve")
@@ -213,9 +211,20 @@ async def resolve_note(
     user: User,
     store: StoreDep,
     _: CsrfChecked,
-    text: Annotated[Text | None, Form(max_length=10_000)] = None,
+    text: NoteWord = None,
 ) -> Response:
-    note = coaching_notes.resolve_note(store, user.viewer, note_id, text=text or None)
+    return _move(request, note_id, user, store, NoteStatus.RESOLVED, text)
+
+
+def _move(
+    request: Request,
+    note_id: int,
+    user: User,
+    store: StoreDep,
+    status: NoteStatus,
+    text: str | None,
+) -> Response:
+    note = coaching_notes.move_note(store, user.viewer, note_id, status, text=text or None)
     return _after_note(request, note)
 
 
