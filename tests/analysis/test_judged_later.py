@@ -176,10 +176,15 @@ def test_every_behaviour_a_tip_can_say_was_missed_says_so_in_a_sentence() -> Non
         for name, behaviour in rubric.behaviours.items():
             if behaviour.polarity == "positive" and behaviour.tip:
                 assert behaviour.missed and behaviour.missed.startswith("The "), name
-                assert not grammar_problems(behaviour.missed + " (always expected)."), name
+                assert not grammar_problems(
+                    behaviour.missed + " (expected in every conversation)."
+                ), name
     scorecard = card(*judged_chat("star-1047", 5, SAMPLE_U))
     [tip] = [t for t in scorecard.tips if t.behaviour == "acknowledgement"]
-    assert tip.message == "The agent did not acknowledge what the customer said (always expected)."
+    assert (
+        tip.message
+        == "The agent did not acknowledge what the customer said (expected in every conversation)."
+    )
 
 
 @pytest.mark.parametrize(

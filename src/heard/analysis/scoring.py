@@ -133,7 +133,7 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
             return _explained(ctx)
         case "need_not_confirmed":
             if "customer_done" not in ctx.annotations:
-                return True, "always expected"
+                return True, "expected in every conversation"
             done = ctx.annotations["customer_done"]
             return (
                 (False, f"the customer said their need was met (turn {done})")
@@ -142,7 +142,7 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
             )
         case "action_pending":
             if "pending_action" not in ctx.annotations:
-                return True, "always expected"
+                return True, "expected in every conversation"
             pending = ctx.annotations["pending_action"]
             return (
                 (True, f"turn {pending} left something to happen later")
@@ -156,7 +156,7 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
             return written, (
                 "expected in a written reply" if written else "no written reply to the customer"
             )
-    return True, "always expected"
+    return True, "expected in every conversation"
 
 
 def _explained(ctx: Context) -> tuple[bool, str]:
