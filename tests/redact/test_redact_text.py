@@ -200,3 +200,13 @@ def test_a_whole_spoken_address_beats_its_garbled_tail() -> None:
     text = "it is jane dot doe at gmail dot com"
     [hit] = find_pii(text)
     assert text[hit.start : hit.end] == "jane dot doe at gmail dot com"
+
+
+def test_the_spoken_digit_words_are_the_lexicons() -> None:
+    """One list of digit words (lexicons/digit_word.txt) for the detectors and this pass: each
+    word the pass reads is a digit or a repeat, and the lexicon has no word it cannot read."""
+    from heard.language.lexicon import wordlist
+    from heard.redact import spoken
+
+    assert wordlist("digit_word") == spoken._WORDS.keys() | spoken._REPEATS.keys()
+    assert spoken.spoken_digits("double oh triple nine four") == ("009994", False)

@@ -78,14 +78,14 @@ NEGATION_WORDS = 2
 """A negation at most this many words before a feeling word turns it around ("not really too
 worried"); further back it is about something else ("I don't know why I'm so angry", "never
 arrived and I'm furious")."""
-_CLAUSE_END = re.compile(r"[.,;:!?\n]")
+_PUNCTUATION = re.compile(r"[.,;:!?\n]")
 
 
 def negated(text: str, start: int) -> bool:
     """Whether the feeling word at `start` is negated: "I'm not really too worried about it"
     (reassurance was asked of a relaxed customer, sample n), "don't worry"."""
     before = text[max(0, start - 40) : start]
-    breaks = [*_CLAUSE_END.finditer(before), *lexicon("clause_break").finditer(before)]
+    breaks = [*_PUNCTUATION.finditer(before), *lexicon("clause_break").finditer(before)]
     clause = before[max((m.end() for m in breaks), default=0) :]
     last = max((m.end() for m in lexicon("denies_feeling").finditer(clause)), default=None)
     return last is not None and len(clause[last:].split()) <= NEGATION_WORDS

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import phonenumbers
 
+from heard.language.lexicon import wordlist
 from heard.redact.detect import Hit, Kind, has_ssn_cue, is_card_number, is_ssn
 
 _WORDS = {
@@ -29,12 +30,15 @@ _WORDS = {
     "eight": "8",
     "nine": "9",
 }
-_TOKEN = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple|\d{1,4})"
+"""The digit each digit word stands for; the words themselves are the `digit_word` lexicon's
+(with "double" and "triple", which repeat the next digit)."""
+_REPEATS = {"double": 2, "triple": 3}
+_TOKEN = "(?:" + "|".join(sorted(wordlist("digit_word"))) + r"|\d{1,4})"
 _RUN = re.compile(
     rf"(?<![\w+])(?:plus[\s,]+)?{_TOKEN}(?:[\s,.-]+{_TOKEN}){{5,}}(?!\w)", re.IGNORECASE
 )
 _SPLIT = re.compile(r"[\s,.-]+")
-_ANY_WORD = re.compile(r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b", re.I)
+_ANY_WORD = re.compile(r"\b(?:" + "|".join(sorted(_WORDS)) + r")\b", re.I)
 
 
 def spoken_digits(run: str) -> tuple[str, bool]:
@@ -46,11 +50,8 @@ def spoken_digits(run: str) -> tuple[str, bool]:
     digits: list[str] = []
     repeat = 1
     for token in tokens:
-        if token == "double":
-            repeat = 2
-            continue
-        if token == "triple":
-            repeat = 3
+        if token in _REPEATS:
+            repeat = _REPEATS[token]
             continue
         digit = _WORDS.get(token, token)
         digits.append(digit[:1] * repeat + digit[1:])
