@@ -392,18 +392,6 @@ def _echoes(sentence: str, agent_words: set[str]) -> bool:
     )
 
 
-_YES_NO_QUESTION = re.compile(
-    r"^\W*(?:(?:so|and|but|ok|okay|also)\W+)?(?:can|could|will|would|is|are|do|does|did|may|"
-    r"should|have|has)\b",
-    re.IGNORECASE,
-)
-_YES_NO_ANSWER = re.compile(
-    r"^\W*(?:yes|yeah|yep|no|nope|sure|certainly|of course|absolutely|unfortunately not|"
-    r"i'm afraid not)\b",
-    re.IGNORECASE,
-)
-
-
 ANSWER_WORDS = 8
 """A reply this long to the one concern waiting, not a question, takes it up."""
 CHECK_WORDS = 5
@@ -489,8 +477,8 @@ def _answers(
             concern.due == turn
             and concern.kind == "question"
             and alone
-            and _YES_NO_QUESTION.match(concern.quote) is not None
-            and _YES_NO_ANSWER.match(text) is not None
+            and lexicon("yes_no_question").match(concern.quote) is not None
+            and lexicon("yes_no_answer").match(text) is not None
         )
         or (
             # "When will the weather be nice again?" — "It will be sunny all day on
