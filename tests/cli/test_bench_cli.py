@@ -79,28 +79,3 @@ def test_bench_analyze_without_usable_conversations_is_an_error(tmp_path: Path) 
     assert result.exit_code == 1
     assert "no conversation with both an agent and a customer turn" in result.output
     assert str(lonely) in result.output
-
-
-def test_bench_analyze_measures_each_engine_asked_for(
-    star_extract: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    docs = tmp_path / "docs" / "performance.md"
-    docs.parent.mkdir()
-    analysis = "<!-- begin bench-analyze -->\nsingle-process figures\n<!-- end bench-analyze -->\n"
-    docs.write_text("# Perf\n\n" + analysis)
-    args = ["bench", "analyze", "--data", str(star_extract), "--n", "20", "--workers", "1"]
-    result = runner.invoke(app, [*args, "--engine", "local", "--json", "--write-docs"])
-    assert result.exit_code == 0, result.output
-    (measured,) = json.loads(result.stdout)["engines"]
-    assert measured["engine"] == "local" and measured["workers"] == 1
-    assert measured["conversations"] == 20 and measured["conversations_per_s"] > 0
-    assert measured["worker_peak_rss_mb"] > 50
-    assert len(measured["load_average"]) == 2
-    text = docs.read_text()
-    assert analysis in text  # the analysis section is left as it was
-    assert "## Engines (`heard bench analyze --engine`)" in text
-    assert "| local engine, 1 worker | " in text
-    unknown = runner.invoke(app, [*args, "--engine", "spark"])
-    assert unknown.exit_code == 2
-    assert "--engine: unknown engine 'spark'" in unknown.output

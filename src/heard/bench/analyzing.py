@@ -33,8 +33,6 @@ class AnalyzeBench:
     torch_loaded: bool = False
     skipped: dict[str, int] = field(default_factory=dict)
     """Detector → conversations it was skipped on (it could not judge them)."""
-    engines: list[dict[str, object]] = field(default_factory=list)
-    """Throughput on each engine asked for (`bench_engine`)."""
 
     def to_dict(self) -> dict[str, object]:
         total = sum(self.latencies)
@@ -75,8 +73,6 @@ class AnalyzeBench:
             )
             result["parallel_turns_per_s"] = round(self.turns / self.parallel_seconds)
             result["worker_peak_rss_mb"] = self.worker_peak_rss_mb
-        if self.engines:
-            result["engines"] = self.engines
         return result
 
 
@@ -124,50 +120,16 @@ def _analyze_chunk(conversations: list[Conversation]) -> tuple[int, float]:
     return len(conversations), peak_rss_mb()
 
 
-def bench_engine(
-    conversations: list[Conversation], name: str, *, workers: int, batch: int = 256
-) -> dict[str, object]:
-    """Throughput of engine `name` with `workers` workers on `conversations`, analysed in
-    batches of `batch` as `heard analyze --out` does; the engine's start (for ray: a local
-    cluster) and each worker's loading are timed apart."""
-    import os
-
-    from heard.engines import PART_SIZE, open_engine
-
-    load = os.getloadavg()[0]
-    began = time.perf_counter()
-    with open_engine(name, workers=workers) as engine:
-        warm = conversations[: PART_SIZE * engine.workers]
-        list(engine.score([warm]))  # every worker loads its analyzer
-        started = time.perf_counter() - began
-        batches = [conversations[i : i + batch] for i in range(0, len(conversations), batch)]
-        began = time.perf_counter()
-        done = sum(len(b) for b in engine.score(batches))
-        seconds = time.perf_counter() - began
-        rss = engine.peak_rss_mb()  # type: ignore[attr-defined]
-    return {
-        "engine": name,
-        "workers": workers,
-        "conversations": done,
-        "start_seconds": round(started, 2),
-        "seconds": round(seconds, 2),
-        "conversations_per_s": round(done / seconds, 1),
-        "worker_peak_rss_mb": round(max(rss), 1) if rss else None,
-        "load_average": [round(load, 2), round(os.getloadavg()[0], 2)],
-    }
-
-
 def bench_analyze(
     path: Path,
     *,
     format: str = "auto",
     n: int | None = 1000,
     workers: int = 1,
-    engines: tuple[str, ...] = (),
 ) -> AnalyzeBench:
     """Analyse `n` conversations one by one (latency per conversation), then on `workers`
-    processes (throughput), with every registered detector and the default rubric; then on
-    each of `engines` with `workers` workers."""
+    processes (throughput), with every registered detector and the default rubric (the batch
+    engines are `heard.bench.engines`')."""
     name, conversations = load(path, format=format, n=n)
     if not conversations:
         from heard.errors import InputError, Location
@@ -214,9 +176,7 @@ def bench_analyze(
         worker_rss = max(rss for _, rss in done)
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         worker_rss = round(max(worker_rss, children), 1)
-    measured = [bench_engine(conversations, name, workers=workers) for name in engines]
     return AnalyzeBench(
-        engines=measured,
         file=str(path),
         format=name,
         conversations=len(conversations),

@@ -2,8 +2,9 @@
 
 This module holds the `heard bench` app, what its commands share (finding the data, showing
 the figures, recording them in docs/performance.md) and `bench import` and `bench analyze`;
-`bench store` is `heard.cli.bench_store`'s, `bench live` and `bench audio` are
-`heard.cli.bench_live`'s, and the security figures are `heard.cli.securing`'s."""
+`bench store` is `heard.cli.bench_store`'s, `bench engines` is `heard.cli.bench_engines`',
+`bench live` and `bench audio` are `heard.cli.bench_live`'s, and the security figures are
+`heard.cli.securing`'s."""
 
 from __future__ import annotations
 
@@ -200,17 +201,6 @@ def bench_import_command(
             console.print(f"written to {DOCS}")
 
 
-EngineOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--engine",
-        help="Also measure throughput on this engine (local or ray) with --workers "
-        "workers, in batches as heard analyze --out runs; repeat for several. With "
-        "--write-docs, the figures go to their own section of docs/performance.md.",
-    ),
-]
-
-
 @app.command("analyze")
 def bench_analyze_command(
     data: Annotated[
@@ -223,25 +213,19 @@ def bench_analyze_command(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Processes for the throughput run.")
     ] = CORES,
-    engine: EngineOpt = None,
     as_json: JsonOpt = False,
     write_docs: WriteDocsOpt = False,
 ) -> None:
     """Analysis speed with every default detector: conversations/s, latency, memory."""
     from heard.bench.analyzing import bench_analyze
-    from heard.engines import EngineError, engine_name
     from heard.errors import InputError
 
     path = data or default_import_data()
     try:
-        engines = tuple(engine_name(e) for e in engine or [])
-        result = bench_analyze(path, format=format, n=n, workers=workers, engines=engines).to_dict()
+        result = bench_analyze(path, format=format, n=n, workers=workers).to_dict()
     except InputError as exc:
         errors.print(f"[red]error[/red] {exc}")
         raise typer.Exit(1) from None
-    except EngineError as exc:
-        errors.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(2 if exc.usage else 3) from None
     rows = _analyze_rows(result, n=n, workers=workers)
     if as_json:
         print_json(result)
@@ -249,7 +233,7 @@ def bench_analyze_command(
         show("heard bench analyze", rows)
     if write_docs:
         detectors: dict[str, float] = result["detector_ms_per_conversation"]  # type: ignore[assignment]
-        _write_analyze_docs(rows, detectors, path=path, n=n, workers=workers, engines=engines)
+        _write_analyze_docs(rows, detectors, path=path, n=n, workers=workers)
         if not as_json:
             console.print(f"written to {DOCS}")
 
@@ -282,17 +266,6 @@ def _analyze_rows(result: dict[str, object], *, n: int, workers: int) -> list[tu
                 f"{result['workers']} processes",
                 f"{result['parallel_conversations_per_s']:,} conversations/s, "
                 f"{result['parallel_turns_per_s']:,} turns/s",
-            )
-        )
-    for measured in result.get("engines", []):  # type: ignore[attr-defined]
-        rows.append(
-            (
-                f"{measured['engine']} engine, {measured['workers']} worker"
-                + ("" if measured["workers"] == 1 else "s"),
-                f"{measured['conversations_per_s']:,} conversations/s (batches of 256; start "
-                f"{measured['start_seconds']} s, peak RSS {measured['worker_peak_rss_mb']} MB "
-                f"per worker; machine load {measured['load_average'][0]} before, "  # type: ignore[index]
-                f"{measured['load_average'][1]} after)",  # type: ignore[index]
             )
         )
     rows += [
@@ -330,38 +303,15 @@ def _write_analyze_docs(
     path: Path,
     n: int,
     workers: int,
-    engines: tuple[str, ...],
 ) -> None:
-    """Record the analysis figures in DOCS: with `engines`, the engines' rows in their own
-    section (the single-process figures stay as measured by a run without --engine)."""
-    if engines:
-        # engine figures get their own section: the single-process figures above stay as
-        # measured by a run without --engine
-        engine_rows = [rows[0], rows[1]]
-        engine_rows += [row for row in rows if " engine, " in row[0]]
-        engine_rows += [row for row in rows if row[0] in ("settings", "machine", "measured")]
-        engine_rows.append(
-            ("target", "ray with 2 workers ≥ 1.7 × ray with 1; ray ≥ 0.85 × local at equal workers")
-        )
-        body = (
-            "## Engines (`heard bench analyze --engine`)\n\n"
-            f"Command: `heard bench analyze --data {path.name} --n {n} --workers {workers} "
-            + "".join(f"--engine {e} " for e in engines)
-            + "--write-docs`\n\nEach engine analyses the same conversations in batches of "
-            "256 (parts of 64), as `heard analyze --out` does (docs/engines.md); ray runs a "
-            "local cluster started for the run. The machine load is the 1-minute load average "
-            "before and after the engine's run (2 cores: above 2, other work shared them).\n\n"
-            + table(engine_rows)
-        )
-        write_section(DOCS, "bench-engines", body)
-    else:
-        body = (
-            "## Analysis (`heard bench analyze`)\n\n"
-            f"Command: `heard bench analyze --data {path.name} --n {n} --workers {workers} "
-            "--write-docs`\n\n" + table(rows) + "\n\nTime per stage, ms per conversation "
-            "(single process):\n\n" + table([(k, str(v)) for k, v in detectors.items()])
-        )
-        write_section(DOCS, "bench-analyze", body)
+    """Record the analysis figures in DOCS."""
+    body = (
+        "## Analysis (`heard bench analyze`)\n\n"
+        f"Command: `heard bench analyze --data {path.name} --n {n} --workers {workers} "
+        "--write-docs`\n\n" + table(rows) + "\n\nTime per stage, ms per conversation "
+        "(single process):\n\n" + table([(k, str(v)) for k, v in detectors.items()])
+    )
+    write_section(DOCS, "bench-analyze", body)
 
 
 def encoder() -> str:

@@ -10,6 +10,7 @@ from heard import __version__
 from heard.cli import (
     analyzing,
     bench,
+    bench_engines,
     bench_live,
     bench_store,
     calibrating,
@@ -82,6 +83,7 @@ generating.register(app)
 demoing.register(app)
 replying.register(app)
 bench_store.register(bench.app)
+bench_engines.register(bench.app)
 bench_live.register(bench.app)
 securing.register(bench.app)
 app.add_typer(bench.app, name="bench")
