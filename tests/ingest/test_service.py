@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -207,3 +208,30 @@ def test_an_engine_stores_the_scorecards_this_process_makes(
     finally:
         alone.close()
         engined.close()
+
+
+def test_a_changed_word_list_makes_the_analysis_another_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Detector names carry a version ("heard.concerns.v1") that a changed lexicon leaves as it
+    is; the analysis version holds the digest of heard's analysis files, so `heard rescore`
+    after an upgrade that changed only a word list still finds every scorecard stale."""
+    from heard.ingest import cards
+
+    for package in cards.ANALYSIS_PACKAGES:
+        (tmp_path / package / "__pycache__").mkdir(parents=True)
+        (tmp_path / package / "__init__.py").write_text('"""A package."""\n')
+    lexicon = tmp_path / "language" / "lexicons" / "dismissive.txt"
+    lexicon.parent.mkdir()
+    lexicon.write_text("calm down\n")
+    before = cards.files_digest(tmp_path, cards.ANALYSIS_PACKAGES)
+    (tmp_path / "language" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"compiled")
+    assert cards.files_digest(tmp_path, cards.ANALYSIS_PACKAGES) == before  # not compiled files
+    lexicon.write_text("calm down\nrelax\n")
+    changed = cards.files_digest(tmp_path, cards.ANALYSIS_PACKAGES)
+    assert changed != before
+
+    installed = analysis_version(analyzer())
+    monkeypatch.setattr(cards, "analysis_code", lambda: changed)
+    assert analysis_version(analyzer())[2] != installed[2]
+    assert analysis_version(analyzer())[:2] == installed[:2]  # the rubric is the same

@@ -1,16 +1,22 @@
 """Scorecards as the store keeps them, and the version of the analysis that made them.
 
 `card_rows` turns a Scorecard into the rows the store writes (`heard.store.analysed.CardRows`);
-`analysis_version` names what an analyzer produces (its rubric and detector versions, and the
-encoder and outcome model they judge by), so a rescore finds the scorecards made otherwise.
+`analysis_version` names what an analyzer produces (its rubric and detector versions, the code
+and data of heard's analysis, and the encoder and outcome model they judge by), so a rescore
+finds the scorecards made otherwise.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
 
 import orjson
 
+import heard
 from heard import embed
 from heard.analysis import Analyzer
 from heard.analysis.detector import Requirement
@@ -18,6 +24,10 @@ from heard.analysis.rubric import Rubric
 from heard.learn import default_outcome_path, outcome_model_path
 from heard.model import Scorecard, strongest_emotion
 from heard.store.analysed import AnalysisVersion, CardRows, digest
+
+ANALYSIS_PACKAGES = ("analysis", "detectors", "language", "model", "weights")
+"""heard's packages whose files make a scorecard: the analysis and its rubrics, the detectors,
+the lexicons and phrasing, the data model, the shipped weights."""
 
 ESCALATION = "escalation_cue"
 """The behaviour of a customer escalation cue: a scorecard with one is escalated."""
@@ -46,6 +56,9 @@ def card_rows(scorecard: Scorecard) -> CardRows:
 def analysis_version(analyzer: Analyzer) -> AnalysisVersion:
     """(rubric ref, rubric digest, detectors digest) of what `analyzer` would produce."""
     detectors = {d.name: d.name.rsplit(".", 1)[-1] for d in analyzer.detectors}
+    # a detector's name carries its version ("heard.concerns.v1"), but a lexicon or a phrase
+    # changes what it finds without it: the files themselves say what made the scorecard
+    detectors["heard"] = analysis_code()
     if any(Requirement.EMBEDDINGS in d.requires for d in analyzer.detectors):
         detectors["embeddings"] = embed.identity()  # the vectors these detectors judge by
     if analyzer.outcome and outcome_model_path() != default_outcome_path():
@@ -63,3 +76,24 @@ def analysis_version(analyzer: Analyzer) -> AnalysisVersion:
 
 def rubric_digest(rubric: Rubric) -> str:
     return digest(rubric.model_dump_json())
+
+
+@cache
+def analysis_code() -> str:
+    """The digest of every file of heard's `ANALYSIS_PACKAGES` as installed here (once a
+    process): an upgrade that changes any of them, a word list as much as a detector's code,
+    makes every stored scorecard stale for `heard rescore`."""
+    return files_digest(Path(heard.__file__).parent, ANALYSIS_PACKAGES)
+
+
+def files_digest(root: Path, packages: Iterable[str]) -> str:
+    """The SHA-256 of the files under `root`/`packages` (their paths and contents, in path
+    order; compiled files left out)."""
+    found = hashlib.sha256()
+    for package in packages:
+        for path in sorted((root / package).rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
+                continue
+            found.update(path.relative_to(root).as_posix().encode() + b"\0")
+            found.update(path.read_bytes() + b"\0")
+    return found.hexdigest()
