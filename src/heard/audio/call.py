@@ -238,17 +238,21 @@ def _mono(recording: Recording) -> np.ndarray:
 
 def _recognise(parties: Sequence[Party], recogniser: Recogniser | None) -> None:
     """Each party's voice activity and, with a recogniser, their words. Silero runs once a
-    channel: its stretches of speech are the boundaries words snap to, and its padded chunks
-    are what Whisper reads, every party's packed together into windows (Recogniser.call_words)."""
+    channel, the channels side by side (as many at once as the recogniser's workers): its
+    stretches of speech are the boundaries words snap to, and its padded chunks are what Whisper
+    reads, every party's packed together into windows (Recogniser.call_words)."""
     if recogniser is None:
         from heard.audio.activity import voice_activity
 
         for party in parties:
             party.speech = voice_activity(party.audio, party.rate)
         return
+    from heard.audio.channels import side_by_side
     from heard.audio.silero import speech_activity
 
-    activities = [speech_activity(party.audio) for party in parties]
+    activities = side_by_side(
+        lambda party: speech_activity(party.audio), parties, workers=recogniser.workers
+    )
     heard = recogniser.call_words(
         [(p.audio, a.chunks) for p, a in zip(parties, activities, strict=True)]
     )
@@ -368,7 +372,11 @@ def _conversation(
         source="audio",
     )
     add_tone(
-        conversation, {p.label: p.audio for p in parties}, parties[0].rate, pitch=not timing_only
+        conversation,
+        {p.label: p.audio for p in parties},
+        parties[0].rate,
+        pitch=not timing_only,
+        workers=1 if recogniser is None else recogniser.workers,
     )
     how: dict[str, str | float | bool] = (
         {"timing_only": True, "voice_activity": "webrtcvad"}

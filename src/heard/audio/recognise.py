@@ -1,7 +1,15 @@
 """Speech recognition of a call's channels with faster-whisper (CTranslate2), offline: the
 packaged Whisper tiny.en by default, any local CTranslate2 Whisper folder by path; the speech
 Whisper reads is cut by Silero voice activity (heard.audio.silero) and packed into windows
-(heard.audio.windows)."""
+(heard.audio.windows).
+
+Threads: a call's windows are read WORKERS (2) at once, each on CPU_THREADS (1) CTranslate2
+thread (faster-whisper's num_workers and cpu_threads); the work around recognition that is one
+channel's alone (Silero voice activity, and the tone's pitch track and K-weighting) runs the
+call's channels side by side on as many threads (heard.audio.channels, from heard.audio.call).
+A call whose speech fits one window reads it on one thread: reading it on a 2-thread model
+instead was measured and gave the same words but no steady gain, for ~10% more CPU and a
+second model in memory (docs/audio.md, "Where the time goes")."""
 
 from __future__ import annotations
 

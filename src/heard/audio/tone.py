@@ -314,23 +314,35 @@ def add_tone(
     rate: int,
     *,
     pitch: bool = True,
+    workers: int = 1,
 ) -> Conversation:
     """Put each turn's Tone on the conversation (in place, and returned) from the channel of
     its speaker (`channels` by turn.speaker_id), and each speaker's baseline in
     `metadata["tone_baseline"]`. Turns of a speaker without a channel get none. Without
     `pitch` (a call read for timing only, where pitch tracking and K-weighting would cost more
-    than all the rest), loudness in dBFS alone. Pitch is only looked for inside turns."""
+    than all the rest), loudness in dBFS alone. Pitch is only looked for inside turns. Each
+    channel's pitch track and K-weighting are made side by side, up to `workers` channels at
+    once (heard.audio.channels); the result is the same for any `workers`."""
+    from heard.audio.channels import side_by_side
+
     spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for turn in conversation.turns:
         if turn.speaker_id in channels and turn.start is not None and turn.end is not None:
             spans[turn.speaker_id].append((turn.start, turn.end))
-    tracks = {
-        label: pitch_track(audio, rate, spans[label]) if pitch else np.zeros(0, dtype=np.float32)
-        for label, audio in channels.items()
-    }
-    weighted = {
-        label: k_weighted(audio, rate) if pitch else None for label, audio in channels.items()
-    }
+    labels = list(channels)
+    if pitch:
+        measures = side_by_side(
+            lambda label: (
+                pitch_track(channels[label], rate, spans.get(label, [])),
+                k_weighted(channels[label], rate),
+            ),
+            labels,
+            workers=workers,
+        )
+    else:
+        measures = [(np.zeros(0, dtype=np.float32), None) for _ in labels]
+    tracks = {label: track for label, (track, _) in zip(labels, measures, strict=True)}
+    weighted = {label: k for label, (_, k) in zip(labels, measures, strict=True)}
     measured: dict[int, Measured] = {}
     speakers: dict[int, str] = {}
     for turn in conversation.turns:

@@ -257,8 +257,9 @@ def rows(result: dict[str, object]) -> list[tuple[str, str]]:
             f"{_at_once(settings)}, beam_size {settings['beam_size']}; Silero voice activity "
             "once a channel (its speech boundaries, and the chunks Whisper reads: "
             "faster-whisper's own filter not run again), a call's chunks packed into windows "
-            "of at most 30 s (heard.audio.windows); timing only: WebRTC voice activity "
-            "(webrtcvad) at the recording's own rate",
+            "of at most 30 s (heard.audio.windows); Silero and the tone's pitch and "
+            "K-weighting on both channels side by side (heard.audio.channels); timing only: "
+            "WebRTC voice activity (webrtcvad) at the recording's own rate",
         ),
     ]
     return found
