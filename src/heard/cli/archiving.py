@@ -73,9 +73,11 @@ def terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _progress() -> Progress:
+def rate_progress(doing: str) -> Progress:
+    """The progress bar of a long run over conversations (`heard analyze` in archive mode,
+    `heard ingest`): what it is `doing`, done and rate, time taken and left, on stderr."""
     return Progress(
-        TextColumn("analysing"),
+        TextColumn(doing),
         BarColumn(),
         TaskProgressColumn(),
         TextColumn("{task.fields[conversations]:,} conversations · {task.fields[rate]}/s"),
@@ -132,7 +134,7 @@ def run_archive(
             errors.print("interrupted before any analysis")
             return EXIT_INTERRUPTED
         began = time.perf_counter()
-        progress = _progress()
+        progress = rate_progress("analysing")
         task = progress.add_task("analyse", total=total or None, conversations=0, rate="-")
         counted = 0
 

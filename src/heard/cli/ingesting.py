@@ -9,19 +9,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from heard.cli.archiving import (
     EXIT_ENGINE,
     EXIT_INTERRUPTED,
     EngineOpt,
+    rate_progress,
     terminate_as_interrupt,
 )
 from heard.cli.importing import (
@@ -61,20 +54,6 @@ BatchOpt = Annotated[
         "among them).",
     ),
 ]
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("ingesting"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[conversations]:,} conversations · {task.fields[rate]}/s"),
-        TimeElapsedColumn(),
-        TextColumn("left"),
-        TimeRemainingColumn(),
-        console=errors,
-        transient=False,
-    )
 
 
 def run_ingest(
@@ -121,7 +100,7 @@ def run_ingest(
             batch=batch,
             files=len(paths),
         )
-        progress = _progress()
+        progress = rate_progress("ingesting")
         task = progress.add_task("ingest", total=stream.total_bytes() or None, conversations=0)
         progress.update(task, rate="-")
         shown = not as_json and errors.is_terminal
