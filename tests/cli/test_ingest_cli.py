@@ -262,7 +262,7 @@ def test_rescore_takes_the_engine_options(tmp_path: Path) -> None:
         app, ["rescore", "--database", url, "--engine", "local", "--workers", "1", "--json"]
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {"checked": 2, "rescored": 0}
+    assert json.loads(result.output) == {"checked": 2, "rescored": 0, "changed": 0}
 
 
 @pytest.mark.slow
