@@ -1,6 +1,6 @@
 """Arbitrary bytes or JSON given to any importer raise only heard's InputError.
 
-Each importer gets HEARD_FUZZ_EXAMPLES examples of each kind: 300 by default (as CI runs;
+Each importer gets HEARD_FUZZ_EXAMPLES examples of each kind: 200 by default (as CI runs;
 the whole fuzz took 4 minutes of CI at 1,000), more for a deeper search, e.g. 10,000.
 """
 
@@ -18,7 +18,7 @@ from heard.errors import InputError
 from heard.importers import ImportOptions, Source, importers, read_source
 from heard.model.values import text_problem
 
-EXAMPLES = int(os.environ.get("HEARD_FUZZ_EXAMPLES", "300"))
+EXAMPLES = int(os.environ.get("HEARD_FUZZ_EXAMPLES", "200"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
