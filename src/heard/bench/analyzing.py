@@ -100,6 +100,21 @@ def load(path: Path, *, format: str = "auto", n: int | None = None) -> tuple[str
     return name, usable[:n] if n else usable
 
 
+def load_usable(path: Path, *, format: str = "auto", n: int | None = None) -> tuple[str, list]:
+    """`load`, with an InputError naming the file when it holds no usable conversation."""
+    name, conversations = load(path, format=format, n=n)
+    if not conversations:
+        from heard.errors import InputError, Location
+
+        raise InputError(
+            "no conversation with both an agent and a customer turn",
+            where=Location(file=str(path)),
+            expected="conversations to analyse",
+            code="empty",
+        )
+    return name, conversations
+
+
 _worker_analyzer = None
 
 
@@ -130,16 +145,7 @@ def bench_analyze(
     """Analyse `n` conversations one by one (latency per conversation), then on `workers`
     processes (throughput), with every registered detector and the default rubric (the batch
     engines are `heard.bench.engines`')."""
-    name, conversations = load(path, format=format, n=n)
-    if not conversations:
-        from heard.errors import InputError, Location
-
-        raise InputError(
-            "no conversation with both an agent and a customer turn",
-            where=Location(file=str(path)),
-            expected="conversations to analyse",
-            code="empty",
-        )
+    name, conversations = load_usable(path, format=format, n=n)
     started = time.perf_counter()
     from heard.analysis import Analyzer
 

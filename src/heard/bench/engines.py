@@ -8,7 +8,7 @@ import os
 import time
 from pathlib import Path
 
-from heard.bench.analyzing import load
+from heard.bench.analyzing import load_usable
 from heard.bench.machine import machine
 from heard.model import Conversation
 
@@ -28,16 +28,7 @@ def conversations_for(
     """(format, `n` conversations, how many of them are distinct): the file's first `n`
     usable conversations; when it holds fewer, they are repeated in file order under new ids
     (`<id>~<copy>`) until there are `n`, so a copy is never in the same batch as its original."""
-    name, distinct = load(path, format=format, n=n)
-    if not distinct:
-        from heard.errors import InputError, Location
-
-        raise InputError(
-            "no conversation with both an agent and a customer turn",
-            where=Location(file=str(path)),
-            expected="conversations to analyse",
-            code="empty",
-        )
+    name, distinct = load_usable(path, format=format, n=n)
     conversations = list(distinct)
     copy = 0
     while len(conversations) < n:

@@ -69,10 +69,10 @@ def still_there(overturned: list[Overturned], conversation: Conversation) -> set
     they were made on) still holds at the same place: the same turn, the same characters. A
     finding on words the new body changed or no longer has is not carried over."""
     keys = set()
+    turns = conversation.turns
     for found in overturned:
         if found.turn is None or found.start is None or found.end is None or not found.quote:
             continue
-        turns = conversation.turns
         if 0 <= found.turn < len(turns) and (
             turns[found.turn].text[found.start : found.end] == found.quote
         ):

@@ -280,10 +280,7 @@ class IngestService:
                 user_id=user_id,
                 action="rescore",
                 object_type="conversation",
-                detail=f"{rescored}"
-                + (
-                    f" ({len(stale) - rescored} changed meanwhile)" if rescored < len(stale) else ""
-                ),
+                detail=f"{rescored}" + (f" ({changed} changed meanwhile)" if changed else ""),
             )
         return RescoreReport(checked=checked, rescored=rescored, changed=changed)
 

@@ -44,21 +44,6 @@ class Prepared:
     """None: the current scorecard already leaves out exactly what is overturned."""
 
 
-def overturned_keys(session: Session, conversation_ids: list[int]) -> dict[int, set[str]]:
-    """Conversation → the `Finding.key`s of its findings whose disputes were accepted."""
-    found: dict[int, set[str]] = defaultdict(set)
-    for chunk in range(0, len(conversation_ids), 500):
-        for conversation_id, behaviour, finding in session.execute(
-            select(DisputeRow.conversation_id, DisputeRow.behaviour, DisputeRow.finding).where(
-                DisputeRow.conversation_id.in_(conversation_ids[chunk : chunk + 500]),
-                DisputeRow.kind == "finding",
-                DisputeRow.status == "accepted",
-            )
-        ):
-            found[conversation_id].add(f"{behaviour}:{finding}")
-    return dict(found)
-
-
 @dataclass(frozen=True)
 class Overturned:
     """A finding a lead overturned: its `Finding.key`, and the words it was made on (turn,
@@ -71,43 +56,56 @@ class Overturned:
     quote: str | None
 
 
-def overturned_findings(store: Store, conversation_ids: list[int]) -> dict[int, list[Overturned]]:
-    """Conversation → its findings whose disputes were accepted, with the words disputed (for
-    an ingest replacing these conversations: `heard.ingest.overturning.still_there`)."""
+def accepted_findings(session: Session, conversation_ids: list[int]) -> dict[int, list[Overturned]]:
+    """Conversation → its findings whose disputes were accepted, with the words disputed."""
     found: dict[int, list[Overturned]] = defaultdict(list)
-    with store._session() as session:
-        for chunk in range(0, len(conversation_ids), 500):
-            for row in session.execute(
-                select(
-                    DisputeRow.conversation_id,
-                    DisputeRow.behaviour,
-                    DisputeRow.finding,
-                    DisputeRow.turn,
-                    DisputeRow.span_start,
-                    DisputeRow.span_end,
-                    DisputeRow.quote,
-                ).where(
-                    DisputeRow.conversation_id.in_(conversation_ids[chunk : chunk + 500]),
-                    DisputeRow.kind == "finding",
-                    DisputeRow.status == "accepted",
+    for chunk in range(0, len(conversation_ids), 500):
+        for row in session.execute(
+            select(
+                DisputeRow.conversation_id,
+                DisputeRow.behaviour,
+                DisputeRow.finding,
+                DisputeRow.turn,
+                DisputeRow.span_start,
+                DisputeRow.span_end,
+                DisputeRow.quote,
+            ).where(
+                DisputeRow.conversation_id.in_(conversation_ids[chunk : chunk + 500]),
+                DisputeRow.kind == "finding",
+                DisputeRow.status == "accepted",
+            )
+        ):
+            found[row.conversation_id].append(
+                Overturned(
+                    f"{row.behaviour}:{row.finding}",
+                    row.turn,
+                    row.span_start,
+                    row.span_end,
+                    row.quote,
                 )
-            ):
-                found[row.conversation_id].append(
-                    Overturned(
-                        f"{row.behaviour}:{row.finding}",
-                        row.turn,
-                        row.span_start,
-                        row.span_end,
-                        row.quote,
-                    )
-                )
+            )
     return dict(found)
+
+
+def overturned_keys(session: Session, conversation_ids: list[int]) -> dict[int, set[str]]:
+    """Conversation → the `Finding.key`s of its findings whose disputes were accepted."""
+    return {
+        conversation_id: {f.key for f in found}
+        for conversation_id, found in accepted_findings(session, conversation_ids).items()
+    }
 
 
 def overturned(store: Store, conversation_ids: list[int]) -> dict[int, set[str]]:
     """`overturned_keys` in a session of its own (for a rescore)."""
     with store._session() as session:
         return overturned_keys(session, conversation_ids)
+
+
+def overturned_findings(store: Store, conversation_ids: list[int]) -> dict[int, list[Overturned]]:
+    """`accepted_findings` in a session of its own (for an ingest replacing these
+    conversations: `heard.ingest.overturning.still_there`)."""
+    with store._session() as session:
+        return accepted_findings(session, conversation_ids)
 
 
 def prepare(
