@@ -1,7 +1,8 @@
 """A call's channels worked on side by side: each party's voice activity (Silero) and tone
 (pitch tracking, K-weighting) are one channel's work that needs nothing of the other's, and the
 work is done in ONNX Runtime, NumPy and SciPy, which let go of Python's lock while they compute,
-so threads read the two channels of a call on two cores at once."""
+so threads read the two channels of a call on two cores at once. Whisper's windows of a call
+are read side by side the same way (`heard.audio.recognise`)."""
 
 from __future__ import annotations
 

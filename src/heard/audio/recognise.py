@@ -172,13 +172,9 @@ class Recogniser:
             return found
         model = load_model(self)
         audios = [audio for audio, _ in channels]
-        if self.workers > 1 and len(packed) > 1:
-            from concurrent.futures import ThreadPoolExecutor
+        from heard.audio.channels import side_by_side
 
-            with ThreadPoolExecutor(min(self.workers, len(packed))) as pool:
-                read = list(pool.map(lambda w: self._read(model, audios, w), packed))
-        else:
-            read = [self._read(model, audios, window) for window in packed]
+        read = side_by_side(lambda w: self._read(model, audios, w), packed, workers=self.workers)
         for window_words in read:
             for k, word in window_words:
                 found[k].append(word)
