@@ -40,6 +40,7 @@ from heard.learn.datasets import read_jsonl
 from heard.learn.listening import (
     BEHAVIOURS,
     RULES,
+    STRENGTH,
     FeatureMaker,
     Head,
     ListeningModel,
@@ -58,6 +59,7 @@ _CUES: dict[str, re.Pattern[str]] = {
     ),
     "clarifying_question": re.compile(r"\?"),
     "empathy": re.compile(r"\b(sorry|understand|unfortunately|hear that)\b", re.I),
+    "empathy_strong": re.compile(r"\b(so|really|very|terribly) sorry\b", re.I),
     "reassurance": re.compile(r"\b(don't worry|no problem|glad|happy to|of course)\b", re.I),
     "resolution_check": re.compile(r"\b(anything else|else i can|help you with)\b", re.I),
     "paraphrase": re.compile(
@@ -269,7 +271,8 @@ def main() -> None:
         )
         mode = "replace" if learned_f1 > union_f1 + DEV_MARGIN else "union"
         shipped_f1 = learned_f1 if mode == "replace" else union_f1
-        if shipped_f1 > rule_f1 + DEV_MARGIN and figures["dev_positives"] >= MIN_DEV_POSITIVES:
+        better = shipped_f1 > rule_f1 + DEV_MARGIN and figures["dev_positives"] >= MIN_DEV_POSITIVES
+        if better and behaviour not in STRENGTH.values():  # a strength head only grades
             decides.append(behaviour)
             modes[behaviour] = mode
         report[behaviour] = figures

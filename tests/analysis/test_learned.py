@@ -182,3 +182,56 @@ def test_features_of_a_turn_and_its_sentences_line_up() -> None:
     ctx = Context(chat(("customer", UPSET), ("agent", "Okay. Sorry to hear.")), load_rubric())
     rows = maker.rows([s.text for s in ctx.sentences[1]], UPSET, per_sentence=True)
     assert rows.shape == (3, len(listening.feature_names(token_embedder().dim)))
+
+
+@pytest.mark.parametrize(
+    ("customer", "reply", "evidence"),
+    [
+        ("My order number is 48213.", "Got it, thanks. Let me pull that up.", "Got it, thanks."),
+        (
+            "I need to change my flight to Friday.",
+            "Hello! Sure, I can help with that. What's your booking reference?",
+            "Sure, I can help with that.",
+        ),
+    ],
+)
+def test_an_acknowledgement_is_the_receipt_opening_the_reply(
+    customer: str, reply: str, evidence: str
+) -> None:
+    found = learned_findings(chat(("customer", customer), ("agent", reply)))
+    assert found[("acknowledgement", 1)][0] == evidence  # after the greeting, not the question
+
+
+@pytest.mark.parametrize(
+    ("customer", "reply"),
+    [
+        ("Thanks, that's all.", "Thanks for chatting with us, take care."),  # a farewell
+        ("Thanks, that's all.", "Thank you, goodbye!"),
+        ("My parcel never came and I'm furious.", "That sounds really frustrating."),  # a feeling
+        (  # a paraphrase closed by a check: "Is that right?" is no receipt
+            "I ordered size 9 trainers and got size 7.",
+            "So, you got size 7 instead of the size 9 trainers. Is that right?",
+        ),
+    ],
+)
+def test_no_acknowledgement_without_a_receipt(customer: str, reply: str) -> None:
+    found = learned_findings(chat(("customer", customer), ("agent", reply)))
+    assert ("acknowledgement", 1) not in found
+
+
+def test_an_emotional_reaction_carries_its_level() -> None:
+    """EPITOME's weak (1, generic) and strong (2, specific to this customer) forms."""
+    complaint = "My card was charged twice for the same order, this is really annoying."
+    specific = (
+        "Oh no, I'm really sorry you were charged twice for your order, that's a horrible "
+        "thing to find on your statement."
+    )
+    analyzer = Analyzer(only=["heard.customer_emotion.v1", "heard.learned.v1"])
+    levels = {}
+    for reply in (specific, "Sorry about that. Can I have your order number?"):
+        card = analyzer.analyze(chat(("customer", complaint), ("agent", reply))).scorecard
+        (empathy,) = [f for f in card.findings if f.behaviour == "empathy"]
+        levels[reply] = empathy.data["level"]
+    assert list(levels.values()) == [2, 1]
+    card = analyzer.analyze(chat(("customer", complaint), ("agent", specific))).scorecard
+    assert not any("level" in f.data for f in card.findings if f.behaviour != "empathy")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -63,12 +64,10 @@ def test_rubric_weights_change_the_score(tmp_path: Path) -> None:
     default = load_rubric()
     text = (Path(__file__).parents[2] / "src/heard/analysis/default_rubric.toml").read_text()
     changed = tmp_path / "rubric.toml"
-    changed.write_text(
-        text.replace(
-            'interruptions = { label = "Avoiding interruptions", weight = 0.8 }',
-            'interruptions = { label = "Avoiding interruptions", weight = 0 }',
-        )
-    )
+    # the empathy component (missed in this call) counts for nothing: whatever its calibrated
+    # weight, the score changes
+    changed.write_text(re.sub(r'("Empathy & patience", weight = )[0-9.]+', r"\g<1>0", text))
+    assert changed.read_text() != text
     conversation = _example("01-call-interruptions.json")
     base = Analyzer(rubric=default).analyze(conversation).scorecard.listening_score
     other = Analyzer(rubric=load_rubric(changed)).analyze(conversation).scorecard.listening_score

@@ -138,8 +138,12 @@ def test_default_mapping_of_findings() -> None:
     assert default("corpus.open_closed", reading("closed_question")) == "closed"
     assert default("corpus.clarifying", asked) == "yes"
     assert default("corpus.ex", asked) == "2" and default("corpus.ex", reading()) == "0"
-    assert default("corpus.er", reading("apology")) == "1"
-    assert default("corpus.er", reading("empathy")) == "2"
+    assert default("corpus.er", reading("apology")) == "0"
+    assert default("corpus.er", reading("empathy")) == "1"
+    strong = ec.Reading(
+        agent=frozenset({"empathy"}), emotion="", concerns=0, strong=frozenset({"empathy"})
+    )
+    assert default("corpus.er", strong) == "2"
     assert default("corpus.question", reading("acknowledgement")) == "no"
     assert default("corpus.acknowledgement", reading("acknowledgement")) == "yes"
     assert default("corpus.answers_concern", reading("unaddressed_concern")) == "no"
@@ -171,7 +175,8 @@ def test_the_analyzer_reads_the_agent_and_customer_turns_of_an_item(tmp_path: Pa
     assert [t.role.value for t in conversation.turns] == ["agent", "customer", "agent"]
     assert conversation.turns[-1].text == first.agent
     found = ec.read_all([first, resolved])
-    assert "open_question" in found[0].agent and "closed_question" not in found[0].agent
+    # "What is your order number?" asks for one fact: closed (MITI, docs/annotation.md)
+    assert "closed_question" in found[0].agent and "open_question" not in found[0].agent
     assert default("corpus.question", found[0]) == "yes"
     assert found[0].emotion in ("frustration", "anger")  # "really annoyed"
     assert default("corpus.emotion", found[0]) == "frustration"

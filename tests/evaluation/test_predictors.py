@@ -25,24 +25,37 @@ def test_every_rule_names_a_task_and_gives_its_labels() -> None:
 
 
 @pytest.mark.parametrize(
-    ("found", "expected"),
+    ("found", "strong", "expected"),
     [
-        (set(), "0"),
-        ({"apology"}, "1"),
-        ({"reassurance"}, "1"),
-        ({"empathy"}, "2"),
-        ({"apology", "reassurance"}, "2"),  # several weak cues
-        ({"open_question", "acknowledgement"}, "0"),  # not emotional reactions
+        (set(), set(), "0"),
+        ({"empathy"}, set(), "1"),  # the weak form: "Sorry about that."
+        ({"empathy"}, {"empathy"}, "2"),  # the strong form, specific to this customer
+        ({"apology"}, set(), "0"),  # an apology alone may only soften a refusal
+        ({"reassurance", "apology"}, set(), "0"),
+        ({"reflection_of_feeling"}, {"reflection_of_feeling"}, "0"),  # an interpretation
+        ({"open_question", "acknowledgement"}, set(), "0"),  # not emotional reactions
     ],
 )
-def test_epitome_er_levels(found: set[str], expected: str) -> None:
-    assert RULES["epitome.er"].label(frozenset(found)) == expected
+def test_epitome_er_levels(found: set[str], strong: set[str], expected: str) -> None:
+    assert RULES["epitome.er"].label(frozenset(found), frozenset(strong)) == expected
+
+
+def test_levels_with_strong_and_graded_behaviours() -> None:
+    rule = Levels(strong=("s",), weak=("w",), graded=("g",))
+    assert rule.label(frozenset({"w"})) == "1"
+    assert rule.label(frozenset({"g"})) == "1"
+    assert rule.label(frozenset({"g"}), frozenset({"g"})) == "2"
+    assert rule.label(frozenset({"s"})) == "2"
+    assert rule.label(frozenset({"w", "g"})) == "2"  # two distinct
+    assert rule.label(frozenset({"w"}), frozenset({"w"})) == "1"  # only graded ones have levels
+    assert rule.binary == AnyOf(("s", "g", "w"))
 
 
 @pytest.mark.parametrize(
     ("task", "found", "expected"),
     [
-        ("epitome.er.binary", {"apology"}, "yes"),
+        ("epitome.er.binary", {"empathy"}, "yes"),
+        ("epitome.er.binary", {"apology"}, "no"),
         ("epitome.er.binary", {"open_question"}, "no"),
         ("epitome.ex", {"follow_up_question"}, "2"),
         ("epitome.ex", {"open_question"}, "1"),

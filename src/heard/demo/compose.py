@@ -149,6 +149,8 @@ class _Builder:
     def name(self) -> str:
         if not self.shown["personalisation"]:
             return ""
+        if not self.shown["acknowledgement"]:  # thanks for the name would acknowledge it
+            return f"Hi {self.plan.customer.first}."
         return self.rng.choice(("Thanks, {name}.", "Hi {name}.", "{name}, thank you.")).format(
             name=self.plan.customer.first
         )

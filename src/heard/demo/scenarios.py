@@ -146,7 +146,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         open_questions=(
             "What were you expecting to pay this month?",
-            "Which notices have you had from us recently?",
+            "What have our recent letters and emails told you about it?",
         ),
         closed_questions=(
             "Did you read our email about prices?",
@@ -317,7 +317,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "the {item} payment fails on our side even though nothing is wrong with your card",
         ),
         open_questions=(
-            "What message do you see when the payment fails?",
+            "What does the screen tell you when the payment fails?",
             "What happens on the screen right after you press pay?",
         ),
         closed_questions=(
@@ -429,7 +429,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         open_questions=(
             "What does the tracking page show at the moment?",
-            "When did you last see an update on the tracking?",
+            "How has the tracking looked over the last few days?",
         ),
         closed_questions=(
             "Have you checked with your neighbours?",
@@ -537,7 +537,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "the {item} needs to follow you to {street} after your move",
         ),
         open_questions=(
-            "When would suit you for the delivery at {street}?",
+            "How would you like the delivery at {street} to go?",
             "What's the best way in for the driver at the new place?",
         ),
         closed_questions=(
@@ -646,7 +646,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "the {item} is down as delivered on {weekday}, and you haven't got it",
         ),
         open_questions=(
-            "Where do parcels usually get left at your home?",
+            "How do deliveries usually work at your home?",
             "What does the delivery photo show, if there is one?",
         ),
         closed_questions=(
@@ -702,8 +702,8 @@ SCENARIOS: tuple[Scenario, ...] = (
             "the {weekday} pickup of the {item} didn't happen after you waited in",
         ),
         open_questions=(
-            "Which days work best for a new collection?",
-            "What time suits you for the driver to come?",
+            "How would a new collection fit around your week?",
+            "What would make the driver's next visit easier for you?",
         ),
         closed_questions=(
             "Can you do {weekday} next week?",

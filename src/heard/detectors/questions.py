@@ -43,6 +43,10 @@ PROMPT = re.compile(
 WHY = {"open_question": "open question", "closed_question": "yes/no question"}
 _TELL_ME_MORE = re.compile(r"^(?:please\s+)?tell me (?:a (?:bit|little) )?more\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
+_LEAD_IN = re.compile(
+    r"^(?:(?:and|so|okay|ok|great|right|now|also|then|sure|perfect|alright|but|uh|um),?\s+)*",
+    re.IGNORECASE,
+)
 
 
 @register
@@ -127,18 +131,27 @@ def is_question(sentence: Sentence) -> bool:
     return not any(c.search(sentence.text) for c in checks)
 
 
+def invites_one_answer(question: str) -> bool:
+    """A question (from its first word) that opens like an open one but asks for one specific
+    fact or offers more help: closed, by MITI's rule, whatever its wh-word
+    (lexicons/one_answer.txt)."""
+    rest = _LEAD_IN.sub("", question.lstrip(",:; "))
+    return bool(lexicon("one_answer").pattern.match(rest))
+
+
 def _kind(sentence: Sentence) -> str | None:
     """open_question or closed_question; a statement with a question mark ("You have?",
     "Family happiness?") is a yes/no question too."""
     text = sentence.text
-    if OPEN.search(text) or PROMPT.search(text) or OPEN_AFTER_COMMA.search(text):
-        return "open_question"
+    opening = OPEN.search(text) or PROMPT.search(text) or OPEN_AFTER_COMMA.search(text)
+    if opening:
+        return "closed_question" if invites_one_answer(text[opening.start() :]) else "open_question"
     if CLOSED.search(text):
         return "closed_question"
     if not text.endswith("?"):
         return None
-    if EMBEDDED_OPEN.search(text):
-        return "open_question"
+    if EMBEDDED_OPEN.search(text):  # "At what venue …?" asks for one fact too
+        return "closed_question" if invites_one_answer(text) else "open_question"
     return "closed_question"
 
 

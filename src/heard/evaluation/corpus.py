@@ -25,7 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from heard.evaluation.metrics import Report, classification_report
-from heard.evaluation.predictors import QUESTIONS, RULES, AnyOf, Choice, Levels, Predictor
+from heard.evaluation.predictors import (
+    QUESTIONS,
+    RULES,
+    AnyOf,
+    Choice,
+    Levels,
+    Predictor,
+    strong_forms,
+)
 from heard.learn.corpus import Item, Labels, load_corpus
 from heard.learn.datasets import NO, YES, Example, Task
 from heard.model import Channel, Conversation, Role, Turn
@@ -61,6 +69,8 @@ class Reading:
     """heard's emotion label of the customer turn ("neutral" when none)."""
     concerns: int
     """Concerns heard tracked as raised in the customer turn."""
+    strong: frozenset[str] = frozenset()
+    """Those of them found in their strong form (a finding ``level`` of 2)."""
 
 
 def as_conversation(item: Item) -> Conversation:
@@ -97,11 +107,11 @@ def _read(conversations: list[Conversation]) -> list[Reading]:
         emotion = emotions.get(last - 1) or emotions.get(str(last - 1)) or {}
         raised = analysis.annotations.get("concerns", [])
         assert isinstance(raised, list)
+        found = [f for f in analysis.scorecard.findings if f.spans[0].turn == last]
         out.append(
             Reading(
-                agent=frozenset(
-                    f.behaviour for f in analysis.scorecard.findings if f.spans[0].turn == last
-                ),
+                agent=frozenset(f.behaviour for f in found),
+                strong=strong_forms(found),
                 emotion=str(emotion.get("label", "neutral")) if isinstance(emotion, dict) else "",
                 concerns=sum(c.span.turn == last - 1 for c in raised),
             )
@@ -158,7 +168,7 @@ class FromBehaviours:
     rule: AnyOf | Levels | Choice
 
     def label(self, reading: Reading) -> str:
-        return self.rule.label(reading.agent)
+        return self.rule.label(reading.agent, reading.strong)
 
     def describe(self) -> str:
         from heard.evaluation.docs import describe_rule

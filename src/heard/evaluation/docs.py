@@ -50,15 +50,24 @@ def published(result: Result) -> str:
 def describe_rule(rule: AnyOf | Levels | Choice) -> str:
     match rule:
         case Levels():
-            return (
-                f"2 if any of {', '.join(rule.strong)} or two distinct of these and "
-                f"{', '.join(rule.weak)}; 1 if one of {', '.join(rule.weak)}; else 0"
-            )
+            return _describe_levels(rule)
         case Choice():
             return f"{rule.when} if {', '.join(rule.behaviours)}, else {rule.otherwise}"
         case AnyOf():
             return f"yes if any of {', '.join(rule.behaviours)}"
     return ""
+
+
+def _describe_levels(rule: Levels) -> str:
+    every = rule.strong + rule.graded + rule.weak
+    two = [f"any of {', '.join(rule.strong)}"] if rule.strong else []
+    one = [f"one of {', '.join(rule.weak)}"] if rule.weak else []
+    if rule.graded:
+        two.append(f"{' or '.join(rule.graded)} found in its strong form (level 2)")
+        one.append(f"{' or '.join(rule.graded)} in its weak form")
+    if len(every) >= 2:
+        two.append(f"two distinct of {', '.join(every)}")
+    return f"2 if {' or '.join(two)}; 1 if {' or '.join(one)}; else 0"
 
 
 def _encoder() -> str:

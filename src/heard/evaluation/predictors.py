@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from heard.learn.datasets import NO, YES, Example, Task
-from heard.model import Channel, Conversation, Role, Scorecard, Turn
+from heard.model import Channel, Conversation, Finding, Role, Scorecard, Turn
 
 if TYPE_CHECKING:
     from heard.analysis import Analyzer
@@ -23,7 +23,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-QUESTIONS = ("open_question", "closed_question", "clarifying_question", "follow_up_question")
+QUESTIONS = (
+    "open_question",
+    "closed_question",
+    "clarifying_question",
+    "follow_up_question",
+    "resolution_check",
+)
+"""Behaviours that ask the customer something. The resolution check ("Is there anything else I
+can help with?") is a closed question (docs/annotation.md) that heard's question detector
+leaves to its own behaviour, so the two never count one sentence twice."""
 ANGER = frozenset({"anger", "frustration"})
 
 
@@ -39,26 +48,30 @@ class AnyOf:
 
     behaviours: tuple[str, ...]
 
-    def label(self, found: frozenset[str]) -> str:
+    def label(self, found: frozenset[str], strong: frozenset[str] = frozenset()) -> str:
         return YES if found & set(self.behaviours) else NO
 
 
 @dataclass(frozen=True)
 class Levels:
-    """EPITOME's 0/1/2: 2 when a strong behaviour or several distinct ones show, 1 for one weak."""
+    """EPITOME's 0/1/2: 2 when a strong behaviour shows, a graded one shows in its strong form
+    (its finding's ``level`` is 2) or several distinct ones show; 1 for one weak or a graded
+    one in its weak form; else 0."""
 
     strong: tuple[str, ...]
     weak: tuple[str, ...]
+    graded: tuple[str, ...] = ()
+    """Behaviours whose findings carry their own level (`heard.learn.listening.STRENGTH`)."""
 
-    def label(self, found: frozenset[str]) -> str:
-        hits = found & set(self.strong + self.weak)
-        if found & set(self.strong) or len(hits) >= 2:
+    def label(self, found: frozenset[str], strong: frozenset[str] = frozenset()) -> str:
+        hits = found & set(self.strong + self.weak + self.graded)
+        if found & set(self.strong) or strong & set(self.graded) or len(hits) >= 2:
             return "2"
         return "1" if hits else "0"
 
     @property
     def binary(self) -> AnyOf:
-        return AnyOf(self.strong + self.weak)
+        return AnyOf(self.strong + self.graded + self.weak)
 
 
 @dataclass(frozen=True)
@@ -69,13 +82,17 @@ class Choice:
     when: str
     otherwise: str
 
-    def label(self, found: frozenset[str]) -> str:
+    def label(self, found: frozenset[str], strong: frozenset[str] = frozenset()) -> str:
         return self.when if found & set(self.behaviours) else self.otherwise
 
 
 Rule = AnyOf | Levels | Choice
 
-_ER = Levels(strong=("empathy", "reflection_of_feeling"), weak=("apology", "reassurance"))
+_ER = Levels(strong=(), weak=(), graded=("empathy",))
+"""An emotional reaction is the empathy finding, its level its own (heard.learned.v1's strength
+head, trained on the corpus' emotional reactions 0/1/2). Apologies and reassurance are not
+reactions of themselves (docs/annotation.md: an apology for a refusal is 0), and naming the
+customer's feeling is an interpretation."""
 _IP = Levels(
     strong=("paraphrase", "reflection_of_feeling", "summary"), weak=("check_understanding",)
 )
@@ -113,6 +130,13 @@ class Outcome:
     felt_heard: float | None = None
     """The outcome model's probabilities (None when no outcome model is installed)."""
     annoyed: float | None = None
+    strong: frozenset[str] = frozenset()
+    """Those of them found in their strong form (a finding ``level`` of 2)."""
+
+
+def strong_forms(findings: Sequence[Finding]) -> frozenset[str]:
+    """Behaviours among `findings` found in their strong form (a ``level`` of 2)."""
+    return frozenset(f.behaviour for f in findings if f.data.get("level") == 2)
 
 
 def as_conversation(example: Example) -> Conversation:
@@ -151,11 +175,11 @@ def _outcomes(
         predicted = analysis.scorecard.outcome
         if outcome_model is not None and conversation.turns:
             predicted = outcome_model.predict(conversation, analysis.scorecard)
+        found = [f for f in analysis.scorecard.findings if f.spans[0].turn == last]
         results.append(
             Outcome(
-                last_turn=frozenset(
-                    f.behaviour for f in analysis.scorecard.findings if f.spans[0].turn == last
-                ),
+                last_turn=frozenset(f.behaviour for f in found),
+                strong=strong_forms(found),
                 listening_score=analysis.scorecard.listening_score,
                 peak_anger=max(
                     (float(e["intensity"]) for e in emotions.values() if e["label"] in ANGER),
@@ -236,7 +260,10 @@ class DetectorPredictor:
         """Example id → its analysis (shared by the tasks of one data set)."""
 
     def predict(self, examples: list[Example]) -> list[tuple[str, ...]]:
-        return [(self.rule.label(self.outcomes[e.id].last_turn),) for e in examples]
+        return [
+            (self.rule.label(self.outcomes[e.id].last_turn, self.outcomes[e.id].strong),)
+            for e in examples
+        ]
 
 
 def shipped_model(task: Task) -> tuple[Predictor | None, str]:

@@ -48,10 +48,18 @@ BEHAVIOURS: dict[str, str] = {
     "paraphrase": "paraphrase",
     "reflection_of_feeling": "reflection_of_feeling",
     "open_question": "question",
+    "empathy_strong": "empathy_er",
 }
 """Rubric behaviour → the corpus label it is trained on (empathy: emotional reaction ≥ 1;
 reassurance: affirmation and reassurance; ignores_last_turn: answers_concern = no;
-open_question: question = open)."""
+open_question: question = open; empathy_strong: emotional reaction 2, `STRENGTH`)."""
+
+STRENGTH: dict[str, str] = {"empathy": "empathy_strong"}
+"""Behaviour → the head that tells its strong form from its weak one. An emotional reaction is
+weak (EPITOME's level 1: "Sorry about that", generic) or strong (level 2: specific to this
+customer's situation, docs/annotation.md); the empathy finding's ``level`` says which. A
+strength head is not a behaviour of its own: it never reports, and no rule detector stands
+beside it."""
 
 RULES: dict[str, str] = {
     "acknowledgement": "heard.phrases.v1",
@@ -63,6 +71,7 @@ RULES: dict[str, str] = {
     "paraphrase": "heard.paraphrase.v1",
     "reflection_of_feeling": "heard.phrases.v1",
     "open_question": "heard.questions.v1",
+    "empathy_strong": "heard.phrases.v1",
 }
 """The rule detector each learned head is measured against, and replaces where it is better."""
 
@@ -107,6 +116,8 @@ def label_of(behaviour: str, agent: dict[str, Any]) -> bool:
         return bool(value == "no")
     if field_name == "question":
         return bool(value == "open")
+    if behaviour in STRENGTH.values():
+        return bool(value == 2)
     if field_name == "empathy_er":
         return bool(value >= 1)
     return bool(value)
