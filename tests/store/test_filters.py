@@ -46,9 +46,9 @@ from teamdata import World, analyzer, conversation, ingest, rescore
 __all__ = ["world"]
 
 ADMIN = Viewer.system()
-UNSURE_AND_AT_RISK = (1, 19)
-"""Generated demo chats (seed 7) the shipped outcome model reads as unsure (0.87 felt heard)
-and at risk (0.77), as stored (redacted)."""
+UNSURE_AND_AT_RISK = (19, 35)
+"""Generated demo conversations (seed 7, of 40) the shipped outcome model reads as unsure (a
+chat, 0.87 felt heard) and at risk (an email, 0.73), as stored (redacted)."""
 SUMMARY = (ScorecardRow.id, ScorecardRow.emotion, ScorecardRow.escalated, ScorecardRow.felt_heard)
 """A scorecard's columns in short."""
 
@@ -154,8 +154,8 @@ def noted(world: World) -> World:
     the CSAT question."""
     store, bea, rex = world.store, world.viewer("bea"), world.viewer("rex")
     ids = world.conversations
-    generated = list(iter_conversations(20, seed=7))
-    for number in UNSURE_AND_AT_RISK:  # longer chats the outcome model doubts more
+    generated = list(iter_conversations(40, seed=7))
+    for number in UNSURE_AND_AT_RISK:  # conversations the outcome model doubts more
         mine = generated[number].model_copy(
             update={"agent": Agent(id="abe", name="Abe", team="Blue")}
         )

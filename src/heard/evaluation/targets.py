@@ -1,4 +1,4 @@
-"""The accuracy and validity targets of issue 3, and whether a run met them."""
+"""The accuracy and validity targets of issues 3 and 19, and whether a run met them."""
 
 from __future__ import annotations
 
@@ -34,6 +34,21 @@ TARGETS: tuple[Target, ...] = (
     Target("star.calm_helpful.outcome", "auc", 0.78, source="issue 19: above the TF-IDF baseline"),
     Target("star.user_annoyed.outcome", "auc", 0.88, source="issue 19: above the TF-IDF baseline"),
     Target("harper_valley.caller_rating", "spearman", 0.30),
+    *(
+        Target(task, metric, minimum, source="issue 19: heard's defaults")
+        for task, metric, minimum in (
+            ("epitome.er", "macro_f1", 0.60),
+            ("epitome.ip", "macro_f1", 0.50),
+            ("epitome.ex", "macro_f1", 0.62),
+            ("annomi.question", "f1", 0.92),
+            ("annomi.reflection", "f1", 0.55),
+            ("esconv.question", "f1", 0.80),
+            ("esconv.restatement", "f1", 0.35),
+            ("esconv.reflection", "f1", 0.35),
+            ("esconv.affirmation", "f1", 0.40),
+            ("goemotions.ekman", "macro_f1", 0.60),
+        )
+    ),
     *(
         Target(t.name, "macro_f1", t.reference.macro_f1, trained=True, source=t.reference.source)
         for t in TASKS.values()
