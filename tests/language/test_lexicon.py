@@ -58,7 +58,7 @@ def test_every_method_answers_what_the_case_insensitive_regex_answers(
     reference = found.pattern
     pos = data.draw(st.integers(0, len(text)))
     endpos = data.draw(st.integers(pos, len(text) + 2))
-    for method in ("search", "match", "finditer"):
+    for method in ("search", "match", "fullmatch", "finditer"):
         ours = getattr(found, method)
         theirs = getattr(reference, method)
         assert _spans(ours(text)) == _spans(theirs(text)), method

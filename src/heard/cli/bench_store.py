@@ -140,38 +140,23 @@ def bench_store_command(
     """Store speed: seed N conversations, batch ingest through the API, dashboard latency."""
     import tempfile
 
+    options = {
+        "n": n,
+        "batch": batch,
+        "sample": sample,
+        "repeat": repeat,
+        "workers": workers,
+        "reuse": reuse,
+        "embeddings": embeddings,
+        "seed_embeddings": seed_embeddings,
+        "distinct": distinct,
+        "clients": clients,
+    }
     with tempfile.TemporaryDirectory(prefix="heard-bench-") as scratch:
         urls = database or [f"sqlite:///{Path(scratch) / 'bench.db'}"]
-        results = [
-            _measure(
-                url,
-                as_json=as_json,
-                n=n,
-                batch=batch,
-                sample=sample,
-                repeat=repeat,
-                workers=workers,
-                reuse=reuse,
-                embeddings=embeddings,
-                seed_embeddings=seed_embeddings,
-                distinct=distinct,
-                clients=clients,
-            )
-            for url in urls
-        ]
+        results = [_measure(url, as_json=as_json, **options) for url in urls]
     machine: dict[str, object] = results[0]["machine"]  # type: ignore[assignment]
-    settings = _settings(
-        n=n,
-        batch=batch,
-        sample=sample,
-        repeat=repeat,
-        workers=workers,
-        reuse=reuse,
-        embeddings=embeddings,
-        seed_embeddings=seed_embeddings,
-        distinct=distinct,
-        clients=clients,
-    )
+    settings = _settings(**options)
     if as_json:
         print_json(results if len(results) > 1 else results[0])
     else:

@@ -108,12 +108,11 @@ class LearnedListening(Detector):
         model = self.model
         if isinstance(model, str):
             return {}
-        replaced = {
+        return {
             b: RULES[b]
             for b in model.decides
             if b in SHOWN and model.modes.get(b, "replace") == "replace"
         }
-        return replaced
 
     def joins(self) -> dict[str, str]:
         model = self.model
@@ -134,7 +133,7 @@ class LearnedListening(Detector):
             return []
         names = [b for b in model.decides if b in model.heads and b in SHOWN]
         replies = [
-            (customer_turns, turn, ctx.sentences[turn.index])
+            (customer_turns, ctx.sentences[turn.index])
             for customer_turns, turn in ctx.replies()
             if customer_turns and ctx.sentences[turn.index]
         ]
@@ -145,15 +144,15 @@ class LearnedListening(Detector):
         ctx: Context,
         model: ListeningModel,
         names: list[str],
-        replies: list[tuple[list[Turn], Turn, list[Sentence]]],
+        replies: list[tuple[list[Turn], list[Sentence]]],
     ) -> list[Finding]:
         """The findings of the behaviours in `names` on each reply."""
         maker = self._features()
-        customers = [" ".join(t.text for t in c) for c, _, _ in replies]
-        maker.warm([s.text for _, _, ss in replies for s in ss], customers)
+        customers = [" ".join(t.text for t in c) for c, _ in replies]
+        maker.warm([s.text for _, ss in replies for s in ss], customers)
         rows = [
             maker.rows([s.text for s in ss], c)
-            for (_, _, ss), c in zip(replies, customers, strict=True)
+            for (_, ss), c in zip(replies, customers, strict=True)
         ]
         graders = {b: STRENGTH[b] for b in names if STRENGTH.get(b) in model.heads}
         scored = [*names, *graders.values()]
@@ -161,12 +160,12 @@ class LearnedListening(Detector):
         coef = np.stack([h.coef for h in heads], axis=1)
         intercept = np.array([h.intercept for h in heads])
         p = _calibrated(_product(model.standardise(np.vstack(rows)), coef) + intercept, heads)
-        strong = p >= np.array([h.threshold for h in heads])
+        reached = p >= np.array([h.threshold for h in heads])
         emotions = ctx.annotations.get("customer_emotion", {})
         findings: list[Finding] = []
         per_sentence: dict[int, np.ndarray] = {}
-        for r, k in zip(*np.nonzero(strong[:, : len(names)]), strict=True):
-            customer_turns, _, sentences = replies[r]
+        for r, k in zip(*np.nonzero(reached[:, : len(names)]), strict=True):
+            customer_turns, sentences = replies[r]
             behaviour = names[k]
             if behaviour == "empathy" and _pleased(customer_turns, emotions):
                 continue
@@ -193,7 +192,7 @@ class LearnedListening(Detector):
             component, polarity, why = SHOWN[behaviour]
             grade = {}
             if behaviour in graders:  # EPITOME's weak (1) or strong (2) form
-                grade["level"] = 2 if strong[r, scored.index(graders[behaviour])] else 1
+                grade["level"] = 2 if reached[r, scored.index(graders[behaviour])] else 1
             findings.append(
                 ctx.finding(
                     self.name,
@@ -222,7 +221,7 @@ def _eligible(behaviour: str, sentences: list[Sentence]) -> list[int]:
             asked = [i for i in asked if not _identifies(sentences[i])]
         return asked
     if behaviour in OPENING:
-        greeting = lexicon("greeting").pattern
+        greeting = lexicon("greeting")
         opening = next(
             (i for i, s in enumerate(sentences) if not greeting.fullmatch(s.text.strip())), None
         )

@@ -136,7 +136,7 @@ def invites_one_answer(question: str) -> bool:
     fact or offers more help: closed, by MITI's rule, whatever its wh-word
     (lexicons/one_answer.txt)."""
     rest = _LEAD_IN.sub("", question.lstrip(",:; "))
-    return bool(lexicon("one_answer").pattern.match(rest))
+    return bool(lexicon("one_answer").match(rest))
 
 
 def _kind(sentence: Sentence) -> str | None:

@@ -140,7 +140,7 @@ class ChatTalkOver(Detector):
                 continue
             # a bare "Hello" is the customer about to say why they came: greeting them back is
             # a welcome, not talking over them (star-2922: "Hello" → "Hello, how can I help?")
-            if lexicon("greeting").pattern.fullmatch(before.text.strip()):
+            if lexicon("greeting").fullmatch(before.text.strip()):
                 continue
             # A quick exchange is not talking over: the customer's next message must carry on
             # their previous one ("and I got a fraud text"). How fast it came is no sign: a

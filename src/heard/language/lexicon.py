@@ -54,6 +54,15 @@ class Lexicon:
             return None
         return self.pattern.match(text, pos, endpos)
 
+    def fullmatch(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        if (
+            self._lower is not None
+            and text.isascii()
+            and self._lower.fullmatch(text.lower(), pos, endpos) is None
+        ):
+            return None
+        return self.pattern.fullmatch(text, pos, endpos)
+
     def finditer(
         self, text: str, pos: int = 0, endpos: int = sys.maxsize
     ) -> Iterator[re.Match[str]]:

@@ -71,7 +71,6 @@ RULES: dict[str, str] = {
     "paraphrase": "heard.paraphrase.v1",
     "reflection_of_feeling": "heard.phrases.v1",
     "open_question": "heard.questions.v1",
-    "empathy_strong": "heard.phrases.v1",
 }
 """The rule detector each learned head is measured against, and replaces where it is better."""
 
