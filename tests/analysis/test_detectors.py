@@ -101,6 +101,12 @@ CUES = [
     ("open_question", "What happened when you tried to log in?", True),
     ("open_question", "What else would you like me to look at?", True),
     ("closed_question", "The tracking page shows Leeds.", False),
+    # a turn asking several questions is open when any is (docs/annotation.md)
+    ("open_question", "Is that the order from May? What happened when it arrived?", True),
+    ("closed_question", "Is that the order from May? What happened when it arrived?", False),
+    ("open_question", "I'm wondering what the tracking page shows you.", True),
+    ("open_question", "I'm curious about how the courier left it.", True),
+    ("open_question", "I'm wondering if the courier called.", False),
     ("closed_question", "Tell me about what the tracking page shows.", False),
     ("uses_name", "Thanks, Ana, let me check.", True),
     ("uses_name", "Thanks, let me check.", False),

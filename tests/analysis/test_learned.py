@@ -235,3 +235,16 @@ def test_an_emotional_reaction_carries_its_level() -> None:
     assert list(levels.values()) == [2, 1]
     card = analyzer.analyze(chat(("customer", complaint), ("agent", specific))).scorecard
     assert not any("level" in f.data for f in card.findings if f.behaviour != "empathy")
+
+
+def test_a_heartfelt_reaction_is_strong_whatever_the_strength_head_says() -> None:
+    """docs/annotation.md, emotional reaction 2: "specific … or clearly heartfelt" (the
+    strength head alone grades both replies 1)."""
+    complaint = "The engineer didn't turn up again, I took the day off work for this."
+    analyzer = Analyzer(only=["heard.customer_emotion.v1", "heard.learned.v1"])
+    levels = []
+    for reply in ("I'm really sorry. Can I have your reference?", "Sorry. Your reference?"):
+        card = analyzer.analyze(chat(("customer", complaint), ("agent", reply))).scorecard
+        (empathy,) = [f for f in card.findings if f.behaviour == "empathy"]
+        levels.append(empathy.data["level"])
+    assert levels == [2, 1]

@@ -267,6 +267,7 @@ def test_task_and_dataset_filters(data: Path, stand_in_trainer: None) -> None:
         "annomi": {
             "annomi.question": json.loads(out)["annomi"]["annomi.question"],
             "annomi.question.trained": json.loads(out)["annomi"]["annomi.question.trained"],
+            "annomi.question.baseline": json.loads(out)["annomi"]["annomi.question.baseline"],
         }
     }
     code, out, _ = invoke("--data", str(data), "--json", "--dataset", "star")

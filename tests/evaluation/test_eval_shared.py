@@ -58,6 +58,10 @@ def test_heard_eval_json_on_shared_data() -> None:
         else:
             _sane_report(entry, task.labels)
         assert "--no-trained" in printed[task.dataset][task.name + ".trained"]["skipped"]
+        # every shared task has its simplest rule scored on the same test part
+        rule = printed[task.dataset][task.name + ".baseline"]
+        _sane_report(rule, task.labels)
+        assert rule["n"] == entry.get("n", rule["n"])
     for task in VALIDITY.values():
         entry = printed[task.dataset][task.name]
         value = entry[task.statistic]

@@ -61,6 +61,8 @@ FOUND = [
     ("another_one", "search", "Another friend's giving me a ride.", "Another friend's"),
     ("greeting_or_apology", "match", "Sorry, I replied too soon.", "Sorry"),
     ("greeting_or_apology", "match", "Hi Sam.", "Hi"),
+    ("heartfelt", "search", "Oh, I'm so sorry to hear that.", "so sorry"),
+    ("heartfelt", "search", "My heart goes out to you both.", "My heart goes out"),
 ]
 
 

@@ -192,7 +192,8 @@ class LearnedListening(Detector):
             component, polarity, why = SHOWN[behaviour]
             grade = {}
             if behaviour in graders:  # EPITOME's weak (1) or strong (2) form
-                grade["level"] = 2 if reached[r, scored.index(graders[behaviour])] else 1
+                strong = reached[r, scored.index(graders[behaviour])]
+                grade["level"] = 2 if strong or lexicon("heartfelt").search(best.text) else 1
             findings.append(
                 ctx.finding(
                     self.name,

@@ -1,4 +1,5 @@
-"""Agent questions: open or closed (one counted per turn, the first real question in it),
+"""Agent questions: open or closed (one counted per turn: its first open question, else its
+first real question; docs/annotation.md: "label open when any is open"),
 clarifying (asks the customer to make what they said clearer) and follow-up (builds on the
 customer's last answer in its own words); whether the customer's problem was stated vaguely."""
 
@@ -36,10 +37,13 @@ EMBEDDED_OPEN = re.compile(r"\b(?:what|how|why|which|where|who|whose)\b", re.IGN
 """A wh-word later in a question ("You do this how often?")."""
 PROMPT = re.compile(
     r"^(?:(?:and|so|okay|ok|well|now|please),?\s+)*(?:tell me|describe|walk me through|"
-    r"talk (?:to )?me (?:about|through)|say (?:a bit )?more)\b",
+    r"talk (?:to )?me (?:about|through)|say (?:a bit )?more|"
+    r"(?:(?:i'm|i am) (?:just )?(?:wondering|curious)|i wonder)(?: about)? "
+    r"(?:what|how|why|where|which|who)\b)",
     re.IGNORECASE,
 )
-"""An open question put as a request, without a question mark ("Tell me about that.")."""
+"""An open question put as a request or a wondering, without a question mark ("Tell me about
+that.", "I'm wondering what a first step could be." — MITI counts both as questions)."""
 WHY = {"open_question": "open question", "closed_question": "yes/no question"}
 _TELL_ME_MORE = re.compile(r"^(?:please\s+)?tell me (?:a (?:bit|little) )?more\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
@@ -74,7 +78,9 @@ class Questions(Detector):
             # a one- or two-word "Yeah?" / "Right?" before the real question is a backchannel
             typed = [t for t in typed if len(t[0].text.split()) > 2] or typed
             if typed:
-                sentence, kind = typed[0]
+                # a turn that asks an open question is an open-question turn, even when a
+                # closed one comes first ("Is that okay? What would help most?")
+                sentence, kind = next((t for t in typed if t[1] == "open_question"), typed[0])
                 findings.append(
                     ctx.finding(
                         self.name,

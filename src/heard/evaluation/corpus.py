@@ -18,12 +18,28 @@ figure is the unweighted mean of its tasks' macro-F1.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from heard.evaluation.baselines import (
+    AFFIRM,
+    EMPATHY,
+    EXPLORE,
+    INTERPRET,
+    INTERPRETATION,
+    PARAPHRASE,
+    QUESTION,
+    REACTION,
+    REFLECT_FEELING,
+    UNDERSTOOD,
+    WH,
+    BaselineRule,
+    Cue,
+    FirstCue,
+    SharesWord,
+)
 from heard.evaluation.metrics import Report, classification_report
 from heard.evaluation.predictors import (
     QUESTIONS,
@@ -380,105 +396,26 @@ DEFAULT: dict[str, Mapping] = {
 """Corpus task → how heard's default analysis answers it: the one mapping table."""
 
 
-# --- the simplest rules ---------------------------------------------------------------------
-
-
-def _cue(pattern: str, *, case: bool = False) -> re.Pattern[str]:
-    return re.compile(pattern, 0 if case else re.IGNORECASE)
-
-
-_WH = r"^\W*(what|how|why|where|when|which|who|tell me|describe)\b"
-
-
-@dataclass(frozen=True)
-class Cue:
-    """`when` if `pattern` is found in the turn (`needs_question`: and it has a '?'), else
-    `otherwise`."""
-
-    pattern: str
-    when: str = YES
-    otherwise: str = NO
-    needs_question: bool = False
-    per_question: bool = False
-    """Match the pattern against the first sentence that ends in '?' (open vs closed)."""
-    case: bool = False
-    """Match letter case as written (otherwise case is ignored)."""
-
-    def label(self, text: str, _context: str) -> str:
-        if self.needs_question and "?" not in text:
-            return self.otherwise
-        if self.per_question:
-            asked = [s for s in re.split(r"(?<=[.!?])\s+", text) if s.rstrip().endswith("?")]
-            text = asked[0] if asked else text
-        return self.when if _cue(self.pattern, case=self.case).search(text) else self.otherwise
-
-    def describe(self) -> str:
-        where = "the first question of the turn" if self.per_question else "the turn"
-        extra = " and a '?' in it" if self.needs_question else ""
-        extra += " (case as written)" if self.case else ""
-        return f"{self.when} if `{self.pattern}` matches {where}{extra}, else {self.otherwise}"
-
-
-@dataclass(frozen=True)
-class FirstCue:
-    """The label of the first cue list that matches the turn, else `otherwise`."""
-
-    cues: tuple[tuple[str, str], ...]
-    otherwise: str
-
-    def label(self, text: str, _context: str) -> str:
-        for label, pattern in self.cues:
-            if _cue(pattern).search(text):
-                return label
-        return self.otherwise
-
-    def describe(self) -> str:
-        tried = "; ".join(f"{label} if `{pattern}`" for label, pattern in self.cues)
-        return f"first that matches: {tried}; else {self.otherwise}"
-
-
-@dataclass(frozen=True)
-class SharesWord:
-    """yes if the reply repeats a content word of the customer turn (stop words left out)."""
-
-    def label(self, text: str, context: str) -> str:
-        from heard.learn.features import overlap
-
-        return YES if overlap([text], [context])[0, 0] > 0 else NO
-
-    def describe(self) -> str:
-        return "yes if the reply shares a content word with the customer turn, else no"
-
-
-BaselineRule = Cue | FirstCue | SharesWord
-_EMPATHY_CUE = r"sorry|understand|frustrat|apologi|unfortunately"
-_INTERPRET_CUE = r"sounds like|you feel|you('re| are) (feeling|saying)|\bso you\b|if i understand"
-_EXPLORE_CUE = r"\b(what|how)\b"
+# --- the simplest rules (the rule kinds and word lists: heard.evaluation.baselines) -------
 
 BASELINE: dict[str, BaselineRule] = {
     "corpus.acknowledgement": Cue(
         r"\b(i see|i understand|got it|okay|ok|alright|sure|understood|thanks for)\b"
     ),
-    "corpus.question": Cue(r"\?"),
-    "corpus.open_closed": Cue(_WH, when="open", otherwise="closed", per_question=True),
+    "corpus.question": Cue(QUESTION),
+    "corpus.open_closed": Cue(WH, when="open", otherwise="closed", per_question=True),
     "corpus.clarifying": Cue(
         r"\b(do you mean|which|exactly|clarify|specify|confirm)\b", needs_question=True
     ),
-    "corpus.er": Cue(_EMPATHY_CUE, when="1", otherwise="0"),
-    "corpus.er.binary": Cue(_EMPATHY_CUE),
-    "corpus.ip": Cue(_INTERPRET_CUE, when="1", otherwise="0"),
-    "corpus.ip.binary": Cue(_INTERPRET_CUE),
-    "corpus.ex": Cue(_EXPLORE_CUE, when="1", otherwise="0", needs_question=True),
-    "corpus.ex.binary": Cue(_EXPLORE_CUE, needs_question=True),
-    "corpus.affirmation": Cue(
-        r"\b(don't worry|no worries|rest assured|happy to help|glad|of course|no problem)\b"
-    ),
-    "corpus.paraphrase": Cue(
-        r"\b(so you|you('re| are) saying|you said|you mentioned|if i understand|just to confirm)\b"
-    ),
-    "corpus.reflection_of_feeling": Cue(
-        r"\b(sounds|must be|you (feel|seem)|you('re| are) (frustrated|upset|worried|feeling))\b"
-    ),
+    "corpus.er": REACTION,
+    "corpus.er.binary": Cue(EMPATHY),
+    "corpus.ip": INTERPRETATION,
+    "corpus.ip.binary": Cue(f"{INTERPRET}|{UNDERSTOOD}"),
+    "corpus.ex": Cue(EXPLORE, when="1", otherwise="0", needs_question=True),
+    "corpus.ex.binary": Cue(EXPLORE, needs_question=True),
+    "corpus.affirmation": Cue(AFFIRM),
+    "corpus.paraphrase": Cue(PARAPHRASE),
+    "corpus.reflection_of_feeling": Cue(REFLECT_FEELING),
     "corpus.answers_concern": SharesWord(),
     "corpus.resolution_check": Cue(
         r"anything else|else i can|other questions|further assistance|help with anything"

@@ -1,4 +1,5 @@
-"""`heard eval` as a library call: each task on its test part, default and trained; validity."""
+"""`heard eval` as a library call: each task on its test part, default, trained and simplest
+rule side by side; validity."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from heard.errors import InputError, Location
 from heard.evaluation import audio as audio_tasks
+from heard.evaluation import baselines
 from heard.evaluation import corpus as corpus_tasks
 from heard.evaluation.corpus import CorpusEvaluation, evaluate_corpus
 from heard.evaluation.metrics import Estimate, Report, auc_with_ci, classification_report
@@ -41,7 +43,7 @@ Progress = Callable[[str, int], Callable[[int], None]]
 TRAINED = ".trained"
 """Suffix of the JSON key holding a task's figures for the model `heard train` fits."""
 BASE = ".baseline"
-"""Suffix of the JSON key holding a corpus task's figures for its simplest rule."""
+"""Suffix of the JSON key holding a task's figures for its simplest rule."""
 OUTCOME_PREDICTORS = ("felt_heard", "annoyed")
 """Validity predictors answered by the outcome model."""
 
@@ -60,15 +62,18 @@ class Result:
     """What produced the default figures, or why there are none."""
     trained: Report | None = None
     trained_by: str = ""
+    baseline: Report | None = None
+    """The task's simplest rule (`heard.evaluation.baselines.SHARED`) on the same examples."""
     reference: Reference | None = None
     positive: str | None = None
     statistic: str | None = None
     """``auc`` / ``spearman`` for validity tasks; None for labelled tasks."""
     note: str = ""
 
-    def figure(self, metric: str, *, trained: bool = False) -> float | None:
-        """``macro_f1``, ``accuracy``, ``f1`` (of the positive label), ``auc`` or ``spearman``."""
-        value = self.trained if trained else self.default
+    def figure(self, metric: str, *, trained: bool = False, baseline: bool = False) -> float | None:
+        """``macro_f1``, ``accuracy``, ``f1`` (of the positive label), ``auc`` or ``spearman``
+        — of the default, or of the trained model or the simplest rule."""
+        value = self.trained if trained else self.baseline if baseline else self.default
         if isinstance(value, Estimate):
             return value.value if metric == self.statistic else None
         if value is None:
@@ -115,6 +120,8 @@ class Evaluation:
                 tasks[r.name + TRAINED] = (
                     r.trained.to_dict() if r.trained else {"skipped": r.trained_by}
                 )
+                if r.baseline is not None:
+                    tasks[r.name + BASE] = r.baseline.to_dict()
         return out
 
 
@@ -483,6 +490,9 @@ def _labelled(
             result.default_by = result.default_by or "heard default model"
         if predictor is not None:
             result.default = classification_report(gold, predictor.predict(test), t.labels)
+        if t.name in baselines.SHARED:
+            rule = baselines.SHARED[t.name]
+            result.baseline = classification_report(gold, baselines.predict(rule, test), t.labels)
         results.append(result)
     return results, parts
 
