@@ -23,7 +23,7 @@ GOOD_TURNS = [
         "I'm so sorry, that sounds really frustrating. Could you tell me more about when you "
         "noticed it?",
     ),
-    ("customer", "This morning when I checked my bank app."),
+    ("customer", "I noticed it this morning."),
     (
         "agent",
         "Thanks. I've refunded the second charge for order 5521; it will be back in 3 days. "

@@ -180,6 +180,25 @@ def test_customer_emotion(text: str, emotion: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "emotion"),
+    [
+        # no cue word: the model reads these (trained on GoEmotions and heard's corpus)
+        ("I lost my job so I can't pay this month.", "worry"),
+        ("Love it, thanks so much for sorting that", "satisfaction"),
+        # the model's satisfaction needs 0.8 (0.57 here): read as pleased, a struggling
+        # customer would be denied empathy
+        ("I.... just always depressed.. I ever think doing the right thing.", "neutral"),
+    ],
+)
+def test_customer_emotion_from_the_model(text: str, emotion: str) -> None:
+    from heard.detectors.customer_emotion import emotion_of
+
+    assert emotion_of(text)[0] == "neutral"
+    analysis = ANALYZER.analyze(chat(("agent", "Hello."), ("customer", text)))
+    assert analysis.annotations["customer_emotion"][1]["label"] == emotion
+
+
+@pytest.mark.parametrize(
     "text",
     [
         # "again" ends a happy or a plain sentence as often as a complaint (blind judgement e)

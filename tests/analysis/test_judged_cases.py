@@ -717,11 +717,19 @@ def test_a_short_check_or_answer_with_a_question_mark_is_no_concern() -> None:
         assert not findings(scorecard, "unaddressed_concern"), said
 
 
-def test_an_emergency_gets_right_away() -> None:
-    """ "Sure, I can help with that" to a failing life support was too breezy (sample o)."""
+def test_an_emergency_is_not_answered_breezily() -> None:
+    """ "Sure, I can help with that" to a failing life support was too breezy (sample o). The
+    customer's alarm ("failing!!", "lack of air") now reads as worry, so four words in reply
+    are rushing, the weightiest advice at that turn; an acknowledgement opener, where one is
+    still offered, is "Right away"."""
     sample_o = SAMPLE_N.with_name("2026-12-06o-star")
-    [tip] = tips(card(*judged_chat("star-2642", 99, sample_o)), "acknowledgement")
-    assert '"Right away. Please provide your name."' in tip
+    scorecard = card(*judged_chat("star-2642", 99, sample_o))
+    assert scorecard.emotions[0].label == "worry"
+    [rushing] = [t for t in scorecard.tips if t.behaviour == "rushing"]
+    assert rushing.span is not None and rushing.span.turn == 1
+    assert all("Sure, I can help" not in tip for tip in tips(scorecard, "acknowledgement"))
+    calm = card(("customer", "Hi, I need help with my booking."), ("agent", "Your name?"))
+    assert all("Right away" not in tip for tip in tips(calm, "acknowledgement"))
 
 
 def test_a_one_word_reply_is_not_quoted_after_the_acknowledgement() -> None:

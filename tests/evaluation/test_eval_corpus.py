@@ -137,7 +137,11 @@ def test_default_mapping_of_findings() -> None:
     assert default("corpus.open_closed", asked) == "open"
     assert default("corpus.open_closed", reading("closed_question")) == "closed"
     assert default("corpus.clarifying", asked) == "yes"
-    assert default("corpus.ex", asked) == "2" and default("corpus.ex", reading()) == "0"
+    # a service agent explores with an open question; a closed or clarifying one collects
+    # task data (EPITOME's peers explore with any question: predictors.RULES)
+    assert default("corpus.ex", asked) == "1" and default("corpus.ex", reading()) == "0"
+    assert default("corpus.ex", reading("closed_question", "clarifying_question")) == "0"
+    assert default("corpus.ex.binary", reading("open_question")) == "yes"
     assert default("corpus.er", reading("apology")) == "0"
     assert default("corpus.er", reading("empathy")) == "1"
     strong = ec.Reading(

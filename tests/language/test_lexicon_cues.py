@@ -62,6 +62,23 @@ FOUND = [
     ("greeting_or_apology", "match", "Sorry, I replied too soon.", "Sorry"),
     ("greeting_or_apology", "match", "Hi Sam.", "Hi"),
     ("heartfelt", "search", "Oh, I'm so sorry to hear that.", "so sorry"),
+    (
+        "emotion_satisfaction",
+        "search",
+        "Thanks, that's exactly what I needed",
+        "exactly what I needed",
+    ),
+    (
+        "emotion_satisfaction",
+        "search",
+        "Thank you for fixing it so fast!",
+        "Thank you for fixing it so fast",
+    ),
+    ("emotion_satisfaction", "search", "Right, that sorts it.", "that sorts it"),
+    ("reflection_of_feeling", "search", "You feel like nobody listened.", "You feel like"),
+    ("reflection_of_feeling", "search", "Sounds like you had a rough week.", "Sounds like you"),
+    ("reflection_of_feeling", "search", "That must be so hard.", "That must be so hard"),
+    ("reflection_of_feeling", "search", "You're overwhelmed, of course.", "You're overwhelmed"),
     ("heartfelt", "search", "My heart goes out to you both.", "My heart goes out"),
 ]
 

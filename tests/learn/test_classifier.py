@@ -8,9 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import ROOT
 from heard.errors import InputError
 from heard.learn import DEFAULT_MODELS, default_model
 from heard.learn.classifier import TextClassifier, data_sha256, fit
+from heard.learn.corpus import customer_emotions, load_corpus
 from heard.learn.datasets import TASKS, Example, Task, split
 from heard.learn.features import Block, grams, overlap
 from heard.learn.report import figures
@@ -132,16 +134,26 @@ def test_figures_per_label_and_overall() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(DEFAULT_MODELS))
-def test_shipped_models_were_trained_on_goemotions_train_only(name: str) -> None:
+def test_shipped_models_were_trained_on_commercially_clean_train_parts_only(name: str) -> None:
+    """GoEmotions' train part; the customer model also heard's corpus train part (CC BY 4.0)."""
     model = default_model(name)
     assert model is not None and model.task == name
     meta = model.metadata
     assert meta["data_file"] == "goemotions/goemotions.jsonl"
     assert len(meta["data_sha256"]) == 64
     assert "train part" in meta["trained_on"]
-    assert meta["commercial_use"] is True and meta["licence"] == "Apache-2.0"
+    assert meta["commercial_use"] is True and meta["licence"].startswith("Apache-2.0")
     assert TASKS[name].commercial
     assert meta["held_out"]["macro_f1"] > 0.5
+    if name == "goemotions.customer":
+        assert "CC BY 4.0" in meta["licence"] and "corpus train part" in meta["trained_on"]
+        corpus = ROOT / "data" / "corpus"
+        assert meta["corpus_files"] == {
+            f: data_sha256(corpus / f) for f in ("items.jsonl", "labels.jsonl")
+        }
+        assert meta["corpus_examples"] == len(customer_emotions(load_corpus(corpus), ("train",)))
+    else:
+        assert "corpus_files" not in meta
 
 
 @pytest.mark.parametrize("name", sorted(DEFAULT_MODELS))
@@ -151,7 +163,7 @@ def test_shipped_models_match_the_train_part_of_the_shared_data(name: str, share
     task = TASKS[name]
     train, test = split(task.examples(shared_data))
     assert model.metadata["data_sha256"] == data_sha256(task.path(shared_data))
-    assert model.metadata["examples"] == len(train)
+    assert model.metadata["examples"] == len(train) + model.metadata.get("corpus_examples", 0)
     assert model.metadata["held_out"]["n"] == len(test)
     assert {e.split for e in test} == {"test"} and "test" not in {e.split for e in train}
 

@@ -21,6 +21,7 @@ from heard.learn.corpus import (
     agreement,
     build_final_labels,
     cohen_kappa,
+    customer_emotions,
     label_counts,
     load_corpus,
     load_items,
@@ -108,6 +109,24 @@ def test_labels_in_the_repository_match_items() -> None:
     assert len(pairs) == len(items)  # every item labelled
     assert all(item.id == labels.id for item, labels in pairs)
     assert {item.source for item, _ in pairs} == {"star", "hvb", "abcd", "written"}
+
+
+def test_customer_emotions_are_heards_and_leave_sadness_out() -> None:
+    """The customer-emotion model learns the corpus' train part in heard's labels."""
+    pairs = load_corpus(CORPUS)
+    examples = customer_emotions(pairs)
+    train = {item.id: labels for item, labels in pairs if item.split == "train"}
+    assert {e.id for e in examples} <= set(train)
+    sad = {i for i, labels in train.items() if labels.customer["emotion"] == "sadness"}
+    assert sad and not sad & {e.id for e in examples}
+    assert len(examples) == len(train) - len(sad)
+    heard = {"neutral", "frustration", "worry", "confusion", "satisfaction"}
+    assert {e.labels[0] for e in examples} == heard
+    for e in examples:
+        ours = train[e.id].customer["emotion"]
+        assert e.labels == ("worry",) if ours == "anxiety" else e.labels == (ours,)
+        assert e.text == next(item.customer for item, _ in pairs if item.id == e.id)
+    assert not {e.id for e in customer_emotions(pairs, ("dev",))} & set(train)
 
 
 def test_good_labels_load(tmp_path: Path) -> None:

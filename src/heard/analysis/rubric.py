@@ -98,7 +98,7 @@ class Thresholds(_Strict):
     paraphrase_faithfulness: float = Field(default=0.6, ge=0, le=1)
     parroting_overlap: float = Field(default=0.7, ge=0, le=1)
     ignores_similarity: float = Field(default=0.37, ge=-1, le=1)
-    emotion_model_confidence: float = Field(default=0.8, gt=0, le=1)
+    emotion_model_confidence: float = Field(default=0.3, gt=0, le=1)
     """Probability a trained emotion model needs to label a turn the lexicon left neutral."""
     flat_pitch_range_semitones: float = Field(default=2.0, gt=0, le=12)
     """An agent turn whose pitch range (10th to 90th percentile) is under this is flat."""

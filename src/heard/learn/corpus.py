@@ -16,10 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from heard.errors import InputError, Location
-from heard.learn.datasets import read_jsonl
+from heard.learn.datasets import Example, read_jsonl
 
 SPLITS = ("train", "dev", "test")
 EMOTIONS = ("neutral", "frustration", "anxiety", "sadness", "confusion", "satisfaction")
+HEARD_EMOTIONS = {
+    "neutral": "neutral",
+    "frustration": "frustration",
+    "anxiety": "worry",
+    "confusion": "confusion",
+    "satisfaction": "satisfaction",
+}
+"""The corpus' customer emotions as heard's (heard has no sadness; anger is frustration at its
+strongest, which the corpus does not tell apart)."""
 QUESTIONS = ("none", "open", "closed")
 ANSWERS = ("yes", "partly", "no", "na")
 NOT_HEARD = ("repeats", "explicit", "correction")
@@ -498,3 +507,15 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def customer_emotions(
+    pairs: Sequence[tuple[Item, Labels]], splits: Sequence[str] = ("train",)
+) -> list[Example]:
+    """The customer turns of `splits` as examples of heard's customer emotions
+    (`HEARD_EMOTIONS`; sad turns, which heard has no label for, are left out)."""
+    return [
+        Example(item.id, item.conversation_id, item.customer, (HEARD_EMOTIONS[emotion],))
+        for item, labels in pairs
+        if item.split in splits and (emotion := str(labels.customer["emotion"])) in HEARD_EMOTIONS
+    ]
