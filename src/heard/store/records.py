@@ -157,7 +157,7 @@ OUTCOME_BANDS: dict[str, tuple[float, float]] = {
 """Each band's felt-heard probabilities, from low (in) to high (out; 1.0 is in the top band).
 Set on an earlier shipped outcome model (trained on STAR, where 97% felt heard), on which the
 generated demo team had its lowest sixth at risk and its top half likely heard; today's model
-(refitted in issue 19) puts 6% of that team at risk and 80% likely heard. A team whose own
+(refitted in issue 19) puts 6% of that team at risk and 82% likely heard. A team whose own
 refitted model reads otherwise filters by `min_felt_heard` / `max_felt_heard`."""
 
 
