@@ -285,6 +285,10 @@ def test_text_tables(data: Path, stand_in_trainer: None) -> None:
     assert (
         "annomi.open_closed" in out and "Targets" in out and "missed" not in out.split("Targets")[0]
     )
+    # default, simplest rule and trained side by side; the rule's figure is a target too
+    labelled = out.split("Validity")[0]
+    assert "simplest" in labelled and "heard default" in labelled and "heard trained" in labelled
+    assert "(simplest" in out.split("Targets")[1]
 
 
 def test_write_docs(

@@ -156,7 +156,7 @@ def print_tables(evaluation) -> None:  # type: ignore[no-untyped-def]
 
     part = "all of --test-data" if evaluation.test_dir else "test part"
     table = Table(title=f"Labelled tasks ({part})", show_edge=False)
-    for column in ("task", "n", "heard default", "heard trained", "published"):
+    for column in ("task", "n", "heard default", "simplest rule", "heard trained", "published"):
         table.add_column(column, overflow="fold")
     for r in evaluation.results:
         if r.statistic is not None:
@@ -165,6 +165,7 @@ def print_tables(evaluation) -> None:  # type: ignore[no-untyped-def]
             r.name,
             f"{r.n:,}",
             headline(r) if r.default else f"[dim]n/a: {escape(r.default_by)}[/dim]",
+            headline(r, baseline=True) if r.baseline else "[dim]–[/dim]",
             headline(r, trained=True) if r.trained else f"[dim]n/a: {escape(r.trained_by)}[/dim]",
             escape(published(r)),
         )
@@ -195,9 +196,12 @@ def print_tables(evaluation) -> None:  # type: ignore[no-untyped-def]
             else ("[green]met[/green]" if c.met else f"[red]missed by {-c.gap:.3f}[/red]")
         )
         who = " (trained)" if c.target.trained else ""
-        targets.add_row(
-            c.target.task + who, c.target.metric, f"≥ {c.target.minimum:.2f}", fmt(c.value), mark
+        minimum = (
+            f"≥ {c.target.minimum:.3f} ({c.target.against})"
+            if c.target.against
+            else f"≥ {c.target.minimum:.2f}"
         )
+        targets.add_row(c.target.task + who, c.target.metric, minimum, fmt(c.value), mark)
     out.print(targets)
     if evaluation.audio is not None:
         from rich.markdown import Markdown

@@ -185,7 +185,7 @@ def render(evaluation: Evaluation, *, command: str, machine: dict[str, object]) 
         "macro-F1 (the unweighted mean of per-label F1); GoEmotions is multi-label (macro-F1 over "
         "the 7 labels; accuracy is exact match of the label set).",
         "",
-        "| task | n | heard default | heard trained | simplest rule | published |",
+        "| task | n | heard default | simplest rule | heard trained | published |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     lines += _labelled_rows(evaluation)
@@ -226,11 +226,11 @@ def _labelled_rows(evaluation: Evaluation) -> list[str]:
         trained = headline(r, trained=True) if r.trained else f"n/a: {r.trained_by}"
         rule = headline(r, baseline=True) if r.baseline else "–"
         lines.append(
-            f"| {r.name} — {r.title} | {r.n:,} | {default} | {trained} | {rule} | {published(r)} |"
+            f"| {r.name} — {r.title} | {r.n:,} | {default} | {rule} | {trained} | {published(r)} |"
         )
     lines += ["", *_rule_rows(labelled), "", "### Per label", ""]
     for r in labelled:
-        kinds = (("default", r.default), ("trained", r.trained), ("simplest rule", r.baseline))
+        kinds = (("default", r.default), ("simplest rule", r.baseline), ("trained", r.trained))
         for kind, report in kinds:
             if not isinstance(report, Report):
                 continue
