@@ -167,7 +167,6 @@ def read_all(
 
 EMOTION_OF = {heard: ours for ours, heard in HEARD_EMOTIONS.items()} | {"anger": "frustration"}
 """heard's customer emotions → the corpus's (heard has no sadness)."""
-CORPUS_EMOTIONS = EMOTIONS
 
 
 @dataclass(frozen=True)
@@ -337,7 +336,7 @@ CORPUS_TASKS: tuple[CorpusTask, ...] = (
         "corpus.emotion",
         "customer",
         "Customer emotion (6 classes)",
-        CORPUS_EMOTIONS,
+        EMOTIONS,
         lambda lab: str(lab.customer["emotion"]),
         side="customer",
     ),

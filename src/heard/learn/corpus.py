@@ -487,6 +487,18 @@ def pass_agreement(folder: Path) -> list[Agreement]:
     return agreement(first, second)
 
 
+def customer_emotions(
+    pairs: Sequence[tuple[Item, Labels]], splits: Sequence[str] = ("train",)
+) -> list[Example]:
+    """The customer turns of `splits` as examples of heard's customer emotions
+    (`HEARD_EMOTIONS`; sad turns, which heard has no label for, are left out)."""
+    return [
+        Example(item.id, item.conversation_id, item.customer, (HEARD_EMOTIONS[emotion],))
+        for item, labels in pairs
+        if item.split in splits and (emotion := str(labels.customer["emotion"])) in HEARD_EMOTIONS
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Write FOLDER/labels.jsonl (a and b adjudicated), then the data card's label counts (final
     labels) and kappa table (pass a vs b)."""
@@ -507,15 +519,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-
-
-def customer_emotions(
-    pairs: Sequence[tuple[Item, Labels]], splits: Sequence[str] = ("train",)
-) -> list[Example]:
-    """The customer turns of `splits` as examples of heard's customer emotions
-    (`HEARD_EMOTIONS`; sad turns, which heard has no label for, are left out)."""
-    return [
-        Example(item.id, item.conversation_id, item.customer, (HEARD_EMOTIONS[emotion],))
-        for item, labels in pairs
-        if item.split in splits and (emotion := str(labels.customer["emotion"])) in HEARD_EMOTIONS
-    ]
