@@ -89,7 +89,7 @@ CUES = [
     ("open_question", "Can I ask, what does the tracking page show?", True),
     ("open_question", "Yeah? What does the tracking page show?", True),
     ("open_question", "Anything else I should know about the delivery?", True),
-    ("open_question", "And you checked the tracking page how often?", True),
+    ("open_question", "And you checked the tracking page how often?", False),
     ("closed_question", "The tracking page shows Leeds?", True),
     # a wh-question after one fact is closed (MITI, docs/annotation.md)
     ("closed_question", "What time suits you for the driver to come?", True),
@@ -108,6 +108,23 @@ CUES = [
     ("open_question", "I'm curious about how the courier left it.", True),
     ("open_question", "I'm wondering if the courier called.", False),
     ("closed_question", "Tell me about what the tracking page shows.", False),
+    # "what" before a noun asks one fact only when the noun names one (lexicons/one_answer.txt)
+    ("open_question", "What sorts of problems have you had with the parcel?", True),
+    ("open_question", "So, what changes have you made to the settings, Ana?", True),
+    ("open_question", "What kept you from calling us sooner?", True),
+    ("closed_question", "Okay, what tracking number is on your confirmation?", True),
+    ("closed_question", "At what stage did the tracking stop?", True),
+    ("closed_question", "On a scale of 1 to 10, how sure are you it was Leeds?", True),
+    ("closed_question", "So about how many parcels went missing?", True),
+    ("closed_question", "You checked the tracking page how often?", True),
+    # a "when" clause before an open question is not a question about a time
+    ("open_question", "When you checked the tracking page, how did it look?", True),
+    ("closed_question", "When did you check the tracking page?", True),
+    # lead-ins and requests that open a question without a question mark
+    ("open_question", "Okay, um, tell me about the tracking page.", True),
+    ("open_question", "Right, you know, tell me about the courier.", True),
+    ("open_question", "Okay, so talk to me a little bit more about the courier.", True),
+    ("open_question", "I'm really interested to know how the courier left it.", True),
     ("uses_name", "Thanks, Ana, let me check.", True),
     ("uses_name", "Thanks, let me check.", False),
     ("uses_name", "Thank you, Ms. Lopez, let me check.", True),
@@ -117,6 +134,10 @@ CUES = [
     ("reassurance", "Please don't. These scams fool a lot of people.", True),
     ("reassurance", "Please don't share your code with anyone.", False),
     ("reassurance", "It's not your fault, the courier lost it.", True),
+    ("empathy", "So sorry you're going through this with the parcel.", True),
+    ("empathy", "I'm here for you if you need anything else.", True),
+    ("empathy", "That sounds really hard, waiting all week.", True),
+    ("empathy", "Sorry, I meant Leeds.", False),
 ]
 
 

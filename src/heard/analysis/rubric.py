@@ -94,7 +94,7 @@ class Thresholds(_Strict):
     hard_sentence_reading_ease: float = Field(default=30.0)
     uses_details_weight: int = Field(default=2, ge=1)
     concern_addressed_weight: int = Field(default=2, ge=1)
-    paraphrase_similarity: float = Field(default=0.42, ge=-1, le=1)
+    paraphrase_similarity: float = Field(default=0.2, ge=-1, le=1)
     paraphrase_faithfulness: float = Field(default=0.6, ge=0, le=1)
     parroting_overlap: float = Field(default=0.7, ge=0, le=1)
     ignores_similarity: float = Field(default=0.37, ge=-1, le=1)

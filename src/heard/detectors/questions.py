@@ -16,41 +16,49 @@ from heard.detectors._words import content_words
 from heard.language.lexicon import lexicon
 from heard.model import Finding, Polarity, Role, Span, Turn
 
+LEAD_IN = (
+    r"^[^\w]*(?:(?:and|so|okay|ok|great|right|now|also|then|sure|perfect|alright|but|well|please"
+    r"|yeah|yes|uh|um|mm-hmm)(?:-(?:and|so))?[,.]?\s+)*"
+)
+"""What may come before a question's first word: fillers, "so", "okay", a stutter ("and-and")."""
 OPEN = re.compile(
-    r"^(?:(?:and|so|okay|ok|great|right|now|also|then|sure),?\s+)*"
-    r"(?:what|how|why|which|when|where|who|whose|tell me|describe|walk me through|anything else|"
-    r"could you (?:tell|describe|walk|explain)|can you (?:tell|describe|walk|explain)|"
-    r"would you (?:tell|describe|walk|explain))\b",
+    LEAD_IN + r"(?:what|how|why|which|when|where|who|whose|tell me|describe|walk me through|"
+    r"anything else|(?:could|can|would) you (?:tell|describe|walk|explain))\b",
     re.IGNORECASE,
 )
 CLOSED = re.compile(
-    r"^(?:(?:and|so|okay|ok|great|right|now|also|then|sure|perfect),?\s+)*"
-    r"(?:do|does|did|is|are|was|were|can|could|would|will|have|has|had|should|shall|may|"
-    r"am|isn't|aren't|don't|doesn't|didn't|won't|wouldn't|haven't|hasn't)\b",
+    LEAD_IN + r"(?:do|does|did|is|are|was|were|can|could|would|will|have|has|had|should|shall|"
+    r"may|am|isn't|aren't|don't|doesn't|didn't|won't|wouldn't|haven't|hasn't)\b",
     re.IGNORECASE,
 )
 OPEN_AFTER_COMMA = re.compile(
     r"[,:;]\s*(?:(?:uh|um|and|so|but|then),?\s+)*(?:what|how|why|which|where|who)\b", re.IGNORECASE
 )
-"""An open question after a lead-in ("Can I ask you, what do you like about it?")."""
+"""An open question after a lead-in ("Can I ask you, what do you like about it?") or a clause
+("When you've filled in forms before, how has that been?")."""
 EMBEDDED_OPEN = re.compile(r"\b(?:what|how|why|which|where|who|whose)\b", re.IGNORECASE)
 """A wh-word later in a question ("You do this how often?")."""
 PROMPT = re.compile(
-    r"^(?:(?:and|so|okay|ok|well|now|please),?\s+)*(?:tell me|describe|walk me through|"
-    r"talk (?:to )?me (?:about|through)|say (?:a bit )?more|"
-    r"(?:(?:i'm|i am) (?:just )?(?:wondering|curious)|i wonder)(?: about)? "
-    r"(?:what|how|why|where|which|who)\b)",
+    r"(?:" + LEAD_IN + r"|[,;:]\s+)(?:tell me|describe|walk me through|"
+    r"talk (?:to )?me (?:a (?:little )?bit )?(?:more )?(?:about|through)|say (?:a bit )?more|"
+    r"(?:(?:i'm|i am) (?:just |really )?(?:wondering|curious)|i wonder)(?: about)? "
+    r"(?:what|how|why|where|which|who)\b|"
+    r"(?:i'm|i am|i'd be) (?:really |just )?interested (?:in|to (?:know|hear)) (?:what|how|why)\b)",
     re.IGNORECASE,
 )
 """An open question put as a request or a wondering, without a question mark ("Tell me about
-that.", "I'm wondering what a first step could be." — MITI counts both as questions)."""
+that.", "I'm wondering what a first step could be.", "I'm interested to know how it went." —
+MITI counts them as questions); at the start of the sentence or after a comma ("You know, tell
+me about that.")."""
+SCALE = re.compile(r"\bscale (?:of|from) (?:0|1|one|zero)\b", re.IGNORECASE)
+"""A rating asked for ("On a scale of 1 to 10, how sure are you?"): one number, a closed
+question wherever the scale is named."""
 WHY = {"open_question": "open question", "closed_question": "yes/no question"}
-_TELL_ME_MORE = re.compile(r"^(?:please\s+)?tell me (?:a (?:bit|little) )?more\b", re.IGNORECASE)
-_DIGIT = re.compile(r"\d")
-_LEAD_IN = re.compile(
-    r"^(?:(?:and|so|okay|ok|great|right|now|also|then|sure|perfect|alright|but|uh|um),?\s+)*",
-    re.IGNORECASE,
+_TELL_ME_MORE = re.compile(
+    LEAD_IN + r"tell me (?:a (?:little )?bit |a little )?more\b", re.IGNORECASE
 )
+_DIGIT = re.compile(r"\d")
+_LEAD_IN = re.compile(LEAD_IN, re.IGNORECASE)
 
 
 @register
@@ -147,17 +155,24 @@ def invites_one_answer(question: str) -> bool:
 
 def _kind(sentence: Sentence) -> str | None:
     """open_question or closed_question; a statement with a question mark ("You have?",
-    "Family happiness?") is a yes/no question too."""
+    "Family happiness?") is a yes/no question too. Open when any of its openings — at the
+    start, or after a comma — invites more than one answer."""
     text = sentence.text
-    opening = OPEN.search(text) or PROMPT.search(text) or OPEN_AFTER_COMMA.search(text)
-    if opening:
-        return "closed_question" if invites_one_answer(text[opening.start() :]) else "open_question"
+    start = OPEN.search(text) or PROMPT.search(text)
+    openings = ([start.start()] if start else []) + [
+        m.start() for m in OPEN_AFTER_COMMA.finditer(text)
+    ]
+    if openings:
+        one = bool(SCALE.search(text)) or all(invites_one_answer(text[at:]) for at in openings)
+        return "closed_question" if one else "open_question"
     if CLOSED.search(text):
         return "closed_question"
     if not text.endswith("?"):
         return None
-    if EMBEDDED_OPEN.search(text):  # "At what venue …?" asks for one fact too
-        return "closed_question" if invites_one_answer(text) else "open_question"
+    embedded = EMBEDDED_OPEN.search(text)
+    if embedded:  # "At what venue …?", "You do this how often?" ask for one fact too
+        one = invites_one_answer(text) or invites_one_answer(text[embedded.start() :])
+        return "closed_question" if one else "open_question"
     return "closed_question"
 
 

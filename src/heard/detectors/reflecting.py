@@ -31,8 +31,8 @@ WINDOW = 6
 MIN_WORDS = 3
 """A restatement has at least this many words after its opener."""
 _ACK_PREFIX = re.compile(
-    r"(?:(?:ok(?:ay)?|right|alright|all right|got it|great|sure|i see|understood|thanks|"
-    r"thank you|perfect)[,.!]?\s+)*",
+    r"[^\w]*(?:(?:ok(?:ay)?|right|alright|all right|got it|great|sure|i see|understood|thanks|"
+    r"thank you|perfect|and|yeah|yes|mm|mm-hmm|hmm|um|uh|well|but|now)[,.!]?\s+)*",
     re.IGNORECASE,
 )
 _QUESTION_START = re.compile(
