@@ -71,8 +71,8 @@ def main() -> None:
                 corpus_weight=CORPUS_WEIGHT,
                 trained_on=(
                     "train part of heard.learn.datasets.split (GoEmotions train+dev) and the "
-                    "customer turns of heard's corpus train part (data/corpus, without the "
-                    f"sad ones), each counted {CORPUS_WEIGHT} times"
+                    "customer turns of heard's corpus train part (data/corpus), each counted "
+                    f"{CORPUS_WEIGHT} times"
                 ),
                 licence="Apache-2.0 (GoEmotions); CC BY 4.0 (heard's corpus labels)",
             )

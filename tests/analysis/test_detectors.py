@@ -193,6 +193,13 @@ def test_customer_cue(behaviour: str, text: str, present: bool) -> None:
         ("No! I've asked twice now. What is the charge?", "frustration"),
         ("So it turns out you lost my modem. Great.", "frustration"),
         ("Frozen? So I can't get my pension out?", "worry"),
+        # grief and heartbreak said outright (lexicons/emotion_sadness.txt)
+        ("My husband passed away last month and I need to close his account.", "sadness"),
+        ("I'm heartbroken, the wedding is off and I need to cancel the cake.", "sadness"),
+        ("I lost my dog on Sunday, so please cancel his insurance.", "sadness"),
+        ("I'm down to my last twenty pounds until Friday.", "neutral"),
+        # the more actionable feeling wins: anger over sadness
+        ("This is ridiculous, my late husband's account is still being charged.", "anger"),
     ],
 )
 def test_customer_emotion(text: str, emotion: str) -> None:

@@ -27,7 +27,7 @@ def emotions(analyzer: Analyzer, text: str) -> dict[str, object]:
     ("text", "emotion", "source"),
     [
         ("Thank you, this made my day", "satisfaction", "model"),
-        ("I hate this so much", "anger", "model"),
+        ("I hate this company", "anger", "model"),
         ("This is the third time I've asked and it's still broken.", "frustration", "lexicon"),
         ("Can you check the delivery date", "neutral", None),
         ("My order number is 12345", "neutral", None),

@@ -155,3 +155,20 @@ def test_no_acknowledgement_tip_where_the_reply_names_the_customers_details() ->
     card = ANALYZER.analyze(conv).scorecard
     assert any(f.behaviour in ("uses_details", "personalised_reply") for f in card.findings)
     assert "acknowledgement" not in tips(conv)
+
+
+def test_a_bereaved_customer_calls_for_sympathy_in_its_own_words() -> None:
+    conv = chat(
+        ("customer", "My mum passed away last week and I need to close her savings account."),
+        ("agent", "Please send the death certificate and the account number."),
+        ("customer", "OK, I'll post it tomorrow."),
+        ("agent", "Thank you. The account will be closed when we receive it."),
+    )
+    card = ANALYZER.analyze(conv).scorecard
+    assert next(i.verdict for i in card.checklist if i.behaviour == "empathy") == Verdict.MISSED
+    (tip,) = [t for t in card.tips if t.behaviour == "empathy"]
+    assert tip.span is not None and tip.span.turn == 1
+    assert tip.suggestion == (
+        "Validate before solving: \"I'm so sorry to hear that. I'll make this as easy as I can "
+        'for you."'
+    )

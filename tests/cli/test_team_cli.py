@@ -66,7 +66,7 @@ def test_rescore_reports_what_it_did(database: str, tmp_path: Path) -> None:
     store.close()
     result = runner.invoke(app, ["rescore"])
     assert result.exit_code == 0, result.output
-    assert result.output == "rescored 0 of 2 conversations with rubric heard-default@5\n"
+    assert result.output == "rescored 0 of 2 conversations with rubric heard-default@6\n"
     rubric = tmp_path / "rubric.toml"
     missing = runner.invoke(app, ["rescore", "--rubric", str(rubric)])
     assert missing.exit_code == 1 and "rubric.toml" in missing.output

@@ -460,3 +460,29 @@ def test_a_second_message_in_a_row_still_answers_the_customer() -> None:
         ("agent", "Sir, please calm down."),
     )
     assert "missing_acknowledgement" in kinds(check(conv, "Please fill in the form."))
+
+
+BEREAVED = conversation(
+    "chat",
+    (
+        "customer",
+        "My husband passed away last month. I need to close his account, it's in his name.",
+    ),
+    name="Mary Holt",
+)
+
+
+def test_a_bereaved_customer_is_owed_sympathy_not_frustration() -> None:
+    result = check(BEREAVED, "Please send a copy of the death certificate to close the account.")
+    (issue,) = [i for i in result.issues if i.kind == "missing_acknowledgement"]
+    assert issue.message.startswith("The customer sounds sad (“My husband passed away")
+    assert "frustrating" not in (issue.suggestion or "")
+    assert (issue.suggestion or "").endswith("I'll make this as easy as I can for you.”")
+
+
+def test_sympathy_answers_a_bereaved_customer() -> None:
+    draft = (
+        "I'm so sorry for your loss, Mary. Please send a copy of the death certificate and "
+        "I'll close the account for you."
+    )
+    assert "missing_acknowledgement" not in kinds(check(BEREAVED, draft))

@@ -30,6 +30,17 @@ def test_acknowledge_emotion_from_the_customers_words(analyzer) -> None:
     assert nudge.evidence is not None and nudge.evidence.turn == 0
 
 
+def test_acknowledge_a_bereaved_customer_with_sympathy(analyzer) -> None:
+    said = "My wife passed away in March and I need to cancel her phone contract."
+    fed = feed(analyzer, [("customer", said)])
+    [nudge] = fed.of("acknowledge_emotion")
+    assert nudge.message == "They sound sad — acknowledge before solving"
+    assert nudge.suggestion is not None
+    assert nudge.suggestion.startswith("“I'm so sorry")
+    assert nudge.suggestion.endswith("I'll make this as easy as I can for you.”")
+    assert "frustrating" not in nudge.suggestion
+
+
 def test_no_acknowledge_emotion_for_a_calm_customer(analyzer) -> None:
     fed = feed(analyzer, [("customer", "Hi, could you change the delivery address on my order?")])
     assert fed.of("acknowledge_emotion") == []

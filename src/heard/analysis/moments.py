@@ -16,10 +16,13 @@ import re
 from heard.analysis.context import Context
 from heard.analysis.rubric import ON_SCREEN
 from heard.language.lexicon import Lexicon, lexicon
-from heard.model import Finding, Role, Turn
+from heard.model import Finding, Role, Turn, calls_for_care
 
 ANGRY = frozenset({"anger", "frustration"})
 """Feelings an empathic reply answers (validation, naming the feeling, an apology)."""
+SAD = frozenset({"sadness"})
+"""Grief, heartbreak, a loss: an empathic reply answers it too, at the plain `FEELING` bar (a
+sad customer rarely shouts, and a bereavement named once is enough)."""
 WORRIED = frozenset({"worry"})
 """The feeling reassurance answers (confusion calls for a clearer answer, not comfort)."""
 FEELING = 0.6
@@ -84,7 +87,8 @@ def called_at(ctx: Context, behaviour: str, findings: list[Finding]) -> int | No
             return None  # in a chat the customer's words are on screen (0 of 15 judged right)
         return _reply_to_explanation(ctx, long_only=True)
     if behaviour in EMPATHIC:
-        return _reply_to_feeling(ctx, ANGRY, findings, at_least=ANGER_FEELING)
+        angry = _reply_to_feeling(ctx, ANGRY, findings, at_least=ANGER_FEELING)
+        return angry if angry is not None else _reply_to_feeling(ctx, SAD, findings)
     if behaviour == "reassurance":
         return _reply_to_feeling(ctx, WORRIED, findings, unless=lexicon("urgent"))
     if behaviour == "resolution_check":
@@ -254,7 +258,9 @@ def _reply_to_feeling(
                 and unless.search(turn.text[cue.start : cue.end])
             ):
                 continue
-            if label in feelings:
+            if label in feelings and calls_for_care(
+                str(label), "model" if turn.index in modelled else "lexicon"
+            ):
                 strength = float(value.get("intensity", 0.0)) if isinstance(value, dict) else 0.0
                 if strength < max(at_least, MODEL_FEELING if turn.index in modelled else 0.0):
                     continue

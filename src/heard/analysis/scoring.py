@@ -10,6 +10,7 @@ from heard.analysis.context import Context
 from heard.analysis.moments import EXPLAINED_WORDS, NO_WORDS, called_at, words_from
 from heard.analysis.rubric import Behaviour, Rubric
 from heard.language.examples import (
+    VALIDATION,
     agent_reply,
     agent_words,
     another_way,
@@ -20,6 +21,8 @@ from heard.language.examples import (
 from heard.language.lexicon import lexicon
 from heard.language.phrasing import say_back
 from heard.model import (
+    NEGATIVE_EMOTIONS,
+    SAID_OUTRIGHT,
     ChecklistItem,
     ComponentScore,
     Finding,
@@ -30,9 +33,10 @@ from heard.model import (
     Turn,
     TurnEmotion,
     Verdict,
+    calls_for_care,
 )
 
-UPSET = {"anger", "frustration", "worry", "confusion"}
+UPSET = frozenset(NEGATIVE_EMOTIONS)
 WORRIED = {"worry", "confusion"}
 MAX_DEDUCTIONS = 3
 """A negative behaviour is deducted at most this many times per conversation."""
@@ -51,8 +55,16 @@ def _emotions(ctx: Context) -> list[tuple[int, str, float]]:
 
 
 def customer_emotions(ctx: Context) -> dict[int, str]:
-    """turn index → emotion label (empty when no emotion detector ran)."""
-    return {turn: label for turn, label, _ in _emotions(ctx)}
+    """turn index → emotion label as coaching reads it (empty when no emotion detector ran): a
+    sadness only the model read is no upset to answer (`calls_for_care`), so it reads neutral
+    here; the scorecard's emotion line keeps it."""
+    labels = {}
+    for key, value in ctx.annotations.get("customer_emotion", {}).items():
+        label = str(value["label"]) if isinstance(value, dict) else str(value)
+        source = value.get("source") if isinstance(value, dict) else None
+        careless = label in SAID_OUTRIGHT and not calls_for_care(label, source)
+        labels[int(key)] = "neutral" if careless else label
+    return labels
 
 
 def turn_emotions(ctx: Context) -> list[TurnEmotion]:
@@ -222,6 +234,7 @@ def render_tip(
         reply=agent_reply(own) if own and "{agent_reply}" in template else None,
         heard=_heard_it(ctx, at, own) if "{acknowledgement}" in template else None,
         another=another_way(own) if own and "{another_way}" in template else None,
+        validation=_validation(ctx, at) if "{validation}" in template else None,
         details=join_words(
             [f"“{d}”" for d in ctx.annotations.get("unused_details", {}).get(at, [])]
         )
@@ -229,6 +242,14 @@ def render_tip(
         if "{customer_details}" in template
         else None,
     )
+
+
+def _validation(ctx: Context, turn: int) -> str | None:
+    """How to validate the feeling of the customer turns the moment `turn` answers (the most
+    actionable one, `NEGATIVE_EMOTIONS` order), or None when they showed none."""
+    emotions = customer_emotions(ctx)
+    felt = {emotions.get(t.index) for t in _said_before(ctx, turn)}
+    return next((VALIDATION[e] for e in NEGATIVE_EMOTIONS if e in felt and e in VALIDATION), None)
 
 
 def _heard_it(ctx: Context, turn: int, reply: str | None) -> str:

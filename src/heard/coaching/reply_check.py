@@ -25,9 +25,19 @@ from heard.language.examples import join_words
 from heard.language.lexicon import lexicon
 from heard.language.phrasing import quoted, say_back
 from heard.live.nudges import plain_words
-from heard.model import Concern, Conversation, Finding, Polarity, Role, Scorecard, Span, Turn
+from heard.model import (
+    Concern,
+    Conversation,
+    Finding,
+    Polarity,
+    Role,
+    Scorecard,
+    Span,
+    Turn,
+    calls_for_care,
+)
 
-UPSET = ("anger", "frustration", "worry")
+UPSET = ("anger", "frustration", "worry", "sadness")
 """Customer emotions that call for an acknowledgement before anything else."""
 UPSET_CUES = ("not_heard_cue", "escalation_cue")
 """Customer cues that do too: they had to repeat themselves, or they are escalating."""
@@ -61,6 +71,7 @@ _FEELING_WORDS = {
     "anger": "I understand why you're upset",
     "frustration": "I can see how frustrating that is",
     "worry": "I can see why that's worrying",
+    "sadness": "I'll make this as easy as I can for you",
     "not_heard_cue": "you shouldn't have had to tell us twice",
     "escalation_cue": "I understand you want this sorted now",
 }
@@ -265,7 +276,11 @@ def _acknowledgement(ctx: Context, card: Scorecard, reply: int) -> Iterator[Repl
     upset: dict[int, tuple[str, str]] = {}  # turn → (what, the customer's words showing it)
     for finding in card.findings:
         span = finding.spans[0]
-        if finding.behaviour == "customer_emotion" and finding.data.get("emotion") in UPSET:
+        if (
+            finding.behaviour == "customer_emotion"
+            and finding.data.get("emotion") in UPSET
+            and calls_for_care(str(finding.data["emotion"]), finding.data.get("source"))
+        ):
             upset.setdefault(span.turn, (str(finding.data["emotion"]), _sentence(ctx, span)))
         elif finding.behaviour in UPSET_CUES:
             upset.setdefault(span.turn, (finding.behaviour, _sentence(ctx, span)))
@@ -282,6 +297,7 @@ def _acknowledgement(ctx: Context, card: Scorecard, reply: int) -> Iterator[Repl
         "anger": "sounds angry",
         "frustration": "sounds frustrated",
         "worry": "sounds worried",
+        "sadness": "sounds sad",
         "not_heard_cue": "feels unheard",
         "escalation_cue": "is escalating",
     }[what]
@@ -400,7 +416,16 @@ def _next_step(
     if customer and emotions.get(customer[-1]) == "satisfaction":
         return  # thanks: the conversation is closing
     answering = set(_answering(ctx, reply))
-    upset = any(emotions.get(t) in UPSET for t in answering)
+    modelled = {
+        f.spans[0].turn
+        for f in card.findings
+        if f.behaviour == "customer_emotion" and f.data.get("source") == "model"
+    }
+    upset = any(
+        emotions.get(t) in UPSET
+        and calls_for_care(emotions[t], "model" if t in modelled else "lexicon")
+        for t in answering
+    )
     open_ = [
         c
         for c in card.concerns

@@ -1,4 +1,5 @@
-"""Customer emotion per turn: anger, frustration, worry, confusion, satisfaction or neutral,
+"""Customer emotion per turn: anger, frustration, worry, sadness, confusion, satisfaction or
+neutral,
 with an intensity; assigns `customer_emotion` for other detectors.
 
 A customer-service phrase lexicon ("third time I'm calling") decides first; a turn it leaves
@@ -26,7 +27,7 @@ from heard.model import Finding, Polarity, Role, Span
 if TYPE_CHECKING:
     from heard.learn.classifier import TextClassifier
 
-EMOTIONS = ("anger", "frustration", "worry", "confusion", "satisfaction")
+EMOTIONS = ("anger", "frustration", "worry", "sadness", "confusion", "satisfaction")
 _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
 _EMOTICON = re.compile(r"<3|:\)|;\)|:D\b", re.I)
 """A smiley or a heart: with the words of `lexicons/joking.txt`, a sign of jest."""
@@ -62,12 +63,12 @@ def emotion_of(text: str) -> tuple[str, float, tuple[int, int] | None]:
     shouting = len(_SHOUT.findall(text)) + text.count("!") // 2
     scores = {e: len(m) for e, m in hits.items()}
     # negative emotions outrank thanks in the same turn ("thanks, but this is ridiculous")
-    order = ["anger", "frustration", "worry", "confusion", "satisfaction"]
+    order = list(EMOTIONS)  # the more actionable feeling first (docs/annotation.md)
     label = max(order, key=lambda e: (scores[e], -order.index(e)))
     if scores[label] == 0:
         return "neutral", 0.0, None
-    if label == "satisfaction" and any(scores[e] for e in order[:4]):
-        label = max(order[:4], key=lambda e: (scores[e], -order.index(e)))
+    if label == "satisfaction" and any(scores[e] for e in order[:-1]):
+        label = max(order[:-1], key=lambda e: (scores[e], -order.index(e)))
     if label == "frustration" and any(len(w) >= 4 for w in _SHOUT.findall(text)):
         hits["anger"], scores["anger"], label = hits[label], scores[label], "anger"
     intensity = min(1.0, 0.4 + 0.2 * scores[label] + (0.2 if shouting and label == "anger" else 0))
@@ -249,6 +250,8 @@ class CustomerEmotion(Detector):
                     from_model.add(i)
         for i, (turn, (label, intensity, cue)) in enumerate(zip(customer, lexical, strict=True)):
             per_turn[turn.index] = {"label": label, "intensity": intensity}
+            if cue is not None:
+                per_turn[turn.index]["source"] = "model" if i in from_model else "lexicon"
             if cue is not None:
                 findings.append(
                     ctx.finding(

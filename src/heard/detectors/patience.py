@@ -13,9 +13,9 @@ from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.language.lexicon import lexicon
 from heard.language.phrasing import pointing_at
-from heard.model import Finding, Polarity, Role, Span, Turn
+from heard.model import Finding, Polarity, Role, Span, Turn, calls_for_care
 
-UPSET = {"anger", "frustration", "worry"}
+UPSET = {"anger", "frustration", "worry", "sadness"}
 WORRY = {"worry"}
 """Upsets that are no complaint: a nervous or scared customer wants a kind word, not a sorry."""
 FEELING = ("empathy", "reflection_of_feeling", "apology", "reassurance")
@@ -52,7 +52,12 @@ class Rushing(Detector):
         feeling = [lexicon(n) for n in FEELING]
         findings = []
         for customer_turns, reply in ctx.replies():
-            upset = [t for t in customer_turns if emotions.get(t.index, {}).get("label") in UPSET]
+            upset = [
+                t
+                for t in customer_turns
+                if (e := emotions.get(t.index, {})).get("label") in UPSET
+                and calls_for_care(str(e.get("label")), e.get("source"))
+            ]
             # an upset or complaint in what this reply answers (an earlier one, left alone, is
             # the empathy tip's business: closing after the fix is delivered is not rushing)
             upset_now = bool(upset) or any(

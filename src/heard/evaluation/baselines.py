@@ -176,6 +176,7 @@ CUSTOMER_EMOTION = (
     ("frustration", r"\b(frustrat\w*|annoy\w*|ridiculous|unacceptable|sick of|fed up)\b"),
     ("confusion", r"\b(confus\w*|don't understand|not sure|what do you mean|no idea)\b"),
     ("worry", r"\b(worr\w*|anxious|nervous|scared|afraid)\b"),
+    ("sadness", r"\b(sad|passed away|died|heartbroken|devastated|griev\w*|miss (him|her))\b"),
     ("satisfaction", r"\b(thanks?|thank you|great|perfect|awesome|appreciate|love)\b"),
 )
 

@@ -166,7 +166,7 @@ def read_all(
 # --- the tasks ------------------------------------------------------------------------------
 
 EMOTION_OF = {heard: ours for ours, heard in HEARD_EMOTIONS.items()} | {"anger": "frustration"}
-"""heard's customer emotions → the corpus's (heard has no sadness)."""
+"""heard's customer emotions → the corpus's."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ class CustomerEmotion:
 
     def describe(self) -> str:
         pairs = ", ".join(f"{k} → {v}" for k, v in EMOTION_OF.items() if k != v)
-        return f"the customer_emotion reading of the customer turn ({pairs}; no sadness)"
+        return f"the customer_emotion reading of the customer turn ({pairs})"
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,15 @@ HEARD_IT = {
     "fixed": "Good news",
 }
 """Plain acknowledgements, by what the customer said and what the reply goes on to say."""
+VALIDATION = {
+    "anger": "I'm sorry — I can see why that's frustrating.",
+    "frustration": "I'm sorry — I can see why that's frustrating.",
+    "worry": "I'm sorry — I can see why that's worrying.",
+    "sadness": "I'm so sorry to hear that. I'll make this as easy as I can for you.",
+    "confusion": "I'm sorry — I can see why that's confusing.",
+}
+"""What an agent says to validate a feeling before solving, by the customer's emotion (the
+empathy tip's {validation}): a bereaved or heartbroken customer is not "frustrated"."""
 _BAD_NEWS = re.compile(
     r"^\W*(?:(?:i'm|i am|we're|we are) (?:very |so |really )?sorry|sorry|unfortunately|"
     r"i'm afraid|i am afraid)\b",
@@ -196,12 +205,14 @@ def fill(
     heard: str | None = None,
     details: str | None = None,
     another: str | None = None,
+    validation: str | None = None,
 ) -> str:
     """A tip template with the customer's words ({customer_words}, a clause), first name
     ({customer_name}), the agent's own words ({agent_words} mid-sentence, {agent_reply} as a
     sentence of its own: see `agent_words`, `agent_reply`) and a plain acknowledgement
     ({acknowledgement}: `heard_it`), the customer's specifics ({customer_details}, quoted
-    and joined) and another way to offer with a no ({another_way}: `another_way`) filled in,
+    and joined), another way to offer with a no ({another_way}: `another_way`) and the
+    validation of the customer's feeling ({validation}: `VALIDATION`) filled in,
     as a sentence. An instruction's own " — {placeholder}" part goes when
     it has no value. When one
     is missing, the sentences of the quoted example ('Instruction: "Example."') that need it
@@ -216,6 +227,7 @@ def fill(
         "{acknowledgement}": heard,
         "{customer_details}": details,
         "{another_way}": another,
+        "{validation}": validation,
     }
     missing = [key for key, value in values.items() if key in template and not value]
     found = _EXAMPLE.search(template)

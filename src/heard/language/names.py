@@ -11,10 +11,11 @@ NAMES: dict[str, dict[str, str]] = {
         "anger": "anger",
         "frustration": "frustration",
         "worry": "worry",
+        "sadness": "sadness",
         "confusion": "confusion",
         "satisfaction": "satisfaction",
         "neutral": "no emotion (neutral throughout)",
-        "upset": "any upset: anger, frustration, worry or confusion",
+        "upset": "any upset: anger, frustration, worry, sadness or confusion",
     },
     "outcome": {
         "likely_heard": "likely felt heard",

@@ -24,11 +24,12 @@ HEARD_EMOTIONS = {
     "neutral": "neutral",
     "frustration": "frustration",
     "anxiety": "worry",
+    "sadness": "sadness",
     "confusion": "confusion",
     "satisfaction": "satisfaction",
 }
-"""The corpus' customer emotions as heard's (heard has no sadness; anger is frustration at its
-strongest, which the corpus does not tell apart)."""
+"""The corpus' customer emotions as heard's (anger is frustration at its strongest, which the
+corpus does not tell apart)."""
 QUESTIONS = ("none", "open", "closed")
 ANSWERS = ("yes", "partly", "no", "na")
 NOT_HEARD = ("repeats", "explicit", "correction")
@@ -491,7 +492,7 @@ def customer_emotions(
     pairs: Sequence[tuple[Item, Labels]], splits: Sequence[str] = ("train",)
 ) -> list[Example]:
     """The customer turns of `splits` as examples of heard's customer emotions
-    (`HEARD_EMOTIONS`; sad turns, which heard has no label for, are left out)."""
+    (`HEARD_EMOTIONS`)."""
     return [
         Example(item.id, item.conversation_id, item.customer, (HEARD_EMOTIONS[emotion],))
         for item, labels in pairs

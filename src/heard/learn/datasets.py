@@ -259,7 +259,15 @@ def _goemotions(path: Path) -> list[Example]:
     return examples
 
 
-CUSTOMER_EMOTIONS = ("anger", "frustration", "confusion", "worry", "satisfaction", "neutral")
+CUSTOMER_EMOTIONS = (
+    "anger",
+    "frustration",
+    "confusion",
+    "worry",
+    "sadness",
+    "satisfaction",
+    "neutral",
+)
 GOEMOTIONS_TO_CUSTOMER = {
     "anger": "anger",
     "disgust": "anger",
@@ -268,6 +276,8 @@ GOEMOTIONS_TO_CUSTOMER = {
     "confusion": "confusion",
     "fear": "worry",
     "nervousness": "worry",
+    "sadness": "sadness",
+    "grief": "sadness",
     "gratitude": "satisfaction",
     "joy": "satisfaction",
     "relief": "satisfaction",
@@ -281,8 +291,8 @@ GOEMOTIONS_TO_CUSTOMER = {
     "realization": "neutral",
 }
 """GoEmotions' fine labels as heard's customer emotions; comments with none of these (only
-amusement, sadness, grief, remorse, caring, desire, pride, surprise, embarrassment or
-disapproval) are left out. Disapproval is out because in service chats it is mostly a plain
+amusement, remorse, caring, desire, pride, surprise, embarrassment or disapproval) are left
+out. Disapproval is out because in service chats it is mostly a plain
 "no" to a question, not frustration."""
 
 
@@ -405,7 +415,7 @@ def _tasks() -> dict[str, Task]:
     tasks.append(
         Task(
             name="goemotions.customer",
-            title="Customer emotion (GoEmotions fine labels mapped to heard's six)",
+            title="Customer emotion (GoEmotions fine labels mapped to heard's seven)",
             dataset="goemotions",
             file="goemotions.jsonl",
             labels=CUSTOMER_EMOTIONS,

@@ -92,6 +92,7 @@ CUSTOMER_CUES = (
     "emotion_anger",
     "emotion_frustration",
     "emotion_worry",
+    "emotion_sadness",
     "emotion_confusion",
     "emotion_satisfaction",
     "concern_request",

@@ -49,7 +49,7 @@ END_TURNS = 2
 CLIP = 5.0
 """Standardised listening features are clipped to ±CLIP standard deviations."""
 
-_EMOTIONS = ("anger", "frustration", "worry", "confusion", "satisfaction", "neutral")
+_EMOTIONS = ("anger", "frustration", "worry", "sadness", "confusion", "satisfaction", "neutral")
 
 
 def texts(conversation: Conversation) -> tuple[str, str, str]:

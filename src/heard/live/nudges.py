@@ -22,7 +22,16 @@ from heard.analysis.moments import RECAP_CHANNELS
 from heard.analysis.scoring import render_tip
 from heard.language.phrasing import ask_back, quoted, say_back
 from heard.live.events import Nudge, PartialEvent
-from heard.model import Channel, ConcernStatus, Finding, Role, Scorecard, Span, Turn
+from heard.model import (
+    Channel,
+    ConcernStatus,
+    Finding,
+    Role,
+    Scorecard,
+    Span,
+    Turn,
+    calls_for_care,
+)
 
 KINDS = (
     "premature_solution",
@@ -41,7 +50,7 @@ KINDS = (
 
 DEFAULT_PRIORITY = {kind: 10 * (len(KINDS) - i) for i, kind in enumerate(KINDS)}
 
-UPSET = frozenset({"anger", "frustration", "worry"})
+UPSET = frozenset({"anger", "frustration", "worry", "sadness"})
 """Emotions that call for an acknowledgement before solving."""
 ACKNOWLEDGING = frozenset(
     {"acknowledgement", "empathy", "apology", "reflection_of_feeling", "reassurance"}
@@ -234,7 +243,16 @@ def _emotions(sit: Situation) -> dict[int, tuple[str, float]]:
 def acknowledge_emotion(sit: Situation) -> list[Candidate]:
     """The customer's latest upset turn has not been acknowledged by the agent since."""
     emotions = _emotions(sit)
-    upset = [t for t, (label, _) in emotions.items() if label in UPSET]
+    modelled = {
+        f.spans[0].turn
+        for f in sit.findings
+        if f.behaviour == "customer_emotion" and f.data.get("source") == "model"
+    }
+    upset = [
+        t
+        for t, (label, _) in emotions.items()
+        if label in UPSET and calls_for_care(label, "model" if t in modelled else "lexicon")
+    ]
     if not upset:
         return []
     turn = max(upset)
@@ -251,8 +269,15 @@ def acknowledge_emotion(sit: Situation) -> list[Candidate]:
         _whole(sit.turns[turn]),
     )
     words = said(sit.ctx, turn)
-    feeling = {"anger": "angry", "frustration": "frustrated", "worry": "worried"}[label]
-    if words is None:  # nothing to say back: name the feeling and own the next step
+    feeling = {"anger": "angry", "frustration": "frustrated", "worry": "worried", "sadness": "sad"}[
+        label
+    ]
+    if label == "sadness":  # a loss or heartbreak: sympathy, not "frustrating"
+        suggestion = quoted(
+            f"I'm so sorry — {words}" if words else "I'm so sorry to hear that",
+            "I'll make this as easy as I can for you",
+        )
+    elif words is None:  # nothing to say back: name the feeling and own the next step
         suggestion = (
             "“I can hear this is worrying, and I'm going to sort it out with you now.”"
             if label == "worry"

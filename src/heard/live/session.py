@@ -28,7 +28,7 @@ from heard.live.events import (
 from heard.live.nudges import NudgePolicy, Nudger, Situation, candidates, talk_ratio
 from heard.model import Agent, Channel, ConcernStatus, Conversation, Customer, Role, Scorecard, Turn
 
-EMOTION_RISK = {"anger": 1.0, "frustration": 0.8, "worry": 0.5, "confusion": 0.4}
+EMOTION_RISK = {"anger": 1.0, "frustration": 0.8, "worry": 0.5, "sadness": 0.5, "confusion": 0.4}
 """How much each customer emotion, at full intensity, adds to the escalation risk."""
 ESCALATION_CUE_RISK = 0.35
 """Added for a recent escalation cue ("let me speak to a manager", "I'll cancel")."""

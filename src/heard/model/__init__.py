@@ -4,6 +4,7 @@ from heard.model.conversation import Agent, Channel, Conversation, Customer, Rol
 from heard.model.evidence import (
     EMOTIONS,
     NEGATIVE_EMOTIONS,
+    SAID_OUTRIGHT,
     ChecklistItem,
     ComponentScore,
     Concern,
@@ -16,6 +17,7 @@ from heard.model.evidence import (
     Tip,
     TurnEmotion,
     Verdict,
+    calls_for_care,
     peak_emotion,
     strongest_emotion,
 )
@@ -23,6 +25,7 @@ from heard.model.evidence import (
 __all__ = [
     "EMOTIONS",
     "NEGATIVE_EMOTIONS",
+    "SAID_OUTRIGHT",
     "Agent",
     "Channel",
     "ChecklistItem",
@@ -43,6 +46,7 @@ __all__ = [
     "TurnEmotion",
     "Verdict",
     "Word",
+    "calls_for_care",
     "peak_emotion",
     "strongest_emotion",
 ]

@@ -117,17 +117,30 @@ class Concern(_Plain):
     )
 
 
-NEGATIVE_EMOTIONS = ("anger", "frustration", "worry", "confusion")
+NEGATIVE_EMOTIONS = ("anger", "frustration", "worry", "sadness", "confusion")
 """The customer emotions that mean they are upset."""
 EMOTIONS = (*NEGATIVE_EMOTIONS, "satisfaction", "neutral")
 """Every customer emotion heard reads."""
+SAID_OUTRIGHT = frozenset({"sadness"})
+"""Emotions that call for care (an acknowledgement, a tip, a nudge) only where the customer's
+own words said them — a cue word of grief or heartbreak — not where only the emotion model read
+them: it reads a polite let-down ("ok, thanks anyway", "well never mind") as sadness, as the
+corpus labels it, and condolences there ring false. The reading itself stays."""
+
+
+def calls_for_care(label: str, source: object) -> bool:
+    """Whether a customer turn read as `label` (by the lexicon or the model: `source`) is an
+    upset that coaching answers: a negative emotion, said outright where `SAID_OUTRIGHT`."""
+    return label in NEGATIVE_EMOTIONS and (label not in SAID_OUTRIGHT or source != "model")
 
 
 class TurnEmotion(_Plain):
     """The customer's emotion in one of their turns, with its intensity."""
 
     turn: Annotated[int, Field(ge=0)]
-    label: str = Field(description="anger, frustration, worry, confusion, satisfaction or neutral")
+    label: str = Field(
+        description="anger, frustration, worry, sadness, confusion, satisfaction or neutral"
+    )
     intensity: Probability = 0.0
 
 

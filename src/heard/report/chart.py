@@ -16,6 +16,7 @@ EMOTION_STYLE: dict[str, tuple[str, str]] = {
     "frustration": ("#e65100", "diamond"),
     "worry": ("#6a1b9a", "square"),
     "confusion": ("#1565c0", "triangle-down"),
+    "sadness": ("#00838f", "pentagon"),
     "satisfaction": ("#2e7d32", "circle"),
     "neutral": ("#757575", "ring"),
 }
@@ -28,6 +29,7 @@ MARKER_POLYGONS: dict[str, tuple[tuple[float, float], ...]] = {
     "triangle-down": ((0, 1), (1, -0.8), (-1, -0.8)),
     "diamond": ((0, -1), (1, 0), (0, 1), (-1, 0)),
     "square": ((-0.85, -0.85), (0.85, -0.85), (0.85, 0.85), (-0.85, 0.85)),
+    "pentagon": ((0, -1), (0.95, -0.31), (0.59, 0.81), (-0.59, 0.81), (-0.95, -0.31)),
 }
 """Marker outlines around (0, 0) at radius 1, shared with the web pages' charts."""
 

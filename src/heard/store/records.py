@@ -141,7 +141,7 @@ class Behaviour(_Record):
 
 
 EmotionChoice = Literal[
-    "anger", "frustration", "worry", "confusion", "satisfaction", "neutral", "upset"
+    "anger", "frustration", "worry", "sadness", "confusion", "satisfaction", "neutral", "upset"
 ]
 """The customer's strongest emotion a filter asks for (`heard.model.strongest_emotion`);
 upset: any of the negative ones."""
@@ -157,7 +157,7 @@ OUTCOME_BANDS: dict[str, tuple[float, float]] = {
 """Each band's felt-heard probabilities, from low (in) to high (out; 1.0 is in the top band).
 Set on an earlier shipped outcome model (trained on STAR, where 97% felt heard), on which the
 generated demo team had its lowest sixth at risk and its top half likely heard; today's model
-(refitted in issue 19) puts 6% of that team at risk and 82% likely heard. A team whose own
+(refitted in issue 19) puts 6% of that team at risk and 84% likely heard. A team whose own
 refitted model reads otherwise filters by `min_felt_heard` / `max_felt_heard`."""
 
 
@@ -179,7 +179,8 @@ class ConversationFilter(_Record):
     emotion: EmotionChoice | None = Field(
         default=None,
         description="the customer's strongest emotion: the most intense upset one, else "
-        "satisfaction, else neutral; upset: any of anger, frustration, worry or confusion",
+        "satisfaction, else neutral; upset: any of anger, frustration, worry, sadness or "
+        "confusion",
     )
     escalated: bool | None = Field(
         default=None,

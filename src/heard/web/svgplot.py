@@ -100,8 +100,8 @@ class LegendItem:
 
 
 def shape(kind: str, colour: str, *, size: float = 5, title: str = "") -> str:
-    """A marker centred on (0, 0): circle, ring, square, triangle, triangle-down, diamond or
-    cross (the shapes tell series apart without colour)."""
+    """A marker centred on (0, 0): circle, ring, square, triangle, triangle-down, diamond,
+    pentagon or cross (the shapes tell series apart without colour)."""
     inner = f"<title>{escape(title)}</title>" if title else ""
     if kind == "circle":
         return f'<circle r="{_number(size * 0.9)}" fill="{colour}">{inner}</circle>'

@@ -188,7 +188,7 @@ def test_the_new_filters_find_what_was_read_and_done(web: Api) -> None:
         for s in page.select("form.filters select")
         if s.select_one("option[selected]")
     }
-    assert chosen["emotion"] == "any upset: anger, frustration, worry or confusion"
+    assert chosen["emotion"] == "any upset: anger, frustration, worry, sadness or confusion"
     assert chosen["escalated"] == "yes"
     assert chosen["outcome"] == "at risk of not feeling heard (below 80%)"
     assert page.select_one('label[for="filter-emotion"]').get_text() == (
