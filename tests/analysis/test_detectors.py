@@ -164,6 +164,15 @@ CUSTOMER_CUES = [
     ("escalation_cue", "I want to speak to a manager.", True),
     ("escalation_cue", "I'm cancelling my subscription if this isn't fixed.", True),
     ("escalation_cue", "Can you manage that today?", False),
+    # a customer who may be at risk, in their own words; hyperbole and injuries are not
+    ("vulnerability_cue", "Just high floor and balcony. Something easy to jump out of.", True),
+    ("vulnerability_cue", "Honestly I don't want to live any more.", True),
+    ("vulnerability_cue", "My ex threatened me again last night.", True),
+    ("vulnerability_cue", "This bill is killing me.", False),
+    ("vulnerability_cue", "I hurt myself lifting the box.", False),
+    ("vulnerability_cue", "Is my money safe?", False),
+    ("vulnerability_cue", "How often? I don't want to overdose on it.", False),
+    ("vulnerability_cue", "I took an overdose last night.", True),
 ]
 
 

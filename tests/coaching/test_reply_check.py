@@ -486,3 +486,31 @@ def test_sympathy_answers_a_bereaved_customer() -> None:
         "I'll close the account for you."
     )
     assert "missing_acknowledgement" not in kinds(check(BEREAVED, draft))
+
+
+AT_RISK = conversation(
+    "chat",
+    ("customer", "I need a flat in North Hill."),
+    ("agent", "Sure. Any other wishes for the flat?"),
+    ("customer", "Just a high floor and a balcony. Something that might be easy to jump out of."),
+)
+
+
+def test_a_customer_at_risk_comes_before_the_task() -> None:
+    draft = (
+        "OK, I found a free flat in North Hill Apartments on level 15 with a south facing "
+        "balcony, at 491 per month."
+    )
+    result = check(AT_RISK, draft)
+    assert result.issues[0].kind == "vulnerable_customer"
+    assert "easy to jump out of" in result.issues[0].message
+    assert "Are you safe right now?" in result.issues[0].suggestion
+    assert "template" not in kinds(result)  # "personalise" is not the point here
+
+
+def test_asking_whether_they_are_safe_answers_a_customer_at_risk() -> None:
+    draft = (
+        "I'm really sorry you're feeling like this, and I'm glad you told me. Are you safe "
+        "right now?"
+    )
+    assert "vulnerable_customer" not in kinds(check(AT_RISK, draft))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from heard.live.nudges import KINDS, NudgePolicy, plain_words
+from heard.live.nudges import KINDS, NudgePolicy, candidates, plain_words
 from heard.model import Channel
 from livefeed import feed
 
@@ -39,6 +39,22 @@ def test_acknowledge_a_bereaved_customer_with_sympathy(analyzer) -> None:
     assert nudge.suggestion.startswith("“I'm so sorry")
     assert nudge.suggestion.endswith("I'll make this as easy as I can for you.”")
     assert "frustrating" not in nudge.suggestion
+
+
+def test_a_customer_at_risk_is_the_first_nudge(analyzer) -> None:
+    said = "I can't do this any more. Honestly I don't want to live any more."
+    fed = feed(analyzer, [("customer", said)])
+    [nudge] = fed.of("vulnerable_customer")
+    assert nudge.severity == "urgent"
+    assert nudge.message == "They may be at risk — pause the task and ask if they're safe"
+    assert nudge.suggestion is not None and "Are you safe right now?" in nudge.suggestion
+    asked = feed(
+        analyzer,
+        [("customer", said), ("agent", "I'm so sorry you feel like this. Are you safe right now?")],
+    )
+    # once the agent has asked, the situation no longer calls for it
+    assert "vulnerable_customer" in [c.kind for c in candidates(fed.session._situation())]
+    assert "vulnerable_customer" not in [c.kind for c in candidates(asked.session._situation())]
 
 
 def test_no_acknowledge_emotion_for_a_calm_customer(analyzer) -> None:

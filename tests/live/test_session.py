@@ -46,6 +46,11 @@ def test_escalation_risk_rises_with_anger_and_a_manager_request(analyzer) -> Non
     assert angry.session.state().escalation_risk >= 0.8
 
 
+def test_a_customer_at_risk_tops_the_risk(analyzer) -> None:
+    quiet = feed(analyzer, [("customer", "I just don't want to live any more, to be honest.")])
+    assert quiet.session.state().escalation_risk == 1.0
+
+
 def test_chat_messages_get_their_sent_time(analyzer) -> None:
     fed = feed(analyzer, [("customer", "Hi", 0.0), ("agent", "Hello!", 12.0)])
     first, second = fed.session.turns

@@ -21,7 +21,7 @@ from heard.analysis.scoring import render_tip
 from heard.detectors._details import SPECIFIC, keyed
 from heard.detectors._words import content_words
 from heard.errors import InputError, Location
-from heard.language.examples import join_words
+from heard.language.examples import SAFETY_CHECK, join_words
 from heard.language.lexicon import lexicon
 from heard.language.phrasing import quoted, say_back
 from heard.live.nudges import plain_words
@@ -50,6 +50,7 @@ LONG_REPLY_WORDS = 40
 """A draft this long that uses nothing of the customer's is template-like even without canned
 phrases."""
 ORDER = (
+    "vulnerable_customer",
     "dismissive",
     "blame",
     "unaddressed_concern",
@@ -176,6 +177,9 @@ def check_reply(conversation: Conversation, draft: str, *, analyzer: Analyzer) -
             *_next_step(ctx, card, mine, reply),
         ]
     issues += _negative(ctx, analyzer, mine, reply)
+    at_risk = list(_vulnerable(ctx, card, mine, reply))
+    if at_risk:  # personalising a reply is not the point with a customer at risk
+        issues = [*at_risk, *(i for i in issues if i.kind != "template")]
     if any(i.kind == "missing_acknowledgement" for i in issues):
         issues = [i for i in issues if i.kind != "premature_solution"]
     rank = {kind: n for n, kind in enumerate(ORDER)}
@@ -312,6 +316,33 @@ def _acknowledgement(ctx: Context, card: Scorecard, reply: int) -> Iterator[Repl
         kind="missing_acknowledgement",
         message=f"The customer {sounds} (“{cue}”) and {since}.",
         suggestion=f"Acknowledge it before solving: {quoted(sorry, _FEELING_WORDS[what])}",
+    )
+
+
+def _vulnerable(
+    ctx: Context, card: Scorecard, mine: list[Finding], reply: int
+) -> Iterator[ReplyIssue]:
+    """A customer who may be at risk ("easy to jump out of", "I don't want to live any more")
+    in the turns this draft answers, and a draft that goes on with the task without
+    acknowledging it or asking whether they are safe."""
+    answering = set(_answering(ctx, reply))
+    cues = [
+        f
+        for f in card.findings
+        if f.behaviour == "vulnerability_cue" and f.spans[0].turn in answering
+    ]
+    if not cues:
+        return
+    draft = ctx.turns[reply].text
+    if any(f.behaviour in FEELING for f in mine) and lexicon("safety_check").search(draft):
+        return
+    span = cues[-1].spans[0]
+    yield ReplyIssue(
+        kind="vulnerable_customer",
+        message=f"The customer may be at risk (“{_sentence(ctx, span)}”) and this reply goes on "
+        "with the task.",
+        suggestion=f"Pause the task and answer them first: {quoted(SAFETY_CHECK)} Then follow "
+        "your team's vulnerable-customer process.",
     )
 
 

@@ -24,6 +24,7 @@ from heard.analysis.context import Context, Sentence
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.analysis.scoring import UPSET
+from heard.detectors._content import content_words, key_items
 from heard.detectors.attentiveness import asks
 from heard.detectors.questions import is_question
 from heard.detectors.reflecting import restatement
@@ -66,6 +67,9 @@ on dev ("Right, your flight is now reserved!" after the flight id, "Thank you Da
 date of birth?"), the two together 0.89 at 0.73 precision."""
 FEELING = frozenset({"empathy", "reflection_of_feeling"})
 WARM = frozenset({"empathy", "reflection_of_feeling", "reassurance"})
+RESTATING = frozenset({"paraphrase"})
+"""Behaviours that give the customer's point back: their evidence opens like a restatement or
+names something the customer said (`_restates`)."""
 OPENING = frozenset({"acknowledgement"})
 """Behaviours shown in the reply's opening sentence only: its own probability must reach the
 threshold too ("Is that right?" closing a paraphrase is no receipt, docs/annotation.md)."""
@@ -189,6 +193,8 @@ class LearnedListening(Detector):
                 continue  # a reply that blames or dismisses the customer reassures no one
             if behaviour in FEELING and not _feels(best):
                 continue  # a restatement or a template apology is not a reaction to feelings
+            if behaviour in RESTATING and not _restates(best, customer_turns):
+                continue  # "I'm so sorry we've put you through this" gives nothing back
             component, polarity, why = SHOWN[behaviour]
             grade = {}
             if behaviour in graders:  # EPITOME's weak (1) or strong (2) form
@@ -250,6 +256,19 @@ def _feels(evidence: Sentence) -> bool:
     return restatement(evidence) is None and not lexicon("apology_boilerplate").search(
         evidence.text
     )
+
+
+def _restates(evidence: Sentence, customer_turns: list[Turn]) -> bool:
+    """The sentence opens like a restatement ("So …", "It sounds like …") or names something of
+    the customer turns it answers (a content word, a number, a name): the paraphrase head also
+    read sympathy ("I'm so sorry we've put you through this", "That sounds really worrying")
+    as a paraphrase, 20 times in the demo team's 240 conversations without one."""
+    if restatement(evidence) is not None:
+        return True
+    said: set[str] = set()
+    for turn in customer_turns:
+        said |= content_words(turn.text) | key_items(turn.text)
+    return bool((content_words(evidence.text) | key_items(evidence.text)) & said)
 
 
 def _identifies(sentence: Sentence) -> bool:

@@ -35,6 +35,12 @@ REACTION_WORDS = 4
 mind" overstates it (judged unusable, sample n)."""
 
 
+def _upset(emotion: dict[str, object]) -> bool:
+    """A customer turn read as upset in a way that calls for care (`calls_for_care`)."""
+    label = str(emotion.get("label", "neutral"))
+    return label in UPSET and calls_for_care(label, emotion.get("source"))
+
+
 @register
 class Rushing(Detector):
     name: ClassVar[str] = "heard.rushing.v1"
@@ -52,12 +58,7 @@ class Rushing(Detector):
         feeling = [lexicon(n) for n in FEELING]
         findings = []
         for customer_turns, reply in ctx.replies():
-            upset = [
-                t
-                for t in customer_turns
-                if (e := emotions.get(t.index, {})).get("label") in UPSET
-                and calls_for_care(str(e.get("label")), e.get("source"))
-            ]
+            upset = [t for t in customer_turns if _upset(emotions.get(t.index, {}))]
             # an upset or complaint in what this reply answers (an earlier one, left alone, is
             # the empathy tip's business: closing after the fix is delivered is not rushing)
             upset_now = bool(upset) or any(

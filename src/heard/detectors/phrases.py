@@ -168,7 +168,7 @@ def _name_pattern(first: str, surname: str | None) -> re.Pattern[str]:
 @register
 class CustomerCues(Detector):
     name: ClassVar[str] = "heard.customer_cues.v1"
-    behaviours: ClassVar[tuple[str, ...]] = ("not_heard_cue", "escalation_cue")
+    behaviours: ClassVar[tuple[str, ...]] = ("not_heard_cue", "escalation_cue", "vulnerability_cue")
     requires: ClassVar[frozenset[Requirement]] = frozenset(
         {Requirement.CUSTOMER_TURNS, Requirement.WORDS}
     )
@@ -192,6 +192,13 @@ class CustomerCues(Detector):
                     Polarity.NEUTRAL,
                     "empathy",
                     "the customer is escalating",
+                ),
+                (
+                    "vulnerability_cue",
+                    "vulnerability",
+                    Polarity.NEUTRAL,
+                    "empathy",
+                    "the customer may be at risk: pause the task and follow your process",
                 ),
             ):
                 match = lexicon(name).search(turn.text)

@@ -118,6 +118,11 @@ VALIDATION = {
 }
 """What an agent says to validate a feeling before solving, by the customer's emotion (the
 empathy tip's {validation}): a bereaved or heartbroken customer is not "frustrated"."""
+SAFETY_CHECK = (
+    "I'm really sorry you're feeling like this, and I'm glad you told me. Are you safe right now?"
+)
+"""What an agent says first to a customer who may be at risk (`lexicons/vulnerability.txt`),
+before anything about the task: acknowledge, and ask directly whether they are safe."""
 _BAD_NEWS = re.compile(
     r"^\W*(?:(?:i'm|i am|we're|we are) (?:very |so |really )?sorry|sorry|unfortunately|"
     r"i'm afraid|i am afraid)\b",

@@ -32,6 +32,7 @@ NAMES: dict[str, dict[str, str]] = {
     },
     "yes_no": {"yes": "yes", "no": "no"},
     "nudge": {
+        "vulnerable_customer": "customer may be at risk",
         "premature_solution": "acknowledge before fixing",
         "acknowledge_emotion": "acknowledge the feeling",
         "interruption": "let the customer finish",

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from heard.analysis.context import Context
 from heard.analysis.moments import RECAP_CHANNELS
 from heard.analysis.scoring import render_tip
+from heard.language.examples import SAFETY_CHECK
+from heard.language.lexicon import lexicon
 from heard.language.phrasing import ask_back, quoted, say_back
 from heard.live.events import Nudge, PartialEvent
 from heard.model import (
@@ -34,6 +36,7 @@ from heard.model import (
 )
 
 KINDS = (
+    "vulnerable_customer",
     "premature_solution",
     "acknowledge_emotion",
     "interruption",
@@ -238,6 +241,28 @@ def _emotions(sit: Situation) -> dict[int, tuple[str, float]]:
     if sit.scorecard is None:
         return {}
     return {e.turn: (e.label, e.intensity) for e in sit.scorecard.emotions}
+
+
+def vulnerable_customer(sit: Situation) -> list[Candidate]:
+    """The customer may be at risk ("I don't want to live any more", "he hits me"), and no reply
+    since has asked whether they are safe or pointed them to help: pause the task."""
+    cues = [f for f in sit.findings if f.behaviour == "vulnerability_cue"]
+    if not cues:
+        return []
+    cue = cues[-1].spans[0]
+    if any(lexicon("safety_check").search(r.text) for r in sit.agent_turns_after(cue.turn)):
+        return []
+    return [
+        Candidate(
+            kind="vulnerable_customer",
+            key=str(cue.turn),
+            severity="urgent",
+            message="They may be at risk — pause the task and ask if they're safe",
+            evidence=cue,
+            suggestion=quoted(SAFETY_CHECK) + " Then follow your vulnerable-customer process.",
+            turn=cue.turn,
+        )
+    ]
 
 
 def acknowledge_emotion(sit: Situation) -> list[Candidate]:
@@ -637,6 +662,7 @@ def tone(sit: Situation) -> list[Candidate]:
 
 
 RULES = (
+    vulnerable_customer,
     premature_solution,
     acknowledge_emotion,
     interruption,

@@ -32,6 +32,9 @@ EMOTION_RISK = {"anger": 1.0, "frustration": 0.8, "worry": 0.5, "sadness": 0.5, 
 """How much each customer emotion, at full intensity, adds to the escalation risk."""
 ESCALATION_CUE_RISK = 0.35
 """Added for a recent escalation cue ("let me speak to a manager", "I'll cancel")."""
+VULNERABILITY_RISK = 1.0
+"""Added for a recent sign the customer may be at risk (`lexicons/vulnerability.txt`): a lead
+should see that conversation first, whatever else it shows."""
 NOT_HEARD_RISK = 0.2
 """Added for a recent "not heard" cue ("I already told you")."""
 RAISED_AGAIN_RISK = 0.15
@@ -222,6 +225,8 @@ class LiveSession:
         cues = {f.behaviour for f in card.findings if f.spans[0].turn >= recent}
         if "escalation_cue" in cues:
             risk += ESCALATION_CUE_RISK
+        if "vulnerability_cue" in cues:
+            risk += VULNERABILITY_RISK
         if "not_heard_cue" in cues:
             risk += NOT_HEARD_RISK
         again = [
