@@ -16,7 +16,7 @@ import re
 from heard.analysis.context import Context
 from heard.analysis.rubric import ON_SCREEN
 from heard.language.lexicon import Lexicon, lexicon
-from heard.model import Finding, Role, Turn, calls_for_care
+from heard.model import Finding, Role, Turn, calls_for_care, read_by_model
 
 ANGRY = frozenset({"anger", "frustration"})
 """Feelings an empathic reply answers (validation, naming the feeling, an apology)."""
@@ -241,11 +241,7 @@ def _reply_to_feeling(
         for f in findings
         if f.behaviour == "customer_emotion" and f.data.get("source") == "lexicon"
     }
-    modelled = {
-        f.spans[0].turn
-        for f in findings
-        if f.behaviour == "customer_emotion" and f.data.get("source") == "model"
-    }
+    modelled = read_by_model(findings)
     best: tuple[float, int] | None = None
     for said, agent in _exchanges(ctx):
         for turn in said:

@@ -35,6 +35,7 @@ from heard.model import (
     Span,
     Turn,
     calls_for_care,
+    read_by_model,
 )
 
 UPSET = ("anger", "frustration", "worry", "sadness")
@@ -447,11 +448,7 @@ def _next_step(
     if customer and emotions.get(customer[-1]) == "satisfaction":
         return  # thanks: the conversation is closing
     answering = set(_answering(ctx, reply))
-    modelled = {
-        f.spans[0].turn
-        for f in card.findings
-        if f.behaviour == "customer_emotion" and f.data.get("source") == "model"
-    }
+    modelled = read_by_model(card.findings)
     upset = any(
         emotions.get(t) in UPSET
         and calls_for_care(emotions[t], "model" if t in modelled else "lexicon")

@@ -33,6 +33,7 @@ from heard.model import (
     Span,
     Turn,
     calls_for_care,
+    read_by_model,
 )
 
 KINDS = (
@@ -268,11 +269,7 @@ def vulnerable_customer(sit: Situation) -> list[Candidate]:
 def acknowledge_emotion(sit: Situation) -> list[Candidate]:
     """The customer's latest upset turn has not been acknowledged by the agent since."""
     emotions = _emotions(sit)
-    modelled = {
-        f.spans[0].turn
-        for f in sit.findings
-        if f.behaviour == "customer_emotion" and f.data.get("source") == "model"
-    }
+    modelled = read_by_model(sit.findings)
     upset = [
         t
         for t, (label, _) in emotions.items()

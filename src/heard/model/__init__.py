@@ -19,6 +19,7 @@ from heard.model.evidence import (
     Verdict,
     calls_for_care,
     peak_emotion,
+    read_by_model,
     strongest_emotion,
 )
 
@@ -48,5 +49,6 @@ __all__ = [
     "Word",
     "calls_for_care",
     "peak_emotion",
+    "read_by_model",
     "strongest_emotion",
 ]

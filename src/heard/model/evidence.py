@@ -134,6 +134,16 @@ def calls_for_care(label: str, source: object) -> bool:
     return label in NEGATIVE_EMOTIONS and (label not in SAID_OUTRIGHT or source != "model")
 
 
+def read_by_model(findings: Sequence[Finding]) -> frozenset[int]:
+    """The customer turns whose emotion only the emotion model read (no cue word): the source
+    `calls_for_care` weighs."""
+    return frozenset(
+        f.spans[0].turn
+        for f in findings
+        if f.behaviour == "customer_emotion" and f.data.get("source") == "model"
+    )
+
+
 class TurnEmotion(_Plain):
     """The customer's emotion in one of their turns, with its intensity."""
 
