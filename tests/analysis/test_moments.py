@@ -172,3 +172,22 @@ def test_a_bereaved_customer_calls_for_sympathy_in_its_own_words() -> None:
         "Validate before solving: \"I'm so sorry to hear that. I'll make this as easy as I can "
         'for you."'
     )
+
+
+AT_RISK = (
+    ("customer", "I need a flat in North Hill."),
+    ("agent", "Sure. Any other wishes for the flat?"),
+    ("customer", "Just a high floor and a balcony. Something that might be easy to jump out of."),
+)
+
+
+def test_a_customer_at_risk_is_the_first_tip_until_someone_asks_if_they_are_safe() -> None:
+    carried_on = chat(*AT_RISK, ("agent", "I found a flat on level 15 with a balcony."))
+    card = ANALYZER.analyze(carried_on).scorecard
+    first = card.tips[0]
+    assert first.behaviour == "vulnerability_cue"
+    assert first.span is not None and first.span.turn == 2
+    assert "easy to jump out of" in first.message
+    assert first.suggestion is not None and "Are you safe right now?" in first.suggestion
+    asked = chat(*AT_RISK, ("agent", "I'm so sorry you feel like this. Are you safe right now?"))
+    assert "vulnerability_cue" not in tips(asked)

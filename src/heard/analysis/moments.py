@@ -265,6 +265,19 @@ def _reply_to_feeling(
     return best[1] if best else None
 
 
+def unanswered_risk(ctx: Context, findings: list[Finding]) -> Finding | None:
+    """The latest sign that the customer may be at risk (a `vulnerability_cue`) when no agent
+    turn since asked whether they are safe or pointed them to help (`lexicons/safety_check.txt`):
+    the scorecard's first tip and the live nudge."""
+    cues = [f for f in findings if f.behaviour == "vulnerability_cue"]
+    if not cues:
+        return None
+    turn = cues[-1].spans[0].turn
+    answers = lexicon("safety_check")
+    after = [t for t in ctx.turns[turn + 1 :] if t.role == Role.AGENT]
+    return None if any(answers.search(t.text) for t in after) else cues[-1]
+
+
 def _close(ctx: Context, findings: list[Finding]) -> int | None:
     """The agent's closing reply: their last turn, unless it still asks the customer for
     something other than "anything else?" (a chat that ends mid-intake has nothing to close)."""

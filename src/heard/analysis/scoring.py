@@ -7,9 +7,16 @@ from collections.abc import Callable, Mapping
 from functools import partial
 
 from heard.analysis.context import Context
-from heard.analysis.moments import EXPLAINED_WORDS, NO_WORDS, called_at, words_from
+from heard.analysis.moments import (
+    EXPLAINED_WORDS,
+    NO_WORDS,
+    called_at,
+    unanswered_risk,
+    words_from,
+)
 from heard.analysis.rubric import Behaviour, Rubric
 from heard.language.examples import (
+    SAFETY_ADVICE,
     VALIDATION,
     agent_reply,
     agent_words,
@@ -39,6 +46,8 @@ from heard.model import (
 UPSET = frozenset(NEGATIVE_EMOTIONS)
 WORRIED = {"worry", "confusion"}
 MAX_DEDUCTIONS = 3
+RISK_PRIORITY = 1000.0
+"""A customer who may be at risk comes before every rubric tip (`unanswered_risk`)."""
 """A negative behaviour is deducted at most this many times per conversation."""
 
 
@@ -417,6 +426,9 @@ def score(
             checklist.append(item)
             tips += deducted
 
+    risk = unanswered_risk(ctx, findings)
+    if risk is not None and "vulnerability_cue" in rubric.behaviours:
+        tips.append((RISK_PRIORITY, "vulnerability_cue", partial(_risk_tip, ctx, risk)))
     components = _components(rubric, credit, possible, penalty, counted)
     scored = [c for c in components if c.score is not None and c.weight > 0]
     listening = (
@@ -531,6 +543,18 @@ def _distinct(
         if len(chosen) == TIPS:
             break
     return chosen
+
+
+def _risk_tip(ctx: Context, cue: Finding) -> Tip:
+    """The first tip when the customer may be at risk and nobody asked whether they are safe."""
+    span = cue.spans[0]
+    return Tip(
+        behaviour="vulnerability_cue",
+        message=f"The customer may be at risk at turn {span.turn}: {_said(ctx, span)}",
+        span=span,
+        suggestion=SAFETY_ADVICE,
+        priority=RISK_PRIORITY,
+    )
 
 
 def _priority(behaviour: Behaviour) -> float:

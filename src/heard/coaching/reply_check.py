@@ -21,7 +21,7 @@ from heard.analysis.scoring import render_tip
 from heard.detectors._details import SPECIFIC, keyed
 from heard.detectors._words import content_words
 from heard.errors import InputError, Location
-from heard.language.examples import SAFETY_CHECK, join_words
+from heard.language.examples import SAFETY_ADVICE, join_words
 from heard.language.lexicon import lexicon
 from heard.language.phrasing import quoted, say_back
 from heard.live.nudges import plain_words
@@ -342,8 +342,7 @@ def _vulnerable(
         kind="vulnerable_customer",
         message=f"The customer may be at risk (“{_sentence(ctx, span)}”) and this reply goes on "
         "with the task.",
-        suggestion=f"Pause the task and answer them first: {quoted(SAFETY_CHECK)} Then follow "
-        "your team's vulnerable-customer process.",
+        suggestion=SAFETY_ADVICE,
     )
 
 

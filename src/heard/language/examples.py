@@ -123,6 +123,11 @@ SAFETY_CHECK = (
 )
 """What an agent says first to a customer who may be at risk (`lexicons/vulnerability.txt`),
 before anything about the task: acknowledge, and ask directly whether they are safe."""
+SAFETY_ADVICE = (
+    f"Pause the task and answer them first: “{SAFETY_CHECK}” Then follow your team's "
+    "vulnerable-customer process."
+)
+"""The advice around `SAFETY_CHECK`, as the scorecard's tip and the reply check give it."""
 _BAD_NEWS = re.compile(
     r"^\W*(?:(?:i'm|i am|we're|we are) (?:very |so |really )?sorry|sorry|unfortunately|"
     r"i'm afraid|i am afraid)\b",

@@ -18,10 +18,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from heard.analysis.context import Context
-from heard.analysis.moments import RECAP_CHANNELS
+from heard.analysis.moments import RECAP_CHANNELS, unanswered_risk
 from heard.analysis.scoring import render_tip
 from heard.language.examples import SAFETY_CHECK
-from heard.language.lexicon import lexicon
 from heard.language.phrasing import ask_back, quoted, say_back
 from heard.live.events import Nudge, PartialEvent
 from heard.model import (
@@ -247,12 +246,10 @@ def _emotions(sit: Situation) -> dict[int, tuple[str, float]]:
 def vulnerable_customer(sit: Situation) -> list[Candidate]:
     """The customer may be at risk ("I don't want to live any more", "he hits me"), and no reply
     since has asked whether they are safe or pointed them to help: pause the task."""
-    cues = [f for f in sit.findings if f.behaviour == "vulnerability_cue"]
-    if not cues:
+    risk = unanswered_risk(sit.ctx, sit.findings)
+    if risk is None:
         return []
-    cue = cues[-1].spans[0]
-    if any(lexicon("safety_check").search(r.text) for r in sit.agent_turns_after(cue.turn)):
-        return []
+    cue = risk.spans[0]
     return [
         Candidate(
             kind="vulnerable_customer",
