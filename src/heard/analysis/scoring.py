@@ -46,9 +46,9 @@ from heard.model import (
 UPSET = frozenset(NEGATIVE_EMOTIONS)
 WORRIED = {"worry", "confusion"}
 MAX_DEDUCTIONS = 3
+"""A negative behaviour is deducted at most this many times per conversation."""
 RISK_PRIORITY = 1000.0
 """A customer who may be at risk comes before every rubric tip (`unanswered_risk`)."""
-"""A negative behaviour is deducted at most this many times per conversation."""
 
 
 def _emotions(ctx: Context) -> list[tuple[int, str, float]]:

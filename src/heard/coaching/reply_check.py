@@ -21,11 +21,12 @@ from heard.analysis.scoring import render_tip
 from heard.detectors._details import SPECIFIC, keyed
 from heard.detectors._words import content_words
 from heard.errors import InputError, Location
-from heard.language.examples import SAFETY_ADVICE, join_words
+from heard.language.examples import EASE, SAFETY_ADVICE, join_words
 from heard.language.lexicon import lexicon
 from heard.language.phrasing import quoted, say_back
 from heard.live.nudges import plain_words
 from heard.model import (
+    ACKNOWLEDGE_FIRST,
     Concern,
     Conversation,
     Finding,
@@ -38,10 +39,9 @@ from heard.model import (
     read_by_model,
 )
 
-UPSET = ("anger", "frustration", "worry", "sadness")
-"""Customer emotions that call for an acknowledgement before anything else."""
 UPSET_CUES = ("not_heard_cue", "escalation_cue")
-"""Customer cues that do too: they had to repeat themselves, or they are escalating."""
+"""Customer cues that call for an acknowledgement before anything else, as the emotions of
+`ACKNOWLEDGE_FIRST` do: they had to repeat themselves, or they are escalating."""
 FEELING = ("empathy", "reflection_of_feeling", "apology", "reassurance")
 """Agent behaviours that acknowledge how the customer feels (as heard.premature_solution.v1
 counts them)."""
@@ -73,7 +73,7 @@ _FEELING_WORDS = {
     "anger": "I understand why you're upset",
     "frustration": "I can see how frustrating that is",
     "worry": "I can see why that's worrying",
-    "sadness": "I'll make this as easy as I can for you",
+    "sadness": EASE,
     "not_heard_cue": "you shouldn't have had to tell us twice",
     "escalation_cue": "I understand you want this sorted now",
 }
@@ -283,7 +283,7 @@ def _acknowledgement(ctx: Context, card: Scorecard, reply: int) -> Iterator[Repl
         span = finding.spans[0]
         if (
             finding.behaviour == "customer_emotion"
-            and finding.data.get("emotion") in UPSET
+            and finding.data.get("emotion") in ACKNOWLEDGE_FIRST
             and calls_for_care(str(finding.data["emotion"]), finding.data.get("source"))
         ):
             upset.setdefault(span.turn, (str(finding.data["emotion"]), _sentence(ctx, span)))
@@ -449,7 +449,7 @@ def _next_step(
     answering = set(_answering(ctx, reply))
     modelled = read_by_model(card.findings)
     upset = any(
-        emotions.get(t) in UPSET
+        emotions.get(t) in ACKNOWLEDGE_FIRST
         and calls_for_care(emotions[t], "model" if t in modelled else "lexicon")
         for t in answering
     )

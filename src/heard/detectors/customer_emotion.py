@@ -1,6 +1,5 @@
 """Customer emotion per turn: anger, frustration, worry, sadness, confusion, satisfaction or
-neutral,
-with an intensity; assigns `customer_emotion` for other detectors.
+neutral, with an intensity; assigns `customer_emotion` for other detectors.
 
 A customer-service phrase lexicon ("third time I'm calling") decides first; a turn it leaves
 neutral goes to a trained text classifier (heard ships one trained on GoEmotions and the
@@ -252,7 +251,6 @@ class CustomerEmotion(Detector):
             per_turn[turn.index] = {"label": label, "intensity": intensity}
             if cue is not None:
                 per_turn[turn.index]["source"] = "model" if i in from_model else "lexicon"
-            if cue is not None:
                 findings.append(
                     ctx.finding(
                         self.name,

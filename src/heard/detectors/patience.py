@@ -13,9 +13,8 @@ from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
 from heard.language.lexicon import lexicon
 from heard.language.phrasing import pointing_at
-from heard.model import Finding, Polarity, Role, Span, Turn, calls_for_care
+from heard.model import ACKNOWLEDGE_FIRST, Finding, Polarity, Role, Span, Turn, calls_for_care
 
-UPSET = {"anger", "frustration", "worry", "sadness"}
 WORRY = {"worry"}
 """Upsets that are no complaint: a nervous or scared customer wants a kind word, not a sorry."""
 FEELING = ("empathy", "reflection_of_feeling", "apology", "reassurance")
@@ -38,7 +37,7 @@ mind" overstates it (judged unusable, sample n)."""
 def _upset(emotion: dict[str, object]) -> bool:
     """A customer turn read as upset in a way that calls for care (`calls_for_care`)."""
     label = str(emotion.get("label", "neutral"))
-    return label in UPSET and calls_for_care(label, emotion.get("source"))
+    return label in ACKNOWLEDGE_FIRST and calls_for_care(label, emotion.get("source"))
 
 
 @register

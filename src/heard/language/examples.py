@@ -109,11 +109,14 @@ HEARD_IT = {
     "fixed": "Good news",
 }
 """Plain acknowledgements, by what the customer said and what the reply goes on to say."""
+EASE = "I'll make this as easy as I can for you"
+"""What follows sympathy for a sad customer (a loss, heartbreak): in the empathy tip, the live
+nudge and the reply check."""
 VALIDATION = {
     "anger": "I'm sorry — I can see why that's frustrating.",
     "frustration": "I'm sorry — I can see why that's frustrating.",
     "worry": "I'm sorry — I can see why that's worrying.",
-    "sadness": "I'm so sorry to hear that. I'll make this as easy as I can for you.",
+    "sadness": f"I'm so sorry to hear that. {EASE}.",
     "confusion": "I'm sorry — I can see why that's confusing.",
 }
 """What an agent says to validate a feeling before solving, by the customer's emotion (the

@@ -20,10 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from heard.analysis.context import Context
 from heard.analysis.moments import RECAP_CHANNELS, unanswered_risk
 from heard.analysis.scoring import render_tip
-from heard.language.examples import SAFETY_CHECK
+from heard.language.examples import EASE, SAFETY_CHECK
 from heard.language.phrasing import ask_back, quoted, say_back
 from heard.live.events import Nudge, PartialEvent
 from heard.model import (
+    ACKNOWLEDGE_FIRST,
     Channel,
     ConcernStatus,
     Finding,
@@ -53,8 +54,6 @@ KINDS = (
 
 DEFAULT_PRIORITY = {kind: 10 * (len(KINDS) - i) for i, kind in enumerate(KINDS)}
 
-UPSET = frozenset({"anger", "frustration", "worry", "sadness"})
-"""Emotions that call for an acknowledgement before solving."""
 ACKNOWLEDGING = frozenset(
     {"acknowledgement", "empathy", "apology", "reflection_of_feeling", "reassurance"}
 )
@@ -270,7 +269,8 @@ def acknowledge_emotion(sit: Situation) -> list[Candidate]:
     upset = [
         t
         for t, (label, _) in emotions.items()
-        if label in UPSET and calls_for_care(label, "model" if t in modelled else "lexicon")
+        if label in ACKNOWLEDGE_FIRST
+        and calls_for_care(label, "model" if t in modelled else "lexicon")
     ]
     if not upset:
         return []
@@ -294,7 +294,7 @@ def acknowledge_emotion(sit: Situation) -> list[Candidate]:
     if label == "sadness":  # a loss or heartbreak: sympathy, not "frustrating"
         suggestion = quoted(
             f"I'm so sorry — {words}" if words else "I'm so sorry to hear that",
-            "I'll make this as easy as I can for you",
+            EASE,
         )
     elif words is None:  # nothing to say back: name the feeling and own the next step
         suggestion = (
@@ -332,7 +332,9 @@ def premature_solution(sit: Situation) -> list[Candidate]:
             sit.behaviours_at(r.index) & ACKNOWLEDGING for r in sit.agent_turns_after(turn)
         ):
             continue
-        upset = [t for t, (label, _) in _emotions(sit).items() if label in UPSET and t < turn]
+        upset = [
+            t for t, (label, _) in _emotions(sit).items() if label in ACKNOWLEDGE_FIRST and t < turn
+        ]
         words = said(sit.ctx, max(upset)) if upset else None
         found.append(
             Candidate(
@@ -470,7 +472,7 @@ def paraphrase(sit: Situation) -> list[Candidate]:
         if turn.role != Role.CUSTOMER:
             continue
         long = len(turn.text.split()) >= policy.paraphrase_words
-        upset = emotions.get(turn.index, ("neutral", 0.0))[0] in UPSET | {"confusion"}
+        upset = emotions.get(turn.index, ("neutral", 0.0))[0] in ACKNOWLEDGE_FIRST | {"confusion"}
         if not (long or upset):
             continue
         replies = sit.agent_turns_after(turn.index)

@@ -2,6 +2,7 @@
 
 from heard.model.conversation import Agent, Channel, Conversation, Customer, Role, Tone, Turn, Word
 from heard.model.evidence import (
+    ACKNOWLEDGE_FIRST,
     EMOTIONS,
     NEGATIVE_EMOTIONS,
     SAID_OUTRIGHT,
@@ -24,6 +25,7 @@ from heard.model.evidence import (
 )
 
 __all__ = [
+    "ACKNOWLEDGE_FIRST",
     "EMOTIONS",
     "NEGATIVE_EMOTIONS",
     "SAID_OUTRIGHT",

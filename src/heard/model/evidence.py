@@ -121,6 +121,9 @@ NEGATIVE_EMOTIONS = ("anger", "frustration", "worry", "sadness", "confusion")
 """The customer emotions that mean they are upset."""
 EMOTIONS = (*NEGATIVE_EMOTIONS, "satisfaction", "neutral")
 """Every customer emotion heard reads."""
+ACKNOWLEDGE_FIRST = frozenset({"anger", "frustration", "worry", "sadness"})
+"""The upsets an agent acknowledges before solving (the reply check, the live nudges, rushing):
+every negative emotion but confusion, which calls for a clearer answer rather than comfort."""
 SAID_OUTRIGHT = frozenset({"sadness"})
 """Emotions that call for care (an acknowledgement, a tip, a nudge) only where the customer's
 own words said them — a cue word of grief or heartbreak — not where only the emotion model read
