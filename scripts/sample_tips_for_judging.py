@@ -84,9 +84,10 @@ def main() -> None:
     order = random.Random(args.seed).sample(free, len(free))
     analyzer = Analyzer()
     tips, transcripts = [], []
-    drawn = 0
+    drawn, exhausted = 0, True
     for index in order:
         if drawn >= args.conversations and len(tips) >= args.min_tips:
+            exhausted = False
             break
         try:
             _, (chat,) = read_source(
@@ -148,6 +149,10 @@ def main() -> None:
         " version of docs/coaching-samples.md and the tips of every earlier sample in"
         " data/judgements",
         "heard_commit": commit or None,
+        # every chat nobody had read was drawn and still fewer tips than asked: the pool is
+        # spent (JUDGING.md's 80 cannot be had from this source any more)
+        "exhausted": exhausted and len(tips) < args.min_tips,
+        "unread_chats": len(free),
         "command": f"python scripts/sample_tips_for_judging.py --seed {args.seed}"
         f" --conversations {args.conversations} --min-tips {args.min_tips} --out {args.out}",
     }

@@ -514,3 +514,28 @@ def test_asking_whether_they_are_safe_answers_a_customer_at_risk() -> None:
         "right now?"
     )
     assert "vulnerable_customer" not in kinds(check(AT_RISK, draft))
+
+
+@pytest.mark.parametrize(
+    ("draft", "answered"),
+    [
+        ("Are you safe right now?", True),
+        ("If you are in danger, please call 999 straight away.", True),
+        ("I'm so sorry you feel like this. Here is the flat on level 15.", False),
+    ],
+)
+def test_the_reply_check_and_the_scorecard_answer_a_risk_alike(draft: str, answered: bool) -> None:
+    """One rule (heard.analysis.moments.answers_risk): a draft the reply check passes is a reply
+    after which the scorecard no longer tips the risk, and the other way round."""
+    passed = "vulnerable_customer" not in kinds(check(AT_RISK, draft))
+    turns = [(t.role.value, t.text) for t in AT_RISK.turns] + [("agent", draft)]
+    card = (
+        Analyzer()
+        .analyze(
+            conversation("chat", *turns)  # type: ignore[arg-type]
+        )
+        .scorecard
+    )
+    tipped = any(t.behaviour == "vulnerability_cue" for t in card.tips)
+    assert passed is answered
+    assert tipped is not answered

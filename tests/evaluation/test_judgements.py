@@ -74,7 +74,9 @@ def test_verdicts_that_do_not_match_are_refused(
 def test_the_checked_in_samples_are_complete() -> None:
     judged = judgements.read_all()
     assert judged, "data/judgements holds at least one judged sample"
-    assert all(sample.n >= 80 for sample in judged)  # JUDGING.md: keep 80 or more
+    # JUDGING.md: keep 80 or more, unless the sampler drew every chat nobody had read and
+    # found fewer tips (meta.json says so: the source is spent)
+    assert all(sample.n >= 80 or sample.meta.get("exhausted") is True for sample in judged)
 
 
 def test_a_second_judge_adds_rates_and_agreement(tmp_path: Path) -> None:

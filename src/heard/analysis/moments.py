@@ -273,9 +273,15 @@ def unanswered_risk(ctx: Context, findings: list[Finding]) -> Finding | None:
     if not cues:
         return None
     turn = cues[-1].spans[0].turn
-    answers = lexicon("safety_check")
     after = [t for t in ctx.turns[turn + 1 :] if t.role == Role.AGENT]
-    return None if any(answers.search(t.text) for t in after) else cues[-1]
+    return None if any(answers_risk(t.text) for t in after) else cues[-1]
+
+
+def answers_risk(reply: str) -> bool:
+    """Whether an agent's reply answers a customer who may be at risk: it asks whether they
+    are safe or points them to help (`lexicons/safety_check.txt`), the one rule of the
+    scorecard's tip, the live nudge and the reply check."""
+    return bool(lexicon("safety_check").search(reply))
 
 
 def _close(ctx: Context, findings: list[Finding]) -> int | None:

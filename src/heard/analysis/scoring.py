@@ -16,6 +16,7 @@ from heard.analysis.moments import (
 )
 from heard.analysis.rubric import Behaviour, Rubric
 from heard.language.examples import (
+    REASSURANCE,
     SAFETY_ADVICE,
     VALIDATION,
     agent_reply,
@@ -244,6 +245,7 @@ def render_tip(
         heard=_heard_it(ctx, at, own) if "{acknowledgement}" in template else None,
         another=another_way(own) if own and "{another_way}" in template else None,
         validation=_validation(ctx, at) if "{validation}" in template else None,
+        reassurance=_reassurance(ctx, at) if "{reassurance}" in template else None,
         details=join_words(
             [f"“{d}”" for d in ctx.annotations.get("unused_details", {}).get(at, [])]
         )
@@ -259,6 +261,13 @@ def _validation(ctx: Context, turn: int) -> str | None:
     emotions = customer_emotions(ctx)
     felt = {emotions.get(t.index) for t in _said_before(ctx, turn)}
     return next((VALIDATION[e] for e in NEGATIVE_EMOTIONS if e in felt and e in VALIDATION), None)
+
+
+def _reassurance(ctx: Context, turn: int) -> str:
+    """How to reassure the customer turns the moment `turn` answers (`REASSURANCE`): speed for
+    an emergency or a hurry, else the worry's words."""
+    urgent = any(lexicon("urgent").search(t.text) for t in _said_before(ctx, turn))
+    return REASSURANCE["urgent" if urgent else "worry"]
 
 
 def _heard_it(ctx: Context, turn: int, reply: str | None) -> str:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from heard.analysis import Analyzer
 from heard.analysis.context import Context
+from heard.analysis.moments import answers_risk
 from heard.analysis.scoring import render_tip
 from heard.detectors._details import SPECIFIC, keyed
 from heard.detectors._words import content_words
@@ -334,8 +335,7 @@ def _vulnerable(
     ]
     if not cues:
         return
-    draft = ctx.turns[reply].text
-    if any(f.behaviour in FEELING for f in mine) and lexicon("safety_check").search(draft):
+    if answers_risk(ctx.turns[reply].text):
         return
     span = cues[-1].spans[0]
     yield ReplyIssue(
@@ -504,7 +504,8 @@ def _negative(
         )
         yield ReplyIssue(
             kind=name,
-            message=f"{label}: “{quote}”.",
+            # a quoted sentence keeps its own end: “…for you?”, never “…for you?”.
+            message=f"{label}: “{quote}”" + ("" if quote.endswith(("?", "!", ".", "…")) else "."),
             suggestion=suggestion,
             span=span,
         )

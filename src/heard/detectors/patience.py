@@ -10,7 +10,9 @@ from typing import ClassVar
 
 from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
+from heard.analysis.moments import MODEL_FEELING
 from heard.analysis.registry import register
+from heard.language.examples import SYMPATHY, VALIDATION
 from heard.language.lexicon import lexicon
 from heard.language.phrasing import pointing_at
 from heard.model import ACKNOWLEDGE_FIRST, Finding, Polarity, Role, Span, Turn, calls_for_care
@@ -35,8 +37,13 @@ mind" overstates it (judged unusable, sample n)."""
 
 
 def _upset(emotion: dict[str, object]) -> bool:
-    """A customer turn read as upset in a way that calls for care (`calls_for_care`)."""
+    """A customer turn read as upset in a way that calls for care (`calls_for_care`); one only
+    the emotion model read, when it is as sure as the tips ask (`MODEL_FEELING`): at 0.4 it
+    read "Ok not bad, that's about what I was expecting to pay" and "I don't believe so" as
+    frustration, and closing after them is no rush (sample 2026-12-07e)."""
     label = str(emotion.get("label", "neutral"))
+    if emotion.get("source") == "model" and float(str(emotion.get("intensity", 0))) < MODEL_FEELING:
+        return False
     return label in ACKNOWLEDGE_FIRST and calls_for_care(label, emotion.get("source"))
 
 
@@ -96,28 +103,20 @@ class Rushing(Detector):
                         alone="Answer the customer's question before you close.",
                     )
                 elif upset_now and not any(p.search(reply.text) for p in feeling):
-                    worried = {emotions[t.index]["label"] for t in upset} <= WORRY
-                    reaction = sum(len(t.text.split()) for t in customer_turns) <= REACTION_WORDS
-                    if upset and reaction:  # "oh terrible!!" at a snowy forecast
-                        why = "moves to close without a word for the customer's reaction"
-                        advice = (
-                            "Answer their reaction before you close: “Oh no — I'm sorry to hear "
-                            "that.” Then ask if anything is still open."
-                        )
-                    elif worried and upset:  # nervous, scared, worried: not a complaint
-                        why = "moves to close without a word for the worry the customer shared"
-                        advice = (
-                            "Answer what they shared before you close: “I understand — "
-                            "that's a lot to have on your mind.” Then ask if anything is "
-                            "still open."
-                        )
-                    else:
-                        why = "moves to close before acknowledging the customer's complaint"
-                        advice = (
-                            "Acknowledge the complaint before you close: “I'm sorry — I can "
-                            "see why that's frustrating.” Then ask if anything is still open."
-                        )
-                span = (closing.start(), closing.end())
+                    why, advice = _unacknowledged_close(
+                        {emotions[t.index]["label"] for t in upset},
+                        sum(len(t.text.split()) for t in customer_turns),
+                    )
+                # the whole sentence that closes: “goodbye” alone misquotes "Thank you and
+                # goodbye." (judged ungrammatical, sample 2026-12-07e)
+                span = next(
+                    (
+                        (s.start, s.end)
+                        for s in ctx.sentences[reply.index]
+                        if s.start <= closing.start() < s.end
+                    ),
+                    (closing.start(), closing.end()),
+                )
             elif upset and not _overlaps(reply, customer_turns) and not _says_done(customer_turns):
                 # (a bare goodbye to "Ugh… Alright that's all for today" answers a customer
                 # who closed the chat themselves: judged no rush, sample o)
@@ -147,6 +146,34 @@ class Rushing(Detector):
                     )
                 )
         return findings
+
+
+def _unacknowledged_close(felt: set[str], said: int) -> tuple[str, str]:
+    """Why a close that left the customer's upset unacknowledged rushes them, and the advice
+    that fits what they felt (`felt`, empty for a complaint cue alone) and how much they said."""
+    if felt and said <= REACTION_WORDS:  # "oh terrible!!" at a snowy forecast
+        return (
+            "moves to close without a word for the customer's reaction",
+            "Answer their reaction before you close: “Oh no — I'm sorry to hear that.” Then ask "
+            "if anything is still open.",
+        )
+    if "sadness" in felt:  # lonely, bereaved: not a complaint either
+        return (
+            "moves to close without a word for the sadness the customer shared",
+            f"Answer what they shared before you close: “{SYMPATHY}” Then ask if anything is "
+            "still open.",
+        )
+    if felt and felt <= WORRY:  # nervous, scared, worried: not a complaint
+        return (
+            "moves to close without a word for the worry the customer shared",
+            "Answer what they shared before you close: “I understand — that's a lot to have on "
+            "your mind.” Then ask if anything is still open.",
+        )
+    return (
+        "moves to close before acknowledging the customer's complaint",
+        f"Acknowledge the complaint before you close: “{VALIDATION['frustration']}” Then ask if "
+        "anything is still open.",
+    )
 
 
 def _answers(rest: str) -> bool:

@@ -194,6 +194,16 @@ def section(judged: list[Judged]) -> list[str]:
         )
     targets = " · ".join(f"{k.replace('_', ' ')} ≥ {_pct(v)}" for k, v in TARGETS.items())
     lines += ["", f"Targets (issue 19): {targets}.", ""]
+    for sample in judged:
+        if sample.meta.get("exhausted") is True:
+            lines += [
+                f"Sample {sample.name} drew every chat of its source nobody had read "
+                f"({sample.meta.get('unread_chats', 0):,}; {sample.meta.get('conversations', 0):,} "
+                f"with messages to analyse) and found only {sample.n} tips, fewer than "
+                "JUDGING.md's 80: the source is spent, and the next judgement needs "
+                "conversations from another one.",
+                "",
+            ]
     doubled = [sample for sample in judged if sample.second is not None]
     if doubled:
         lines += [

@@ -112,24 +112,34 @@ HEARD_IT = {
 EASE = "I'll make this as easy as I can for you"
 """What follows sympathy for a sad customer (a loss, heartbreak): in the empathy tip, the live
 nudge and the reply check."""
+SYMPATHY = "I'm so sorry to hear that."
+"""Sympathy for a sad customer (a loss, loneliness, heartbreak), before anything else."""
 VALIDATION = {
     "anger": "I'm sorry — I can see why that's frustrating.",
     "frustration": "I'm sorry — I can see why that's frustrating.",
     "worry": "I'm sorry — I can see why that's worrying.",
-    "sadness": f"I'm so sorry to hear that. {EASE}.",
+    "sadness": f"{SYMPATHY} {EASE}.",
     "confusion": "I'm sorry — I can see why that's confusing.",
 }
 """What an agent says to validate a feeling before solving, by the customer's emotion (the
 empathy tip's {validation}): a bereaved or heartbroken customer is not "frustrated"."""
+REASSURANCE = {
+    "urgent": "I'm on it right now, and I'll be as quick as I can.",
+    "worry": "I can see why that would worry you. Let's see what we can do.",
+}
+"""What an agent says to reassure a customer before going on (the reassurance tip's
+{reassurance}): to an emergency or a hurry (`lexicons/urgent.txt`) a promise of speed, since
+"I can see why that would worry you" understates a failing life support and "let's see what we
+can do" sounds hesitant there (sample 2026-12-07e, 27 tips judged unusable). (A confused
+customer is owed a clearer answer, not comfort: the tip's moment is never theirs.)"""
 SAFETY_CHECK = (
     "I'm really sorry you're feeling like this, and I'm glad you told me. Are you safe right now?"
 )
 """What an agent says first to a customer who may be at risk (`lexicons/vulnerability.txt`),
 before anything about the task: acknowledge, and ask directly whether they are safe."""
-SAFETY_ADVICE = (
-    f"Pause the task and answer them first: “{SAFETY_CHECK}” Then follow your team's "
-    "vulnerable-customer process."
-)
+SAFETY_NEXT = "Then follow your team's vulnerable-customer process."
+"""What comes after `SAFETY_CHECK`, in the tip, the reply check and the live nudge alike."""
+SAFETY_ADVICE = f"Pause the task and answer them first: “{SAFETY_CHECK}” {SAFETY_NEXT}"
 """The advice around `SAFETY_CHECK`, as the scorecard's tip and the reply check give it."""
 _BAD_NEWS = re.compile(
     r"^\W*(?:(?:i'm|i am|we're|we are) (?:very |so |really )?sorry|sorry|unfortunately|"
@@ -219,13 +229,15 @@ def fill(
     details: str | None = None,
     another: str | None = None,
     validation: str | None = None,
+    reassurance: str | None = None,
 ) -> str:
     """A tip template with the customer's words ({customer_words}, a clause), first name
     ({customer_name}), the agent's own words ({agent_words} mid-sentence, {agent_reply} as a
     sentence of its own: see `agent_words`, `agent_reply`) and a plain acknowledgement
     ({acknowledgement}: `heard_it`), the customer's specifics ({customer_details}, quoted
-    and joined), another way to offer with a no ({another_way}: `another_way`) and the
-    validation of the customer's feeling ({validation}: `VALIDATION`) filled in,
+    and joined), another way to offer with a no ({another_way}: `another_way`), the
+    validation of the customer's feeling ({validation}: `VALIDATION`) and the reassurance
+    that fits them ({reassurance}: `REASSURANCE`) filled in,
     as a sentence. An instruction's own " — {placeholder}" part goes when
     it has no value. When one
     is missing, the sentences of the quoted example ('Instruction: "Example."') that need it
@@ -241,6 +253,7 @@ def fill(
         "{customer_details}": details,
         "{another_way}": another,
         "{validation}": validation,
+        "{reassurance}": reassurance,
     }
     missing = [key for key, value in values.items() if key in template and not value]
     found = _EXAMPLE.search(template)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from heard.analysis.context import Context
 from heard.analysis.moments import RECAP_CHANNELS, unanswered_risk
 from heard.analysis.scoring import render_tip
-from heard.language.examples import EASE, SAFETY_CHECK
+from heard.language.examples import EASE, SAFETY_CHECK, SAFETY_NEXT
 from heard.language.phrasing import ask_back, quoted, say_back
 from heard.live.events import Nudge, PartialEvent
 from heard.model import (
@@ -256,7 +256,7 @@ def vulnerable_customer(sit: Situation) -> list[Candidate]:
             severity="urgent",
             message="They may be at risk — pause the task and ask if they're safe",
             evidence=cue,
-            suggestion=quoted(SAFETY_CHECK) + " Then follow your vulnerable-customer process.",
+            suggestion=f"{quoted(SAFETY_CHECK)} {SAFETY_NEXT}",
             turn=cue.turn,
         )
     ]

@@ -1,0 +1,93 @@
+"""Moments from the blind-judged STAR sample data/judgements/2026-12-07e-star, read from its
+transcripts as the judges read them: each a tip both judges called wrong, ungrammatical or
+unusable, with the nearest case that must still get one, so no fix is a blanket silence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analysis.test_judged_cases import card, judged_chat, tips
+from heard.language.examples import REASSURANCE, SYMPATHY, VALIDATION
+
+SAMPLE_E = Path(__file__).resolve().parents[2] / "data" / "judgements" / "2026-12-07e-star"
+
+
+def _reassurance(chat_id: str, upto: int) -> list[str]:
+    return tips(card(*judged_chat(chat_id, upto, SAMPLE_E)), "reassurance")
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "upto"),
+    [
+        ("star-865", 1),  # "AHHHHHHHHHHHH. THE SPACESHIP LIFE SUPPORT IS FAILING!"
+        ("star-4064", 1),  # "Help! The life support is failing."
+        ("star-993", 99),  # "My ship's under attack! I need to get to the combat deck and now!"
+    ],
+)
+def test_an_emergency_is_reassured_with_speed_not_a_worry(chat_id: str, upto: int) -> None:
+    """27 of 31 reassurance tips said "I can see why that would worry you. Let's see what we
+    can do." to a customer whose ship was under attack: both judges called it unusable."""
+    (tip,) = _reassurance(chat_id, upto)
+    assert REASSURANCE["urgent"] in tip
+    assert "worry" not in tip
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "upto"),
+    [
+        ("star-1394", 1),  # "Help! Someone transferred 500 bucks from my account"
+        ("star-931", 99),  # lost in the city before a job interview
+    ],
+)
+def test_a_worry_without_an_emergency_keeps_the_worry_words(chat_id: str, upto: int) -> None:
+    """The tips both judges called usable are unchanged."""
+    (tip,) = _reassurance(chat_id, upto)
+    assert REASSURANCE["worry"] in tip
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "upto"),
+    [
+        ("star-4879", 9),  # "Ok not bad. That's about what I was expecting to pay."
+        ("star-4971", 17),  # "I don't believe so." to "Is there anything else…?"
+    ],
+)
+def test_no_rushing_after_a_calm_answer_the_model_read_as_frustration(
+    chat_id: str, upto: int
+) -> None:
+    assert tips(card(*judged_chat(chat_id, upto, SAMPLE_E)), "rushing") == []
+
+
+def test_closing_on_a_complaint_said_outright_is_still_rushing() -> None:
+    scorecard = card(
+        ("customer", "My parcel is lost again and this is completely unacceptable."),
+        ("agent", "I have logged it."),
+        ("customer", "That's ridiculous, I'm so frustrated with this service."),
+        ("agent", "Is there anything else that I can do for you?"),
+    )
+    (tip,) = tips(scorecard, "rushing")
+    assert VALIDATION["frustration"] in tip
+
+
+def test_closing_on_loneliness_answers_with_sympathy_not_frustration() -> None:
+    """ "I'm lonely and have nobody to talk to" then "Anything else?": the tip said "I can see
+    why that's frustrating"."""
+    scorecard = card(*judged_chat("star-4879", 23, SAMPLE_E))
+    (tip,) = tips(scorecard, "rushing")
+    assert SYMPATHY in tip
+    assert "frustrating" not in tip
+
+
+def test_a_closing_sentence_is_quoted_whole() -> None:
+    """ "Rushes the customer at turn 7: “goodbye”" when the agent wrote "Thank you and
+    goodbye." (judged ungrammatical by both)."""
+    scorecard = card(
+        ("customer", "Hi, my parcel never came."),
+        ("agent", "What is the order number?"),
+        ("customer", "It is 4411. This is completely unacceptable, I am so frustrated."),
+        ("agent", "Thank you and goodbye."),
+    )
+    messages = [t.message for t in scorecard.tips if t.behaviour == "rushing"]
+    assert messages == ["Rushes the customer at turn 3: “Thank you and goodbye.”"]
