@@ -111,6 +111,45 @@ def test_ogg_and_mp3_at_other_rates_read_alike(call, suffix: str, tmp_path: Path
         assert abs(turn.start - truth.start) < 0.15, (turn.text, turn.start, truth.start)
 
 
+AGENT_TALKS_ON = (
+    "I have ordered a replacement card for you and it should arrive at your home within five "
+    "working days"
+)
+THANKS = "Thank you."
+NOTHING_ELSE = "No, that is all for today."
+
+
+@pytest.mark.slow
+def test_a_pause_the_other_party_talks_through_is_the_speakers_talk_time(tmp_path: Path) -> None:
+    """The customer thanks the agent while the agent talks on, pauses 1.5 s, and says they need
+    nothing else once the agent is done: one customer turn, pause and all, as the human
+    timings are cut (turns once were cut at every word the agent began in the pause, and the
+    customer's talk time lost it: a7ccc3379af44b9f's talk ratio was 9 points off)."""
+    from heard.audio.call import Stretch, utterances
+
+    require_tools()
+    talk = say(AGENT_TALKS_ON, tmp_path, "talk")
+    thanks = say(THANKS, tmp_path, "thanks", voice="en-us+f3")
+    nothing = say(NOTHING_ELSE, tmp_path, "nothing", voice="en-us+f3")
+    talk_end = 0.5 + len(talk) / 16_000
+    left, right, placed = place(
+        [
+            (0, AGENT_TALKS_ON, 0.5, talk),
+            (1, THANKS, talk_end - 1.6, thanks),
+            (1, NOTHING_ELSE, talk_end + 0.4, nothing),
+        ]
+    )
+    path = tmp_path / "call.wav"
+    write_wav(path, [left, right])
+    [conversation] = read_file(path)[1]
+    truth = utterances([[Stretch(p.start, p.end) for p in placed if p.side == k] for k in (0, 1)])
+    assert [t.role for t in conversation.turns] == [Role.AGENT, Role.CUSTOMER]
+    for turn, cut in zip(conversation.turns, truth, strict=True):
+        assert abs(turn.start - cut.start) < 0.1 and abs(turn.end - cut.end) < 0.15
+        assert turn.words and turn.start <= turn.words[0].start <= turn.words[-1].end <= turn.end
+    assert word_error_rate(f"{THANKS} {NOTHING_ELSE}", conversation.turns[1].text) < 0.35
+
+
 def _silence(path: Path, channels: int) -> Path:
     subprocess.run(
         ["sox", "-n", "-r", "16000", "-c", str(channels), str(path), "trim", "0", "2"], check=True

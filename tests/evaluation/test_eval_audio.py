@@ -144,3 +144,19 @@ def test_one_harper_valley_call_end_to_end() -> None:
     assert call.timings["human"].overlaps == call.timings["recognised"].overlaps == 2
     assert abs(call.timings["recognised"].talk_ratio - call.timings["human"].talk_ratio) <= 0.05
     assert call.read_seconds["timing_only"] < call.read_seconds["recognised"]
+
+
+@pytest.mark.slow
+def test_the_worst_recognised_call_keeps_its_talk_ratio() -> None:
+    """a7ccc3379af44b9f: 38% of its words misheard, a laugh and an "um" not recognised at all;
+    its talk time comes from the voice activity, so the talk ratio holds (it was 9 points off
+    when turns were cut from the word times)."""
+    data = require_shared_data()
+    if not (data / "audio" / "harper_valley_bank" / "a7ccc3379af44b9f").is_dir():
+        pytest.skip("the Harper Valley Bank calls are not in the shared data")
+    pytest.importorskip("faster_whisper", reason="needs the audio extra")
+    audio = evaluate_audio(data, calls=["a7ccc3379af44b9f"])
+    [call] = audio.calls
+    human, recognised = call.timings["human"], call.timings["recognised"]
+    assert abs(recognised.talk_ratio - human.talk_ratio) <= 0.05
+    assert recognised.overlaps == human.overlaps == 0

@@ -1,12 +1,14 @@
 """A two-party call from audio: each party's channel recognised, word times snapped to voice
 activity, and both merged into one timed Conversation (channel `call`) that every timed
-detector reads (interruptions, dead air, talk ratio…). Without a recogniser the call is read
-for timing only: turns cut from each party's voice activity, with times and no words. A mono
-recording's parties are told apart by speaker turns from a side file or the diarizer."""
+detector reads (interruptions, dead air, talk ratio…). Turns are cut from each party's voice
+activity, each stretch carrying the words recognised in it, so talk time and silences are the
+voice activity's whatever the recogniser made of the words. Without a recogniser the call is
+read for timing only: the same turns, with times and no words. A mono recording's parties are
+told apart by speaker turns from a side file or the diarizer."""
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -46,10 +48,12 @@ class Timed(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Stretch:
-    """A stretch of one party's voice activity, in seconds."""
+    """A stretch of one party's voice activity, in seconds, with the words recognised in it
+    (none for timing only, or when the recogniser heard no word there)."""
 
     start: float
     end: float
+    words: tuple[HeardWord, ...] = ()
 
 
 @dataclass(slots=True)
@@ -63,15 +67,23 @@ class Party:
     words: list[HeardWord] = field(default_factory=list)
     speech: list[tuple[float, float]] = field(default_factory=list)
 
-    def pieces(self, timing_only: bool) -> Sequence[Timed]:
-        """What turns are cut from: the words, or for timing only the voice activity."""
-        return [Stretch(s, e) for s, e in self.speech] if timing_only else self.words
+    def pieces(self, timing_only: bool) -> list[Stretch]:
+        """What turns are cut from: the voice activity, each stretch with the words recognised
+        in it (`speech_with_words`); for timing only, without words."""
+        if timing_only:
+            return [Stretch(s, e) for s, e in self.speech]
+        return speech_with_words(self.speech, self.words)
 
 
 @dataclass(frozen=True, slots=True)
 class Utterance:
     party: int
     pieces: tuple[Timed, ...]
+
+    @property
+    def words(self) -> list[HeardWord]:
+        """The words recognised in it, in order (none for timing only or human segments)."""
+        return [w for p in self.pieces for w in getattr(p, "words", ())]
 
     @property
     def start(self) -> float:
@@ -295,10 +307,53 @@ def _nearest(candidates: list[float], value: float, low: float, high: float) -> 
     return min(inside, key=lambda c: abs(c - value)) if inside else value
 
 
+def speech_with_words(
+    speech: Sequence[tuple[float, float]], words: Sequence[HeardWord]
+) -> list[Stretch]:
+    """One party's speech as turns are cut from it: each stretch of voice activity with the
+    words that overlap it most, and a stretch of its own for a word that overlaps none (speech
+    the voice activity missed: Silero hears a soft onset late); a word of no length, whose
+    time the recogniser could not place, joins the stretch nearest to it instead. A turn thus
+    lasts as long as the voice it holds: a filler or a laugh the recogniser left out still
+    counts as talk, and a word whose time runs on into silence does not lengthen its turn."""
+    spans = _union(speech)
+    starts, ends = [s for s, _ in spans], [e for _, e in spans]
+    held: list[list[HeardWord]] = [[] for _ in spans]
+    own: list[Stretch] = []
+    for word in words:
+        first, last = bisect_right(ends, word.start), bisect_left(starts, word.end)
+        if word.end > word.start and first < last:  # overlaps spans[first:last]
+            best = max(
+                range(first, last),
+                key=lambda k: min(ends[k], word.end) - max(starts[k], word.start),
+            )
+            held[best].append(word)
+        elif word.end > word.start or not spans:
+            own.append(Stretch(word.start, word.end, (word,)))
+        else:
+            near = [k for k in (first - 1, first) if 0 <= k < len(spans)]
+            best = min(near, key=lambda k: max(starts[k] - word.start, 0.0, word.start - ends[k]))
+            held[best].append(word)
+    found = [Stretch(s, e, tuple(w)) for (s, e), w in zip(spans, held, strict=True)]
+    return sorted(found + own, key=lambda p: p.start)
+
+
+def _union(spans: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Spans in order of time, those that overlap joined (a side file's turns of one speaker
+    may overlap)."""
+    joined: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if joined and start < joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    return joined
+
+
 def utterances(runs: Sequence[Sequence[Timed]]) -> list[Utterance]:
-    """Each party's words (or stretches of speech) cut where they pause long or the other
-    party speaks in between, in order of start time; overlapping speech stays as it
-    happened."""
+    """Each party's stretches of speech (or a transcript's timed segments) cut where they pause
+    long or the other party starts a stretch in between, in order of start time; overlapping
+    speech stays as it happened."""
     found: list[Utterance] = []
     for index, pieces in enumerate(runs):
         others = sorted(w.start for j, p in enumerate(runs) if j != index for w in p)
@@ -314,6 +369,23 @@ def utterances(runs: Sequence[Sequence[Timed]]) -> list[Utterance]:
         if run:
             found.append(Utterance(index, tuple(run)))
     return sorted(found, key=lambda u: (u.start, u.party))
+
+
+def spoken_utterances(runs: Sequence[Sequence[Stretch]]) -> list[Utterance]:
+    """`utterances` of each party's speech with its words (`speech_with_words`), those in which
+    nothing was recognised left out: voice activity with no word, standing alone, is a breath,
+    a cough or line noise more often than a turn. The cut is made again without it, so that it
+    splits no turn of the other party's either."""
+    spoken = [u for u in utterances(runs) if u.words]
+    return utterances(
+        [[p for u in spoken if u.party == k for p in u.pieces] for k in range(len(runs))]
+    )
+
+
+def _within(word: HeardWord, start: float, end: float) -> HeardWord:
+    """The word with its times kept within its turn's."""
+    begins = min(max(word.start, start), end)
+    return HeardWord(word.text, begins, min(max(word.end, begins), end), word.probability)
 
 
 def _starts_between(starts: list[float], low: float, high: float) -> bool:
@@ -332,7 +404,7 @@ def _conversation(
 ) -> Conversation:
     timing_only = recogniser is None
     runs = [p.pieces(timing_only) for p in parties]
-    if not any(runs):
+    if not any(runs if timing_only else (p.words for p in parties)):
         raise InputError(
             f"no speech {'heard' if timing_only else 'recognised'} in the recording "
             "(silence only?)",
@@ -340,10 +412,11 @@ def _conversation(
             expected="a recording of a conversation",
             code="empty",
         )
+    found = utterances(runs) if timing_only else spoken_utterances(runs)
     turns = []
-    for index, utterance in enumerate(utterances(runs)):
+    for index, utterance in enumerate(found):
         party = parties[utterance.party]
-        words = [w for w in utterance.pieces if isinstance(w, HeardWord)]
+        words = [_within(w, utterance.start, utterance.end) for w in utterance.words]
         turns.append(
             Turn(
                 index=index,
