@@ -40,9 +40,14 @@ def test_bench_audio_times_both_paths_and_writes_its_section(
     assert figures["settings"]["windows_at_once"] == 2
     assert figures["timing_only_times_real_time"] > figures["full_times_real_time"] > 0
     assert figures["peak_rss_mb"] > 0 and "dense" not in figures  # no AWS sample here
-    result = runner.invoke(app, [*args, "--write-docs"])
+    dense = tmp_path / "audio" / "aws_pca_sample"  # a mono call: both parties in one channel
+    dense.mkdir()
+    write_wav(dense / "mono.wav", [agent + customer])
+    result = runner.invoke(app, [*args, "--write-docs", "--beam-size", "1"])
     assert result.exit_code == 0, result.output
     docs = (tmp_path / "docs" / "performance.md").read_text()
+    assert "full pipeline, dense speech (AWS sample, mono: decode, diarizer" in docs
+    assert "recognition alone, dense speech (AWS sample, mono)" in docs
     assert "<!-- begin bench-audio -->" in docs and "× real time" in docs
     assert "timing only (decode, voice activity, timed detectors)" in docs
     assert "full pipeline, CPU time (user + system, every thread)" in docs

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import require_shared_data
 from heard.audio.der import DiarizationError
+from heard.audio.wer import normalise
 from heard.evaluation.audio import (
     AudioEvaluation,
     CallFigures,
@@ -17,6 +18,7 @@ from heard.evaluation.audio import (
     Timing,
     evaluate_audio,
     human_call,
+    human_speakers,
     section,
 )
 from heard.evaluation.run import Evaluation
@@ -160,3 +162,33 @@ def test_the_worst_recognised_call_keeps_its_talk_ratio() -> None:
     human, recognised = call.timings["human"], call.timings["recognised"]
     assert abs(recognised.talk_ratio - human.talk_ratio) <= 0.05
     assert recognised.overlaps == human.overlaps == 0
+
+
+def test_speech_nobody_could_make_out_is_talk_with_no_words(tmp_path: Path) -> None:
+    """A segment tagged [unintelligible] is the speaker's talk time (the agent's 1.95 s on
+    a7ccc3379af44b9f), with no word for the word error rate; [noise] alone is no talk."""
+    segments = [
+        ("agent", "okay", 1000, 500),
+        ("agent", "[unintelligible]", 1600, 2000),
+        ("caller", "[noise]", 4000, 500),
+        ("caller", "thanks", 5000, 500),
+    ]
+    (tmp_path / "transcript.json").write_text(
+        json.dumps(
+            [
+                {"speaker_role": r, "human_transcript": t, "start_ms": s, "duration_ms": d}
+                for r, t, s, d in segments
+            ]
+        )
+    )
+    call = human_call(tmp_path)
+    assert [(t.role, t.start, t.end) for t in call.turns] == [
+        (Role.AGENT, 1.0, 3.6),
+        (Role.CUSTOMER, 5.0, 5.5),
+    ]
+    assert normalise(call.turns[0].text) == ["okay"]
+    assert [(s.speaker, s.start, s.end) for s in human_speakers(tmp_path)] == [
+        ("agent", 1.0, 1.5),
+        ("agent", 1.6, 3.6),
+        ("caller", 5.0, 5.5),
+    ]

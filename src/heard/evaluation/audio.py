@@ -31,6 +31,20 @@ PATHS = ("recognised", "timing_only")
 """How heard read each call: with speech recognition, and from voice activity alone."""
 _TAG = re.compile(r"\[[^\]]*\]")
 """Transcribers' tags such as [noise] and [laughter]: no words said."""
+_SPOKEN = re.compile(r"\[unintelligible\]", re.IGNORECASE)
+"""The tag of speech the transcribers could not make out: talk, with no words to score (a
+segment of it alone is still the speaker's talk time: on a7ccc3379af44b9f the agent's 1.95 s
+"okay so let's see if it uh", as the corpus's machine transcript has it)."""
+_NO_WORDS = "…"
+"""The text of such a segment in a turn: no word for the word error rate."""
+
+
+def _spoken(transcript: str) -> str | None:
+    """A segment's words (tags left out), `_NO_WORDS` for speech nobody could make out, None
+    for a segment of no speech ([noise] and the like)."""
+    text = _TAG.sub(" ", transcript).strip()
+    return text or (_NO_WORDS if _SPOKEN.search(transcript) else None)
+
 
 Progress = Callable[[str, int], Callable[[int], None]]
 
@@ -260,8 +274,8 @@ def human_call(folder: Path) -> Conversation:
     segments = json.loads((folder / "transcript.json").read_text(encoding="utf-8"))
     runs: list[list[_Segment]] = [[], []]
     for s in sorted(segments, key=lambda s: s["start_ms"]):
-        text = _TAG.sub(" ", s["human_transcript"]).strip()
-        if not text:
+        text = _spoken(s["human_transcript"])
+        if text is None:
             continue  # [noise] and the like
         start = s["start_ms"] / 1000
         runs[0 if s["speaker_role"] == "agent" else 1].append(
@@ -281,8 +295,8 @@ def human_call(folder: Path) -> Conversation:
 
 
 def human_speakers(folder: Path) -> list[SpeakerTurn]:
-    """Who spoke when by the human segment timings (speaker `agent` or `caller`), tags-only
-    segments such as [noise] left out: the reference of the diarization error rate."""
+    """Who spoke when by the human segment timings (speaker `agent` or `caller`), segments of
+    no speech such as [noise] left out: the reference of the diarization error rate."""
     segments = json.loads((folder / "transcript.json").read_text(encoding="utf-8"))
     return sorted(
         (
@@ -292,7 +306,7 @@ def human_speakers(folder: Path) -> list[SpeakerTurn]:
                 speaker="agent" if s["speaker_role"] == "agent" else "caller",
             )
             for s in segments
-            if _TAG.sub(" ", s["human_transcript"]).strip() and s["duration_ms"] > 0
+            if _spoken(s["human_transcript"]) is not None and s["duration_ms"] > 0
         ),
         key=lambda t: t.start,
     )
@@ -456,8 +470,9 @@ def section(evaluation: AudioEvaluation | None) -> list[str]:
         "the customer speaks: interruptions and backchannels) and dead air (silences of at "
         "least 5 s, summed) are all measured by heard's timed detector, "
         "`heard.call_timing.v1`, on our turns and on the human segments cut into turns by the "
-        "same rules. The voice-activity settings of the timing-only path were chosen on these "
-        "same six calls, so its agreement figures are in-sample.",
+        "same rules (a segment tagged [unintelligible] is talk with no words; one of [noise] "
+        "alone is no talk). The voice-activity settings of the timing-only path were chosen "
+        "on these same six calls, so its agreement figures are in-sample.",
         "",
         f"Overall word error rate: **{wer:.1%}** ({sum(sum(c.reference_words.values()) for c in evaluation.calls):,} "  # noqa: E501
         "reference words). A larger local model (`--asr-model PATH`: Whisper base.en or "
