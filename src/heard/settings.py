@@ -152,6 +152,11 @@ class Settings(BaseSettings):
         le=5,
         description="live calls' audio: a pause this long (seconds) ends an utterance",
     )
+    live_audio_keep: bool = Field(
+        default=True,
+        description="live calls' audio: keep the redacted copy of a call's audio when it ends, "
+        "for the conversation viewer's player (never with redaction off)",
+    )
 
     https: bool = Field(
         default=False,

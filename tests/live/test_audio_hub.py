@@ -15,7 +15,7 @@ import pytest
 
 from heard.audio.recognise import HeardWord
 from heard.ingest import IngestService
-from heard.live.audio import AudioSettings, Recognition, encode_frame
+from heard.live.audio import AudioSettings, Recognition, encode_frame, feed_positions
 from heard.live.conversations import Subscriber
 from heard.live.hub import LiveHub
 from heard.model import Role
@@ -180,7 +180,7 @@ def test_a_restarted_server_rebuilds_the_call_and_says_where_its_audio_resumes(
         again = scripted_hub(store_, script)
         found = await again.find("c-restart", viewer=ann, feed=True)
         assert found is not None
-        return found, again.audio_positions(found)
+        return found, feed_positions(found)
 
     rebuilt, positions = asyncio.run(rebuild())
     assert [t.text for t in rebuilt.session.turns] == ["I was charged twice", "I see"]

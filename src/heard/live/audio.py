@@ -40,7 +40,9 @@ from heard.model import Role, Word
 if TYPE_CHECKING:
     from heard.audio.recognise import HeardWord, Recogniser
     from heard.audio.utterances import Cut, UtteranceCutter
+    from heard.live.conversations import LiveConversation
     from heard.live.metrics import LiveMetrics
+    from heard.live.recording import CallTape
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +162,8 @@ class AudioSettings:
     """The pause that closes an utterance (None: heard.audio.utterances.PAUSE_SECONDS)."""
     model: str | None = None
     """A local CTranslate2 Whisper folder (None: $HEARD_ASR_MODEL, else the packaged tiny.en)."""
+    keep: bool = True
+    """Whether a call's audio is kept, redacted, when it ends (heard.live.recording)."""
 
     @classmethod
     def from_settings(cls, settings: object | None = None) -> AudioSettings:
@@ -167,7 +171,10 @@ class AudioSettings:
 
         s = settings if isinstance(settings, Settings) else Settings()
         return cls(
-            workers=s.live_audio_workers, window=s.live_audio_window, pause=s.live_audio_pause
+            workers=s.live_audio_workers,
+            window=s.live_audio_window,
+            pause=s.live_audio_pause,
+            keep=s.live_audio_keep,
         )
 
 
@@ -282,6 +289,9 @@ class CallAudio:
     heard: set[Role] = field(default_factory=set)
     """The channels that sent audio (the audio clock is the slowest of them)."""
     next_tick: float = TICK_SECONDS
+    tape: CallTape | None = None
+    """Where the frames are spooled for the recording kept at the end (heard.live.recording);
+    None when no recording is kept."""
     _tail: asyncio.Task[None] | None = None
     """The last utterance (or tick) scheduled: each waits for the one before to be applied."""
     _pending: int = 0
@@ -330,6 +340,8 @@ class CallAudio:
                 )
             cuts += cutter.skip(gap)
         self.heard.add(frame.role)
+        if self.tape is not None:
+            self.tape.write(frame.role, max(frame.offset, have), samples)
         cuts += cutter.push(samples)
         if self.metrics is not None:
             self.metrics.add("audio_cut", (time.perf_counter() - began) * 1000)
@@ -421,3 +433,15 @@ def turn_event(role: Role, cut: Cut, words: list[HeardWord]) -> TurnEvent | None
         words=placed,
         time=end,
     )
+
+
+def feed_positions(live: LiveConversation | None) -> dict[str, int] | None:
+    """Per channel, the sample offset a feed streaming the call's audio sends from (None for a
+    conversation without audio)."""
+    if live is None:
+        return None
+    if live.audio is not None:
+        return live.audio.positions()
+    if live.audio_seq or live.audio_from:
+        return {r.value: live.audio_from.get(r, 0) for r in CHANNELS}
+    return None

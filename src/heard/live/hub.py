@@ -30,6 +30,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from heard.ingest import IngestService, card_rows
 from heard.live.audio import (
+    RATE,
     AudioEvent,
     AudioFrame,
     AudioSettings,
@@ -65,6 +66,7 @@ from heard.live.events import (
 from heard.live.limits import LiveLimits
 from heard.live.metrics import LiveMetrics
 from heard.live.nudges import NudgePolicy
+from heard.live.recording import CallTape, keep_redacted
 from heard.live.redaction import LiveRedaction
 from heard.live.session import LiveSession, LiveUpdate
 from heard.live.summary import summarise
@@ -213,7 +215,9 @@ class LiveHub:
         self._teams_of[live.conversation_id].add(live.key[0])
 
     def _forget(self, key: LiveKey) -> None:
-        self.conversations.pop(key, None)
+        live = self.conversations.pop(key, None)
+        if live is not None and live.audio is not None and live.audio.tape is not None:
+            live.audio.tape.close()  # a call never ended: its audio is not kept
         teams = self._teams_of.get(key[1])
         if teams is not None:
             teams.discard(key[0])
@@ -498,6 +502,10 @@ class LiveHub:
                     recognition=self.recognition,
                     metrics=self.metrics,
                     start=dict(live.audio_from),
+                    # kept redacted at the end; not after a restart (the audio before it is lost)
+                    tape=CallTape(RATE)
+                    if self.redact and self.recognition.settings.keep and not live.audio_from
+                    else None,
                 )
                 self.recognition.warm()
             live.touched = time.monotonic()
@@ -512,18 +520,6 @@ class LiveHub:
         for subscriber in list(live.subscribers):
             if not subscriber.watch:
                 subscriber.put(error.frame())
-
-    @staticmethod
-    def audio_positions(live: LiveConversation | None) -> dict[str, int] | None:
-        """Per channel, the sample offset a feed streaming the call's audio sends from (None
-        for a conversation without audio)."""
-        if live is None:
-            return None
-        if live.audio is not None:
-            return live.audio.positions()
-        if live.audio_seq or live.audio_from:
-            return {r.value: live.audio_from.get(r, 0) for r in (Role.AGENT, Role.CUSTOMER)}
-        return None
 
     async def apply_audio(self, live: LiveConversation, event: TurnEvent | TickEvent) -> None:
         """Apply an event made from the call's audio: numbered (`audio_seq`), redacted, stored,
@@ -734,6 +730,12 @@ class LiveHub:
         live.stored_id = report.items[0].id if report.items else None
         live_sessions.end_live_session(self.store, live.record.id, stored_id=live.stored_id)
         live.ended_at = time.monotonic()
+        if live.audio is not None and live.audio.tape and live.stored_id is not None:
+            tape, live.audio.tape = live.audio.tape, None  # kept as its redacted copy, deleted
+            as_stored = redacted or self.redaction.conversation(conversation)
+            await asyncio.to_thread(
+                keep_redacted, self.store, tape, as_stored, live.stored_id, user_id=owner
+            )
         scorecard = update.scorecard or (
             live.session.analysis.scorecard if live.session.analysis else None
         )

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from heard.live.audio import feed_positions
 from heard.live.conversations import LiveConversation, Subscriber, need
 from heard.live.errors import LiveError
 from heard.live.events import ErrorFrame, HelloFrame, Hint, LiveState, Nudge
@@ -362,7 +363,7 @@ async def _serve(
         conversation_id=conversation_id,
         last_event=live.last_event if live else 0,
         last_frame=live.last_frame if live else 0,
-        audio=hub.audio_positions(live),
+        audio=feed_positions(live),
     )
     own.put(hello.model_dump_json(exclude={"audio"} if hello.audio is None else None))
     for text in backlog:
