@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from analysis.test_judged_cases import card, judged_chat, tips
-from heard.language.examples import REASSURANCE, SYMPATHY, VALIDATION
+from heard.language.examples import (
+    EASE,
+    REASSURANCE,
+    SYMPATHY,
+    VALIDATION,
+    asks_for_something,
+    validation,
+)
 
 SAMPLE_E = Path(__file__).resolve().parents[2] / "data" / "judgements" / "2026-12-07e-star"
 
@@ -91,3 +98,40 @@ def test_a_closing_sentence_is_quoted_whole() -> None:
     )
     messages = [t.message for t in scorecard.tips if t.behaviour == "rushing"]
     assert messages == ["Rushes the customer at turn 3: “Thank you and goodbye.”"]
+
+
+def test_sympathy_for_a_lonely_customer_promises_no_task() -> None:
+    """ "I'm so sorry to hear that. I'll make this as easy as I can for you." after "I'm lonely
+    and have nobody to talk to": no task to make easy (unusable to both judges)."""
+    scorecard = card(
+        ("customer", "Hi, I would like to book a table for one tonight."),
+        ("agent", "Sure, which restaurant?"),
+        ("customer", "Any is fine. Honestly I am so lonely, I have nobody to talk to."),
+        ("agent", "Table booked at Legume for 7 pm."),
+    )
+    (tip,) = tips(scorecard, "empathy")
+    assert SYMPATHY in tip and EASE not in tip
+
+
+def test_a_bereaved_customer_with_a_task_still_hears_it_will_be_easy() -> None:
+    scorecard = card(
+        ("customer", "My husband passed away last month and I need to close his account."),
+        ("agent", "Please send the death certificate to our address."),
+    )
+    (tip,) = tips(scorecard, "empathy")
+    assert SYMPATHY in tip and EASE in tip
+
+
+@pytest.mark.parametrize(
+    ("said", "asks"),
+    [
+        ("I'm lonely and have nobody to talk to.", False),
+        ("My dog died. Can you cancel his insurance?", True),
+        ("My mum passed away and I need to close her account.", True),
+    ],
+)
+def test_sympathy_alone_unless_they_ask_for_something(said: str, asks: bool) -> None:
+    assert asks_for_something(said) is asks
+    expected = f"{SYMPATHY} {EASE}." if asks else SYMPATHY
+    assert validation("sadness", said) == expected
+    assert validation("frustration", said) == VALIDATION["frustration"]

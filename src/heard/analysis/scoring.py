@@ -25,6 +25,7 @@ from heard.language.examples import (
     fill,
     heard_it,
     join_words,
+    validation,
 )
 from heard.language.lexicon import lexicon
 from heard.language.phrasing import say_back
@@ -259,8 +260,12 @@ def _validation(ctx: Context, turn: int) -> str | None:
     """How to validate the feeling of the customer turns the moment `turn` answers (the most
     actionable one, `NEGATIVE_EMOTIONS` order), or None when they showed none."""
     emotions = customer_emotions(ctx)
-    felt = {emotions.get(t.index) for t in _said_before(ctx, turn)}
-    return next((VALIDATION[e] for e in NEGATIVE_EMOTIONS if e in felt and e in VALIDATION), None)
+    said = _said_before(ctx, turn)
+    felt = {emotions.get(t.index) for t in said}
+    text = " ".join(t.text for t in said)
+    return next(
+        (validation(e, text) for e in NEGATIVE_EMOTIONS if e in felt and e in VALIDATION), None
+    )
 
 
 def _reassurance(ctx: Context, turn: int) -> str:

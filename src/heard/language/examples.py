@@ -122,7 +122,27 @@ VALIDATION = {
     "confusion": "I'm sorry — I can see why that's confusing.",
 }
 """What an agent says to validate a feeling before solving, by the customer's emotion (the
-empathy tip's {validation}): a bereaved or heartbroken customer is not "frustrated"."""
+empathy tip's {validation}, through `validation`): a bereaved or heartbroken customer is not
+"frustrated"."""
+
+
+def validation(emotion: str, said: str) -> str | None:
+    """`VALIDATION` for the customer's `emotion`, given what they `said`: a sad customer who
+    asks for nothing ("I'm lonely and have nobody to talk to") gets sympathy alone, since
+    `EASE` promises to make a task easy that is not there (sample 2026-12-07e, unusable to
+    both judges); one with a task ("my husband passed away and I need to close his account")
+    gets both."""
+    if emotion == "sadness" and not asks_for_something(said):
+        return SYMPATHY
+    return VALIDATION.get(emotion)
+
+
+def asks_for_something(said: str) -> bool:
+    """Whether a customer's words ask for something: a question, or a request
+    (`lexicons/concern_request.txt`: "I need to…", "can you…")."""
+    return "?" in said or bool(lexicon("concern_request").search(said))
+
+
 REASSURANCE = {
     "urgent": "I'm on it right now, and I'll be as quick as I can.",
     "worry": "I can see why that would worry you. Let's see what we can do.",

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from heard.analysis.context import Context
 from heard.analysis.moments import RECAP_CHANNELS, unanswered_risk
 from heard.analysis.scoring import render_tip
-from heard.language.examples import EASE, SAFETY_CHECK, SAFETY_NEXT
+from heard.language.examples import EASE, SAFETY_CHECK, SAFETY_NEXT, asks_for_something
 from heard.language.phrasing import ask_back, quoted, say_back
 from heard.live.events import Nudge, PartialEvent
 from heard.model import (
@@ -294,7 +294,7 @@ def acknowledge_emotion(sit: Situation) -> list[Candidate]:
     if label == "sadness":  # a loss or heartbreak: sympathy, not "frustrating"
         suggestion = quoted(
             f"I'm so sorry — {words}" if words else "I'm so sorry to hear that",
-            EASE,
+            *([EASE] if asks_for_something(sit.turns[turn].text) else []),
         )
     elif words is None:  # nothing to say back: name the feeling and own the next step
         suggestion = (
