@@ -20,6 +20,7 @@ Applies = Literal[
     "questions_asked",
     "closed_exploring",
     "long_call",
+    "held_long",
     "problem_vague",
     "written_reply",
     "customer_gave_details",

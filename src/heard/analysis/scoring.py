@@ -28,7 +28,7 @@ from heard.language.examples import (
     validation,
 )
 from heard.language.lexicon import lexicon
-from heard.language.phrasing import say_back
+from heard.language.phrasing import DANGLING_END, say_back
 from heard.model import (
     NEGATIVE_EMOTIONS,
     SAID_OUTRIGHT,
@@ -117,6 +117,14 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
         case "long_call":
             long = conversation.channel == "call" and len(conversation.turns) >= 10
             return long, "a long call" if long else "not a long call"
+        case "held_long":
+            # a call-back offer answers a long hold: on a call of ten turns with no hold, or a
+            # "one moment", "offer a call-back rather than a long hold" has nothing to answer
+            if conversation.channel != "call":
+                return False, "not a call"
+            longest = ctx.annotations.get("metrics", {}).get("longest_hold_seconds")
+            long = longest is not None and longest >= ctx.rubric.thresholds.long_hold_seconds
+            return long, f"a hold of {longest:.0f} s" if long else "no long hold"
         case "customer_gave_details":
             if "customer_details" not in ctx.annotations:
                 return False, "no detector looked for the customer's details"
@@ -312,10 +320,14 @@ def _heard_it(ctx: Context, turn: int, reply: str | None) -> str:
 def _quote(ctx: Context, span: Span, limit: int = 90) -> str:
     """The span's words; a cue of a few words that stops mid-sentence is quoted as its whole
     sentence: "is there anything else I can", "I just gave" (both judged ungrammatical, sample
-    t) read as "I just gave you all of them!". A term (jargon, a name) stays itself."""
+    t) read as "I just gave you all of them!", and "reset your" as "I have reset your line…".
+    A term (jargon, a name) stays itself."""
     text = ctx.turns[span.turn].text
     start, end = span.start, span.end
-    if len(text[start:end].split()) >= QUOTED_CLAUSE_WORDS and span.turn < len(ctx.sentences):
+    words = text[start:end].split()
+    # a cue that ends on a word that needs more ("reset your") is no term either
+    dangling = len(words) > 1 and bool(DANGLING_END.search(text[start:end].rstrip(".,;:!?") + "."))
+    if (len(words) >= QUOTED_CLAUSE_WORDS or dangling) and span.turn < len(ctx.sentences):
         for sentence in ctx.sentences[span.turn]:
             if sentence.start <= start and end <= sentence.end:
                 start, end = sentence.start, sentence.end
