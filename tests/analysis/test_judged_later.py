@@ -243,3 +243,17 @@ def test_no_tip_where_sample_v_found_none_called_for(
 ) -> None:
     scorecard = card(*judged_chat(chat_id, upto, SAMPLE_V))
     assert upto not in [t.span.turn for t in scorecard.tips if t.behaviour == behaviour and t.span]
+
+
+def test_a_cue_that_opens_on_a_conjunction_is_quoted_as_its_sentence() -> None:
+    """The README's own tour quoted “or not” for "Are you going to replace it or not?"; a
+    phrase of two words that stands as one ("calm down") stays itself."""
+    scorecard = card(
+        ("customer", "My TV arrived with a cracked screen. I want a replacement."),
+        ("agent", "Sir, please calm down. Can you please provide your order number?"),
+        ("customer", "Don't tell me to calm down. Are you going to replace it or not?"),
+        ("agent", "Can you please provide your order number?"),
+    )
+    messages = {t.behaviour: t.message for t in scorecard.tips}
+    assert messages["not_heard_cue"].endswith("“Are you going to replace it or not?”")
+    assert messages["dismissive"].endswith("“calm down”")

@@ -28,7 +28,7 @@ from heard.language.examples import (
     validation,
 )
 from heard.language.lexicon import lexicon
-from heard.language.phrasing import DANGLING_END, say_back
+from heard.language.phrasing import DANGLING_END, DANGLING_START, say_back
 from heard.model import (
     NEGATIVE_EMOTIONS,
     SAID_OUTRIGHT,
@@ -320,13 +320,16 @@ def _heard_it(ctx: Context, turn: int, reply: str | None) -> str:
 def _quote(ctx: Context, span: Span, limit: int = 90) -> str:
     """The span's words; a cue of a few words that stops mid-sentence is quoted as its whole
     sentence: "is there anything else I can", "I just gave" (both judged ungrammatical, sample
-    t) read as "I just gave you all of them!", and "reset your" as "I have reset your line…".
+    t) read as "I just gave you all of them!", "reset your" as "I have reset your line…" and
+    "or not" as "Are you going to replace it or not?".
     A term (jargon, a name) stays itself."""
     text = ctx.turns[span.turn].text
     start, end = span.start, span.end
     words = text[start:end].split()
-    # a cue that ends on a word that needs more ("reset your") is no term either
-    dangling = len(words) > 1 and bool(DANGLING_END.search(text[start:end].rstrip(".,;:!?") + "."))
+    # a cue that ends or opens on a word that needs more ("reset your", "or not") is no term
+    # either
+    cue = text[start:end].rstrip(".,;:!?")
+    dangling = len(words) > 1 and bool(DANGLING_END.search(cue + ".") or DANGLING_START.match(cue))
     if (len(words) >= QUOTED_CLAUSE_WORDS or dangling) and span.turn < len(ctx.sentences):
         for sentence in ctx.sentences[span.turn]:
             if sentence.start <= start and end <= sentence.end:

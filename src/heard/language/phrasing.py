@@ -641,6 +641,9 @@ DANGLING_END = re.compile(
 """A sentence that ends on a word that needs more after it; a preposition a whole clause ends
 on ("invited to", "to die for", "what I paid for") or a question strands ("what day is the
 booking for?") is English."""
+DANGLING_START = re.compile(r"^\W*(?:and|or|but|nor|because|than)\b", re.IGNORECASE)
+"""Words that open on a word that needs more before it: "or not" is the end of "Are you going
+to replace it or not?", no phrase of its own."""
 
 # --- what words said back keep --------------------------------------------------------
 
