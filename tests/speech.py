@@ -73,6 +73,27 @@ def place(lines: list[tuple[int, str, float, np.ndarray]], tail: float = 0.5) ->
     return left, right, placed
 
 
+CARD = "4 5 3 9, 1 7 2 6, 0 5 2 8, 3 9 1 9."
+"""A Luhn-valid Visa number read out digit by digit."""
+
+
+def card_call(folder: Path, gap: float = 0.7, tail: float = 0.5) -> tuple:
+    """A stereo call, agent left and customer right: the agent asks for the card number, the
+    customer reads it out slowly (`CARD`), the agent thanks her, `gap` seconds apart:
+    (left, right, placements)."""
+    lines = [
+        (0, "Thank you for calling, can I take the card number please?", "en-us", 160),
+        (1, f"Sure, the number is {CARD}", "en-us+f3", 120),  # slowly: digit by digit
+        (0, "Great, I have updated your account.", "en-us", 160),
+    ]
+    at, placed_lines = 0.4, []
+    for i, (side, text, voice, speed) in enumerate(lines):
+        clip = say(text, folder, f"line{i}", voice, speed=speed)
+        placed_lines.append((side, text, at, clip))
+        at += len(clip) / RATE + gap
+    return place(placed_lines, tail=tail)
+
+
 def to_mp3(source: Path, target: Path, rate: int = 22_050) -> Path:
     """The recording as stereo MP3 (sox here has no MP3 writer; PyAV's FFmpeg has lame)."""
     import av

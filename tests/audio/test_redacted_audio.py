@@ -20,10 +20,9 @@ from heard.audio.redaction import (
     write_wav,
 )
 from heard.model import Channel, Conversation, Role, Turn, Word
-from speech import RATE, place, require_tools, say
+from speech import RATE, card_call, require_tools
 from speech import write_wav as write_test_wav
 
-CARD = "4 5 3 9, 1 7 2 6, 0 5 2 8, 3 9 1 9."
 """A Luhn-valid Visa number read out digit by digit (tiny.en writes "4539, 1726, 0528, 3919")."""
 
 
@@ -92,17 +91,7 @@ def test_a_card_number_read_out_is_silent_in_the_redacted_copy(tmp_path) -> None
     from heard.cli.main import app
 
     require_tools()
-    lines = [
-        (0, "Thank you for calling, can I take the card number please?", "en-us", 160),
-        (1, f"Sure, the number is {CARD}", "en-us+f3", 120),
-        (0, "Great, I have updated your account.", "en-us", 160),
-    ]
-    at, placed_lines = 0.4, []
-    for i, (side, text, voice, speed) in enumerate(lines):
-        clip = say(text, tmp_path, f"line{i}", voice, speed=speed)
-        placed_lines.append((side, text, at, clip))
-        at += len(clip) / RATE + 0.7
-    left, right, placed = place(placed_lines)
+    left, right, placed = card_call(tmp_path)
     path, copy, out = tmp_path / "call.wav", tmp_path / "kept" / "call.wav", tmp_path / "c.jsonl"
     write_test_wav(path, [left, right])
 

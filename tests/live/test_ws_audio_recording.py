@@ -23,10 +23,7 @@ from heard.model import Role
 from heard.store import Viewer
 from heard.store import recordings as store_recordings
 from live.liveserver import Site, live_site
-from speech import RATE, place, require_tools, say
-
-CARD = "4 5 3 9, 1 7 2 6, 0 5 2 8, 3 9 1 9."
-"""A Luhn-valid Visa number read out digit by digit."""
+from speech import RATE, card_call, require_tools
 
 pytestmark = pytest.mark.slow
 
@@ -36,18 +33,7 @@ def call(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[Role, np.ndarra
     """The agent asks for the card; the customer reads it out slowly; the agent thanks her.
     Both channels, and when the customer speaks."""
     require_tools()
-    folder = tmp_path_factory.mktemp("live-card")
-    lines = [
-        (0, "Thank you for calling, can I take the card number please?", "en-us", 160),
-        (1, f"Sure, the number is {CARD}", "en-us+f3", 120),
-        (0, "Great, I have updated your account.", "en-us", 160),
-    ]
-    at, placed_lines = 0.4, []
-    for i, (side, text, voice, speed) in enumerate(lines):
-        clip = say(text, folder, f"line{i}", voice, speed=speed)
-        placed_lines.append((side, text, at, clip))
-        at += len(clip) / RATE + 0.8
-    agent, customer, placed = place(placed_lines, tail=1.0)
+    agent, customer, placed = card_call(tmp_path_factory.mktemp("live-card"), gap=0.8, tail=1.0)
     channels = {Role.AGENT: agent.astype(np.int16), Role.CUSTOMER: customer.astype(np.int16)}
     return channels, placed[1].start, placed[1].end
 

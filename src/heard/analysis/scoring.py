@@ -118,23 +118,9 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
             long = conversation.channel == "call" and len(conversation.turns) >= 10
             return long, "a long call" if long else "not a long call"
         case "held_long":
-            # a call-back offer answers a long hold: on a call of ten turns with no hold, or a
-            # "one moment", "offer a call-back rather than a long hold" has nothing to answer
-            if conversation.channel != "call":
-                return False, "not a call"
-            longest = ctx.annotations.get("metrics", {}).get("longest_hold_seconds")
-            long = longest is not None and longest >= ctx.rubric.thresholds.long_hold_seconds
-            return long, f"a hold of {longest:.0f} s" if long else "no long hold"
+            return _held_long(ctx)
         case "customer_gave_details":
-            if "customer_details" not in ctx.annotations:
-                return False, "no detector looked for the customer's details"
-            gave = ctx.annotations["customer_details"] > 0
-            return (
-                gave,
-                "the customer gave details (numbers, dates, names)"
-                if gave
-                else "the customer gave no specific details",
-            )
+            return _gave_details(ctx)
         case "questions_asked":
             asked = any(f.behaviour in ("open_question", "closed_question") for f in findings)
             return asked, "the agent asked questions" if asked else "the agent asked no questions"
@@ -188,6 +174,29 @@ def applies(behaviour: Behaviour, ctx: Context, findings: list[Finding]) -> tupl
                 "expected in a written reply" if written else "no written reply to the customer"
             )
     return True, "expected in every conversation"
+
+
+def _held_long(ctx: Context) -> tuple[bool, str]:
+    """Whether a call had a hold of `long_hold_seconds` or more, which a call-back offer
+    answers: on a call of ten turns with no hold, a "one moment" or a chat's wait, "offer a
+    call-back rather than a long hold" has nothing to answer."""
+    if ctx.conversation.channel != "call":
+        return False, "not a call"
+    longest = ctx.annotations.get("metrics", {}).get("longest_hold_seconds")
+    long = longest is not None and longest >= ctx.rubric.thresholds.long_hold_seconds
+    return long, f"a hold of {longest:.0f} s" if long else "no long hold"
+
+
+def _gave_details(ctx: Context) -> tuple[bool, str]:
+    if "customer_details" not in ctx.annotations:
+        return False, "no detector looked for the customer's details"
+    gave = ctx.annotations["customer_details"] > 0
+    return (
+        gave,
+        "the customer gave details (numbers, dates, names)"
+        if gave
+        else "the customer gave no specific details",
+    )
 
 
 def _explained(ctx: Context) -> tuple[bool, str]:

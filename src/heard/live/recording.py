@@ -96,18 +96,7 @@ def keep_redacted(
             return None
         recording = Recording("live", tape.channels(), source_rate=tape.rate, rate=tape.rate)
         copy = redacted_copy(recording, conversation)
-        return store_recordings.keep(
-            store,
-            conversation_id,
-            copy.wav,
-            content_type=copy.content_type,
-            seconds=copy.seconds,
-            channels=copy.channels,
-            sample_rate=copy.rate,
-            silenced_seconds=copy.silenced_seconds,
-            redacted=True,
-            user_id=user_id,
-        )
+        return store_recordings.keep_copy(store, conversation_id, copy, user_id=user_id)
     except (InputError, ValueError, StoreError) as exc:
         log.info("live call %s: audio not kept (%s)", conversation_id, type(exc).__name__)
         return None

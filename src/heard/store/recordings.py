@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import LargeBinary, delete, func, select
 from sqlalchemy.orm import Session
@@ -44,6 +44,38 @@ def _info(row: RecordingRow) -> RecordingInfo:
         redacted=row.redacted,
         silenced_seconds=row.silenced_seconds,
         created_at=row.created_at.replace(tzinfo=UTC),  # stored as naive UTC
+    )
+
+
+class Copy(Protocol):
+    """A recording's redacted copy as heard.audio.redaction makes it (`RedactedCopy`)."""
+
+    wav: bytes
+    seconds: float
+    channels: int
+    rate: int
+    content_type: str
+
+    @property
+    def silenced_seconds(self) -> float: ...
+
+
+def keep_copy(
+    store: Store, conversation_id: int, copy: Copy, *, user_id: int | None = None
+) -> RecordingInfo:
+    """Keep a redacted copy as the recording of a stored conversation (`keep`): the one way
+    an upload and a live call keep their audio."""
+    return keep(
+        store,
+        conversation_id,
+        copy.wav,
+        content_type=copy.content_type,
+        seconds=copy.seconds,
+        channels=copy.channels,
+        sample_rate=copy.rate,
+        silenced_seconds=copy.silenced_seconds,
+        redacted=True,
+        user_id=user_id,
     )
 
 

@@ -130,18 +130,7 @@ def _keep(
     try:
         copy = redacted_copy(call_recording(source, options or ImportOptions()), conversation)
         stored.recordings.append(
-            store_recordings.keep(
-                store,
-                conversation_id,
-                copy.wav,
-                content_type=copy.content_type,
-                seconds=copy.seconds,
-                channels=copy.channels,
-                sample_rate=copy.rate,
-                silenced_seconds=copy.silenced_seconds,
-                redacted=True,
-                user_id=user_id,
-            )
+            store_recordings.keep_copy(store, conversation_id, copy, user_id=user_id)
         )
     except (InputError, ValueError, StoreError) as exc:
         log.info("recording of conversation %s not kept (%s)", conversation_id, type(exc).__name__)

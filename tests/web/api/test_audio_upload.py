@@ -16,30 +16,17 @@ from fastapi.testclient import TestClient
 
 from heard.store import Viewer, audit_log
 from heard.web import create_app
-from speech import RATE, place, require_tools, say, write_wav
+from speech import RATE, card_call, require_tools, write_wav
 from teamdata import PASSWORD
 from web.api.conftest import Api, make_settings
-
-CARD = "4 5 3 9, 1 7 2 6, 0 5 2 8, 3 9 1 9."
-"""A Luhn-valid Visa number read out digit by digit."""
 
 pytestmark = pytest.mark.slow
 
 
-def card_call(folder: Path) -> tuple[bytes, np.ndarray, tuple[float, float]]:
+def card_upload(folder: Path) -> tuple[bytes, np.ndarray, tuple[float, float]]:
     """A stereo call (agent left, customer right): the WAV's bytes, the customer's channel and
     when the customer speaks."""
-    lines = [
-        (0, "Thank you for calling, can I take the card number please?", "en-us", 160),
-        (1, f"Sure, the number is {CARD}", "en-us+f3", 120),  # slowly: digit by digit
-        (0, "Great, I have updated your account.", "en-us", 160),
-    ]
-    at, placed_lines = 0.4, []
-    for i, (side, text, voice, speed) in enumerate(lines):
-        clip = say(text, folder, f"line{i}", voice, speed=speed)
-        placed_lines.append((side, text, at, clip))
-        at += len(clip) / RATE + 0.7
-    left, right, placed = place(placed_lines)
+    left, right, placed = card_call(folder)
     path = folder / "call.wav"
     write_wav(path, [left, right])
     return path.read_bytes(), right, (placed[1].start, placed[1].end)
@@ -62,7 +49,7 @@ def test_an_uploaded_call_keeps_only_its_redacted_copy(
     api: Api, client: TestClient, tmp_path
 ) -> None:
     require_tools()
-    upload, customer, (said_from, said_to) = card_call(tmp_path)
+    upload, customer, (said_from, said_to) = card_upload(tmp_path)
     lead = api.headers("lead")
     answer = client.post(
         "/api/v1/conversations/upload",
@@ -95,7 +82,7 @@ def test_with_redaction_off_no_audio_is_kept_and_the_page_upload_says_so(
     api: Api, client: TestClient, tmp_path
 ) -> None:
     require_tools()
-    upload, _, _ = card_call(tmp_path)
+    upload, _, _ = card_upload(tmp_path)
     answer = client.post(
         "/api/v1/conversations/upload?redact=false",
         headers=api.headers("admin"),
