@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from analysis.test_clarify_patience_replies import call
 from heard.analysis import Analyzer
 from heard.model import Channel, Conversation, Role, Turn, Verdict
 
@@ -13,17 +14,6 @@ ANALYZER = Analyzer()
 
 ASKED = ("customer", "My internet has been down since this morning.", 0.0, 3.0)
 BACK = ("agent", "Thanks for holding, I have reset your line and it is working now.")
-
-
-def _call(*lines: tuple[str, str, float, float]) -> Conversation:
-    return Conversation(
-        id="call",
-        channel=Channel.CALL,
-        turns=[
-            Turn(index=i, role=Role(role), text=text, start=start, end=end)
-            for i, (role, text, start, end) in enumerate(lines)
-        ],
-    )
 
 
 def _verdict(conversation: Conversation) -> tuple[Verdict, str]:
@@ -38,24 +28,24 @@ def test_a_long_call_with_no_hold_is_not_owed_a_call_back_offer() -> None:
         at = i * 8.0
         lines.append(("customer", f"One more question about my card, number {i}.", at, at + 3))
         lines.append(("agent", "Sure, I can answer that for you right away.", at + 4, at + 7))
-    assert _verdict(_call(*lines)) == (Verdict.NOT_APPLICABLE, "no long hold")
+    assert _verdict(call(*lines)) == (Verdict.NOT_APPLICABLE, "no long hold")
 
 
 def test_a_long_hold_without_an_offer_is_missed_and_with_one_is_done() -> None:
     hold = ("agent", "Let me check that for you. Please hold while I look.", 4.0, 7.0)
-    assert _verdict(_call(ASKED, hold, (*BACK, 97.0, 101.0))) == (Verdict.MISSED, "a hold of 90 s")
+    assert _verdict(call(ASKED, hold, (*BACK, 97.0, 101.0))) == (Verdict.MISSED, "a hold of 90 s")
     offered = (
         "agent",
         "Let me check that for you. Please hold, or I can call you back if you prefer.",
         4.0,
         8.0,
     )
-    assert _verdict(_call(ASKED, offered, (*BACK, 98.0, 102.0)))[0] == Verdict.DONE
+    assert _verdict(call(ASKED, offered, (*BACK, 98.0, 102.0)))[0] == Verdict.DONE
 
 
 def test_a_short_hold_or_a_chat_is_not_owed_one() -> None:
     moment = ("agent", "Let me check that for you. Please hold for a moment.", 4.0, 7.0)
-    assert _verdict(_call(ASKED, moment, (*BACK, 20.0, 24.0))) == (
+    assert _verdict(call(ASKED, moment, (*BACK, 20.0, 24.0))) == (
         Verdict.NOT_APPLICABLE,
         "no long hold",
     )
@@ -75,7 +65,7 @@ def test_a_short_hold_or_a_chat_is_not_owed_one() -> None:
 def test_a_two_word_cue_that_needs_more_is_quoted_as_its_sentence() -> None:
     """The fix in the agent's reply was quoted as “reset your”; a term stays itself."""
     hold = ("agent", "Let me check that for you. Please hold while I look.", 4.0, 7.0)
-    card = ANALYZER.analyze(_call(ASKED, hold, (*BACK, 97.0, 101.0))).scorecard
+    card = ANALYZER.analyze(call(ASKED, hold, (*BACK, 97.0, 101.0))).scorecard
     [message] = [t.message for t in card.tips if t.behaviour == "premature_solution"]
     assert message.endswith(f"“{BACK[1]}”")
     [held] = [t.message for t in card.tips if t.behaviour == "long_hold"]

@@ -80,6 +80,10 @@ class Context:
             result.append(found)
         return result
 
+    def sentence_at(self, turn: int, at: int) -> Sentence | None:
+        """The sentence of turn `turn` that holds character `at` (None: between sentences)."""
+        return next((s for s in self.sentences[turn] if s.start <= at < s.end), None)
+
     @cached_property
     def words(self) -> list[list[str]]:
         """Lower-cased words of every turn."""

@@ -258,11 +258,19 @@ def _reply_to_feeling(
                 str(label), "model" if turn.index in modelled else "lexicon"
             ):
                 strength = float(value.get("intensity", 0.0)) if isinstance(value, dict) else 0.0
-                if strength < max(at_least, MODEL_FEELING if turn.index in modelled else 0.0):
+                source = "model" if turn.index in modelled else "lexicon"
+                if strength < at_least or not sure_enough(strength, source):
                     continue
                 if best is None or strength > best[0]:
                     best = (strength, agent.index)
     return best[1] if best else None
+
+
+def sure_enough(intensity: float, source: object) -> bool:
+    """Whether a customer's feeling is read surely enough to coach on: a cue word always; a
+    reading only the emotion model made when it reaches `MODEL_FEELING` (the tips, and
+    rushing's close after an upset)."""
+    return source != "model" or intensity >= MODEL_FEELING
 
 
 def unanswered_risk(ctx: Context, findings: list[Finding]) -> Finding | None:

@@ -179,7 +179,7 @@ def check_reply(conversation: Conversation, draft: str, *, analyzer: Analyzer) -
             *_next_step(ctx, card, mine, reply),
         ]
     issues += _negative(ctx, analyzer, mine, reply)
-    at_risk = list(_vulnerable(ctx, card, mine, reply))
+    at_risk = list(_vulnerable(ctx, card, reply))
     if at_risk:  # personalising a reply is not the point with a customer at risk
         issues = [*at_risk, *(i for i in issues if i.kind != "template")]
     if any(i.kind == "missing_acknowledgement" for i in issues):
@@ -321,12 +321,10 @@ def _acknowledgement(ctx: Context, card: Scorecard, reply: int) -> Iterator[Repl
     )
 
 
-def _vulnerable(
-    ctx: Context, card: Scorecard, mine: list[Finding], reply: int
-) -> Iterator[ReplyIssue]:
+def _vulnerable(ctx: Context, card: Scorecard, reply: int) -> Iterator[ReplyIssue]:
     """A customer who may be at risk ("easy to jump out of", "I don't want to live any more")
-    in the turns this draft answers, and a draft that goes on with the task without
-    acknowledging it or asking whether they are safe."""
+    in the turns this draft answers, and a draft that goes on with the task without asking
+    whether they are safe or pointing them to help (`answers_risk`)."""
     answering = set(_answering(ctx, reply))
     cues = [
         f
@@ -348,10 +346,7 @@ def _vulnerable(
 
 def _sentence(ctx: Context, span: Span, limit: int = 120) -> str:
     """The customer's sentence holding a cue."""
-    found = next(
-        (s for s in ctx.sentences[span.turn] if s.start <= span.start < s.end),
-        None,
-    )
+    found = ctx.sentence_at(span.turn, span.start)
     text = found.text if found else ctx.turns[span.turn].text[span.start : span.end].strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -126,10 +126,8 @@ _WH = re.compile(r"^\W*(?:where|what|when|which|who|how)\b", re.IGNORECASE)
 def _asks_where(ctx: Context, turn: int, at: int) -> bool:
     """Whether position `at` of the turn is inside a wh-question ("Where do you need to go?"
     gathers a detail; it offers no fix)."""
-    return any(
-        s.start <= at < s.end and s.text.endswith("?") and bool(_WH.match(s.text))
-        for s in ctx.sentences[turn]
-    )
+    found = ctx.sentence_at(turn, at)
+    return found is not None and found.text.endswith("?") and bool(_WH.match(found.text))
 
 
 _LAUGH = re.compile(r"(?=[HA]*A)(?=[HA]*H)[HA]{4,}|(?:HE){2,}|(?:HI){2,}|L+O+L+|L+M+A+O+")

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
-from heard.analysis.moments import MODEL_FEELING
+from heard.analysis.moments import sure_enough
 from heard.analysis.registry import register
 from heard.language.examples import SYMPATHY, VALIDATION
 from heard.language.lexicon import lexicon
@@ -42,7 +42,7 @@ def _upset(emotion: dict[str, object]) -> bool:
     read "Ok not bad, that's about what I was expecting to pay" and "I don't believe so" as
     frustration, and closing after them is no rush (sample 2026-12-07e)."""
     label = str(emotion.get("label", "neutral"))
-    if emotion.get("source") == "model" and float(str(emotion.get("intensity", 0))) < MODEL_FEELING:
+    if not sure_enough(float(str(emotion.get("intensity", 0))), emotion.get("source")):
         return False
     return label in ACKNOWLEDGE_FIRST and calls_for_care(label, emotion.get("source"))
 
@@ -109,14 +109,8 @@ class Rushing(Detector):
                     )
                 # the whole sentence that closes: “goodbye” alone misquotes "Thank you and
                 # goodbye." (judged ungrammatical, sample 2026-12-07e)
-                span = next(
-                    (
-                        (s.start, s.end)
-                        for s in ctx.sentences[reply.index]
-                        if s.start <= closing.start() < s.end
-                    ),
-                    (closing.start(), closing.end()),
-                )
+                closes = ctx.sentence_at(reply.index, closing.start())
+                span = (closes.start, closes.end) if closes else (closing.start(), closing.end())
             elif upset and not _overlaps(reply, customer_turns) and not _says_done(customer_turns):
                 # (a bare goodbye to "Ugh… Alright that's all for today" answers a customer
                 # who closed the chat themselves: judged no rush, sample o)
