@@ -15,14 +15,23 @@ from heard.cli.main import app
 __all__ = ["database_url"]
 
 runner = CliRunner()
-ENDPOINTS = {"list", "trends", "distribution", "moments (a week)", "recognition", "agents"}
+ENDPOINTS = {
+    "list",
+    "trends",
+    "distribution",
+    "moments (a week)",
+    "recognition",
+    "agents",
+    "search + filters",
+    "/conversations (search + filters)",
+}
 TINY = ["--n", "40", "--sample", "20", "--batch", "10", "--repeat", "2", "--no-embeddings"]
 
 
 @pytest.mark.slow
 def test_bench_store_reports_seed_ingest_and_latency(database_url: str) -> None:
     args = [
-        *("bench", "store", *TINY, "--workers", "2", "--distinct", "15"),
+        *("bench", "store", *TINY, "--workers", "2", "--distinct", "15", "--export", "30"),
         *("--database", database_url, "--json"),
     ]
     storing._ANALYSED.clear()  # an earlier test's seed analysis is not reused
@@ -47,13 +56,15 @@ def test_bench_store_reports_seed_ingest_and_latency(database_url: str) -> None:
     for item in latency:
         assert item["statuses"] == [200], item
         assert item["calls"] == 2 and 0 < item["p50_ms"] <= item["p95_ms"] <= item["p99_ms"]
+    exported = figures["export"]  # the newest weeks holding 30 or more, every row once
+    assert 30 <= exported["rows"] <= 90 and exported["bytes"] > 0 and exported["since"]
     # a second run refuses the seeded database unless told to reuse it
     again = runner.invoke(app, args)
     assert again.exit_code == 1 and "already holds 90 conversations" in again.output
-    reused = runner.invoke(app, [*args, "--reuse", "--sample", "0"])
+    reused = runner.invoke(app, [*args, "--reuse", "--sample", "0", "--export", "0"])
     assert reused.exit_code == 0, reused.output
     figures = json.loads(reused.stdout)
-    assert figures["seed_conversations_per_s"] is None
+    assert figures["seed_conversations_per_s"] is None and figures["export"] is None
     assert figures["ingest_concurrent_conversations_per_s"] is None  # nothing to ingest
 
 
@@ -64,14 +75,19 @@ def test_bench_store_table_and_docs_section(
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(
         app,
-        ["bench", "store", *TINY, "--workers", "1", "--clients", "3", "--write-docs"],
+        [
+            *("bench", "store", *TINY, "--workers", "1", "--clients", "3", "--export", "1000"),
+            "--write-docs",
+        ],
         env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
     assert "heard bench store — sqlite" in result.output and "p95" in result.output
     text = (tmp_path / "docs" / "performance.md").read_text()
-    assert text.count("<!-- begin bench-store -->") == 1
-    assert "## Store and API (`heard bench store`)" in text and "### sqlite" in text
+    assert text.count("<!-- begin bench-store-40 -->") == 1  # a section for each size
+    assert "## Store and API (`heard bench store`, 40 conversations)" in text
+    assert "### sqlite" in text and "search + filters as lead" in text
+    assert "export, CSV streamed through the API as admin (every conversation)" in text
     assert "recognition as lead" in text
     assert "batch ingest through the API, 3 clients posting at once" in text
     assert "--clients 3" in text and "from 3 clients posting at once" in text

@@ -249,6 +249,23 @@ def test_keyset_pages_walk_every_conversation_once_in_order(store: Store, order:
     assert pages[0].previous is None and pages[1].previous is not None
 
 
+@pytest.mark.parametrize("order", ["oldest", "newest", "-score"])
+def test_an_export_reads_every_conversation_once_in_parts_without_a_count(
+    store: Store, order: str
+) -> None:
+    _many(store, 11)  # two at each hour: parts that end inside a tie
+    whole = [i.id for i in store.list_conversations(ADMIN, limit=100, order=order).items]  # type: ignore[arg-type]
+    parts = list(store.iter_conversations(ADMIN, order=order, size=2))  # type: ignore[arg-type]
+    assert [len(p) for p in parts] == [2, 2, 2, 2, 2, 1]
+    assert [i.id for p in parts for i in p] == whole
+    searched = list(store.iter_conversations(ADMIN, ConversationFilter(search="sorry"), size=2))
+    listed = store.list_conversations(ADMIN, ConversationFilter(search="sorry"), limit=100)
+    assert [i.id for p in searched for i in p] == [i.id for i in listed.items][::-1]
+    assert all(i.snippet is not None for p in searched for i in p)
+    assert list(store.iter_conversations(ADMIN, ConversationFilter(search="zzyzx"))) == []
+    assert store.component_names() == sorted(parts[0][0].components)
+
+
 def test_pages_stay_put_when_conversations_are_stored_between_loads(store: Store) -> None:
     _many(store, 6)
     first = store.list_conversations(ADMIN, limit=3)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import re
 import statistics
 import threading
 import time
@@ -78,6 +79,27 @@ class Latency:
 
 
 @dataclass
+class Export:
+    """One streamed CSV export through the API, as an admin: the rows and bytes it sent, the
+    seconds it took (first request to last byte), and the filter that chose the rows."""
+
+    rows: int
+    bytes: int
+    seconds: float
+    since: date | None
+    """The export's first day (None: every conversation)."""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rows": self.rows,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 2),
+            "rows_per_s": round(self.rows / self.seconds, 1) if self.seconds else None,
+            "since": None if self.since is None else self.since.isoformat(),
+        }
+
+
+@dataclass
 class StoreBench:
     database: str
     url: str
@@ -109,6 +131,8 @@ class StoreBench:
     """Clients posting batches at once in the second ingest measurement (1: none made)."""
     concurrent_seconds: float = 0.0
     """Wall time `clients` clients took to ingest another `sample` conversations together."""
+    export: Export | None = None
+    """The streamed CSV export of at least `export` rows (None: not asked for)."""
 
     def to_dict(self) -> dict[str, object]:
         result: dict[str, object] = {
@@ -144,6 +168,7 @@ class StoreBench:
             "repeat": self.repeat,
             "dashboard_route": self.dashboard,
             "latency": [x.to_dict() for x in self.latencies],
+            "export": None if self.export is None else self.export.to_dict(),
             "peak_rss_mb": self.peak_rss_mb,
             "load_average": None if self.load is None else [round(x, 2) for x in self.load],
             "client": "in-process ASGI (Starlette TestClient), admin and lead bearer tokens",
@@ -192,6 +217,7 @@ def bench_store(
     seed_embeddings: bool | None = None,
     distinct: int = DISTINCT,
     clients: int = 1,
+    export: int = 0,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> StoreBench:
     """Seed `n` generated conversations into the store at `url` (it must hold none, unless
@@ -199,13 +225,12 @@ def bench_store(
     `batch`, then time the dashboard endpoints `repeat` times each as an admin and as a lead.
     With `clients` > 1, another `sample` conversations are ingested by that many clients
     posting their batches at once (a server's ingest capacity: while one request waits for its
-    write or its parsing, the workers analyse another's).
+    write or its parsing, the workers analyse another's). With `export`, an admin then exports
+    the newest weeks holding at least that many conversations as CSV, streamed.
 
-    The seed redacts and analyses `distinct` generated conversations (on the ingest's pool, with
-    the bench analyzer) and stores each ceil(n / distinct) times under as many external ids,
-    so a large seed costs the analysis of `distinct` conversations plus the inserts. The seed
-    runs the embedding detectors when `seed_embeddings` (default: as `embeddings`, which rules
-    the API ingest)."""
+    The seed analyses `distinct` generated conversations (redacted, on the ingest's pool) and
+    stores each ceil(n / distinct) times under as many external ids, with the embedding
+    detectors when `seed_embeddings` (default: as `embeddings`, which rules the API ingest)."""
     from heard.ingest import IngestService
     from heard.store import Store
 
@@ -234,20 +259,20 @@ def bench_store(
         # ANALYZE (VACUUM ANALYZE on PostgreSQL) and a checkpoint, as an operator would: the
         # timed part is not measured while the database still flushes the seed's gigabytes
         store.after_bulk_load()
-        dashboard, (load_before, ingest_seconds, batches, concurrent_seconds, latencies) = (
-            _through_the_api(
-                store,
-                ingest,
-                url=url,
-                workers=workers,
-                stored=stored,
-                sample=sample,
-                batch=batch,
-                clients=clients,
-                repeat=repeat,
-                report=report,
-            )
+        dashboard, measured = _through_the_api(
+            store,
+            ingest,
+            url=url,
+            workers=workers,
+            stored=stored,
+            sample=sample,
+            batch=batch,
+            clients=clients,
+            repeat=repeat,
+            export=export,
+            report=report,
         )
+        load_before, ingest_seconds, batches, concurrent_seconds, latencies, exported = measured
         load_after = _load()
         seeded = store.counts()["conversations"]
     finally:
@@ -277,6 +302,7 @@ def bench_store(
         analyse_seconds=analyse_seconds,
         clients=clients,
         concurrent_seconds=concurrent_seconds,
+        export=exported,
     )
 
 
@@ -348,8 +374,9 @@ def _through_the_api(
     batch: int,
     clients: int,
     repeat: int,
+    export: int,
     report: Callable[[str, int, int], None],
-) -> tuple[bool, tuple[float | None, float, int, float, list[Latency]]]:
+) -> tuple[bool, tuple[float | None, float, int, float, list[Latency], Export | None]]:
     """An admin and a lead with their tokens, the app over the store, then `_timed` through
     it: (whether the app has a /dashboard route, what `_timed` measured)."""
     from fastapi.testclient import TestClient
@@ -367,6 +394,7 @@ def _through_the_api(
     settings = Settings(database_url=url, secret_key="bench", ingest_workers=workers)
     app = create_app(settings, store=store, ingest=ingest)
     dashboard = _has_route(app, "/dashboard")
+    page = _has_route(app, "/conversations")
     # the garbage collector as `heard serve` sets it after its warm-up
     with serving_gc_while(), TestClient(app) as client:
         timed = _timed(
@@ -380,9 +408,11 @@ def _through_the_api(
             clients=clients,
             repeat=repeat,
             dashboard=dashboard,
+            page=page,
             report=report,
         )
-    return dashboard, timed
+        exported = _export(client, admin_token, export, report) if export else None
+    return dashboard, (*timed, exported)
 
 
 def _timed(
@@ -397,6 +427,7 @@ def _timed(
     clients: int,
     repeat: int,
     dashboard: bool,
+    page: bool,
     report: Callable[[str, int, int], None],
 ) -> tuple[float | None, float, int, float, list[Latency]]:
     """The timed part through the API: (machine load before, seconds of the batch ingest,
@@ -419,7 +450,9 @@ def _timed(
             seed=timed + sample,
             clients=clients,
         )
-    latencies = _latencies(client, admin_token, lead_token, store, repeat, dashboard, report)
+    latencies = _latencies(
+        client, admin_token, lead_token, store, repeat, report, dashboard=dashboard, page=page
+    )
     return load_before, ingest_seconds, batches, concurrent_seconds, latencies
 
 
@@ -562,7 +595,7 @@ def _ingest(  # type: ignore[no-untyped-def]
 
 
 def _latencies(  # type: ignore[no-untyped-def]
-    client, admin: str, lead: str, store, repeat: int, dashboard: bool, report
+    client, admin: str, lead: str, store, repeat: int, report, *, dashboard: bool, page: bool
 ) -> list[Latency]:
     """Each endpoint `repeat` times per role, with filters drawn at random (a fixed seed)."""
     rng = random.Random(0)
@@ -570,6 +603,11 @@ def _latencies(  # type: ignore[no-untyped-def]
 
     agents = [a.id for a in store.list_agents(Viewer.system())]
     latest = _latest_week(client, admin)
+    words = search_words()
+
+    def search() -> str:
+        return " ".join(rng.sample(words, rng.choice((1, 1, 2))))
+
     behaviours = ["paraphrase", "open_question", "empathy", "reflection_of_feeling"]
 
     def filters() -> dict[str, object]:
@@ -609,7 +647,13 @@ def _latencies(  # type: ignore[no-untyped-def]
             {"week": (latest - timedelta(weeks=rng.randrange(0, 4))).isoformat()},
         ),
         "agents": lambda: ("/api/v1/agents", {}),
+        "search + filters": lambda: ("/api/v1/conversations", {"q": search(), **filters()}),
     }
+    if page:  # the conversations page, searched, under the page's own filter names
+        endpoints["/conversations (search + filters)"] = lambda: (
+            "/conversations",
+            {"q": search(), **_page_filters(filters())},
+        )
     if dashboard:
 
         def dashboard_filters() -> dict[str, object]:
@@ -649,6 +693,58 @@ def _latencies(  # type: ignore[no-untyped-def]
                 report("queries", done, total)
             results.append(latency)
     return results
+
+
+def search_words(n: int = 300) -> list[str]:
+    """Words a lead would search for: the longer words of the seed's first `n` conversations
+    (customers' and agents' words alike, each once, in order)."""
+    from heard.demo.team import iter_conversations
+
+    found: dict[str, None] = {}
+    for conversation in iter_conversations(n, seed=BENCH_SEED, weeks=WEEKS):
+        for turn in conversation.turns:
+            found.update(dict.fromkeys(w.lower() for w in _WORDS.findall(turn.text)))
+    return list(found)
+
+
+_WORDS = re.compile(r"[A-Za-z]{6,}")
+"""A searched word: six letters or more (shorter ones are mostly words nobody searches for)."""
+
+
+def _page_filters(api: dict[str, object]) -> dict[str, object]:
+    """The API's list filters under the conversations page's names."""
+    names = {"start": "date_from", "end": "date_to"}
+    return {names.get(k, k): v for k, v in api.items()}
+
+
+def _export(client, token: str, rows: int, report) -> Export:  # type: ignore[no-untyped-def]
+    """The newest whole weeks holding at least `rows` conversations (all, when fewer are
+    stored) exported as CSV by an admin, read as the server streams it."""
+    headers = {"Authorization": f"Bearer {token}"}
+    latest = _latest_week(client, token)
+    since: date | None = latest
+    while since is not None:
+        page = client.get(
+            "/api/v1/conversations",
+            params={"limit": 1, "start": since.isoformat()},
+            headers=headers,
+        ).json()
+        if page["total"] >= rows:
+            break
+        since = since - timedelta(weeks=1) if since > latest - timedelta(weeks=WEEKS + 1) else None
+    params = {"format": "csv"} | ({} if since is None else {"start": since.isoformat()})
+    report("export", 0, rows)
+    sent = lines = 0
+    began = time.perf_counter()
+    with client.stream("GET", "/api/v1/export", params=params, headers=headers) as answer:
+        if answer.status_code != 200:
+            raise RuntimeError(f"export answered {answer.status_code}: {answer.read()[:300]!r}")
+        for chunk in answer.iter_bytes():
+            sent += len(chunk)
+            lines += chunk.count(b"\n")
+            report("export", lines, rows)
+    seconds = time.perf_counter() - began
+    return Export(rows=lines - 1, bytes=sent, seconds=seconds, since=since)
 
 
 def _latest_week(client, token: str) -> date:  # type: ignore[no-untyped-def]

@@ -30,6 +30,7 @@ from heard.model import Channel, Conversation, Scorecard
 from heard.store import (
     audit_log,
     coaching_notes,
+    copies,
     paging,
     recordings,
     scoping,
@@ -181,46 +182,9 @@ class Store:
         token = after or before
         at = paging.position(order, token, field="before" if before else "after") if token else None
         backwards = bool(before)
-        team = aliased(TeamRow)
         with self._session() as session:
             total = self._count(session, viewer, where)
-            source = scoping.filter_rows(where)
-            stmt = scoping.conversation_query(
-                [ConversationRow, AgentRow.name, AgentRow.external_id, team.name],
-                viewer,
-                where,
-                source,
-            )
-            stmt = (
-                stmt.outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
-                .outerjoin(team, team.id == ConversationRow.team_id)
-                .options(defer(ConversationRow.body))
-            )
-            key = scoping.row_id(source)  # on the filtered rows' copies, so their index orders
-            found = stmt.order_by(*paging.ordering(order, source, key, backwards=backwards))
-            if at is not None:
-                found = found.where(paging.beyond(order, source, key, at, backwards=backwards))
-            rows = session.execute(found.limit(limit + 1)).all()
-            more = len(rows) > limit
-            rows = rows[:limit]
-            if backwards:
-                rows.reverse()
-            cards = [r[0].scorecard_id for r in rows if r[0].scorecard_id is not None]
-            components = scorecards.components(session, cards)
-            items = [
-                self._summary(
-                    row,
-                    row.listening_score,
-                    agent_name or agent_external,
-                    team_name,
-                    components.get(row.scorecard_id or 0),
-                )
-                for row, agent_name, agent_external, team_name in rows
-            ]
-            if where.search:
-                found_in = search.bodies(session, [item.id for item in items])
-                for item in items:
-                    item.snippet = search.snippet(found_in[item.id], where.search)
+            items, more = self._page(session, viewer, where, limit, order, at, backwards)
         if backwards and not more:  # the first page (rows stored since may make it longer)
             return self.list_conversations(viewer, where, limit=limit, order=order)
         mark = [paging.cursor_of(order, i) for i in items[:1] + items[-1:]]
@@ -231,6 +195,83 @@ class Store:
             next=mark[-1] if items and (more or backwards) else None,
             previous=mark[0] if items and (after or (backwards and more)) else None,
         )
+
+    def iter_conversations(
+        self,
+        viewer: Viewer,
+        where: ConversationFilter | None = None,
+        *,
+        order: paging.Order = "oldest",
+        size: int = 1000,
+    ) -> Iterator[list[ConversationSummary]]:
+        """Every conversation the viewer may see matching `where`, in `order`, `size` at a
+        time, each part its own short read (an export streams them; nothing is counted)."""
+        where = where or ConversationFilter()
+        at: paging.Position | None = None
+        while True:
+            with self._session() as session:
+                items, more = self._page(session, viewer, where, size, order, at, False)
+            if items:
+                yield items
+            if not more:
+                return
+            at = paging.position(order, paging.cursor_of(order, items[-1]), field="after")
+
+    def component_names(self) -> list[str]:
+        """Every component a current scorecard scores, in order (an export's columns)."""
+        with self._session() as session:
+            return sorted({name for names in copies.layouts(session).values() for name in names})
+
+    def _page(
+        self,
+        session: Session,
+        viewer: Viewer,
+        where: ConversationFilter,
+        limit: int,
+        order: paging.Order,
+        at: paging.Position | None,
+        backwards: bool,
+    ) -> tuple[list[ConversationSummary], bool]:
+        """The `limit` conversations beyond `at` (or the first), and whether more follow."""
+        team = aliased(TeamRow)
+        source = scoping.filter_rows(where)
+        stmt = scoping.conversation_query(
+            [ConversationRow, AgentRow.name, AgentRow.external_id, team.name],
+            viewer,
+            where,
+            source,
+        )
+        stmt = (
+            stmt.outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
+            .outerjoin(team, team.id == ConversationRow.team_id)
+            .options(defer(ConversationRow.body))
+        )
+        key = scoping.row_id(source)  # on the filtered rows' copies, so their index orders
+        found = stmt.order_by(*paging.ordering(order, source, key, backwards=backwards))
+        if at is not None:
+            found = found.where(paging.beyond(order, source, key, at, backwards=backwards))
+        rows = session.execute(found.limit(limit + 1)).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if backwards:
+            rows.reverse()
+        cards = [r[0].scorecard_id for r in rows if r[0].scorecard_id is not None]
+        components = scorecards.components(session, cards)
+        items = [
+            self._summary(
+                row,
+                row.listening_score,
+                agent_name or agent_external,
+                team_name,
+                components.get(row.scorecard_id or 0),
+            )
+            for row, agent_name, agent_external, team_name in rows
+        ]
+        if where.search:
+            found_in = search.bodies(session, [item.id for item in items])
+            for item in items:
+                item.snippet = search.snippet(found_in[item.id], where.search)
+        return items, more
 
     def _count(self, session: Session, viewer: Viewer, where: ConversationFilter) -> int:
         """Conversations the viewer may see matching `where`: whole days from `daily_scores`,

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from heard.errors import InputError
 from heard.importers import importers
 from heard.importers.base import ImportOptions
 from heard.ingest import IngestService
 from heard.model import Conversation
-from heard.store import ConversationFilter, Store, UserRole, audit_log
+from heard.store import UserRole, audit_log
 from heard.store.paging import MAX_CURSOR, Order
 from heard.store.records import ConversationPage, IngestReport, IngestStatus
-from heard.web import recordings
+from heard.web import exports, recordings
 from heard.web.api.filters import Filter, Id
 from heard.web.api.schemas import (
     BatchIn,
@@ -229,113 +228,44 @@ def survey_link(
     return SurveyLinkOut(conversation_id=conversation_id, token=token, path=f"/survey/{token}")
 
 
-EXPORT_COLUMNS = [
-    "id",
-    "source",
-    "external_id",
-    "conversation_id",
-    "channel",
-    "started_at",
-    "occurred_at",
-    "agent_id",
-    "agent",
-    "team_id",
-    "team",
-    "turns",
-    "redacted",
-    "listening_score",
-    "emotion",
-    "escalated",
-    "felt_heard",
-]
-
-
-def export_rows(
-    store: Store, principal: Principal, where: ConversationFilter
-) -> tuple[list[str], list[dict]]:
-    rows: list[dict] = []
-    components: set[str] = set()
-    after = None
-    while True:
-        page = store.list_conversations(
-            principal.viewer, where, limit=1000, order="oldest", after=after
-        )
-        for item in page.items:
-            row = item.model_dump(mode="json", exclude={"components", "snippet"})
-            for component, score in item.components.items():
-                row[f"component_{component}"] = score
-                components.add(f"component_{component}")
-            rows.append(row)
-        if page.next is None:
-            break
-        after = page.next
-    columns = EXPORT_COLUMNS + sorted(components)
-    return columns, rows
-
-
 @router.get(
     "/export",
     responses={
         **ERRORS,
         200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}},
     },
-    response_class=Response,
+    response_class=StreamingResponse,
 )
 def export(
     principal: Reader,
     store: StoreDep,
     where: Filter,
     format: Literal["csv", "parquet"] = "csv",
-) -> Response:
-    """The conversations the filters select, one row each with scores, as CSV or Parquet."""
-    columns, rows = export_rows(store, principal, where)
-    audit_log.audit(
-        store,
-        user_id=principal.user.id,
-        action="export",
-        object_type="conversation",
-        detail=f"{len(rows)} rows as {format}",
-    )
-    if format == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        return Response(
-            buffer.getvalue(),
-            media_type="text/csv",
-            headers={"Content-Disposition": 'attachment; filename="conversations.csv"'},
+) -> StreamingResponse:
+    """The conversations the filters select, one row each with scores, as CSV or Parquet,
+    oldest first, streamed as they are read. The audit log records the rows sent (and whether
+    the export was cut short)."""
+    names = exports.columns(store.component_names())
+    read = store.iter_conversations(principal.viewer, where)
+    first = next(read, None)  # a bad filter fails here, as a 422, before the response starts
+    read = itertools.chain([first] if first else [], read)
+
+    def done(rows: int, finished: bool) -> None:
+        cut = "" if finished else " (cut short)"
+        audit_log.audit(
+            store,
+            user_id=principal.user.id,
+            action="export",
+            object_type="conversation",
+            detail=f"{rows} rows as {format}{cut}",
         )
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    table = pa.Table.from_pylist(
-        [{c: r.get(c) for c in columns} for r in rows],
-        schema=_parquet_schema(columns, pa),
-    )
-    out = io.BytesIO()
-    pq.write_table(table, out)
-    return Response(
-        out.getvalue(),
-        media_type="application/vnd.apache.parquet",
-        headers={"Content-Disposition": 'attachment; filename="conversations.parquet"'},
-    )
-
-
-def _parquet_schema(columns: list[str], pa):  # type: ignore[no-untyped-def]
-    types = {
-        "id": pa.int64(),
-        "agent_id": pa.int64(),
-        "team_id": pa.int64(),
-        "turns": pa.int64(),
-        "redacted": pa.bool_(),
-        "listening_score": pa.float64(),
-        "escalated": pa.bool_(),
-        "felt_heard": pa.float64(),
-    }
-    return pa.schema(
-        [
-            (c, pa.float64() if c.startswith("component_") else types.get(c, pa.string()))
-            for c in columns
-        ]
+    parts = exports.counted(exports.rows(store.iter_conversations(principal.viewer, where)), done)
+    if format == "csv":
+        body, media, name = exports.csv_chunks(names, parts), "text/csv", "conversations.csv"
+    else:
+        body = exports.parquet_chunks(names, parts)
+        media, name = "application/vnd.apache.parquet", "conversations.parquet"
+    return StreamingResponse(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
