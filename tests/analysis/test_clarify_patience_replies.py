@@ -479,6 +479,22 @@ def test_hard_to_read(reply: str, hard: bool) -> None:
     assert isinstance(analysis.scorecard.metrics["agent_grade_level"], float)
 
 
+def test_a_call_is_heard_not_read_so_its_reading_ease_is_not_judged() -> None:
+    """A spoken call's transcript got "hard to read … split it into short sentences", advice
+    about where speech recognition put the full stops: the readability detector skips calls,
+    saying why, as other detectors do what a conversation cannot support."""
+    spoken = call(("customer", "Why is my account locked?", 0.0, 2.0), ("agent", HARD, 2.5, 14.0))
+    analysis = ANALYZER.analyze(spoken)
+    assert "hard_to_read" not in {f.behaviour for f in analysis.scorecard.findings}
+    assert "call is heard, not read" in analysis.skipped["heard.readability.v1"]
+    assert "agent_reading_ease" not in analysis.scorecard.metrics
+    # the same reply written in an email is still hard to read
+    written = convo(
+        ("customer", "Why is my account locked?"), ("agent", HARD), channel=Channel.EMAIL
+    )
+    assert ("hard_to_read", 1) in found(written)
+
+
 def test_asking_again_after_a_reply_that_gave_no_value_is_no_repeat_ask() -> None:
     conversation = convo(
         ("customer", "I need to check my balance."),

@@ -293,6 +293,39 @@ def test_dead_air_and_call_metrics() -> None:
     assert metrics["longest_monologue_seconds"] == 2.0
 
 
+OPENING = [
+    ("agent", "hello this is harper valley national bank", 1.669, 4.339),
+    ("agent", "my name is elizabeth", 4.839, 5.979),
+]
+
+
+@pytest.mark.parametrize(
+    ("waited", "then", "dead_air"),
+    [
+        # hvb-0002f70f: the customer took 5.2 s to answer the agent's question (speech
+        # recognition writes no "?"): the agent rightly waited, no dead air
+        (("agent", "how can i help you today", 6.469, 7.699), ("customer", "hi"), False),
+        (("agent", "Could I have your account number?", 6.469, 7.699), ("customer", "Sure"), False),
+        # the agent owed the next word: mid-process, or about to put the customer on hold
+        (("agent", "give me one moment", 6.469, 7.699), ("customer", "hello"), True),
+        (("agent", "so what i'm going to do is reset it", 6.469, 7.699), ("customer", "ok"), True),
+        (("agent", "Can I put you on a brief hold?", 6.469, 7.699), ("customer", "Hello?"), True),
+        # the agent asked, and the silence ends with the agent again: theirs to fill too
+        (("agent", "how can i help you today", 6.469, 7.699), ("agent", "hello"), True),
+    ],
+)
+def test_a_silence_before_the_customers_answer_is_no_dead_air(
+    waited: tuple[str, str, float, float], then: tuple[str, str], dead_air: bool
+) -> None:
+    call = _call([*OPENING, waited, (*then, 12.89, 13.22)])
+    card = ANALYZER.analyze(call).scorecard
+    assert [f.spans[0].turn for f in card.findings if f.behaviour == "dead_air"] == (
+        [3] if dead_air else []
+    )
+    assert any(t.behaviour == "dead_air" for t in card.tips) is dead_air
+    assert card.metrics["long_silence_seconds"] == 5.2  # the silence is measured all the same
+
+
 def sent_at(lines: list[tuple[str, str]], seconds: list[int]) -> Conversation:
     """A chat whose messages were sent `seconds` after 09:00."""
     start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

@@ -135,3 +135,29 @@ def test_sympathy_alone_unless_they_ask_for_something(said: str, asks: bool) -> 
     expected = f"{SYMPATHY} {EASE}." if asks else SYMPATHY
     assert validation("sadness", said) == expected
     assert validation("frustration", said) == VALIDATION["frustration"]
+
+
+def test_asking_what_is_wrong_answers_a_bare_cry_for_help() -> None:
+    """star-2323: "HELP! SOS!" → "Hello, how can I help?" got a reassurance tip; the judge: the
+    customer had only cried for help, and asking what was wrong was right."""
+    assert _reassurance("star-2323", 1) == []
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "upto"),
+    [
+        ("star-2302", 1),  # "The life support on my spaceship is failing" → "how can I help?"
+        ("star-2972", 1),  # "Our life support is failing! Please help!" → the same
+    ],
+)
+def test_a_generic_question_to_an_emergency_told_is_still_reassured(
+    chat_id: str, upto: int
+) -> None:
+    (tip,) = _reassurance(chat_id, upto)
+    assert REASSURANCE["urgent"] in tip
+
+
+def test_a_bare_cry_for_help_the_reply_ignores_is_still_reassured() -> None:
+    scorecard = card(("customer", "HELP! SOS!"), ("agent", "Please provide your name."))
+    (tip,) = tips(scorecard, "reassurance")
+    assert REASSURANCE["urgent"] in tip

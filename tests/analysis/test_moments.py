@@ -3,7 +3,10 @@ clearly called for it, else no tip (the checklist still says missed)."""
 
 from __future__ import annotations
 
+import pytest
+
 from heard.analysis import Analyzer
+from heard.analysis.moments import asks_what_is_wrong, bare_cry
 from heard.model import Channel, Conversation, Role, Turn, Verdict
 
 ANALYZER = Analyzer()
@@ -191,3 +194,34 @@ def test_a_customer_at_risk_is_the_first_tip_until_someone_asks_if_they_are_safe
     assert first.suggestion is not None and "Are you safe right now?" in first.suggestion
     asked = chat(*AT_RISK, ("agent", "I'm so sorry you feel like this. Are you safe right now?"))
     assert "vulnerability_cue" not in tips(asked)
+
+
+@pytest.mark.parametrize(
+    ("said", "bare"),
+    [
+        ("HELP! SOS!", True),  # star-2323
+        ("Help!", True),
+        ("Hello, I need help!", True),
+        ("Someone help us please!!!", True),
+        ("Help! We're under attack!", False),  # says what is wrong
+        ("Our life support is failing! Please help!", False),
+        ("Hi", False),  # a greeting alone is no cry
+        ("Please!", False),
+    ],
+)
+def test_a_bare_cry_for_help_says_nothing_of_what_is_wrong(said: str, bare: bool) -> None:
+    assert bare_cry(said) is bare
+
+
+@pytest.mark.parametrize(
+    ("reply", "asks"),
+    [
+        ("Hello, how can I help?", True),
+        ("What's your emergency?", True),
+        ("What happened?", True),
+        ("Please provide your name.", False),
+        ("Could I get your full name, please?", False),
+    ],
+)
+def test_asking_what_is_wrong(reply: str, asks: bool) -> None:
+    assert asks_what_is_wrong(reply) is asks

@@ -14,7 +14,7 @@ from heard.analysis.encoder import SentenceEncoder, default_encoder
 from heard.analysis.registry import detectors
 from heard.analysis.rubric import Rubric, load_rubric
 from heard.analysis.scoring import score
-from heard.model import Conversation, Finding, Polarity, Role, Scorecard, Span
+from heard.model import Channel, Conversation, Finding, Polarity, Role, Scorecard, Span
 
 if TYPE_CHECKING:
     from heard.learn.outcome import OutcomeModel
@@ -79,6 +79,8 @@ def _met(requirement: Requirement, conversation: Conversation, encoder: Sentence
         return encoder.available()
     if requirement == Requirement.TONE:
         return any(t.tone is not None for t in conversation.turns)
+    if requirement == Requirement.WRITTEN:
+        return conversation.channel != Channel.CALL
     raise KeyError(requirement)
 
 

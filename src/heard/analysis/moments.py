@@ -234,7 +234,8 @@ def _reply_to_feeling(
     (the feeling must be in the turn it answers, not earlier in the conversation); not to a
     turn whose feeling cue `unless` matches: an "I urgently need a ride" reads as worry, but
     "I can see why that would worry you" presumes a worry never voiced (sample r), and the
-    acknowledgement tip's "Right away" answers the hurry."""
+    acknowledgement tip's "Right away" answers the hurry; nor the reply that asks what is wrong
+    after a bare cry for help (`bare_cry`, `asks_what_is_wrong`)."""
     emotions = ctx.annotations.get("customer_emotion", {})
     cues = {
         f.spans[0].turn: f.spans[0]
@@ -244,6 +245,8 @@ def _reply_to_feeling(
     modelled = read_by_model(findings)
     best: tuple[float, int] | None = None
     for said, agent in _exchanges(ctx):
+        if asks_what_is_wrong(agent.text) and all(bare_cry(t.text) for t in said):
+            continue  # "HELP! SOS!" → "How can I help?": asking what is wrong was the move
         for turn in said:
             value = emotions.get(turn.index, emotions.get(str(turn.index)))
             label = value.get("label") if isinstance(value, dict) else value
@@ -264,6 +267,30 @@ def _reply_to_feeling(
                 if best is None or strength > best[0]:
                     best = (strength, agent.index)
     return best[1] if best else None
+
+
+_PIECE = re.compile(r"[^!?.,;:…]+")
+PLEASE = frozenset({"please", "pls", "plz"})
+"""A piece of a bare cry that is no cry on its own ("Help! Please!")."""
+
+
+def bare_cry(text: str) -> bool:
+    """Whether a customer's message is only a cry for help, with nothing yet of what is wrong
+    ("HELP! SOS!", "Hello, I need help!"): every piece between punctuation marks is a cry
+    (`lexicons/bare_cry.txt`), a greeting or a "please", and one is a cry."""
+    pieces = [p.strip() for p in _PIECE.findall(text) if p.strip()]
+    cry, greeting = lexicon("bare_cry"), lexicon("greeting")
+    return any(cry.fullmatch(p) for p in pieces) and all(
+        cry.fullmatch(p) or greeting.fullmatch(p) or p.lower() in PLEASE for p in pieces
+    )
+
+
+def asks_what_is_wrong(reply: str) -> bool:
+    """Whether an agent's reply asks an open question about what the customer needs or what
+    is wrong ("Hello, how can I help?", "What's your emergency?"), the fitting answer to a
+    `bare_cry`: reassuring the customer then ("I can see why that would worry you") presumes
+    a trouble not yet told (a blind judge, sample 2026-12-07e)."""
+    return lexicon("asks_what_is_wrong").search(reply) is not None
 
 
 def sure_enough(intensity: float, source: object) -> bool:

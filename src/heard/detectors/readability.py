@@ -1,5 +1,6 @@
-"""Clear language: how easy the agent's turns are to read (Flesch reading ease and
-Flesch-Kincaid grade from a syllable count) and long, complex sentences that are hard to read."""
+"""Clear language: how easy the agent's written turns are to read (Flesch reading ease and
+Flesch-Kincaid grade from a syllable count) and long, complex sentences that are hard to read.
+Calls are skipped: the customer hears them, and reading ease has no sound spoken measure."""
 
 from __future__ import annotations
 
@@ -56,8 +57,10 @@ class Readability(Detector):
     name: ClassVar[str] = "heard.readability.v1"
     behaviours: ClassVar[tuple[str, ...]] = ("hard_to_read",)
     requires: ClassVar[frozenset[Requirement]] = frozenset(
-        {Requirement.AGENT_TURNS, Requirement.WORDS}
+        {Requirement.AGENT_TURNS, Requirement.WORDS, Requirement.WRITTEN}
     )
+    """Reading ease is a measure of text: a call's agent is heard, and "split it into short
+    sentences" of a transcript coaches on where speech recognition put the full stops."""
 
     def detect(self, ctx: Context) -> Iterable[Finding]:
         thresholds = ctx.rubric.thresholds

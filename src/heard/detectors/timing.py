@@ -11,15 +11,19 @@ from typing import ClassVar
 from heard.analysis.context import Context
 from heard.analysis.detector import Detector, Requirement
 from heard.analysis.registry import register
+from heard.detectors.questions import CLOSED, LEAD_IN, OPEN
 from heard.language.lexicon import lexicon
-from heard.model import Finding, Polarity, Role, Span
+from heard.model import Finding, Polarity, Role, Span, Turn
 
 BURST_SECONDS = 30.0
 """Customer messages this close together are one burst (tuned on: examples/08)."""
 CARRY_ON = frozenset({"and", "but", "plus", "or", "because", "cause", "which"})
 """First words that carry on the customer's previous message ("so" and "also" start new
 questions and answers as often: "Also, what about the Hilton?", "so does an ant")."""
-"""First words of a message that carries on the customer's previous one."""
+_WH_CLAUSE = re.compile(
+    LEAD_IN + r"(?:what|how|where|when) (?:i|we|i'm|we're|i'll|we'll|i've|we've)\b", re.IGNORECASE
+)
+"""A statement that opens with a wh-word ("so what i'm going to do is…", "how we do it is…")."""
 
 
 @register
@@ -81,9 +85,13 @@ class CallTiming(Detector):
                             )
                         break
             if i:
-                previous_end = max(p.end or 0.0 for p in turns[:i])
-                gap = turn.start - previous_end
-                if gap >= t.dead_air_seconds and turn.role != Role.SYSTEM:
+                before = max(turns[:i], key=lambda p: p.end or 0.0)
+                gap = turn.start - (before.end or 0.0)
+                if (
+                    gap >= t.dead_air_seconds
+                    and turn.role != Role.SYSTEM
+                    and not waits_for_answer(ctx, before, turn)
+                ):
                     findings.append(
                         ctx.finding(
                             self.name,
@@ -100,8 +108,35 @@ class CallTiming(Detector):
         return findings
 
 
+def waits_for_answer(ctx: Context, before: Turn, turn: Turn) -> bool:
+    """Whether the silence between `before` (the turn that ended last) and the customer's
+    `turn` is the customer's: the agent's last sentence asked them something ("how can i help
+    you today", "Could I have your account number?") and they took a while to answer. The agent
+    rightly waited, and "fill long silences" would tell them to talk over the customer's
+    thinking (hvb-0002f70f: 5 s before the customer's "hi"). A silence after the customer
+    spoke, in the middle of the agent's work ("Let me look into that") or after a hold
+    ("Can I put you on a brief hold?") is the agent's to fill. A call read for timing only
+    says nothing of who asked: its silences stay dead air."""
+    if before.role != Role.AGENT or turn.role != Role.CUSTOMER:
+        return False
+    sentences = ctx.sentences[before.index]
+    if not sentences or lexicon("hold").search(before.text):
+        return False
+    last = sentences[-1].text.rstrip()
+    if last.endswith("?") or lexicon("asks").search(last):
+        return True
+    # speech recognition writes no punctuation: a question is known by how it opens, and "so
+    # what i'm going to do is…" opens a statement
+    return (
+        not last.endswith((".", "!"))
+        and (OPEN.match(last) is not None or CLOSED.match(last) is not None)
+        and not _WH_CLAUSE.match(last)
+    )
+
+
 def call_metrics(ctx: Context) -> dict[str, float | None]:
-    """Talk-to-listen ratio, longest agent monologue, agent speech rate, dead air."""
+    """Talk-to-listen ratio, longest agent monologue, agent speech rate, and the long silences
+    between turns summed (dead air and the customer's silences before an answer alike)."""
     agent = [t for t in ctx.turns if t.role == Role.AGENT]
     customer = [t for t in ctx.turns if t.role == Role.CUSTOMER]
     agent_time = sum((t.end or 0) - (t.start or 0) for t in agent)
@@ -116,7 +151,22 @@ def call_metrics(ctx: Context) -> dict[str, float | None]:
         else None,
         # a call read for timing only has no words: its speech rate is unknown, not zero
         "agent_words_per_minute": round(60 * words / agent_time) if agent_time and words else None,
+        "long_silence_seconds": round(sum(long_silences(ctx)), 1),
     }
+
+
+def long_silences(ctx: Context) -> list[float]:
+    """Every silence of at least the rubric's `dead_air_seconds` before a turn (not a system
+    turn), in seconds to a tenth, whoever owed the next word."""
+    found = []
+    latest = None  # when the talk so far ended
+    for turn in ctx.turns:
+        if latest is not None:
+            gap = (turn.start or 0.0) - latest
+            if gap >= ctx.rubric.thresholds.dead_air_seconds and turn.role != Role.SYSTEM:
+                found.append(round(gap, 1))
+        latest = max(latest or 0.0, turn.end or 0.0)
+    return found
 
 
 @register

@@ -376,17 +376,19 @@ class _Segment:
 
 
 def timing(conversation: Conversation) -> Timing:
-    """Talk ratio, overlap count and dead-air total by heard's timed detector."""
+    """Talk ratio, overlap count and dead-air total by heard's timed detector. The dead air
+    measured is every long silence between turns (the `long_silence_seconds` metric): a
+    silence before the customer's answer is no dead_air finding (no tip), but it is time the
+    call spent silent all the same, and what the timings are checked against."""
     from heard.analysis import Analyzer
 
     analysis = Analyzer(only=["heard.call_timing.v1"], outcome=False).analyze(conversation)
     found = analysis.scorecard.findings
+    metrics = analysis.scorecard.metrics
     return Timing(
-        talk_ratio=analysis.scorecard.metrics.get("talk_ratio"),  # type: ignore[arg-type]
+        talk_ratio=metrics.get("talk_ratio"),  # type: ignore[arg-type]
         overlaps=sum(f.behaviour in ("interruption", "backchannel_overlap") for f in found),
-        dead_air_seconds=round(
-            sum(float(f.data["silence_seconds"]) for f in found if f.behaviour == "dead_air"), 1
-        ),
+        dead_air_seconds=metrics.get("long_silence_seconds", 0),  # type: ignore[arg-type]
     )
 
 
