@@ -271,6 +271,36 @@ def test_silence_from_ticks(analyzer, tick, count) -> None:
         assert fed.of("silence")[0].message == "22 s of silence — check in or offer a call-back"
 
 
+@pytest.mark.parametrize(
+    ("agent", "nudged"),
+    [
+        ("Could I have your account number, please?", False),  # they were finding it
+        ("how can i help you today", False),  # a question unpunctuated, as recognition writes
+        ("Let me look into that for you.", True),  # the agent's silence to fill
+        ("Can I put you on a brief hold?", True),  # a hold is the agent's too
+    ],
+)
+def test_breaking_a_silence_after_the_agents_question_is_answering_it(
+    analyzer, agent: str, nudged: bool
+) -> None:
+    """The customer's 24 s before answering the agent's question was no silence they had to
+    break: the same rule as the post-call dead air (heard.detectors.timing.waits_for_answer,
+    issue 19). After the agent's own statement or hold, it still is."""
+    fed = feed(
+        analyzer,
+        [
+            ("customer", "Hi, my card was declined.", 0.0, 3.0),
+            ("agent", agent, 3.5, 6.0),
+            ("customer", "Okay, here it is: 4417 2290 1180.", 30.0, 33.0),
+        ],
+        channel=Channel.CALL,
+        policy=NudgePolicy(kinds=["silence"]),
+    )
+    messages = [n.message for n in fed.of("silence")]
+    expected = ["24 s of silence before they spoke — check in or offer a call-back"]
+    assert messages == (expected if nudged else [])
+
+
 def test_blame_is_a_low_priority_tone_nudge(analyzer) -> None:
     fed = feed(
         analyzer, [("customer", "Hi, it broke"), ("agent", "You should have read the manual.")]

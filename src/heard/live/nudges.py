@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from heard.analysis.context import Context
 from heard.analysis.moments import RECAP_CHANNELS, unanswered_risk
 from heard.analysis.scoring import render_tip
+from heard.detectors.timing import waits_for_answer
 from heard.language.examples import EASE, SAFETY_CHECK, SAFETY_NEXT, asks_for_something
 from heard.language.phrasing import ask_back, quoted, say_back
 from heard.live.events import Nudge, PartialEvent
@@ -585,7 +586,9 @@ def last_speech_end(sit: Situation) -> float | None:
 
 def silence(sit: Situation) -> list[Candidate]:
     """Nobody has spoken for a while (a tick's time), or the customer had to break a long
-    silence (the gap before their turn). Calls only: chat replies take longer by nature."""
+    silence (the gap before their turn) — not the silence of a customer thinking over the
+    agent's question, which the agent rightly waited through (`waits_for_answer`, the rule
+    of the post-call dead air). Calls only: chat replies take longer by nature."""
     policy = sit.policy
     if sit.channel != Channel.CALL or not sit.turns:
         return []
@@ -609,8 +612,13 @@ def silence(sit: Situation) -> list[Candidate]:
         ]
     last = sit.turns[-1]
     if last.role == Role.CUSTOMER and last.start is not None and len(sit.turns) > 1:
-        before = max((t.end for t in sit.turns[:-1] if t.end is not None), default=None)
-        if before is not None and last.start - before >= policy.silence_seconds:
+        ended = max(sit.turns[:-1], key=lambda t: t.end or 0.0)  # as the dead air reads it
+        before = ended.end
+        if (
+            before is not None
+            and last.start - before >= policy.silence_seconds
+            and not waits_for_answer(sit.ctx, ended, last)
+        ):
             return [
                 Candidate(
                     kind="silence",
