@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from analysis.test_clarify_patience_replies import HARD, call, convo
+from analysis.test_meaning import NoEncoder
 from conftest import EXAMPLES
 from heard.analysis import Analyzer, detectors, load_rubric
 from heard.analysis.analyzer import ordered
 from heard.analysis.rubric import MAX_COMPONENTS
 from heard.errors import InputError
 from heard.importers import read_file
-from heard.model import Verdict
+from heard.model import Channel, Verdict
 
 
 def _example(name: str):
@@ -39,6 +41,64 @@ def test_chat_skips_call_timing_with_a_reason() -> None:
     analysis = Analyzer().analyze(_example("02-chat-angry-handled-well.json"))
     assert analysis.skipped["heard.call_timing.v1"].startswith("needs start and end times")
     assert "heard.chat_talk_over.v1" not in analysis.skipped
+
+
+def _checklist(analysis) -> dict[str, tuple[Verdict, str]]:
+    return {i.behaviour: (i.verdict, i.reason) for i in analysis.scorecard.checklist}
+
+
+def test_a_behaviour_only_skipped_detectors_find_is_not_checked() -> None:
+    """A call's checklist said hard_to_read and talk_over_in_chat were avoided (done) though
+    the detectors that find them were skipped on it (issue 19): not checked, saying why."""
+    analysis = Analyzer(outcome=False).analyze(
+        call(("customer", "Why is my account locked?", 0.0, 2.0), ("agent", HARD, 2.5, 14.0))
+    )
+    verdicts = _checklist(analysis)
+    for behaviour, detector in (
+        ("hard_to_read", "heard.readability.v1"),
+        ("talk_over_in_chat", "heard.chat_talk_over.v1"),
+    ):
+        reason = f"not checked: {analysis.skipped[detector]}"
+        assert verdicts[behaviour] == (Verdict.NOT_APPLICABLE, reason)
+    assert "a call is heard, not read" in verdicts["hard_to_read"][1]
+    # what a detector that ran could look for is judged on the call: avoided, or found
+    assert verdicts["interruption"] == (Verdict.DONE, "avoided")
+    # and the same reply written in an email is hard to read; the email's reading is judged
+    written = Analyzer(outcome=False).analyze(
+        convo(("customer", "Why is my account locked?"), ("agent", HARD), channel=Channel.EMAIL)
+    )
+    assert _checklist(written)["hard_to_read"][0] == Verdict.MISSED
+    assert _checklist(written)["talk_over_in_chat"] == (Verdict.DONE, "avoided")
+    assert _checklist(written)["interruption"][1].startswith("not checked: needs start and end")
+
+
+def test_a_behaviour_not_checked_neither_adds_to_nor_takes_from_the_score() -> None:
+    """Without the sentence encoder, paraphrase (found only by the meaning detectors) is not
+    checked: the reflecting component is what was judged, the check of understanding done
+    and the feeling not named, rather than a paraphrase missed as well."""
+    explained = convo(
+        (
+            "customer",
+            "My internet keeps dropping every evening around eight and I work from home, so "
+            "I lose calls with clients.",
+        ),
+        ("agent", "Just to make sure I understand: it drops every evening around eight?"),
+        ("customer", "Yes, that's right."),
+        ("agent", "Thanks. I'll run a line test now."),
+    )
+    bare = Analyzer(outcome=False, encoder=NoEncoder()).analyze(explained)
+    verdict, reason = _checklist(bare)["paraphrase"]
+    assert verdict == Verdict.NOT_APPLICABLE
+    assert reason == f"not checked: {bare.skipped['heard.paraphrase.v1']}"
+    points = load_rubric().behaviours
+    done, missed = points["check_understanding"].points, points["reflection_of_feeling"].points
+    reflecting = {c.component: c.score for c in bare.scorecard.components}["reflecting"]
+    assert _checklist(bare)["check_understanding"][0] == Verdict.DONE
+    assert reflecting == round(100 * done / (done + missed), 1)
+    assert "paraphrase" not in {t.behaviour for t in bare.scorecard.tips}
+    # with the encoder, the paraphrase is judged: called for here, and not made
+    judged = Analyzer(outcome=False).analyze(explained)
+    assert _checklist(judged)["paraphrase"][0] == Verdict.MISSED
 
 
 def test_empathy_is_not_applicable_in_a_happy_chat() -> None:

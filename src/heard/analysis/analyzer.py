@@ -358,13 +358,21 @@ class Analyzer:
         return Analysis(scorecard=card, skipped=skipped, annotations=ctx.annotations)
 
     def _unjudged(self, conversation: Conversation, skipped: dict[str, str]) -> dict[str, str]:
-        """Behaviour → why it was not judged, for a call read for timing only: every behaviour
-        no detector that ran can find is not applicable, rather than missed or avoided."""
-        if _met(Requirement.WORDS, conversation, self.encoder) or not conversation.turns:
-            return {}
-        judged = {b for d in self._instances if d.name not in skipped for b in d.behaviours}
-        why = "not judged: the call was read for timing only (no words)"
-        return {name: why for name in self.rubric.behaviours if name not in judged}
+        """Behaviour → why it was not judged: n/a on the checklist, rather than done, avoided
+        or missed, and nothing to the Listening Score. A behaviour every detector finding it was
+        skipped for is not checked, with the first one's reason ("hard_to_read" on a call: the
+        readability detector needs a written conversation); in a call read for timing only,
+        every behaviour no detector that ran can find."""
+        ran = {b for d in self._instances if d.name not in skipped for b in d.behaviours}
+        if conversation.turns and not _met(Requirement.WORDS, conversation, self.encoder):
+            why = "not judged: the call was read for timing only (no words)"
+            return {name: why for name in self.rubric.behaviours if name not in ran}
+        reasons: dict[str, str] = {}
+        for detector in self._instances:
+            for behaviour in detector.behaviours:
+                if behaviour not in ran and detector.name in skipped:
+                    reasons.setdefault(behaviour, f"not checked: {skipped[detector.name]}")
+        return reasons
 
 
 def analyze(conversation: Conversation, *, rubric: Rubric | None = None) -> Scorecard:

@@ -407,7 +407,9 @@ def score(
     unjudged: Mapping[str, str] | None = None,
 ) -> Scorecard:
     """The scorecard for one conversation from its findings, with the rubric's weights.
-    `unjudged` behaviours (behaviour → why) are not applicable: no detector could look."""
+    `unjudged` behaviours (behaviour → why) found nowhere are not applicable, neither credited
+    nor deducted: no detector could look (the checklist holds behaviours to do or avoid, not
+    measurements)."""
     by_behaviour: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_behaviour[finding.behaviour].append(finding)
@@ -422,7 +424,8 @@ def score(
 
     for name, behaviour in rubric.behaviours.items():
         seen = by_behaviour.get(name, [])
-        if unjudged and name in unjudged:
+        listed = behaviour.polarity in ("positive", "negative")
+        if unjudged and name in unjudged and listed and not seen:
             checklist.append(
                 ChecklistItem(
                     behaviour=name,
