@@ -157,7 +157,26 @@ def test_a_generic_question_to_an_emergency_told_is_still_reassured(
     assert REASSURANCE["urgent"] in tip
 
 
-def test_a_bare_cry_for_help_the_reply_ignores_is_still_reassured() -> None:
-    scorecard = card(("customer", "HELP! SOS!"), ("agent", "Please provide your name."))
+@pytest.mark.parametrize(
+    "cry",
+    [
+        "I need help!",  # star-3683
+        "HELP! SOS!",  # an emergency, but not yet what it is: "I'm on it" would be on nothing
+    ],
+)
+def test_a_bare_cry_for_help_the_reply_ignores_is_asked_what_happened(cry: str) -> None:
+    """star-3683: "I need help!" → "Could I get your full name, please?" got "I can see why
+    that would worry you…", a worry the customer never told (issue 19). The reply that passed
+    over the cry still gets its tip, and the tip asks what is wrong."""
+    scorecard = card(("customer", cry), ("agent", "Could I get your full name, please?"))
     (tip,) = tips(scorecard, "reassurance")
-    assert REASSURANCE["urgent"] in tip
+    assert REASSURANCE["bare_cry"] in tip
+    assert "worry" not in tip
+
+
+def test_a_cry_for_help_that_says_what_is_wrong_keeps_the_worry_words() -> None:
+    """The same reply to star-1394's cry, which says what happened, is reassured as before."""
+    said = "Help! Someone transferred 500 bucks from my account"
+    scorecard = card(("customer", said), ("agent", "Could I get your full name, please?"))
+    (tip,) = tips(scorecard, "reassurance")
+    assert REASSURANCE["worry"] in tip

@@ -10,6 +10,7 @@ from heard.analysis.context import Context
 from heard.analysis.moments import (
     EXPLAINED_WORDS,
     NO_WORDS,
+    bare_cry,
     called_at,
     unanswered_risk,
     words_from,
@@ -286,9 +287,13 @@ def _validation(ctx: Context, turn: int) -> str | None:
 
 
 def _reassurance(ctx: Context, turn: int) -> str:
-    """How to reassure the customer turns the moment `turn` answers (`REASSURANCE`): speed for
-    an emergency or a hurry, else the worry's words."""
-    urgent = any(lexicon("urgent").search(t.text) for t in _said_before(ctx, turn))
+    """How to reassure the customer turns the moment `turn` answers (`REASSURANCE`): a
+    question about what is wrong when they only cried for help (`bare_cry`), speed for an
+    emergency or a hurry, else the worry's words."""
+    said = _said_before(ctx, turn)
+    if said and all(bare_cry(t.text) for t in said):
+        return REASSURANCE["bare_cry"]
+    urgent = any(lexicon("urgent").search(t.text) for t in said)
     return REASSURANCE["urgent" if urgent else "worry"]
 
 

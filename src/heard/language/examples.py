@@ -144,11 +144,15 @@ def asks_for_something(said: str) -> bool:
 
 
 REASSURANCE = {
+    "bare_cry": "I'm here to help — what's happened?",
     "urgent": "I'm on it right now, and I'll be as quick as I can.",
     "worry": "I can see why that would worry you. Let's see what we can do.",
 }
 """What an agent says to reassure a customer before going on (the reassurance tip's
-{reassurance}): to an emergency or a hurry (`lexicons/urgent.txt`) a promise of speed, since
+{reassurance}): to a bare cry for help ("I need help!", `heard.analysis.moments.bare_cry`)
+that they are there, and a question about what is wrong, since a worry or an emergency not
+yet told is only presumed (star-3683: "I need help!" → "I can see why that would worry
+you"); to an emergency or a hurry (`lexicons/urgent.txt`) a promise of speed, since
 "I can see why that would worry you" understates a failing life support and "let's see what we
 can do" sounds hesitant there (sample 2026-12-07e, 27 tips judged unusable). (A confused
 customer is owed a clearer answer, not comfort: the tip's moment is never theirs.)"""
