@@ -50,9 +50,7 @@ def test_parquet_streams_a_row_group_a_part_and_reads_back(chunked: list) -> Non
     flat = [r for part in chunked for r in part]
     assert table.column_names == NAMES
     assert table.column("id").to_pylist() == [r["id"] for r in flat]
-    assert table.column("component_empathy").to_pylist() == [
-        r["component_empathy"] for r in flat
-    ]
+    assert table.column("component_empathy").to_pylist() == [r["component_empathy"] for r in flat]
     assert table.column("component_questions").null_count == len(flat)
     groups = pq.ParquetFile(io.BytesIO(data)).num_row_groups
     assert groups == sum(1 for p in chunked if p)  # none for a file without rows
@@ -90,7 +88,5 @@ def test_an_export_in_many_parts_is_every_visible_conversation_once_and_audited(
         "/api/v1/conversations", params={"order": "oldest"}, headers=api.headers("lead")
     ).json()["items"]
     assert got == [i["external_id"] for i in listed] and len(got) >= 2
-    entry = next(
-        e for e in audit_log.list_audit(store, Viewer.system()) if e.action == "export"
-    )
+    entry = next(e for e in audit_log.list_audit(store, Viewer.system()) if e.action == "export")
     assert entry.detail == f"{len(got)} rows as {fmt}"
