@@ -266,6 +266,36 @@ def test_an_export_reads_every_conversation_once_in_parts_without_a_count(
     assert store.component_names() == sorted(parts[0][0].components)
 
 
+def test_a_search_found_in_very_many_walks_the_list_and_counts_up_to_a_cap(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a million stored, a common word's matches are kept as the list's order is walked and
+    counted only up to search.COUNTED; here the thresholds are made tiny to walk 11."""
+    from heard.store import search
+
+    _many(store, 11)
+    where = ConversationFilter(search="charged")
+    exact = store.list_conversations(ADMIN, where, limit=100)
+    monkeypatch.setattr(search, "FEW", 4)
+    monkeypatch.setattr(search, "COUNTED", 6)
+    walked = store.list_conversations(ADMIN, where, limit=100)
+    first = store.list_conversations(ADMIN, where, limit=3)  # more follow: counted
+    pages = list(store.iter_conversations(ADMIN, where, order="newest", size=4))
+    if store.dialect == "sqlite":  # the index counts 11 > FEW: the list walks, the count stops
+        assert (first.total, first.total_exact) == (6, False)
+    else:  # PostgreSQL's planner chooses by the index's statistics: always counted
+        assert (first.total, first.total_exact) == (11, True)
+    assert [i.id for i in first.items] == [i.id for i in exact.items[:3]]
+    assert (walked.total, walked.total_exact) == (11, True)  # all on one page: no count
+    assert (exact.total, exact.total_exact) == (11, True)
+    assert [i.id for i in walked.items] == [i.id for i in exact.items]
+    assert [i.id for p in pages for i in p] == [i.id for i in exact.items]
+    few = store.list_conversations(ADMIN, ConversationFilter(search="charged", agent_id=-1))
+    assert (few.total, few.total_exact) == (0, True)  # under the cap: exact again
+    monkeypatch.setattr(search, "COUNTED", 100)
+    assert store.list_conversations(ADMIN, where, limit=3).total == 11
+
+
 def test_pages_stay_put_when_conversations_are_stored_between_loads(store: Store) -> None:
     _many(store, 6)
     first = store.list_conversations(ADMIN, limit=3)

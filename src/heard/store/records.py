@@ -253,6 +253,11 @@ class ConversationPage(_Record):
     cursors of the pages after and before it (None: there is none)."""
 
     total: int = Field(description="conversations matching the filters, on every page")
+    total_exact: bool = Field(
+        default=True,
+        description="false: a search found in very many conversations counted them only up "
+        "to `total` (10,000), and more match",
+    )
     limit: int
     items: list[ConversationSummary]
     next: str | None = None

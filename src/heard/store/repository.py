@@ -21,6 +21,7 @@ from sqlalchemy import (
     Engine,
     Select,
     func,
+    literal,
     select,
 )
 from sqlalchemy.exc import ProgrammingError
@@ -183,13 +184,18 @@ class Store:
         at = paging.position(order, token, field="before" if before else "after") if token else None
         backwards = bool(before)
         with self._session() as session:
-            total = self._count(session, viewer, where)
-            items, more = self._page(session, viewer, where, limit, order, at, backwards)
+            walk = self._walks(session, where)
+            items, more = self._page(session, viewer, where, limit, order, at, backwards, walk)
+            if at is None and not more:  # the whole list is on its first page: no count
+                total, exact = len(items), True
+            else:
+                total, exact = self._count(session, viewer, where, walk=walk)
         if backwards and not more:  # the first page (rows stored since may make it longer)
             return self.list_conversations(viewer, where, limit=limit, order=order)
         mark = [paging.cursor_of(order, i) for i in items[:1] + items[-1:]]
         return ConversationPage(
             total=total,
+            total_exact=exact,
             limit=limit,
             items=items,
             next=mark[-1] if items and (more or backwards) else None,
@@ -208,9 +214,11 @@ class Store:
         time, each part its own short read (an export streams them; nothing is counted)."""
         where = where or ConversationFilter()
         at: paging.Position | None = None
+        with self._session() as session:
+            walk = self._walks(session, where)
         while True:
             with self._session() as session:
-                items, more = self._page(session, viewer, where, size, order, at, False)
+                items, more = self._page(session, viewer, where, size, order, at, False, walk)
             if items:
                 yield items
             if not more:
@@ -231,6 +239,7 @@ class Store:
         order: paging.Order,
         at: paging.Position | None,
         backwards: bool,
+        walk: bool,
     ) -> tuple[list[ConversationSummary], bool]:
         """The `limit` conversations beyond `at` (or the first), and whether more follow."""
         team = aliased(TeamRow)
@@ -240,6 +249,7 @@ class Store:
             viewer,
             where,
             source,
+            walk=walk,
         )
         stmt = (
             stmt.outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
@@ -273,9 +283,27 @@ class Store:
                 item.snippet = search.snippet(found_in[item.id], where.search)
         return items, more
 
-    def _count(self, session: Session, viewer: Viewer, where: ConversationFilter) -> int:
-        """Conversations the viewer may see matching `where`: whole days from `daily_scores`,
-        the rest from the conversations (or their copied verdicts)."""
+    @staticmethod
+    def _walks(session: Session, where: ConversationFilter) -> bool:
+        """Whether a search is found in so many conversations that its queries walk their own
+        order and keep the matches they meet (`heard.store.search.FEW`)."""
+        if not where.search:
+            return False
+        found = search.index_matches(session, where.search)
+        return found is not None and found > search.FEW
+
+    def _count(
+        self, session: Session, viewer: Viewer, where: ConversationFilter, *, walk: bool = False
+    ) -> tuple[int, bool]:
+        """Conversations the viewer may see matching `where`, and whether that is exact: whole
+        days from `daily_scores`, the rest from the conversations (or their copied verdicts); a
+        search found in many conversations (`walk`) counts them up to `search.COUNTED`."""
+        if walk:  # a search, so no whole days from the rollups (scoping.rolls_up)
+            capped = scoping.conversation_query(
+                [literal(1)], viewer, where, conversations=False, walk=True
+            ).limit(search.COUNTED + 1)
+            found = int(session.scalar(select(func.count()).select_from(capped.subquery())) or 0)
+            return (found, True) if found <= search.COUNTED else (search.COUNTED, False)
         whole, parts = scoping.by_days(where)
         statements = [
             scoping.conversation_query(
@@ -289,7 +317,7 @@ class Store:
                     DailyScoreRow.component == ""
                 )
             )
-        return sum(int(session.scalar(stmt) or 0) for stmt in statements)
+        return sum(int(session.scalar(stmt) or 0) for stmt in statements), True
 
     @staticmethod
     def _summary(

@@ -55,7 +55,9 @@ def row_id(rows: Any) -> Any:
     return ConversationRow.id if rows is ConversationRow else rows.conversation_id
 
 
-def filtered(stmt: Select[Any], where: ConversationFilter, rows: Any) -> Select[Any]:
+def filtered(
+    stmt: Select[Any], where: ConversationFilter, rows: Any, *, walk: bool = False
+) -> Select[Any]:
     if where.agent_id is not None:
         stmt = stmt.where(rows.agent_id == where.agent_id)
     if where.team_id is not None:
@@ -72,7 +74,8 @@ def filtered(stmt: Select[Any], where: ConversationFilter, rows: Any) -> Select[
         stmt = stmt.where(rows.listening_score <= where.max_score)
     key = row_id(rows)
     if where.search:
-        stmt = stmt.where(search.matches(key, where.search, direct=rows is ConversationRow))
+        direct = rows is ConversationRow
+        stmt = stmt.where(search.matches(key, where.search, direct=direct, walk=walk))
     stmt = stmt.where(*filters.conditions(where, key))
     wanted = [
         (v, b)
@@ -101,18 +104,20 @@ def conversation_query(
     rows: Any = None,
     *,
     conversations: bool = True,
+    walk: bool = False,
 ) -> Select[Any]:
     """`columns` of the conversations the viewer may see matching `where`, filtered on
     `rows` (from `filter_rows(where)`; they may be named in `columns`). Copied verdict
     rows are joined to `conversations` when `conversations` is true or a filter reads it;
     when it is false, `columns` must name only columns of `rows` (a count or a chart reads
-    the copies alone)."""
+    the copies alone). `walk`: a search keeps the matches the query meets as it walks its own
+    index (`heard.store.search.Matches`)."""
     rows = filter_rows(where) if rows is None else rows
     stmt = select(*columns).select_from(rows)
     joined = conversations or filters.reads_scorecard(where)
     if joined and rows is not ConversationRow:
         stmt = stmt.join(ConversationRow, ConversationRow.id == rows.conversation_id)
-    return filtered(scoped(stmt, viewer, rows), where, rows)
+    return filtered(scoped(stmt, viewer, rows), where, rows, walk=walk)
 
 
 def visible(session: Session, viewer: Viewer, conversation_id: int) -> ConversationRow:

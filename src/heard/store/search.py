@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Boolean, bindparam, select
+from sqlalchemy import text as sql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -35,6 +36,13 @@ SNIPPET_BEFORE = 60
 """Characters of the matching turn shown before its first match."""
 SNIPPET_LENGTH = 220
 """Characters of the matching turn a snippet shows at most."""
+FEW = 20_000
+"""A search the index finds in at most this many conversations is answered from its matches
+(SQLite looks each up by id, then filters and sorts them); one found in more walks the list's
+order and keeps the matches it meets, stopping at the page (`index_matches`)."""
+COUNTED = 10_000
+"""A list searched for words found in more than `FEW` conversations counts them up to this
+many and says "more than 10,000": an exact count would look up every match."""
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -63,19 +71,45 @@ def _normal(text: str) -> str:
 class Matches(ColumnElement[bool]):
     """The conversations (by `key`, a column holding their id) that hold every word of a
     search. `direct`: `key` is `conversations.id` itself, so PostgreSQL reads its column in
-    place (its planner may then walk an index in the list's order and stop at the page)."""
+    place (its planner may then walk an index in the list's order and stop at the page).
+    `walk`: on SQLite, the query walks an index of its own (the list's order) and keeps the
+    matches it meets, rather than looking up each match by id (its planner cannot tell how
+    many there are; `index_matches` can)."""
 
     type = Boolean()
     inherit_cache = False
 
-    def __init__(self, key: ColumnElement[Any], words: list[str], *, direct: bool) -> None:
+    def __init__(
+        self, key: ColumnElement[Any], words: list[str], *, direct: bool, walk: bool
+    ) -> None:
         self.key = key
         self.words = words
         self.direct = direct
+        self.walk = walk
+
+    def self_group(self, against: Any = None) -> ColumnElement[Any]:
+        return self  # a condition as it is: never "… = 1" (which no index can serve)
 
 
-def matches(key: Any, search: str, *, direct: bool) -> Matches:
-    return Matches(key, search_words(search), direct=direct)
+def matches(key: Any, search: str, *, direct: bool, walk: bool = False) -> Matches:
+    return Matches(key, search_words(search), direct=direct, walk=walk)
+
+
+def index_matches(session: Session, search: str) -> int | None:
+    """How many conversations the full-text index alone finds for `search`, up to `FEW` + 1
+    (a few milliseconds at a million stored); None on PostgreSQL, whose planner estimates it
+    from the index's statistics."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    query = " AND ".join(f'"{word}"*' for word in search_words(search))
+    found = session.execute(
+        sql(
+            "SELECT count(*) FROM (SELECT rowid FROM conversation_search "
+            "WHERE conversation_search MATCH :query LIMIT :limit)"
+        ),
+        {"query": query, "limit": FEW + 1},
+    )
+    return int(found.scalar_one())
 
 
 @compiles(Matches, "sqlite")
@@ -83,8 +117,10 @@ def _sqlite(element: Matches, compiler: SQLCompiler, **kw: Any) -> str:
     query = " AND ".join(f'"{word}"*' for word in element.words)
     bound = compiler.process(bindparam("search", query, unique=True), **kw)
     key = compiler.process(element.key, **kw)
+    walked = "+" if element.walk else ""  # a unary plus: no index lookup by this key
     return (
-        f"{key} IN (SELECT rowid FROM conversation_search WHERE conversation_search MATCH {bound})"
+        f"{walked}{key} IN "
+        f"(SELECT rowid FROM conversation_search WHERE conversation_search MATCH {bound})"
     )
 
 

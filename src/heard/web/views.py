@@ -332,9 +332,18 @@ class ConversationListView(_View):
     filters: ListFilters
     rows: list[ListRow]
     total: int = Field(ge=0, description="conversations matching the filters")
+    total_exact: bool = Field(
+        default=True, description="false: a search counted only up to `total`, and more match"
+    )
     query: dict[str, str] = Field(
         default_factory=dict, description="the filters as the page's query parameters"
     )
+
+    @property
+    def counted(self) -> str:
+        """The count as the page says it: "1,234", or "more than 10,000"."""
+        return f"{self.total:,}" if self.total_exact else f"more than {self.total:,}"
+
     previous_url: str | None = None
     next_url: str | None = None
     export_query: str = Field(default="", description="the filters as an /api/export query")

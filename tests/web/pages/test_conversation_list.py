@@ -215,6 +215,28 @@ def test_search_finds_by_word_shows_the_matching_turn_and_keeps_the_words(web: A
     assert "No conversations match this search" in web.client.get("/conversations?q=zzzz").text
 
 
+def test_a_search_counted_only_up_to_a_cap_says_more_than(
+    web: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a million stored a common word is counted up to search.COUNTED: the page says "more
+    than", and the rows are the same ones (thresholds made tiny; SQLite's plan only)."""
+    from heard.store import search
+    from heard.web.pages import listing
+
+    sign_in(web.client, "bea@x.test")
+    before = rows(web.client.get("/conversations?q=charged").text)
+    monkeypatch.setattr(search, "FEW", 1)
+    monkeypatch.setattr(search, "COUNTED", 1)
+    monkeypatch.setattr(listing, "PAGE_SIZE", 1)  # more follow the first page: counted
+    answer = web.client.get("/conversations?q=charged")
+    assert rows(answer.text) == before[:1] and len(before) >= 2
+    if web.world.store.dialect == "sqlite":
+        assert "more than 1 conversations match" in answer.text
+        assert "Export them all:" in answer.text
+    else:
+        assert f"{len(before)} conversations match" in answer.text
+
+
 def test_a_lead_of_another_team_never_finds_blues_words_on_the_page(web: Api) -> None:
     sign_in(web.client, "rex@x.test")  # leads Red; "manager" is said only in Blue's
     answer = web.client.get("/conversations?q=manager")

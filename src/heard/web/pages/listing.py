@@ -300,6 +300,7 @@ def list_view(
                 for item in found.items
             ],
             "total": found.total,
+            "total_exact": found.total_exact,
             "previous_url": _page_url(form, before=found.previous) if found.previous else None,
             "next_url": _page_url(form, after=found.next) if found.next else None,
             "export_query": urlencode(export_query(chosen, where)),
