@@ -281,10 +281,9 @@ def test_a_search_found_in_very_many_walks_the_list_and_counts_up_to_a_cap(
     walked = store.list_conversations(ADMIN, where, limit=100)
     first = store.list_conversations(ADMIN, where, limit=3)  # more follow: counted
     pages = list(store.iter_conversations(ADMIN, where, order="newest", size=4))
-    if store.dialect == "sqlite":  # the index counts 11 > FEW: the list walks, the count stops
-        assert (first.total, first.total_exact) == (6, False)
-    else:  # PostgreSQL's planner chooses by the index's statistics: always counted
-        assert (first.total, first.total_exact) == (11, True)
+    # SQLite: the index counts 11 > FEW, so the list walks and the count stops; PostgreSQL's
+    # planner chooses the plan, and every search's count stops at COUNTED
+    assert (first.total, first.total_exact) == (6, False)
     assert [i.id for i in first.items] == [i.id for i in exact.items[:3]]
     assert (walked.total, walked.total_exact) == (11, True)  # all on one page: no count
     assert (exact.total, exact.total_exact) == (11, True)
@@ -292,8 +291,11 @@ def test_a_search_found_in_very_many_walks_the_list_and_counts_up_to_a_cap(
     assert [i.id for p in pages for i in p] == [i.id for i in exact.items]
     few = store.list_conversations(ADMIN, ConversationFilter(search="charged", agent_id=-1))
     assert (few.total, few.total_exact) == (0, True)  # under the cap: exact again
+    monkeypatch.setattr(search, "FEW", 100)  # few found: exact on SQLite, capped on PostgreSQL
+    counted = store.list_conversations(ADMIN, where, limit=3)
+    assert counted.total_exact == (store.dialect == "sqlite")
     monkeypatch.setattr(search, "COUNTED", 100)
-    assert store.list_conversations(ADMIN, where, limit=3).total == 11
+    assert store.list_conversations(ADMIN, where, limit=3).total == 11  # under the cap
 
 
 def test_pages_stay_put_when_conversations_are_stored_between_loads(store: Store) -> None:

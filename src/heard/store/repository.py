@@ -286,11 +286,13 @@ class Store:
     @staticmethod
     def _walks(session: Session, where: ConversationFilter) -> bool:
         """Whether a search is found in so many conversations that its queries walk their own
-        order and keep the matches they meet (`heard.store.search.FEW`)."""
+        order and keep the matches they meet (`heard.store.search.FEW`), and its count stops
+        at `search.COUNTED`; on PostgreSQL, every search (its planner picks the plan, and an
+        exact count of 100,000 matches read each one: over a second)."""
         if not where.search:
             return False
         found = search.index_matches(session, where.search)
-        return found is not None and found > search.FEW
+        return found is None or found > search.FEW  # PostgreSQL: always count to the cap
 
     def _count(
         self, session: Session, viewer: Viewer, where: ConversationFilter, *, walk: bool = False

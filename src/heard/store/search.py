@@ -40,9 +40,10 @@ FEW = 20_000
 """A search the index finds in at most this many conversations is answered from its matches
 (SQLite looks each up by id, then filters and sorts them); one found in more walks the list's
 order and keeps the matches it meets, stopping at the page (`index_matches`)."""
-COUNTED = 10_000
-"""A list searched for words found in more than `FEW` conversations counts them up to this
-many and says "more than 10,000": an exact count would look up every match."""
+COUNTED = 1_000
+"""A list searched for words found in more than `FEW` conversations (on PostgreSQL, any
+search) counts them up to this many and says "more than 1,000": an exact count would read
+every match."""
 
 _WORD = re.compile(r"[^\W_]+")
 
