@@ -54,7 +54,7 @@ def test_bench_store_reports_seed_ingest_and_latency(database_url: str) -> None:
         (e, r) for e in ENDPOINTS for r in ("admin", "lead")
     }
     for item in latency:
-        assert item["statuses"] == [200], item
+        assert item["statuses"] == [200], item  # never a filter the page refuses
         assert item["calls"] == 2 and 0 < item["p50_ms"] <= item["p95_ms"] <= item["p99_ms"]
     exported = figures["export"]  # the newest weeks holding 30 or more, every row once
     assert 30 <= exported["rows"] <= 90 and exported["bytes"] > 0 and exported["since"]

@@ -712,9 +712,11 @@ _WORDS = re.compile(r"[A-Za-z]{6,}")
 
 
 def _page_filters(api: dict[str, object]) -> dict[str, object]:
-    """The API's list filters under the conversations page's names."""
+    """The API's list filters under the conversations page's names and values (its yes/no
+    for a true/false)."""
     names = {"start": "date_from", "end": "date_to"}
-    return {names.get(k, k): v for k, v in api.items()}
+    words = {"true": "yes", "false": "no"}
+    return {names.get(k, k): words.get(str(v), v) for k, v in api.items()}
 
 
 def _export(client, token: str, rows: int, report) -> Export:  # type: ignore[no-untyped-def]
