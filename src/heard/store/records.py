@@ -256,7 +256,7 @@ class ConversationPage(_Record):
     total_exact: bool = Field(
         default=True,
         description="false: a search found in very many conversations counted them only up "
-        "to `total` (10,000), and more match",
+        "to `total` (1,000), and more match",
     )
     limit: int
     items: list[ConversationSummary]

@@ -102,7 +102,7 @@ def index_matches(session: Session, search: str) -> int | None:
     from the index's statistics."""
     if session.get_bind().dialect.name != "sqlite":
         return None
-    query = " AND ".join(f'"{word}"*' for word in search_words(search))
+    query = _fts5_query(search_words(search))
     found = session.execute(
         sql(
             "SELECT count(*) FROM (SELECT rowid FROM conversation_search "
@@ -113,9 +113,14 @@ def index_matches(session: Session, search: str) -> int | None:
     return int(found.scalar_one())
 
 
+def _fts5_query(words: list[str]) -> str:
+    """An FTS5 query for every word, each as a word or a word's start."""
+    return " AND ".join(f'"{word}"*' for word in words)
+
+
 @compiles(Matches, "sqlite")
 def _sqlite(element: Matches, compiler: SQLCompiler, **kw: Any) -> str:
-    query = " AND ".join(f'"{word}"*' for word in element.words)
+    query = _fts5_query(element.words)
     bound = compiler.process(bindparam("search", query, unique=True), **kw)
     key = compiler.process(element.key, **kw)
     walked = "+" if element.walk else ""  # a unary plus: no index lookup by this key

@@ -37,6 +37,8 @@ COLUMNS = [
     "felt_heard",
 ]
 """An export's columns before the component scores."""
+COMPONENT = "component_"
+"""The start of a component score's column name (`component_empathy`)."""
 _TYPES = {
     "id": "int64",
     "agent_id": "int64",
@@ -52,7 +54,7 @@ _TYPES = {
 
 def columns(components: Iterable[str]) -> list[str]:
     """An export's columns, with one per component name."""
-    return COLUMNS + [f"component_{name}" for name in components]
+    return COLUMNS + [f"{COMPONENT}{name}" for name in components]
 
 
 def rows(parts: Iterable[list[ConversationSummary]]) -> Iterator[list[dict[str, Any]]]:
@@ -63,7 +65,7 @@ def rows(parts: Iterable[list[ConversationSummary]]) -> Iterator[list[dict[str, 
         for item in part:
             row = item.model_dump(mode="json", exclude={"components", "snippet"})
             for component, score in item.components.items():
-                row[f"component_{component}"] = score
+                row[f"{COMPONENT}{component}"] = score
             out.append(row)
         yield out
 
@@ -118,7 +120,7 @@ def parquet_chunks(names: list[str], parts: Iterable[list[dict[str, Any]]]) -> I
     import pyarrow.parquet as pq
 
     schema = pa.schema(
-        [(c, pa.float64() if c.startswith("component_") else _type(pa, c)) for c in names]
+        [(c, pa.float64() if c.startswith(COMPONENT) else _type(pa, c)) for c in names]
     )
     sink = _Sink()
     with pq.ParquetWriter(sink, schema) as writer:
