@@ -36,6 +36,7 @@ class CallTiming(Detector):
         findings = []
         turns = ctx.turns
         t = ctx.rubric.thresholds
+        silences = {i: (before, gap) for i, before, gap in long_silences(ctx)}
         for i, turn in enumerate(turns):
             assert turn.start is not None and turn.end is not None
             if turn.role == Role.AGENT:
@@ -84,14 +85,9 @@ class CallTiming(Detector):
                                 )
                             )
                         break
-            if i:
-                before = max(turns[:i], key=lambda p: p.end or 0.0)
-                gap = turn.start - (before.end or 0.0)
-                if (
-                    gap >= t.dead_air_seconds
-                    and turn.role != Role.SYSTEM
-                    and not waits_for_answer(ctx, before, turn)
-                ):
+            if i in silences:
+                before, gap = silences[i]
+                if not waits_for_answer(ctx, before, turn):
                     findings.append(
                         ctx.finding(
                             self.name,
@@ -151,21 +147,24 @@ def call_metrics(ctx: Context) -> dict[str, float | None]:
         else None,
         # a call read for timing only has no words: its speech rate is unknown, not zero
         "agent_words_per_minute": round(60 * words / agent_time) if agent_time and words else None,
-        "long_silence_seconds": round(sum(long_silences(ctx)), 1),
+        "long_silence_seconds": round(sum(round(gap, 1) for *_, gap in long_silences(ctx)), 1),
     }
 
 
-def long_silences(ctx: Context) -> list[float]:
+def long_silences(ctx: Context) -> list[tuple[int, Turn, float]]:
     """Every silence of at least the rubric's `dead_air_seconds` before a turn (not a system
-    turn), in seconds to a tenth, whoever owed the next word."""
+    turn), whoever owed the next word: (the turn's index, the turn that ended last before it,
+    the seconds of silence). The dead-air findings are those the agent owed; the metric sums
+    them all."""
     found = []
-    latest = None  # when the talk so far ended
-    for turn in ctx.turns:
-        if latest is not None:
-            gap = (turn.start or 0.0) - latest
+    before: Turn | None = None  # the turn that ended last so far (the first of equals)
+    for i, turn in enumerate(ctx.turns):
+        if before is not None:
+            gap = (turn.start or 0.0) - (before.end or 0.0)
             if gap >= ctx.rubric.thresholds.dead_air_seconds and turn.role != Role.SYSTEM:
-                found.append(round(gap, 1))
-        latest = max(latest or 0.0, turn.end or 0.0)
+                found.append((i, before, gap))
+        if before is None or (turn.end or 0.0) > (before.end or 0.0):
+            before = turn
     return found
 
 
